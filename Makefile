@@ -1,0 +1,106 @@
+# yima — build, test and run.
+#
+#   make            build bin/yimad and bin/yima (release: -O2 -g)
+#   make test       unit + integration tests against the release build
+#   make asan       the same suite built with AddressSanitizer + UBSan
+#   make fuzz       libFuzzer targets, each for FUZZ_SECONDS (clang)
+#   make run        start yimad in the foreground on 127.0.0.1:7700, data in ./var/
+#
+# `make`, `make test` and `make run` first make sure the build and test
+# dependencies are installed (config/install-deps.sh).
+
+BUILD    ?= build/release
+BIN      ?= bin
+SANITIZE ?=
+CC       ?= cc
+
+PKGS := libevent libevent_pthreads libevent_openssl lmdb openssl inih jansson
+
+# pkg-config runs once, on first use, which is after the deps target ran.
+PKG_CFLAGS = $(eval PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS)))$(PKG_CFLAGS)
+PKG_LIBS   = $(eval PKG_LIBS := $(shell pkg-config --libs $(PKGS)))$(PKG_LIBS)
+CMOCKA_LIBS = $(eval CMOCKA_LIBS := $(shell pkg-config --libs cmocka))$(CMOCKA_LIBS)
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
+        -Wmissing-prototypes -Wpointer-arith -Wundef -Wvla -Wcast-qual
+OPT  := -O2 -g
+ifeq ($(SANITIZE),1)
+OPT  := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+        -fno-sanitize-recover=undefined
+endif
+
+CFLAGS_ALL = -std=c11 -D_GNU_SOURCE $(WARN) $(OPT) -MMD -MP -Iproto -Idaemon -Iclients $(PKG_CFLAGS) $(CFLAGS)
+LDFLAGS_ALL = $(OPT) $(LDFLAGS) -pthread
+
+PROTO_SRC  := $(sort $(wildcard proto/*.c))
+DAEMON_SRC := $(filter-out daemon/main.c,$(sort $(wildcard daemon/*.c)))
+CLIENT_LIB_SRC := $(filter-out clients/yima.c clients/yima-%.c,$(sort $(wildcard clients/*.c)))
+UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
+
+obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+
+PROTO_LIB  := $(BUILD)/libyimaproto.a
+DAEMON_LIB := $(BUILD)/libyimad.a
+CLIENT_LIB := $(BUILD)/libyimaclient.a
+UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+
+.PHONY: all build deps test unit integration asan fuzz run clean
+.DEFAULT_GOAL := all
+
+all: deps
+	@$(MAKE) --no-print-directory build
+
+build: $(BIN)/yimad $(BIN)/yima $(UNIT_BINS)
+
+deps:
+	@sh config/install-deps.sh
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(PROTO_LIB): $(call obj,$(PROTO_SRC))
+	@rm -f $@; ar rcs $@ $^
+$(DAEMON_LIB): $(call obj,$(DAEMON_SRC))
+	@rm -f $@; ar rcs $@ $^
+$(CLIENT_LIB): $(call obj,$(CLIENT_LIB_SRC))
+	@rm -f $@; ar rcs $@ $^
+
+$(BIN)/yimad: $(call obj,daemon/main.c) $(DAEMON_LIB) $(PROTO_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lm
+
+$(BIN)/yima: $(call obj,clients/yima.c) $(CLIENT_LIB) $(PROTO_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lm
+
+# Unit tests link any daemon, client and proto module they need.
+$(BUILD)/tests/%: $(call obj,tests/unit/%.c) $(DAEMON_LIB) $(CLIENT_LIB) $(PROTO_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS) -lm
+
+unit: build
+	@sh tests/unit/run.sh $(UNIT_BINS)
+
+integration: build
+	@YIMA_BIN=$(abspath $(BIN)) python3 tests/integration/run.py
+
+# `make test` = unit + integration on the release build.
+test: deps
+	@$(MAKE) --no-print-directory unit integration
+
+asan: deps
+	@$(MAKE) --no-print-directory BUILD=build/asan BIN=build/asan/bin SANITIZE=1 unit integration
+
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk FUZZ_SECONDS=$(FUZZ_SECONDS)
+
+run: all
+	@mkdir -p var
+	$(BIN)/yimad -c config/yimad.conf --bind 127.0.0.1 --port 7700 --data ./var
+
+clean:
+	rm -rf build bin
+
+-include $(shell find build -name '*.d' 2>/dev/null)

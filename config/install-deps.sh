@@ -1,0 +1,54 @@
+#!/bin/sh
+# Make sure everything yima needs to build and test is installed.
+#
+# Checks pkg-config modules and commands; when something is missing it
+# installs the Debian packages that provide it (as root, running
+# `apt-get update` first when the package lists are empty).  Without root it
+# prints the exact command to run and fails.
+set -eu
+
+missing=""
+need_pkg() {  # need_pkg PKG-CONFIG-MODULE DEBIAN-PACKAGE
+	pkg-config --exists "$1" 2>/dev/null || missing="$missing $2"
+}
+need_cmd() {  # need_cmd COMMAND DEBIAN-PACKAGE
+	command -v "$1" >/dev/null 2>&1 || missing="$missing $2"
+}
+
+need_cmd cc gcc
+need_cmd make make
+need_cmd pkg-config pkg-config
+need_cmd python3 python3
+need_cmd redis-cli redis-tools
+if command -v pkg-config >/dev/null 2>&1; then
+	need_pkg libevent libevent-dev
+	need_pkg libevent_pthreads libevent-dev
+	need_pkg libevent_openssl libevent-dev
+	need_pkg lmdb liblmdb-dev
+	need_pkg openssl libssl-dev
+	need_pkg cmocka libcmocka-dev
+	need_pkg inih libinih-dev
+	need_pkg jansson libjansson-dev
+else
+	missing="$missing libevent-dev liblmdb-dev libssl-dev libcmocka-dev libinih-dev libjansson-dev"
+fi
+
+[ -z "$missing" ] && exit 0
+
+# Remove duplicates, keep order.
+pkgs=$(printf '%s\n' $missing | awk '!seen[$0]++' | tr '\n' ' ')
+if [ "$(id -u)" -ne 0 ]; then
+	echo "yima: missing build/test dependencies. Run:" >&2
+	echo "  sudo apt-get update && sudo apt-get install -y $pkgs" >&2
+	exit 1
+fi
+echo "yima: installing $pkgs" >&2
+export DEBIAN_FRONTEND=noninteractive
+if [ -z "$(ls -A /var/lib/apt/lists 2>/dev/null | grep -v -e '^lock$' -e '^partial$' -e '^auxfiles$')" ]; then
+	apt-get update -q >&2
+fi
+if ! apt-get install -y -q $pkgs >&2; then
+	# Package lists may be stale rather than empty: refresh once and retry.
+	apt-get update -q >&2
+	apt-get install -y -q $pkgs >&2
+fi

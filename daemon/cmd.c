@@ -1,0 +1,156 @@
+/*
+ * cmd — dispatch table, arity checks, and write jobs.
+ */
+#include "cmd.h"
+#include "log.h"
+#include "server.h"
+#include "store.h"
+#include "worker.h"
+#include "writer.h"
+#include "xmem.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const cmd_handler handlers[CMD__COUNT] = {
+	[CMD_PING] = cmd_ping,
+	[CMD_HELLO] = cmd_hello,
+	[CMD_INFO] = cmd_info,
+	[CMD_QUIT] = cmd_quit,
+	[CMD_SITE_SET] = cmd_site_set,
+	[CMD_SITE_GET] = cmd_site_get,
+	[CMD_PRODUCT_SET] = cmd_product_set,
+	[CMD_PRODUCT_GET] = cmd_product_get,
+};
+
+int cmd_read_txn(struct cmd_ctx *ctx, struct store_txn **txn)
+{
+	if (ctx->txn == NULL) {
+		int rc = store_read_begin(ctx->reader, &ctx->txn);
+		if (rc)
+			return rc;
+	}
+	*txn = ctx->txn;
+	return 0;
+}
+
+void cmd_read_done(struct cmd_ctx *ctx)
+{
+	if (ctx->txn && ctx->reader) {
+		store_read_end(ctx->reader);
+		ctx->txn = NULL;
+	}
+}
+
+/* Show an argument in an error message: printable, bounded. */
+static const char *shown(const struct resp_arg *a, char *buf, size_t n)
+{
+	size_t j = 0;
+	for (size_t i = 0; i < a->len && j + 5 < n; i++) {
+		unsigned char c = (unsigned char)a->ptr[i];
+		buf[j++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+	}
+	if (a->len && j + 5 >= n) {
+		memcpy(buf + j, "...", 3);
+		j += 3;
+	}
+	buf[j] = '\0';
+	return buf;
+}
+
+const struct command_spec *cmd_lookup(int argc, const struct resp_arg *argv,
+				      struct resp_out *out)
+{
+	const char *names[2] = { argv[0].ptr, argc > 1 ? argv[1].ptr : "" };
+	size_t lens[2] = { argv[0].len, argc > 1 ? argv[1].len : 0 };
+	char a[48], b[48], full[64], subs[128];
+	int why = 0;
+	const struct command_spec *spec = command_lookup(argc, names, lens, &why);
+	if (spec == NULL) {
+		if (why == 1)
+			resp_error(out, "ERR", "unknown command '%s'", shown(&argv[0], a, sizeof a));
+		else if (argc < 2)
+			resp_error(out, "ERR", "'%s' needs a subcommand: %s",
+				   shown(&argv[0], a, sizeof a),
+				   command_subcommands(argv[0].ptr, subs, sizeof subs));
+		else
+			resp_error(out, "ERR", "unknown subcommand '%s' for '%s'; try %s",
+				   shown(&argv[1], b, sizeof b), shown(&argv[0], a, sizeof a),
+				   command_subcommands(argv[0].ptr, subs, sizeof subs));
+		return NULL;
+	}
+	if (!command_arity_ok(spec, argc)) {
+		resp_error(out, "ERR", "wrong number of arguments for '%s'; usage: %s %s",
+			   command_full_name(spec, full, sizeof full), full, spec->usage);
+		return NULL;
+	}
+	return spec;
+}
+
+void cmd_execute(struct cmd_ctx *ctx, const struct command_spec *spec)
+{
+	size_t mark = ctx->out->b.len;
+	int rc = handlers[spec->id](ctx);
+	if (rc) {
+		ctx->out->b.len = mark;	/* drop a partial reply */
+		resp_error(ctx->out, "STORE", "read failed: %s", store_strerror(rc));
+	}
+}
+
+/* A write job and everything it needs, in one allocation. */
+struct cmd_write {
+	struct write_job job;
+	struct server *srv;
+	enum cmd_id id;
+	int argc;
+	struct resp_arg *argv;		/* points into data[] */
+};
+
+static int run_write(struct store_txn *txn, struct write_job *job)
+{
+	struct cmd_write *w = (struct cmd_write *)job;
+	struct cmd_ctx ctx = {
+		.srv = w->srv,
+		.argc = w->argc,
+		.argv = w->argv,
+		.out = &job->reply,
+		.txn = txn,
+	};
+	return handlers[w->id](&ctx);
+}
+
+struct write_job *cmd_write_job(struct server *srv, const struct command_spec *spec,
+				int argc, const struct resp_arg *argv, int proto,
+				void *owner, void *origin)
+{
+	size_t bytes = sizeof(struct cmd_write) + (size_t)argc * sizeof(struct resp_arg);
+	for (int i = 0; i < argc; i++)
+		bytes += argv[i].len + 1;
+	struct cmd_write *w = xmalloc(bytes);
+	memset(w, 0, sizeof *w);
+	w->srv = srv;
+	w->id = spec->id;
+	w->argc = argc;
+	w->argv = (struct resp_arg *)(w + 1);
+	char *data = (char *)(w->argv + argc);
+	for (int i = 0; i < argc; i++) {
+		memcpy(data, argv[i].ptr, argv[i].len);
+		data[argv[i].len] = '\0';
+		w->argv[i].ptr = data;
+		w->argv[i].len = argv[i].len;
+		data += argv[i].len + 1;
+	}
+	w->job.run = run_write;
+	w->job.done = worker_job_done;
+	w->job.owner = owner;
+	w->job.origin = origin;
+	buf_init(&w->job.reply.b);
+	w->job.reply.proto = proto;
+	return &w->job;
+}
+
+void cmd_write_job_free(struct write_job *job)
+{
+	buf_free(&job->reply.b);
+	free(job);
+}

@@ -1,0 +1,68 @@
+/*
+ * cmd — command dispatch: from a parsed request to a handler, on a network
+ * thread (reads) or through the writer (writes).
+ *
+ * A handler replies through ctx->out and returns 0, or returns a store error
+ * code when the store failed (the caller then replies or retries, see
+ * writer.h).  Write handlers follow the writer's contract: check everything
+ * before the first write.
+ */
+#ifndef YIMA_CMD_H
+#define YIMA_CMD_H
+
+#include "command.h"
+#include "resp.h"
+
+struct server;
+struct conn;
+struct store_txn;
+struct store_reader;
+struct write_job;
+
+struct cmd_ctx {
+	struct server *srv;
+	struct conn *conn;		/* NULL on the writer thread */
+	int argc;
+	struct resp_arg *argv;
+	struct resp_out *out;
+	struct store_txn *txn;		/* the write transaction, or the read
+					 * transaction once cmd_read_txn opened it */
+	struct store_reader *reader;	/* network threads: for cmd_read_txn */
+};
+
+typedef int (*cmd_handler)(struct cmd_ctx *ctx);
+
+/* The read transaction of this batch of requests, opened on first use.
+ * Returns 0 or a store error code. */
+int cmd_read_txn(struct cmd_ctx *ctx, struct store_txn **txn);
+/* Close the read transaction if one was opened. */
+void cmd_read_done(struct cmd_ctx *ctx);
+
+/*
+ * Look up a request's command and check its arity.  Returns the spec, or
+ * NULL after writing the error reply to out.
+ */
+const struct command_spec *cmd_lookup(int argc, const struct resp_arg *argv,
+				      struct resp_out *out);
+
+/* Run a read (or connection) command on the current thread. */
+void cmd_execute(struct cmd_ctx *ctx, const struct command_spec *spec);
+
+/* Make a write job for a request: arguments copied, reply encoded for
+ * `proto`.  owner/origin are returned untouched in the job. */
+struct write_job *cmd_write_job(struct server *srv, const struct command_spec *spec,
+				int argc, const struct resp_arg *argv, int proto,
+				void *owner, void *origin);
+void cmd_write_job_free(struct write_job *job);
+
+/* Handlers, by module. */
+int cmd_ping(struct cmd_ctx *ctx);
+int cmd_hello(struct cmd_ctx *ctx);
+int cmd_info(struct cmd_ctx *ctx);
+int cmd_quit(struct cmd_ctx *ctx);
+int cmd_site_set(struct cmd_ctx *ctx);
+int cmd_site_get(struct cmd_ctx *ctx);
+int cmd_product_set(struct cmd_ctx *ctx);
+int cmd_product_get(struct cmd_ctx *ctx);
+
+#endif

@@ -1,0 +1,228 @@
+/*
+ * cmd_server — connection and server commands: PING, HELLO, INFO, QUIT.
+ */
+#include "cmd.h"
+#include "conn.h"
+#include "server.h"
+#include "store.h"
+#include "version.h"
+#include "worker.h"
+#include "writer.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+static int arg_is(const struct resp_arg *a, const char *word)
+{
+	return a->len == strlen(word) && strncasecmp(a->ptr, word, a->len) == 0;
+}
+
+int cmd_ping(struct cmd_ctx *ctx)
+{
+	if (ctx->argc == 2)
+		resp_bulk(ctx->out, ctx->argv[1].ptr, ctx->argv[1].len);
+	else
+		resp_simple(ctx->out, "PONG");
+	return 0;
+}
+
+/* HELLO [protover [SETNAME name]] */
+int cmd_hello(struct cmd_ctx *ctx)
+{
+	int proto = conn_proto(ctx->conn);
+	if (ctx->argc >= 2) {
+		const struct resp_arg *v = &ctx->argv[1];
+		if (!(v->len == 1 && (v->ptr[0] == '2' || v->ptr[0] == '3'))) {
+			resp_error(ctx->out, "NOPROTO",
+				   "protocol version '%.20s' is not supported; use 2 or 3",
+				   v->ptr);
+			return 0;
+		}
+		proto = v->ptr[0] - '0';
+	}
+	if (ctx->argc == 3 || (ctx->argc == 4 && !arg_is(&ctx->argv[2], "SETNAME"))) {
+		resp_error(ctx->out, "ERR", "HELLO: expected SETNAME name after the "
+			   "protocol version; usage: HELLO [protover [SETNAME name]]");
+		return 0;
+	}
+	if (ctx->argc == 4) {
+		const struct resp_arg *name = &ctx->argv[3];
+		for (size_t i = 0; i < name->len; i++)
+			if (name->ptr[i] <= ' ' || name->ptr[i] == 0x7f) {
+				resp_error(ctx->out, "ERR",
+					   "HELLO SETNAME: the name cannot have spaces "
+					   "or control characters");
+				return 0;
+			}
+		conn_set_name(ctx->conn, name->ptr);
+	}
+	conn_set_proto(ctx->conn, proto);
+
+	resp_map(ctx->out, 7);
+	resp_cstr(ctx->out, "server");
+	resp_cstr(ctx->out, "yima");
+	resp_cstr(ctx->out, "version");
+	resp_cstr(ctx->out, YIMA_VERSION);
+	resp_cstr(ctx->out, "proto");
+	resp_int(ctx->out, proto);
+	resp_cstr(ctx->out, "id");
+	resp_int(ctx->out, (int64_t)conn_id(ctx->conn));
+	resp_cstr(ctx->out, "mode");
+	resp_cstr(ctx->out, "standalone");
+	resp_cstr(ctx->out, "role");
+	resp_cstr(ctx->out, "master");
+	resp_cstr(ctx->out, "modules");
+	resp_array(ctx->out, 0);
+	return 0;
+}
+
+int cmd_quit(struct cmd_ctx *ctx)
+{
+	resp_simple(ctx->out, "OK");
+	conn_close_after_reply(ctx->conn);
+	return 0;
+}
+
+static void kv_int(struct resp_out *o, const char *k, long long v)
+{
+	resp_cstr(o, k);
+	resp_int(o, v);
+}
+
+static void kv_str(struct resp_out *o, const char *k, const char *v)
+{
+	resp_cstr(o, k);
+	resp_cstr(o, v);
+}
+
+/* Resident set size, from /proc (0 if unavailable). */
+static long long rss_bytes(void)
+{
+	long long pages = 0, rss = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+	if (f) {
+		if (fscanf(f, "%lld %lld", &pages, &rss) != 2)
+			rss = 0;
+		fclose(f);
+	}
+	return rss * sysconf(_SC_PAGESIZE);
+}
+
+static void info_server(struct cmd_ctx *ctx)
+{
+	const struct server *srv = ctx->srv;
+	resp_cstr(ctx->out, "server");
+	resp_map(ctx->out, 7);
+	kv_str(ctx->out, "version", YIMA_VERSION);
+	kv_int(ctx->out, "pid", (long long)getpid());
+	kv_int(ctx->out, "uptime_seconds", (long long)(time(NULL) - srv->started));
+	kv_int(ctx->out, "threads", srv->nworkers);
+	kv_str(ctx->out, "bind", srv->cfg.bind);
+	kv_int(ctx->out, "port", srv->port);
+	kv_str(ctx->out, "data", srv->cfg.data);
+}
+
+static void info_clients(struct cmd_ctx *ctx)
+{
+	struct server *srv = ctx->srv;
+	uint64_t commands = 0;
+	for (unsigned i = 0; i < srv->nworkers; i++)
+		commands += atomic_load_explicit(&srv->workers[i]->commands,
+						 memory_order_relaxed);
+	resp_cstr(ctx->out, "clients");
+	resp_map(ctx->out, 5);
+	kv_int(ctx->out, "connected", (long long)atomic_load(&srv->clients));
+	kv_int(ctx->out, "max_clients", srv->cfg.max_clients);
+	kv_int(ctx->out, "accepted", (long long)atomic_load(&srv->accepted));
+	kv_int(ctx->out, "rejected", (long long)atomic_load(&srv->rejected));
+	kv_int(ctx->out, "commands", (long long)commands);
+}
+
+static int info_store(struct cmd_ctx *ctx)
+{
+	struct store_txn *txn;
+	struct store_stats st;
+	int rc = cmd_read_txn(ctx, &txn);
+	if (rc == 0)
+		rc = store_stat(txn, &st);
+	if (rc)
+		return rc;
+	resp_cstr(ctx->out, "store");
+	resp_map(ctx->out, 9);
+	kv_int(ctx->out, "schema_version", STORE_SCHEMA_VERSION);
+	kv_int(ctx->out, "map_size", (long long)st.map_size);
+	kv_int(ctx->out, "map_used", (long long)st.map_used);
+	kv_int(ctx->out, "page_size", (long long)st.page_size);
+	kv_int(ctx->out, "map_grows", (long long)st.grows);
+	kv_int(ctx->out, "last_txn", (long long)st.last_txn);
+	kv_int(ctx->out, "readers", st.readers_used);
+	kv_int(ctx->out, "readers_max", st.readers_max);
+	resp_cstr(ctx->out, "entries");
+	resp_map(ctx->out, DB__COUNT);
+	for (int i = 0; i < DB__COUNT; i++)
+		kv_int(ctx->out, store_db_name((enum store_db)i), (long long)st.entries[i]);
+	return 0;
+}
+
+static void info_writer(struct cmd_ctx *ctx)
+{
+	struct writer_stats ws;
+	writer_stats(ctx->srv->writer, &ws);
+	resp_cstr(ctx->out, "writer");
+	resp_map(ctx->out, 6);
+	kv_int(ctx->out, "queue_depth", (long long)ws.queue_depth);
+	kv_int(ctx->out, "commits", (long long)ws.commits);
+	kv_int(ctx->out, "writes", (long long)ws.jobs);
+	resp_cstr(ctx->out, "mean_group_size");
+	resp_double(ctx->out, ws.commits ? (double)ws.jobs / (double)ws.commits : 0.0);
+	kv_int(ctx->out, "max_group_size", (long long)ws.max_group);
+	kv_int(ctx->out, "failed_transactions", (long long)ws.failures);
+}
+
+static void info_memory(struct cmd_ctx *ctx)
+{
+	resp_cstr(ctx->out, "memory");
+	resp_map(ctx->out, 1);
+	kv_int(ctx->out, "rss_bytes", rss_bytes());
+}
+
+/* INFO [section]: a map of sections, each a map of figures. */
+int cmd_info(struct cmd_ctx *ctx)
+{
+	static const char *const sections[] = { "server", "clients", "store", "writer",
+						"memory" };
+	enum { NSECTIONS = 5 };
+	int only = -1;
+	if (ctx->argc == 2) {
+		for (int i = 0; i < NSECTIONS; i++)
+			if (arg_is(&ctx->argv[1], sections[i]))
+				only = i;
+		if (only < 0) {
+			resp_error(ctx->out, "ERR",
+				   "INFO: unknown section '%.40s'; sections are server, "
+				   "clients, store, writer, memory", ctx->argv[1].ptr);
+			return 0;
+		}
+	}
+	resp_map(ctx->out, only < 0 ? NSECTIONS : 1);
+	for (int i = 0; i < NSECTIONS; i++) {
+		if (only >= 0 && i != only)
+			continue;
+		switch (i) {
+		case 0: info_server(ctx); break;
+		case 1: info_clients(ctx); break;
+		case 2: {
+			int rc = info_store(ctx);
+			if (rc)
+				return rc;
+			break;
+		}
+		case 3: info_writer(ctx); break;
+		case 4: info_memory(ctx); break;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,306 @@
+/*
+ * config — the option table and its parsers.
+ *
+ * The file format is what inih reads (Debian's libinih): "key = value"
+ * lines, '#' and ';' comments.  yimad uses no [sections]; one is an error,
+ * as is an unknown key or a bad value, reported as FILE:LINE: message.
+ */
+#include "config.h"
+#include "log.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum opt_type { OPT_STR, OPT_U32, OPT_SIZE, OPT_LOGLEVEL };
+
+struct option_spec {
+	const char   *name;
+	enum opt_type type;
+	size_t        offset;
+	uint64_t      min, max;	/* numbers and sizes */
+	const char   *def;
+	const char   *help;
+};
+
+#define KiB ((uint64_t)1 << 10)
+#define MiB ((uint64_t)1 << 20)
+#define GiB ((uint64_t)1 << 30)
+#define TiB ((uint64_t)1 << 40)
+#define O(f) offsetof(struct config, f)
+
+static const struct option_spec options[] = {
+	{ "bind", OPT_STR, O(bind), 0, 0, "127.0.0.1",
+	  "address to listen on (0.0.0.0 or :: for every interface)" },
+	{ "port", OPT_U32, O(port), 0, 65535, "7700",
+	  "TCP port for RESP clients; 0 picks a free port (see port_file)" },
+	{ "port_file", OPT_STR, O(port_file), 0, 0, "",
+	  "write the bound port here once listening (empty: do not)" },
+	{ "data", OPT_STR, O(data), 0, 0, "./var",
+	  "data directory: the LMDB environment lives here" },
+	{ "threads", OPT_U32, O(threads), 0, 256, "0",
+	  "network threads; 0 = one per CPU core" },
+	{ "log_level", OPT_LOGLEVEL, O(log_level), 0, 0, "info",
+	  "error, warn, info or debug" },
+	{ "log_file", OPT_STR, O(log_file), 0, 0, "",
+	  "append log lines to this file (empty: standard error)" },
+	{ "map_size", OPT_SIZE, O(map_size), 1 * MiB, 64 * TiB, "1GiB",
+	  "initial LMDB map size; doubled automatically when full" },
+	{ "max_clients", OPT_U32, O(max_clients), 1, 1000000, "10000",
+	  "connections served at once; more are refused with an error" },
+	{ "timeout", OPT_U32, O(timeout), 0, 86400 * 365, "300",
+	  "close a connection idle this many seconds (0 = never)" },
+	{ "max_args", OPT_U32, O(max_args), 1, 1u << 24, "1048576",
+	  "arguments in one request" },
+	{ "max_bulk", OPT_SIZE, O(max_bulk), 1, 4 * GiB, "64MiB",
+	  "bytes in one request argument" },
+	{ "max_request", OPT_SIZE, O(max_request), 64, 16 * GiB, "256MiB",
+	  "bytes in one request, framing included" },
+	{ "max_inline", OPT_SIZE, O(max_inline), 64, 64 * MiB, "64KiB",
+	  "bytes in one inline (telnet-style) command line" },
+	{ "max_pending", OPT_U32, O(max_pending), 1, 1u << 20, "1024",
+	  "write requests one connection may have waiting for their commit" },
+	{ "group_max", OPT_U32, O(group_max), 1, 1u << 20, "4096",
+	  "write requests the writer applies in one transaction at most" },
+};
+
+#define NOPTIONS (int)(sizeof options / sizeof options[0])
+
+static const struct option_spec *find(const char *key)
+{
+	for (int i = 0; i < NOPTIONS; i++)
+		if (strcmp(options[i].name, key) == 0)
+			return &options[i];
+	return NULL;
+}
+
+/* Parse a size: digits with an optional binary suffix K, M, G, T (also
+ * written KB/KiB, ...), case-insensitive.  Returns false on junk/overflow. */
+static bool parse_size(const char *s, uint64_t *out)
+{
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno)
+		return false;
+	uint64_t mult = 1;
+	switch (*end) {
+	case 'k': case 'K': mult = KiB; end++; break;
+	case 'm': case 'M': mult = MiB; end++; break;
+	case 'g': case 'G': mult = GiB; end++; break;
+	case 't': case 'T': mult = TiB; end++; break;
+	default: break;
+	}
+	if (mult != 1) {
+		if (end[0] == 'i' && (end[1] == 'B' || end[1] == 'b'))
+			end += 2;
+		else if (end[0] == 'B' || end[0] == 'b')
+			end++;
+	} else if (end[0] == 'B' || end[0] == 'b') {
+		end++;
+	}
+	if (*end != '\0' || (v && mult > UINT64_MAX / v))
+		return false;
+	*out = v * mult;
+	return true;
+}
+
+static bool parse_u64(const char *s, uint64_t *out)
+{
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || *end != '\0')
+		return false;
+	*out = v;
+	return true;
+}
+
+int config_set(struct config *c, const char *key, const char *value,
+	       char *err, size_t errlen)
+{
+	const struct option_spec *o = find(key);
+	if (o == NULL) {
+		snprintf(err, errlen, "unknown option '%s'", key);
+		return -1;
+	}
+	char *field = (char *)c + o->offset;
+	uint64_t v = 0;
+	int level;
+
+	switch (o->type) {
+	case OPT_STR:
+		if (strlen(value) >= CONFIG_STR_MAX) {
+			snprintf(err, errlen, "%s: value longer than %d bytes",
+				 key, CONFIG_STR_MAX - 1);
+			return -1;
+		}
+		strcpy(field, value);
+		return 0;
+	case OPT_LOGLEVEL:
+		level = log_level_parse(value);
+		if (level < 0) {
+			snprintf(err, errlen,
+				 "%s: '%s' is not one of error, warn, info, debug",
+				 key, value);
+			return -1;
+		}
+		*(uint32_t *)field = (uint32_t)level;
+		return 0;
+	case OPT_U32:
+		if (!parse_u64(value, &v)) {
+			snprintf(err, errlen, "%s: '%s' is not a whole number", key, value);
+			return -1;
+		}
+		break;
+	case OPT_SIZE:
+		if (!parse_size(value, &v)) {
+			snprintf(err, errlen,
+				 "%s: '%s' is not a size (bytes, or a number with K, M, G or T)",
+				 key, value);
+			return -1;
+		}
+		break;
+	}
+	if (v < o->min || v > o->max) {
+		snprintf(err, errlen, "%s: %s is out of range [%" PRIu64 ", %" PRIu64 "]",
+			 key, value, o->min, o->max);
+		return -1;
+	}
+	if (o->type == OPT_U32)
+		*(uint32_t *)field = (uint32_t)v;
+	else
+		*(uint64_t *)field = v;
+	return 0;
+}
+
+void config_defaults(struct config *c)
+{
+	char err[256];
+	memset(c, 0, sizeof *c);
+	for (int i = 0; i < NOPTIONS; i++)
+		if (config_set(c, options[i].name, options[i].def, err, sizeof err) != 0)
+			abort();	/* the table itself is wrong */
+}
+
+struct load_state {
+	struct config *c;
+	FILE *f;
+	int line;		/* lines handed to inih so far */
+	int err_line;		/* first line we found wrong; 0 = none */
+	char msg[512];
+};
+
+/* inih reads through this so we know which line each call is about, and so
+ * that a line too long for inih's buffer is an error, not two lines. */
+static char *read_line(char *str, int num, void *stream)
+{
+	struct load_state *st = stream;
+	if (fgets(str, num, st->f) == NULL)
+		return NULL;
+	st->line++;
+	size_t n = strlen(str);
+	if (n == (size_t)num - 1 && str[n - 1] != '\n' && !feof(st->f)) {
+		int ch;
+		while ((ch = fgetc(st->f)) != EOF && ch != '\n')
+			;
+		if (st->err_line == 0) {
+			st->err_line = st->line;
+			snprintf(st->msg, sizeof st->msg,
+				 "line longer than %d characters", num - 2);
+		}
+		str[0] = '\n';
+		str[1] = '\0';
+	}
+	return str;
+}
+
+/* inih calls this per "key = value"; only the first error is kept. */
+static int on_line(void *user, const char *section, const char *name,
+		   const char *value)
+{
+	struct load_state *st = user;
+	if (st->err_line)
+		return 1;
+	if (section[0] != '\0') {
+		st->err_line = st->line;
+		snprintf(st->msg, sizeof st->msg,
+			 "sections are not used; '[%s]' found", section);
+		return 0;
+	}
+	if (config_set(st->c, name, value, st->msg, sizeof st->msg) != 0) {
+		st->err_line = st->line;
+		return 0;
+	}
+	return 1;
+}
+
+int config_load(struct config *c, const char *path, char *err, size_t errlen)
+{
+	struct load_state st = { .c = c };
+	st.f = fopen(path, "r");
+	if (st.f == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	int line = ini_parse_stream(read_line, &st, on_line, &st);
+	fclose(st.f);
+	if (line < 0) {
+		snprintf(err, errlen, "%s: cannot read the file", path);
+		return -1;
+	}
+	/* inih returns its first error line, ours included; an earlier line
+	 * of its own is a syntax error (no '=', an unclosed '['). */
+	if (line > 0 && (st.err_line == 0 || line < st.err_line)) {
+		snprintf(err, errlen, "%s:%d: expected 'key = value'", path, line);
+		return -1;
+	}
+	if (st.err_line) {
+		snprintf(err, errlen, "%s:%d: %s", path, st.err_line, st.msg);
+		return -1;
+	}
+	return 0;
+}
+
+int config_option(int i, const char **name, const char **def, const char **help)
+{
+	if (i < 0 || i >= NOPTIONS)
+		return 0;
+	*name = options[i].name;
+	*def = options[i].def;
+	*help = options[i].help;
+	return 1;
+}
+
+int config_get(const struct config *c, const char *key, char *out, size_t outlen)
+{
+	const struct option_spec *o = find(key);
+	if (o == NULL)
+		return -1;
+	const char *field = (const char *)c + o->offset;
+	switch (o->type) {
+	case OPT_STR:
+		snprintf(out, outlen, "%s", field);
+		break;
+	case OPT_LOGLEVEL:
+		snprintf(out, outlen, "%s",
+			 log_level_name((enum log_level) * (const uint32_t *)field));
+		break;
+	case OPT_U32:
+		snprintf(out, outlen, "%" PRIu32, *(const uint32_t *)field);
+		break;
+	case OPT_SIZE:
+		snprintf(out, outlen, "%" PRIu64, *(const uint64_t *)field);
+		break;
+	}
+	return 0;
+}

@@ -1,0 +1,60 @@
+/*
+ * config — yimad's settings: defaults, the config file, command-line flags.
+ *
+ * One table (config.c) names every option, its type, range, default and a
+ * one-line description; config/yimad.conf lists the same options and a unit
+ * test keeps the two in step.  Precedence: defaults < file < flags.
+ */
+#ifndef YIMA_CONFIG_H
+#define YIMA_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONFIG_STR_MAX 1024
+
+struct config {
+	char     bind[CONFIG_STR_MAX];
+	uint32_t port;
+	char     port_file[CONFIG_STR_MAX];
+	char     data[CONFIG_STR_MAX];
+	uint32_t threads;		/* 0 = number of cores */
+	uint32_t log_level;		/* enum log_level */
+	char     log_file[CONFIG_STR_MAX];
+	uint64_t map_size;
+	uint32_t max_clients;
+	uint32_t timeout;		/* idle seconds, 0 = never */
+	uint32_t max_args;
+	uint64_t max_bulk;
+	uint64_t max_request;
+	uint64_t max_inline;
+	uint32_t max_pending;		/* write replies outstanding per connection */
+	uint32_t group_max;		/* requests per write transaction */
+};
+
+/* Fill every option with its default. */
+void config_defaults(struct config *c);
+
+/*
+ * Set option `key` from text.  Returns 0, or -1 with a message in err
+ * (which names the option and what is wrong, not where it came from).
+ */
+int config_set(struct config *c, const char *key, const char *value,
+	       char *err, size_t errlen);
+
+/*
+ * Read an INI-style file of "key = value" lines ('#' or ';' comments).
+ * Returns 0, or -1 with err set to "FILE:LINE: message" (FILE alone when
+ * it cannot be opened).  Stops at the first error in spirit: c may hold
+ * options from lines before it.
+ */
+int config_load(struct config *c, const char *path, char *err, size_t errlen);
+
+/* Iterate over the option table: name, default and description of option i;
+ * returns 0 past the end. */
+int config_option(int i, const char **name, const char **def, const char **help);
+
+/* Format option `key` of c as text (for INFO and tests). Returns 0 or -1. */
+int config_get(const struct config *c, const char *key, char *out, size_t outlen);
+
+#endif

@@ -1,0 +1,50 @@
+/*
+ * conn — one client connection: a bufferevent, the request parser, command
+ * dispatch, and replies in request order.
+ *
+ * Ordering: reads run at once on the worker thread; writes go to the writer
+ * and their replies come back later.  Writes from one connection are
+ * applied and answered in the order sent, so any number may be in flight;
+ * a read that follows a write waits until every earlier write of its
+ * connection is committed, so a pipeline reads its own writes and replies
+ * leave in request order.
+ *
+ * Lifetime: a connection belongs to its worker's thread.  Closing frees the
+ * bufferevent (and socket) at once; the struct stays until the replies of
+ * its writes in flight come back, so the writer never sees a dangling
+ * owner.
+ */
+#ifndef YIMA_CONN_H
+#define YIMA_CONN_H
+
+#include <stdint.h>
+#include <sys/socket.h>
+
+struct worker;
+struct conn;
+struct write_job;
+
+/* Wrap a connected socket in a connection owned by w (on w's thread). */
+void conn_new(struct worker *w, int fd, const struct sockaddr *sa, socklen_t salen);
+/* A write job of this connection is back from the writer (on its thread). */
+void conn_job_done(struct write_job *job);
+/* Stop taking requests (shutdown); replies still go out. */
+void conn_stop_reading(struct conn *c);
+/* The next connection of the same worker. */
+struct conn *conn_next(const struct conn *c);
+/* Bytes not yet sent to the client. */
+size_t conn_unsent(const struct conn *c);
+/* Close now and free (shutdown, after the worker loop ended). */
+void conn_destroy(struct conn *c);
+
+/* For command handlers. */
+uint64_t conn_id(const struct conn *c);
+const char *conn_addr(const struct conn *c);
+int conn_proto(const struct conn *c);
+void conn_set_proto(struct conn *c, int proto);
+void conn_set_name(struct conn *c, const char *name);
+const char *conn_name(const struct conn *c);
+/* Close after the replies so far are sent (QUIT). */
+void conn_close_after_reply(struct conn *c);
+
+#endif

@@ -1,0 +1,132 @@
+/*
+ * yimad — the yima traceability daemon.
+ *
+ * Reads its configuration (defaults, then `-c FILE`, then flags), starts the
+ * server and runs until SIGTERM or SIGINT.  Exit status: 0 after a clean
+ * stop, 1 when the server cannot start, 2 for a usage or config error.
+ */
+#include "config.h"
+#include "log.h"
+#include "server.h"
+#include "version.h"
+
+#include <event2/thread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: yimad [-c FILE] [--option value ...]\n"
+		"\n"
+		"  -c, --config FILE    read options from FILE (config/yimad.conf lists them)\n"
+		"  --port N             TCP port (default 7700; 0 = any free port)\n"
+		"  --bind ADDR          listen address (default 127.0.0.1)\n"
+		"  --data DIR           data directory (default ./var)\n"
+		"  --threads N          network threads (default: one per core)\n"
+		"  --log-level LEVEL    error, warn, info or debug\n"
+		"  --NAME VALUE         any config option, '_' written as '-'\n"
+		"  -h, --help           this help\n"
+		"  -v, --version        print the version\n"
+		"\n"
+		"Flags override the config file, which overrides the defaults.\n");
+}
+
+/* "--log-level" → "log_level"; NULL if arg is not a long option. */
+static const char *option_key(const char *arg, char *key, size_t n, const char **inline_val)
+{
+	if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0')
+		return NULL;
+	size_t i = 0;
+	const char *p = arg + 2;
+	*inline_val = NULL;
+	for (; *p && i + 1 < n; p++) {
+		if (*p == '=') {
+			*inline_val = p + 1;
+			break;
+		}
+		key[i++] = *p == '-' ? '_' : *p;
+	}
+	key[i] = '\0';
+	return key;
+}
+
+int main(int argc, char **argv)
+{
+	struct config cfg;
+	char err[1200];
+	const char *config_file = NULL;
+
+	config_defaults(&cfg);
+
+	/* First pass: help, version, the config file. */
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			usage(stdout);
+			return 0;
+		}
+		if (strcmp(argv[i], "-v") == 0 || strcmp(argv[i], "--version") == 0) {
+			printf("yimad %s\n", YIMA_VERSION);
+			return 0;
+		}
+		if (strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "yimad: %s needs a file\n", argv[i]);
+				return 2;
+			}
+			config_file = argv[++i];
+		} else if (strncmp(argv[i], "--config=", 9) == 0) {
+			config_file = argv[i] + 9;
+		}
+	}
+	if (config_file && config_load(&cfg, config_file, err, sizeof err) != 0) {
+		fprintf(stderr, "yimad: %s\n", err);
+		return 2;
+	}
+
+	/* Second pass: flags override the file. */
+	for (int i = 1; i < argc; i++) {
+		char key[64];
+		const char *val;
+		if (strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) {
+			i++;
+			continue;
+		}
+		if (strncmp(argv[i], "--config=", 9) == 0)
+			continue;
+		if (option_key(argv[i], key, sizeof key, &val) == NULL) {
+			fprintf(stderr, "yimad: unexpected argument '%s'\n", argv[i]);
+			usage(stderr);
+			return 2;
+		}
+		if (val == NULL) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "yimad: %s needs a value\n", argv[i]);
+				return 2;
+			}
+			val = argv[++i];
+		}
+		if (config_set(&cfg, key, val, err, sizeof err) != 0) {
+			fprintf(stderr, "yimad: command line: %s\n", err);
+			return 2;
+		}
+	}
+
+	if (log_open(cfg.log_file) != 0) {
+		fprintf(stderr, "yimad: log_file %s: cannot open\n", cfg.log_file);
+		return 2;
+	}
+	log_set_level((enum log_level)cfg.log_level);
+
+	if (evthread_use_pthreads() != 0) {
+		log_error("libevent has no pthread support");
+		return 1;
+	}
+	struct server srv;
+	if (server_start(&srv, &cfg) != 0)
+		return 1;
+	server_run(&srv);
+	server_stop(&srv);
+	return 0;
+}

@@ -1,0 +1,383 @@
+/*
+ * master — sites and products: field tables, checks, record encoding.
+ */
+#include "master.h"
+#include "store.h"
+
+#include <ctype.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define REC_FORMAT 1
+#define REC_MAX 4096
+
+typedef int (*check_fn)(const char *v, size_t n, char *err, size_t errlen);
+
+struct field {
+	const char *name;
+	check_fn check;
+	size_t max;		/* bytes, for text */
+};
+
+struct master_kind {
+	const char *what;
+	const struct field *fields;
+	int nfields;
+	enum store_db db, num_db;
+	int (*normalize)(const char *in, size_t n, char *out, char *err, size_t errlen);
+};
+
+/* ---------------------------------------------------------------- checks */
+
+/* UTF-8 text without control characters. */
+static bool valid_text(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	for (size_t i = 0; i < n;) {
+		unsigned c = p[i];
+		size_t len;
+		if (c < 0x20 || c == 0x7f)
+			return false;
+		if (c < 0x80)
+			len = 1;
+		else if ((c & 0xe0) == 0xc0 && c >= 0xc2)
+			len = 2;
+		else if ((c & 0xf0) == 0xe0)
+			len = 3;
+		else if ((c & 0xf8) == 0xf0 && c <= 0xf4)
+			len = 4;
+		else
+			return false;
+		if (i + len > n)
+			return false;
+		for (size_t k = 1; k < len; k++)
+			if ((p[i + k] & 0xc0) != 0x80)
+				return false;
+		i += len;
+	}
+	return true;
+}
+
+static int check_text(const char *v, size_t n, char *err, size_t errlen)
+{
+	if (n == 0) {
+		snprintf(err, errlen, "is empty");
+		return -1;
+	}
+	if (!valid_text(v, n)) {
+		snprintf(err, errlen, "is not UTF-8 text without control characters");
+		return -1;
+	}
+	return 0;
+}
+
+static int check_one_of(const char *v, size_t n, const char *const *words,
+			char *err, size_t errlen)
+{
+	for (int i = 0; words[i]; i++)
+		if (strlen(words[i]) == n && memcmp(v, words[i], n) == 0)
+			return 0;
+	int w = snprintf(err, errlen, "'%.*s' is not one of ", (int)(n > 40 ? 40 : n), v);
+	for (int i = 0; words[i] && w > 0 && (size_t)w < errlen; i++)
+		w += snprintf(err + w, errlen - (size_t)w, "%s%s", i ? ", " : "", words[i]);
+	return -1;
+}
+
+static int check_site_kind(const char *v, size_t n, char *err, size_t errlen)
+{
+	static const char *const kinds[] = { "manufacturer", "distributor", "pharmacy",
+					     "hospital", "regulator", NULL };
+	return check_one_of(v, n, kinds, err, errlen);
+}
+
+static int check_product_kind(const char *v, size_t n, char *err, size_t errlen)
+{
+	static const char *const kinds[] = { "drug", "device", NULL };
+	return check_one_of(v, n, kinds, err, errlen);
+}
+
+static bool all_digits(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return n > 0;
+}
+
+int master_gs1_check(const char *s, size_t n)
+{
+	int sum = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		int d = s[i] - '0';
+		/* weights 3,1,3,... from the rightmost data digit */
+		sum += ((n - i) % 2) ? 3 * d : d;
+	}
+	return (10 - sum % 10) % 10;
+}
+
+static int check_gln(const char *v, size_t n, char *err, size_t errlen)
+{
+	if (n != 13 || !all_digits(v, n)) {
+		snprintf(err, errlen, "'%.*s' is not a GLN (13 digits)", (int)(n > 40 ? 40 : n), v);
+		return -1;
+	}
+	int want = master_gs1_check(v, 12);
+	if (v[12] - '0' != want) {
+		snprintf(err, errlen, "%.13s has a wrong check digit (expected %d)", v, want);
+		return -1;
+	}
+	return 0;
+}
+
+static int check_units(const char *v, size_t n, char *err, size_t errlen)
+{
+	if (!all_digits(v, n) || n > 7 || atol(v) < 1 || atol(v) > 1000000) {
+		snprintf(err, errlen, "'%.*s' is not a whole number from 1 to 1000000",
+			 (int)(n > 40 ? 40 : n), v);
+		return -1;
+	}
+	return 0;
+}
+
+static int check_nhsa(const char *v, size_t n, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)v[i])) {
+			snprintf(err, errlen, "'%.*s' is not an NHSA code (letters and digits)",
+				 (int)(n > 40 ? 40 : n), v);
+			return -1;
+		}
+	if (n == 0 || n > 32) {
+		snprintf(err, errlen, "must be 1 to 32 letters and digits");
+		return -1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------- ids */
+
+static int site_id(const char *in, size_t n, char *out, char *err, size_t errlen)
+{
+	if (n == 0 || n > MASTER_ID_MAX) {
+		snprintf(err, errlen, "site id must be 1 to %d characters", MASTER_ID_MAX);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)in[i];
+		if (!isalnum(c) && c != '.' && c != '_' && c != ':' && c != '-') {
+			snprintf(err, errlen,
+				 "site id '%.*s' has '%c'; use letters, digits and . _ : -",
+				 (int)n, in, isprint(c) ? c : '?');
+			return -1;
+		}
+	}
+	memcpy(out, in, n);
+	out[n] = '\0';
+	return 0;
+}
+
+/* Product ids as they appear in codes: the CN 7-digit product prefix, a
+ * GTIN (stored as GTIN-14), an HIBC UDI-DI ("+" LIC, product number, unit
+ * of measure) or a ZIIOT MA-code UDI-DI ("MA." ...). */
+static int product_id(const char *in, size_t n, char *out, char *err, size_t errlen)
+{
+	if (all_digits(in, n)) {
+		if (n == 7) {
+			memcpy(out, in, n);
+			out[n] = '\0';
+			return 0;
+		}
+		if (n == 8 || n == 12 || n == 13 || n == 14) {
+			int want = master_gs1_check(in, n - 1);
+			if (in[n - 1] - '0' != want) {
+				snprintf(err, errlen,
+					 "GTIN %.*s has a wrong check digit (expected %d)",
+					 (int)n, in, want);
+				return -1;
+			}
+			memset(out, '0', 14 - n);
+			memcpy(out + 14 - n, in, n);
+			out[14] = '\0';
+			return 0;
+		}
+	} else if (n >= 6 && n <= 24 && in[0] == '+') {
+		size_t i = 1;
+		while (i < n && (isdigit((unsigned char)in[i]) || isupper((unsigned char)in[i])))
+			i++;
+		if (i == n && isupper((unsigned char)in[1])) {
+			memcpy(out, in, n);
+			out[n] = '\0';
+			return 0;
+		}
+	} else if (n > 3 && n <= MASTER_ID_MAX && strncmp(in, "MA.", 3) == 0) {
+		size_t i = 3;
+		while (i < n && (isalnum((unsigned char)in[i]) || in[i] == '.'))
+			i++;
+		if (i == n) {
+			memcpy(out, in, n);
+			out[n] = '\0';
+			return 0;
+		}
+	}
+	snprintf(err, errlen,
+		 "product id '%.*s' is not a CN 7-digit product prefix, a GTIN "
+		 "(8, 12, 13 or 14 digits) or a UDI-DI (+HIBC or MA.)",
+		 (int)(n > 40 ? 40 : n), in);
+	return -1;
+}
+
+/* ---------------------------------------------------------------- tables */
+
+static const struct field site_fields[] = {
+	{ "name", check_text, 200 },
+	{ "kind", check_site_kind, 0 },
+	{ "gln", check_gln, 0 },
+};
+
+static const struct field product_fields[] = {
+	{ "name", check_text, 200 },
+	{ "form", check_text, 64 },
+	{ "strength", check_text, 64 },
+	{ "units_per_pack", check_units, 0 },
+	{ "holder", check_text, 200 },
+	{ "kind", check_product_kind, 0 },
+	{ "nhsa_code", check_nhsa, 0 },
+};
+
+const struct master_kind master_site = {
+	"site", site_fields, (int)(sizeof site_fields / sizeof site_fields[0]),
+	DB_SITES, DB_SITE_NUMS, site_id,
+};
+
+const struct master_kind master_product = {
+	"product", product_fields, (int)(sizeof product_fields / sizeof product_fields[0]),
+	DB_PRODUCTS, DB_PRODUCT_NUMS, product_id,
+};
+
+const char *master_what(const struct master_kind *k) { return k->what; }
+int master_nfields(const struct master_kind *k) { return k->nfields; }
+const char *master_field_name(const struct master_kind *k, int i) { return k->fields[i].name; }
+
+int master_normalize_id(const struct master_kind *k, const char *in, size_t n,
+			char out[MASTER_ID_MAX + 1], char *err, size_t errlen)
+{
+	return k->normalize(in, n, out, err, errlen);
+}
+
+int master_apply(const struct master_kind *k, struct master_rec *rec,
+		 int nargs, const struct resp_arg *args, char *err, size_t errlen)
+{
+	if (nargs % 2) {
+		snprintf(err, errlen, "field '%.40s' has no value", args[nargs - 1].ptr);
+		return -1;
+	}
+	for (int i = 0; i < nargs; i += 2) {
+		const struct resp_arg *name = &args[i], *val = &args[i + 1];
+		int f;
+		for (f = 0; f < k->nfields; f++)
+			if (strlen(k->fields[f].name) == name->len &&
+			    strncasecmp(name->ptr, k->fields[f].name, name->len) == 0)
+				break;
+		if (f == k->nfields) {
+			int w = snprintf(err, errlen, "unknown %s field '%.40s'; fields are ",
+					 k->what, name->ptr);
+			for (int j = 0; j < k->nfields && w > 0 && (size_t)w < errlen; j++)
+				w += snprintf(err + w, errlen - (size_t)w, "%s%s", j ? ", " : "",
+					      k->fields[j].name);
+			return -1;
+		}
+		char why[160];
+		const struct field *fd = &k->fields[f];
+		if (fd->check(val->ptr, val->len, why, sizeof why) != 0) {
+			snprintf(err, errlen, "%s %s", fd->name, why);
+			return -1;
+		}
+		if (fd->max && val->len > fd->max) {
+			snprintf(err, errlen, "%s is %zu bytes; at most %zu", fd->name,
+				 val->len, fd->max);
+			return -1;
+		}
+		rec->val[f] = val->ptr;
+		rec->len[f] = val->len;
+	}
+	return 0;
+}
+
+static uint32_t get_be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void put_be32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)(v >> 24);
+	p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
+}
+
+int master_load(struct store_txn *t, const struct master_kind *k, const char *id,
+		struct master_rec *rec)
+{
+	const void *v;
+	size_t n;
+	memset(rec, 0, sizeof *rec);
+	int rc = store_get(t, k->db, id, strlen(id), &v, &n);
+	if (rc)
+		return rc;
+	const unsigned char *p = v, *end = p + n;
+	if (n < 5 || p[0] != REC_FORMAT)
+		return STORE_NOTFOUND;	/* not a record this build can read */
+	rec->num = get_be32(p + 1);
+	for (p += 5; p + 3 <= end;) {
+		unsigned f = p[0];
+		size_t len = (size_t)p[1] << 8 | p[2];
+		p += 3;
+		if (p + len > end)
+			break;
+		if (f < (unsigned)k->nfields) {	/* unknown fields: skipped */
+			rec->val[f] = (const char *)p;
+			rec->len[f] = len;
+		}
+		p += len;
+	}
+	return 0;
+}
+
+int master_store(struct store_txn *t, const struct master_kind *k, const char *id,
+		 struct master_rec *rec)
+{
+	/* Encode first: rec's values may point into the store, and pointers
+	 * into the store do not survive a write. */
+	unsigned char out[REC_MAX];
+	size_t n = 5;
+	out[0] = REC_FORMAT;
+	for (int f = 0; f < k->nfields; f++) {
+		if (rec->val[f] == NULL)
+			continue;
+		if (n + 3 + rec->len[f] > sizeof out)
+			abort();	/* fields are bounded far below REC_MAX */
+		out[n] = (unsigned char)f;
+		out[n + 1] = (unsigned char)(rec->len[f] >> 8);
+		out[n + 2] = (unsigned char)rec->len[f];
+		memcpy(out + n + 3, rec->val[f], rec->len[f]);
+		n += 3 + rec->len[f];
+	}
+	int rc;
+	size_t idlen = strlen(id);
+	if (rec->num == 0) {
+		if ((rc = store_next_id(t, k->what, &rec->num)) != 0)
+			return rc;
+		unsigned char key[4];
+		put_be32(key, rec->num);
+		if ((rc = store_put(t, k->num_db, key, 4, id, idlen)) != 0)
+			return rc;
+	}
+	put_be32(out + 1, rec->num);
+	return store_put(t, k->db, id, idlen, out, n);
+}

@@ -1,0 +1,65 @@
+/*
+ * master — master data: sites and products.
+ *
+ * Both are records of named text fields under an id; each also gets an
+ * internal number (u32) when first stored, so that later indexes can refer
+ * to a site or product in 4 bytes.  The field tables and the checks for
+ * each field are in master.c.
+ *
+ * Record encoding (value in DB_SITES / DB_PRODUCTS):
+ *   u8  format (1)
+ *   u32 number, big endian
+ *   then per field set: u8 field index, u16 length (BE), the bytes
+ */
+#ifndef YIMA_MASTER_H
+#define YIMA_MASTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "resp.h"
+
+struct store_txn;
+struct master_kind;
+
+extern const struct master_kind master_site;
+extern const struct master_kind master_product;
+
+#define MASTER_ID_MAX 64
+#define MASTER_FIELDS_MAX 8
+
+struct master_rec {
+	uint32_t num;			/* 0: not stored yet */
+	const char *val[MASTER_FIELDS_MAX];	/* NULL: field not set */
+	size_t len[MASTER_FIELDS_MAX];
+};
+
+const char *master_what(const struct master_kind *k);	/* "site", "product" */
+int master_nfields(const struct master_kind *k);
+const char *master_field_name(const struct master_kind *k, int i);
+
+/* Check an id and write its canonical form to out (NUL-terminated).
+ * Returns 0, or -1 with a message in err. */
+int master_normalize_id(const struct master_kind *k, const char *in, size_t n,
+			char out[MASTER_ID_MAX + 1], char *err, size_t errlen);
+
+/* Set fields from "field value ..." argument pairs (values point into
+ * args).  Returns 0, or -1 with a message in err naming the field. */
+int master_apply(const struct master_kind *k, struct master_rec *rec,
+		 int nargs, const struct resp_arg *args, char *err, size_t errlen);
+
+/* Read a record; its values point into the store (valid until the next
+ * write or the end of the transaction).  0, STORE_NOTFOUND or an error. */
+int master_load(struct store_txn *t, const struct master_kind *k, const char *id,
+		struct master_rec *rec);
+
+/* Write a record, giving it a number if it has none.  0 or a store error. */
+int master_store(struct store_txn *t, const struct master_kind *k, const char *id,
+		 struct master_rec *rec);
+
+/* GS1 mod-10 check digit of the digits in s[0..n) (the data digits, without
+ * the check digit).  Returns the digit value 0-9, or -1 if s has a
+ * non-digit. */
+int master_gs1_check(const char *s, size_t n);
+
+#endif

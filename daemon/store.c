@@ -1,0 +1,373 @@
+/*
+ * store — LMDB environment management and the key/value layer.
+ *
+ * Design notes:
+ *  - One environment per data directory, opened once; every named database
+ *    is opened at startup in one write transaction (LMDB wants DBI handles
+ *    opened before other threads use them).
+ *  - The directory is flock()ed: two yimad processes on one data dir would
+ *    each believe they are the only writer and could resize the map under
+ *    each other.
+ *  - Map growth: mdb_env_set_mapsize needs no transaction open in the
+ *    process, so readers hold `resize_lock` shared for the life of their
+ *    read transaction and store_grow takes it exclusively.  The lock prefers
+ *    writers so a stream of readers cannot starve a resize.
+ */
+#include "store.h"
+#include "log.h"
+#include "xmem.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <lmdb.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+_Static_assert(STORE_NOTFOUND == MDB_NOTFOUND, "STORE_NOTFOUND");
+_Static_assert(STORE_MAP_FULL == MDB_MAP_FULL, "STORE_MAP_FULL");
+
+static const char *const db_names[DB__COUNT] = {
+	[DB_META] = "meta",
+	[DB_SITES] = "sites",
+	[DB_SITE_NUMS] = "site_nums",
+	[DB_PRODUCTS] = "products",
+	[DB_PRODUCT_NUMS] = "product_nums",
+};
+
+struct store_txn {
+	MDB_txn *txn;
+	struct store *s;
+};
+
+struct store {
+	MDB_env *env;
+	MDB_dbi dbi[DB__COUNT];
+	int lock_fd;
+	pthread_rwlock_t resize_lock;
+	struct store_txn wtxn;		/* the writer's transaction */
+	_Atomic uint64_t grows;
+};
+
+struct store_reader {
+	struct store *s;
+	struct store_txn t;		/* t.txn kept reset between uses */
+	bool active;
+};
+
+const char *store_strerror(int rc)
+{
+	return mdb_strerror(rc);
+}
+
+const char *store_db_name(enum store_db db)
+{
+	return db_names[db];
+}
+
+static int lock_dir(const char *dir, char *err, size_t errlen)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/yimad.lock", dir);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		char pid[32] = "";
+		ssize_t n = pread(fd, pid, sizeof pid - 1, 0);
+		pid[n > 0 ? n : 0] = '\0';
+		pid[strcspn(pid, "\n")] = '\0';
+		snprintf(err, errlen, "data directory %s is in use by another yimad%s%s%s",
+			 dir, pid[0] ? " (pid " : "", pid, pid[0] ? ")" : "");
+		close(fd);
+		return -1;
+	}
+	char pid[32];
+	int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)n, 0) != n)
+		log_warn("%s: cannot record pid: %s", path, strerror(errno));
+	return fd;
+}
+
+/* Record the schema version in a new environment, or check it. */
+static int check_schema(struct store *s, MDB_txn *txn, char *err, size_t errlen)
+{
+	static const char key[] = "schema_version";
+	MDB_val k = { sizeof key - 1, (void *)(uintptr_t)key }, v;
+	int rc = mdb_get(txn, s->dbi[DB_META], &k, &v);
+	if (rc == MDB_NOTFOUND) {
+		uint32_t ver = STORE_SCHEMA_VERSION;
+		v.mv_size = sizeof ver;
+		v.mv_data = &ver;
+		rc = mdb_put(txn, s->dbi[DB_META], &k, &v, 0);
+		if (rc)
+			snprintf(err, errlen, "cannot record schema version: %s",
+				 mdb_strerror(rc));
+		return rc ? -1 : 0;
+	}
+	if (rc) {
+		snprintf(err, errlen, "cannot read schema version: %s", mdb_strerror(rc));
+		return -1;
+	}
+	uint32_t ver = 0;
+	if (v.mv_size == sizeof ver)
+		memcpy(&ver, v.mv_data, sizeof ver);
+	if (v.mv_size != sizeof ver || ver != STORE_SCHEMA_VERSION) {
+		snprintf(err, errlen,
+			 "the data has schema version %u; this yimad uses version %u",
+			 (unsigned)ver, STORE_SCHEMA_VERSION);
+		return -1;
+	}
+	return 0;
+}
+
+int store_open(struct store **out, const struct store_options *o,
+	       char *err, size_t errlen)
+{
+	struct store *s = xcalloc(1, sizeof *s);
+	s->lock_fd = -1;
+	MDB_txn *txn = NULL;
+	int rc;
+
+	if (mkdir(o->dir, 0750) != 0 && errno != EEXIST) {
+		snprintf(err, errlen, "%s: %s", o->dir, strerror(errno));
+		goto fail;
+	}
+	s->lock_fd = lock_dir(o->dir, err, errlen);
+	if (s->lock_fd < 0)
+		goto fail;
+
+	pthread_rwlockattr_t attr;
+	pthread_rwlockattr_init(&attr);
+	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&s->resize_lock, &attr);
+	pthread_rwlockattr_destroy(&attr);
+
+	if ((rc = mdb_env_create(&s->env)) != 0 ||
+	    (rc = mdb_env_set_maxdbs(s->env, 32)) != 0 ||
+	    (rc = mdb_env_set_maxreaders(s->env, o->max_readers + 8)) != 0 ||
+	    (rc = mdb_env_set_mapsize(s->env, o->map_size)) != 0) {
+		snprintf(err, errlen, "lmdb: %s", mdb_strerror(rc));
+		goto fail;
+	}
+	rc = mdb_env_open(s->env, o->dir, 0, 0640);
+	if (rc) {
+		snprintf(err, errlen, "%s: cannot open the store: %s", o->dir,
+			 mdb_strerror(rc));
+		goto fail;
+	}
+	/* A map grown by an earlier run is larger than map_size: keep it. */
+	MDB_envinfo info;
+	mdb_env_info(s->env, &info);
+	if (info.me_mapsize < o->map_size)
+		mdb_env_set_mapsize(s->env, o->map_size);
+
+	int dead = 0;
+	mdb_reader_check(s->env, &dead);
+	if (dead)
+		log_info("cleared %d stale reader slot(s)", dead);
+
+	rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+	if (rc) {
+		snprintf(err, errlen, "lmdb: %s", mdb_strerror(rc));
+		goto fail;
+	}
+	for (int i = 0; i < DB__COUNT; i++) {
+		rc = mdb_dbi_open(txn, db_names[i], MDB_CREATE, &s->dbi[i]);
+		if (rc) {
+			snprintf(err, errlen, "cannot open database %s: %s", db_names[i],
+				 mdb_strerror(rc));
+			goto fail;
+		}
+	}
+	if (check_schema(s, txn, err, errlen) != 0)
+		goto fail;
+	rc = mdb_txn_commit(txn);
+	txn = NULL;
+	if (rc) {
+		snprintf(err, errlen, "lmdb: commit: %s", mdb_strerror(rc));
+		goto fail;
+	}
+	s->wtxn.s = s;
+	*out = s;
+	return 0;
+fail:
+	if (txn)
+		mdb_txn_abort(txn);
+	store_close(s);
+	return -1;
+}
+
+void store_close(struct store *s)
+{
+	if (s == NULL)
+		return;
+	if (s->env)
+		mdb_env_close(s->env);
+	if (s->lock_fd >= 0)
+		close(s->lock_fd);	/* releases the flock */
+	pthread_rwlock_destroy(&s->resize_lock);
+	free(s);
+}
+
+struct store_reader *store_reader_new(struct store *s)
+{
+	struct store_reader *r = xcalloc(1, sizeof *r);
+	r->s = s;
+	r->t.s = s;
+	return r;
+}
+
+void store_reader_free(struct store_reader *r)
+{
+	if (r == NULL)
+		return;
+	if (r->active)
+		store_read_end(r);
+	if (r->t.txn)
+		mdb_txn_abort(r->t.txn);
+	free(r);
+}
+
+int store_read_begin(struct store_reader *r, struct store_txn **txn)
+{
+	pthread_rwlock_rdlock(&r->s->resize_lock);
+	int rc = r->t.txn ? mdb_txn_renew(r->t.txn)
+			  : mdb_txn_begin(r->s->env, NULL, MDB_RDONLY, &r->t.txn);
+	if (rc) {
+		if (r->t.txn) {
+			mdb_txn_abort(r->t.txn);
+			r->t.txn = NULL;
+		}
+		pthread_rwlock_unlock(&r->s->resize_lock);
+		return rc;
+	}
+	r->active = true;
+	*txn = &r->t;
+	return 0;
+}
+
+void store_read_end(struct store_reader *r)
+{
+	if (!r->active)
+		return;
+	mdb_txn_reset(r->t.txn);
+	r->active = false;
+	pthread_rwlock_unlock(&r->s->resize_lock);
+}
+
+int store_write_begin(struct store *s, struct store_txn **txn)
+{
+	int rc = mdb_txn_begin(s->env, NULL, 0, &s->wtxn.txn);
+	if (rc)
+		return rc;
+	*txn = &s->wtxn;
+	return 0;
+}
+
+int store_write_commit(struct store_txn *t)
+{
+	int rc = mdb_txn_commit(t->txn);
+	t->txn = NULL;
+	return rc;
+}
+
+void store_write_abort(struct store_txn *t)
+{
+	if (t->txn)
+		mdb_txn_abort(t->txn);
+	t->txn = NULL;
+}
+
+int store_grow(struct store *s)
+{
+	MDB_envinfo info;
+	mdb_env_info(s->env, &info);
+	size_t size = info.me_mapsize;
+	size_t next = size < ((size_t)64 << 30) ? size * 2 : size + ((size_t)64 << 30);
+	pthread_rwlock_wrlock(&s->resize_lock);
+	int rc = mdb_env_set_mapsize(s->env, next);
+	pthread_rwlock_unlock(&s->resize_lock);
+	if (rc == 0) {
+		atomic_fetch_add(&s->grows, 1);
+		log_info("store map grown from %zu to %zu bytes", size, next);
+	} else {
+		log_error("cannot grow the store map to %zu bytes: %s", next,
+			  mdb_strerror(rc));
+	}
+	return rc;
+}
+
+int store_get(struct store_txn *t, enum store_db db, const void *key, size_t klen,
+	      const void **val, size_t *vlen)
+{
+	MDB_val k = { klen, (void *)(uintptr_t)key }, v;
+	int rc = mdb_get(t->txn, t->s->dbi[db], &k, &v);
+	if (rc == 0) {
+		*val = v.mv_data;
+		*vlen = v.mv_size;
+	}
+	return rc;
+}
+
+int store_put(struct store_txn *t, enum store_db db, const void *key, size_t klen,
+	      const void *val, size_t vlen)
+{
+	MDB_val k = { klen, (void *)(uintptr_t)key };
+	MDB_val v = { vlen, (void *)(uintptr_t)val };
+	return mdb_put(t->txn, t->s->dbi[db], &k, &v, 0);
+}
+
+int store_del(struct store_txn *t, enum store_db db, const void *key, size_t klen)
+{
+	MDB_val k = { klen, (void *)(uintptr_t)key };
+	return mdb_del(t->txn, t->s->dbi[db], &k, NULL);
+}
+
+int store_next_id(struct store_txn *t, const char *counter, uint32_t *id)
+{
+	char key[64];
+	int klen = snprintf(key, sizeof key, "next_%s", counter);
+	const void *v;
+	size_t vlen;
+	uint32_t next = 1;
+	int rc = store_get(t, DB_META, key, (size_t)klen, &v, &vlen);
+	if (rc == 0 && vlen == sizeof next)
+		memcpy(&next, v, sizeof next);
+	else if (rc != 0 && rc != MDB_NOTFOUND)
+		return rc;
+	*id = next;
+	next++;
+	return store_put(t, DB_META, key, (size_t)klen, &next, sizeof next);
+}
+
+int store_stat(struct store_txn *t, struct store_stats *st)
+{
+	MDB_envinfo info;
+	MDB_stat est;
+	memset(st, 0, sizeof *st);
+	mdb_env_info(t->s->env, &info);
+	mdb_env_stat(t->s->env, &est);
+	st->map_size = info.me_mapsize;
+	st->page_size = est.ms_psize;
+	st->map_used = (uint64_t)(info.me_last_pgno + 1) * est.ms_psize;
+	st->last_txn = info.me_last_txnid;
+	st->readers_used = info.me_numreaders;
+	st->readers_max = info.me_maxreaders;
+	st->grows = atomic_load(&t->s->grows);
+	for (int i = 0; i < DB__COUNT; i++) {
+		MDB_stat ds;
+		int rc = mdb_stat(t->txn, t->s->dbi[i], &ds);
+		if (rc)
+			return rc;
+		st->entries[i] = ds.ms_entries;
+	}
+	return 0;
+}

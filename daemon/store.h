@@ -1,0 +1,101 @@
+/*
+ * store — the LMDB environment: open/close, named databases, transactions,
+ * automatic map growth, and a small key/value API over them.
+ *
+ * Everything above this module speaks store_*; only store.c calls mdb_*.
+ *
+ * Threads: any number of reader threads, each with its own store_reader
+ * (one read transaction at a time per thread), and exactly one writer
+ * thread (see writer.h).  Growing the map needs every read transaction of
+ * the process closed: readers hold a shared lock while their transaction is
+ * open and store_grow takes it exclusively, so keep read transactions short.
+ *
+ * Errors: functions return 0 or a nonzero store error code (LMDB's codes and
+ * errno values); STORE_NOTFOUND means "no such key".  store_strerror() turns
+ * a code into text.
+ *
+ * Lifetimes: a value returned by store_get points into the map and is valid
+ * until the end of the transaction, or the next write in it.
+ */
+#ifndef YIMA_STORE_H
+#define YIMA_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The schema this build reads and writes.  Bump it on any incompatible
+ * change of a database's keys or values. */
+#define STORE_SCHEMA_VERSION 1
+
+/* The named databases (STORE.md describes their keys and values). */
+enum store_db {
+	DB_META,		/* "schema_version", counters */
+	DB_SITES,		/* site id → site record */
+	DB_SITE_NUMS,		/* site number (u32 BE) → site id */
+	DB_PRODUCTS,		/* product id → product record */
+	DB_PRODUCT_NUMS,	/* product number (u32 BE) → product id */
+	DB__COUNT
+};
+
+#define STORE_NOTFOUND (-30798)		/* == MDB_NOTFOUND */
+#define STORE_MAP_FULL (-30792)		/* == MDB_MAP_FULL */
+
+struct store;
+struct store_txn;
+struct store_reader;
+
+struct store_options {
+	const char *dir;	/* created if missing */
+	uint64_t map_size;	/* initial map size; an existing larger map wins */
+	unsigned max_readers;	/* reader threads that may use the store */
+};
+
+/* Open (creating if needed) the environment in o->dir, lock the directory
+ * against a second yimad, clear stale reader slots, check or record the
+ * schema version.  Returns 0 or -1 with a message in err. */
+int store_open(struct store **out, const struct store_options *o,
+	       char *err, size_t errlen);
+/* Close; every reader and transaction must be gone. */
+void store_close(struct store *s);
+
+const char *store_strerror(int rc);
+const char *store_db_name(enum store_db db);
+
+/* ---- read side: one store_reader per thread, one transaction at a time */
+struct store_reader *store_reader_new(struct store *s);
+void store_reader_free(struct store_reader *r);
+/* Begin a read transaction on the latest committed state. */
+int store_read_begin(struct store_reader *r, struct store_txn **txn);
+void store_read_end(struct store_reader *r);
+
+/* ---- write side: the writer thread only */
+int store_write_begin(struct store *s, struct store_txn **txn);
+int store_write_commit(struct store_txn *txn);	/* durable when it returns 0 */
+void store_write_abort(struct store_txn *txn);
+/* Double the map size (waits until no read transaction is open).
+ * No write transaction may be open.  Returns 0 or an error code. */
+int store_grow(struct store *s);
+
+/* ---- data */
+int store_get(struct store_txn *t, enum store_db db, const void *key, size_t klen,
+	      const void **val, size_t *vlen);
+int store_put(struct store_txn *t, enum store_db db, const void *key, size_t klen,
+	      const void *val, size_t vlen);
+int store_del(struct store_txn *t, enum store_db db, const void *key, size_t klen);
+/* Next value of the named counter in DB_META (starts at 1). */
+int store_next_id(struct store_txn *t, const char *counter, uint32_t *id);
+
+/* ---- figures for INFO */
+struct store_stats {
+	uint64_t map_size;
+	uint64_t map_used;		/* bytes of pages in use */
+	uint64_t page_size;
+	uint64_t last_txn;
+	uint32_t readers_used, readers_max;
+	uint64_t entries[DB__COUNT];
+	uint64_t grows;			/* automatic map growths since start */
+};
+int store_stat(struct store_txn *t, struct store_stats *st);
+
+#endif

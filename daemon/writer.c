@@ -1,0 +1,163 @@
+/*
+ * writer — group commit: queue → one write transaction → fsync → replies.
+ *
+ * The queue is a mutex-protected list; the writer sleeps on a condition
+ * variable while it is empty.  Everything inside a group happens on the
+ * writer thread, in submission order, so the order in which requests are
+ * applied is the order in which they were queued — also the order replies
+ * are handed back, which lets a connection pipeline writes.
+ */
+#include "writer.h"
+#include "log.h"
+#include "store.h"
+#include "xmem.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdlib.h>
+
+struct writer {
+	struct store *store;
+	unsigned group_max;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	struct write_job *head, *tail;	/* under lock */
+	bool stopping;			/* under lock */
+	_Atomic uint64_t depth;
+	_Atomic uint64_t commits, jobs, max_group, failures;
+};
+
+static void fail_job(struct write_job *j, int rc)
+{
+	buf_reset(&j->reply.b);
+	resp_error(&j->reply, "STORE", "write failed: %s", store_strerror(rc));
+}
+
+/* Apply jobs[0..n) in one transaction.  Returns 0 when committed (each job
+ * has its reply), or the failing store error code with nothing committed. */
+static int apply(struct writer *w, struct write_job **jobs, size_t n)
+{
+	struct store_txn *txn;
+	int rc = store_write_begin(w->store, &txn);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		buf_reset(&jobs[i]->reply.b);
+		rc = jobs[i]->run(txn, jobs[i]);
+		if (rc) {
+			store_write_abort(txn);
+			return rc;
+		}
+	}
+	return store_write_commit(txn);
+}
+
+/* Commit a group, growing the map as often as it takes; when the group
+ * fails for another reason, give every job its own transaction. */
+static void commit_group(struct writer *w, struct write_job **jobs, size_t n)
+{
+	int rc;
+	while ((rc = apply(w, jobs, n)) == STORE_MAP_FULL)
+		if ((rc = store_grow(w->store)) != 0)
+			break;
+	if (rc == 0) {
+		atomic_fetch_add(&w->commits, 1);
+		atomic_fetch_add(&w->jobs, n);
+		uint64_t max = atomic_load(&w->max_group);
+		if (n > max)
+			atomic_store(&w->max_group, n);
+		return;
+	}
+	atomic_fetch_add(&w->failures, 1);
+	if (n > 1) {
+		log_warn("write group of %zu failed (%s); retrying one by one",
+			 n, store_strerror(rc));
+		for (size_t i = 0; i < n; i++)
+			commit_group(w, &jobs[i], 1);
+		return;
+	}
+	log_error("write failed: %s", store_strerror(rc));
+	fail_job(jobs[0], rc);
+}
+
+static void *writer_main(void *arg)
+{
+	struct writer *w = arg;
+	struct write_job **group = xmalloc(w->group_max * sizeof *group);
+
+	for (;;) {
+		pthread_mutex_lock(&w->lock);
+		while (w->head == NULL && !w->stopping)
+			pthread_cond_wait(&w->wake, &w->lock);
+		if (w->head == NULL) {	/* stopping, and nothing left */
+			pthread_mutex_unlock(&w->lock);
+			break;
+		}
+		size_t n = 0;
+		while (w->head && n < w->group_max) {
+			group[n++] = w->head;
+			w->head = w->head->next;
+		}
+		if (w->head == NULL)
+			w->tail = NULL;
+		pthread_mutex_unlock(&w->lock);
+		atomic_fetch_sub(&w->depth, n);
+
+		commit_group(w, group, n);
+		for (size_t i = 0; i < n; i++)
+			group[i]->done(group[i]);	/* may free the job */
+	}
+	free(group);
+	return NULL;
+}
+
+struct writer *writer_start(struct store *s, unsigned group_max)
+{
+	struct writer *w = xcalloc(1, sizeof *w);
+	w->store = s;
+	w->group_max = group_max ? group_max : 1;
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->wake, NULL);
+	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
+		log_error("cannot start the writer thread");
+		abort();
+	}
+	return w;
+}
+
+void writer_submit(struct writer *w, struct write_job *job)
+{
+	job->next = NULL;
+	atomic_fetch_add(&w->depth, 1);
+	pthread_mutex_lock(&w->lock);
+	if (w->tail)
+		w->tail->next = job;
+	else
+		w->head = job;
+	w->tail = job;
+	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->lock);
+}
+
+void writer_stop(struct writer *w)
+{
+	pthread_mutex_lock(&w->lock);
+	w->stopping = true;
+	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->lock);
+	pthread_join(w->thread, NULL);
+	pthread_cond_destroy(&w->wake);
+	pthread_mutex_destroy(&w->lock);
+	free(w);
+}
+
+void writer_stats(struct writer *w, struct writer_stats *st)
+{
+	st->queue_depth = atomic_load(&w->depth);
+	st->commits = atomic_load(&w->commits);
+	st->jobs = atomic_load(&w->jobs);
+	st->max_group = atomic_load(&w->max_group);
+	st->failures = atomic_load(&w->failures);
+}

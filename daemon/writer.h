@@ -1,0 +1,60 @@
+/*
+ * writer — the one thread that writes to the store, with group commit.
+ *
+ * Network threads submit write jobs; the writer takes every job waiting (up
+ * to group_max), applies them in order inside one LMDB write transaction,
+ * commits (fsync), and only then hands each job back through its `done`
+ * callback, on the writer thread.  One fsync thus acknowledges a whole
+ * group, which is what makes durable writes fast.
+ *
+ * A job's `run` decides its outcome inside the transaction and writes its
+ * reply.  Contract: check everything before the first write, so that a
+ * rejected request (an error reply) changed nothing; return 0 after
+ * replying, or a store error code, which discards the whole transaction.
+ * The writer then grows the map and runs the group again (STORE_MAP_FULL),
+ * or runs each job of the group alone so one failing job cannot fail its
+ * neighbours.  `run` may thus be called more than once for the same job and
+ * must decide the same way from the same state.
+ */
+#ifndef YIMA_WRITER_H
+#define YIMA_WRITER_H
+
+#include <stdint.h>
+
+#include "resp.h"
+
+struct store;
+struct store_txn;
+struct writer;
+struct write_job;
+
+typedef int (*write_run_fn)(struct store_txn *txn, struct write_job *job);
+typedef void (*write_done_fn)(struct write_job *job);
+
+struct write_job {
+	struct write_job *next;		/* queue link, owned by the writer */
+	write_run_fn run;
+	write_done_fn done;		/* called on the writer thread */
+	void *owner;			/* for done: who submitted it */
+	void *origin;			/* for done: where to send it back */
+	void *arg;			/* for run: what to do */
+	struct resp_out reply;		/* run writes it; owner sends it */
+};
+
+struct writer_stats {
+	uint64_t queue_depth;
+	uint64_t commits;
+	uint64_t jobs;			/* jobs in committed groups */
+	uint64_t max_group;
+	uint64_t failures;		/* transactions that failed */
+};
+
+struct writer *writer_start(struct store *s, unsigned group_max);
+/* Queue a job; any thread. */
+void writer_submit(struct writer *w, struct write_job *job);
+/* Run every job already queued, commit, then stop the thread and free w.
+ * Jobs submitted after this call are not allowed. */
+void writer_stop(struct writer *w);
+void writer_stats(struct writer *w, struct writer_stats *st);
+
+#endif

@@ -1,0 +1,90 @@
+/*
+ * command — the command table and its lookup.
+ */
+#include "command.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+static const struct command_spec commands[CMD__COUNT] = {
+	[CMD_PING] = { CMD_PING, "PING", NULL, 1, 2, 0,
+		"[message]", "liveness check: PONG, or the message back" },
+	[CMD_HELLO] = { CMD_HELLO, "HELLO", NULL, 1, 4, 0,
+		"[protover [SETNAME name]]",
+		"switch protocol version (2 or 3) and describe the server" },
+	[CMD_INFO] = { CMD_INFO, "INFO", NULL, 1, 2, CMD_F_READ,
+		"[server|clients|store|writer|memory]",
+		"server, connection, store and writer figures" },
+	[CMD_QUIT] = { CMD_QUIT, "QUIT", NULL, 1, 1, 0,
+		"", "close the connection after the reply" },
+	[CMD_SITE_SET] = { CMD_SITE_SET, "SITE", "SET", 5, -1, CMD_F_WRITE,
+		"id field value [field value ...]",
+		"create or update a site (fields: name, kind, gln)" },
+	[CMD_SITE_GET] = { CMD_SITE_GET, "SITE", "GET", 3, 3, CMD_F_READ,
+		"id", "a site's fields" },
+	[CMD_PRODUCT_SET] = { CMD_PRODUCT_SET, "PRODUCT", "SET", 5, -1, CMD_F_WRITE,
+		"id field value [field value ...]",
+		"create or update a product (fields: name, form, strength, "
+		"units_per_pack, holder, kind, nhsa_code)" },
+	[CMD_PRODUCT_GET] = { CMD_PRODUCT_GET, "PRODUCT", "GET", 3, 3, CMD_F_READ,
+		"id", "a product's fields" },
+};
+
+static int eq(const char *s, size_t n, const char *name)
+{
+	return strlen(name) == n && strncasecmp(s, name, n) == 0;
+}
+
+const struct command_spec *command_lookup(int argc, const char *const *names,
+					  const size_t *lens, int *why)
+{
+	int known = 0;
+	for (int i = 0; i < CMD__COUNT; i++) {
+		const struct command_spec *c = &commands[i];
+		if (!eq(names[0], lens[0], c->name))
+			continue;
+		if (c->sub == NULL)
+			return c;
+		known = 1;
+		if (argc > 1 && eq(names[1], lens[1], c->sub))
+			return c;
+	}
+	*why = known ? 2 : 1;
+	return NULL;
+}
+
+const struct command_spec *command_by_id(enum cmd_id id)
+{
+	return (unsigned)id < CMD__COUNT ? &commands[id] : NULL;
+}
+
+int command_arity_ok(const struct command_spec *c, int argc)
+{
+	return argc >= c->min_argc && (c->max_argc < 0 || argc <= c->max_argc);
+}
+
+const char *command_full_name(const struct command_spec *c, char *buf, size_t n)
+{
+	if (c->sub)
+		snprintf(buf, n, "%s %s", c->name, c->sub);
+	else
+		snprintf(buf, n, "%s", c->name);
+	return buf;
+}
+
+const char *command_subcommands(const char *name, char *buf, size_t n)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	for (int i = 0; i < CMD__COUNT; i++) {
+		const struct command_spec *c = &commands[i];
+		if (c->sub == NULL || strcasecmp(c->name, name) != 0)
+			continue;
+		int w = snprintf(buf + used, n - used, "%s%s", used ? ", " : "", c->sub);
+		if (w < 0 || (size_t)w >= n - used)
+			break;
+		used += (size_t)w;
+	}
+	return buf;
+}

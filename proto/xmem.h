@@ -1,0 +1,19 @@
+/*
+ * xmem — allocation that cannot fail.
+ *
+ * A daemon that runs out of memory has no good way forward; rather than
+ * thread an error through every append, these abort with a message.
+ */
+#ifndef YIMA_XMEM_H
+#define YIMA_XMEM_H
+
+#include <stddef.h>
+#include <stdlib.h>	/* free() */
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t nmemb, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+
+#endif

@@ -1,0 +1,28 @@
+# libFuzzer targets: tests/fuzz/fuzz_NAME.c defines LLVMFuzzerTestOneInput
+# over one parser.  Each target is built with clang from the same sources as
+# the daemon and clients, then run for FUZZ_SECONDS with its dictionary
+# (tests/fuzz/NAME.dict) when there is one.  Corpora live in build/fuzz/.
+
+FUZZ_SECONDS ?= 60
+FUZZ_MAXLEN  ?= 4096
+FCC    := clang
+FBUILD := build/fuzz
+FFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
+          -Iproto -Idaemon -Iclients $(shell pkg-config --cflags jansson)
+FLIBS  := $(shell pkg-config --libs jansson)
+
+PROTO_SRC := $(sort $(wildcard proto/*.c))
+TARGETS   := $(patsubst tests/fuzz/fuzz_%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
+
+.PHONY: all
+all: $(addprefix run-,$(TARGETS))
+
+$(FBUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(PROTO_SRC)
+	@mkdir -p $(FBUILD)
+	$(FCC) $(FFLAGS) -o $@ $^ $(FLIBS)
+
+run-%: $(FBUILD)/fuzz_%
+	@mkdir -p $(FBUILD)/corpus-$*
+	$< -max_total_time=$(FUZZ_SECONDS) -max_len=$(FUZZ_MAXLEN) \
+	   $(if $(wildcard tests/fuzz/$*.dict),-dict=tests/fuzz/$*.dict) \
+	   $(FBUILD)/corpus-$* $(wildcard tests/fuzz/seeds-$*)
