@@ -1,1 +1,192 @@
-int main(void) { return 0; }
+/*
+ * yima — the command-line client.
+ *
+ *   yima [-h HOST] [-p PORT] [--json] [--timeout SEC] COMMAND [ARG...]
+ *   yima [-h HOST] [-p PORT] [--json]            (interactive, or one
+ *                                                 command per input line)
+ *
+ * Exit status: 0 success, 1 the server replied with an error, 2 usage or
+ * connection error.
+ */
+#include "client.h"
+#include "output.h"
+#include "resp.h"
+#include "version.h"
+#include "xmem.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+enum { EXIT_OK = 0, EXIT_REPLY_ERROR = 1, EXIT_USAGE = 2 };
+
+struct opts {
+	const char *host;
+	const char *port;
+	bool json;
+	int timeout_ms;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: yima [options] COMMAND [ARG...]\n"
+		"       yima [options]             interactive prompt; without a terminal,\n"
+		"                                  one command per line of standard input\n"
+		"\n"
+		"options:\n"
+		"  -h HOST          server host (default 127.0.0.1)\n"
+		"  -p PORT          server port (default 7700)\n"
+		"  --json           print replies as JSON\n"
+		"  --timeout SEC    give up on a reply after SEC seconds (default 30; 0 = never)\n"
+		"  --help           this help\n"
+		"  --version        print the version\n"
+		"\n"
+		"examples:\n"
+		"  yima PING\n"
+		"  yima PRODUCT SET 06901234567892 name Aspirin units_per_pack 10\n"
+		"  yima --json PRODUCT GET 06901234567892\n"
+		"  yima INFO writer\n"
+		"\n"
+		"exit status: 0 success, 1 error reply, 2 usage or connection error\n");
+}
+
+static bool is_error(const struct resp_value *v)
+{
+	return v->type == RESP_T_ERROR || v->type == RESP_T_BULK_ERROR;
+}
+
+/* Print a reply; errors go to stderr in text mode. */
+static void print_reply(const struct opts *o, const struct resp_value *v)
+{
+	if (o->json)
+		output_json(stdout, v);
+	else
+		output_text(is_error(v) ? stderr : stdout, v);
+	fflush(stdout);
+}
+
+static int run_one(struct client *c, const struct opts *o, int argc,
+		   const char *const *argv, const size_t *lens)
+{
+	struct resp_value v;
+	if (client_call(c, argc, argv, lens, &v) != 0) {
+		fprintf(stderr, "yima: %s\n", c->err);
+		return EXIT_USAGE;
+	}
+	print_reply(o, &v);
+	int rc = is_error(&v) ? EXIT_REPLY_ERROR : EXIT_OK;
+	resp_value_free(&v);
+	return rc;
+}
+
+static int interactive(struct client *c, const struct opts *o)
+{
+	bool tty = isatty(0);
+	char *line = NULL;
+	size_t cap = 0;
+	int status = EXIT_OK;
+
+	for (;;) {
+		if (tty) {
+			printf("%s:%s> ", o->host, o->port);
+			fflush(stdout);
+		}
+		ssize_t n = getline(&line, &cap, stdin);
+		if (n < 0)
+			break;
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			line[--n] = '\0';
+		const char *err = NULL;
+		int argc = resp_split_inline(line, (size_t)n, NULL, 1 << 20, &err);
+		if (argc < 0) {
+			fprintf(stderr, "yima: %s\n", err);
+			status = EXIT_REPLY_ERROR;
+			continue;
+		}
+		if (argc == 0)
+			continue;
+		struct resp_arg *args = xmalloc((size_t)argc * sizeof *args);
+		const char **argv = xmalloc((size_t)argc * sizeof *argv);
+		size_t *lens = xmalloc((size_t)argc * sizeof *lens);
+		resp_split_inline(line, (size_t)n, args, argc, &err);
+		for (int i = 0; i < argc; i++) {
+			argv[i] = args[i].ptr;
+			lens[i] = args[i].len;
+		}
+		bool quit = argc == 1 && (strcasecmp(argv[0], "quit") == 0 ||
+					  strcasecmp(argv[0], "exit") == 0);
+		int rc = quit ? EXIT_OK : run_one(c, o, argc, argv, lens);
+		free(args);
+		free(argv);
+		free(lens);
+		if (quit)
+			break;
+		if (rc == EXIT_USAGE) {	/* connection lost */
+			free(line);
+			return EXIT_USAGE;
+		}
+		if (rc != EXIT_OK)
+			status = rc;
+	}
+	free(line);
+	return tty ? EXIT_OK : status;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = { "127.0.0.1", "7700", false, 30000 };
+	int i;
+
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--help") == 0) {
+			usage(stdout);
+			return EXIT_OK;
+		} else if (strcmp(a, "--version") == 0) {
+			printf("yima %s\n", YIMA_VERSION);
+			return EXIT_OK;
+		} else if (strcmp(a, "--json") == 0) {
+			o.json = true;
+		} else if ((strcmp(a, "-h") == 0 || strcmp(a, "-p") == 0 ||
+			    strcmp(a, "--timeout") == 0) && i + 1 < argc) {
+			const char *val = argv[++i];
+			if (a[1] == 'h') {
+				o.host = val;
+			} else if (a[1] == 'p') {
+				o.port = val;
+			} else {
+				char *end;
+				double s = strtod(val, &end);
+				if (*end || s < 0 || s > 86400) {
+					fprintf(stderr, "yima: --timeout: '%s' is not a number "
+						"of seconds\n", val);
+					return EXIT_USAGE;
+				}
+				o.timeout_ms = (int)(s * 1000);
+			}
+		} else if (strcmp(a, "-") == 0) {
+			break;
+		} else {
+			fprintf(stderr, "yima: unknown option '%s' (or missing value)\n", a);
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+
+	struct client c;
+	if (client_connect(&c, o.host, o.port, o.timeout_ms) != 0) {
+		fprintf(stderr, "yima: %s\n", c.err);
+		return EXIT_USAGE;
+	}
+	int rc;
+	if (i < argc)
+		rc = run_one(&c, &o, argc - i, (const char *const *)argv + i, NULL);
+	else
+		rc = interactive(&c, &o);
+	client_close(&c);
+	return rc;
+}

@@ -360,6 +360,10 @@ int resp_split_inline(char *line, size_t len, struct resp_arg *argv, int max,
 				line[w] = c;
 			w++;
 		}
+		/* line[i] is the blank after the argument (or the end): step
+		 * over it before the terminator below may overwrite it. */
+		if (i < len)
+			i++;
 		if (argv) {
 			argv[n].ptr = line + start;
 			argv[n].len = w - start;

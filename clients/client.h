@@ -1,0 +1,36 @@
+/*
+ * client — a blocking RESP connection for the command-line tools.
+ *
+ * Errors: functions return 0 or -1 with a message in c->err (what failed
+ * and why, e.g. "cannot connect to 127.0.0.1:7700: Connection refused").
+ */
+#ifndef YIMA_CLIENT_H
+#define YIMA_CLIENT_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "resp.h"
+
+struct client {
+	int fd;
+	int timeout_ms;		/* per read or write; 0 = wait for ever */
+	int proto;		/* 3 after a successful HELLO 3, else 2 */
+	struct buf in;		/* bytes read, not yet parsed */
+	char err[512];
+};
+
+/* Connect to host:port (name or address) and switch to RESP3 with HELLO 3
+ * (falling back to RESP2 if the server refuses it). */
+int client_connect(struct client *c, const char *host, const char *port, int timeout_ms);
+void client_close(struct client *c);
+
+/* Send raw bytes. */
+int client_send(struct client *c, const void *data, size_t n);
+/* Read one reply; *v is the caller's to free with resp_value_free. */
+int client_read(struct client *c, struct resp_value *v);
+/* Send one command and read its reply. */
+int client_call(struct client *c, int argc, const char *const *argv,
+		const size_t *lens, struct resp_value *v);
+
+#endif
