@@ -1,0 +1,250 @@
+"""Integration-test harness: start the real yimad on a free loopback port
+with a fresh data directory, talk to it with bin/yima, redis-cli and raw
+sockets, and stop it.
+
+Readiness is the port file yimad writes once it listens (--port 0
+--port-file), never a fixed sleep.  A daemon whose stderr shows a sanitizer
+report fails the test that ran it.
+"""
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+BIN = os.environ.get("YIMA_BIN", os.path.join(os.path.dirname(__file__), "..", "..", "bin"))
+YIMAD = os.path.join(BIN, "yimad")
+YIMA = os.path.join(BIN, "yima")
+START_TIMEOUT = 20.0
+
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                   "runtime error:", "ThreadSanitizer", "UndefinedBehaviorSanitizer")
+
+
+class TestFailure(AssertionError):
+    pass
+
+
+def check(cond, msg="check failed"):
+    if not cond:
+        raise TestFailure(msg)
+
+
+def eq(got, want, what="value"):
+    if got != want:
+        raise TestFailure(f"{what}: got {got!r}, want {want!r}")
+
+
+class Yimad:
+    """One yimad process and its data directory (kept across restarts)."""
+
+    def __init__(self, *flags, data=None):
+        self.tmp = tempfile.mkdtemp(prefix="yima-it-")
+        self.data = data or os.path.join(self.tmp, "data")
+        self.flags = list(flags)
+        self.proc = None
+        self.port = None
+        self.logs = []
+        self.start()
+
+    def start(self, extra=()):
+        port_file = os.path.join(self.tmp, "port")
+        if os.path.exists(port_file):
+            os.unlink(port_file)
+        self.log_path = os.path.join(self.tmp, f"yimad-{len(self.logs)}.log")
+        self.logs.append(self.log_path)
+        cmd = [YIMAD, "--bind", "127.0.0.1", "--port", "0", "--port-file", port_file,
+               "--data", self.data, *self.flags, *extra]
+        self.log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if os.path.exists(port_file):
+                with open(port_file) as f:
+                    text = f.read().strip()
+                if text:
+                    self.port = int(text)
+                    return
+            if self.proc.poll() is not None:
+                raise TestFailure(f"yimad exited with {self.proc.returncode} at start:\n"
+                                  + self.output())
+            time.sleep(0.01)
+        raise TestFailure("yimad did not start within %ss" % START_TIMEOUT)
+
+    def output(self):
+        with open(self.log_path, "rb") as f:
+            return f.read().decode(errors="replace")
+
+    def stop(self, sig=signal.SIGTERM, timeout=30):
+        """Stop with a signal; returns the exit status."""
+        if self.proc is None:
+            return None
+        self.proc.send_signal(sig)
+        try:
+            rc = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise TestFailure("yimad did not stop within %ss" % timeout)
+        self.proc = None
+        self.log.close()
+        self.check_sanitizers()
+        return rc
+
+    def kill9(self):
+        self.proc.kill()
+        self.proc.wait()
+        self.proc = None
+        self.log.close()
+
+    def restart(self, extra=()):
+        rc = self.stop()
+        eq(rc, 0, "yimad exit status after SIGTERM")
+        self.start(extra)
+
+    def check_sanitizers(self):
+        for path in self.logs:
+            with open(path, "rb") as f:
+                text = f.read().decode(errors="replace")
+            for mark in SANITIZER_MARKS:
+                if mark in text:
+                    raise TestFailure(f"sanitizer report in {path}:\n{text[-4000:]}")
+
+    def close(self):
+        try:
+            if self.proc is not None:
+                self.stop()
+        finally:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+    # -- clients -------------------------------------------------------
+    def yima(self, *args, input=None, check_rc=None):
+        """Run bin/yima against this daemon; returns (rc, stdout, stderr)."""
+        p = subprocess.run([YIMA, "-p", str(self.port), *args], input=input,
+                           capture_output=True, timeout=60)
+        out, err = p.stdout.decode(), p.stderr.decode()
+        if check_rc is not None and p.returncode != check_rc:
+            raise TestFailure(f"yima {' '.join(args)}: exit {p.returncode}, want "
+                              f"{check_rc}\nstdout: {out}\nstderr: {err}")
+        return p.returncode, out, err
+
+    def redis_cli(self, *args, input=None):
+        p = subprocess.run(["redis-cli", "-p", str(self.port), *args], input=input,
+                           capture_output=True, timeout=60)
+        return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+    def connect(self, timeout=10.0):
+        s = socket.create_connection(("127.0.0.1", self.port), timeout=timeout)
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return Conn(s)
+
+
+class Conn:
+    """A raw socket with a RESP reply reader."""
+
+    def __init__(self, sock):
+        self.sock = sock
+        self.buf = b""
+
+    def send(self, data):
+        self.sock.sendall(data)
+
+    def call(self, *args):
+        self.send(encode(*args))
+        return self.reply()
+
+    def reply(self):
+        while True:
+            value, used = parse_reply(self.buf)
+            if used:
+                self.buf = self.buf[used:]
+                return value
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ConnectionClosed(f"closed; unparsed: {self.buf[:200]!r}")
+            self.buf += chunk
+
+    def closed_by_peer(self, timeout=5.0):
+        """True if the server closes the connection within timeout."""
+        self.sock.settimeout(timeout)
+        try:
+            while True:
+                chunk = self.sock.recv(65536)
+                if not chunk:
+                    return True
+                self.buf += chunk
+        except socket.timeout:
+            return False
+        except ConnectionResetError:
+            return True
+
+    def close(self):
+        self.sock.close()
+
+
+class ConnectionClosed(Exception):
+    pass
+
+
+class Error(str):
+    """An error reply."""
+
+
+def encode(*args):
+    out = [b"*%d\r\n" % len(args)]
+    for a in args:
+        if isinstance(a, str):
+            a = a.encode()
+        elif isinstance(a, int):
+            a = str(a).encode()
+        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
+    return b"".join(out)
+
+
+def parse_reply(buf, pos=0):
+    """Parse one RESP2/RESP3 reply at buf[pos:]; returns (value, end) or
+    (None, 0) if incomplete.  Maps become dicts, errors Error, strings
+    bytes."""
+    nl = buf.find(b"\r\n", pos)
+    if nl < 0:
+        return None, 0
+    t, line, nxt = buf[pos:pos + 1], buf[pos + 1:nl], nl + 2
+    if t == b"+":
+        return line.decode(), nxt
+    if t == b"-":
+        return Error(line.decode()), nxt
+    if t == b":":
+        return int(line), nxt
+    if t == b"_":
+        return None, nxt
+    if t == b"#":
+        return line == b"t", nxt
+    if t == b",":
+        return float(line), nxt
+    if t in (b"$", b"=", b"!"):
+        n = int(line)
+        if n < 0:
+            return None, nxt
+        if len(buf) < nxt + n + 2:
+            return None, 0
+        data = buf[nxt:nxt + n]
+        if t == b"!":
+            data = Error(data.decode())
+        return data, nxt + n + 2
+    if t in (b"*", b"~", b">", b"%"):
+        n = int(line)
+        if n < 0:
+            return None, nxt
+        count = n * 2 if t == b"%" else n
+        items = []
+        for _ in range(count):
+            v, nxt = parse_reply(buf, nxt)
+            if not nxt:
+                return None, 0
+            items.append(v)
+        if t == b"%":
+            return {items[i]: items[i + 1] for i in range(0, len(items), 2)}, nxt
+        return items, nxt
+    raise ValueError(f"bad reply type {t!r} in {buf[pos:pos + 50]!r}")

@@ -1,0 +1,122 @@
+"""Daemon configuration, start-up errors, INFO, and the yima CLI."""
+import json
+import os
+import subprocess
+import tempfile
+
+from harness import YIMA, YIMAD, Yimad, check, eq
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+
+
+def run_yimad(*args):
+    p = subprocess.run([YIMAD, *args], capture_output=True, timeout=30)
+    return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+
+def test_config_errors_name_file_and_line():
+    with tempfile.TemporaryDirectory() as tmp:
+        conf = os.path.join(tmp, "y.conf")
+        cases = [
+            ("port = 7700\n# comment\nprot = 1\n", ":3: unknown option 'prot'"),
+            ("threads = many\n", ":1: threads: 'many' is not a whole number"),
+            ("\nmap_size = 12XB\n", ":2: map_size: '12XB' is not a size"),
+            ("log_level = loud\n", ":1: log_level: 'loud' is not one of"),
+            ("[server]\nport = 1\n", ":2: sections are not used"),
+            ("port 7700\n", ":1: expected 'key = value'"),
+        ]
+        for text, msg in cases:
+            with open(conf, "w") as f:
+                f.write(text)
+            rc, _, err = run_yimad("-c", conf)
+            eq(rc, 2, f"exit status for {text!r}")
+            check(conf + msg in err, f"{text!r}: {err}")
+        rc, _, err = run_yimad("--prot", "1")
+        check(rc == 2 and "unknown option 'prot'" in err, err)
+        rc, _, err = run_yimad("--port", "70000")
+        check(rc == 2 and "out of range" in err, err)
+        rc, _, err = run_yimad("-c", os.path.join(tmp, "missing.conf"))
+        check(rc == 2 and "No such file" in err, err)
+
+
+def test_shipped_config_and_flag_precedence():
+    conf = os.path.join(ROOT, "config", "yimad.conf")
+    d = Yimad("-c", conf, "--threads", "3", "--log-level", "debug")
+    try:
+        rc, out, _ = d.yima("--json", "INFO", "server", check_rc=0)
+        server = json.loads(out)["server"]
+        eq(server["threads"], 3, "--threads overrides the file")
+        eq(server["port"], d.port, "--port overrides the file")
+        check("[debug]" in d.output(), "--log-level debug took effect")
+    finally:
+        d.close()
+
+
+def test_info_reports_store_and_writer():
+    d = Yimad()
+    try:
+        c = d.connect()
+        c.send(b"".join(b"*5\r\n$4\r\nSITE\r\n$3\r\nSET\r\n$2\r\ni%d\r\n$4\r\nname\r\n$1\r\nx\r\n"
+                        % (i % 10) for i in range(100)))
+        for _ in range(100):
+            eq(c.reply(), "OK", "set")
+        rc, out, _ = d.yima("--json", "INFO", check_rc=0)
+        info = json.loads(out)
+        eq(set(info), {"server", "clients", "store", "writer", "memory"}, "sections")
+        eq(info["store"]["entries"]["sites"], 10, "sites entries")
+        eq(info["store"]["entries"]["site_nums"], 10, "site_nums entries")
+        eq(info["writer"]["writes"], 100, "writes")
+        check(1 <= info["writer"]["commits"] <= 100, info["writer"])
+        check(abs(info["writer"]["mean_group_size"] -
+                  100 / info["writer"]["commits"]) < 1e-9, info["writer"])
+        check(info["memory"]["rss_bytes"] > 0, info["memory"])
+        check(info["store"]["map_used"] > 0, info["store"])
+    finally:
+        d.close()
+
+
+def test_cli_output_and_exit_status():
+    d = Yimad()
+    try:
+        eq(d.yima("PING")[:2], (0, "PONG\n"), "PING")
+        rc, out, err = d.yima("SITE", "GET", "nope")
+        eq(rc, 1, "error reply exit status")
+        eq(err, "(error) NOTFOUND no site 'nope'\n", "error text")
+        rc, out, _ = d.yima("--json", "SITE", "GET", "nope")
+        eq((rc, json.loads(out)), (1, {"error": "NOTFOUND no site 'nope'"}), "JSON error")
+        d.yima("SITE", "SET", "s1", "name", "药房一号", "kind", "pharmacy", check_rc=0)
+        rc, out, _ = d.yima("SITE", "GET", "s1", check_rc=0)
+        eq(out, "id: s1\nname: 药房一号\nkind: pharmacy\n", "text output of a map")
+        rc, out, _ = d.yima("--json", "SITE", "GET", "s1", check_rc=0)
+        eq(json.loads(out), {"id": "s1", "name": "药房一号", "kind": "pharmacy"}, "JSON map")
+        # Usage and connection errors: 2.
+        p = subprocess.run([YIMA, "--bogus"], capture_output=True)
+        eq(p.returncode, 2, "unknown option")
+        p = subprocess.run([YIMA, "-p", "1", "PING"], capture_output=True)
+        eq(p.returncode, 2, "connection refused")
+        check(b"cannot connect to 127.0.0.1:1" in p.stderr, p.stderr)
+        # Commands from standard input, one per line.
+        rc, out, err = d.yima(input=b'SITE SET s2 name "Two Words"\nSITE GET s2\nPING\n')
+        eq(rc, 0, "piped commands")
+        eq(out, "OK\nid: s2\nname: Two Words\nPONG\n", "piped output")
+        rc, out, err = d.yima(input=b"NOSUCH\nPING\n")
+        eq(rc, 1, "piped commands with an error reply")
+        eq(out, "PONG\n", "later commands still run")
+    finally:
+        d.close()
+
+
+def test_redis_cli_pipe_of_commands():
+    """redis-cli as an independent client: several commands through one
+    connection, RESP3 maps included."""
+    d = Yimad()
+    try:
+        rc, out, _ = d.redis_cli(input=b"PRODUCT SET 8301234 name Amoxicillin\n"
+                                        b"PRODUCT GET 8301234\nPING\n")
+        eq(rc, 0, "redis-cli exit status")
+        eq(out.split("\n")[:6], ["OK", "id", "8301234", "name", "Amoxicillin", "PONG"],
+           "redis-cli output")
+        rc, out, _ = d.redis_cli("-3", "PRODUCT", "GET", "8301234")
+        check("1# \"id\" => \"8301234\"" in out or "id" in out, out)
+    finally:
+        d.close()
