@@ -55,9 +55,13 @@ build: $(BIN)/yimad $(BIN)/yima $(UNIT_BINS)
 deps:
 	@sh config/install-deps.sh
 
+# V=1 shows the full commands.
+Q = $(if $(V),,@)
+
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -c $< -o $@
+	@$(if $(V),,echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS_ALL) -c $< -o $@
 
 $(PROTO_LIB): $(call obj,$(PROTO_SRC))
 	@rm -f $@; ar rcs $@ $^
@@ -68,16 +72,19 @@ $(CLIENT_LIB): $(call obj,$(CLIENT_LIB_SRC))
 
 $(BIN)/yimad: $(call obj,daemon/main.c) $(DAEMON_LIB) $(PROTO_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lm
+	@$(if $(V),,echo "  LINK    $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lm
 
 $(BIN)/yima: $(call obj,clients/yima.c) $(CLIENT_LIB) $(PROTO_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lm
+	@$(if $(V),,echo "  LINK    $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lm
 
 # Unit tests link any daemon, client and proto module they need.
 $(BUILD)/tests/%: $(call obj,tests/unit/%.c) $(DAEMON_LIB) $(CLIENT_LIB) $(PROTO_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS) -lm
+	@$(if $(V),,echo "  LINK    $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS) -lm
 
 unit: build
 	@sh tests/unit/run.sh $(UNIT_BINS)
