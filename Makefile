@@ -3,6 +3,7 @@
 #   make            build bin/yimad and bin/yima (release: -O2 -g)
 #   make test       unit + integration tests against the release build
 #   make asan       the same suite built with AddressSanitizer + UBSan
+#   make tsan       the integration suite against a ThreadSanitizer yimad
 #   make fuzz       libFuzzer targets, each for FUZZ_SECONDS (clang)
 #   make run        start yimad in the foreground on 127.0.0.1:7700, data in ./var/
 #
@@ -24,9 +25,12 @@ CMOCKA_LIBS = $(eval CMOCKA_LIBS := $(shell pkg-config --libs cmocka))$(CMOCKA_L
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
         -Wmissing-prototypes -Wpointer-arith -Wundef -Wvla -Wcast-qual
 OPT  := -O2 -g
-ifeq ($(SANITIZE),1)
+ifeq ($(SANITIZE),address)
 OPT  := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
         -fno-sanitize-recover=undefined
+endif
+ifeq ($(SANITIZE),thread)
+OPT  := -O1 -g -fsanitize=thread
 endif
 
 CFLAGS_ALL = -std=c11 -D_GNU_SOURCE $(WARN) $(OPT) -MMD -MP -Iproto -Idaemon -Iclients $(PKG_CFLAGS) $(CFLAGS)
@@ -44,7 +48,7 @@ DAEMON_LIB := $(BUILD)/libyimad.a
 CLIENT_LIB := $(BUILD)/libyimaclient.a
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all build deps test unit integration asan fuzz run clean
+.PHONY: all build deps test unit integration asan tsan fuzz run clean
 .DEFAULT_GOAL := all
 
 all: deps
@@ -97,7 +101,12 @@ test: deps
 	@$(MAKE) --no-print-directory unit integration
 
 asan: deps
-	@$(MAKE) --no-print-directory BUILD=build/asan BIN=build/asan/bin SANITIZE=1 unit integration
+	@$(MAKE) --no-print-directory BUILD=build/asan BIN=build/asan/bin SANITIZE=address unit integration
+
+# The threads that matter (workers, writer) are the daemon's: TSan watches
+# yimad while the integration suite drives it.
+tsan: deps
+	@$(MAKE) --no-print-directory BUILD=build/tsan BIN=build/tsan/bin SANITIZE=thread integration
 
 FUZZ_SECONDS ?= 60
 fuzz: deps

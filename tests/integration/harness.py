@@ -20,7 +20,7 @@ YIMA = os.path.join(BIN, "yima")
 START_TIMEOUT = 20.0
 
 SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
-                   "runtime error:", "ThreadSanitizer", "UndefinedBehaviorSanitizer")
+                   "runtime error:", "WARNING: ThreadSanitizer", "UndefinedBehaviorSanitizer")
 
 
 class TestFailure(AssertionError):
