@@ -14,6 +14,7 @@
 
 static const cmd_handler handlers[CMD__COUNT] = {
 	[CMD_PING] = cmd_ping,
+	[CMD_ECHO] = cmd_echo,
 	[CMD_HELLO] = cmd_hello,
 	[CMD_INFO] = cmd_info,
 	[CMD_QUIT] = cmd_quit,

@@ -57,6 +57,7 @@ void cmd_write_job_free(struct write_job *job);
 
 /* Handlers, by module. */
 int cmd_ping(struct cmd_ctx *ctx);
+int cmd_echo(struct cmd_ctx *ctx);
 int cmd_hello(struct cmd_ctx *ctx);
 int cmd_info(struct cmd_ctx *ctx);
 int cmd_quit(struct cmd_ctx *ctx);

@@ -29,6 +29,12 @@ int cmd_ping(struct cmd_ctx *ctx)
 	return 0;
 }
 
+int cmd_echo(struct cmd_ctx *ctx)
+{
+	resp_bulk(ctx->out, ctx->argv[1].ptr, ctx->argv[1].len);
+	return 0;
+}
+
 /* HELLO [protover [SETNAME name]] */
 int cmd_hello(struct cmd_ctx *ctx)
 {

@@ -10,6 +10,8 @@
 static const struct command_spec commands[CMD__COUNT] = {
 	[CMD_PING] = { CMD_PING, "PING", NULL, 1, 2, 0,
 		"[message]", "liveness check: PONG, or the message back" },
+	[CMD_ECHO] = { CMD_ECHO, "ECHO", NULL, 2, 2, 0,
+		"message", "the message back (redis-cli --pipe uses it)" },
 	[CMD_HELLO] = { CMD_HELLO, "HELLO", NULL, 1, 4, 0,
 		"[protover [SETNAME name]]",
 		"switch protocol version (2 or 3) and describe the server" },

@@ -12,6 +12,7 @@
 
 enum cmd_id {
 	CMD_PING,
+	CMD_ECHO,
 	CMD_HELLO,
 	CMD_INFO,
 	CMD_QUIT,

@@ -4,7 +4,7 @@ import os
 import subprocess
 import tempfile
 
-from harness import YIMA, YIMAD, Yimad, check, eq
+from harness import YIMA, YIMAD, Yimad, check, encode, eq
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 
@@ -116,7 +116,14 @@ def test_redis_cli_pipe_of_commands():
         eq(rc, 0, "redis-cli exit status")
         eq(out.split("\n")[:6], ["OK", "id", "8301234", "name", "Amoxicillin", "PONG"],
            "redis-cli output")
-        rc, out, _ = d.redis_cli("-3", "PRODUCT", "GET", "8301234")
-        check("1# \"id\" => \"8301234\"" in out or "id" in out, out)
+        rc, out, _ = d.redis_cli("--no-raw", "-3", "PRODUCT", "GET", "8301234")
+        eq(rc, 0, "redis-cli -3 exit status")
+        check('1# "id" => "8301234"' in out, f"RESP3 map from redis-cli -3: {out!r}")
+        # --pipe: raw RESP in, counts out (it ends with ECHO to find the end).
+        data = b"".join(encode("SITE", "SET", f"p{i}", "name", f"Pipe {i}") for i in range(1000))
+        rc, out, _ = d.redis_cli("--pipe", input=data)
+        eq(rc, 0, "redis-cli --pipe exit status")
+        check("errors: 0, replies: 1000" in out, out)
+        eq(d.connect().call("SITE", "GET", "p999")[3], b"Pipe 999", "piped write stored")
     finally:
         d.close()
