@@ -175,13 +175,15 @@ static bool gs1_aim(const char *a)
 	return false;
 }
 
-static enum code_err dispatch(struct code_ctx *ctx, const char *s, size_t n)
+/* s[0..n) is the cleaned scan; s[n..full) the blanks trimmed after it. */
+static enum code_err dispatch(struct code_ctx *ctx, const char *s, size_t n,
+                              size_t full)
 {
 	struct code_result *out = ctx->out;
 	size_t p = 0;
 	unsigned parsed;
 	enum code_err err;
-	char q[64];
+	char q[64], q2[8];
 
 	/* AIM symbology identifier: ']', symbology letter, modifier. */
 	if (n >= 3 && s[0] == ']' && (code_is_upper(s[1]) ||
@@ -214,8 +216,15 @@ static enum code_err dispatch(struct code_ctx *ctx, const char *s, size_t n)
 		return parse_gs1_text(ctx, CODE_FORM_DL, c, m, p);
 	if (code_prefix_ci(c, m, "urn:epc:"))
 		return parse_gs1_text(ctx, CODE_FORM_EPC, c, m, p);
-	if (c[0] == '+')
-		return hibc_parse(ctx, c, m, p);
+	if (c[0] == '+') {
+		err = hibc_parse(ctx, c, m, p);
+		/* An HIBC check character can be a space, which the clean-up
+		 * took for trailing blank. */
+		if (err == CODE_E_CHECK && full > n && s[n] == ' ' &&
+		    hibc_parse(ctx, c, m + 1, p) == CODE_OK)
+			return CODE_OK;
+		return err;
+	}
 	if (m >= 3 && memcmp(c, "MA.", 3) == 0)
 		return ma_parse(ctx, c, m, p);
 	if ((err = parse_digits(ctx, c, m, p)) != CODE_E_FORMAT ||
@@ -231,6 +240,21 @@ static enum code_err dispatch(struct code_ctx *ctx, const char *s, size_t n)
 		                 "identifies a product, not a pack; " PLEASE_SCAN,
 		                 code_quote(c, m, q, sizeof(q)));
 	out->cr_form = CODE_FORM_NONE;
+	/* Something like a CN code with a stray character in it. */
+	if (c[0] == '8' && m >= 15 && m <= 25) {
+		size_t i = 0, digits = 0;
+
+		for (size_t x = 0; x < m; x++)
+			digits += code_is_digit(c[x]);
+		while (code_is_digit(c[i]))
+			i++;
+		if (digits * 4 >= m * 3)
+			return code_fail(ctx, CODE_E_CHARSET, p + i, "'%s': a CN "
+			                 "drug traceability code is 20 digits, "
+			                 "'%s' is not a digit",
+			                 code_quote(c, m, q, sizeof(q)),
+			                 code_quote(c + i, 1, q2, sizeof(q2)));
+	}
 	for (size_t i = 0; i < m; i++) {
 		unsigned char b = (unsigned char)c[i];
 
@@ -256,13 +280,13 @@ enum code_err code_parse(const void *scan, size_t len,
 		.year_cache = 0,
 	};
 	char buf[CODE_SCAN_MAX];
-	size_t n, lead;
+	size_t n, full, lead;
 	enum code_err err;
 
 	reset(out);
 	if (scan == NULL)
 		len = 0;
-	if (code_scan_clean(scan, len, buf, sizeof(buf), &n, &lead) != CODE_OK)
+	if (code_scan_clean(scan, len, buf, sizeof(buf), &n, &full, &lead) != CODE_OK)
 		return code_fail(&ctx, CODE_E_TOO_LONG, lead, "scan of %zu bytes "
 		                 "is longer than the %d characters a code may "
 		                 "have", len, CODE_SCAN_MAX);
@@ -270,8 +294,13 @@ enum code_err code_parse(const void *scan, size_t len,
 		return code_fail(&ctx, CODE_E_EMPTY, len, "empty scan: expected "
 		                 "a traceability code (20-digit code, GS1 "
 		                 "DataMatrix, HIBC or MA code)");
-	err = dispatch(&ctx, buf, n);
-	if (err != CODE_OK) {
+	err = dispatch(&ctx, buf, n, full);
+	/* A parser may have tried one reading before another succeeded. */
+	out->cr_err = err;
+	if (err == CODE_OK) {
+		out->cr_err_pos = 0;
+		out->cr_msg[0] = '\0';
+	} else {
 		if (out->cr_err_pos > n)
 			out->cr_err_pos = n;
 		out->cr_err_pos = code_scan_rawpos(scan, len, lead,

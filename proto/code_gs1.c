@@ -132,13 +132,16 @@ enum code_err gs1_parse_raw(struct code_ctx *ctx, struct gs1_msg *m,
 	return CODE_OK;
 }
 
-/* True if p[0..n) starts with "(AI)" for an AI in the table. */
+/* True if p[0..n) starts with "(AI)" for an AI in the table, or is "("
+ * and up to 4 digits: an AI cut off by the end of the scan. */
 static bool starts_ai(const char *p, size_t n)
 {
 	size_t d = 0;
 
 	while (d < 4 && 1 + d < n && code_is_digit(p[1 + d]))
 		d++;
+	if (d >= 1 && 1 + d == n)
+		return true;
 	return d >= 2 && 1 + d < n && p[1 + d] == ')' &&
 	       gs1_ai_exact(p + 1, d) != NULL;
 }
@@ -400,17 +403,20 @@ enum code_err gs1_identify(struct code_ctx *ctx, const struct gs1_msg *m,
 static bool put_elem(char *buf, size_t cap, size_t *o, const char *ai,
                      const char *v, size_t n)
 {
-	size_t al = strlen(ai);
+	size_t al = strlen(ai), need = al + 2 + n + 1;
 
-	if (*o + al + 2 + 2 * n + 1 > cap)
+	for (size_t i = 0; i < n; i++) {
+		if (!code_is_cset82((unsigned char)v[i]))
+			return false;
+		need += v[i] == '(';
+	}
+	if (*o + need > cap)
 		return false;
 	buf[(*o)++] = '(';
 	memcpy(buf + *o, ai, al);
 	*o += al;
 	buf[(*o)++] = ')';
 	for (size_t i = 0; i < n; i++) {
-		if (!code_is_cset82((unsigned char)v[i]))
-			return false;
 		if (v[i] == '(')
 			buf[(*o)++] = '\\';
 		buf[(*o)++] = v[i];

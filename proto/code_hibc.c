@@ -218,7 +218,9 @@ static enum code_err parse_sec(struct code_ctx *ctx, const char *p, size_t n,
 		if (i < n && p[i] == 'S' && sec->serial == NULL) {
 			k = alnum_run(p + i + 1, n - i - 1);
 			if (k == 0 || k > HIBC_DATA_MAX)
-				return code_fail(ctx, CODE_E_LENGTH, pos + i,
+				return code_fail(ctx, k == 0 && i + 1 == n ?
+				                 CODE_E_TRUNCATED : CODE_E_LENGTH,
+				                 pos + i,
 				                 "HIBC serial after '/S': expected 1 "
 				                 "to %d upper-case letters or digits",
 				                 HIBC_DATA_MAX);
@@ -328,20 +330,20 @@ enum code_err hibc_parse(struct code_ctx *ctx, const char *s, size_t n,
 	size_t n1 = n, p2 = n;
 	char q[64];
 
-	/* Two structures pasted together: "+PRIMARY\n+SECONDARY".  A space
-	 * is an HIBC character, but never valid where a structure ends. */
-	for (size_t i = 1; i + 1 < n; i++) {
-		if (is_break(s[i])) {
-			size_t j = i;
-
-			while (j < n && is_break(s[j]))
-				j++;
-			if (j < n && s[j] == '+') {
-				n1 = i;
-				p2 = j;
-				break;
-			}
-		}
+	/* Two structures pasted together: "+PRIMARY\n+SECONDARY" or
+	 * "+PRIMARY +SECONDARY".  A space is also an HIBC character (a check
+	 * or link character may be one), so only line breaks and a single
+	 * separating space are dropped. */
+	for (size_t j = 1; j + 4 < n; j++) {
+		if (s[j] != '+' || !is_break(s[j - 1]))
+			continue;
+		n1 = j;
+		while (n1 > 0 && s[n1 - 1] != ' ' && is_break(s[n1 - 1]))
+			n1--;
+		if (n1 == j && s[n1 - 1] == ' ')
+			n1--;
+		p2 = j;
+		break;
 	}
 	out->cr_form = CODE_FORM_HIBC;
 	if ((err = parse_one(ctx, s, n1, base, &a)) != CODE_OK)

@@ -122,16 +122,17 @@ enum code_err ma_parse(struct code_ctx *ctx, const char *s, size_t n,
 				                 tag);
 			seen |= bit;
 			switch (tag) {
-			case 'S': case 'L': case 'D': case 'C':
-				if (vn > (tag == 'C' ? 2 : MA_DATA_MAX) ||
-				    !all_alnum(v, vn))
-					return code_fail(ctx, vn > MA_DATA_MAX ?
+			case 'S': case 'L': case 'D': case 'C': {
+				size_t max = tag == 'C' ? 2 : MA_DATA_MAX;
+
+				if (vn > max || !all_alnum(v, vn))
+					return code_fail(ctx, vn > max ?
 					                 CODE_E_LENGTH : CODE_E_CHARSET,
 					                 base + i + 1,
 					                 "MA code: .%c value '%s' should be "
-					                 "1 to %d letters or digits", tag,
+					                 "1 to %zu letters or digits", tag,
 					                 code_quote(v, vn, q, sizeof(q)),
-					                 tag == 'C' ? 2 : MA_DATA_MAX);
+					                 max);
 				if (tag == 'S') {
 					serial = v;
 					serial_len = vn;
@@ -144,6 +145,7 @@ enum code_err ma_parse(struct code_ctx *ctx, const char *s, size_t n,
 					             sizeof(out->cr_check), v, vn);
 				}
 				break;
+			}
 			case 'M': case 'P':
 				if ((seen & 0x0c) == 0x0c)
 					return code_fail(ctx, CODE_E_CONFLICT,

@@ -45,7 +45,8 @@ static int blank(int c)
 }
 
 enum code_err code_scan_clean(const void *raw, size_t n, char *buf,
-                              size_t cap, size_t *len, size_t *lead)
+                              size_t cap, size_t *len, size_t *full,
+                              size_t *lead)
 {
 	const unsigned char *r = raw;
 	size_t i = 0, k, o = 0, end = 0;
@@ -59,7 +60,7 @@ enum code_err code_scan_clean(const void *raw, size_t n, char *buf,
 		if (o == cap) {
 			/* Full: only trailing blanks may follow. */
 			if (!blank(c)) {
-				*len = 0;
+				*len = *full = 0;
 				*lead = i;
 				return CODE_E_TOO_LONG;
 			}
@@ -70,6 +71,7 @@ enum code_err code_scan_clean(const void *raw, size_t n, char *buf,
 			end = o;
 	}
 	*len = end;
+	*full = o;
 	return CODE_OK;
 }
 

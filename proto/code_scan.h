@@ -15,11 +15,13 @@
  * U+FEFF (BOM) become spaces; other bytes are copied as they are, to be
  * refused by the parsers.  Blanks (space, tab, CR, LF, VT, FF) at both ends
  * are dropped.  Sets *len to the cleaned length and *lead to the raw bytes
- * dropped at the start.  Returns CODE_OK (*len may be 0), or
+ * dropped at the start; buf[*len..*full) holds the trailing blanks that
+ * were dropped (as far as they fit).  Returns CODE_OK (*len may be 0), or
  * CODE_E_TOO_LONG with *lead = raw offset where the text overflowed.
  */
 enum code_err code_scan_clean(const void *raw, size_t n, char *buf,
-                              size_t cap, size_t *len, size_t *lead);
+                              size_t cap, size_t *len, size_t *full,
+                              size_t *lead);
 
 /* The raw offset of cleaned position pos (for error positions). */
 size_t code_scan_rawpos(const void *raw, size_t n, size_t lead, size_t pos);
