@@ -99,7 +99,7 @@ static bool parse_size(const char *s, uint64_t *out)
 	default: break;
 	}
 	if (mult != 1) {
-		if (end[0] == 'i' && (end[1] == 'B' || end[1] == 'b'))
+		if ((end[0] == 'i' || end[0] == 'I') && (end[1] == 'B' || end[1] == 'b'))
 			end += 2;
 		else if (end[0] == 'B' || end[0] == 'b')
 			end++;
@@ -221,6 +221,14 @@ static char *read_line(char *str, int num, void *stream)
 		str[0] = '\n';
 		str[1] = '\0';
 	}
+	/* inih does not call back for a [section] line, and not at all for a
+	 * section without keys: catch it here, at its own line. */
+	const char *p = str + strspn(str, " \t");
+	if (*p == '[' && strchr(p, ']') != NULL && st->err_line == 0) {
+		st->err_line = st->line;
+		snprintf(st->msg, sizeof st->msg, "sections are not used; '%.*s' found",
+			 (int)strcspn(p, "\r\n"), p);
+	}
 	return str;
 }
 
@@ -231,12 +239,8 @@ static int on_line(void *user, const char *section, const char *name,
 	struct load_state *st = user;
 	if (st->err_line)
 		return 1;
-	if (section[0] != '\0') {
-		st->err_line = st->line;
-		snprintf(st->msg, sizeof st->msg,
-			 "sections are not used; '[%s]' found", section);
-		return 0;
-	}
+	if (section[0] != '\0')
+		return 0;	/* reported by read_line at the section's line */
 	if (config_set(st->c, name, value, st->msg, sizeof st->msg) != 0) {
 		st->err_line = st->line;
 		return 0;

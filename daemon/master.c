@@ -32,28 +32,41 @@ struct master_kind {
 
 /* ---------------------------------------------------------------- checks */
 
-/* UTF-8 text without control characters. */
+/* Well-formed UTF-8 (no overlong forms, surrogates or code points past
+ * U+10FFFF) without control characters. */
 static bool valid_text(const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	for (size_t i = 0; i < n;) {
 		unsigned c = p[i];
 		size_t len;
+		unsigned lo = 0x80, hi = 0xbf;	/* range of the second byte */
 		if (c < 0x20 || c == 0x7f)
 			return false;
 		if (c < 0x80)
 			len = 1;
-		else if ((c & 0xe0) == 0xc0 && c >= 0xc2)
+		else if (c >= 0xc2 && c <= 0xdf)
 			len = 2;
-		else if ((c & 0xf0) == 0xe0)
+		else if (c >= 0xe0 && c <= 0xef) {
 			len = 3;
-		else if ((c & 0xf8) == 0xf0 && c <= 0xf4)
+			if (c == 0xe0)
+				lo = 0xa0;	/* overlong */
+			else if (c == 0xed)
+				hi = 0x9f;	/* surrogates */
+		} else if (c >= 0xf0 && c <= 0xf4) {
 			len = 4;
-		else
+			if (c == 0xf0)
+				lo = 0x90;	/* overlong */
+			else if (c == 0xf4)
+				hi = 0x8f;	/* past U+10FFFF */
+		} else {
 			return false;
+		}
 		if (i + len > n)
 			return false;
-		for (size_t k = 1; k < len; k++)
+		if (len > 1 && (p[i + 1] < lo || p[i + 1] > hi))
+			return false;
+		for (size_t k = 2; k < len; k++)
 			if ((p[i + k] & 0xc0) != 0x80)
 				return false;
 		i += len;

@@ -152,8 +152,7 @@ int store_open(struct store **out, const struct store_options *o,
 
 	if ((rc = mdb_env_create(&s->env)) != 0 ||
 	    (rc = mdb_env_set_maxdbs(s->env, 32)) != 0 ||
-	    (rc = mdb_env_set_maxreaders(s->env, o->max_readers + 8)) != 0 ||
-	    (rc = mdb_env_set_mapsize(s->env, o->map_size)) != 0) {
+	    (rc = mdb_env_set_maxreaders(s->env, o->max_readers + 8)) != 0) {
 		snprintf(err, errlen, "lmdb: %s", mdb_strerror(rc));
 		goto fail;
 	}
@@ -163,11 +162,17 @@ int store_open(struct store **out, const struct store_options *o,
 			 mdb_strerror(rc));
 		goto fail;
 	}
-	/* A map grown by an earlier run is larger than map_size: keep it. */
+	/* The map size was left unset so that LMDB adopts the one recorded in
+	 * the environment: a map grown by an earlier run stays grown.  Raise
+	 * it to map_size if that is larger (and for a new environment). */
 	MDB_envinfo info;
 	mdb_env_info(s->env, &info);
-	if (info.me_mapsize < o->map_size)
-		mdb_env_set_mapsize(s->env, o->map_size);
+	if (info.me_mapsize < o->map_size &&
+	    (rc = mdb_env_set_mapsize(s->env, o->map_size)) != 0) {
+		snprintf(err, errlen, "cannot set the map size to %llu bytes: %s",
+			 (unsigned long long)o->map_size, mdb_strerror(rc));
+		goto fail;
+	}
 
 	int dead = 0;
 	mdb_reader_check(s->env, &dead);

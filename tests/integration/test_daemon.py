@@ -22,7 +22,7 @@ def test_config_errors_name_file_and_line():
             ("threads = many\n", ":1: threads: 'many' is not a whole number"),
             ("\nmap_size = 12XB\n", ":2: map_size: '12XB' is not a size"),
             ("log_level = loud\n", ":1: log_level: 'loud' is not one of"),
-            ("[server]\nport = 1\n", ":2: sections are not used"),
+            ("\n[server]\nport = 1\n", ":2: sections are not used; '[server]' found"),
             ("port 7700\n", ":1: expected 'key = value'"),
         ]
         for text, msg in cases:
