@@ -109,7 +109,8 @@ tsan: deps
 	@$(MAKE) --no-print-directory BUILD=build/tsan BIN=build/tsan/bin SANITIZE=thread integration
 
 FUZZ_SECONDS ?= 60
-fuzz: deps
+fuzz:
+	@sh config/install-deps.sh fuzz
 	@$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk FUZZ_SECONDS=$(FUZZ_SECONDS)
 
 run: all

@@ -1,5 +1,7 @@
 #!/bin/sh
 # Make sure everything yima needs to build and test is installed.
+#   install-deps.sh          build and test dependencies
+#   install-deps.sh fuzz     ... and clang for the libFuzzer targets
 #
 # Checks pkg-config modules and commands; when something is missing it
 # installs the Debian packages that provide it (as root, running
@@ -20,6 +22,10 @@ need_cmd make make
 need_cmd pkg-config pkg-config
 need_cmd python3 python3
 need_cmd redis-cli redis-tools
+need_cmd redis-benchmark redis-tools
+if [ "${1:-}" = fuzz ]; then
+	need_cmd clang clang
+fi
 if command -v pkg-config >/dev/null 2>&1; then
 	need_pkg libevent libevent-dev
 	need_pkg libevent_pthreads libevent-dev
