@@ -221,9 +221,14 @@ static char *read_line(char *str, int num, void *stream)
 		str[0] = '\n';
 		str[1] = '\0';
 	}
+	/* inih reads an indented line as the continuation of the previous
+	 * value; here indentation means nothing, so strip it. */
+	size_t blanks = strspn(str, " \t");
+	if (blanks)
+		memmove(str, str + blanks, strlen(str + blanks) + 1);
 	/* inih does not call back for a [section] line, and not at all for a
 	 * section without keys: catch it here, at its own line. */
-	const char *p = str + strspn(str, " \t");
+	const char *p = str;
 	if (*p == '[' && strchr(p, ']') != NULL && st->err_line == 0) {
 		st->err_line = st->line;
 		snprintf(st->msg, sizeof st->msg, "sections are not used; '%.*s' found",

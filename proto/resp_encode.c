@@ -132,8 +132,10 @@ void resp_verbatim(struct resp_out *o, const char *fmt3, const void *p, size_t n
 		resp_bulk(o, p, n);
 		return;
 	}
+	if (strlen(fmt3) != 3)
+		fmt3 = "txt";	/* the format is exactly three letters */
 	header(o, '=', (long long)n + 4);
-	buf_printf(&o->b, "%.3s:", fmt3);
+	buf_printf(&o->b, "%s:", fmt3);
 	buf_append(&o->b, p, n);
 	buf_append(&o->b, "\r\n", 2);
 }

@@ -158,7 +158,10 @@ static enum resp_status parse_inline(struct resp_parser *p, char *buf, size_t le
 {
 	const char *nl = memchr(buf + p->pos, '\n', len - p->pos);
 	if (nl == NULL) {
-		if (len > p->lim.max_inline)
+		/* Over the limit, unless the one extra byte is the CR of a
+		 * CRLF still to come. */
+		if (len > p->lim.max_inline + 1 ||
+		    (len == p->lim.max_inline + 1 && buf[len - 1] != '\r'))
 			return fail(p, "inline command longer than %zu bytes",
 				    p->lim.max_inline);
 		p->pos = len;	/* no newline up to here: do not scan it again */
@@ -166,12 +169,12 @@ static enum resp_status parse_inline(struct resp_parser *p, char *buf, size_t le
 		return RESP_AGAIN;
 	}
 	size_t linelen = (size_t)(nl - buf);
-	if (linelen > p->lim.max_inline)
-		return fail(p, "inline command longer than %zu bytes",
-			    p->lim.max_inline);
 	size_t total = linelen + 1;
 	if (linelen && buf[linelen - 1] == '\r')
 		linelen--;
+	if (linelen > p->lim.max_inline)
+		return fail(p, "inline command longer than %zu bytes",
+			    p->lim.max_inline);
 
 	const char *why = NULL;
 	int max = p->lim.max_args > (uint32_t)INT32_MAX ? INT32_MAX : (int)p->lim.max_args;
