@@ -2,6 +2,7 @@
  * master — sites and products: field tables, checks, record encoding.
  */
 #include "master.h"
+#include "code_util.h"
 #include "store.h"
 
 #include <ctype.h>
@@ -120,28 +121,15 @@ static bool all_digits(const char *s, size_t n)
 	return n > 0;
 }
 
-int master_gs1_check(const char *s, size_t n)
-{
-	int sum = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		int d = s[i] - '0';
-		/* weights 3,1,3,... from the rightmost data digit */
-		sum += ((n - i) % 2) ? 3 * d : d;
-	}
-	return (10 - sum % 10) % 10;
-}
-
 static int check_gln(const char *v, size_t n, char *err, size_t errlen)
 {
 	if (n != 13 || !all_digits(v, n)) {
 		snprintf(err, errlen, "'%.*s' is not a GLN (13 digits)", (int)(n > 40 ? 40 : n), v);
 		return -1;
 	}
-	int want = master_gs1_check(v, 12);
-	if (v[12] - '0' != want) {
-		snprintf(err, errlen, "%.13s has a wrong check digit (expected %d)", v, want);
+	if (!code_gs1_check_ok(v, 13)) {
+		snprintf(err, errlen, "%.13s has a wrong check digit (expected %c)", v,
+			 code_gs1_check(v, 12));
 		return -1;
 	}
 	return 0;
@@ -206,11 +194,10 @@ static int product_id(const char *in, size_t n, char *out, char *err, size_t err
 			return 0;
 		}
 		if (n == 8 || n == 12 || n == 13 || n == 14) {
-			int want = master_gs1_check(in, n - 1);
-			if (in[n - 1] - '0' != want) {
+			if (!code_gs1_check_ok(in, n)) {
 				snprintf(err, errlen,
-					 "GTIN %.*s has a wrong check digit (expected %d)",
-					 (int)n, in, want);
+					 "GTIN %.*s has a wrong check digit (expected %c)",
+					 (int)n, in, code_gs1_check(in, n - 1));
 				return -1;
 			}
 			memset(out, '0', 14 - n);

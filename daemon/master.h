@@ -57,9 +57,4 @@ int master_load(struct store_txn *t, const struct master_kind *k, const char *id
 int master_store(struct store_txn *t, const struct master_kind *k, const char *id,
 		 struct master_rec *rec);
 
-/* GS1 mod-10 check digit of the digits in s[0..n) (the data digits, without
- * the check digit).  Returns the digit value 0-9, or -1 if s has a
- * non-digit. */
-int master_gs1_check(const char *s, size_t n);
-
 #endif

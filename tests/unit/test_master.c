@@ -133,29 +133,6 @@ static void test_normalize_idempotent(void **state)
 	}
 }
 
-static void test_gs1_check(void **state)
-{
-	(void)state;
-	static const struct {
-		const char *digits;
-		int want;
-	} cases[] = {
-		{ "400638133393", 1 },
-		{ "9638507", 4 },
-		{ "03600029145", 2 },
-		{ "1001234567890", 2 },
-		{ "401234500000", 9 },
-		{ "0000000000000", 0 },
-		{ "", 0 },
-		{ "12a4", -1 },
-		{ "-1", -1 },
-	};
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-		expect(master_gs1_check(cases[i].digits, strlen(cases[i].digits)) == cases[i].want,
-		       "check digit of '%s': %d, want %d", cases[i].digits,
-		       master_gs1_check(cases[i].digits, strlen(cases[i].digits)), cases[i].want);
-}
-
 static void test_kind_tables(void **state)
 {
 	(void)state;
@@ -726,7 +703,6 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_normalize_ids),
 		cmocka_unit_test(test_normalize_idempotent),
-		cmocka_unit_test(test_gs1_check),
 		cmocka_unit_test(test_kind_tables),
 		cmocka_unit_test(test_field_checks),
 		cmocka_unit_test(test_field_text_strict_utf8),
