@@ -24,7 +24,7 @@
 #include <stdint.h>
 
 #define CODE_SCAN_MAX    1024 /* longest scan accepted, after clean-up */
-#define CODE_KEY_MAX       64 /* longest canonical key (MA: 62, others <= 44) */
+#define CODE_KEY_MAX       64 /* longest canonical key (MA: 62, others <= 43) */
 #define CODE_TEXT_MAX     128 /* canonical text form, with its NUL */
 #define CODE_PRODUCT_MAX   48 /* product identifier, with its NUL */
 #define CODE_SERIAL_MAX    32 /* serial or lot (at most 20 characters), NUL */
@@ -120,8 +120,9 @@ struct code_result {
 	size_t         cr_err_pos;  /* byte offset in the input, on error */
 	size_t         cr_key_len;
 	uint8_t        cr_key[CODE_KEY_MAX];
-	/* CN 7-digit prefix, GTIN-14, HIBC primary "+LICPCNU C", MA DI; the GLN
-	 * for CODE_SGLN/CODE_PGLN; "" for SSCC. */
+	/* CN 7-digit prefix, GTIN-14, HIBC primary as printed alone
+	 * ("+A123BJC5D6E71G"), MA DI; the GLN for CODE_SGLN/CODE_PGLN; ""
+	 * for SSCC. */
 	char           cr_product[CODE_PRODUCT_MAX];
 	/* serial; the 18-digit SSCC; the GLN extension for CODE_SGLN */
 	char           cr_serial[CODE_SERIAL_MAX];
@@ -165,7 +166,7 @@ enum code_type code_key_type(const uint8_t *key, size_t len);
 /*
  * Write the canonical text form of a key into buf (cap bytes, NUL added):
  * "83012345678901234567", "(01)06901234567892(21)SN12345",
- * "(00)069012340000000016", "(414)6901234000016", "+A123BJC5D6E71/$+SER7",
+ * "(00)069012340000000016", "(414)6901234000016", "+A123BJC5D6E71/$+SER9%",
  * "MA.156.M0.100761.21234561.Sx00008", ...  The text is itself a scan:
  * code_parse() of it gives the same key back.  Returns the text length, or
  * -1 when the key is not well formed or cap is too small (CODE_TEXT_MAX is

@@ -249,16 +249,25 @@ const struct gs1_ai *gs1_ai_at(size_t i)
 
 size_t gs1_ai_digits(const struct gs1_ai *ai)
 {
-	return strlen(ai->ga_lo);
+	return ai->ga_lo[2] == '\0' ? 2 : ai->ga_lo[3] == '\0' ? 3 : 4;
 }
 
-/* Compare the first d bytes of p (d = the entry's digits) with the entry's
- * range: <0 before it, 0 inside, >0 after. */
+/* memcmp for a few digits, inline: lookups run per element scanned. */
+static int cmp_digits(const char *a, const char *b, size_t d)
+{
+	for (size_t i = 0; i < d; i++)
+		if (a[i] != b[i])
+			return a[i] < b[i] ? -1 : 1;
+	return 0;
+}
+
+/* Compare the first d bytes of p with the entry's range (its first d
+ * digits): <0 before it, 0 inside, >0 after. */
 static int range_cmp(const struct gs1_ai *ai, const char *p, size_t d)
 {
-	if (memcmp(p, ai->ga_lo, d) < 0)
+	if (cmp_digits(p, ai->ga_lo, d) < 0)
 		return -1;
-	if (memcmp(p, ai->ga_hi, d) > 0)
+	if (cmp_digits(p, ai->ga_hi, d) > 0)
 		return 1;
 	return 0;
 }
@@ -283,8 +292,7 @@ const struct gs1_ai *gs1_ai_find(const char *p, size_t n, size_t *ai_len)
 		if (d > digits) {
 			/* Too few digits to match this entry: order by the
 			 * digits we have; a tie means "truncated here". */
-			c = memcmp(p, ai->ga_lo, digits) < 0 ? -1 :
-			    memcmp(p, ai->ga_hi, digits) > 0 ? 1 : 0;
+			c = range_cmp(ai, p, digits);
 			if (c == 0)
 				return NULL;
 		} else {

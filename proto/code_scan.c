@@ -56,7 +56,12 @@ enum code_err code_scan_clean(const void *raw, size_t n, char *buf,
 		i += k;
 	*lead = i;
 	for (; i < n; i += k) {
-		c = unit(r, n, i, &k);
+		if (r[i] < 0x80) { /* the common case, without the call */
+			c = r[i];
+			k = 1;
+		} else {
+			c = unit(r, n, i, &k);
+		}
 		if (o == cap) {
 			/* Full: only trailing blanks may follow. */
 			if (!blank(c)) {
