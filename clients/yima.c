@@ -4,10 +4,12 @@
  *   yima [-h HOST] [-p PORT] [--json] [--timeout SEC] COMMAND [ARG...]
  *   yima [-h HOST] [-p PORT] [--json]            (interactive, or one
  *                                                 command per input line)
+ *   yima [--json] parse [SCAN ...]               (offline: decode scans)
  *
  * Exit status: 0 success, 1 the server replied with an error, 2 usage or
  * connection error.
  */
+#include "cli.h"
 #include "client.h"
 #include "output.h"
 #include "resp.h"
@@ -21,13 +23,13 @@
 #include <strings.h>
 #include <unistd.h>
 
-enum { EXIT_OK = 0, EXIT_REPLY_ERROR = 1, EXIT_USAGE = 2 };
-
-struct opts {
-	const char *host;
-	const char *port;
-	bool json;
-	int timeout_ms;
+/* Subcommands that run in the client; lower case, matched exactly. */
+static const struct {
+	const char *name;
+	bool needs_server;
+	int (*run)(const struct cli_opts *o, int argc, char **argv);
+} subcommands[] = {
+	{ "parse", false, cli_parse },
 };
 
 static void usage(FILE *f)
@@ -36,6 +38,9 @@ static void usage(FILE *f)
 		"usage: yima [options] COMMAND [ARG...]\n"
 		"       yima [options]             interactive prompt; without a terminal,\n"
 		"                                  one command per line of standard input\n"
+		"       yima [--json] parse [SCAN...]\n"
+		"                                  decode scans offline (no server); with no\n"
+		"                                  SCAN, one scan per line of standard input\n"
 		"\n"
 		"options:\n"
 		"  -h HOST          server host (default 127.0.0.1)\n"
@@ -51,7 +56,11 @@ static void usage(FILE *f)
 		"  yima --json PRODUCT GET 06901234567892\n"
 		"  yima INFO writer\n"
 		"\n"
-		"exit status: 0 success, 1 error reply, 2 usage or connection error\n");
+		"Upper-case commands go to the server as they are (see proto/PROTOCOL.md);\n"
+		"lower-case ones are the client's own subcommands.\n"
+		"\n"
+		"exit status: 0 success, 1 error reply, 2 usage, connection error or\n"
+		"an invalid scan\n");
 }
 
 static bool is_error(const struct resp_value *v)
@@ -60,7 +69,7 @@ static bool is_error(const struct resp_value *v)
 }
 
 /* Print a reply; errors go to stderr in text mode. */
-static void print_reply(const struct opts *o, const struct resp_value *v)
+static void print_reply(const struct cli_opts *o, const struct resp_value *v)
 {
 	if (o->json)
 		output_json(stdout, v);
@@ -69,7 +78,7 @@ static void print_reply(const struct opts *o, const struct resp_value *v)
 	fflush(stdout);
 }
 
-static int run_one(struct client *c, const struct opts *o, int argc,
+static int run_one(struct client *c, const struct cli_opts *o, int argc,
 		   const char *const *argv, const size_t *lens)
 {
 	struct resp_value v;
@@ -83,7 +92,7 @@ static int run_one(struct client *c, const struct opts *o, int argc,
 	return rc;
 }
 
-static int interactive(struct client *c, const struct opts *o)
+static int interactive(struct client *c, const struct cli_opts *o)
 {
 	bool tty = isatty(0);
 	char *line = NULL;
@@ -138,7 +147,7 @@ static int interactive(struct client *c, const struct opts *o)
 
 int main(int argc, char **argv)
 {
-	struct opts o = { "127.0.0.1", "7700", false, 30000 };
+	struct cli_opts o = { "127.0.0.1", "7700", false, 30000 };
 	int i;
 
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
@@ -176,6 +185,10 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+
+	for (size_t k = 0; i < argc && k < sizeof subcommands / sizeof subcommands[0]; k++)
+		if (strcmp(argv[i], subcommands[k].name) == 0 && !subcommands[k].needs_server)
+			return subcommands[k].run(&o, argc - i - 1, argv + i + 1);
 
 	struct client c;
 	if (client_connect(&c, o.host, o.port, o.timeout_ms) != 0) {
