@@ -395,11 +395,6 @@ static const char *cset_what(int cset)
 	}
 }
 
-static int two(const char *p)
-{
-	return (p[0] - '0') * 10 + (p[1] - '0');
-}
-
 /* Apply lint to the n bytes at v (charset already checked).  Returns NULL
  * or the reason it fails; *check is set for check-digit failures. */
 static const char *lint(struct code_ctx *ctx, int lint_id, const char *v,
@@ -433,9 +428,9 @@ static const char *lint(struct code_ctx *ctx, int lint_id, const char *v,
 	case GS1_LINT_HHMI:
 		return code_hhmm(v);
 	case GS1_LINT_HH:
-		return two(v) > 23 ? "hour is not 00-23" : NULL;
+		return code_two(v) > 23 ? "hour is not 00-23" : NULL;
 	case GS1_LINT_MI:
-		return two(v) > 59 ? "minute or second is not 00-59" : NULL;
+		return code_two(v) > 59 ? "minute or second is not 00-59" : NULL;
 	case GS1_LINT_ZERO:
 		return v[0] != '0' ? "must be 0" : NULL;
 	case GS1_LINT_NONZERO:
@@ -446,7 +441,8 @@ static const char *lint(struct code_ctx *ctx, int lint_id, const char *v,
 	case GS1_LINT_YESNO:
 		return v[0] > '1' ? "must be 0 or 1" : NULL;
 	case GS1_LINT_PIECE:
-		if (two(v) == 0 || two(v + 2) == 0 || two(v) > two(v + 2))
+		if (code_two(v) == 0 || code_two(v + 2) == 0 ||
+		    code_two(v) > code_two(v + 2))
 			return "piece number must be 1 to the total";
 		return NULL;
 	case GS1_LINT_HYPHEN:

@@ -91,12 +91,12 @@ static size_t hibc_date(struct code_ctx *ctx, char fmt, const char *p,
 		break;
 	case '3': case '4':
 		*why = code_yymmdd(ctx, p, false, d);
-		if (*why == NULL && fmt == '4' && (p[6] - '0') * 10 + p[7] - '0' > 23)
+		if (*why == NULL && fmt == '4' && code_two(p + 6) > 23)
 			*why = "hour is not 00-23";
 		break;
 	case '5': case '6': { /* YYJJJ: day of the year */
-		int y = code_century(ctx, (p[0] - '0') * 10 + p[1] - '0');
-		int j = (p[2] - '0') * 100 + (p[3] - '0') * 10 + p[4] - '0';
+		int y = code_century(ctx, code_two(p));
+		int j = (int)code_digits_u64(p + 2, 3);
 		int m = 1;
 
 		if (j < 1 || j > 365 + (code_days_in_month(y, 2) == 29)) {
@@ -108,7 +108,7 @@ static size_t hibc_date(struct code_ctx *ctx, char fmt, const char *p,
 		d->cd_year = (uint16_t)y;
 		d->cd_month = (uint8_t)m;
 		d->cd_day = (uint8_t)j;
-		if (fmt == '6' && (p[5] - '0') * 10 + p[6] - '0' > 23)
+		if (fmt == '6' && code_two(p + 5) > 23)
 			*why = "hour is not 00-23";
 		break;
 	}

@@ -232,11 +232,6 @@ int code_century(struct code_ctx *ctx, int yy)
 	return century + yy;
 }
 
-static int two(const char *p)
-{
-	return (p[0] - '0') * 10 + (p[1] - '0');
-}
-
 /* Check month m and day d of year y; NULL or a reason. */
 static const char *check_md(int y, int m, int d, bool dd00)
 {
@@ -254,7 +249,8 @@ const char *code_yymmdd(struct code_ctx *ctx, const char *p, bool dd00,
 {
 	if (!code_all_digits(p, 6))
 		return "a date is six digits YYMMDD";
-	int y = code_century(ctx, two(p)), m = two(p + 2), day = two(p + 4);
+	int y = code_century(ctx, code_two(p));
+	int m = code_two(p + 2), day = code_two(p + 4);
 	const char *why = check_md(y, m, day, dd00);
 
 	if (why == NULL && d != NULL) {
@@ -270,7 +266,8 @@ const char *code_yyyymmdd(const char *p, struct code_date *d)
 {
 	if (!code_all_digits(p, 8))
 		return "a date is eight digits YYYYMMDD";
-	int y = two(p) * 100 + two(p + 2), m = two(p + 4), day = two(p + 6);
+	int y = code_two(p) * 100 + code_two(p + 2);
+	int m = code_two(p + 4), day = code_two(p + 6);
 	const char *why = y == 0 ? "year 0000 is not a year" :
 	                  check_md(y, m, day, false);
 
@@ -286,9 +283,9 @@ const char *code_hhmm(const char *p)
 {
 	if (!code_all_digits(p, 4))
 		return "a time is four digits HHMM";
-	if (two(p) > 23)
+	if (code_two(p) > 23)
 		return "hour is not 00-23";
-	if (two(p + 2) > 59)
+	if (code_two(p + 2) > 59)
 		return "minute is not 00-59";
 	return NULL;
 }

@@ -51,6 +51,12 @@ bool code_is_cset82(int c);
 /* GS1 character set 39 ("Y"): digits, upper-case letters, # - / */
 bool code_is_cset39(int c);
 
+/* The number written by the two ASCII digits at p. */
+static inline int code_two(const char *p)
+{
+	return (p[0] - '0') * 10 + (p[1] - '0');
+}
+
 /* True if the n bytes at p are all ASCII digits (n may be 0). */
 bool code_all_digits(const char *p, size_t n);
 
