@@ -235,11 +235,11 @@ static enum code_err dispatch(struct code_ctx *ctx, const char *s, size_t n,
 		if (err != CODE_E_AI || parsed > 0)
 			return err;
 	}
+	out->cr_form = CODE_FORM_NONE;
 	if (nhsa_code(c, m))
 		return code_fail(ctx, CODE_E_PRODUCT, p, "NHSA product code %s: "
 		                 "identifies a product, not a pack; " PLEASE_SCAN,
 		                 code_quote(c, m, q, sizeof(q)));
-	out->cr_form = CODE_FORM_NONE;
 	/* Something like a CN code with a stray character in it. */
 	if (c[0] == '8' && m >= 15 && m <= 25) {
 		size_t i = 0, digits = 0;
