@@ -17,7 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum opt_type { OPT_STR, OPT_U32, OPT_SIZE, OPT_LOGLEVEL };
+enum opt_type { OPT_STR, OPT_U32, OPT_SIZE, OPT_LOGLEVEL, OPT_SEVERITY, OPT_DURATION,
+		OPT_TIMEZONE };
 
 struct option_spec {
 	const char   *name;
@@ -67,6 +68,18 @@ static const struct option_spec options[] = {
 	  "write requests one connection may have waiting for their commit" },
 	{ "group_max", OPT_U32, O(group_max), 1, 1u << 20, "4096",
 	  "write requests the writer applies in one transaction at most" },
+	{ "unknown_code", OPT_SEVERITY, O(unknown_code), 0, 0, "red",
+	  "verdict for a well-formed code yima does not know: red or amber" },
+	{ "mismatch", OPT_SEVERITY, O(mismatch), 0, 0, "amber",
+	  "verdict when a scan's lot or expiry differs from the record: amber or red" },
+	{ "not_received", OPT_SEVERITY, O(not_received), 0, 0, "amber",
+	  "verdict when the scanning site does not hold the unit: amber or red" },
+	{ "near_expiry_days", OPT_U32, O(near_expiry_days), 0, 3650, "30",
+	  "AMBER NEAR_EXPIRY when a unit expires within this many days" },
+	{ "undo_window", OPT_DURATION, O(undo_window), 0, 3650ull * 86400, "10d",
+	  "how long after a dispense the same site may UNDO it (s, m, h or d)" },
+	{ "timezone", OPT_TIMEZONE, O(timezone), 0, 0, "Asia/Shanghai",
+	  "time zone in which expiry dates are judged (a zoneinfo name or +HH:MM)" },
 };
 
 #define NOPTIONS (int)(sizeof options / sizeof options[0])
@@ -112,6 +125,47 @@ static bool parse_size(const char *s, uint64_t *out)
 	return true;
 }
 
+/* A duration: whole number with an optional unit s, m, h or d. */
+static bool parse_duration(const char *s, uint64_t *out)
+{
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+	uint64_t mult = 1;
+	switch (*end) {
+	case 's': end++; break;
+	case 'm': mult = 60; end++; break;
+	case 'h': mult = 3600; end++; break;
+	case 'd': mult = 86400; end++; break;
+	default: break;
+	}
+	if (errno || *end != '\0' || (v && mult > UINT64_MAX / v))
+		return false;
+	*out = v * mult;
+	return true;
+}
+
+/* "+08:00", "-05:30", "UTC", or a name with a file under zoneinfo. */
+static bool valid_timezone(const char *s)
+{
+	if ((s[0] == '+' || s[0] == '-') && strlen(s) == 6 && s[3] == ':')
+		return s[1] >= '0' && s[1] <= '2' && s[2] >= '0' && s[2] <= '9' &&
+		       s[4] >= '0' && s[4] <= '5' && s[5] >= '0' && s[5] <= '9';
+	if (strcmp(s, "UTC") == 0)
+		return true;
+	if (s[0] == '\0' || s[0] == '/' || strstr(s, "..") != NULL)
+		return false;
+	char path[CONFIG_STR_MAX + 32];
+	snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", s);
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return false;
+	fclose(f);
+	return true;
+}
+
 static bool parse_u64(const char *s, uint64_t *out)
 {
 	if (*s < '0' || *s > '9')
@@ -146,6 +200,30 @@ int config_set(struct config *c, const char *key, const char *value,
 		}
 		strcpy(field, value);
 		return 0;
+	case OPT_SEVERITY:
+		if (strcmp(value, "red") == 0 || strcmp(value, "amber") == 0) {
+			*(uint32_t *)field = value[0] == 'r' ? CONFIG_RED : CONFIG_AMBER;
+			return 0;
+		}
+		snprintf(err, errlen, "%s: '%s' is not red or amber", key, value);
+		return -1;
+	case OPT_TIMEZONE:
+		if (strlen(value) >= CONFIG_STR_MAX || !valid_timezone(value)) {
+			snprintf(err, errlen, "%s: '%s' is not a time zone (a zoneinfo name "
+				 "such as Asia/Shanghai, UTC, or an offset such as +08:00)",
+				 key, value);
+			return -1;
+		}
+		strcpy(field, value);
+		return 0;
+	case OPT_DURATION:
+		if (!parse_duration(value, &v)) {
+			snprintf(err, errlen,
+				 "%s: '%s' is not a duration (a number with s, m, h or d)",
+				 key, value);
+			return -1;
+		}
+		break;
 	case OPT_LOGLEVEL:
 		level = log_level_parse(value);
 		if (level < 0) {
@@ -298,7 +376,14 @@ int config_get(const struct config *c, const char *key, char *out, size_t outlen
 	const char *field = (const char *)c + o->offset;
 	switch (o->type) {
 	case OPT_STR:
+	case OPT_TIMEZONE:
 		snprintf(out, outlen, "%s", field);
+		break;
+	case OPT_SEVERITY:
+		snprintf(out, outlen, "%s", *(const uint32_t *)field == CONFIG_RED ? "red" : "amber");
+		break;
+	case OPT_DURATION:
+		snprintf(out, outlen, "%" PRIu64 "s", *(const uint64_t *)field);
 		break;
 	case OPT_LOGLEVEL:
 		snprintf(out, outlen, "%s",

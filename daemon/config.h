@@ -30,7 +30,16 @@ struct config {
 	uint64_t max_inline;
 	uint32_t max_pending;		/* write replies outstanding per connection */
 	uint32_t group_max;		/* requests per write transaction */
+	/* verification policy */
+	uint32_t unknown_code;		/* enum config_severity */
+	uint32_t mismatch;		/* enum config_severity */
+	uint32_t not_received;		/* enum config_severity */
+	uint32_t near_expiry_days;
+	uint64_t undo_window;		/* seconds */
+	char     timezone[CONFIG_STR_MAX];
 };
+
+enum config_severity { CONFIG_AMBER = 0, CONFIG_RED = 1 };
 
 /* Fill every option with its default. */
 void config_defaults(struct config *c);

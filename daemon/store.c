@@ -38,6 +38,24 @@ static const char *const db_names[DB__COUNT] = {
 	[DB_SITE_NUMS] = "site_nums",
 	[DB_PRODUCTS] = "products",
 	[DB_PRODUCT_NUMS] = "product_nums",
+	[DB_LOTS] = "lots",
+	[DB_LOT_NUMS] = "lot_nums",
+	[DB_CODES] = "codes",
+	[DB_UNITS] = "units",
+	[DB_LOT_UNITS] = "lot_units",
+	[DB_CHILDREN] = "children",
+	[DB_EVENTS] = "events",
+	[DB_UNIT_EVENTS] = "unit_events",
+	[DB_SALES] = "sales",
+	[DB_ALERTS] = "alerts",
+};
+
+/* Index databases hold fixed-size ids as sorted duplicates: LMDB then
+ * packs them without per-value headers (MDB_DUPFIXED). */
+static const unsigned db_flags[DB__COUNT] = {
+	[DB_LOT_UNITS] = MDB_DUPSORT | MDB_DUPFIXED,
+	[DB_CHILDREN] = MDB_DUPSORT | MDB_DUPFIXED,
+	[DB_UNIT_EVENTS] = MDB_DUPSORT | MDB_DUPFIXED,
 };
 
 struct store_txn {
@@ -185,7 +203,7 @@ int store_open(struct store **out, const struct store_options *o,
 		goto fail;
 	}
 	for (int i = 0; i < DB__COUNT; i++) {
-		rc = mdb_dbi_open(txn, db_names[i], MDB_CREATE, &s->dbi[i]);
+		rc = mdb_dbi_open(txn, db_names[i], MDB_CREATE | db_flags[i], &s->dbi[i]);
 		if (rc) {
 			snprintf(err, errlen, "cannot open database %s: %s", db_names[i],
 				 mdb_strerror(rc));
@@ -351,6 +369,149 @@ int store_next_id(struct store_txn *t, const char *counter, uint32_t *id)
 	*id = next;
 	next++;
 	return store_put(t, DB_META, key, (size_t)klen, &next, sizeof next);
+}
+
+int store_next_ids64(struct store_txn *t, const char *counter, uint64_t n,
+		     uint64_t *first)
+{
+	char key[64];
+	int klen = snprintf(key, sizeof key, "seq_%s", counter);
+	uint64_t next;
+	int rc = store_peek_id64(t, counter, &next);
+	if (rc)
+		return rc;
+	*first = next;
+	next += n;
+	return store_put(t, DB_META, key, (size_t)klen, &next, sizeof next);
+}
+
+int store_peek_id64(struct store_txn *t, const char *counter, uint64_t *next)
+{
+	char key[64];
+	int klen = snprintf(key, sizeof key, "seq_%s", counter);
+	const void *v;
+	size_t vlen;
+	*next = 1;
+	int rc = store_get(t, DB_META, key, (size_t)klen, &v, &vlen);
+	if (rc == 0 && vlen == sizeof *next)
+		memcpy(next, v, sizeof *next);
+	else if (rc != 0 && rc != MDB_NOTFOUND)
+		return rc;
+	return 0;
+}
+
+int store_put_dup(struct store_txn *t, enum store_db db, const void *key, size_t klen,
+		  const void *val, size_t vlen)
+{
+	MDB_val k = { klen, (void *)(uintptr_t)key };
+	MDB_val v = { vlen, (void *)(uintptr_t)val };
+	int rc = mdb_put(t->txn, t->s->dbi[db], &k, &v, MDB_NODUPDATA);
+	return rc == MDB_KEYEXIST ? 0 : rc;
+}
+
+int store_del_dup(struct store_txn *t, enum store_db db, const void *key, size_t klen,
+		  const void *val, size_t vlen)
+{
+	MDB_val k = { klen, (void *)(uintptr_t)key };
+	MDB_val v = { vlen, (void *)(uintptr_t)val };
+	return mdb_del(t->txn, t->s->dbi[db], &k, &v);
+}
+
+int store_append(struct store_txn *t, enum store_db db, const void *key, size_t klen,
+		 const void *val, size_t vlen)
+{
+	MDB_val k = { klen, (void *)(uintptr_t)key };
+	MDB_val v = { vlen, (void *)(uintptr_t)val };
+	return mdb_put(t->txn, t->s->dbi[db], &k, &v, MDB_APPEND);
+}
+
+struct store_cursor {
+	MDB_cursor *cur;
+};
+
+int store_cursor_open(struct store_txn *t, enum store_db db, struct store_cursor **c)
+{
+	MDB_cursor *cur;
+	int rc = mdb_cursor_open(t->txn, t->s->dbi[db], &cur);
+	if (rc)
+		return rc;
+	*c = xmalloc(sizeof **c);
+	(*c)->cur = cur;
+	return 0;
+}
+
+void store_cursor_close(struct store_cursor *c)
+{
+	if (c == NULL)
+		return;
+	mdb_cursor_close(c->cur);
+	free(c);
+}
+
+static int cursor_get(struct store_cursor *c, MDB_val *k, MDB_val *v, MDB_cursor_op op,
+		      const void **kp, size_t *kl, const void **vp, size_t *vl)
+{
+	int rc = mdb_cursor_get(c->cur, k, v, op);
+	if (rc == 0) {
+		if (kp) {
+			*kp = k->mv_data;
+			*kl = k->mv_size;
+		}
+		if (vp) {
+			*vp = v->mv_data;
+			*vl = v->mv_size;
+		}
+	}
+	return rc;
+}
+
+int store_cursor_seek(struct store_cursor *c, const void *key, size_t klen,
+		      const void **k, size_t *kl, const void **v, size_t *vl)
+{
+	MDB_val mk = { klen, (void *)(uintptr_t)key }, mv;
+	return cursor_get(c, &mk, &mv, klen ? MDB_SET_RANGE : MDB_FIRST, k, kl, v, vl);
+}
+
+int store_cursor_last(struct store_cursor *c, const void **k, size_t *kl,
+		      const void **v, size_t *vl)
+{
+	MDB_val mk, mv;
+	return cursor_get(c, &mk, &mv, MDB_LAST, k, kl, v, vl);
+}
+
+int store_cursor_next(struct store_cursor *c, const void **k, size_t *kl,
+		      const void **v, size_t *vl)
+{
+	MDB_val mk, mv;
+	return cursor_get(c, &mk, &mv, MDB_NEXT, k, kl, v, vl);
+}
+
+int store_cursor_prev(struct store_cursor *c, const void **k, size_t *kl,
+		      const void **v, size_t *vl)
+{
+	MDB_val mk, mv;
+	return cursor_get(c, &mk, &mv, MDB_PREV, k, kl, v, vl);
+}
+
+int store_cursor_dups(struct store_cursor *c, const void *key, size_t klen,
+		      const void **v, size_t *vl)
+{
+	MDB_val mk = { klen, (void *)(uintptr_t)key }, mv;
+	return cursor_get(c, &mk, &mv, MDB_SET_KEY, NULL, NULL, v, vl);
+}
+
+int store_cursor_next_dup(struct store_cursor *c, const void **v, size_t *vl)
+{
+	MDB_val mk, mv;
+	return cursor_get(c, &mk, &mv, MDB_NEXT_DUP, NULL, NULL, v, vl);
+}
+
+int store_cursor_count(struct store_cursor *c, size_t *n)
+{
+	size_t count = 0;
+	int rc = mdb_cursor_count(c->cur, &count);
+	*n = (size_t)count;
+	return rc;
 }
 
 int store_stat(struct store_txn *t, struct store_stats *st)

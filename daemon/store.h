@@ -35,6 +35,16 @@ enum store_db {
 	DB_SITE_NUMS,		/* site number (u32 BE) → site id */
 	DB_PRODUCTS,		/* product id → product record */
 	DB_PRODUCT_NUMS,	/* product number (u32 BE) → product id */
+	DB_LOTS,		/* product number + lot → lot record */
+	DB_LOT_NUMS,		/* lot number (u32 BE) → product number + lot */
+	DB_CODES,		/* canonical code key → unit id (u40 BE) */
+	DB_UNITS,		/* unit id (u40 BE) → unit record */
+	DB_LOT_UNITS,		/* dup: lot number → unit ids */
+	DB_CHILDREN,		/* dup: parent unit id → child unit ids */
+	DB_EVENTS,		/* event seq (u48 BE) → event record */
+	DB_UNIT_EVENTS,		/* dup: unit id → event seqs (after commissioning) */
+	DB_SALES,		/* site + transaction + code → first answer */
+	DB_ALERTS,		/* alert seq (u48 BE) → alert record */
 	DB__COUNT
 };
 
@@ -85,6 +95,46 @@ int store_put(struct store_txn *t, enum store_db db, const void *key, size_t kle
 int store_del(struct store_txn *t, enum store_db db, const void *key, size_t klen);
 /* Next value of the named counter in DB_META (starts at 1). */
 int store_next_id(struct store_txn *t, const char *counter, uint32_t *id);
+/* Reserve n consecutive values of a 64-bit counter (starts at 1); *first
+ * is the first of them. */
+int store_next_ids64(struct store_txn *t, const char *counter, uint64_t n,
+		     uint64_t *first);
+/* Peek at a 64-bit counter: the value the next reservation would get. */
+int store_peek_id64(struct store_txn *t, const char *counter, uint64_t *next);
+
+/* Databases marked "dup" hold many fixed-size values per key, sorted. */
+int store_put_dup(struct store_txn *t, enum store_db db, const void *key, size_t klen,
+		  const void *val, size_t vlen);
+int store_del_dup(struct store_txn *t, enum store_db db, const void *key, size_t klen,
+		  const void *val, size_t vlen);
+/* Append a key greater than every key in db (event logs): cheaper, and
+ * keeps pages full. */
+int store_append(struct store_txn *t, enum store_db db, const void *key, size_t klen,
+		 const void *val, size_t vlen);
+
+/* ---- cursors: walk a database in key order (values of a dup key in value
+ * order).  A cursor belongs to its transaction; close it before the
+ * transaction ends.  Positioning functions return 0 or STORE_NOTFOUND. */
+struct store_cursor;
+int store_cursor_open(struct store_txn *t, enum store_db db, struct store_cursor **c);
+void store_cursor_close(struct store_cursor *c);
+/* First entry with key >= key (klen 0: the first entry). */
+int store_cursor_seek(struct store_cursor *c, const void *key, size_t klen,
+		      const void **k, size_t *kl, const void **v, size_t *vl);
+/* The last entry (for newest-first walks). */
+int store_cursor_last(struct store_cursor *c, const void **k, size_t *kl,
+		      const void **v, size_t *vl);
+int store_cursor_next(struct store_cursor *c, const void **k, size_t *kl,
+		      const void **v, size_t *vl);
+int store_cursor_prev(struct store_cursor *c, const void **k, size_t *kl,
+		      const void **v, size_t *vl);
+/* Dup databases: the first value of exactly `key`, then the next values of
+ * the same key. */
+int store_cursor_dups(struct store_cursor *c, const void *key, size_t klen,
+		      const void **v, size_t *vl);
+int store_cursor_next_dup(struct store_cursor *c, const void **v, size_t *vl);
+/* Number of values of the key the cursor is on (dup databases). */
+int store_cursor_count(struct store_cursor *c, size_t *n);
 
 /* ---- figures for INFO */
 struct store_stats {

@@ -141,7 +141,7 @@ static void test_option_table(void **state)
 		for (int j = 0; j < i && config_option(j, &other, &d2, &h2); j++)
 			expect(strcmp(name, other) != 0, "option %s listed twice", name);
 	}
-	assert_int_equal(n, 16);
+	assert_int_equal(n, 22);
 	const char *x;
 	assert_int_equal(config_option(n, &name, &x, &x), 0);
 	assert_int_equal(config_option(-1, &name, &x, &x), 0);
@@ -159,6 +159,22 @@ struct set_case {
 };
 
 static const struct set_case set_cases[] = {
+	/* verification policy */
+	{ "unknown_code", "amber", 0, "amber" },
+	{ "unknown_code", "red", 0, "red" },
+	{ "unknown_code", "RED", -1, "red or amber" },
+	{ "mismatch", "green", -1, "'green' is not red or amber" },
+	{ "undo_window", "10d", 0, "864000s" },
+	{ "undo_window", "36h", 0, "129600s" },
+	{ "undo_window", "90m", 0, "5400s" },
+	{ "undo_window", "45", 0, "45s" },
+	{ "undo_window", "10w", -1, "not a duration" },
+	{ "timezone", "UTC", 0, "UTC" },
+	{ "timezone", "+08:00", 0, "+08:00" },
+	{ "timezone", "Europe/Berlin", 0, "Europe/Berlin" },
+	{ "timezone", "Mars/Olympus", -1, "not a time zone" },
+	{ "timezone", "../../etc/passwd", -1, "not a time zone" },
+	{ "timezone", "+8", -1, "not a time zone" },
 	/* strings */
 	{ "bind", "0.0.0.0", 0, "0.0.0.0" },
 	{ "bind", "::", 0, "::" },

@@ -1,0 +1,417 @@
+/*
+ * units — record encodings and indexes for units, lots and events.
+ */
+#include "units.h"
+#include "code_util.h"
+#include "store.h"
+
+#include <string.h>
+
+#define UNIT_FORMAT 1
+#define LOT_FORMAT 1
+#define ID_BYTES 5		/* unit ids */
+#define SEQ_BYTES 6		/* event sequence numbers */
+
+/* Optional unit fields, present when their bit is set. */
+enum {
+	OPT_PARENT = 1 << 0,
+	OPT_DEST = 1 << 1,
+	OPT_DISPENSED = 1 << 2,
+	OPT_QUANTITY = 1 << 3,
+	OPT_LAST_SEQ = 1 << 4,
+};
+
+/* Unit record:
+ *   u8 format<<4 | level, u8 status, u8 flags, u8 optional-field bits,
+ *   u32 lot, u32 holder, u48 commission seq,
+ *   [u40 parent] [u32 dest] [u32 dispensed] [u32 quantity] [u48 last seq],
+ *   code key (the rest).  Integers big endian. */
+static size_t encode_unit(const struct unit *u, uint8_t *out)
+{
+	uint8_t *p = out + 4;
+	uint8_t opt = 0;
+	out[0] = (uint8_t)(UNIT_FORMAT << 4 | (u->level & 0x0f));
+	out[1] = u->status;
+	out[2] = u->flags;
+	code_put_be(p, u->lot, 4);
+	code_put_be(p + 4, u->holder, 4);
+	code_put_be(p + 8, u->commission_seq, SEQ_BYTES);
+	p += 8 + SEQ_BYTES;
+	if (u->parent) {
+		opt |= OPT_PARENT;
+		code_put_be(p, u->parent, ID_BYTES);
+		p += ID_BYTES;
+	}
+	if (u->dest) {
+		opt |= OPT_DEST;
+		code_put_be(p, u->dest, 4);
+		p += 4;
+	}
+	if (u->dispensed) {
+		opt |= OPT_DISPENSED;
+		code_put_be(p, u->dispensed, 4);
+		p += 4;
+	}
+	if (u->quantity) {
+		opt |= OPT_QUANTITY;
+		code_put_be(p, u->quantity, 4);
+		p += 4;
+	}
+	if (u->last_seq && u->last_seq != u->commission_seq) {
+		opt |= OPT_LAST_SEQ;
+		code_put_be(p, u->last_seq, SEQ_BYTES);
+		p += SEQ_BYTES;
+	}
+	out[3] = opt;
+	memcpy(p, u->key, u->key_len);
+	return (size_t)(p - out) + u->key_len;
+}
+
+static int decode_unit(const uint8_t *v, size_t n, uint64_t id, struct unit *u)
+{
+	const uint8_t *p = v + 4, *end = v + n;
+	memset(u, 0, sizeof *u);
+	if (n < 4 + 8 + SEQ_BYTES || v[0] >> 4 != UNIT_FORMAT)
+		return STORE_NOTFOUND;	/* not a record this build reads */
+	u->id = id;
+	u->level = v[0] & 0x0f;
+	u->status = v[1];
+	u->flags = v[2];
+	uint8_t opt = v[3];
+	u->lot = (uint32_t)code_get_be(p, 4);
+	u->holder = (uint32_t)code_get_be(p + 4, 4);
+	u->commission_seq = code_get_be(p + 8, SEQ_BYTES);
+	p += 8 + SEQ_BYTES;
+	size_t need = (opt & OPT_PARENT ? ID_BYTES : 0) + (opt & OPT_DEST ? 4 : 0) +
+		      (opt & OPT_DISPENSED ? 4 : 0) + (opt & OPT_QUANTITY ? 4 : 0) +
+		      (opt & OPT_LAST_SEQ ? SEQ_BYTES : 0);
+	if ((size_t)(end - p) < need)
+		return STORE_NOTFOUND;
+	if (opt & OPT_PARENT) {
+		u->parent = code_get_be(p, ID_BYTES);
+		p += ID_BYTES;
+	}
+	if (opt & OPT_DEST) {
+		u->dest = (uint32_t)code_get_be(p, 4);
+		p += 4;
+	}
+	if (opt & OPT_DISPENSED) {
+		u->dispensed = (uint32_t)code_get_be(p, 4);
+		p += 4;
+	}
+	if (opt & OPT_QUANTITY) {
+		u->quantity = (uint32_t)code_get_be(p, 4);
+		p += 4;
+	}
+	u->last_seq = u->commission_seq;
+	if (opt & OPT_LAST_SEQ) {
+		u->last_seq = code_get_be(p, SEQ_BYTES);
+		p += SEQ_BYTES;
+	}
+	u->key_len = (size_t)(end - p);
+	if (u->key_len > CODE_KEY_MAX)
+		return STORE_NOTFOUND;
+	memcpy(u->key, p, u->key_len);
+	return 0;
+}
+
+int units_get(struct store_txn *t, uint64_t id, struct unit *u)
+{
+	uint8_t k[ID_BYTES];
+	const void *v;
+	size_t n;
+	code_put_be(k, id, ID_BYTES);
+	int rc = store_get(t, DB_UNITS, k, sizeof k, &v, &n);
+	return rc ? rc : decode_unit(v, n, id, u);
+}
+
+int units_find(struct store_txn *t, const uint8_t *key, size_t klen, struct unit *u)
+{
+	const void *v;
+	size_t n;
+	int rc = store_get(t, DB_CODES, key, klen, &v, &n);
+	if (rc)
+		return rc;
+	if (n != ID_BYTES)
+		return STORE_NOTFOUND;
+	return units_get(t, code_get_be(v, ID_BYTES), u);
+}
+
+int units_put(struct store_txn *t, const struct unit *u)
+{
+	uint8_t k[ID_BYTES], v[64 + CODE_KEY_MAX];
+	code_put_be(k, u->id, ID_BYTES);
+	return store_put(t, DB_UNITS, k, sizeof k, v, encode_unit(u, v));
+}
+
+int units_add(struct store_txn *t, const struct unit *u)
+{
+	uint8_t k[ID_BYTES], v[64 + CODE_KEY_MAX];
+	code_put_be(k, u->id, ID_BYTES);
+	int rc = store_append(t, DB_UNITS, k, sizeof k, v, encode_unit(u, v));
+	if (rc == 0)
+		rc = store_put(t, DB_CODES, u->key, u->key_len, k, sizeof k);
+	return rc;
+}
+
+int units_link(struct store_txn *t, uint64_t parent, uint64_t child)
+{
+	uint8_t k[ID_BYTES], v[ID_BYTES];
+	code_put_be(k, parent, ID_BYTES);
+	code_put_be(v, child, ID_BYTES);
+	return store_put_dup(t, DB_CHILDREN, k, sizeof k, v, sizeof v);
+}
+
+int units_unlink(struct store_txn *t, uint64_t parent, uint64_t child)
+{
+	uint8_t k[ID_BYTES], v[ID_BYTES];
+	code_put_be(k, parent, ID_BYTES);
+	code_put_be(v, child, ID_BYTES);
+	return store_del_dup(t, DB_CHILDREN, k, sizeof k, v, sizeof v);
+}
+
+int units_lot_add(struct store_txn *t, uint32_t lot, uint64_t id)
+{
+	uint8_t k[4], v[ID_BYTES];
+	code_put_be(k, lot, 4);
+	code_put_be(v, id, ID_BYTES);
+	return store_put_dup(t, DB_LOT_UNITS, k, sizeof k, v, sizeof v);
+}
+
+/* Call fn for each fixed-size value of `key` in a dup database. */
+static int each_dup(struct store_txn *t, enum store_db db, const uint8_t *key,
+		    size_t klen, size_t vsize, int (*fn)(void *, uint64_t), void *arg)
+{
+	struct store_cursor *c;
+	const void *v;
+	size_t n;
+	int rc = store_cursor_open(t, db, &c);
+	if (rc)
+		return rc;
+	for (rc = store_cursor_dups(c, key, klen, &v, &n); rc == 0;
+	     rc = store_cursor_next_dup(c, &v, &n)) {
+		if (n != vsize)
+			continue;
+		int stop = fn(arg, code_get_be(v, vsize));
+		if (stop) {
+			store_cursor_close(c);
+			return stop;
+		}
+	}
+	store_cursor_close(c);
+	return rc == STORE_NOTFOUND ? 0 : rc;
+}
+
+int units_children(struct store_txn *t, uint64_t parent,
+		   int (*fn)(void *arg, uint64_t child), void *arg)
+{
+	uint8_t k[ID_BYTES];
+	code_put_be(k, parent, ID_BYTES);
+	return each_dup(t, DB_CHILDREN, k, sizeof k, ID_BYTES, fn, arg);
+}
+
+int units_child_count(struct store_txn *t, uint64_t parent, size_t *n)
+{
+	uint8_t k[ID_BYTES];
+	struct store_cursor *c;
+	const void *v;
+	size_t vl;
+	code_put_be(k, parent, ID_BYTES);
+	*n = 0;
+	int rc = store_cursor_open(t, DB_CHILDREN, &c);
+	if (rc)
+		return rc;
+	rc = store_cursor_dups(c, k, sizeof k, &v, &vl);
+	if (rc == 0)
+		rc = store_cursor_count(c, n);
+	store_cursor_close(c);
+	return rc == STORE_NOTFOUND ? 0 : rc;
+}
+
+/* Containers nest a few levels deep (pallet ⊃ case ⊃ middle pack ⊃ unit);
+ * the bound only guards against a damaged store. */
+#define MAX_DEPTH 8
+
+int units_place(struct store_txn *t, const struct unit *u, struct unit_place *p)
+{
+	p->status = u->status;
+	p->holder = u->holder;
+	p->dest = u->dest;
+	p->outer = u->id;
+	p->returning = u->flags & UNIT_F_RETURNING;
+	if (u->status == UNIT_DISPENSED || u->parent == 0)
+		return 0;
+	struct unit cur;
+	uint64_t next = u->parent;
+	for (int depth = 0; next && depth < MAX_DEPTH; depth++) {
+		int rc = units_get(t, next, &cur);
+		if (rc)
+			return rc;
+		next = cur.parent;
+	}
+	if (u->status != UNIT_DESTROYED)
+		p->status = cur.status;
+	p->holder = cur.holder;
+	p->dest = cur.dest;
+	p->outer = cur.id;
+	p->returning = cur.flags & UNIT_F_RETURNING;
+	return 0;
+}
+
+/* Lot key: product number (BE) + lot name.  Lot record: u8 format,
+ * u32 number, u32 expiry (YYYYMMDD), u8 status. */
+static size_t lot_key(uint32_t product, const char *name, size_t len, uint8_t *k)
+{
+	code_put_be(k, product, 4);
+	memcpy(k + 4, name, len);
+	return 4 + len;
+}
+
+int lots_find(struct store_txn *t, uint32_t product, const char *name, size_t len,
+	      struct lot *l)
+{
+	uint8_t k[4 + CODE_SERIAL_MAX];
+	const void *v;
+	size_t n;
+	if (len >= CODE_SERIAL_MAX)
+		return STORE_NOTFOUND;
+	int rc = store_get(t, DB_LOTS, k, lot_key(product, name, len, k), &v, &n);
+	if (rc)
+		return rc;
+	const uint8_t *p = v;
+	if (n < 10 || p[0] != LOT_FORMAT)
+		return STORE_NOTFOUND;
+	memset(l, 0, sizeof *l);
+	l->num = (uint32_t)code_get_be(p + 1, 4);
+	l->expiry = (uint32_t)code_get_be(p + 5, 4);
+	l->status = p[9];
+	l->product = product;
+	memcpy(l->name, name, len);
+	l->name_len = len;
+	return 0;
+}
+
+int lots_get(struct store_txn *t, uint32_t num, struct lot *l)
+{
+	uint8_t k[4];
+	const void *v;
+	size_t n;
+	code_put_be(k, num, 4);
+	int rc = store_get(t, DB_LOT_NUMS, k, sizeof k, &v, &n);
+	if (rc)
+		return rc;
+	if (n < 4 || n - 4 >= CODE_SERIAL_MAX)
+		return STORE_NOTFOUND;
+	/* Copy out: lots_find reads the store again, which may move v. */
+	char name[CODE_SERIAL_MAX];
+	uint32_t product = (uint32_t)code_get_be(v, 4);
+	size_t len = n - 4;
+	memcpy(name, (const uint8_t *)v + 4, len);
+	return lots_find(t, product, name, len, l);
+}
+
+int lots_put(struct store_txn *t, struct lot *l)
+{
+	uint8_t k[4 + CODE_SERIAL_MAX], v[10];
+	int rc;
+	if (l->num == 0) {
+		if ((rc = store_next_id(t, "lot", &l->num)) != 0)
+			return rc;
+		uint8_t nk[4];
+		code_put_be(nk, l->num, 4);
+		lot_key(l->product, l->name, l->name_len, k);
+		if ((rc = store_put(t, DB_LOT_NUMS, nk, 4, k, 4 + l->name_len)) != 0)
+			return rc;
+	}
+	v[0] = LOT_FORMAT;
+	code_put_be(v + 1, l->num, 4);
+	code_put_be(v + 5, l->expiry, 4);
+	v[9] = l->status;
+	return store_put(t, DB_LOTS, k, lot_key(l->product, l->name, l->name_len, k),
+			 v, sizeof v);
+}
+
+/* Event record: u8 kind, u8 flags, u48 time (ms), u32 site, u32 other,
+ * u40 unit, u32 count, u40 parent, u32 qty, u8 ref length, ref. */
+#define EVENT_FIXED (2 + 6 + 4 + 4 + ID_BYTES + 4 + ID_BYTES + 4 + 1)
+
+int events_add(struct store_txn *t, struct event *e, uint64_t about)
+{
+	uint8_t k[SEQ_BYTES], v[EVENT_FIXED + EVENT_REF_MAX];
+	int rc = store_next_ids64(t, "event", 1, &e->seq);
+	if (rc)
+		return rc;
+	uint8_t *p = v;
+	p[0] = e->kind;
+	p[1] = e->flags;
+	code_put_be(p + 2, (uint64_t)e->time_ms, 6);
+	code_put_be(p + 8, e->site, 4);
+	code_put_be(p + 12, e->other, 4);
+	code_put_be(p + 16, e->unit, ID_BYTES);
+	code_put_be(p + 21, e->count, 4);
+	code_put_be(p + 25, e->parent, ID_BYTES);
+	code_put_be(p + 30, e->qty, 4);
+	size_t rl = e->ref_len > EVENT_REF_MAX ? EVENT_REF_MAX : e->ref_len;
+	p[34] = (uint8_t)rl;
+	memcpy(p + EVENT_FIXED, e->ref, rl);
+	code_put_be(k, e->seq, SEQ_BYTES);
+	rc = store_append(t, DB_EVENTS, k, sizeof k, v, EVENT_FIXED + rl);
+	if (rc == 0 && about)
+		rc = events_index(t, about, e->seq);
+	return rc;
+}
+
+int events_index(struct store_txn *t, uint64_t unit, uint64_t seq)
+{
+	uint8_t k[ID_BYTES], v[SEQ_BYTES];
+	code_put_be(k, unit, ID_BYTES);
+	code_put_be(v, seq, SEQ_BYTES);
+	return store_put_dup(t, DB_UNIT_EVENTS, k, sizeof k, v, sizeof v);
+}
+
+int events_get(struct store_txn *t, uint64_t seq, struct event *e)
+{
+	uint8_t k[SEQ_BYTES];
+	const void *v;
+	size_t n;
+	code_put_be(k, seq, SEQ_BYTES);
+	int rc = store_get(t, DB_EVENTS, k, sizeof k, &v, &n);
+	if (rc)
+		return rc;
+	const uint8_t *p = v;
+	if (n < EVENT_FIXED || n - EVENT_FIXED < p[34])
+		return STORE_NOTFOUND;
+	memset(e, 0, sizeof *e);
+	e->seq = seq;
+	e->kind = p[0];
+	e->flags = p[1];
+	e->time_ms = (int64_t)code_get_be(p + 2, 6);
+	e->site = (uint32_t)code_get_be(p + 8, 4);
+	e->other = (uint32_t)code_get_be(p + 12, 4);
+	e->unit = code_get_be(p + 16, ID_BYTES);
+	e->count = (uint32_t)code_get_be(p + 21, 4);
+	e->parent = code_get_be(p + 25, ID_BYTES);
+	e->qty = (uint32_t)code_get_be(p + 30, 4);
+	e->ref_len = p[34];
+	memcpy(e->ref, p + EVENT_FIXED, e->ref_len);
+	e->ref[e->ref_len] = '\0';
+	return 0;
+}
+
+int events_of(struct store_txn *t, uint64_t unit,
+	      int (*fn)(void *arg, uint64_t seq), void *arg)
+{
+	uint8_t k[ID_BYTES];
+	code_put_be(k, unit, ID_BYTES);
+	return each_dup(t, DB_UNIT_EVENTS, k, sizeof k, SEQ_BYTES, fn, arg);
+}
+
+const char *event_kind_name(uint8_t kind)
+{
+	static const char *const names[] = {
+		[EV_COMMISSION] = "commission", [EV_PACK] = "pack", [EV_UNPACK] = "unpack",
+		[EV_SHIP] = "ship", [EV_RECEIVE] = "receive", [EV_RETURN] = "return",
+		[EV_DESTROY] = "destroy", [EV_DISPENSE] = "dispense", [EV_UNDO] = "undo",
+	};
+	return kind < sizeof names / sizeof names[0] && names[kind] ? names[kind] : "?";
+}
