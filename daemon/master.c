@@ -349,6 +349,34 @@ int master_load(struct store_txn *t, const struct master_kind *k, const char *id
 	return 0;
 }
 
+int master_load_num(struct store_txn *t, const struct master_kind *k, uint32_t num,
+		    char id_out[MASTER_ID_MAX + 1], struct master_rec *rec)
+{
+	unsigned char key[4];
+	const void *v;
+	size_t n;
+	put_be32(key, num);
+	int rc = store_get(t, k->num_db, key, 4, &v, &n);
+	if (rc)
+		return rc;
+	if (n > MASTER_ID_MAX)
+		return STORE_NOTFOUND;
+	memcpy(id_out, v, n);
+	id_out[n] = '\0';
+	return master_load(t, k, id_out, rec);
+}
+
+uint32_t master_units_per_pack(const struct master_rec *rec)
+{
+	/* field 3 of a product; checked to be 1..1000000 when set */
+	if (rec->val[3] == NULL || rec->len[3] == 0 || rec->len[3] > 7)
+		return 1;
+	uint32_t v = 0;
+	for (size_t i = 0; i < rec->len[3]; i++)
+		v = v * 10 + (uint32_t)(rec->val[3][i] - '0');
+	return v ? v : 1;
+}
+
 int master_store(struct store_txn *t, const struct master_kind *k, const char *id,
 		 struct master_rec *rec)
 {

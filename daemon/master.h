@@ -53,6 +53,14 @@ int master_apply(const struct master_kind *k, struct master_rec *rec,
 int master_load(struct store_txn *t, const struct master_kind *k, const char *id,
 		struct master_rec *rec);
 
+/* Read a record by its internal number; the id is copied to id_out.
+ * 0, STORE_NOTFOUND or an error. */
+int master_load_num(struct store_txn *t, const struct master_kind *k, uint32_t num,
+		    char id_out[MASTER_ID_MAX + 1], struct master_rec *rec);
+
+/* A product's units per pack (1 when not set). */
+uint32_t master_units_per_pack(const struct master_rec *rec);
+
 /* Write a record, giving it a number if it has none.  0 or a store error. */
 int master_store(struct store_txn *t, const struct master_kind *k, const char *id,
 		 struct master_rec *rec);

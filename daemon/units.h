@@ -129,7 +129,8 @@ struct event {
 	uint32_t other;		/* ship/return: to; receive: from; 0 = none */
 	uint64_t unit;		/* subject (first of `count` consecutive ids) */
 	uint32_t count;		/* commissioning: units created; else 1 */
-	uint64_t parent;	/* pack/unpack: the container */
+	uint64_t parent;	/* pack/unpack/dispense: the container;
+				 * undo: the seq of the dispense undone */
 	uint32_t qty;		/* dispense/undo: sub-units */
 	size_t   ref_len;
 	char     ref[EVENT_REF_MAX + 1];	/* delivery note, sale id */

@@ -1,0 +1,222 @@
+/*
+ * args — parsing of command arguments shared by the traceability commands.
+ */
+#include "args.h"
+#include "master.h"
+#include "store.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+static int arg_is(const struct resp_arg *a, const char *name)
+{
+	return a->len == strlen(name) && strncasecmp(a->ptr, name, a->len) == 0;
+}
+
+int args_first_option(int argc, const struct resp_arg *argv, int from,
+		      const struct args_opt *opts, int nopts)
+{
+	for (int i = from; i < argc; i++)
+		for (int k = 0; k < nopts; k++)
+			if (arg_is(&argv[i], opts[k].name))
+				return i;
+	return argc;
+}
+
+int args_options(int argc, const struct resp_arg *argv, int from,
+		 struct args_opt *opts, int nopts, char *err, size_t errlen)
+{
+	for (int k = 0; k < nopts; k++)
+		opts[k].val = NULL;
+	for (int i = from; i < argc; i += 2) {
+		int k;
+		for (k = 0; k < nopts; k++)
+			if (arg_is(&argv[i], opts[k].name))
+				break;
+		if (k == nopts) {
+			int w = snprintf(err, errlen, "unexpected argument '%.40s'; options are ",
+					 argv[i].ptr);
+			for (int j = 0; j < nopts && w > 0 && (size_t)w < errlen; j++)
+				w += snprintf(err + w, errlen - (size_t)w, "%s%s", j ? ", " : "",
+					      opts[j].name);
+			return -1;
+		}
+		if (i + 1 >= argc) {
+			snprintf(err, errlen, "%s needs a value", opts[k].name);
+			return -1;
+		}
+		if (opts[k].val) {
+			snprintf(err, errlen, "%s given twice", opts[k].name);
+			return -1;
+		}
+		opts[k].val = &argv[i + 1];
+	}
+	return 0;
+}
+
+static int digits(const char *s, int n, int *out)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+static int days_in_month(int y, int m)
+{
+	static const int d[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	return m == 2 && leap ? 29 : d[m - 1];
+}
+
+int64_t args_days(uint32_t ymd)
+{
+	/* Days from the civil date: count 400-year eras, then days in the era
+	 * with March as the first month so the leap day comes last. */
+	int64_t y = ymd / 10000, m = ymd / 100 % 100, d = ymd % 100;
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	int64_t yoe = y - era * 400;
+	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static int parse_ymd(const char *s, size_t n, uint32_t *ymd)
+{
+	int y, m, d;
+	if (n < 10 || s[4] != '-' || s[7] != '-' || digits(s, 4, &y) || digits(s + 5, 2, &m) ||
+	    digits(s + 8, 2, &d) || y < 1970 || m < 1 || m > 12 || d < 1 ||
+	    d > days_in_month(y, m))
+		return -1;
+	*ymd = (uint32_t)(y * 10000 + m * 100 + d);
+	return 0;
+}
+
+int args_date(const struct resp_arg *a, uint32_t *ymd, char *err, size_t errlen)
+{
+	if (a->len != 10 || parse_ymd(a->ptr, a->len, ymd) != 0) {
+		snprintf(err, errlen, "'%.40s' is not a date (YYYY-MM-DD)", a->ptr);
+		return -1;
+	}
+	return 0;
+}
+
+int args_time(const struct resp_arg *a, int64_t *ms, char *err, size_t errlen)
+{
+	const char *s = a->ptr;
+	size_t n = a->len;
+	uint32_t ymd;
+	int hh, mi, ss, frac = 0, off = 0;
+	if (parse_ymd(s, n, &ymd) != 0 || n < 20 || (s[10] != 'T' && s[10] != ' ') ||
+	    s[13] != ':' || s[16] != ':' || digits(s + 11, 2, &hh) || digits(s + 14, 2, &mi) ||
+	    digits(s + 17, 2, &ss) || hh > 23 || mi > 59 || ss > 60)
+		goto bad;
+	size_t i = 19;
+	if (i < n && s[i] == '.') {
+		int scale = 100;
+		for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
+			frac += (s[i] - '0') * scale;
+			scale /= 10;
+		}
+	}
+	if (i + 1 == n && (s[i] == 'Z' || s[i] == 'z')) {
+		off = 0;
+	} else if (i + 6 == n && (s[i] == '+' || s[i] == '-') && s[i + 3] == ':') {
+		int oh, om;
+		if (digits(s + i + 1, 2, &oh) || digits(s + i + 4, 2, &om) || oh > 14 || om > 59)
+			goto bad;
+		off = (oh * 60 + om) * (s[i] == '-' ? -1 : 1);
+	} else {
+		goto bad;
+	}
+	*ms = ((args_days(ymd) * 86400 + hh * 3600 + mi * 60 + ss) - (int64_t)off * 60) * 1000 +
+	      frac;
+	return 0;
+bad:
+	snprintf(err, errlen, "'%.40s' is not an ISO 8601 time with offset "
+		 "(e.g. 2026-11-22T10:30:00+08:00)", s);
+	return -1;
+}
+
+int args_uint(const struct resp_arg *a, const char *what, uint32_t min, uint32_t max,
+	      uint32_t *out, char *err, size_t errlen)
+{
+	uint64_t v = 0;
+	bool ok = a->len > 0 && a->len <= 10;
+	for (size_t i = 0; ok && i < a->len; i++) {
+		ok = a->ptr[i] >= '0' && a->ptr[i] <= '9';
+		v = v * 10 + (uint64_t)(a->ptr[i] - '0');
+	}
+	if (!ok || v < min || v > max) {
+		snprintf(err, errlen, "%s '%.20s' is not a whole number from %u to %u", what,
+			 a->ptr, min, max);
+		return -1;
+	}
+	*out = (uint32_t)v;
+	return 0;
+}
+
+int args_site(struct store_txn *t, const struct resp_arg *a, uint32_t *num,
+	      char *err, size_t errlen)
+{
+	char id[MASTER_ID_MAX + 1];
+	struct master_rec rec;
+	if (master_normalize_id(&master_site, a->ptr, a->len, id, err, errlen) != 0)
+		return -1;
+	int rc = master_load(t, &master_site, id, &rec);
+	if (rc == STORE_NOTFOUND) {
+		snprintf(err, errlen, "unknown site '%s' (add it with SITE SET)", id);
+		return -1;
+	}
+	if (rc) {
+		snprintf(err, errlen, "%s", store_strerror(rc));
+		return ARGS_STORE_ERROR;
+	}
+	*num = rec.num;
+	return 0;
+}
+
+void args_site_name(struct store_txn *t, uint32_t num, char *out, size_t n)
+{
+	uint8_t k[4] = { (uint8_t)(num >> 24), (uint8_t)(num >> 16), (uint8_t)(num >> 8),
+			 (uint8_t)num };
+	const void *v;
+	size_t vl;
+	if (num && store_get(t, DB_SITE_NUMS, k, 4, &v, &vl) == 0)
+		snprintf(out, n, "%.*s", (int)vl, (const char *)v);
+	else
+		snprintf(out, n, "%s", num ? "?" : "");
+}
+
+int args_code(const struct resp_arg *a, struct code_result *r, char *err, size_t errlen)
+{
+	if (code_parse(a->ptr, a->len, NULL, r) != CODE_OK) {
+		snprintf(err, errlen, "%s", r->cr_msg);
+		return -1;
+	}
+	return 0;
+}
+
+void args_format_time(int64_t ms, char out[32])
+{
+	time_t secs = (time_t)(ms / 1000);
+	struct tm tm;
+	gmtime_r(&secs, &tm);
+	size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out + n, 32 - n, ".%03dZ", (int)(ms % 1000));
+}
+
+void args_format_date(uint32_t ymd, char out[11])
+{
+	if (ymd == 0)
+		out[0] = '\0';
+	else
+		snprintf(out, 11, "%04u-%02u-%02u", ymd / 10000 % 10000, ymd / 100 % 100, ymd % 100);
+}

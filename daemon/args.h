@@ -1,0 +1,62 @@
+/*
+ * args — request argument helpers for the traceability commands:
+ * "KEYWORD value" options, ISO 8601 times, dates, numbers, and the
+ * site/product/code arguments every command takes.
+ *
+ * Errors: functions return 0, or -1 with a message in err that names the
+ * argument and says what is expected.
+ */
+#ifndef YIMA_ARGS_H
+#define YIMA_ARGS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "code.h"
+#include "resp.h"
+
+struct store_txn;
+
+/* Options of one command: names (upper case) and, after args_options,
+ * the value given for each (NULL if absent). */
+struct args_opt {
+	const char *name;
+	const struct resp_arg *val;
+};
+
+/* Index of the first argument at or after `from` that names one of opts
+ * (case-insensitive), or argc. */
+int args_first_option(int argc, const struct resp_arg *argv, int from,
+		      const struct args_opt *opts, int nopts);
+/* Read "NAME value" pairs from argv[from..argc). */
+int args_options(int argc, const struct resp_arg *argv, int from,
+		 struct args_opt *opts, int nopts, char *err, size_t errlen);
+
+/* ISO 8601 date-time with offset ("2026-11-22T10:00:00+08:00", "...Z",
+ * fractional seconds allowed) → Unix milliseconds. */
+int args_time(const struct resp_arg *a, int64_t *ms, char *err, size_t errlen);
+/* "YYYY-MM-DD" → YYYYMMDD. */
+int args_date(const struct resp_arg *a, uint32_t *ymd, char *err, size_t errlen);
+int args_uint(const struct resp_arg *a, const char *what, uint32_t min, uint32_t max,
+	      uint32_t *out, char *err, size_t errlen);
+
+/* A site id → its number (must exist). */
+int args_site(struct store_txn *t, const struct resp_arg *a, uint32_t *num,
+	      char *err, size_t errlen);
+/* Site number → id, into out (at least 65 bytes); "?" if unknown. */
+void args_site_name(struct store_txn *t, uint32_t num, char *out, size_t n);
+/* Parse a code argument (any scanned form); lot-level keys allowed. */
+int args_code(const struct resp_arg *a, struct code_result *r, char *err, size_t errlen);
+
+/* Format Unix milliseconds as ISO 8601 UTC ("2026-11-22T10:00:00.123Z"). */
+void args_format_time(int64_t ms, char out[32]);
+/* Format YYYYMMDD as "YYYY-MM-DD" ("" for 0). */
+void args_format_date(uint32_t ymd, char out[11]);
+/* Days from 1970-01-01 to YYYYMMDD (proleptic Gregorian). */
+int64_t args_days(uint32_t ymd);
+
+/* Store error codes travel through the same returns as -1: a caller that
+ * gets -2 from args_site has a store failure in *rc. */
+#define ARGS_STORE_ERROR (-2)
+
+#endif

@@ -1,0 +1,386 @@
+/*
+ * verdict — judging scans, and the reply every scan command shares.
+ */
+#include "verdict.h"
+#include "args.h"
+#include "config.h"
+#include "store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char *const reason_names[R__COUNT] = {
+	[R_UNKNOWN] = "unknown",
+	[R_DUPLICATE] = "duplicate",
+	[R_RECALLED] = "recalled",
+	[R_WITHDRAWN] = "withdrawn",
+	[R_EXPIRED] = "expired",
+	[R_NEAR_EXPIRY] = "near_expiry",
+	[R_NOT_RECEIVED_HERE] = "not_received_here",
+	[R_IN_TRANSIT] = "in_transit",
+	[R_DESTROYED] = "destroyed",
+	[R_LOCKED] = "locked",
+	[R_LOT_MISMATCH] = "lot_mismatch",
+	[R_EXPIRY_MISMATCH] = "expiry_mismatch",
+	[R_NOT_A_TRACE_CODE] = "not_a_trace_code",
+	[R_NOT_A_SALES_UNIT] = "not_a_sales_unit",
+	[R_REPLAY] = "replay",
+	[R_UNDO_WINDOW] = "undo_window",
+	[R_NOT_DISPENSED] = "not_dispensed",
+};
+
+const char *reason_name(enum reason r)
+{
+	return (unsigned)r < R__COUNT ? reason_names[r] : "?";
+}
+
+const char *verdict_name(enum verdict v)
+{
+	return v == VERDICT_RED ? "red" : v == VERDICT_AMBER ? "amber" : "green";
+}
+
+const char *unit_status_name(uint8_t status)
+{
+	switch (status) {
+	case UNIT_ACTIVE: return "active";
+	case UNIT_IN_TRANSIT: return "in_transit";
+	case UNIT_DISPENSED: return "dispensed";
+	case UNIT_DESTROYED: return "destroyed";
+	}
+	return "?";
+}
+
+static enum verdict severity(const struct config *cfg, enum reason r)
+{
+	switch (r) {
+	case R_UNKNOWN:
+		return cfg->unknown_code == CONFIG_RED ? VERDICT_RED : VERDICT_AMBER;
+	case R_LOT_MISMATCH:
+	case R_EXPIRY_MISMATCH:
+		return cfg->mismatch == CONFIG_RED ? VERDICT_RED : VERDICT_AMBER;
+	case R_NOT_RECEIVED_HERE:
+		return cfg->not_received == CONFIG_RED ? VERDICT_RED : VERDICT_AMBER;
+	case R_NEAR_EXPIRY:
+	case R_IN_TRANSIT:
+		return VERDICT_AMBER;
+	case R_REPLAY:
+		return VERDICT_GREEN;
+	default:
+		return VERDICT_RED;
+	}
+}
+
+void verdict_add(struct judgement *j, const struct config *cfg, enum reason r)
+{
+	j->reasons |= 1u << r;
+	enum verdict v = severity(cfg, r);
+	if (v > j->verdict)
+		j->verdict = v;
+}
+
+uint32_t verdict_today(const struct config *cfg, int64_t now_ms)
+{
+	time_t t = (time_t)(now_ms / 1000);
+	struct tm tm;
+	const char *tz = cfg->timezone;
+	if (tz[0] == '+' || tz[0] == '-') {
+		int off = ((tz[1] - '0') * 10 + (tz[2] - '0')) * 3600 +
+			  ((tz[4] - '0') * 10 + (tz[5] - '0')) * 60;
+		t += tz[0] == '-' ? -off : off;
+		gmtime_r(&t, &tm);
+	} else {
+		localtime_r(&t, &tm);	/* TZ was set from cfg->timezone at start */
+	}
+	return (uint32_t)((tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday);
+}
+
+static uint32_t code_ymd(const struct code_date *d)
+{
+	return d->cd_year ? (uint32_t)(d->cd_year * 10000 + d->cd_month * 100 + d->cd_day) : 0;
+}
+
+int verdict_judge(struct store_txn *t, const struct config *cfg, int64_t now_ms,
+		  const struct resp_arg *code, uint32_t site, struct judgement *j)
+{
+	memset(j, 0, sizeof *j);
+	j->units_per_pack = 1;
+	if (code_parse(code->ptr, code->len, NULL, &j->scan) != CODE_OK) {
+		verdict_add(j, cfg, R_NOT_A_TRACE_CODE);
+		return 0;
+	}
+	int rc = units_find(t, j->scan.cr_key, j->scan.cr_key_len, &j->unit);
+	if (rc == STORE_NOTFOUND) {
+		verdict_add(j, cfg, R_UNKNOWN);
+		return 0;
+	}
+	if (rc)
+		return rc;
+	j->found = true;
+	if ((rc = units_place(t, &j->unit, &j->place)) != 0)
+		return rc;
+	if (j->unit.lot) {
+		rc = lots_get(t, j->unit.lot, &j->lot);
+		if (rc && rc != STORE_NOTFOUND)
+			return rc;
+		j->has_lot = rc == 0;
+	}
+	if (j->has_lot) {
+		struct master_rec prod;
+		rc = master_load_num(t, &master_product, j->lot.product, j->product_id, &prod);
+		if (rc && rc != STORE_NOTFOUND)
+			return rc;
+		if (rc == 0) {
+			j->has_product = true;
+			j->units_per_pack = master_units_per_pack(&prod);
+			if (prod.val[0])
+				snprintf(j->product_name, sizeof j->product_name, "%.*s",
+					 (int)prod.len[0], prod.val[0]);
+		}
+	}
+
+	if (j->place.status == UNIT_DESTROYED)
+		verdict_add(j, cfg, R_DESTROYED);
+	if (j->unit.flags & UNIT_F_LOCKED)
+		verdict_add(j, cfg, R_LOCKED);
+	if (j->has_lot && j->lot.status == LOT_RECALLED)
+		verdict_add(j, cfg, R_RECALLED);
+	if (j->has_lot && j->lot.expiry) {
+		uint32_t today = verdict_today(cfg, now_ms);
+		if (today > j->lot.expiry)
+			verdict_add(j, cfg, R_EXPIRED);
+		else if (args_days(j->lot.expiry) - args_days(today) <= cfg->near_expiry_days)
+			verdict_add(j, cfg, R_NEAR_EXPIRY);
+	}
+	if (j->place.status == UNIT_DISPENSED)
+		verdict_add(j, cfg, R_DUPLICATE);
+	if (j->place.status == UNIT_IN_TRANSIT)
+		verdict_add(j, cfg, R_IN_TRANSIT);
+	else if (site && j->place.status == UNIT_ACTIVE && j->place.holder != site)
+		verdict_add(j, cfg, R_NOT_RECEIVED_HERE);
+	if (j->has_lot && j->scan.cr_lot[0] &&
+	    (strlen(j->scan.cr_lot) != j->lot.name_len ||
+	     memcmp(j->scan.cr_lot, j->lot.name, j->lot.name_len) != 0))
+		verdict_add(j, cfg, R_LOT_MISMATCH);
+	uint32_t scanned_expiry = code_ymd(&j->scan.cr_expiry);
+	if (j->has_lot && scanned_expiry && j->lot.expiry && scanned_expiry != j->lot.expiry)
+		verdict_add(j, cfg, R_EXPIRY_MISMATCH);
+	return 0;
+}
+
+/* The sales of a unit still standing: dispenses not reversed by an UNDO
+ * (an UNDO names the dispense it reverses, and always comes after it). */
+#define SALES_TRACKED 256
+
+struct sales_walk {
+	struct store_txn *t;
+	uint64_t seq[SALES_TRACKED];
+	int n;
+	int rc;
+};
+
+static int sales_cb(void *arg, uint64_t seq)
+{
+	struct sales_walk *w = arg;
+	struct event e;
+	int rc = events_get(w->t, seq, &e);
+	if (rc) {
+		w->rc = rc;
+		return 1;
+	}
+	if (e.kind == EV_DISPENSE && w->n < SALES_TRACKED) {
+		w->seq[w->n++] = seq;
+	} else if (e.kind == EV_UNDO) {
+		for (int i = 0; i < w->n; i++)
+			if (w->seq[i] == e.parent) {
+				memmove(&w->seq[i], &w->seq[i + 1],
+					(size_t)(w->n - i - 1) * sizeof w->seq[0]);
+				w->n--;
+				break;
+			}
+	}
+	return 0;
+}
+
+int verdict_first_sale(struct store_txn *t, struct judgement *j)
+{
+	struct sales_walk w = { .t = t };
+	int rc = events_of(t, j->unit.id, sales_cb, &w);
+	if (rc == 1)
+		rc = w.rc;
+	if (rc)
+		return rc;
+	if (w.n == 0)
+		return 0;
+	j->has_first_sale = true;
+	return events_get(t, w.seq[0], &j->first_sale);
+}
+
+static void kv(struct resp_out *o, const char *k, const char *v)
+{
+	resp_cstr(o, k);
+	resp_cstr(o, v);
+}
+
+/* One sentence per reason, for the person at the counter. */
+static void explain(struct store_txn *t, const struct judgement *j, const struct config *cfg,
+		    int64_t now_ms, char *out, size_t n)
+{
+	size_t used = 0;
+	char a[80], b[80], d[32];
+	out[0] = '\0';
+#define SAY(...) do { if (used < n) { int w_ = snprintf(out + used, n - used, __VA_ARGS__); \
+		if (w_ > 0) used += (size_t)w_; } } while (0)
+	for (int r = 0; r < R__COUNT; r++) {
+		if (!(j->reasons & (1u << r)))
+			continue;
+		if (used)
+			SAY("; ");
+		switch ((enum reason)r) {
+		case R_NOT_A_TRACE_CODE: SAY("%s", j->scan.cr_msg); break;
+		case R_UNKNOWN: SAY("no record of this code: suspected counterfeit"); break;
+		case R_DUPLICATE:
+			if (j->has_first_sale) {
+				args_site_name(t, j->first_sale.site, a, sizeof a);
+				args_format_time(j->first_sale.time_ms, d);
+				SAY("already dispensed at %s on %s", a, d);
+			} else {
+				SAY("already dispensed");
+			}
+			break;
+		case R_RECALLED: SAY("lot %s is recalled", j->lot.name); break;
+		case R_WITHDRAWN: SAY("the product is withdrawn"); break;
+		case R_EXPIRED:
+			args_format_date(j->lot.expiry, a);
+			SAY("expired on %s", a);
+			break;
+		case R_NEAR_EXPIRY:
+			args_format_date(j->lot.expiry, a);
+			SAY("expires on %s, in %lld days", a,
+			    (long long)(args_days(j->lot.expiry) -
+					args_days(verdict_today(cfg, now_ms))));
+			break;
+		case R_NOT_RECEIVED_HERE:
+			args_site_name(t, j->place.holder, a, sizeof a);
+			SAY("held by %s, not received here", a);
+			break;
+		case R_IN_TRANSIT:
+			args_site_name(t, j->place.holder, a, sizeof a);
+			args_site_name(t, j->place.dest, b, sizeof b);
+			SAY("in transit from %s to %s: receive it first", a, b);
+			break;
+		case R_DESTROYED: SAY("recorded as destroyed"); break;
+		case R_LOCKED: SAY("locked (stolen or under investigation)"); break;
+		case R_LOT_MISMATCH:
+			SAY("the scan says lot %s, the record lot %s", j->scan.cr_lot, j->lot.name);
+			break;
+		case R_EXPIRY_MISMATCH:
+			args_format_date(j->lot.expiry, a);
+			SAY("the scan's expiry differs from the record's %s", a);
+			break;
+		case R_NOT_A_SALES_UNIT:
+			SAY("a level-%u code (middle pack, case or pallet): scan each sales unit",
+			    j->unit.level);
+			break;
+		case R_REPLAY: SAY("this transaction was already recorded: same answer"); break;
+		case R_UNDO_WINDOW: SAY("the undo window (%llu s) has passed",
+					(unsigned long long)cfg->undo_window); break;
+		case R_NOT_DISPENSED: SAY("no such sale at this site to undo"); break;
+		case R__COUNT: break;
+		}
+	}
+#undef SAY
+}
+
+void verdict_reply(struct store_txn *t, struct resp_out *out, const struct judgement *j,
+		   const struct config *cfg, int64_t now_ms)
+{
+	char text[CODE_TEXT_MAX], buf[80], msg[600];
+	int nreasons = 0;
+	for (int r = 0; r < R__COUNT; r++)
+		nreasons += (j->reasons >> r) & 1;
+	bool parsed = j->scan.cr_type != CODE_NONE;
+	size_t pairs = 3 + (parsed ? 2 : 0) +
+		       (j->found ? 7 + j->has_lot * 2 + j->has_product * 2 +
+				   (j->unit.parent != 0) + (j->place.dest != 0) : 0) +
+		       j->has_first_sale;
+	explain(t, j, cfg, now_ms, msg, sizeof msg);
+
+	resp_map(out, pairs);
+	kv(out, "verdict", verdict_name(j->verdict));
+	resp_cstr(out, "reasons");
+	resp_array(out, (size_t)nreasons);
+	for (int r = 0; r < R__COUNT; r++)
+		if (j->reasons & (1u << r))
+			resp_cstr(out, reason_name((enum reason)r));
+	kv(out, "message", msg);
+	if (parsed) {
+		code_key_format(j->scan.cr_key, j->scan.cr_key_len, text, sizeof text);
+		kv(out, "code", text);
+		kv(out, "type", code_type_family(j->scan.cr_type));
+	}
+	if (!j->found)
+		return;
+	if (j->has_product) {
+		kv(out, "product", j->product_id);
+		kv(out, "product_name", j->product_name);
+	}
+	if (j->has_lot) {
+		kv(out, "lot", j->lot.name);
+		args_format_date(j->lot.expiry, buf);
+		kv(out, "expiry", buf);
+	}
+	resp_cstr(out, "level");
+	resp_int(out, j->unit.level);
+	kv(out, "status", unit_status_name(j->place.status));
+	args_site_name(t, j->place.holder, buf, sizeof buf);
+	kv(out, "holder", buf);
+	if (j->place.dest) {
+		args_site_name(t, j->place.dest, buf, sizeof buf);
+		kv(out, "in_transit_to", buf);
+	}
+	if (j->unit.parent) {
+		struct unit p;
+		resp_cstr(out, "parent");
+		if (units_get(t, j->unit.parent, &p) == 0 &&
+		    code_key_format(p.key, p.key_len, text, sizeof text) > 0)
+			resp_cstr(out, text);
+		else
+			resp_null(out);
+	}
+	resp_cstr(out, "dispensed");
+	resp_int(out, j->unit.dispensed);
+	resp_cstr(out, "units_per_pack");
+	resp_int(out, j->unit.quantity ? j->unit.quantity : j->units_per_pack);
+	resp_cstr(out, "last_event");
+	struct event e;
+	if (events_get(t, j->unit.last_seq, &e) == 0) {
+		resp_map(out, 3);
+		kv(out, "event", event_kind_name(e.kind));
+		args_format_time(e.time_ms, buf);
+		kv(out, "time", buf);
+		args_site_name(t, e.site, buf, sizeof buf);
+		kv(out, "site", buf);
+	} else {
+		resp_null(out);
+	}
+	resp_cstr(out, "commissioned");
+	if (events_get(t, j->unit.commission_seq, &e) == 0) {
+		args_format_time(e.time_ms, buf);
+		resp_cstr(out, buf);
+	} else {
+		resp_null(out);
+	}
+	if (j->has_first_sale) {
+		resp_cstr(out, "first_sale");
+		resp_map(out, 4);
+		args_site_name(t, j->first_sale.site, buf, sizeof buf);
+		kv(out, "site", buf);
+		args_format_time(j->first_sale.time_ms, buf);
+		kv(out, "time", buf);
+		kv(out, "tx", j->first_sale.ref);
+		resp_cstr(out, "qty");
+		resp_int(out, j->first_sale.qty);
+	}
+}

@@ -1,0 +1,89 @@
+/*
+ * verdict — what a scan answers: GREEN, AMBER or RED, with stable reason
+ * identifiers, decided from the unit, its lot, its product, where it is,
+ * what the scan itself carries, and the configured policy.
+ *
+ * VERIFY uses it on a network thread (read transaction); DISPENSE on the
+ * writer, then adds the reasons only a sale can have.
+ */
+#ifndef YIMA_VERDICT_H
+#define YIMA_VERDICT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "code.h"
+#include "master.h"
+#include "resp.h"
+#include "units.h"
+
+struct config;
+struct store_txn;
+
+enum verdict { VERDICT_GREEN = 0, VERDICT_AMBER = 1, VERDICT_RED = 2 };
+
+/* Stable identifiers: the order is the bit order in stored answers. */
+enum reason {
+	R_UNKNOWN,		/* well-formed code yima has no record of */
+	R_DUPLICATE,		/* dispensed before (beyond its split quantity) */
+	R_RECALLED,		/* its lot is recalled */
+	R_WITHDRAWN,		/* its product is withdrawn */
+	R_EXPIRED,
+	R_NEAR_EXPIRY,
+	R_NOT_RECEIVED_HERE,	/* the scanning site does not hold it */
+	R_IN_TRANSIT,		/* shipped, not yet received */
+	R_DESTROYED,
+	R_LOCKED,
+	R_LOT_MISMATCH,		/* the scan's lot differs from the record */
+	R_EXPIRY_MISMATCH,	/* the scan's expiry differs from the record */
+	R_NOT_A_TRACE_CODE,	/* a product barcode, a truncated scan, ... */
+	R_NOT_A_SALES_UNIT,	/* a middle pack, case or pallet at a sale */
+	R_REPLAY,		/* same site and transaction again: first answer */
+	R_UNDO_WINDOW,		/* undo after the window */
+	R_NOT_DISPENSED,	/* undo of a sale that did not happen here */
+	R__COUNT
+};
+
+struct judgement {
+	enum verdict verdict;
+	uint32_t reasons;		/* bit (1 << enum reason) */
+	struct code_result scan;
+	bool found;			/* unit record exists */
+	struct unit unit;
+	struct unit_place place;
+	bool has_lot;
+	struct lot lot;
+	bool has_product;
+	char product_id[MASTER_ID_MAX + 1];
+	char product_name[201];
+	uint32_t units_per_pack;
+	/* first sale, for DUPLICATE */
+	bool has_first_sale;
+	struct event first_sale;
+};
+
+const char *reason_name(enum reason r);		/* "near_expiry" */
+const char *verdict_name(enum verdict v);	/* "green" */
+const char *unit_status_name(uint8_t status);	/* "in_transit" */
+
+/* Add a reason; the verdict becomes the most severe of its reasons. */
+void verdict_add(struct judgement *j, const struct config *cfg, enum reason r);
+
+/* Today's date (YYYYMMDD) in the configured time zone. */
+uint32_t verdict_today(const struct config *cfg, int64_t now_ms);
+
+/*
+ * Judge a scan: parse it, find its unit, lot and product, and add every
+ * reason that applies (site 0: no site given).  Returns 0 or a store error.
+ */
+int verdict_judge(struct store_txn *t, const struct config *cfg, int64_t now_ms,
+		  const struct resp_arg *code, uint32_t site, struct judgement *j);
+
+/* Find the first dispense of a unit (for DUPLICATE answers). */
+int verdict_first_sale(struct store_txn *t, struct judgement *j);
+
+/* Reply: a map with verdict, reasons, message and the record. */
+void verdict_reply(struct store_txn *t, struct resp_out *out, const struct judgement *j,
+		   const struct config *cfg, int64_t now_ms);
+
+#endif
