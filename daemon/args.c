@@ -175,10 +175,8 @@ int args_site(struct store_txn *t, const struct resp_arg *a, uint32_t *num,
 		snprintf(err, errlen, "unknown site '%s' (add it with SITE SET)", id);
 		return -1;
 	}
-	if (rc) {
-		snprintf(err, errlen, "%s", store_strerror(rc));
-		return ARGS_STORE_ERROR;
-	}
+	if (rc)
+		return rc;
 	*num = rec.num;
 	return 0;
 }

@@ -40,7 +40,8 @@ int args_date(const struct resp_arg *a, uint32_t *ymd, char *err, size_t errlen)
 int args_uint(const struct resp_arg *a, const char *what, uint32_t min, uint32_t max,
 	      uint32_t *out, char *err, size_t errlen);
 
-/* A site id → its number (must exist). */
+/* A site id → its number (must exist).  Returns 0, -1 with err set when
+ * the id is bad or unknown, or a store error code. */
 int args_site(struct store_txn *t, const struct resp_arg *a, uint32_t *num,
 	      char *err, size_t errlen);
 /* Site number → id, into out (at least 65 bytes); "?" if unknown. */
@@ -54,9 +55,5 @@ void args_format_time(int64_t ms, char out[32]);
 void args_format_date(uint32_t ymd, char out[11]);
 /* Days from 1970-01-01 to YYYYMMDD (proleptic Gregorian). */
 int64_t args_days(uint32_t ymd);
-
-/* Store error codes travel through the same returns as -1: a caller that
- * gets -2 from args_site has a store failure in *rc. */
-#define ARGS_STORE_ERROR (-2)
 
 #endif

@@ -22,6 +22,18 @@ static const cmd_handler handlers[CMD__COUNT] = {
 	[CMD_SITE_GET] = cmd_site_get,
 	[CMD_PRODUCT_SET] = cmd_product_set,
 	[CMD_PRODUCT_GET] = cmd_product_get,
+	[CMD_COMMISSION] = cmd_commission,
+	[CMD_PACK] = cmd_pack,
+	[CMD_UNPACK] = cmd_unpack,
+	[CMD_SHIP] = cmd_ship,
+	[CMD_RECEIVE] = cmd_receive,
+	[CMD_RETURN] = cmd_return,
+	[CMD_DESTROY] = cmd_destroy,
+	[CMD_VERIFY] = cmd_verify,
+	[CMD_DISPENSE] = cmd_dispense,
+	[CMD_UNDO] = cmd_undo,
+	[CMD_TRACE] = cmd_trace,
+	[CMD_ALERTS] = cmd_alerts,
 };
 
 int cmd_read_txn(struct cmd_ctx *ctx, struct store_txn **txn)
@@ -116,6 +128,7 @@ static int run_write(struct store_txn *txn, struct write_job *job)
 		.argv = w->argv,
 		.out = &job->reply,
 		.txn = txn,
+		.now_ms = job->now_ms,
 	};
 	return handlers[w->id](&ctx);
 }

@@ -28,6 +28,8 @@ struct cmd_ctx {
 	struct store_txn *txn;		/* the write transaction, or the read
 					 * transaction once cmd_read_txn opened it */
 	struct store_reader *reader;	/* network threads: for cmd_read_txn */
+	int64_t now_ms;			/* Unix ms: the writer group's time, or
+					 * the time the request was read */
 };
 
 typedef int (*cmd_handler)(struct cmd_ctx *ctx);
@@ -65,5 +67,17 @@ int cmd_site_set(struct cmd_ctx *ctx);
 int cmd_site_get(struct cmd_ctx *ctx);
 int cmd_product_set(struct cmd_ctx *ctx);
 int cmd_product_get(struct cmd_ctx *ctx);
+int cmd_commission(struct cmd_ctx *ctx);
+int cmd_pack(struct cmd_ctx *ctx);
+int cmd_unpack(struct cmd_ctx *ctx);
+int cmd_ship(struct cmd_ctx *ctx);
+int cmd_receive(struct cmd_ctx *ctx);
+int cmd_return(struct cmd_ctx *ctx);
+int cmd_destroy(struct cmd_ctx *ctx);
+int cmd_verify(struct cmd_ctx *ctx);
+int cmd_dispense(struct cmd_ctx *ctx);
+int cmd_undo(struct cmd_ctx *ctx);
+int cmd_trace(struct cmd_ctx *ctx);
+int cmd_alerts(struct cmd_ctx *ctx);
 
 #endif

@@ -253,8 +253,11 @@ static const struct command_spec *as_write(int argc, struct resp_arg *argv)
 static void process(struct conn *c)
 {
 	struct server *srv = c->w->srv;
+	struct timeval tv;
+	event_base_gettimeofday_cached(c->w->base, &tv);	/* no syscall */
 	struct cmd_ctx ctx = {
 		.srv = srv, .conn = c, .out = &c->out, .reader = c->w->reader,
+		.now_ms = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000,
 	};
 
 	if (c->held || c->held_error) {

@@ -26,7 +26,6 @@ static const char *const reason_names[R__COUNT] = {
 	[R_EXPIRY_MISMATCH] = "expiry_mismatch",
 	[R_NOT_A_TRACE_CODE] = "not_a_trace_code",
 	[R_NOT_A_SALES_UNIT] = "not_a_sales_unit",
-	[R_REPLAY] = "replay",
 	[R_UNDO_WINDOW] = "undo_window",
 	[R_NOT_DISPENSED] = "not_dispensed",
 };
@@ -65,8 +64,6 @@ static enum verdict severity(const struct config *cfg, enum reason r)
 	case R_NEAR_EXPIRY:
 	case R_IN_TRANSIT:
 		return VERDICT_AMBER;
-	case R_REPLAY:
-		return VERDICT_GREEN;
 	default:
 		return VERDICT_RED;
 	}
@@ -283,7 +280,6 @@ static void explain(struct store_txn *t, const struct judgement *j, const struct
 			SAY("a level-%u code (middle pack, case or pallet): scan each sales unit",
 			    j->unit.level);
 			break;
-		case R_REPLAY: SAY("this transaction was already recorded: same answer"); break;
 		case R_UNDO_WINDOW: SAY("the undo window (%llu s) has passed",
 					(unsigned long long)cfg->undo_window); break;
 		case R_NOT_DISPENSED: SAY("no such sale at this site to undo"); break;

@@ -38,7 +38,6 @@ enum reason {
 	R_EXPIRY_MISMATCH,	/* the scan's expiry differs from the record */
 	R_NOT_A_TRACE_CODE,	/* a product barcode, a truncated scan, ... */
 	R_NOT_A_SALES_UNIT,	/* a middle pack, case or pallet at a sale */
-	R_REPLAY,		/* same site and transaction again: first answer */
 	R_UNDO_WINDOW,		/* undo after the window */
 	R_NOT_DISPENSED,	/* undo of a sale that did not happen here */
 	R__COUNT

@@ -16,6 +16,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <time.h>
 
 struct writer {
 	struct store *store;
@@ -25,6 +26,7 @@ struct writer {
 	pthread_cond_t wake;
 	struct write_job *head, *tail;	/* under lock */
 	bool stopping;			/* under lock */
+	int64_t last_ms;		/* writer thread only */
 	_Atomic uint64_t depth;
 	_Atomic uint64_t commits, jobs, max_group, failures;
 };
@@ -37,8 +39,23 @@ static void fail_job(struct write_job *j, int rc)
 
 /* Apply jobs[0..n) in one transaction.  Returns 0 when committed (each job
  * has its reply), or the failing store error code with nothing committed. */
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static int apply(struct writer *w, struct write_job **jobs, size_t n)
 {
+	/* One clock reading per group: the events of a group share a time,
+	 * and event times never go backwards along the log. */
+	int64_t now = now_ms();
+	if (now < w->last_ms)
+		now = w->last_ms;
+	w->last_ms = now;
+	for (size_t i = 0; i < n; i++)
+		jobs[i]->now_ms = now;
 	struct store_txn *txn;
 	int rc = store_write_begin(w->store, &txn);
 	if (rc)

@@ -39,6 +39,7 @@ struct write_job {
 	void *origin;			/* for done: where to send it back */
 	void *arg;			/* for run: what to do */
 	struct resp_out reply;		/* run writes it; owner sends it */
+	int64_t now_ms;			/* set by the writer: the group's time */
 };
 
 struct writer_stats {

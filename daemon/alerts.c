@@ -1,0 +1,99 @@
+/*
+ * alerts — alert records and their newest-first walk.
+ */
+#include "alerts.h"
+#include "code_util.h"
+#include "store.h"
+
+#include <string.h>
+
+#define FIXED (1 + 6 + 4 + 5 + 6)
+
+const char *alert_kind_name(uint8_t kind)
+{
+	switch (kind) {
+	case ALERT_DUPLICATE: return "duplicate";
+	case ALERT_UNKNOWN: return "unknown";
+	case ALERT_DIVERSION: return "diversion";
+	}
+	return "?";
+}
+
+int alerts_add(struct store_txn *t, struct alert *a)
+{
+	uint8_t k[6], v[FIXED + 2 + CODE_KEY_MAX + EVENT_REF_MAX];
+	int rc = store_next_ids64(t, "alert", 1, &a->seq);
+	if (rc)
+		return rc;
+	size_t kl = a->key_len > CODE_KEY_MAX ? CODE_KEY_MAX : a->key_len;
+	size_t tl = a->tx_len > EVENT_REF_MAX ? EVENT_REF_MAX : a->tx_len;
+	v[0] = a->kind;
+	code_put_be(v + 1, (uint64_t)a->time_ms, 6);
+	code_put_be(v + 7, a->site, 4);
+	code_put_be(v + 11, a->unit, 5);
+	code_put_be(v + 16, a->related, 6);
+	uint8_t *p = v + FIXED;
+	*p++ = (uint8_t)kl;
+	memcpy(p, a->key, kl);
+	p += kl;
+	*p++ = (uint8_t)tl;
+	memcpy(p, a->tx, tl);
+	p += tl;
+	code_put_be(k, a->seq, 6);
+	return store_append(t, DB_ALERTS, k, sizeof k, v, (size_t)(p - v));
+}
+
+static int decode(const void *key, const void *val, size_t n, struct alert *a)
+{
+	const uint8_t *v = val, *end = v + n;
+	if (n < FIXED + 2)
+		return -1;
+	memset(a, 0, sizeof *a);
+	a->seq = code_get_be(key, 6);
+	a->kind = v[0];
+	a->time_ms = (int64_t)code_get_be(v + 1, 6);
+	a->site = (uint32_t)code_get_be(v + 7, 4);
+	a->unit = code_get_be(v + 11, 5);
+	a->related = code_get_be(v + 16, 6);
+	const uint8_t *p = v + FIXED;
+	a->key_len = *p++;
+	if (a->key_len > CODE_KEY_MAX || p + a->key_len + 1 > end)
+		return -1;
+	memcpy(a->key, p, a->key_len);
+	p += a->key_len;
+	a->tx_len = *p++;
+	if (a->tx_len > EVENT_REF_MAX || p + a->tx_len > end)
+		return -1;
+	memcpy(a->tx, p, a->tx_len);
+	a->tx[a->tx_len] = '\0';
+	return 0;
+}
+
+int alerts_walk(struct store_txn *t, uint64_t before,
+		int (*fn)(void *arg, const struct alert *a), void *arg)
+{
+	struct store_cursor *c;
+	const void *k, *v;
+	size_t kl, vl;
+	int rc = store_cursor_open(t, DB_ALERTS, &c);
+	if (rc)
+		return rc;
+	if (before) {
+		uint8_t bk[6];
+		code_put_be(bk, before + 1, 6);
+		rc = store_cursor_seek(c, bk, sizeof bk, &k, &kl, &v, &vl);
+		rc = rc == 0 ? store_cursor_prev(c, &k, &kl, &v, &vl)
+			     : store_cursor_last(c, &k, &kl, &v, &vl);
+	} else {
+		rc = store_cursor_last(c, &k, &kl, &v, &vl);
+	}
+	for (; rc == 0; rc = store_cursor_prev(c, &k, &kl, &v, &vl)) {
+		struct alert a;
+		if (kl != 6 || decode(k, v, vl, &a) != 0)
+			continue;
+		if (fn(arg, &a))
+			break;
+	}
+	store_cursor_close(c);
+	return rc == STORE_NOTFOUND ? 0 : rc;
+}

@@ -1,0 +1,43 @@
+/*
+ * alerts — stored alerts: duplicates, unknown codes, diversions.
+ *
+ * Record (DB_ALERTS, key: alert seq u48 BE):
+ *   u8 kind, u48 time (ms), u32 site, u40 unit (0: unknown code),
+ *   u48 related event seq (duplicate: the first sale; diversion: the
+ *   receipt or sale), u8 code-key length, code key, u8 tx length, tx.
+ */
+#ifndef YIMA_ALERTS_H
+#define YIMA_ALERTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "code.h"
+#include "units.h"
+
+struct store_txn;
+
+enum alert_kind { ALERT_DUPLICATE = 1, ALERT_UNKNOWN = 2, ALERT_DIVERSION = 3 };
+
+struct alert {
+	uint64_t seq;
+	uint8_t  kind;
+	int64_t  time_ms;
+	uint32_t site;
+	uint64_t unit;
+	uint64_t related;
+	size_t   key_len;
+	uint8_t  key[CODE_KEY_MAX];
+	size_t   tx_len;
+	char     tx[EVENT_REF_MAX + 1];
+};
+
+const char *alert_kind_name(uint8_t kind);
+/* Store an alert (assigns a->seq). */
+int alerts_add(struct store_txn *t, struct alert *a);
+/* Newest first: calls fn for each alert with seq <= before (0: from the
+ * newest); stops when fn returns nonzero. */
+int alerts_walk(struct store_txn *t, uint64_t before,
+		int (*fn)(void *arg, const struct alert *a), void *arg);
+
+#endif

@@ -1,0 +1,844 @@
+/*
+ * cmd_events — distribution events: COMMISSION, PACK, UNPACK, SHIP,
+ * RECEIVE, RETURN, DESTROY.  All run on the writer.
+ *
+ * Every command checks every code before it writes anything: one bad code
+ * refuses the whole request, and the error names the code and its position.
+ * Movements apply to the code named; what is packed inside moves with it
+ * without being touched (a unit is wherever its outermost container is,
+ * see units_place), so shipping a case of 10,000 units writes one record.
+ */
+#include "alerts.h"
+#include "args.h"
+#include "cmd.h"
+#include "code_util.h"
+#include "master.h"
+#include "store.h"
+#include "units.h"
+#include "xmem.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Reply with "ERR CMD: ..." and report the request as handled. */
+static int reject(struct cmd_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int reject(struct cmd_ctx *ctx, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	resp_error(ctx->out, "ERR", "%.*s: %s", (int)ctx->argv[0].len, ctx->argv[0].ptr, msg);
+	return 0;
+}
+
+/* A code in messages: its canonical text. */
+static const char *code_text(const uint8_t *key, size_t len, char buf[CODE_TEXT_MAX])
+{
+	if (code_key_format(key, len, buf, CODE_TEXT_MAX) < 0)
+		snprintf(buf, CODE_TEXT_MAX, "?");
+	return buf;
+}
+
+static void reply_done(struct cmd_ctx *ctx, uint64_t seq, size_t codes)
+{
+	resp_map(ctx->out, 2);
+	resp_cstr(ctx->out, "event");
+	resp_int(ctx->out, (int64_t)seq);
+	resp_cstr(ctx->out, "codes");
+	resp_int(ctx->out, (int64_t)codes);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The position (1-based) of a unit repeated in the list, or 0. */
+static size_t repeated(const struct unit *u, size_t n)
+{
+	if (n < 2)
+		return 0;
+	uint64_t *ids = xmalloc(n * sizeof *ids);
+	for (size_t i = 0; i < n; i++)
+		ids[i] = u[i].id;
+	qsort(ids, n, sizeof *ids, cmp_u64);
+	uint64_t dup = 0;
+	for (size_t i = 1; i < n && !dup; i++)
+		if (ids[i] == ids[i - 1])
+			dup = ids[i];
+	free(ids);
+	for (size_t i = 0; dup && i < n; i++)
+		if (u[i].id == dup)
+			return i + 1;
+	return 0;
+}
+
+/*
+ * Load the units named by argv[from..end).  Returns 0 with *out (caller
+ * frees), 1 after replying with an error, or a store error.
+ */
+static int load_units(struct cmd_ctx *ctx, int from, int end, struct unit **out)
+{
+	size_t n = (size_t)(end - from);
+	struct unit *u = xcalloc(n ? n : 1, sizeof *u);
+	char err[300];
+	for (size_t i = 0; i < n; i++) {
+		struct code_result r;
+		const struct resp_arg *a = &ctx->argv[from + (int)i];
+		if (args_code(a, &r, err, sizeof err) != 0) {
+			free(u);
+			return reject(ctx, "code %zu: %s", i + 1, err) + 1;
+		}
+		int rc = units_find(ctx->txn, r.cr_key, r.cr_key_len, &u[i]);
+		if (rc == STORE_NOTFOUND) {
+			char text[CODE_TEXT_MAX];
+			free(u);
+			return reject(ctx, "code %zu (%s) is not commissioned", i + 1,
+				      code_text(r.cr_key, r.cr_key_len, text)) + 1;
+		}
+		if (rc) {
+			free(u);
+			return rc;
+		}
+	}
+	size_t dup = repeated(u, n);
+	if (dup) {
+		char text[CODE_TEXT_MAX];
+		reject(ctx, "code %zu (%s) is named twice", dup,
+		       code_text(u[dup - 1].key, u[dup - 1].key_len, text));
+		free(u);
+		return 1;
+	}
+	*out = u;
+	return 0;
+}
+
+/* Why a unit cannot move from `site` now, or NULL if it can. */
+static const char *not_movable(struct cmd_ctx *ctx, const struct unit *u, uint32_t site,
+			       char *why, size_t n)
+{
+	struct unit_place p;
+	char s1[80], s2[80];
+	if (units_place(ctx->txn, u, &p) != 0)
+		return "cannot be read";
+	if (p.status == UNIT_DISPENSED)
+		return "is dispensed";
+	if (p.status == UNIT_DESTROYED)
+		return "is destroyed";
+	if (p.status == UNIT_IN_TRANSIT) {
+		args_site_name(ctx->txn, p.holder, s1, sizeof s1);
+		args_site_name(ctx->txn, p.dest, s2, sizeof s2);
+		snprintf(why, n, "is in transit from %.64s to %.64s", s1, s2);
+		return why;
+	}
+	if (p.holder != site) {
+		args_site_name(ctx->txn, p.holder, s1, sizeof s1);
+		snprintf(why, n, "is held by %.64s", s1);
+		return why;
+	}
+	return NULL;
+}
+
+/* TIME option, or the writer's clock. */
+static int event_time(struct cmd_ctx *ctx, const struct args_opt *opt, int64_t *ms)
+{
+	char err[200];
+	*ms = ctx->now_ms;
+	if (opt->val && args_time(opt->val, ms, err, sizeof err) != 0) {
+		reject(ctx, "TIME %s", err);
+		return 1;
+	}
+	return 0;
+}
+
+/* SITE-like option → site number; 1 after replying, or a store error. */
+static int site_opt(struct cmd_ctx *ctx, const struct args_opt *opt, uint32_t *num)
+{
+	char err[200];
+	if (opt->val == NULL) {
+		reject(ctx, "%s is required", opt->name);
+		return 1;
+	}
+	int rc = args_site(ctx->txn, opt->val, num, err, sizeof err);
+	if (rc == -1) {
+		reject(ctx, "%s: %s", opt->name, err);
+		return 1;
+	}
+	return rc;	/* 0, or the store's error */
+}
+
+static void set_ref(struct event *e, const struct args_opt *opt)
+{
+	if (opt->val) {
+		e->ref_len = opt->val->len > EVENT_REF_MAX ? EVENT_REF_MAX : opt->val->len;
+		memcpy(e->ref, opt->val->ptr, e->ref_len);
+	}
+}
+
+/* ---------------------------------------------------------- COMMISSION */
+
+enum { C_SITE, C_PRODUCT, C_LOT, C_EXPIRY, C_LEVEL, C_QTY, C_TIME, C_N };
+
+static bool lot_level_key(enum code_type t)
+{
+	return t == CODE_LGTIN;
+}
+
+int cmd_commission(struct cmd_ctx *ctx)
+{
+	struct args_opt o[C_N] = { { "SITE", 0 }, { "PRODUCT", 0 }, { "LOT", 0 }, { "EXPIRY", 0 },
+				   { "LEVEL", 0 }, { "QTY", 0 }, { "TIME", 0 } };
+	char err[300], text[CODE_TEXT_MAX];
+	int end = args_first_option(ctx->argc, ctx->argv, 1, o, C_N);
+	if (end == 1)
+		return reject(ctx, "no codes given");
+	if (args_options(ctx->argc, ctx->argv, end, o, C_N, err, sizeof err) != 0)
+		return reject(ctx, "%s", err);
+
+	uint32_t site, level = 0, qty = 0, expiry = 0;
+	int64_t when;
+	int rc;
+	if ((rc = site_opt(ctx, &o[C_SITE], &site)) != 0 || (rc = event_time(ctx, &o[C_TIME], &when)))
+		return rc == 1 ? 0 : rc;
+	if (o[C_LEVEL].val && args_uint(o[C_LEVEL].val, "LEVEL", 1, 4, &level, err, sizeof err))
+		return reject(ctx, "%s", err);
+	if (o[C_QTY].val && args_uint(o[C_QTY].val, "QTY", 1, 100000000, &qty, err, sizeof err))
+		return reject(ctx, "%s", err);
+	if (o[C_EXPIRY].val && args_date(o[C_EXPIRY].val, &expiry, err, sizeof err))
+		return reject(ctx, "EXPIRY %s", err);
+
+	/* Parse every code; all must share one product (or have none). */
+	size_t n = (size_t)(end - 1);
+	struct code_result *r = xmalloc(n * sizeof *r);
+	const char *product = NULL;
+	const char *lot = o[C_LOT].val ? o[C_LOT].val->ptr : NULL;
+	size_t lot_len = o[C_LOT].val ? o[C_LOT].val->len : 0;
+	int result = 0;
+	for (size_t i = 0; i < n && !result; i++) {
+		struct unit u;
+		if (args_code(&ctx->argv[1 + i], &r[i], err, sizeof err) != 0) {
+			result = reject(ctx, "code %zu: %s", i + 1, err) + 1;
+			break;
+		}
+		code_text(r[i].cr_key, r[i].cr_key_len, text);
+		rc = units_find(ctx->txn, r[i].cr_key, r[i].cr_key_len, &u);
+		if (rc == 0) {
+			result = reject(ctx, "code %zu (%s) is already commissioned", i + 1, text) + 1;
+			break;
+		}
+		if (rc != STORE_NOTFOUND) {
+			result = rc;
+			break;
+		}
+		if (r[i].cr_product[0] && r[i].cr_type != CODE_SSCC) {
+			if (product && strcmp(product, r[i].cr_product) != 0) {
+				result = reject(ctx, "code %zu (%s) is product %s, code 1 is %s; "
+						"commission one product per request", i + 1, text,
+						r[i].cr_product, product) + 1;
+				break;
+			}
+			product = r[i].cr_product;
+		}
+		if (r[i].cr_lot[0]) {
+			if (lot && (strlen(r[i].cr_lot) != lot_len ||
+				    memcmp(r[i].cr_lot, lot, lot_len) != 0)) {
+				result = reject(ctx, "code %zu (%s) carries lot %s, not %.*s", i + 1,
+						text, r[i].cr_lot, (int)lot_len, lot) + 1;
+				break;
+			}
+			lot = r[i].cr_lot;
+			lot_len = strlen(lot);
+		}
+		uint32_t scanned = r[i].cr_expiry.cd_year ?
+			(uint32_t)(r[i].cr_expiry.cd_year * 10000 + r[i].cr_expiry.cd_month * 100 +
+				   r[i].cr_expiry.cd_day) : 0;
+		if (scanned) {
+			if (expiry && scanned != expiry) {
+				result = reject(ctx, "code %zu (%s) carries another expiry than "
+						"EXPIRY", i + 1, text) + 1;
+				break;
+			}
+			expiry = scanned;
+		}
+		if (qty && !lot_level_key(r[i].cr_type)) {
+			result = reject(ctx, "QTY is for lot-level device records; code %zu (%s) "
+					"identifies one item", i + 1, text) + 1;
+			break;
+		}
+	}
+	if (!result && n > 1) {	/* a code named twice */
+		for (size_t i = 0; i + 1 < n && !result; i++)
+			for (size_t k = i + 1; k < n && k < i + 64; k++)
+				if (r[i].cr_key_len == r[k].cr_key_len &&
+				    memcmp(r[i].cr_key, r[k].cr_key, r[i].cr_key_len) == 0) {
+					result = reject(ctx, "code %zu is named twice", k + 1) + 1;
+					break;
+				}
+	}
+	if (result) {
+		free(r);
+		return result == 1 ? 0 : result;
+	}
+
+	/* Product, lot, expiry. */
+	char pid[MASTER_ID_MAX + 1];
+	struct master_rec prod;
+	uint32_t product_num = 0;
+	if (o[C_PRODUCT].val) {
+		if (master_normalize_id(&master_product, o[C_PRODUCT].val->ptr,
+					o[C_PRODUCT].val->len, pid, err, sizeof err) != 0) {
+			free(r);
+			return reject(ctx, "PRODUCT %s", err);
+		}
+		if (product && strcmp(pid, product) != 0) {
+			free(r);
+			return reject(ctx, "PRODUCT %s does not match the codes' product %s", pid,
+				      product);
+		}
+		product = pid;
+	}
+	if (product) {
+		rc = master_load(ctx->txn, &master_product, product, &prod);
+		if (rc == STORE_NOTFOUND) {
+			reject(ctx, "unknown product '%s' (add it with PRODUCT SET)", product);
+			free(r);
+			return 0;
+		}
+		if (rc) {
+			free(r);
+			return rc;
+		}
+		product_num = prod.num;
+	}
+	if (level == 0)
+		level = r[0].cr_type == CODE_SSCC ? 3 : 1;
+	struct lot l = { 0 };
+	bool has_lot = false;
+	if (lot && !product) {
+		free(r);
+		return reject(ctx, "LOT needs a product: these codes carry none, give PRODUCT");
+	}
+	if (product && level == 1 && !lot) {
+		free(r);
+		return reject(ctx, "LOT is required for units (level 1)");
+	}
+	if (lot) {
+		if (lot_len == 0 || lot_len > 20) {
+			free(r);
+			return reject(ctx, "LOT must be 1 to 20 characters");
+		}
+		rc = lots_find(ctx->txn, product_num, lot, lot_len, &l);
+		if (rc && rc != STORE_NOTFOUND) {
+			free(r);
+			return rc;
+		}
+		if (rc == STORE_NOTFOUND) {
+			if (!expiry) {
+				free(r);
+				return reject(ctx, "EXPIRY is required for a new lot (%.*s)",
+					      (int)lot_len, lot);
+			}
+			memset(&l, 0, sizeof l);
+			l.product = product_num;
+			l.expiry = expiry;
+			memcpy(l.name, lot, lot_len);
+			l.name_len = lot_len;
+		} else if (expiry && expiry != l.expiry) {
+			char have[11], want[11];
+			args_format_date(l.expiry, have);
+			args_format_date(expiry, want);
+			free(r);
+			return reject(ctx, "lot %.*s expires on %s, not %s", (int)lot_len, lot, have,
+				      want);
+		}
+		has_lot = true;
+	}
+
+	/* Everything checked: write. */
+	if (has_lot && l.num == 0 && (rc = lots_put(ctx->txn, &l)) != 0) {
+		free(r);
+		return rc;
+	}
+	uint64_t first;
+	if ((rc = store_next_ids64(ctx->txn, "unit", n, &first)) != 0) {
+		free(r);
+		return rc;
+	}
+	struct event e = { .kind = EV_COMMISSION, .time_ms = when, .site = site,
+			   .unit = first, .count = (uint32_t)n };
+	if ((rc = events_add(ctx->txn, &e, 0)) != 0) {
+		free(r);
+		return rc;
+	}
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct unit u = { .id = first + i, .level = (uint8_t)level, .status = UNIT_ACTIVE,
+				  .lot = has_lot ? l.num : 0, .holder = site, .quantity = qty,
+				  .commission_seq = e.seq, .last_seq = e.seq,
+				  .key_len = r[i].cr_key_len };
+		memcpy(u.key, r[i].cr_key, u.key_len);
+		rc = units_add(ctx->txn, &u);
+		if (rc == 0 && has_lot)
+			rc = units_lot_add(ctx->txn, l.num, u.id);
+	}
+	free(r);
+	if (rc)
+		return rc;
+	reply_done(ctx, e.seq, n);
+	return 0;
+}
+
+/* ------------------------------------------------------ PACK / UNPACK */
+
+enum { P_SITE, P_TIME, P_N };
+
+/* Is `anc` the unit `u` or one of its containers? */
+static int is_ancestor(struct store_txn *t, uint64_t anc, const struct unit *u, bool *yes)
+{
+	struct unit cur = *u;
+	*yes = false;
+	for (int depth = 0; depth < 8; depth++) {
+		if (cur.id == anc) {
+			*yes = true;
+			return 0;
+		}
+		if (cur.parent == 0)
+			return 0;
+		int rc = units_get(t, cur.parent, &cur);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int cmd_pack(struct cmd_ctx *ctx)
+{
+	struct args_opt o[P_N] = { { "SITE", 0 }, { "TIME", 0 } };
+	char err[300], text[CODE_TEXT_MAX], why[160];
+	int end = args_first_option(ctx->argc, ctx->argv, 1, o, P_N);
+	if (end < 3)
+		return reject(ctx, "give the container's code, then the codes packed into it");
+	if (args_options(ctx->argc, ctx->argv, end, o, P_N, err, sizeof err) != 0)
+		return reject(ctx, "%s", err);
+	uint32_t site;
+	int64_t when;
+	int rc;
+	if ((rc = site_opt(ctx, &o[P_SITE], &site)) != 0 || (rc = event_time(ctx, &o[P_TIME], &when)))
+		return rc == 1 ? 0 : rc;
+
+	/* The container: known, or created by this packing (an SSCC, a case
+	 * code nobody commissioned). */
+	struct code_result pr;
+	struct unit parent;
+	if (args_code(&ctx->argv[1], &pr, err, sizeof err) != 0)
+		return reject(ctx, "container: %s", err);
+	code_text(pr.cr_key, pr.cr_key_len, text);
+	rc = units_find(ctx->txn, pr.cr_key, pr.cr_key_len, &parent);
+	bool new_parent = rc == STORE_NOTFOUND;
+	if (rc && !new_parent)
+		return rc;
+
+	struct unit *kids;
+	if ((rc = load_units(ctx, 2, end, &kids)) != 0)
+		return rc == 1 ? 0 : rc;
+	size_t n = (size_t)(end - 2);
+	uint8_t top = 0;
+	uint32_t lot = kids[0].lot;
+	int result = 0;
+	for (size_t i = 0; i < n && !result; i++) {
+		char kt[CODE_TEXT_MAX];
+		code_text(kids[i].key, kids[i].key_len, kt);
+		if (kids[i].level > top)
+			top = kids[i].level;
+		if (kids[i].lot != lot)
+			lot = 0;	/* mixed lots: the container has none */
+		if (!new_parent && kids[i].id == parent.id) {
+			result = reject(ctx, "%s cannot be packed into itself", kt) + 1;
+		} else if (kids[i].parent) {
+			struct unit p;
+			char ptext[CODE_TEXT_MAX] = "?";
+			if (units_get(ctx->txn, kids[i].parent, &p) == 0)
+				code_text(p.key, p.key_len, ptext);
+			result = reject(ctx, "code %zu (%s) is already packed in %s; unpack it "
+					"first", i + 2, kt, ptext) + 1;
+		} else if (not_movable(ctx, &kids[i], site, why, sizeof why)) {
+			result = reject(ctx, "code %zu (%s) %s", i + 2, kt,
+					not_movable(ctx, &kids[i], site, why, sizeof why)) + 1;
+		} else if (!new_parent && kids[i].level >= parent.level) {
+			result = reject(ctx, "code %zu (%s) is level %u; %s is level %u: a "
+					"container must be of a higher level than what it holds",
+					i + 2, kt, kids[i].level, text, parent.level) + 1;
+		} else if (!new_parent) {
+			bool cycle;
+			if ((rc = is_ancestor(ctx->txn, kids[i].id, &parent, &cycle)) != 0)
+				result = rc;
+			else if (cycle)
+				result = reject(ctx, "code %zu (%s) contains %s: packing would make "
+						"a cycle", i + 2, kt, text) + 1;
+		}
+	}
+	if (!result && top >= 4)
+		result = reject(ctx, "pallets (level 4) are the outermost level") + 1;
+	if (!result && !new_parent && not_movable(ctx, &parent, site, why, sizeof why))
+		result = reject(ctx, "container %s %s", text,
+				not_movable(ctx, &parent, site, why, sizeof why)) + 1;
+	if (!result && !new_parent && parent.status != UNIT_ACTIVE)
+		result = reject(ctx, "container %s is not active", text) + 1;
+	if (result) {
+		free(kids);
+		return result == 1 ? 0 : result;
+	}
+
+	struct event e = { .kind = EV_PACK, .time_ms = when, .site = site, .count = (uint32_t)n };
+	if (new_parent) {
+		uint64_t id;
+		if ((rc = store_next_ids64(ctx->txn, "unit", 1, &id)) != 0) {
+			free(kids);
+			return rc;
+		}
+		memset(&parent, 0, sizeof parent);
+		parent.id = id;
+		parent.level = (uint8_t)(top + 1);
+		parent.status = UNIT_ACTIVE;
+		parent.holder = site;
+		parent.lot = lot;
+		parent.key_len = pr.cr_key_len;
+		memcpy(parent.key, pr.cr_key, pr.cr_key_len);
+	}
+	e.unit = parent.id;
+	if ((rc = events_add(ctx->txn, &e, parent.id)) != 0) {
+		free(kids);
+		return rc;
+	}
+	if (new_parent) {
+		parent.commission_seq = parent.last_seq = e.seq;
+		rc = units_add(ctx->txn, &parent);
+		if (rc == 0 && lot)
+			rc = units_lot_add(ctx->txn, lot, parent.id);
+	}
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		kids[i].parent = parent.id;
+		kids[i].last_seq = e.seq;
+		if ((rc = units_put(ctx->txn, &kids[i])) == 0 &&
+		    (rc = units_link(ctx->txn, parent.id, kids[i].id)) == 0)
+			rc = events_index(ctx->txn, kids[i].id, e.seq);
+	}
+	free(kids);
+	if (rc)
+		return rc;
+	reply_done(ctx, e.seq, n);
+	return 0;
+}
+
+static int collect_child(void *arg, uint64_t child)
+{
+	struct { uint64_t *ids; size_t n, cap; } *c = arg;
+	if (c->n == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 64;
+		c->ids = xrealloc(c->ids, c->cap * sizeof *c->ids);
+	}
+	c->ids[c->n++] = child;
+	return 0;
+}
+
+int cmd_unpack(struct cmd_ctx *ctx)
+{
+	struct args_opt o[P_N] = { { "SITE", 0 }, { "TIME", 0 } };
+	char err[300], text[CODE_TEXT_MAX], why[160];
+	int end = args_first_option(ctx->argc, ctx->argv, 1, o, P_N);
+	if (end < 2)
+		return reject(ctx, "give the container's code (and, optionally, which codes to "
+			      "take out)");
+	if (args_options(ctx->argc, ctx->argv, end, o, P_N, err, sizeof err) != 0)
+		return reject(ctx, "%s", err);
+	uint32_t site;
+	int64_t when;
+	int rc;
+	if ((rc = site_opt(ctx, &o[P_SITE], &site)) != 0 || (rc = event_time(ctx, &o[P_TIME], &when)))
+		return rc == 1 ? 0 : rc;
+	struct unit *parent;
+	if ((rc = load_units(ctx, 1, 2, &parent)) != 0)
+		return rc == 1 ? 0 : rc;
+	struct unit p = *parent;
+	free(parent);
+	code_text(p.key, p.key_len, text);
+	if (not_movable(ctx, &p, site, why, sizeof why))
+		return reject(ctx, "container %s %s", text, not_movable(ctx, &p, site, why, sizeof why));
+
+	struct unit *kids = NULL;
+	size_t n;
+	if (end > 2) {
+		if ((rc = load_units(ctx, 2, end, &kids)) != 0)
+			return rc == 1 ? 0 : rc;
+		n = (size_t)(end - 2);
+		for (size_t i = 0; i < n; i++)
+			if (kids[i].parent != p.id) {
+				char kt[CODE_TEXT_MAX];
+				code_text(kids[i].key, kids[i].key_len, kt);
+				free(kids);
+				return reject(ctx, "code %zu (%s) is not packed in %s", i + 2, kt, text);
+			}
+	} else {
+		struct { uint64_t *ids; size_t n, cap; } c = { 0 };
+		if ((rc = units_children(ctx->txn, p.id, collect_child, &c)) != 0) {
+			free(c.ids);
+			return rc;
+		}
+		n = c.n;
+		if (n == 0) {
+			free(c.ids);
+			return reject(ctx, "%s holds nothing", text);
+		}
+		kids = xcalloc(n, sizeof *kids);
+		for (size_t i = 0; i < n && rc == 0; i++)
+			rc = units_get(ctx->txn, c.ids[i], &kids[i]);
+		free(c.ids);
+		if (rc) {
+			free(kids);
+			return rc;
+		}
+	}
+	struct unit_place place;
+	if ((rc = units_place(ctx->txn, &p, &place)) != 0) {
+		free(kids);
+		return rc;
+	}
+	struct event e = { .kind = EV_UNPACK, .time_ms = when, .site = site, .unit = p.id,
+			   .count = (uint32_t)n };
+	if ((rc = events_add(ctx->txn, &e, p.id)) != 0) {
+		free(kids);
+		return rc;
+	}
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		kids[i].parent = 0;
+		kids[i].holder = place.holder;
+		if (kids[i].status != UNIT_DISPENSED && kids[i].status != UNIT_DESTROYED)
+			kids[i].status = UNIT_ACTIVE;
+		kids[i].last_seq = e.seq;
+		if ((rc = units_put(ctx->txn, &kids[i])) == 0 &&
+		    (rc = units_unlink(ctx->txn, p.id, kids[i].id)) == 0)
+			rc = events_index(ctx->txn, kids[i].id, e.seq);
+	}
+	free(kids);
+	if (rc)
+		return rc;
+	reply_done(ctx, e.seq, n);
+	return 0;
+}
+
+/* ------------------------------------------------ SHIP / RETURN / DESTROY */
+
+enum { M_FROM, M_TO, M_REF, M_TIME, M_N };
+
+static int ship(struct cmd_ctx *ctx, uint8_t kind)
+{
+	struct args_opt o[M_N] = { { "FROM", 0 }, { "TO", 0 }, { "REF", 0 }, { "TIME", 0 } };
+	char err[300], why[160];
+	int end = args_first_option(ctx->argc, ctx->argv, 1, o, M_N);
+	if (end == 1)
+		return reject(ctx, "no codes given");
+	if (args_options(ctx->argc, ctx->argv, end, o, M_N, err, sizeof err) != 0)
+		return reject(ctx, "%s", err);
+	uint32_t from, to;
+	int64_t when;
+	int rc;
+	if ((rc = site_opt(ctx, &o[M_FROM], &from)) != 0 || (rc = site_opt(ctx, &o[M_TO], &to)) ||
+	    (rc = event_time(ctx, &o[M_TIME], &when)))
+		return rc == 1 ? 0 : rc;
+	if (from == to)
+		return reject(ctx, "FROM and TO are the same site");
+	struct unit *u;
+	if ((rc = load_units(ctx, 1, end, &u)) != 0)
+		return rc == 1 ? 0 : rc;
+	size_t n = (size_t)(end - 1);
+	for (size_t i = 0; i < n; i++) {
+		char t[CODE_TEXT_MAX];
+		code_text(u[i].key, u[i].key_len, t);
+		if (u[i].parent) {
+			struct unit p;
+			char pt[CODE_TEXT_MAX] = "?";
+			if (units_get(ctx->txn, u[i].parent, &p) == 0)
+				code_text(p.key, p.key_len, pt);
+			free(u);
+			return reject(ctx, "code %zu (%s) is packed in %s: ship the container, or "
+				      "unpack it first", i + 1, t, pt);
+		}
+		if (not_movable(ctx, &u[i], from, why, sizeof why)) {
+			reject(ctx, "code %zu (%s) %s", i + 1, t,
+			       not_movable(ctx, &u[i], from, why, sizeof why));
+			free(u);
+			return 0;
+		}
+	}
+	struct event e = { .kind = kind, .time_ms = when, .site = from, .other = to,
+			   .unit = n == 1 ? u[0].id : 0, .count = (uint32_t)n };
+	set_ref(&e, &o[M_REF]);
+	if ((rc = events_add(ctx->txn, &e, 0)) != 0) {
+		free(u);
+		return rc;
+	}
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		u[i].status = UNIT_IN_TRANSIT;
+		u[i].holder = from;
+		u[i].dest = to;
+		u[i].flags = (uint8_t)((u[i].flags & ~UNIT_F_RETURNING) |
+				       (kind == EV_RETURN ? UNIT_F_RETURNING : 0));
+		u[i].last_seq = e.seq;
+		if ((rc = units_put(ctx->txn, &u[i])) == 0)
+			rc = events_index(ctx->txn, u[i].id, e.seq);
+	}
+	free(u);
+	if (rc)
+		return rc;
+	reply_done(ctx, e.seq, n);
+	return 0;
+}
+
+int cmd_ship(struct cmd_ctx *ctx)
+{
+	return ship(ctx, EV_SHIP);
+}
+
+int cmd_return(struct cmd_ctx *ctx)
+{
+	return ship(ctx, EV_RETURN);
+}
+
+enum { R_SITE, R_FROM, R_REF, R_TIME, R_N };
+
+int cmd_receive(struct cmd_ctx *ctx)
+{
+	struct args_opt o[R_N] = { { "SITE", 0 }, { "FROM", 0 }, { "REF", 0 }, { "TIME", 0 } };
+	char err[300];
+	int end = args_first_option(ctx->argc, ctx->argv, 1, o, R_N);
+	if (end == 1)
+		return reject(ctx, "no codes given");
+	if (args_options(ctx->argc, ctx->argv, end, o, R_N, err, sizeof err) != 0)
+		return reject(ctx, "%s", err);
+	uint32_t site, from = 0;
+	int64_t when;
+	int rc;
+	if ((rc = site_opt(ctx, &o[R_SITE], &site)) != 0 ||
+	    (o[R_FROM].val && (rc = site_opt(ctx, &o[R_FROM], &from)) != 0) ||
+	    (rc = event_time(ctx, &o[R_TIME], &when)))
+		return rc == 1 ? 0 : rc;
+	struct unit *u;
+	if ((rc = load_units(ctx, 1, end, &u)) != 0)
+		return rc == 1 ? 0 : rc;
+	size_t n = (size_t)(end - 1), diverted = 0;
+	uint32_t sender = u[0].holder;
+	for (size_t i = 0; i < n; i++) {
+		char t[CODE_TEXT_MAX], s1[80];
+		code_text(u[i].key, u[i].key_len, t);
+		if (u[i].parent) {
+			free(u);
+			return reject(ctx, "code %zu (%s) is packed: receive its container", i + 1, t);
+		}
+		if (u[i].status != UNIT_IN_TRANSIT) {
+			free(u);
+			return reject(ctx, "code %zu (%s) is not in transit (receive before ship?)",
+				      i + 1, t);
+		}
+		if (from && u[i].holder != from) {
+			args_site_name(ctx->txn, u[i].holder, s1, sizeof s1);
+			free(u);
+			return reject(ctx, "code %zu (%s) was shipped by %s, not by the FROM site",
+				      i + 1, t, s1);
+		}
+		if (u[i].holder != sender)
+			sender = 0;	/* several senders: the event names none */
+		diverted += u[i].dest != site;
+	}
+	struct event e = { .kind = EV_RECEIVE, .time_ms = when, .site = site, .other = sender,
+			   .unit = n == 1 ? u[0].id : 0, .count = (uint32_t)n,
+			   .flags = diverted ? EVENT_F_DIVERTED : 0 };
+	set_ref(&e, &o[R_REF]);
+	if ((rc = events_add(ctx->txn, &e, 0)) != 0) {
+		free(u);
+		return rc;
+	}
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		if (u[i].dest != site) {
+			struct alert a = { .kind = ALERT_DIVERSION, .time_ms = when, .site = site,
+					   .unit = u[i].id, .related = e.seq,
+					   .key_len = u[i].key_len };
+			memcpy(a.key, u[i].key, u[i].key_len);
+			if ((rc = alerts_add(ctx->txn, &a)) != 0)
+				break;
+			u[i].flags |= UNIT_F_DIVERTED;
+		}
+		u[i].status = UNIT_ACTIVE;
+		u[i].holder = site;
+		u[i].dest = 0;
+		u[i].flags &= (uint8_t)~UNIT_F_RETURNING;
+		u[i].last_seq = e.seq;
+		if ((rc = units_put(ctx->txn, &u[i])) == 0)
+			rc = events_index(ctx->txn, u[i].id, e.seq);
+	}
+	free(u);
+	if (rc)
+		return rc;
+	resp_map(ctx->out, 3);
+	resp_cstr(ctx->out, "event");
+	resp_int(ctx->out, (int64_t)e.seq);
+	resp_cstr(ctx->out, "codes");
+	resp_int(ctx->out, (int64_t)n);
+	resp_cstr(ctx->out, "diverted");
+	resp_int(ctx->out, (int64_t)diverted);
+	return 0;
+}
+
+enum { D_SITE, D_REF, D_TIME, D_N };
+
+int cmd_destroy(struct cmd_ctx *ctx)
+{
+	struct args_opt o[D_N] = { { "SITE", 0 }, { "REF", 0 }, { "TIME", 0 } };
+	char err[300], why[160];
+	int end = args_first_option(ctx->argc, ctx->argv, 1, o, D_N);
+	if (end == 1)
+		return reject(ctx, "no codes given");
+	if (args_options(ctx->argc, ctx->argv, end, o, D_N, err, sizeof err) != 0)
+		return reject(ctx, "%s", err);
+	uint32_t site;
+	int64_t when;
+	int rc;
+	if ((rc = site_opt(ctx, &o[D_SITE], &site)) != 0 || (rc = event_time(ctx, &o[D_TIME], &when)))
+		return rc == 1 ? 0 : rc;
+	struct unit *u;
+	if ((rc = load_units(ctx, 1, end, &u)) != 0)
+		return rc == 1 ? 0 : rc;
+	size_t n = (size_t)(end - 1);
+	for (size_t i = 0; i < n; i++)
+		if (not_movable(ctx, &u[i], site, why, sizeof why)) {
+			char t[CODE_TEXT_MAX];
+			code_text(u[i].key, u[i].key_len, t);
+			reject(ctx, "code %zu (%s) %s", i + 1, t,
+			       not_movable(ctx, &u[i], site, why, sizeof why));
+			free(u);
+			return 0;
+		}
+	struct event e = { .kind = EV_DESTROY, .time_ms = when, .site = site,
+			   .unit = n == 1 ? u[0].id : 0, .count = (uint32_t)n };
+	set_ref(&e, &o[D_REF]);
+	if ((rc = events_add(ctx->txn, &e, 0)) != 0) {
+		free(u);
+		return rc;
+	}
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		u[i].status = UNIT_DESTROYED;
+		u[i].last_seq = e.seq;
+		if ((rc = units_put(ctx->txn, &u[i])) == 0)
+			rc = events_index(ctx->txn, u[i].id, e.seq);
+	}
+	free(u);
+	if (rc)
+		return rc;
+	reply_done(ctx, e.seq, n);
+	return 0;
+}
