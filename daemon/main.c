@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static void usage(FILE *f)
 {
@@ -118,6 +119,13 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	log_set_level((enum log_level)cfg.log_level);
+
+	/* Expiry dates are judged in the configured zone (verdict_today); a
+	 * zone name goes through the C library, set once before any thread. */
+	if (cfg.timezone[0] != '+' && cfg.timezone[0] != '-') {
+		setenv("TZ", cfg.timezone, 1);
+		tzset();
+	}
 
 	if (evthread_use_pthreads() != 0) {
 		log_error("libevent has no pthread support");
