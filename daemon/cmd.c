@@ -34,6 +34,11 @@ static const cmd_handler handlers[CMD__COUNT] = {
 	[CMD_UNDO] = cmd_undo,
 	[CMD_TRACE] = cmd_trace,
 	[CMD_ALERTS] = cmd_alerts,
+	[CMD_RECALL] = cmd_recall,
+	[CMD_LIFT] = cmd_lift,
+	[CMD_WITHDRAW] = cmd_withdraw,
+	[CMD_LOCK] = cmd_lock,
+	[CMD_UNLOCK] = cmd_unlock,
 };
 
 int cmd_read_txn(struct cmd_ctx *ctx, struct store_txn **txn)

@@ -79,5 +79,10 @@ int cmd_dispense(struct cmd_ctx *ctx);
 int cmd_undo(struct cmd_ctx *ctx);
 int cmd_trace(struct cmd_ctx *ctx);
 int cmd_alerts(struct cmd_ctx *ctx);
+int cmd_recall(struct cmd_ctx *ctx);
+int cmd_lift(struct cmd_ctx *ctx);
+int cmd_withdraw(struct cmd_ctx *ctx);
+int cmd_lock(struct cmd_ctx *ctx);
+int cmd_unlock(struct cmd_ctx *ctx);
 
 #endif

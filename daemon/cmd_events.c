@@ -174,10 +174,28 @@ static int site_opt(struct cmd_ctx *ctx, const struct args_opt *opt, uint32_t *n
 	return rc;	/* 0, or the store's error */
 }
 
+/* A REF (or REASON) option: text of at most EVENT_REF_MAX bytes.
+ * Returns 1 after replying when it is not. */
+static int check_ref(struct cmd_ctx *ctx, const struct args_opt *opt)
+{
+	if (opt->val == NULL)
+		return 0;
+	if (opt->val->len == 0 || opt->val->len > EVENT_REF_MAX) {
+		reject(ctx, "%s must be 1 to %d bytes", opt->name, EVENT_REF_MAX);
+		return 1;
+	}
+	for (size_t i = 0; i < opt->val->len; i++)
+		if ((unsigned char)opt->val->ptr[i] < 0x20) {
+			reject(ctx, "%s has a control character", opt->name);
+			return 1;
+		}
+	return 0;
+}
+
 static void set_ref(struct event *e, const struct args_opt *opt)
 {
 	if (opt->val) {
-		e->ref_len = opt->val->len > EVENT_REF_MAX ? EVENT_REF_MAX : opt->val->len;
+		e->ref_len = opt->val->len;
 		memcpy(e->ref, opt->val->ptr, e->ref_len);
 	}
 }
@@ -316,6 +334,16 @@ int cmd_commission(struct cmd_ctx *ctx)
 			return rc;
 		}
 		product_num = prod.num;
+		bool withdrawn;
+		uint64_t wseq;
+		if ((rc = products_withdrawn(ctx->txn, product_num, &withdrawn, &wseq)) != 0) {
+			free(r);
+			return rc;
+		}
+		if (withdrawn) {
+			free(r);
+			return reject(ctx, "product %s is withdrawn: no new codes", product);
+		}
 	}
 	if (level == 0)
 		level = r[0].cr_type == CODE_SSCC ? 3 : 1;
@@ -648,6 +676,8 @@ static int ship(struct cmd_ctx *ctx, uint8_t kind)
 	uint32_t from, to;
 	int64_t when;
 	int rc;
+	if (check_ref(ctx, &o[M_REF]))
+		return 0;
 	if ((rc = site_opt(ctx, &o[M_FROM], &from)) != 0 || (rc = site_opt(ctx, &o[M_TO], &to)) ||
 	    (rc = event_time(ctx, &o[M_TIME], &when)))
 		return rc == 1 ? 0 : rc;
@@ -724,6 +754,8 @@ int cmd_receive(struct cmd_ctx *ctx)
 	uint32_t site, from = 0;
 	int64_t when;
 	int rc;
+	if (check_ref(ctx, &o[R_REF]))
+		return 0;
 	if ((rc = site_opt(ctx, &o[R_SITE], &site)) != 0 ||
 	    (o[R_FROM].val && (rc = site_opt(ctx, &o[R_FROM], &from)) != 0) ||
 	    (rc = event_time(ctx, &o[R_TIME], &when)))
@@ -808,6 +840,8 @@ int cmd_destroy(struct cmd_ctx *ctx)
 	uint32_t site;
 	int64_t when;
 	int rc;
+	if (check_ref(ctx, &o[D_REF]))
+		return 0;
 	if ((rc = site_opt(ctx, &o[D_SITE], &site)) != 0 || (rc = event_time(ctx, &o[D_TIME], &when)))
 		return rc == 1 ? 0 : rc;
 	struct unit *u;

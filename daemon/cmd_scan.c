@@ -22,6 +22,7 @@
 #include <string.h>
 
 #define SALE_VALUE (1 + 4 + 6 + 4 + 6)
+#define TX_MAX 64	/* bytes of a transaction id */
 
 struct sale {
 	uint8_t  verdict;
@@ -34,7 +35,7 @@ struct sale {
 static size_t sale_key(uint32_t site, const struct resp_arg *tx, const struct code_result *r,
 		       uint8_t *k)
 {
-	size_t tl = tx->len > EVENT_REF_MAX ? EVENT_REF_MAX : tx->len;
+	size_t tl = tx->len > TX_MAX ? TX_MAX : tx->len;
 	code_put_be(k, site, 4);
 	k[4] = (uint8_t)tl;
 	memcpy(k + 5, tx->ptr, tl);
@@ -165,8 +166,8 @@ int cmd_dispense(struct cmd_ctx *ctx)
 		resp_error(ctx->out, "ERR", "DISPENSE: %s", err);
 		return 0;
 	}
-	if (o[S_TX].val && (o[S_TX].val->len == 0 || o[S_TX].val->len > EVENT_REF_MAX)) {
-		resp_error(ctx->out, "ERR", "DISPENSE: TX must be 1 to %d bytes", EVENT_REF_MAX);
+	if (o[S_TX].val && (o[S_TX].val->len == 0 || o[S_TX].val->len > TX_MAX)) {
+		resp_error(ctx->out, "ERR", "DISPENSE: TX must be 1 to %d bytes", TX_MAX);
 		return 0;
 	}
 
@@ -175,7 +176,7 @@ int cmd_dispense(struct cmd_ctx *ctx)
 		return rc;
 
 	/* A retry of the same sale: the first answer, nothing changes. */
-	uint8_t key[5 + EVENT_REF_MAX + CODE_KEY_MAX];
+	uint8_t key[5 + TX_MAX + CODE_KEY_MAX];
 	size_t kl = 0;
 	if (o[S_TX].val && j.scan.cr_type != CODE_NONE) {
 		struct sale s;
@@ -200,6 +201,7 @@ int cmd_dispense(struct cmd_ctx *ctx)
 		return rc;
 
 	struct sale s = { .verdict = (uint8_t)j.verdict, .reasons = j.reasons, .qty = qty };
+	rc = 0;
 	if (j.verdict == VERDICT_RED) {
 		/* Nothing is sold; duplicates and unknown codes are alerts
 		 * (an input error such as a product barcode is not). */
@@ -207,11 +209,8 @@ int cmd_dispense(struct cmd_ctx *ctx)
 			rc = store_alert(ctx, ALERT_DUPLICATE, site, &j, o[S_TX].val);
 		else if (j.reasons & (1u << R_UNKNOWN))
 			rc = store_alert(ctx, ALERT_UNKNOWN, site, &j, o[S_TX].val);
-	} else {
-		if (j.reasons & (1u << R_UNKNOWN))	/* unknown_code = amber */
-			rc = store_alert(ctx, ALERT_UNKNOWN, site, &j, o[S_TX].val);
-		else
-			rc = 0;
+	} else if (j.reasons & (1u << R_UNKNOWN)) {	/* unknown_code = amber */
+		rc = store_alert(ctx, ALERT_UNKNOWN, site, &j, o[S_TX].val);
 	}
 	if (rc)
 		return rc;
@@ -264,6 +263,10 @@ int cmd_undo(struct cmd_ctx *ctx)
 		resp_error(ctx->out, "ERR", "UNDO: SITE and TX are required");
 		return 0;
 	}
+	if (o[1].val->len == 0 || o[1].val->len > TX_MAX) {
+		resp_error(ctx->out, "ERR", "UNDO: TX must be 1 to %d bytes", TX_MAX);
+		return 0;
+	}
 	uint32_t site;
 	int rc = arg_site(ctx, ctx->txn, o[0].val, &site);
 	if (rc)
@@ -275,7 +278,7 @@ int cmd_undo(struct cmd_ctx *ctx)
 		verdict_reply(ctx->txn, ctx->out, &j, cfg, ctx->now_ms);
 		return 0;
 	}
-	uint8_t key[5 + EVENT_REF_MAX + CODE_KEY_MAX];
+	uint8_t key[5 + TX_MAX + CODE_KEY_MAX];
 	size_t kl = sale_key(site, o[1].val, &j.scan, key);
 	struct sale s;
 	rc = sale_get(ctx->txn, key, kl, &s);
@@ -314,7 +317,7 @@ int cmd_undo(struct cmd_ctx *ctx)
 	}
 	struct event e = { .kind = EV_UNDO, .time_ms = ctx->now_ms, .site = site,
 			   .unit = j.unit.id, .count = 1, .qty = s.qty, .parent = s.seq,
-			   .ref_len = o[1].val->len > EVENT_REF_MAX ? EVENT_REF_MAX : o[1].val->len };
+			   .ref_len = o[1].val->len };
 	memcpy(e.ref, o[1].val->ptr, e.ref_len);
 	if ((rc = events_add(ctx->txn, &e, j.unit.id)) != 0)
 		return rc;

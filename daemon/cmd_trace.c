@@ -122,9 +122,25 @@ static void reply_event(struct store_txn *t, struct resp_out *o, const struct ev
 			uint64_t self, uint64_t via)
 {
 	char site[80], other[80], time[32], text[CODE_TEXT_MAX], via_text[CODE_TEXT_MAX];
+	args_format_time(e->time_ms, time);
+	if (e->kind >= EV_RECALL) {	/* recall, lift, withdraw, lock, unlock */
+		resp_map(o, 4 + (e->ref_len > 0) + (e->kind == EV_RECALL));
+		resp_cstr(o, "seq");
+		resp_int(o, (int64_t)e->seq);
+		kv(o, "time", time);
+		kv(o, "event", event_kind_name(e->kind));
+		kv(o, "scope", e->kind == EV_WITHDRAW ? "product" :
+			       e->kind == EV_RECALL || e->kind == EV_LIFT ? "lot" : "code");
+		if (e->kind == EV_RECALL) {
+			resp_cstr(o, "level");
+			resp_int(o, e->qty);
+		}
+		if (e->ref_len)
+			kv(o, "reason", e->ref);
+		return;
+	}
 	args_site_name(t, e->site, site, sizeof site);
 	args_site_name(t, e->other, other, sizeof other);
-	args_format_time(e->time_ms, time);
 	bool moves = e->kind == EV_SHIP || e->kind == EV_RETURN;
 	bool sale = e->kind == EV_DISPENSE || e->kind == EV_UNDO;
 	bool container = (e->kind == EV_PACK || e->kind == EV_UNPACK) && e->unit != self;
@@ -232,8 +248,19 @@ int cmd_trace(struct cmd_ctx *ctx)
 		return 0;
 	}
 	struct steps st = { 0 };
+	struct seqs lot = { 0 };
 	add_step(&st, j.unit.commission_seq, 0);
-	if ((rc = collect(t, j.unit.id, 0, 0, 0, 0, &st)) != 0) {
+	if ((rc = collect(t, j.unit.id, 0, 0, 0, 0, &st)) == 0 && j.has_lot)
+		rc = lots_events(t, j.lot.num, push_seq, &lot);
+	for (size_t i = 0; i < lot.n; i++)
+		add_step(&st, lot.v[i], 0);
+	free(lot.v);
+	bool withdrawn = false;
+	uint64_t wseq = 0;
+	if (rc == 0 && j.has_lot &&
+	    (rc = products_withdrawn(t, j.lot.product, &withdrawn, &wseq)) == 0 && withdrawn)
+		add_step(&st, wseq, 0);
+	if (rc) {
 		free(st.s);
 		return rc;
 	}

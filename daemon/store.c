@@ -48,6 +48,8 @@ static const char *const db_names[DB__COUNT] = {
 	[DB_UNIT_EVENTS] = "unit_events",
 	[DB_SALES] = "sales",
 	[DB_ALERTS] = "alerts",
+	[DB_LOT_EVENTS] = "lot_events",
+	[DB_PRODUCT_STATE] = "product_state",
 };
 
 /* Index databases hold fixed-size ids as sorted duplicates: LMDB then
@@ -56,6 +58,7 @@ static const unsigned db_flags[DB__COUNT] = {
 	[DB_LOT_UNITS] = MDB_DUPSORT | MDB_DUPFIXED,
 	[DB_CHILDREN] = MDB_DUPSORT | MDB_DUPFIXED,
 	[DB_UNIT_EVENTS] = MDB_DUPSORT | MDB_DUPFIXED,
+	[DB_LOT_EVENTS] = MDB_DUPSORT | MDB_DUPFIXED,
 };
 
 struct store_txn {

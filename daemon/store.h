@@ -45,6 +45,8 @@ enum store_db {
 	DB_UNIT_EVENTS,		/* dup: unit id → event seqs (after commissioning) */
 	DB_SALES,		/* site + transaction + code → first answer */
 	DB_ALERTS,		/* alert seq (u48 BE) → alert record */
+	DB_LOT_EVENTS,		/* dup: lot number → event seqs (recall, lift) */
+	DB_PRODUCT_STATE,	/* product number → withdrawn flag + event seq */
 	DB__COUNT
 };
 

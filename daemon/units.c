@@ -259,7 +259,9 @@ int units_place(struct store_txn *t, const struct unit *u, struct unit_place *p)
 }
 
 /* Lot key: product number (BE) + lot name.  Lot record: u8 format,
- * u32 number, u32 expiry (YYYYMMDD), u8 status. */
+ * u32 number, u32 expiry (YYYYMMDD), u8 status, u8 recall level,
+ * u48 recall event seq. */
+#define LOT_VALUE 17
 static size_t lot_key(uint32_t product, const char *name, size_t len, uint8_t *k)
 {
 	code_put_be(k, product, 4);
@@ -279,12 +281,14 @@ int lots_find(struct store_txn *t, uint32_t product, const char *name, size_t le
 	if (rc)
 		return rc;
 	const uint8_t *p = v;
-	if (n < 10 || p[0] != LOT_FORMAT)
+	if (n != LOT_VALUE || p[0] != LOT_FORMAT)
 		return STORE_NOTFOUND;
 	memset(l, 0, sizeof *l);
 	l->num = (uint32_t)code_get_be(p + 1, 4);
 	l->expiry = (uint32_t)code_get_be(p + 5, 4);
 	l->status = p[9];
+	l->recall_level = p[10];
+	l->recall_seq = code_get_be(p + 11, SEQ_BYTES);
 	l->product = product;
 	memcpy(l->name, name, len);
 	l->name_len = len;
@@ -312,7 +316,7 @@ int lots_get(struct store_txn *t, uint32_t num, struct lot *l)
 
 int lots_put(struct store_txn *t, struct lot *l)
 {
-	uint8_t k[4 + CODE_SERIAL_MAX], v[10];
+	uint8_t k[4 + CODE_SERIAL_MAX], v[LOT_VALUE];
 	int rc;
 	if (l->num == 0) {
 		if ((rc = store_next_id(t, "lot", &l->num)) != 0)
@@ -327,6 +331,8 @@ int lots_put(struct store_txn *t, struct lot *l)
 	code_put_be(v + 1, l->num, 4);
 	code_put_be(v + 5, l->expiry, 4);
 	v[9] = l->status;
+	v[10] = l->recall_level;
+	code_put_be(v + 11, l->recall_seq, SEQ_BYTES);
 	return store_put(t, DB_LOTS, k, lot_key(l->product, l->name, l->name_len, k),
 			 v, sizeof v);
 }
@@ -406,12 +412,61 @@ int events_of(struct store_txn *t, uint64_t unit,
 	return each_dup(t, DB_UNIT_EVENTS, k, sizeof k, SEQ_BYTES, fn, arg);
 }
 
+int lots_index_event(struct store_txn *t, uint32_t lot, uint64_t seq)
+{
+	uint8_t k[4], v[SEQ_BYTES];
+	code_put_be(k, lot, 4);
+	code_put_be(v, seq, SEQ_BYTES);
+	return store_put_dup(t, DB_LOT_EVENTS, k, sizeof k, v, sizeof v);
+}
+
+int lots_events(struct store_txn *t, uint32_t lot, int (*fn)(void *arg, uint64_t seq),
+		void *arg)
+{
+	uint8_t k[4];
+	code_put_be(k, lot, 4);
+	return each_dup(t, DB_LOT_EVENTS, k, sizeof k, SEQ_BYTES, fn, arg);
+}
+
+/* Product state: u8 flags (1 = withdrawn), u48 event seq. */
+int products_withdrawn(struct store_txn *t, uint32_t product, bool *withdrawn,
+		       uint64_t *seq)
+{
+	uint8_t k[4];
+	const void *v;
+	size_t n;
+	code_put_be(k, product, 4);
+	*withdrawn = false;
+	*seq = 0;
+	int rc = store_get(t, DB_PRODUCT_STATE, k, sizeof k, &v, &n);
+	if (rc == STORE_NOTFOUND)
+		return 0;
+	if (rc)
+		return rc;
+	if (n == 1 + SEQ_BYTES) {
+		*withdrawn = ((const uint8_t *)v)[0] & 1;
+		*seq = code_get_be((const uint8_t *)v + 1, SEQ_BYTES);
+	}
+	return 0;
+}
+
+int products_set_withdrawn(struct store_txn *t, uint32_t product, uint64_t seq)
+{
+	uint8_t k[4], v[1 + SEQ_BYTES];
+	code_put_be(k, product, 4);
+	v[0] = 1;
+	code_put_be(v + 1, seq, SEQ_BYTES);
+	return store_put(t, DB_PRODUCT_STATE, k, sizeof k, v, sizeof v);
+}
+
 const char *event_kind_name(uint8_t kind)
 {
 	static const char *const names[] = {
 		[EV_COMMISSION] = "commission", [EV_PACK] = "pack", [EV_UNPACK] = "unpack",
 		[EV_SHIP] = "ship", [EV_RECEIVE] = "receive", [EV_RETURN] = "return",
 		[EV_DESTROY] = "destroy", [EV_DISPENSE] = "dispense", [EV_UNDO] = "undo",
+		[EV_RECALL] = "recall", [EV_LIFT] = "lift", [EV_WITHDRAW] = "withdraw",
+		[EV_LOCK] = "lock", [EV_UNLOCK] = "unlock",
 	};
 	return kind < sizeof names / sizeof names[0] && names[kind] ? names[kind] : "?";
 }

@@ -93,6 +93,8 @@ struct lot {
 	uint32_t product;	/* product number */
 	uint32_t expiry;	/* YYYYMMDD; 0 = none */
 	uint8_t  status;	/* enum lot_status */
+	uint8_t  recall_level;	/* 1-3 while recalled */
+	uint64_t recall_seq;	/* the RECALL event, while recalled */
 	size_t   name_len;
 	char     name[CODE_SERIAL_MAX];
 };
@@ -116,9 +118,24 @@ enum event_kind {
 	EV_DESTROY = 7,
 	EV_DISPENSE = 8,
 	EV_UNDO = 9,
+	EV_RECALL = 10,		/* parent: lot number; qty: level; ref: reason */
+	EV_LIFT = 11,		/* parent: lot number; ref: reason */
+	EV_WITHDRAW = 12,	/* parent: product number; ref: reason */
+	EV_LOCK = 13,		/* unit; ref: reason */
+	EV_UNLOCK = 14,		/* unit; ref: reason */
 };
 
-#define EVENT_REF_MAX 64
+/* Lot history (recalls, lifts), in order; fn as units_children. */
+int lots_index_event(struct store_txn *t, uint32_t lot, uint64_t seq);
+int lots_events(struct store_txn *t, uint32_t lot, int (*fn)(void *arg, uint64_t seq),
+		void *arg);
+
+/* Product state: withdrawn or not (and the WITHDRAW event). */
+int products_withdrawn(struct store_txn *t, uint32_t product, bool *withdrawn,
+		       uint64_t *seq);
+int products_set_withdrawn(struct store_txn *t, uint32_t product, uint64_t seq);
+
+#define EVENT_REF_MAX 200	/* delivery note, sale id, reason (bytes) */
 
 struct event {
 	uint64_t seq;

@@ -143,6 +143,14 @@ int verdict_judge(struct store_txn *t, const struct config *cfg, int64_t now_ms,
 		verdict_add(j, cfg, R_LOCKED);
 	if (j->has_lot && j->lot.status == LOT_RECALLED)
 		verdict_add(j, cfg, R_RECALLED);
+	if (j->has_lot) {
+		bool withdrawn;
+		uint64_t seq;
+		if ((rc = products_withdrawn(t, j->lot.product, &withdrawn, &seq)) != 0)
+			return rc;
+		if (withdrawn)
+			verdict_add(j, cfg, R_WITHDRAWN);
+	}
 	if (j->has_lot && j->lot.expiry) {
 		uint32_t today = verdict_today(cfg, now_ms);
 		if (today > j->lot.expiry)
@@ -246,7 +254,9 @@ static void explain(struct store_txn *t, const struct judgement *j, const struct
 				SAY("already dispensed");
 			}
 			break;
-		case R_RECALLED: SAY("lot %s is recalled", j->lot.name); break;
+		case R_RECALLED:
+			SAY("lot %s is recalled (level %u)", j->lot.name, j->lot.recall_level);
+			break;
 		case R_WITHDRAWN: SAY("the product is withdrawn"); break;
 		case R_EXPIRED:
 			args_format_date(j->lot.expiry, a);

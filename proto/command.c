@@ -61,6 +61,16 @@ static const struct command_spec commands[CMD__COUNT] = {
 		"code", "a code's chain of custody, in time order" },
 	[CMD_ALERTS] = { CMD_ALERTS, "ALERTS", NULL, 1, 7, CMD_F_READ,
 		"[SINCE t] [SITE s] [LIMIT n]", "stored alerts, newest first" },
+	[CMD_RECALL] = { CMD_RECALL, "RECALL", NULL, 7, 7, CMD_F_WRITE,
+		"product lot LEVEL 1|2|3 REASON text", "recall a lot: its units answer RED" },
+	[CMD_LIFT] = { CMD_LIFT, "LIFT", NULL, 5, 5, CMD_F_WRITE,
+		"product lot REASON text", "end a lot's recall" },
+	[CMD_WITHDRAW] = { CMD_WITHDRAW, "WITHDRAW", NULL, 4, 4, CMD_F_WRITE,
+		"product REASON text", "withdraw a product: every lot answers RED" },
+	[CMD_LOCK] = { CMD_LOCK, "LOCK", NULL, 2, 4, CMD_F_WRITE,
+		"code [REASON text]", "lock one code (stolen, under investigation)" },
+	[CMD_UNLOCK] = { CMD_UNLOCK, "UNLOCK", NULL, 2, 4, CMD_F_WRITE,
+		"code [REASON text]", "unlock a locked code" },
 };
 
 static int eq(const char *s, size_t n, const char *name)

@@ -182,6 +182,23 @@ def test_every_reason():
         # a unit dispensed out of its case leaves it
         eq(verdict(c.call("DISPENSE", cn(2), "SITE", "PH1")), ("green", []), "out of case")
         check(b"parent" not in c.call("VERIFY", cn(2)), "no longer in the case")
+        # recall, lift, lock, withdraw
+        ok(c.call("RECALL", PRODUCT, "L1", "LEVEL", "2", "REASON", "dissolution failure"))
+        eq(verdict(c.call("VERIFY", cn(3), "SITE", "PH1")), ("red", ["recalled"]), "recalled")
+        r = c.call("DISPENSE", cn(3), "SITE", "PH1", "TX", "R1")
+        eq((verdict(r), r[b"dispensed"]), (("red", ["recalled"]), 0), "no sale of a recalled unit")
+        ok(c.call("LIFT", PRODUCT, "L1", "REASON", "tests passed"))
+        eq(verdict(c.call("VERIFY", cn(3), "SITE", "PH1")), ("green", []), "recall lifted")
+        ok(c.call("LOCK", cn(3), "REASON", "stolen"))
+        eq(verdict(c.call("VERIFY", cn(3), "SITE", "PH1")), ("red", ["locked"]), "locked")
+        ok(c.call("UNLOCK", cn(3)))
+        eq(verdict(c.call("VERIFY", cn(3), "SITE", "PH1")), ("green", []), "unlocked")
+        ok(c.call("WITHDRAW", PRODUCT, "REASON", "licence revoked"))
+        eq(verdict(c.call("VERIFY", cn(3), "SITE", "PH1")), ("red", ["withdrawn"]), "withdrawn")
+        r = c.call("COMMISSION", cn(50), "SITE", "MFR", "LOT", "L1")
+        check(isinstance(r, Error) and "withdrawn" in r, r)
+        kinds = [e[b"event"] for e in c.call("TRACE", cn(3))[b"events"]][-5:]
+        eq(kinds, [b"recall", b"lift", b"lock", b"unlock", b"withdraw"], "trace shows them")
         alerts = c.call("ALERTS")
         eq([a[b"kind"] for a in alerts], [b"duplicate", b"unknown"], "alerts, newest first")
         eq(alerts[0][b"first_sale_site"], b"PH1", "duplicate alert names the first sale")
