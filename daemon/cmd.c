@@ -39,6 +39,7 @@ static const cmd_handler handlers[CMD__COUNT] = {
 	[CMD_WITHDRAW] = cmd_withdraw,
 	[CMD_LOCK] = cmd_lock,
 	[CMD_UNLOCK] = cmd_unlock,
+	[CMD_EVENTS] = cmd_events,
 };
 
 int cmd_read_txn(struct cmd_ctx *ctx, struct store_txn **txn)
@@ -103,6 +104,11 @@ const struct command_spec *cmd_lookup(int argc, const struct resp_arg *argv,
 		return NULL;
 	}
 	return spec;
+}
+
+int cmd_run(struct cmd_ctx *ctx, const struct command_spec *spec)
+{
+	return handlers[spec->id](ctx);
 }
 
 void cmd_execute(struct cmd_ctx *ctx, const struct command_spec *spec)

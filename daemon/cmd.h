@@ -30,6 +30,7 @@ struct cmd_ctx {
 	struct store_reader *reader;	/* network threads: for cmd_read_txn */
 	int64_t now_ms;			/* Unix ms: the writer group's time, or
 					 * the time the request was read */
+	int verdict;			/* set by DISPENSE: enum verdict */
 };
 
 typedef int (*cmd_handler)(struct cmd_ctx *ctx);
@@ -49,6 +50,8 @@ const struct command_spec *cmd_lookup(int argc, const struct resp_arg *argv,
 
 /* Run a read (or connection) command on the current thread. */
 void cmd_execute(struct cmd_ctx *ctx, const struct command_spec *spec);
+/* Run a command's handler as it is: 0 after replying, or a store error. */
+int cmd_run(struct cmd_ctx *ctx, const struct command_spec *spec);
 
 /* Make a write job for a request: arguments copied, reply encoded for
  * `proto`.  owner/origin are returned untouched in the job. */
@@ -84,5 +87,6 @@ int cmd_lift(struct cmd_ctx *ctx);
 int cmd_withdraw(struct cmd_ctx *ctx);
 int cmd_lock(struct cmd_ctx *ctx);
 int cmd_unlock(struct cmd_ctx *ctx);
+int cmd_events(struct cmd_ctx *ctx);
 
 #endif

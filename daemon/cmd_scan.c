@@ -141,13 +141,13 @@ static int replay(struct cmd_ctx *ctx, const struct resp_arg *code, uint32_t sit
 	return 0;
 }
 
-enum { S_SITE, S_TX, S_QTY, S_N };
+enum { S_SITE, S_TX, S_QTY, S_TIME, S_N };
 
 /* DISPENSE code SITE s [TX t] [QTY n] */
 int cmd_dispense(struct cmd_ctx *ctx)
 {
 	const struct config *cfg = &ctx->srv->cfg;
-	struct args_opt o[S_N] = { { "SITE", 0 }, { "TX", 0 }, { "QTY", 0 } };
+	struct args_opt o[S_N] = { { "SITE", 0 }, { "TX", 0 }, { "QTY", 0 }, { "TIME", 0 } };
 	char err[300];
 	if (args_options(ctx->argc, ctx->argv, 2, o, S_N, err, sizeof err) != 0) {
 		resp_error(ctx->out, "ERR", "DISPENSE: %s", err);
@@ -166,6 +166,10 @@ int cmd_dispense(struct cmd_ctx *ctx)
 		resp_error(ctx->out, "ERR", "DISPENSE: %s", err);
 		return 0;
 	}
+	if (o[S_TIME].val && args_time(o[S_TIME].val, &ctx->now_ms, err, sizeof err) != 0) {
+		resp_error(ctx->out, "ERR", "DISPENSE: TIME %s", err);
+		return 0;
+	}
 	if (o[S_TX].val && (o[S_TX].val->len == 0 || o[S_TX].val->len > TX_MAX)) {
 		resp_error(ctx->out, "ERR", "DISPENSE: TX must be 1 to %d bytes", TX_MAX);
 		return 0;
@@ -182,8 +186,10 @@ int cmd_dispense(struct cmd_ctx *ctx)
 		struct sale s;
 		kl = sale_key(site, o[S_TX].val, &j.scan, key);
 		rc = sale_get(ctx->txn, key, kl, &s);
-		if (rc == 0)
+		if (rc == 0) {
+			ctx->verdict = s.verdict;
 			return replay(ctx, &ctx->argv[1], site, &s);
+		}
 		if (rc != STORE_NOTFOUND)
 			return rc;
 	}
@@ -245,6 +251,7 @@ int cmd_dispense(struct cmd_ctx *ctx)
 	}
 	if (kl && (rc = sale_put(ctx->txn, key, kl, &s)) != 0)
 		return rc;
+	ctx->verdict = j.verdict;
 	verdict_reply(ctx->txn, ctx->out, &j, cfg, ctx->now_ms);
 	return 0;
 }

@@ -312,6 +312,32 @@ void store_write_abort(struct store_txn *t)
 	t->txn = NULL;
 }
 
+int store_nested_begin(struct store_txn *parent, struct store_txn **child)
+{
+	struct store_txn *c = xcalloc(1, sizeof *c);
+	c->s = parent->s;
+	int rc = mdb_txn_begin(parent->s->env, parent->txn, 0, &c->txn);
+	if (rc) {
+		free(c);
+		return rc;
+	}
+	*child = c;
+	return 0;
+}
+
+int store_nested_commit(struct store_txn *child)
+{
+	int rc = mdb_txn_commit(child->txn);
+	free(child);
+	return rc;
+}
+
+void store_nested_abort(struct store_txn *child)
+{
+	mdb_txn_abort(child->txn);
+	free(child);
+}
+
 int store_grow(struct store *s)
 {
 	MDB_envinfo info;

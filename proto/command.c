@@ -53,8 +53,8 @@ static const struct command_spec commands[CMD__COUNT] = {
 		"code [code ...] SITE s [REF r] [TIME t]", "record codes as destroyed" },
 	[CMD_VERIFY] = { CMD_VERIFY, "VERIFY", NULL, 2, 4, CMD_F_READ,
 		"code [SITE s]", "verdict on a scan; changes nothing" },
-	[CMD_DISPENSE] = { CMD_DISPENSE, "DISPENSE", NULL, 4, 8, CMD_F_WRITE,
-		"code SITE s [TX t] [QTY n]", "verdict on a sale, recorded durably" },
+	[CMD_DISPENSE] = { CMD_DISPENSE, "DISPENSE", NULL, 4, 10, CMD_F_WRITE,
+		"code SITE s [TX t] [QTY n] [TIME t]", "verdict on a sale, recorded durably" },
 	[CMD_UNDO] = { CMD_UNDO, "UNDO", NULL, 6, 6, CMD_F_WRITE,
 		"code SITE s TX t", "reverse a dispense of the same site and transaction" },
 	[CMD_TRACE] = { CMD_TRACE, "TRACE", NULL, 2, 2, CMD_F_READ,
@@ -71,6 +71,9 @@ static const struct command_spec commands[CMD__COUNT] = {
 		"code [REASON text]", "lock one code (stolen, under investigation)" },
 	[CMD_UNLOCK] = { CMD_UNLOCK, "UNLOCK", NULL, 2, 4, CMD_F_WRITE,
 		"code [REASON text]", "unlock a locked code" },
+	[CMD_EVENTS] = { CMD_EVENTS, "EVENTS", NULL, 2, -1, CMD_F_WRITE,
+		"record [record ...]",
+		"distribution records (each a command line), all or nothing" },
 };
 
 static int eq(const char *s, size_t n, const char *name)

@@ -37,6 +37,7 @@ enum cmd_id {
 	CMD_WITHDRAW,
 	CMD_LOCK,
 	CMD_UNLOCK,
+	CMD_EVENTS,
 	CMD__COUNT
 };
 

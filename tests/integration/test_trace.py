@@ -381,3 +381,34 @@ def test_acknowledged_dispenses_survive_kill9():
         print(f"    {rounds} kill -9 rounds: {len(acked)} acknowledged dispenses, all present")
     finally:
         d.close()
+
+
+def test_events_batch_is_all_or_nothing():
+    d = Yimad()
+    try:
+        c = setup(d)
+        good = [
+            f"COMMISSION {cn(1)} {cn(2)} SITE MFR LOT L7 EXPIRY {FAR} TIME 2026-01-05T08:00:00+08:00",
+            f"PACK (00)069012340000000016 {cn(1)} {cn(2)} SITE MFR TIME 2026-01-05T09:00:00+08:00",
+            'SHIP (00)069012340000000016 FROM MFR TO PH1 REF "DN 1" TIME 2026-01-06T10:00:00+08:00',
+            "RECEIVE (00)069012340000000016 SITE PH1 TIME 2026-01-07T10:00:00+08:00",
+            f"DISPENSE {cn(1)} SITE PH1 TX s1 TIME 2026-01-08T12:00:00+08:00",
+        ]
+        bad = good[:3] + ["RECEIVE (00)069012340000000016 SITE PH2 FROM DIST"] + good[4:]
+        r = c.call("EVENTS", *bad)
+        check(isinstance(r, Error) and "record 4" in r and "shipped by MFR" in r
+              and "nothing was applied" in r, r)
+        eq(c.call("INFO", "store")[b"store"][b"entries"][b"events"], 0, "nothing applied")
+        r = c.call("EVENTS", *good[:4], f"DISPENSE {cn(9)} SITE PH1")
+        check(isinstance(r, Error) and "record 5" in r and "red" in r, r)
+        r = c.call("EVENTS", "VERIFY x")
+        check(isinstance(r, Error) and "not a distribution record" in r, r)
+        eq(c.call("EVENTS", *good), {b"records": 5}, "batch applied")
+        t = c.call("TRACE", cn(1))
+        eq([(e[b"event"], e[b"time"]) for e in t[b"events"]],
+           [(b"commission", b"2026-01-05T00:00:00.000Z"), (b"pack", b"2026-01-05T01:00:00.000Z"),
+            (b"ship", b"2026-01-06T02:00:00.000Z"), (b"receive", b"2026-01-07T02:00:00.000Z"),
+            (b"dispense", b"2026-01-08T04:00:00.000Z")], "records keep their own times")
+        eq(t[b"events"][2][b"ref"], b"DN 1", "quoted words")
+    finally:
+        d.close()
