@@ -1,0 +1,173 @@
+/*
+ * fuzz_ma — libFuzzer target for the MA code parser (ma_parse) and
+ * ma_format.
+ *
+ * ma_parse's caller has seen the leading "MA.", so an input without it
+ * gets it put in front.  The scan (at most CODE_SCAN_MAX bytes, as
+ * code_parse guarantees) is parsed with default options and with
+ * CODE_OPT_REQUIRE_SERIAL through a struct code_ctx set up as code.c does.
+ * Invariants:
+ *   - on success the key is an MA key whose canonical text parses back
+ *     (code_parse and code_key_parse) to the same bytes, and the product
+ *     (the DI) starts "MA."; REQUIRE_SERIAL gives the same key, or
+ *     CODE_E_LOT_ONLY for a lot key;
+ *   - on failure type is none, the message printable ASCII and the
+ *     position inside the scan;
+ *   - for printable scans without blanks at the ends code_parse, which
+ *     hands them to ma_parse unchanged, gives the same result.
+ * The input is also taken as an MA key for ma_format.  Any violation
+ * aborts.
+ */
+#include "code_ma.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define check(cond) do { if (!(cond)) { \
+	fprintf(stderr, "fuzz_ma: %s:%d: %s\n", __FILE__, __LINE__, #cond); \
+	abort(); } } while (0)
+
+static void check_roundtrip(const uint8_t *key, size_t len)
+{
+	const struct code_opts opts = { 2026, CODE_OPT_CN20_ANY_LEAD };
+	char text[CODE_TEXT_MAX];
+	uint8_t back[CODE_KEY_MAX];
+	struct code_result r;
+	int n = code_key_format(key, len, text, sizeof(text));
+
+	check(n > 0 && (size_t)n == strlen(text));
+	check(code_parse(text, (size_t)n, &opts, &r) == CODE_OK);
+	check(r.cr_key_len == len && memcmp(r.cr_key, key, len) == 0);
+	check(code_key_parse(text, (size_t)n, back) == (int)len);
+	check(memcmp(back, key, len) == 0);
+}
+
+static void check_str(const char *s, size_t cap)
+{
+	check(memchr(s, '\0', cap) != NULL);
+}
+
+static void check_outcome(const struct code_result *r, enum code_err err,
+                          size_t size)
+{
+	check(r->cr_err == err || err == CODE_OK);
+	check_str(r->cr_product, sizeof(r->cr_product));
+	check_str(r->cr_serial, sizeof(r->cr_serial));
+	check_str(r->cr_lot, sizeof(r->cr_lot));
+	check_str(r->cr_msg, sizeof(r->cr_msg));
+	if (err != CODE_OK) {
+		check(r->cr_type == CODE_NONE && r->cr_key_len == 0);
+		check(r->cr_msg[0] != '\0' && r->cr_err_pos <= size);
+		for (const char *m = r->cr_msg; *m; m++)
+			check(*m >= 0x20 && *m < 0x7f);
+		return;
+	}
+	check(r->cr_type == CODE_UDI_MA);
+	check(strncmp(r->cr_product, "MA.", 3) == 0);
+	check(r->cr_key_len > 0 && r->cr_key_len <= CODE_KEY_MAX);
+	check(code_key_type(r->cr_key, r->cr_key_len) == r->cr_type);
+	check_roundtrip(r->cr_key, r->cr_key_len);
+	if (r->cr_expiry.cd_year != 0)
+		check(r->cr_expiry.cd_month >= 1 && r->cr_expiry.cd_month <= 12 &&
+		      r->cr_expiry.cd_day >= 1 && r->cr_expiry.cd_day <= 31);
+}
+
+/* Parse as code.c's dispatch does. */
+static enum code_err parse(const char *s, size_t n, unsigned flags,
+                           struct code_result *r)
+{
+	struct code_ctx ctx = { .out = r, .flags = flags, .ref_year = 2026,
+	                        .year_cache = 0 };
+	enum code_err err;
+
+	memset(r, 0, sizeof(*r));
+	err = ma_parse(&ctx, s, n, 0);
+	check_outcome(r, err, n);
+	return err;
+}
+
+/* code_parse leaves printable input without blanks at the ends as it is;
+ * starting with the prefix, it goes to the same parser. */
+static bool same_path(const char *s, size_t n)
+{
+	if (n == 0 || s[0] == ' ' || s[n - 1] == ' ')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < 0x20 || s[i] >= 0x7f)
+			return false;
+	return true;
+}
+
+static void fuzz_scan(const char *s, size_t n)
+{
+	struct code_result a, b;
+	enum code_err ea, eb;
+
+	ea = parse(s, n, 0, &a);
+	eb = parse(s, n, CODE_OPT_REQUIRE_SERIAL, &b);
+	if (ea == CODE_OK && a.cr_key[0] == CODE_KEY_MA_LOT) {
+		check(eb == CODE_E_LOT_ONLY);
+	} else {
+		check(ea == eb && a.cr_key_len == b.cr_key_len);
+		check(memcmp(a.cr_key, b.cr_key, a.cr_key_len) == 0);
+	}
+	if (same_path(s, n)) {
+		const struct code_opts opts = { 2026, 0 };
+
+		eb = code_parse(s, n, &opts, &b);
+		check(ea == eb && a.cr_key_len == b.cr_key_len);
+		check(memcmp(a.cr_key, b.cr_key, a.cr_key_len) == 0);
+		check(ea == CODE_OK || a.cr_err_pos == b.cr_err_pos);
+	}
+}
+
+/* The input as a key: type byte from the first byte, the rest as is. */
+static void fuzz_key(const uint8_t *data, size_t size)
+{
+	uint8_t key[CODE_KEY_MAX];
+	char text[CODE_TEXT_MAX];
+	int n;
+
+	if (size == 0 || size > CODE_KEY_MAX)
+		return;
+	memcpy(key, data, size);
+	key[0] = (uint8_t)(data[0] & 1 ? CODE_KEY_MA_LOT : CODE_KEY_MA_SER);
+	n = ma_format(key, size, text, sizeof(text));
+	if (n < 0) {
+		check(code_key_type(key, size) == CODE_NONE);
+		return;
+	}
+	check((size_t)n == strlen(text));
+	check(code_key_type(key, size) == CODE_UDI_MA);
+	check_roundtrip(key, size);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const char add[] = "MA.";
+	size_t pre = strlen(add);
+	char *s;
+
+	if (size > CODE_SCAN_MAX)
+		return 0;
+	/* ma_parse's caller has seen the prefix: supply it when the input
+	 * lacks it, so that mutations are spent on the rest. */
+	if (size >= pre && memcmp(data, add, pre) == 0)
+		pre = 0;
+	if (pre + size <= CODE_SCAN_MAX) {
+		/* An exact-sized copy: a read past the end is an ASan
+		 * report. */
+		s = malloc(pre + size);
+		check(s != NULL);
+		memcpy(s, add, pre);
+		memcpy(s + pre, data, size);
+		fuzz_scan(s, pre + size);
+		free(s);
+	}
+	fuzz_key(data, size);
+	return 0;
+}
