@@ -1,18 +1,31 @@
 /*
- * cli — what yima's subcommands share: options and exit statuses.
+ * cli — what yima's subcommands share: options, exit statuses, the server
+ * connection and the parsing of their arguments.
  *
- * Lower-case first words that name a subcommand (`yima parse ...`) run
- * here in the client; anything else is sent to the server as a command.
+ * Lower-case first words that name a subcommand (`yima parse ...`,
+ * `yima verify ...`) run here in the client; anything else is sent to the
+ * server as a command.
+ *
+ * Error convention: functions that can fail print one "yima: ..." line on
+ * stderr themselves and return -1, so a subcommand only maps the failure
+ * to its exit status.
  */
 #ifndef YIMA_CLI_H
 #define YIMA_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
+
+#include "client.h"
+#include "code.h"
+#include "resp.h"
 
 enum cli_exit {
-	EXIT_OK = 0,
+	EXIT_OK = 0,		/* success; a GREEN verdict */
 	EXIT_REPLY_ERROR = 1,	/* the server replied with an error */
 	EXIT_USAGE = 2,		/* usage, connection, or invalid input */
+	EXIT_AMBER = 3,		/* verify/dispense/undo: AMBER */
+	EXIT_RED = 4,		/* verify/dispense/undo: RED */
 };
 
 struct cli_opts {
@@ -22,7 +35,97 @@ struct cli_opts {
 	int timeout_ms;
 };
 
-/* yima parse [SCAN ...]: offline, no connection. */
-int cli_parse(const struct cli_opts *o, int argc, char **argv);
+/* ------------------------------------------------------------ connection */
+
+/*
+ * The server connection of a subcommand.  main() sets it up from -h, -p and
+ * --timeout; it is opened on first use, so a subcommand refuses bad
+ * arguments and invalid scans without contacting the server.
+ */
+struct cli_conn {
+	const struct cli_opts *cc_opts;
+	struct client cc_client;
+	bool cc_open;
+};
+
+void cli_conn_init(struct cli_conn *cc, const struct cli_opts *o);
+void cli_conn_close(struct cli_conn *cc);
+
+/*
+ * Send one command (connecting first when needed) and read its reply into
+ * *v, the caller's to free with resp_value_free.  With `retry`, a command
+ * whose connection fails (refused, reset, timed out) is sent once more on
+ * a new connection: only for commands that are safe to repeat (reads, or a
+ * DISPENSE with its TX).  Returns 0, or -1 after printing why on stderr.
+ * lens may be NULL for C strings.
+ */
+int cli_conn_call(struct cli_conn *cc, int argc, const char *const *argv,
+		  const size_t *lens, bool retry, struct resp_value *v);
+
+/* ------------------------------------------------------------- arguments */
+
+/* One option a subcommand takes: "--site S", "--site=S", or a flag. */
+struct cli_opt {
+	const char *co_name;	/* with its dashes: "--site" */
+	bool co_has_value;
+	const char *co_value;	/* set by cli_getopt: the value, or "" for a
+				   flag given; NULL when absent */
+};
+
+/*
+ * Split a subcommand's arguments into options (anywhere; "--" ends them)
+ * and positional arguments, stored in order in pos[].  Returns the number
+ * of positional arguments; CLI_GETOPT_HELP for "--help"; or -1 after
+ * printing what is wrong, naming `cmd` (an unknown option, a missing value,
+ * a repeated option, more than maxpos positional arguments).
+ */
+#define CLI_GETOPT_HELP (-2)
+int cli_getopt(const char *cmd, int argc, char **argv, struct cli_opt *opts,
+	       size_t nopts, char **pos, int maxpos);
+
+/* Print "usage: USAGE" on stderr; returns EXIT_USAGE. */
+int cli_usage_error(const char *usage);
+
+/* Check cli_getopt's result for a subcommand taking exactly one positional
+ * argument (a CODE): true to go on, false with the exit status to return
+ * now in *rc (after printing the usage on --help or a wrong count). */
+bool cli_one_arg(int npos, const char *usage, int *rc);
+
+/*
+ * A CODE argument as it goes to the server.  The scan is parsed by the
+ * codecs first; what is sent is its canonical text, or the scan as given
+ * when it carries a lot or an expiry (GS1 AIs 10 and 17, HIBC, MA), which
+ * the server compares with the record.  cc_text points into cc_canon or
+ * into the caller's scan, so it lives as long as both.
+ */
+struct cli_code {
+	struct code_result cc_r;
+	const char *cc_text;
+	size_t cc_len;
+	char cc_canon[CODE_TEXT_MAX];
+};
+
+/* Returns 0, or -1 when the scan is not a code: cc_r.cr_msg and
+ * cc_r.cr_err_pos say why and where (nothing is printed). */
+int cli_code(const char *scan, size_t len, struct cli_code *out);
+
+/* ----------------------------------------------------------- subcommands */
+
+/* Each returns the process exit status; cc is NULL for the offline ones. */
+
+/* yima parse [SCAN ...]: decode scans offline. */
+int cli_parse(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv);
+/* yima verify CODE [--site S] */
+int cli_verify(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv);
+/* yima dispense CODE --site S [--tx T] [--qty N] */
+int cli_dispense(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv);
+/* yima undo CODE --site S --tx T */
+int cli_undo(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv);
+/* yima trace CODE */
+int cli_trace(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv);
+/* yima alerts [--since T] [--site S] [--limit N] */
+int cli_alerts(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv);
+/* yima scan --site S [--verify-only] [--tx-prefix P]: scans from stdin */
+int cli_scan(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv);
 
 #endif

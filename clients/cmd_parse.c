@@ -62,8 +62,9 @@ static int parse_one(const char *scan, size_t len, bool json, bool several)
 	return EXIT_OK;
 }
 
-int cli_parse(const struct cli_opts *o, int argc, char **argv)
+int cli_parse(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv)
 {
+	(void)cc;	/* offline */
 	int status = EXIT_OK;
 	if (argc > 0) {
 		for (int i = 0; i < argc; i++)

@@ -5,9 +5,11 @@
  *   yima [-h HOST] [-p PORT] [--json]            (interactive, or one
  *                                                 command per input line)
  *   yima [--json] parse [SCAN ...]               (offline: decode scans)
+ *   yima [options] verify|dispense|undo|trace|alerts|scan ...
+ *                                                (scans; clients/CLI.md)
  *
  * Exit status: 0 success, 1 the server replied with an error, 2 usage or
- * connection error.
+ * connection error; verify, dispense and undo: 3 amber, 4 red.
  */
 #include "cli.h"
 #include "client.h"
@@ -23,13 +25,20 @@
 #include <strings.h>
 #include <unistd.h>
 
-/* Subcommands that run in the client; lower case, matched exactly. */
+/* Subcommands that run in the client; lower case, matched exactly.  Those
+ * that need the server get a connection set up from -h/-p/--timeout. */
 static const struct {
 	const char *name;
 	bool needs_server;
-	int (*run)(const struct cli_opts *o, int argc, char **argv);
+	int (*run)(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv);
 } subcommands[] = {
 	{ "parse", false, cli_parse },
+	{ "verify", true, cli_verify },
+	{ "dispense", true, cli_dispense },
+	{ "undo", true, cli_undo },
+	{ "trace", true, cli_trace },
+	{ "alerts", true, cli_alerts },
+	{ "scan", true, cli_scan },
 };
 
 static void usage(FILE *f)
@@ -41,6 +50,16 @@ static void usage(FILE *f)
 		"       yima [--json] parse [SCAN...]\n"
 		"                                  decode scans offline (no server); with no\n"
 		"                                  SCAN, one scan per line of standard input\n"
+		"\n"
+		"scans (CODE is any scanned form; see clients/CLI.md):\n"
+		"  verify CODE [--site S]                       verdict, changes nothing\n"
+		"  dispense CODE --site S [--tx T] [--qty N]    record a sale (first scan wins)\n"
+		"  undo CODE --site S --tx T                    reverse that sale\n"
+		"  trace CODE                                   chain of custody\n"
+		"  alerts [--since TIME] [--site S] [--limit N] duplicates, unknowns, diversions\n"
+		"  scan --site S [--verify-only] [--tx-prefix P]\n"
+		"                                  a counter session: dispense (or verify) each\n"
+		"                                  line of standard input (a wedge scanner)\n"
 		"\n"
 		"options:\n"
 		"  -h HOST          server host (default 127.0.0.1)\n"
@@ -55,12 +74,13 @@ static void usage(FILE *f)
 		"  yima PRODUCT SET 06901234567892 name Aspirin units_per_pack 10\n"
 		"  yima --json PRODUCT GET 06901234567892\n"
 		"  yima INFO writer\n"
+		"  yima verify '(01)06901234567892(17)271231(10)A1B2C3(21)SN12345' --site PH-001\n"
 		"\n"
 		"Upper-case commands go to the server as they are (see proto/PROTOCOL.md);\n"
 		"lower-case ones are the client's own subcommands.\n"
 		"\n"
 		"exit status: 0 success, 1 error reply, 2 usage, connection error or\n"
-		"an invalid scan\n");
+		"an invalid scan; verify, dispense and undo: 0 green, 3 amber, 4 red\n");
 }
 
 static bool is_error(const struct resp_value *v)
@@ -186,9 +206,19 @@ int main(int argc, char **argv)
 		}
 	}
 
-	for (size_t k = 0; i < argc && k < sizeof subcommands / sizeof subcommands[0]; k++)
-		if (strcmp(argv[i], subcommands[k].name) == 0 && !subcommands[k].needs_server)
-			return subcommands[k].run(&o, argc - i - 1, argv + i + 1);
+	for (size_t k = 0; i < argc && k < sizeof subcommands / sizeof subcommands[0]; k++) {
+		if (strcmp(argv[i], subcommands[k].name) != 0)
+			continue;
+		if (!subcommands[k].needs_server)
+			return subcommands[k].run(&o, NULL, argc - i - 1, argv + i + 1);
+		/* Connected on first use: bad arguments and invalid scans are
+		 * refused without a server. */
+		struct cli_conn cc;
+		cli_conn_init(&cc, &o);
+		int rc = subcommands[k].run(&o, &cc, argc - i - 1, argv + i + 1);
+		cli_conn_close(&cc);
+		return rc;
+	}
 
 	struct client c;
 	if (client_connect(&c, o.host, o.port, o.timeout_ms) != 0) {

@@ -1,0 +1,173 @@
+/*
+ * cli — the plumbing every server subcommand shares: a connection opened
+ * on first use (and reopened once for commands that may be repeated),
+ * option parsing, and CODE arguments run through the codecs.
+ *
+ * The connection is lazy on purpose: `yima verify 6901234567892` must say
+ * "that is a product barcode" even when no server is reachable, and must
+ * not cost the server a connection for it.
+ */
+#include "cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void cli_conn_init(struct cli_conn *cc, const struct cli_opts *o)
+{
+	memset(cc, 0, sizeof *cc);
+	cc->cc_opts = o;
+	cc->cc_client.fd = -1;
+}
+
+void cli_conn_close(struct cli_conn *cc)
+{
+	if (cc->cc_open)
+		client_close(&cc->cc_client);
+	cc->cc_open = false;
+}
+
+/* One attempt: connect if needed, send, read.  0, or -1 with the reason in
+ * cc_client.err and the connection closed (it cannot be trusted to be in
+ * step with its replies any more). */
+static int call_once(struct cli_conn *cc, int argc, const char *const *argv,
+		     const size_t *lens, struct resp_value *v)
+{
+	const struct cli_opts *o = cc->cc_opts;
+	if (!cc->cc_open) {
+		if (client_connect(&cc->cc_client, o->host, o->port, o->timeout_ms) != 0)
+			return -1;	/* client_connect released everything */
+		cc->cc_open = true;
+	}
+	if (client_call(&cc->cc_client, argc, argv, lens, v) != 0) {
+		client_close(&cc->cc_client);
+		cc->cc_open = false;
+		return -1;
+	}
+	return 0;
+}
+
+int cli_conn_call(struct cli_conn *cc, int argc, const char *const *argv,
+		  const size_t *lens, bool retry, struct resp_value *v)
+{
+	if (call_once(cc, argc, argv, lens, v) == 0)
+		return 0;
+	if (!retry) {
+		fprintf(stderr, "yima: %s\n", cc->cc_client.err);
+		return -1;
+	}
+	/* The likeliest cause in a long session is the server closing an idle
+	 * connection; a new one at once is the cure.  The command is sent
+	 * again as it was (same TX), so the server answers a sale it already
+	 * recorded with its first answer. */
+	fprintf(stderr, "yima: %s; reconnecting\n", cc->cc_client.err);
+	if (call_once(cc, argc, argv, lens, v) == 0)
+		return 0;
+	fprintf(stderr, "yima: %s\n", cc->cc_client.err);
+	return -1;
+}
+
+static struct cli_opt *find_opt(struct cli_opt *opts, size_t nopts, const char *a, size_t n)
+{
+	for (size_t k = 0; k < nopts; k++)
+		if (strlen(opts[k].co_name) == n && memcmp(opts[k].co_name, a, n) == 0)
+			return &opts[k];
+	return NULL;
+}
+
+int cli_getopt(const char *cmd, int argc, char **argv, struct cli_opt *opts,
+	       size_t nopts, char **pos, int maxpos)
+{
+	int npos = 0;
+	bool ended = false;
+	for (size_t k = 0; k < nopts; k++)
+		opts[k].co_value = NULL;
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		if (!ended && strcmp(a, "--") == 0) {
+			ended = true;
+			continue;
+		}
+		if (!ended && strcmp(a, "--help") == 0)
+			return CLI_GETOPT_HELP;
+		/* No code form starts with "--", so options may come anywhere. */
+		if (!ended && a[0] == '-' && a[1] == '-') {
+			const char *eq = strchr(a, '=');
+			size_t n = eq ? (size_t)(eq - a) : strlen(a);
+			struct cli_opt *o = find_opt(opts, nopts, a, n);
+			if (o == NULL) {
+				fprintf(stderr, "yima %s: unknown option '%.*s'\n", cmd, (int)n, a);
+				return -1;
+			}
+			if (o->co_value) {
+				fprintf(stderr, "yima %s: %s given twice\n", cmd, o->co_name);
+				return -1;
+			}
+			if (!o->co_has_value) {
+				if (eq) {
+					fprintf(stderr, "yima %s: %s takes no value\n", cmd, o->co_name);
+					return -1;
+				}
+				o->co_value = "";
+				continue;
+			}
+			if (eq)
+				o->co_value = eq + 1;
+			else if (i + 1 < argc)
+				o->co_value = argv[++i];
+			if (o->co_value == NULL || o->co_value[0] == '\0') {
+				fprintf(stderr, "yima %s: %s needs a value\n", cmd, o->co_name);
+				o->co_value = NULL;
+				return -1;
+			}
+			continue;
+		}
+		if (npos == maxpos) {
+			fprintf(stderr, "yima %s: unexpected argument '%s'\n", cmd, a);
+			return -1;
+		}
+		pos[npos++] = argv[i];
+	}
+	return npos;
+}
+
+int cli_usage_error(const char *usage)
+{
+	fprintf(stderr, "usage: %s\n", usage);
+	return EXIT_USAGE;
+}
+
+bool cli_one_arg(int npos, const char *usage, int *rc)
+{
+	if (npos == CLI_GETOPT_HELP) {
+		printf("usage: %s\n", usage);
+		*rc = EXIT_OK;
+		return false;
+	}
+	if (npos == 0)
+		fprintf(stderr, "yima: a CODE is required\n");
+	if (npos != 1) {
+		*rc = cli_usage_error(usage);
+		return false;
+	}
+	return true;
+}
+
+int cli_code(const char *scan, size_t len, struct cli_code *out)
+{
+	struct code_result *r = &out->cc_r;
+	if (code_parse(scan, len, NULL, r) != CODE_OK)
+		return -1;
+	/* What the scan says about its lot and expiry is part of the check
+	 * (LOT_MISMATCH, EXPIRY_MISMATCH): the canonical key drops it. */
+	int n = -1;
+	if (r->cr_lot[0] == '\0' && r->cr_expiry.cd_year == 0)
+		n = code_key_format(r->cr_key, r->cr_key_len, out->cc_canon, sizeof out->cc_canon);
+	if (n < 0) {
+		out->cc_text = scan;
+		out->cc_len = len;
+	} else {
+		out->cc_text = out->cc_canon;
+		out->cc_len = (size_t)n;
+	}
+	return 0;
+}

@@ -1,0 +1,85 @@
+/*
+ * cmd_trace — `yima trace CODE` (a code's chain of custody) and
+ * `yima alerts` (stored alerts, newest first).  Both only read.
+ *
+ * Exit status: 0, 1 for an error reply (TRACE of a code with no record is
+ * one: NOTFOUND), 2 for usage, an invalid scan or no connection.
+ */
+#include "cli.h"
+#include "output.h"
+#include "show.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define TRACE_USAGE  "yima trace CODE"
+#define ALERTS_USAGE "yima alerts [--since ISO-TIME] [--site S] [--limit N]"
+
+/* Send the command, print the reply with `human` (or as JSON); returns
+ * the exit status. */
+static int query(const struct cli_opts *o, struct cli_conn *cc, int argc, const char **argv,
+		 const size_t *lens, void (*human)(FILE *, const struct resp_value *))
+{
+	struct resp_value v;
+	if (cli_conn_call(cc, argc, argv, lens, false, &v) != 0)
+		return EXIT_USAGE;
+	int rc = EXIT_OK;
+	if (show_is_error(&v)) {
+		if (o->json)
+			output_json(stdout, &v);
+		else
+			fprintf(stderr, "yima: %s\n", v.str);
+		rc = EXIT_REPLY_ERROR;
+	} else if (o->json) {
+		output_json(stdout, &v);
+	} else {
+		human(stdout, &v);
+	}
+	resp_value_free(&v);
+	fflush(stdout);
+	return rc;
+}
+
+int cli_trace(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv)
+{
+	char *pos[1];
+	int rc, npos = cli_getopt("trace", argc, argv, NULL, 0, pos, 1);
+	if (npos == -1)
+		return cli_usage_error(TRACE_USAGE);
+	if (!cli_one_arg(npos, TRACE_USAGE, &rc))
+		return rc;
+	struct cli_code code;
+	if (cli_code(pos[0], strlen(pos[0]), &code) != 0) {
+		fprintf(stderr, "yima trace: %s (at byte %zu)\n", code.cc_r.cr_msg,
+			code.cc_r.cr_err_pos);
+		return EXIT_USAGE;
+	}
+	const char *args[2] = { "TRACE", code.cc_text };
+	size_t lens[2] = { 5, code.cc_len };
+	return query(o, cc, 2, args, lens, show_trace);
+}
+
+int cli_alerts(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv)
+{
+	static const char *const names[] = { "SINCE", "SITE", "LIMIT" };
+	struct cli_opt opts[] = { { "--since", true, NULL }, { "--site", true, NULL },
+				  { "--limit", true, NULL } };
+	int npos = cli_getopt("alerts", argc, argv, opts, 3, NULL, 0);
+	if (npos == CLI_GETOPT_HELP) {
+		printf("usage: %s\n", ALERTS_USAGE);
+		return EXIT_OK;
+	}
+	if (npos != 0)
+		return cli_usage_error(ALERTS_USAGE);
+	/* The server checks the values (time with offset, known site, range)
+	 * and says what is wrong with them. */
+	const char *args[7] = { "ALERTS" };
+	int n = 1;
+	for (int i = 0; i < 3; i++) {
+		if (opts[i].co_value == NULL)
+			continue;
+		args[n++] = names[i];
+		args[n++] = opts[i].co_value;
+	}
+	return query(o, cc, n, args, NULL, show_alerts);
+}

@@ -1,0 +1,418 @@
+/*
+ * show — scan replies for people and programs.
+ *
+ * The server's map is the source of truth: this file only picks fields out
+ * of it and lays them out.  A field that is missing, or of a type the
+ * server does not send, is skipped rather than guessed, so a newer server
+ * with more fields, or an older one with fewer, still prints.
+ */
+#include "show.h"
+#include "output.h"
+#include "xmem.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define COLOUR_GREEN "\033[1;32m"
+#define COLOUR_AMBER "\033[1;33m"
+#define COLOUR_RED   "\033[1;31m"
+#define COLOUR_RESET "\033[0m"
+
+static bool is_string(const struct resp_value *v)
+{
+	return v && (v->type == RESP_T_SIMPLE || v->type == RESP_T_BULK ||
+		     v->type == RESP_T_VERBATIM) && v->str;
+}
+
+const struct resp_value *show_field(const struct resp_value *v, const char *key)
+{
+	if (v == NULL || v->type != RESP_T_MAP)
+		return NULL;
+	size_t kl = strlen(key);
+	for (size_t i = 0; i < v->n; i++) {
+		const struct resp_value *k = &v->elem[2 * i];
+		if (is_string(k) && k->len == kl && memcmp(k->str, key, kl) == 0)
+			return &v->elem[2 * i + 1];
+	}
+	return NULL;
+}
+
+const char *show_str(const struct resp_value *v, const char *key)
+{
+	const struct resp_value *f = show_field(v, key);
+	return is_string(f) ? f->str : NULL;
+}
+
+/* An integer field; false when absent or not an integer. */
+static bool show_int(const struct resp_value *v, const char *key, long long *out)
+{
+	const struct resp_value *f = show_field(v, key);
+	if (f == NULL || f->type != RESP_T_INT)
+		return false;
+	*out = (long long)f->integer;
+	return true;
+}
+
+static bool show_true(const struct resp_value *v, const char *key)
+{
+	const struct resp_value *f = show_field(v, key);
+	return f && (f->type == RESP_T_BOOL || f->type == RESP_T_INT) && f->integer;
+}
+
+bool show_colour(FILE *f)
+{
+	const char *term = getenv("TERM");
+	return isatty(fileno(f)) && getenv("NO_COLOR") == NULL &&
+	       !(term && strcmp(term, "dumb") == 0);
+}
+
+bool show_is_error(const struct resp_value *v)
+{
+	return v->type == RESP_T_ERROR || v->type == RESP_T_BULK_ERROR;
+}
+
+int show_exit(const struct resp_value *v)
+{
+	const char *verdict = show_str(v, "verdict");
+	if (verdict == NULL)
+		return 1;
+	if (strcmp(verdict, "green") == 0)
+		return 0;
+	if (strcmp(verdict, "amber") == 0)
+		return 3;
+	if (strcmp(verdict, "red") == 0)
+		return 4;
+	return 1;
+}
+
+/* The verdict word, padded to 5 columns so the lines of a session align. */
+static void light_word(FILE *f, bool colour, const char *verdict)
+{
+	const char *word = "?", *col = "";
+	if (verdict && strcmp(verdict, "green") == 0) {
+		word = "GREEN";
+		col = COLOUR_GREEN;
+	} else if (verdict && strcmp(verdict, "amber") == 0) {
+		word = "AMBER";
+		col = COLOUR_AMBER;
+	} else if (verdict && strcmp(verdict, "red") == 0) {
+		word = "RED";
+		col = COLOUR_RED;
+	}
+	if (colour && col[0])
+		fprintf(f, "%s%-5s%s  ", col, word, COLOUR_RESET);
+	else
+		fprintf(f, "%-5s  ", word);
+}
+
+void show_light(FILE *f, bool colour, const struct resp_value *v, const char *code)
+{
+	light_word(f, colour, show_str(v, "verdict"));
+	if (code)
+		fprintf(f, "%s  ", code);
+	const struct resp_value *reasons = show_field(v, "reasons");
+	const char *msg = show_str(v, "message");
+	size_t shown = 0;
+	if (reasons && (reasons->type == RESP_T_ARRAY || reasons->type == RESP_T_SET)) {
+		for (size_t i = 0; i < reasons->n; i++) {
+			if (!is_string(&reasons->elem[i]))
+				continue;
+			fprintf(f, "%s%s", shown ? ", " : "", reasons->elem[i].str);
+			shown++;
+		}
+	}
+	if (shown) {
+		if (msg && msg[0])
+			fprintf(f, " — %s", msg);
+		fputc('\n', f);
+		return;
+	}
+	/* Nothing to warn about: say what was scanned instead. */
+	fputs("ok", f);
+	const char *name = show_str(v, "product_name"), *lot = show_str(v, "lot"),
+		   *expiry = show_str(v, "expiry");
+	const char *sep = " — ";
+	if (name && name[0]) {
+		fprintf(f, "%s%s", sep, name);
+		sep = ", ";
+	}
+	if (lot) {
+		fprintf(f, "%slot %s", sep, lot);
+		sep = ", ";
+	}
+	if (expiry)
+		fprintf(f, "%sexpiry %s", sep, expiry);
+	fputc('\n', f);
+}
+
+void show_invalid(FILE *f, bool colour, const struct code_result *r)
+{
+	light_word(f, colour, "red");
+	fprintf(f, "not a trace code: %s (at byte %zu)\n", r->cr_msg, r->cr_err_pos);
+}
+
+static void label(FILE *f, const char *name)
+{
+	fprintf(f, "%-14s ", name);
+}
+
+static const char *level_name(long long level)
+{
+	switch (level) {
+	case 1: return "unit";
+	case 2: return "middle pack";
+	case 3: return "case";
+	case 4: return "pallet";
+	}
+	return "?";
+}
+
+void show_record(FILE *f, const struct resp_value *v)
+{
+	const char *s, *t;
+	long long n, m;
+	if ((s = show_str(v, "code")) != NULL) {
+		label(f, "code:");
+		if ((t = show_str(v, "type")) != NULL)
+			fprintf(f, "%s (%s)\n", s, t);
+		else
+			fprintf(f, "%s\n", s);
+	}
+	s = show_str(v, "product_name");
+	t = show_str(v, "product");
+	if (s || t) {
+		label(f, "product:");
+		if (s && t)
+			fprintf(f, "%s (%s)\n", s, t);
+		else
+			fprintf(f, "%s\n", s ? s : t);
+	}
+	if ((s = show_str(v, "lot")) != NULL) {
+		label(f, "lot:");
+		fprintf(f, "%s\n", s);
+	}
+	if ((s = show_str(v, "expiry")) != NULL) {
+		label(f, "expiry:");
+		fprintf(f, "%s\n", s);
+	}
+	if (show_true(v, "recalled")) {
+		label(f, "recalled:");
+		fputs("yes\n", f);
+	}
+	if (show_int(v, "level", &n) && n != 1) {
+		label(f, "level:");
+		fprintf(f, "%lld (%s)\n", n, level_name(n));
+	}
+	if ((s = show_str(v, "status")) != NULL) {
+		label(f, "status:");
+		fprintf(f, "%s\n", s);
+	}
+	if ((s = show_str(v, "holder")) != NULL) {
+		label(f, "holder:");
+		fprintf(f, "%s\n", s);
+	}
+	if ((s = show_str(v, "in_transit_to")) != NULL) {
+		label(f, "in transit to:");
+		fprintf(f, "%s\n", s);
+	}
+	if ((s = show_str(v, "parent")) != NULL) {
+		label(f, "packed in:");
+		fprintf(f, "%s\n", s);
+	}
+	if (show_int(v, "dispensed", &n)) {
+		label(f, "dispensed:");
+		if (show_int(v, "units_per_pack", &m))
+			fprintf(f, "%lld of %lld\n", n, m);
+		else
+			fprintf(f, "%lld\n", n);
+	}
+	const struct resp_value *e = show_field(v, "last_event");
+	if ((s = show_str(e, "event")) != NULL) {
+		label(f, "last event:");
+		fputs(s, f);
+		if ((t = show_str(e, "site")) != NULL)
+			fprintf(f, " at %s", t);
+		if ((t = show_str(e, "time")) != NULL)
+			fprintf(f, ", %s", t);
+		fputc('\n', f);
+	}
+	if ((s = show_str(v, "commissioned")) != NULL) {
+		label(f, "commissioned:");
+		fprintf(f, "%s\n", s);
+	}
+	const struct resp_value *fs = show_field(v, "first_sale");
+	if ((s = show_str(fs, "site")) != NULL) {
+		label(f, "first sale:");
+		fputs(s, f);
+		if ((t = show_str(fs, "time")) != NULL)
+			fprintf(f, ", %s", t);
+		if ((t = show_str(fs, "tx")) != NULL && t[0])
+			fprintf(f, ", tx %s", t);
+		if (show_int(fs, "qty", &n))
+			fprintf(f, ", qty %lld", n);
+		fputc('\n', f);
+	}
+}
+
+/* 2026-11-22T11:42:05.123Z  ship        MFR → DIST  ref DN-1  (in (00)0690...) */
+static void event_line(FILE *f, const struct resp_value *e)
+{
+	const char *time = show_str(e, "time"), *ev = show_str(e, "event");
+	const char *site = show_str(e, "site"), *from = show_str(e, "from"),
+		   *to = show_str(e, "to"), *s;
+	long long n;
+	bool receive = ev && strcmp(ev, "receive") == 0;
+	fprintf(f, "%s  %-10s  ", time ? time : "?", ev ? ev : "?");
+	if (from && to && !receive)
+		fprintf(f, "%s → %s", from, to);
+	else
+		fputs(site ? site : "?", f);
+	if (receive && from)
+		fprintf(f, "  from %s", from);
+	if (show_true(e, "diverted"))
+		fputs("  DIVERTED", f);
+	if ((s = show_str(e, "container")) != NULL) {
+		const char *how = ev && strcmp(ev, "pack") == 0 ? "into" :
+				  ev && strcmp(ev, "unpack") == 0 ? "out of" : "container";
+		fprintf(f, "  %s %s", how, s);
+	}
+	if ((s = show_str(e, "ref")) != NULL)
+		fprintf(f, "  ref %s", s);
+	if ((s = show_str(e, "tx")) != NULL)
+		fprintf(f, "  tx %s", s);
+	if (show_int(e, "qty", &n))
+		fprintf(f, "  qty %lld", n);
+	if (show_int(e, "codes", &n) && n > 1)
+		fprintf(f, "  (one of %lld codes)", n);
+	if ((s = show_str(e, "via")) != NULL)
+		fprintf(f, "  (in %s)", s);
+	fputc('\n', f);
+}
+
+/* #3  2026-11-22T11:42:51.082Z  duplicate  PH2  8301...  tx T9  first sale at PH1 on ... */
+static void alert_line(FILE *f, const struct resp_value *a)
+{
+	const char *s, *t;
+	long long id;
+	if (show_int(a, "id", &id))
+		fprintf(f, "#%lld  ", id);
+	s = show_str(a, "time");
+	t = show_str(a, "kind");
+	fprintf(f, "%s  %-9s", s ? s : "?", t ? t : "?");
+	s = show_str(a, "site");
+	t = show_str(a, "code");
+	fprintf(f, "  %s  %s", s ? s : "?", t ? t : "?");
+	if ((s = show_str(a, "tx")) != NULL)
+		fprintf(f, "  tx %s", s);
+	if ((s = show_str(a, "first_sale_site")) != NULL) {
+		fprintf(f, "  first sale at %s", s);
+		if ((t = show_str(a, "first_sale_time")) != NULL)
+			fprintf(f, " on %s", t);
+	}
+	fputc('\n', f);
+}
+
+static bool is_list(const struct resp_value *v)
+{
+	return v && (v->type == RESP_T_ARRAY || v->type == RESP_T_SET);
+}
+
+void show_trace(FILE *f, const struct resp_value *v)
+{
+	show_record(f, v);
+	const struct resp_value *ev = show_field(v, "events");
+	if (is_list(ev) && ev->n) {
+		fputc('\n', f);
+		for (size_t i = 0; i < ev->n; i++)
+			event_line(f, &ev->elem[i]);
+	}
+	const struct resp_value *al = show_field(v, "alerts");
+	if (is_list(al) && al->n) {
+		fputs("\nalerts:\n", f);
+		for (size_t i = 0; i < al->n; i++)
+			alert_line(f, &al->elem[i]);
+	}
+}
+
+void show_alerts(FILE *f, const struct resp_value *v)
+{
+	if (!is_list(v) || v->n == 0) {
+		fputs("(no alerts)\n", f);
+		return;
+	}
+	for (size_t i = 0; i < v->n; i++)
+		alert_line(f, &v->elem[i]);
+}
+
+/* The keys a verdict's JSON always has (issue 4: "at least"). */
+static char json_keys[][8] = {
+	"verdict", "reasons", "code", "product", "lot", "expiry", "status", "holder",
+};
+#define JSON_KEYS (sizeof json_keys / sizeof json_keys[0])
+
+static void set_text(struct resp_value *v, char *s)
+{
+	memset(v, 0, sizeof *v);
+	v->type = RESP_T_BULK;
+	v->str = s;
+	v->len = strlen(s);
+}
+
+int show_json_verdict(FILE *f, const struct resp_value *v)
+{
+	if (v->type != RESP_T_MAP)
+		return output_json(f, v);
+	/* A shallow copy of the map with nulls added for the keys it lacks:
+	 * the elements still belong to v, so only the array is freed. */
+	struct resp_value *elem = xcalloc(2 * (v->n + JSON_KEYS), sizeof *elem);
+	memcpy(elem, v->elem, 2 * v->n * sizeof *elem);
+	size_t n = v->n;
+	for (size_t k = 0; k < JSON_KEYS; k++) {
+		if (show_field(v, json_keys[k]))
+			continue;
+		set_text(&elem[2 * n], json_keys[k]);
+		elem[2 * n + 1].type = RESP_T_NULL;
+		n++;
+	}
+	struct resp_value map = *v;
+	map.elem = elem;
+	map.n = n;
+	int rc = output_json(f, &map);
+	free(elem);
+	return rc;
+}
+
+int show_json_invalid(FILE *f, const struct code_result *r)
+{
+	char red[] = "red", why[] = "not_a_trace_code", msg[CODE_MSG_MAX], err[32];
+	char k_message[] = "message", k_error[] = "error", k_at[] = "at";
+	snprintf(msg, sizeof msg, "%s", r->cr_msg);
+	snprintf(err, sizeof err, "%s", code_err_name(r->cr_err));
+
+	struct resp_value reason, elem[2 * (JSON_KEYS + 3)];
+	memset(elem, 0, sizeof elem);
+	set_text(&reason, why);
+	size_t n = 0;
+	for (size_t k = 0; k < JSON_KEYS; k++, n++) {
+		set_text(&elem[2 * n], json_keys[k]);
+		elem[2 * n + 1].type = RESP_T_NULL;
+	}
+	set_text(&elem[1], red);			/* verdict */
+	elem[3].type = RESP_T_ARRAY;			/* reasons */
+	elem[3].n = 1;
+	elem[3].elem = &reason;
+	set_text(&elem[2 * n], k_message);
+	set_text(&elem[2 * n + 1], msg);
+	n++;
+	set_text(&elem[2 * n], k_error);
+	set_text(&elem[2 * n + 1], err);
+	n++;
+	set_text(&elem[2 * n], k_at);
+	elem[2 * n + 1].type = RESP_T_INT;
+	elem[2 * n + 1].integer = (int64_t)r->cr_err_pos;
+	n++;
+	struct resp_value map = { .type = RESP_T_MAP, .n = n, .elem = elem };
+	return output_json(f, &map);
+}
