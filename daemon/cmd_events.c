@@ -204,10 +204,6 @@ static void set_ref(struct event *e, const struct args_opt *opt)
 
 enum { C_SITE, C_PRODUCT, C_LOT, C_EXPIRY, C_LEVEL, C_QTY, C_TIME, C_N };
 
-static bool lot_level_key(enum code_type t)
-{
-	return t == CODE_LGTIN;
-}
 
 int cmd_commission(struct cmd_ctx *ctx)
 {
@@ -285,7 +281,7 @@ int cmd_commission(struct cmd_ctx *ctx)
 			}
 			expiry = scanned;
 		}
-		if (qty && !lot_level_key(r[i].cr_type)) {
+		if (qty && !units_lot_level(r[i].cr_key, r[i].cr_key_len)) {
 			result = reject(ctx, "QTY is for lot-level device records; code %zu (%s) "
 					"identifies one item", i + 1, text) + 1;
 			break;

@@ -197,12 +197,19 @@ int cmd_dispense(struct cmd_ctx *ctx)
 	/* What only a sale can add: a container is not sold whole, and a
 	 * pack is sold at most its units-per-pack times (split packs). */
 	uint32_t limit = j.unit.quantity ? j.unit.quantity :
-			 (j.unit.key[0] == CODE_KEY_LGTIN ? 0 : j.units_per_pack);
+			 units_lot_level(j.unit.key, j.unit.key_len) ? 0 : j.units_per_pack;
 	if (j.found && j.unit.level > 1)
 		verdict_add(&j, cfg, R_NOT_A_SALES_UNIT);
 	if (j.found && !(j.reasons & (1u << R_DUPLICATE)) && limit &&
 	    j.unit.dispensed + qty > limit)
 		verdict_add(&j, cfg, R_DUPLICATE);
+	/* An opened split pack stays where it was first sold from: another
+	 * site selling from it is a resold pack, not a diversion. */
+	if (j.found && j.unit.dispensed > 0 && j.place.holder != site &&
+	    !(j.reasons & (1u << R_DUPLICATE))) {
+		j.reasons &= ~(1u << R_NOT_RECEIVED_HERE);
+		verdict_add(&j, cfg, R_DUPLICATE);
+	}
 	if ((j.reasons & (1u << R_DUPLICATE)) && (rc = verdict_first_sale(ctx->txn, &j)) != 0)
 		return rc;
 

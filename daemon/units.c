@@ -115,6 +115,12 @@ static int decode_unit(const uint8_t *v, size_t n, uint64_t id, struct unit *u)
 	return 0;
 }
 
+bool units_lot_level(const uint8_t *key, size_t len)
+{
+	return len > 0 && (key[0] == CODE_KEY_LGTIN || key[0] == CODE_KEY_HIBC_LOT ||
+			   key[0] == CODE_KEY_MA_LOT);
+}
+
 int units_get(struct store_txn *t, uint64_t id, struct unit *u)
 {
 	uint8_t k[ID_BYTES];

@@ -54,6 +54,10 @@ struct unit {
 	uint8_t  key[CODE_KEY_MAX];
 };
 
+/* Does this code key name a lot of devices (DI + lot, no serial) rather
+ * than one item?  Such a record counts uses, capped by its quantity. */
+bool units_lot_level(const uint8_t *key, size_t len);
+
 /* Find a unit by code key / by id. */
 int units_find(struct store_txn *t, const uint8_t *key, size_t klen, struct unit *u);
 int units_get(struct store_txn *t, uint64_t id, struct unit *u);

@@ -244,6 +244,8 @@ def test_split_pack_sales():
         c = setup(d, [cn(1)], upp=10)
         eq(verdict(c.call("DISPENSE", cn(1), "SITE", "PH1", "TX", "a", "QTY", "4")),
            ("green", []), "4 of 10")
+        eq(verdict(c.call("DISPENSE", cn(1), "SITE", "PH2", "TX", "p", "QTY", "1")),
+           ("red", ["duplicate"]), "another site selling from an opened pack")
         r = c.call("DISPENSE", cn(1), "SITE", "PH1", "TX", "b", "QTY", "6")
         eq((verdict(r), r[b"dispensed"], r[b"status"]), (("green", []), 10, b"dispensed"),
            "the last 6")
@@ -410,5 +412,41 @@ def test_events_batch_is_all_or_nothing():
             (b"ship", b"2026-01-06T02:00:00.000Z"), (b"receive", b"2026-01-07T02:00:00.000Z"),
             (b"dispense", b"2026-01-08T04:00:00.000Z")], "records keep their own times")
         eq(t[b"events"][2][b"ref"], b"DN 1", "quoted words")
+    finally:
+        d.close()
+
+
+def test_devices_serial_and_lot_level():
+    gtin = "06901234567892"
+    d = Yimad()
+    try:
+        c = setup(d)
+        eq(c.call("PRODUCT", "SET", gtin, "name", "Stent", "kind", "device"), "OK", "device")
+        # a serialised UDI behaves like a drug pack
+        ok(c.call("COMMISSION", f"(01){gtin}(17)300101(10)B7(21)D1", "SITE", "MFR"))
+        eq(verdict(c.call("DISPENSE", f"https://udi.example/01/{gtin}/21/D1", "SITE", "MFR",
+                          "TX", "op-1")), ("green", []), "implant used")
+        eq(verdict(c.call("DISPENSE", f"(01){gtin}(21)D1", "SITE", "HOSP")),
+           ("red", ["duplicate"]), "used twice")
+        # a lot-level UDI: (DI, lot) with a use count capped by QTY
+        ok(c.call("COMMISSION", f"(01){gtin}(10)LOT9", "SITE", "MFR", "EXPIRY", "2030-01-01",
+                  "QTY", "3"))
+        for i in range(3):
+            r = c.call("DISPENSE", f"(01){gtin}(17)300101(10)LOT9", "SITE", "MFR")
+            eq((verdict(r), r[b"dispensed"]), (("green", []), i + 1), f"use {i + 1} of 3")
+        eq(verdict(c.call("DISPENSE", f"(01){gtin}(10)LOT9", "SITE", "MFR")),
+           ("red", ["duplicate"]), "beyond the lot's quantity")
+        ok(c.call("RECALL", gtin, "LOT9", "LEVEL", "1", "REASON", "sterility"))
+        eq(verdict(c.call("VERIFY", f"(01){gtin}(10)LOT9")), ("red", ["duplicate", "recalled"]),
+           "lot-level record recalled")
+        r = c.call("COMMISSION", f"(01){gtin}(21)D2", "SITE", "MFR", "QTY", "2")
+        check(isinstance(r, Error) and "QTY is for lot-level" in r, r)
+        # HIBC: lot-level with the expiry in the code
+        eq(c.call("PRODUCT", "SET", "+A123BJC5D6E71G", "name", "Catheter", "kind", "device"),
+           "OK", "HIBC product")
+        ok(c.call("COMMISSION", "+A123BJC5D6E71/$$3271231LOT1D", "SITE", "MFR"))
+        r = c.call("VERIFY", "+A123BJC5D6E71/$$3271231LOT1D")
+        eq((verdict(r)[0], r[b"lot"], r[b"expiry"], r[b"type"]),
+           ("green", b"LOT1", b"2027-12-31", b"udi-hibc"), "HIBC lot record")
     finally:
         d.close()
