@@ -12,9 +12,22 @@
 #include <stdio.h>
 #include <string.h>
 
+/* "<type><n>\r\n" — on every reply element, so no printf. */
 static void header(struct resp_out *o, char type, long long n)
 {
-	buf_printf(&o->b, "%c%lld\r\n", type, n);
+	char tmp[24];
+	char *p = tmp + sizeof tmp;
+	unsigned long long v = n < 0 ? 0ULL - (unsigned long long)n : (unsigned long long)n;
+	*--p = '\n';
+	*--p = '\r';
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	if (n < 0)
+		*--p = '-';
+	*--p = type;
+	buf_append(&o->b, p, (size_t)(tmp + sizeof tmp - p));
 }
 
 void resp_simple(struct resp_out *o, const char *s)
