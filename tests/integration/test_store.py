@@ -5,6 +5,7 @@ import os
 import signal
 import subprocess
 import threading
+import time
 
 from harness import YIMAD, Error, TestFailure, Yimad, check, encode, eq
 
@@ -68,10 +69,13 @@ def test_acknowledged_writes_survive_kill9_under_load():
         threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
         for t in threads:
             t.start()
-        while True:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
             with lock:
                 if len(acked) >= 500:
                     break
+            time.sleep(0.001)
+        check(len(acked) >= 500, f"only {len(acked)} writes acknowledged in 60 s")
         d.kill9()
         stop.set()
         for t in threads:
