@@ -231,6 +231,8 @@ int cmd_commission(struct cmd_ctx *ctx)
 	/* Parse every code; all must share one product (or have none). */
 	size_t n = (size_t)(end - 1);
 	struct code_result *r = xmalloc(n * sizeof *r);
+	/* Copies, not pointers into r: r is freed on every way out. */
+	char pbuf[CODE_PRODUCT_MAX], lbuf[CODE_SERIAL_MAX];
 	const char *product = NULL;
 	const char *lot = o[C_LOT].val ? o[C_LOT].val->ptr : NULL;
 	size_t lot_len = o[C_LOT].val ? o[C_LOT].val->len : 0;
@@ -258,7 +260,8 @@ int cmd_commission(struct cmd_ctx *ctx)
 						r[i].cr_product, product) + 1;
 				break;
 			}
-			product = r[i].cr_product;
+			snprintf(pbuf, sizeof pbuf, "%s", r[i].cr_product);
+			product = pbuf;
 		}
 		if (r[i].cr_lot[0]) {
 			if (lot && (strlen(r[i].cr_lot) != lot_len ||
@@ -267,7 +270,8 @@ int cmd_commission(struct cmd_ctx *ctx)
 						text, r[i].cr_lot, (int)lot_len, lot) + 1;
 				break;
 			}
-			lot = r[i].cr_lot;
+			snprintf(lbuf, sizeof lbuf, "%s", r[i].cr_lot);
+			lot = lbuf;
 			lot_len = strlen(lot);
 		}
 		uint32_t scanned = r[i].cr_expiry.cd_year ?
