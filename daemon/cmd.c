@@ -9,6 +9,8 @@
 #include "writer.h"
 #include "xmem.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -104,6 +106,17 @@ const struct command_spec *cmd_lookup(int argc, const struct resp_arg *argv,
 		return NULL;
 	}
 	return spec;
+}
+
+int cmd_reject(struct cmd_ctx *ctx, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	resp_error(ctx->out, "ERR", "%.*s: %s", (int)ctx->argv[0].len, ctx->argv[0].ptr, msg);
+	return 0;
 }
 
 int cmd_run(struct cmd_ctx *ctx, const struct command_spec *spec)

@@ -48,6 +48,11 @@ void cmd_read_done(struct cmd_ctx *ctx);
 const struct command_spec *cmd_lookup(int argc, const struct resp_arg *argv,
 				      struct resp_out *out);
 
+/* Reply "-ERR COMMAND: message" (the request's own command name) and
+ * return 0, the handler's "replied" result. */
+int cmd_reject(struct cmd_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 /* Run a read (or connection) command on the current thread. */
 void cmd_execute(struct cmd_ctx *ctx, const struct command_spec *spec);
 /* Run a command's handler as it is: 0 after replying, or a store error. */

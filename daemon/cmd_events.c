@@ -22,20 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Reply with "ERR CMD: ..." and report the request as handled. */
-static int reject(struct cmd_ctx *ctx, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int reject(struct cmd_ctx *ctx, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	resp_error(ctx->out, "ERR", "%.*s: %s", (int)ctx->argv[0].len, ctx->argv[0].ptr, msg);
-	return 0;
-}
 
 /* A code in messages: its canonical text. */
 static const char *code_text(const uint8_t *key, size_t len, char buf[CODE_TEXT_MAX])
@@ -94,13 +80,13 @@ static int load_units(struct cmd_ctx *ctx, int from, int end, struct unit **out)
 		const struct resp_arg *a = &ctx->argv[from + (int)i];
 		if (args_code(a, &r, err, sizeof err) != 0) {
 			free(u);
-			return reject(ctx, "code %zu: %s", i + 1, err) + 1;
+			return cmd_reject(ctx, "code %zu: %s", i + 1, err) + 1;
 		}
 		int rc = units_find(ctx->txn, r.cr_key, r.cr_key_len, &u[i]);
 		if (rc == STORE_NOTFOUND) {
 			char text[CODE_TEXT_MAX];
 			free(u);
-			return reject(ctx, "code %zu (%s) is not commissioned", i + 1,
+			return cmd_reject(ctx, "code %zu (%s) is not commissioned", i + 1,
 				      code_text(r.cr_key, r.cr_key_len, text)) + 1;
 		}
 		if (rc) {
@@ -111,7 +97,7 @@ static int load_units(struct cmd_ctx *ctx, int from, int end, struct unit **out)
 	size_t dup = repeated(u, n);
 	if (dup) {
 		char text[CODE_TEXT_MAX];
-		reject(ctx, "code %zu (%s) is named twice", dup,
+		cmd_reject(ctx, "code %zu (%s) is named twice", dup,
 		       code_text(u[dup - 1].key, u[dup - 1].key_len, text));
 		free(u);
 		return 1;
@@ -152,7 +138,7 @@ static int event_time(struct cmd_ctx *ctx, const struct args_opt *opt, int64_t *
 	char err[200];
 	*ms = ctx->now_ms;
 	if (opt->val && args_time(opt->val, ms, err, sizeof err) != 0) {
-		reject(ctx, "TIME %s", err);
+		cmd_reject(ctx, "TIME %s", err);
 		return 1;
 	}
 	return 0;
@@ -163,12 +149,12 @@ static int site_opt(struct cmd_ctx *ctx, const struct args_opt *opt, uint32_t *n
 {
 	char err[200];
 	if (opt->val == NULL) {
-		reject(ctx, "%s is required", opt->name);
+		cmd_reject(ctx, "%s is required", opt->name);
 		return 1;
 	}
 	int rc = args_site(ctx->txn, opt->val, num, err, sizeof err);
 	if (rc == -1) {
-		reject(ctx, "%s: %s", opt->name, err);
+		cmd_reject(ctx, "%s: %s", opt->name, err);
 		return 1;
 	}
 	return rc;	/* 0, or the store's error */
@@ -181,12 +167,12 @@ static int check_ref(struct cmd_ctx *ctx, const struct args_opt *opt)
 	if (opt->val == NULL)
 		return 0;
 	if (opt->val->len == 0 || opt->val->len > EVENT_REF_MAX) {
-		reject(ctx, "%s must be 1 to %d bytes", opt->name, EVENT_REF_MAX);
+		cmd_reject(ctx, "%s must be 1 to %d bytes", opt->name, EVENT_REF_MAX);
 		return 1;
 	}
 	for (size_t i = 0; i < opt->val->len; i++)
 		if ((unsigned char)opt->val->ptr[i] < 0x20) {
-			reject(ctx, "%s has a control character", opt->name);
+			cmd_reject(ctx, "%s has a control character", opt->name);
 			return 1;
 		}
 	return 0;
@@ -212,9 +198,9 @@ int cmd_commission(struct cmd_ctx *ctx)
 	char err[300], text[CODE_TEXT_MAX];
 	int end = args_first_option(ctx->argc, ctx->argv, 1, o, C_N);
 	if (end == 1)
-		return reject(ctx, "no codes given");
+		return cmd_reject(ctx, "no codes given");
 	if (args_options(ctx->argc, ctx->argv, end, o, C_N, err, sizeof err) != 0)
-		return reject(ctx, "%s", err);
+		return cmd_reject(ctx, "%s", err);
 
 	uint32_t site, level = 0, qty = 0, expiry = 0;
 	int64_t when;
@@ -222,11 +208,11 @@ int cmd_commission(struct cmd_ctx *ctx)
 	if ((rc = site_opt(ctx, &o[C_SITE], &site)) != 0 || (rc = event_time(ctx, &o[C_TIME], &when)))
 		return rc == 1 ? 0 : rc;
 	if (o[C_LEVEL].val && args_uint(o[C_LEVEL].val, "LEVEL", 1, 4, &level, err, sizeof err))
-		return reject(ctx, "%s", err);
+		return cmd_reject(ctx, "%s", err);
 	if (o[C_QTY].val && args_uint(o[C_QTY].val, "QTY", 1, 100000000, &qty, err, sizeof err))
-		return reject(ctx, "%s", err);
+		return cmd_reject(ctx, "%s", err);
 	if (o[C_EXPIRY].val && args_date(o[C_EXPIRY].val, &expiry, err, sizeof err))
-		return reject(ctx, "EXPIRY %s", err);
+		return cmd_reject(ctx, "EXPIRY %s", err);
 
 	/* Parse every code; all must share one product (or have none). */
 	size_t n = (size_t)(end - 1);
@@ -240,13 +226,13 @@ int cmd_commission(struct cmd_ctx *ctx)
 	for (size_t i = 0; i < n && !result; i++) {
 		struct unit u;
 		if (args_code(&ctx->argv[1 + i], &r[i], err, sizeof err) != 0) {
-			result = reject(ctx, "code %zu: %s", i + 1, err) + 1;
+			result = cmd_reject(ctx, "code %zu: %s", i + 1, err) + 1;
 			break;
 		}
 		code_text(r[i].cr_key, r[i].cr_key_len, text);
 		rc = units_find(ctx->txn, r[i].cr_key, r[i].cr_key_len, &u);
 		if (rc == 0) {
-			result = reject(ctx, "code %zu (%s) is already commissioned", i + 1, text) + 1;
+			result = cmd_reject(ctx, "code %zu (%s) is already commissioned", i + 1, text) + 1;
 			break;
 		}
 		if (rc != STORE_NOTFOUND) {
@@ -255,7 +241,7 @@ int cmd_commission(struct cmd_ctx *ctx)
 		}
 		if (r[i].cr_product[0] && r[i].cr_type != CODE_SSCC) {
 			if (product && strcmp(product, r[i].cr_product) != 0) {
-				result = reject(ctx, "code %zu (%s) is product %s, code 1 is %s; "
+				result = cmd_reject(ctx, "code %zu (%s) is product %s, code 1 is %s; "
 						"commission one product per request", i + 1, text,
 						r[i].cr_product, product) + 1;
 				break;
@@ -266,7 +252,7 @@ int cmd_commission(struct cmd_ctx *ctx)
 		if (r[i].cr_lot[0]) {
 			if (lot && (strlen(r[i].cr_lot) != lot_len ||
 				    memcmp(r[i].cr_lot, lot, lot_len) != 0)) {
-				result = reject(ctx, "code %zu (%s) carries lot %s, not %.*s", i + 1,
+				result = cmd_reject(ctx, "code %zu (%s) carries lot %s, not %.*s", i + 1,
 						text, r[i].cr_lot, (int)lot_len, lot) + 1;
 				break;
 			}
@@ -279,14 +265,14 @@ int cmd_commission(struct cmd_ctx *ctx)
 				   r[i].cr_expiry.cd_day) : 0;
 		if (scanned) {
 			if (expiry && scanned != expiry) {
-				result = reject(ctx, "code %zu (%s) carries another expiry than "
+				result = cmd_reject(ctx, "code %zu (%s) carries another expiry than "
 						"EXPIRY", i + 1, text) + 1;
 				break;
 			}
 			expiry = scanned;
 		}
 		if (qty && !units_lot_level(r[i].cr_key, r[i].cr_key_len)) {
-			result = reject(ctx, "QTY is for lot-level device records; code %zu (%s) "
+			result = cmd_reject(ctx, "QTY is for lot-level device records; code %zu (%s) "
 					"identifies one item", i + 1, text) + 1;
 			break;
 		}
@@ -296,7 +282,7 @@ int cmd_commission(struct cmd_ctx *ctx)
 			for (size_t k = i + 1; k < n && k < i + 64; k++)
 				if (r[i].cr_key_len == r[k].cr_key_len &&
 				    memcmp(r[i].cr_key, r[k].cr_key, r[i].cr_key_len) == 0) {
-					result = reject(ctx, "code %zu is named twice", k + 1) + 1;
+					result = cmd_reject(ctx, "code %zu is named twice", k + 1) + 1;
 					break;
 				}
 	}
@@ -313,11 +299,11 @@ int cmd_commission(struct cmd_ctx *ctx)
 		if (master_normalize_id(&master_product, o[C_PRODUCT].val->ptr,
 					o[C_PRODUCT].val->len, pid, err, sizeof err) != 0) {
 			free(r);
-			return reject(ctx, "PRODUCT %s", err);
+			return cmd_reject(ctx, "PRODUCT %s", err);
 		}
 		if (product && strcmp(pid, product) != 0) {
 			free(r);
-			return reject(ctx, "PRODUCT %s does not match the codes' product %s", pid,
+			return cmd_reject(ctx, "PRODUCT %s does not match the codes' product %s", pid,
 				      product);
 		}
 		product = pid;
@@ -325,7 +311,7 @@ int cmd_commission(struct cmd_ctx *ctx)
 	if (product) {
 		rc = master_load(ctx->txn, &master_product, product, &prod);
 		if (rc == STORE_NOTFOUND) {
-			reject(ctx, "unknown product '%s' (add it with PRODUCT SET)", product);
+			cmd_reject(ctx, "unknown product '%s' (add it with PRODUCT SET)", product);
 			free(r);
 			return 0;
 		}
@@ -342,7 +328,7 @@ int cmd_commission(struct cmd_ctx *ctx)
 		}
 		if (withdrawn) {
 			free(r);
-			return reject(ctx, "product %s is withdrawn: no new codes", product);
+			return cmd_reject(ctx, "product %s is withdrawn: no new codes", product);
 		}
 	}
 	if (level == 0)
@@ -351,16 +337,16 @@ int cmd_commission(struct cmd_ctx *ctx)
 	bool has_lot = false;
 	if (lot && !product) {
 		free(r);
-		return reject(ctx, "LOT needs a product: these codes carry none, give PRODUCT");
+		return cmd_reject(ctx, "LOT needs a product: these codes carry none, give PRODUCT");
 	}
 	if (product && level == 1 && !lot) {
 		free(r);
-		return reject(ctx, "LOT is required for units (level 1)");
+		return cmd_reject(ctx, "LOT is required for units (level 1)");
 	}
 	if (lot) {
 		if (lot_len == 0 || lot_len > 20) {
 			free(r);
-			return reject(ctx, "LOT must be 1 to 20 characters");
+			return cmd_reject(ctx, "LOT must be 1 to 20 characters");
 		}
 		rc = lots_find(ctx->txn, product_num, lot, lot_len, &l);
 		if (rc && rc != STORE_NOTFOUND) {
@@ -370,7 +356,7 @@ int cmd_commission(struct cmd_ctx *ctx)
 		if (rc == STORE_NOTFOUND) {
 			if (!expiry) {
 				free(r);
-				return reject(ctx, "EXPIRY is required for a new lot (%.*s)",
+				return cmd_reject(ctx, "EXPIRY is required for a new lot (%.*s)",
 					      (int)lot_len, lot);
 			}
 			memset(&l, 0, sizeof l);
@@ -383,7 +369,7 @@ int cmd_commission(struct cmd_ctx *ctx)
 			args_format_date(l.expiry, have);
 			args_format_date(expiry, want);
 			free(r);
-			return reject(ctx, "lot %.*s expires on %s, not %s", (int)lot_len, lot, have,
+			return cmd_reject(ctx, "lot %.*s expires on %s, not %s", (int)lot_len, lot, have,
 				      want);
 		}
 		has_lot = true;
@@ -451,9 +437,9 @@ int cmd_pack(struct cmd_ctx *ctx)
 	char err[300], text[CODE_TEXT_MAX], why[160];
 	int end = args_first_option(ctx->argc, ctx->argv, 1, o, P_N);
 	if (end < 3)
-		return reject(ctx, "give the container's code, then the codes packed into it");
+		return cmd_reject(ctx, "give the container's code, then the codes packed into it");
 	if (args_options(ctx->argc, ctx->argv, end, o, P_N, err, sizeof err) != 0)
-		return reject(ctx, "%s", err);
+		return cmd_reject(ctx, "%s", err);
 	uint32_t site;
 	int64_t when;
 	int rc;
@@ -465,7 +451,7 @@ int cmd_pack(struct cmd_ctx *ctx)
 	struct code_result pr;
 	struct unit parent;
 	if (args_code(&ctx->argv[1], &pr, err, sizeof err) != 0)
-		return reject(ctx, "container: %s", err);
+		return cmd_reject(ctx, "container: %s", err);
 	code_text(pr.cr_key, pr.cr_key_len, text);
 	rc = units_find(ctx->txn, pr.cr_key, pr.cr_key_len, &parent);
 	bool new_parent = rc == STORE_NOTFOUND;
@@ -487,19 +473,19 @@ int cmd_pack(struct cmd_ctx *ctx)
 		if (kids[i].lot != lot)
 			lot = 0;	/* mixed lots: the container has none */
 		if (!new_parent && kids[i].id == parent.id) {
-			result = reject(ctx, "%s cannot be packed into itself", kt) + 1;
+			result = cmd_reject(ctx, "%s cannot be packed into itself", kt) + 1;
 		} else if (kids[i].parent) {
 			struct unit p;
 			char ptext[CODE_TEXT_MAX] = "?";
 			if (units_get(ctx->txn, kids[i].parent, &p) == 0)
 				code_text(p.key, p.key_len, ptext);
-			result = reject(ctx, "code %zu (%s) is already packed in %s; unpack it "
+			result = cmd_reject(ctx, "code %zu (%s) is already packed in %s; unpack it "
 					"first", i + 2, kt, ptext) + 1;
 		} else if (not_movable(ctx, &kids[i], site, why, sizeof why)) {
-			result = reject(ctx, "code %zu (%s) %s", i + 2, kt,
+			result = cmd_reject(ctx, "code %zu (%s) %s", i + 2, kt,
 					not_movable(ctx, &kids[i], site, why, sizeof why)) + 1;
 		} else if (!new_parent && kids[i].level >= parent.level) {
-			result = reject(ctx, "code %zu (%s) is level %u; %s is level %u: a "
+			result = cmd_reject(ctx, "code %zu (%s) is level %u; %s is level %u: a "
 					"container must be of a higher level than what it holds",
 					i + 2, kt, kids[i].level, text, parent.level) + 1;
 		} else if (!new_parent) {
@@ -507,17 +493,17 @@ int cmd_pack(struct cmd_ctx *ctx)
 			if ((rc = is_ancestor(ctx->txn, kids[i].id, &parent, &cycle)) != 0)
 				result = rc;
 			else if (cycle)
-				result = reject(ctx, "code %zu (%s) contains %s: packing would make "
+				result = cmd_reject(ctx, "code %zu (%s) contains %s: packing would make "
 						"a cycle", i + 2, kt, text) + 1;
 		}
 	}
 	if (!result && top >= 4)
-		result = reject(ctx, "pallets (level 4) are the outermost level") + 1;
+		result = cmd_reject(ctx, "pallets (level 4) are the outermost level") + 1;
 	if (!result && !new_parent && not_movable(ctx, &parent, site, why, sizeof why))
-		result = reject(ctx, "container %s %s", text,
+		result = cmd_reject(ctx, "container %s %s", text,
 				not_movable(ctx, &parent, site, why, sizeof why)) + 1;
 	if (!result && !new_parent && parent.status != UNIT_ACTIVE)
-		result = reject(ctx, "container %s is not active", text) + 1;
+		result = cmd_reject(ctx, "container %s is not active", text) + 1;
 	if (result) {
 		free(kids);
 		return result == 1 ? 0 : result;
@@ -581,10 +567,10 @@ int cmd_unpack(struct cmd_ctx *ctx)
 	char err[300], text[CODE_TEXT_MAX], why[160];
 	int end = args_first_option(ctx->argc, ctx->argv, 1, o, P_N);
 	if (end < 2)
-		return reject(ctx, "give the container's code (and, optionally, which codes to "
+		return cmd_reject(ctx, "give the container's code (and, optionally, which codes to "
 			      "take out)");
 	if (args_options(ctx->argc, ctx->argv, end, o, P_N, err, sizeof err) != 0)
-		return reject(ctx, "%s", err);
+		return cmd_reject(ctx, "%s", err);
 	uint32_t site;
 	int64_t when;
 	int rc;
@@ -597,7 +583,7 @@ int cmd_unpack(struct cmd_ctx *ctx)
 	free(parent);
 	code_text(p.key, p.key_len, text);
 	if (not_movable(ctx, &p, site, why, sizeof why))
-		return reject(ctx, "container %s %s", text, not_movable(ctx, &p, site, why, sizeof why));
+		return cmd_reject(ctx, "container %s %s", text, not_movable(ctx, &p, site, why, sizeof why));
 
 	struct unit *kids = NULL;
 	size_t n;
@@ -610,7 +596,7 @@ int cmd_unpack(struct cmd_ctx *ctx)
 				char kt[CODE_TEXT_MAX];
 				code_text(kids[i].key, kids[i].key_len, kt);
 				free(kids);
-				return reject(ctx, "code %zu (%s) is not packed in %s", i + 2, kt, text);
+				return cmd_reject(ctx, "code %zu (%s) is not packed in %s", i + 2, kt, text);
 			}
 	} else {
 		struct { uint64_t *ids; size_t n, cap; } c = { 0 };
@@ -621,7 +607,7 @@ int cmd_unpack(struct cmd_ctx *ctx)
 		n = c.n;
 		if (n == 0) {
 			free(c.ids);
-			return reject(ctx, "%s holds nothing", text);
+			return cmd_reject(ctx, "%s holds nothing", text);
 		}
 		kids = xcalloc(n, sizeof *kids);
 		for (size_t i = 0; i < n && rc == 0; i++)
@@ -670,9 +656,9 @@ static int ship(struct cmd_ctx *ctx, uint8_t kind)
 	char err[300], why[160];
 	int end = args_first_option(ctx->argc, ctx->argv, 1, o, M_N);
 	if (end == 1)
-		return reject(ctx, "no codes given");
+		return cmd_reject(ctx, "no codes given");
 	if (args_options(ctx->argc, ctx->argv, end, o, M_N, err, sizeof err) != 0)
-		return reject(ctx, "%s", err);
+		return cmd_reject(ctx, "%s", err);
 	uint32_t from, to;
 	int64_t when;
 	int rc;
@@ -682,7 +668,7 @@ static int ship(struct cmd_ctx *ctx, uint8_t kind)
 	    (rc = event_time(ctx, &o[M_TIME], &when)))
 		return rc == 1 ? 0 : rc;
 	if (from == to)
-		return reject(ctx, "FROM and TO are the same site");
+		return cmd_reject(ctx, "FROM and TO are the same site");
 	struct unit *u;
 	if ((rc = load_units(ctx, 1, end, &u)) != 0)
 		return rc == 1 ? 0 : rc;
@@ -696,11 +682,11 @@ static int ship(struct cmd_ctx *ctx, uint8_t kind)
 			if (units_get(ctx->txn, u[i].parent, &p) == 0)
 				code_text(p.key, p.key_len, pt);
 			free(u);
-			return reject(ctx, "code %zu (%s) is packed in %s: ship the container, or "
+			return cmd_reject(ctx, "code %zu (%s) is packed in %s: ship the container, or "
 				      "unpack it first", i + 1, t, pt);
 		}
 		if (not_movable(ctx, &u[i], from, why, sizeof why)) {
-			reject(ctx, "code %zu (%s) %s", i + 1, t,
+			cmd_reject(ctx, "code %zu (%s) %s", i + 1, t,
 			       not_movable(ctx, &u[i], from, why, sizeof why));
 			free(u);
 			return 0;
@@ -748,9 +734,9 @@ int cmd_receive(struct cmd_ctx *ctx)
 	char err[300];
 	int end = args_first_option(ctx->argc, ctx->argv, 1, o, R_N);
 	if (end == 1)
-		return reject(ctx, "no codes given");
+		return cmd_reject(ctx, "no codes given");
 	if (args_options(ctx->argc, ctx->argv, end, o, R_N, err, sizeof err) != 0)
-		return reject(ctx, "%s", err);
+		return cmd_reject(ctx, "%s", err);
 	uint32_t site, from = 0;
 	int64_t when;
 	int rc;
@@ -770,17 +756,17 @@ int cmd_receive(struct cmd_ctx *ctx)
 		code_text(u[i].key, u[i].key_len, t);
 		if (u[i].parent) {
 			free(u);
-			return reject(ctx, "code %zu (%s) is packed: receive its container", i + 1, t);
+			return cmd_reject(ctx, "code %zu (%s) is packed: receive its container", i + 1, t);
 		}
 		if (u[i].status != UNIT_IN_TRANSIT) {
 			free(u);
-			return reject(ctx, "code %zu (%s) is not in transit (receive before ship?)",
+			return cmd_reject(ctx, "code %zu (%s) is not in transit (receive before ship?)",
 				      i + 1, t);
 		}
 		if (from && u[i].holder != from) {
 			args_site_name(ctx->txn, u[i].holder, s1, sizeof s1);
 			free(u);
-			return reject(ctx, "code %zu (%s) was shipped by %s, not by the FROM site",
+			return cmd_reject(ctx, "code %zu (%s) was shipped by %s, not by the FROM site",
 				      i + 1, t, s1);
 		}
 		if (u[i].holder != sender)
@@ -834,9 +820,9 @@ int cmd_destroy(struct cmd_ctx *ctx)
 	char err[300], why[160];
 	int end = args_first_option(ctx->argc, ctx->argv, 1, o, D_N);
 	if (end == 1)
-		return reject(ctx, "no codes given");
+		return cmd_reject(ctx, "no codes given");
 	if (args_options(ctx->argc, ctx->argv, end, o, D_N, err, sizeof err) != 0)
-		return reject(ctx, "%s", err);
+		return cmd_reject(ctx, "%s", err);
 	uint32_t site;
 	int64_t when;
 	int rc;
@@ -852,7 +838,7 @@ int cmd_destroy(struct cmd_ctx *ctx)
 		if (not_movable(ctx, &u[i], site, why, sizeof why)) {
 			char t[CODE_TEXT_MAX];
 			code_text(u[i].key, u[i].key_len, t);
-			reject(ctx, "code %zu (%s) %s", i + 1, t,
+			cmd_reject(ctx, "code %zu (%s) %s", i + 1, t,
 			       not_movable(ctx, &u[i], site, why, sizeof why));
 			free(u);
 			return 0;

@@ -17,19 +17,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static int reject(struct cmd_ctx *ctx, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int reject(struct cmd_ctx *ctx, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	resp_error(ctx->out, "ERR", "%.*s: %s", (int)ctx->argv[0].len, ctx->argv[0].ptr, msg);
-	return 0;
-}
 
 static void reply_event(struct cmd_ctx *ctx, uint64_t seq)
 {
@@ -42,7 +29,7 @@ static void reply_event(struct cmd_ctx *ctx, uint64_t seq)
 static int reason_of(struct cmd_ctx *ctx, const struct args_opt *opt, struct event *e)
 {
 	if (opt->val == NULL || opt->val->len == 0 || opt->val->len > EVENT_REF_MAX) {
-		reject(ctx, "REASON is required: 1 to %d bytes of text", EVENT_REF_MAX);
+		cmd_reject(ctx, "REASON is required: 1 to %d bytes of text", EVENT_REF_MAX);
 		return 1;
 	}
 	e->ref_len = opt->val->len;
@@ -57,10 +44,10 @@ static int product_of(struct cmd_ctx *ctx, const struct resp_arg *a, uint32_t *n
 	char err[300];
 	struct master_rec rec;
 	if (master_normalize_id(&master_product, a->ptr, a->len, id, err, sizeof err) != 0)
-		return reject(ctx, "%s", err) + 1;
+		return cmd_reject(ctx, "%s", err) + 1;
 	int rc = master_load(ctx->txn, &master_product, id, &rec);
 	if (rc == STORE_NOTFOUND)
-		return reject(ctx, "unknown product '%s'", id) + 1;
+		return cmd_reject(ctx, "unknown product '%s'", id) + 1;
 	if (rc)
 		return rc;
 	*num = rec.num;
@@ -72,7 +59,7 @@ static int lot_of(struct cmd_ctx *ctx, uint32_t product, const char *pid,
 {
 	int rc = lots_find(ctx->txn, product, a->ptr, a->len, l);
 	if (rc == STORE_NOTFOUND)
-		return reject(ctx, "product %s has no lot '%.*s'", pid,
+		return cmd_reject(ctx, "product %s has no lot '%.*s'", pid,
 			      (int)(a->len > 40 ? 40 : a->len), a->ptr) + 1;
 	return rc;
 }
@@ -83,13 +70,13 @@ int cmd_recall(struct cmd_ctx *ctx)
 	struct args_opt o[2] = { { "LEVEL", 0 }, { "REASON", 0 } };
 	char err[300], pid[MASTER_ID_MAX + 1];
 	if (args_options(ctx->argc, ctx->argv, 3, o, 2, err, sizeof err) != 0)
-		return reject(ctx, "%s", err);
+		return cmd_reject(ctx, "%s", err);
 	uint32_t level, product;
 	struct event e = { .kind = EV_RECALL, .time_ms = ctx->now_ms };
 	if (o[0].val == NULL)
-		return reject(ctx, "LEVEL is required (1, 2 or 3)");
+		return cmd_reject(ctx, "LEVEL is required (1, 2 or 3)");
 	if (args_uint(o[0].val, "LEVEL", 1, 3, &level, err, sizeof err) != 0)
-		return reject(ctx, "%s", err);
+		return cmd_reject(ctx, "%s", err);
 	if (reason_of(ctx, &o[1], &e))
 		return 0;
 	struct lot l;
@@ -99,7 +86,7 @@ int cmd_recall(struct cmd_ctx *ctx)
 	if (rc)
 		return rc == 1 ? 0 : rc;
 	if (l.status == LOT_RECALLED && l.recall_level == level)
-		return reject(ctx, "lot %s of %s is already recalled at level %u", l.name, pid, level);
+		return cmd_reject(ctx, "lot %s of %s is already recalled at level %u", l.name, pid, level);
 	e.parent = l.num;
 	e.qty = level;
 	if ((rc = events_add(ctx->txn, &e, 0)) != 0 ||
@@ -120,7 +107,7 @@ int cmd_lift(struct cmd_ctx *ctx)
 	struct args_opt o[1] = { { "REASON", 0 } };
 	char err[300], pid[MASTER_ID_MAX + 1];
 	if (args_options(ctx->argc, ctx->argv, 3, o, 1, err, sizeof err) != 0)
-		return reject(ctx, "%s", err);
+		return cmd_reject(ctx, "%s", err);
 	struct event e = { .kind = EV_LIFT, .time_ms = ctx->now_ms };
 	if (reason_of(ctx, &o[0], &e))
 		return 0;
@@ -132,7 +119,7 @@ int cmd_lift(struct cmd_ctx *ctx)
 	if (rc)
 		return rc == 1 ? 0 : rc;
 	if (l.status != LOT_RECALLED)
-		return reject(ctx, "lot %s of %s is not recalled", l.name, pid);
+		return cmd_reject(ctx, "lot %s of %s is not recalled", l.name, pid);
 	e.parent = l.num;
 	if ((rc = events_add(ctx->txn, &e, 0)) != 0 ||
 	    (rc = lots_index_event(ctx->txn, l.num, e.seq)) != 0)
@@ -152,7 +139,7 @@ int cmd_withdraw(struct cmd_ctx *ctx)
 	struct args_opt o[1] = { { "REASON", 0 } };
 	char err[300], pid[MASTER_ID_MAX + 1];
 	if (args_options(ctx->argc, ctx->argv, 2, o, 1, err, sizeof err) != 0)
-		return reject(ctx, "%s", err);
+		return cmd_reject(ctx, "%s", err);
 	struct event e = { .kind = EV_WITHDRAW, .time_ms = ctx->now_ms };
 	if (reason_of(ctx, &o[0], &e))
 		return 0;
@@ -165,7 +152,7 @@ int cmd_withdraw(struct cmd_ctx *ctx)
 	if ((rc = products_withdrawn(ctx->txn, product, &withdrawn, &seq)) != 0)
 		return rc;
 	if (withdrawn)
-		return reject(ctx, "product %s is already withdrawn", pid);
+		return cmd_reject(ctx, "product %s is already withdrawn", pid);
 	e.parent = product;
 	if ((rc = events_add(ctx->txn, &e, 0)) != 0 ||
 	    (rc = products_set_withdrawn(ctx->txn, product, e.seq)) != 0)
@@ -180,24 +167,24 @@ static int lock(struct cmd_ctx *ctx, bool on)
 	struct args_opt o[1] = { { "REASON", 0 } };
 	char err[300];
 	if (args_options(ctx->argc, ctx->argv, 2, o, 1, err, sizeof err) != 0)
-		return reject(ctx, "%s", err);
+		return cmd_reject(ctx, "%s", err);
 	struct event e = { .kind = on ? EV_LOCK : EV_UNLOCK, .time_ms = ctx->now_ms, .count = 1 };
 	if (o[0].val && reason_of(ctx, &o[0], &e))
 		return 0;
 	struct code_result r;
 	struct unit u;
 	if (args_code(&ctx->argv[1], &r, err, sizeof err) != 0)
-		return reject(ctx, "%s", err);
+		return cmd_reject(ctx, "%s", err);
 	int rc = units_find(ctx->txn, r.cr_key, r.cr_key_len, &u);
 	if (rc == STORE_NOTFOUND) {
 		char text[CODE_TEXT_MAX];
 		code_key_format(r.cr_key, r.cr_key_len, text, sizeof text);
-		return reject(ctx, "%s is not commissioned", text);
+		return cmd_reject(ctx, "%s is not commissioned", text);
 	}
 	if (rc)
 		return rc;
 	if (!!(u.flags & UNIT_F_LOCKED) == on)
-		return reject(ctx, "the code is %s", on ? "already locked" : "not locked");
+		return cmd_reject(ctx, "the code is %s", on ? "already locked" : "not locked");
 	e.unit = u.id;
 	if ((rc = events_add(ctx->txn, &e, u.id)) != 0)
 		return rc;
