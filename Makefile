@@ -47,6 +47,8 @@ PROTO_LIB  := $(BUILD)/libyimaproto.a
 DAEMON_LIB := $(BUILD)/libyimad.a
 CLIENT_LIB := $(BUILD)/libyimaclient.a
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+# Further client programs: clients/yima-NAME.c → bin/yima-NAME.
+EXTRA_BINS := $(patsubst clients/%.c,$(BIN)/%,$(sort $(wildcard clients/yima-*.c)))
 
 .PHONY: all build deps test unit integration asan tsan fuzz run clean
 .DEFAULT_GOAL := all
@@ -54,7 +56,7 @@ UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 all: deps
 	@$(MAKE) --no-print-directory build
 
-build: $(BIN)/yimad $(BIN)/yima $(UNIT_BINS)
+build: $(BIN)/yimad $(BIN)/yima $(EXTRA_BINS) $(UNIT_BINS)
 
 deps:
 	@sh config/install-deps.sh
@@ -80,6 +82,11 @@ $(BIN)/yimad: $(call obj,daemon/main.c) $(DAEMON_LIB) $(PROTO_LIB)
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lm
 
 $(BIN)/yima: $(call obj,clients/yima.c) $(CLIENT_LIB) $(PROTO_LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  LINK    $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lm
+
+$(BIN)/yima-%: $(call obj,clients/yima-%.c) $(CLIENT_LIB) $(PROTO_LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LINK    $@")
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lm
