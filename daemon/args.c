@@ -163,14 +163,53 @@ int args_uint(const struct resp_arg *a, const char *what, uint32_t min, uint32_t
 	return 0;
 }
 
+/* A GLN given as 13 digits or as an SGLN/PGLN URN (EPCIS locations and
+ * parties): the GLN's digits into gln[14], or false. */
+static bool gln_of(const struct resp_arg *a, char gln[14])
+{
+	bool digits = a->len == 13;
+	for (size_t i = 0; digits && i < 13; i++)
+		digits = a->ptr[i] >= '0' && a->ptr[i] <= '9';
+	if (digits) {
+		memcpy(gln, a->ptr, 13);
+		gln[13] = '\0';
+		return true;
+	}
+	struct code_result r;
+	if (a->len > 8 && strncasecmp(a->ptr, "urn:epc:", 8) == 0 &&
+	    code_parse(a->ptr, a->len, NULL, &r) == CODE_OK &&
+	    (r.cr_type == CODE_SGLN || r.cr_type == CODE_PGLN) && strlen(r.cr_product) == 13) {
+		memcpy(gln, r.cr_product, 14);
+		return true;
+	}
+	return false;
+}
+
 int args_site(struct store_txn *t, const struct resp_arg *a, uint32_t *num,
 	      char *err, size_t errlen)
 {
-	char id[MASTER_ID_MAX + 1];
+	char id[MASTER_ID_MAX + 1], gln[14];
 	struct master_rec rec;
-	if (master_normalize_id(&master_site, a->ptr, a->len, id, err, errlen) != 0)
+	int rc = STORE_NOTFOUND;
+	if (master_normalize_id(&master_site, a->ptr, a->len, id, err, errlen) == 0)
+		rc = master_load(t, &master_site, id, &rec);
+	else if (!gln_of(a, gln))
 		return -1;
-	int rc = master_load(t, &master_site, id, &rec);
+	if (rc == STORE_NOTFOUND && gln_of(a, gln)) {
+		const void *v;
+		size_t n;
+		rc = store_get(t, DB_SITE_GLNS, gln, 13, &v, &n);
+		if (rc == STORE_NOTFOUND) {
+			snprintf(err, errlen, "no site has GLN %s (give sites their gln with SITE SET)",
+				 gln);
+			return -1;
+		}
+		if (rc)
+			return rc;
+		snprintf(id, sizeof id, "%.*s", (int)(n < MASTER_ID_MAX ? n : MASTER_ID_MAX),
+			 (const char *)v);
+		rc = master_load(t, &master_site, id, &rec);
+	}
 	if (rc == STORE_NOTFOUND) {
 		snprintf(err, errlen, "unknown site '%s' (add it with SITE SET)", id);
 		return -1;

@@ -6,6 +6,7 @@
 #include "store.h"
 
 #include <stdio.h>
+#include <string.h>
 
 /* SITE SET id field value [field value ...] (and PRODUCT SET): merge the
  * given fields into the record, creating it if new.  Every field is checked
@@ -25,6 +26,23 @@ static int master_set(struct cmd_ctx *ctx, const struct master_kind *k,
 	int rc = master_load(ctx->txn, k, id, &rec);
 	if (rc != 0 && rc != STORE_NOTFOUND)
 		return rc;
+	/* Sites are also found by GLN (EPCIS locations): one GLN, one site. */
+	char old_gln[14] = "";
+	int gln = k == &master_site ? master_field_index(k, "gln") : -1;
+	if (gln >= 0 && rec.val[gln] && rec.len[gln] == 13)
+		memcpy(old_gln, rec.val[gln], 13);
+	if (gln >= 0 && given.val[gln]) {
+		const void *v;
+		size_t n;
+		rc = store_get(ctx->txn, DB_SITE_GLNS, given.val[gln], given.len[gln], &v, &n);
+		if (rc == 0 && (n != strlen(id) || memcmp(v, id, n) != 0)) {
+			resp_error(ctx->out, "ERR", "%s: GLN %.13s already belongs to site %.*s",
+				   cmdname, given.val[gln], (int)n, (const char *)v);
+			return 0;
+		}
+		if (rc && rc != STORE_NOTFOUND)
+			return rc;
+	}
 	for (int f = 0; f < master_nfields(k); f++)
 		if (given.val[f]) {
 			rec.val[f] = given.val[f];
@@ -32,6 +50,13 @@ static int master_set(struct cmd_ctx *ctx, const struct master_kind *k,
 		}
 	if ((rc = master_store(ctx->txn, k, id, &rec)) != 0)
 		return rc;
+	if (gln >= 0 && given.val[gln] && memcmp(old_gln, given.val[gln], 13) != 0) {
+		if (old_gln[0] && (rc = store_del(ctx->txn, DB_SITE_GLNS, old_gln, 13)) != 0 &&
+		    rc != STORE_NOTFOUND)
+			return rc;
+		if ((rc = store_put(ctx->txn, DB_SITE_GLNS, given.val[gln], 13, id, strlen(id))) != 0)
+			return rc;
+	}
 	resp_simple(ctx->out, "OK");
 	return 0;
 }

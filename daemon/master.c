@@ -263,6 +263,14 @@ const char *master_what(const struct master_kind *k) { return k->what; }
 int master_nfields(const struct master_kind *k) { return k->nfields; }
 const char *master_field_name(const struct master_kind *k, int i) { return k->fields[i].name; }
 
+int master_field_index(const struct master_kind *k, const char *name)
+{
+	for (int i = 0; i < k->nfields; i++)
+		if (strcmp(k->fields[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
 int master_normalize_id(const struct master_kind *k, const char *in, size_t n,
 			char out[MASTER_ID_MAX + 1], char *err, size_t errlen)
 {

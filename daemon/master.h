@@ -37,6 +37,8 @@ struct master_rec {
 const char *master_what(const struct master_kind *k);	/* "site", "product" */
 int master_nfields(const struct master_kind *k);
 const char *master_field_name(const struct master_kind *k, int i);
+/* Index of the named field, or -1. */
+int master_field_index(const struct master_kind *k, const char *name);
 
 /* Check an id and write its canonical form to out (NUL-terminated).
  * Returns 0, or -1 with a message in err. */

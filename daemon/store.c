@@ -50,6 +50,8 @@ static const char *const db_names[DB__COUNT] = {
 	[DB_ALERTS] = "alerts",
 	[DB_LOT_EVENTS] = "lot_events",
 	[DB_PRODUCT_STATE] = "product_state",
+	[DB_SITE_GLNS] = "site_glns",
+	[DB_BATCHES] = "batches",
 };
 
 /* Index databases hold fixed-size ids as sorted duplicates: LMDB then

@@ -47,6 +47,8 @@ enum store_db {
 	DB_ALERTS,		/* alert seq (u48 BE) → alert record */
 	DB_LOT_EVENTS,		/* dup: lot number → event seqs (recall, lift) */
 	DB_PRODUCT_STATE,	/* product number → withdrawn flag + event seq */
+	DB_SITE_GLNS,		/* GLN (13 digits) → site id */
+	DB_BATCHES,		/* EVENTS batch id → its result */
 	DB__COUNT
 };
 

@@ -450,3 +450,25 @@ def test_devices_serial_and_lot_level():
            ("green", b"LOT1", b"2027-12-31", b"udi-hibc"), "HIBC lot record")
     finally:
         d.close()
+
+
+def test_sites_found_by_gln():
+    d = Yimad()
+    try:
+        c = setup(d, [cn(1)], to=None)
+        eq(c.call("SITE", "SET", "DIST", "gln", "6901234000016"), "OK", "gln")
+        r = c.call("SITE", "SET", "PH1", "gln", "6901234000016")
+        check(isinstance(r, Error) and "already belongs to site DIST" in r, r)
+        ok(c.call("SHIP", cn(1), "FROM", "MFR", "TO", "urn:epc:id:sgln:6901234.00001.0"))
+        eq(c.call("VERIFY", cn(1))[b"in_transit_to"], b"DIST", "SGLN URN → site")
+        ok(c.call("RECEIVE", cn(1), "SITE", "6901234000016"))
+        eq(c.call("VERIFY", cn(1))[b"holder"], b"DIST", "GLN → site")
+        r = c.call("RECEIVE", cn(1), "SITE", "urn:epc:id:sgln:6901234.00002.0")
+        check(isinstance(r, Error) and "no site has GLN 6901234000023" in r, r)
+        # a site's GLN can change; the old one no longer finds it
+        eq(c.call("SITE", "SET", "DIST", "gln", "6901234000023"), "OK", "new gln")
+        r = c.call("SHIP", cn(1), "FROM", "6901234000016", "TO", "MFR")
+        check(isinstance(r, Error) and "no site has GLN" in r, r)
+        ok(c.call("SHIP", cn(1), "FROM", "6901234000023", "TO", "MFR"))
+    finally:
+        d.close()
