@@ -178,6 +178,7 @@ struct write_job *cmd_write_job(struct server *srv, const struct command_spec *s
 		w->argv[i].len = argv[i].len;
 		data += argv[i].len + 1;
 	}
+	w->job.bytes = bytes;
 	w->job.run = run_write;
 	w->job.done = worker_job_done;
 	w->job.owner = owner;

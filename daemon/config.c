@@ -68,6 +68,8 @@ static const struct option_spec options[] = {
 	  "write requests one connection may have waiting for their commit" },
 	{ "group_max", OPT_U32, O(group_max), 1, 1u << 20, "4096",
 	  "write requests the writer applies in one transaction at most" },
+	{ "group_bytes", OPT_SIZE, O(group_bytes), 1024, 1 * GiB, "256KiB",
+	  "request bytes the writer applies in one transaction (bulk loads yield to scans)" },
 	{ "unknown_code", OPT_SEVERITY, O(unknown_code), 0, 0, "red",
 	  "verdict for a well-formed code yima does not know: red or amber" },
 	{ "mismatch", OPT_SEVERITY, O(mismatch), 0, 0, "amber",

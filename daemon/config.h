@@ -30,6 +30,7 @@ struct config {
 	uint64_t max_inline;
 	uint32_t max_pending;		/* write replies outstanding per connection */
 	uint32_t group_max;		/* requests per write transaction */
+	uint64_t group_bytes;		/* request bytes per write transaction */
 	/* verification policy */
 	uint32_t unknown_code;		/* enum config_severity */
 	uint32_t mismatch;		/* enum config_severity */

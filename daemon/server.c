@@ -172,7 +172,7 @@ int server_start(struct server *srv, const struct config *cfg)
 		log_error("%s", err);
 		return -1;
 	}
-	srv->writer = writer_start(srv->store, cfg->group_max);
+	srv->writer = writer_start(srv->store, cfg->group_max, cfg->group_bytes);
 	srv->base = event_base_new();
 	srv->workers = xcalloc(srv->nworkers, sizeof *srv->workers);
 	for (unsigned i = 0; i < srv->nworkers; i++) {

@@ -21,6 +21,7 @@
 struct writer {
 	struct store *store;
 	unsigned group_max;
+	size_t group_bytes;
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
@@ -112,8 +113,10 @@ static void *writer_main(void *arg)
 			pthread_mutex_unlock(&w->lock);
 			break;
 		}
-		size_t n = 0;
-		while (w->head && n < w->group_max) {
+		size_t n = 0, bytes = 0;
+		while (w->head && n < w->group_max &&
+		       (n == 0 || bytes + w->head->bytes <= w->group_bytes)) {
+			bytes += w->head->bytes;
 			group[n++] = w->head;
 			w->head = w->head->next;
 		}
@@ -130,11 +133,12 @@ static void *writer_main(void *arg)
 	return NULL;
 }
 
-struct writer *writer_start(struct store *s, unsigned group_max)
+struct writer *writer_start(struct store *s, unsigned group_max, size_t group_bytes)
 {
 	struct writer *w = xcalloc(1, sizeof *w);
 	w->store = s;
 	w->group_max = group_max ? group_max : 1;
+	w->group_bytes = group_bytes ? group_bytes : 1;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->wake, NULL);
 	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {

@@ -40,6 +40,7 @@ struct write_job {
 	void *arg;			/* for run: what to do */
 	struct resp_out reply;		/* run writes it; owner sends it */
 	int64_t now_ms;			/* set by the writer: the group's time */
+	size_t bytes;			/* request size: bounds a group's work */
 };
 
 struct writer_stats {
@@ -50,7 +51,10 @@ struct writer_stats {
 	uint64_t failures;		/* transactions that failed */
 };
 
-struct writer *writer_start(struct store *s, unsigned group_max);
+/* group_max: jobs per transaction; group_bytes: request bytes per
+ * transaction (a job larger than that runs alone), so that a bulk load
+ * cannot hold a scan's commit for long. */
+struct writer *writer_start(struct store *s, unsigned group_max, size_t group_bytes);
 /* Queue a job; any thread. */
 void writer_submit(struct writer *w, struct write_job *job);
 /* Run every job already queued, commit, then stop the thread and free w.

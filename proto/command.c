@@ -72,8 +72,8 @@ static const struct command_spec commands[CMD__COUNT] = {
 	[CMD_UNLOCK] = { CMD_UNLOCK, "UNLOCK", NULL, 2, 4, CMD_F_WRITE,
 		"code [REASON text]", "unlock a locked code" },
 	[CMD_EVENTS] = { CMD_EVENTS, "EVENTS", NULL, 2, -1, CMD_F_WRITE,
-		"record [record ...]",
-		"distribution records (each a command line), all or nothing" },
+		"[BATCH id] [SKIPBAD] record [record ...]",
+		"distribution records (each a command line) in one transaction" },
 };
 
 static int eq(const char *s, size_t n, const char *name)

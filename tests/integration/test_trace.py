@@ -405,7 +405,25 @@ def test_events_batch_is_all_or_nothing():
         check(isinstance(r, Error) and "record 5" in r and "red" in r, r)
         r = c.call("EVENTS", "VERIFY x")
         check(isinstance(r, Error) and "not a distribution record" in r, r)
-        eq(c.call("EVENTS", *good), {b"records": 5}, "batch applied")
+        r = c.call("EVENTS", "BATCH", "f1:0", *good)
+        eq((r[b"records"], r[b"applied"], r[b"skipped"], r[b"replayed"]), (5, 5, 0, False),
+           "batch applied")
+        r = c.call("EVENTS", "BATCH", "f1:0", *good)
+        eq((r[b"applied"], r[b"replayed"]), (5, True), "same batch id again: earlier result")
+        eq(len([e for e in c.call("TRACE", cn(1))[b"events"] if e[b"event"] == b"ship"]), 1,
+           "re-upload applied nothing")
+        # SKIPBAD: bad records are skipped and reported, the rest applies
+        r = c.call("EVENTS", "BATCH", "f2:0", "SKIPBAD",
+                   f"COMMISSION {cn(3)} SITE MFR LOT L7",
+                   f"COMMISSION {cn(1)} SITE MFR LOT L7",
+                   "SHIP 6901234567892 FROM MFR TO PH1",
+                   f"COMMISSION {cn(4)} SITE MFR LOT L7")
+        eq((r[b"records"], r[b"applied"], r[b"skipped"]), (4, 2, 2), "skip-bad counts")
+        eq([e[b"record"] for e in r[b"errors"]], [2, 3], "which records")
+        check(b"already commissioned" in r[b"errors"][0][b"error"], r[b"errors"][0])
+        check(b"product barcode" in r[b"errors"][1][b"error"], r[b"errors"][1])
+        eq(c.call("EVENTS", "BATCH", "f2:0", "SKIPBAD", "x")[b"errors"], r[b"errors"],
+           "the stored result names the same errors")
         t = c.call("TRACE", cn(1))
         eq([(e[b"event"], e[b"time"]) for e in t[b"events"]],
            [(b"commission", b"2026-01-05T00:00:00.000Z"), (b"pack", b"2026-01-05T01:00:00.000Z"),

@@ -322,7 +322,7 @@ static void test_many_threads(void **state)
 	open_store(f, 16 * MiB);
 	struct shared sh;
 	shared_init(&sh, f->s);
-	struct writer *w = writer_start(f->s, 64);
+	struct writer *w = writer_start(f->s, 64, SIZE_MAX);
 	struct outcome *out = xcalloc(THREADS * PER, sizeof *out);
 	struct submitter sub[THREADS];
 	pthread_t th[THREADS];
@@ -377,7 +377,7 @@ static void test_groups_form(void **state)
 	struct outcome gout = { 0 }, *out = xcalloc(N, sizeof *out);
 	struct gate g;
 	gate_init(&g, &sh, &gout);
-	struct writer *w = writer_start(f->s, GROUP);
+	struct writer *w = writer_start(f->s, GROUP, SIZE_MAX);
 
 	gate_close(&g, w);
 	for (int i = 0; i < N; i++)
@@ -413,6 +413,40 @@ static void test_groups_form(void **state)
 	shared_destroy(&sh);
 }
 
+/* group_bytes bounds a group's request bytes: 10 jobs of 100 bytes with a
+ * 250-byte bound commit two at a time (a bulk load yields to scans). */
+static void test_group_bytes_bound(void **state)
+{
+	struct fix *f = *state;
+	enum { N = 10 };
+	open_store(f, 16 * MiB);
+	struct shared sh;
+	shared_init(&sh, f->s);
+	struct outcome gout = { 0 }, *out = xcalloc(N, sizeof *out);
+	struct gate g;
+	gate_init(&g, &sh, &gout);
+	struct writer *w = writer_start(f->s, 64, 250);
+
+	gate_close(&g, w);
+	for (int i = 0; i < N; i++) {
+		struct tjob *j = new_job(&sh, &out[i], 0, i, 16);
+		j->job.bytes = 100;
+		writer_submit(w, &j->job);
+	}
+	gate_open(&g);
+	wait_done(&sh, N + 1);
+	struct writer_stats ws;
+	writer_stats(w, &ws);
+	writer_stop(w);
+	for (int i = 0; i < N; i++)
+		check_ok(&out[i], "job");
+	assert_int_equal(ws.commits, 1 + N / 2);
+	assert_int_equal(ws.max_group, 2);
+	gate_destroy(&g);
+	free(out);
+	shared_destroy(&sh);
+}
+
 /* group_max 1: every job is its own transaction. */
 static void test_group_max_one(void **state)
 {
@@ -424,7 +458,7 @@ static void test_group_max_one(void **state)
 	struct outcome gout = { 0 }, *out = xcalloc(N, sizeof *out);
 	struct gate g;
 	gate_init(&g, &sh, &gout);
-	struct writer *w = writer_start(f->s, 1);
+	struct writer *w = writer_start(f->s, 1, SIZE_MAX);
 	gate_close(&g, w);
 	for (int i = 0; i < N; i++)
 		writer_submit(w, &new_job(&sh, &out[i], 0, i, 16)->job);
@@ -455,7 +489,7 @@ static void test_failing_job_fails_alone(void **state)
 	memset(out, 0, sizeof out);
 	struct gate g;
 	gate_init(&g, &sh, &gout);
-	struct writer *w = writer_start(f->s, 64);
+	struct writer *w = writer_start(f->s, 64, SIZE_MAX);
 
 	gate_close(&g, w);
 	for (int i = 0; i < N; i++) {
@@ -508,7 +542,7 @@ static void test_map_full_in_group(void **state)
 	struct outcome gout = { 0 }, *out = xcalloc(N, sizeof *out);
 	struct gate g;
 	gate_init(&g, &sh, &gout);
-	struct writer *w = writer_start(f->s, N);
+	struct writer *w = writer_start(f->s, N, SIZE_MAX);
 
 	gate_close(&g, w);
 	for (int i = 0; i < N; i++)
@@ -558,7 +592,7 @@ static void test_stop_drains_queue(void **state)
 	struct shared sh;
 	shared_init(&sh, f->s);
 	struct outcome *out = xcalloc(N, sizeof *out);
-	struct writer *w = writer_start(f->s, 16);
+	struct writer *w = writer_start(f->s, 16, SIZE_MAX);
 	for (int i = 0; i < N; i++)
 		writer_submit(w, &new_job(&sh, &out[i], 0, i, 10)->job);
 	writer_stop(w);
@@ -575,7 +609,7 @@ static void test_start_stop_idle(void **state)
 {
 	struct fix *f = *state;
 	open_store(f, 4 * MiB);
-	struct writer *w = writer_start(f->s, 0);	/* 0 means 1 */
+	struct writer *w = writer_start(f->s, 0, SIZE_MAX);	/* 0 means 1 */
 	struct writer_stats ws;
 	writer_stats(w, &ws);
 	assert_int_equal(ws.commits, 0);
@@ -590,6 +624,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_many_threads),
 		T(test_groups_form),
+		T(test_group_bytes_bound),
 		T(test_group_max_one),
 		T(test_failing_job_fails_alone),
 		T(test_map_full_in_group),
