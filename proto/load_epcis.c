@@ -1,0 +1,871 @@
+/*
+ * load_epcis.c — the GS1 EPCIS 2.0 JSON / JSON-LD reader: turns the events
+ * of an EPCIS document into yima's distribution records (FORMATS.md has
+ * the mapping table).
+ *
+ * DESIGN
+ * The document is parsed whole with jansson, after its size is checked
+ * against the caller's limit (before parsing for regular files, while
+ * reading for pipes), so a huge upload is refused rather than swapped in.
+ * Records then point into jansson's strings: no copies.
+ *
+ * Events are taken one at a time.  Each is first judged whole — skipped
+ * (and counted by reason), refused (LOAD_BAD), or turned into a list of
+ * identifiers plus the fields common to all its records — and only then are
+ * its records handed out one per call.  So a bad identifier in the middle
+ * of an epcList refuses the whole event, never half of it.
+ *
+ * Sites are passed through as the document gives them (SGLN or PGLN URNs,
+ * GLNs): the server maps GLNs to its sites.  Identifiers are passed through
+ * too, after code_parse() has accepted them.  Nothing here invents ids.
+ *
+ * Error declarations, and the corrective events they point to, are skipped:
+ * an erroneous event may already have been loaded and yima cannot take it
+ * back automatically, so applying the correction would be a second truth.
+ */
+#include "load_int.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <jansson.h>
+
+#include "xmem.h"
+
+struct item {
+	const char   *code;  /* NULL: an UNPACK of everything */
+	size_t        len;
+	unsigned long qty;   /* 0: none */
+};
+
+struct load_epcis {
+	char            *name;
+	struct load_opts opts;
+	json_t          *doc;
+	json_t          *events;     /* borrowed from doc, or owned (wrap) */
+	bool             own_events;
+	json_t          *corrective; /* eventIDs named by error declarations */
+	size_t           next;       /* index of the next event to judge */
+	/* the event being handed out */
+	struct load_rec  base;
+	struct item     *items;
+	size_t           nitems, items_cap, iitem;
+	char             time[64];
+	char             qty[24];
+	struct load_epcis_stats st;
+	char             err[LOAD_MSG_MAX];
+};
+
+static const char *const skip_names[LOAD_SKIP__COUNT] = {
+	[LOAD_SKIP_ERROR_DECL] = "error-declaration",
+	[LOAD_SKIP_CORRECTIVE] = "corrective",
+	[LOAD_SKIP_TYPE] = "type",
+	[LOAD_SKIP_NO_BIZSTEP] = "no-bizstep",
+	[LOAD_SKIP_BIZSTEP] = "bizstep",
+	[LOAD_SKIP_ACTION] = "action",
+	[LOAD_SKIP_EMPTY] = "no-objects",
+};
+
+const char *load_skip_name(enum load_skip why)
+{
+	if ((unsigned)why < LOAD_SKIP__COUNT)
+		return skip_names[why];
+	return "?";
+}
+
+/* ---- reading the document ---- */
+
+struct feed {
+	FILE  *fp;
+	size_t total, max;
+	bool   too_big, ioerr;
+	int    err;
+};
+
+static size_t feed_read(void *buf, size_t len, void *arg)
+{
+	struct feed *f = arg;
+	size_t n;
+
+	if (f->total > f->max) {
+		f->too_big = true;
+		return (size_t)-1;
+	}
+	/* never read more than one byte past the limit */
+	if (len > f->max + 1 - f->total)
+		len = f->max + 1 - f->total;
+	n = fread(buf, 1, len, f->fp);
+	f->total += n;
+	if (f->total > f->max) {
+		f->too_big = true;
+		return (size_t)-1;
+	}
+	if (n == 0 && ferror(f->fp)) {
+		f->ioerr = true;
+		f->err = errno ? errno : EIO;
+		return (size_t)-1;
+	}
+	return n;
+}
+
+/* "epcisBody"."eventList", or the query form, or NULL. */
+static json_t *body_events(json_t *doc)
+{
+	json_t *body = json_object_get(doc, "epcisBody"), *l;
+
+	if (!json_is_object(body))
+		return NULL;
+	l = json_object_get(body, "eventList");
+	if (l != NULL)
+		return l;
+	l = json_object_get(body, "queryResults");
+	l = json_object_get(json_object_get(l, "resultsBody"), "eventList");
+	return l;
+}
+
+static bool is_event_type(const char *t)
+{
+	static const char *const types[] = { "ObjectEvent", "AggregationEvent",
+		"TransactionEvent", "TransformationEvent", "AssociationEvent" };
+
+	for (size_t i = 0; t != NULL && i < sizeof(types) / sizeof(types[0]); i++)
+		if (strcmp(t, types[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Collect every eventID an errorDeclaration names as its correction. */
+static void find_corrective(struct load_epcis *r)
+{
+	size_t i;
+	json_t *ev;
+
+	r->corrective = json_object();
+	json_array_foreach(r->events, i, ev) {
+		json_t *ids = json_object_get(json_object_get(ev, "errorDeclaration"),
+		                              "correctiveEventIDs");
+		size_t j;
+		json_t *id;
+
+		json_array_foreach(ids, j, id)
+			if (json_is_string(id))
+				json_object_set_new(r->corrective, json_string_value(id),
+				                    json_true());
+	}
+}
+
+struct load_epcis *load_epcis_open(FILE *fp, const char *name,
+                                   size_t max_bytes,
+                                   const struct load_opts *opts,
+                                   char err[LOAD_MSG_MAX])
+{
+	struct load_epcis *r;
+	struct feed feed = { .fp = fp, .max = max_bytes };
+	struct stat sb;
+	json_error_t je;
+	json_t *doc, *events;
+
+	name = name != NULL ? name : "-";
+	if (feed.max > SIZE_MAX - 1)
+		feed.max = SIZE_MAX - 1;
+	if (fstat(fileno(fp), &sb) == 0 && S_ISREG(sb.st_mode)) {
+		long at = ftell(fp);
+		unsigned long long left = (unsigned long long)sb.st_size -
+		                          (at > 0 ? (unsigned long long)at : 0);
+
+		if (left > max_bytes) {
+			load_msgf(err, "%s: document is %llu bytes, larger than the "
+			          "limit of %zu bytes; refused before parsing", name,
+			          left, max_bytes);
+			return NULL;
+		}
+	}
+	doc = json_load_callback(feed_read, &feed, JSON_REJECT_DUPLICATES, &je);
+	if (feed.too_big) {
+		json_decref(doc);
+		load_msgf(err, "%s: document larger than the limit of %zu bytes; "
+		          "refused", name, max_bytes);
+		return NULL;
+	}
+	if (feed.ioerr) {
+		json_decref(doc);
+		load_msgf(err, "%s: read error: %s", name, strerror(feed.err));
+		return NULL;
+	}
+	if (doc == NULL) {
+		load_msgf(err, "%s:%d:%d: invalid JSON (byte %d): %s", name, je.line,
+		          je.column, je.position, je.text);
+		return NULL;
+	}
+	r = xcalloc(1, sizeof(*r));
+	r->name = xstrdup(name);
+	if (opts != NULL)
+		r->opts = *opts;
+	r->doc = doc;
+	if (json_is_array(doc)) {
+		events = doc;
+	} else if (json_is_object(doc) &&
+	           is_event_type(json_string_value(json_object_get(doc, "type")))) {
+		events = json_array();
+		json_array_append(events, doc);
+		r->own_events = true;
+	} else {
+		events = body_events(doc);
+		if (events == NULL) {
+			load_msgf(err, "%s: not an EPCIS document (no epcisBody.eventList, "
+			          "not an array of events)", name);
+			load_epcis_close(r);
+			return NULL;
+		}
+		if (!json_is_array(events)) {
+			load_msgf(err, "%s: eventList is not an array", name);
+			load_epcis_close(r);
+			return NULL;
+		}
+	}
+	r->events = events;
+	r->st.es_events = json_array_size(events);
+	find_corrective(r);
+	return r;
+}
+
+void load_epcis_close(struct load_epcis *r)
+{
+	if (r == NULL)
+		return;
+	if (r->own_events)
+		json_decref(r->events);
+	json_decref(r->corrective);
+	json_decref(r->doc);
+	free(r->items);
+	free(r->name);
+	free(r);
+}
+
+const char *load_epcis_error(const struct load_epcis *r)
+{
+	return r->err;
+}
+
+const struct load_epcis_stats *load_epcis_stats(const struct load_epcis *r)
+{
+	return &r->st;
+}
+
+/* ---- judging one event ---- */
+
+/* A CBV term given bare or as one of its URI forms: "shipping",
+ * "https://ref.gs1.org/cbv/BizStep-shipping", "cbv:BizStep-shipping",
+ * "urn:epcglobal:cbv:bizstep:shipping".  Returns the bare term. */
+static const char *cbv_term(const char *s, const char *vocab, const char *urn)
+{
+	static const char web[] = "https://ref.gs1.org/cbv/";
+	static const char cbv[] = "cbv:";
+	size_t v = strlen(vocab);
+
+	if (s == NULL)
+		return NULL;
+	if (strncmp(s, web, sizeof(web) - 1) == 0 &&
+	    strncmp(s + sizeof(web) - 1, vocab, v) == 0 &&
+	    s[sizeof(web) - 1 + v] == '-')
+		return s + sizeof(web) + v;
+	if (strncmp(s, cbv, sizeof(cbv) - 1) == 0 &&
+	    strncmp(s + sizeof(cbv) - 1, vocab, v) == 0 &&
+	    s[sizeof(cbv) - 1 + v] == '-')
+		return s + sizeof(cbv) + v;
+	if (strncmp(s, urn, strlen(urn)) == 0)
+		return s + strlen(urn);
+	return s;
+}
+
+/* Why-message for the current event: "FILE: event N: ...". */
+static int bad(struct load_epcis *r, size_t idx, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int bad(struct load_epcis *r, size_t idx, const char *fmt, ...)
+{
+	char why[LOAD_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	load_msgf(r->err, "%s: event %zu: %s", r->name, idx, why);
+	r->st.es_bad++;
+	return LOAD_BAD;
+}
+
+static void skip(struct load_epcis *r, size_t idx, enum load_skip why,
+                 const char *what)
+{
+	char q[64];
+
+	r->st.es_skipped[why]++;
+	load_warnf(&r->opts, "%s: event %zu: skipped (%s): %s", r->name, idx,
+	           skip_names[why],
+	           load_quote(what, strlen(what), q, sizeof(q)));
+}
+
+/* A string member: 1 and *s set when present and non-empty, 0 when absent
+ * (or empty), -1 when not a string or holding a NUL (message set). */
+static int str_of(struct load_epcis *r, size_t idx, json_t *v, const char *path,
+                  const char **s, size_t *n)
+{
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_string(v))
+		return bad(r, idx, "%s is not a string", path), -1;
+	*s = json_string_value(v);
+	*n = json_string_length(v);
+	if (memchr(*s, '\0', *n) != NULL)
+		return bad(r, idx, "%s holds a NUL character", path), -1;
+	return *n > 0;
+}
+
+static int set_field(struct load_epcis *r, size_t idx, enum load_field f,
+                     json_t *v, const char *path)
+{
+	const char *s;
+	size_t n;
+	int e = str_of(r, idx, v, path, &s, &n);
+
+	if (e > 0) {
+		r->base.f[f] = s;
+		r->base.len[f] = n;
+	}
+	return e;
+}
+
+/* The "id" of readPoint / bizLocation. */
+static json_t *loc_id(json_t *ev, const char *key)
+{
+	return json_object_get(json_object_get(ev, key), "id");
+}
+
+/* From sourceList or destinationList (list, with member key): the entry of
+ * type location, else possessing_party, else owning_party, else the
+ * first; NULL if none. */
+static json_t *party(json_t *ev, const char *list, const char *key)
+{
+	static const char *const pref[] = { "location", "possessing_party",
+	                                    "owning_party" };
+	json_t *l = json_object_get(ev, list), *e, *first = NULL;
+	size_t i;
+
+	for (size_t p = 0; p < sizeof(pref) / sizeof(pref[0]); p++)
+		json_array_foreach(l, i, e) {
+			const char *t = cbv_term(json_string_value(
+				json_object_get(e, "type")), "SDT", "urn:epcglobal:cbv:sdt:");
+
+			if (first == NULL && json_object_get(e, key) != NULL)
+				first = json_object_get(e, key);
+			if (t != NULL && strcmp(t, pref[p]) == 0 &&
+			    json_object_get(e, key) != NULL)
+				return json_object_get(e, key);
+		}
+	return first;
+}
+
+/* Set a site field from the first of the candidates present.  Returns 1,
+ * 0 when none, -1 when bad. */
+static int site_from(struct load_epcis *r, size_t idx, enum load_field f,
+                     json_t *const cand[], const char *const paths[], size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int e = set_field(r, idx, f, cand[i], paths[i]);
+
+		if (e != 0)
+			return e;
+	}
+	return 0;
+}
+
+/* n digits at p into *v. */
+static bool digs(const char *p, int n, int *v)
+{
+	int x = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return false;
+		x = x * 10 + (p[i] - '0');
+	}
+	*v = x;
+	return true;
+}
+
+/* "+HH:MM" / "-HH:MM" (or "Z") → minutes east of UTC. */
+static bool tz_minutes(const char *s, size_t n, int *min)
+{
+	int h, m;
+
+	if (n == 1 && (s[0] == 'Z' || s[0] == 'z')) {
+		*min = 0;
+		return true;
+	}
+	if (n != 6 || (s[0] != '+' && s[0] != '-') || !digs(s + 1, 2, &h) ||
+	    s[3] != ':' || !digs(s + 4, 2, &m) || h > 14 || m > 59)
+		return false;
+	*min = (h * 60 + m) * (s[0] == '-' ? -1 : 1);
+	return true;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date, and back. */
+static long long days_from_civil(int y, int m, int d)
+{
+	y -= m <= 2;
+	long long era = (y >= 0 ? y : y - 399) / 400;
+	long long yoe = y - era * 400;
+	long long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	long long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+
+	return era * 146097 + doe - 719468;
+}
+
+static void civil_from_days(long long z, int *y, int *m, int *d)
+{
+	z += 719468;
+	long long era = (z >= 0 ? z : z - 146096) / 146097;
+	long long doe = z - era * 146097;
+	long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	long long mp = (5 * doy + 2) / 153;
+
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+/*
+ * eventTime, shown in the zone of eventTimeZoneOffset ("2013-06-08T14:58:
+ * 56.591Z" with "+02:00" → "2013-06-08T16:58:56.591+02:00"): the same
+ * instant, as the event's local time.  Without an offset, eventTime as
+ * given.
+ */
+static int event_time(struct load_epcis *r, size_t idx, json_t *ev)
+{
+	const char *t, *z = NULL;
+	size_t tn, zn = 0, i = 19, fs = 0, fn = 0;
+	char why[LOAD_MSG_MAX];
+	int y = 0, mo = 0, d = 0, hh = 0, mi = 0, ss = 0, off = 0, tz = 0;
+	long long secs;
+	int e;
+
+	e = str_of(r, idx, json_object_get(ev, "eventTime"), "eventTime", &t, &tn);
+	if (e < 0)
+		return -1;
+	if (e == 0)
+		return bad(r, idx, "no eventTime"), -1;
+	if (load_check_time(t, tn, why) < 0)
+		return bad(r, idx, "eventTime: %s", why), -1;
+	e = str_of(r, idx, json_object_get(ev, "eventTimeZoneOffset"),
+	           "eventTimeZoneOffset", &z, &zn);
+	if (e < 0)
+		return -1;
+	if (e > 0 && (zn != 6 || !tz_minutes(z, zn, &tz))) {
+		char q[64];
+
+		return bad(r, idx, "eventTimeZoneOffset: '%s' is not +HH:MM or "
+		           "-HH:MM", load_quote(z, zn, q, sizeof(q))), -1;
+	}
+	if (e == 0 || tn >= sizeof(r->time) - 8) {
+		r->base.f[LOAD_F_TIME] = t;
+		r->base.len[LOAD_F_TIME] = tn;
+		return 0;
+	}
+	/* load_check_time vouched for the layout */
+	digs(t, 4, &y);
+	digs(t + 5, 2, &mo);
+	digs(t + 8, 2, &d);
+	digs(t + 11, 2, &hh);
+	digs(t + 14, 2, &mi);
+	digs(t + 17, 2, &ss);
+	if (t[i] == '.') {
+		fs = i;
+		for (i++; t[i] >= '0' && t[i] <= '9'; i++)
+			;
+		fn = i - fs;
+	}
+	tz_minutes(t + i, tn - i, &off);
+	secs = days_from_civil(y, mo, d) * 86400 + hh * 3600 + mi * 60 + ss -
+	       (long long)off * 60 + (long long)tz * 60;
+	{
+		long long days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
+		long long rem = secs - days * 86400;
+
+		civil_from_days(days, &y, &mo, &d);
+		if (y < 0 || y > 9999)
+			return bad(r, idx, "eventTime out of range"), -1;
+		snprintf(r->time, sizeof(r->time), "%04d-%02d-%02dT%02d:%02d:%02d%.*s%.6s",
+		         y, mo, d, (int)(rem / 3600), (int)(rem / 60 % 60),
+		         (int)(rem % 60), (int)fn, t + fs, z);
+	}
+	r->base.f[LOAD_F_TIME] = r->time;
+	r->base.len[LOAD_F_TIME] = strlen(r->time);
+	return 0;
+}
+
+static void add_item(struct load_epcis *r, const char *code, size_t len,
+                     unsigned long qty)
+{
+	if (r->nitems == r->items_cap) {
+		r->items_cap = r->items_cap ? 2 * r->items_cap : 16;
+		r->items = xrealloc(r->items, r->items_cap * sizeof(*r->items));
+	}
+	r->items[r->nitems++] = (struct item){ code, len, qty };
+}
+
+/* Every identifier of an array (epcList, childEPCs) as an item. */
+static int add_epcs(struct load_epcis *r, size_t idx, json_t *list,
+                    const char *key)
+{
+	char path[64], why[LOAD_MSG_MAX];
+	json_t *v;
+	size_t i;
+
+	if (list == NULL)
+		return 0;
+	if (!json_is_array(list))
+		return bad(r, idx, "%s is not an array", key), -1;
+	json_array_foreach(list, i, v) {
+		const char *s;
+		size_t n;
+		int e;
+
+		snprintf(path, sizeof(path), "%s[%zu]", key, i);
+		e = str_of(r, idx, v, path, &s, &n);
+		if (e < 0)
+			return -1;
+		if (e == 0)
+			return bad(r, idx, "%s is empty", path), -1;
+		if (load_check_code(s, n, r->opts.lo_code, why) < 0)
+			return bad(r, idx, "%s: %s", path, why), -1;
+		add_item(r, s, n, 0);
+	}
+	return 0;
+}
+
+/* Units of measure that count items (UN/ECE Rec. 20: piece, each, one). */
+static bool uom_counts(const char *u)
+{
+	return u == NULL || strcmp(u, "EA") == 0 || strcmp(u, "H87") == 0 ||
+	       strcmp(u, "C62") == 0;
+}
+
+/* quantityList: class identifiers (lot-level records) with quantities.
+ * counted: the record kind takes a QTY (commission, dispense). */
+static int add_quantities(struct load_epcis *r, size_t idx, json_t *list,
+                          bool counted)
+{
+	char path[64], why[LOAD_MSG_MAX];
+	json_t *v;
+	size_t i;
+
+	if (list == NULL)
+		return 0;
+	if (!json_is_array(list))
+		return bad(r, idx, "quantityList is not an array"), -1;
+	json_array_foreach(list, i, v) {
+		json_t *q = json_object_get(v, "quantity");
+		const char *s, *uom = json_string_value(json_object_get(v, "uom"));
+		unsigned long qty = 0;
+		size_t n;
+		int e;
+
+		snprintf(path, sizeof(path), "quantityList[%zu].epcClass", i);
+		e = str_of(r, idx, json_object_get(v, "epcClass"), path, &s, &n);
+		if (e < 0)
+			return -1;
+		if (e == 0)
+			return bad(r, idx, "%s is missing", path), -1;
+		if (load_check_code(s, n, r->opts.lo_code, why) < 0)
+			return bad(r, idx, "%s: %s", path, why), -1;
+		if (counted && q != NULL) {
+			double d = json_number_value(q);
+
+			if (!json_is_number(q) || !uom_counts(uom) || !(d >= 1) ||
+			    d > 1e9 || d != (double)(unsigned long)d)
+				return bad(r, idx, "quantityList[%zu]: quantity %g%s%s is "
+				           "not a whole number of items", i, d,
+				           uom ? " " : "", uom ? uom : ""), -1;
+			qty = (unsigned long)d;
+		}
+		add_item(r, s, n, qty);
+	}
+	return 0;
+}
+
+/* An ilmd value under its cbvmda: name, its full URN or its bare name. */
+static json_t *ilmd_get(json_t *ilmd, const char *name)
+{
+	static const char *const pre[] = { "cbvmda:", "urn:epcglobal:cbv:mda:", "" };
+	char key[96];
+
+	for (size_t i = 0; i < sizeof(pre) / sizeof(pre[0]); i++) {
+		json_t *v;
+
+		snprintf(key, sizeof(key), "%s%s", pre[i], name);
+		v = json_object_get(ilmd, key);
+		if (v != NULL)
+			return v;
+	}
+	return NULL;
+}
+
+/* bizTransactionList → ref: the despatch advice if there is one, else the
+ * first transaction. */
+static int event_ref(struct load_epcis *r, size_t idx, json_t *ev)
+{
+	json_t *l = json_object_get(ev, "bizTransactionList"), *t, *pick = NULL;
+	size_t i;
+
+	json_array_foreach(l, i, t) {
+		const char *type = cbv_term(json_string_value(json_object_get(t, "type")),
+		                            "BTT", "urn:epcglobal:cbv:btt:");
+
+		if (pick == NULL)
+			pick = json_object_get(t, "bizTransaction");
+		if (type != NULL && strcmp(type, "desadv") == 0) {
+			pick = json_object_get(t, "bizTransaction");
+			break;
+		}
+	}
+	return set_field(r, idx, LOAD_F_REF, pick, "bizTransactionList") < 0 ? -1 : 0;
+}
+
+/*
+ * Judge event idx (1-based).  Returns LOAD_OK with r->base and r->items
+ * ready, LOAD_END when skipped (counted), or LOAD_BAD.
+ */
+static int judge(struct load_epcis *r, json_t *ev, size_t idx)
+{
+	const char *type, *step, *action, *disp, *id;
+	bool agg, add, del, obs;
+	enum load_kind kind;
+	json_t *rp, *bl, *src, *dst;
+
+	load_rec_clear(&r->base);
+	r->base.where = idx;
+	r->nitems = 0;
+	r->iitem = 0;
+	if (!json_is_object(ev))
+		return bad(r, idx, "not a JSON object");
+	type = json_string_value(json_object_get(ev, "type"));
+	if (json_object_get(ev, "errorDeclaration") != NULL) {
+		skip(r, idx, LOAD_SKIP_ERROR_DECL, type ? type : "event");
+		return LOAD_END;
+	}
+	id = json_string_value(json_object_get(ev, "eventID"));
+	if (id != NULL && json_object_get(r->corrective, id) != NULL) {
+		skip(r, idx, LOAD_SKIP_CORRECTIVE, id);
+		return LOAD_END;
+	}
+	if (type == NULL || (strcmp(type, "ObjectEvent") != 0 &&
+	                     strcmp(type, "AggregationEvent") != 0)) {
+		skip(r, idx, LOAD_SKIP_TYPE, type ? type : "no type");
+		return LOAD_END;
+	}
+	agg = strcmp(type, "AggregationEvent") == 0;
+	step = cbv_term(json_string_value(json_object_get(ev, "bizStep")),
+	                "BizStep", "urn:epcglobal:cbv:bizstep:");
+	action = json_string_value(json_object_get(ev, "action"));
+	disp = cbv_term(json_string_value(json_object_get(ev, "disposition")),
+	                "Disp", "urn:epcglobal:cbv:disp:");
+	add = action != NULL && strcmp(action, "ADD") == 0;
+	del = action != NULL && strcmp(action, "DELETE") == 0;
+	obs = action != NULL && strcmp(action, "OBSERVE") == 0;
+	if (step == NULL && !(agg && del)) {
+		skip(r, idx, LOAD_SKIP_NO_BIZSTEP, type);
+		return LOAD_END;
+	}
+#define IS(s) (step != NULL && strcmp(step, s) == 0)
+	if (agg) {
+		if (step == NULL || IS("unpacking")) {
+			if (!del)
+				goto wrong_action;
+			kind = LOAD_UNPACK;
+		} else if (IS("packing")) {
+			if (!add)
+				goto wrong_action;
+			kind = LOAD_PACK;
+		} else {
+			goto wrong_step;
+		}
+	} else if (IS("commissioning")) {
+		if (!add)
+			goto wrong_action;
+		kind = LOAD_COMMISSION;
+	} else if (IS("shipping")) {
+		if (!obs)
+			goto wrong_action;
+		kind = disp != NULL && strcmp(disp, "returned") == 0 ? LOAD_RETURN :
+		       LOAD_SHIP;
+	} else if (IS("receiving")) {
+		if (!obs)
+			goto wrong_action;
+		kind = LOAD_RECEIVE;
+	} else if (IS("dispensing") || IS("retail_selling")) {
+		if (!obs && !del)
+			goto wrong_action;
+		kind = LOAD_DISPENSE;
+	} else if (IS("decommissioning") || IS("destroying")) {
+		if (!obs && !del)
+			goto wrong_action;
+		kind = LOAD_DESTROY;
+	} else {
+		goto wrong_step;
+	}
+#undef IS
+	r->base.kind = kind;
+	if (event_time(r, idx, ev) < 0)
+		return LOAD_BAD;
+
+	/* sites */
+	rp = loc_id(ev, "readPoint");
+	bl = loc_id(ev, "bizLocation");
+	src = party(ev, "sourceList", "source");
+	dst = party(ev, "destinationList", "destination");
+	{
+		json_t *here[] = { bl, rp };
+		const char *here_p[] = { "bizLocation.id", "readPoint.id" };
+		json_t *sender[] = { src, rp, bl };
+		const char *sender_p[] = { "sourceList", "readPoint.id", "bizLocation.id" };
+		json_t *recv[] = { bl, dst, rp };
+		const char *recv_p[] = { "bizLocation.id", "destinationList", "readPoint.id" };
+		int e;
+
+		switch (kind) {
+		case LOAD_SHIP:
+		case LOAD_RETURN:
+			if ((e = site_from(r, idx, LOAD_F_FROM, sender, sender_p, 3)) < 0)
+				return LOAD_BAD;
+			if (e == 0)
+				return bad(r, idx, "%s event without a sender (sourceList, "
+				           "readPoint or bizLocation)", step);
+			if ((e = set_field(r, idx, LOAD_F_TO, dst, "destinationList")) < 0)
+				return LOAD_BAD;
+			if (e == 0)
+				return bad(r, idx, "%s event without a destination "
+				           "(destinationList)", step);
+			break;
+		case LOAD_RECEIVE:
+			if ((e = site_from(r, idx, LOAD_F_TO, recv, recv_p, 3)) < 0)
+				return LOAD_BAD;
+			if (e == 0)
+				return bad(r, idx, "receiving event without a place "
+				           "(bizLocation, destinationList or readPoint)");
+			if (set_field(r, idx, LOAD_F_FROM, src, "sourceList") < 0)
+				return LOAD_BAD;
+			break;
+		default:
+			if ((e = site_from(r, idx, LOAD_F_FROM, here, here_p, 2)) < 0)
+				return LOAD_BAD;
+			if (e == 0)
+				return bad(r, idx, "%s event without a place (bizLocation or "
+				           "readPoint)", step ? step : "unpacking");
+			break;
+		}
+	}
+	if ((load_allowed(kind) & LOAD_BIT(LOAD_F_REF)) && event_ref(r, idx, ev) < 0)
+		return LOAD_BAD;
+
+	/* lot and expiry */
+	if (kind == LOAD_COMMISSION) {
+		json_t *ilmd = json_object_get(ev, "ilmd");
+		char why[LOAD_MSG_MAX];
+
+		if (set_field(r, idx, LOAD_F_LOT, ilmd_get(ilmd, "lotNumber"),
+		              "ilmd lotNumber") < 0 ||
+		    set_field(r, idx, LOAD_F_EXPIRY, ilmd_get(ilmd, "itemExpirationDate"),
+		              "ilmd itemExpirationDate") < 0)
+			return LOAD_BAD;
+		if (r->base.f[LOAD_F_EXPIRY] != NULL &&
+		    load_check_date(r->base.f[LOAD_F_EXPIRY], r->base.len[LOAD_F_EXPIRY],
+		                    why) < 0)
+			return bad(r, idx, "ilmd itemExpirationDate: %s", why);
+	}
+
+	/* identifiers */
+	if (agg) {
+		char why[LOAD_MSG_MAX];
+		int e = set_field(r, idx, LOAD_F_PARENT, json_object_get(ev, "parentID"),
+		                  "parentID");
+
+		if (e < 0)
+			return LOAD_BAD;
+		if (e == 0)
+			return bad(r, idx, "AggregationEvent without parentID");
+		if (load_check_code(r->base.f[LOAD_F_PARENT], r->base.len[LOAD_F_PARENT],
+		                    r->opts.lo_code, why) < 0)
+			return bad(r, idx, "parentID: %s", why);
+		if (add_epcs(r, idx, json_object_get(ev, "childEPCs"), "childEPCs") < 0)
+			return LOAD_BAD;
+		if (json_array_size(json_object_get(ev, "childQuantityList")) > 0)
+			load_warnf(&r->opts, "%s: event %zu: childQuantityList ignored "
+			           "(lot quantities are not packed)", r->name, idx);
+		if (r->nitems == 0 && kind == LOAD_UNPACK)
+			add_item(r, NULL, 0, 0); /* everything in parentID */
+	} else {
+		bool counted = kind == LOAD_COMMISSION || kind == LOAD_DISPENSE;
+
+		if (add_epcs(r, idx, json_object_get(ev, "epcList"), "epcList") < 0 ||
+		    add_quantities(r, idx, json_object_get(ev, "quantityList"),
+		                   counted) < 0)
+			return LOAD_BAD;
+	}
+	if (r->nitems == 0) {
+		skip(r, idx, LOAD_SKIP_EMPTY, type);
+		return LOAD_END;
+	}
+	r->st.es_mapped++;
+	return LOAD_OK;
+
+wrong_step:
+	skip(r, idx, LOAD_SKIP_BIZSTEP, step);
+	return LOAD_END;
+wrong_action:
+	{
+		char what[128];
+
+		snprintf(what, sizeof(what), "%s %s", action ? action : "no action",
+		         step ? step : "");
+		skip(r, idx, LOAD_SKIP_ACTION, what);
+	}
+	return LOAD_END;
+}
+
+int load_epcis_next(struct load_epcis *r, struct load_rec *rec)
+{
+	while (r->iitem >= r->nitems) {
+		size_t idx;
+		int e;
+
+		if (r->next >= json_array_size(r->events))
+			return LOAD_END;
+		idx = r->next++;
+		r->st.es_done++;
+		e = judge(r, json_array_get(r->events, idx), idx + 1);
+		if (e == LOAD_BAD) {
+			r->nitems = 0;
+			return LOAD_BAD;
+		}
+		if (e != LOAD_OK)
+			r->nitems = 0;
+	}
+	{
+		const struct item *it = &r->items[r->iitem++];
+
+		*rec = r->base;
+		rec->f[LOAD_F_CODE] = it->code;
+		rec->len[LOAD_F_CODE] = it->len;
+		if (it->qty > 0) {
+			rec->len[LOAD_F_QTY] = (size_t)snprintf(r->qty, sizeof(r->qty),
+			                                        "%lu", it->qty);
+			rec->f[LOAD_F_QTY] = r->qty;
+		}
+		r->st.es_records++;
+	}
+	return LOAD_OK;
+}
