@@ -19,6 +19,19 @@ void cli_conn_init(struct cli_conn *cc, const struct cli_opts *o)
 	cc->cc_client.fd = -1;
 }
 
+int cli_conn_open(struct cli_conn *cc)
+{
+	const struct cli_opts *o = cc->cc_opts;
+	if (cc->cc_open)
+		return 0;
+	if (client_connect(&cc->cc_client, o->host, o->port, o->timeout_ms) != 0) {
+		fprintf(stderr, "yima: %s\n", cc->cc_client.err);
+		return -1;
+	}
+	cc->cc_open = true;
+	return 0;
+}
+
 void cli_conn_close(struct cli_conn *cc)
 {
 	if (cc->cc_open)

@@ -49,6 +49,9 @@ struct cli_conn {
 };
 
 void cli_conn_init(struct cli_conn *cc, const struct cli_opts *o);
+/* Open the connection now if it is not (for subcommands that pipeline on
+ * cc_client themselves).  0, or -1 after printing why. */
+int cli_conn_open(struct cli_conn *cc);
 void cli_conn_close(struct cli_conn *cc);
 
 /*
@@ -125,6 +128,8 @@ int cli_undo(const struct cli_opts *o, struct cli_conn *cc, int argc, char **arg
 int cli_trace(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv);
 /* yima alerts [--since T] [--site S] [--limit N] */
 int cli_alerts(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv);
+/* yima load FILE... [--format csv|epcis] [--batch N] [--skip-bad] */
+int cli_load(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv);
 /* yima scan --site S [--verify-only] [--tx-prefix P]: scans from stdin */
 int cli_scan(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv);
 

@@ -39,6 +39,7 @@ static const struct {
 	{ "trace", true, cli_trace },
 	{ "alerts", true, cli_alerts },
 	{ "scan", true, cli_scan },
+	{ "load", true, cli_load },
 };
 
 static void usage(FILE *f)
@@ -57,6 +58,8 @@ static void usage(FILE *f)
 		"  undo CODE --site S --tx T                    reverse that sale\n"
 		"  trace CODE                                   chain of custody\n"
 		"  alerts [--since TIME] [--site S] [--limit N] duplicates, unknowns, diversions\n"
+		"  load FILE... [--format csv|epcis] [--batch N] [--skip-bad]\n"
+		"                                               bulk-load CSV or EPCIS files\n"
 		"  scan --site S [--verify-only] [--tx-prefix P]\n"
 		"                                  a counter session: dispense (or verify) each\n"
 		"                                  line of standard input (a wedge scanner)\n"
