@@ -75,7 +75,8 @@ def test_load_csv_files():
             c.call("HELLO", "3")
             r = c.call("VERIFY", cn(999), "SITE", "DIST")
             eq((r[b"verdict"], r[b"holder"], r[b"parent"]),
-               (b"green", b"DIST", b"(00)069012340000000096"), "loaded unit at DIST in its case")
+               (b"green", b"DIST", f"(00)0690123400{9:07d}{sscc_check(9)}".encode()),
+               "loaded unit at DIST in its case")
             eq(c.call("SITE", "GET", "DIST")[b"name"], b"Dist, East", "quoted CSV field")
             t = c.call("TRACE", cn(5))
             eq([e[b"event"] for e in t[b"events"]], [b"commission", b"pack", b"ship", b"receive"],
