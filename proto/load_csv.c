@@ -487,7 +487,7 @@ static int read_header(struct load_csv *r, char *err)
 
 		for (size_t k = 0; k < nneed; k++)
 			if (!have[need[k] + 2]) {
-				load_msgf(err, "%s:%lu: a %s file needs a '%s' column", r->name,
+				load_msgf(err, "%s:%lu: %s files need a '%s' column", r->name,
 				          r->line, file_names[r->file],
 				          need[k] == COL_EVENT ? "event" :
 				          load_field_name((enum load_field)need[k]));
@@ -649,7 +649,7 @@ static int check_event(struct load_csv *r, struct load_rec *rec,
 	int k;
 
 	if (ev == NULL) {
-		load_msgf(r->err, "%s:%lu: column 'event' is empty", r->name,
+		load_msgf(r->err, "%s:%lu: column 'event': empty (every row needs it)", r->name,
 		          rec->where);
 		return LOAD_BAD;
 	}
