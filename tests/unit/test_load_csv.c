@@ -367,8 +367,8 @@ static void test_cases(void **state)
 
 		run(c->in, c->len ? c->len : strlen(c->in), c->record_max, &out);
 		if (strcmp(out.data ? out.data : "", c->want) != 0) {
-			print_error("case '%s':\n--- want\n%s--- got\n%s", c->name,
-			            c->want, out.data ? out.data : "");
+			fprintf(stderr, "case '%s':\n--- want\n%s--- got\n%s", c->name,
+			        c->want, out.data ? out.data : "");
 			buf_free(&out);
 			fail();
 		}

@@ -1,0 +1,619 @@
+/*
+ * test_load_epcis.c — the EPCIS 2.0 JSON reader.  Small documents written
+ * here, each with the transcript the reader must give (one line per result,
+ * as in test_load_csv.c, then a line of counters), and one test per GS1
+ * example document in ../shared/reference/epcis/ (read in place, never
+ * copied: a missing file fails its test) with the exact numbers of records,
+ * refused events and skipped events by reason.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "buf.h"
+#include "load.h"
+
+#define REF_DIR "../shared/reference/epcis/"
+
+static void warn(void *arg, const char *msg)
+{
+	buf_printf(arg, "warn: %s\n", msg);
+}
+
+/* Read a document; the transcript into out (warnings only if warns). */
+static void run_file(FILE *fp, const char *name, size_t max, bool warns,
+                     struct buf *out)
+{
+	struct load_opts o = { .lo_warn = warns ? warn : NULL, .lo_warn_arg = out };
+	char err[LOAD_MSG_MAX];
+	struct load_epcis *r = load_epcis_open(fp, name, max, &o, err);
+	const struct load_epcis_stats *st;
+	struct load_rec rec;
+	int e;
+
+	if (r == NULL) {
+		buf_printf(out, "open: %s\n", err);
+		return;
+	}
+	while ((e = load_epcis_next(r, &rec)) != LOAD_END) {
+		assert_true(e == LOAD_OK || e == LOAD_BAD);
+		if (e == LOAD_BAD) {
+			buf_printf(out, "! %s\n", load_epcis_error(r));
+			continue;
+		}
+		buf_printf(out, "%lu %s", rec.where, load_kind_name(rec.kind));
+		for (int f = 0; f < LOAD_F__COUNT; f++) {
+			if (rec.f[f] == NULL)
+				continue;
+			assert_int_equal(strlen(rec.f[f]), rec.len[f]);
+			buf_printf(out, " %s=%s", load_field_name((enum load_field)f),
+			           rec.f[f]);
+		}
+		buf_putc(out, '\n');
+	}
+	st = load_epcis_stats(r);
+	assert_int_equal(st->es_done, st->es_events);
+	buf_printf(out, "= events %lu mapped %lu records %lu bad %lu skipped",
+	           st->es_events, st->es_mapped, st->es_records, st->es_bad);
+	for (int k = 0; k < LOAD_SKIP__COUNT; k++)
+		if (st->es_skipped[k])
+			buf_printf(out, " %s=%lu", load_skip_name((enum load_skip)k),
+			           st->es_skipped[k]);
+	buf_putc(out, '\n');
+	assert_int_equal(load_epcis_next(r, &rec), LOAD_END);
+	load_epcis_close(r);
+}
+
+static void run(const char *in, size_t max, bool warns, struct buf *out)
+{
+	FILE *fp = fmemopen((void *)(uintptr_t)in, strlen(in), "rb");
+
+	assert_non_null(fp);
+	run_file(fp, "t.json", max, warns, out);
+	fclose(fp);
+}
+
+static void expect(const char *name, const char *got, const char *want)
+{
+	if (strcmp(got ? got : "", want) != 0) {
+		fprintf(stderr, "case '%s':\n--- want\n%s--- got\n%s", name, want,
+		        got ? got : "");
+		fail();
+	}
+}
+
+/* A document around the events given. */
+#define DOC(events) \
+	"{\"@context\":[\"https://ref.gs1.org/standards/epcis/2.0.0/" \
+	"epcis-context.jsonld\"],\"type\":\"EPCISDocument\"," \
+	"\"schemaVersion\":\"2.0\",\"creationDate\":\"2026-01-01T00:00:00Z\"," \
+	"\"epcisBody\":{\"eventList\":[" events "]}}"
+
+#define SG1 "urn:epc:id:sgtin:6901234.056789.S1"
+#define SG2 "urn:epc:id:sgtin:6901234.056789.S2"
+#define DL3 "https://id.gs1.org/01/06901234567892/21/S3"
+#define SSCC "urn:epc:id:sscc:6901234.0000000001"
+#define MFR "urn:epc:id:sgln:6901234.00001.0"
+#define DST "urn:epc:id:sgln:6901234.00002.0"
+#define T0 "\"eventTime\":\"2026-03-01T02:00:00Z\",\"eventTimeZoneOffset\":\"+08:00\""
+#define T0L "2026-03-01T10:00:00+08:00"
+
+struct ep_case {
+	const char *name;
+	const char *in;
+	const char *want;
+};
+
+static const struct ep_case cases[] = {
+	{ "commissioning: one record per EPC, lot and expiry from ilmd",
+	  DOC("{\"type\":\"ObjectEvent\"," T0 ",\"action\":\"ADD\","
+	      "\"bizStep\":\"https://ref.gs1.org/cbv/BizStep-commissioning\","
+	      "\"epcList\":[\"" SG1 "\",\"" DL3 "\"],"
+	      "\"bizLocation\":{\"id\":\"" MFR "\"},"
+	      "\"readPoint\":{\"id\":\"urn:epc:id:sgln:6901234.00001.7\"},"
+	      "\"ilmd\":{\"cbvmda:lotNumber\":\"L42\","
+	      "\"cbvmda:itemExpirationDate\":\"2028-05-31\"}}"),
+	  "1 commission time=" T0L " code=" SG1 " lot=L42 expiry=2028-05-31 "
+	  "from=" MFR "\n"
+	  "1 commission time=" T0L " code=" DL3 " lot=L42 expiry=2028-05-31 "
+	  "from=" MFR "\n"
+	  "= events 1 mapped 1 records 2 bad 0 skipped\n" },
+	{ "commissioning lot-level devices: quantityList, plain ilmd names",
+	  DOC("{\"type\":\"ObjectEvent\"," T0 ",\"action\":\"ADD\","
+	      "\"bizStep\":\"commissioning\","
+	      "\"quantityList\":[{\"epcClass\":\"urn:epc:class:lgtin:6901234.056789.L7\","
+	      "\"quantity\":250},{\"epcClass\":\"https://id.gs1.org/01/06901234567892/10/L8\","
+	      "\"quantity\":3.0,\"uom\":\"EA\"}],"
+	      "\"readPoint\":{\"id\":\"" MFR "\"},"
+	      "\"ilmd\":{\"lotNumber\":\"L7\",\"itemExpirationDate\":\"2027-01-31\"}}"),
+	  "1 commission time=" T0L " code=urn:epc:class:lgtin:6901234.056789.L7 "
+	  "lot=L7 expiry=2027-01-31 from=" MFR " qty=250\n"
+	  "1 commission time=" T0L " code=https://id.gs1.org/01/06901234567892/10/L8 "
+	  "lot=L7 expiry=2027-01-31 from=" MFR " qty=3\n"
+	  "= events 1 mapped 1 records 2 bad 0 skipped\n" },
+	{ "packing, unpacking named children, unpacking everything",
+	  DOC("{\"type\":\"AggregationEvent\"," T0 ",\"action\":\"ADD\","
+	      "\"bizStep\":\"packing\",\"parentID\":\"" SSCC "\","
+	      "\"childEPCs\":[\"" SG1 "\",\"" SG2 "\"],"
+	      "\"bizLocation\":{\"id\":\"" MFR "\"}},"
+	      "{\"type\":\"AggregationEvent\"," T0 ",\"action\":\"DELETE\","
+	      "\"bizStep\":\"unpacking\",\"parentID\":\"" SSCC "\","
+	      "\"childEPCs\":[\"" SG2 "\"],\"readPoint\":{\"id\":\"" DST "\"}},"
+	      "{\"type\":\"AggregationEvent\"," T0 ",\"action\":\"DELETE\","
+	      "\"parentID\":\"" SSCC "\",\"bizLocation\":{\"id\":\"" DST "\"}}"),
+	  "1 pack time=" T0L " code=" SG1 " parent=" SSCC " from=" MFR "\n"
+	  "1 pack time=" T0L " code=" SG2 " parent=" SSCC " from=" MFR "\n"
+	  "2 unpack time=" T0L " code=" SG2 " parent=" SSCC " from=" DST "\n"
+	  "3 unpack time=" T0L " parent=" SSCC " from=" DST "\n"
+	  "= events 3 mapped 3 records 4 bad 0 skipped\n" },
+	{ "shipping and returning: source and destination, despatch advice",
+	  DOC("{\"type\":\"ObjectEvent\"," T0 ",\"action\":\"OBSERVE\","
+	      "\"bizStep\":\"urn:epcglobal:cbv:bizstep:shipping\","
+	      "\"epcList\":[\"" SSCC "\"],"
+	      "\"readPoint\":{\"id\":\"urn:epc:id:sgln:6901234.00001.9\"},"
+	      "\"sourceList\":[{\"type\":\"owning_party\",\"source\":"
+	      "\"urn:epc:id:pgln:6901234.00001\"},{\"type\":"
+	      "\"https://ref.gs1.org/cbv/SDT-location\",\"source\":\"" MFR "\"}],"
+	      "\"destinationList\":[{\"type\":\"owning_party\",\"destination\":"
+	      "\"6901234000023\"}],"
+	      "\"bizTransactionList\":[{\"type\":\"po\",\"bizTransaction\":\"PO-1\"},"
+	      "{\"type\":\"https://ref.gs1.org/cbv/BTT-desadv\","
+	      "\"bizTransaction\":\"DN-1\"}]},"
+	      "{\"type\":\"ObjectEvent\"," T0 ",\"action\":\"OBSERVE\","
+	      "\"bizStep\":\"shipping\",\"disposition\":\"returned\","
+	      "\"epcList\":[\"" SG1 "\"],\"readPoint\":{\"id\":\"" DST "\"},"
+	      "\"destinationList\":[{\"type\":\"location\",\"destination\":\"" MFR "\"}],"
+	      "\"bizTransactionList\":[{\"type\":\"rma\",\"bizTransaction\":\"RMA-1\"}]}"),
+	  "1 ship time=" T0L " code=" SSCC " from=" MFR " to=6901234000023 ref=DN-1\n"
+	  "2 return time=" T0L " code=" SG1 " from=" DST " to=" MFR " ref=RMA-1\n"
+	  "= events 2 mapped 2 records 2 bad 0 skipped\n" },
+	{ "receiving, dispensing, retail selling, destroying",
+	  DOC("{\"type\":\"ObjectEvent\"," T0 ",\"action\":\"OBSERVE\","
+	      "\"bizStep\":\"receiving\",\"epcList\":[\"" SSCC "\"],"
+	      "\"destinationList\":[{\"type\":\"location\",\"destination\":\"" DST "\"}],"
+	      "\"sourceList\":[{\"type\":\"location\",\"source\":\"" MFR "\"}]},"
+	      "{\"type\":\"ObjectEvent\"," T0 ",\"action\":\"OBSERVE\","
+	      "\"bizStep\":\"dispensing\",\"epcList\":[\"" SG1 "\"],"
+	      "\"bizLocation\":{\"id\":\"" DST "\"},"
+	      "\"bizTransactionList\":[{\"type\":\"pos\",\"bizTransaction\":\"TX9\"}]},"
+	      "{\"type\":\"ObjectEvent\"," T0 ",\"action\":\"DELETE\","
+	      "\"bizStep\":\"cbv:BizStep-retail_selling\","
+	      "\"quantityList\":[{\"epcClass\":\"urn:epc:class:lgtin:6901234.056789.L7\","
+	      "\"quantity\":2}],\"bizLocation\":{\"id\":\"" DST "\"}},"
+	      "{\"type\":\"ObjectEvent\"," T0 ",\"action\":\"DELETE\","
+	      "\"bizStep\":\"destroying\",\"epcList\":[\"" SG2 "\"],"
+	      "\"readPoint\":{\"id\":\"" DST "\"}}"),
+	  "1 receive time=" T0L " code=" SSCC " from=" MFR " to=" DST "\n"
+	  "2 dispense time=" T0L " code=" SG1 " from=" DST " ref=TX9\n"
+	  "3 dispense time=" T0L " code=urn:epc:class:lgtin:6901234.056789.L7 "
+	  "from=" DST " qty=2\n"
+	  "4 destroy time=" T0L " code=" SG2 " from=" DST "\n"
+	  "= events 4 mapped 4 records 4 bad 0 skipped\n" },
+	{ "times: the same instant in the event's zone, across days and years",
+	  "[{\"type\":\"ObjectEvent\",\"eventTime\":\"2020-12-31T23:30:00Z\","
+	  "\"eventTimeZoneOffset\":\"+08:00\",\"action\":\"OBSERVE\","
+	  "\"bizStep\":\"dispensing\",\"epcList\":[\"" SG1 "\"],"
+	  "\"bizLocation\":{\"id\":\"" DST "\"}},"
+	  "{\"type\":\"ObjectEvent\",\"eventTime\":\"2024-03-01T02:00:00.25+01:00\","
+	  "\"eventTimeZoneOffset\":\"-05:00\",\"action\":\"OBSERVE\","
+	  "\"bizStep\":\"dispensing\",\"epcList\":[\"" SG1 "\"],"
+	  "\"bizLocation\":{\"id\":\"" DST "\"}},"
+	  "{\"type\":\"ObjectEvent\",\"eventTime\":\"2024-03-01T02:00:00+01:00\","
+	  "\"action\":\"OBSERVE\","
+	  "\"bizStep\":\"dispensing\",\"epcList\":[\"" SG1 "\"],"
+	  "\"bizLocation\":{\"id\":\"" DST "\"}}]",
+	  "1 dispense time=2021-01-01T07:30:00+08:00 code=" SG1 " from=" DST "\n"
+	  "2 dispense time=2024-02-29T20:00:00.25-05:00 code=" SG1 " from=" DST "\n"
+	  "3 dispense time=2024-03-01T02:00:00+01:00 code=" SG1 " from=" DST "\n"
+	  "= events 3 mapped 3 records 3 bad 0 skipped\n" },
+	{ "a single event; an EPCISQueryDocument",
+	  "{\"type\":\"ObjectEvent\"," T0 ",\"action\":\"OBSERVE\","
+	  "\"bizStep\":\"destroying\",\"epcList\":[\"" SG2 "\"],"
+	  "\"bizLocation\":{\"id\":\"" DST "\"}}",
+	  "1 destroy time=" T0L " code=" SG2 " from=" DST "\n"
+	  "= events 1 mapped 1 records 1 bad 0 skipped\n" },
+	{ "EPCISQueryDocument",
+	  "{\"type\":\"EPCISQueryDocument\",\"epcisBody\":{\"queryResults\":{"
+	  "\"queryName\":\"SimpleEventQuery\",\"resultsBody\":{\"eventList\":["
+	  "{\"type\":\"ObjectEvent\"," T0 ",\"action\":\"OBSERVE\","
+	  "\"bizStep\":\"destroying\",\"epcList\":[\"" SG2 "\"],"
+	  "\"bizLocation\":{\"id\":\"" DST "\"}}]}}}}",
+	  "1 destroy time=" T0L " code=" SG2 " from=" DST "\n"
+	  "= events 1 mapped 1 records 1 bad 0 skipped\n" },
+	{ "skipped events, by reason",
+	  DOC("{\"type\":\"TransformationEvent\"," T0 ",\"bizStep\":\"commissioning\"},"
+	      "{\"type\":\"AssociationEvent\"," T0 ",\"action\":\"ADD\"},"
+	      "{\"type\":\"ObjectEvent\"," T0 ",\"action\":\"OBSERVE\","
+	      "\"epcList\":[\"" SG1 "\"]},"
+	      "{\"type\":\"ObjectEvent\"," T0 ",\"action\":\"OBSERVE\","
+	      "\"bizStep\":\"inspecting\",\"epcList\":[\"" SG1 "\"]},"
+	      "{\"type\":\"ObjectEvent\"," T0 ",\"action\":\"OBSERVE\","
+	      "\"bizStep\":\"commissioning\",\"epcList\":[\"" SG1 "\"]},"
+	      "{\"type\":\"AggregationEvent\"," T0 ",\"action\":\"OBSERVE\","
+	      "\"bizStep\":\"packing\",\"parentID\":\"" SSCC "\"},"
+	      "{\"type\":\"ObjectEvent\"," T0 ",\"action\":\"OBSERVE\","
+	      "\"bizStep\":\"receiving\",\"epcList\":[],"
+	      "\"bizLocation\":{\"id\":\"" DST "\"}},"
+	      "{\"eventID\":\"urn:uuid:1\",\"type\":\"ObjectEvent\"," T0 ","
+	      "\"action\":\"OBSERVE\",\"bizStep\":\"receiving\","
+	      "\"epcList\":[\"" SG1 "\"],\"bizLocation\":{\"id\":\"" DST "\"},"
+	      "\"errorDeclaration\":{\"declarationTime\":\"2026-03-02T00:00:00Z\","
+	      "\"correctiveEventIDs\":[\"urn:uuid:2\"]}},"
+	      "{\"eventID\":\"urn:uuid:2\",\"type\":\"ObjectEvent\"," T0 ","
+	      "\"action\":\"OBSERVE\",\"bizStep\":\"receiving\","
+	      "\"epcList\":[\"" SG1 "\"],\"bizLocation\":{\"id\":\"" DST "\"}}"),
+	  "warn: t.json: event 1: skipped (type): TransformationEvent\n"
+	  "warn: t.json: event 2: skipped (type): AssociationEvent\n"
+	  "warn: t.json: event 3: skipped (no-bizstep): ObjectEvent\n"
+	  "warn: t.json: event 4: skipped (bizstep): inspecting\n"
+	  "warn: t.json: event 5: skipped (action): OBSERVE commissioning\n"
+	  "warn: t.json: event 6: skipped (action): OBSERVE packing\n"
+	  "warn: t.json: event 7: skipped (no-objects): ObjectEvent\n"
+	  "warn: t.json: event 8: skipped (error-declaration): ObjectEvent\n"
+	  "warn: t.json: event 9: skipped (corrective): urn:uuid:2\n"
+	  "= events 9 mapped 0 records 0 bad 0 skipped error-declaration=1 "
+	  "corrective=1 type=2 no-bizstep=1 bizstep=1 action=2 no-objects=1\n" },
+	{ "bad events: the whole event refused, the next one read",
+	  DOC("{\"type\":\"ObjectEvent\"," T0 ",\"action\":\"OBSERVE\","
+	      "\"bizStep\":\"receiving\",\"bizLocation\":{\"id\":\"" DST "\"},"
+	      "\"epcList\":[\"" SG1 "\",\"urn:epc:id:sgtin:6901234.056789\",\"" SG2 "\"]},"
+	      "{\"type\":\"ObjectEvent\",\"action\":\"OBSERVE\","
+	      "\"bizStep\":\"receiving\",\"bizLocation\":{\"id\":\"" DST "\"},"
+	      "\"epcList\":[\"" SG1 "\"]},"
+	      "{\"type\":\"ObjectEvent\",\"eventTime\":\"2026-03-01T02:00:00Z\","
+	      "\"eventTimeZoneOffset\":\"+8\",\"action\":\"OBSERVE\","
+	      "\"bizStep\":\"receiving\",\"bizLocation\":{\"id\":\"" DST "\"},"
+	      "\"epcList\":[\"" SG1 "\"]},"
+	      "{\"type\":\"ObjectEvent\",\"eventTime\":\"2026-03-01\","
+	      "\"action\":\"OBSERVE\","
+	      "\"bizStep\":\"receiving\",\"bizLocation\":{\"id\":\"" DST "\"},"
+	      "\"epcList\":[\"" SG1 "\"]},"
+	      "{\"type\":\"ObjectEvent\"," T0 ",\"action\":\"ADD\","
+	      "\"bizStep\":\"commissioning\",\"bizLocation\":{\"id\":\"" MFR "\"},"
+	      "\"quantityList\":[{\"epcClass\":\"urn:epc:class:lgtin:6901234.056789.L7\","
+	      "\"quantity\":2.5,\"uom\":\"KGM\"}]},"
+	      "{\"type\":\"ObjectEvent\"," T0 ",\"action\":\"ADD\","
+	      "\"bizStep\":\"commissioning\",\"bizLocation\":{\"id\":\"" MFR "\"},"
+	      "\"epcList\":[\"" SG1 "\"],\"ilmd\":{\"cbvmda:itemExpirationDate\":"
+	      "\"2028-02-30\"}},"
+	      "{\"type\":\"AggregationEvent\"," T0 ",\"action\":\"ADD\","
+	      "\"bizStep\":\"packing\",\"childEPCs\":[\"" SG1 "\"],"
+	      "\"bizLocation\":{\"id\":\"" MFR "\"}},"
+	      "{\"type\":\"ObjectEvent\"," T0 ",\"action\":\"OBSERVE\","
+	      "\"bizStep\":\"shipping\",\"epcList\":[\"" SG1 "\"],"
+	      "\"readPoint\":{\"id\":\"" MFR "\"}},"
+	      "{\"type\":\"ObjectEvent\"," T0 ",\"action\":\"OBSERVE\","
+	      "\"bizStep\":\"dispensing\",\"epcList\":[\"" SG1 "\"]},"
+	      "{\"type\":\"ObjectEvent\"," T0 ",\"action\":\"OBSERVE\","
+	      "\"bizStep\":\"receiving\",\"bizLocation\":{\"id\":7},"
+	      "\"epcList\":[\"" SG1 "\"]},"
+	      "{\"type\":\"ObjectEvent\"," T0 ",\"action\":\"OBSERVE\","
+	      "\"bizStep\":\"receiving\",\"bizLocation\":{\"id\":\"" DST "\"},"
+	      "\"epcList\":[\"" SG1 "\",\"" MFR "\"]},"
+	      "42,"
+	      "{\"type\":\"ObjectEvent\"," T0 ",\"action\":\"OBSERVE\","
+	      "\"bizStep\":\"receiving\",\"bizLocation\":{\"id\":\"" DST "\"},"
+	      "\"epcList\":[\"" SG2 "\"]}"),
+	  "! t.json: event 1: epcList[1]: EPC sgtin URN: expected '.' and a "
+	  "serial, lot or extension after the reference\n"
+	  "! t.json: event 2: no eventTime\n"
+	  "! t.json: event 3: eventTimeZoneOffset: '+8' is not +HH:MM or -HH:MM\n"
+	  "! t.json: event 4: eventTime: '2026-03-01' is not an ISO 8601 time with "
+	  "offset\n"
+	  "! t.json: event 5: quantityList[0]: quantity 2.5 KGM is not a whole "
+	  "number of items\n"
+	  "! t.json: event 6: ilmd itemExpirationDate: '2028-02-30' is not a date "
+	  "(YYYY-MM-DD)\n"
+	  "! t.json: event 7: AggregationEvent without parentID\n"
+	  "! t.json: event 8: shipping event without a destination "
+	  "(destinationList)\n"
+	  "! t.json: event 9: dispensing event without a place (bizLocation or "
+	  "readPoint)\n"
+	  "! t.json: event 10: bizLocation.id is not a string\n"
+	  "! t.json: event 11: epcList[1]: '" MFR "' is a location or party (GLN), "
+	  "not an item\n"
+	  "! t.json: event 12: not a JSON object\n"
+	  "13 receive time=" T0L " code=" SG2 " to=" DST "\n"
+	  "= events 13 mapped 1 records 1 bad 12 skipped\n" },
+	{ "not an EPCIS document",
+	  "{\"hello\":\"world\"}",
+	  "open: t.json: not an EPCIS document (no epcisBody.eventList, not an "
+	  "array of events)\n" },
+	{ "eventList not an array",
+	  "{\"epcisBody\":{\"eventList\":{}}}",
+	  "open: t.json: eventList is not an array\n" },
+	{ "invalid JSON: line, column and byte",
+	  "{\"epcisBody\":\n  {\"eventList\": [,]}}",
+	  "open: t.json:2:18: invalid JSON (byte 32): unexpected token near ','\n" },
+	{ "duplicate keys are refused",
+	  "[{\"type\":\"ObjectEvent\",\"type\":\"AggregationEvent\"}]",
+	  "open: t.json:1:29: invalid JSON (byte 29): duplicate object key near "
+	  "'\"type\"'\n" },
+	{ "empty input", "",
+	  "open: t.json:1:0: invalid JSON (byte 0): '[' or '{' expected near end "
+	  "of file\n" },
+	{ "an empty eventList", DOC(""),
+	  "= events 0 mapped 0 records 0 bad 0 skipped\n" },
+};
+
+static void test_cases(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct buf out = BUF_INIT;
+
+		run(cases[i].in, 1 << 20, true, &out);
+		expect(cases[i].name, out.data, cases[i].want);
+		buf_free(&out);
+	}
+}
+
+/* A document over the limit: a regular file is refused by its size before
+ * a byte is parsed; a stream as soon as it passes the limit. */
+static void test_oversized(void **state)
+{
+	static const char doc[] = DOC("{\"type\":\"ObjectEvent\"," T0 ","
+		"\"action\":\"OBSERVE\",\"bizStep\":\"destroying\","
+		"\"epcList\":[\"" SG2 "\"],\"bizLocation\":{\"id\":\"" DST "\"}}");
+	size_t n = sizeof(doc) - 1;
+	struct buf out = BUF_INIT, want = BUF_INIT;
+	FILE *fp = tmpfile();
+
+	(void)state;
+	assert_non_null(fp);
+	fputs(doc, fp);
+	rewind(fp);
+	run_file(fp, "big.json", n - 1, false, &out);
+	buf_printf(&want, "open: big.json: document is %zu bytes, larger than "
+	           "the limit of %zu bytes; refused before parsing\n", n, n - 1);
+	expect("regular file", out.data, want.data);
+	buf_reset(&out);
+	rewind(fp);
+	run_file(fp, "big.json", n, false, &out);
+	expect("regular file at the limit", out.data,
+	       "1 destroy time=" T0L " code=" SG2 " from=" DST "\n"
+	       "= events 1 mapped 1 records 1 bad 0 skipped\n");
+	fclose(fp);
+
+	buf_reset(&out);
+	buf_reset(&want);
+	fp = fmemopen((void *)(uintptr_t)doc, n, "rb");
+	run_file(fp, "-", 100, false, &out);
+	expect("stream", out.data, "open: -: document larger than the limit of "
+	       "100 bytes; refused\n");
+	fclose(fp);
+	buf_reset(&out);
+	fp = fmemopen((void *)(uintptr_t)doc, n, "rb");
+	run_file(fp, "-", n, false, &out);
+	expect("stream at the limit", out.data,
+	       "1 destroy time=" T0L " code=" SG2 " from=" DST "\n"
+	       "= events 1 mapped 1 records 1 bad 0 skipped\n");
+	fclose(fp);
+	buf_free(&out);
+	buf_free(&want);
+}
+
+/* ---- GS1's example documents ---- */
+
+struct ref_case {
+	const char *file;
+	unsigned long events, mapped, records, bad;
+	unsigned long skipped[LOAD_SKIP__COUNT];
+	const char *first; /* the first record, as in the transcripts, or NULL */
+};
+
+static void check_ref(const struct ref_case *c)
+{
+	char path[256], err[LOAD_MSG_MAX];
+	struct load_epcis *r;
+	struct load_rec rec;
+	const struct load_epcis_stats *st;
+	unsigned long records = 0, bad = 0;
+	FILE *fp;
+	int e;
+
+	snprintf(path, sizeof(path), REF_DIR "%s", c->file);
+	fp = fopen(path, "rb");
+	if (fp == NULL) {
+		print_error("%s: cannot open (tests run from the repository "
+		            "root)\n", path);
+		fail();
+	}
+	r = load_epcis_open(fp, path, 1 << 20, NULL, err);
+	if (r == NULL) {
+		print_error("%s\n", err);
+		fail();
+	}
+	while ((e = load_epcis_next(r, &rec)) != LOAD_END) {
+		if (e == LOAD_BAD) {
+			bad++;
+			continue;
+		}
+		assert_int_equal(e, LOAD_OK);
+		if (records++ == 0 && c->first != NULL) {
+			struct buf b = BUF_INIT;
+
+			buf_printf(&b, "%lu %s", rec.where, load_kind_name(rec.kind));
+			for (int f = 0; f < LOAD_F__COUNT; f++)
+				if (rec.f[f] != NULL)
+					buf_printf(&b, " %s=%s",
+					           load_field_name((enum load_field)f),
+					           rec.f[f]);
+			expect(c->file, b.data, c->first);
+			buf_free(&b);
+		}
+	}
+	st = load_epcis_stats(r);
+	assert_int_equal(st->es_events, c->events);
+	assert_int_equal(st->es_done, c->events);
+	assert_int_equal(st->es_mapped, c->mapped);
+	assert_int_equal(st->es_records, c->records);
+	assert_int_equal(records, c->records);
+	assert_int_equal(st->es_bad, c->bad);
+	assert_int_equal(bad, c->bad);
+	for (int k = 0; k < LOAD_SKIP__COUNT; k++)
+		if (st->es_skipped[k] != c->skipped[k]) {
+			print_error("%s: skipped (%s): %lu, want %lu\n", c->file,
+			            load_skip_name((enum load_skip)k),
+			            st->es_skipped[k], c->skipped[k]);
+			fail();
+		}
+	load_epcis_close(r);
+	fclose(fp);
+}
+
+/* Two TransformationEvents: the first declared erroneous, the second its
+ * correction. */
+static void test_ref_error_declaration(void **state)
+{
+	static const struct ref_case c = {
+		"ErrorDeclarationAndCorrectiveEvent.jsonld", 2, 0, 0, 0,
+		{ [LOAD_SKIP_ERROR_DECL] = 1, [LOAD_SKIP_CORRECTIVE] = 1 }, NULL };
+	(void)state;
+	check_ref(&c);
+}
+
+static void test_ref_transaction_events(void **state)
+{
+	static const struct ref_case c = {
+		"Example-TransactionEvents-2020_07_03y.jsonld", 2, 0, 0, 0,
+		{ [LOAD_SKIP_TYPE] = 2 }, NULL };
+	(void)state;
+	check_ref(&c);
+}
+
+/* Shipping (2 EPCs) with only a readPoint: no destination, refused;
+ * receiving (1 EPC) at its bizLocation. */
+static void test_ref_object_event(void **state)
+{
+	static const struct ref_case c = {
+		"Example_9.6.1-ObjectEvent.jsonld", 2, 1, 1, 1, { 0 },
+		"2 receive time=2005-04-04T20:33:31.116-06:00 "
+		"code=urn:epc:id:sgtin:0614141.107346.2018 "
+		"to=urn:epc:id:sgln:0012345.11111.0 "
+		"ref=urn:epcglobal:cbv:bt:0614141073467:1152" };
+	(void)state;
+	check_ref(&c);
+}
+
+static void test_ref_object_event_dl(void **state)
+{
+	static const struct ref_case c = {
+		"Example_9.6.1-ObjectEventWithDigitalLink.jsonld", 2, 1, 1, 1, { 0 },
+		"2 receive time=2005-04-04T20:33:31.116-06:00 "
+		"code=https://id.gs1.org/01/70614141123451/21/2018 "
+		"to=urn:epc:id:sgln:0012345.11111.0 "
+		"ref=urn:epcglobal:cbv:bt:0614141073467:1152" };
+	(void)state;
+	check_ref(&c);
+}
+
+/* Receiving a lot quantity (LGTIN, 200 KGM): one record, no qty. */
+static void test_ref_object_event_quantity(void **state)
+{
+	static const struct ref_case c = {
+		"Example_9.6.2-ObjectEvent.jsonld", 1, 1, 1, 0, { 0 },
+		"1 receive time=2013-06-08T16:58:56.591+02:00 "
+		"code=urn:epc:class:lgtin:4012345.012345.998877 "
+		"from=urn:epc:id:sgln:4012345.00225.0 "
+		"to=urn:epc:id:sgln:0614141.00888.0" };
+	(void)state;
+	check_ref(&c);
+}
+
+/* AggregationEvent OBSERVE receiving: not a packing step. */
+static void test_ref_aggregation_event(void **state)
+{
+	static const struct ref_case c = {
+		"Example_9.6.3-AggregationEvent.jsonld", 1, 0, 0, 0,
+		{ [LOAD_SKIP_BIZSTEP] = 1 }, NULL };
+	(void)state;
+	check_ref(&c);
+}
+
+static void test_ref_aggregation_event_dl(void **state)
+{
+	static const struct ref_case c = {
+		"Example_9.6.3-AggregationEventWithDigitalLink.jsonld", 1, 0, 0, 0,
+		{ [LOAD_SKIP_BIZSTEP] = 1 }, NULL };
+	(void)state;
+	check_ref(&c);
+}
+
+/* Receiving 10 EPCs (from the owning party), then inspecting them. */
+static void test_ref_persistent_disposition(void **state)
+{
+	static const struct ref_case c = {
+		"PersistentDisposition-example.jsonld", 2, 1, 10, 0,
+		{ [LOAD_SKIP_BIZSTEP] = 1 },
+		"1 receive time=2020-06-07T19:10:16+02:00 "
+		"code=urn:epc:id:sgtin:9520001.012346.10000001001 "
+		"from=urn:epc:id:pgln:9520001.11111 "
+		"to=urn:epc:id:sgln:9529999.99999.0 "
+		"ref=urn:uuid:f81d4fae-7dec-11d0-a765-00a0c91e6bf6" };
+	(void)state;
+	check_ref(&c);
+}
+
+static void test_ref_aggregation_all_fields(void **state)
+{
+	static const struct ref_case c = {
+		"aggregation_event_all_possible_fields.jsonld", 1, 0, 0, 0,
+		{ [LOAD_SKIP_ERROR_DECL] = 1 }, NULL };
+	(void)state;
+	check_ref(&c);
+}
+
+static void test_ref_object_all_fields(void **state)
+{
+	static const struct ref_case c = {
+		"object_event_all_possible_fields.jsonld", 1, 0, 0, 0,
+		{ [LOAD_SKIP_ERROR_DECL] = 1 }, NULL };
+	(void)state;
+	check_ref(&c);
+}
+
+/* The JSON schema in the same directory is not a document: refused
+ * cleanly, not read as one with no events. */
+static void test_ref_schema(void **state)
+{
+	const char *path = REF_DIR "EPCIS-JSON-Schema.json";
+	FILE *fp = fopen(path, "rb");
+	char err[LOAD_MSG_MAX];
+
+	(void)state;
+	assert_non_null(fp);
+	assert_null(load_epcis_open(fp, path, 1 << 20, NULL, err));
+	assert_string_equal(err, REF_DIR "EPCIS-JSON-Schema.json: not an EPCIS "
+	                    "document (no epcisBody.eventList, not an array of "
+	                    "events)");
+	fclose(fp);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cases),
+		cmocka_unit_test(test_oversized),
+		cmocka_unit_test(test_ref_error_declaration),
+		cmocka_unit_test(test_ref_transaction_events),
+		cmocka_unit_test(test_ref_object_event),
+		cmocka_unit_test(test_ref_object_event_dl),
+		cmocka_unit_test(test_ref_object_event_quantity),
+		cmocka_unit_test(test_ref_aggregation_event),
+		cmocka_unit_test(test_ref_aggregation_event_dl),
+		cmocka_unit_test(test_ref_persistent_disposition),
+		cmocka_unit_test(test_ref_aggregation_all_fields),
+		cmocka_unit_test(test_ref_object_all_fields),
+		cmocka_unit_test(test_ref_schema),
+	};
+
+	return cmocka_run_group_tests_name("load_epcis", tests, NULL, NULL);
+}
