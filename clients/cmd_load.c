@@ -636,7 +636,7 @@ int cli_load(const struct cli_opts *o, struct cli_conn *cc, int argc, char **arg
 		free(files);
 		return EXIT_USAGE;
 	}
-	struct loader l = { .cc = cc, .batch_rows = 5000, .skipbad = opts[2].co_value != NULL,
+	struct loader l = { .cc = cc, .batch_rows = 1000, .skipbad = opts[2].co_value != NULL,
 			    .tty = isatty(2) };
 	if (opts[1].co_value) {
 		char *end;

@@ -50,6 +50,7 @@ struct conn {
 	struct resp_out out;		/* replies of the current batch */
 
 	unsigned pending;		/* writes submitted, replies not back */
+	unsigned pending_bulk;		/* ... of which in the writer's bulk queue */
 	/* A request that must wait for the pending writes, or a framing
 	 * error that must wait for their replies before it is reported. */
 	bool held;
@@ -320,6 +321,8 @@ static void process(struct conn *c)
 			struct write_job *job = cmd_write_job(srv, spec, argc, argv, c->proto,
 							      c, c->w);
 			c->pending++;
+			job->bulk = job->bytes > WRITER_BULK_BYTES || c->pending_bulk > 0;
+			c->pending_bulk += job->bulk;
 			atomic_fetch_add_explicit(&c->w->commands, 1, memory_order_relaxed);
 			writer_submit(srv->writer, job);
 			continue;
@@ -410,6 +413,7 @@ void conn_job_done(struct write_job *job)
 {
 	struct conn *c = job->owner;
 	c->pending--;
+	c->pending_bulk -= job->bulk;
 	if (c->dead) {
 		cmd_write_job_free(job);
 		if (c->pending == 0)

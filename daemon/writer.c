@@ -1,11 +1,15 @@
 /*
  * writer — group commit: queue → one write transaction → fsync → replies.
  *
- * The queue is a mutex-protected list; the writer sleeps on a condition
- * variable while it is empty.  Everything inside a group happens on the
- * writer thread, in submission order, so the order in which requests are
- * applied is the order in which they were queued — also the order replies
- * are handed back, which lets a connection pipeline writes.
+ * Two mutex-protected queues: scans and other small requests, and bulk
+ * work (large EVENTS and COMMISSION requests).  The writer takes from the
+ * small queue first, and from the bulk queue when the small one is empty
+ * (or after BULK_EVERY small groups, so a load cannot starve): a DISPENSE
+ * arriving during a load waits for at most one bulk transaction.  A
+ * submitter routes a small job behind its own pending bulk jobs (the bulk
+ * flag), so one connection's requests are still applied in the order sent;
+ * within a queue, groups are applied in queue order, and replies are handed
+ * back in that order, which lets a connection pipeline writes.
  */
 #include "writer.h"
 #include "log.h"
@@ -18,6 +22,13 @@
 #include <stdlib.h>
 #include <time.h>
 
+/* Small groups the writer may run while bulk work waits. */
+#define BULK_EVERY 8
+
+struct queue {
+	struct write_job *head, *tail;
+};
+
 struct writer {
 	struct store *store;
 	unsigned group_max;
@@ -25,7 +36,8 @@ struct writer {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
-	struct write_job *head, *tail;	/* under lock */
+	struct queue small, bulk;	/* under lock */
+	unsigned small_streak;		/* writer thread: small groups in a row */
 	bool stopping;			/* under lock */
 	int64_t last_ms;		/* writer thread only */
 	_Atomic uint64_t depth;
@@ -107,21 +119,29 @@ static void *writer_main(void *arg)
 
 	for (;;) {
 		pthread_mutex_lock(&w->lock);
-		while (w->head == NULL && !w->stopping)
+		while (w->small.head == NULL && w->bulk.head == NULL && !w->stopping)
 			pthread_cond_wait(&w->wake, &w->lock);
-		if (w->head == NULL) {	/* stopping, and nothing left */
+		if (w->small.head == NULL && w->bulk.head == NULL) {	/* stopping */
 			pthread_mutex_unlock(&w->lock);
 			break;
 		}
-		size_t n = 0, bytes = 0;
-		while (w->head && n < w->group_max &&
-		       (n == 0 || bytes + w->head->bytes <= w->group_bytes)) {
-			bytes += w->head->bytes;
-			group[n++] = w->head;
-			w->head = w->head->next;
+		struct queue *q = &w->small;
+		if (w->small.head == NULL ||
+		    (w->bulk.head != NULL && w->small_streak >= BULK_EVERY)) {
+			q = &w->bulk;
+			w->small_streak = 0;
+		} else {
+			w->small_streak++;
 		}
-		if (w->head == NULL)
-			w->tail = NULL;
+		size_t n = 0, bytes = 0;
+		while (q->head && n < w->group_max &&
+		       (n == 0 || bytes + q->head->bytes <= w->group_bytes)) {
+			bytes += q->head->bytes;
+			group[n++] = q->head;
+			q->head = q->head->next;
+		}
+		if (q->head == NULL)
+			q->tail = NULL;
 		pthread_mutex_unlock(&w->lock);
 		atomic_fetch_sub(&w->depth, n);
 
@@ -152,12 +172,13 @@ void writer_submit(struct writer *w, struct write_job *job)
 {
 	job->next = NULL;
 	atomic_fetch_add(&w->depth, 1);
+	struct queue *q = job->bulk ? &w->bulk : &w->small;
 	pthread_mutex_lock(&w->lock);
-	if (w->tail)
-		w->tail->next = job;
+	if (q->tail)
+		q->tail->next = job;
 	else
-		w->head = job;
-	w->tail = job;
+		q->head = job;
+	q->tail = job;
 	pthread_cond_signal(&w->wake);
 	pthread_mutex_unlock(&w->lock);
 }

@@ -19,6 +19,8 @@
 #ifndef YIMA_WRITER_H
 #define YIMA_WRITER_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "resp.h"
@@ -41,6 +43,7 @@ struct write_job {
 	struct resp_out reply;		/* run writes it; owner sends it */
 	int64_t now_ms;			/* set by the writer: the group's time */
 	size_t bytes;			/* request size: bounds a group's work */
+	bool bulk;			/* queued behind scans (see writer.c) */
 };
 
 struct writer_stats {
@@ -55,6 +58,10 @@ struct writer_stats {
  * transaction (a job larger than that runs alone), so that a bulk load
  * cannot hold a scan's commit for long. */
 struct writer *writer_start(struct store *s, unsigned group_max, size_t group_bytes);
+/* Requests larger than this are bulk work (a submitter also marks bulk
+ * every job queued behind a bulk job of its own, to keep its order). */
+#define WRITER_BULK_BYTES 8192
+
 /* Queue a job; any thread. */
 void writer_submit(struct writer *w, struct write_job *job);
 /* Run every job already queued, commit, then stop the thread and free w.
