@@ -584,18 +584,15 @@ static int cmp_u32(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static void reservoir_add(struct gen *g, struct reservoir *r, const char *code, uint32_t site)
+/* Reservoir sampling (Vitter's algorithm R): the slot the next candidate
+ * goes to, or NULL when it is not kept.  The caller fills the slot. */
+static struct cand *reservoir_slot(struct gen *g, struct reservoir *r)
 {
 	uint64_t slot = r->r_seen++;
-	if (r->r_len < r->r_cap) {
-		slot = r->r_len++;
-	} else {
-		slot = rng_below(&g->rng, r->r_seen);
-		if (slot >= r->r_cap)
-			return;
-	}
-	snprintf(r->r_items[slot].c_code, GEN_CODE_MAX, "%s", code);
-	r->r_items[slot].c_site = site;
+	if (r->r_len < r->r_cap)
+		return &r->r_items[r->r_len++];
+	slot = rng_below(&g->rng, r->r_seen);
+	return slot < r->r_cap ? &r->r_items[slot] : NULL;
 }
 
 /* A random site of kind pharmacy or hospital (3 in 4 pharmacies), or of
@@ -844,9 +841,11 @@ static void lot_dispense(struct gen *g, struct lot *l)
 			bool sell = l->l_sellable && rng_chance(&g->rng, 450) &&
 				    (g->clock + g->step * 3 + TZ_MS) / 86400000 < l->l_expiry_days;
 			if (!sell) {
-				if (l->l_far && !pl->pl_diverted) {
-					code_text(g, p, false, k, g->codes[0], NULL);
-					reservoir_add(g, &g->green, g->codes[0], pl->pl_site);
+				struct cand *c;
+				if (l->l_far && !pl->pl_diverted &&
+				    (c = reservoir_slot(g, &g->green)) != NULL) {
+					code_text(g, p, false, k, c->c_code, NULL);
+					c->c_site = pl->pl_site;
 				}
 				continue;
 			}
@@ -875,8 +874,11 @@ static void lot_dispense(struct gen *g, struct lot *l)
 				sold += gr.g_qty ? gr.g_qty : 1;
 			}
 			pl->pl_sold++;
-			if (sold >= p->p_upp)
-				reservoir_add(g, &g->dup, g->codes[0], pl->pl_site);
+			struct cand *c;
+			if (sold >= p->p_upp && (c = reservoir_slot(g, &g->dup)) != NULL) {
+				memcpy(c->c_code, g->codes[0], GEN_CODE_MAX);
+				c->c_site = pl->pl_site;
+			}
 		}
 	}
 }
