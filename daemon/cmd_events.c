@@ -331,8 +331,10 @@ int cmd_commission(struct cmd_ctx *ctx)
 			return cmd_reject(ctx, "product %s is withdrawn: no new codes", product);
 		}
 	}
+	/* Without LEVEL, the code says what it can: an SSCC is a logistic unit
+	 * (a case), a GTIN with indicator 1-8 a grouping (a middle pack). */
 	if (level == 0)
-		level = r[0].cr_type == CODE_SSCC ? 3 : 1;
+		level = r[0].cr_type == CODE_SSCC ? 3 : r[0].cr_pack == CODE_PACK_GROUPED ? 2 : 1;
 	struct lot l = { 0 };
 	bool has_lot = false;
 	if (lot && !product) {

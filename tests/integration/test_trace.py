@@ -490,3 +490,22 @@ def test_sites_found_by_gln():
         ok(c.call("SHIP", cn(1), "FROM", "6901234000023", "TO", "MFR"))
     finally:
         d.close()
+
+
+def test_commission_level_from_the_code():
+    d = Yimad()
+    try:
+        c = setup(d)
+        for gtin in ("06901234567892", "16901234567899"):
+            eq(c.call("PRODUCT", "SET", gtin, "name", gtin), "OK", "product")
+        ok(c.call("COMMISSION", "(01)06901234567892(21)U1", "SITE", "MFR", "LOT", "A",
+                  "EXPIRY", FAR))
+        ok(c.call("COMMISSION", "(01)16901234567899(21)M1", "SITE", "MFR"))
+        ok(c.call("COMMISSION", "(00)069012340000000016", "SITE", "MFR"))
+        levels = [c.call("VERIFY", x)[b"level"] for x in
+                  ("(01)06901234567892(21)U1", "(01)16901234567899(21)M1",
+                   "(00)069012340000000016")]
+        eq(levels, [1, 2, 3], "unit, middle pack (indicator 1), case (SSCC)")
+        ok(c.call("PACK", "(01)16901234567899(21)M1", "(01)06901234567892(21)U1", "SITE", "MFR"))
+    finally:
+        d.close()
