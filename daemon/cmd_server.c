@@ -157,10 +157,11 @@ static int info_store(struct cmd_ctx *ctx)
 	if (rc)
 		return rc;
 	resp_cstr(ctx->out, "store");
-	resp_map(ctx->out, 9);
+	resp_map(ctx->out, 10);
 	kv_int(ctx->out, "schema_version", STORE_SCHEMA_VERSION);
 	kv_int(ctx->out, "map_size", (long long)st.map_size);
 	kv_int(ctx->out, "map_used", (long long)st.map_used);
+	kv_int(ctx->out, "map_free", (long long)st.map_free);
 	kv_int(ctx->out, "page_size", (long long)st.page_size);
 	kv_int(ctx->out, "map_grows", (long long)st.grows);
 	kv_int(ctx->out, "last_txn", (long long)st.last_txn);

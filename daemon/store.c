@@ -559,6 +559,18 @@ int store_stat(struct store_txn *t, struct store_stats *st)
 	st->readers_used = info.me_numreaders;
 	st->readers_max = info.me_maxreaders;
 	st->grows = atomic_load(&t->s->grows);
+	/* Free pages: LMDB's freelist (DBI 0) maps a transaction id to a list
+	 * of page numbers whose first element is the list's length. */
+	MDB_cursor *cur;
+	if (mdb_cursor_open(t->txn, 0, &cur) == 0) {
+		MDB_val k, v;
+		uint64_t pages = 0;
+		while (mdb_cursor_get(cur, &k, &v, MDB_NEXT) == 0)
+			if (v.mv_size >= sizeof(size_t))
+				pages += *(const size_t *)v.mv_data;
+		mdb_cursor_close(cur);
+		st->map_free = pages * est.ms_psize;
+	}
 	for (int i = 0; i < DB__COUNT; i++) {
 		MDB_stat ds;
 		int rc = mdb_stat(t->txn, t->s->dbi[i], &ds);

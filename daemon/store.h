@@ -149,7 +149,8 @@ int store_cursor_count(struct store_cursor *c, size_t *n);
 /* ---- figures for INFO */
 struct store_stats {
 	uint64_t map_size;
-	uint64_t map_used;		/* bytes of pages in use */
+	uint64_t map_used;		/* bytes up to the last page written */
+	uint64_t map_free;		/* ... of which free pages, reused by later writes */
 	uint64_t page_size;
 	uint64_t last_txn;
 	uint32_t readers_used, readers_max;

@@ -110,10 +110,15 @@ def main():
         t.join()
         during = result["during"]
         after = os.stat(os.path.join(d.data, "data.mdb")).st_blocks * 512
+        info = c.call("INFO", "store")
+        store = dict(zip(info[1][::2], info[1][1::2]))
+        live = store[b"map_used"] - store[b"map_free"]
         print(out.strip())
         print(f"load: {rows:,} rows ({n:,} units) in {took:.1f} s = {rows / took:,.0f} records/s "
               f"= {n / took:,.0f} units/s")
-        print(f"disk: {(after - before) / n:.1f} bytes per loaded unit (data.mdb growth)")
+        print(f"disk: {(after - before) / n:.1f} bytes per loaded unit (data.mdb growth); "
+              f"{live / n:.1f} bytes per unit in live pages ({store[b'map_free']:,} B free "
+              f"pages, reused by later writes)")
         print(f"{'DISPENSE, 20 conns':<28} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
         print(f"{'idle':<28} {idle[0]:>9,.0f} {idle[1]:>8.3f} {idle[2]:>8.3f}")
         print("(the DISPENSE run during the load may outlast it: it is bounded by count)")
