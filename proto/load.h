@@ -79,7 +79,8 @@ enum load_ret {
 	                    later call returns LOAD_FATAL again */
 };
 
-/* Options common to both readers; pass NULL for the defaults. */
+/* Options common to both readers; pass NULL for the defaults.  The reader
+ * keeps a copy; lo_code must stay valid while the reader is used. */
 struct load_opts {
 	const struct code_opts *lo_code; /* for code_parse; NULL = defaults */
 	/* Called with a one-line message ("FILE:1: column 'note' ignored")

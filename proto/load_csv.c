@@ -84,6 +84,7 @@ enum scan {
 
 struct scanned {
 	int           nf;      /* fields seen (may exceed LOAD_CSV_COLUMNS) */
+	bool          nul;     /* an unquoted field holds a NUL byte */
 	size_t        end;     /* buffer index just past the record */
 	unsigned long lines;   /* LFs consumed, the record's own included */
 	unsigned long at_line; /* for errors: lines into the record */
@@ -95,6 +96,7 @@ static unsigned char cls[256];
 #define C_LF    2
 #define C_CR    3
 #define C_QUOTE 4
+#define C_NUL   5
 
 static void cls_init(void)
 {
@@ -102,6 +104,7 @@ static void cls_init(void)
 	cls['\n'] = C_LF;
 	cls['\r'] = C_CR;
 	cls['"'] = C_QUOTE;
+	cls['\0'] = C_NUL;
 }
 
 /* Read more of the file into the buffer, moving the unread part (from pos)
@@ -157,6 +160,7 @@ static enum scan scan_record(struct load_csv *r, struct scanned *s)
 	size_t p = r->pos, end = r->len, limit;
 
 	s->nf = 0;
+	s->nul = false;
 	s->lines = 0;
 	s->at_line = 0;
 	limit = r->pos + r->record_max;
@@ -238,6 +242,8 @@ static enum scan scan_record(struct load_csv *r, struct scanned *s)
 				s->end = p;
 				return SCAN_STRAY_Q;
 			}
+			if (c == C_NUL)
+				s->nul = true;
 			/* C_CR: data unless it ends the line, decided at the LF */
 		}
 		if (p < end || !r->eof)
@@ -783,7 +789,8 @@ again:
 			continue;
 		n = finish_field(r, &r->fld[i]);
 		p = r->buf + r->pos + r->fld[i].off;
-		if (memchr(p, '\0', n) != NULL) {
+		/* unquoted fields were looked at by the scan; quoted ones not */
+		if ((s.nul || r->fld[i].quoted) && memchr(p, '\0', n) != NULL) {
 			load_msgf(r->err, "%s:%lu: column '%s' holds a NUL byte", r->name,
 			          line, f == COL_EVENT ? "event" :
 			          load_field_name((enum load_field)f));
