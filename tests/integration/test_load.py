@@ -182,3 +182,49 @@ def test_load_epcis_document():
                "shipped to the site with that SGLN")
         finally:
             d.close()
+
+
+REFERENCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..",
+                         "shared", "reference", "epcis")
+
+# GS1's example documents: (records the reader gives, events it skips as
+# unusable, events it refuses).  Loaded into an empty yimad with --skip-bad,
+# every record is applied or skipped with its reason; nothing is fatal.
+REFERENCE_DOCS = {
+    "ErrorDeclarationAndCorrectiveEvent.jsonld": (0, 2, 0),
+    "Example-TransactionEvents-2020_07_03y.jsonld": (0, 2, 0),
+    "Example_9.6.1-ObjectEvent.jsonld": (1, 0, 1),
+    "Example_9.6.1-ObjectEventWithDigitalLink.jsonld": (1, 0, 1),
+    "Example_9.6.2-ObjectEvent.jsonld": (1, 0, 0),
+    "Example_9.6.3-AggregationEvent.jsonld": (0, 1, 0),
+    "Example_9.6.3-AggregationEventWithDigitalLink.jsonld": (0, 1, 0),
+    "PersistentDisposition-example.jsonld": (10, 1, 0),
+    "aggregation_event_all_possible_fields.jsonld": (0, 1, 0),
+    "object_event_all_possible_fields.jsonld": (0, 1, 0),
+}
+
+
+def test_load_every_gs1_example_document():
+    d = Yimad()
+    try:
+        for name, (records, skipped_events, refused) in REFERENCE_DOCS.items():
+            path = os.path.join(REFERENCE, name)
+            check(os.path.exists(path), f"reference document {path} missing")
+            rc, out, err = load(d, "--skip-bad", path)
+            check(rc in (0, 1), f"{name}: exit {rc}: {err}")
+            m = [int(x) for x in
+                 __import__("re").findall(r"records: (\d+), applied: (\d+), skipped: (\d+), "
+                                          r"errors: (\d+)", out)[0]]
+            got_records, applied, skipped, errors = m
+            eq(got_records, records + refused, f"{name}: records read")
+            eq(applied + skipped + errors, got_records, f"{name}: every record accounted for")
+            # nothing is known to an empty yimad: every record names an
+            # unknown location or code, and says so
+            eq(applied, 0, f"{name}: applied")
+            if records:
+                check("unknown site" in err or "no site has GLN" in err or
+                      "not commissioned" in err, f"{name}: reasons: {err}")
+            if skipped_events:
+                check("skipped:" in err, f"{name}: skipped events reported: {err}")
+    finally:
+        d.close()
