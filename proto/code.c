@@ -219,10 +219,15 @@ static enum code_err dispatch(struct code_ctx *ctx, const char *s, size_t n,
 	if (c[0] == '+') {
 		err = hibc_parse(ctx, c, m, p);
 		/* An HIBC check character can be a space, which the clean-up
-		 * took for trailing blank. */
-		if (err == CODE_E_CHECK && full > n && s[n] == ' ' &&
-		    hibc_parse(ctx, c, m + 1, p) == CODE_OK)
-			return CODE_OK;
+		 * took for trailing blank.  Without it the last data character
+		 * stands as the check, which may then pass and leave the data
+		 * short ("+C28231/$J " reads as an empty lot): retry after any
+		 * error, and report the first reading's if that fails too. */
+		if (err != CODE_OK && full > n && s[n] == ' ') {
+			if (hibc_parse(ctx, c, m + 1, p) == CODE_OK)
+				return CODE_OK;
+			err = hibc_parse(ctx, c, m, p);
+		}
 		return err;
 	}
 	if (m >= 3 && memcmp(c, "MA.", 3) == 0)

@@ -434,19 +434,33 @@ int hibc_format(const uint8_t *key, size_t len, char *buf, size_t cap)
 	    tn == 0 || tn > HIBC_DATA_MAX || alnum_run(tail, tn) != tn)
 		return -1;
 	bool ser = key[0] == CODE_KEY_HIBC_SER;
-	size_t o = 0, need = 1 + dn + (ser ? 3 : 2) + tn + 1;
 
-	if (need + 1 > cap || (key[0] != CODE_KEY_HIBC_SER &&
-	                       key[0] != CODE_KEY_HIBC_LOT))
+	if (key[0] != CODE_KEY_HIBC_SER && key[0] != CODE_KEY_HIBC_LOT)
 		return -1;
-	buf[o++] = '+';
-	memcpy(buf + o, di, dn);
-	o += dn;
-	memcpy(buf + o, ser ? "/$+" : "/$", ser ? 3 : 2);
-	o += ser ? 3 : 2;
-	memcpy(buf + o, tail, tn);
-	o += tn;
-	buf[o] = hibc_check(buf, o);
-	buf[++o] = '\0';
-	return (int)o;
+	/* A space check character would be taken for a trailing blank and
+	 * trimmed: after a final 'J' the rest then reads as a valid code with
+	 * a shorter lot or serial.  Write the same data with date format 7
+	 * ("no date") instead: "$$" and '7' add 46 = 3 (mod 43) to the sum,
+	 * so that check character is never a space. */
+	for (int dated = 0; dated < 2; dated++) {
+		const char *flag = ser ? (dated ? "/$$+7" : "/$+") :
+		                         (dated ? "/$$7" : "/$");
+		size_t fl = strlen(flag), o = 0;
+
+		if (1 + dn + fl + tn + 2 > cap)
+			return -1;
+		buf[o++] = '+';
+		memcpy(buf + o, di, dn);
+		o += dn;
+		memcpy(buf + o, flag, fl);
+		o += fl;
+		memcpy(buf + o, tail, tn);
+		o += tn;
+		buf[o] = hibc_check(buf, o);
+		if (buf[o] != ' ') {
+			buf[++o] = '\0';
+			return (int)o;
+		}
+	}
+	return -1; /* not reached: the dated form's check is never a space */
 }

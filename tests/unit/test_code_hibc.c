@@ -76,6 +76,18 @@ static const struct code_case cases[] = {
 	{ .in = P "/$L8 ", .type = CODE_UDI_HIBC, .lot = "L8" },
 	{ .in = "+A123B391 \n+$LOT1 L", .type = CODE_UDI_HIBC, .lot = "LOT1",
 	  .product = "+A123B391 " },
+	/* fuzz_hibc finding: a space check character after a final 'J'.
+	 * Trimmed, the 'J' passes for the check character and leaves the
+	 * lot empty; the reading with the space is the code, and its
+	 * canonical text avoids the space with date format 7. */
+	{ .in = "+C28231/$J ", .type = CODE_UDI_HIBC, .lot = "J",
+	  .key = "+C28231/$$7J+", .product = "+C28231Q" },
+	{ .in = "+C28231/$J \r\n", .type = CODE_UDI_HIBC, .lot = "J" },
+	{ .in = "+C28231/$$7J+", .type = CODE_UDI_HIBC, .lot = "J",
+	  .key = "+C28231/$$7J+" },
+	/* neither reading valid: the error is the trimmed scan's */
+	{ .in = "+C28231/$K ", .err = CODE_E_CHECK, .at = AT(9),
+	  .msg = "check character 'K' is wrong" },
 	{ .in = "]A0" P "/$LOT1+", .type = CODE_UDI_HIBC, .lot = "LOT1" },
 	{ .in = "]d1" P "/$LOT1+", .type = CODE_UDI_HIBC, .lot = "LOT1" },
 	/* refusals */
@@ -150,6 +162,8 @@ static void test_keys(void **state)
 {
 	static const uint8_t lot_key[] = "\x11" "A123BJC5D6E71" "\0" "LOT1";
 	static const uint8_t ser_key[] = "\x10" "A123BJC5D6E71" "\0" "SER9";
+	static const uint8_t jlot_key[] = "\x11" "C28231" "\0" "J";
+	static const uint8_t jser_key[] = "\x10" "A123BJC5D6E71" "\0" "SERTJ";
 	static const uint8_t bad[][24] = {
 		"\x11" "A123BJC5D6E71",             /* no NUL */
 		"\x11" "A123BJC5D6E71" "\0",        /* empty lot */
@@ -170,6 +184,21 @@ static void test_keys(void **state)
 	                             sizeof(text)), 22);
 	assert_string_equal(text, P "/$+SER9%");
 	assert_int_equal(hibc_format(ser_key, sizeof(ser_key) - 1, text, 22),
+	                 -1);
+	/* fuzz_hibc finding: where "/$" or "/$+" would give a space check
+	 * character, which a scan's clean-up trims, the text uses "/$$7" or
+	 * "/$$+7" (no date) and parses back to the same key. */
+	assert_int_equal(hibc_format(jlot_key, sizeof(jlot_key) - 1, text,
+	                             sizeof(text)), 13);
+	assert_string_equal(text, "+C28231/$$7J+");
+	assert_int_equal(case_key(text, k), sizeof(jlot_key) - 1);
+	assert_memory_equal(k, jlot_key, sizeof(jlot_key) - 1);
+	assert_int_equal(hibc_format(jser_key, sizeof(jser_key) - 1, text,
+	                             sizeof(text)), 25);
+	assert_string_equal(text, P "/$$+7SERTJ+");
+	assert_int_equal(case_key(text, k), sizeof(jser_key) - 1);
+	assert_memory_equal(k, jser_key, sizeof(jser_key) - 1);
+	assert_int_equal(hibc_format(jser_key, sizeof(jser_key) - 1, text, 25),
 	                 -1);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_int_equal(hibc_format(bad[i], bad_len[i], text,
