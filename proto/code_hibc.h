@@ -31,8 +31,9 @@ enum code_err hibc_parse(struct code_ctx *ctx, const char *s, size_t n,
                          size_t base);
 
 /* Canonical text of a CODE_KEY_HIBC_* key: "+DI/$+SERIAL" or "+DI/$LOT"
- * with its check character.  Returns the length or -1 (bad key, small
- * buffer). */
+ * with its check character — or, when that character would be a space
+ * (trimmed by scanners), "+DI/$$+7SERIAL" / "+DI/$$7LOT", whose check is
+ * never a space.  Returns the length or -1 (bad key, small buffer). */
 int hibc_format(const uint8_t *key, size_t len, char *buf, size_t cap);
 
 #endif /* YIMA_CODE_HIBC_H */
