@@ -17,6 +17,7 @@
  * Any violation aborts.
  */
 #include "code_cn20.h"
+#include "fuzz_codec.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -25,27 +26,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define check(cond) do { if (!(cond)) { \
-	fprintf(stderr, "fuzz_cn20: %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-	abort(); } } while (0)
-
 /* The key's text parses back (as a scan and through code_key_parse) to
  * the same bytes. */
-static void check_roundtrip(const uint8_t *key, size_t len)
-{
-	const struct code_opts opts = { 2026, CODE_OPT_CN20_ANY_LEAD };
-	char text[CODE_TEXT_MAX];
-	uint8_t back[CODE_KEY_MAX];
-	struct code_result r;
-	int n = code_key_format(key, len, text, sizeof(text));
-
-	check(n > 0 && (size_t)n == strlen(text));
-	check(code_parse(text, (size_t)n, &opts, &r) == CODE_OK);
-	check(r.cr_key_len == len && memcmp(r.cr_key, key, len) == 0);
-	check(code_key_parse(text, (size_t)n, back) == (int)len);
-	check(memcmp(back, key, len) == 0);
-}
-
 static void fuzz_digits(const uint8_t *data, size_t size)
 {
 	struct code_ctx ctx;
