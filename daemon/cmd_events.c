@@ -186,6 +186,14 @@ static void set_ref(struct event *e, const struct args_opt *opt)
 	}
 }
 
+/* A unit changed by event `seq`: store it and index the event under it. */
+static int record_change(struct cmd_ctx *ctx, struct unit *u, uint64_t seq)
+{
+	u->last_seq = seq;
+	int rc = units_put(ctx->txn, u);
+	return rc ? rc : events_index(ctx->txn, u->id, seq);
+}
+
 /* ---------------------------------------------------------- COMMISSION */
 
 enum { C_SITE, C_PRODUCT, C_LOT, C_EXPIRY, C_LEVEL, C_QTY, C_TIME, C_N };
@@ -540,10 +548,8 @@ int cmd_pack(struct cmd_ctx *ctx)
 	}
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		kids[i].parent = parent.id;
-		kids[i].last_seq = e.seq;
-		if ((rc = units_put(ctx->txn, &kids[i])) == 0 &&
-		    (rc = units_link(ctx->txn, parent.id, kids[i].id)) == 0)
-			rc = events_index(ctx->txn, kids[i].id, e.seq);
+		if ((rc = record_change(ctx, &kids[i], e.seq)) == 0)
+			rc = units_link(ctx->txn, parent.id, kids[i].id);
 	}
 	free(kids);
 	if (rc)
@@ -636,10 +642,8 @@ int cmd_unpack(struct cmd_ctx *ctx)
 		kids[i].holder = place.holder;
 		if (kids[i].status != UNIT_DISPENSED && kids[i].status != UNIT_DESTROYED)
 			kids[i].status = UNIT_ACTIVE;
-		kids[i].last_seq = e.seq;
-		if ((rc = units_put(ctx->txn, &kids[i])) == 0 &&
-		    (rc = units_unlink(ctx->txn, p.id, kids[i].id)) == 0)
-			rc = events_index(ctx->txn, kids[i].id, e.seq);
+		if ((rc = record_change(ctx, &kids[i], e.seq)) == 0)
+			rc = units_unlink(ctx->txn, p.id, kids[i].id);
 	}
 	free(kids);
 	if (rc)
@@ -707,9 +711,7 @@ static int ship(struct cmd_ctx *ctx, uint8_t kind)
 		u[i].dest = to;
 		u[i].flags = (uint8_t)((u[i].flags & ~UNIT_F_RETURNING) |
 				       (kind == EV_RETURN ? UNIT_F_RETURNING : 0));
-		u[i].last_seq = e.seq;
-		if ((rc = units_put(ctx->txn, &u[i])) == 0)
-			rc = events_index(ctx->txn, u[i].id, e.seq);
+		rc = record_change(ctx, &u[i], e.seq);
 	}
 	free(u);
 	if (rc)
@@ -797,9 +799,7 @@ int cmd_receive(struct cmd_ctx *ctx)
 		u[i].holder = site;
 		u[i].dest = 0;
 		u[i].flags &= (uint8_t)~UNIT_F_RETURNING;
-		u[i].last_seq = e.seq;
-		if ((rc = units_put(ctx->txn, &u[i])) == 0)
-			rc = events_index(ctx->txn, u[i].id, e.seq);
+		rc = record_change(ctx, &u[i], e.seq);
 	}
 	free(u);
 	if (rc)
@@ -854,9 +854,7 @@ int cmd_destroy(struct cmd_ctx *ctx)
 	}
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		u[i].status = UNIT_DESTROYED;
-		u[i].last_seq = e.seq;
-		if ((rc = units_put(ctx->txn, &u[i])) == 0)
-			rc = events_index(ctx->txn, u[i].id, e.seq);
+		rc = record_change(ctx, &u[i], e.seq);
 	}
 	free(u);
 	if (rc)
