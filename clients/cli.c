@@ -8,6 +8,8 @@
  * not cost the server a connection for it.
  */
 #include "cli.h"
+#include "output.h"
+#include "show.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -183,4 +185,29 @@ int cli_code(const char *scan, size_t len, struct cli_code *out)
 		out->cc_len = (size_t)n;
 	}
 	return 0;
+}
+
+/* Send the command, print the reply with `human` (or as JSON); returns
+ * the exit status. */
+int cli_query(const struct cli_opts *o, struct cli_conn *cc, int argc, const char **argv,
+		 const size_t *lens, void (*human)(FILE *, const struct resp_value *))
+{
+	struct resp_value v;
+	if (cli_conn_call(cc, argc, argv, lens, false, &v) != 0)
+		return EXIT_USAGE;
+	int rc = EXIT_OK;
+	if (show_is_error(&v)) {
+		if (o->json)
+			output_json(stdout, &v);
+		else
+			fprintf(stderr, "yima: %s\n", v.str);
+		rc = EXIT_REPLY_ERROR;
+	} else if (o->json) {
+		output_json(stdout, &v);
+	} else {
+		human(stdout, &v);
+	}
+	resp_value_free(&v);
+	fflush(stdout);
+	return rc;
 }

@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "client.h"
 #include "code.h"
@@ -86,6 +87,11 @@ struct cli_opt {
 int cli_getopt(const char *cmd, int argc, char **argv, struct cli_opt *opts,
 	       size_t nopts, char **pos, int maxpos);
 
+/* Send a command and print the reply with `human`, or as JSON with
+ * --json; an error reply goes to stderr.  Returns the exit status. */
+int cli_query(const struct cli_opts *o, struct cli_conn *cc, int argc, const char **argv,
+	      const size_t *lens, void (*human)(FILE *, const struct resp_value *));
+
 /* Print "usage: USAGE" on stderr; returns EXIT_USAGE. */
 int cli_usage_error(const char *usage);
 
@@ -132,5 +138,10 @@ int cli_alerts(const struct cli_opts *o, struct cli_conn *cc, int argc, char **a
 int cli_load(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv);
 /* yima scan --site S [--verify-only] [--tx-prefix P]: scans from stdin */
 int cli_scan(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv);
+/* yima recall / lift / withdraw / impact: clients/cmd_recall.c. */
+int cli_recall(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv);
+int cli_lift(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv);
+int cli_withdraw(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv);
+int cli_impact(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv);
 
 #endif

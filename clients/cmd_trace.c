@@ -15,31 +15,6 @@
 #define TRACE_USAGE  "yima trace CODE"
 #define ALERTS_USAGE "yima alerts [--since ISO-TIME] [--site S] [--limit N]"
 
-/* Send the command, print the reply with `human` (or as JSON); returns
- * the exit status. */
-static int query(const struct cli_opts *o, struct cli_conn *cc, int argc, const char **argv,
-		 const size_t *lens, void (*human)(FILE *, const struct resp_value *))
-{
-	struct resp_value v;
-	if (cli_conn_call(cc, argc, argv, lens, false, &v) != 0)
-		return EXIT_USAGE;
-	int rc = EXIT_OK;
-	if (show_is_error(&v)) {
-		if (o->json)
-			output_json(stdout, &v);
-		else
-			fprintf(stderr, "yima: %s\n", v.str);
-		rc = EXIT_REPLY_ERROR;
-	} else if (o->json) {
-		output_json(stdout, &v);
-	} else {
-		human(stdout, &v);
-	}
-	resp_value_free(&v);
-	fflush(stdout);
-	return rc;
-}
-
 int cli_trace(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv)
 {
 	char *pos[1];
@@ -56,7 +31,7 @@ int cli_trace(const struct cli_opts *o, struct cli_conn *cc, int argc, char **ar
 	}
 	const char *args[2] = { "TRACE", code.cc_text };
 	size_t lens[2] = { 5, code.cc_len };
-	return query(o, cc, 2, args, lens, show_trace);
+	return cli_query(o, cc, 2, args, lens, show_trace);
 }
 
 int cli_alerts(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv)
@@ -81,5 +56,5 @@ int cli_alerts(const struct cli_opts *o, struct cli_conn *cc, int argc, char **a
 		args[n++] = names[i];
 		args[n++] = opts[i].co_value;
 	}
-	return query(o, cc, n, args, NULL, show_alerts);
+	return cli_query(o, cc, n, args, NULL, show_alerts);
 }

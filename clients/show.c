@@ -45,8 +45,7 @@ const char *show_str(const struct resp_value *v, const char *key)
 	return is_string(f) ? f->str : NULL;
 }
 
-/* An integer field; false when absent or not an integer. */
-static bool show_int(const struct resp_value *v, const char *key, long long *out)
+bool show_int(const struct resp_value *v, const char *key, long long *out)
 {
 	const struct resp_value *f = show_field(v, key);
 	if (f == NULL || f->type != RESP_T_INT)

@@ -20,6 +20,8 @@
 const struct resp_value *show_field(const struct resp_value *v, const char *key);
 /* The string value of `key`, or NULL when absent or not a string. */
 const char *show_str(const struct resp_value *v, const char *key);
+/* An integer field; false when absent or not an integer. */
+bool show_int(const struct resp_value *v, const char *key, long long *out);
 
 /* Whether to colour what goes to f: a terminal, and NO_COLOR unset. */
 bool show_colour(FILE *f);

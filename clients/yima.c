@@ -40,6 +40,10 @@ static const struct {
 	{ "alerts", true, cli_alerts },
 	{ "scan", true, cli_scan },
 	{ "load", true, cli_load },
+	{ "recall", true, cli_recall },
+	{ "lift", true, cli_lift },
+	{ "withdraw", true, cli_withdraw },
+	{ "impact", true, cli_impact },
 };
 
 static void usage(FILE *f)
@@ -63,6 +67,16 @@ static void usage(FILE *f)
 		"  scan --site S [--verify-only] [--tx-prefix P]\n"
 		"                                  a counter session: dispense (or verify) each\n"
 		"                                  line of standard input (a wedge scanner)\n"
+		"\n"
+		"recalls (clients/CLI.md):\n"
+		"  recall PRODUCT LOT --level 1|2|3 --reason TEXT   stop every sale of a lot\n"
+		"  lift PRODUCT LOT --reason TEXT                  end its recall\n"
+		"  withdraw PRODUCT --reason TEXT                  stop every lot of a product\n"
+		"  impact PRODUCT LOT|CODE [--json|--csv|--dot] [--svg FILE]\n"
+		"                                  the recall chain: every site, what it holds,\n"
+		"                                  the distribution tree\n"
+		"  impact PRODUCT LOT --codes [--site S] [--status ST] [--csv]\n"
+		"                                  the lot's codes and where each is\n"
 		"\n"
 		"options:\n"
 		"  -h HOST          server host (default 127.0.0.1)\n"

@@ -42,6 +42,9 @@ static const cmd_handler handlers[CMD__COUNT] = {
 	[CMD_LOCK] = cmd_lock,
 	[CMD_UNLOCK] = cmd_unlock,
 	[CMD_EVENTS] = cmd_events,
+	[CMD_RECALL_ACK] = cmd_recall_ack,
+	[CMD_IMPACT] = cmd_impact,
+	[CMD_CODES] = cmd_codes,
 };
 
 int cmd_read_txn(struct cmd_ctx *ctx, struct store_txn **txn)

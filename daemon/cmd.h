@@ -53,6 +53,12 @@ const struct command_spec *cmd_lookup(int argc, const struct resp_arg *argv,
 int cmd_reject(struct cmd_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* argv[1] and argv[2] naming a product (which must exist; pid gets its
+ * canonical id, MASTER_ID_MAX + 1 bytes) and one of its lots.  0, 1 after
+ * replying with the error, or a store error. */
+struct lot;
+int cmd_lot_args(struct cmd_ctx *ctx, struct lot *l, char *pid);
+
 /* Run a read (or connection) command on the current thread. */
 void cmd_execute(struct cmd_ctx *ctx, const struct command_spec *spec);
 /* Run a command's handler as it is: 0 after replying, or a store error. */
@@ -93,5 +99,8 @@ int cmd_withdraw(struct cmd_ctx *ctx);
 int cmd_lock(struct cmd_ctx *ctx);
 int cmd_unlock(struct cmd_ctx *ctx);
 int cmd_events(struct cmd_ctx *ctx);
+int cmd_recall_ack(struct cmd_ctx *ctx);
+int cmd_impact(struct cmd_ctx *ctx);
+int cmd_codes(struct cmd_ctx *ctx);
 
 #endif

@@ -7,6 +7,8 @@
  * Movements apply to the code named; what is packed inside moves with it
  * without being touched (a unit is wherever its outermost container is,
  * see units_place), so shipping a case of 10,000 units writes one record.
+ * Each movement also moves what it carries between the lot counters of
+ * tally.h, which is what IMPACT reads.
  */
 #include "alerts.h"
 #include "args.h"
@@ -14,6 +16,7 @@
 #include "code_util.h"
 #include "master.h"
 #include "store.h"
+#include "tally.h"
 #include "units.h"
 #include "xmem.h"
 
@@ -192,6 +195,33 @@ static int record_change(struct cmd_ctx *ctx, struct unit *u, uint64_t seq)
 	u->last_seq = seq;
 	int rc = units_put(ctx->txn, u);
 	return rc ? rc : events_index(ctx->txn, u->id, seq);
+}
+
+/* The lot-counter bucket a unit is in now (following its containers). */
+static int bucket_of(struct cmd_ctx *ctx, const struct unit *u, struct tally_place *tp)
+{
+	struct unit_place p;
+	int rc = units_place(ctx->txn, u, &p);
+	if (rc == 0)
+		tally_place_of(u, &p, tp);
+	return rc;
+}
+
+/*
+ * Unit u, changed and stored, was in bucket `from` before: move it and
+ * what it carries to where it is now.  `edge` (or NULL) also counts it as
+ * received on one edge of the distribution tree.
+ */
+static int tally_moved(struct cmd_ctx *ctx, const struct unit *u, const struct tally_place *from,
+		       const struct tally_place *edge, int64_t when)
+{
+	struct tally_place to;
+	struct tally_load ld;
+	int rc;
+	if ((rc = bucket_of(ctx, u, &to)) != 0 || (rc = tally_carried(ctx->txn, u, &ld)) != 0 ||
+	    (rc = tally_move(ctx->txn, &ld, from, &to, when)) != 0)
+		return rc;
+	return edge ? tally_move(ctx->txn, &ld, NULL, edge, when) : 0;
 }
 
 /* ---------------------------------------------------------- COMMISSION */
@@ -412,6 +442,14 @@ int cmd_commission(struct cmd_ctx *ctx)
 			rc = units_lot_add(ctx->txn, l.num, u.id);
 	}
 	free(r);
+	if (rc == 0 && has_lot && level == 1) {	/* containers count by contents */
+		struct tally_load ld;
+		struct tally_place at = { TALLY_STOCK, site, 0 },
+				   made = { TALLY_COMMISSIONED, site, 0 };
+		tally_of(&ld, l.num, level, (uint32_t)n);
+		if ((rc = tally_move(ctx->txn, &ld, NULL, &at, when)) == 0)
+			rc = tally_move(ctx->txn, &ld, NULL, &made, when);
+	}
 	if (rc)
 		return rc;
 	reply_done(ctx, e.seq, n);
@@ -494,6 +532,9 @@ int cmd_pack(struct cmd_ctx *ctx)
 		} else if (not_movable(ctx, &kids[i], site, why, sizeof why)) {
 			result = cmd_reject(ctx, "code %zu (%s) %s", i + 2, kt,
 					not_movable(ctx, &kids[i], site, why, sizeof why)) + 1;
+		} else if (kids[i].dispensed) {
+			result = cmd_reject(ctx, "code %zu (%s) is an opened pack, partly dispensed",
+					i + 2, kt) + 1;
 		} else if (!new_parent && kids[i].level >= parent.level) {
 			result = cmd_reject(ctx, "code %zu (%s) is level %u; %s is level %u: a "
 					"container must be of a higher level than what it holds",
@@ -514,6 +555,23 @@ int cmd_pack(struct cmd_ctx *ctx)
 				not_movable(ctx, &parent, site, why, sizeof why)) + 1;
 	if (!result && !new_parent && parent.status != UNIT_ACTIVE)
 		result = cmd_reject(ctx, "container %s is not active", text) + 1;
+	/* What the container (and those around it) will carry, per lot. */
+	struct tally_load delta = { .n = 0 }, carried;
+	for (size_t i = 0; i < n && !result; i++) {
+		if ((rc = tally_carried(ctx->txn, &kids[i], &carried)) != 0)
+			result = rc;
+		else if (tally_load_add(&delta, &carried) != 0)
+			result = cmd_reject(ctx, "a container holds units of at most %d lots",
+					TALLY_LOTS_MAX) + 1;
+	}
+	if (!result && !new_parent) {
+		bool fits;
+		if ((rc = tally_pack_fits(ctx->txn, parent.id, &delta, &fits)) != 0)
+			result = rc;
+		else if (!fits)
+			result = cmd_reject(ctx, "container %s would hold units of more than %d "
+					"lots", text, TALLY_LOTS_MAX) + 1;
+	}
 	if (result) {
 		free(kids);
 		return result == 1 ? 0 : result;
@@ -552,6 +610,8 @@ int cmd_pack(struct cmd_ctx *ctx)
 			rc = units_link(ctx->txn, parent.id, kids[i].id);
 	}
 	free(kids);
+	if (rc == 0)	/* the children stay where they were, now inside */
+		rc = tally_pack(ctx->txn, parent.id, &delta, +1, when);
 	if (rc)
 		return rc;
 	reply_done(ctx, e.seq, n);
@@ -637,7 +697,11 @@ int cmd_unpack(struct cmd_ctx *ctx)
 		free(kids);
 		return rc;
 	}
+	struct tally_load delta = { .n = 0 }, carried;
 	for (size_t i = 0; i < n && rc == 0; i++) {
+		if ((rc = tally_carried(ctx->txn, &kids[i], &carried)) != 0)
+			break;
+		tally_load_add(&delta, &carried);	/* within p's summary: fits */
 		kids[i].parent = 0;
 		kids[i].holder = place.holder;
 		if (kids[i].status != UNIT_DISPENSED && kids[i].status != UNIT_DESTROYED)
@@ -646,6 +710,8 @@ int cmd_unpack(struct cmd_ctx *ctx)
 			rc = units_unlink(ctx->txn, p.id, kids[i].id);
 	}
 	free(kids);
+	if (rc == 0)	/* out where the container is: only the summaries change */
+		rc = tally_pack(ctx->txn, p.id, &delta, -1, when);
 	if (rc)
 		return rc;
 	reply_done(ctx, e.seq, n);
@@ -653,6 +719,28 @@ int cmd_unpack(struct cmd_ctx *ctx)
 }
 
 /* ------------------------------------------------ SHIP / RETURN / DESTROY */
+
+/* A site returning units of a recalled lot: counted for the recall. */
+static int count_recall_return(struct cmd_ctx *ctx, const struct unit *u, uint32_t site)
+{
+	struct tally_load ld;
+	int rc = tally_carried(ctx->txn, u, &ld);
+	for (size_t i = 0; rc == 0 && i < ld.n; i++) {
+		struct lot l;
+		struct tally_recall r;
+		if ((rc = lots_get(ctx->txn, ld.part[i].lot, &l)) != 0)
+			break;
+		if (l.status != LOT_RECALLED || ld.part[i].count[0] == 0)
+			continue;
+		if ((rc = tally_recall_get(ctx->txn, l.num, site, &r)) != 0)
+			break;
+		if (r.recall_seq != l.recall_seq)	/* first news of this recall */
+			r = (struct tally_recall){ .recall_seq = l.recall_seq };
+		r.returned += ld.part[i].count[0];
+		rc = tally_recall_put(ctx->txn, l.num, site, &r);
+	}
+	return rc;
+}
 
 enum { M_FROM, M_TO, M_REF, M_TIME, M_N };
 
@@ -706,12 +794,18 @@ static int ship(struct cmd_ctx *ctx, uint8_t kind)
 		return rc;
 	}
 	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct tally_place was;
+		if ((rc = bucket_of(ctx, &u[i], &was)) != 0)
+			break;
 		u[i].status = UNIT_IN_TRANSIT;
 		u[i].holder = from;
 		u[i].dest = to;
 		u[i].flags = (uint8_t)((u[i].flags & ~UNIT_F_RETURNING) |
 				       (kind == EV_RETURN ? UNIT_F_RETURNING : 0));
-		rc = record_change(ctx, &u[i], e.seq);
+		if ((rc = record_change(ctx, &u[i], e.seq)) == 0)
+			rc = tally_moved(ctx, &u[i], &was, NULL, when);
+		if (rc == 0 && kind == EV_RETURN)
+			rc = count_recall_return(ctx, &u[i], from);
 	}
 	free(u);
 	if (rc)
@@ -795,11 +889,17 @@ int cmd_receive(struct cmd_ctx *ctx)
 				break;
 			u[i].flags |= UNIT_F_DIVERTED;
 		}
+		struct tally_place was, edge = {
+			u[i].flags & UNIT_F_RETURNING ? TALLY_RETURNED : TALLY_RECEIVED,
+			site, u[i].holder };
+		if ((rc = bucket_of(ctx, &u[i], &was)) != 0)
+			break;
 		u[i].status = UNIT_ACTIVE;
 		u[i].holder = site;
 		u[i].dest = 0;
 		u[i].flags &= (uint8_t)~UNIT_F_RETURNING;
-		rc = record_change(ctx, &u[i], e.seq);
+		if ((rc = record_change(ctx, &u[i], e.seq)) == 0)
+			rc = tally_moved(ctx, &u[i], &was, &edge, when);
 	}
 	free(u);
 	if (rc)
@@ -853,8 +953,22 @@ int cmd_destroy(struct cmd_ctx *ctx)
 		return rc;
 	}
 	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct tally_place was;
+		if ((rc = bucket_of(ctx, &u[i], &was)) != 0)
+			break;
+		if (u[i].parent) {	/* it leaves its container, as a sold pack does */
+			struct tally_load ld;
+			if ((rc = tally_carried(ctx->txn, &u[i], &ld)) != 0 ||
+			    (rc = tally_pack(ctx->txn, u[i].parent, &ld, -1, when)) != 0 ||
+			    (rc = units_unlink(ctx->txn, u[i].parent, u[i].id)) != 0)
+				break;
+			u[i].parent = 0;
+		}
 		u[i].status = UNIT_DESTROYED;
-		rc = record_change(ctx, &u[i], e.seq);
+		u[i].holder = site;
+		u[i].dest = 0;
+		if ((rc = record_change(ctx, &u[i], e.seq)) == 0)
+			rc = tally_moved(ctx, &u[i], &was, NULL, when);
 	}
 	free(u);
 	if (rc)

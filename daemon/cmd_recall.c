@@ -5,12 +5,14 @@
  * A recall marks the lot record, whatever the lot's size: every VERIFY and
  * DISPENSE of its units reads the lot, so from the commit on they answer
  * RED RECALLED.  Withdrawal marks the product the same way and also refuses
- * new commissioning of it.
+ * new commissioning of it.  RECALL.ACK records that a site has the news;
+ * IMPACT (cmd_impact.c) reports who has and who is past the deadline.
  */
 #include "args.h"
 #include "cmd.h"
 #include "master.h"
 #include "store.h"
+#include "tally.h"
 #include "units.h"
 
 #include <stdarg.h>
@@ -38,8 +40,8 @@ static int reason_of(struct cmd_ctx *ctx, const struct args_opt *opt, struct eve
 }
 
 /* The product argument: its number (must exist). 1 after replying. */
-static int product_of(struct cmd_ctx *ctx, const struct resp_arg *a, uint32_t *num,
-		      char id[MASTER_ID_MAX + 1])
+static int product_arg(struct cmd_ctx *ctx, const struct resp_arg *a, uint32_t *num,
+		      char *id)
 {
 	char err[300];
 	struct master_rec rec;
@@ -54,10 +56,14 @@ static int product_of(struct cmd_ctx *ctx, const struct resp_arg *a, uint32_t *n
 	return 0;
 }
 
-static int lot_of(struct cmd_ctx *ctx, uint32_t product, const char *pid,
-		  const struct resp_arg *a, struct lot *l)
+int cmd_lot_args(struct cmd_ctx *ctx, struct lot *l, char *pid)
 {
-	int rc = lots_find(ctx->txn, product, a->ptr, a->len, l);
+	uint32_t product;
+	const struct resp_arg *a = &ctx->argv[2];
+	int rc = product_arg(ctx, &ctx->argv[1], &product, pid);
+	if (rc)
+		return rc;
+	rc = lots_find(ctx->txn, product, a->ptr, a->len, l);
 	if (rc == STORE_NOTFOUND)
 		return cmd_reject(ctx, "product %s has no lot '%.*s'", pid,
 			      (int)(a->len > 40 ? 40 : a->len), a->ptr) + 1;
@@ -71,7 +77,7 @@ int cmd_recall(struct cmd_ctx *ctx)
 	char err[300], pid[MASTER_ID_MAX + 1];
 	if (args_options(ctx->argc, ctx->argv, 3, o, 2, err, sizeof err) != 0)
 		return cmd_reject(ctx, "%s", err);
-	uint32_t level, product;
+	uint32_t level;
 	struct event e = { .kind = EV_RECALL, .time_ms = ctx->now_ms };
 	if (o[0].val == NULL)
 		return cmd_reject(ctx, "LEVEL is required (1, 2 or 3)");
@@ -80,9 +86,7 @@ int cmd_recall(struct cmd_ctx *ctx)
 	if (reason_of(ctx, &o[1], &e))
 		return 0;
 	struct lot l;
-	int rc = product_of(ctx, &ctx->argv[1], &product, pid);
-	if (rc == 0)
-		rc = lot_of(ctx, product, pid, &ctx->argv[2], &l);
+	int rc = cmd_lot_args(ctx, &l, pid);
 	if (rc)
 		return rc == 1 ? 0 : rc;
 	if (l.status == LOT_RECALLED && l.recall_level == level)
@@ -101,6 +105,15 @@ int cmd_recall(struct cmd_ctx *ctx)
 	return 0;
 }
 
+/* The lot named by argv[1..2], which must be under recall. */
+static int recalled_lot(struct cmd_ctx *ctx, struct lot *l, char *pid)
+{
+	int rc = cmd_lot_args(ctx, l, pid);
+	if (rc == 0 && l->status != LOT_RECALLED)
+		return cmd_reject(ctx, "lot %s of %s is not recalled", l->name, pid) + 1;
+	return rc;
+}
+
 /* LIFT product lot REASON text */
 int cmd_lift(struct cmd_ctx *ctx)
 {
@@ -111,15 +124,10 @@ int cmd_lift(struct cmd_ctx *ctx)
 	struct event e = { .kind = EV_LIFT, .time_ms = ctx->now_ms };
 	if (reason_of(ctx, &o[0], &e))
 		return 0;
-	uint32_t product;
 	struct lot l;
-	int rc = product_of(ctx, &ctx->argv[1], &product, pid);
-	if (rc == 0)
-		rc = lot_of(ctx, product, pid, &ctx->argv[2], &l);
+	int rc = recalled_lot(ctx, &l, pid);
 	if (rc)
 		return rc == 1 ? 0 : rc;
-	if (l.status != LOT_RECALLED)
-		return cmd_reject(ctx, "lot %s of %s is not recalled", l.name, pid);
 	e.parent = l.num;
 	if ((rc = events_add(ctx->txn, &e, 0)) != 0 ||
 	    (rc = lots_index_event(ctx->txn, l.num, e.seq)) != 0)
@@ -130,6 +138,55 @@ int cmd_lift(struct cmd_ctx *ctx)
 	if ((rc = lots_put(ctx->txn, &l)) != 0)
 		return rc;
 	reply_event(ctx, e.seq);
+	return 0;
+}
+
+/* RECALL.ACK product lot SITE s [TIME t]: once per site and recall; a
+ * repeat (a retry) answers with the first acknowledgement. */
+int cmd_recall_ack(struct cmd_ctx *ctx)
+{
+	struct args_opt o[2] = { { "SITE", 0 }, { "TIME", 0 } };
+	char err[300], pid[MASTER_ID_MAX + 1], when[32];
+	if (args_options(ctx->argc, ctx->argv, 3, o, 2, err, sizeof err) != 0)
+		return cmd_reject(ctx, "%s", err);
+	if (o[0].val == NULL)
+		return cmd_reject(ctx, "SITE is required");
+	struct event e = { .kind = EV_RECALL_ACK, .time_ms = ctx->now_ms };
+	if (o[1].val && args_time(o[1].val, &e.time_ms, err, sizeof err) != 0)
+		return cmd_reject(ctx, "TIME %s", err);
+	uint32_t site;
+	struct lot l;
+	int rc = recalled_lot(ctx, &l, pid);
+	if (rc)
+		return rc == 1 ? 0 : rc;
+	rc = args_site(ctx->txn, o[0].val, &site, err, sizeof err);
+	if (rc == -1)
+		return cmd_reject(ctx, "SITE: %s", err);
+	struct tally_recall r;
+	if (rc || (rc = tally_recall_get(ctx->txn, l.num, site, &r)) != 0)
+		return rc;
+	if (r.recall_seq != l.recall_seq)	/* nothing yet about this recall */
+		r = (struct tally_recall){ .recall_seq = l.recall_seq };
+	bool again = r.ack_seq != 0;
+	if (!again) {
+		e.site = site;
+		e.parent = l.num;
+		e.count = 1;
+		if ((rc = events_add(ctx->txn, &e, 0)) != 0)
+			return rc;
+		r.ack_seq = e.seq;
+		r.ack_ms = e.time_ms;
+		if ((rc = tally_recall_put(ctx->txn, l.num, site, &r)) != 0)
+			return rc;
+	}
+	args_format_time(r.ack_ms, when);
+	resp_map(ctx->out, 3);
+	resp_cstr(ctx->out, "event");
+	resp_int(ctx->out, (int64_t)r.ack_seq);
+	resp_cstr(ctx->out, "acknowledged");
+	resp_cstr(ctx->out, when);
+	resp_cstr(ctx->out, "repeated");
+	resp_bool(ctx->out, again);
 	return 0;
 }
 
@@ -144,7 +201,7 @@ int cmd_withdraw(struct cmd_ctx *ctx)
 	if (reason_of(ctx, &o[0], &e))
 		return 0;
 	uint32_t product;
-	int rc = product_of(ctx, &ctx->argv[1], &product, pid);
+	int rc = product_arg(ctx, &ctx->argv[1], &product, pid);
 	if (rc)
 		return rc == 1 ? 0 : rc;
 	bool withdrawn;

@@ -16,6 +16,7 @@
 #include "code_util.h"
 #include "server.h"
 #include "store.h"
+#include "tally.h"
 #include "verdict.h"
 
 #include <stdio.h>
@@ -236,9 +237,14 @@ int cmd_dispense(struct cmd_ctx *ctx)
 			e.ref_len = o[S_TX].val->len;
 			memcpy(e.ref, o[S_TX].val->ptr, e.ref_len);
 		}
+		struct tally_place was, now;
+		struct tally_load ld;
+		tally_place_of(u, &j.place, &was);
+		tally_self(u, &ld);
 		if ((rc = events_add(ctx->txn, &e, u->id)) != 0)
 			return rc;
-		if (u->parent && (rc = units_unlink(ctx->txn, u->parent, u->id)) != 0)
+		if (u->parent && ((rc = units_unlink(ctx->txn, u->parent, u->id)) != 0 ||
+				  (rc = tally_pack(ctx->txn, u->parent, &ld, -1, ctx->now_ms)) != 0))
 			return rc;	/* a pack sold out of its case leaves it */
 		if (j.reasons & (1u << R_NOT_RECEIVED_HERE) &&
 		    (rc = store_alert(ctx, ALERT_DIVERSION, site, &j, o[S_TX].val)) != 0)
@@ -255,6 +261,9 @@ int cmd_dispense(struct cmd_ctx *ctx)
 		j.place.status = u->status;
 		j.place.holder = site;
 		j.place.dest = 0;
+		tally_place_of(u, &j.place, &now);
+		if ((rc = tally_move(ctx->txn, &ld, &was, &now, ctx->now_ms)) != 0)
+			return rc;
 	}
 	if (kl && (rc = sale_put(ctx->txn, key, kl, &s)) != 0)
 		return rc;
@@ -335,15 +344,22 @@ int cmd_undo(struct cmd_ctx *ctx)
 	memcpy(e.ref, o[1].val->ptr, e.ref_len);
 	if ((rc = events_add(ctx->txn, &e, j.unit.id)) != 0)
 		return rc;
+	struct tally_place was, now;
+	struct tally_load ld;
+	tally_place_of(&a.unit, &a.place, &was);
+	tally_self(&a.unit, &ld);
 	a.unit.dispensed = a.unit.dispensed > s.qty ? a.unit.dispensed - s.qty : 0;
 	a.unit.status = UNIT_ACTIVE;
 	a.unit.last_seq = e.seq;
 	if ((rc = units_put(ctx->txn, &a.unit)) != 0)
 		return rc;
+	a.place.status = UNIT_ACTIVE;
+	tally_place_of(&a.unit, &a.place, &now);
+	if ((rc = tally_move(ctx->txn, &ld, &was, &now, ctx->now_ms)) != 0)
+		return rc;
 	s.undo_seq = e.seq;
 	if ((rc = sale_put(ctx->txn, key, kl, &s)) != 0)
 		return rc;
-	a.place.status = UNIT_ACTIVE;
 	verdict_reply(ctx->txn, ctx->out, &a, cfg, ctx->now_ms);
 	return 0;
 }

@@ -87,7 +87,8 @@ static int collect(struct store_txn *t, uint64_t unit, uint64_t after, uint64_t 
 			if ((rc = events_get(t, own.v[k], &x)) != 0)
 				break;
 			if ((x.kind == EV_UNPACK && x.unit == e.unit) ||
-			    (x.kind == EV_DISPENSE && x.parent == e.unit)) {
+			    (x.kind == EV_DISPENSE && x.parent == e.unit) ||
+			    x.kind == EV_DESTROY) {	/* a destroyed unit leaves it */
 				end = own.v[k];
 				break;
 			}

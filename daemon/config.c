@@ -82,6 +82,12 @@ static const struct option_spec options[] = {
 	  "how long after a dispense the same site may UNDO it (s, m, h or d)" },
 	{ "timezone", OPT_TIMEZONE, O(timezone), 0, 0, "Asia/Shanghai",
 	  "time zone in which expiry dates are judged (a zoneinfo name or +HH:MM)" },
+	{ "recall_deadline_1", OPT_DURATION, O(recall_deadline[0]), 1, 3650ull * 86400, "1d",
+	  "time a site has to acknowledge a level 1 recall (RECALL.ACK)" },
+	{ "recall_deadline_2", OPT_DURATION, O(recall_deadline[1]), 1, 3650ull * 86400, "3d",
+	  "time a site has to acknowledge a level 2 recall (RECALL.ACK)" },
+	{ "recall_deadline_3", OPT_DURATION, O(recall_deadline[2]), 1, 3650ull * 86400, "7d",
+	  "time a site has to acknowledge a level 3 recall (RECALL.ACK)" },
 };
 
 #define NOPTIONS (int)(sizeof options / sizeof options[0])

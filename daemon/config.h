@@ -38,6 +38,8 @@ struct config {
 	uint32_t near_expiry_days;
 	uint64_t undo_window;		/* seconds */
 	char     timezone[CONFIG_STR_MAX];
+	/* recalls: how long sites have to acknowledge, per level (seconds) */
+	uint64_t recall_deadline[3];
 };
 
 enum config_severity { CONFIG_AMBER = 0, CONFIG_RED = 1 };

@@ -52,6 +52,8 @@ static const char *const db_names[DB__COUNT] = {
 	[DB_PRODUCT_STATE] = "product_state",
 	[DB_SITE_GLNS] = "site_glns",
 	[DB_BATCHES] = "batches",
+	[DB_TALLY] = "tally",
+	[DB_CONTENTS] = "contents",
 };
 
 /* Index databases hold fixed-size ids as sorted duplicates: LMDB then
@@ -529,6 +531,13 @@ int store_cursor_dups(struct store_cursor *c, const void *key, size_t klen,
 {
 	MDB_val mk = { klen, (void *)(uintptr_t)key }, mv;
 	return cursor_get(c, &mk, &mv, MDB_SET_KEY, NULL, NULL, v, vl);
+}
+
+int store_cursor_dups_from(struct store_cursor *c, const void *key, size_t klen,
+			   const void *from, size_t flen, const void **v, size_t *vl)
+{
+	MDB_val mk = { klen, (void *)(uintptr_t)key }, mv = { flen, (void *)(uintptr_t)from };
+	return cursor_get(c, &mk, &mv, MDB_GET_BOTH_RANGE, NULL, NULL, v, vl);
 }
 
 int store_cursor_next_dup(struct store_cursor *c, const void **v, size_t *vl)

@@ -26,7 +26,7 @@
 
 /* The schema this build reads and writes.  Bump it on any incompatible
  * change of a database's keys or values. */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 /* The named databases (STORE.md describes their keys and values). */
 enum store_db {
@@ -49,6 +49,8 @@ enum store_db {
 	DB_PRODUCT_STATE,	/* product number → withdrawn flag + event seq */
 	DB_SITE_GLNS,		/* GLN (13 digits) → site id */
 	DB_BATCHES,		/* EVENTS batch id → its result */
+	DB_TALLY,		/* lot + site + bucket + other → counters (tally.h) */
+	DB_CONTENTS,		/* container unit id → what it carries, per lot */
 	DB__COUNT
 };
 
@@ -142,6 +144,9 @@ int store_cursor_prev(struct store_cursor *c, const void **k, size_t *kl,
  * the same key. */
 int store_cursor_dups(struct store_cursor *c, const void *key, size_t klen,
 		      const void **v, size_t *vl);
+/* ... the first value >= from of exactly `key`. */
+int store_cursor_dups_from(struct store_cursor *c, const void *key, size_t klen,
+			   const void *from, size_t flen, const void **v, size_t *vl);
 int store_cursor_next_dup(struct store_cursor *c, const void **v, size_t *vl);
 /* Number of values of the key the cursor is on (dup databases). */
 int store_cursor_count(struct store_cursor *c, size_t *n);

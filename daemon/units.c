@@ -184,17 +184,20 @@ int units_lot_add(struct store_txn *t, uint32_t lot, uint64_t id)
 	return store_put_dup(t, DB_LOT_UNITS, k, sizeof k, v, sizeof v);
 }
 
-/* Call fn for each fixed-size value of `key` in a dup database. */
-static int each_dup(struct store_txn *t, enum store_db db, const uint8_t *key,
-		    size_t klen, size_t vsize, int (*fn)(void *, uint64_t), void *arg)
+/* Call fn for each fixed-size value >= from of `key` in a dup database. */
+static int each_dup_from(struct store_txn *t, enum store_db db, const uint8_t *key,
+			 size_t klen, size_t vsize, uint64_t from,
+			 int (*fn)(void *, uint64_t), void *arg)
 {
 	struct store_cursor *c;
 	const void *v;
 	size_t n;
+	uint8_t start[8];
+	code_put_be(start, from, vsize);
 	int rc = store_cursor_open(t, db, &c);
 	if (rc)
 		return rc;
-	for (rc = store_cursor_dups(c, key, klen, &v, &n); rc == 0;
+	for (rc = store_cursor_dups_from(c, key, klen, start, vsize, &v, &n); rc == 0;
 	     rc = store_cursor_next_dup(c, &v, &n)) {
 		if (n != vsize)
 			continue;
@@ -206,6 +209,20 @@ static int each_dup(struct store_txn *t, enum store_db db, const uint8_t *key,
 	}
 	store_cursor_close(c);
 	return rc == STORE_NOTFOUND ? 0 : rc;
+}
+
+static int each_dup(struct store_txn *t, enum store_db db, const uint8_t *key,
+		    size_t klen, size_t vsize, int (*fn)(void *, uint64_t), void *arg)
+{
+	return each_dup_from(t, db, key, klen, vsize, 0, fn, arg);
+}
+
+int units_of_lot(struct store_txn *t, uint32_t lot, uint64_t from,
+		 int (*fn)(void *arg, uint64_t id), void *arg)
+{
+	uint8_t k[4];
+	code_put_be(k, lot, 4);
+	return each_dup_from(t, DB_LOT_UNITS, k, sizeof k, ID_BYTES, from, fn, arg);
 }
 
 int units_children(struct store_txn *t, uint64_t parent,
@@ -472,7 +489,7 @@ const char *event_kind_name(uint8_t kind)
 		[EV_SHIP] = "ship", [EV_RECEIVE] = "receive", [EV_RETURN] = "return",
 		[EV_DESTROY] = "destroy", [EV_DISPENSE] = "dispense", [EV_UNDO] = "undo",
 		[EV_RECALL] = "recall", [EV_LIFT] = "lift", [EV_WITHDRAW] = "withdraw",
-		[EV_LOCK] = "lock", [EV_UNLOCK] = "unlock",
+		[EV_LOCK] = "lock", [EV_UNLOCK] = "unlock", [EV_RECALL_ACK] = "recall_ack",
 	};
 	return kind < sizeof names / sizeof names[0] && names[kind] ? names[kind] : "?";
 }

@@ -70,6 +70,9 @@ int units_add(struct store_txn *t, const struct unit *u);
 int units_link(struct store_txn *t, uint64_t parent, uint64_t child);
 int units_unlink(struct store_txn *t, uint64_t parent, uint64_t child);
 int units_lot_add(struct store_txn *t, uint32_t lot, uint64_t id);
+/* Walk a lot's unit ids from `from` up, in order; fn as units_children. */
+int units_of_lot(struct store_txn *t, uint32_t lot, uint64_t from,
+		 int (*fn)(void *arg, uint64_t id), void *arg);
 
 /* Walk a unit's children (ids): calls fn for each; stops early if fn
  * returns nonzero (and returns that). */
@@ -127,6 +130,7 @@ enum event_kind {
 	EV_WITHDRAW = 12,	/* parent: product number; ref: reason */
 	EV_LOCK = 13,		/* unit; ref: reason */
 	EV_UNLOCK = 14,		/* unit; ref: reason */
+	EV_RECALL_ACK = 15,	/* site; parent: lot number; other: 0 */
 };
 
 /* Lot history (recalls, lifts), in order; fn as units_children. */

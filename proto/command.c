@@ -74,6 +74,13 @@ static const struct command_spec commands[CMD__COUNT] = {
 	[CMD_EVENTS] = { CMD_EVENTS, "EVENTS", NULL, 2, -1, CMD_F_WRITE,
 		"[BATCH id] [SKIPBAD] record [record ...]",
 		"distribution records (each a command line) in one transaction" },
+	[CMD_RECALL_ACK] = { CMD_RECALL_ACK, "RECALL.ACK", NULL, 5, 7, CMD_F_WRITE,
+		"product lot SITE s [TIME t]", "a site acknowledges a lot's recall" },
+	[CMD_IMPACT] = { CMD_IMPACT, "IMPACT", NULL, 2, 3, CMD_F_READ,
+		"product lot | code", "a lot's recall chain: every site, what it holds, the tree" },
+	[CMD_CODES] = { CMD_CODES, "CODES", NULL, 3, 13, CMD_F_READ,
+		"product lot [SITE s] [STATUS st] [LEVEL n] [AFTER cursor] [COUNT n]",
+		"the codes of a lot, where they are, a page at a time" },
 };
 
 static int eq(const char *s, size_t n, const char *name)

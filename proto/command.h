@@ -38,6 +38,9 @@ enum cmd_id {
 	CMD_LOCK,
 	CMD_UNLOCK,
 	CMD_EVENTS,
+	CMD_RECALL_ACK,
+	CMD_IMPACT,
+	CMD_CODES,
 	CMD__COUNT
 };
 

@@ -141,7 +141,7 @@ static void test_option_table(void **state)
 		for (int j = 0; j < i && config_option(j, &other, &d2, &h2); j++)
 			expect(strcmp(name, other) != 0, "option %s listed twice", name);
 	}
-	assert_int_equal(n, 23);
+	assert_int_equal(n, 26);
 	const char *x;
 	assert_int_equal(config_option(n, &name, &x, &x), 0);
 	assert_int_equal(config_option(-1, &name, &x, &x), 0);
@@ -169,6 +169,9 @@ static const struct set_case set_cases[] = {
 	{ "undo_window", "90m", 0, "5400s" },
 	{ "undo_window", "45", 0, "45s" },
 	{ "undo_window", "10w", -1, "not a duration" },
+	{ "recall_deadline_1", "12h", 0, "43200s" },
+	{ "recall_deadline_3", "7d", 0, "604800s" },
+	{ "recall_deadline_2", "0", -1, "recall_deadline_2" },
 	{ "timezone", "UTC", 0, "UTC" },
 	{ "timezone", "+08:00", 0, "+08:00" },
 	{ "timezone", "Europe/Berlin", 0, "Europe/Berlin" },

@@ -1,0 +1,416 @@
+/*
+ * cmd_recall — the regulator's subcommands:
+ *
+ *   yima recall PRODUCT LOT --level N --reason TEXT
+ *   yima lift PRODUCT LOT --reason TEXT
+ *   yima withdraw PRODUCT --reason TEXT
+ *   yima impact PRODUCT LOT [--json|--csv|--dot] [--svg FILE] [--codes]
+ *                           [--site S] [--status ST]
+ *   yima impact CODE ...    (the lot of that code)
+ *
+ * impact prints the recall chain the server's IMPACT reply describes: a
+ * table per site by default; --json the reply itself; --csv one row per
+ * site; --dot the distribution tree as Graphviz DOT (--svg FILE renders it
+ * with Graphviz's `dot`).  With --codes it lists the lot's codes instead,
+ * fetching CODES a page at a time (--site and --status filter them).
+ *
+ * Exit status: 0, 1 for an error reply, 2 for usage or no connection (or
+ * --svg without Graphviz).
+ */
+#include "cli.h"
+#include "output.h"
+#include "show.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#define RECALL_USAGE   "yima recall PRODUCT LOT --level N --reason TEXT"
+#define LIFT_USAGE     "yima lift PRODUCT LOT --reason TEXT"
+#define WITHDRAW_USAGE "yima withdraw PRODUCT --reason TEXT"
+#define IMPACT_USAGE   "yima impact PRODUCT LOT|CODE [--json|--csv|--dot] [--svg FILE] " \
+		       "[--codes [--site S] [--status ST]]"
+#define PAGE "5000"	/* codes per CODES request */
+
+/* Positional arguments and the required options of recall/lift/withdraw;
+ * -1 after printing the usage. */
+static int parse(const char *cmd, const char *usage, int argc, char **argv, struct cli_opt *opts,
+		 size_t nopts, char **pos, int npos_want)
+{
+	int npos = cli_getopt(cmd, argc, argv, opts, nopts, pos, npos_want);
+	if (npos == CLI_GETOPT_HELP) {
+		printf("usage: %s\n", usage);
+		return -2;
+	}
+	if (npos != npos_want)
+		return cli_usage_error(usage), -1;
+	for (size_t i = 0; i < nopts; i++)
+		if (opts[i].co_value == NULL || opts[i].co_value[0] == '\0') {
+			fprintf(stderr, "yima %s: %s is required\n", cmd, opts[i].co_name);
+			return cli_usage_error(usage), -1;
+		}
+	return 0;
+}
+
+static int parse_status(int rc)
+{
+	return rc == -2 ? EXIT_OK : EXIT_USAGE;
+}
+
+int cli_recall(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv)
+{
+	struct cli_opt opts[] = { { "--level", true, NULL }, { "--reason", true, NULL } };
+	char *pos[2];
+	int rc = parse("recall", RECALL_USAGE, argc, argv, opts, 2, pos, 2);
+	if (rc)
+		return parse_status(rc);
+	const char *args[] = { "RECALL", pos[0], pos[1], "LEVEL", opts[0].co_value,
+			       "REASON", opts[1].co_value };
+	return cli_query(o, cc, 7, args, NULL, output_text);
+}
+
+int cli_lift(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv)
+{
+	struct cli_opt opts[] = { { "--reason", true, NULL } };
+	char *pos[2];
+	int rc = parse("lift", LIFT_USAGE, argc, argv, opts, 1, pos, 2);
+	if (rc)
+		return parse_status(rc);
+	const char *args[] = { "LIFT", pos[0], pos[1], "REASON", opts[0].co_value };
+	return cli_query(o, cc, 5, args, NULL, output_text);
+}
+
+int cli_withdraw(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv)
+{
+	struct cli_opt opts[] = { { "--reason", true, NULL } };
+	char *pos[1];
+	int rc = parse("withdraw", WITHDRAW_USAGE, argc, argv, opts, 1, pos, 1);
+	if (rc)
+		return parse_status(rc);
+	const char *args[] = { "WITHDRAW", pos[0], "REASON", opts[0].co_value };
+	return cli_query(o, cc, 4, args, NULL, output_text);
+}
+
+/* ---------------------------------------------------------------- impact */
+
+static long long num(const struct resp_value *v, const char *key)
+{
+	long long n = 0;
+	show_int(v, key, &n);
+	return n;
+}
+
+static const char *str(const struct resp_value *v, const char *key)
+{
+	const char *s = show_str(v, key);
+	return s ? s : "";
+}
+
+static bool flag(const struct resp_value *v, const char *key)
+{
+	const struct resp_value *f = show_field(v, key);
+	return f && f->type == RESP_T_BOOL && f->integer;
+}
+
+static const struct resp_value *list(const struct resp_value *v, const char *key)
+{
+	const struct resp_value *f = show_field(v, key);
+	return f && (f->type == RESP_T_ARRAY || f->type == RESP_T_SET) ? f : NULL;
+}
+
+static void human(FILE *f, const struct resp_value *v)
+{
+	const struct resp_value *recall = show_field(v, "recall");
+	const struct resp_value *totals = show_field(v, "totals");
+	fprintf(f, "product %s lot %s, expires %s: ", str(v, "product"), str(v, "lot"),
+		str(v, "expiry"));
+	if (recall && recall->type == RESP_T_MAP)
+		fprintf(f, "RECALLED at level %lld on %s (%s); acknowledgements due by %s\n",
+			num(v, "level"), str(recall, "time"), str(recall, "reason"),
+			str(recall, "deadline"));
+	else
+		fprintf(f, "not recalled\n");
+	fprintf(f, "\n%-16s %-12s %9s %9s %10s %9s %9s %7s %6s %8s %-24s %8s\n", "SITE", "KIND",
+		"IN_STOCK", "TRANSIT", "DISPENSED", "DESTROYED", "M.PACKS", "CASES", "PALLETS",
+		"RETURNED", "ACKNOWLEDGED", "LATE");
+	const struct resp_value *sites = list(v, "sites");
+	for (size_t i = 0; sites && i < sites->n; i++) {
+		const struct resp_value *s = &sites->elem[i];
+		const char *ack = show_str(s, "acknowledged");
+		fprintf(f, "%-16s %-12s %9lld %9lld %10lld %9lld %9lld %7lld %6lld %8lld %-24s %8s\n",
+			str(s, "site"), str(s, "kind"), num(s, "in_stock"), num(s, "in_transit"),
+			num(s, "dispensed"), num(s, "destroyed"), num(s, "middle_packs"),
+			num(s, "cases"), num(s, "pallets"), num(s, "returned"), ack ? ack : "-",
+			flag(s, "past_deadline") ? "LATE" : "");
+	}
+	const struct resp_value *transit = list(v, "transit");
+	if (transit && transit->n) {
+		fprintf(f, "\nin transit:\n");
+		for (size_t i = 0; i < transit->n; i++) {
+			const struct resp_value *t = &transit->elem[i];
+			fprintf(f, "  %s -> %s: %lld units (since %s)\n", str(t, "from"),
+				str(t, "to"), num(t, "units"), str(t, "since"));
+		}
+	}
+	if (totals)
+		fprintf(f, "\ntotal: %lld units: %lld in stock, %lld in transit, %lld dispensed, "
+			"%lld destroyed; %lld sites, %lld acknowledged, %lld past the deadline\n",
+			num(totals, "units"), num(totals, "in_stock"), num(totals, "in_transit"),
+			num(totals, "dispensed"), num(totals, "destroyed"), num(totals, "sites"),
+			num(totals, "acknowledged"), num(totals, "past_deadline"));
+}
+
+/* A CSV field: quoted when it needs to be (RFC 4180). */
+static void csv_field(FILE *f, const char *s, bool last)
+{
+	if (strpbrk(s, ",\"\r\n")) {
+		fputc('"', f);
+		for (; *s; s++) {
+			if (*s == '"')
+				fputc('"', f);
+			fputc(*s, f);
+		}
+		fputc('"', f);
+	} else {
+		fputs(s, f);
+	}
+	fputc(last ? '\n' : ',', f);
+}
+
+static const char *const csv_columns[] = {
+	"site", "name", "kind", "commissioned", "in_stock", "in_transit", "dispensed",
+	"first_dispensed", "last_dispensed", "destroyed", "received", "middle_packs", "cases",
+	"pallets", "acknowledged", "returned", "past_deadline",
+};
+#define NCOLUMNS (sizeof csv_columns / sizeof csv_columns[0])
+
+static void csv(FILE *f, const struct resp_value *v)
+{
+	for (size_t c = 0; c < NCOLUMNS; c++)
+		csv_field(f, csv_columns[c], c + 1 == NCOLUMNS);
+	const struct resp_value *sites = list(v, "sites");
+	for (size_t i = 0; sites && i < sites->n; i++) {
+		for (size_t c = 0; c < NCOLUMNS; c++) {
+			const struct resp_value *x = show_field(&sites->elem[i], csv_columns[c]);
+			char buf[32];
+			const char *text = "";
+			if (x && x->type == RESP_T_INT) {
+				snprintf(buf, sizeof buf, "%lld", (long long)x->integer);
+				text = buf;
+			} else if (x && x->type == RESP_T_BOOL) {
+				text = x->integer ? "true" : "false";
+			} else if (x && x->str) {
+				text = x->str;
+			}
+			csv_field(f, text, c + 1 == NCOLUMNS);
+		}
+	}
+}
+
+/* A DOT string: quoted, with quotes and backslashes escaped. */
+static void dot_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', f);
+		if (*s != '\n' && *s != '\r')
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void dot(FILE *f, const struct resp_value *v)
+{
+	char label[512];
+	const struct resp_value *sites = list(v, "sites");
+	fprintf(f, "digraph impact {\n  rankdir=LR;\n  node [shape=box, fontname=\"Helvetica\"];\n"
+		"  label=");
+	snprintf(label, sizeof label, "%s lot %s%s", str(v, "product"), str(v, "lot"),
+		 show_field(v, "recall") && show_field(v, "recall")->type == RESP_T_MAP ?
+		 " (recalled)" : "");
+	dot_string(f, label);
+	fprintf(f, ";\n  labelloc=t;\n");
+	for (size_t i = 0; sites && i < sites->n; i++) {
+		const struct resp_value *s = &sites->elem[i];
+		snprintf(label, sizeof label, "%s\\n%s\\nstock %lld, sold %lld", str(s, "site"),
+			 str(s, "kind"), num(s, "in_stock"), num(s, "dispensed"));
+		fprintf(f, "  ");
+		dot_string(f, str(s, "site"));
+		fprintf(f, " [label=\"");
+		for (const char *p = label; *p; p++)	/* keep the \n escapes */
+			if (*p != '"')
+				fputc(*p, f);
+		fprintf(f, "\"%s];\n", flag(s, "past_deadline") ? ", color=red, penwidth=2" :
+			show_str(s, "acknowledged") ? ", color=darkgreen" : "");
+	}
+	const struct resp_value *edges = list(v, "edges");
+	for (size_t i = 0; edges && i < edges->n; i++) {
+		const struct resp_value *e = &edges->elem[i];
+		fprintf(f, "  ");
+		dot_string(f, str(e, "from"));
+		fprintf(f, " -> ");
+		dot_string(f, str(e, "to"));
+		fprintf(f, " [label=\"%lld\"%s];\n", num(e, "units"),
+			strcmp(str(e, "kind"), "return") == 0 ? ", style=dashed, color=red" : "");
+	}
+	const struct resp_value *transit = list(v, "transit");
+	for (size_t i = 0; transit && i < transit->n; i++) {
+		const struct resp_value *t = &transit->elem[i];
+		fprintf(f, "  ");
+		dot_string(f, str(t, "from"));
+		fprintf(f, " -> ");
+		dot_string(f, str(t, "to"));
+		fprintf(f, " [label=\"%lld in transit\", style=dotted];\n", num(t, "units"));
+	}
+	fprintf(f, "}\n");
+}
+
+/* Render the tree with Graphviz into path.  0, or -1 after saying why. */
+static int svg(const struct resp_value *v, const char *path)
+{
+	if (system("command -v dot >/dev/null 2>&1") != 0) {
+		fprintf(stderr, "yima impact: --svg needs Graphviz's dot (Debian: apt-get install "
+			"graphviz); --dot prints the graph as text\n");
+		return -1;
+	}
+	char cmd[4200];
+	if (strchr(path, '\'') || strlen(path) > 4000) {
+		fprintf(stderr, "yima impact: --svg: unusable file name\n");
+		return -1;
+	}
+	snprintf(cmd, sizeof cmd, "dot -Tsvg -o '%s'", path);
+	FILE *p = popen(cmd, "w");
+	if (p == NULL) {
+		perror("yima impact: dot");
+		return -1;
+	}
+	dot(p, v);
+	int st = pclose(p);
+	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		fprintf(stderr, "yima impact: dot could not write %s\n", path);
+		return -1;
+	}
+	return 0;
+}
+
+enum { I_JSON, I_CSV, I_DOT, I_SVG, I_CODES, I_SITE, I_STATUS, I_N };
+
+/* --codes: every page of CODES, printed as it arrives. */
+static int codes(const struct cli_opts *o, struct cli_conn *cc, char **pos,
+		 const struct cli_opt *opts, bool as_csv)
+{
+	const char *args[13] = { "CODES", pos[0], pos[1], "COUNT", PAGE };
+	int n = 5;
+	if (opts[I_SITE].co_value) {
+		args[n++] = "SITE";
+		args[n++] = opts[I_SITE].co_value;
+	}
+	if (opts[I_STATUS].co_value) {
+		args[n++] = "STATUS";
+		args[n++] = opts[I_STATUS].co_value;
+	}
+	char cursor[32] = "";
+	if (as_csv)
+		printf("code,level,status,site,to\n");
+	for (;;) {
+		int m = n;
+		if (cursor[0]) {
+			args[m++] = "AFTER";
+			args[m++] = cursor;
+		}
+		struct resp_value v;
+		if (cli_conn_call(cc, m, args, NULL, true, &v) != 0)
+			return EXIT_USAGE;
+		if (show_is_error(&v)) {
+			fprintf(stderr, "yima: %s\n", v.str);
+			resp_value_free(&v);
+			return EXIT_REPLY_ERROR;
+		}
+		const struct resp_value *list_v = list(&v, "codes");
+		for (size_t i = 0; list_v && i < list_v->n; i++) {
+			const struct resp_value *c = &list_v->elem[i];
+			if (o->json) {
+				output_json(stdout, c);	/* one object per line */
+			} else if (as_csv) {
+				char lv[8];
+				snprintf(lv, sizeof lv, "%lld", num(c, "level"));
+				csv_field(stdout, str(c, "code"), false);
+				csv_field(stdout, lv, false);
+				csv_field(stdout, str(c, "status"), false);
+				csv_field(stdout, str(c, "site"), false);
+				csv_field(stdout, str(c, "to"), true);
+			} else {
+				printf("%-40s %lld  %-10s %-16s %s\n", str(c, "code"), num(c, "level"),
+				       str(c, "status"), str(c, "site"), str(c, "to"));
+			}
+		}
+		const char *next = show_str(&v, "next");
+		snprintf(cursor, sizeof cursor, "%s", next ? next : "");
+		resp_value_free(&v);
+		if (!cursor[0])
+			break;
+	}
+	fflush(stdout);
+	return EXIT_OK;
+}
+
+int cli_impact(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv)
+{
+	struct cli_opt opts[I_N] = {
+		[I_JSON] = { "--json", false, NULL }, [I_CSV] = { "--csv", false, NULL },
+		[I_DOT] = { "--dot", false, NULL }, [I_SVG] = { "--svg", true, NULL },
+		[I_CODES] = { "--codes", false, NULL }, [I_SITE] = { "--site", true, NULL },
+		[I_STATUS] = { "--status", true, NULL },
+	};
+	char *pos[2];
+	int npos = cli_getopt("impact", argc, argv, opts, I_N, pos, 2);
+	if (npos == CLI_GETOPT_HELP) {
+		printf("usage: %s\n", IMPACT_USAGE);
+		return EXIT_OK;
+	}
+	if (npos != 1 && npos != 2)
+		return cli_usage_error(IMPACT_USAGE);
+	struct cli_opts mine = *o;
+	mine.json = o->json || opts[I_JSON].co_value;
+	int formats = mine.json + !!opts[I_CSV].co_value + !!opts[I_DOT].co_value;
+	if (formats > 1) {
+		fprintf(stderr, "yima impact: choose one of --json, --csv and --dot\n");
+		return cli_usage_error(IMPACT_USAGE);
+	}
+	bool want_codes = opts[I_CODES].co_value != NULL;
+	if (!want_codes && (opts[I_SITE].co_value || opts[I_STATUS].co_value)) {
+		fprintf(stderr, "yima impact: --site and --status go with --codes\n");
+		return cli_usage_error(IMPACT_USAGE);
+	}
+	if (want_codes && (opts[I_DOT].co_value || opts[I_SVG].co_value)) {
+		fprintf(stderr, "yima impact: --codes lists codes; --dot and --svg draw the tree\n");
+		return cli_usage_error(IMPACT_USAGE);
+	}
+	if (want_codes && npos != 2) {
+		fprintf(stderr, "yima impact: --codes needs PRODUCT LOT\n");
+		return cli_usage_error(IMPACT_USAGE);
+	}
+	if (want_codes)
+		return codes(&mine, cc, pos, opts, opts[I_CSV].co_value != NULL);
+
+	const char *args[] = { "IMPACT", pos[0], npos == 2 ? pos[1] : NULL };
+	if (opts[I_SVG].co_value) {
+		struct resp_value v;
+		if (cli_conn_call(cc, 1 + npos, args, NULL, true, &v) != 0)
+			return EXIT_USAGE;
+		int rc = EXIT_OK;
+		if (show_is_error(&v)) {
+			fprintf(stderr, "yima: %s\n", v.str);
+			rc = EXIT_REPLY_ERROR;
+		} else if (svg(&v, opts[I_SVG].co_value) != 0) {
+			rc = EXIT_USAGE;
+		}
+		resp_value_free(&v);
+		if (rc || formats == 0)
+			return rc;
+	}
+	return cli_query(&mine, cc, 1 + npos, args, NULL, opts[I_CSV].co_value ? csv :
+			 opts[I_DOT].co_value ? dot : human);
+}
