@@ -179,7 +179,7 @@ static void csv_field(FILE *f, const char *s, bool last)
 }
 
 static const char *const csv_columns[] = {
-	"site", "name", "kind", "commissioned", "in_stock", "in_transit", "dispensed",
+	"site", "name", "kind", "commissioned", "in_stock", "in_transit", "incoming", "dispensed",
 	"first_dispensed", "last_dispensed", "destroyed", "received", "middle_packs", "cases",
 	"pallets", "acknowledged", "returned", "past_deadline",
 };

@@ -23,6 +23,7 @@ need_cmd pkg-config pkg-config
 need_cmd python3 python3
 need_cmd redis-cli redis-tools
 need_cmd redis-benchmark redis-tools
+need_cmd dot graphviz		# yima impact --svg (tested)
 if [ "${1:-}" = fuzz ]; then
 	need_cmd clang clang
 fi

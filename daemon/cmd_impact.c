@@ -31,6 +31,7 @@ struct site_part {
 	uint32_t site;
 	uint32_t stock[TALLY_LEVELS];
 	uint32_t sent[TALLY_LEVELS];	/* in transit from here */
+	uint32_t incoming;		/* units in transit to here */
 	uint32_t commissioned, dispensed, destroyed, received;
 	int64_t  first_sale, last_sale;
 	struct tally_recall recall;	/* of the current recall, or zeroes */
@@ -118,6 +119,34 @@ static int collect_row(void *arg, const struct tally_row *r, const struct tally_
 		break;
 	}
 	return 0;
+}
+
+static int cmp_site(const void *a, const void *b)
+{
+	const struct site_part *x = a, *y = b;
+	return x->site < y->site ? -1 : x->site > y->site;
+}
+
+/* Sites units are on their way to are part of the chain too. */
+static void add_destinations(struct impact *im)
+{
+	size_t known = im->nsite;
+	for (size_t i = 0; i < im->ntransit; i++) {
+		const struct flow *f = &im->transit[i];
+		struct site_part key = { .site = f->to }, *s;
+		s = bsearch(&key, im->site, known, sizeof *im->site, cmp_site);
+		for (size_t k = known; s == NULL && k < im->nsite; k++)
+			if (im->site[k].site == f->to)
+				s = &im->site[k];
+		if (s == NULL) {
+			im->site = grow(im->site, im->nsite, &im->capsite, sizeof *im->site);
+			s = &im->site[im->nsite++];
+			memset(s, 0, sizeof *s);
+			s->site = f->to;
+		}
+		s->incoming += f->count[0];
+	}
+	qsort(im->site, im->nsite, sizeof *im->site, cmp_site);
 }
 
 static int cmp_flow(const void *a, const void *b)
@@ -244,13 +273,14 @@ static void reply_sites(struct store_txn *t, struct resp_out *o, const struct im
 		const struct site_part *s = &im->site[i];
 		char name[200], kind[40];
 		site_fields(t, s->site, name, sizeof name, kind, sizeof kind);
-		resp_map(o, 17);
+		resp_map(o, 18);
 		put_site(t, o, "site", s->site);
 		put_str(o, "name", name);
 		put_str(o, "kind", kind);
 		put_int(o, "commissioned", s->commissioned);
 		put_int(o, "in_stock", s->stock[0]);
 		put_int(o, "in_transit", s->sent[0]);
+		put_int(o, "incoming", s->incoming);
 		put_int(o, "dispensed", s->dispensed);
 		put_time(o, "first_dispensed", s->dispensed ? s->first_sale : 0);
 		put_time(o, "last_dispensed", s->dispensed ? s->last_sale : 0);
@@ -307,6 +337,7 @@ int cmd_impact(struct cmd_ctx *ctx)
 	struct impact im = { .lot = &l };
 	if ((rc = tally_each(t, l.num, collect_row, &im)) != 0)
 		goto out;
+	add_destinations(&im);
 	qsort(im.transit, im.ntransit, sizeof *im.transit, cmp_flow);
 	qsort(im.edge, im.nedge, sizeof *im.edge, cmp_flow);
 
