@@ -7,8 +7,9 @@
 #include <string.h>
 
 /* One element: [p, end) on success.  Strings are returned through str/len
- * when the element is a simple string, an error or a (verbatim) bulk
- * string.  Returns 1, 0 (incomplete) or -1 (malformed). */
+ * when the element is a simple string, an error, a (verbatim) bulk string
+ * or an integer (its digits).  Returns 1, 0 (incomplete) or -1
+ * (malformed). */
 struct elem {
 	const char *str;
 	size_t len;
@@ -59,7 +60,19 @@ static int skip(const char **pp, const char *end, int depth, struct elem *el)
 		el->str = line;
 		el->len = (size_t)(line_end - line);
 		break;
-	case ':': case '#': case ',': case '(':
+	case ':': {	/* any length: only the framing matters here */
+		const char *d = line + (line < line_end && *line == '-');
+		if (d == line_end)
+			return -1;
+		for (; d < line_end; d++)
+			if (*d < '0' || *d > '9')
+				return -1;
+		el->is_str = true;	/* its digits, as a map value */
+		el->str = line;
+		el->len = (size_t)(line_end - line);
+		break;
+	}
+	case '#': case ',': case '(':
 		break;
 	case '_':
 		el->is_null = true;

@@ -30,7 +30,7 @@ struct reply_field {
 struct reply_scan {
 	char        rs_type;		/* the first byte: '+', '-', '$', '%', ... */
 	bool        rs_null;		/* $-1, *-1 or _ */
-	const char *rs_str;		/* a top-level simple, error or bulk string */
+	const char *rs_str;		/* a top-level string or integer */
 	size_t      rs_len;
 	struct reply_field *rs_fields;	/* the caller's, may be NULL */
 	unsigned    rs_nfields;
@@ -39,7 +39,8 @@ struct reply_scan {
 /*
  * Scan one reply at buf[0..len).  Returns 1 with *s filled and *used set to
  * the reply's size, 0 if the reply is not complete yet, -1 if the bytes are
- * not RESP.
+ * not RESP.  Integers count as strings of their digits (in rs_str and in
+ * fields).
  */
 int reply_scan(const char *buf, size_t len, struct reply_scan *s, size_t *used);
 

@@ -21,8 +21,8 @@
  * Sales.  Every DISPENSE must be a real first sale: a code not sold
  * before, sold at the site that holds it, under a transaction id never used.
  * Against yimad, without --sales, the run starts with a probe: VERIFY of
- * the sample's codes, keeping those that are active, GREEN and held by a
- * pharmacy or hospital (from sites.csv beside the sample, when there is
+ * the sample's codes, keeping those that are active, GREEN, not partly sold
+ * (split packs) and held by a pharmacy or hospital (from sites.csv beside the sample, when there is
  * one), in file order; codes sold by an earlier run are no longer active.
  * --write-sales saves what a probe found as a sales file (site,code), and
  * --sales FILE sells from one, so that yimad, Redis and PostgreSQL sell the
@@ -384,8 +384,11 @@ static enum outcome judge_resp(struct bench *b, const struct pending *p,
 	case OP_DISPENSE:
 		return v == V_GREEN ? O_OK : O_UNEXPECTED;
 	default: {
+		/* Not a split pack partly sold: a second partial sale would be
+		 * no first sale. */
 		const struct reply_field *status = &r->rs_fields[1], *holder = &r->rs_fields[2];
-		if (v == V_GREEN && reply_field_is(status, "active") && holder->rf_val &&
+		if (v == V_GREEN && reply_field_is(status, "active") &&
+		    reply_field_is(&r->rs_fields[3], "0") && holder->rf_val &&
 		    is_sell_site(b, holder->rf_val, holder->rf_len))
 			pool_add(b, keys_code(&b->keys, p->p_key), strlen(keys_code(&b->keys, p->p_key)),
 				 holder->rf_val, holder->rf_len);
@@ -437,12 +440,12 @@ static void resp_read(struct conn *c)
 	}
 	c->c_in.len += (size_t)n;
 	int64_t now = now_ns();
-	struct reply_field fields[3] = { { "verdict", NULL, 0 }, { "status", NULL, 0 },
-					 { "holder", NULL, 0 } };
+	struct reply_field fields[4] = { { "verdict", NULL, 0 }, { "status", NULL, 0 },
+					 { "holder", NULL, 0 }, { "dispensed", NULL, 0 } };
 	size_t off = 0, used;
 	for (;;) {
 		struct reply_scan r = { .rs_fields = fields,
-					.rs_nfields = b->o.target == T_YIMA ? 3 : 0 };
+					.rs_nfields = b->o.target == T_YIMA ? 4 : 0 };
 		int s = reply_scan(c->c_in.data + off, c->c_in.len - off, &r, &used);
 		if (s == 0)
 			break;
@@ -845,7 +848,7 @@ static void load_sales(struct bench *b, const char *path)
 }
 
 /* VERIFY every code of the sample and keep those yimad would sell as a
- * first sale at their holder. */
+ * first sale at their holder: active, GREEN, nothing of it sold yet. */
 static void probe_sales(struct bench *b)
 {
 	load_sell_sites(b);
