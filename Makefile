@@ -67,7 +67,12 @@ Q = $(if $(V),,@)
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  CC      $<")
-	$(Q)$(CC) $(CFLAGS_ALL) -c $< -o $@
+	$(Q)$(CC) $(CFLAGS_ALL) $(EXTRA_CFLAGS) -c $< -o $@
+
+# yima-bench also drives PostgreSQL (clients/bench_pg.c), through libpq;
+# nothing else links it.
+$(BUILD)/clients/bench_pg.o: EXTRA_CFLAGS = $(shell pkg-config --cflags libpq)
+$(BIN)/yima-bench: EXTRA_LIBS = $(shell pkg-config --libs libpq)
 
 $(PROTO_LIB): $(call obj,$(PROTO_SRC))
 	@rm -f $@; ar rcs $@ $^
@@ -89,7 +94,7 @@ $(BIN)/yima: $(call obj,clients/yima.c) $(CLIENT_LIB) $(PROTO_LIB)
 $(BIN)/yima-%: $(call obj,clients/yima-%.c) $(CLIENT_LIB) $(PROTO_LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LINK    $@")
-	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lm
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) $(EXTRA_LIBS) -lm
 
 # Unit tests link any daemon, client and proto module they need.
 $(BUILD)/tests/%: $(call obj,tests/unit/%.c) $(DAEMON_LIB) $(CLIENT_LIB) $(PROTO_LIB)

@@ -2,6 +2,7 @@
 # Make sure everything yima needs to build and test is installed.
 #   install-deps.sh          build and test dependencies
 #   install-deps.sh fuzz     ... and clang for the libFuzzer targets
+#   install-deps.sh bench    ... and the servers tests/bench/run.sh compares
 #
 # Checks pkg-config modules and commands; when something is missing it
 # installs the Debian packages that provide it (as root, running
@@ -27,6 +28,10 @@ need_cmd dot graphviz		# yima impact --svg (tested)
 if [ "${1:-}" = fuzz ]; then
 	need_cmd clang clang
 fi
+if [ "${1:-}" = bench ]; then
+	need_cmd redis-server redis-server
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$missing postgresql"
+fi
 if command -v pkg-config >/dev/null 2>&1; then
 	need_pkg libevent libevent-dev
 	need_pkg libevent_pthreads libevent-dev
@@ -36,8 +41,9 @@ if command -v pkg-config >/dev/null 2>&1; then
 	need_pkg cmocka libcmocka-dev
 	need_pkg inih libinih-dev
 	need_pkg jansson libjansson-dev
+	need_pkg libpq libpq-dev
 else
-	missing="$missing libevent-dev liblmdb-dev libssl-dev libcmocka-dev libinih-dev libjansson-dev"
+	missing="$missing libevent-dev liblmdb-dev libssl-dev libcmocka-dev libinih-dev libjansson-dev libpq-dev"
 fi
 
 [ -z "$missing" ] && exit 0

@@ -12,9 +12,7 @@ Needs the postgresql package (installed when missing, as root).  Data goes
 under build/bench-pg/ and is removed at the end.
 """
 import argparse
-import glob
 import os
-import pwd
 import shutil
 import subprocess
 import sys
@@ -25,22 +23,9 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 import harness  # noqa: E402
 import load_bench  # noqa: E402
+from peers import PgServer  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
-
-
-def pg_bin(name):
-    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
-    if not found:
-        subprocess.run(["apt-get", "install", "-y", "-q", "postgresql"], check=True,
-                       stdout=subprocess.DEVNULL)
-        found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
-    return found[-1]
-
-
-def as_postgres(*cmd, **kw):
-    return subprocess.run(["runuser", "-u", "postgres", "--", *cmd], check=True,
-                          capture_output=True, text=True, **kw)
 
 
 def main():
@@ -50,14 +35,6 @@ def main():
     work = os.path.join(ROOT, "build", "bench-pg")
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
-    pw = pwd.getpwnam("postgres") if "postgres" in [p.pw_name for p in pwd.getpwall()] else None
-    pg_bin("initdb")
-    pw = pwd.getpwnam("postgres")
-    pgdata = os.path.join(work, "pgdata")
-    os.makedirs(pgdata)
-    os.chown(work, pw.pw_uid, pw.pw_gid)
-    os.chown(pgdata, pw.pw_uid, pw.pw_gid)
-    port = 15432
     try:
         # --- yima
         events = os.path.join(work, "events.csv")
@@ -83,26 +60,18 @@ def main():
             for i in range(n):
                 f.write(f"8301234{i:013d},8301234,L{i // 1000000},2030-12-31,1,MFR,"
                         f"{load_bench.sscc(i // 100)}\n")
-        os.chown(units_csv, pw.pw_uid, pw.pw_gid)
-        as_postgres(pg_bin("initdb"), "-D", pgdata, "-A", "trust", "-U", "postgres")
-        as_postgres(pg_bin("pg_ctl"), "-D", pgdata, "-w", "-l", os.path.join(pgdata, "log"),
-                    "-o", f"-p {port} -k /tmp -c listen_addresses=127.0.0.1 "
-                          "-c fsync=on -c synchronous_commit=on", "start")
-        try:
-            def psql(sql):
-                return as_postgres(pg_bin("psql"), "-h", "127.0.0.1", "-p", str(port), "-U",
-                                   "postgres", "-At", "-v", "ON_ERROR_STOP=1", "-c", sql)
-            psql("CREATE TABLE units (code text, product text, lot text, expiry date, "
-                 "level int, holder text, parent text)")
+        pg = PgServer(work)
+        pg.give(units_csv)
+        with pg:
+            pg.psql("CREATE TABLE units (code text, product text, lot text, expiry date, "
+                    "level int, holder text, parent text)")
             t0 = time.monotonic()
-            psql(f"COPY units FROM '{units_csv}' WITH (FORMAT csv)")
+            pg.psql(f"COPY units FROM '{units_csv}' WITH (FORMAT csv)")
             copy_s = time.monotonic() - t0
-            psql("ALTER TABLE units ADD PRIMARY KEY (code)")
-            psql("CREATE INDEX units_lot ON units (product, lot)")
+            pg.psql("ALTER TABLE units ADD PRIMARY KEY (code)")
+            pg.psql("CREATE INDEX units_lot ON units (product, lot)")
             pg_s = time.monotonic() - t0
-            size = int(psql("SELECT pg_total_relation_size('units')").stdout.strip())
-        finally:
-            as_postgres(pg_bin("pg_ctl"), "-D", pgdata, "-m", "fast", "stop")
+            size = int(pg.psql("SELECT pg_total_relation_size('units')"))
         print(f"{'':<44} {'seconds':>8} {'units/s':>11} {'B/unit':>7}")
         print(f"{'yima load (commission+pack+2 ships+receipts)':<44} {yima_s:>8.1f} "
               f"{n / yima_s:>11,.0f} {(after - before) / n:>7.1f}   ({rows:,} rows, "

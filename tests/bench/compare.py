@@ -1,0 +1,511 @@
+#!/usr/bin/env python3
+"""yima side by side with Redis and PostgreSQL, in one run on one machine.
+
+  python3 tests/bench/compare.py [--size N] [--duration S] [--conns C]
+                                 [--peers redis,pg] [--results FILE] [--keep]
+  python3 tests/bench/compare.py --curve 1000000,10000000,100000000
+
+(tests/bench/run.sh builds first, then runs this.)
+
+The comparison: yima-gen writes a supply chain of N units; `yima load`
+takes it into a fresh yimad; yima-bench runs the workloads against it
+(VERIFY at pipeline 1 and 16, durable DISPENSE, a 90/10 mix, and VERIFY at
+half of its pipeline-1 peak for the latency target).  Then the same codes go
+into Redis (SET code record; GET is the verify, SET sale:code NX with
+appendfsync always the durable dispense) and into PostgreSQL (COPY into a
+table, then its primary key and lot index; SELECT by code, and UPDATE ...
+WHERE status = 'active' with synchronous_commit on), and yima-bench runs the
+same workloads against each with the same connections and pipeline depth.
+It prints one table of ratios (yima / peer) and writes RESULTS.md: date,
+machine, commit and every figure.
+
+The cost curve (--curve): for each size, yima alone: generate, load, bytes
+per unit, VERIFY throughput at pipeline 1 and 16.  A size is skipped, and
+said so, when the disk has not room for it.
+
+Every server is started here on a free loopback port and stopped at the end;
+data goes under build/bench-run/ (removed unless --keep); every workload is
+bounded by --duration.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+import harness  # noqa: E402
+from peers import PgServer, RedisServer  # noqa: E402
+
+BIN = os.path.join(ROOT, "bin")
+SIZE_MAX = 100_000_000
+# Bytes of disk per unit a size needs at its peak: events.csv (~280), the
+# units file for the peers (~110), yima's store (~200), PostgreSQL (~150 +
+# WAL), the Redis AOF (~120); with room to spare.
+DISK_PER_UNIT = {"compare": 1400, "curve": 700}
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+# ------------------------------------------------------------------ data
+
+def generate(work, n, seed):
+    out = os.path.join(work, "gen")
+    t0 = time.monotonic()
+    subprocess.run([os.path.join(BIN, "yima-gen"), "--units", str(n), "--seed", str(seed),
+                    "--out", out], check=True, capture_output=True, timeout=7200)
+    log(f"yima-gen: {n:,} units in {time.monotonic() - t0:.1f} s")
+    return out
+
+
+def write_units(gen, path):
+    """One row per commissioned code for the peers, as the chain leaves it
+    after packing: code, product, lot, expiry, level, status, holder,
+    parent.  A code's pack rows follow its commissioning closely (yima-gen
+    writes a case's life together), so only the current case is held."""
+    rows = 0
+    pending = {}
+    with open(os.path.join(gen, "events.csv"), encoding="utf-8") as f, \
+            open(path, "w", encoding="utf-8") as out:
+        f.readline()
+        last = ""
+
+        def flush():
+            for code, r in pending.items():
+                out.write(",".join((code, *r)) + "\n")
+            pending.clear()
+
+        for line in f:
+            # Codes, lots, sites and references hold no comma or quote.
+            ev, _, code, parent, product, lot, expiry, level, frm = line.split(",", 9)[:9]
+            if ev == "commission":
+                if last != "commission":
+                    flush()
+                pending[code] = [product, lot, expiry, level, "active", frm, ""]
+                rows += 1
+            elif ev == "pack" and code in pending:
+                pending[code][6] = parent
+            last = ev
+        flush()
+    return rows
+
+
+# ------------------------------------------------------------ yima-bench
+
+def bench(target, port, sample, workload="verify", pipeline=1, conns=50, duration=10.0,
+          rate=None, sales=None, sale_offset=0, extra=()):
+    cmd = [os.path.join(BIN, "yima-bench"), "--target", target, "-p", str(port),
+           "--sample", sample, "--workload", workload, "-c", str(conns), "-P", str(pipeline),
+           "--duration", str(duration), "--json", *extra]
+    if rate:
+        cmd += ["--rate", str(int(rate))]
+    if sales and workload != "verify":
+        cmd += ["--sales", sales, "--sale-offset", str(sale_offset)]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 900)
+    if p.returncode == 2 and "no code left to sell" in p.stderr:
+        log(f"  {target:<5} {workload:<8} skipped: {p.stderr.strip()}")
+        return None
+    if not p.stdout.strip():
+        raise RuntimeError(f"{' '.join(cmd)}: exit {p.returncode}: {p.stderr.strip()}")
+    r = json.loads(p.stdout)
+    r["stderr"] = p.stderr.strip()
+    r["exit"] = p.returncode
+    lat = r["ops"].get("verify" if workload != "dispense" else "dispense", {})
+    log(f"  {target:<5} {workload:<8} P{pipeline:<2} {'rate ' + str(int(rate)) if rate else '':<12}"
+        f" {r['throughput']:>10,.0f} req/s  p99 {lat.get('latency_ms', {}).get('p99', 0):.3f} ms"
+        f"{'  (codes ran out)' if r['exhausted'] else ''}"
+        f"{'  ERRORS: ' + p.stderr.strip() if p.returncode and not r['exhausted'] else ''}")
+    return r
+
+
+def workloads(target, port, sample, a, sales):
+    """The comparison's workloads against one server; returns {name: result}.
+    Every server sells the codes of the same sales file in the same order;
+    the mixed run starts after the codes the dispense run sold."""
+    res = {}
+    res["verify1"] = bench(target, port, sample, "verify", 1, a.conns, a.duration)
+    res["verify16"] = bench(target, port, sample, "verify", 16, a.conns, a.duration)
+    # The mix sells at a tenth of the rate: it goes first, so that a small
+    # data set runs out of codes in the dispense run, which says so.
+    res["mixed"] = bench(target, port, sample, "mixed", 1, a.conns, a.duration, sales=sales)
+    res["dispense"] = bench(target, port, sample, "dispense", 1, a.conns, a.duration,
+                            sales=sales, sale_offset=res["mixed"]["sales_used"])
+    res["half"] = bench(target, port, sample, "verify", 1, a.conns, a.duration,
+                        rate=res["verify1"]["throughput"] / 2)
+    return res
+
+
+# ----------------------------------------------------------------- yima
+
+def yima_store_bytes(d):
+    st = os.stat(os.path.join(d.data, "data.mdb"))
+    return st.st_blocks * 512
+
+
+def find_sales(port, units, work):
+    """The sales every server makes: yimad, loaded, says which unit codes
+    are active and GREEN at a pharmacy or hospital (yima-bench
+    --write-sales); yima-gen's sample is too small a pool for long runs."""
+    codes = os.path.join(work, "unit-codes.txt")
+    with open(units, encoding="utf-8") as f, open(codes, "w", encoding="utf-8") as out:
+        for line in f:
+            r = line.split(",", 5)
+            if r[4] == "1":
+                out.write(r[0] + "\n")
+    sales = os.path.join(work, "sales.csv")
+    p = subprocess.run([os.path.join(BIN, "yima-bench"), "-p", str(port), "--sample", codes,
+                        "--write-sales", sales, "--sites", os.path.join(work, "gen", "sites.csv")],
+                       capture_output=True, text=True, timeout=3600)
+    if p.returncode != 0:
+        raise RuntimeError(f"yima-bench --write-sales: {p.stderr.strip()}")
+    log(p.stderr.strip())
+    os.unlink(codes)
+    return sales
+
+
+def run_yima(gen, n, a, units=None, curve=False):
+    d = harness.Yimad("--log-level", "warn")
+    try:
+        t0 = time.monotonic()
+        p = subprocess.run([os.path.join(BIN, "yima"), "-p", str(d.port), "load",
+                            *(os.path.join(gen, f) for f in ("sites.csv", "products.csv",
+                                                             "events.csv"))],
+                           capture_output=True, text=True, timeout=7200)
+        load_s = time.monotonic() - t0
+        if p.returncode != 0:
+            raise RuntimeError(f"yima load: exit {p.returncode}: {p.stderr.strip()[-2000:]}")
+        size = yima_store_bytes(d)
+        log(f"yima load: {load_s:.1f} s, {size / n:.1f} B/unit ({p.stdout.strip()})")
+        r = {"load_s": load_s, "bytes": size, "load_out": p.stdout.strip()}
+        sample = os.path.join(gen, "sample-codes.txt")
+        if curve:
+            r["verify1"] = bench("yima", d.port, sample, "verify", 1, a.conns, a.duration)
+            r["verify16"] = bench("yima", d.port, sample, "verify", 16, a.conns, a.duration)
+        else:
+            r["sales"] = find_sales(d.port, units, a.work)
+            r.update(workloads("yima", d.port, sample, a, r["sales"]))
+        w = d.connect().call("INFO", "writer")
+        writer = dict(zip(w[1][::2], w[1][1::2]))
+        r["writer"] = {k.decode(): (v.decode() if isinstance(v, bytes) else v)
+                       for k, v in writer.items()}
+        return r
+    finally:
+        d.close()
+
+
+# --------------------------------------------------------------- peers
+
+def run_redis(work, units, n, sample, sales, a):
+    with RedisServer(os.path.join(work, "redis")) as rs:
+        # SET code "product,lot,expiry,level,status,holder,parent", piped.
+        t0 = time.monotonic()
+        feed = subprocess.Popen(["redis-cli", "-p", str(rs.port), "--pipe"],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT)
+        with open(units, encoding="utf-8") as f:
+            chunk = []
+            for line in f:
+                code, rest = line.rstrip("\n").split(",", 1)
+                k, v = code.encode(), rest.encode()
+                chunk.append(b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n"
+                             % (len(k), k, len(v), v))
+                if len(chunk) == 10000:
+                    feed.stdin.write(b"".join(chunk))
+                    chunk = []
+            feed.stdin.write(b"".join(chunk))
+        feed.stdin.close()
+        out = feed.stdout.read().decode()
+        if feed.wait(3600) != 0 or "errors: 0" not in out:
+            raise RuntimeError("loading Redis: " + out)
+        load_s = time.monotonic() - t0
+        rs.durable_aof()
+        mem = int(rs.info("memory")["used_memory"])
+        aof = sum(os.path.getsize(os.path.join(dp, f))
+                  for dp, _, fs in os.walk(rs.dir) for f in fs if "aof" in f)
+        log(f"redis load: {load_s:.1f} s, used_memory {mem / n:.1f} B/unit, AOF {aof / n:.1f} B/unit")
+        r = {"load_s": load_s, "memory": mem, "aof": aof}
+        r.update(workloads("redis", rs.port, sample, a, sales))
+        return r
+
+
+PG_TABLE = ("CREATE TABLE units (code text, product text, lot text, expiry date, "
+            "level smallint, status text, holder text, parent text, "
+            "sold_site text, sold_tx text, sold_at timestamptz)")
+
+
+def run_pg(work, units, n, sample, sales, a):
+    pg = PgServer(os.path.join(work, "pg"),
+                  settings=("shared_buffers=1GB", "max_connections=300"))
+    pg.give(units)
+    with pg:
+        pg.psql(PG_TABLE)
+        t0 = time.monotonic()
+        pg.psql(f"COPY units (code, product, lot, expiry, level, status, holder, parent) "
+                f"FROM '{units}' WITH (FORMAT csv)")
+        copy_s = time.monotonic() - t0
+        pg.psql("ALTER TABLE units ADD PRIMARY KEY (code)")
+        pg.psql("CREATE INDEX units_lot ON units (product, lot)")
+        load_s = time.monotonic() - t0
+        pg.psql("VACUUM ANALYZE units")
+        size = int(pg.psql("SELECT pg_total_relation_size('units')"))
+        log(f"pg load: COPY {copy_s:.1f} s, with indexes {load_s:.1f} s, {size / n:.1f} B/unit")
+        r = {"copy_s": copy_s, "load_s": load_s, "bytes": size}
+        r.update(workloads("pg", pg.port, sample, a, sales))
+        return r
+
+
+# -------------------------------------------------------------- report
+
+def machine():
+    mem = 0
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal:"):
+                mem = int(line.split()[1]) * 1024
+    model = ""
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"],
+                            capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"],
+                           capture_output=True, text=True).stdout.strip()
+    return {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "cores": os.cpu_count(), "memory_gib": round(mem / 2**30, 1), "cpu": model,
+            "kernel": platform.release(), "commit": commit + ("+changes" if dirty else "")}
+
+
+def tput(r, key):
+    return r[key]["throughput"] if r and r.get(key) else None
+
+
+def p99(r, key, op="verify"):
+    return r[key]["ops"][op]["latency_ms"]["p99"] if r and r.get(key) else None
+
+
+def ratio_rows(n, y, rd, pg):
+    """(measure, yima, redis, pg, yima/redis, yima/pg, target, met)."""
+    def row(name, yv, rv, pv, target, good, fmt="{:,.0f}"):
+        rr = yv / rv if yv and rv else None
+        pr = yv / pv if yv and pv else None
+        met = good(rr, pr, yv)
+        return [name, fmt.format(yv) if yv is not None else "–",
+                fmt.format(rv) if rv is not None else "–",
+                fmt.format(pv) if pv is not None else "–",
+                f"{rr:.2f}" if rr else "–", f"{pr:.2f}" if pr else "–", target,
+                "–" if met is None else ("yes" if met else "**no**")]
+
+    def ge(x, t):
+        return None if x is None else x >= t
+
+    def both(*xs):
+        xs = [x for x in xs if x is not None]
+        return all(xs) if xs else None
+
+    rows = [
+        row("VERIFY req/s, pipeline 1", tput(y, "verify1"), tput(rd, "verify1"),
+            tput(pg, "verify1"), "≥ 1.0× Redis", lambda r, p, v: ge(r, 1.0)),
+        row("VERIFY req/s, pipeline 16", tput(y, "verify16"), tput(rd, "verify16"),
+            tput(pg, "verify16"), "≥ 1.0× Redis", lambda r, p, v: ge(r, 1.0)),
+        row("durable DISPENSE req/s", tput(y, "dispense"), tput(rd, "dispense"),
+            tput(pg, "dispense"), "≥ 1.0× Redis, ≥ 3× PG",
+            lambda r, p, v: both(ge(r, 1.0), ge(p, 3.0))),
+        row("mixed 90/10 req/s", tput(y, "mixed"), tput(rd, "mixed"), tput(pg, "mixed"),
+            "", lambda r, p, v: None),
+        row("bulk load, units/s", n / y["load_s"], None,
+            n / pg["load_s"] if pg else None, "≥ 2× PG", lambda r, p, v: ge(p, 2.0)),
+        row("disk bytes per unit", y["bytes"] / n, None, pg["bytes"] / n if pg else None,
+            "≤ 0.5× PG", lambda r, p, v: None if p is None else p <= 0.5, "{:.1f}"),
+        row("VERIFY p99 ms at half of peak", p99(y, "half"), p99(rd, "half"), p99(pg, "half"),
+            "< 1 ms", lambda r, p, v: None if v is None else v < 1.0, "{:.3f}"),
+    ]
+    return rows
+
+
+def md_table(head, rows):
+    out = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
+    out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    return "\n".join(out)
+
+
+def figures_table(name, r):
+    rows = []
+    for key, label in (("verify1", "VERIFY P1"), ("verify16", "VERIFY P16"),
+                       ("dispense", "DISPENSE P1"), ("mixed", "mixed 90/10 P1"),
+                       ("half", "VERIFY P1 at half peak")):
+        x = r.get(key)
+        if not x:
+            continue
+        for op, o in x["ops"].items():
+            lat = o["latency_ms"]
+            note = "codes ran out" if x["exhausted"] else ""
+            if o["errors"] or o["unexpected"]:
+                note += f" {o['errors']} errors, {o['unexpected']} unexpected"
+            rows.append([name, label, op, f"{o['count']:,}", f"{x['seconds']:.1f}",
+                         f"{o['throughput']:,.0f}", f"{lat['p50']:.3f}", f"{lat['p90']:.3f}",
+                         f"{lat['p99']:.3f}", f"{lat['p99_9']:.3f}", f"{lat['max']:.3f}",
+                         note.strip()])
+    return rows
+
+
+def replace_section(path, tag, text):
+    """RESULTS.md holds one section per kind of run, between markers, so a
+    comparison and a cost curve can be rerun apart."""
+    begin, end = f"<!-- {tag} -->", f"<!-- /{tag} -->"
+    body = f"{begin}\n{text.rstrip()}\n{end}\n"
+    old = open(path, encoding="utf-8").read() if os.path.exists(path) else \
+        "# Benchmarks: yima, Redis and PostgreSQL side by side\n\n" \
+        "Written by `tests/bench/run.sh` (see clients/BENCH.md); each section is " \
+        "replaced by the next run of its kind.\n\n"
+    if begin in old and end in old:
+        new = old[:old.index(begin)] + body + old[old.index(end) + len(end) + 1:]
+    else:
+        new = old.rstrip() + "\n\n" + body
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(new)
+
+
+def describe(m, a, n):
+    return (f"Date {m['date']}; commit {m['commit']}; {m['cores']} cores ({m['cpu']}), "
+            f"{m['memory_gib']} GiB memory, Linux {m['kernel']}.  {n:,} units "
+            f"(yima-gen --seed {a.seed}); {a.conns} connections for every server; "
+            f"{a.duration:g} s per workload; client yima-bench on the same cores.")
+
+
+def report_compare(a, n, m, y, rd, pg):
+    head = ["measure", "yima", "Redis", "PostgreSQL", "yima/Redis", "yima/PG", "target", "met"]
+    rows = ratio_rows(n, y, rd, pg)
+    print(md_table(head, rows))
+    fig = figures_table("yima", y)
+    if rd:
+        fig += figures_table("Redis", rd)
+    if pg:
+        fig += figures_table("PostgreSQL", pg)
+    fhead = ["server", "workload", "op", "requests", "s", "req/s", "p50 ms", "p90 ms", "p99 ms",
+             "p99.9 ms", "max ms", "note"]
+    loads = [["yima", "`yima load` of sites, products, events.csv", f"{y['load_s']:.1f}",
+              f"{n / y['load_s']:,.0f}", f"{y['bytes'] / n:.1f}", "data.mdb"]]
+    if pg:
+        loads.append(["PostgreSQL", f"COPY {pg['copy_s']:.1f} s + primary key + lot index",
+                      f"{pg['load_s']:.1f}", f"{n / pg['load_s']:,.0f}",
+                      f"{pg['bytes'] / n:.1f}", "pg_total_relation_size"])
+    if rd:
+        loads.append(["Redis", "SET of every code (redis-cli --pipe)", f"{rd['load_s']:.1f}",
+                      f"{n / rd['load_s']:,.0f}", f"{rd['aof'] / n:.1f}",
+                      f"AOF; used_memory {rd['memory'] / n:.1f} B/unit"])
+    lhead = ["server", "load", "seconds", "units/s", "bytes/unit", "measured as"]
+    notes = []
+    for name, r in (("yima", y), ("Redis", rd), ("PostgreSQL", pg)):
+        for key in ("verify1", "verify16", "dispense", "mixed", "half"):
+            if r and r.get(key) and r[key]["stderr"]:
+                notes.append(f"- {name} {key}: {r[key]['stderr'].splitlines()[-1]}")
+    text = (f"## Side by side (`tests/bench/run.sh --size {n}`)\n\n{describe(m, a, n)}\n\n"
+            f"{md_table(head, rows)}\n\n### Every figure\n\n{md_table(fhead, fig)}\n\n"
+            f"### Loads\n\n{md_table(lhead, loads)}\n\n"
+            f"yima writer during the run: {y['writer'].get('commits')} commits, mean group "
+            f"{float(y['writer'].get('mean_group_size', 0)):.1f}.\n")
+    if notes:
+        text += "\nWhat the client said:\n\n" + "\n".join(notes) + "\n"
+    replace_section(a.results, "compare", text)
+
+
+def report_curve(a, m, rows):
+    head = ["units", "load s", "units/s", "bytes/unit", "VERIFY P1 req/s", "P1 p99 ms",
+            "VERIFY P16 req/s", "P16 p99 ms"]
+    print(md_table(head, rows))
+    text = (f"## Cost curve (`tests/bench/run.sh --curve ...`)\n\n{describe(m, a, 0)}\n\n"
+            f"{md_table(head, rows)}\n")
+    replace_section(a.results, "curve", text)
+
+
+# ---------------------------------------------------------------- main
+
+def disk_ok(work, n, kind):
+    free = shutil.disk_usage(work).free
+    need = n * DISK_PER_UNIT[kind]
+    if free < need:
+        log(f"skipping {n:,} units: needs about {need / 1e9:.0f} GB of disk, "
+            f"{free / 1e9:.0f} GB free")
+        return False
+    return True
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--size", type=int, default=1_000_000, help="units (default 1,000,000)")
+    ap.add_argument("--duration", type=float, default=20.0, help="seconds per workload")
+    ap.add_argument("--conns", type=int, default=50)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--peers", default="redis,pg", help="redis,pg, one of them, or none")
+    ap.add_argument("--curve", help="comma-separated sizes: the cost curve, yima only")
+    ap.add_argument("--results", default=os.path.join(HERE, "RESULTS.md"))
+    ap.add_argument("--work", default=os.path.join(ROOT, "build", "bench-run"))
+    ap.add_argument("--keep", action="store_true", help="keep generated data and stores")
+    a = ap.parse_args()
+    peers = set(p for p in a.peers.split(",") if p and p != "none")
+    if peers - {"redis", "pg"}:
+        ap.error("--peers takes redis, pg or none")
+    sizes = [int(s) for s in a.curve.split(",")] if a.curve else [a.size]
+    for s in sizes:
+        if not 1000 <= s <= SIZE_MAX:
+            ap.error(f"sizes go from 1000 to {SIZE_MAX:,}, not {s:,}")
+    if not 1 <= a.duration <= 600:
+        ap.error("--duration goes from 1 to 600 seconds")
+    if not 1 <= a.conns <= 1000:
+        ap.error("--conns goes from 1 to 1000")
+    for prog in ("yima", "yimad", "yima-gen", "yima-bench"):
+        if not os.access(os.path.join(BIN, prog), os.X_OK):
+            sys.exit(f"compare.py: {BIN}/{prog} is missing: run make first")
+    m = machine()
+    shutil.rmtree(a.work, ignore_errors=True)
+    os.makedirs(a.work)
+    try:
+        if a.curve:
+            rows = []
+            for n in sizes:
+                if not disk_ok(a.work, n, "curve"):
+                    rows.append([f"{n:,}", "skipped: not enough disk", "", "", "", "", "", ""])
+                    continue
+                gen = generate(a.work, n, a.seed)
+                y = run_yima(gen, n, a, curve=True)
+                shutil.rmtree(gen, ignore_errors=True)
+                rows.append([f"{n:,}", f"{y['load_s']:.1f}", f"{n / y['load_s']:,.0f}",
+                             f"{y['bytes'] / n:.1f}", f"{tput(y, 'verify1'):,.0f}",
+                             f"{p99(y, 'verify1'):.3f}", f"{tput(y, 'verify16'):,.0f}",
+                             f"{p99(y, 'verify16'):.3f}"])
+            report_curve(a, m, rows)
+            return
+        n = a.size
+        if not disk_ok(a.work, n, "compare"):
+            sys.exit(1)
+        gen = generate(a.work, n, a.seed)
+        sample = os.path.join(gen, "sample-codes.txt")
+        units = os.path.join(a.work, "units.csv")
+        rd = pg = None
+        t0 = time.monotonic()
+        rows = write_units(gen, units)
+        log(f"units.csv: {rows:,} codes in {time.monotonic() - t0:.1f} s")
+        y = run_yima(gen, n, a, units)
+        if "redis" in peers:
+            rd = run_redis(a.work, units, n, sample, y["sales"], a)
+        if "pg" in peers:
+            pg = run_pg(a.work, units, n, sample, y["sales"], a)
+        report_compare(a, n, m, y, rd, pg)
+    finally:
+        if not a.keep:
+            shutil.rmtree(a.work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

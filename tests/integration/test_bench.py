@@ -1,0 +1,208 @@
+"""yima-bench smoke run (about 10 s): a small yima-gen data set loaded into a
+real yimad, each workload run briefly, and the figures checked against the
+server's own answers — verdict shares against an independent VERIFY of
+every sampled code, every sale a first sale that the store then shows as
+dispensed, nothing sold twice — plus the errors a user can make.  With
+redis-server installed, the Redis target too (GET, SET NX duplicates)."""
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+
+from harness import BIN, TestFailure, Yimad, check, encode, eq, parse_reply
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bench"))
+from peers import RedisServer, free_port  # noqa: E402
+
+BENCH = os.path.join(BIN, "yima-bench")
+UNITS = 20000
+
+
+def run(*args, rc=0):
+    p = subprocess.run([BENCH, *args], capture_output=True, text=True, timeout=120)
+    if rc is not None and p.returncode != rc:
+        raise TestFailure(f"yima-bench {' '.join(args)}: exit {p.returncode}, want {rc}\n"
+                          f"stdout: {p.stdout}\nstderr: {p.stderr}")
+    return p
+
+
+def run_json(*args, rc=0):
+    p = run(*args, "--json", rc=rc)
+    return json.loads(p.stdout), p.stderr
+
+
+def verify_all(port, codes):
+    """{code: (verdict, status, units sold)} from VERIFY of each code."""
+    out = {}
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
+        buf = b""
+        for i in range(0, len(codes), 1000):
+            chunk = codes[i:i + 1000]
+            s.sendall(b"".join(encode("VERIFY", c) for c in chunk))
+            for c in chunk:
+                while True:
+                    v, used = parse_reply(buf)
+                    if used:
+                        buf = buf[used:]
+                        break
+                    buf += s.recv(1 << 16)
+                m = dict(zip(v[::2], v[1::2]))
+                out[c] = (m[b"verdict"].decode(), m[b"status"].decode(), m[b"dispensed"])
+    return out
+
+
+def ok_run(r, op, count=None):
+    o = r["ops"][op]
+    eq(o["errors"], 0, f"{op} error replies")
+    eq(o["unexpected"], 0, f"{op} unexpected replies")
+    check(r["throughput"] > 0 and o["throughput"] > 0, f"{op}: no throughput: {r}")
+    lat = o["latency_ms"]
+    check(0 < lat["p50"] <= lat["p90"] <= lat["p99"] <= lat["p99_9"] <= lat["max"] * 1.04,
+          f"{op}: percentiles out of order: {lat}")
+    if count is not None:
+        eq(o["count"], count, f"{op} requests answered")
+    return o
+
+
+def test_bench_smoke():
+    gen = tempfile.mkdtemp(prefix="yima-bench-")
+    d = Yimad("--log-level", "warn")
+    try:
+        subprocess.run([os.path.join(BIN, "yima-gen"), "--units", str(UNITS), "--out", gen],
+                       check=True, capture_output=True, timeout=60)
+        subprocess.run([os.path.join(BIN, "yima"), "-p", str(d.port), "load",
+                        *(os.path.join(gen, f) for f in ("sites.csv", "products.csv",
+                                                         "events.csv"))],
+                       check=True, capture_output=True, timeout=120)
+        sample = os.path.join(gen, "sample-codes.txt")
+        codes = open(sample).read().split()
+        port = str(d.port)
+        before = verify_all(d.port, codes)
+
+        # VERIFY, uniform: the verdict shares are the sample's own.
+        r, _ = run_json("-p", port, "--sample", sample, "--duration", "2.5", "-c", "20")
+        o = ok_run(r, "verify")
+        eq(sum(o["verdicts"].values()), o["count"], "verdicts counted")
+        eq(r["requests"], o["count"], "requests")
+        check(o["count"] > 10000, f"too few requests in 2.5 s: {o['count']}")
+        for v in ("green", "amber", "red"):
+            want = sum(1 for x in before.values() if x[0] == v) / len(codes)
+            got = o["verdicts"][v] / o["count"]
+            check(abs(got - want) < 0.03, f"{v}: {got:.3f} of the replies, {want:.3f} of codes")
+
+        # Zipf keys, pipeline 16, a request bound.
+        r, _ = run_json("-p", port, "--sample", sample, "--keys", "zipf", "-P", "16", "-c", "8",
+                        "--requests", "40000")
+        ok_run(r, "verify", 40000)
+
+        # DISPENSE: every sale GREEN, and the store shows exactly those sold.
+        sellable = [c for c in codes if before[c] == ("green", "active", 0)]
+        r, err = run_json("-p", port, "--sample", sample, "--workload", "dispense",
+                          "--requests", "1500", "-c", "10")
+        o = ok_run(r, "dispense", 1500)
+        eq(o["verdicts"], {"green": 1500, "amber": 0, "red": 0}, "dispense verdicts")
+        after = verify_all(d.port, codes)
+        sold = [c for c in codes if after[c][2] > before[c][2]]
+        eq(len(sold), 1500, "codes newly dispensed")
+        check(set(sold) <= set(sellable), "a sale of a code that was not sellable")
+
+        # A second run sells other codes: still no duplicate.
+        r, _ = run_json("-p", port, "--sample", sample, "--workload", "mixed", "--mix", "50",
+                        "--requests", "2000", "-c", "10")
+        ok_run(r, "verify")
+        o = ok_run(r, "dispense")
+        eq(o["verdicts"]["green"], o["count"], "mixed: every sale green")
+        again = verify_all(d.port, codes)
+        resold = [c for c in sold if again[c][2] != after[c][2]]
+        eq(resold, [], "codes sold twice")
+
+        # A sales file; reselling its first codes is caught as not green.
+        sales = os.path.join(gen, "sales.csv")
+        p = run("-p", port, "--sample", sample, "--write-sales", sales)
+        lines = open(sales).read().split("\n")
+        eq(lines[0], "site,code", "sales header")
+        check(len(lines) > 100, p.stderr)
+        r, _ = run_json("-p", port, "--sample", sample, "--workload", "dispense", "--sales",
+                        sales, "--requests", "100", "-c", "4")
+        ok_run(r, "dispense", 100)
+        # Selling them again: a whole pack is a RED duplicate; a split pack
+        # (one of its units sold) sells another unit, GREEN.
+        first = [line.split(",")[1] for line in lines[1:101]]
+        state = verify_all(d.port, first)
+        whole = sum(1 for c in first if state[c][1] == "dispensed")
+        check(whole > 50, f"only {whole} of 100 sold out")
+        r, err = run_json("-p", port, "--sample", sample, "--workload", "dispense", "--sales",
+                          sales, "--requests", "100", "-c", "4", rc=1)
+        eq(r["ops"]["dispense"]["unexpected"], whole, "resold codes")
+        eq(r["ops"]["dispense"]["verdicts"], {"green": 100 - whole, "amber": 0, "red": whole},
+           "resold codes' verdicts")
+        check("not the expected answer" in err, err)
+
+        # Text output.
+        p = run("-p", port, "--sample", sample, "--duration", "0.5", "-c", "4")
+        check("req/s" in p.stdout and "p99.9 ms" in p.stdout and "verdicts: green" in p.stdout,
+              p.stdout)
+
+        # Mistakes: each a one-line reason and exit status 2.
+        for args, msg in (
+            (["--sample", sample, "--bogus"], "unknown option '--bogus'"),
+            (["--sample", sample, "-c", "0"], "--conns must be a whole number from 1"),
+            (["--sample", sample, "--duration", "99999"], "--duration must be a number"),
+            (["--sample", sample, "--workload", "sell"], "--workload must be verify"),
+            (["-p", port], "--sample FILE is required"),
+            (["--sample", os.path.join(gen, "missing.txt"), "-p", port],
+             "cannot open sample file"),
+            (["--sample", sample, "-h", "10.1.2.3"], "not a loopback address"),
+            (["--sample", sample, "-p", str(free_port())], "cannot connect"),
+            (["--sample", sample, "--target", "redis", "--write-sales", sales, "-p", port],
+             "--write-sales needs --target yima"),
+        ):
+            p = run(*args, rc=2)
+            check(msg in p.stderr, f"{args}: {p.stderr!r} lacks {msg!r}")
+    finally:
+        d.close()
+        shutil.rmtree(gen, ignore_errors=True)
+
+
+def test_bench_redis_target():
+    if not shutil.which("redis-server"):
+        print("    (redis-server is not installed: Redis target not tested)")
+        return
+    work = tempfile.mkdtemp(prefix="yima-bench-redis-")
+    try:
+        sample = os.path.join(work, "sample.txt")
+        codes = [f"8301234{i:013d}" for i in range(3000)]
+        with open(sample, "w") as f:
+            f.write("\n".join(codes) + "\n")
+        with RedisServer(work) as rs:
+            with socket.create_connection(("127.0.0.1", rs.port), timeout=30) as s:
+                s.sendall(b"".join(encode("SET", c, "record") for c in codes))
+                got = b""
+                while got.count(b"\r\n") < len(codes):
+                    got += s.recv(1 << 16)
+            port = str(rs.port)
+            r, _ = run_json("--target", "redis", "-p", port, "--sample", sample,
+                            "--duration", "1", "-c", "8", "-P", "4")
+            ok_run(r, "verify")
+            r, _ = run_json("--target", "redis", "-p", port, "--sample", sample,
+                            "--workload", "dispense", "--requests", "500", "-c", "8")
+            ok_run(r, "dispense", 500)
+            eq(r["sales_used"], 500, "sales used")
+            eq(rs.cli("DBSIZE"), str(len(codes) + 500), "keys after 500 sales")
+            # The same codes again: SET NX refuses every one.
+            r, _ = run_json("--target", "redis", "-p", port, "--sample", sample,
+                            "--workload", "dispense", "--requests", "500", "-c", "8", rc=1)
+            eq(r["ops"]["dispense"]["unexpected"], 500, "second sales of the same codes")
+            # Past them, first sales again.
+            r, _ = run_json("--target", "redis", "-p", port, "--sample", sample,
+                            "--workload", "dispense", "--requests", "500", "-c", "8",
+                            "--sale-offset", "500")
+            ok_run(r, "dispense", 500)
+            p = run("--target", "redis", "-p", port, "--sample", sample, "--workload",
+                    "dispense", "--sale-offset", "3000", rc=2)
+            check("no code left to sell" in p.stderr, p.stderr)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
