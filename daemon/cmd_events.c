@@ -226,6 +226,40 @@ static int tally_moved(struct cmd_ctx *ctx, const struct unit *u, const struct t
 
 /* ---------------------------------------------------------- COMMISSION */
 
+struct key_pos {
+	const struct code_result *r;
+	size_t pos;
+};
+
+static int cmp_key_pos(const void *a, const void *b)
+{
+	const struct key_pos *x = a, *y = b;
+	if (x->r->cr_key_len != y->r->cr_key_len)
+		return x->r->cr_key_len < y->r->cr_key_len ? -1 : 1;
+	int c = memcmp(x->r->cr_key, y->r->cr_key, x->r->cr_key_len);
+	return c ? c : x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+/* The position (1-based) of the first code that repeats an earlier one,
+ * or 0: sorted, so a request of a million codes costs n log n. */
+static size_t named_twice(const struct code_result *r, size_t n)
+{
+	if (n < 2)
+		return 0;
+	struct key_pos *k = xmalloc(n * sizeof *k);
+	for (size_t i = 0; i < n; i++)
+		k[i] = (struct key_pos){ &r[i], i };
+	qsort(k, n, sizeof *k, cmp_key_pos);
+	size_t first = 0;
+	for (size_t i = 1; i < n; i++)
+		if (k[i].r->cr_key_len == k[i - 1].r->cr_key_len &&
+		    memcmp(k[i].r->cr_key, k[i - 1].r->cr_key, k[i].r->cr_key_len) == 0 &&
+		    (first == 0 || k[i].pos + 1 < first))
+			first = k[i].pos + 1;
+	free(k);
+	return first;
+}
+
 enum { C_SITE, C_PRODUCT, C_LOT, C_EXPIRY, C_LEVEL, C_QTY, C_TIME, C_N };
 
 
@@ -315,15 +349,9 @@ int cmd_commission(struct cmd_ctx *ctx)
 			break;
 		}
 	}
-	if (!result && n > 1) {	/* a code named twice */
-		for (size_t i = 0; i + 1 < n && !result; i++)
-			for (size_t k = i + 1; k < n && k < i + 64; k++)
-				if (r[i].cr_key_len == r[k].cr_key_len &&
-				    memcmp(r[i].cr_key, r[k].cr_key, r[i].cr_key_len) == 0) {
-					result = cmd_reject(ctx, "code %zu is named twice", k + 1) + 1;
-					break;
-				}
-	}
+	size_t twice = result ? 0 : named_twice(r, n);
+	if (twice)
+		result = cmd_reject(ctx, "code %zu is named twice", twice) + 1;
 	if (result) {
 		free(r);
 		return result == 1 ? 0 : result;

@@ -438,7 +438,13 @@ int store_put_dup(struct store_txn *t, enum store_db db, const void *key, size_t
 {
 	MDB_val k = { klen, (void *)(uintptr_t)key };
 	MDB_val v = { vlen, (void *)(uintptr_t)val };
-	int rc = mdb_put(t->txn, t->s->dbi[db], &k, &v, MDB_NODUPDATA);
+	/* The values stored here (ids, event seqs) mostly come in increasing
+	 * order: appending skips the search through a key's values, which for
+	 * a lot of a million units is most of the cost.  LMDB refuses the
+	 * append (KEYEXIST) when the value is not the greatest; then insert. */
+	int rc = mdb_put(t->txn, t->s->dbi[db], &k, &v, MDB_APPENDDUP);
+	if (rc == MDB_KEYEXIST)
+		rc = mdb_put(t->txn, t->s->dbi[db], &k, &v, MDB_NODUPDATA);
 	return rc == MDB_KEYEXIST ? 0 : rc;
 }
 

@@ -61,6 +61,9 @@ def test_commission_errors_change_nothing():
             (["COMMISSION", cn(1), "6901234567892", "SITE", "MFR", "LOT", "L1", "EXPIRY", FAR],
              "product barcode"),
             (["COMMISSION", cn(1), cn(1), "SITE", "MFR", "LOT", "L1", "EXPIRY", FAR], "twice"),
+            # far apart in a long request too: the 202nd code repeats the 2nd
+            (["COMMISSION", cn(5000), cn(1), *[cn(100 + i) for i in range(199)], cn(1),
+              "SITE", "MFR", "LOT", "L1", "EXPIRY", FAR], "code 202 is named twice"),
             (["COMMISSION", cn(1), "SITE", "MFR", "LOT", "L1", "EXPIRY", "2030-02-30"],
              "not a date"),
             (["COMMISSION", cn(1), "SITE", "MFR", "LOT", "L1", "EXPIRY", FAR, "TIME", "yesterday"],
