@@ -55,6 +55,7 @@ struct load_epcis {
 	size_t           nitems, items_cap, iitem;
 	char             time[64];
 	char             qty[24];
+	char             ext_level[24], ext_qty[24];	/* yima: extensions */
 	struct load_epcis_stats st;
 	char             err[LOAD_MSG_MAX];
 };
@@ -336,6 +337,26 @@ static int set_field(struct load_epcis *r, size_t idx, enum load_field f,
 		r->base.len[f] = n;
 	}
 	return e;
+}
+
+/*
+ * A yima extension field holding a whole number in [min, max] ("yima:level"
+ * on commissioning, "yima:qty" on a sale; yima-gen writes them): copied as
+ * text into buf and set as field f.  0 when absent, -1 after reporting.
+ */
+static int set_ext_uint(struct load_epcis *r, size_t idx, json_t *ev, const char *key,
+                        json_int_t min, json_int_t max, char buf[24], enum load_field f)
+{
+	json_t *v = json_object_get(ev, key);
+
+	if (v == NULL)
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max)
+		return bad(r, idx, "%s must be a whole number from %lld to %lld", key,
+		           (long long)min, (long long)max), -1;
+	r->base.len[f] = (size_t)snprintf(buf, 24, "%lld", (long long)json_integer_value(v));
+	r->base.f[f] = buf;
+	return 1;
 }
 
 /* The "id" of readPoint / bizLocation. */
@@ -785,7 +806,12 @@ static int judge(struct load_epcis *r, json_t *ev, size_t idx)
 		    load_check_date(r->base.f[LOAD_F_EXPIRY], r->base.len[LOAD_F_EXPIRY],
 		                    why) < 0)
 			return bad(r, idx, "ilmd itemExpirationDate: %s", why);
+		if (set_ext_uint(r, idx, ev, "yima:level", 1, 4, r->ext_level, LOAD_F_LEVEL) < 0)
+			return LOAD_BAD;
 	}
+	if (kind == LOAD_DISPENSE &&
+	    set_ext_uint(r, idx, ev, "yima:qty", 1, 1000000, r->ext_qty, LOAD_F_QTY) < 0)
+		return LOAD_BAD;
 
 	/* identifiers */
 	if (agg) {

@@ -125,6 +125,27 @@ static const struct ep_case cases[] = {
 	  "1 commission time=" T0L " code=" DL3 " lot=L42 expiry=2028-05-31 "
 	  "from=" MFR "\n"
 	  "= events 1 mapped 1 records 2 bad 0 skipped\n" },
+	{ "yima extensions: level on commissioning, qty on a sale; bad values refused",
+	  DOC("{\"type\":\"ObjectEvent\"," T0 ",\"action\":\"ADD\","
+	      "\"bizStep\":\"commissioning\",\"epcList\":[\"83012349000000000000\"],"
+	      "\"bizLocation\":{\"id\":\"" MFR "\"},\"yima:level\":2,"
+	      "\"ilmd\":{\"cbvmda:lotNumber\":\"L1\","
+	      "\"cbvmda:itemExpirationDate\":\"2028-05-31\"}},"
+	      "{\"type\":\"ObjectEvent\"," T0 ",\"action\":\"ADD\","
+	      "\"bizStep\":\"commissioning\",\"epcList\":[\"" SG1 "\"],"
+	      "\"bizLocation\":{\"id\":\"" MFR "\"},\"yima:level\":7},"
+	      "{\"type\":\"ObjectEvent\"," T0 ",\"action\":\"OBSERVE\","
+	      "\"bizStep\":\"retail_selling\",\"epcList\":[\"" SG1 "\"],"
+	      "\"bizLocation\":{\"id\":\"" DST "\"},\"yima:qty\":3},"
+	      "{\"type\":\"ObjectEvent\"," T0 ",\"action\":\"OBSERVE\","
+	      "\"bizStep\":\"retail_selling\",\"epcList\":[\"" SG1 "\"],"
+	      "\"bizLocation\":{\"id\":\"" DST "\"},\"yima:qty\":\"3\"}"),
+	  "1 commission time=" T0L " code=83012349000000000000 lot=L1 expiry=2028-05-31 "
+	  "level=2 from=" MFR "\n"
+	  "! t.json: event 2: yima:level must be a whole number from 1 to 4\n"
+	  "3 dispense time=" T0L " code=" SG1 " from=" DST " qty=3\n"
+	  "! t.json: event 4: yima:qty must be a whole number from 1 to 1000000\n"
+	  "= events 4 mapped 2 records 2 bad 2 skipped\n" },
 	{ "commissioning lot-level devices: quantityList, plain ilmd names",
 	  DOC("{\"type\":\"ObjectEvent\"," T0 ",\"action\":\"ADD\","
 	      "\"bizStep\":\"commissioning\","
