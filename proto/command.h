@@ -38,6 +38,8 @@ enum cmd_id {
 	CMD_LOCK,
 	CMD_UNLOCK,
 	CMD_EVENTS,
+	CMD_AUTH,
+	CMD_AUDIT_VERIFY,
 	CMD__COUNT
 };
 
