@@ -617,7 +617,12 @@ static const char *failure(struct conn *c, char *buf, size_t n)
 	if (e) {
 		char why[200];
 		ERR_error_string_n(e, why, sizeof why);
-		snprintf(buf, n, "%s%s", c->handshaking ? "TLS handshake failed: " : "TLS: ", why);
+		/* Say what was wrong with a client certificate, too. */
+		long v = SSL_get_verify_result(bufferevent_openssl_get_ssl(c->bev));
+		snprintf(buf, n, "%s%s%s%s%s", c->handshaking ? "TLS handshake failed: " : "TLS: ",
+			 why, v != X509_V_OK ? " (client certificate: " : "",
+			 v != X509_V_OK ? X509_verify_cert_error_string(v) : "",
+			 v != X509_V_OK ? ")" : "");
 		return buf;
 	}
 	if (c->handshaking)

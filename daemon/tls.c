@@ -20,9 +20,11 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct tls {
 	SSL_CTX *ctx;
@@ -56,6 +58,13 @@ static SSL_CTX *build(const struct config *cfg, char *err, size_t errlen)
 			 cfg->tls_verify_client == CONFIG_VERIFY_REQUIRED ? "required" : "optional");
 		return NULL;
 	}
+	const char *const files[3][2] = { { "tls_cert", cfg->tls_cert }, { "tls_key", cfg->tls_key },
+					  { "tls_ca", cfg->tls_ca } };
+	for (int i = 0; i < 3; i++)
+		if (files[i][1][0] && access(files[i][1], R_OK) != 0) {
+			snprintf(err, errlen, "%s %s: %s", files[i][0], files[i][1], strerror(errno));
+			return NULL;
+		}
 	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
 	if (ctx == NULL) {
 		snprintf(err, errlen, "TLS: %s", ssl_error(why, sizeof why));

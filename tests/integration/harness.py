@@ -48,6 +48,7 @@ class Yimad:
         self.proc = None
         self.port = None
         self.tls_port = None
+        self.tls_contexts = {}
         self.logs = []
         self.start()
 
@@ -149,9 +150,13 @@ class Yimad:
 
     def connect_tls(self, cafile, cert=None, key=None, timeout=10.0, session=None):
         """A TLS connection to the TLS port (server name localhost)."""
-        ctx = ssl.create_default_context(cafile=cafile)
-        if cert:
-            ctx.load_cert_chain(cert, key)
+        # One context per identity, so that a session can be resumed.
+        ctx = self.tls_contexts.get((cafile, cert, key))
+        if ctx is None:
+            ctx = ssl.create_default_context(cafile=cafile)
+            if cert:
+                ctx.load_cert_chain(cert, key)
+            self.tls_contexts[(cafile, cert, key)] = ctx
         raw = socket.create_connection(("127.0.0.1", self.tls_port), timeout=timeout)
         raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         s = ctx.wrap_socket(raw, server_hostname="localhost", session=session)
