@@ -140,7 +140,8 @@ static const char *parse_entry(const struct word *w, int nw, struct acl_entry *e
 		}
 		memcpy(e->site, w[3].p, w[3].n);
 	} else if (!dash) {
-		snprintf(why, n, "a %s acts for no one site: SITE must be -", acl_role_name(role));
+		snprintf(why, n, "%s %s acts for no one site: SITE must be -",
+			 role == ROLE_ADMIN ? "an" : "a", acl_role_name(role));
 		return why;
 	}
 	if (token && !parse_hash(&w[4], e->hash))

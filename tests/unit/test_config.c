@@ -159,6 +159,16 @@ struct set_case {
 };
 
 static const struct set_case set_cases[] = {
+	/* security */
+	{ "allow_plaintext", "yes", 0, "yes" },
+	{ "allow_plaintext", "Off", 0, "no" },
+	{ "local_trust", "maybe", -1, "local_trust: 'maybe' is not yes or no" },
+	{ "tls_verify_client", "required", 0, "required" },
+	{ "tls_verify_client", "optional", 0, "optional" },
+	{ "tls_verify_client", "always", -1, "'always' is not none, optional or required" },
+	{ "auth_lockout", "2m", 0, "120s" },
+	{ "auth_lockout", "0", -1, "out of range" },
+	{ "unauth_max_request", "8KiB", 0, "8192" },
 	/* verification policy */
 	{ "unknown_code", "amber", 0, "amber" },
 	{ "unknown_code", "red", 0, "red" },
