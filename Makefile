@@ -47,6 +47,8 @@ PROTO_LIB  := $(BUILD)/libyimaproto.a
 DAEMON_LIB := $(BUILD)/libyimad.a
 CLIENT_LIB := $(BUILD)/libyimaclient.a
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+# Helpers the integration tests run (tests/integration/*.c).
+TEST_TOOLS := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(sort $(wildcard tests/integration/*.c)))
 # Further client programs: clients/yima-NAME.c → bin/yima-NAME.
 EXTRA_BINS := $(patsubst clients/%.c,$(BIN)/%,$(sort $(wildcard clients/yima-*.c)))
 
@@ -56,7 +58,7 @@ EXTRA_BINS := $(patsubst clients/%.c,$(BIN)/%,$(sort $(wildcard clients/yima-*.c
 all: deps
 	@$(MAKE) --no-print-directory build
 
-build: $(BIN)/yimad $(BIN)/yima $(EXTRA_BINS) $(UNIT_BINS)
+build: $(BIN)/yimad $(BIN)/yima $(EXTRA_BINS) $(UNIT_BINS) $(TEST_TOOLS)
 
 deps:
 	@sh config/install-deps.sh
@@ -102,11 +104,17 @@ $(BUILD)/tests/%: $(call obj,tests/unit/%.c) $(DAEMON_LIB) $(CLIENT_LIB) $(PROTO
 	@$(if $(V),,echo "  LINK    $@")
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS) -lm
 
+$(BUILD)/tests/lmdb_poke: $(call obj,tests/integration/lmdb_poke.c)
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  LINK    $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+
 unit: build
 	@sh tests/unit/run.sh $(UNIT_BINS)
 
 integration: build
-	@YIMA_BIN=$(abspath $(BIN)) python3 tests/integration/run.py
+	@YIMA_BIN=$(abspath $(BIN)) YIMA_TEST_TOOLS=$(abspath $(BUILD)/tests) \
+		python3 tests/integration/run.py
 
 # `make test` = unit + integration on the release build.
 test: deps

@@ -26,7 +26,8 @@ int cli_conn_open(struct cli_conn *cc)
 	const struct cli_opts *o = cc->cc_opts;
 	if (cc->cc_open)
 		return 0;
-	if (client_connect(&cc->cc_client, o->host, o->port, o->timeout_ms) != 0) {
+	if (client_connect_secure(&cc->cc_client, o->host, o->port, o->timeout_ms,
+				  &o->sec) != 0) {
 		fprintf(stderr, "yima: %s\n", cc->cc_client.err);
 		return -1;
 	}
@@ -49,7 +50,8 @@ static int call_once(struct cli_conn *cc, int argc, const char *const *argv,
 {
 	const struct cli_opts *o = cc->cc_opts;
 	if (!cc->cc_open) {
-		if (client_connect(&cc->cc_client, o->host, o->port, o->timeout_ms) != 0)
+		if (client_connect_secure(&cc->cc_client, o->host, o->port, o->timeout_ms,
+				  &o->sec) != 0)
 			return -1;	/* client_connect released everything */
 		cc->cc_open = true;
 	}

@@ -34,6 +34,7 @@ struct cli_opts {
 	const char *port;
 	bool json;
 	int timeout_ms;
+	struct client_security sec;	/* --tls, --cacert, --cert, --key, -a */
 };
 
 /* ------------------------------------------------------------ connection */

@@ -3,7 +3,11 @@
  */
 #include "client.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -64,7 +68,100 @@ static int connect_one(struct client *c, const struct addrinfo *ai)
 	return 0;
 }
 
+/* The first OpenSSL error as text, into c->err after `what`. */
+static int tls_fail(struct client *c, const char *what)
+{
+	char why[256] = "unknown error";
+	unsigned long e = ERR_peek_last_error();
+	if (e)
+		ERR_error_string_n(e, why, sizeof why);
+	ERR_clear_error();
+	snprintf(c->err, sizeof c->err, "%s: %s", what, why);
+	return -1;
+}
+
+/* Wait for what an SSL call asked for; -1 for a real error. */
+static int tls_wait(struct client *c, int ret, const char *what)
+{
+	int e = SSL_get_error(c->ssl, ret);
+	if (e == SSL_ERROR_WANT_READ)
+		return wait_fd(c, POLLIN, what);
+	if (e == SSL_ERROR_WANT_WRITE)
+		return wait_fd(c, POLLOUT, what);
+	if (e == SSL_ERROR_ZERO_RETURN) {
+		snprintf(c->err, sizeof c->err, "the server closed the connection");
+		return -1;
+	}
+	if (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0) {
+		snprintf(c->err, sizeof c->err, "%s: %s", what,
+			 errno ? strerror(errno) : "the server closed the connection");
+		return -1;
+	}
+	return tls_fail(c, what);
+}
+
+/* TLS handshake on the connected socket, verifying the server as `host`. */
+static int tls_start(struct client *c, const char *host, const struct client_security *sec)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	if (ctx == NULL)
+		return tls_fail(c, "TLS");
+	c->ssl_ctx = ctx;
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	if (sec->cacert ? SSL_CTX_load_verify_locations(ctx, sec->cacert, NULL) != 1
+			: SSL_CTX_set_default_verify_paths(ctx) != 1) {
+		char what[300];
+		snprintf(what, sizeof what, "--cacert %s", sec->cacert ? sec->cacert : "(system)");
+		return tls_fail(c, what);
+	}
+	if (sec->cert) {
+		const char *key = sec->key ? sec->key : sec->cert;
+		char what[600];
+		snprintf(what, sizeof what, "--cert %s", sec->cert);
+		if (SSL_CTX_use_certificate_chain_file(ctx, sec->cert) != 1)
+			return tls_fail(c, what);
+		snprintf(what, sizeof what, "--key %s", key);
+		if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1)
+			return tls_fail(c, what);
+	}
+	SSL *ssl = SSL_new(ctx);
+	if (ssl == NULL)
+		return tls_fail(c, "TLS");
+	c->ssl = ssl;
+	SSL_set_fd(ssl, c->fd);
+	unsigned char ip[16];
+	bool is_ip = inet_pton(AF_INET, host, ip) == 1 || inet_pton(AF_INET6, host, ip) == 1;
+	if (is_ip) {
+		X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host);
+	} else {
+		SSL_set_tlsext_host_name(ssl, host);
+		SSL_set1_host(ssl, host);
+	}
+	for (;;) {
+		int r = SSL_connect(ssl);
+		if (r == 1)
+			return 0;
+		if (tls_wait(c, r, "TLS handshake") != 0) {
+			long v = SSL_get_verify_result(ssl);
+			if (v != X509_V_OK) {
+				char why[256];
+				snprintf(why, sizeof why, "%s", X509_verify_cert_error_string(v));
+				snprintf(c->err, sizeof c->err, "TLS handshake: the server's "
+					 "certificate is not trusted: %s", why);
+			}
+			return -1;
+		}
+	}
+}
+
 int client_connect(struct client *c, const char *host, const char *port, int timeout_ms)
+{
+	return client_connect_secure(c, host, port, timeout_ms, NULL);
+}
+
+int client_connect_secure(struct client *c, const char *host, const char *port,
+			  int timeout_ms, const struct client_security *sec)
 {
 	memset(c, 0, sizeof *c);
 	c->fd = -1;
@@ -96,6 +193,13 @@ int client_connect(struct client *c, const char *host, const char *port, int tim
 		snprintf(c->err, sizeof c->err, "cannot connect to %.100s:%.20s: %s", host, port, why);
 		return -1;
 	}
+	if (sec && sec->tls && tls_start(c, host, sec) != 0) {
+		char why[380];
+		snprintf(why, sizeof why, "%.370s", c->err);
+		snprintf(c->err, sizeof c->err, "%.100s:%.20s: %s", host, port, why);
+		client_close(c);
+		return -1;
+	}
 
 	const char *hello[] = { "HELLO", "3" };
 	struct resp_value v;
@@ -117,11 +221,33 @@ int client_connect(struct client *c, const char *host, const char *port, int tim
 		return -1;
 	}
 	resp_value_free(&v);
+	if (sec && sec->auth) {
+		const char *auth[] = { "AUTH", sec->auth };
+		if (client_call(c, 2, auth, NULL, &v) != 0) {
+			client_close(c);
+			return -1;
+		}
+		if (v.type == RESP_T_ERROR) {
+			snprintf(c->err, sizeof c->err, "%s:%s refused the token: %s", host, port,
+				 v.str);
+			resp_value_free(&v);
+			client_close(c);
+			return -1;
+		}
+		resp_value_free(&v);
+	}
 	return 0;
 }
 
 void client_close(struct client *c)
 {
+	if (c->ssl) {
+		SSL_shutdown(c->ssl);	/* close_notify, best effort */
+		SSL_free(c->ssl);
+	}
+	if (c->ssl_ctx)
+		SSL_CTX_free(c->ssl_ctx);
+	c->ssl = c->ssl_ctx = NULL;
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
@@ -131,6 +257,16 @@ void client_close(struct client *c)
 int client_send(struct client *c, const void *data, size_t n)
 {
 	const char *p = data;
+	while (n && c->ssl) {
+		int w = SSL_write(c->ssl, p, n > INT32_MAX ? INT32_MAX : (int)n);
+		if (w <= 0) {
+			if (tls_wait(c, w, "sending") != 0)
+				return -1;
+			continue;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
 	while (n) {
 		ssize_t w = send(c->fd, p, n, MSG_NOSIGNAL);
 		if (w < 0 && errno == EAGAIN) {
@@ -171,6 +307,19 @@ int client_read(struct client *c, struct resp_value *v)
 			return -1;
 		}
 		buf_reserve(&c->in, 64 * 1024);
+		if (c->ssl) {
+			size_t room = c->in.cap - c->in.len - 1;
+			int r = SSL_read(c->ssl, c->in.data + c->in.len,
+					 room > INT32_MAX ? INT32_MAX : (int)room);
+			if (r <= 0) {
+				if (tls_wait(c, r, "waiting for the reply") != 0)
+					return -1;
+				continue;
+			}
+			c->in.len += (size_t)r;
+			c->in.data[c->in.len] = '\0';
+			continue;
+		}
 		ssize_t n = recv(c->fd, c->in.data + c->in.len, c->in.cap - c->in.len - 1, 0);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
 			if (errno == EAGAIN && wait_fd(c, POLLIN, "waiting for the reply") != 0)

@@ -7,13 +7,26 @@
 #ifndef YIMA_CLIENT_H
 #define YIMA_CLIENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "buf.h"
 #include "resp.h"
 
+/* How to reach the server securely, as redis-cli does: TLS with an
+ * optional client certificate, and a token sent with AUTH. */
+struct client_security {
+	bool tls;
+	const char *cacert;	/* CA bundle to verify the server; NULL: system's */
+	const char *cert;	/* client certificate, PEM; NULL: none */
+	const char *key;	/* its private key, PEM (default: cert) */
+	const char *auth;	/* token for AUTH after HELLO; NULL: none */
+};
+
 struct client {
 	int fd;
+	void *ssl;		/* SSL * when TLS is on */
+	void *ssl_ctx;		/* SSL_CTX * */
 	int timeout_ms;		/* per read or write; 0 = wait for ever */
 	int proto;		/* 3 after a successful HELLO 3, else 2 */
 	struct buf in;		/* bytes read, not yet parsed */
@@ -23,6 +36,9 @@ struct client {
 /* Connect to host:port (name or address) and switch to RESP3 with HELLO 3
  * (falling back to RESP2 if the server refuses it). */
 int client_connect(struct client *c, const char *host, const char *port, int timeout_ms);
+/* The same over TLS and/or with AUTH, as sec says (NULL: plain). */
+int client_connect_secure(struct client *c, const char *host, const char *port,
+			  int timeout_ms, const struct client_security *sec);
 void client_close(struct client *c);
 
 /* Send raw bytes. */

@@ -81,6 +81,11 @@ static void usage(FILE *f)
 		"options:\n"
 		"  -h HOST          server host (default 127.0.0.1)\n"
 		"  -p PORT          server port (default 7700)\n"
+		"  --tls            connect over TLS (the server's tls_port)\n"
+		"  --cacert FILE    CA bundle that signed the server's certificate\n"
+		"  --cert FILE      client certificate (signs in as its site)\n"
+		"  --key FILE       the client certificate's key (default: --cert)\n"
+		"  -a TOKEN         sign in with AUTH TOKEN (or set YIMA_AUTH)\n"
 		"  --json           print replies as JSON\n"
 		"  --timeout SEC    give up on a reply after SEC seconds (default 30; 0 = never)\n"
 		"  --help           this help\n"
@@ -184,8 +189,9 @@ static int interactive(struct client *c, const struct cli_opts *o)
 
 int main(int argc, char **argv)
 {
-	struct cli_opts o = { "127.0.0.1", "7700", false, 30000 };
+	struct cli_opts o = { "127.0.0.1", "7700", false, 30000, { 0 } };
 	int i;
+	o.sec.auth = getenv("YIMA_AUTH");
 
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];
@@ -197,6 +203,19 @@ int main(int argc, char **argv)
 			return EXIT_OK;
 		} else if (strcmp(a, "--json") == 0) {
 			o.json = true;
+		} else if (strcmp(a, "--tls") == 0) {
+			o.sec.tls = true;
+		} else if ((strcmp(a, "--cacert") == 0 || strcmp(a, "--cert") == 0 ||
+			    strcmp(a, "--key") == 0 || strcmp(a, "-a") == 0) && i + 1 < argc) {
+			const char *val = argv[++i];
+			if (strcmp(a, "--cacert") == 0)
+				o.sec.cacert = val;
+			else if (strcmp(a, "--cert") == 0)
+				o.sec.cert = val;
+			else if (strcmp(a, "--key") == 0)
+				o.sec.key = val;
+			else
+				o.sec.auth = val;
 		} else if ((strcmp(a, "-h") == 0 || strcmp(a, "-p") == 0 ||
 			    strcmp(a, "--timeout") == 0) && i + 1 < argc) {
 			const char *val = argv[++i];
@@ -223,6 +242,9 @@ int main(int argc, char **argv)
 		}
 	}
 
+	if (o.sec.cacert || o.sec.cert || o.sec.key)
+		o.sec.tls = true;	/* certificates only mean anything over TLS */
+
 	for (size_t k = 0; i < argc && k < sizeof subcommands / sizeof subcommands[0]; k++) {
 		if (strcmp(argv[i], subcommands[k].name) != 0)
 			continue;
@@ -238,7 +260,7 @@ int main(int argc, char **argv)
 	}
 
 	struct client c;
-	if (client_connect(&c, o.host, o.port, o.timeout_ms) != 0) {
+	if (client_connect_secure(&c, o.host, o.port, o.timeout_ms, &o.sec) != 0) {
 		fprintf(stderr, "yima: %s\n", c.err);
 		return EXIT_USAGE;
 	}

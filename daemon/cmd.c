@@ -2,6 +2,7 @@
  * cmd — dispatch table, arity checks, and write jobs.
  */
 #include "cmd.h"
+#include "acl.h"
 #include "log.h"
 #include "server.h"
 #include "store.h"
@@ -45,6 +46,8 @@ static const cmd_handler handlers[CMD__COUNT] = {
 	[CMD_RECALL_ACK] = cmd_recall_ack,
 	[CMD_IMPACT] = cmd_impact,
 	[CMD_CODES] = cmd_codes,
+	[CMD_AUTH] = cmd_auth,
+	[CMD_AUDIT_VERIFY] = cmd_audit_verify,
 };
 
 int cmd_read_txn(struct cmd_ctx *ctx, struct store_txn **txn)
@@ -142,6 +145,8 @@ struct cmd_write {
 	struct write_job job;
 	struct server *srv;
 	enum cmd_id id;
+	bool trusted;			/* no principal: who is unused */
+	struct principal who;
 	int argc;
 	struct resp_arg *argv;		/* points into data[] */
 };
@@ -151,6 +156,7 @@ static int run_write(struct store_txn *txn, struct write_job *job)
 	struct cmd_write *w = (struct cmd_write *)job;
 	struct cmd_ctx ctx = {
 		.srv = w->srv,
+		.who = w->trusted ? NULL : &w->who,
 		.argc = w->argc,
 		.argv = w->argv,
 		.out = &job->reply,
@@ -161,7 +167,8 @@ static int run_write(struct store_txn *txn, struct write_job *job)
 }
 
 struct write_job *cmd_write_job(struct server *srv, const struct command_spec *spec,
-				int argc, const struct resp_arg *argv, int proto,
+				int argc, const struct resp_arg *argv,
+				const struct principal *who, int proto,
 				void *owner, void *origin)
 {
 	size_t bytes = sizeof(struct cmd_write) + (size_t)argc * sizeof(struct resp_arg);
@@ -171,6 +178,9 @@ struct write_job *cmd_write_job(struct server *srv, const struct command_spec *s
 	memset(w, 0, sizeof *w);
 	w->srv = srv;
 	w->id = spec->id;
+	w->trusted = who == NULL;
+	if (who)
+		w->who = *who;
 	w->argc = argc;
 	w->argv = (struct resp_arg *)(w + 1);
 	char *data = (char *)(w->argv + argc);

@@ -18,10 +18,12 @@ struct conn;
 struct store_txn;
 struct store_reader;
 struct write_job;
+struct principal;
 
 struct cmd_ctx {
 	struct server *srv;
 	struct conn *conn;		/* NULL on the writer thread */
+	const struct principal *who;	/* who sent it; NULL: trusted (acl.h) */
 	int argc;
 	struct resp_arg *argv;
 	struct resp_out *out;
@@ -64,10 +66,12 @@ void cmd_execute(struct cmd_ctx *ctx, const struct command_spec *spec);
 /* Run a command's handler as it is: 0 after replying, or a store error. */
 int cmd_run(struct cmd_ctx *ctx, const struct command_spec *spec);
 
-/* Make a write job for a request: arguments copied, reply encoded for
- * `proto`.  owner/origin are returned untouched in the job. */
+/* Make a write job for a request: arguments and principal (NULL: trusted)
+ * copied, reply encoded for `proto`.  owner/origin are returned untouched
+ * in the job. */
 struct write_job *cmd_write_job(struct server *srv, const struct command_spec *spec,
-				int argc, const struct resp_arg *argv, int proto,
+				int argc, const struct resp_arg *argv,
+				const struct principal *who, int proto,
 				void *owner, void *origin);
 void cmd_write_job_free(struct write_job *job);
 
@@ -102,5 +106,7 @@ int cmd_events(struct cmd_ctx *ctx);
 int cmd_recall_ack(struct cmd_ctx *ctx);
 int cmd_impact(struct cmd_ctx *ctx);
 int cmd_codes(struct cmd_ctx *ctx);
+int cmd_auth(struct cmd_ctx *ctx);
+int cmd_audit_verify(struct cmd_ctx *ctx);
 
 #endif

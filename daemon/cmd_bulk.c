@@ -23,6 +23,7 @@
  * u32 skipped, u16 errors listed, then per error u32 record index,
  * u16 length, message.
  */
+#include "acl.h"
 #include "cmd.h"
 #include "code_util.h"
 #include "store.h"
@@ -166,7 +167,13 @@ static int run_record(struct cmd_ctx *ctx, struct store_txn *txn, const struct r
 		sub.out = scratch;
 		sub.txn = txn;
 		sub.verdict = VERDICT_GREEN;
-		rc = cmd_run(&sub, spec);
+		/* Each record answers to the role matrix as if sent alone. */
+		int acl = acl_check(&sub, spec, n, *args, why, whylen);
+		if (acl == ACL_NOAUTH || acl == ACL_NOPERM) {
+			free(line);
+			return 0;
+		}
+		rc = acl ? acl : cmd_run(&sub, spec);
 		if (rc == 0 && scratch->b.len && scratch->b.data[0] == '-')
 			snprintf(why, whylen, "%.*s", (int)(scratch->b.len - 3), scratch->b.data + 1);
 		else if (rc == 0 && sub.verdict == VERDICT_RED)

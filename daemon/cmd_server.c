@@ -1,6 +1,7 @@
 /*
  * cmd_server — connection and server commands: PING, HELLO, INFO, QUIT.
  */
+#include "audit.h"
 #include "cmd.h"
 #include "conn.h"
 #include "server.h"
@@ -121,13 +122,14 @@ static void info_server(struct cmd_ctx *ctx)
 {
 	const struct server *srv = ctx->srv;
 	resp_cstr(ctx->out, "server");
-	resp_map(ctx->out, 7);
+	resp_map(ctx->out, 8);
 	kv_str(ctx->out, "version", YIMA_VERSION);
 	kv_int(ctx->out, "pid", (long long)getpid());
 	kv_int(ctx->out, "uptime_seconds", (long long)(time(NULL) - srv->started));
 	kv_int(ctx->out, "threads", srv->nworkers);
 	kv_str(ctx->out, "bind", srv->cfg.bind);
 	kv_int(ctx->out, "port", srv->port);
+	kv_int(ctx->out, "tls_port", srv->tls_port);
 	kv_str(ctx->out, "data", srv->cfg.data);
 }
 
@@ -189,6 +191,27 @@ static void info_writer(struct cmd_ctx *ctx)
 	kv_int(ctx->out, "failed_transactions", (long long)ws.failures);
 }
 
+/* The head of the event log's hash chain, for an operator to copy
+ * somewhere safe and compare later (audit.h). */
+static int info_audit(struct cmd_ctx *ctx)
+{
+	struct store_txn *txn;
+	uint64_t seq;
+	uint8_t hash[AUDIT_HASH_LEN];
+	char hex[2 * AUDIT_HASH_LEN + 1];
+	int rc = cmd_read_txn(ctx, &txn);
+	if (rc == 0)
+		rc = audit_head(txn, &seq, hash);
+	if (rc)
+		return rc;
+	audit_hex(hash, hex);
+	resp_cstr(ctx->out, "audit");
+	resp_map(ctx->out, 2);
+	kv_int(ctx->out, "head_seq", (long long)seq);
+	kv_str(ctx->out, "head_hash", hex);
+	return 0;
+}
+
 static void info_memory(struct cmd_ctx *ctx)
 {
 	resp_cstr(ctx->out, "memory");
@@ -200,8 +223,8 @@ static void info_memory(struct cmd_ctx *ctx)
 int cmd_info(struct cmd_ctx *ctx)
 {
 	static const char *const sections[] = { "server", "clients", "store", "writer",
-						"memory" };
-	enum { NSECTIONS = 5 };
+						"memory", "audit" };
+	enum { NSECTIONS = 6 };
 	int only = -1;
 	if (ctx->argc == 2) {
 		for (int i = 0; i < NSECTIONS; i++)
@@ -210,7 +233,7 @@ int cmd_info(struct cmd_ctx *ctx)
 		if (only < 0) {
 			resp_error(ctx->out, "ERR",
 				   "INFO: unknown section '%.40s'; sections are server, "
-				   "clients, store, writer, memory", ctx->argv[1].ptr);
+				   "clients, store, writer, memory, audit", ctx->argv[1].ptr);
 			return 0;
 		}
 	}
@@ -229,6 +252,12 @@ int cmd_info(struct cmd_ctx *ctx)
 		}
 		case 3: info_writer(ctx); break;
 		case 4: info_memory(ctx); break;
+		case 5: {
+			int rc = info_audit(ctx);
+			if (rc)
+				return rc;
+			break;
+		}
 		}
 	}
 	return 0;

@@ -5,7 +5,14 @@
  * with its container, so TRACE also takes the container's movements from
  * the time the unit was packed into it until it was taken out (and, in
  * turn, those of the container's containers).
+ *
+ * A principal that acts for one site (pharmacy, hospital, distributor,
+ * manufacturer) sees its own part of the chain: the code's record (what
+ * VERIFY shows too), its commissioning, the recalls and withdrawals of its
+ * lot and product, the events at or with its own site, and its own
+ * site's alerts; where else the code went is not its business.
  */
+#include "acl.h"
 #include "alerts.h"
 #include "args.h"
 #include "cmd.h"
@@ -185,7 +192,17 @@ static void reply_event(struct store_txn *t, struct resp_out *o, const struct ev
 	}
 }
 
+/* Is event e part of what p may see of a chain (see the top)? */
+static bool event_visible(const struct principal *p, const struct event *e)
+{
+	if (!acl_sees_own_site_only(p))
+		return true;
+	return e->site == p->site || e->other == p->site || e->kind == EV_COMMISSION ||
+	       e->kind == EV_RECALL || e->kind == EV_LIFT || e->kind == EV_WITHDRAW;
+}
+
 struct alert_find {
+	uint32_t site;		/* only this site's alerts; 0: all */
 	uint64_t unit;
 	int scanned;
 	struct alert found[32];
@@ -195,7 +212,7 @@ struct alert_find {
 static int find_alert(void *arg, const struct alert *a)
 {
 	struct alert_find *f = arg;
-	if (a->unit == f->unit && f->n < 32)
+	if (a->unit == f->unit && f->n < 32 && (f->site == 0 || a->site == f->site))
 		f->found[f->n++] = *a;
 	return ++f->scanned >= TRACE_ALERT_SCAN;
 }
@@ -270,8 +287,23 @@ int cmd_trace(struct cmd_ctx *ctx)
 	for (size_t i = 0; i < st.n; i++)	/* drop repeats */
 		if (i == 0 || st.s[i].seq != st.s[n - 1].seq)
 			st.s[n++] = st.s[i];
+	if (acl_sees_own_site_only(ctx->who)) {
+		size_t kept = 0;
+		for (size_t i = 0; i < n; i++) {
+			struct event e;
+			if ((rc = events_get(t, st.s[i].seq, &e)) != 0) {
+				free(st.s);
+				return rc;
+			}
+			if (event_visible(ctx->who, &e))
+				st.s[kept++] = st.s[i];
+		}
+		n = kept;
+	}
 
 	struct alert_find af = { .unit = j.unit.id };
+	if (acl_sees_own_site_only(ctx->who))
+		af.site = ctx->who->site;
 	if ((rc = alerts_walk(t, 0, find_alert, &af)) != 0) {
 		free(st.s);
 		return rc;
@@ -367,6 +399,10 @@ int cmd_alerts(struct cmd_ctx *ctx)
 		if (rc)
 			return rc;
 	}
+	/* A site's own principal sees its own alerts (ALERTS SITE of another
+	 * site was refused by the role matrix). */
+	if (acl_sees_own_site_only(ctx->who))
+		l.site = ctx->who->site;
 	l.t = t;
 	l.found = xmalloc(l.limit * sizeof *l.found);
 	rc = alerts_walk(t, 0, list_alert, &l);

@@ -16,9 +16,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 enum opt_type { OPT_STR, OPT_U32, OPT_SIZE, OPT_LOGLEVEL, OPT_SEVERITY, OPT_DURATION,
-		OPT_TIMEZONE };
+		OPT_TIMEZONE, OPT_BOOL, OPT_VERIFY };
 
 struct option_spec {
 	const char   *name;
@@ -88,6 +89,43 @@ static const struct option_spec options[] = {
 	  "time a site has to acknowledge a level 2 recall (RECALL.ACK)" },
 	{ "recall_deadline_3", OPT_DURATION, O(recall_deadline[2]), 1, 3650ull * 86400, "7d",
 	  "time a site has to acknowledge a level 3 recall (RECALL.ACK)" },
+	{ "tls_port", OPT_U32, O(tls_port), 0, 65535, "0",
+	  "TCP port for TLS clients on bind (0: no TLS listener)" },
+	{ "tls_cert", OPT_STR, O(tls_cert), 0, 0, "",
+	  "server certificate chain, PEM (required with tls_port)" },
+	{ "tls_key", OPT_STR, O(tls_key), 0, 0, "",
+	  "the server certificate's private key, PEM" },
+	{ "tls_ca", OPT_STR, O(tls_ca), 0, 0, "",
+	  "CA bundle, PEM, that client certificates must chain to" },
+	{ "tls_verify_client", OPT_VERIFY, O(tls_verify_client), 0, 0, "none",
+	  "client certificates: none (not asked), optional (checked if sent) or required" },
+	{ "tls_ciphers", OPT_STR, O(tls_ciphers), 0, 0,
+	  "ECDHE+AESGCM:ECDHE+CHACHA20:!aNULL:!SHA1",
+	  "TLS 1.2 cipher list (TLS 1.3 uses OpenSSL's suites, all modern)" },
+	{ "tls_session_timeout", OPT_U32, O(tls_session_timeout), 0, 86400, "300",
+	  "seconds a TLS session may be resumed (0: no resumption, every handshake full)" },
+	{ "allow_plaintext", OPT_BOOL, O(allow_plaintext), 0, 1, "no",
+	  "let the plaintext port listen on bind even when it is not a loopback address" },
+	{ "acl_file", OPT_STR, O(acl_file), 0, 0, "",
+	  "tokens and certificate names with their role and site (STORE.md; empty: none)" },
+	{ "local_trust", OPT_BOOL, O(local_trust), 0, 1, "yes",
+	  "plaintext clients from a loopback address may run every command" },
+	{ "public_verify", OPT_BOOL, O(public_verify), 0, 1, "no",
+	  "let clients that have not authenticated run VERIFY (the consumer query)" },
+	{ "max_clients_per_addr", OPT_U32, O(max_clients_per_addr), 0, 1000000, "256",
+	  "connections at once from one client address (0: no limit)" },
+	{ "rate_limit", OPT_U32, O(rate_limit), 0, 100000000, "1000",
+	  "requests per second one principal may send, over all its connections (0: no limit)" },
+	{ "rate_burst", OPT_U32, O(rate_burst), 1, 100000000, "2000",
+	  "requests a principal may send at once above rate_limit before being refused" },
+	{ "auth_max_failures", OPT_U32, O(auth_max_failures), 1, 1000000, "5",
+	  "failed AUTH attempts from one address before it is locked out" },
+	{ "auth_lockout", OPT_DURATION, O(auth_lockout), 1, 86400, "60s",
+	  "how long an address that failed AUTH too often is refused AUTH (s, m, h or d)" },
+	{ "request_timeout", OPT_U32, O(request_timeout), 0, 86400, "10",
+	  "seconds a started request (or a TLS handshake) may take to arrive (0: no limit)" },
+	{ "unauth_max_request", OPT_SIZE, O(unauth_max_request), 64, 64 * MiB, "16KiB",
+	  "bytes in one request before the client has authenticated" },
 };
 
 #define NOPTIONS (int)(sizeof options / sizeof options[0])
@@ -187,6 +225,26 @@ static bool parse_u64(const char *s, uint64_t *out)
 	return true;
 }
 
+static const char *const verify_names[3] = { "none", "optional", "required" };
+
+/* yes/no, true/false, on/off, 1/0. */
+static bool parse_bool(const char *s, uint64_t *out)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+	for (size_t i = 0; i < 4; i++) {
+		if (strcasecmp(s, yes[i]) == 0) {
+			*out = 1;
+			return true;
+		}
+		if (strcasecmp(s, no[i]) == 0) {
+			*out = 0;
+			return true;
+		}
+	}
+	return false;
+}
+
 int config_set(struct config *c, const char *key, const char *value,
 	       char *err, size_t errlen)
 {
@@ -232,6 +290,19 @@ int config_set(struct config *c, const char *key, const char *value,
 			return -1;
 		}
 		break;
+	case OPT_BOOL:
+		if (parse_bool(value, &v))
+			break;
+		snprintf(err, errlen, "%s: '%s' is not yes or no", key, value);
+		return -1;
+	case OPT_VERIFY:
+		for (uint32_t i = 0; i < 3; i++)
+			if (strcmp(value, verify_names[i]) == 0) {
+				*(uint32_t *)field = i;
+				return 0;
+			}
+		snprintf(err, errlen, "%s: '%s' is not none, optional or required", key, value);
+		return -1;
 	case OPT_LOGLEVEL:
 		level = log_level_parse(value);
 		if (level < 0) {
@@ -262,7 +333,7 @@ int config_set(struct config *c, const char *key, const char *value,
 			 key, value, o->min, o->max);
 		return -1;
 	}
-	if (o->type == OPT_U32)
+	if (o->type == OPT_U32 || o->type == OPT_BOOL)
 		*(uint32_t *)field = (uint32_t)v;
 	else
 		*(uint64_t *)field = v;
@@ -399,6 +470,12 @@ int config_get(const struct config *c, const char *key, char *out, size_t outlen
 		break;
 	case OPT_U32:
 		snprintf(out, outlen, "%" PRIu32, *(const uint32_t *)field);
+		break;
+	case OPT_BOOL:
+		snprintf(out, outlen, "%s", *(const uint32_t *)field ? "yes" : "no");
+		break;
+	case OPT_VERIFY:
+		snprintf(out, outlen, "%s", verify_names[*(const uint32_t *)field % 3]);
 		break;
 	case OPT_SIZE:
 		snprintf(out, outlen, "%" PRIu64, *(const uint64_t *)field);

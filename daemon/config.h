@@ -40,9 +40,32 @@ struct config {
 	char     timezone[CONFIG_STR_MAX];
 	/* recalls: how long sites have to acknowledge, per level (seconds) */
 	uint64_t recall_deadline[3];
+	/* TLS (tls.h) */
+	uint32_t tls_port;		/* 0 = no TLS listener */
+	char     tls_cert[CONFIG_STR_MAX];
+	char     tls_key[CONFIG_STR_MAX];
+	char     tls_ca[CONFIG_STR_MAX];
+	uint32_t tls_verify_client;	/* enum config_verify */
+	char     tls_ciphers[CONFIG_STR_MAX];
+	uint32_t tls_session_timeout;	/* seconds; 0 = no session resumption */
+	uint32_t allow_plaintext;	/* bool: plaintext port on other than loopback */
+	/* who may do what (acl.h) */
+	char     acl_file[CONFIG_STR_MAX];
+	uint32_t local_trust;		/* bool: loopback plaintext clients trusted */
+	uint32_t public_verify;		/* bool: VERIFY without authentication */
+	/* limits (throttle.h) */
+	uint32_t max_clients_per_addr;	/* 0 = no limit */
+	uint32_t rate_limit;		/* requests/s per principal; 0 = none */
+	uint32_t rate_burst;
+	uint32_t auth_max_failures;
+	uint64_t auth_lockout;		/* seconds */
+	uint32_t request_timeout;	/* seconds for a request (or handshake) to arrive */
+	uint64_t unauth_max_request;	/* bytes in a request before authentication */
 };
 
 enum config_severity { CONFIG_AMBER = 0, CONFIG_RED = 1 };
+enum config_verify { CONFIG_VERIFY_NONE = 0, CONFIG_VERIFY_OPTIONAL = 1,
+		     CONFIG_VERIFY_REQUIRED = 2 };
 
 /* Fill every option with its default. */
 void config_defaults(struct config *c);

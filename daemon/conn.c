@@ -10,12 +10,28 @@
  * Flow control: parsing pauses, and reading with it, while more than
  * OUT_HIGH reply bytes are unsent, while max_pending writes are in flight,
  * or while a request waits for earlier writes; it resumes when that ends.
+ *
+ * Admission: every parsed request is looked up once, then passes its
+ * principal's request rate and the role matrix (acl.h) before it runs or
+ * goes to the writer.  The local principal skips both, so its path is the
+ * command lookup alone.  A refusal is a reply like any other and leaves in
+ * request order.
+ *
+ * TLS: a TLS connection's bufferevent is an OpenSSL filter over the socket
+ * (the listener made its SSL).  Requests flow once the handshake is done;
+ * a verified client certificate then names the principal.  A handshake,
+ * like a started request, must be complete within request_timeout: a
+ * client dribbling bytes is cut off.
  */
 #include "conn.h"
+#include "acl.h"
+#include "auth.h"
 #include "cmd.h"
+#include "throttle.h"
 #include "log.h"
 #include "server.h"
 #include "store.h"
+#include "tls.h"
 #include "worker.h"
 #include "writer.h"
 #include "xmem.h"
@@ -23,8 +39,11 @@
 #include <arpa/inet.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <netinet/in.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +62,17 @@ struct conn {
 	char name[64];
 	int proto;
 
+	struct principal who;		/* who sends the requests */
+	struct throttle_addr peer;	/* the client's address, for limits */
+	struct throttle_rate *rate;	/* its principal's request rate; NULL: none */
+	struct throttle_rate own_rate;	/* the rate of an unauthenticated client */
+	struct event *deadline;		/* request_timeout; made on first use */
+	bool deadline_armed;
+	bool partial;			/* a request has begun and not ended */
+	bool tls;
+	bool handshaking;
+	bool trusted;			/* local: not counted per address */
+
 	struct buf in;			/* bytes read, not yet consumed */
 	size_t in_start;		/* first byte of the next request */
 	size_t need;			/* parser's hint: bytes before progress */
@@ -57,6 +87,12 @@ struct conn {
 	bool held_error;
 	int held_argc;
 	struct resp_arg *held_argv;	/* the parser's array, into `in` */
+	const struct command_spec *held_spec;
+	/* A refused request's reply (refused: code and message), kept while
+	 * it waits its turn behind pending writes. */
+	bool refused;
+	char refusal_code[12];
+	char refusal[400];
 
 	bool reading;			/* EV_READ enabled */
 	bool closing;			/* close once replies are sent */
@@ -75,6 +111,8 @@ uint64_t conn_id(const struct conn *c) { return c->id; }
 const char *conn_addr(const struct conn *c) { return c->addr; }
 int conn_proto(const struct conn *c) { return c->proto; }
 const char *conn_name(const struct conn *c) { return c->name; }
+const struct principal *conn_principal(const struct conn *c) { return &c->who; }
+const struct throttle_addr *conn_peer(const struct conn *c) { return &c->peer; }
 
 void conn_set_proto(struct conn *c, int proto)
 {
@@ -111,6 +149,8 @@ static void unlink_free(struct conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	w->nconns--;
+	if (c->deadline)
+		event_free(c->deadline);
 	resp_parser_free(&c->parser);
 	buf_free(&c->in);
 	buf_free(&c->out.b);
@@ -123,9 +163,12 @@ static void conn_close(struct conn *c, const char *reason)
 	if (c->bev) {
 		log_debug("conn %llu %s closed: %s", (unsigned long long)c->id,
 			  c->addr, reason);
-		bufferevent_free(c->bev);
+		bufferevent_free(c->bev);	/* and its SSL */
 		c->bev = NULL;
-		atomic_fetch_sub(&c->w->srv->clients, 1);
+		if (c->deadline_armed)
+			event_del(c->deadline);
+		c->deadline_armed = false;
+		server_conn_gone(c->w->srv, c->trusted ? NULL : &c->peer);
 	}
 	if (c->pending == 0)
 		unlink_free(c);
@@ -139,14 +182,85 @@ void conn_destroy(struct conn *c)
 	conn_close(c, "server shutdown");
 }
 
-void conn_new(struct worker *w, int fd, const struct sockaddr *sa, socklen_t salen)
+/* Limits for the requests of a client that has not authenticated: small,
+ * so that nobody can make the server buffer much before saying who they
+ * are. */
+static void set_request_limits(struct conn *c)
+{
+	const struct server *srv = c->w->srv;
+	struct resp_limits lim = srv->limits;
+	if (c->who.role == ROLE_NONE) {
+		size_t cap = (size_t)srv->cfg.unauth_max_request;
+		if (lim.max_request > cap)
+			lim.max_request = cap;
+		if (lim.max_bulk > cap)
+			lim.max_bulk = cap;
+		if (lim.max_inline > cap)
+			lim.max_inline = cap;
+	}
+	c->parser.lim = lim;
+}
+
+void conn_set_principal(struct conn *c, const struct principal *p)
+{
+	struct server *srv = c->w->srv;
+	c->who = *p;
+	if (p->role == ROLE_LOCAL || srv->cfg.rate_limit == 0) {
+		c->rate = NULL;
+	} else if (p->role == ROLE_NONE) {
+		c->rate = &c->own_rate;
+	} else {
+		char key[ACL_NAME_MAX + 16];
+		snprintf(key, sizeof key, "%s:%s", acl_role_name((enum acl_role)p->role), p->name);
+		c->rate = throttle_rate_of(srv->throttle, key);
+	}
+	set_request_limits(c);
+	if (p->role != ROLE_NONE && p->role != ROLE_LOCAL)
+		log_info("conn %llu %s: signed in as %s '%s'%s%s", (unsigned long long)c->id,
+			 c->addr, acl_role_name((enum acl_role)p->role), p->name,
+			 p->site_id[0] ? " of site " : "", p->site_id);
+}
+
+static void on_deadline(evutil_socket_t fd, short what, void *arg);
+
+/* Give the client request_timeout seconds from now (if not already
+ * counting) to complete what it started. */
+static void arm_deadline(struct conn *c)
+{
+	uint32_t secs = c->w->srv->cfg.request_timeout;
+	if (secs == 0 || c->deadline_armed || c->bev == NULL)
+		return;
+	if (c->deadline == NULL)
+		c->deadline = evtimer_new(c->w->base, on_deadline, c);
+	struct timeval tv = { (time_t)secs, 0 };
+	evtimer_add(c->deadline, &tv);
+	c->deadline_armed = true;
+}
+
+static void disarm_deadline(struct conn *c)
+{
+	if (c->deadline_armed) {
+		event_del(c->deadline);
+		c->deadline_armed = false;
+	}
+}
+
+void conn_new(struct worker *w, int fd, const struct sockaddr *sa, socklen_t salen,
+	      SSL *ssl, bool trusted)
 {
 	struct server *srv = w->srv;
-	struct bufferevent *bev = bufferevent_socket_new(w->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	struct throttle_addr peer;
+	throttle_addr_of(sa, salen, &peer);
+	struct bufferevent *bev = ssl
+		? bufferevent_openssl_socket_new(w->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
+						 BEV_OPT_CLOSE_ON_FREE)
+		: bufferevent_socket_new(w->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (bev == NULL) {
 		log_error("cannot create a bufferevent for a new connection");
+		if (ssl)
+			SSL_free(ssl);
 		evutil_closesocket(fd);
-		atomic_fetch_sub(&srv->clients, 1);
+		server_conn_gone(srv, trusted ? NULL : &peer);
 		return;
 	}
 	struct conn *c = xcalloc(1, sizeof *c);
@@ -155,7 +269,14 @@ void conn_new(struct worker *w, int fd, const struct sockaddr *sa, socklen_t sal
 	c->id = atomic_fetch_add(&srv->next_conn_id, 1) + 1;
 	c->proto = 2;
 	c->out.proto = 2;
+	c->peer = peer;
+	c->tls = ssl != NULL;
+	c->trusted = trusted;
+	c->handshaking = c->tls;
 	resp_parser_init(&c->parser, &srv->limits);
+	struct principal p = { .role = trusted ? ROLE_LOCAL : ROLE_NONE };
+	snprintf(p.name, sizeof p.name, "%s", trusted ? "local" : "");
+	conn_set_principal(c, &p);
 
 	char host[INET6_ADDRSTRLEN] = "?";
 	unsigned port = 0;
@@ -178,6 +299,8 @@ void conn_new(struct worker *w, int fd, const struct sockaddr *sa, socklen_t sal
 	w->conns = c;
 	w->nconns++;
 
+	if (ssl)	/* a client that closes without close_notify has just left */
+		bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
 	bufferevent_setcb(bev, on_read, NULL, on_event, c);
 	if (srv->cfg.timeout) {
 		struct timeval idle = { (time_t)srv->cfg.timeout, 0 };
@@ -185,8 +308,10 @@ void conn_new(struct worker *w, int fd, const struct sockaddr *sa, socklen_t sal
 	}
 	bufferevent_enable(bev, EV_READ);
 	c->reading = true;
-	log_debug("conn %llu %s accepted by worker %u", (unsigned long long)c->id,
-		  c->addr, w->index);
+	if (c->handshaking)
+		arm_deadline(c);
+	log_debug("conn %llu %s%s accepted by worker %u", (unsigned long long)c->id,
+		  c->addr, c->tls ? " (TLS)" : "", w->index);
 }
 
 /* Enable reading exactly when requests may be taken, and ask for a write
@@ -223,7 +348,7 @@ static void send_bytes(struct conn *c, const char *p, size_t n)
 		return;
 	struct evbuffer *out = bufferevent_get_output(c->bev);
 	size_t sent = 0;
-	if (evbuffer_get_length(out) == 0) {
+	if (!c->tls && evbuffer_get_length(out) == 0) {
 		ssize_t w = send(bufferevent_getfd(c->bev), p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (w > 0)
 			sent = (size_t)w;
@@ -238,11 +363,15 @@ static void flush_out(struct conn *c)
 	buf_reset(&c->out.b);
 }
 
-static void execute(struct conn *c, struct cmd_ctx *ctx, int argc, struct resp_arg *argv)
+/* Run a request admitted as a read; spec NULL (or the wrong arity): reply
+ * with the lookup's error. */
+static void execute(struct conn *c, struct cmd_ctx *ctx, const struct command_spec *spec,
+		    int argc, struct resp_arg *argv)
 {
-	const struct command_spec *spec = cmd_lookup(argc, argv, &c->out);
-	if (spec == NULL)
+	if (spec == NULL || !command_arity_ok(spec, argc)) {
+		cmd_lookup(argc, argv, &c->out);
 		return;
+	}
 	ctx->argc = argc;
 	ctx->argv = argv;
 	cmd_execute(ctx, spec);
@@ -258,16 +387,54 @@ static void protocol_error(struct conn *c)
 	c->close_reason = "protocol error";
 }
 
-/* Is this request a write we can hand to the writer right now? */
-static const struct command_spec *as_write(int argc, struct resp_arg *argv)
+enum admission { ADMIT_READ, ADMIT_WRITE, ADMIT_REFUSED };
+
+/*
+ * Look the request up and decide what becomes of it: a read (run here, or
+ * an unknown command whose error execute() gives), a write for the writer,
+ * or refused — over its principal's rate, or not allowed by the role
+ * matrix — with the reply in c->refusal_code / c->refusal.
+ */
+static enum admission admit(struct conn *c, struct cmd_ctx *ctx, int argc,
+			    struct resp_arg *argv, const struct command_spec **specp)
 {
 	const char *names[2] = { argv[0].ptr, argc > 1 ? argv[1].ptr : "" };
 	size_t lens[2] = { argv[0].len, argc > 1 ? argv[1].len : 0 };
 	int why;
 	const struct command_spec *spec = command_lookup(argc, names, lens, &why);
-	if (spec && (spec->flags & CMD_F_WRITE) && command_arity_ok(spec, argc))
-		return spec;
-	return NULL;
+	*specp = spec;
+	if (spec == NULL || !command_arity_ok(spec, argc))
+		return ADMIT_READ;
+	if (c->who.role != ROLE_LOCAL) {
+		const struct config *cfg = &c->w->srv->cfg;
+		if (c->rate && !throttle_rate_take(c->rate, cfg->rate_limit, cfg->rate_burst,
+						 ctx->now_ms * 1000)) {
+			snprintf(c->refusal_code, sizeof c->refusal_code, "RATELIMIT");
+			snprintf(c->refusal, sizeof c->refusal,
+				 "more than %u requests a second (burst %u) from %s; slow down",
+				 cfg->rate_limit, cfg->rate_burst,
+				 c->who.role == ROLE_NONE ? "this connection" : c->who.name);
+			return ADMIT_REFUSED;
+		}
+		int rc = acl_check(ctx, spec, argc, argv, c->refusal, sizeof c->refusal);
+		if (rc != ACL_OK) {
+			if (rc == ACL_NOAUTH || rc == ACL_NOPERM) {
+				snprintf(c->refusal_code, sizeof c->refusal_code, "%s",
+					 acl_outcome_code(rc));
+			} else {
+				snprintf(c->refusal_code, sizeof c->refusal_code, "STORE");
+				snprintf(c->refusal, sizeof c->refusal, "read failed: %s",
+					 store_strerror(rc));
+			}
+			return ADMIT_REFUSED;
+		}
+	}
+	return (spec->flags & CMD_F_WRITE) ? ADMIT_WRITE : ADMIT_READ;
+}
+
+static void reply_refusal(struct conn *c)
+{
+	resp_error(&c->out, c->refusal_code, "%s", c->refusal);
 }
 
 /* Parse and run what the input holds, as far as flow control allows. */
@@ -278,17 +445,20 @@ static void process(struct conn *c)
 	event_base_gettimeofday_cached(c->w->base, &tv);	/* no syscall */
 	struct cmd_ctx ctx = {
 		.srv = srv, .conn = c, .out = &c->out, .reader = c->w->reader,
+		.who = c->who.role == ROLE_LOCAL ? NULL : &c->who,
 		.now_ms = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000,
 	};
 
 	if (c->held || c->held_error) {
 		if (c->pending)
 			return;
-		if (c->held)
-			execute(c, &ctx, c->held_argc, c->held_argv);
+		if (c->held && c->refused)
+			reply_refusal(c);
+		else if (c->held)
+			execute(c, &ctx, c->held_spec, c->held_argc, c->held_argv);
 		else
 			protocol_error(c);
-		c->held = c->held_error = false;
+		c->held = c->held_error = c->refused = false;
 	}
 
 	while (!c->closing && !c->stopped && c->pending < srv->cfg.max_pending &&
@@ -303,9 +473,11 @@ static void process(struct conn *c)
 							 avail, &argc, &argv, &used, &need);
 		if (st == RESP_AGAIN) {
 			c->need = need;
+			c->partial = true;
 			break;
 		}
 		c->need = 0;
+		c->partial = false;
 		if (st == RESP_ERROR) {
 			if (c->pending)
 				c->held_error = true;
@@ -316,9 +488,11 @@ static void process(struct conn *c)
 		c->in_start += used;
 		if (argc == 0)
 			continue;
-		const struct command_spec *spec = as_write(argc, argv);
-		if (spec) {
-			struct write_job *job = cmd_write_job(srv, spec, argc, argv, c->proto,
+		const struct command_spec *spec;
+		enum admission a = admit(c, &ctx, argc, argv, &spec);
+		if (a == ADMIT_WRITE) {
+			const struct principal *who = c->who.role == ROLE_LOCAL ? NULL : &c->who;
+			struct write_job *job = cmd_write_job(srv, spec, argc, argv, who, c->proto,
 							      c, c->w);
 			c->pending++;
 			job->bulk = job->bytes > WRITER_BULK_BYTES || c->pending_bulk > 0;
@@ -329,14 +503,25 @@ static void process(struct conn *c)
 		}
 		if (c->pending) {	/* wait: replies must leave in order */
 			c->held = true;
+			c->refused = a == ADMIT_REFUSED;
+			c->held_spec = spec;
 			c->held_argc = argc;
 			c->held_argv = argv;
 			break;
 		}
-		execute(c, &ctx, argc, argv);
+		if (a == ADMIT_REFUSED)
+			reply_refusal(c);
+		else
+			execute(c, &ctx, spec, argc, argv);
 	}
 	cmd_read_done(&ctx);
 	flush_out(c);
+	/* A request begun and not finished (not one held back by us) has
+	 * request_timeout to arrive in full. */
+	if (c->partial && c->in.len > c->in_start && !c->held)
+		arm_deadline(c);
+	else if (!c->handshaking)
+		disarm_deadline(c);
 
 	/* Drop consumed input; `held` arguments still point into it. */
 	if (!c->held) {
@@ -391,11 +576,71 @@ static void on_write(struct bufferevent *bev, void *arg)
 	settle(c);
 }
 
+/* The TLS handshake is done: take the principal from a verified client
+ * certificate, if there is one. */
+static void on_handshake(struct conn *c)
+{
+	struct server *srv = c->w->srv;
+	SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
+	char desc[128];
+	c->handshaking = false;
+	disarm_deadline(c);
+	tls_describe(ssl, desc, sizeof desc);
+	log_debug("conn %llu %s: TLS handshake done: %s", (unsigned long long)c->id, c->addr,
+		  desc);
+	char names[TLS_PEER_NAMES_MAX][ACL_NAME_MAX + 1];
+	int n = tls_peer_names(ssl, names, TLS_PEER_NAMES_MAX);
+	if (n == 0)
+		return;
+	struct cmd_ctx ctx = { .srv = srv, .conn = c, .reader = c->w->reader };
+	struct store_txn *t;
+	struct principal p;
+	char err[256];
+	int rc = cmd_read_txn(&ctx, &t);
+	if (rc == 0)
+		rc = auth_cert(srv->auth, t, names, n, &p, err, sizeof err);
+	cmd_read_done(&ctx);
+	if (rc == 0)
+		conn_set_principal(c, &p);
+	else if (rc < 0)
+		log_info("conn %llu %s: client certificate not signed in: %s",
+			 (unsigned long long)c->id, c->addr, err);
+	else
+		log_warn("conn %llu %s: client certificate: store: %s", (unsigned long long)c->id,
+			 c->addr, store_strerror(rc));
+}
+
+/* Why the connection failed: the TLS error if there was one. */
+static const char *failure(struct conn *c, char *buf, size_t n)
+{
+	unsigned long e = c->tls ? bufferevent_get_openssl_error(c->bev) : 0;
+	if (e) {
+		char why[200];
+		ERR_error_string_n(e, why, sizeof why);
+		/* Say what was wrong with a client certificate, too. */
+		long v = SSL_get_verify_result(bufferevent_openssl_get_ssl(c->bev));
+		snprintf(buf, n, "%s%s%s%s%s", c->handshaking ? "TLS handshake failed: " : "TLS: ",
+			 why, v != X509_V_OK ? " (client certificate: " : "",
+			 v != X509_V_OK ? X509_verify_cert_error_string(v) : "",
+			 v != X509_V_OK ? ")" : "");
+		return buf;
+	}
+	if (c->handshaking)
+		return "TLS handshake failed";
+	int err = EVUTIL_SOCKET_ERROR();
+	return err ? evutil_socket_error_to_string(err) : "connection error";
+}
+
 static void on_event(struct bufferevent *bev, short what, void *arg)
 {
 	(void)bev;
 	struct conn *c = arg;
-	if (what & BEV_EVENT_EOF) {
+	if (what & BEV_EVENT_CONNECTED) {
+		on_handshake(c);
+		settle(c);
+		return;
+	}
+	if ((what & BEV_EVENT_EOF) && !c->handshaking) {
 		c->eof = true;
 		process(c);
 		settle(c);
@@ -405,8 +650,31 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 		conn_close(c, "idle timeout");
 		return;
 	}
-	conn_close(c, (what & BEV_EVENT_ERROR) ? evutil_socket_error_to_string(
-				  EVUTIL_SOCKET_ERROR()) : "connection error");
+	char buf[256];
+	const char *why = failure(c, buf, sizeof buf);
+	if (c->handshaking)
+		log_info("conn %llu %s: %s", (unsigned long long)c->id, c->addr, why);
+	conn_close(c, why);
+}
+
+/* request_timeout passed with a request (or the handshake) incomplete. */
+static void on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct conn *c = arg;
+	c->deadline_armed = false;
+	uint32_t secs = c->w->srv->cfg.request_timeout;
+	log_info("conn %llu %s: %s not complete within %u s: closed",
+		 (unsigned long long)c->id, c->addr, c->handshaking ? "TLS handshake" : "request",
+		 secs);
+	if (!c->handshaking) {
+		char msg[128];
+		int n = snprintf(msg, sizeof msg, "-ERR Protocol error: request not complete "
+				 "within %u s\r\n", secs);
+		send_bytes(c, msg, (size_t)n);	/* best effort: closing at once */
+	}
+	conn_close(c, "request timeout");
 }
 
 void conn_job_done(struct write_job *job)

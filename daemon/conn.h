@@ -17,15 +17,23 @@
 #ifndef YIMA_CONN_H
 #define YIMA_CONN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
 struct worker;
 struct conn;
 struct write_job;
+struct principal;
+struct throttle_addr;
+typedef struct ssl_st SSL;
 
-/* Wrap a connected socket in a connection owned by w (on w's thread). */
-void conn_new(struct worker *w, int fd, const struct sockaddr *sa, socklen_t salen);
+/* Wrap a connected socket in a connection owned by w (on w's thread).
+ * ssl: the connection's TLS (NULL: plaintext), freed with it.  trusted:
+ * the local principal (a loopback client of the plaintext port, when
+ * local_trust is on); otherwise it starts unauthenticated. */
+void conn_new(struct worker *w, int fd, const struct sockaddr *sa, socklen_t salen,
+	      SSL *ssl, bool trusted);
 /* A write job of this connection is back from the writer (on its thread). */
 void conn_job_done(struct write_job *job);
 /* Stop taking requests (shutdown); replies still go out. */
@@ -44,6 +52,12 @@ int conn_proto(const struct conn *c);
 void conn_set_proto(struct conn *c, int proto);
 void conn_set_name(struct conn *c, const char *name);
 const char *conn_name(const struct conn *c);
+/* Who sends this connection's requests, and from where. */
+const struct principal *conn_principal(const struct conn *c);
+const struct throttle_addr *conn_peer(const struct conn *c);
+/* Sign the connection in (AUTH, a client certificate): its principal,
+ * request rate and request-size limits change for the requests after. */
+void conn_set_principal(struct conn *c, const struct principal *p);
 /* Close after the replies so far are sent (QUIT). */
 void conn_close_after_reply(struct conn *c);
 

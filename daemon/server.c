@@ -10,8 +10,12 @@
  *   5. the store is closed.
  */
 #include "server.h"
+#include "audit.h"
+#include "auth.h"
+#include "throttle.h"
 #include "log.h"
 #include "store.h"
+#include "tls.h"
 #include "worker.h"
 #include "writer.h"
 #include "xmem.h"
@@ -33,6 +37,8 @@
 /* When accept fails for want of descriptors, pause it this long rather
  * than spin on a listener that stays readable. */
 #define ACCEPT_PAUSE_MS 100
+/* How often addresses with nothing held against them are forgotten. */
+#define SWEEP_SECONDS 30
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
@@ -42,17 +48,72 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	event_base_loopbreak(srv->base);
 }
 
-static void on_accept(struct evconnlistener *l, evutil_socket_t fd,
-		      struct sockaddr *sa, int salen, void *arg)
+/* SIGHUP: read the certificate, key, CA and ACL files again.  A file that
+ * fails leaves the previous one in use; connections stay as they are. */
+static void on_sighup(evutil_socket_t sig, short what, void *arg)
 {
-	(void)l;
+	(void)sig;
+	(void)what;
 	struct server *srv = arg;
-	if (atomic_load(&srv->clients) >= srv->cfg.max_clients) {
-		static const char msg[] = "-ERR max number of clients reached\r\n";
-		ssize_t n = write(fd, msg, sizeof msg - 1);	/* best effort */
+	char err[1200];
+	if (srv->tls && tls_reload(srv->tls, &srv->cfg, err, sizeof err) != 0)
+		log_error("SIGHUP: TLS not reloaded, the old certificate stays: %s", err);
+	else if (srv->tls)
+		log_info("SIGHUP: TLS certificate, key and CA reloaded");
+	if (auth_reload(srv->auth, &srv->cfg, err, sizeof err) != 0)
+		log_error("SIGHUP: ACL file not reloaded, the old one stays: %s", err);
+	else
+		log_info("SIGHUP: ACL file reloaded: %zu entries", auth_entries(srv->auth));
+}
+
+static void on_sweep(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct server *srv = arg;
+	throttle_sweep(srv->throttle, time(NULL));
+}
+
+void server_conn_gone(struct server *srv, const struct throttle_addr *peer)
+{
+	if (peer)
+		throttle_conn_close(srv->throttle, peer);
+	atomic_fetch_sub(&srv->clients, 1);
+}
+
+/* Refuse a connection: a plaintext client is told why (best effort); a TLS
+ * client could not read it before a handshake, so it is only closed. */
+static void refuse(struct server *srv, evutil_socket_t fd, bool tls, const char *msg)
+{
+	if (!tls) {
+		ssize_t n = write(fd, msg, strlen(msg));
 		(void)n;
+	}
+	evutil_closesocket(fd);
+	atomic_fetch_add(&srv->rejected, 1);
+}
+
+static void accept_conn(struct server *srv, evutil_socket_t fd, struct sockaddr *sa,
+			int salen, bool tls)
+{
+	struct throttle_addr peer;
+	throttle_addr_of(sa, (socklen_t)salen, &peer);
+	if (atomic_load(&srv->clients) >= srv->cfg.max_clients) {
+		refuse(srv, fd, tls, "-ERR max number of clients reached\r\n");
+		return;
+	}
+	/* A trusted local client may do anything anyway: no per-address cap. */
+	bool trusted = !tls && srv->cfg.local_trust && throttle_addr_loopback(&peer);
+	if (!trusted && !throttle_conn_open(srv->throttle, &peer)) {
+		log_info("refused a connection: max_clients_per_addr %u reached",
+			 srv->cfg.max_clients_per_addr);
+		refuse(srv, fd, tls, "-ERR max number of clients from your address reached\r\n");
+		return;
+	}
+	SSL *ssl = NULL;
+	if (tls && (ssl = tls_new_ssl(srv->tls)) == NULL) {
+		throttle_conn_close(srv->throttle, &peer);
 		evutil_closesocket(fd);
-		atomic_fetch_add(&srv->rejected, 1);
 		return;
 	}
 	int one = 1;
@@ -60,7 +121,21 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd,
 	atomic_fetch_add(&srv->clients, 1);
 	atomic_fetch_add(&srv->accepted, 1);
 	struct worker *w = srv->workers[srv->next_worker++ % srv->nworkers];
-	worker_adopt(w, fd, sa, (socklen_t)salen);
+	worker_adopt(w, fd, sa, (socklen_t)salen, ssl, trusted);
+}
+
+static void on_accept(struct evconnlistener *l, evutil_socket_t fd,
+		      struct sockaddr *sa, int salen, void *arg)
+{
+	(void)l;
+	accept_conn(arg, fd, sa, salen, false);
+}
+
+static void on_accept_tls(struct evconnlistener *l, evutil_socket_t fd,
+			  struct sockaddr *sa, int salen, void *arg)
+{
+	(void)l;
+	accept_conn(arg, fd, sa, salen, true);
 }
 
 static void on_accept_retry(evutil_socket_t fd, short what, void *arg)
@@ -69,6 +144,8 @@ static void on_accept_retry(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	struct server *srv = arg;
 	evconnlistener_enable(srv->listener);
+	if (srv->tls_listener)
+		evconnlistener_enable(srv->tls_listener);
 }
 
 static void on_accept_error(struct evconnlistener *l, void *arg)
@@ -78,7 +155,10 @@ static void on_accept_error(struct evconnlistener *l, void *arg)
 	if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
 		log_warn("accept: %s; pausing accept for %d ms",
 			 evutil_socket_error_to_string(err), ACCEPT_PAUSE_MS);
-		evconnlistener_disable(l);
+		evconnlistener_disable(srv->listener);
+		if (srv->tls_listener)
+			evconnlistener_disable(srv->tls_listener);
+		(void)l;
 		struct timeval tv = { 0, ACCEPT_PAUSE_MS * 1000 };
 		event_add(srv->accept_retry, &tv);
 		return;
@@ -101,7 +181,7 @@ static void raise_fd_limit(unsigned want)
 			 (unsigned long long)rl.rlim_cur, want);
 }
 
-static int write_port_file(const char *path, unsigned port)
+static int write_port_file(const char *path, unsigned port, unsigned tls_port)
 {
 	char tmp[CONFIG_STR_MAX + 8];
 	snprintf(tmp, sizeof tmp, "%s.tmp", path);
@@ -109,42 +189,86 @@ static int write_port_file(const char *path, unsigned port)
 	if (f == NULL)
 		return -1;
 	fprintf(f, "%u\n", port);
+	if (tls_port)
+		fprintf(f, "tls %u\n", tls_port);
 	if (fclose(f) != 0)
 		return -1;
 	return rename(tmp, path);
 }
 
-static int listen_on(struct server *srv)
+/* Does `addr` name only loopback addresses? */
+static bool loopback_only(const char *addr)
 {
-	char port[16];
-	snprintf(port, sizeof port, "%u", srv->cfg.port);
 	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
 				  .ai_flags = AI_PASSIVE };
 	struct addrinfo *ai;
-	int rc = getaddrinfo(srv->cfg.bind, port, &hints, &ai);
-	if (rc != 0) {
-		log_error("bind address '%s': %s", srv->cfg.bind, gai_strerror(rc));
-		return -1;
+	if (getaddrinfo(addr, NULL, &hints, &ai) != 0)
+		return false;
+	bool all = ai != NULL;
+	for (struct addrinfo *p = ai; p; p = p->ai_next) {
+		struct throttle_addr a;
+		throttle_addr_of(p->ai_addr, p->ai_addrlen, &a);
+		all = all && throttle_addr_loopback(&a);
 	}
-	srv->listener = evconnlistener_new_bind(srv->base, on_accept, srv,
+	freeaddrinfo(ai);
+	return all;
+}
+
+/* Listen on addr:port; the bound port into *bound. */
+static struct evconnlistener *listen_on(struct server *srv, const char *addr, unsigned port,
+					evconnlistener_cb cb, uint16_t *bound)
+{
+	char ports[16];
+	snprintf(ports, sizeof ports, "%u", port);
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_PASSIVE };
+	struct addrinfo *ai;
+	int rc = getaddrinfo(addr, ports, &hints, &ai);
+	if (rc != 0) {
+		log_error("bind address '%s': %s", addr, gai_strerror(rc));
+		return NULL;
+	}
+	struct evconnlistener *l = evconnlistener_new_bind(srv->base, cb, srv,
 		LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
 		511, ai->ai_addr, (int)ai->ai_addrlen);
 	freeaddrinfo(ai);
-	if (srv->listener == NULL) {
-		log_error("cannot listen on %s:%u: %s", srv->cfg.bind, srv->cfg.port,
+	if (l == NULL) {
+		log_error("cannot listen on %s:%u: %s", addr, port,
 			  evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
-		return -1;
+		return NULL;
 	}
-	evconnlistener_set_error_cb(srv->listener, on_accept_error);
-
+	evconnlistener_set_error_cb(l, on_accept_error);
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof ss;
-	getsockname(evconnlistener_get_fd(srv->listener), (struct sockaddr *)&ss, &sl);
-	srv->port = ntohs(ss.ss_family == AF_INET6 ?
-			  ((struct sockaddr_in6 *)&ss)->sin6_port :
-			  ((struct sockaddr_in *)&ss)->sin_port);
-	if (srv->cfg.port_file[0] && write_port_file(srv->cfg.port_file, srv->port) != 0) {
-		log_error("cannot write port file %s: %s", srv->cfg.port_file, strerror(errno));
+	getsockname(evconnlistener_get_fd(l), (struct sockaddr *)&ss, &sl);
+	*bound = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+						: ((struct sockaddr_in *)&ss)->sin_port);
+	return l;
+}
+
+/* The plaintext port on loopback unless allow_plaintext (remote clients
+ * use TLS), the TLS port on bind, then the port file. */
+static int listen_all(struct server *srv)
+{
+	const struct config *cfg = &srv->cfg;
+	snprintf(srv->plain_bind, sizeof srv->plain_bind, "%s", cfg->bind);
+	if (!cfg->allow_plaintext && !loopback_only(cfg->bind)) {
+		snprintf(srv->plain_bind, sizeof srv->plain_bind, "127.0.0.1");
+		log_info("plaintext port %u listens on 127.0.0.1 only: bind %s is not loopback "
+			 "and allow_plaintext is off", cfg->port, cfg->bind);
+	}
+	srv->listener = listen_on(srv, srv->plain_bind, cfg->port, on_accept, &srv->port);
+	if (srv->listener == NULL)
+		return -1;
+	if (srv->tls) {
+		srv->tls_listener = listen_on(srv, cfg->bind, cfg->tls_port, on_accept_tls,
+					      &srv->tls_port);
+		if (srv->tls_listener == NULL)
+			return -1;
+	}
+	if (cfg->port_file[0] &&
+	    write_port_file(cfg->port_file, srv->port, srv->tls_port) != 0) {
+		log_error("cannot write port file %s: %s", cfg->port_file, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -167,9 +291,26 @@ int server_start(struct server *srv, const struct config *cfg)
 	signal(SIGPIPE, SIG_IGN);
 	raise_fd_limit(cfg->max_clients);
 
+	srv->throttle = throttle_new(cfg);
+	if (auth_new(&srv->auth, cfg, err, sizeof err) != 0) {
+		log_error("acl_file: %s", err);
+		server_stop(srv);
+		return -1;
+	}
+	if (cfg->tls_port && tls_new(&srv->tls, cfg, err, sizeof err) != 0) {
+		log_error("%s", err);
+		server_stop(srv);
+		return -1;
+	}
 	struct store_options so = { cfg->data, cfg->map_size, srv->nworkers + 4 };
 	if (store_open(&srv->store, &so, err, sizeof err) != 0) {
 		log_error("%s", err);
+		server_stop(srv);
+		return -1;
+	}
+	if (audit_open(srv->store, err, sizeof err) != 0) {
+		log_error("%s", err);
+		server_stop(srv);
 		return -1;
 	}
 	srv->writer = writer_start(srv->store, cfg->group_max, cfg->group_bytes);
@@ -186,14 +327,24 @@ int server_start(struct server *srv, const struct config *cfg)
 	srv->accept_retry = evtimer_new(srv->base, on_accept_retry, srv);
 	srv->sigterm = evsignal_new(srv->base, SIGTERM, on_signal, srv);
 	srv->sigint = evsignal_new(srv->base, SIGINT, on_signal, srv);
+	srv->sighup = evsignal_new(srv->base, SIGHUP, on_sighup, srv);
+	srv->sweep = event_new(srv->base, -1, EV_PERSIST, on_sweep, srv);
+	struct timeval sweep = { SWEEP_SECONDS, 0 };
 	event_add(srv->sigterm, NULL);
 	event_add(srv->sigint, NULL);
-	if (listen_on(srv) != 0) {
+	event_add(srv->sighup, NULL);
+	event_add(srv->sweep, &sweep);
+	if (listen_all(srv) != 0) {
 		server_stop(srv);
 		return -1;
 	}
-	log_info("yimad ready: listening on %s port %u, %u network threads, data in %s",
-		 cfg->bind, srv->port, srv->nworkers, cfg->data);
+	if (srv->tls)
+		log_info("yimad ready: listening on %s port %u, TLS on %s port %u, "
+			 "%u network threads, data in %s", srv->plain_bind, srv->port, cfg->bind,
+			 srv->tls_port, srv->nworkers, cfg->data);
+	else
+		log_info("yimad ready: listening on %s port %u, %u network threads, data in %s",
+			 srv->plain_bind, srv->port, srv->nworkers, cfg->data);
 	return 0;
 }
 
@@ -207,6 +358,10 @@ void server_stop(struct server *srv)
 	if (srv->listener) {
 		evconnlistener_free(srv->listener);
 		srv->listener = NULL;
+	}
+	if (srv->tls_listener) {
+		evconnlistener_free(srv->tls_listener);
+		srv->tls_listener = NULL;
 	}
 	for (unsigned i = 0; i < srv->nworkers; i++)
 		if (srv->workers && srv->workers[i])
@@ -227,11 +382,21 @@ void server_stop(struct server *srv)
 		event_free(srv->sigterm);
 	if (srv->sigint)
 		event_free(srv->sigint);
+	if (srv->sighup)
+		event_free(srv->sighup);
+	if (srv->sweep)
+		event_free(srv->sweep);
 	if (srv->accept_retry)
 		event_free(srv->accept_retry);
 	if (srv->base)
 		event_base_free(srv->base);
 	store_close(srv->store);
 	srv->store = NULL;
+	tls_free(srv->tls);
+	srv->tls = NULL;
+	auth_free(srv->auth);
+	srv->auth = NULL;
+	throttle_free(srv->throttle);
+	srv->throttle = NULL;
 	log_info("yimad stopped");
 }

@@ -3,8 +3,10 @@
  * orderly start and stop of all of them.
  *
  * Threads:
- *   main      accepts connections (evconnlistener) and hands each socket to
- *             a worker, round robin; handles SIGTERM/SIGINT.
+ *   main      accepts connections (evconnlistener: the plaintext port and
+ *             the TLS port) and hands each socket, with its SSL, to a
+ *             worker, round robin; checks the connection limits; handles
+ *             SIGTERM/SIGINT, and SIGHUP (reload certificates and ACL file).
  *   workers   N network threads, one event_base each; a connection lives on
  *             one worker for its whole life (worker.h, conn.h).
  *   writer    applies every write in group-committed transactions (writer.h).
@@ -25,6 +27,10 @@ struct event;
 struct store;
 struct writer;
 struct worker;
+struct tls;
+struct auth;
+struct throttle;
+struct throttle_addr;
 
 struct server {
 	struct config cfg;
@@ -32,12 +38,18 @@ struct server {
 	struct store *store;
 	struct writer *writer;
 	struct event_base *base;	/* main thread: listener + signals */
-	struct evconnlistener *listener;
-	struct event *sigterm, *sigint, *accept_retry;
+	struct evconnlistener *listener;	/* plaintext */
+	struct evconnlistener *tls_listener;	/* NULL: no tls_port */
+	struct tls *tls;			/* main thread only */
+	struct auth *auth;			/* tokens and certificate names */
+	struct throttle *throttle;		/* per address, per principal */
+	struct event *sigterm, *sigint, *sighup, *accept_retry, *sweep;
 	struct worker **workers;
 	unsigned nworkers;
 	unsigned next_worker;
 	uint16_t port;			/* bound port */
+	uint16_t tls_port;		/* bound TLS port; 0: none */
+	char plain_bind[CONFIG_STR_MAX];	/* where the plaintext port listens */
 	time_t started;
 	_Atomic uint64_t clients;	/* open connections */
 	_Atomic uint64_t accepted;	/* connections accepted since start */
@@ -49,6 +61,9 @@ struct server {
 /* Open the store, start the writer and the workers, bind the listener.
  * Returns 0, or -1 after logging why (everything started is stopped). */
 int server_start(struct server *srv, const struct config *cfg);
+/* A connection counted in by the listener is gone (any thread); peer is
+ * its address if it counted against max_clients_per_addr, else NULL. */
+void server_conn_gone(struct server *srv, const struct throttle_addr *peer);
 /* Run the main loop until SIGTERM or SIGINT. */
 void server_run(struct server *srv);
 /* Stop accepting, finish every write already queued and send its reply,

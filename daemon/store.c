@@ -45,6 +45,7 @@ static const char *const db_names[DB__COUNT] = {
 	[DB_LOT_UNITS] = "lot_units",
 	[DB_CHILDREN] = "children",
 	[DB_EVENTS] = "events",
+	[DB_EVENT_HASHES] = "event_hashes",
 	[DB_UNIT_EVENTS] = "unit_events",
 	[DB_SALES] = "sales",
 	[DB_ALERTS] = "alerts",

@@ -42,6 +42,7 @@ enum store_db {
 	DB_LOT_UNITS,		/* dup: lot number → unit ids */
 	DB_CHILDREN,		/* dup: parent unit id → child unit ids */
 	DB_EVENTS,		/* event seq (u48 BE) → event record */
+	DB_EVENT_HASHES,	/* event seq (u48 BE) → SHA-256 chain link (audit.h) */
 	DB_UNIT_EVENTS,		/* dup: unit id → event seqs (after commissioning) */
 	DB_SALES,		/* site + transaction + code → first answer */
 	DB_ALERTS,		/* alert seq (u48 BE) → alert record */

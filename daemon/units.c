@@ -2,6 +2,7 @@
  * units — record encodings and indexes for units, lots and events.
  */
 #include "units.h"
+#include "audit.h"
 #include "code_util.h"
 #include "store.h"
 
@@ -385,6 +386,8 @@ int events_add(struct store_txn *t, struct event *e, uint64_t about)
 	memcpy(p + EVENT_FIXED, e->ref, rl);
 	code_put_be(k, e->seq, SEQ_BYTES);
 	rc = store_append(t, DB_EVENTS, k, sizeof k, v, EVENT_FIXED + rl);
+	if (rc == 0)
+		rc = audit_chain(t, e->seq, v, EVENT_FIXED + rl);
 	if (rc == 0 && about)
 		rc = events_index(t, about, e->seq);
 	return rc;

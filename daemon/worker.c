@@ -3,6 +3,7 @@
  */
 #include "worker.h"
 #include "conn.h"
+#include "throttle.h"
 #include "log.h"
 #include "server.h"
 #include "store.h"
@@ -10,6 +11,7 @@
 #include "xmem.h"
 
 #include <event2/event.h>
+#include <openssl/ssl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
@@ -21,9 +23,23 @@
 struct new_sock {
 	struct new_sock *next;
 	int fd;
+	SSL *ssl;
+	bool trusted;
 	socklen_t salen;
 	struct sockaddr_storage sa;
 };
+
+/* A socket that will not become a connection: close it and uncount it. */
+static void drop_sock(struct worker *w, struct new_sock *s)
+{
+	struct throttle_addr peer;
+	throttle_addr_of((struct sockaddr *)&s->sa, s->salen, &peer);
+	if (s->ssl)
+		SSL_free(s->ssl);
+	close(s->fd);
+	server_conn_gone(w->srv, s->trusted ? NULL : &peer);
+	free(s);
+}
 
 static double now_seconds(void)
 {
@@ -67,10 +83,11 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
 	while (socks) {
 		struct new_sock *s = socks;
 		socks = s->next;
-		if (stop_reading)
-			close(s->fd);
-		else
-			conn_new(w, s->fd, (struct sockaddr *)&s->sa, s->salen);
+		if (stop_reading) {
+			drop_sock(w, s);
+			continue;
+		}
+		conn_new(w, s->fd, (struct sockaddr *)&s->sa, s->salen, s->ssl, s->trusted);
 		free(s);
 	}
 	while (done) {
@@ -132,10 +149,13 @@ static void wake(struct worker *w)
 	event_active(w->wake, EV_READ, 0);
 }
 
-void worker_adopt(struct worker *w, int fd, const struct sockaddr *sa, socklen_t salen)
+void worker_adopt(struct worker *w, int fd, const struct sockaddr *sa, socklen_t salen,
+		  SSL *ssl, bool trusted)
 {
 	struct new_sock *s = xmalloc(sizeof *s);
 	s->fd = fd;
+	s->ssl = ssl;
+	s->trusted = trusted;
 	s->salen = salen <= (socklen_t)sizeof s->sa ? salen : (socklen_t)sizeof s->sa;
 	memcpy(&s->sa, sa, s->salen);
 	pthread_mutex_lock(&w->lock);
@@ -198,8 +218,7 @@ void worker_join_free(struct worker *w)
 		conn_destroy(w->conns);
 	for (struct new_sock *s = w->socks; s;) {
 		struct new_sock *next = s->next;
-		close(s->fd);
-		free(s);
+		drop_sock(w, s);
 		s = next;
 	}
 	if (w->drain_timer)

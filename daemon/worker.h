@@ -18,6 +18,7 @@ struct server;
 struct conn;
 struct write_job;
 struct store_reader;
+typedef struct ssl_st SSL;
 
 struct worker {
 	struct server *srv;
@@ -44,9 +45,10 @@ struct worker {
 
 struct worker *worker_new(struct server *srv, unsigned index);
 int worker_start(struct worker *w);
-/* From the listener thread: give a connected socket to this worker. */
+/* From the listener thread: give a connected socket (and its TLS, or
+ * NULL) to this worker; see conn_new for `trusted`. */
 void worker_adopt(struct worker *w, int fd, const struct sockaddr *sa,
-		  socklen_t salen);
+		  socklen_t salen, SSL *ssl, bool trusted);
 /* From the writer thread: a write job of one of this worker's connections
  * is done (committed or failed; its reply is set). */
 void worker_job_done(struct write_job *job);

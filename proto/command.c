@@ -16,7 +16,7 @@ static const struct command_spec commands[CMD__COUNT] = {
 		"[protover [SETNAME name]]",
 		"switch protocol version (2 or 3) and describe the server" },
 	[CMD_INFO] = { CMD_INFO, "INFO", NULL, 1, 2, CMD_F_READ,
-		"[server|clients|store|writer|memory]",
+		"[server|clients|store|writer|memory|audit]",
 		"server, connection, store and writer figures" },
 	[CMD_QUIT] = { CMD_QUIT, "QUIT", NULL, 1, 1, 0,
 		"", "close the connection after the reply" },
@@ -81,6 +81,11 @@ static const struct command_spec commands[CMD__COUNT] = {
 	[CMD_CODES] = { CMD_CODES, "CODES", NULL, 3, 13, CMD_F_READ,
 		"product lot [SITE s] [STATUS st] [LEVEL n] [AFTER cursor] [COUNT n]",
 		"the codes of a lot, where they are, a page at a time" },
+	[CMD_AUTH] = { CMD_AUTH, "AUTH", NULL, 2, 2, 0,
+		"token", "sign in with a token from the ACL file" },
+	[CMD_AUDIT_VERIFY] = { CMD_AUDIT_VERIFY, "AUDIT", "VERIFY", 2, 6, CMD_F_READ,
+		"[FROM seq] [TO seq]",
+		"recompute the event log's hash chain; name the first broken link" },
 };
 
 static int eq(const char *s, size_t n, const char *name)

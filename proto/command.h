@@ -41,6 +41,8 @@ enum cmd_id {
 	CMD_RECALL_ACK,
 	CMD_IMPACT,
 	CMD_CODES,
+	CMD_AUTH,
+	CMD_AUDIT_VERIFY,
 	CMD__COUNT
 };
 

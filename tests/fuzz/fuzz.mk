@@ -9,7 +9,7 @@ FCC    := clang
 FBUILD := build/fuzz
 FFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
           -Iproto -Idaemon -Iclients $(shell pkg-config --cflags jansson)
-FLIBS  := $(shell pkg-config --libs jansson)
+FLIBS  := $(shell pkg-config --libs jansson libcrypto)
 
 PROTO_SRC := $(sort $(wildcard proto/*.c))
 TARGETS   := $(patsubst tests/fuzz/fuzz_%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
@@ -17,7 +17,11 @@ TARGETS   := $(patsubst tests/fuzz/fuzz_%.c,%,$(sort $(wildcard tests/fuzz/fuzz_
 .PHONY: all
 all: $(addprefix run-,$(TARGETS))
 
-$(FBUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(PROTO_SRC)
+# Targets over a daemon parser name its sources: FUZZ_SRC_<target>.
+FUZZ_SRC_acl_file := daemon/acl_file.c
+
+.SECONDEXPANSION:
+$(FBUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(PROTO_SRC) $$(FUZZ_SRC_$$*)
 	@mkdir -p $(FBUILD)
 	$(FCC) $(FFLAGS) -o $@ $^ $(FLIBS)
 

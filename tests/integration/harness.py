@@ -10,6 +10,7 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -46,6 +47,8 @@ class Yimad:
         self.flags = list(flags)
         self.proc = None
         self.port = None
+        self.tls_port = None
+        self.tls_contexts = {}
         self.logs = []
         self.start()
 
@@ -65,7 +68,12 @@ class Yimad:
                 with open(port_file) as f:
                     text = f.read().strip()
                 if text:
-                    self.port = int(text)
+                    # "PORT" and, with a TLS listener, "tls PORT".
+                    lines = text.splitlines()
+                    self.port = int(lines[0])
+                    for line in lines[1:]:
+                        if line.startswith("tls "):
+                            self.tls_port = int(line[4:])
                     return
             if self.proc.poll() is not None:
                 raise TestFailure(f"yimad exited with {self.proc.returncode} at start:\n"
@@ -139,6 +147,31 @@ class Yimad:
         s = socket.create_connection(("127.0.0.1", self.port), timeout=timeout)
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return Conn(s)
+
+    def connect_tls(self, cafile, cert=None, key=None, timeout=10.0, session=None):
+        """A TLS connection to the TLS port (server name localhost)."""
+        # One context per identity, so that a session can be resumed.
+        ctx = self.tls_contexts.get((cafile, cert, key))
+        if ctx is None:
+            ctx = ssl.create_default_context(cafile=cafile)
+            if cert:
+                ctx.load_cert_chain(cert, key)
+            self.tls_contexts[(cafile, cert, key)] = ctx
+        raw = socket.create_connection(("127.0.0.1", self.tls_port), timeout=timeout)
+        raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        s = ctx.wrap_socket(raw, server_hostname="localhost", session=session)
+        return Conn(s)
+
+    def hup(self):
+        """SIGHUP: reload certificates and the ACL file."""
+        self.proc.send_signal(signal.SIGHUP)
+
+
+def free_port():
+    """A TCP port free on 127.0.0.1 right now (for a second listener)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 class Conn:

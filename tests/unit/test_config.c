@@ -141,7 +141,7 @@ static void test_option_table(void **state)
 		for (int j = 0; j < i && config_option(j, &other, &d2, &h2); j++)
 			expect(strcmp(name, other) != 0, "option %s listed twice", name);
 	}
-	assert_int_equal(n, 26);
+	assert_int_equal(n, 44);
 	const char *x;
 	assert_int_equal(config_option(n, &name, &x, &x), 0);
 	assert_int_equal(config_option(-1, &name, &x, &x), 0);
@@ -159,6 +159,16 @@ struct set_case {
 };
 
 static const struct set_case set_cases[] = {
+	/* security */
+	{ "allow_plaintext", "yes", 0, "yes" },
+	{ "allow_plaintext", "Off", 0, "no" },
+	{ "local_trust", "maybe", -1, "local_trust: 'maybe' is not yes or no" },
+	{ "tls_verify_client", "required", 0, "required" },
+	{ "tls_verify_client", "optional", 0, "optional" },
+	{ "tls_verify_client", "always", -1, "'always' is not none, optional or required" },
+	{ "auth_lockout", "2m", 0, "120s" },
+	{ "auth_lockout", "0", -1, "out of range" },
+	{ "unauth_max_request", "8KiB", 0, "8192" },
 	/* verification policy */
 	{ "unknown_code", "amber", 0, "amber" },
 	{ "unknown_code", "red", 0, "red" },

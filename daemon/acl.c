@@ -1,0 +1,233 @@
+/*
+ * acl — the role matrix and the request check.
+ *
+ * Roles and what they are for (PROTOCOL.md, "Access"):
+ *   pharmacy, hospital       scan at the counter: VERIFY, DISPENSE, UNDO,
+ *                            RECEIVE, RETURN, DESTROY, RECALL.ACK; their own
+ *                            site only
+ *   distributor, manufacturer  distribution records: COMMISSION, PACK,
+ *                            UNPACK, SHIP, RECEIVE, RETURN, DESTROY, EVENTS,
+ *                            RECALL.ACK, with their own site as the acting
+ *                            site (SHIP: sender or receiver)
+ *   regulator                every read (IMPACT, CODES too), RECALL, LIFT,
+ *                            WITHDRAW, LOCK, UNLOCK, AUDIT VERIFY
+ *   admin                    master data (SITE, PRODUCT), INFO, AUDIT VERIFY
+ *   local                    a loopback client of the plaintext port when
+ *                            local_trust is on: everything
+ *   none                     not authenticated: PING, HELLO, QUIT, AUTH, and
+ *                            VERIFY without SITE when public_verify is on
+ *
+ * EVENTS lets a principal send many records in one request; each record is
+ * checked against its own command's row, for the same principal (cmd_bulk).
+ */
+#include "acl.h"
+#include "args.h"
+#include "cmd.h"
+#include "server.h"
+#include "store.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define BIT(r)	(1u << (r))
+#define NONE	BIT(ROLE_NONE)
+#define PH	BIT(ROLE_PHARMACY)
+#define HO	BIT(ROLE_HOSPITAL)
+#define DI	BIT(ROLE_DISTRIBUTOR)
+#define MA	BIT(ROLE_MANUFACTURER)
+#define RE	BIT(ROLE_REGULATOR)
+#define AD	BIT(ROLE_ADMIN)
+#define LO	BIT(ROLE_LOCAL)
+/* Not a role: unauthenticated clients too, when public_verify is on. */
+#define PUBLIC	BIT(ROLE__COUNT)
+
+#define COUNTER	(PH | HO)		/* dispensing sites */
+#define SUPPLY	(DI | MA)		/* distribution records */
+#define SIGNED	(PH | HO | DI | MA | RE | AD | LO)
+#define ANYONE	(NONE | SIGNED)
+
+/* Which argument names the acting site, for principals of one site. */
+enum acl_scope {
+	SCOPE_NONE,		/* no site argument to check */
+	SCOPE_SITE,		/* SITE must be the principal's own */
+	SCOPE_SITE_OPT,		/* ... when given (VERIFY, ALERTS) */
+	SCOPE_FROM,		/* FROM must be the principal's own (RETURN) */
+	SCOPE_FROM_OR_TO,	/* FROM or TO must be (SHIP) */
+};
+
+#define OPTS_MAX 7
+
+struct acl_rule {
+	unsigned roles;		/* who may run the command at all */
+	uint8_t  scope;		/* enum acl_scope */
+	/* The command's options exactly as its handler reads them: they
+	 * start at argument `start` (0: at the first option word after the
+	 * codes), and `opts` lists every option word. */
+	uint8_t  start;
+	const char *opts[OPTS_MAX];
+};
+
+/*
+ * The role matrix.  A command with no row here is refused to everyone but
+ * the local principal, so a command added without a row fails closed.
+ */
+static const struct acl_rule matrix[CMD__COUNT] = {
+	/*                  roles                 scope             start options */
+	[CMD_PING]        = { ANYONE },
+	[CMD_HELLO]       = { ANYONE },
+	[CMD_QUIT]        = { ANYONE },
+	[CMD_AUTH]        = { ANYONE },
+	[CMD_ECHO]        = { SIGNED },
+	[CMD_INFO]        = { RE | AD | LO },
+	[CMD_SITE_SET]    = { AD | LO },
+	[CMD_SITE_GET]    = { SIGNED },
+	[CMD_PRODUCT_SET] = { AD | LO },
+	[CMD_PRODUCT_GET] = { SIGNED },
+	[CMD_COMMISSION]  = { SUPPLY | LO, SCOPE_SITE, 0,
+			      { "SITE", "PRODUCT", "LOT", "EXPIRY", "LEVEL", "QTY", "TIME" } },
+	[CMD_PACK]        = { SUPPLY | LO, SCOPE_SITE, 0, { "SITE", "TIME" } },
+	[CMD_UNPACK]      = { SUPPLY | LO, SCOPE_SITE, 0, { "SITE", "TIME" } },
+	[CMD_SHIP]        = { SUPPLY | LO, SCOPE_FROM_OR_TO, 0, { "FROM", "TO", "REF", "TIME" } },
+	[CMD_RECEIVE]     = { COUNTER | SUPPLY | LO, SCOPE_SITE, 0,
+			      { "SITE", "FROM", "REF", "TIME" } },
+	[CMD_RETURN]      = { COUNTER | SUPPLY | LO, SCOPE_FROM, 0, { "FROM", "TO", "REF", "TIME" } },
+	[CMD_DESTROY]     = { COUNTER | SUPPLY | LO, SCOPE_SITE, 0, { "SITE", "REF", "TIME" } },
+	[CMD_VERIFY]      = { SIGNED | PUBLIC, SCOPE_SITE_OPT, 2, { "SITE" } },
+	[CMD_DISPENSE]    = { COUNTER | LO, SCOPE_SITE, 2, { "SITE", "TX", "QTY", "TIME" } },
+	[CMD_UNDO]        = { COUNTER | LO, SCOPE_SITE, 2, { "SITE", "TX" } },
+	[CMD_TRACE]       = { COUNTER | SUPPLY | RE | LO },
+	[CMD_ALERTS]      = { COUNTER | SUPPLY | RE | LO, SCOPE_SITE_OPT, 1,
+			      { "SINCE", "SITE", "LIMIT" } },
+	[CMD_RECALL]      = { RE | LO },
+	[CMD_LIFT]        = { RE | LO },
+	[CMD_WITHDRAW]    = { RE | LO },
+	[CMD_LOCK]        = { RE | LO },
+	[CMD_UNLOCK]      = { RE | LO },
+	[CMD_EVENTS]      = { COUNTER | SUPPLY | LO },
+	[CMD_AUDIT_VERIFY] = { RE | AD | LO },
+	[CMD_RECALL_ACK]  = { COUNTER | SUPPLY | LO, SCOPE_SITE, 3, { "SITE", "TIME" } },
+	[CMD_IMPACT]      = { RE | LO },
+	[CMD_CODES]       = { RE | LO },
+};
+
+bool acl_role_may(enum acl_role role, enum cmd_id id, bool public_verify)
+{
+	unsigned bits = matrix[id].roles;
+	if (role == ROLE_LOCAL)
+		return true;
+	return (bits & BIT(role)) != 0 || (role == ROLE_NONE && public_verify && (bits & PUBLIC));
+}
+
+const char *acl_outcome_code(int outcome)
+{
+	return outcome == ACL_NOAUTH ? "NOAUTH" : "NOPERM";
+}
+
+/* The value of the option that names the acting site; NULL when absent.
+ * *bad is set when the options do not parse: the handler would refuse the
+ * request too, so it is refused here with the same message. */
+static const struct resp_arg *site_option(const struct acl_rule *r, const char *which, int argc,
+					  const struct resp_arg *argv, char *err, size_t errlen,
+					  bool *bad)
+{
+	struct args_opt o[OPTS_MAX];
+	int n = 0;
+	for (; n < OPTS_MAX && r->opts[n]; n++)
+		o[n].name = r->opts[n];
+	int start = r->start ? r->start : args_first_option(argc, argv, 1, o, n);
+	*bad = false;
+	if (start > argc)
+		return NULL;
+	if (args_options(argc, argv, start, o, n, err, errlen) != 0) {
+		*bad = true;
+		return NULL;
+	}
+	for (int i = 0; i < n; i++)
+		if (strcmp(o[i].name, which) == 0)
+			return o[i].val;
+	return NULL;
+}
+
+/* Is `a` the principal's own site?  1 yes, 0 no (err set), or a store error. */
+static int own_site(struct cmd_ctx *ctx, const struct principal *p, const char *opt,
+		    const struct resp_arg *a, char *err, size_t errlen)
+{
+	struct store_txn *t;
+	uint32_t num;
+	char why[200];
+	int rc = cmd_read_txn(ctx, &t);
+	if (rc)
+		return rc;
+	rc = args_site(t, a, &num, why, sizeof why);
+	if (rc == -1) {
+		snprintf(err, errlen, "%s %s", opt, why);
+		return 0;
+	}
+	if (rc)
+		return rc;
+	if (p->role != ROLE_NONE && num == p->site)
+		return 1;
+	if (p->role == ROLE_NONE)
+		snprintf(err, errlen, "%s names a site: sign in as that site first (AUTH, "
+			 "or a client certificate)", opt);
+	else
+		snprintf(err, errlen, "%s must be your own site %s, not '%.64s'", opt,
+			 p->site_id, a->ptr);
+	return 0;
+}
+
+int acl_check(struct cmd_ctx *ctx, const struct command_spec *spec, int argc,
+	      const struct resp_arg *argv, char *err, size_t errlen)
+{
+	const struct principal *p = ctx->who;
+	enum acl_role role = p ? (enum acl_role)p->role : ROLE_LOCAL;
+	const struct acl_rule *r = &matrix[spec->id];
+	char name[64], why[300];
+	if (!acl_role_may(role, spec->id, ctx->srv ? ctx->srv->cfg.public_verify : false)) {
+		command_full_name(spec, name, sizeof name);
+		if (role == ROLE_NONE) {
+			snprintf(err, errlen, "%s needs authentication: send AUTH token, or "
+				 "connect over TLS with a client certificate", name);
+			return ACL_NOAUTH;
+		}
+		snprintf(err, errlen, "%s '%s' may not run %s", acl_role_name(role), p->name, name);
+		return ACL_NOPERM;
+	}
+	if (r->scope == SCOPE_NONE || !(role == ROLE_NONE || acl_role_site_scoped(role)))
+		return ACL_OK;
+
+	bool bad;
+	const char *first = r->scope == SCOPE_FROM || r->scope == SCOPE_FROM_OR_TO ? "FROM"
+										  : "SITE";
+	const struct resp_arg *a = site_option(r, first, argc, argv, why, sizeof why, &bad);
+	const struct resp_arg *to = NULL;
+	if (!bad && r->scope == SCOPE_FROM_OR_TO)
+		to = site_option(r, "TO", argc, argv, why, sizeof why, &bad);
+	int rc = ACL_OK;
+	if (bad) {
+		rc = ACL_NOPERM;
+	} else if (a == NULL && to == NULL) {
+		if (r->scope == SCOPE_SITE_OPT)
+			return ACL_OK;
+		snprintf(why, sizeof why, "%s is required", first);
+		rc = ACL_NOPERM;
+	} else {
+		/* SHIP: either end may be the principal's own site. */
+		int own = a ? own_site(ctx, p, first, a, why, sizeof why) : 0;
+		if (own == 0 && to)
+			own = own_site(ctx, p, "TO", to, why, sizeof why);
+		if (own != 0 && own != 1)
+			return own;	/* store error */
+		if (own == 0 && r->scope == SCOPE_FROM_OR_TO && p->role != ROLE_NONE)
+			snprintf(why, sizeof why, "FROM or TO must be your own site %s",
+				 p->site_id);
+		rc = own ? ACL_OK : ACL_NOPERM;
+	}
+	if (rc != ACL_OK) {
+		command_full_name(spec, name, sizeof name);
+		snprintf(err, errlen, "%s: %s", name, why);
+		if (role == ROLE_NONE)
+			return ACL_NOAUTH;
+	}
+	return rc;
+}

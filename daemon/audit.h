@@ -1,0 +1,60 @@
+/*
+ * audit — the event log's hash chain, which makes tampering evident.
+ *
+ * Every event appended to the log (units.c, events_add) gets
+ *
+ *     hash(seq) = SHA-256( hash(seq - 1) ‖ seq as u48 big endian ‖ record )
+ *
+ * with hash(0) = 32 zero bytes and `record` the event's bytes exactly as
+ * stored in DB_EVENTS.  The hashes live beside the log, in DB_EVENT_HASHES
+ * (seq → 32 bytes), written in the same transaction as their event.
+ * Changing, removing or inserting an event, or rewriting a hash, breaks
+ * the chain from that point; AUDIT VERIFY recomputes it and names the
+ * first broken link.  Someone able to rewrite the whole file could rebuild
+ * the chain too, which is why INFO shows the head hash: an operator copies
+ * it elsewhere (a ticket, a regulator's register) and compares later.
+ *
+ * Errors: 0 or a store error code.
+ */
+#ifndef YIMA_AUDIT_H
+#define YIMA_AUDIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define AUDIT_HASH_LEN 32
+/* AUDIT VERIFY checks at most this many events per request; the reply
+ * says where to go on. */
+#define AUDIT_VERIFY_MAX 1000000
+
+struct store;
+struct store_txn;
+
+/* Chain the event just appended (inside the same write transaction). */
+int audit_chain(struct store_txn *t, uint64_t seq, const void *record, size_t len);
+
+/* The last chained event and its hash (seq 0 and zeros for an empty log). */
+int audit_head(struct store_txn *t, uint64_t *seq, uint8_t hash[AUDIT_HASH_LEN]);
+
+/* At startup, before the writer runs: a log written before the chain
+ * existed (events, no hashes) is chained from its first event.  Returns 0,
+ * or -1 with a message in err. */
+int audit_open(struct store *s, char *err, size_t errlen);
+
+struct audit_result {
+	uint64_t from, to;		/* the range asked for (to: clipped to the log) */
+	uint64_t checked;		/* events whose hash was recomputed */
+	uint64_t broken;		/* first broken link's seq; 0 = none found */
+	uint64_t next;			/* stopped early (AUDIT_VERIFY_MAX): go on here */
+	char     why[200];		/* what is wrong at `broken` */
+	uint8_t  head[AUDIT_HASH_LEN];	/* the hash of `to` as stored */
+};
+
+/* Recompute the chain over events from..to (to 0: the last). */
+int audit_verify(struct store_txn *t, uint64_t from, uint64_t to, struct audit_result *r);
+
+/* 64 hex digits and a NUL. */
+void audit_hex(const uint8_t hash[AUDIT_HASH_LEN], char out[2 * AUDIT_HASH_LEN + 1]);
+
+#endif

@@ -1,0 +1,171 @@
+"""Limits: AUTH brute force throttled, request rate per principal, slow
+requests and handshakes cut off, connections per address, the request size
+before authentication."""
+import os
+import socket
+import tempfile
+import time
+
+from harness import ConnectionClosed, Error, Yimad, check, encode, eq
+from secutil import refused, tls_flags, token_line
+
+
+def with_acl(*flags):
+    tmp = tempfile.mkdtemp(prefix="yima-lim-")
+    path = os.path.join(tmp, "acl")
+    with open(path, "w") as f:
+        f.write(token_line("reg", "regulator", "-", "right-token"))
+    return Yimad("--acl-file", path, *flags)
+
+
+def test_auth_brute_force_throttled():
+    d = with_acl("--auth-max-failures", "3", "--auth-lockout", "60s")
+    try:
+        c = d.connect()
+        for i in range(3):
+            r = refused(c.call("AUTH", f"guess-{i}"), "WRONGPASS", f"guess {i}")
+            check("invalid token" in r, r)
+        # Locked out: even the right token, on a new connection too.
+        for conn in (c, d.connect()):
+            r = refused(conn.call("AUTH", "right-token"), "WRONGPASS", "locked out")
+            check("too many failed AUTH attempts" in r and "try again in" in r, r)
+    finally:
+        d.close()
+    # A success clears the count of failures.
+    d = with_acl("--auth-max-failures", "3")
+    try:
+        c = d.connect()
+        for _ in range(2):
+            refused(c.call("AUTH", "guess"), "WRONGPASS", "guess")
+        eq(c.call("AUTH", "right-token"), "OK", "right token")
+        for _ in range(2):
+            refused(c.call("AUTH", "guess"), "WRONGPASS", "guess")
+        eq(c.call("AUTH", "right-token"), "OK", "still not locked out")
+    finally:
+        d.close()
+
+
+def test_request_rate_per_principal():
+    d = with_acl("--rate-limit", "5", "--rate-burst", "10")
+    try:
+        a, b = d.connect(), d.connect()
+        eq(a.call("AUTH", "right-token"), "OK", "AUTH a")
+        eq(b.call("AUTH", "right-token"), "OK", "AUTH b")
+        # 30 requests at once over two connections of one principal.
+        a.send(encode("PING") * 15)
+        b.send(encode("PING") * 15)
+        replies = [a.reply() for _ in range(15)] + [b.reply() for _ in range(15)]
+        limited = [r for r in replies if isinstance(r, Error)]
+        eq(len(replies) - len(limited), 10, "the burst passes, the rest is refused")
+        check(all(r.startswith("RATELIMIT more than 5 requests a second (burst 10) from reg")
+                  for r in limited), limited[:2])
+        time.sleep(0.5)     # 5 a second: 2 tokens back
+        eq(a.call("PING"), "PONG", "served again after a pause")
+        # The local principal is not limited.
+        c = d.connect()
+        c.send(encode("PING") * 50)
+        eq([c.reply() for _ in range(50)], ["PONG"] * 50, "local: no limit")
+    finally:
+        d.close()
+
+
+def closed_within(sock, seconds):
+    sock.settimeout(seconds)
+    data = b""
+    try:
+        while True:
+            chunk = sock.recv(4096)
+            if not chunk:
+                return True, data
+            data += chunk
+    except socket.timeout:
+        return False, data
+    except ConnectionResetError:
+        return True, data
+
+
+def test_slow_client_cut_off():
+    d = Yimad("--request-timeout", "1")
+    try:
+        # Dribbling a request a byte at a time does not keep it alive.
+        s = socket.create_connection(("127.0.0.1", d.port))
+        t0 = time.monotonic()
+        cut = False
+        for byte in b"*2\r\n$4\r\nECHO\r\n$5\r\nhello\r\n":
+            try:
+                s.send(bytes([byte]))
+            except (BrokenPipeError, ConnectionResetError):
+                cut = True
+                break
+            time.sleep(0.2)
+            if time.monotonic() - t0 > 3:
+                break
+        closed, data = closed_within(s, 3)
+        check(cut or closed, "a dribbling client was not cut off")
+        check(time.monotonic() - t0 < 5, "cut off late")
+        check(b"request not complete within 1 s" in data or cut, data)
+        check("request not complete within 1 s" in d.output(), d.output()[-500:])
+        # A quiet client between requests is left alone (that is `timeout`).
+        c = d.connect()
+        eq(c.call("PING"), "PONG", "first")
+        time.sleep(1.5)
+        eq(c.call("PING"), "PONG", "idle between requests is fine")
+    finally:
+        d.close()
+
+
+def test_tls_handshake_must_finish_in_time():
+    d = Yimad(*tls_flags("optional", request_timeout=1))
+    try:
+        s = socket.create_connection(("127.0.0.1", d.tls_port))
+        s.send(b"\x16\x03")     # the start of a ClientHello, and no more
+        closed, _ = closed_within(s, 4)
+        check(closed, "a stalled handshake was not closed")
+        check("TLS handshake not complete within 1 s" in d.output(), d.output()[-500:])
+    finally:
+        d.close()
+
+
+def test_connections_per_address():
+    d = Yimad("--local-trust", "no", "--max-clients-per-addr", "2")
+    try:
+        a, b = d.connect(), d.connect()
+        eq(a.call("PING"), "PONG", "first")
+        eq(b.call("PING"), "PONG", "second")
+        r = d.connect().reply()
+        check(isinstance(r, Error) and "max number of clients from your address" in r, r)
+        b.close()
+        for _ in range(100):    # the close is seen by the server shortly
+            c = d.connect()
+            try:
+                if c.call("PING") == "PONG":
+                    break
+            except ConnectionClosed:
+                pass
+            time.sleep(0.02)
+        else:
+            raise AssertionError("no room after a connection closed")
+    finally:
+        d.close()
+    # Trusted local clients are not counted.
+    d = Yimad("--max-clients-per-addr", "2")
+    try:
+        conns = [d.connect() for _ in range(5)]
+        eq([c.call("PING") for c in conns], ["PONG"] * 5, "local clients")
+    finally:
+        d.close()
+
+
+def test_request_size_before_authentication():
+    d = with_acl("--local-trust", "no", "--unauth-max-request", "1KiB")
+    try:
+        c = d.connect()
+        c.send(encode("ECHO", "x" * 4000))
+        r = c.reply()
+        check(isinstance(r, Error) and r.startswith("ERR Protocol error"), r)
+        check(c.closed_by_peer(), "closed after the protocol error")
+        c = d.connect()
+        eq(c.call("AUTH", "right-token"), "OK", "AUTH")
+        eq(c.call("ECHO", "x" * 4000), b"x" * 4000, "big request once signed in")
+    finally:
+        d.close()
