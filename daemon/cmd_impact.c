@@ -134,7 +134,7 @@ static void add_destinations(struct impact *im)
 	for (size_t i = 0; i < im->ntransit; i++) {
 		const struct flow *f = &im->transit[i];
 		struct site_part key = { .site = f->to }, *s;
-		s = bsearch(&key, im->site, known, sizeof *im->site, cmp_site);
+		s = known ? bsearch(&key, im->site, known, sizeof *im->site, cmp_site) : NULL;
 		for (size_t k = known; s == NULL && k < im->nsite; k++)
 			if (im->site[k].site == f->to)
 				s = &im->site[k];
@@ -146,7 +146,8 @@ static void add_destinations(struct impact *im)
 		}
 		s->incoming += f->count[0];
 	}
-	qsort(im->site, im->nsite, sizeof *im->site, cmp_site);
+	if (im->nsite > 1)
+		qsort(im->site, im->nsite, sizeof *im->site, cmp_site);
 }
 
 static int cmp_flow(const void *a, const void *b)
@@ -338,8 +339,10 @@ int cmd_impact(struct cmd_ctx *ctx)
 	if ((rc = tally_each(t, l.num, collect_row, &im)) != 0)
 		goto out;
 	add_destinations(&im);
-	qsort(im.transit, im.ntransit, sizeof *im.transit, cmp_flow);
-	qsort(im.edge, im.nedge, sizeof *im.edge, cmp_flow);
+	if (im.ntransit > 1)	/* (qsort of no array is undefined) */
+		qsort(im.transit, im.ntransit, sizeof *im.transit, cmp_flow);
+	if (im.nedge > 1)
+		qsort(im.edge, im.nedge, sizeof *im.edge, cmp_flow);
 
 	uint64_t stock = 0, transit = 0, sold = 0, destroyed = 0, acked = 0, late = 0;
 	uint32_t containers[TALLY_LEVELS] = { 0 };
