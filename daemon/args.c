@@ -3,6 +3,7 @@
  */
 #include "args.h"
 #include "master.h"
+#include "mcache.h"
 #include "store.h"
 
 #include <stdio.h>
@@ -222,14 +223,7 @@ int args_site(struct store_txn *t, const struct resp_arg *a, uint32_t *num,
 
 void args_site_name(struct store_txn *t, uint32_t num, char *out, size_t n)
 {
-	uint8_t k[4] = { (uint8_t)(num >> 24), (uint8_t)(num >> 16), (uint8_t)(num >> 8),
-			 (uint8_t)num };
-	const void *v;
-	size_t vl;
-	if (num && store_get(t, DB_SITE_NUMS, k, 4, &v, &vl) == 0)
-		snprintf(out, n, "%.*s", (int)vl, (const char *)v);
-	else
-		snprintf(out, n, "%s", num ? "?" : "");
+	snprintf(out, n, "%s", mcache_site_id(t, num));
 }
 
 int args_code(const struct resp_arg *a, struct code_result *r, char *err, size_t errlen)

@@ -4,6 +4,7 @@
 #include "verdict.h"
 #include "args.h"
 #include "config.h"
+#include "mcache.h"
 #include "store.h"
 
 #include <stdio.h>
@@ -117,23 +118,20 @@ int verdict_judge(struct store_txn *t, const struct config *cfg, int64_t now_ms,
 	j->found = true;
 	if ((rc = units_place(t, &j->unit, &j->place)) != 0)
 		return rc;
+	const struct mcache_lot *ml = NULL;
 	if (j->unit.lot) {
-		rc = lots_get(t, j->unit.lot, &j->lot);
+		rc = mcache_lot(t, j->unit.lot, &ml);
 		if (rc && rc != STORE_NOTFOUND)
 			return rc;
 		j->has_lot = rc == 0;
 	}
 	if (j->has_lot) {
-		struct master_rec prod;
-		rc = master_load_num(t, &master_product, j->lot.product, j->product_id, &prod);
-		if (rc && rc != STORE_NOTFOUND)
-			return rc;
-		if (rc == 0) {
+		j->lot = ml->lot;
+		if (ml->has_product) {
 			j->has_product = true;
-			j->units_per_pack = master_units_per_pack(&prod);
-			if (prod.val[0])
-				snprintf(j->product_name, sizeof j->product_name, "%.*s",
-					 (int)prod.len[0], prod.val[0]);
+			j->units_per_pack = ml->units_per_pack;
+			memcpy(j->product_id, ml->product_id, sizeof j->product_id);
+			memcpy(j->product_name, ml->product_name, sizeof j->product_name);
 		}
 	}
 
@@ -143,14 +141,8 @@ int verdict_judge(struct store_txn *t, const struct config *cfg, int64_t now_ms,
 		verdict_add(j, cfg, R_LOCKED);
 	if (j->has_lot && j->lot.status == LOT_RECALLED)
 		verdict_add(j, cfg, R_RECALLED);
-	if (j->has_lot) {
-		bool withdrawn;
-		uint64_t seq;
-		if ((rc = products_withdrawn(t, j->lot.product, &withdrawn, &seq)) != 0)
-			return rc;
-		if (withdrawn)
-			verdict_add(j, cfg, R_WITHDRAWN);
-	}
+	if (j->has_lot && ml->withdrawn)
+		verdict_add(j, cfg, R_WITHDRAWN);
 	if (j->has_lot && j->lot.expiry) {
 		uint32_t today = verdict_today(cfg, now_ms);
 		if (today > j->lot.expiry)
@@ -340,12 +332,9 @@ void verdict_reply(struct store_txn *t, struct resp_out *out, const struct judge
 	resp_cstr(out, "level");
 	resp_int(out, j->unit.level);
 	kv(out, "status", unit_status_name(j->place.status));
-	args_site_name(t, j->place.holder, buf, sizeof buf);
-	kv(out, "holder", buf);
-	if (j->place.dest) {
-		args_site_name(t, j->place.dest, buf, sizeof buf);
-		kv(out, "in_transit_to", buf);
-	}
+	kv(out, "holder", mcache_site_id(t, j->place.holder));
+	if (j->place.dest)
+		kv(out, "in_transit_to", mcache_site_id(t, j->place.dest));
 	if (j->unit.parent) {
 		struct unit p;
 		resp_cstr(out, "parent");
@@ -360,19 +349,18 @@ void verdict_reply(struct store_txn *t, struct resp_out *out, const struct judge
 	resp_cstr(out, "units_per_pack");
 	resp_int(out, j->unit.quantity ? j->unit.quantity : j->units_per_pack);
 	resp_cstr(out, "last_event");
-	struct event e;
-	if (events_get(t, j->unit.last_seq, &e) == 0) {
+	struct mcache_event e;
+	if (mcache_event(t, j->unit.last_seq, &e) == 0) {
 		resp_map(out, 3);
 		kv(out, "event", event_kind_name(e.kind));
 		args_format_time(e.time_ms, buf);
 		kv(out, "time", buf);
-		args_site_name(t, e.site, buf, sizeof buf);
-		kv(out, "site", buf);
+		kv(out, "site", mcache_site_id(t, e.site));
 	} else {
 		resp_null(out);
 	}
 	resp_cstr(out, "commissioned");
-	if (events_get(t, j->unit.commission_seq, &e) == 0) {
+	if (mcache_event(t, j->unit.commission_seq, &e) == 0) {
 		args_format_time(e.time_ms, buf);
 		resp_cstr(out, buf);
 	} else {
@@ -381,8 +369,7 @@ void verdict_reply(struct store_txn *t, struct resp_out *out, const struct judge
 	if (j->has_first_sale) {
 		resp_cstr(out, "first_sale");
 		resp_map(out, 4);
-		args_site_name(t, j->first_sale.site, buf, sizeof buf);
-		kv(out, "site", buf);
+		kv(out, "site", mcache_site_id(t, j->first_sale.site));
 		args_format_time(j->first_sale.time_ms, buf);
 		kv(out, "time", buf);
 		kv(out, "tx", j->first_sale.ref);
