@@ -80,7 +80,15 @@ void verdict_add(struct judgement *j, const struct config *cfg, enum reason r)
 
 uint32_t verdict_today(const struct config *cfg, int64_t now_ms)
 {
-	time_t t = (time_t)(now_ms / 1000);
+	/* The date changes at most once a second: keep this thread's last
+	 * answer (localtime_r takes a lock and reads the zone each call). */
+	static _Thread_local char last_tz[sizeof cfg->timezone];
+	static _Thread_local int64_t last_sec = INT64_MIN;
+	static _Thread_local uint32_t last_ymd;
+	int64_t sec = now_ms / 1000;
+	if (sec == last_sec && strcmp(cfg->timezone, last_tz) == 0)
+		return last_ymd;
+	time_t t = (time_t)sec;
 	struct tm tm;
 	const char *tz = cfg->timezone;
 	if (tz[0] == '+' || tz[0] == '-') {
@@ -91,7 +99,10 @@ uint32_t verdict_today(const struct config *cfg, int64_t now_ms)
 	} else {
 		localtime_r(&t, &tm);	/* TZ was set from cfg->timezone at start */
 	}
-	return (uint32_t)((tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday);
+	memcpy(last_tz, cfg->timezone, sizeof last_tz);
+	last_sec = sec;
+	last_ymd = (uint32_t)((tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday);
+	return last_ymd;
 }
 
 static uint32_t code_ymd(const struct code_date *d)
