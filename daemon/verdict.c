@@ -110,6 +110,34 @@ static uint32_t code_ymd(const struct code_date *d)
 	return d->cd_year ? (uint32_t)(d->cd_year * 10000 + d->cd_month * 100 + d->cd_day) : 0;
 }
 
+/*
+ * Where the unit is (units_place), reading its container once: the reply
+ * shows the container's code too.  units_place(u) follows the parents to
+ * the outermost container; from the container P that is units_place(P),
+ * except that units_place stops at a sold or destroyed P, which does not
+ * happen to a container inside another in a sound store — such a P gets
+ * units_place(u) as it is.  A destroyed unit stays destroyed wherever it is.
+ */
+static int judge_place(struct store_txn *t, struct judgement *j)
+{
+	const struct unit *u = &j->unit;
+	if (u->parent == 0 || u->status == UNIT_DISPENSED)
+		return units_place(t, u, &j->place);
+	struct unit p;
+	int rc = units_get(t, u->parent, &p);
+	if (rc)
+		return rc;
+	j->parent_key_len = p.key_len;
+	memcpy(j->parent_key, p.key, p.key_len);
+	if (p.parent && (p.status == UNIT_DISPENSED || p.status == UNIT_DESTROYED))
+		return units_place(t, u, &j->place);
+	if ((rc = units_place(t, &p, &j->place)) != 0)
+		return rc;
+	if (u->status == UNIT_DESTROYED)
+		j->place.status = UNIT_DESTROYED;
+	return 0;
+}
+
 int verdict_judge(struct store_txn *t, const struct config *cfg, int64_t now_ms,
 		  const struct resp_arg *code, uint32_t site, struct judgement *j)
 {
@@ -127,7 +155,7 @@ int verdict_judge(struct store_txn *t, const struct config *cfg, int64_t now_ms,
 	if (rc)
 		return rc;
 	j->found = true;
-	if ((rc = units_place(t, &j->unit, &j->place)) != 0)
+	if ((rc = judge_place(t, j)) != 0)
 		return rc;
 	const struct mcache_lot *ml = NULL;
 	if (j->unit.lot) {
@@ -348,9 +376,14 @@ void verdict_reply(struct store_txn *t, struct resp_out *out, const struct judge
 		kv(out, "in_transit_to", mcache_site_id(t, j->place.dest));
 	if (j->unit.parent) {
 		struct unit p;
+		const uint8_t *key = j->parent_key;
+		size_t klen = j->parent_key_len;
 		resp_cstr(out, "parent");
-		if (units_get(t, j->unit.parent, &p) == 0 &&
-		    code_key_format(p.key, p.key_len, text, sizeof text) > 0)
+		if (klen == 0 && units_get(t, j->unit.parent, &p) == 0) {
+			key = p.key;
+			klen = p.key_len;
+		}
+		if (klen && code_key_format(key, klen, text, sizeof text) > 0)
 			resp_cstr(out, text);
 		else
 			resp_null(out);
