@@ -223,7 +223,14 @@ int args_site(struct store_txn *t, const struct resp_arg *a, uint32_t *num,
 
 void args_site_name(struct store_txn *t, uint32_t num, char *out, size_t n)
 {
-	snprintf(out, n, "%s", mcache_site_id(t, num));
+	const char *id = mcache_site_id(t, num);
+	size_t len = strlen(id);
+	if (n == 0)
+		return;
+	if (len >= n)
+		len = n - 1;
+	memcpy(out, id, len);
+	out[len] = '\0';
 }
 
 int args_code(const struct resp_arg *a, struct code_result *r, char *err, size_t errlen)

@@ -17,7 +17,7 @@
 
 #define SITE_SLOTS  4096
 #define LOT_SLOTS   1024
-#define EVENT_SLOTS 8192
+#define EVENT_SLOTS 65536
 
 struct site_slot {
 	uint64_t tag;
@@ -135,8 +135,8 @@ int mcache_event(struct store_txn *t, uint64_t seq, struct mcache_event *out)
 	struct mcache *m = tables();
 	uint64_t tag = store_txn_tag(t);
 	/* Fibonacci hashing: consecutive seqs spread over the table. */
-	struct event_slot *s = &m->events[(seq * 0x9e3779b97f4a7c15ull) >> 51];
-	_Static_assert(EVENT_SLOTS == 1 << (64 - 51), "EVENT_SLOTS");
+	struct event_slot *s = &m->events[(seq * 0x9e3779b97f4a7c15ull) >> 48];
+	_Static_assert(EVENT_SLOTS == 1 << (64 - 48), "EVENT_SLOTS");
 	if (s->seq == seq && s->tag == tag && seq) {
 		m->hits++;
 		*out = s->v;

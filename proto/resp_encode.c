@@ -73,7 +73,8 @@ void resp_bulk(struct resp_out *o, const void *p, size_t n)
 	char tmp[24];
 	char *h = header_text(tmp, '$', (long long)n);
 	size_t hl = (size_t)(tmp + sizeof tmp - h);
-	buf_reserve(&o->b, hl + n + 2);
+	if (o->b.len + hl + n + 3 > o->b.cap)	/* buf_reserve's test, inline */
+		buf_reserve(&o->b, hl + n + 2);
 	char *d = o->b.data + o->b.len;
 	memcpy(d, h, hl);
 	if (n)
