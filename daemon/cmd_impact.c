@@ -338,8 +338,10 @@ int cmd_impact(struct cmd_ctx *ctx)
 	if ((rc = tally_each(t, l.num, collect_row, &im)) != 0)
 		goto out;
 	add_destinations(&im);
-	qsort(im.transit, im.ntransit, sizeof *im.transit, cmp_flow);
-	qsort(im.edge, im.nedge, sizeof *im.edge, cmp_flow);
+	if (im.ntransit)	/* qsort's array may not be NULL, even empty */
+		qsort(im.transit, im.ntransit, sizeof *im.transit, cmp_flow);
+	if (im.nedge)
+		qsort(im.edge, im.nedge, sizeof *im.edge, cmp_flow);
 
 	uint64_t stock = 0, transit = 0, sold = 0, destroyed = 0, acked = 0, late = 0;
 	uint32_t containers[TALLY_LEVELS] = { 0 };
