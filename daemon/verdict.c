@@ -214,6 +214,8 @@ struct sales_walk {
 	uint64_t seq[SALES_TRACKED];
 	int n;
 	int rc;
+	bool have_first;	/* first: the event of seq[0], read on the way */
+	struct event first;
 };
 
 static int sales_cb(void *arg, uint64_t seq)
@@ -226,10 +228,16 @@ static int sales_cb(void *arg, uint64_t seq)
 		return 1;
 	}
 	if (e.kind == EV_DISPENSE && w->n < SALES_TRACKED) {
+		if (w->n == 0) {
+			w->first = e;
+			w->have_first = true;
+		}
 		w->seq[w->n++] = seq;
 	} else if (e.kind == EV_UNDO) {
 		for (int i = 0; i < w->n; i++)
 			if (w->seq[i] == e.parent) {
+				if (i == 0)
+					w->have_first = false;
 				memmove(&w->seq[i], &w->seq[i + 1],
 					(size_t)(w->n - i - 1) * sizeof w->seq[0]);
 				w->n--;
@@ -250,6 +258,10 @@ int verdict_first_sale(struct store_txn *t, struct judgement *j)
 	if (w.n == 0)
 		return 0;
 	j->has_first_sale = true;
+	if (w.have_first) {
+		j->first_sale = w.first;
+		return 0;
+	}
 	return events_get(t, w.seq[0], &j->first_sale);
 }
 
