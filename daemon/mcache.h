@@ -51,9 +51,9 @@ const char *mcache_site_id(struct store_txn *t, uint32_t num);
 
 /* What a verdict shows of an event. */
 struct mcache_event {
-	uint8_t kind;		/* enum event_kind */
 	int64_t time_ms;
 	uint32_t site;
+	uint8_t kind;		/* enum event_kind */
 };
 int mcache_event(struct store_txn *t, uint64_t seq, struct mcache_event *out);
 
