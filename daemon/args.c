@@ -3,6 +3,7 @@
  */
 #include "args.h"
 #include "master.h"
+#include "mcache.h"
 #include "store.h"
 
 #include <stdio.h>
@@ -222,14 +223,14 @@ int args_site(struct store_txn *t, const struct resp_arg *a, uint32_t *num,
 
 void args_site_name(struct store_txn *t, uint32_t num, char *out, size_t n)
 {
-	uint8_t k[4] = { (uint8_t)(num >> 24), (uint8_t)(num >> 16), (uint8_t)(num >> 8),
-			 (uint8_t)num };
-	const void *v;
-	size_t vl;
-	if (num && store_get(t, DB_SITE_NUMS, k, 4, &v, &vl) == 0)
-		snprintf(out, n, "%.*s", (int)vl, (const char *)v);
-	else
-		snprintf(out, n, "%s", num ? "?" : "");
+	const char *id = mcache_site_id(t, num);
+	size_t len = strlen(id);
+	if (n == 0)
+		return;
+	if (len >= n)
+		len = n - 1;
+	memcpy(out, id, len);
+	out[len] = '\0';
 }
 
 int args_code(const struct resp_arg *a, struct code_result *r, char *err, size_t errlen)
@@ -241,13 +242,75 @@ int args_code(const struct resp_arg *a, struct code_result *r, char *err, size_t
 	return 0;
 }
 
+/* The civil date of a day number (days since 1970-01-01): the inverse of
+ * args_days, same eras. */
+static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+	z += 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153;
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+/* n decimal digits of v, zero-padded, at p. */
+static char *put_digits(char *p, unsigned v, int n)
+{
+	for (int i = n - 1; i >= 0; i--) {
+		p[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	return p + n;
+}
+
+/* YYYY-MM-DD at p (a year of 0..9999). */
+static char *put_date(char *p, unsigned y, unsigned m, unsigned d)
+{
+	p = put_digits(p, y, 4);
+	*p++ = '-';
+	p = put_digits(p, m, 2);
+	*p++ = '-';
+	return put_digits(p, d, 2);
+}
+
 void args_format_time(int64_t ms, char out[32])
 {
-	time_t secs = (time_t)(ms / 1000);
-	struct tm tm;
-	gmtime_r(&secs, &tm);
-	size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out + n, 32 - n, ".%03dZ", (int)(ms % 1000));
+	int64_t secs = ms / 1000, frac = ms % 1000;
+	if (frac < 0) {
+		frac += 1000;
+		secs--;
+	}
+	int64_t days = secs / 86400, sod = secs % 86400;
+	if (sod < 0) {
+		sod += 86400;
+		days--;
+	}
+	int64_t y;
+	unsigned m, d;
+	civil_from_days(days, &y, &m, &d);
+	if (y < 0 || y > 9999) {	/* not four digits: the library's way */
+		time_t t = (time_t)secs;
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(out + n, 32 - n, ".%03dZ", (int)frac);
+		return;
+	}
+	char *p = put_date(out, (unsigned)y, m, d);
+	*p++ = 'T';
+	p = put_digits(p, (unsigned)(sod / 3600), 2);
+	*p++ = ':';
+	p = put_digits(p, (unsigned)(sod / 60 % 60), 2);
+	*p++ = ':';
+	p = put_digits(p, (unsigned)(sod % 60), 2);
+	*p++ = '.';
+	p = put_digits(p, (unsigned)frac, 3);
+	*p++ = 'Z';
+	*p = '\0';
 }
 
 void args_format_date(uint32_t ymd, char out[11])
@@ -255,5 +318,5 @@ void args_format_date(uint32_t ymd, char out[11])
 	if (ymd == 0)
 		out[0] = '\0';
 	else
-		snprintf(out, 11, "%04u-%02u-%02u", ymd / 10000 % 10000, ymd / 100 % 100, ymd % 100);
+		*put_date(out, ymd / 10000 % 10000, ymd / 100 % 100, ymd % 100) = '\0';
 }

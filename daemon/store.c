@@ -66,9 +66,34 @@ static const unsigned db_flags[DB__COUNT] = {
 	[DB_LOT_EVENTS] = MDB_DUPSORT | MDB_DUPFIXED,
 };
 
+/*
+ * Generations: what lets other modules cache data read from the store
+ * without going stale (mcache.c).  A change to a database marked in
+ * db_versioned makes every earlier tag unequal to every later one:
+ *  - read transactions carry `gen` as it was *before* the transaction
+ *    began; the writer adds 1 to it after committing a transaction that
+ *    changed a versioned database, and before any reply of that
+ *    transaction is sent (the writer replies after store_write_commit
+ *    returns).  So a request read after such a reply gets a tag above
+ *    that of any transaction whose snapshot predates the change;
+ *  - the writer's own transactions see their uncommitted changes, so they
+ *    use `wgen`, bumped by each write to a versioned database and by each
+ *    abort.  Write tags are odd and read tags even: never equal.
+ */
 struct store_txn {
 	MDB_txn *txn;
 	struct store *s;
+	struct store_txn *parent;	/* nested: the enclosing transaction */
+	uint64_t tag;			/* read transactions: gen at begin (even) */
+	bool write;
+	bool changed;			/* wrote a versioned database */
+};
+
+/* Databases whose changes invalidate cached copies (see above). */
+static const bool db_versioned[DB__COUNT] = {
+	[DB_SITES] = true, [DB_SITE_NUMS] = true, [DB_SITE_GLNS] = true,
+	[DB_PRODUCTS] = true, [DB_PRODUCT_NUMS] = true, [DB_PRODUCT_STATE] = true,
+	[DB_LOTS] = true, [DB_LOT_NUMS] = true,
 };
 
 struct store {
@@ -78,6 +103,8 @@ struct store {
 	pthread_rwlock_t resize_lock;
 	struct store_txn wtxn;		/* the writer's transaction */
 	_Atomic uint64_t grows;
+	_Atomic uint64_t gen;		/* committed versioned changes */
+	uint64_t wgen;			/* writer thread only */
 };
 
 struct store_reader {
@@ -270,6 +297,8 @@ void store_reader_free(struct store_reader *r)
 int store_read_begin(struct store_reader *r, struct store_txn **txn)
 {
 	pthread_rwlock_rdlock(&r->s->resize_lock);
+	/* Before the snapshot is taken: see "Generations" above. */
+	r->t.tag = atomic_load_explicit(&r->s->gen, memory_order_acquire) << 1;
 	int rc = r->t.txn ? mdb_txn_renew(r->t.txn)
 			  : mdb_txn_begin(r->s->env, NULL, MDB_RDONLY, &r->t.txn);
 	if (rc) {
@@ -299,6 +328,8 @@ int store_write_begin(struct store *s, struct store_txn **txn)
 	int rc = mdb_txn_begin(s->env, NULL, 0, &s->wtxn.txn);
 	if (rc)
 		return rc;
+	s->wtxn.write = true;
+	s->wtxn.changed = false;
 	*txn = &s->wtxn;
 	return 0;
 }
@@ -307,6 +338,11 @@ int store_write_commit(struct store_txn *t)
 {
 	int rc = mdb_txn_commit(t->txn);
 	t->txn = NULL;
+	if (rc == 0 && t->changed)
+		atomic_fetch_add_explicit(&t->s->gen, 1, memory_order_release);
+	else if (rc)
+		t->s->wgen++;	/* as an abort: what was written is gone */
+	t->changed = false;
 	return rc;
 }
 
@@ -315,12 +351,16 @@ void store_write_abort(struct store_txn *t)
 	if (t->txn)
 		mdb_txn_abort(t->txn);
 	t->txn = NULL;
+	t->changed = false;
+	t->s->wgen++;
 }
 
 int store_nested_begin(struct store_txn *parent, struct store_txn **child)
 {
 	struct store_txn *c = xcalloc(1, sizeof *c);
 	c->s = parent->s;
+	c->parent = parent;
+	c->write = true;
 	int rc = mdb_txn_begin(parent->s->env, parent->txn, 0, &c->txn);
 	if (rc) {
 		free(c);
@@ -333,6 +373,10 @@ int store_nested_begin(struct store_txn *parent, struct store_txn **child)
 int store_nested_commit(struct store_txn *child)
 {
 	int rc = mdb_txn_commit(child->txn);
+	if (rc)
+		child->s->wgen++;
+	else if (child->changed)
+		child->parent->changed = true;
 	free(child);
 	return rc;
 }
@@ -340,7 +384,22 @@ int store_nested_commit(struct store_txn *child)
 void store_nested_abort(struct store_txn *child)
 {
 	mdb_txn_abort(child->txn);
+	child->s->wgen++;
 	free(child);
+}
+
+uint64_t store_txn_tag(const struct store_txn *t)
+{
+	return t->write ? t->s->wgen << 1 | 1 : t->tag;
+}
+
+/* Every write goes through here first: a versioned database changes. */
+static void note_write(struct store_txn *t, enum store_db db)
+{
+	if (db_versioned[db]) {
+		t->changed = true;
+		t->s->wgen++;
+	}
 }
 
 int store_grow(struct store *s)
@@ -379,12 +438,14 @@ int store_put(struct store_txn *t, enum store_db db, const void *key, size_t kle
 {
 	MDB_val k = { klen, (void *)(uintptr_t)key };
 	MDB_val v = { vlen, (void *)(uintptr_t)val };
+	note_write(t, db);
 	return mdb_put(t->txn, t->s->dbi[db], &k, &v, 0);
 }
 
 int store_del(struct store_txn *t, enum store_db db, const void *key, size_t klen)
 {
 	MDB_val k = { klen, (void *)(uintptr_t)key };
+	note_write(t, db);
 	return mdb_del(t->txn, t->s->dbi[db], &k, NULL);
 }
 
@@ -439,6 +500,7 @@ int store_put_dup(struct store_txn *t, enum store_db db, const void *key, size_t
 {
 	MDB_val k = { klen, (void *)(uintptr_t)key };
 	MDB_val v = { vlen, (void *)(uintptr_t)val };
+	note_write(t, db);
 	/* The values stored here (ids, event seqs) mostly come in increasing
 	 * order: appending skips the search through a key's values, which for
 	 * a lot of a million units is most of the cost.  LMDB refuses the
@@ -454,6 +516,7 @@ int store_del_dup(struct store_txn *t, enum store_db db, const void *key, size_t
 {
 	MDB_val k = { klen, (void *)(uintptr_t)key };
 	MDB_val v = { vlen, (void *)(uintptr_t)val };
+	note_write(t, db);
 	return mdb_del(t->txn, t->s->dbi[db], &k, &v);
 }
 
@@ -462,6 +525,7 @@ int store_append(struct store_txn *t, enum store_db db, const void *key, size_t 
 {
 	MDB_val k = { klen, (void *)(uintptr_t)key };
 	MDB_val v = { vlen, (void *)(uintptr_t)val };
+	note_write(t, db);
 	return mdb_put(t->txn, t->s->dbi[db], &k, &v, MDB_APPEND);
 }
 

@@ -96,6 +96,19 @@ int store_nested_begin(struct store_txn *parent, struct store_txn **child);
 int store_nested_commit(struct store_txn *child);
 void store_nested_abort(struct store_txn *child);
 
+/*
+ * A tag for data read through this transaction and kept beyond it (a
+ * cache): data read under tag T may be used by a later transaction whose
+ * tag is T, and only then.  Tags change with every change to the
+ * databases holding sites, products, lots and product state (the
+ * versioned ones, store.c), so that no request read after the reply to
+ * such a change can be answered from data read before it.  Per thread:
+ * the writer's tags (which see its uncommitted writes) differ from every
+ * read transaction's.  Every function that writes must keep it so
+ * (note_write in store.c).
+ */
+uint64_t store_txn_tag(const struct store_txn *t);
+
 /* Double the map size (waits until no read transaction is open).
  * No write transaction may be open.  Returns 0 or an error code. */
 int store_grow(struct store *s);

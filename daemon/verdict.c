@@ -4,6 +4,7 @@
 #include "verdict.h"
 #include "args.h"
 #include "config.h"
+#include "mcache.h"
 #include "store.h"
 
 #include <stdio.h>
@@ -79,7 +80,15 @@ void verdict_add(struct judgement *j, const struct config *cfg, enum reason r)
 
 uint32_t verdict_today(const struct config *cfg, int64_t now_ms)
 {
-	time_t t = (time_t)(now_ms / 1000);
+	/* The date changes at most once a second: keep this thread's last
+	 * answer (localtime_r takes a lock and reads the zone each call). */
+	static _Thread_local char last_tz[sizeof cfg->timezone];
+	static _Thread_local int64_t last_sec = INT64_MIN;
+	static _Thread_local uint32_t last_ymd;
+	int64_t sec = now_ms / 1000;
+	if (sec == last_sec && strcmp(cfg->timezone, last_tz) == 0)
+		return last_ymd;
+	time_t t = (time_t)sec;
 	struct tm tm;
 	const char *tz = cfg->timezone;
 	if (tz[0] == '+' || tz[0] == '-') {
@@ -90,12 +99,43 @@ uint32_t verdict_today(const struct config *cfg, int64_t now_ms)
 	} else {
 		localtime_r(&t, &tm);	/* TZ was set from cfg->timezone at start */
 	}
-	return (uint32_t)((tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday);
+	memcpy(last_tz, cfg->timezone, sizeof last_tz);
+	last_sec = sec;
+	last_ymd = (uint32_t)((tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday);
+	return last_ymd;
 }
 
 static uint32_t code_ymd(const struct code_date *d)
 {
 	return d->cd_year ? (uint32_t)(d->cd_year * 10000 + d->cd_month * 100 + d->cd_day) : 0;
+}
+
+/*
+ * Where the unit is (units_place), reading its container once: the reply
+ * shows the container's code too.  units_place(u) follows the parents to
+ * the outermost container; from the container P that is units_place(P),
+ * except that units_place stops at a sold or destroyed P, which does not
+ * happen to a container inside another in a sound store — such a P gets
+ * units_place(u) as it is.  A destroyed unit stays destroyed wherever it is.
+ */
+static int judge_place(struct store_txn *t, struct judgement *j)
+{
+	const struct unit *u = &j->unit;
+	if (u->parent == 0 || u->status == UNIT_DISPENSED)
+		return units_place(t, u, &j->place);
+	struct unit p;
+	int rc = units_get(t, u->parent, &p);
+	if (rc)
+		return rc;
+	j->parent_key_len = p.key_len;
+	memcpy(j->parent_key, p.key, p.key_len);
+	if (p.parent && (p.status == UNIT_DISPENSED || p.status == UNIT_DESTROYED))
+		return units_place(t, u, &j->place);
+	if ((rc = units_place(t, &p, &j->place)) != 0)
+		return rc;
+	if (u->status == UNIT_DESTROYED)
+		j->place.status = UNIT_DESTROYED;
+	return 0;
 }
 
 int verdict_judge(struct store_txn *t, const struct config *cfg, int64_t now_ms,
@@ -115,25 +155,22 @@ int verdict_judge(struct store_txn *t, const struct config *cfg, int64_t now_ms,
 	if (rc)
 		return rc;
 	j->found = true;
-	if ((rc = units_place(t, &j->unit, &j->place)) != 0)
+	if ((rc = judge_place(t, j)) != 0)
 		return rc;
+	const struct mcache_lot *ml = NULL;
 	if (j->unit.lot) {
-		rc = lots_get(t, j->unit.lot, &j->lot);
+		rc = mcache_lot(t, j->unit.lot, &ml);
 		if (rc && rc != STORE_NOTFOUND)
 			return rc;
 		j->has_lot = rc == 0;
 	}
 	if (j->has_lot) {
-		struct master_rec prod;
-		rc = master_load_num(t, &master_product, j->lot.product, j->product_id, &prod);
-		if (rc && rc != STORE_NOTFOUND)
-			return rc;
-		if (rc == 0) {
+		j->lot = ml->lot;
+		if (ml->has_product) {
 			j->has_product = true;
-			j->units_per_pack = master_units_per_pack(&prod);
-			if (prod.val[0])
-				snprintf(j->product_name, sizeof j->product_name, "%.*s",
-					 (int)prod.len[0], prod.val[0]);
+			j->units_per_pack = ml->units_per_pack;
+			memcpy(j->product_id, ml->product_id, sizeof j->product_id);
+			memcpy(j->product_name, ml->product_name, sizeof j->product_name);
 		}
 	}
 
@@ -143,14 +180,8 @@ int verdict_judge(struct store_txn *t, const struct config *cfg, int64_t now_ms,
 		verdict_add(j, cfg, R_LOCKED);
 	if (j->has_lot && j->lot.status == LOT_RECALLED)
 		verdict_add(j, cfg, R_RECALLED);
-	if (j->has_lot) {
-		bool withdrawn;
-		uint64_t seq;
-		if ((rc = products_withdrawn(t, j->lot.product, &withdrawn, &seq)) != 0)
-			return rc;
-		if (withdrawn)
-			verdict_add(j, cfg, R_WITHDRAWN);
-	}
+	if (j->has_lot && ml->withdrawn)
+		verdict_add(j, cfg, R_WITHDRAWN);
 	if (j->has_lot && j->lot.expiry) {
 		uint32_t today = verdict_today(cfg, now_ms);
 		if (today > j->lot.expiry)
@@ -183,6 +214,8 @@ struct sales_walk {
 	uint64_t seq[SALES_TRACKED];
 	int n;
 	int rc;
+	bool have_first;	/* first: the event of seq[0], read on the way */
+	struct event first;
 };
 
 static int sales_cb(void *arg, uint64_t seq)
@@ -195,10 +228,16 @@ static int sales_cb(void *arg, uint64_t seq)
 		return 1;
 	}
 	if (e.kind == EV_DISPENSE && w->n < SALES_TRACKED) {
+		if (w->n == 0) {
+			w->first = e;
+			w->have_first = true;
+		}
 		w->seq[w->n++] = seq;
 	} else if (e.kind == EV_UNDO) {
 		for (int i = 0; i < w->n; i++)
 			if (w->seq[i] == e.parent) {
+				if (i == 0)
+					w->have_first = false;
 				memmove(&w->seq[i], &w->seq[i + 1],
 					(size_t)(w->n - i - 1) * sizeof w->seq[0]);
 				w->n--;
@@ -219,6 +258,10 @@ int verdict_first_sale(struct store_txn *t, struct judgement *j)
 	if (w.n == 0)
 		return 0;
 	j->has_first_sale = true;
+	if (w.have_first) {
+		j->first_sale = w.first;
+		return 0;
+	}
 	return events_get(t, w.seq[0], &j->first_sale);
 }
 
@@ -340,17 +383,19 @@ void verdict_reply(struct store_txn *t, struct resp_out *out, const struct judge
 	resp_cstr(out, "level");
 	resp_int(out, j->unit.level);
 	kv(out, "status", unit_status_name(j->place.status));
-	args_site_name(t, j->place.holder, buf, sizeof buf);
-	kv(out, "holder", buf);
-	if (j->place.dest) {
-		args_site_name(t, j->place.dest, buf, sizeof buf);
-		kv(out, "in_transit_to", buf);
-	}
+	kv(out, "holder", mcache_site_id(t, j->place.holder));
+	if (j->place.dest)
+		kv(out, "in_transit_to", mcache_site_id(t, j->place.dest));
 	if (j->unit.parent) {
 		struct unit p;
+		const uint8_t *key = j->parent_key;
+		size_t klen = j->parent_key_len;
 		resp_cstr(out, "parent");
-		if (units_get(t, j->unit.parent, &p) == 0 &&
-		    code_key_format(p.key, p.key_len, text, sizeof text) > 0)
+		if (klen == 0 && units_get(t, j->unit.parent, &p) == 0) {
+			key = p.key;
+			klen = p.key_len;
+		}
+		if (klen && code_key_format(key, klen, text, sizeof text) > 0)
 			resp_cstr(out, text);
 		else
 			resp_null(out);
@@ -360,19 +405,18 @@ void verdict_reply(struct store_txn *t, struct resp_out *out, const struct judge
 	resp_cstr(out, "units_per_pack");
 	resp_int(out, j->unit.quantity ? j->unit.quantity : j->units_per_pack);
 	resp_cstr(out, "last_event");
-	struct event e;
-	if (events_get(t, j->unit.last_seq, &e) == 0) {
+	struct mcache_event e;
+	if (mcache_event(t, j->unit.last_seq, &e) == 0) {
 		resp_map(out, 3);
 		kv(out, "event", event_kind_name(e.kind));
 		args_format_time(e.time_ms, buf);
 		kv(out, "time", buf);
-		args_site_name(t, e.site, buf, sizeof buf);
-		kv(out, "site", buf);
+		kv(out, "site", mcache_site_id(t, e.site));
 	} else {
 		resp_null(out);
 	}
 	resp_cstr(out, "commissioned");
-	if (events_get(t, j->unit.commission_seq, &e) == 0) {
+	if (mcache_event(t, j->unit.commission_seq, &e) == 0) {
 		args_format_time(e.time_ms, buf);
 		resp_cstr(out, buf);
 	} else {
@@ -381,8 +425,7 @@ void verdict_reply(struct store_txn *t, struct resp_out *out, const struct judge
 	if (j->has_first_sale) {
 		resp_cstr(out, "first_sale");
 		resp_map(out, 4);
-		args_site_name(t, j->first_sale.site, buf, sizeof buf);
-		kv(out, "site", buf);
+		kv(out, "site", mcache_site_id(t, j->first_sale.site));
 		args_format_time(j->first_sale.time_ms, buf);
 		kv(out, "time", buf);
 		kv(out, "tx", j->first_sale.ref);

@@ -50,6 +50,9 @@ struct judgement {
 	bool found;			/* unit record exists */
 	struct unit unit;
 	struct unit_place place;
+	/* the container's code key, when judging read it (unit.parent) */
+	size_t parent_key_len;		/* 0: not read */
+	uint8_t parent_key[CODE_KEY_MAX];
 	bool has_lot;
 	struct lot lot;
 	bool has_product;

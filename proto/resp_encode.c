@@ -12,11 +12,11 @@
 #include <stdio.h>
 #include <string.h>
 
-/* "<type><n>\r\n" — on every reply element, so no printf. */
-static void header(struct resp_out *o, char type, long long n)
+/* Write "<type><n>\r\n" to end at tmp + 24; returns where it starts.  On
+ * every reply element, so no printf. */
+static char *header_text(char tmp[24], char type, long long n)
 {
-	char tmp[24];
-	char *p = tmp + sizeof tmp;
+	char *p = tmp + 24;
 	unsigned long long v = n < 0 ? 0ULL - (unsigned long long)n : (unsigned long long)n;
 	*--p = '\n';
 	*--p = '\r';
@@ -27,6 +27,13 @@ static void header(struct resp_out *o, char type, long long n)
 	if (n < 0)
 		*--p = '-';
 	*--p = type;
+	return p;
+}
+
+static void header(struct resp_out *o, char type, long long n)
+{
+	char tmp[24];
+	char *p = header_text(tmp, type, n);
 	buf_append(&o->b, p, (size_t)(tmp + sizeof tmp - p));
 }
 
@@ -61,9 +68,21 @@ void resp_int(struct resp_out *o, int64_t v)
 
 void resp_bulk(struct resp_out *o, const void *p, size_t n)
 {
-	header(o, '$', (long long)n);
-	buf_append(&o->b, p, n);
-	buf_append(&o->b, "\r\n", 2);
+	/* One reservation for header, bytes and CRLF: a reply map is mostly
+	 * bulk strings. */
+	char tmp[24];
+	char *h = header_text(tmp, '$', (long long)n);
+	size_t hl = (size_t)(tmp + sizeof tmp - h);
+	if (o->b.len + hl + n + 3 > o->b.cap)	/* buf_reserve's test, inline */
+		buf_reserve(&o->b, hl + n + 2);
+	char *d = o->b.data + o->b.len;
+	memcpy(d, h, hl);
+	if (n)
+		memcpy(d + hl, p, n);
+	d[hl + n] = '\r';
+	d[hl + n + 1] = '\n';
+	o->b.len += hl + n + 2;
+	o->b.data[o->b.len] = '\0';
 }
 
 void resp_cstr(struct resp_out *o, const char *s)

@@ -420,12 +420,16 @@ def test_gen_loads_into_yimad_and_matches_expected():
         # In stock, in transit, sold whole, and split packs sold in part.
         check({"active", "in_transit", "dispensed-sold", "active-sold"} <= set(by_state),
               f"states {by_state.keys()}")
+        packed = 0
         for u in pick:
             status, holder, to, sold = model.state(u)
             r = c.call("VERIFY", u)
             check(not isinstance(r, Error), f"VERIFY {u}: {r}")
             eq(r[b"status"].decode(), status, f"status of {u}")
             eq(r[b"holder"].decode(), holder, f"holder of {u}")
+            parent = model.c[u]["parent"]
+            eq(r[b"parent"].decode() if b"parent" in r else None, parent, f"container of {u}")
+            packed += parent is not None
             if to:
                 eq(r[b"in_transit_to"].decode(), to, f"destination of {u}")
             if sold:
@@ -445,7 +449,9 @@ def test_gen_loads_into_yimad_and_matches_expected():
             verdicts[kind] = verdicts.get(kind, 0) + 1
         check(verdicts.get("green") and verdicts.get("duplicate") and verdicts.get("unknown")
               and not verdicts.get("other"), f"planted scans: {verdicts}")
-        print(f"    loaded {len(ev)} rows, verified {len(pick)} units, planted scans {verdicts}")
+        check(packed, "some verified units are packed")
+        print(f"    loaded {len(ev)} rows, verified {len(pick)} units ({packed} packed), "
+              f"planted scans {verdicts}")
         alerts = c.call("ALERTS", "LIMIT", "10000")
         check(any(a[b"kind"] == b"diversion" for a in alerts), "diversion alerts")
     finally:

@@ -495,6 +495,85 @@ def test_recall_while_dispenses_are_in_flight():
         y.close()
 
 
+def test_verify_copies_follow_recall_lift_withdraw_and_product_set():
+    """Network threads keep copies of lots, products and sites (daemon/
+    mcache.c).  With every thread's copies warm, the reply to RECALL, LIFT,
+    PRODUCT SET and WITHDRAW is followed by VERIFYs that show the change on
+    every connection; VERIFYs racing a RECALL then a LIFT show each from
+    its reply on."""
+    y = Yimad("--threads", "3")
+    try:
+        c = y.connect()
+        codes, _, _ = small_chain(c, units=60, per_pack=10)
+        conns = [y.connect() for _ in range(9)]
+        for s in conns:
+            s.call("HELLO", "3")
+
+        def everyone(what, want):
+            for i, s in enumerate(conns):
+                r = s.call("VERIFY", codes[i])
+                check(want(r), f"{what}: connection {i}: {r}")
+
+        everyone("warm", lambda r: r[b"product_name"] == b"Amoxicillin" and
+                 r[b"verdict"] == b"green")
+        eq(c.call("PRODUCT", "SET", "8301234", "name", "Amoxicillin 250mg"), "OK", "rename")
+        everyone("renamed", lambda r: r[b"product_name"] == b"Amoxicillin 250mg")
+        check(not isinstance(c.call("RECALL", "8301234", "L1", "LEVEL", "2", "REASON", "x"),
+                             Error), "recall")
+        everyone("recalled", lambda r: r[b"verdict"] == b"red" and
+                 r[b"reasons"] == [b"recalled"])
+        check(not isinstance(c.call("LIFT", "8301234", "L1", "REASON", "y"), Error), "lift")
+        everyone("lifted", lambda r: r[b"verdict"] == b"green")
+
+        stop = threading.Event()
+        # 0: before the recall's reply; 1: after it, before the lift is sent;
+        # 3: the lift in flight; 2: after the lift's reply
+        phase = [0]
+        seen = []
+        lock = threading.Lock()
+
+        def prober(s, part):
+            n = 0
+            while not stop.is_set() and n < 100000:
+                before = phase[0]
+                r = s.call("VERIFY", part[n % len(part)])
+                # Phase 1 counts only when the lift was not sent yet as
+                # the reply came back: then the VERIFY ran before the lift.
+                if before == 1 and phase[0] != 1:
+                    before = 3
+                with lock:
+                    seen.append((before, b"recalled" in r[b"reasons"]))
+                n += 1
+
+        threads = [threading.Thread(target=prober, args=(s, codes[i::9]))
+                   for i, s in enumerate(conns)]
+        for t in threads:
+            t.start()
+        time.sleep(0.1)
+        check(not isinstance(c.call("RECALL", "8301234", "L1", "LEVEL", "1", "REASON", "z"),
+                             Error), "recall")
+        phase[0] = 1
+        time.sleep(0.1)
+        phase[0] = 3
+        check(not isinstance(c.call("LIFT", "8301234", "L1", "REASON", "ok"), Error), "lift")
+        phase[0] = 2
+        time.sleep(0.1)
+        stop.set()
+        for t in threads:
+            t.join(60)
+        after_recall = [x for x in seen if x[0] == 1]
+        after_lift = [x for x in seen if x[0] == 2]
+        check(after_recall and after_lift, f"{len(after_recall)} VERIFYs after the recall, "
+              f"{len(after_lift)} after the lift")
+        eq([x for x in after_recall if not x[1]], [], "VERIFYs sent after RECALL's reply")
+        eq([x for x in after_lift if x[1]], [], "VERIFYs sent after LIFT's reply")
+        c.call("WITHDRAW", "8301234", "REASON", "licence revoked")
+        everyone("withdrawn", lambda r: b"withdrawn" in r[b"reasons"])
+        print(f"    {len(seen)} VERIFYs on 9 connections over 3 threads")
+    finally:
+        y.close()
+
+
 # ------------------------------------------------------------------- CLI
 
 def test_cli_recall_and_impact():

@@ -260,6 +260,28 @@ def test_split_pack_sales():
         d.close()
 
 
+def test_first_sale_is_the_first_standing_one():
+    """A duplicate names the first sale not undone: the undo of the first
+    of two standing sales of a split pack leaves the second as the first."""
+    d = Yimad()
+    try:
+        c = setup(d, [cn(1), cn(2)], upp=10)
+        ok(c.call("DISPENSE", cn(1), "SITE", "PH1", "TX", "a", "QTY", "4"))
+        ok(c.call("DISPENSE", cn(1), "SITE", "PH1", "TX", "b", "QTY", "6"))
+        r = c.call("VERIFY", cn(1))
+        eq((verdict(r), r[b"first_sale"][b"tx"], r[b"first_sale"][b"qty"]),
+           (("red", ["duplicate"]), b"a", 4), "sold out: the first sale")
+        eq(verdict(c.call("UNDO", cn(1), "SITE", "PH1", "TX", "a")), ("green", []), "undo a")
+        ok(c.call("DISPENSE", cn(1), "SITE", "PH1", "TX", "c", "QTY", "4"))
+        r = c.call("VERIFY", cn(1))
+        eq((verdict(r), r[b"first_sale"][b"tx"], r[b"first_sale"][b"qty"]),
+           (("red", ["duplicate"]), b"b", 6), "a undone: b is the first standing sale")
+        ok(c.call("DISPENSE", cn(2), "SITE", "PH2", "TX", "d", "QTY", "10"))
+        eq(c.call("VERIFY", cn(2))[b"first_sale"][b"site"], b"PH2", "sold whole at PH2")
+    finally:
+        d.close()
+
+
 def test_retry_same_tx_is_one_sale():
     d = Yimad()
     try:

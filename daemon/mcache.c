@@ -1,0 +1,164 @@
+/*
+ * mcache — per-thread, direct-mapped tables in front of the store for the
+ * records every scan reads (mcache.h says when an entry may be used).
+ *
+ * Direct-mapped: each number has one slot; a collision replaces the entry.
+ * Sites and lots are numbered from 1 upwards, so the first thousands never
+ * collide; events are hashed.  A miss costs what the lookup cost before.
+ */
+#include "mcache.h"
+#include "master.h"
+#include "store.h"
+#include "xmem.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SITE_SLOTS  4096
+#define LOT_SLOTS   1024
+#define EVENT_SLOTS 65536
+
+struct site_slot {
+	uint64_t tag;
+	uint32_t num;		/* 0: empty */
+	char id[MASTER_ID_MAX + 1];
+};
+
+struct lot_slot {
+	uint64_t tag;
+	uint32_t num;		/* 0: empty */
+	struct mcache_lot v;
+};
+
+struct event_slot {
+	uint64_t tag;
+	uint64_t seq;		/* 0: empty */
+	struct mcache_event v;
+};
+
+struct mcache {
+	uint64_t hits, misses;
+	struct site_slot sites[SITE_SLOTS];
+	struct lot_slot lots[LOT_SLOTS];
+	struct event_slot events[EVENT_SLOTS];
+};
+
+static _Thread_local struct mcache *mine;
+static pthread_key_t key;
+static pthread_once_t key_once = PTHREAD_ONCE_INIT;
+
+static void make_key(void)
+{
+	if (pthread_key_create(&key, free) != 0)
+		abort();
+}
+
+/* This thread's tables; the key's destructor frees them at thread exit. */
+static struct mcache *tables(void)
+{
+	if (mine == NULL) {
+		pthread_once(&key_once, make_key);
+		mine = xcalloc(1, sizeof *mine);
+		pthread_setspecific(key, mine);
+	}
+	return mine;
+}
+
+int mcache_lot(struct store_txn *t, uint32_t num, const struct mcache_lot **out)
+{
+	struct mcache *m = tables();
+	uint64_t tag = store_txn_tag(t);
+	struct lot_slot *s = &m->lots[num % LOT_SLOTS];
+	if (s->num == num && s->tag == tag && num) {
+		m->hits++;
+		*out = &s->v;
+		return 0;
+	}
+	m->misses++;
+	struct mcache_lot v;
+	memset(&v, 0, sizeof v);
+	v.units_per_pack = 1;
+	int rc = lots_get(t, num, &v.lot);
+	if (rc)
+		return rc;
+	struct master_rec prod;
+	rc = master_load_num(t, &master_product, v.lot.product, v.product_id, &prod);
+	if (rc && rc != STORE_NOTFOUND)
+		return rc;
+	if (rc == 0) {
+		v.has_product = true;
+		v.units_per_pack = master_units_per_pack(&prod);
+		size_t n = prod.val[0] ? prod.len[0] : 0;
+		if (n > MCACHE_NAME_MAX)
+			n = MCACHE_NAME_MAX;
+		memcpy(v.product_name, prod.val[0] ? prod.val[0] : "", n);
+		v.product_name[n] = '\0';
+	}
+	uint64_t wseq;
+	if ((rc = products_withdrawn(t, v.lot.product, &v.withdrawn, &wseq)) != 0)
+		return rc;
+	s->num = num;
+	s->tag = tag;
+	s->v = v;
+	*out = &s->v;
+	return 0;
+}
+
+const char *mcache_site_id(struct store_txn *t, uint32_t num)
+{
+	if (num == 0)
+		return "";
+	struct mcache *m = tables();
+	uint64_t tag = store_txn_tag(t);
+	struct site_slot *s = &m->sites[num % SITE_SLOTS];
+	if (s->num == num && s->tag == tag) {
+		m->hits++;
+		return s->id;
+	}
+	m->misses++;
+	uint8_t k[4] = { (uint8_t)(num >> 24), (uint8_t)(num >> 16), (uint8_t)(num >> 8),
+			 (uint8_t)num };
+	const void *v;
+	size_t n;
+	if (store_get(t, DB_SITE_NUMS, k, 4, &v, &n) != 0 || n > MASTER_ID_MAX)
+		return "?";
+	memcpy(s->id, v, n);
+	s->id[n] = '\0';
+	s->num = num;
+	s->tag = tag;
+	return s->id;
+}
+
+int mcache_event(struct store_txn *t, uint64_t seq, struct mcache_event *out)
+{
+	struct mcache *m = tables();
+	uint64_t tag = store_txn_tag(t);
+	/* Fibonacci hashing: consecutive seqs spread over the table. */
+	struct event_slot *s = &m->events[(seq * 0x9e3779b97f4a7c15ull) >> 48];
+	_Static_assert(EVENT_SLOTS == 1 << (64 - 48), "EVENT_SLOTS");
+	if (s->seq == seq && s->tag == tag && seq) {
+		m->hits++;
+		*out = s->v;
+		return 0;
+	}
+	m->misses++;
+	struct event e;
+	int rc = events_get(t, seq, &e);
+	if (rc)
+		return rc;
+	out->kind = e.kind;
+	out->time_ms = e.time_ms;
+	out->site = e.site;
+	s->seq = seq;
+	s->tag = tag;
+	s->v = *out;
+	return 0;
+}
+
+void mcache_counts(uint64_t *hits, uint64_t *misses)
+{
+	struct mcache *m = tables();
+	*hits = m->hits;
+	*misses = m->misses;
+}

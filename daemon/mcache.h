@@ -1,0 +1,64 @@
+/*
+ * mcache — this thread's copies of what every scan reads and what rarely
+ * changes: site ids by number, lots with their product (name, units per
+ * pack, withdrawn), and the few fields of an event a verdict shows.
+ *
+ * Validity: an entry is used only by a transaction whose store_txn_tag
+ * equals the tag of the transaction that read it (store.h).  Tags move on
+ * every change to sites, products, lots and product state, and on every
+ * writer abort, so a copy is never older than what the transaction itself
+ * would read, from the moment the writer replies to the change.  (Events
+ * never change once committed; they are tagged all the same, which keeps a
+ * writer from keeping an event of a transaction it aborted.)
+ *
+ * Threads: the tables belong to the calling thread (network threads and
+ * the writer each have their own); nothing is shared but the store's
+ * generation counter.  Memory: allocated on a thread's first call, freed
+ * when it exits.
+ *
+ * Errors: 0, STORE_NOTFOUND, or a store error code; nothing is cached on
+ * an error.
+ */
+#ifndef YIMA_MCACHE_H
+#define YIMA_MCACHE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "master.h"
+#include "units.h"
+
+struct store_txn;
+
+#define MCACHE_NAME_MAX 200	/* a product name: master.c's bound */
+
+struct mcache_lot {
+	struct lot lot;
+	bool has_product;		/* the lot's product record exists */
+	bool withdrawn;			/* the product is withdrawn */
+	uint32_t units_per_pack;	/* 1 when not set */
+	char product_id[MASTER_ID_MAX + 1];
+	char product_name[MCACHE_NAME_MAX + 1];	/* "" when not set */
+};
+
+/* Lot `num` and its product.  *out points into this thread's table: valid
+ * until this thread's next mcache call. */
+int mcache_lot(struct store_txn *t, uint32_t num, const struct mcache_lot **out);
+
+/* The id of site `num`: "" for 0, "?" for no such site.  Valid until this
+ * thread's next mcache call. */
+const char *mcache_site_id(struct store_txn *t, uint32_t num);
+
+/* What a verdict shows of an event. */
+struct mcache_event {
+	int64_t time_ms;
+	uint32_t site;
+	uint8_t kind;		/* enum event_kind */
+};
+int mcache_event(struct store_txn *t, uint64_t seq, struct mcache_event *out);
+
+/* Lookups answered from the tables / read from the store, by this thread
+ * (for tests and INFO-style figures). */
+void mcache_counts(uint64_t *hits, uint64_t *misses);
+
+#endif
