@@ -184,8 +184,11 @@ def test_load_epcis_document():
             d.close()
 
 
-REFERENCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..",
-                         "shared", "reference", "epcis")
+# $YIMA_REFERENCE, else shared/ beside the repository, else the workplace's copy.
+REFERENCE = os.environ.get("YIMA_REFERENCE") or next(
+    (p for p in (os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..",
+                              "shared", "reference", "epcis"), "/work/shared/reference/epcis")
+     if os.path.isdir(p)), "/work/shared/reference/epcis")
 
 # GS1's example documents: (records the reader gives, events it skips as
 # unusable, events it refuses).  Loaded into an empty yimad with --skip-bad,
