@@ -25,6 +25,9 @@ need_cmd python3 python3
 need_cmd redis-cli redis-tools
 need_cmd redis-benchmark redis-tools
 need_cmd dot graphviz		# yima impact --svg (tested)
+need_cmd openssl openssl	# test certificates (config/gen-dev-certs.sh)
+# The integration tests validate yima-gen's EPCIS output against GS1's schema.
+python3 -c 'import jsonschema' 2>/dev/null || missing="$missing python3-jsonschema"
 if [ "${1:-}" = fuzz ]; then
 	need_cmd clang clang
 fi

@@ -9,11 +9,6 @@ import shutil
 import subprocess
 import tempfile
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
-
 from harness import Error, check, eq
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
@@ -26,30 +21,50 @@ PRODUCT = "8301234"
 _certs = None
 
 
+_EXPIRED_CA_CONF = """\
+[ca]
+default_ca = dev
+[dev]
+database = {dir}/index.txt
+new_certs_dir = {dir}
+serial = {dir}/serial
+default_md = sha256
+policy = any
+[any]
+commonName = supplied
+[leaf]
+basicConstraints = critical,CA:false
+"""
+
+
 def _expired_cert(dirname, name):
-    """A client certificate for `name` signed by the dev CA, expired
-    yesterday."""
-    with open(os.path.join(dirname, "ca.key"), "rb") as f:
-        ca_key = serialization.load_pem_private_key(f.read(), None)
-    with open(os.path.join(dirname, "ca.crt"), "rb") as f:
-        ca = x509.load_pem_x509_certificate(f.read())
-    key = ec.generate_private_key(ec.SECP256R1())
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (x509.CertificateBuilder()
-            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
-            .issuer_name(ca.subject).public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(days=30))
-            .not_valid_after(now - datetime.timedelta(days=1))
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .sign(ca_key, hashes.SHA256()))
+    """A client certificate for `name` signed by the dev CA, valid from 30
+    days ago until yesterday.  Made with the openssl command (its `ca`
+    subcommand takes explicit start and end dates), so the tests need no
+    Python package beyond the standard library."""
+    work = os.path.join(dirname, "expired-ca")
+    os.makedirs(work, exist_ok=True)
+    open(os.path.join(work, "index.txt"), "w").close()
+    with open(os.path.join(work, "serial"), "w") as f:
+        f.write("01\n")
+    conf = os.path.join(work, "ca.cnf")
+    with open(conf, "w") as f:
+        f.write(_EXPIRED_CA_CONF.format(dir=work))
     crt, pem = (os.path.join(dirname, f"{name}-expired.{x}") for x in ("crt", "key"))
-    with open(crt, "wb") as f:
-        f.write(cert.public_bytes(serialization.Encoding.PEM))
-    with open(pem, "wb") as f:
-        f.write(key.private_bytes(serialization.Encoding.PEM,
-                                  serialization.PrivateFormat.PKCS8,
-                                  serialization.NoEncryption()))
+    csr = os.path.join(work, f"{name}.csr")
+    now = datetime.datetime.now(datetime.timezone.utc)
+    stamp = lambda t: t.strftime("%Y%m%d%H%M%SZ")
+    subprocess.run(["openssl", "req", "-new", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-subj", f"/CN={name}",
+                    "-keyout", pem, "-out", csr],
+                   check=True, capture_output=True)
+    subprocess.run(["openssl", "ca", "-batch", "-config", conf, "-notext",
+                    "-cert", os.path.join(dirname, "ca.crt"),
+                    "-keyfile", os.path.join(dirname, "ca.key"),
+                    "-in", csr, "-out", crt, "-extensions", "leaf",
+                    "-startdate", stamp(now - datetime.timedelta(days=30)),
+                    "-enddate", stamp(now - datetime.timedelta(days=1))],
+                   check=True, capture_output=True)
     return crt, pem
 
 
