@@ -192,9 +192,8 @@ static void set_ref(struct event *e, const struct args_opt *opt)
 /* A unit changed by event `seq`: store it and index the event under it. */
 static int record_change(struct cmd_ctx *ctx, struct unit *u, uint64_t seq)
 {
-	u->last_seq = seq;
-	int rc = units_put(ctx->txn, u);
-	return rc ? rc : events_index(ctx->txn, u->id, seq);
+	int rc = units_event(ctx->txn, u, seq);
+	return rc ? rc : units_put(ctx->txn, u);
 }
 
 /* The lot-counter bucket a unit is in now (following its containers). */

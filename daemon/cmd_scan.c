@@ -241,7 +241,7 @@ int cmd_dispense(struct cmd_ctx *ctx)
 		struct tally_load ld;
 		tally_place_of(u, &j.place, &was);
 		tally_self(u, &ld);
-		if ((rc = events_add(ctx->txn, &e, u->id)) != 0)
+		if ((rc = events_add(ctx->txn, &e, 0)) != 0)
 			return rc;
 		if (u->parent && ((rc = units_unlink(ctx->txn, u->parent, u->id)) != 0 ||
 				  (rc = tally_pack(ctx->txn, u->parent, &ld, -1, ctx->now_ms)) != 0))
@@ -254,8 +254,8 @@ int cmd_dispense(struct cmd_ctx *ctx)
 		u->holder = site;
 		u->dispensed += qty;
 		u->status = limit && u->dispensed >= limit ? UNIT_DISPENSED : UNIT_ACTIVE;
-		u->last_seq = e.seq;
-		if ((rc = units_put(ctx->txn, u)) != 0)
+		if ((rc = units_event(ctx->txn, u, e.seq)) != 0 ||
+		    (rc = units_put(ctx->txn, u)) != 0)
 			return rc;
 		s.seq = e.seq;
 		j.place.status = u->status;
@@ -342,7 +342,7 @@ int cmd_undo(struct cmd_ctx *ctx)
 			   .unit = j.unit.id, .count = 1, .qty = s.qty, .parent = s.seq,
 			   .ref_len = o[1].val->len };
 	memcpy(e.ref, o[1].val->ptr, e.ref_len);
-	if ((rc = events_add(ctx->txn, &e, j.unit.id)) != 0)
+	if ((rc = events_add(ctx->txn, &e, 0)) != 0)
 		return rc;
 	struct tally_place was, now;
 	struct tally_load ld;
@@ -350,8 +350,8 @@ int cmd_undo(struct cmd_ctx *ctx)
 	tally_self(&a.unit, &ld);
 	a.unit.dispensed = a.unit.dispensed > s.qty ? a.unit.dispensed - s.qty : 0;
 	a.unit.status = UNIT_ACTIVE;
-	a.unit.last_seq = e.seq;
-	if ((rc = units_put(ctx->txn, &a.unit)) != 0)
+	if ((rc = units_event(ctx->txn, &a.unit, e.seq)) != 0 ||
+	    (rc = units_put(ctx->txn, &a.unit)) != 0)
 		return rc;
 	a.place.status = UNIT_ACTIVE;
 	tally_place_of(&a.unit, &a.place, &now);

@@ -72,7 +72,10 @@ static int collect(struct store_txn *t, uint64_t unit, uint64_t after, uint64_t 
 		   uint64_t via, int depth, struct steps *out)
 {
 	struct seqs own = { 0 };
-	int rc = events_of(t, unit, push_seq, &own);
+	struct unit u;
+	int rc = units_get(t, unit, &u);
+	if (rc == 0)
+		rc = events_of(t, &u, push_seq, &own);
 	for (size_t i = 0; rc == 0 && i < own.n; i++) {
 		uint64_t seq = own.v[i];
 		if (seq <= after || (until && seq > until))

@@ -501,11 +501,15 @@ int store_put_dup(struct store_txn *t, enum store_db db, const void *key, size_t
 	MDB_val k = { klen, (void *)(uintptr_t)key };
 	MDB_val v = { vlen, (void *)(uintptr_t)val };
 	note_write(t, db);
-	/* The values stored here (ids, event seqs) mostly come in increasing
-	 * order: appending skips the search through a key's values, which for
-	 * a lot of a million units is most of the cost.  LMDB refuses the
-	 * append (KEYEXIST) when the value is not the greatest; then insert. */
-	int rc = mdb_put(t->txn, t->s->dbi[db], &k, &v, MDB_APPENDDUP);
+	/* Keys (unit ids, lots) and their values (ids, event seqs) mostly come
+	 * in increasing order.  A key above every other is appended, which
+	 * splits a full page at its end and so leaves pages full; a value
+	 * above the key's others is appended to them, which skips the search
+	 * through a lot of a million units.  LMDB refuses either append
+	 * (KEYEXIST) when it does not apply; then insert. */
+	int rc = mdb_put(t->txn, t->s->dbi[db], &k, &v, MDB_APPEND);
+	if (rc == MDB_KEYEXIST)
+		rc = mdb_put(t->txn, t->s->dbi[db], &k, &v, MDB_APPENDDUP);
 	if (rc == MDB_KEYEXIST)
 		rc = mdb_put(t->txn, t->s->dbi[db], &k, &v, MDB_NODUPDATA);
 	return rc == MDB_KEYEXIST ? 0 : rc;

@@ -38,11 +38,12 @@ static size_t encode_unit(const struct unit *u, uint8_t *out)
 	code_put_be(p + 4, u->holder, 4);
 	code_put_be(p + 8, u->commission_seq, SEQ_BYTES);
 	p += 8 + SEQ_BYTES;
-	if (u->parent) {
-		opt |= OPT_PARENT;
-		code_put_be(p, u->parent, ID_BYTES);
-		p += ID_BYTES;
-	}
+	/* Parent and last event are always written, even when empty: records
+	 * are appended into full pages, and one that grew when its unit is
+	 * packed (nearly every unit is) would split its page. */
+	opt |= OPT_PARENT;
+	code_put_be(p, u->parent, ID_BYTES);
+	p += ID_BYTES;
 	if (u->dest) {
 		opt |= OPT_DEST;
 		code_put_be(p, u->dest, 4);
@@ -58,11 +59,9 @@ static size_t encode_unit(const struct unit *u, uint8_t *out)
 		code_put_be(p, u->quantity, 4);
 		p += 4;
 	}
-	if (u->last_seq && u->last_seq != u->commission_seq) {
-		opt |= OPT_LAST_SEQ;
-		code_put_be(p, u->last_seq, SEQ_BYTES);
-		p += SEQ_BYTES;
-	}
+	opt |= OPT_LAST_SEQ;
+	code_put_be(p, u->last_seq ? u->last_seq : u->commission_seq, SEQ_BYTES);
+	p += SEQ_BYTES;
 	out[3] = opt;
 	memcpy(p, u->key, u->key_len);
 	return (size_t)(p - out) + u->key_len;
@@ -430,12 +429,50 @@ int events_get(struct store_txn *t, uint64_t seq, struct event *e)
 	return 0;
 }
 
-int events_of(struct store_txn *t, uint64_t unit,
+int units_event(struct store_txn *t, struct unit *u, uint64_t seq)
+{
+	if (u->flags & UNIT_F_LAST_UNINDEXED) {
+		int rc = events_index(t, u->id, u->last_seq);
+		if (rc)
+			return rc;
+	}
+	u->last_seq = seq;
+	u->flags |= UNIT_F_LAST_UNINDEXED;
+	return 0;
+}
+
+/* events_of: the indexed seqs with the record's unindexed last one merged
+ * in at its place (an event indexed directly, such as a LOCK, can be newer). */
+struct events_merge {
+	uint64_t pending;	/* 0: none, or already given */
+	int (*fn)(void *, uint64_t);
+	void *arg;
+};
+
+static int merge_seq(void *arg, uint64_t seq)
+{
+	struct events_merge *m = arg;
+	if (m->pending && m->pending < seq) {
+		int stop = m->fn(m->arg, m->pending);
+		m->pending = 0;
+		if (stop)
+			return stop;
+	}
+	return m->fn(m->arg, seq);
+}
+
+int events_of(struct store_txn *t, const struct unit *u,
 	      int (*fn)(void *arg, uint64_t seq), void *arg)
 {
 	uint8_t k[ID_BYTES];
-	code_put_be(k, unit, ID_BYTES);
-	return each_dup(t, DB_UNIT_EVENTS, k, sizeof k, SEQ_BYTES, fn, arg);
+	struct events_merge m = { .fn = fn, .arg = arg };
+	if (u->flags & UNIT_F_LAST_UNINDEXED)
+		m.pending = u->last_seq;
+	code_put_be(k, u->id, ID_BYTES);
+	int rc = each_dup(t, DB_UNIT_EVENTS, k, sizeof k, SEQ_BYTES, merge_seq, &m);
+	if (rc == 0 && m.pending)
+		rc = fn(arg, m.pending);
+	return rc;
 }
 
 int lots_index_event(struct store_txn *t, uint32_t lot, uint64_t seq)

@@ -35,6 +35,9 @@ enum unit_flag {
 	UNIT_F_LOCKED = 1 << 0,		/* stolen / under investigation */
 	UNIT_F_RETURNING = 1 << 1,	/* the shipment in transit is a return */
 	UNIT_F_DIVERTED = 1 << 2,	/* received somewhere it was not sent */
+	/* Store-internal: last_seq is in the record only, not yet in
+	 * unit_events (see units_event). */
+	UNIT_F_LAST_UNINDEXED = 1 << 3,
 };
 
 struct unit {
@@ -169,9 +172,16 @@ struct event {
 int events_add(struct store_txn *t, struct event *e, uint64_t about);
 /* Index an existing event under one more unit. */
 int events_index(struct store_txn *t, uint64_t unit, uint64_t seq);
+/* Event `seq` (appended with about = 0) is about unit `u` itself: it
+ * becomes u->last_seq, and the caller writes the record next.  The newest
+ * event lives in the record alone until a newer one comes, and only then
+ * goes into unit_events, so a unit that sees one event after commissioning
+ * (packing, typically) costs no index entry. */
+int units_event(struct store_txn *t, struct unit *u, uint64_t seq);
 int events_get(struct store_txn *t, uint64_t seq, struct event *e);
-/* The event seqs indexed under a unit, in order; fn as units_children. */
-int events_of(struct store_txn *t, uint64_t unit,
+/* The events about a unit after its commissioning, in order: those in
+ * unit_events and the one its record keeps; fn as units_children. */
+int events_of(struct store_txn *t, const struct unit *u,
 	      int (*fn)(void *arg, uint64_t seq), void *arg);
 const char *event_kind_name(uint8_t kind);
 

@@ -250,7 +250,7 @@ static int sales_cb(void *arg, uint64_t seq)
 int verdict_first_sale(struct store_txn *t, struct judgement *j)
 {
 	struct sales_walk w = { .t = t };
-	int rc = events_of(t, j->unit.id, sales_cb, &w);
+	int rc = events_of(t, &j->unit, sales_cb, &w);
 	if (rc == 1)
 		rc = w.rc;
 	if (rc)

@@ -126,6 +126,41 @@ def test_pack_rules_and_movements():
         d.close()
 
 
+def test_unit_history_in_order_across_record_and_index():
+    """A unit's newest event is kept in its record and reaches unit_events
+    only when a newer one comes; events indexed directly (LOCK, UNLOCK)
+    fall between them.  TRACE and the first-sale lookup see every event
+    once, in order, and the same after a restart."""
+    d = Yimad()
+    try:
+        c = setup(d, [cn(1), cn(2)], to=None)
+        case = "(00)069012340000000047"
+        ok(c.call("PACK", case, cn(1), cn(2), "SITE", "MFR"))     # pending: pack
+        ok(c.call("LOCK", cn(1), "REASON", "count"))              # indexed directly
+        ok(c.call("UNLOCK", cn(1)))
+        ok(c.call("SHIP", case, "FROM", "MFR", "TO", "PH1", "REF", "DN-9"))
+        ok(c.call("RECEIVE", case, "SITE", "PH1"))
+        ok(c.call("UNPACK", case, cn(1), "SITE", "PH1"))         # pack → index
+        eq(verdict(c.call("DISPENSE", cn(1), "SITE", "PH1", "TX", "T1")), ("green", []), "sale")
+        eq(verdict(c.call("UNDO", cn(1), "SITE", "PH1", "TX", "T1")), ("green", []), "undo")
+        eq(verdict(c.call("DISPENSE", cn(1), "SITE", "PH1", "TX", "T2")), ("green", []), "resale")
+        want = [b"commission", b"pack", b"lock", b"unlock", b"ship", b"receive", b"unpack",
+                b"dispense", b"undo", b"dispense"]
+        seen = lambda: [(e[b"event"], e[b"seq"]) for e in c.call("TRACE", cn(1))[b"events"]]
+        got = seen()
+        eq([k for k, _ in got], want, "TRACE of the unit")
+        eq([s for _, s in got], sorted(s for _, s in got), "in order")
+        r = c.call("DISPENSE", cn(1), "SITE", "PH2", "TX", "T3")
+        eq((verdict(r), r[b"first_sale"][b"tx"]), (("red", ["duplicate"]), b"T2"),
+           "first sale after the undo is T2")
+        d.restart()
+        c = d.connect()
+        c.call("HELLO", "3")
+        eq(seen(), got, "TRACE after a restart")
+    finally:
+        d.close()
+
+
 def test_shipping_a_case_of_10000_writes_one_record():
     d = Yimad()
     try:
@@ -140,8 +175,14 @@ def test_shipping_a_case_of_10000_writes_one_record():
         ok(c.call("RECEIVE", case, "SITE", "PH1"))
         took = time.monotonic() - t0
         after = c.call("INFO", "store")[b"store"]
-        eq(after[b"entries"][b"unit_events"] - before[b"entries"][b"unit_events"], 2,
-           "one index entry per movement, not per unit")
+        # The case's newest event (RECEIVE) stays in its record until the
+        # next one; the SHIP before it went into the index.
+        eq(after[b"entries"][b"unit_events"] - before[b"entries"][b"unit_events"], 1,
+           "index entries per movement of the case, not per unit")
+        for code in (case, codes[0], codes[9999]):
+            kinds = [e[b"event"] for e in c.call("TRACE", code)[b"events"]]
+            eq(kinds, [b"commission", b"pack", b"ship", b"receive"] if code != case
+               else [b"pack", b"ship", b"receive"], f"TRACE {code}")
         eq(verdict(c.call("VERIFY", codes[9999], "SITE", "PH1")), ("green", []), "last unit")
         print(f"    ship+receive of a 10,000-unit case: {took * 1000:.1f} ms round trip")
     finally:
