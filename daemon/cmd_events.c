@@ -465,10 +465,10 @@ int cmd_commission(struct cmd_ctx *ctx)
 				  .key_len = r[i].cr_key_len };
 		memcpy(u.key, r[i].cr_key, u.key_len);
 		rc = units_add(ctx->txn, &u);
-		if (rc == 0 && has_lot)
-			rc = units_lot_add(ctx->txn, l.num, u.id);
 	}
 	free(r);
+	if (rc == 0 && has_lot)
+		rc = units_lot_add_range(ctx->txn, l.num, first, n);
 	if (rc == 0 && has_lot && level == 1) {	/* containers count by contents */
 		struct tally_load ld;
 		struct tally_place at = { TALLY_STOCK, site, 0 },
@@ -633,9 +633,10 @@ int cmd_pack(struct cmd_ctx *ctx)
 	}
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		kids[i].parent = parent.id;
-		if ((rc = record_change(ctx, &kids[i], e.seq)) == 0)
-			rc = units_link(ctx->txn, parent.id, kids[i].id);
+		rc = record_change(ctx, &kids[i], e.seq);
 	}
+	if (rc == 0)
+		rc = units_link_all(ctx->txn, parent.id, kids, n);
 	free(kids);
 	if (rc == 0)	/* the children stay where they were, now inside */
 		rc = tally_pack(ctx->txn, parent.id, &delta, +1, when);

@@ -515,6 +515,31 @@ int store_put_dup(struct store_txn *t, enum store_db db, const void *key, size_t
 	return rc == MDB_KEYEXIST ? 0 : rc;
 }
 
+int store_put_dups(struct store_txn *t, enum store_db db, const void *key, size_t klen,
+		   const void *vals, size_t vsize, size_t count)
+{
+	if (count == 0)
+		return 0;
+	MDB_val k = { klen, (void *)(uintptr_t)key };
+	MDB_val v[2] = { { vsize, (void *)(uintptr_t)vals }, { count, NULL } };
+	MDB_cursor *cur;
+	note_write(t, db);
+	int rc = mdb_cursor_open(t->txn, t->s->dbi[db], &cur);
+	if (rc)
+		return rc;
+	/* MDB_MULTIPLE finds the key once and adds the values there; as in
+	 * store_put_dup, a key above every other is appended. */
+	rc = mdb_cursor_put(cur, &k, v, MDB_MULTIPLE | MDB_APPEND);
+	if (rc == MDB_KEYEXIST) {
+		v[1].mv_size = count;
+		rc = mdb_cursor_put(cur, &k, v, MDB_MULTIPLE);
+	}
+	if (rc == 0 && v[1].mv_size != count)
+		rc = MDB_CORRUPTED;	/* LMDB stopped short without saying why */
+	mdb_cursor_close(cur);
+	return rc;
+}
+
 int store_del_dup(struct store_txn *t, enum store_db db, const void *key, size_t klen,
 		  const void *val, size_t vlen)
 {

@@ -131,6 +131,11 @@ int store_peek_id64(struct store_txn *t, const char *counter, uint64_t *next);
 /* Databases marked "dup" hold many fixed-size values per key, sorted. */
 int store_put_dup(struct store_txn *t, enum store_db db, const void *key, size_t klen,
 		  const void *val, size_t vlen);
+/* Add `count` values of `vsize` bytes each (packed in `vals`) under one
+ * key: one call instead of one per value (a commissioned lot, a packed
+ * case).  A value already there stays once. */
+int store_put_dups(struct store_txn *t, enum store_db db, const void *key, size_t klen,
+		   const void *vals, size_t vsize, size_t count);
 int store_del_dup(struct store_txn *t, enum store_db db, const void *key, size_t klen,
 		  const void *val, size_t vlen);
 /* Append a key greater than every key in db (event logs): cheaper, and

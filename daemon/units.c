@@ -5,7 +5,9 @@
 #include "audit.h"
 #include "code_util.h"
 #include "store.h"
+#include "xmem.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define UNIT_FORMAT 1
@@ -160,14 +162,6 @@ int units_add(struct store_txn *t, const struct unit *u)
 	return rc;
 }
 
-int units_link(struct store_txn *t, uint64_t parent, uint64_t child)
-{
-	uint8_t k[ID_BYTES], v[ID_BYTES];
-	code_put_be(k, parent, ID_BYTES);
-	code_put_be(v, child, ID_BYTES);
-	return store_put_dup(t, DB_CHILDREN, k, sizeof k, v, sizeof v);
-}
-
 int units_unlink(struct store_txn *t, uint64_t parent, uint64_t child)
 {
 	uint8_t k[ID_BYTES], v[ID_BYTES];
@@ -182,6 +176,44 @@ int units_lot_add(struct store_txn *t, uint32_t lot, uint64_t id)
 	code_put_be(k, lot, 4);
 	code_put_be(v, id, ID_BYTES);
 	return store_put_dup(t, DB_LOT_UNITS, k, sizeof k, v, sizeof v);
+}
+
+/* Put `n` ids under one key of a dup database of ids, in one call. */
+static int put_ids(struct store_txn *t, enum store_db db, const uint8_t *k, size_t klen,
+		   uint64_t (*id_at)(const void *src, size_t i), const void *src, size_t n)
+{
+	if (n == 0)
+		return 0;
+	uint8_t *v = xmalloc(n * ID_BYTES);
+	for (size_t i = 0; i < n; i++)
+		code_put_be(v + i * ID_BYTES, id_at(src, i), ID_BYTES);
+	int rc = store_put_dups(t, db, k, klen, v, ID_BYTES, n);
+	free(v);
+	return rc;
+}
+
+static uint64_t consecutive(const void *first, size_t i)
+{
+	return *(const uint64_t *)first + i;
+}
+
+static uint64_t unit_id(const void *units, size_t i)
+{
+	return ((const struct unit *)units)[i].id;
+}
+
+int units_lot_add_range(struct store_txn *t, uint32_t lot, uint64_t first, size_t n)
+{
+	uint8_t k[4];
+	code_put_be(k, lot, 4);
+	return put_ids(t, DB_LOT_UNITS, k, sizeof k, consecutive, &first, n);
+}
+
+int units_link_all(struct store_txn *t, uint64_t parent, const struct unit *kids, size_t n)
+{
+	uint8_t k[ID_BYTES];
+	code_put_be(k, parent, ID_BYTES);
+	return put_ids(t, DB_CHILDREN, k, sizeof k, unit_id, kids, n);
 }
 
 /* Call fn for each fixed-size value >= from of `key` in a dup database. */

@@ -70,9 +70,12 @@ int units_put(struct store_txn *t, const struct unit *u);
 int units_add(struct store_txn *t, const struct unit *u);
 
 /* Parent/child index. */
-int units_link(struct store_txn *t, uint64_t parent, uint64_t child);
 int units_unlink(struct store_txn *t, uint64_t parent, uint64_t child);
 int units_lot_add(struct store_txn *t, uint32_t lot, uint64_t id);
+/* The same for ids first .. first+n-1 (one COMMISSION), and for packing
+ * `n` units into `parent`: one index write each instead of one per unit. */
+int units_lot_add_range(struct store_txn *t, uint32_t lot, uint64_t first, size_t n);
+int units_link_all(struct store_txn *t, uint64_t parent, const struct unit *kids, size_t n);
 /* Walk a lot's unit ids from `from` up, in order; fn as units_children. */
 int units_of_lot(struct store_txn *t, uint32_t lot, uint64_t from,
 		 int (*fn)(void *arg, uint64_t id), void *arg);
