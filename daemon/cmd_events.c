@@ -34,6 +34,18 @@ static const char *code_text(const uint8_t *key, size_t len, char buf[CODE_TEXT_
 	return buf;
 }
 
+/* Messages name codes only when something is wrong: formatting every code
+ * of a bulk load just in case costs more than the checks. */
+static const char *unit_text(const struct unit *u, char buf[CODE_TEXT_MAX])
+{
+	return code_text(u->key, u->key_len, buf);
+}
+
+static const char *scan_text(const struct code_result *r, char buf[CODE_TEXT_MAX])
+{
+	return code_text(r->cr_key, r->cr_key_len, buf);
+}
+
 static void reply_done(struct cmd_ctx *ctx, uint64_t seq, size_t codes)
 {
 	resp_map(ctx->out, 2);
@@ -300,10 +312,10 @@ int cmd_commission(struct cmd_ctx *ctx)
 			result = cmd_reject(ctx, "code %zu: %s", i + 1, err) + 1;
 			break;
 		}
-		code_text(r[i].cr_key, r[i].cr_key_len, text);
 		rc = units_find(ctx->txn, r[i].cr_key, r[i].cr_key_len, &u);
 		if (rc == 0) {
-			result = cmd_reject(ctx, "code %zu (%s) is already commissioned", i + 1, text) + 1;
+			result = cmd_reject(ctx, "code %zu (%s) is already commissioned", i + 1,
+					    scan_text(&r[i], text)) + 1;
 			break;
 		}
 		if (rc != STORE_NOTFOUND) {
@@ -313,7 +325,7 @@ int cmd_commission(struct cmd_ctx *ctx)
 		if (r[i].cr_product[0] && r[i].cr_type != CODE_SSCC) {
 			if (product && strcmp(product, r[i].cr_product) != 0) {
 				result = cmd_reject(ctx, "code %zu (%s) is product %s, code 1 is %s; "
-						"commission one product per request", i + 1, text,
+						"commission one product per request", i + 1, scan_text(&r[i], text),
 						r[i].cr_product, product) + 1;
 				break;
 			}
@@ -337,14 +349,14 @@ int cmd_commission(struct cmd_ctx *ctx)
 		if (scanned) {
 			if (expiry && scanned != expiry) {
 				result = cmd_reject(ctx, "code %zu (%s) carries another expiry than "
-						"EXPIRY", i + 1, text) + 1;
+						"EXPIRY", i + 1, scan_text(&r[i], text)) + 1;
 				break;
 			}
 			expiry = scanned;
 		}
 		if (qty && !units_lot_level(r[i].cr_key, r[i].cr_key_len)) {
 			result = cmd_reject(ctx, "QTY is for lot-level device records; code %zu (%s) "
-					"identifies one item", i + 1, text) + 1;
+					"identifies one item", i + 1, scan_text(&r[i], text)) + 1;
 			break;
 		}
 	}
@@ -542,37 +554,36 @@ int cmd_pack(struct cmd_ctx *ctx)
 	int result = 0;
 	for (size_t i = 0; i < n && !result; i++) {
 		char kt[CODE_TEXT_MAX];
-		code_text(kids[i].key, kids[i].key_len, kt);
 		if (kids[i].level > top)
 			top = kids[i].level;
 		if (kids[i].lot != lot)
 			lot = 0;	/* mixed lots: the container has none */
 		if (!new_parent && kids[i].id == parent.id) {
-			result = cmd_reject(ctx, "%s cannot be packed into itself", kt) + 1;
+			result = cmd_reject(ctx, "%s cannot be packed into itself", unit_text(&kids[i], kt)) + 1;
 		} else if (kids[i].parent) {
 			struct unit p;
 			char ptext[CODE_TEXT_MAX] = "?";
 			if (units_get(ctx->txn, kids[i].parent, &p) == 0)
 				code_text(p.key, p.key_len, ptext);
 			result = cmd_reject(ctx, "code %zu (%s) is already packed in %s; unpack it "
-					"first", i + 2, kt, ptext) + 1;
+					"first", i + 2, unit_text(&kids[i], kt), ptext) + 1;
 		} else if (not_movable(ctx, &kids[i], site, why, sizeof why)) {
-			result = cmd_reject(ctx, "code %zu (%s) %s", i + 2, kt,
+			result = cmd_reject(ctx, "code %zu (%s) %s", i + 2, unit_text(&kids[i], kt),
 					not_movable(ctx, &kids[i], site, why, sizeof why)) + 1;
 		} else if (kids[i].dispensed) {
 			result = cmd_reject(ctx, "code %zu (%s) is an opened pack, partly dispensed",
-					i + 2, kt) + 1;
+					i + 2, unit_text(&kids[i], kt)) + 1;
 		} else if (!new_parent && kids[i].level >= parent.level) {
 			result = cmd_reject(ctx, "code %zu (%s) is level %u; %s is level %u: a "
 					"container must be of a higher level than what it holds",
-					i + 2, kt, kids[i].level, text, parent.level) + 1;
+					i + 2, unit_text(&kids[i], kt), kids[i].level, text, parent.level) + 1;
 		} else if (!new_parent) {
 			bool cycle;
 			if ((rc = is_ancestor(ctx->txn, kids[i].id, &parent, &cycle)) != 0)
 				result = rc;
 			else if (cycle)
 				result = cmd_reject(ctx, "code %zu (%s) contains %s: packing would make "
-						"a cycle", i + 2, kt, text) + 1;
+						"a cycle", i + 2, unit_text(&kids[i], kt), text) + 1;
 		}
 	}
 	if (!result && top >= 4)
@@ -690,7 +701,7 @@ int cmd_unpack(struct cmd_ctx *ctx)
 		for (size_t i = 0; i < n; i++)
 			if (kids[i].parent != p.id) {
 				char kt[CODE_TEXT_MAX];
-				code_text(kids[i].key, kids[i].key_len, kt);
+				unit_text(&kids[i], kt);
 				free(kids);
 				return cmd_reject(ctx, "code %zu (%s) is not packed in %s", i + 2, kt, text);
 			}
@@ -797,7 +808,6 @@ static int ship(struct cmd_ctx *ctx, uint8_t kind)
 	size_t n = (size_t)(end - 1);
 	for (size_t i = 0; i < n; i++) {
 		char t[CODE_TEXT_MAX];
-		code_text(u[i].key, u[i].key_len, t);
 		if (u[i].parent) {
 			struct unit p;
 			char pt[CODE_TEXT_MAX] = "?";
@@ -805,10 +815,10 @@ static int ship(struct cmd_ctx *ctx, uint8_t kind)
 				code_text(p.key, p.key_len, pt);
 			free(u);
 			return cmd_reject(ctx, "code %zu (%s) is packed in %s: ship the container, or "
-				      "unpack it first", i + 1, t, pt);
+				      "unpack it first", i + 1, unit_text(&u[i], t), pt);
 		}
 		if (not_movable(ctx, &u[i], from, why, sizeof why)) {
-			cmd_reject(ctx, "code %zu (%s) %s", i + 1, t,
+			cmd_reject(ctx, "code %zu (%s) %s", i + 1, unit_text(&u[i], t),
 			       not_movable(ctx, &u[i], from, why, sizeof why));
 			free(u);
 			return 0;
@@ -879,21 +889,21 @@ int cmd_receive(struct cmd_ctx *ctx)
 	uint32_t sender = u[0].holder;
 	for (size_t i = 0; i < n; i++) {
 		char t[CODE_TEXT_MAX], s1[80];
-		code_text(u[i].key, u[i].key_len, t);
 		if (u[i].parent) {
 			free(u);
-			return cmd_reject(ctx, "code %zu (%s) is packed: receive its container", i + 1, t);
+			return cmd_reject(ctx, "code %zu (%s) is packed: receive its container",
+					  i + 1, unit_text(&u[i], t));
 		}
 		if (u[i].status != UNIT_IN_TRANSIT) {
 			free(u);
 			return cmd_reject(ctx, "code %zu (%s) is not in transit (receive before ship?)",
-				      i + 1, t);
+				      i + 1, unit_text(&u[i], t));
 		}
 		if (from && u[i].holder != from) {
 			args_site_name(ctx->txn, u[i].holder, s1, sizeof s1);
 			free(u);
 			return cmd_reject(ctx, "code %zu (%s) was shipped by %s, not by the FROM site",
-				      i + 1, t, s1);
+				      i + 1, unit_text(&u[i], t), s1);
 		}
 		if (u[i].holder != sender)
 			sender = 0;	/* several senders: the event names none */
@@ -967,7 +977,7 @@ int cmd_destroy(struct cmd_ctx *ctx)
 	for (size_t i = 0; i < n; i++)
 		if (not_movable(ctx, &u[i], site, why, sizeof why)) {
 			char t[CODE_TEXT_MAX];
-			code_text(u[i].key, u[i].key_len, t);
+			unit_text(&u[i], t);
 			cmd_reject(ctx, "code %zu (%s) %s", i + 1, t,
 			       not_movable(ctx, &u[i], site, why, sizeof why));
 			free(u);
