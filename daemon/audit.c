@@ -7,11 +7,22 @@
 #include "store.h"
 
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
 #define SEQ_BYTES 6
+
+/* SHA-256, fetched once: OpenSSL 3 looks the algorithm up again on every
+ * EVP_DigestInit_ex(EVP_sha256()), which cost more than the hashing. */
+static EVP_MD *sha256;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void fetch_sha256(void)
+{
+	sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
 
 /* hash = SHA-256(prev ‖ seq ‖ record). */
 static void link_hash(const uint8_t prev[AUDIT_HASH_LEN], uint64_t seq, const void *record,
@@ -19,9 +30,10 @@ static void link_hash(const uint8_t prev[AUDIT_HASH_LEN], uint64_t seq, const vo
 {
 	uint8_t k[SEQ_BYTES];
 	code_put_be(k, seq, SEQ_BYTES);
+	pthread_once(&sha256_once, fetch_sha256);
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	unsigned n = 0;
-	if (md == NULL || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
+	if (md == NULL || sha256 == NULL || EVP_DigestInit_ex(md, sha256, NULL) != 1 ||
 	    EVP_DigestUpdate(md, prev, AUDIT_HASH_LEN) != 1 ||
 	    EVP_DigestUpdate(md, k, sizeof k) != 1 || EVP_DigestUpdate(md, record, len) != 1 ||
 	    EVP_DigestFinal_ex(md, out, &n) != 1 || n != AUDIT_HASH_LEN) {

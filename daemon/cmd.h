@@ -33,6 +33,9 @@ struct cmd_ctx {
 	int64_t now_ms;			/* Unix ms: the writer group's time, or
 					 * the time the request was read */
 	int verdict;			/* set by DISPENSE: enum verdict */
+	bool quiet;			/* EVENTS records: nobody reads the
+					 * reply, so DISPENSE leaves out its
+					 * verdict (errors are still replies) */
 };
 
 typedef int (*cmd_handler)(struct cmd_ctx *ctx);

@@ -167,6 +167,7 @@ static int run_record(struct cmd_ctx *ctx, struct store_txn *txn, const struct r
 		sub.out = scratch;
 		sub.txn = txn;
 		sub.verdict = VERDICT_GREEN;
+		sub.quiet = true;
 		/* Each record answers to the role matrix as if sent alone. */
 		int acl = acl_check(&sub, spec, n, *args, why, whylen);
 		if (acl == ACL_NOAUTH || acl == ACL_NOPERM) {

@@ -268,7 +268,8 @@ int cmd_dispense(struct cmd_ctx *ctx)
 	if (kl && (rc = sale_put(ctx->txn, key, kl, &s)) != 0)
 		return rc;
 	ctx->verdict = j.verdict;
-	verdict_reply(ctx->txn, ctx->out, &j, cfg, ctx->now_ms);
+	if (!ctx->quiet)
+		verdict_reply(ctx->txn, ctx->out, &j, cfg, ctx->now_ms);
 	return 0;
 }
 

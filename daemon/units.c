@@ -40,22 +40,16 @@ static size_t encode_unit(const struct unit *u, uint8_t *out)
 	code_put_be(p + 4, u->holder, 4);
 	code_put_be(p + 8, u->commission_seq, SEQ_BYTES);
 	p += 8 + SEQ_BYTES;
-	/* Parent and last event are always written, even when empty: records
-	 * are appended into full pages, and one that grew when its unit is
-	 * packed (nearly every unit is) would split its page. */
-	opt |= OPT_PARENT;
+	/* The fields a unit's later events fill in (parent, destination,
+	 * sales, last event) are always written, even when empty: records are
+	 * appended into full pages, and one that grew when its unit is packed,
+	 * shipped loose or sold would split its page in two half-empty ones.
+	 * The quantity is set at commissioning or never. */
+	opt |= OPT_PARENT | OPT_DEST | OPT_DISPENSED;
 	code_put_be(p, u->parent, ID_BYTES);
-	p += ID_BYTES;
-	if (u->dest) {
-		opt |= OPT_DEST;
-		code_put_be(p, u->dest, 4);
-		p += 4;
-	}
-	if (u->dispensed) {
-		opt |= OPT_DISPENSED;
-		code_put_be(p, u->dispensed, 4);
-		p += 4;
-	}
+	code_put_be(p + ID_BYTES, u->dest, 4);
+	code_put_be(p + ID_BYTES + 4, u->dispensed, 4);
+	p += ID_BYTES + 8;
 	if (u->quantity) {
 		opt |= OPT_QUANTITY;
 		code_put_be(p, u->quantity, 4);
