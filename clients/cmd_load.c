@@ -31,7 +31,8 @@
 #include <unistd.h>
 
 #define USAGE "yima load FILE... [--format csv|epcis] [--batch N] [--skip-bad]"
-#define WINDOW 4		/* batches in flight */
+#define WINDOW 16		/* batches in flight: enough for the server to
+				 * apply several in one transaction */
 #define MERGE_MAX 1000		/* codes merged into one command */
 #define ERRORS_SHOWN 20
 #define EPCIS_MAX ((size_t)1 << 30)

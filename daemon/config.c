@@ -71,6 +71,8 @@ static const struct option_spec options[] = {
 	  "write requests the writer applies in one transaction at most" },
 	{ "group_bytes", OPT_SIZE, O(group_bytes), 1024, 1 * GiB, "256KiB",
 	  "request bytes the writer applies in one transaction (bulk loads yield to scans)" },
+	{ "bulk_group_bytes", OPT_SIZE, O(bulk_group_bytes), 1024, 1 * GiB, "1MiB",
+	  "the same for bulk loads while no scan has come for 200 ms" },
 	{ "unknown_code", OPT_SEVERITY, O(unknown_code), 0, 0, "red",
 	  "verdict for a well-formed code yima does not know: red or amber" },
 	{ "mismatch", OPT_SEVERITY, O(mismatch), 0, 0, "amber",

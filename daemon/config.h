@@ -31,6 +31,7 @@ struct config {
 	uint32_t max_pending;		/* write replies outstanding per connection */
 	uint32_t group_max;		/* requests per write transaction */
 	uint64_t group_bytes;		/* request bytes per write transaction */
+	uint64_t bulk_group_bytes;	/* ... for bulk work while no scans come */
 	/* verification policy */
 	uint32_t unknown_code;		/* enum config_severity */
 	uint32_t mismatch;		/* enum config_severity */

@@ -313,7 +313,8 @@ int server_start(struct server *srv, const struct config *cfg)
 		server_stop(srv);
 		return -1;
 	}
-	srv->writer = writer_start(srv->store, cfg->group_max, cfg->group_bytes);
+	srv->writer = writer_start(srv->store, cfg->group_max, cfg->group_bytes,
+				   cfg->bulk_group_bytes);
 	srv->base = event_base_new();
 	srv->workers = xcalloc(srv->nworkers, sizeof *srv->workers);
 	for (unsigned i = 0; i < srv->nworkers; i++) {

@@ -5,7 +5,12 @@
  * work (large EVENTS and COMMISSION requests).  The writer takes from the
  * small queue first, and from the bulk queue when the small one is empty
  * (or after BULK_EVERY small groups, so a load cannot starve): a DISPENSE
- * arriving during a load waits for at most one bulk transaction.  A
+ * arriving during a load waits for at most one bulk transaction.  While no
+ * scan has come for SCANS_QUIET_MS, a bulk transaction may take up to
+ * quiet_group_bytes instead of group_bytes: nobody waits on its commit, and
+ * a bigger transaction writes far fewer pages per record (a page that a
+ * load's inserts touch is written again by every commit that touches it).
+ * A
  * submitter routes a small job behind its own pending bulk jobs (the bulk
  * flag), so one connection's requests are still applied in the order sent;
  * within a queue, groups are applied in queue order, and replies are handed
@@ -24,6 +29,8 @@
 
 /* Small groups the writer may run while bulk work waits. */
 #define BULK_EVERY 8
+/* How long after the last scan bulk transactions may grow. */
+#define SCANS_QUIET_MS 200
 
 struct queue {
 	struct write_job *head, *tail;
@@ -32,7 +39,6 @@ struct queue {
 struct writer {
 	struct store *store;
 	unsigned group_max;
-	size_t group_bytes;
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
@@ -40,6 +46,9 @@ struct writer {
 	unsigned small_streak;		/* writer thread: small groups in a row */
 	bool stopping;			/* under lock */
 	int64_t last_ms;		/* writer thread only */
+	int64_t last_small_ms;		/* writer thread: CLOCK_MONOTONIC ms when
+					 * it last took a small group */
+	size_t group_bytes, quiet_group_bytes;
 	_Atomic uint64_t depth;
 	_Atomic uint64_t commits, jobs, max_group, failures;
 };
@@ -52,6 +61,13 @@ static void fail_job(struct write_job *j, int rc)
 
 /* Apply jobs[0..n) in one transaction.  Returns 0 when committed (each job
  * has its reply), or the failing store error code with nothing committed. */
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static int64_t now_ms(void)
 {
 	struct timespec ts;
@@ -126,16 +142,21 @@ static void *writer_main(void *arg)
 			break;
 		}
 		struct queue *q = &w->small;
+		size_t limit = w->group_bytes;
+		int64_t now = mono_ms();
 		if (w->small.head == NULL ||
 		    (w->bulk.head != NULL && w->small_streak >= BULK_EVERY)) {
 			q = &w->bulk;
 			w->small_streak = 0;
+			if (w->small.head == NULL && now - w->last_small_ms >= SCANS_QUIET_MS)
+				limit = w->quiet_group_bytes;
 		} else {
 			w->small_streak++;
+			w->last_small_ms = now;
 		}
 		size_t n = 0, bytes = 0;
 		while (q->head && n < w->group_max &&
-		       (n == 0 || bytes + q->head->bytes <= w->group_bytes)) {
+		       (n == 0 || bytes + q->head->bytes <= limit)) {
 			bytes += q->head->bytes;
 			group[n++] = q->head;
 			q->head = q->head->next;
@@ -153,12 +174,15 @@ static void *writer_main(void *arg)
 	return NULL;
 }
 
-struct writer *writer_start(struct store *s, unsigned group_max, size_t group_bytes)
+struct writer *writer_start(struct store *s, unsigned group_max, size_t group_bytes,
+			    size_t quiet_group_bytes)
 {
 	struct writer *w = xcalloc(1, sizeof *w);
 	w->store = s;
 	w->group_max = group_max ? group_max : 1;
 	w->group_bytes = group_bytes ? group_bytes : 1;
+	w->quiet_group_bytes = quiet_group_bytes > w->group_bytes ? quiet_group_bytes :
+				w->group_bytes;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->wake, NULL);
 	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {

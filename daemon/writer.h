@@ -56,8 +56,10 @@ struct writer_stats {
 
 /* group_max: jobs per transaction; group_bytes: request bytes per
  * transaction (a job larger than that runs alone), so that a bulk load
- * cannot hold a scan's commit for long. */
-struct writer *writer_start(struct store *s, unsigned group_max, size_t group_bytes);
+ * cannot hold a scan's commit for long; quiet_group_bytes: the same for
+ * bulk work while no scan has come for a while (see writer.c). */
+struct writer *writer_start(struct store *s, unsigned group_max, size_t group_bytes,
+			    size_t quiet_group_bytes);
 /* Requests larger than this are bulk work (a submitter also marks bulk
  * every job queued behind a bulk job of its own, to keep its order). */
 #define WRITER_BULK_BYTES 8192

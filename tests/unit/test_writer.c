@@ -322,7 +322,7 @@ static void test_many_threads(void **state)
 	open_store(f, 16 * MiB);
 	struct shared sh;
 	shared_init(&sh, f->s);
-	struct writer *w = writer_start(f->s, 64, SIZE_MAX);
+	struct writer *w = writer_start(f->s, 64, SIZE_MAX, 0);
 	struct outcome *out = xcalloc(THREADS * PER, sizeof *out);
 	struct submitter sub[THREADS];
 	pthread_t th[THREADS];
@@ -377,7 +377,7 @@ static void test_groups_form(void **state)
 	struct outcome gout = { 0 }, *out = xcalloc(N, sizeof *out);
 	struct gate g;
 	gate_init(&g, &sh, &gout);
-	struct writer *w = writer_start(f->s, GROUP, SIZE_MAX);
+	struct writer *w = writer_start(f->s, GROUP, SIZE_MAX, 0);
 
 	gate_close(&g, w);
 	for (int i = 0; i < N; i++)
@@ -425,7 +425,7 @@ static void test_group_bytes_bound(void **state)
 	struct outcome gout = { 0 }, *out = xcalloc(N, sizeof *out);
 	struct gate g;
 	gate_init(&g, &sh, &gout);
-	struct writer *w = writer_start(f->s, 64, 250);
+	struct writer *w = writer_start(f->s, 64, 250, 0);
 
 	gate_close(&g, w);
 	for (int i = 0; i < N; i++) {
@@ -447,6 +447,49 @@ static void test_group_bytes_bound(void **state)
 	shared_destroy(&sh);
 }
 
+/* Bulk jobs while no scan has come: groups may take quiet_group_bytes (a
+ * load alone commits in bigger transactions); without a quiet bound they
+ * keep to group_bytes. */
+static void run_bulk_groups(struct fix *f, size_t quiet, uint64_t commits, uint64_t max_group)
+{
+	enum { N = 10 };
+	struct shared sh;
+	shared_init(&sh, f->s);
+	struct outcome gout = { 0 }, *out = xcalloc(N, sizeof *out);
+	struct gate g;
+	gate_init(&g, &sh, &gout);
+	g.tj.job.bulk = true;
+	struct writer *w = writer_start(f->s, 64, 250, quiet);
+
+	gate_close(&g, w);
+	for (int i = 0; i < N; i++) {
+		struct tjob *j = new_job(&sh, &out[i], 0, i, 16);
+		j->job.bytes = 100;
+		j->job.bulk = true;
+		writer_submit(w, &j->job);
+	}
+	gate_open(&g);
+	wait_done(&sh, N + 1);
+	struct writer_stats ws;
+	writer_stats(w, &ws);
+	writer_stop(w);
+	for (int i = 0; i < N; i++)
+		check_ok(&out[i], "job");
+	assert_int_equal(ws.commits, commits);
+	assert_int_equal(ws.max_group, max_group);
+	gate_destroy(&g);
+	free(out);
+	shared_destroy(&sh);
+}
+
+static void test_bulk_groups_grow_without_scans(void **state)
+{
+	struct fix *f = *state;
+	open_store(f, 16 * MiB);
+	run_bulk_groups(f, 1000, 1 + 1, 10);	/* the gate, then all ten */
+	run_bulk_groups(f, 0, 1 + 5, 2);	/* no quiet bound: 250 bytes */
+}
+
 /* group_max 1: every job is its own transaction. */
 static void test_group_max_one(void **state)
 {
@@ -458,7 +501,7 @@ static void test_group_max_one(void **state)
 	struct outcome gout = { 0 }, *out = xcalloc(N, sizeof *out);
 	struct gate g;
 	gate_init(&g, &sh, &gout);
-	struct writer *w = writer_start(f->s, 1, SIZE_MAX);
+	struct writer *w = writer_start(f->s, 1, SIZE_MAX, 0);
 	gate_close(&g, w);
 	for (int i = 0; i < N; i++)
 		writer_submit(w, &new_job(&sh, &out[i], 0, i, 16)->job);
@@ -489,7 +532,7 @@ static void test_failing_job_fails_alone(void **state)
 	memset(out, 0, sizeof out);
 	struct gate g;
 	gate_init(&g, &sh, &gout);
-	struct writer *w = writer_start(f->s, 64, SIZE_MAX);
+	struct writer *w = writer_start(f->s, 64, SIZE_MAX, 0);
 
 	gate_close(&g, w);
 	for (int i = 0; i < N; i++) {
@@ -542,7 +585,7 @@ static void test_map_full_in_group(void **state)
 	struct outcome gout = { 0 }, *out = xcalloc(N, sizeof *out);
 	struct gate g;
 	gate_init(&g, &sh, &gout);
-	struct writer *w = writer_start(f->s, N, SIZE_MAX);
+	struct writer *w = writer_start(f->s, N, SIZE_MAX, 0);
 
 	gate_close(&g, w);
 	for (int i = 0; i < N; i++)
@@ -592,7 +635,7 @@ static void test_stop_drains_queue(void **state)
 	struct shared sh;
 	shared_init(&sh, f->s);
 	struct outcome *out = xcalloc(N, sizeof *out);
-	struct writer *w = writer_start(f->s, 16, SIZE_MAX);
+	struct writer *w = writer_start(f->s, 16, SIZE_MAX, 0);
 	for (int i = 0; i < N; i++)
 		writer_submit(w, &new_job(&sh, &out[i], 0, i, 10)->job);
 	writer_stop(w);
@@ -609,7 +652,7 @@ static void test_start_stop_idle(void **state)
 {
 	struct fix *f = *state;
 	open_store(f, 4 * MiB);
-	struct writer *w = writer_start(f->s, 0, SIZE_MAX);	/* 0 means 1 */
+	struct writer *w = writer_start(f->s, 0, SIZE_MAX, 0);	/* 0 means 1 */
 	struct writer_stats ws;
 	writer_stats(w, &ws);
 	assert_int_equal(ws.commits, 0);
@@ -625,6 +668,7 @@ int main(void)
 		T(test_many_threads),
 		T(test_groups_form),
 		T(test_group_bytes_bound),
+		T(test_bulk_groups_grow_without_scans),
 		T(test_group_max_one),
 		T(test_failing_job_fails_alone),
 		T(test_map_full_in_group),
