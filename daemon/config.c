@@ -69,7 +69,7 @@ static const struct option_spec options[] = {
 	  "write requests one connection may have waiting for their commit" },
 	{ "group_max", OPT_U32, O(group_max), 1, 1u << 20, "4096",
 	  "write requests the writer applies in one transaction at most" },
-	{ "group_bytes", OPT_SIZE, O(group_bytes), 1024, 1 * GiB, "256KiB",
+	{ "group_bytes", OPT_SIZE, O(group_bytes), 1024, 1 * GiB, "64KiB",
 	  "request bytes the writer applies in one transaction (bulk loads yield to scans)" },
 	{ "bulk_group_bytes", OPT_SIZE, O(bulk_group_bytes), 1024, 1 * GiB, "1MiB",
 	  "the same for bulk loads while no scan has come for 200 ms" },

@@ -77,7 +77,7 @@ def main():
     work = os.path.join(ROOT, "build", "bench-load")
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
-    d = harness.Yimad("--log-level", "warn")
+    d = harness.Yimad("--log-level", "warn", *os.environ.get("YIMAD_ARGS", "").split())
     try:
         c = d.connect(timeout=600)
         for s, kind, gln in (("MFR", "manufacturer", "6901234000016"),
