@@ -813,9 +813,11 @@ static int ship(struct cmd_ctx *ctx, uint8_t kind)
 			char pt[CODE_TEXT_MAX] = "?";
 			if (units_get(ctx->txn, u[i].parent, &p) == 0)
 				code_text(p.key, p.key_len, pt);
+			int refused = cmd_reject(ctx, "code %zu (%s) is packed in %s: ship the "
+						 "container, or unpack it first", i + 1,
+						 unit_text(&u[i], t), pt);
 			free(u);
-			return cmd_reject(ctx, "code %zu (%s) is packed in %s: ship the container, or "
-				      "unpack it first", i + 1, unit_text(&u[i], t), pt);
+			return refused;
 		}
 		if (not_movable(ctx, &u[i], from, why, sizeof why)) {
 			cmd_reject(ctx, "code %zu (%s) %s", i + 1, unit_text(&u[i], t),
@@ -890,20 +892,23 @@ int cmd_receive(struct cmd_ctx *ctx)
 	for (size_t i = 0; i < n; i++) {
 		char t[CODE_TEXT_MAX], s1[80];
 		if (u[i].parent) {
+			int refused = cmd_reject(ctx, "code %zu (%s) is packed: receive its "
+						 "container", i + 1, unit_text(&u[i], t));
 			free(u);
-			return cmd_reject(ctx, "code %zu (%s) is packed: receive its container",
-					  i + 1, unit_text(&u[i], t));
+			return refused;
 		}
 		if (u[i].status != UNIT_IN_TRANSIT) {
+			int refused = cmd_reject(ctx, "code %zu (%s) is not in transit (receive "
+						 "before ship?)", i + 1, unit_text(&u[i], t));
 			free(u);
-			return cmd_reject(ctx, "code %zu (%s) is not in transit (receive before ship?)",
-				      i + 1, unit_text(&u[i], t));
+			return refused;
 		}
 		if (from && u[i].holder != from) {
 			args_site_name(ctx->txn, u[i].holder, s1, sizeof s1);
+			int refused = cmd_reject(ctx, "code %zu (%s) was shipped by %s, not by the "
+						 "FROM site", i + 1, unit_text(&u[i], t), s1);
 			free(u);
-			return cmd_reject(ctx, "code %zu (%s) was shipped by %s, not by the FROM site",
-				      i + 1, unit_text(&u[i], t), s1);
+			return refused;
 		}
 		if (u[i].holder != sender)
 			sender = 0;	/* several senders: the event names none */
