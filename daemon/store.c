@@ -209,7 +209,10 @@ int store_open(struct store **out, const struct store_options *o,
 		snprintf(err, errlen, "lmdb: %s", mdb_strerror(rc));
 		goto fail;
 	}
-	rc = mdb_env_open(s->env, o->dir, 0, 0640);
+	/* No readahead: lookups are random, and once the store outgrows the
+	 * page cache every miss would read a whole readahead window (128 KiB
+	 * or more) to use one 4 KiB page. */
+	rc = mdb_env_open(s->env, o->dir, MDB_NORDAHEAD, 0640);
 	if (rc) {
 		snprintf(err, errlen, "%s: cannot open the store: %s", o->dir,
 			 mdb_strerror(rc));
