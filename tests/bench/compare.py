@@ -377,8 +377,10 @@ def replace_section(path, tag, text):
 
 
 def describe(m, a, n):
+    """n: the units of the run, or a text such as the curve's sizes."""
+    units = f"{n:,}" if isinstance(n, int) else n
     return (f"Date {m['date']}; commit {m['commit']}; {m['cores']} cores ({m['cpu']}), "
-            f"{m['memory_gib']} GiB memory, Linux {m['kernel']}.  {n:,} units "
+            f"{m['memory_gib']} GiB memory, Linux {m['kernel']}.  {units} units "
             f"(yima-gen --seed {a.seed}); {a.conns} connections for every server; "
             f"{a.duration:g} s per workload; client yima-bench on the same cores.")
 
@@ -424,7 +426,8 @@ def report_curve(a, m, rows):
     head = ["units", "load s", "units/s", "bytes/unit", "VERIFY P1 req/s", "P1 p99 ms",
             "VERIFY P16 req/s", "P16 p99 ms"]
     print(md_table(head, rows))
-    text = (f"## Cost curve (`tests/bench/run.sh --curve ...`)\n\n{describe(m, a, 0)}\n\n"
+    sizes = ", ".join(f"{r[0]}" for r in rows)
+    text = (f"## Cost curve (`tests/bench/run.sh --curve ...`)\n\n{describe(m, a, sizes)}\n\n"
             f"{md_table(head, rows)}\n")
     replace_section(a.results, "curve", text)
 
