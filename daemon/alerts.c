@@ -3,8 +3,10 @@
  */
 #include "alerts.h"
 #include "code_util.h"
+#include "log.h"
 #include "store.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define FIXED (1 + 6 + 4 + 5 + 6)
@@ -17,6 +19,20 @@ const char *alert_kind_name(uint8_t kind)
 	case ALERT_DIVERSION: return "diversion";
 	}
 	return "?";
+}
+
+/* The site's and the unit's alert indexes (site_alerts, unit_alerts). */
+static int index_alert(struct store_txn *t, uint64_t seq, uint32_t site, uint64_t unit)
+{
+	uint8_t s[4], u[5], v[6];
+	code_put_be(v, seq, 6);
+	code_put_be(s, site, 4);
+	int rc = store_put_dup(t, DB_SITE_ALERTS, s, sizeof s, v, sizeof v);
+	if (rc == 0 && unit) {
+		code_put_be(u, unit, 5);
+		rc = store_put_dup(t, DB_UNIT_ALERTS, u, sizeof u, v, sizeof v);
+	}
+	return rc;
 }
 
 int alerts_add(struct store_txn *t, struct alert *a)
@@ -40,7 +56,8 @@ int alerts_add(struct store_txn *t, struct alert *a)
 	memcpy(p, a->tx, tl);
 	p += tl;
 	code_put_be(k, a->seq, 6);
-	return store_append(t, DB_ALERTS, k, sizeof k, v, (size_t)(p - v));
+	rc = store_append(t, DB_ALERTS, k, sizeof k, v, (size_t)(p - v));
+	return rc ? rc : index_alert(t, a->seq, a->site, a->unit);
 }
 
 static int decode(const void *key, const void *val, size_t n, struct alert *a)
@@ -96,4 +113,91 @@ int alerts_walk(struct store_txn *t, uint64_t before,
 	}
 	store_cursor_close(c);
 	return rc == STORE_NOTFOUND ? 0 : rc;
+}
+
+/* Newest first through one key of an alert index. */
+static int walk_index(struct store_txn *t, enum store_db db, const uint8_t *key, size_t klen,
+		      int (*fn)(void *arg, const struct alert *a), void *arg)
+{
+	struct store_cursor *c;
+	const void *v, *rec;
+	size_t vl, n;
+	int rc = store_cursor_open(t, db, &c);
+	if (rc)
+		return rc;
+	for (rc = store_cursor_last_dup(c, key, klen, &v, &vl); rc == 0;
+	     rc = store_cursor_prev_dup(c, &v, &vl)) {
+		struct alert a;
+		if (vl != 6)
+			continue;
+		int got = store_get(t, DB_ALERTS, v, vl, &rec, &n);
+		if (got == STORE_NOTFOUND || (got == 0 && decode(v, rec, n, &a) != 0))
+			continue;
+		if (got) {
+			rc = got;
+			break;
+		}
+		if (fn(arg, &a))
+			break;
+	}
+	store_cursor_close(c);
+	return rc == STORE_NOTFOUND ? 0 : rc;
+}
+
+int alerts_walk_site(struct store_txn *t, uint32_t site,
+		     int (*fn)(void *arg, const struct alert *a), void *arg)
+{
+	uint8_t k[4];
+	code_put_be(k, site, 4);
+	return walk_index(t, DB_SITE_ALERTS, k, sizeof k, fn, arg);
+}
+
+int alerts_walk_unit(struct store_txn *t, uint64_t unit,
+		     int (*fn)(void *arg, const struct alert *a), void *arg)
+{
+	uint8_t k[5];
+	code_put_be(k, unit, 5);
+	return walk_index(t, DB_UNIT_ALERTS, k, sizeof k, fn, arg);
+}
+
+struct reindexing {
+	struct store_txn *t;
+	int rc;
+	uint64_t n;
+};
+
+static int reindex(void *arg, const struct alert *a)
+{
+	struct reindexing *r = arg;
+	r->rc = index_alert(r->t, a->seq, a->site, a->unit);
+	r->n++;
+	return r->rc != 0;
+}
+
+/* Alerts stored before the indexes (schema version 2): index them all. */
+static int index_if_unindexed(struct store_txn *t, void *arg)
+{
+	struct reindexing *r = arg;
+	struct store_stats st;
+	*r = (struct reindexing){ .t = t };
+	int rc = store_stat(t, &st);
+	if (rc == 0 && st.entries[DB_SITE_ALERTS] == 0 && st.entries[DB_ALERTS] > 0) {
+		rc = alerts_walk(t, 0, reindex, r);
+		if (rc == 0)
+			rc = r->rc;
+	}
+	return rc;
+}
+
+int alerts_open(struct store *s, char *err, size_t errlen)
+{
+	struct reindexing r;
+	int rc = store_write_retry(s, index_if_unindexed, &r);
+	if (rc) {
+		snprintf(err, errlen, "alerts: cannot index the alerts: %s", store_strerror(rc));
+		return -1;
+	}
+	if (r.n)
+		log_info("alerts: indexed %llu alerts by site and unit", (unsigned long long)r.n);
+	return 0;
 }

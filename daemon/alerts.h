@@ -15,6 +15,7 @@
 #include "code.h"
 #include "units.h"
 
+struct store;
 struct store_txn;
 
 enum alert_kind { ALERT_DUPLICATE = 1, ALERT_UNKNOWN = 2, ALERT_DIVERSION = 3 };
@@ -39,5 +40,14 @@ int alerts_add(struct store_txn *t, struct alert *a);
  * newest); stops when fn returns nonzero. */
 int alerts_walk(struct store_txn *t, uint64_t before,
 		int (*fn)(void *arg, const struct alert *a), void *arg);
+/* The same for one site's alerts, and for one unit's, through their
+ * indexes: the work is in the alerts found, not in all alerts. */
+int alerts_walk_site(struct store_txn *t, uint32_t site,
+		     int (*fn)(void *arg, const struct alert *a), void *arg);
+int alerts_walk_unit(struct store_txn *t, uint64_t unit,
+		     int (*fn)(void *arg, const struct alert *a), void *arg);
+/* At start: build the indexes of a store whose alerts predate them
+ * (schema version 2). */
+int alerts_open(struct store *s, char *err, size_t errlen);
 
 #endif

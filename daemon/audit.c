@@ -122,35 +122,28 @@ static int chain_all(struct store_txn *t, uint64_t *count)
 	return rc == STORE_NOTFOUND ? 0 : rc;
 }
 
+/* A log written before the chain existed has events and no links. */
+static int chain_if_unchained(struct store_txn *t, void *count)
+{
+	struct store_stats st;
+	int rc = store_stat(t, &st);
+	if (rc == 0 && st.entries[DB_EVENT_HASHES] == 0 && st.entries[DB_EVENTS] > 0)
+		rc = chain_all(t, count);
+	return rc;
+}
+
 int audit_open(struct store *s, char *err, size_t errlen)
 {
-	for (int attempt = 0; attempt < 16; attempt++) {
-		struct store_txn *t;
-		struct store_stats st;
-		uint64_t count = 0;
-		int rc = store_write_begin(s, &t);
-		if (rc == 0)
-			rc = store_stat(t, &st);
-		if (rc == 0 && st.entries[DB_EVENT_HASHES] == 0 && st.entries[DB_EVENTS] > 0)
-			rc = chain_all(t, &count);
-		if (rc == 0) {
-			rc = store_write_commit(t);
-			if (rc == 0 && count)
-				log_info("audit: chained %llu events written before the hash chain",
-					 (unsigned long long)count);
-			if (rc == 0)
-				return 0;
-		} else {
-			store_write_abort(t);
-		}
-		if (rc != STORE_MAP_FULL || store_grow(s) != 0) {
-			snprintf(err, errlen, "audit: cannot chain the event log: %s",
-				 store_strerror(rc));
-			return -1;
-		}
+	uint64_t count = 0;
+	int rc = store_write_retry(s, chain_if_unchained, &count);
+	if (rc) {
+		snprintf(err, errlen, "audit: cannot chain the event log: %s", store_strerror(rc));
+		return -1;
 	}
-	snprintf(err, errlen, "audit: cannot chain the event log: the map keeps filling");
-	return -1;
+	if (count)
+		log_info("audit: chained %llu events written before the hash chain",
+			 (unsigned long long)count);
+	return 0;
 }
 
 int audit_verify(struct store_txn *t, uint64_t from, uint64_t to, struct audit_result *r)

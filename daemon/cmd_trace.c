@@ -25,8 +25,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* How far back TRACE looks for alerts about the unit. */
-#define TRACE_ALERT_SCAN 10000
 #define MAX_DEPTH 8
 
 struct step {
@@ -204,20 +202,21 @@ static bool event_visible(const struct principal *p, const struct event *e)
 	       e->kind == EV_RECALL || e->kind == EV_LIFT || e->kind == EV_WITHDRAW;
 }
 
+/* TRACE shows a unit's newest alerts, at most ALERTS_SHOWN. */
+#define ALERTS_SHOWN 32
+
 struct alert_find {
 	uint32_t site;		/* only this site's alerts; 0: all */
-	uint64_t unit;
-	int scanned;
-	struct alert found[32];
+	struct alert found[ALERTS_SHOWN];
 	int n;
 };
 
 static int find_alert(void *arg, const struct alert *a)
 {
 	struct alert_find *f = arg;
-	if (a->unit == f->unit && f->n < 32 && (f->site == 0 || a->site == f->site))
+	if (f->site == 0 || a->site == f->site)
 		f->found[f->n++] = *a;
-	return ++f->scanned >= TRACE_ALERT_SCAN;
+	return f->n >= ALERTS_SHOWN;
 }
 
 static void reply_alert(struct store_txn *t, struct resp_out *o, const struct alert *a)
@@ -304,10 +303,10 @@ int cmd_trace(struct cmd_ctx *ctx)
 		n = kept;
 	}
 
-	struct alert_find af = { .unit = j.unit.id };
+	struct alert_find af = { .n = 0 };
 	if (acl_sees_own_site_only(ctx->who))
 		af.site = ctx->who->site;
-	if ((rc = alerts_walk(t, 0, find_alert, &af)) != 0) {
+	if ((rc = alerts_walk_unit(t, j.unit.id, find_alert, &af)) != 0) {
 		free(st.s);
 		return rc;
 	}
@@ -408,7 +407,8 @@ int cmd_alerts(struct cmd_ctx *ctx)
 		l.site = ctx->who->site;
 	l.t = t;
 	l.found = xmalloc(l.limit * sizeof *l.found);
-	rc = alerts_walk(t, 0, list_alert, &l);
+	rc = l.site ? alerts_walk_site(t, l.site, list_alert, &l)
+		    : alerts_walk(t, 0, list_alert, &l);
 	if (rc == 0) {
 		resp_array(ctx->out, l.n);
 		for (uint32_t i = 0; i < l.n; i++)

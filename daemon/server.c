@@ -10,6 +10,7 @@
  *   5. the store is closed.
  */
 #include "server.h"
+#include "alerts.h"
 #include "audit.h"
 #include "auth.h"
 #include "throttle.h"
@@ -308,7 +309,8 @@ int server_start(struct server *srv, const struct config *cfg)
 		server_stop(srv);
 		return -1;
 	}
-	if (audit_open(srv->store, err, sizeof err) != 0) {
+	if (audit_open(srv->store, err, sizeof err) != 0 ||
+	    alerts_open(srv->store, err, sizeof err) != 0) {
 		log_error("%s", err);
 		server_stop(srv);
 		return -1;

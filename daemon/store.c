@@ -55,6 +55,8 @@ static const char *const db_names[DB__COUNT] = {
 	[DB_BATCHES] = "batches",
 	[DB_TALLY] = "tally",
 	[DB_CONTENTS] = "contents",
+	[DB_SITE_ALERTS] = "site_alerts",
+	[DB_UNIT_ALERTS] = "unit_alerts",
 };
 
 /* Index databases hold fixed-size ids as sorted duplicates: LMDB then
@@ -64,6 +66,8 @@ static const unsigned db_flags[DB__COUNT] = {
 	[DB_CHILDREN] = MDB_DUPSORT | MDB_DUPFIXED,
 	[DB_UNIT_EVENTS] = MDB_DUPSORT | MDB_DUPFIXED,
 	[DB_LOT_EVENTS] = MDB_DUPSORT | MDB_DUPFIXED,
+	[DB_SITE_ALERTS] = MDB_DUPSORT | MDB_DUPFIXED,
+	[DB_UNIT_ALERTS] = MDB_DUPSORT | MDB_DUPFIXED,
 };
 
 /*
@@ -172,6 +176,20 @@ static int check_schema(struct store *s, MDB_txn *txn, char *err, size_t errlen)
 	uint32_t ver = 0;
 	if (v.mv_size == sizeof ver)
 		memcpy(&ver, v.mv_data, sizeof ver);
+	if (v.mv_size == sizeof ver && ver == 2) {
+		/* Version 3 added the alert indexes, which alerts_open builds
+		 * from the alerts when they are empty: nothing else changed. */
+		uint32_t now = STORE_SCHEMA_VERSION;
+		MDB_val nv = { sizeof now, &now };
+		rc = mdb_put(txn, s->dbi[DB_META], &k, &nv, 0);
+		if (rc) {
+			snprintf(err, errlen, "cannot record schema version: %s",
+				 mdb_strerror(rc));
+			return -1;
+		}
+		log_info("store: schema version 2 upgraded to %u", now);
+		return 0;
+	}
 	if (v.mv_size != sizeof ver || ver != STORE_SCHEMA_VERSION) {
 		snprintf(err, errlen,
 			 "the data has schema version %u; this yimad uses version %u",
@@ -403,6 +421,23 @@ static void note_write(struct store_txn *t, enum store_db db)
 		t->changed = true;
 		t->s->wgen++;
 	}
+}
+
+int store_write_retry(struct store *s, int (*fn)(struct store_txn *t, void *arg), void *arg)
+{
+	for (int attempt = 0; attempt < 16; attempt++) {
+		struct store_txn *t;
+		int rc = store_write_begin(s, &t);
+		if (rc)
+			return rc;
+		rc = fn(t, arg);
+		if (rc == 0)
+			return store_write_commit(t);
+		store_write_abort(t);
+		if (rc != STORE_MAP_FULL || store_grow(s) != 0)
+			return rc;
+	}
+	return STORE_MAP_FULL;
 }
 
 int store_grow(struct store *s)
@@ -647,6 +682,20 @@ int store_cursor_next_dup(struct store_cursor *c, const void **v, size_t *vl)
 {
 	MDB_val mk, mv;
 	return cursor_get(c, &mk, &mv, MDB_NEXT_DUP, NULL, NULL, v, vl);
+}
+
+int store_cursor_last_dup(struct store_cursor *c, const void *key, size_t klen,
+			  const void **v, size_t *vl)
+{
+	MDB_val mk = { klen, (void *)(uintptr_t)key }, mv;
+	int rc = cursor_get(c, &mk, &mv, MDB_SET_KEY, NULL, NULL, v, vl);
+	return rc ? rc : cursor_get(c, &mk, &mv, MDB_LAST_DUP, NULL, NULL, v, vl);
+}
+
+int store_cursor_prev_dup(struct store_cursor *c, const void **v, size_t *vl)
+{
+	MDB_val mk, mv;
+	return cursor_get(c, &mk, &mv, MDB_PREV_DUP, NULL, NULL, v, vl);
 }
 
 int store_cursor_count(struct store_cursor *c, size_t *n)

@@ -26,7 +26,7 @@
 
 /* The schema this build reads and writes.  Bump it on any incompatible
  * change of a database's keys or values. */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 /* The named databases (STORE.md describes their keys and values). */
 enum store_db {
@@ -52,6 +52,8 @@ enum store_db {
 	DB_BATCHES,		/* EVENTS batch id → its result */
 	DB_TALLY,		/* lot + site + bucket + other → counters (tally.h) */
 	DB_CONTENTS,		/* container unit id → what it carries, per lot */
+	DB_SITE_ALERTS,		/* dup: site number → alert seqs */
+	DB_UNIT_ALERTS,		/* dup: unit id → alert seqs */
 	DB__COUNT
 };
 
@@ -112,6 +114,10 @@ uint64_t store_txn_tag(const struct store_txn *t);
 /* Double the map size (waits until no read transaction is open).
  * No write transaction may be open.  Returns 0 or an error code. */
 int store_grow(struct store *s);
+/* Run fn in a write transaction and commit it; when the map fills, grow it
+ * and run fn again.  For work at start, before the writer runs.  Returns 0
+ * or the store error. */
+int store_write_retry(struct store *s, int (*fn)(struct store_txn *t, void *arg), void *arg);
 
 /* ---- data */
 int store_get(struct store_txn *t, enum store_db db, const void *key, size_t klen,
@@ -167,6 +173,11 @@ int store_cursor_dups(struct store_cursor *c, const void *key, size_t klen,
 int store_cursor_dups_from(struct store_cursor *c, const void *key, size_t klen,
 			   const void *from, size_t flen, const void **v, size_t *vl);
 int store_cursor_next_dup(struct store_cursor *c, const void **v, size_t *vl);
+/* Dup databases, newest first: the last value of exactly `key`, then the
+ * values before it. */
+int store_cursor_last_dup(struct store_cursor *c, const void *key, size_t klen,
+			  const void **v, size_t *vl);
+int store_cursor_prev_dup(struct store_cursor *c, const void **v, size_t *vl);
 /* Number of values of the key the cursor is on (dup databases). */
 int store_cursor_count(struct store_cursor *c, size_t *n);
 

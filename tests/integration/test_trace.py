@@ -4,12 +4,16 @@ import datetime
 import os
 import random
 import signal
+import subprocess
+import sys
 import threading
 import time
 
 from harness import Error, Yimad, check, encode, eq
 
 PRODUCT = "8301234"            # CN 7-digit product prefix
+TOOLS = os.environ.get("YIMA_TEST_TOOLS", os.path.join(
+    os.path.dirname(__file__), "..", "..", "build", "release", "tests"))
 FAR = "2030-12-31"
 
 
@@ -157,6 +161,53 @@ def test_unit_history_in_order_across_record_and_index():
         c = d.connect()
         c.call("HELLO", "3")
         eq(seen(), got, "TRACE after a restart")
+    finally:
+        d.close()
+
+
+def test_alerts_found_through_site_and_unit_indexes():
+    """ALERTS SITE and TRACE find a site's and a unit's alerts through their
+    indexes, however many other alerts came since (TRACE used to look back
+    10,000 alerts only).  A store from before the indexes (schema version
+    2, no index entries) gets them built when yimad starts."""
+    d = Yimad()
+    try:
+        c = setup(d, [cn(1)], to="PH1")
+        eq(verdict(c.call("DISPENSE", cn(1), "SITE", "PH1", "TX", "S1")), ("green", []), "sale")
+        eq(verdict(c.call("DISPENSE", cn(1), "SITE", "PH2", "TX", "S2")),
+           ("red", ["duplicate"]), "resold at PH2")
+        n = 10050      # newer alerts elsewhere: unknown codes scanned at PH1
+        c.send(b"".join(encode("DISPENSE", cn(100000 + i), "SITE", "PH1") for i in range(n)))
+        for i in range(n):
+            eq(verdict(c.reply()), ("red", ["unknown"]), f"unknown code {i}")
+
+        def check_found(when):
+            alerts = c.call("TRACE", cn(1))[b"alerts"]
+            eq([(a[b"kind"], a[b"site"]) for a in alerts], [(b"duplicate", b"PH2")],
+               f"{when}: TRACE shows the unit's alert behind {n:,} newer ones")
+            eq([(a[b"kind"], a[b"code"]) for a in c.call("ALERTS", "SITE", "PH2")],
+               [(b"duplicate", cn(1).encode())], f"{when}: ALERTS SITE PH2")
+            eq(len(c.call("ALERTS", "SITE", "PH1", "LIMIT", "10000")), 10000,
+               f"{when}: ALERTS SITE PH1 LIMIT")
+            eq(c.call("ALERTS", "LIMIT", "1")[0][b"code"], cn(100000 + n - 1).encode(),
+               f"{when}: newest alert of all")
+        check_found("indexed as written")
+
+        eq(d.stop(), 0, "yimad stopped")
+        poke = os.path.join(TOOLS, "lmdb_poke")
+        for db in ("site_alerts", "unit_alerts"):
+            subprocess.run([poke, d.data, db, "-", "drop"], check=True)
+        subprocess.run([poke, d.data, "meta", b"schema_version".hex(), "put",
+                        (2).to_bytes(4, sys.byteorder).hex()], check=True)
+        d.start()
+        out = d.output()
+        check("schema version 2 upgraded to 3" in out, out)
+        check(f"indexed {n + 1} alerts by site and unit" in out, out)
+        c = d.connect()
+        c.call("HELLO", "3")
+        check_found("after the upgrade")
+        d.restart()
+        check("indexed" not in d.output(), "built once")
     finally:
         d.close()
 
