@@ -647,7 +647,7 @@ int cmd_pack(struct cmd_ctx *ctx)
 		rc = record_change(ctx, &kids[i], e.seq);
 	}
 	if (rc == 0)
-		rc = units_link_all(ctx->txn, parent.id, kids, n);
+		rc = units_link_all(ctx->txn, parent.id, kids, n, new_parent);
 	free(kids);
 	if (rc == 0)	/* the children stay where they were, now inside */
 		rc = tally_pack(ctx->txn, parent.id, &delta, +1, when);

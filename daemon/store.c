@@ -554,22 +554,32 @@ int store_put_dup(struct store_txn *t, enum store_db db, const void *key, size_t
 }
 
 int store_put_dups(struct store_txn *t, enum store_db db, const void *key, size_t klen,
-		   const void *vals, size_t vsize, size_t count)
+		   const void *vals, size_t vsize, size_t count, bool greatest)
 {
 	if (count == 0)
 		return 0;
 	MDB_val k = { klen, (void *)(uintptr_t)key };
 	MDB_val v[2] = { { vsize, (void *)(uintptr_t)vals }, { count, NULL } };
 	MDB_cursor *cur;
+	unsigned dup = greatest ? MDB_APPENDDUP : 0;
 	note_write(t, db);
 	int rc = mdb_cursor_open(t->txn, t->s->dbi[db], &cur);
 	if (rc)
 		return rc;
 	/* MDB_MULTIPLE finds the key once and adds the values there; as in
 	 * store_put_dup, a key above every other is appended. */
-	rc = mdb_cursor_put(cur, &k, v, MDB_MULTIPLE | MDB_APPEND);
+	rc = mdb_cursor_put(cur, &k, v, MDB_MULTIPLE | MDB_APPEND | dup);
 	if (rc == MDB_KEYEXIST) {
 		v[1].mv_size = count;
+		rc = mdb_cursor_put(cur, &k, v, MDB_MULTIPLE | dup);
+	}
+	if (rc == MDB_KEYEXIST && greatest) {
+		/* Not the greatest after all: LMDB wrote the first mv_size
+		 * values; insert the rest. */
+		size_t done = v[1].mv_size;
+		v[0].mv_data = (char *)(uintptr_t)vals + done * vsize;
+		v[1].mv_size = count - done;
+		count -= done;
 		rc = mdb_cursor_put(cur, &k, v, MDB_MULTIPLE);
 	}
 	if (rc == 0 && v[1].mv_size != count)

@@ -139,9 +139,11 @@ int store_put_dup(struct store_txn *t, enum store_db db, const void *key, size_t
 		  const void *val, size_t vlen);
 /* Add `count` values of `vsize` bytes each (packed in `vals`) under one
  * key: one call instead of one per value (a commissioned lot, a packed
- * case).  A value already there stays once. */
+ * case).  A value already there stays once.  greatest: the caller knows
+ * the values increase and exceed every value the key has (new unit ids),
+ * so they are appended without a search. */
 int store_put_dups(struct store_txn *t, enum store_db db, const void *key, size_t klen,
-		   const void *vals, size_t vsize, size_t count);
+		   const void *vals, size_t vsize, size_t count, bool greatest);
 int store_del_dup(struct store_txn *t, enum store_db db, const void *key, size_t klen,
 		  const void *val, size_t vlen);
 /* Append a key greater than every key in db (event logs): cheaper, and

@@ -174,14 +174,15 @@ int units_lot_add(struct store_txn *t, uint32_t lot, uint64_t id)
 
 /* Put `n` ids under one key of a dup database of ids, in one call. */
 static int put_ids(struct store_txn *t, enum store_db db, const uint8_t *k, size_t klen,
-		   uint64_t (*id_at)(const void *src, size_t i), const void *src, size_t n)
+		   uint64_t (*id_at)(const void *src, size_t i), const void *src, size_t n,
+		   bool greatest)
 {
 	if (n == 0)
 		return 0;
 	uint8_t *v = xmalloc(n * ID_BYTES);
 	for (size_t i = 0; i < n; i++)
 		code_put_be(v + i * ID_BYTES, id_at(src, i), ID_BYTES);
-	int rc = store_put_dups(t, db, k, klen, v, ID_BYTES, n);
+	int rc = store_put_dups(t, db, k, klen, v, ID_BYTES, n, greatest);
 	free(v);
 	return rc;
 }
@@ -200,14 +201,19 @@ int units_lot_add_range(struct store_txn *t, uint32_t lot, uint64_t first, size_
 {
 	uint8_t k[4];
 	code_put_be(k, lot, 4);
-	return put_ids(t, DB_LOT_UNITS, k, sizeof k, consecutive, &first, n);
+	/* New ids: above every id in any lot. */
+	return put_ids(t, DB_LOT_UNITS, k, sizeof k, consecutive, &first, n, true);
 }
 
-int units_link_all(struct store_txn *t, uint64_t parent, const struct unit *kids, size_t n)
+int units_link_all(struct store_txn *t, uint64_t parent, const struct unit *kids, size_t n,
+		   bool empty)
 {
 	uint8_t k[ID_BYTES];
+	bool increasing = true;
+	for (size_t i = 1; i < n && increasing; i++)
+		increasing = kids[i].id > kids[i - 1].id;
 	code_put_be(k, parent, ID_BYTES);
-	return put_ids(t, DB_CHILDREN, k, sizeof k, unit_id, kids, n);
+	return put_ids(t, DB_CHILDREN, k, sizeof k, unit_id, kids, n, empty && increasing);
 }
 
 /* Call fn for each fixed-size value >= from of `key` in a dup database. */

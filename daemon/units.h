@@ -75,7 +75,9 @@ int units_lot_add(struct store_txn *t, uint32_t lot, uint64_t id);
 /* The same for ids first .. first+n-1 (one COMMISSION), and for packing
  * `n` units into `parent`: one index write each instead of one per unit. */
 int units_lot_add_range(struct store_txn *t, uint32_t lot, uint64_t first, size_t n);
-int units_link_all(struct store_txn *t, uint64_t parent, const struct unit *kids, size_t n);
+/* empty: `parent` holds nothing yet (a container the PACK creates). */
+int units_link_all(struct store_txn *t, uint64_t parent, const struct unit *kids, size_t n,
+		   bool empty);
 /* Walk a lot's unit ids from `from` up, in order; fn as units_children. */
 int units_of_lot(struct store_txn *t, uint32_t lot, uint64_t from,
 		 int (*fn)(void *arg, uint64_t id), void *arg);

@@ -361,6 +361,47 @@ static void test_put_get_del(void **state)
 	check_value(f->s, DB_PRODUCTS, "a", "product a");
 }
 
+/* The values stored under `key` in a dup database of one-byte values. */
+static size_t dups_of(struct store_txn *t, const char *key, char *out, size_t cap)
+{
+	struct store_cursor *c;
+	const void *v;
+	size_t vl, n = 0;
+	assert_int_equal(store_cursor_open(t, DB_CHILDREN, &c), 0);
+	for (int rc = store_cursor_dups(c, key, strlen(key), &v, &vl); rc == 0 && n < cap;
+	     rc = store_cursor_next_dup(c, &v, &vl))
+		out[n++] = *(const char *)v;
+	store_cursor_close(c);
+	return n;
+}
+
+/* store_put_dups: many values in one call, appended when the caller says
+ * they are the greatest, and still all stored when that was wrong. */
+static void test_put_dups(void **state)
+{
+	struct fix *f = *state;
+	f->s = open_ok(f->dir, 4 * MiB);
+	struct store_txn *t;
+	char got[16];
+	assert_int_equal(store_write_begin(f->s, &t), 0);
+	assert_int_equal(store_put_dups(t, DB_CHILDREN, "k", 1, "56", 1, 2, false), 0);
+	assert_int_equal(store_put_dups(t, DB_CHILDREN, "k", 1, "789", 1, 3, true), 0);
+	assert_int_equal(dups_of(t, "k", got, sizeof got), 5);
+	assert_memory_equal(got, "56789", 5);
+	/* "greatest", but 3 is not: nothing appended, all inserted */
+	assert_int_equal(store_put_dups(t, DB_CHILDREN, "k", 1, "3a", 1, 2, true), 0);
+	/* the first two append, then 4 is not the greatest */
+	assert_int_equal(store_put_dups(t, DB_CHILDREN, "k", 1, "bc4d", 1, 4, true), 0);
+	/* values already there stay once; a new greatest key */
+	assert_int_equal(store_put_dups(t, DB_CHILDREN, "k", 1, "5e", 1, 2, false), 0);
+	assert_int_equal(store_put_dups(t, DB_CHILDREN, "m", 1, "12", 1, 2, true), 0);
+	assert_int_equal(dups_of(t, "k", got, sizeof got), 12);
+	assert_memory_equal(got, "3456789abcde", 12);
+	assert_int_equal(dups_of(t, "m", got, sizeof got), 2);
+	assert_memory_equal(got, "12", 2);
+	commit_ok(t);
+}
+
 static void test_next_id(void **state)
 {
 	struct fix *f = *state;
@@ -628,6 +669,7 @@ int main(void)
 		T(test_schema_wrong_size),
 		T(test_open_bad_dir),
 		T(test_put_get_del),
+		T(test_put_dups),
 		T(test_next_id),
 		T(test_reader_snapshot),
 		T(test_stats),
