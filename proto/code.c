@@ -113,7 +113,6 @@ static enum code_err parse_digits(struct code_ctx *ctx, const char *s,
 		else
 			return CODE_E_FORMAT;
 	}
-	code_quote(d, dn, q, sizeof(q));
 	if (dn == 20 && (d[0] == '8' || (ctx->flags & CODE_OPT_CN20_ANY_LEAD)))
 		return cn20_parse(ctx, d);
 	ctx->out->cr_form = CODE_FORM_DIGITS;
@@ -131,20 +130,23 @@ static enum code_err parse_digits(struct code_ctx *ctx, const char *s,
 	if (d[0] == '8' && dn != 20)
 		return code_fail(ctx, dn < 20 ? CODE_E_TRUNCATED : CODE_E_LENGTH,
 		                 base + (dn < 20 ? n : 20), "%zu digits %s: a CN "
-		                 "drug traceability code has 20 digits (%s)", dn, q,
+		                 "drug traceability code has 20 digits (%s)", dn,
+		                 code_quote(d, dn, q, sizeof(q)),
 		                 dn < 20 ? "truncated scan?" :
 		                 "two scans run together?");
 	if (dn == 20)
 		return code_fail(ctx, CODE_E_FORMAT, base, "20-digit number %s: "
 		                 "CN drug traceability codes start with 8; "
-		                 PLEASE_SCAN, q);
+		                 PLEASE_SCAN, code_quote(d, dn, q, sizeof(q)));
 	if (dn == 8 || dn == 12 || dn == 13 || dn == 14)
 		return code_fail(ctx, CODE_E_CHECK, base + n - 1, "%zu-digit "
 		                 "number %s: not a traceability code, and its "
 		                 "check digit is wrong for a product barcode; "
-		                 PLEASE_SCAN, dn, q);
+		                 PLEASE_SCAN, dn,
+		                 code_quote(d, dn, q, sizeof(q)));
 	return code_fail(ctx, CODE_E_FORMAT, base, "%zu-digit number %s: not "
-	                 "a traceability code; " PLEASE_SCAN, dn, q);
+	                 "a traceability code; " PLEASE_SCAN, dn,
+	                 code_quote(d, dn, q, sizeof(q)));
 }
 
 /* NHSA (医保) product codes: drug "X"/"Z" + 22, consumables "C" + 19 or
