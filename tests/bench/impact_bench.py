@@ -27,19 +27,10 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 import harness  # noqa: E402
+from load_bench import cn, sscc  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 UNITS_PER_PACK, PACKS_PER_CASE = 20, 10
-
-
-def cn(prefix, i):
-    return f"{prefix}{i:013d}"
-
-
-def sscc(c):
-    body = f"0690123{c:010d}"
-    s = sum(int(d) * (3 if (len(body) - i) % 2 else 1) for i, d in enumerate(body))
-    return f"(00){body}{(10 - s % 10) % 10}"
 
 
 def write_files(work, n, nsites):

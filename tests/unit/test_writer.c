@@ -413,44 +413,11 @@ static void test_groups_form(void **state)
 	shared_destroy(&sh);
 }
 
-/* group_bytes bounds a group's request bytes: 10 jobs of 100 bytes with a
- * 250-byte bound commit two at a time (a bulk load yields to scans). */
-static void test_group_bytes_bound(void **state)
-{
-	struct fix *f = *state;
-	enum { N = 10 };
-	open_store(f, 16 * MiB);
-	struct shared sh;
-	shared_init(&sh, f->s);
-	struct outcome gout = { 0 }, *out = xcalloc(N, sizeof *out);
-	struct gate g;
-	gate_init(&g, &sh, &gout);
-	struct writer *w = writer_start(f->s, 64, 250, 0);
-
-	gate_close(&g, w);
-	for (int i = 0; i < N; i++) {
-		struct tjob *j = new_job(&sh, &out[i], 0, i, 16);
-		j->job.bytes = 100;
-		writer_submit(w, &j->job);
-	}
-	gate_open(&g);
-	wait_done(&sh, N + 1);
-	struct writer_stats ws;
-	writer_stats(w, &ws);
-	writer_stop(w);
-	for (int i = 0; i < N; i++)
-		check_ok(&out[i], "job");
-	assert_int_equal(ws.commits, 1 + N / 2);
-	assert_int_equal(ws.max_group, 2);
-	gate_destroy(&g);
-	free(out);
-	shared_destroy(&sh);
-}
-
-/* Bulk jobs while no scan has come: groups may take quiet_group_bytes (a
- * load alone commits in bigger transactions); without a quiet bound they
- * keep to group_bytes. */
-static void run_bulk_groups(struct fix *f, size_t quiet, uint64_t commits, uint64_t max_group)
+/* Ten jobs of 100 bytes queued behind a gate, small or bulk, under a
+ * 250-byte group_bytes and the given quiet_group_bytes: the commits and
+ * the largest group the writer made. */
+static void run_groups(struct fix *f, bool bulk, size_t quiet, uint64_t commits,
+		       uint64_t max_group)
 {
 	enum { N = 10 };
 	struct shared sh;
@@ -458,14 +425,14 @@ static void run_bulk_groups(struct fix *f, size_t quiet, uint64_t commits, uint6
 	struct outcome gout = { 0 }, *out = xcalloc(N, sizeof *out);
 	struct gate g;
 	gate_init(&g, &sh, &gout);
-	g.tj.job.bulk = true;
+	g.tj.job.bulk = bulk;
 	struct writer *w = writer_start(f->s, 64, 250, quiet);
 
 	gate_close(&g, w);
 	for (int i = 0; i < N; i++) {
 		struct tjob *j = new_job(&sh, &out[i], 0, i, 16);
 		j->job.bytes = 100;
-		j->job.bulk = true;
+		j->job.bulk = bulk;
 		writer_submit(w, &j->job);
 	}
 	gate_open(&g);
@@ -482,12 +449,24 @@ static void run_bulk_groups(struct fix *f, size_t quiet, uint64_t commits, uint6
 	shared_destroy(&sh);
 }
 
+/* group_bytes bounds a group's request bytes: 10 jobs of 100 bytes with a
+ * 250-byte bound commit two at a time (a bulk load yields to scans). */
+static void test_group_bytes_bound(void **state)
+{
+	struct fix *f = *state;
+	open_store(f, 16 * MiB);
+	run_groups(f, false, 0, 1 + 10 / 2, 2);
+}
+
+/* Bulk jobs while no scan has come: groups may take quiet_group_bytes (a
+ * load alone commits in bigger transactions); without a quiet bound they
+ * keep to group_bytes. */
 static void test_bulk_groups_grow_without_scans(void **state)
 {
 	struct fix *f = *state;
 	open_store(f, 16 * MiB);
-	run_bulk_groups(f, 1000, 1 + 1, 10);	/* the gate, then all ten */
-	run_bulk_groups(f, 0, 1 + 5, 2);	/* no quiet bound: 250 bytes */
+	run_groups(f, true, 1000, 1 + 1, 10);	/* the gate, then all ten */
+	run_groups(f, true, 0, 1 + 5, 2);	/* no quiet bound: 250 bytes */
 }
 
 /* group_max 1: every job is its own transaction. */
