@@ -36,6 +36,10 @@ struct cmd_ctx {
 	bool quiet;			/* EVENTS records: nobody reads the
 					 * reply, so DISPENSE leaves out its
 					 * verdict (errors are still replies) */
+	bool as_records;		/* EVENTS runs one-code records as one
+					 * command: refuse what one record at a
+					 * time would do otherwise, and EVENTS
+					 * runs them one by one */
 };
 
 typedef int (*cmd_handler)(struct cmd_ctx *ctx);
@@ -106,6 +110,10 @@ int cmd_withdraw(struct cmd_ctx *ctx);
 int cmd_lock(struct cmd_ctx *ctx);
 int cmd_unlock(struct cmd_ctx *ctx);
 int cmd_events(struct cmd_ctx *ctx);
+/* EVENTS: the index of the one word in which records of a command may
+ * differ and still run as one command — the code of a one-code COMMISSION,
+ * the child of a one-child PACK — or 0 if the record is not of that form. */
+int cmd_events_varying_word(enum cmd_id id, int argc, const struct resp_arg *argv);
 int cmd_recall_ack(struct cmd_ctx *ctx);
 int cmd_impact(struct cmd_ctx *ctx);
 int cmd_codes(struct cmd_ctx *ctx);

@@ -15,6 +15,11 @@
  * failing record is skipped and reported; it has written nothing, because
  * every command checks all of its input before its first write (writer.h).
  *
+ * Consecutive records that differ only in their one code — a lot's units
+ * commissioned, a case's children packed — run as one command, one event
+ * for them all (run_group); anything that command would not do exactly as
+ * the records one at a time sends them through one at a time instead.
+ *
  * BATCH names the batch (the loader derives it from the file and offset):
  * a batch id seen before is not applied again — the earlier result is
  * returned, so a re-upload after a crash or a lost connection is harmless.
@@ -132,55 +137,166 @@ static int replay(struct cmd_ctx *ctx, const struct resp_arg *batch)
 	return 1;
 }
 
-/* Run one record; its error message (if it failed) in why. */
-static int run_record(struct cmd_ctx *ctx, struct store_txn *txn, const struct resp_arg *rec,
-		      struct resp_arg **args, size_t *cap, struct resp_out *scratch,
-		      char *why, size_t whylen)
+/* The batch's records, each split into words once. */
+struct record {
+	size_t first;			/* its words: words[first ...] */
+	int argc;			/* 0: empty; -1: could not be split */
+	const char *err;		/* why it could not be split */
+	const struct command_spec *spec;	/* NULL: unknown or bad arity */
+	int vary;			/* cmd_events_varying_word, or 0 */
+};
+
+struct records {
+	char *text;			/* the records' copies, split in place */
+	struct resp_arg *words;
+	size_t nwords;
+	struct record *rec;
+	size_t n;
+};
+
+static void records_split(struct records *rs, const struct resp_arg *argv, int n,
+			  struct resp_out *scratch)
 {
-	char *line = xstrndup(rec->ptr, rec->len);	/* split in place */
-	const char *err = NULL;
-	int rc = 0;
-	why[0] = '\0';
-	int n = resp_split_inline(line, rec->len, NULL, 1 << 20, &err);
-	if (n > 0 && (size_t)n > *cap) {
-		*cap = (size_t)n;
-		*args = xrealloc(*args, *cap * sizeof **args);
+	size_t bytes = 0, cap = 0;
+	for (int i = 0; i < n; i++)
+		bytes += argv[i].len + 1;
+	rs->text = xmalloc(bytes ? bytes : 1);
+	rs->rec = xcalloc((size_t)n, sizeof *rs->rec);
+	rs->words = NULL;
+	rs->nwords = 0;
+	rs->n = (size_t)n;
+	char *line = rs->text;
+	for (int i = 0; i < n; i++) {
+		struct record *r = &rs->rec[i];
+		size_t len = argv[i].len;
+		memcpy(line, argv[i].ptr, len);
+		line[len] = '\0';
+		/* Words are separated by blanks: at most (len + 1) / 2 of them. */
+		size_t most = (len + 1) / 2 + 1;
+		if (rs->nwords + most > cap) {
+			cap = (rs->nwords + most) * 2;
+			rs->words = xrealloc(rs->words, cap * sizeof *rs->words);
+		}
+		r->first = rs->nwords;
+		r->argc = resp_split_inline(line, len, rs->words + r->first, (int)most, &r->err);
+		line += len + 1;
+		if (r->argc <= 0)
+			continue;
+		rs->nwords += (size_t)r->argc;
+		buf_reset(&scratch->b);
+		r->spec = cmd_lookup(r->argc, rs->words + r->first, scratch);
+		if (r->spec && allowed(r->spec->id))
+			r->vary = cmd_events_varying_word(r->spec->id, r->argc,
+							   rs->words + r->first);
 	}
-	if (n > 0)
-		resp_split_inline(line, rec->len, *args, n, &err);
+}
+
+static void records_free(struct records *rs)
+{
+	free(rs->text);
+	free(rs->words);
+	free(rs->rec);
+}
+
+static bool same_word(const struct resp_arg *a, const struct resp_arg *b)
+{
+	return a->len == b->len && memcmp(a->ptr, b->ptr, a->len) == 0;
+}
+
+/* Do records a and b differ in their varying word only? */
+static bool same_but_varying(const struct records *rs, const struct record *a,
+			     const struct record *b)
+{
+	if (!a->vary || a->spec != b->spec || a->vary != b->vary || a->argc != b->argc)
+		return false;
+	const struct resp_arg *x = rs->words + a->first, *y = rs->words + b->first;
+	for (int k = 0; k < a->argc; k++)
+		if (k != a->vary && !same_word(&x[k], &y[k]))
+			return false;
+	return true;
+}
+
+/* Run one command line in the batch's transaction; its error message (if
+ * it failed) in why. */
+static int run_line(struct cmd_ctx *ctx, struct store_txn *txn,
+		    const struct command_spec *spec, int argc, struct resp_arg *argv,
+		    bool as_records, struct resp_out *scratch, char *why, size_t whylen)
+{
+	struct cmd_ctx sub = *ctx;
+	sub.argc = argc;
+	sub.argv = argv;
+	sub.out = scratch;
+	sub.txn = txn;
+	sub.verdict = VERDICT_GREEN;
+	sub.quiet = true;
+	sub.as_records = as_records;
 	buf_reset(&scratch->b);
-	const struct command_spec *spec = NULL;
-	if (n < 0) {
-		snprintf(why, whylen, "%s", err);
-	} else if (n == 0) {
+	why[0] = '\0';
+	/* Each record answers to the role matrix as if sent alone. */
+	int acl = acl_check(&sub, spec, argc, argv, why, whylen);
+	if (acl == ACL_NOAUTH || acl == ACL_NOPERM)
+		return 0;
+	int rc = acl ? acl : cmd_run(&sub, spec);
+	if (rc == 0 && scratch->b.len && scratch->b.data[0] == '-')
+		snprintf(why, whylen, "%.*s", (int)(scratch->b.len - 3), scratch->b.data + 1);
+	else if (rc == 0 && sub.verdict == VERDICT_RED)
+		snprintf(why, whylen, "DISPENSE answered red: not sold");
+	return rc;
+}
+
+/* Run one record; its error message (if it failed) in why. */
+static int run_record(struct cmd_ctx *ctx, struct store_txn *txn, struct records *rs,
+		      size_t i, struct resp_out *scratch, char *why, size_t whylen)
+{
+	const struct record *r = &rs->rec[i];
+	struct resp_arg *argv = rs->words + r->first;
+	why[0] = '\0';
+	if (r->argc < 0) {
+		snprintf(why, whylen, "%s", r->err);
+	} else if (r->argc == 0) {
 		snprintf(why, whylen, "empty record");
-	} else if ((spec = cmd_lookup(n, *args, scratch)) == NULL) {
+	} else if (r->spec == NULL) {
+		buf_reset(&scratch->b);
+		cmd_lookup(r->argc, argv, scratch);	/* writes the error again */
 		snprintf(why, whylen, "%.*s", (int)(scratch->b.len > 3 ? scratch->b.len - 3 : 0),
 			 scratch->b.data + 1);
-	} else if (!allowed(spec->id)) {
-		snprintf(why, whylen, "%.*s is not a distribution record", (int)(*args)[0].len,
-			 (*args)[0].ptr);
+	} else if (!allowed(r->spec->id)) {
+		snprintf(why, whylen, "%.*s is not a distribution record", (int)argv[0].len,
+			 argv[0].ptr);
 	} else {
-		struct cmd_ctx sub = *ctx;
-		sub.argc = n;
-		sub.argv = *args;
-		sub.out = scratch;
-		sub.txn = txn;
-		sub.verdict = VERDICT_GREEN;
-		sub.quiet = true;
-		/* Each record answers to the role matrix as if sent alone. */
-		int acl = acl_check(&sub, spec, n, *args, why, whylen);
-		if (acl == ACL_NOAUTH || acl == ACL_NOPERM) {
-			free(line);
-			return 0;
-		}
-		rc = acl ? acl : cmd_run(&sub, spec);
-		if (rc == 0 && scratch->b.len && scratch->b.data[0] == '-')
-			snprintf(why, whylen, "%.*s", (int)(scratch->b.len - 3), scratch->b.data + 1);
-		else if (rc == 0 && sub.verdict == VERDICT_RED)
-			snprintf(why, whylen, "DISPENSE answered red: not sold");
+		return run_line(ctx, txn, r->spec, r->argc, argv, false, scratch, why, whylen);
 	}
-	free(line);
+	return 0;
+}
+
+/*
+ * Records first .. end-1 differ only in their varying word (same command,
+ * container, site, time, lot...): run them as one command naming all their
+ * codes, which costs one event and one set of lookups instead of one per
+ * record.  The command refuses, writing nothing, whatever it would not do
+ * exactly as the records one by one (cmd_ctx.as_records); then *why is set
+ * and the caller runs them one by one, so errors still name their record.
+ */
+static int run_group(struct cmd_ctx *ctx, struct store_txn *txn, struct records *rs,
+		     size_t first, size_t end, struct resp_out *scratch, char *why, size_t whylen)
+{
+	const struct record *r0 = &rs->rec[first];
+	const struct resp_arg *w0 = rs->words + r0->first;
+	size_t n = end - first, argc = (size_t)r0->argc - 1 + n;
+	if (argc > INT32_MAX) {
+		snprintf(why, whylen, "too many records");
+		return 0;
+	}
+	struct resp_arg *argv = xmalloc(argc * sizeof *argv);
+	size_t k = 0;
+	for (int j = 0; j < r0->vary; j++)
+		argv[k++] = w0[j];
+	for (size_t i = first; i < end; i++)
+		argv[k++] = rs->words[rs->rec[i].first + (size_t)r0->vary];
+	for (int j = r0->vary + 1; j < r0->argc; j++)
+		argv[k++] = w0[j];
+	int rc = run_line(ctx, txn, r0->spec, (int)argc, argv, true, scratch, why, whylen);
+	free(argv);
 	return rc;
 }
 
@@ -212,14 +328,29 @@ int cmd_events(struct cmd_ctx *ctx)
 	if ((rc = store_nested_begin(ctx->txn, &child)) != 0)
 		return rc;
 	struct resp_out scratch = { BUF_INIT, ctx->out->proto };
-	struct resp_arg *args = NULL;
-	size_t cap = 0;
+	struct records rs;
+	records_split(&rs, ctx->argv + first, ctx->argc - first, &scratch);
 	struct result r = { .errors = BUF_INIT };
 	char why[600];
 	int failed = 0;
-	for (int i = first; i < ctx->argc && rc == 0; i++) {
+	size_t alone = 0;	/* records before this one run one by one */
+	for (size_t i = 0; i < rs.n && rc == 0;) {
+		size_t end = i + 1;
+		while (i >= alone && end < rs.n && same_but_varying(&rs, &rs.rec[i], &rs.rec[end]))
+			end++;
+		if (end - i > 1) {
+			if ((rc = run_group(ctx, child, &rs, i, end, &scratch, why, sizeof why)) != 0)
+				break;
+			if (!why[0]) {
+				r.records += (uint32_t)(end - i);
+				r.applied += (uint32_t)(end - i);
+				i = end;
+				continue;
+			}
+			alone = end;
+		}
 		r.records++;
-		rc = run_record(ctx, child, &ctx->argv[i], &args, &cap, &scratch, why, sizeof why);
+		rc = run_record(ctx, child, &rs, i++, &scratch, why, sizeof why);
 		if (rc)
 			break;
 		if (!why[0]) {
@@ -232,7 +363,7 @@ int cmd_events(struct cmd_ctx *ctx)
 			break;
 		}
 	}
-	free(args);
+	records_free(&rs);
 	buf_free(&scratch.b);
 	if (rc || failed) {
 		store_nested_abort(child);

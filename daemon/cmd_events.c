@@ -272,12 +272,23 @@ static size_t named_twice(const struct code_result *r, size_t n)
 }
 
 enum { C_SITE, C_PRODUCT, C_LOT, C_EXPIRY, C_LEVEL, C_QTY, C_TIME, C_N };
+static const struct args_opt commission_opts[C_N] = {
+	{ "SITE", 0 }, { "PRODUCT", 0 }, { "LOT", 0 }, { "EXPIRY", 0 }, { "LEVEL", 0 },
+	{ "QTY", 0 }, { "TIME", 0 }
+};
+
+/* Without LEVEL, the code says what it can: an SSCC is a logistic unit
+ * (a case), a GTIN with indicator 1-8 a grouping (a middle pack). */
+static uint32_t implied_level(const struct code_result *r)
+{
+	return r->cr_type == CODE_SSCC ? 3 : r->cr_pack == CODE_PACK_GROUPED ? 2 : 1;
+}
 
 
 int cmd_commission(struct cmd_ctx *ctx)
 {
-	struct args_opt o[C_N] = { { "SITE", 0 }, { "PRODUCT", 0 }, { "LOT", 0 }, { "EXPIRY", 0 },
-				   { "LEVEL", 0 }, { "QTY", 0 }, { "TIME", 0 } };
+	struct args_opt o[C_N];
+	memcpy(o, commission_opts, sizeof o);
 	char err[300], text[CODE_TEXT_MAX];
 	int end = args_first_option(ctx->argc, ctx->argv, 1, o, C_N);
 	if (end == 1)
@@ -354,6 +365,12 @@ int cmd_commission(struct cmd_ctx *ctx)
 			}
 			expiry = scanned;
 		}
+		if (!o[C_LEVEL].val && implied_level(&r[i]) != implied_level(&r[0])) {
+			result = cmd_reject(ctx, "code %zu (%s) is level %u, code 1 level %u: give "
+					"LEVEL, or commission them apart", i + 1, scan_text(&r[i], text),
+					implied_level(&r[i]), implied_level(&r[0])) + 1;
+			break;
+		}
 		if (qty && !units_lot_level(r[i].cr_key, r[i].cr_key_len)) {
 			result = cmd_reject(ctx, "QTY is for lot-level device records; code %zu (%s) "
 					"identifies one item", i + 1, scan_text(&r[i], text)) + 1;
@@ -408,10 +425,8 @@ int cmd_commission(struct cmd_ctx *ctx)
 			return cmd_reject(ctx, "product %s is withdrawn: no new codes", product);
 		}
 	}
-	/* Without LEVEL, the code says what it can: an SSCC is a logistic unit
-	 * (a case), a GTIN with indicator 1-8 a grouping (a middle pack). */
 	if (level == 0)
-		level = r[0].cr_type == CODE_SSCC ? 3 : r[0].cr_pack == CODE_PACK_GROUPED ? 2 : 1;
+		level = implied_level(&r[0]);
 	struct lot l = { 0 };
 	bool has_lot = false;
 	if (lot && !product) {
@@ -498,6 +513,7 @@ int cmd_commission(struct cmd_ctx *ctx)
 /* ------------------------------------------------------ PACK / UNPACK */
 
 enum { P_SITE, P_TIME, P_N };
+static const struct args_opt pack_opts[P_N] = { { "SITE", 0 }, { "TIME", 0 } };
 
 /* Is `anc` the unit `u` or one of its containers? */
 static int is_ancestor(struct store_txn *t, uint64_t anc, const struct unit *u, bool *yes)
@@ -520,7 +536,8 @@ static int is_ancestor(struct store_txn *t, uint64_t anc, const struct unit *u, 
 
 int cmd_pack(struct cmd_ctx *ctx)
 {
-	struct args_opt o[P_N] = { { "SITE", 0 }, { "TIME", 0 } };
+	struct args_opt o[P_N];
+	memcpy(o, pack_opts, sizeof o);
 	char err[300], text[CODE_TEXT_MAX], why[160];
 	int end = args_first_option(ctx->argc, ctx->argv, 1, o, P_N);
 	if (end < 3)
@@ -558,6 +575,12 @@ int cmd_pack(struct cmd_ctx *ctx)
 			top = kids[i].level;
 		if (kids[i].lot != lot)
 			lot = 0;	/* mixed lots: the container has none */
+		if (new_parent && ctx->as_records &&
+		    (kids[i].level != kids[0].level || kids[i].lot != kids[0].lot)) {
+			/* One record at a time, the first child would set the new
+			 * container's level and lot; let EVENTS do that. */
+			result = cmd_reject(ctx, "children differ in level or lot") + 1;
+		} else
 		if (!new_parent && kids[i].id == parent.id) {
 			result = cmd_reject(ctx, "%s cannot be packed into itself", unit_text(&kids[i], kt)) + 1;
 		} else if (kids[i].parent) {
@@ -657,6 +680,18 @@ int cmd_pack(struct cmd_ctx *ctx)
 	return 0;
 }
 
+int cmd_events_varying_word(enum cmd_id id, int argc, const struct resp_arg *argv)
+{
+	switch (id) {
+	case CMD_COMMISSION:
+		return args_first_option(argc, argv, 1, commission_opts, C_N) == 2 ? 1 : 0;
+	case CMD_PACK:
+		return args_first_option(argc, argv, 1, pack_opts, P_N) == 3 ? 2 : 0;
+	default:
+		return 0;
+	}
+}
+
 static int collect_child(void *arg, uint64_t child)
 {
 	struct { uint64_t *ids; size_t n, cap; } *c = arg;
@@ -670,7 +705,8 @@ static int collect_child(void *arg, uint64_t child)
 
 int cmd_unpack(struct cmd_ctx *ctx)
 {
-	struct args_opt o[P_N] = { { "SITE", 0 }, { "TIME", 0 } };
+	struct args_opt o[P_N];
+	memcpy(o, pack_opts, sizeof o);
 	char err[300], text[CODE_TEXT_MAX], why[160];
 	int end = args_first_option(ctx->argc, ctx->argv, 1, o, P_N);
 	if (end < 2)

@@ -502,6 +502,62 @@ def test_acknowledged_dispenses_survive_kill9():
         d.close()
 
 
+def test_events_one_code_records_run_together_as_if_one_by_one():
+    """EVENTS runs consecutive one-code COMMISSION records (and one-child
+    PACK records into one container) as one command; the outcome, errors
+    and their record numbers included, is that of the records one by one."""
+    d = Yimad()
+    try:
+        c = setup(d)
+        events = lambda: c.call("INFO", "store")[b"store"][b"entries"][b"events"]
+        opts = f"SITE MFR LOT L7 EXPIRY {FAR} TIME 2026-01-05T08:00:00+08:00"
+        ok(c.call("COMMISSION", cn(1), "SITE", "MFR", "LOT", "L7", "EXPIRY", FAR))
+        ok(c.call("COMMISSION", cn(2), "LEVEL", "2", "SITE", "MFR", "LOT", "L7"))
+        before = events()
+        run = [f"COMMISSION {cn(n)} {opts}" for n in (10, 11, 1, 12, 13)]
+        r = c.call("EVENTS", *run)
+        check(isinstance(r, Error) and "record 3" in r and "already commissioned" in r
+              and "nothing was applied" in r, r)
+        eq(events(), before, "nothing applied")
+        r = c.call("EVENTS", "SKIPBAD", *run)
+        eq((r[b"records"], r[b"applied"], r[b"skipped"]), (5, 4, 1), "one skipped")
+        eq([e[b"record"] for e in r[b"errors"]], [3], "the bad record's number")
+        for n in (10, 11, 12, 13):
+            eq(c.call("VERIFY", cn(n))[b"status"], b"active", f"{cn(n)} commissioned")
+        # A clean run of one-code records is one event for all of them.
+        before = events()
+        r = c.call("EVENTS", *[f"COMMISSION {cn(n)} {opts}" for n in range(20, 30)],
+                   f"PACK (00)069012340000000016 {cn(20)} SITE MFR",
+                   f"PACK (00)069012340000000016 {cn(21)} SITE MFR")
+        eq((r[b"records"], r[b"applied"]), (12, 12), "applied")
+        eq(events(), before + 2, "one commission event, one pack event")
+        first = lambda code: c.call("TRACE", code)[b"events"][0][b"seq"]
+        eq(first(cn(20)), first(cn(29)), "the same commission event")
+        eq(c.call("TRACE", cn(21))[b"events"][-1][b"container"], b"(00)069012340000000016",
+           "packed")
+        # One by one, the first child sets a new container's level: a middle
+        # pack after a unit does not fit.
+        r = c.call("EVENTS", "SKIPBAD",
+                   f"PACK (00)069012340000000023 {cn(22)} SITE MFR",
+                   f"PACK (00)069012340000000023 {cn(2)} SITE MFR",
+                   f"PACK (00)069012340000000023 {cn(23)} SITE MFR")
+        eq((r[b"records"], r[b"applied"], r[b"skipped"]), (3, 2, 1), "one skipped")
+        eq([e[b"record"] for e in r[b"errors"]], [2], "which record")
+        check(b"container must be of a higher level" in r[b"errors"][0][b"error"], r)
+        eq(c.call("TRACE", "(00)069012340000000023")[b"level"], 2, "level from the first child")
+        # A child named twice: the second record finds it packed.
+        r = c.call("EVENTS", "SKIPBAD",
+                   f"PACK (00)069012340000000030 {cn(24)} SITE MFR",
+                   f"PACK (00)069012340000000030 {cn(24)} SITE MFR")
+        eq([e[b"record"] for e in r[b"errors"]], [2], "which record")
+        check(b"already packed" in r[b"errors"][0][b"error"], r)
+        # Without LEVEL, codes of one COMMISSION must imply one level.
+        r = c.call("COMMISSION", cn(40), "(00)069012340000000047", "SITE", "MFR", "LOT", "L7")
+        check(isinstance(r, Error) and "code 2" in r and "give LEVEL" in r, r)
+    finally:
+        d.close()
+
+
 def test_events_batch_is_all_or_nothing():
     d = Yimad()
     try:
