@@ -91,6 +91,13 @@ struct store_txn {
 	uint64_t tag;			/* read transactions: gen at begin (even) */
 	bool write;
 	bool changed;			/* wrote a versioned database */
+	/* Write transactions: one cursor per database, opened on first use
+	 * and left where the last get or put put it.  LMDB looks for a key
+	 * in the cursor's page before it searches from the root, so runs of
+	 * nearby keys (a lot's new units, a case's children) cost one page
+	 * each instead of a descent.  LMDB frees them when the transaction
+	 * ends. */
+	MDB_cursor *cur[DB__COUNT];
 };
 
 /* Databases whose changes invalidate cached copies (see above). */
@@ -351,6 +358,7 @@ int store_write_begin(struct store *s, struct store_txn **txn)
 		return rc;
 	s->wtxn.write = true;
 	s->wtxn.changed = false;
+	memset(s->wtxn.cur, 0, sizeof s->wtxn.cur);
 	*txn = &s->wtxn;
 	return 0;
 }
@@ -459,11 +467,29 @@ int store_grow(struct store *s)
 	return rc;
 }
 
+/* The write transaction's cursor on db, or NULL (read transactions, or
+ * no memory: the caller goes without). */
+static MDB_cursor *kept_cursor(struct store_txn *t, enum store_db db)
+{
+	if (!t->write)
+		return NULL;
+	if (t->cur[db] == NULL && mdb_cursor_open(t->txn, t->s->dbi[db], &t->cur[db]) != 0)
+		t->cur[db] = NULL;
+	return t->cur[db];
+}
+
+static int put(struct store_txn *t, enum store_db db, MDB_val *k, MDB_val *v, unsigned flags)
+{
+	MDB_cursor *c = kept_cursor(t, db);
+	return c ? mdb_cursor_put(c, k, v, flags) : mdb_put(t->txn, t->s->dbi[db], k, v, flags);
+}
+
 int store_get(struct store_txn *t, enum store_db db, const void *key, size_t klen,
 	      const void **val, size_t *vlen)
 {
 	MDB_val k = { klen, (void *)(uintptr_t)key }, v;
-	int rc = mdb_get(t->txn, t->s->dbi[db], &k, &v);
+	MDB_cursor *c = kept_cursor(t, db);
+	int rc = c ? mdb_cursor_get(c, &k, &v, MDB_SET) : mdb_get(t->txn, t->s->dbi[db], &k, &v);
 	if (rc == 0) {
 		*val = v.mv_data;
 		*vlen = v.mv_size;
@@ -477,7 +503,7 @@ int store_put(struct store_txn *t, enum store_db db, const void *key, size_t kle
 	MDB_val k = { klen, (void *)(uintptr_t)key };
 	MDB_val v = { vlen, (void *)(uintptr_t)val };
 	note_write(t, db);
-	return mdb_put(t->txn, t->s->dbi[db], &k, &v, 0);
+	return put(t, db, &k, &v, 0);
 }
 
 int store_del(struct store_txn *t, enum store_db db, const void *key, size_t klen)
@@ -545,11 +571,11 @@ int store_put_dup(struct store_txn *t, enum store_db db, const void *key, size_t
 	 * above the key's others is appended to them, which skips the search
 	 * through a lot of a million units.  LMDB refuses either append
 	 * (KEYEXIST) when it does not apply; then insert. */
-	int rc = mdb_put(t->txn, t->s->dbi[db], &k, &v, MDB_APPEND);
+	int rc = put(t, db, &k, &v, MDB_APPEND);
 	if (rc == MDB_KEYEXIST)
-		rc = mdb_put(t->txn, t->s->dbi[db], &k, &v, MDB_APPENDDUP);
+		rc = put(t, db, &k, &v, MDB_APPENDDUP);
 	if (rc == MDB_KEYEXIST)
-		rc = mdb_put(t->txn, t->s->dbi[db], &k, &v, MDB_NODUPDATA);
+		rc = put(t, db, &k, &v, MDB_NODUPDATA);
 	return rc == MDB_KEYEXIST ? 0 : rc;
 }
 
@@ -560,12 +586,12 @@ int store_put_dups(struct store_txn *t, enum store_db db, const void *key, size_
 		return 0;
 	MDB_val k = { klen, (void *)(uintptr_t)key };
 	MDB_val v[2] = { { vsize, (void *)(uintptr_t)vals }, { count, NULL } };
-	MDB_cursor *cur;
 	unsigned dup = greatest ? MDB_APPENDDUP : 0;
 	note_write(t, db);
-	int rc = mdb_cursor_open(t->txn, t->s->dbi[db], &cur);
-	if (rc)
-		return rc;
+	MDB_cursor *cur = kept_cursor(t, db);
+	if (cur == NULL)
+		return ENOMEM;
+	int rc;
 	/* MDB_MULTIPLE finds the key once and adds the values there; as in
 	 * store_put_dup, a key above every other is appended. */
 	rc = mdb_cursor_put(cur, &k, v, MDB_MULTIPLE | MDB_APPEND | dup);
@@ -584,7 +610,6 @@ int store_put_dups(struct store_txn *t, enum store_db db, const void *key, size_
 	}
 	if (rc == 0 && v[1].mv_size != count)
 		rc = MDB_CORRUPTED;	/* LMDB stopped short without saying why */
-	mdb_cursor_close(cur);
 	return rc;
 }
 
@@ -603,7 +628,7 @@ int store_append(struct store_txn *t, enum store_db db, const void *key, size_t 
 	MDB_val k = { klen, (void *)(uintptr_t)key };
 	MDB_val v = { vlen, (void *)(uintptr_t)val };
 	note_write(t, db);
-	return mdb_put(t->txn, t->s->dbi[db], &k, &v, MDB_APPEND);
+	return put(t, db, &k, &v, MDB_APPEND);
 }
 
 struct store_cursor {
