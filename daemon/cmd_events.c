@@ -340,8 +340,10 @@ int cmd_commission(struct cmd_ctx *ctx)
 						r[i].cr_product, product) + 1;
 				break;
 			}
-			snprintf(pbuf, sizeof pbuf, "%s", r[i].cr_product);
-			product = pbuf;
+			if (!product) {
+				snprintf(pbuf, sizeof pbuf, "%s", r[i].cr_product);
+				product = pbuf;
+			}
 		}
 		if (r[i].cr_lot[0]) {
 			if (lot && (strlen(r[i].cr_lot) != lot_len ||
@@ -350,9 +352,11 @@ int cmd_commission(struct cmd_ctx *ctx)
 						text, r[i].cr_lot, (int)lot_len, lot) + 1;
 				break;
 			}
-			snprintf(lbuf, sizeof lbuf, "%s", r[i].cr_lot);
-			lot = lbuf;
-			lot_len = strlen(lot);
+			if (!lot) {
+				snprintf(lbuf, sizeof lbuf, "%s", r[i].cr_lot);
+				lot = lbuf;
+				lot_len = strlen(lot);
+			}
 		}
 		uint32_t scanned = r[i].cr_expiry.cd_year ?
 			(uint32_t)(r[i].cr_expiry.cd_year * 10000 + r[i].cr_expiry.cd_month * 100 +

@@ -117,23 +117,6 @@ void code_u64_digits(uint64_t v, char *p, size_t n)
 	}
 }
 
-void code_put_be(uint8_t *p, uint64_t v, size_t nbytes)
-{
-	while (nbytes > 0) {
-		p[--nbytes] = (uint8_t)v;
-		v >>= 8;
-	}
-}
-
-uint64_t code_get_be(const uint8_t *p, size_t nbytes)
-{
-	uint64_t v = 0;
-
-	for (size_t i = 0; i < nbytes; i++)
-		v = (v << 8) | p[i];
-	return v;
-}
-
 void code_set_str(char *dst, size_t cap, const char *src, size_t n)
 {
 	if (n >= cap)

@@ -70,9 +70,24 @@ bool code_gs1_check_ok(const char *p, size_t n);
 uint64_t code_digits_u64(const char *p, size_t n);
 /* Write v as exactly n decimal digits (zero-padded) at p; no NUL. */
 void code_u64_digits(uint64_t v, char *p, size_t n);
-/* Store the low nbytes of v big-endian at p, and load them back. */
-void code_put_be(uint8_t *p, uint64_t v, size_t nbytes);
-uint64_t code_get_be(const uint8_t *p, size_t nbytes);
+/* Store the low nbytes of v big-endian at p, and load them back.  Inline:
+ * record encoders call them per field with constant sizes, which the
+ * compiler then unrolls. */
+static inline void code_put_be(uint8_t *p, uint64_t v, size_t nbytes)
+{
+	while (nbytes > 0) {
+		p[--nbytes] = (uint8_t)v;
+		v >>= 8;
+	}
+}
+
+static inline uint64_t code_get_be(const uint8_t *p, size_t nbytes)
+{
+	uint64_t v = 0;
+	for (size_t i = 0; i < nbytes; i++)
+		v = (v << 8) | p[i];
+	return v;
+}
 
 /* Copy n bytes to a NUL-terminated field of cap bytes (n < cap assumed by
  * callers, truncated otherwise). */
