@@ -31,7 +31,7 @@
 #include <unistd.h>
 
 #define USAGE "yima load FILE... [--format csv|epcis] [--batch N] [--skip-bad]"
-#define WINDOW 16		/* batches in flight: enough for the server to
+#define WINDOW 32		/* batches in flight: enough for the server to
 				 * apply several in one transaction */
 #define MERGE_MAX 1000		/* codes merged into one command */
 #define ERRORS_SHOWN 20
