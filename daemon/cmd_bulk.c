@@ -10,10 +10,14 @@
  * the same arguments as the command itself; TIME gives a loaded record its
  * own time.
  *
- * Without SKIPBAD the batch is all or nothing: the records run in order in a
- * nested transaction and the first that fails aborts it.  With SKIPBAD a
- * failing record is skipped and reported; it has written nothing, because
- * every command checks all of its input before its first write (writer.h).
+ * Without SKIPBAD the batch is all or nothing: the records run in order in
+ * the writer's transaction, and when one fails after others have applied,
+ * EVENTS returns WRITE_UNDO so the writer discards what they wrote
+ * (writer.h).  With SKIPBAD a failing record is skipped and reported; it has
+ * written nothing, because every command checks all of its input before its
+ * first write.  (LMDB's nested transactions would give the batch its own
+ * undo, but each page a batch touches is then copied from the enclosing
+ * transaction and merged back: a third of a load's time.)
  *
  * Consecutive records that differ only in their one code — a lot's units
  * commissioned, a case's children packed — run as one command, one event
@@ -33,6 +37,7 @@
 #include "code_util.h"
 #include "store.h"
 #include "verdict.h"
+#include "writer.h"
 #include "xmem.h"
 
 #include <stdio.h>
@@ -324,9 +329,7 @@ int cmd_events(struct cmd_ctx *ctx)
 	if (batch && (rc = replay(ctx, batch)) != 0)
 		return rc == 1 ? 0 : rc;
 
-	struct store_txn *child;
-	if ((rc = store_nested_begin(ctx->txn, &child)) != 0)
-		return rc;
+	struct store_txn *txn = ctx->txn;
 	struct resp_out scratch = { BUF_INIT, ctx->out->proto };
 	struct records rs;
 	records_split(&rs, ctx->argv + first, ctx->argc - first, &scratch);
@@ -339,7 +342,7 @@ int cmd_events(struct cmd_ctx *ctx)
 		while (i >= alone && end < rs.n && same_but_varying(&rs, &rs.rec[i], &rs.rec[end]))
 			end++;
 		if (end - i > 1) {
-			if ((rc = run_group(ctx, child, &rs, i, end, &scratch, why, sizeof why)) != 0)
+			if ((rc = run_group(ctx, txn, &rs, i, end, &scratch, why, sizeof why)) != 0)
 				break;
 			if (!why[0]) {
 				r.records += (uint32_t)(end - i);
@@ -350,7 +353,7 @@ int cmd_events(struct cmd_ctx *ctx)
 			alone = end;
 		}
 		r.records++;
-		rc = run_record(ctx, child, &rs, i++, &scratch, why, sizeof why);
+		rc = run_record(ctx, txn, &rs, i++, &scratch, why, sizeof why);
 		if (rc)
 			break;
 		if (!why[0]) {
@@ -366,11 +369,11 @@ int cmd_events(struct cmd_ctx *ctx)
 	records_free(&rs);
 	buf_free(&scratch.b);
 	if (rc || failed) {
-		store_nested_abort(child);
 		buf_free(&r.errors);
 		if (rc)
 			return rc;
-		return cmd_reject(ctx, "record %d: %s; nothing was applied", failed, why);
+		cmd_reject(ctx, "record %d: %s; nothing was applied", failed, why);
+		return r.applied ? WRITE_UNDO : 0;
 	}
 	if (batch) {
 		struct buf v = BUF_INIT;
@@ -381,15 +384,10 @@ int cmd_events(struct cmd_ctx *ctx)
 		code_put_be(h + 12, r.nerrors, 2);
 		buf_append(&v, h, sizeof h);
 		buf_append(&v, r.errors.data ? r.errors.data : "", r.errors.len);
-		rc = store_put(child, DB_BATCHES, batch->ptr, batch->len, v.data, v.len);
+		rc = store_put(txn, DB_BATCHES, batch->ptr, batch->len, v.data, v.len);
 		buf_free(&v);
 	}
 	if (rc) {
-		store_nested_abort(child);
-		buf_free(&r.errors);
-		return rc;
-	}
-	if ((rc = store_nested_commit(child)) != 0) {
 		buf_free(&r.errors);
 		return rc;
 	}

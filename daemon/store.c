@@ -87,7 +87,6 @@ static const unsigned db_flags[DB__COUNT] = {
 struct store_txn {
 	MDB_txn *txn;
 	struct store *s;
-	struct store_txn *parent;	/* nested: the enclosing transaction */
 	uint64_t tag;			/* read transactions: gen at begin (even) */
 	bool write;
 	bool changed;			/* wrote a versioned database */
@@ -382,39 +381,6 @@ void store_write_abort(struct store_txn *t)
 	t->txn = NULL;
 	t->changed = false;
 	t->s->wgen++;
-}
-
-int store_nested_begin(struct store_txn *parent, struct store_txn **child)
-{
-	struct store_txn *c = xcalloc(1, sizeof *c);
-	c->s = parent->s;
-	c->parent = parent;
-	c->write = true;
-	int rc = mdb_txn_begin(parent->s->env, parent->txn, 0, &c->txn);
-	if (rc) {
-		free(c);
-		return rc;
-	}
-	*child = c;
-	return 0;
-}
-
-int store_nested_commit(struct store_txn *child)
-{
-	int rc = mdb_txn_commit(child->txn);
-	if (rc)
-		child->s->wgen++;
-	else if (child->changed)
-		child->parent->changed = true;
-	free(child);
-	return rc;
-}
-
-void store_nested_abort(struct store_txn *child)
-{
-	mdb_txn_abort(child->txn);
-	child->s->wgen++;
-	free(child);
 }
 
 uint64_t store_txn_tag(const struct store_txn *t)

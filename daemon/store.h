@@ -92,11 +92,6 @@ void store_read_end(struct store_reader *r);
 int store_write_begin(struct store *s, struct store_txn **txn);
 int store_write_commit(struct store_txn *txn);	/* durable when it returns 0 */
 void store_write_abort(struct store_txn *txn);
-/* A transaction inside the writer's transaction, for requests that must
- * apply all or nothing after writing (EVENTS): abort undoes only it. */
-int store_nested_begin(struct store_txn *parent, struct store_txn **child);
-int store_nested_commit(struct store_txn *child);
-void store_nested_abort(struct store_txn *child);
 
 /*
  * A tag for data read through this transaction and kept beyond it (a

@@ -59,8 +59,6 @@ static void fail_job(struct write_job *j, int rc)
 	resp_error(&j->reply, "STORE", "write failed: %s", store_strerror(rc));
 }
 
-/* Apply jobs[0..n) in one transaction.  Returns 0 when committed (each job
- * has its reply), or the failing store error code with nothing committed. */
 static int64_t mono_ms(void)
 {
 	struct timespec ts;
@@ -75,7 +73,10 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int apply(struct writer *w, struct write_job **jobs, size_t n)
+/* Apply jobs[0..n) in one transaction.  Returns 0 when committed (each job
+ * has its reply), or, with nothing committed, the failing job's code (a
+ * store error or WRITE_UNDO) and its index in *undo. */
+static int apply(struct writer *w, struct write_job **jobs, size_t n, size_t *undo)
 {
 	/* One clock reading per group: the events of a group share a time,
 	 * and event times never go backwards along the log. */
@@ -94,6 +95,7 @@ static int apply(struct writer *w, struct write_job **jobs, size_t n)
 		rc = jobs[i]->run(txn, jobs[i]);
 		if (rc) {
 			store_write_abort(txn);
+			*undo = i;
 			return rc;
 		}
 	}
@@ -105,9 +107,20 @@ static int apply(struct writer *w, struct write_job **jobs, size_t n)
 static void commit_group(struct writer *w, struct write_job **jobs, size_t n)
 {
 	int rc;
-	while ((rc = apply(w, jobs, n)) == STORE_MAP_FULL)
+	size_t undo = 0;
+	while ((rc = apply(w, jobs, n, &undo)) == STORE_MAP_FULL)
 		if ((rc = store_grow(w->store)) != 0)
 			break;
+	if (rc == WRITE_UNDO) {
+		/* jobs[undo] has its final reply and must leave no trace: the
+		 * others go again, in order, in transactions without it (those
+		 * after it had not run yet: each job runs at most twice). */
+		if (undo > 0)
+			commit_group(w, jobs, undo);
+		if (undo + 1 < n)
+			commit_group(w, jobs + undo + 1, n - undo - 1);
+		return;
+	}
 	if (rc == 0) {
 		atomic_fetch_add(&w->commits, 1);
 		atomic_fetch_add(&w->jobs, n);

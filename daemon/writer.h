@@ -15,6 +15,11 @@
  * or runs each job of the group alone so one failing job cannot fail its
  * neighbours.  `run` may thus be called more than once for the same job and
  * must decide the same way from the same state.
+ *
+ * A job that must refuse after it has written (EVENTS: record 7 of a batch
+ * fails after records 1-6 applied) writes its refusal and returns
+ * WRITE_UNDO: the writer discards the transaction, keeps that reply, and
+ * applies the jobs before and after it again without it.
  */
 #ifndef YIMA_WRITER_H
 #define YIMA_WRITER_H
@@ -29,6 +34,10 @@ struct store;
 struct store_txn;
 struct writer;
 struct write_job;
+
+/* `run`: undo what I wrote, keep my reply (see above).  Not a store
+ * error code (those are LMDB's, -30799..-30780, and errno values). */
+#define WRITE_UNDO (-31000)
 
 typedef int (*write_run_fn)(struct store_txn *txn, struct write_job *job);
 typedef void (*write_done_fn)(struct write_job *job);

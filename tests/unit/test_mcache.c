@@ -253,16 +253,6 @@ static void test_writer_copies_and_aborts(void **state)
 	assert_int_equal(mcache_event(t, ev2.seq, &me), 0);
 	assert_int_equal(me.kind, EV_RECEIVE);
 	assert_int_equal(me.time_ms, 2000);
-
-	/* A nested transaction that changed the lot and aborted. */
-	struct store_txn *child;
-	assert_int_equal(store_nested_begin(t, &child), 0);
-	set_lot_status(child, e, LOT_RECALLED);
-	assert_int_equal(mcache_lot(child, e->lot, &ml), 0);
-	assert_int_equal(ml->lot.status, LOT_RECALLED);
-	store_nested_abort(child);
-	assert_int_equal(mcache_lot(t, e->lot, &ml), 0);
-	assert_int_equal(ml->lot.status, LOT_NORMAL);
 	assert_int_equal(store_write_commit(t), 0);
 }
 

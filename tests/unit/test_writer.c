@@ -130,6 +130,8 @@ static int job_run(struct store_txn *txn, struct write_job *wj)
 		free(v);
 	if (rc)
 		return rc;
+	if (j->fail_rc == WRITE_UNDO)
+		resp_error(&wj->reply, "ERR", "refused after writing");
 	if (j->fail_rc)
 		return j->fail_rc;
 	resp_simple(&wj->reply, "OK");
@@ -552,6 +554,61 @@ static void test_failing_job_fails_alone(void **state)
 	shared_destroy(&sh);
 }
 
+/* Jobs that refuse after writing (WRITE_UNDO) in the middle of a group:
+ * their replies stand, their writes vanish, the others commit in order. */
+static void test_undo_leaves_no_trace(void **state)
+{
+	struct fix *f = *state;
+	enum { N = 6 };
+	open_store(f, 16 * MiB);
+	struct shared sh;
+	shared_init(&sh, f->s);
+	struct outcome gout = { 0 }, out[N];
+	memset(out, 0, sizeof out);
+	struct gate g;
+	gate_init(&g, &sh, &gout);
+	struct writer *w = writer_start(f->s, 64, SIZE_MAX, 0);
+
+	gate_close(&g, w);
+	for (int i = 0; i < N; i++) {
+		struct tjob *j = new_job(&sh, &out[i], 0, i, 16);
+		if (i == 1 || i == 4)
+			j->fail_rc = WRITE_UNDO;
+		writer_submit(w, &j->job);
+	}
+	gate_open(&g);
+	wait_done(&sh, N + 1);
+	struct writer_stats ws;
+	writer_stats(w, &ws);
+	writer_stop(w);
+
+	check_ok(&gout, "gate");
+	/* The group stops at job 1; 0 runs again alone; 2-5 stop at 4; 2-3
+	 * run again; then 5. */
+	static const int runs[N] = { 2, 1, 2, 2, 1, 1 };
+	for (int i = 0; i < N; i++) {
+		char what[32];
+		snprintf(what, sizeof what, "job %d", i);
+		expect(out[i].runs == runs[i], "%s ran %d times, not %d", what, out[i].runs,
+		       runs[i]);
+		if (i != 1 && i != 4) {
+			check_ok(&out[i], what);
+			continue;
+		}
+		expect(out[i].done_calls == 1, "%s: done called %d times", what,
+		       out[i].done_calls);
+		expect(strcmp(out[i].reply, "-ERR refused after writing\r\n") == 0,
+		       "%s replied \"%s\"", what, out[i].reply);
+		expect(!out[i].visible, "%s: its write was committed", what);
+	}
+	assert_int_equal(sh.order_errors, 0);
+	assert_int_equal(ws.commits, 1 + 3);	/* gate; 0; 2-3; 5 */
+	assert_int_equal(ws.jobs, 1 + 4);
+	assert_int_equal(ws.failures, 0);
+	gate_destroy(&g);
+	shared_destroy(&sh);
+}
+
 /* The map fills up in the middle of a group: the writer grows it and the
  * whole group still commits, nothing failed. */
 static void test_map_full_in_group(void **state)
@@ -650,6 +707,7 @@ int main(void)
 		T(test_bulk_groups_grow_without_scans),
 		T(test_group_max_one),
 		T(test_failing_job_fails_alone),
+		T(test_undo_leaves_no_trace),
 		T(test_map_full_in_group),
 		T(test_stop_drains_queue),
 		T(test_start_stop_idle),
