@@ -500,33 +500,41 @@ static void test_group_max_one(void **state)
 	shared_destroy(&sh);
 }
 
+/* Queue n jobs behind a gate, so that they form one group, job i
+ * returning fail_rc[i] after its put; wait for every done and stop. */
+static void run_gated(struct fix *f, struct shared *sh, struct outcome *gout,
+		      struct outcome *out, int n, const int *fail_rc, struct writer_stats *ws)
+{
+	open_store(f, 16 * MiB);
+	shared_init(sh, f->s);
+	struct gate g;
+	gate_init(&g, sh, gout);
+	struct writer *w = writer_start(f->s, 64, SIZE_MAX, 0);
+	gate_close(&g, w);
+	for (int i = 0; i < n; i++) {
+		struct tjob *j = new_job(sh, &out[i], 0, i, 16);
+		j->fail_rc = fail_rc[i];
+		writer_submit(w, &j->job);
+	}
+	gate_open(&g);
+	wait_done(sh, n + 1);
+	writer_stats(w, ws);
+	writer_stop(w);
+	gate_destroy(&g);
+}
+
 /* A job that fails (after writing) fails alone: its write is discarded and
  * it gets "-STORE ...", while the jobs around it in the same group commit. */
 static void test_failing_job_fails_alone(void **state)
 {
 	struct fix *f = *state;
 	enum { N = 5, BAD = 2 };
-	open_store(f, 16 * MiB);
 	struct shared sh;
-	shared_init(&sh, f->s);
 	struct outcome gout = { 0 }, out[N];
 	memset(out, 0, sizeof out);
-	struct gate g;
-	gate_init(&g, &sh, &gout);
-	struct writer *w = writer_start(f->s, 64, SIZE_MAX, 0);
-
-	gate_close(&g, w);
-	for (int i = 0; i < N; i++) {
-		struct tjob *j = new_job(&sh, &out[i], 0, i, 16);
-		if (i == BAD)
-			j->fail_rc = EIO;
-		writer_submit(w, &j->job);
-	}
-	gate_open(&g);
-	wait_done(&sh, N + 1);
+	int fail_rc[N] = { [BAD] = EIO };
 	struct writer_stats ws;
-	writer_stats(w, &ws);
-	writer_stop(w);
+	run_gated(f, &sh, &gout, out, N, fail_rc, &ws);
 
 	check_ok(&gout, "gate");
 	for (int i = 0; i < N; i++) {
@@ -550,7 +558,6 @@ static void test_failing_job_fails_alone(void **state)
 	assert_int_equal(ws.commits, 1 + 4);
 	assert_int_equal(ws.jobs, 1 + 4);
 	assert_int_equal(ws.failures, 2);
-	gate_destroy(&g);
 	shared_destroy(&sh);
 }
 
@@ -560,27 +567,12 @@ static void test_undo_leaves_no_trace(void **state)
 {
 	struct fix *f = *state;
 	enum { N = 6 };
-	open_store(f, 16 * MiB);
 	struct shared sh;
-	shared_init(&sh, f->s);
 	struct outcome gout = { 0 }, out[N];
 	memset(out, 0, sizeof out);
-	struct gate g;
-	gate_init(&g, &sh, &gout);
-	struct writer *w = writer_start(f->s, 64, SIZE_MAX, 0);
-
-	gate_close(&g, w);
-	for (int i = 0; i < N; i++) {
-		struct tjob *j = new_job(&sh, &out[i], 0, i, 16);
-		if (i == 1 || i == 4)
-			j->fail_rc = WRITE_UNDO;
-		writer_submit(w, &j->job);
-	}
-	gate_open(&g);
-	wait_done(&sh, N + 1);
+	int fail_rc[N] = { [1] = WRITE_UNDO, [4] = WRITE_UNDO };
 	struct writer_stats ws;
-	writer_stats(w, &ws);
-	writer_stop(w);
+	run_gated(f, &sh, &gout, out, N, fail_rc, &ws);
 
 	check_ok(&gout, "gate");
 	/* The group stops at job 1; 0 runs again alone; 2-5 stop at 4; 2-3
@@ -605,7 +597,6 @@ static void test_undo_leaves_no_trace(void **state)
 	assert_int_equal(ws.commits, 1 + 3);	/* gate; 0; 2-3; 5 */
 	assert_int_equal(ws.jobs, 1 + 4);
 	assert_int_equal(ws.failures, 0);
-	gate_destroy(&g);
 	shared_destroy(&sh);
 }
 
