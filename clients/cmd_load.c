@@ -60,6 +60,7 @@ struct loader {
 	struct buf head;	/* "PACK parent" or "SHIP" ... before the codes */
 	struct buf codes;	/* " code code ..." */
 	struct buf tail;	/* " SITE s TIME t ..." after the codes */
+	struct buf rec_head, rec_tail;	/* add_record's scratch, kept */
 	size_t ncodes;
 	unsigned long cmd_where;
 
@@ -80,6 +81,7 @@ struct loader {
 	unsigned long long bytes_done, bytes_total;
 	int shown;
 	double started, last_progress;
+	unsigned progress_calls;	/* the clock is read every 1,024 */
 	bool failed;		/* connection lost or protocol trouble */
 };
 
@@ -371,78 +373,79 @@ static int send_batch(struct loader *l)
 	return 0;
 }
 
+static bool buf_same(const struct buf *a, const struct buf *b)
+{
+	return a->len == b->len && (a->len == 0 || memcmp(a->data, b->data, a->len) == 0);
+}
+
 /* Turn a record into (part of) a command line. */
 static int add_record(struct loader *l, const struct load_rec *r)
 {
-	struct buf head = BUF_INIT, tail = BUF_INIT;
+	struct buf *head = &l->rec_head, *tail = &l->rec_tail;	/* scratch */
+	buf_reset(head);
+	buf_reset(tail);
 	const char *code = r->f[LOAD_F_CODE];
 	size_t code_len = r->len[LOAD_F_CODE];
 	switch (r->kind) {
 	case LOAD_COMMISSION:
-		buf_puts(&head, "COMMISSION");
-		opt(&tail, "SITE", r, LOAD_F_FROM);
-		opt(&tail, "PRODUCT", r, LOAD_F_PRODUCT);
-		opt(&tail, "LOT", r, LOAD_F_LOT);
-		opt(&tail, "EXPIRY", r, LOAD_F_EXPIRY);
-		opt(&tail, "LEVEL", r, LOAD_F_LEVEL);
-		opt(&tail, "QTY", r, LOAD_F_QTY);
+		buf_puts(head, "COMMISSION");
+		opt(tail, "SITE", r, LOAD_F_FROM);
+		opt(tail, "PRODUCT", r, LOAD_F_PRODUCT);
+		opt(tail, "LOT", r, LOAD_F_LOT);
+		opt(tail, "EXPIRY", r, LOAD_F_EXPIRY);
+		opt(tail, "LEVEL", r, LOAD_F_LEVEL);
+		opt(tail, "QTY", r, LOAD_F_QTY);
 		break;
 	case LOAD_PACK:
 	case LOAD_UNPACK:
-		buf_puts(&head, r->kind == LOAD_PACK ? "PACK" : "UNPACK");
-		put_word(&head, r->f[LOAD_F_PARENT], r->len[LOAD_F_PARENT]);
-		opt(&tail, "SITE", r, LOAD_F_FROM);
+		buf_puts(head, r->kind == LOAD_PACK ? "PACK" : "UNPACK");
+		put_word(head, r->f[LOAD_F_PARENT], r->len[LOAD_F_PARENT]);
+		opt(tail, "SITE", r, LOAD_F_FROM);
 		break;
 	case LOAD_SHIP:
 	case LOAD_RETURN:
-		buf_puts(&head, r->kind == LOAD_SHIP ? "SHIP" : "RETURN");
-		opt(&tail, "FROM", r, LOAD_F_FROM);
-		opt(&tail, "TO", r, LOAD_F_TO);
-		opt(&tail, "REF", r, LOAD_F_REF);
+		buf_puts(head, r->kind == LOAD_SHIP ? "SHIP" : "RETURN");
+		opt(tail, "FROM", r, LOAD_F_FROM);
+		opt(tail, "TO", r, LOAD_F_TO);
+		opt(tail, "REF", r, LOAD_F_REF);
 		break;
 	case LOAD_RECEIVE:
-		buf_puts(&head, "RECEIVE");
-		opt(&tail, "SITE", r, LOAD_F_TO);
-		opt(&tail, "FROM", r, LOAD_F_FROM);
-		opt(&tail, "REF", r, LOAD_F_REF);
+		buf_puts(head, "RECEIVE");
+		opt(tail, "SITE", r, LOAD_F_TO);
+		opt(tail, "FROM", r, LOAD_F_FROM);
+		opt(tail, "REF", r, LOAD_F_REF);
 		break;
 	case LOAD_DESTROY:
-		buf_puts(&head, "DESTROY");
-		opt(&tail, "SITE", r, LOAD_F_FROM);
-		opt(&tail, "REF", r, LOAD_F_REF);
+		buf_puts(head, "DESTROY");
+		opt(tail, "SITE", r, LOAD_F_FROM);
+		opt(tail, "REF", r, LOAD_F_REF);
 		break;
 	case LOAD_DISPENSE:
-		buf_puts(&head, "DISPENSE");
-		opt(&tail, "SITE", r, LOAD_F_FROM);
-		opt(&tail, "TX", r, LOAD_F_REF);
-		opt(&tail, "QTY", r, LOAD_F_QTY);
+		buf_puts(head, "DISPENSE");
+		opt(tail, "SITE", r, LOAD_F_FROM);
+		opt(tail, "TX", r, LOAD_F_REF);
+		opt(tail, "QTY", r, LOAD_F_QTY);
 		break;
 	default:
-		buf_free(&head);
-		buf_free(&tail);
 		report_error(l, "%s:%lu: a %s record in an events file", l->file, r->where,
 			     load_kind_name(r->kind));
 		return 0;
 	}
-	opt(&tail, "TIME", r, LOAD_F_TIME);
+	opt(tail, "TIME", r, LOAD_F_TIME);
 
 	/* Same command as the one being built, but for the code?  Merge. */
 	bool same = l->ncodes > 0 && l->ncodes < MERGE_MAX && r->kind == l->kind &&
 		    r->kind != LOAD_DISPENSE && code != NULL &&
-		    head.len == l->head.len && memcmp(head.data, l->head.data, head.len) == 0 &&
-		    tail.len == l->tail.len && memcmp(tail.data, l->tail.data, tail.len) == 0;
+		    buf_same(head, &l->head) && buf_same(tail, &l->tail);
 	if (!same) {
-		if (l->rows >= l->batch_rows && send_batch(l) != 0) {
-			buf_free(&head);
-			buf_free(&tail);
+		if (l->rows >= l->batch_rows && send_batch(l) != 0)
 			return -1;
-		}
 		end_command(l);
 		if (l->nlines == 0)
 			l->first_where = r->where;
 		l->kind = r->kind;
-		buf_append(&l->head, head.data, head.len);
-		buf_append(&l->tail, tail.data ? tail.data : "", tail.len);
+		buf_append(&l->head, head->data, head->len);
+		buf_append(&l->tail, tail->data ? tail->data : "", tail->len);
 		l->cmd_where = r->where;
 	}
 	if (code) {
@@ -451,8 +454,6 @@ static int add_record(struct loader *l, const struct load_rec *r)
 	}
 	l->rows++;
 	l->last_where = r->where;
-	buf_free(&head);
-	buf_free(&tail);
 	return 0;
 }
 
@@ -497,6 +498,8 @@ static int master_record(struct loader *l, const struct load_rec *r, struct resp
 
 static void progress(struct loader *l, bool final)
 {
+	if (!final && ++l->progress_calls % 1024 != 0)
+		return;
 	double t = now_s();
 	if (!final && t - l->last_progress < (l->tty ? 0.25 : 5.0))
 		return;
@@ -670,6 +673,8 @@ int cli_load(const struct cli_opts *o, struct cli_conn *cc, int argc, char **arg
 	buf_free(&l.head);
 	buf_free(&l.codes);
 	buf_free(&l.tail);
+	buf_free(&l.rec_head);
+	buf_free(&l.rec_tail);
 	buf_free(&l.lines);
 	free(l.line_off);
 	free(l.where);
