@@ -13,6 +13,10 @@
 
 static int arg_is(const struct resp_arg *a, const char *name)
 {
+	/* Option names are letters; most words tried are codes, which the
+	 * first byte tells apart without measuring the name. */
+	if (a->len == 0 || (a->ptr[0] | 0x20) != (name[0] | 0x20))
+		return 0;
 	return a->len == strlen(name) && strncasecmp(a->ptr, name, a->len) == 0;
 }
 

@@ -61,10 +61,14 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* The position (1-based) of a unit repeated in the list, or 0. */
+/* The position (1-based) of the second mention of a unit named twice in
+ * the list, or 0. */
 static size_t repeated(const struct unit *u, size_t n)
 {
-	if (n < 2)
+	size_t up = 1;
+	while (up < n && u[up - 1].id < u[up].id)	/* increasing: all differ */
+		up++;
+	if (up >= n)
 		return 0;
 	uint64_t *ids = xmalloc(n * sizeof *ids);
 	for (size_t i = 0; i < n; i++)
@@ -75,15 +79,18 @@ static size_t repeated(const struct unit *u, size_t n)
 		if (ids[i] == ids[i - 1])
 			dup = ids[i];
 	free(ids);
+	size_t mentions = 0;
 	for (size_t i = 0; dup && i < n; i++)
-		if (u[i].id == dup)
+		if (u[i].id == dup && ++mentions == 2)
 			return i + 1;
 	return 0;
 }
 
 /*
  * Load the units named by argv[from..end).  Returns 0 with *out (caller
- * frees), 1 after replying with an error, or a store error.
+ * frees), 1 after replying with an error, or a store error.  Errors number
+ * a code by its place among the request's codes (argv[1] is code 1), as
+ * the commands' own messages do.
  */
 static int load_units(struct cmd_ctx *ctx, int from, int end, struct unit **out)
 {
@@ -95,13 +102,13 @@ static int load_units(struct cmd_ctx *ctx, int from, int end, struct unit **out)
 		const struct resp_arg *a = &ctx->argv[from + (int)i];
 		if (args_code(a, &r, err, sizeof err) != 0) {
 			free(u);
-			return cmd_reject(ctx, "code %zu: %s", i + 1, err) + 1;
+			return cmd_reject(ctx, "code %zu: %s", (size_t)from + i, err) + 1;
 		}
 		int rc = units_find(ctx->txn, r.cr_key, r.cr_key_len, &u[i]);
 		if (rc == STORE_NOTFOUND) {
 			char text[CODE_TEXT_MAX];
 			free(u);
-			return cmd_reject(ctx, "code %zu (%s) is not commissioned", i + 1,
+			return cmd_reject(ctx, "code %zu (%s) is not commissioned", (size_t)from + i,
 				      code_text(r.cr_key, r.cr_key_len, text)) + 1;
 		}
 		if (rc) {
@@ -112,7 +119,7 @@ static int load_units(struct cmd_ctx *ctx, int from, int end, struct unit **out)
 	size_t dup = repeated(u, n);
 	if (dup) {
 		char text[CODE_TEXT_MAX];
-		cmd_reject(ctx, "code %zu (%s) is named twice", dup,
+		cmd_reject(ctx, "code %zu (%s) is named twice", (size_t)from - 1 + dup,
 		       code_text(u[dup - 1].key, u[dup - 1].key_len, text));
 		free(u);
 		return 1;
@@ -256,6 +263,16 @@ static int cmp_key_pos(const void *a, const void *b)
 static size_t named_twice(const struct code_result *r, size_t n)
 {
 	if (n < 2)
+		return 0;
+	/* Codes listed in increasing order (a run of serials) differ. */
+	size_t up = 1;
+	while (up < n) {
+		struct key_pos a = { &r[up - 1], 0 }, b = { &r[up], 0 };
+		if (cmp_key_pos(&a, &b) >= 0)
+			break;
+		up++;
+	}
+	if (up == n)
 		return 0;
 	struct key_pos *k = xmalloc(n * sizeof *k);
 	for (size_t i = 0; i < n; i++)
@@ -687,10 +704,11 @@ int cmd_pack(struct cmd_ctx *ctx)
 int cmd_events_varying_word(enum cmd_id id, int argc, const struct resp_arg *argv)
 {
 	switch (id) {
+	/* Only the first words matter: a record of many codes is not one. */
 	case CMD_COMMISSION:
-		return args_first_option(argc, argv, 1, commission_opts, C_N) == 2 ? 1 : 0;
+		return args_first_option(argc < 3 ? argc : 3, argv, 1, commission_opts, C_N) == 2;
 	case CMD_PACK:
-		return args_first_option(argc, argv, 1, pack_opts, P_N) == 3 ? 2 : 0;
+		return args_first_option(argc < 4 ? argc : 4, argv, 1, pack_opts, P_N) == 3 ? 2 : 0;
 	default:
 		return 0;
 	}

@@ -65,6 +65,8 @@ def test_commission_errors_change_nothing():
             (["COMMISSION", cn(1), "6901234567892", "SITE", "MFR", "LOT", "L1", "EXPIRY", FAR],
              "product barcode"),
             (["COMMISSION", cn(1), cn(1), "SITE", "MFR", "LOT", "L1", "EXPIRY", FAR], "twice"),
+            (["COMMISSION", cn(1), cn(2), cn(3), cn(2), "SITE", "MFR", "LOT", "L1", "EXPIRY",
+              FAR], "code 4 is named twice"),
             # far apart in a long request too: the 202nd code repeats the 2nd
             (["COMMISSION", cn(5000), cn(1), *[cn(100 + i) for i in range(199)], cn(1),
               "SITE", "MFR", "LOT", "L1", "EXPIRY", FAR], "code 202 is named twice"),
@@ -93,6 +95,8 @@ def test_pack_rules_and_movements():
     try:
         c = setup(d, [cn(1), cn(2), cn(3)], to=None)
         case, pallet = "(00)069012340000000016", "(00)069012340000000023"
+        r = c.call("PACK", case, cn(1), cn(2), cn(3), cn(2), "SITE", "MFR")
+        check(isinstance(r, Error) and "code 5" in r and "named twice" in r, r)  # container: 1
         ok(c.call("PACK", case, cn(1), cn(2), "SITE", "MFR"))
         r = c.call("PACK", case, cn(2), "SITE", "MFR")
         check(isinstance(r, Error) and "already packed" in r, r)
