@@ -37,6 +37,7 @@
 #include "xmem.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
@@ -57,6 +58,11 @@ struct conn {
 	struct conn *next, *prev;	/* the worker's list */
 	struct worker *w;
 	struct bufferevent *bev;	/* NULL once the socket is closed */
+	/* Plain TCP: reading is ours, on this event, with one recv() per
+	 * readiness; the bufferevent only queues what send() did not take.
+	 * (A bufferevent read asks the socket's size with an ioctl first: one
+	 * system call more per request.)  TLS reads through the bufferevent. */
+	struct event *rd;
 	uint64_t id;
 	char addr[64];
 	char name[64];
@@ -103,6 +109,8 @@ struct conn {
 };
 
 static void on_read(struct bufferevent *bev, void *arg);
+static void on_readable(evutil_socket_t fd, short what, void *arg);
+static void update_events(struct conn *c);
 static void on_write(struct bufferevent *bev, void *arg);
 static void on_event(struct bufferevent *bev, short what, void *arg);
 
@@ -163,7 +171,10 @@ static void conn_close(struct conn *c, const char *reason)
 	if (c->bev) {
 		log_debug("conn %llu %s closed: %s", (unsigned long long)c->id,
 			  c->addr, reason);
-		bufferevent_free(c->bev);	/* and its SSL */
+		if (c->rd)
+			event_free(c->rd);
+		c->rd = NULL;
+		bufferevent_free(c->bev);	/* and its SSL, and the socket */
 		c->bev = NULL;
 		if (c->deadline_armed)
 			event_del(c->deadline);
@@ -302,12 +313,14 @@ void conn_new(struct worker *w, int fd, const struct sockaddr *sa, socklen_t sal
 	if (ssl)	/* a client that closes without close_notify has just left */
 		bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
 	bufferevent_setcb(bev, on_read, NULL, on_event, c);
-	if (srv->cfg.timeout) {
+	if (!ssl)
+		c->rd = event_new(w->base, fd, EV_READ | EV_PERSIST, on_readable, c);
+	if (c->rd == NULL && srv->cfg.timeout) {	/* else on c->rd (update_events) */
 		struct timeval idle = { (time_t)srv->cfg.timeout, 0 };
 		bufferevent_set_timeouts(bev, &idle, NULL);
 	}
-	bufferevent_enable(bev, EV_READ);
-	c->reading = true;
+	c->reading = false;
+	update_events(c);
 	if (c->handshaking)
 		arm_deadline(c);
 	log_debug("conn %llu %s%s accepted by worker %u", (unsigned long long)c->id,
@@ -325,10 +338,18 @@ static void update_events(struct conn *c)
 			 !c->held_error && c->pending < c->w->srv->cfg.max_pending &&
 			 unsent < OUT_HIGH;
 	if (want_read != c->reading) {
-		if (want_read)
+		if (c->rd) {
+			uint32_t secs = c->w->srv->cfg.timeout;
+			struct timeval idle = { (time_t)secs, 0 };
+			if (want_read)
+				event_add(c->rd, secs ? &idle : NULL);
+			else
+				event_del(c->rd);
+		} else if (want_read) {
 			bufferevent_enable(c->bev, EV_READ);
-		else
+		} else {
 			bufferevent_disable(c->bev, EV_READ);
+		}
 		c->reading = want_read;
 	}
 	bool want_write_cb = c->closing || unsent >= OUT_HIGH;
@@ -563,6 +584,28 @@ static void on_read(struct bufferevent *bev, void *arg)
 		evbuffer_remove(input, c->in.data + c->in.len, n);
 		c->in.len += n;
 		c->in.data[c->in.len] = '\0';
+	}
+	process(c);
+	settle(c);
+}
+
+/* Plain TCP: the socket is readable, or has been idle for `timeout`. */
+static void on_readable(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	if (what & EV_TIMEOUT) {
+		conn_close(c, "idle timeout");
+		return;
+	}
+	char chunk[64 * 1024];	/* then only what came is kept in `in` */
+	ssize_t n = recv(fd, chunk, sizeof chunk, 0);
+	if (n > 0) {
+		buf_append(&c->in, chunk, (size_t)n);
+	} else if (n == 0) {
+		c->eof = true;
+	} else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+		conn_close(c, strerror(errno));
+		return;
 	}
 	process(c);
 	settle(c);
