@@ -325,8 +325,8 @@ int cmd_events(struct cmd_ctx *ctx)
 		return cmd_reject(ctx, "BATCH id must be 1 to %d bytes", BATCH_ID_MAX);
 	if (first >= ctx->argc)
 		return cmd_reject(ctx, "no records given");
-	int rc;
-	if (batch && (rc = replay(ctx, batch)) != 0)
+	int rc = batch ? replay(ctx, batch) : 0;
+	if (rc != 0)
 		return rc == 1 ? 0 : rc;
 
 	struct store_txn *txn = ctx->txn;

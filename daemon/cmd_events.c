@@ -366,7 +366,7 @@ int cmd_commission(struct cmd_ctx *ctx)
 			if (lot && (strlen(r[i].cr_lot) != lot_len ||
 				    memcmp(r[i].cr_lot, lot, lot_len) != 0)) {
 				result = cmd_reject(ctx, "code %zu (%s) carries lot %s, not %.*s", i + 1,
-						text, r[i].cr_lot, (int)lot_len, lot) + 1;
+						scan_text(&r[i], text), r[i].cr_lot, (int)lot_len, lot) + 1;
 				break;
 			}
 			if (!lot) {

@@ -318,6 +318,10 @@ def test_scan_lot_and_expiry_mismatch():
                   "LOT", "A1", "EXPIRY", "2030-06-30"))
         eq(verdict(c.call("VERIFY", f"(01){gtin}(17)300630(10)A1(21)S1")), ("green", []),
            "scan agrees")
+        r = c.call("COMMISSION", f"(01){gtin}(17)300630(10)A1(21)S3",
+                   f"(01){gtin}(17)300630(10)B2(21)S4", "SITE", "MFR")
+        check(isinstance(r, Error) and f"code 2 ((01){gtin}(21)S4) carries lot B2, not A1" in r,
+              r)
         eq(verdict(c.call("VERIFY", f"(01){gtin}(17)300630(10)B2(21)S1")),
            ("amber", ["lot_mismatch"]), "lot differs")
         eq(verdict(c.call("VERIFY", f"(01){gtin}(17)310630(10)A1(21)S1")),
