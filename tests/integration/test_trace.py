@@ -424,6 +424,60 @@ def test_undo_rules():
         d.close()
 
 
+def test_refused_batches_amid_sales_leave_no_trace():
+    """EVENTS batches that fail after a record applied, sent while sales
+    stream in on other connections: the writer discards each such batch's
+    transaction and applies its neighbours again (WRITE_UNDO).  Every sale
+    is recorded once, with the answer it was given; no refused record
+    stays."""
+    n, batches = 600, 40
+    d = Yimad()
+    try:
+        c = setup(d, [cn(i) for i in range(n)])
+        events_before = c.call("INFO", "store")[b"store"][b"entries"][b"events"]
+        sold, refused = {}, []
+        go = threading.Barrier(3)
+
+        def seller(part):
+            conn = d.connect()
+            codes = list(range(part, n, 2))
+            reqs = [encode("DISPENSE", cn(i), "SITE", "PH1", "TX", f"t{i}") for i in codes]
+            go.wait()
+            for k in range(0, len(reqs), 20):    # 20 in flight at a time
+                conn.send(b"".join(reqs[k:k + 20]))
+                for i in codes[k:k + 20]:
+                    sold[i] = conn.reply()
+
+        def refuser():
+            conn = d.connect()
+            go.wait()
+            for b in range(batches):
+                refused.append(conn.call(
+                    "EVENTS", f"COMMISSION {cn(100000 + b)} SITE MFR LOT L1 EXPIRY {FAR}",
+                    f"DISPENSE {cn(b)} SITE NOWHERE"))
+
+        threads = [threading.Thread(target=seller, args=(0,)),
+                   threading.Thread(target=seller, args=(1,)),
+                   threading.Thread(target=refuser)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for r in refused:
+            check(isinstance(r, Error) and "record 2" in r and "nothing was applied" in r, r)
+        for b in range(batches):
+            eq(c.call("VERIFY", cn(100000 + b))[b"verdict"], b"red",
+               f"refused batch {b}: its commissioning left no trace")
+        eq(sorted(sold), list(range(n)), "every sale answered")
+        for i, r in sold.items():
+            check(isinstance(r, list) and r[1] == b"green", f"sale {i}: {r}")
+            eq(c.call("VERIFY", cn(i))[b"status"], b"dispensed", f"sale {i} recorded")
+        eq(c.call("INFO", "store")[b"store"][b"entries"][b"events"], events_before + n,
+           "one event per sale, none from refused batches")
+    finally:
+        d.close()
+
+
 def test_race_two_sites_one_winner():
     n = 1000
     d = Yimad()
