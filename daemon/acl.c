@@ -11,7 +11,8 @@
  *                            site (SHIP: sender or receiver)
  *   regulator                every read (IMPACT, CODES too), RECALL, LIFT,
  *                            WITHDRAW, LOCK, UNLOCK, AUDIT VERIFY
- *   admin                    master data (SITE, PRODUCT), INFO, AUDIT VERIFY
+ *   admin                    master data (SITE, PRODUCT), INFO, AUDIT VERIFY,
+ *                            CLOCK
  *   local                    a loopback client of the plaintext port when
  *                            local_trust is on: everything
  *   none                     not authenticated: PING, HELLO, QUIT, AUTH, and
@@ -105,6 +106,7 @@ static const struct acl_rule matrix[CMD__COUNT] = {
 	[CMD_UNLOCK]      = { RE | LO },
 	[CMD_EVENTS]      = { COUNTER | SUPPLY | LO },
 	[CMD_AUDIT_VERIFY] = { RE | AD | LO },
+	[CMD_CLOCK]       = { AD | LO },
 	[CMD_RECALL_ACK]  = { COUNTER | SUPPLY | LO, SCOPE_SITE, 3, { "SITE", "TIME" } },
 	[CMD_IMPACT]      = { RE | LO },
 	[CMD_CODES]       = { RE | LO },

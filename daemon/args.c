@@ -180,9 +180,11 @@ static bool gln_of(const struct resp_arg *a, char gln[14])
 		gln[13] = '\0';
 		return true;
 	}
+	/* Location ids carry no dates: any reference year reads them. */
+	const struct code_opts opts = { .co_ref_year = 2000 };
 	struct code_result r;
 	if (a->len > 8 && strncasecmp(a->ptr, "urn:epc:", 8) == 0 &&
-	    code_parse(a->ptr, a->len, NULL, &r) == CODE_OK &&
+	    code_parse(a->ptr, a->len, &opts, &r) == CODE_OK &&
 	    (r.cr_type == CODE_SGLN || r.cr_type == CODE_PGLN) && strlen(r.cr_product) == 13) {
 		memcpy(gln, r.cr_product, 14);
 		return true;
@@ -237,9 +239,23 @@ void args_site_name(struct store_txn *t, uint32_t num, char *out, size_t n)
 	out[len] = '\0';
 }
 
-int args_code(const struct resp_arg *a, struct code_result *r, char *err, size_t errlen)
+static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d);
+
+void args_code_opts(int64_t now_ms, struct code_opts *o)
 {
-	if (code_parse(a->ptr, a->len, NULL, r) != CODE_OK) {
+	int64_t secs = now_ms / 1000 - (now_ms % 1000 < 0);
+	int64_t days = secs / 86400 - (secs % 86400 < 0), y;
+	unsigned m, d;
+	civil_from_days(days, &y, &m, &d);
+	*o = (struct code_opts){ .co_ref_year = (int)y };
+}
+
+int args_code(const struct resp_arg *a, int64_t now_ms, struct code_result *r,
+	      char *err, size_t errlen)
+{
+	struct code_opts opts;
+	args_code_opts(now_ms, &opts);
+	if (code_parse(a->ptr, a->len, &opts, r) != CODE_OK) {
 		snprintf(err, errlen, "%s", r->cr_msg);
 		return -1;
 	}

@@ -46,8 +46,14 @@ int args_site(struct store_txn *t, const struct resp_arg *a, uint32_t *num,
 	      char *err, size_t errlen);
 /* Site number → id, into out (at least 65 bytes); "?" if unknown. */
 void args_site_name(struct store_txn *t, uint32_t num, char *out, size_t n);
-/* Parse a code argument (any scanned form); lot-level keys allowed. */
-int args_code(const struct resp_arg *a, struct code_result *r, char *err, size_t errlen);
+/* The options a request reads codes with: two-digit years against the
+ * (UTC) year of its time now_ms (clock.h), never the clock's year when the
+ * request is applied. */
+void args_code_opts(int64_t now_ms, struct code_opts *o);
+/* Parse a code argument (any scanned form) of a request accepted at now_ms;
+ * lot-level keys allowed. */
+int args_code(const struct resp_arg *a, int64_t now_ms, struct code_result *r,
+	      char *err, size_t errlen);
 
 /* Format Unix milliseconds as ISO 8601 UTC ("2026-11-22T10:00:00.123Z"). */
 void args_format_time(int64_t ms, char out[32]);

@@ -48,6 +48,7 @@ static const cmd_handler handlers[CMD__COUNT] = {
 	[CMD_CODES] = cmd_codes,
 	[CMD_AUTH] = cmd_auth,
 	[CMD_AUDIT_VERIFY] = cmd_audit_verify,
+	[CMD_CLOCK] = cmd_clock,
 };
 
 int cmd_read_txn(struct cmd_ctx *ctx, struct store_txn **txn)
@@ -168,7 +169,7 @@ static int run_write(struct store_txn *txn, struct write_job *job)
 
 struct write_job *cmd_write_job(struct server *srv, const struct command_spec *spec,
 				int argc, const struct resp_arg *argv,
-				const struct principal *who, int proto,
+				const struct principal *who, int64_t now_ms, int proto,
 				void *owner, void *origin)
 {
 	size_t bytes = sizeof(struct cmd_write) + (size_t)argc * sizeof(struct resp_arg);
@@ -192,6 +193,7 @@ struct write_job *cmd_write_job(struct server *srv, const struct command_spec *s
 		data += argv[i].len + 1;
 	}
 	w->job.bytes = bytes;
+	w->job.now_ms = now_ms;
 	w->job.run = run_write;
 	w->job.done = worker_job_done;
 	w->job.owner = owner;

@@ -10,6 +10,8 @@
 #ifndef YIMA_CMD_H
 #define YIMA_CMD_H
 
+#include <stdint.h>
+
 #include "command.h"
 #include "resp.h"
 
@@ -30,8 +32,8 @@ struct cmd_ctx {
 	struct store_txn *txn;		/* the write transaction, or the read
 					 * transaction once cmd_read_txn opened it */
 	struct store_reader *reader;	/* network threads: for cmd_read_txn */
-	int64_t now_ms;			/* Unix ms: the writer group's time, or
-					 * the time the request was read */
+	int64_t now_ms;			/* Unix ms when the request was read
+					 * (clock.h); a write's job carries it */
 	int verdict;			/* set by DISPENSE: enum verdict */
 	bool quiet;			/* EVENTS records: nobody reads the
 					 * reply, so DISPENSE leaves out its
@@ -74,11 +76,12 @@ void cmd_execute(struct cmd_ctx *ctx, const struct command_spec *spec);
 int cmd_run(struct cmd_ctx *ctx, const struct command_spec *spec);
 
 /* Make a write job for a request: arguments and principal (NULL: trusted)
- * copied, reply encoded for `proto`.  owner/origin are returned untouched
- * in the job. */
+ * copied, the time it was accepted (now_ms, clock.h) kept for the writer,
+ * reply encoded for `proto`.  owner/origin are returned untouched in the
+ * job. */
 struct write_job *cmd_write_job(struct server *srv, const struct command_spec *spec,
 				int argc, const struct resp_arg *argv,
-				const struct principal *who, int proto,
+				const struct principal *who, int64_t now_ms, int proto,
 				void *owner, void *origin);
 void cmd_write_job_free(struct write_job *job);
 
@@ -119,5 +122,6 @@ int cmd_impact(struct cmd_ctx *ctx);
 int cmd_codes(struct cmd_ctx *ctx);
 int cmd_auth(struct cmd_ctx *ctx);
 int cmd_audit_verify(struct cmd_ctx *ctx);
+int cmd_clock(struct cmd_ctx *ctx);
 
 #endif

@@ -100,7 +100,7 @@ static int load_units(struct cmd_ctx *ctx, int from, int end, struct unit **out)
 	for (size_t i = 0; i < n; i++) {
 		struct code_result r;
 		const struct resp_arg *a = &ctx->argv[from + (int)i];
-		if (args_code(a, &r, err, sizeof err) != 0) {
+		if (args_code(a, ctx->now_ms, &r, err, sizeof err) != 0) {
 			free(u);
 			return cmd_reject(ctx, "code %zu: %s", (size_t)from + i, err) + 1;
 		}
@@ -336,7 +336,7 @@ int cmd_commission(struct cmd_ctx *ctx)
 	int result = 0;
 	for (size_t i = 0; i < n && !result; i++) {
 		struct unit u;
-		if (args_code(&ctx->argv[1 + i], &r[i], err, sizeof err) != 0) {
+		if (args_code(&ctx->argv[1 + i], ctx->now_ms, &r[i], err, sizeof err) != 0) {
 			result = cmd_reject(ctx, "code %zu: %s", i + 1, err) + 1;
 			break;
 		}
@@ -575,7 +575,7 @@ int cmd_pack(struct cmd_ctx *ctx)
 	 * code nobody commissioned). */
 	struct code_result pr;
 	struct unit parent;
-	if (args_code(&ctx->argv[1], &pr, err, sizeof err) != 0)
+	if (args_code(&ctx->argv[1], ctx->now_ms, &pr, err, sizeof err) != 0)
 		return cmd_reject(ctx, "container: %s", err);
 	code_text(pr.cr_key, pr.cr_key_len, text);
 	rc = units_find(ctx->txn, pr.cr_key, pr.cr_key_len, &parent);

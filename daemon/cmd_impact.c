@@ -230,7 +230,7 @@ static int lot_named(struct cmd_ctx *ctx, bool by_code, struct lot *l,
 	struct code_result r;
 	struct unit u;
 	struct master_rec rec;
-	if (args_code(&ctx->argv[1], &r, err, sizeof err) != 0)
+	if (args_code(&ctx->argv[1], ctx->now_ms, &r, err, sizeof err) != 0)
 		return cmd_reject(ctx, "%s", err) + 1;
 	int rc = units_find(ctx->txn, r.cr_key, r.cr_key_len, &u);
 	if (rc == STORE_NOTFOUND) {

@@ -328,7 +328,9 @@ int cmd_undo(struct cmd_ctx *ctx)
 	struct event sale_ev;
 	if ((rc = events_get(ctx->txn, s.seq, &sale_ev)) != 0)
 		return rc;
-	if ((uint64_t)(ctx->now_ms - sale_ev.time_ms) > cfg->undo_window * 1000)
+	/* A sale recorded with a later TIME than this UNDO's is within the
+	 * window, not 49 days past it. */
+	if (ctx->now_ms - sale_ev.time_ms > (int64_t)cfg->undo_window * 1000)
 		verdict_add(&a, cfg, R_UNDO_WINDOW);
 	static const enum reason blocking[] = { R_RECALLED, R_WITHDRAWN, R_EXPIRED,
 						R_DESTROYED, R_LOCKED };

@@ -1,8 +1,12 @@
 /*
- * cmd_server — connection and server commands: PING, HELLO, INFO, QUIT.
+ * cmd_server — connection and server commands: PING, HELLO, INFO, CLOCK,
+ * QUIT.
  */
+#include "args.h"
 #include "audit.h"
+#include "clock.h"
 #include "cmd.h"
+#include "config.h"
 #include "conn.h"
 #include "server.h"
 #include "store.h"
@@ -118,14 +122,28 @@ static long long rss_bytes(void)
 	return rss * sysconf(_SC_PAGESIZE);
 }
 
+/* The clock as INFO and CLOCK show it: its time, whether it was shifted
+ * (and from which day it started), and by how much. */
+static void put_clock(struct resp_out *o, int64_t now_ms, const char *today)
+{
+	char when[32];
+	args_format_time(now_ms, when);
+	kv_str(o, "time", when);
+	kv_str(o, "clock", clock_is_shifted() ? today : "system");
+	kv_int(o, "clock_offset_seconds", (long long)(clock_offset_ms() / 1000));
+}
+
 static void info_server(struct cmd_ctx *ctx)
 {
 	const struct server *srv = ctx->srv;
 	resp_cstr(ctx->out, "server");
-	resp_map(ctx->out, 8);
+	struct timespec mono;
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	resp_map(ctx->out, 11);
 	kv_str(ctx->out, "version", YIMA_VERSION);
 	kv_int(ctx->out, "pid", (long long)getpid());
-	kv_int(ctx->out, "uptime_seconds", (long long)(time(NULL) - srv->started));
+	kv_int(ctx->out, "uptime_seconds", (long long)(mono.tv_sec - srv->started));
+	put_clock(ctx->out, ctx->now_ms, srv->cfg.clock_today);
 	kv_int(ctx->out, "threads", srv->nworkers);
 	kv_str(ctx->out, "bind", srv->cfg.bind);
 	kv_int(ctx->out, "port", srv->port);
@@ -260,5 +278,37 @@ int cmd_info(struct cmd_ctx *ctx)
 		}
 		}
 	}
+	return 0;
+}
+
+/* CLOCK [ADVANCE duration]: the clock (clock.h); ADVANCE moves a clock
+ * started with clock_today forward, for tests that need time to pass. */
+int cmd_clock(struct cmd_ctx *ctx)
+{
+	if (ctx->argc == 2 || (ctx->argc == 3 && !arg_is(&ctx->argv[1], "ADVANCE"))) {
+		resp_error(ctx->out, "ERR", "CLOCK: expected ADVANCE duration; usage: "
+			   "CLOCK [ADVANCE duration]");
+		return 0;
+	}
+	if (ctx->argc == 3) {
+		char text[32];
+		uint64_t secs;
+		const struct resp_arg *v = &ctx->argv[2];
+		snprintf(text, sizeof text, "%.*s", (int)(v->len < 31 ? v->len : 31), v->ptr);
+		if (v->len > 31 || config_parse_duration(text, &secs) != 0 || secs == 0 ||
+		    secs > 3650ull * 86400) {
+			resp_error(ctx->out, "ERR", "CLOCK ADVANCE: '%s' is not a duration of 1 s "
+				   "to 3650 d (a number with s, m, h or d)", text);
+			return 0;
+		}
+		if (clock_advance((int64_t)secs * 1000) != 0) {
+			resp_error(ctx->out, "ERR", "CLOCK ADVANCE: the clock is the system's; only "
+				   "a clock started with clock_today (--clock-today YYYY-MM-DD) moves");
+			return 0;
+		}
+		ctx->now_ms = clock_now_ms();
+	}
+	resp_map(ctx->out, 3);
+	put_clock(ctx->out, ctx->now_ms, ctx->srv->cfg.clock_today);
 	return 0;
 }

@@ -252,7 +252,7 @@ int cmd_trace(struct cmd_ctx *ctx)
 	struct store_txn *t;
 	struct code_result r;
 	char err[300], text[CODE_TEXT_MAX];
-	if (args_code(&ctx->argv[1], &r, err, sizeof err) != 0) {
+	if (args_code(&ctx->argv[1], ctx->now_ms, &r, err, sizeof err) != 0) {
 		resp_error(ctx->out, "ERR", "TRACE: %s", err);
 		return 0;
 	}

@@ -6,6 +6,7 @@
  * as is an unknown key or a bad value, reported as FILE:LINE: message.
  */
 #include "config.h"
+#include "clock.h"
 #include "log.h"
 
 #include <errno.h>
@@ -19,7 +20,7 @@
 #include <strings.h>
 
 enum opt_type { OPT_STR, OPT_U32, OPT_SIZE, OPT_LOGLEVEL, OPT_SEVERITY, OPT_DURATION,
-		OPT_TIMEZONE, OPT_BOOL, OPT_VERIFY };
+		OPT_TIMEZONE, OPT_BOOL, OPT_VERIFY, OPT_DAY };
 
 struct option_spec {
 	const char   *name;
@@ -85,6 +86,9 @@ static const struct option_spec options[] = {
 	  "how long after a dispense the same site may UNDO it (s, m, h or d)" },
 	{ "timezone", OPT_TIMEZONE, O(timezone), 0, 0, "Asia/Shanghai",
 	  "time zone in which expiry dates are judged (a zoneinfo name or +HH:MM)" },
+	{ "clock_today", OPT_DAY, O(clock_today), 0, 0, "",
+	  "tests and rehearsals only: start the clock at noon of this day YYYY-MM-DD, "
+	  "or at YYYY-MM-DDTHH:MM:SS (empty: the system's clock)" },
 	{ "recall_deadline_1", OPT_DURATION, O(recall_deadline[0]), 1, 3650ull * 86400, "1d",
 	  "time a site has to acknowledge a level 1 recall (RECALL.ACK)" },
 	{ "recall_deadline_2", OPT_DURATION, O(recall_deadline[1]), 1, 3650ull * 86400, "3d",
@@ -174,6 +178,13 @@ static bool parse_size(const char *s, uint64_t *out)
 }
 
 /* A duration: whole number with an optional unit s, m, h or d. */
+static bool parse_duration(const char *s, uint64_t *out);
+
+int config_parse_duration(const char *s, uint64_t *seconds)
+{
+	return parse_duration(s, seconds) ? 0 : -1;
+}
+
 static bool parse_duration(const char *s, uint64_t *out)
 {
 	if (*s < '0' || *s > '9')
@@ -284,6 +295,16 @@ int config_set(struct config *c, const char *key, const char *value,
 		}
 		strcpy(field, value);
 		return 0;
+	case OPT_DAY: {
+		int64_t start;
+		if (value[0] != '\0' && clock_parse_start(value, &start) != 0) {
+			snprintf(err, errlen, "%s: '%s' is not a day YYYY-MM-DD (from 1970) or "
+				 "a local time YYYY-MM-DDTHH:MM:SS", key, value);
+			return -1;
+		}
+		snprintf(field, CONFIG_STR_MAX, "%s", value);
+		return 0;
+	}
 	case OPT_DURATION:
 		if (!parse_duration(value, &v)) {
 			snprintf(err, errlen,
@@ -458,6 +479,7 @@ int config_get(const struct config *c, const char *key, char *out, size_t outlen
 	switch (o->type) {
 	case OPT_STR:
 	case OPT_TIMEZONE:
+	case OPT_DAY:
 		snprintf(out, outlen, "%s", field);
 		break;
 	case OPT_SEVERITY:

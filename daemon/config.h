@@ -39,6 +39,7 @@ struct config {
 	uint32_t near_expiry_days;
 	uint64_t undo_window;		/* seconds */
 	char     timezone[CONFIG_STR_MAX];
+	char     clock_today[CONFIG_STR_MAX];	/* "" or YYYY-MM-DD: clock.h */
 	/* recalls: how long sites have to acknowledge, per level (seconds) */
 	uint64_t recall_deadline[3];
 	/* TLS (tls.h) */
@@ -89,6 +90,10 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen);
 /* Iterate over the option table: name, default and description of option i;
  * returns 0 past the end. */
 int config_option(int i, const char **name, const char **def, const char **help);
+
+/* A duration as options take it ("90", "90s", "15m", "2h", "10d") in
+ * seconds.  Returns 0, or -1 when s is not one. */
+int config_parse_duration(const char *s, uint64_t *seconds);
 
 /* Format option `key` of c as text (for INFO and tests). Returns 0 or -1. */
 int config_get(const struct config *c, const char *key, char *out, size_t outlen);

@@ -26,6 +26,7 @@
 #include "conn.h"
 #include "acl.h"
 #include "auth.h"
+#include "clock.h"
 #include "cmd.h"
 #include "throttle.h"
 #include "log.h"
@@ -462,12 +463,12 @@ static void reply_refusal(struct conn *c)
 static void process(struct conn *c)
 {
 	struct server *srv = c->w->srv;
-	struct timeval tv;
-	event_base_gettimeofday_cached(c->w->base, &tv);	/* no syscall */
+	/* One reading for the requests this input holds: a write carries it
+	 * to the writer, which never reads the clock (clock.h). */
 	struct cmd_ctx ctx = {
 		.srv = srv, .conn = c, .out = &c->out, .reader = c->w->reader,
 		.who = c->who.role == ROLE_LOCAL ? NULL : &c->who,
-		.now_ms = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000,
+		.now_ms = clock_now_ms(),
 	};
 
 	if (c->held || c->held_error) {
@@ -513,8 +514,8 @@ static void process(struct conn *c)
 		enum admission a = admit(c, &ctx, argc, argv, &spec);
 		if (a == ADMIT_WRITE) {
 			const struct principal *who = c->who.role == ROLE_LOCAL ? NULL : &c->who;
-			struct write_job *job = cmd_write_job(srv, spec, argc, argv, who, c->proto,
-							      c, c->w);
+			struct write_job *job = cmd_write_job(srv, spec, argc, argv, who, ctx.now_ms,
+							      c->proto, c, c->w);
 			c->pending++;
 			job->bulk = job->bytes > WRITER_BULK_BYTES || c->pending_bulk > 0;
 			c->pending_bulk += job->bulk;

@@ -5,6 +5,7 @@
  * server and runs until SIGTERM or SIGINT.  Exit status: 0 after a clean
  * stop, 1 when the server cannot start, 2 for a usage or config error.
  */
+#include "clock.h"
 #include "config.h"
 #include "log.h"
 #include "server.h"
@@ -126,6 +127,16 @@ int main(int argc, char **argv)
 		setenv("TZ", cfg.timezone, 1);
 		tzset();
 	}
+
+	if (clock_start(cfg.clock_today, cfg.timezone, err, sizeof err) != 0) {
+		fprintf(stderr, "yimad: %s\n", err);
+		return 2;
+	}
+	if (clock_is_shifted())
+		log_warn("clock shifted for tests: clock_today %s (%s; noon if no time is "
+			 "given), %+lld s from the system's clock; it runs on, and CLOCK ADVANCE "
+			 "moves it", cfg.clock_today, cfg.timezone,
+			 (long long)(clock_offset_ms() / 1000));
 
 	if (evthread_use_pthreads() != 0) {
 		log_error("libevent has no pthread support");

@@ -13,6 +13,7 @@
 #include "alerts.h"
 #include "audit.h"
 #include "auth.h"
+#include "clock.h"
 #include "throttle.h"
 #include "log.h"
 #include "store.h"
@@ -72,7 +73,7 @@ static void on_sweep(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	struct server *srv = arg;
-	throttle_sweep(srv->throttle, time(NULL));
+	throttle_sweep(srv->throttle, (time_t)(clock_now_ms() / 1000));
 }
 
 void server_conn_gone(struct server *srv, const struct throttle_addr *peer)
@@ -280,7 +281,9 @@ int server_start(struct server *srv, const struct config *cfg)
 	char err[512];
 	memset(srv, 0, sizeof *srv);
 	srv->cfg = *cfg;
-	srv->started = time(NULL);
+	struct timespec mono;
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	srv->started = mono.tv_sec;
 	srv->limits.max_args = cfg->max_args;
 	srv->limits.max_bulk = cfg->max_bulk;
 	srv->limits.max_request = cfg->max_request;

@@ -50,7 +50,7 @@ struct server {
 	uint16_t port;			/* bound port */
 	uint16_t tls_port;		/* bound TLS port; 0: none */
 	char plain_bind[CONFIG_STR_MAX];	/* where the plaintext port listens */
-	time_t started;
+	time_t started;			/* CLOCK_MONOTONIC seconds */
 	_Atomic uint64_t clients;	/* open connections */
 	_Atomic uint64_t accepted;	/* connections accepted since start */
 	_Atomic uint64_t rejected;	/* refused: max_clients reached */

@@ -143,7 +143,9 @@ int verdict_judge(struct store_txn *t, const struct config *cfg, int64_t now_ms,
 {
 	memset(j, 0, sizeof *j);
 	j->units_per_pack = 1;
-	if (code_parse(code->ptr, code->len, NULL, &j->scan) != CODE_OK) {
+	struct code_opts opts;
+	args_code_opts(now_ms, &opts);
+	if (code_parse(code->ptr, code->len, &opts, &j->scan) != CODE_OK) {
 		verdict_add(j, cfg, R_NOT_A_TRACE_CODE);
 		return 0;
 	}

@@ -45,7 +45,6 @@ struct writer {
 	struct queue small, bulk;	/* under lock */
 	unsigned small_streak;		/* writer thread: small groups in a row */
 	bool stopping;			/* under lock */
-	int64_t last_ms;		/* writer thread only */
 	int64_t last_small_ms;		/* writer thread: CLOCK_MONOTONIC ms when
 					 * it last took a small group */
 	size_t group_bytes, quiet_group_bytes;
@@ -66,26 +65,14 @@ static int64_t mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Apply jobs[0..n) in one transaction.  Returns 0 when committed (each job
  * has its reply), or, with nothing committed, the failing job's code (a
  * store error or WRITE_UNDO) and its index in *undo. */
 static int apply(struct writer *w, struct write_job **jobs, size_t n, size_t *undo)
 {
-	/* One clock reading per group: the events of a group share a time,
-	 * and event times never go backwards along the log. */
-	int64_t now = now_ms();
-	if (now < w->last_ms)
-		now = w->last_ms;
-	w->last_ms = now;
-	for (size_t i = 0; i < n; i++)
-		jobs[i]->now_ms = now;
+	/* Each job carries the time its request was accepted (now_ms): the
+	 * writer reads no clock, so a job decides the same way each time it
+	 * runs, and the same jobs applied again give the same answers. */
 	struct store_txn *txn;
 	int rc = store_write_begin(w->store, &txn);
 	if (rc)

@@ -50,7 +50,8 @@ struct write_job {
 	void *origin;			/* for done: where to send it back */
 	void *arg;			/* for run: what to do */
 	struct resp_out reply;		/* run writes it; owner sends it */
-	int64_t now_ms;			/* set by the writer: the group's time */
+	int64_t now_ms;			/* set by the submitter: Unix ms when the
+					 * request was accepted (clock.h) */
 	size_t bytes;			/* request size: bounds a group's work */
 	bool bulk;			/* queued behind scans (see writer.c) */
 };

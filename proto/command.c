@@ -86,6 +86,9 @@ static const struct command_spec commands[CMD__COUNT] = {
 	[CMD_AUDIT_VERIFY] = { CMD_AUDIT_VERIFY, "AUDIT", "VERIFY", 2, 6, CMD_F_READ,
 		"[FROM seq] [TO seq]",
 		"recompute the event log's hash chain; name the first broken link" },
+	[CMD_CLOCK] = { CMD_CLOCK, "CLOCK", NULL, 1, 3, 0,
+		"[ADVANCE duration]",
+		"the daemon's clock; ADVANCE moves a clock started with clock_today (tests)" },
 };
 
 static int eq(const char *s, size_t n, const char *name)

@@ -43,6 +43,7 @@ enum cmd_id {
 	CMD_CODES,
 	CMD_AUTH,
 	CMD_AUDIT_VERIFY,
+	CMD_CLOCK,
 	CMD__COUNT
 };
 

@@ -5,7 +5,15 @@ sockets, and stop it.
 Readiness is the port file yimad writes once it listens (--port 0
 --port-file), never a fixed sleep.  A daemon whose stderr shows a sanitizer
 report fails the test that ran it.
+
+The calendar is pinned: every yimad starts with --clock-today TODAY (noon
+that day in Asia/Shanghai, then running), yima-gen gets --today TODAY, and
+fixtures take their dates from day(n) rather than literals.  TODAY is
+$YIMA_TEST_TODAY (`make test-dates` runs the suite at other days), else
+DEFAULT_TODAY.  A test that needs time to pass moves the clock
+(Yimad.advance) instead of sleeping.
 """
+import datetime
 import os
 import shutil
 import signal
@@ -19,6 +27,24 @@ BIN = os.environ.get("YIMA_BIN", os.path.join(os.path.dirname(__file__), "..", "
 YIMAD = os.path.join(BIN, "yimad")
 YIMA = os.path.join(BIN, "yima")
 START_TIMEOUT = 20.0
+
+DEFAULT_TODAY = "2027-03-15"
+TODAY = datetime.date.fromisoformat(os.environ.get("YIMA_TEST_TODAY") or DEFAULT_TODAY)
+
+
+def day(n=0, fmt="%Y-%m-%d"):
+    """TODAY + n days, as YYYY-MM-DD (or strftime fmt)."""
+    return (TODAY + datetime.timedelta(days=n)).strftime(fmt)
+
+
+def yymmdd(n=0):
+    """TODAY + n days as a code's YYMMDD (GS1 AI 17)."""
+    return day(n, "%y%m%d")
+
+
+def at(n=0, hhmmss="10:00:00"):
+    """An ISO 8601 time on TODAY + n days, Beijing time (the daemon's zone)."""
+    return f"{day(n)}T{hhmmss}+08:00"
 
 SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
                    "runtime error:", "WARNING: ThreadSanitizer", "UndefinedBehaviorSanitizer")
@@ -41,10 +67,17 @@ def eq(got, want, what="value"):
 class Yimad:
     """One yimad process and its data directory (kept across restarts)."""
 
-    def __init__(self, *flags, data=None):
+    def __init__(self, *flags, data=None, today=TODAY):
+        """today: the day the daemon's clock starts on (None: the
+        system's clock)."""
         self.tmp = tempfile.mkdtemp(prefix="yima-it-")
         self.data = data or os.path.join(self.tmp, "data")
         self.flags = list(flags)
+        # The daemon's clock in local (Beijing) time when it last started,
+        # carried on across restarts so that it never goes back.
+        self.clock = None if today is None else datetime.datetime.combine(
+            today, datetime.time(12))
+        self.clock_started = None
         self.proc = None
         self.port = None
         self.tls_port = None
@@ -58,8 +91,12 @@ class Yimad:
             os.unlink(port_file)
         self.log_path = os.path.join(self.tmp, f"yimad-{len(self.logs)}.log")
         self.logs.append(self.log_path)
+        clock = []
+        if self.clock is not None:
+            clock = ["--clock-today", self.clock.strftime("%Y-%m-%dT%H:%M:%S")]
         cmd = [YIMAD, "--bind", "127.0.0.1", "--port", "0", "--port-file", port_file,
-               "--data", self.data, *self.flags, *extra]
+               "--data", self.data, *clock, *self.flags, *extra]
+        self.clock_started = time.monotonic()
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + START_TIMEOUT
@@ -89,6 +126,7 @@ class Yimad:
         """Stop with a signal; returns the exit status."""
         if self.proc is None:
             return None
+        self.carry_clock()
         self.proc.send_signal(sig)
         try:
             rc = self.proc.wait(timeout)
@@ -102,6 +140,7 @@ class Yimad:
         return rc
 
     def kill9(self):
+        self.carry_clock()
         self.proc.kill()
         self.proc.wait()
         self.proc = None
@@ -161,6 +200,30 @@ class Yimad:
         raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         s = ctx.wrap_socket(raw, server_hostname="localhost", session=session)
         return Conn(s)
+
+    def carry_clock(self):
+        """Where the next start's clock begins: where this run's clock is
+        now, rounded up to the next whole second."""
+        if self.clock is not None and self.clock_started is not None:
+            ran = time.monotonic() - self.clock_started
+            self.clock += datetime.timedelta(seconds=int(ran) + 1)
+            self.clock_started = None
+
+    def advance(self, duration):
+        """Move the daemon's clock forward (CLOCK ADVANCE, e.g. 3600 or
+        "2d"); returns the clock's new time as yimad reports it."""
+        c = self.connect()
+        try:
+            r = c.call("CLOCK", "ADVANCE", str(duration))
+        finally:
+            c.close()
+        if isinstance(r, Error):
+            raise TestFailure(f"CLOCK ADVANCE {duration}: {r}")
+        units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+        text = str(duration)
+        secs = int(text[:-1]) * units[text[-1]] if text[-1] in units else int(text)
+        self.clock += datetime.timedelta(seconds=secs)
+        return r[r.index(b"time") + 1] if isinstance(r, list) else r[b"time"]
 
     def hup(self):
         """SIGHUP: reload certificates and the ACL file."""

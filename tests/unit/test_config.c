@@ -141,7 +141,7 @@ static void test_option_table(void **state)
 		for (int j = 0; j < i && config_option(j, &other, &d2, &h2); j++)
 			expect(strcmp(name, other) != 0, "option %s listed twice", name);
 	}
-	assert_int_equal(n, 45);
+	assert_int_equal(n, 46);
 	const char *x;
 	assert_int_equal(config_option(n, &name, &x, &x), 0);
 	assert_int_equal(config_option(-1, &name, &x, &x), 0);
@@ -188,6 +188,12 @@ static const struct set_case set_cases[] = {
 	{ "timezone", "Mars/Olympus", -1, "not a time zone" },
 	{ "timezone", "../../etc/passwd", -1, "not a time zone" },
 	{ "timezone", "+8", -1, "not a time zone" },
+	{ "clock_today", "2031-06-01", 0, "2031-06-01" },
+	{ "clock_today", "2031-06-01T08:30:00", 0, "2031-06-01T08:30:00" },
+	{ "clock_today", "", 0, "" },
+	{ "clock_today", "2031-02-30", -1, "is not a day YYYY-MM-DD" },
+	{ "clock_today", "1969-12-31", -1, "is not a day YYYY-MM-DD" },
+	{ "clock_today", "tomorrow", -1, "is not a day YYYY-MM-DD" },
 	/* strings */
 	{ "bind", "0.0.0.0", 0, "0.0.0.0" },
 	{ "bind", "::", 0, "::" },

@@ -89,6 +89,7 @@ struct outcome {
 	int runs;
 	bool visible;		/* key (with its value) seen by a fresh read txn */
 	char reply[96];
+	int64_t run_ms[2];	/* the job's now_ms at its first two runs */
 };
 
 struct shared {
@@ -121,6 +122,8 @@ static void fill_value(char *v, size_t n, const char *key)
 static int job_run(struct store_txn *txn, struct write_job *wj)
 {
 	struct tjob *j = wj->arg;
+	if (j->out->runs < 2)
+		j->out->run_ms[j->out->runs] = wj->now_ms;
 	j->out->runs++;
 	char small[64];
 	char *v = j->vlen <= sizeof small ? small : xmalloc(j->vlen);
@@ -502,6 +505,12 @@ static void test_group_max_one(void **state)
 
 /* Queue n jobs behind a gate, so that they form one group, job i
  * returning fail_rc[i] after its put; wait for every done and stop. */
+/* The time a gated job's submitter gives it: out of order on purpose. */
+static int64_t gated_time(int i)
+{
+	return 1800000000000 + (i % 2 ? -i : i) * 86400000LL;
+}
+
 static void run_gated(struct fix *f, struct shared *sh, struct outcome *gout,
 		      struct outcome *out, int n, const int *fail_rc, struct writer_stats *ws)
 {
@@ -514,6 +523,7 @@ static void run_gated(struct fix *f, struct shared *sh, struct outcome *gout,
 	for (int i = 0; i < n; i++) {
 		struct tjob *j = new_job(sh, &out[i], 0, i, 16);
 		j->fail_rc = fail_rc[i];
+		j->job.now_ms = gated_time(i);
 		writer_submit(w, &j->job);
 	}
 	gate_open(&g);
@@ -593,6 +603,13 @@ static void test_undo_leaves_no_trace(void **state)
 		       "%s replied \"%s\"", what, out[i].reply);
 		expect(!out[i].visible, "%s: its write was committed", what);
 	}
+	/* The writer reads no clock: each run of a job, first or again after
+	 * a neighbour's refusal, sees the time its submitter gave it. */
+	for (int i = 0; i < N; i++)
+		for (int r = 0; r < out[i].runs && r < 2; r++)
+			expect(out[i].run_ms[r] == gated_time(i), "job %d run %d saw time %lld, "
+			       "not its own %lld", i, r + 1, (long long)out[i].run_ms[r],
+			       (long long)gated_time(i));
 	assert_int_equal(sh.order_errors, 0);
 	assert_int_equal(ws.commits, 1 + 3);	/* gate; 0; 2-3; 5 */
 	assert_int_equal(ws.jobs, 1 + 4);
