@@ -5,6 +5,9 @@
 #   make asan       the same suite built with AddressSanitizer + UBSan
 #   make tsan       the integration suite against a ThreadSanitizer yimad
 #   make fuzz       libFuzzer targets, each for FUZZ_SECONDS (clang)
+#   make fuzz-seeds every libFuzzer target built and run once over its seeds
+#   make test-dates the integration suite with the clock at other days
+#                   (TEST_DATES, default 2031-06-01 and today in Beijing)
 #   make run        start yimad in the foreground on 127.0.0.1:7700, data in ./var/
 #
 # `make`, `make test` and `make run` first make sure the build and test
@@ -52,7 +55,7 @@ TEST_TOOLS := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(sort $(wildcar
 # Further client programs: clients/yima-NAME.c → bin/yima-NAME.
 EXTRA_BINS := $(patsubst clients/%.c,$(BIN)/%,$(sort $(wildcard clients/yima-*.c)))
 
-.PHONY: all build deps test unit integration asan tsan fuzz run clean
+.PHONY: all build deps test unit integration asan tsan fuzz fuzz-seeds test-dates run clean
 .DEFAULT_GOAL := all
 
 all: deps
@@ -132,6 +135,20 @@ FUZZ_SECONDS ?= 60
 fuzz:
 	@sh config/install-deps.sh fuzz
 	@$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk FUZZ_SECONDS=$(FUZZ_SECONDS)
+
+fuzz-seeds:
+	@sh config/install-deps.sh fuzz
+	@$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk seeds
+
+# The integration suite once per day in TEST_DATES, yimad's clock and
+# yima-gen's --today set to it (tests/integration/harness.py: TODAY).
+TEST_DATES ?= 2031-06-01 $(shell TZ=Asia/Shanghai date +%F)
+test-dates: deps
+	@$(MAKE) --no-print-directory build
+	@set -e; for d in $(TEST_DATES); do \
+		echo "== integration suite at $$d"; \
+		YIMA_TEST_TODAY=$$d $(MAKE) --no-print-directory integration; \
+	done
 
 run: all
 	@mkdir -p var

@@ -2,6 +2,9 @@
 # over one parser.  Each target is built with clang from the same sources as
 # the daemon and clients, then run for FUZZ_SECONDS with its dictionary
 # (tests/fuzz/NAME.dict) when there is one.  Corpora live in build/fuzz/.
+# `make fuzz-seeds` (the `seeds` goal here) runs each target once over every
+# file in tests/fuzz/seeds-NAME/ (files, not the directory: nothing is
+# written there) and fails if a target has no seeds.
 
 FUZZ_SECONDS ?= 60
 FUZZ_MAXLEN  ?= 4096
@@ -14,8 +17,11 @@ FLIBS  := $(shell pkg-config --libs jansson libcrypto)
 PROTO_SRC := $(sort $(wildcard proto/*.c))
 TARGETS   := $(patsubst tests/fuzz/fuzz_%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
 
-.PHONY: all
+.PHONY: all seeds
 all: $(addprefix run-,$(TARGETS))
+# Every target over each of its seeds once (CI): catches a target that no
+# longer builds or a seed that now crashes, in seconds.
+seeds: $(addprefix seeds-,$(TARGETS))
 
 # Targets over a daemon parser name its sources: FUZZ_SRC_<target>.
 FUZZ_SRC_acl_file := daemon/acl_file.c
@@ -30,3 +36,10 @@ run-%: $(FBUILD)/fuzz_%
 	$< -max_total_time=$(FUZZ_SECONDS) -max_len=$(FUZZ_MAXLEN) \
 	   $(if $(wildcard tests/fuzz/$*.dict),-dict=tests/fuzz/$*.dict) \
 	   $(FBUILD)/corpus-$* $(wildcard tests/fuzz/seeds-$*)
+
+seeds-%: $(FBUILD)/fuzz_%
+	@test -n "$(wildcard tests/fuzz/seeds-$*/*)" || \
+	   { echo "fuzz: target $* has no seeds in tests/fuzz/seeds-$*/" >&2; exit 1; }
+	@echo "  FUZZ    $* over $(words $(wildcard tests/fuzz/seeds-$*/*)) seeds"
+	@$< -runs=0 $(wildcard tests/fuzz/seeds-$*/*) >$(FBUILD)/seeds-$*.log 2>&1 || \
+	   { cat $(FBUILD)/seeds-$*.log >&2; echo "fuzz: $* failed on its seeds" >&2; exit 1; }
