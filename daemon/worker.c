@@ -14,7 +14,7 @@
 #include <openssl/ssl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 /* How long a stopping worker waits for replies to reach slow clients. */
@@ -41,11 +41,13 @@ static void drop_sock(struct worker *w, struct new_sock *s)
 	free(s);
 }
 
+/* Elapsed time for the drain deadline: monotonic, so neither a change of
+ * the system's clock nor the shifted clock (clock.h) can stretch it. */
 static double now_seconds(void)
 {
-	struct timeval tv;
-	gettimeofday(&tv, NULL);
-	return (double)tv.tv_sec + tv.tv_usec / 1e6;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* Sent? then leave the loop; the main thread joins us. */
