@@ -516,8 +516,15 @@ static void process(struct conn *c)
 			const struct principal *who = c->who.role == ROLE_LOCAL ? NULL : &c->who;
 			struct write_job *job = cmd_write_job(srv, spec, argc, argv, who, ctx.now_ms,
 							      c->proto, c, c->w);
+			/* The writer takes its two queues in its own order, so a
+			 * connection's writes keep the order sent only if they all
+			 * wait in one queue: behind its own bulk jobs a small job
+			 * is bulk too, and a large job behind its own small ones
+			 * stays small (it then runs alone, bounded by group_bytes). */
+			bool small_waiting = c->pending > c->pending_bulk;
+			job->bulk = c->pending_bulk > 0 ||
+				    (job->bytes > WRITER_BULK_BYTES && !small_waiting);
 			c->pending++;
-			job->bulk = job->bytes > WRITER_BULK_BYTES || c->pending_bulk > 0;
 			c->pending_bulk += job->bulk;
 			atomic_fetch_add_explicit(&c->w->commands, 1, memory_order_relaxed);
 			writer_submit(srv->writer, job);
