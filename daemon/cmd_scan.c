@@ -4,8 +4,11 @@
  * transaction, answered after the commit).
  *
  * Sales are idempotent per (site, transaction, code): DB_SALES keeps the
- * first answer, so a retried DISPENSE gets that answer again and changes
- * nothing, and a retried UNDO likewise.
+ * answer that sold, so a retried DISPENSE gets that answer again and changes
+ * nothing, and a retried UNDO likewise.  An answer that sold nothing (RED,
+ * or an unknown code) or a sale since undone binds nothing: the same TX is
+ * judged again as a new scan, and an alert the first answer raised is not
+ * raised again for it.
  *
  * Sales record: u8 verdict, u32 reasons, u48 dispense event seq (0: not
  * recorded), u32 qty, u48 undo event seq (0: not undone).
@@ -180,18 +183,22 @@ int cmd_dispense(struct cmd_ctx *ctx)
 	if ((rc = verdict_judge(ctx->txn, cfg, ctx->now_ms, &ctx->argv[1], site, &j)) != 0)
 		return rc;
 
-	/* A retry of the same sale: the first answer, nothing changes. */
+	/* A retry of a sale: the answer that sold, nothing changes.  A TX
+	 * whose answer sold nothing, or whose sale was undone, is judged
+	 * again (prev remembers what it raised). */
 	uint8_t key[5 + TX_MAX + CODE_KEY_MAX];
 	size_t kl = 0;
+	struct sale prev = { 0 };
 	if (o[S_TX].val && j.scan.cr_type != CODE_NONE) {
-		struct sale s;
 		kl = sale_key(site, o[S_TX].val, &j.scan, key);
-		rc = sale_get(ctx->txn, key, kl, &s);
-		if (rc == 0) {
-			ctx->verdict = s.verdict;
-			return replay(ctx, &ctx->argv[1], site, &s);
+		rc = sale_get(ctx->txn, key, kl, &prev);
+		if (rc == 0 && prev.seq != 0 && prev.undo_seq == 0) {
+			ctx->verdict = prev.verdict;
+			return replay(ctx, &ctx->argv[1], site, &prev);
 		}
-		if (rc != STORE_NOTFOUND)
+		if (rc == 0 && prev.seq != 0)
+			prev = (struct sale){ 0 };	/* undone: raised nothing to keep */
+		else if (rc != 0 && rc != STORE_NOTFOUND)
 			return rc;
 	}
 
@@ -201,9 +208,6 @@ int cmd_dispense(struct cmd_ctx *ctx)
 			 units_lot_level(j.unit.key, j.unit.key_len) ? 0 : j.units_per_pack;
 	if (j.found && j.unit.level > 1)
 		verdict_add(&j, cfg, R_NOT_A_SALES_UNIT);
-	if (j.found && !(j.reasons & (1u << R_DUPLICATE)) && limit &&
-	    j.unit.dispensed + qty > limit)
-		verdict_add(&j, cfg, R_DUPLICATE);
 	/* An opened split pack stays where it was first sold from: another
 	 * site selling from it is a resold pack, not a diversion. */
 	if (j.found && j.unit.dispensed > 0 && j.place.holder != site &&
@@ -211,20 +215,30 @@ int cmd_dispense(struct cmd_ctx *ctx)
 		j.reasons &= ~(1u << R_NOT_RECEIVED_HERE);
 		verdict_add(&j, cfg, R_DUPLICATE);
 	}
+	/* More than the pack still holds is a wrong QTY, not a second sale:
+	 * refused, nothing recorded, no alert. */
+	if (j.found && !(j.reasons & (1u << R_DUPLICATE)) && limit &&
+	    j.unit.dispensed + qty > limit) {
+		uint32_t left = limit - j.unit.dispensed;
+		resp_error(ctx->out, "ERR", "DISPENSE: QTY %u is more than the %u %s of this pack "
+			   "(%u of %u sold)", qty, left, left == 1 ? "that remains" : "that remain",
+			   j.unit.dispensed, limit);
+		return 0;
+	}
 	if ((j.reasons & (1u << R_DUPLICATE)) && (rc = verdict_first_sale(ctx->txn, &j)) != 0)
 		return rc;
 
 	struct sale s = { .verdict = (uint8_t)j.verdict, .reasons = j.reasons, .qty = qty };
 	rc = 0;
-	if (j.verdict == VERDICT_RED) {
-		/* Nothing is sold; duplicates and unknown codes are alerts
-		 * (an input error such as a product barcode is not). */
-		if (j.reasons & (1u << R_DUPLICATE))
+	/* Duplicates and unknown codes are alerts (an input error such as a
+	 * product barcode is not): once per (site, TX, code). */
+	uint32_t alerted = prev.reasons & ((1u << R_DUPLICATE) | (1u << R_UNKNOWN));
+	if (j.verdict == VERDICT_RED && (j.reasons & (1u << R_DUPLICATE))) {
+		if (!(alerted & (1u << R_DUPLICATE)))
 			rc = store_alert(ctx, ALERT_DUPLICATE, site, &j, o[S_TX].val);
-		else if (j.reasons & (1u << R_UNKNOWN))
+	} else if (j.reasons & (1u << R_UNKNOWN)) {	/* red, or amber by unknown_code */
+		if (!(alerted & (1u << R_UNKNOWN)))
 			rc = store_alert(ctx, ALERT_UNKNOWN, site, &j, o[S_TX].val);
-	} else if (j.reasons & (1u << R_UNKNOWN)) {	/* unknown_code = amber */
-		rc = store_alert(ctx, ALERT_UNKNOWN, site, &j, o[S_TX].val);
 	}
 	if (rc)
 		return rc;

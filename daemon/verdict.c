@@ -159,6 +159,7 @@ int verdict_judge(struct store_txn *t, const struct config *cfg, int64_t now_ms,
 	j->found = true;
 	if ((rc = judge_place(t, j)) != 0)
 		return rc;
+	j->judged_place = j->place;
 	const struct mcache_lot *ml = NULL;
 	if (j->unit.lot) {
 		rc = mcache_lot(t, j->unit.lot, &ml);
@@ -314,12 +315,12 @@ static void explain(struct store_txn *t, const struct judgement *j, const struct
 					args_days(verdict_today(cfg, now_ms))));
 			break;
 		case R_NOT_RECEIVED_HERE:
-			args_site_name(t, j->place.holder, a, sizeof a);
+			args_site_name(t, j->judged_place.holder, a, sizeof a);
 			SAY("held by %s, not received here", a);
 			break;
 		case R_IN_TRANSIT:
-			args_site_name(t, j->place.holder, a, sizeof a);
-			args_site_name(t, j->place.dest, b, sizeof b);
+			args_site_name(t, j->judged_place.holder, a, sizeof a);
+			args_site_name(t, j->judged_place.dest, b, sizeof b);
 			SAY("in transit from %s to %s: receive it first", a, b);
 			break;
 		case R_DESTROYED: SAY("recorded as destroyed"); break;

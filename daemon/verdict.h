@@ -49,7 +49,9 @@ struct judgement {
 	struct code_result scan;
 	bool found;			/* unit record exists */
 	struct unit unit;
-	struct unit_place place;
+	struct unit_place place;	/* where it is (after a sale: now) */
+	struct unit_place judged_place;	/* where it was when judged: what the
+					 * message explains */
 	/* the container's code key, when judging read it (unit.parent) */
 	size_t parent_key_len;		/* 0: not read */
 	uint8_t parent_key[CODE_KEY_MAX];

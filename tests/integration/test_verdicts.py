@@ -52,3 +52,134 @@ def test_pipelined_events_batches_apply_in_order_sent():
         c.close()
     finally:
         d.close()
+
+
+# ---------------------------------------------------------------- verdicts
+
+SPLIT = "8305555"               # a product sold by the tablet: 24 a pack
+
+
+def chain(d, codes=(), to="PH1", product="8301234", upp=1):
+    """Sites MFR, PH1, PH2, HOSP1; the product; codes commissioned at MFR
+    (expiring in 400 days), shipped to `to` and received there (to=None:
+    left at MFR; to="transit": shipped to PH1, not received)."""
+    c = d.connect()
+    c.call("HELLO", "3")
+    for site, kind in (("MFR", "manufacturer"), ("PH1", "pharmacy"), ("PH2", "pharmacy"),
+                       ("HOSP1", "hospital")):
+        eq(c.call("SITE", "SET", site, "name", site, "kind", kind), "OK", "SITE SET")
+    eq(c.call("PRODUCT", "SET", product, "name", "Amoxicillin", "units_per_pack", str(upp),
+              "kind", "drug"), "OK", "PRODUCT SET")
+    if codes:
+        ok(c.call("COMMISSION", *codes, "SITE", "MFR", "LOT", "L1", "EXPIRY", day(400)))
+        if to:
+            ok(c.call("SHIP", *codes, "FROM", "MFR", "TO", "PH1" if to == "transit" else to))
+            if to != "transit":
+                ok(c.call("RECEIVE", *codes, "SITE", to))
+    return c
+
+
+def ok(r, what="reply"):
+    check(not isinstance(r, Error), f"{what}: {r!r}")
+    return r
+
+
+def verdict(r):
+    check(not isinstance(r, Error), f"expected a verdict, got {r!r}")
+    return r[b"verdict"].decode(), sorted(x.decode() for x in r[b"reasons"])
+
+
+def test_dispense_after_undo_of_its_tx_sells_again():
+    """UNDO of (PH1, T1), then DISPENSE with T1 again: a new sale,
+    recorded (it answered GREEN and sold nothing), so the pack cannot then
+    sell elsewhere."""
+    d = Yimad()
+    try:
+        c = chain(d, [cn(1)])
+        eq(verdict(c.call("DISPENSE", cn(1), "SITE", "PH1", "TX", "T1")), ("green", []), "sale")
+        eq(verdict(c.call("UNDO", cn(1), "SITE", "PH1", "TX", "T1")), ("green", []), "undo")
+        r = c.call("DISPENSE", cn(1), "SITE", "PH1", "TX", "T1")
+        eq((verdict(r), r[b"status"], r[b"dispensed"]), (("green", []), b"dispensed", 1),
+           "the same TX after its undo")
+        r = c.call("VERIFY", cn(1))
+        eq((r[b"status"], r[b"dispensed"]), (b"dispensed", 1), "recorded")
+        eq(verdict(c.call("DISPENSE", cn(1), "SITE", "PH2", "TX", "T9")), ("red", ["duplicate"]),
+           "then sold elsewhere")
+        r = c.call("DISPENSE", cn(1), "SITE", "PH1", "TX", "T1")
+        eq((verdict(r), r[b"dispensed"]), (("green", []), 1), "a retry of the new sale")
+        sales = [e for e in c.call("TRACE", cn(1))[b"events"] if e[b"event"] == b"dispense"]
+        eq(len(sales), 2, "two sales, the first undone")
+    finally:
+        d.close()
+
+
+def test_qty_beyond_what_remains_is_refused_without_alert():
+    """QTY 25 on a fresh pack of 24 is refused as more than remains, with
+    nothing recorded and no alert; so is QTY 5 when 4 remain."""
+    d = Yimad()
+    try:
+        c = chain(d, [SPLIT + "0000000000011"], product=SPLIT, upp=24)
+        code = SPLIT + "0000000000011"
+        r = c.call("DISPENSE", code, "SITE", "PH1", "TX", "A", "QTY", "25")
+        check(isinstance(r, Error) and "QTY 25 is more than the 24 that remain" in r, r)
+        eq(c.call("ALERTS"), [], "no alert for a wrong QTY")
+        r = c.call("VERIFY", code, "SITE", "PH1")
+        eq((verdict(r), r[b"dispensed"], r[b"status"]), (("green", []), 0, b"active"),
+           "nothing sold")
+        eq(verdict(c.call("DISPENSE", code, "SITE", "PH1", "TX", "A", "QTY", "20")),
+           ("green", []), "20 of 24 (TX A was refused, so it is free)")
+        r = c.call("DISPENSE", code, "SITE", "PH1", "TX", "B", "QTY", "5")
+        check(isinstance(r, Error) and "QTY 5 is more than the 4 that remain" in r, r)
+        r = c.call("DISPENSE", code, "SITE", "PH1", "TX", "C", "QTY", "4")
+        eq((verdict(r), r[b"dispensed"], r[b"status"]), (("green", []), 24, b"dispensed"),
+           "the last 4")
+        eq(verdict(c.call("DISPENSE", code, "SITE", "PH1", "TX", "D", "QTY", "1")),
+           ("red", ["duplicate"]), "a sold-out pack again")
+        eq(len(c.call("ALERTS")), 1, "one alert: the real duplicate")
+        r = c.call("DISPENSE", cn(7), "SITE", "PH1", "TX", "E", "QTY", "2")
+        check(isinstance(r, Error) or verdict(r)[0] == "red", r)
+    finally:
+        d.close()
+
+
+def test_red_answer_does_not_freeze_its_tx():
+    """A DISPENSE before the code's COMMISSION arrived answers RED unknown;
+    retried with the same TX once the code is loaded and received, it is
+    judged again and sells. Retries while still unknown raise one alert."""
+    d = Yimad()
+    try:
+        c = chain(d)
+        for _ in range(3):
+            eq(verdict(c.call("DISPENSE", cn(5), "SITE", "PH1", "TX", "T5")),
+               ("red", ["unknown"]), "not loaded yet")
+        eq(len(c.call("ALERTS")), 1, "one alert for the retried unknown code")
+        ok(c.call("COMMISSION", cn(5), "SITE", "MFR", "LOT", "L1", "EXPIRY", day(400)))
+        ok(c.call("SHIP", cn(5), "FROM", "MFR", "TO", "PH1"))
+        ok(c.call("RECEIVE", cn(5), "SITE", "PH1"))
+        r = c.call("DISPENSE", cn(5), "SITE", "PH1", "TX", "T5")
+        eq((verdict(r), r[b"status"]), (("green", []), b"dispensed"), "loaded: it sells")
+        r = c.call("DISPENSE", cn(5), "SITE", "PH1", "TX", "T5")
+        eq((verdict(r), r[b"dispensed"]), (("green", []), 1), "and that sale is the TX's now")
+    finally:
+        d.close()
+
+
+def test_amber_message_describes_the_pack_before_the_sale():
+    """Sold at HOSP1 while PH1 holds it: the message names PH1. Sold at PH1
+    while in transit from MFR: it names MFR and PH1."""
+    d = Yimad()
+    try:
+        c = chain(d, [cn(1)])
+        r = c.call("DISPENSE", cn(1), "SITE", "HOSP1", "TX", "H1")
+        eq(verdict(r), ("amber", ["not_received_here"]), "sold where not received")
+        check(b"held by PH1, not received here" in r[b"message"], r[b"message"])
+        eq(r[b"holder"], b"HOSP1", "the state after the sale")
+        c.close()
+        d.close()
+        d = Yimad()
+        c = chain(d, [cn(2)], to="transit")
+        r = c.call("DISPENSE", cn(2), "SITE", "PH1", "TX", "P1")
+        eq(verdict(r)[1], ["in_transit"], "sold before it was received")
+        check(b"in transit from MFR to PH1" in r[b"message"], r[b"message"])
+    finally:
+        d.close()
