@@ -138,6 +138,29 @@ static int judge_place(struct store_txn *t, struct judgement *j)
 	return 0;
 }
 
+/* Is the product of a lot-level GTIN scan a known drug (kind drug, or no
+ * kind: a GTIN's product is a drug unless said to be a device; HIBC and MA
+ * codes are devices' only)?  0 or a store error. */
+static int product_is_drug(struct store_txn *t, const struct code_result *scan, bool *drug)
+{
+	const char *product = scan->cr_product;
+	char id[MASTER_ID_MAX + 1], err[128];
+	struct master_rec rec;
+	*drug = false;
+	if (master_normalize_id(&master_product, product, strlen(product), id, err,
+				sizeof err) != 0)
+		return 0;
+	int rc = master_load(t, &master_product, id, &rec);
+	if (rc == STORE_NOTFOUND)
+		return 0;
+	if (rc)
+		return rc;
+	int kind = master_field_index(&master_product, "kind");
+	*drug = rec.val[kind] ? rec.len[kind] == 4 && memcmp(rec.val[kind], "drug", 4) == 0 :
+				scan->cr_key[0] == CODE_KEY_LGTIN;
+	return 0;
+}
+
 int verdict_judge(struct store_txn *t, const struct config *cfg, int64_t now_ms,
 		  const struct resp_arg *code, uint32_t site, struct judgement *j)
 {
@@ -150,6 +173,21 @@ int verdict_judge(struct store_txn *t, const struct config *cfg, int64_t now_ms,
 		return 0;
 	}
 	int rc = units_find(t, j->scan.cr_key, j->scan.cr_key_len, &j->unit);
+	if (rc == STORE_NOTFOUND && units_lot_level(j->scan.cr_key, j->scan.cr_key_len)) {
+		/* A scan without a serial, of a drug: its packs carry serials,
+		 * so this is a misread or partial code, not a counterfeit. */
+		bool drug;
+		if ((rc = product_is_drug(t, &j->scan, &drug)) != 0)
+			return rc;
+		if (drug) {
+			snprintf(j->scan.cr_msg, sizeof j->scan.cr_msg, "a lot-level code without "
+				 "a serial number: product %s is a drug, whose packs carry serials; "
+				 "scan the whole code", j->scan.cr_product);
+			verdict_add(j, cfg, R_NOT_A_TRACE_CODE);
+			return 0;
+		}
+		rc = STORE_NOTFOUND;
+	}
 	if (rc == STORE_NOTFOUND) {
 		verdict_add(j, cfg, R_UNKNOWN);
 		return 0;

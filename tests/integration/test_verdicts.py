@@ -1,6 +1,6 @@
 """Wrong answers users found, each as the test that reproduced it: bulk
 batches applied in the order sent, and verdicts that say what happened."""
-from harness import Yimad, check, day, eq, encode, Error
+from harness import Yimad, check, day, eq, encode, Error, yymmdd
 
 
 def setup_sites(c, n_small_writes=12):
@@ -181,5 +181,26 @@ def test_amber_message_describes_the_pack_before_the_sale():
         r = c.call("DISPENSE", cn(2), "SITE", "PH1", "TX", "P1")
         eq(verdict(r)[1], ["in_transit"], "sold before it was received")
         check(b"in transit from MFR to PH1" in r[b"message"], r[b"message"])
+    finally:
+        d.close()
+
+
+def test_drug_scan_without_serial_is_not_a_trace_code():
+    """(01)(17)(10) of a drug, without (21): a partial scan, not a suspected
+    counterfeit, and no alert. The same lot-level scan of a device whose
+    lot-level unit is unknown stays unknown."""
+    d = Yimad()
+    try:
+        c = chain(d, product="06901234567892")
+        ok(c.call("COMMISSION", f"(01)06901234567892(17){yymmdd(400)}(10)A1(21)SN1",
+                  "SITE", "MFR", "LOT", "A1", "EXPIRY", day(400)))
+        scan = f"(01)06901234567892(17){yymmdd(400)}(10)A1"
+        for cmd in (("VERIFY", scan), ("DISPENSE", scan, "SITE", "PH1", "TX", "T1")):
+            r = c.call(*cmd)
+            eq(verdict(r), ("red", ["not_a_trace_code"]), cmd[0])
+            check(b"without a serial number" in r[b"message"], r[b"message"])
+        eq(c.call("ALERTS"), [], "no alert for a partial scan")
+        ok(c.call("PRODUCT", "SET", "06901234567892", "kind", "device"))
+        eq(verdict(c.call("VERIFY", scan)), ("red", ["unknown"]), "a device's unknown lot")
     finally:
         d.close()
