@@ -21,15 +21,22 @@ const char *alert_kind_name(uint8_t kind)
 	return "?";
 }
 
-/* The site's and the unit's alert indexes (site_alerts, unit_alerts). */
-static int index_alert(struct store_txn *t, uint64_t seq, uint32_t site, uint64_t unit)
+/* The alert indexes: by time, under every site (key 0) and under the
+ * alert's site (site_alerts), and by unit (unit_alerts). */
+static int index_alert(struct store_txn *t, const struct alert *a)
 {
-	uint8_t s[4], u[5], v[6];
-	code_put_be(v, seq, 6);
-	code_put_be(s, site, 4);
-	int rc = store_put_dup(t, DB_SITE_ALERTS, s, sizeof s, v, sizeof v);
-	if (rc == 0 && unit) {
-		code_put_be(u, unit, 5);
+	uint8_t s[4], u[5], v[6], tv[12];
+	code_put_be(tv, (uint64_t)a->time_ms, 6);
+	code_put_be(tv + 6, a->seq, 6);
+	code_put_be(s, 0, 4);
+	int rc = store_put_dup(t, DB_SITE_ALERTS, s, sizeof s, tv, sizeof tv);
+	if (rc == 0 && a->site) {
+		code_put_be(s, a->site, 4);
+		rc = store_put_dup(t, DB_SITE_ALERTS, s, sizeof s, tv, sizeof tv);
+	}
+	if (rc == 0 && a->unit) {
+		code_put_be(v, a->seq, 6);
+		code_put_be(u, a->unit, 5);
 		rc = store_put_dup(t, DB_UNIT_ALERTS, u, sizeof u, v, sizeof v);
 	}
 	return rc;
@@ -57,7 +64,7 @@ int alerts_add(struct store_txn *t, struct alert *a)
 	p += tl;
 	code_put_be(k, a->seq, 6);
 	rc = store_append(t, DB_ALERTS, k, sizeof k, v, (size_t)(p - v));
-	return rc ? rc : index_alert(t, a->seq, a->site, a->unit);
+	return rc ? rc : index_alert(t, a);
 }
 
 static int decode(const void *key, const void *val, size_t n, struct alert *a)
@@ -115,23 +122,28 @@ int alerts_walk(struct store_txn *t, uint64_t before,
 	return rc == STORE_NOTFOUND ? 0 : rc;
 }
 
-/* Newest first through one key of an alert index. */
+/* Newest first through one key of an alert index, whose values end with
+ * the alert's seq (u48 BE); in site_alerts they start with its time, so
+ * the walk stops before the first alert older than since. */
 static int walk_index(struct store_txn *t, enum store_db db, const uint8_t *key, size_t klen,
-		      int (*fn)(void *arg, const struct alert *a), void *arg)
+		      int64_t since, int (*fn)(void *arg, const struct alert *a), void *arg)
 {
 	struct store_cursor *c;
 	const void *v, *rec;
-	size_t vl, n;
+	size_t vl, n, want = db == DB_SITE_ALERTS ? 12 : 6;
 	int rc = store_cursor_open(t, db, &c);
 	if (rc)
 		return rc;
 	for (rc = store_cursor_last_dup(c, key, klen, &v, &vl); rc == 0;
 	     rc = store_cursor_prev_dup(c, &v, &vl)) {
 		struct alert a;
-		if (vl != 6)
+		if (vl != want)
 			continue;
-		int got = store_get(t, DB_ALERTS, v, vl, &rec, &n);
-		if (got == STORE_NOTFOUND || (got == 0 && decode(v, rec, n, &a) != 0))
+		if (want == 12 && (int64_t)code_get_be(v, 6) < since)
+			break;
+		int got = store_get(t, DB_ALERTS, (const uint8_t *)v + want - 6, 6, &rec, &n);
+		if (got == STORE_NOTFOUND ||
+		    (got == 0 && decode((const uint8_t *)v + want - 6, rec, n, &a) != 0))
 			continue;
 		if (got) {
 			rc = got;
@@ -144,12 +156,12 @@ static int walk_index(struct store_txn *t, enum store_db db, const uint8_t *key,
 	return rc == STORE_NOTFOUND ? 0 : rc;
 }
 
-int alerts_walk_site(struct store_txn *t, uint32_t site,
-		     int (*fn)(void *arg, const struct alert *a), void *arg)
+int alerts_walk_recent(struct store_txn *t, uint32_t site, int64_t since,
+		       int (*fn)(void *arg, const struct alert *a), void *arg)
 {
 	uint8_t k[4];
 	code_put_be(k, site, 4);
-	return walk_index(t, DB_SITE_ALERTS, k, sizeof k, fn, arg);
+	return walk_index(t, DB_SITE_ALERTS, k, sizeof k, since, fn, arg);
 }
 
 int alerts_walk_unit(struct store_txn *t, uint64_t unit,
@@ -157,7 +169,7 @@ int alerts_walk_unit(struct store_txn *t, uint64_t unit,
 {
 	uint8_t k[5];
 	code_put_be(k, unit, 5);
-	return walk_index(t, DB_UNIT_ALERTS, k, sizeof k, fn, arg);
+	return walk_index(t, DB_UNIT_ALERTS, k, sizeof k, 0, fn, arg);
 }
 
 struct reindexing {
@@ -169,12 +181,13 @@ struct reindexing {
 static int reindex(void *arg, const struct alert *a)
 {
 	struct reindexing *r = arg;
-	r->rc = index_alert(r->t, a->seq, a->site, a->unit);
+	r->rc = index_alert(r->t, a);
 	r->n++;
 	return r->rc != 0;
 }
 
-/* Alerts stored before the indexes (schema version 2): index them all. */
+/* Alerts stored before the indexes (schema version 2), or before
+ * site_alerts kept times (3; store.c empties it on upgrade): index them. */
 static int index_if_unindexed(struct store_txn *t, void *arg)
 {
 	struct reindexing *r = arg;

@@ -40,14 +40,18 @@ int alerts_add(struct store_txn *t, struct alert *a);
  * newest); stops when fn returns nonzero. */
 int alerts_walk(struct store_txn *t, uint64_t before,
 		int (*fn)(void *arg, const struct alert *a), void *arg);
-/* The same for one site's alerts, and for one unit's, through their
- * indexes: the work is in the alerts found, not in all alerts. */
-int alerts_walk_site(struct store_txn *t, uint32_t site,
-		     int (*fn)(void *arg, const struct alert *a), void *arg);
+/* Newest first by the alert's time (then by seq), the alerts of one site
+ * (0: of every site) with time >= since, through the time index: the work
+ * is in the alerts found, not in all alerts.  Alerts are stored in log
+ * order, and a record loaded with an older TIME raises an older alert
+ * after newer ones, so only a walk by time can stop at the first older. */
+int alerts_walk_recent(struct store_txn *t, uint32_t site, int64_t since,
+		       int (*fn)(void *arg, const struct alert *a), void *arg);
+/* Newest first (by seq), one unit's alerts, through its index. */
 int alerts_walk_unit(struct store_txn *t, uint64_t unit,
 		     int (*fn)(void *arg, const struct alert *a), void *arg);
 /* At start: build the indexes of a store whose alerts predate them
- * (schema version 2). */
+ * (schema versions 2 and 3). */
 int alerts_open(struct store *s, char *err, size_t errlen);
 
 #endif

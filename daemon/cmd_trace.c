@@ -362,10 +362,6 @@ struct alert_list {
 static int list_alert(void *arg, const struct alert *a)
 {
 	struct alert_list *l = arg;
-	if (a->time_ms < l->since)
-		return 1;	/* newest first: the rest are older */
-	if (l->site && a->site != l->site)
-		return 0;
 	l->found[l->n++] = *a;
 	return l->n >= l->limit;
 }
@@ -407,8 +403,7 @@ int cmd_alerts(struct cmd_ctx *ctx)
 		l.site = ctx->who->site;
 	l.t = t;
 	l.found = xmalloc(l.limit * sizeof *l.found);
-	rc = l.site ? alerts_walk_site(t, l.site, list_alert, &l)
-		    : alerts_walk(t, 0, list_alert, &l);
+	rc = alerts_walk_recent(t, l.site, l.since, list_alert, &l);
 	if (rc == 0) {
 		resp_array(ctx->out, l.n);
 		for (uint32_t i = 0; i < l.n; i++)

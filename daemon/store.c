@@ -182,18 +182,23 @@ static int check_schema(struct store *s, MDB_txn *txn, char *err, size_t errlen)
 	uint32_t ver = 0;
 	if (v.mv_size == sizeof ver)
 		memcpy(&ver, v.mv_data, sizeof ver);
-	if (v.mv_size == sizeof ver && ver == 2) {
+	if (v.mv_size == sizeof ver && (ver == 2 || ver == 3)) {
 		/* Version 3 added the alert indexes, which alerts_open builds
-		 * from the alerts when they are empty: nothing else changed. */
+		 * from the alerts when they are empty; version 4 keeps each
+		 * alert's time in site_alerts (and every alert under site 0),
+		 * so a version 3 site_alerts is emptied to be built again.
+		 * Nothing else changed. */
 		uint32_t now = STORE_SCHEMA_VERSION;
 		MDB_val nv = { sizeof now, &now };
-		rc = mdb_put(txn, s->dbi[DB_META], &k, &nv, 0);
+		rc = mdb_drop(txn, s->dbi[DB_SITE_ALERTS], 0);
+		if (rc == 0)
+			rc = mdb_put(txn, s->dbi[DB_META], &k, &nv, 0);
 		if (rc) {
 			snprintf(err, errlen, "cannot record schema version: %s",
 				 mdb_strerror(rc));
 			return -1;
 		}
-		log_info("store: schema version 2 upgraded to %u", now);
+		log_info("store: schema version %u upgraded to %u", (unsigned)ver, now);
 		return 0;
 	}
 	if (v.mv_size != sizeof ver || ver != STORE_SCHEMA_VERSION) {

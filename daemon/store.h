@@ -26,7 +26,7 @@
 
 /* The schema this build reads and writes.  Bump it on any incompatible
  * change of a database's keys or values. */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 /* The named databases (STORE.md describes their keys and values). */
 enum store_db {
@@ -52,7 +52,8 @@ enum store_db {
 	DB_BATCHES,		/* EVENTS batch id → its result */
 	DB_TALLY,		/* lot + site + bucket + other → counters (tally.h) */
 	DB_CONTENTS,		/* container unit id → what it carries, per lot */
-	DB_SITE_ALERTS,		/* dup: site number → alert seqs */
+	DB_SITE_ALERTS,		/* dup: site number (0: every site) → alert
+				 * time + seq, newest last */
 	DB_UNIT_ALERTS,		/* dup: unit id → alert seqs */
 	DB__COUNT
 };

@@ -1,6 +1,13 @@
 """Wrong answers users found, each as the test that reproduced it: bulk
 batches applied in the order sent, and verdicts that say what happened."""
-from harness import Yimad, check, day, eq, encode, Error, yymmdd
+import os
+import subprocess
+import sys
+
+from harness import Yimad, at, check, day, eq, encode, Error, yymmdd
+
+TOOLS = os.environ.get("YIMA_TEST_TOOLS", os.path.join(
+    os.path.dirname(__file__), "..", "..", "build", "release", "tests"))
 
 
 def setup_sites(c, n_small_writes=12):
@@ -202,5 +209,61 @@ def test_drug_scan_without_serial_is_not_a_trace_code():
         eq(c.call("ALERTS"), [], "no alert for a partial scan")
         ok(c.call("PRODUCT", "SET", "06901234567892", "kind", "device"))
         eq(verdict(c.call("VERIFY", scan)), ("red", ["unknown"]), "a device's unknown lot")
+    finally:
+        d.close()
+
+
+def test_alerts_since_follows_alert_time_not_log_order():
+    """A live DISPENSE of an unknown code (an alert now), then a RECEIVE
+    loaded with an older TIME that raises a diversion alert: ALERTS SINCE
+    yesterday keeps the live alert (it stopped at the older one stored after
+    it), SINCE last year has both, newest first by time; the same by SITE."""
+    d = Yimad()
+    try:
+        c = chain(d, [cn(1)], to="transit")
+        eq(verdict(c.call("DISPENSE", cn(9), "SITE", "PH2", "TX", "X")), ("red", ["unknown"]),
+           "live unknown scan")
+        r = ok(c.call("RECEIVE", cn(1), "SITE", "PH2", "TIME", at(-60)))
+        eq(r[b"diverted"], 1, "received by a site it was not shipped to")
+        kinds = lambda rs: [(a[b"kind"], a[b"site"]) for a in rs]
+        eq(kinds(c.call("ALERTS", "SINCE", at(-1))), [(b"unknown", b"PH2")],
+           "SINCE yesterday: the live alert, behind an older one stored later")
+        eq(kinds(c.call("ALERTS", "SINCE", at(-365))), [(b"unknown", b"PH2"), (b"diversion", b"PH2")],
+           "SINCE last year: both, newest first")
+        eq(kinds(c.call("ALERTS", "SITE", "PH2", "SINCE", at(-1))), [(b"unknown", b"PH2")],
+           "the same through the site")
+        eq(kinds(c.call("ALERTS")), [(b"unknown", b"PH2"), (b"diversion", b"PH2")],
+           "no SINCE: newest first by time")
+        eq(c.call("ALERTS", "SINCE", at(1)), [], "SINCE tomorrow: none")
+    finally:
+        d.close()
+
+
+def test_store_of_schema_3_gets_alert_times_indexed():
+    """A version 3 store (site_alerts held alert seqs only) is upgraded at
+    start: site_alerts is rebuilt with times, ALERTS SINCE and SITE work."""
+    d = Yimad()
+    try:
+        c = chain(d, [cn(1)])
+        for i in range(5):
+            eq(verdict(c.call("DISPENSE", cn(100 + i), "SITE", "PH1")), ("red", ["unknown"]), "scan")
+        c.close()
+        eq(d.stop(), 0, "yimad stopped")
+        poke = os.path.join(TOOLS, "lmdb_poke")
+        subprocess.run([poke, d.data, "site_alerts", "-", "drop"], check=True)
+        # what version 3 kept: site number → alert seq (u48)
+        subprocess.run([poke, d.data, "site_alerts", "00000002", "put", "000000000001"],
+                       check=True)
+        subprocess.run([poke, d.data, "meta", b"schema_version".hex(), "put",
+                        (3).to_bytes(4, sys.byteorder).hex()], check=True)
+        d.start()
+        out = d.output()
+        check("schema version 3 upgraded to 4" in out, out)
+        check("indexed 5 alerts by site and unit" in out, out)
+        c = d.connect()
+        c.call("HELLO", "3")
+        eq(len(c.call("ALERTS", "SITE", "PH1", "SINCE", at(-1))), 5, "ALERTS SITE SINCE")
+        eq(len(c.call("ALERTS", "SINCE", at(-1))), 5, "ALERTS SINCE")
+        eq(c.call("ALERTS", "SITE", "PH2"), [], "PH2 has none")
     finally:
         d.close()
