@@ -60,6 +60,12 @@ static bool show_true(const struct resp_value *v, const char *key)
 	return f && (f->type == RESP_T_BOOL || f->type == RESP_T_INT) && f->integer;
 }
 
+bool show_false(const struct resp_value *v, const char *key)
+{
+	const struct resp_value *f = show_field(v, key);
+	return f && (f->type == RESP_T_BOOL || f->type == RESP_T_INT) && !f->integer;
+}
+
 bool show_colour(FILE *f)
 {
 	const char *term = getenv("TERM");
@@ -264,6 +270,16 @@ static void event_line(FILE *f, const struct resp_value *e)
 	long long n;
 	bool receive = ev && strcmp(ev, "receive") == 0;
 	fprintf(f, "%s  %-10s  ", time ? time : "?", ev ? ev : "?");
+	if ((s = show_str(e, "scope")) != NULL) {
+		/* recall, lift, withdraw, lock, unlock: of a lot, product or code */
+		fprintf(f, "the %s", s);
+		if (show_int(e, "level", &n))
+			fprintf(f, "  level %lld", n);
+		if ((s = show_str(e, "reason")) != NULL)
+			fprintf(f, "  reason: %s", s);
+		fputc('\n', f);
+		return;
+	}
 	if (from && to && !receive)
 		fprintf(f, "%s → %s", from, to);
 	else

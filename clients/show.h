@@ -23,6 +23,9 @@ const char *show_str(const struct resp_value *v, const char *key);
 /* An integer field; false when absent or not an integer. */
 bool show_int(const struct resp_value *v, const char *key, long long *out);
 
+/* Is `key` present and false (a boolean or 0)? */
+bool show_false(const struct resp_value *v, const char *key);
+
 /* Whether to colour what goes to f: a terminal, and NO_COLOR unset. */
 bool show_colour(FILE *f);
 

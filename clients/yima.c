@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "client.h"
 #include "output.h"
+#include "show.h"
 #include "resp.h"
 #include "version.h"
 #include "xmem.h"
@@ -101,8 +102,9 @@ static void usage(FILE *f)
 		"Upper-case commands go to the server as they are (see proto/PROTOCOL.md);\n"
 		"lower-case ones are the client's own subcommands.\n"
 		"\n"
-		"exit status: 0 success, 1 error reply, 2 usage, connection error or\n"
-		"an invalid scan; verify, dispense and undo: 0 green, 3 amber, 4 red\n");
+		"exit status: 0 success, 1 error reply (or a reply with ok: false, as\n"
+		"AUDIT VERIFY of a broken chain), 2 usage, connection error or an\n"
+		"invalid scan; verify, dispense and undo: 0 green, 3 amber, 4 red\n");
 }
 
 static bool is_error(const struct resp_value *v)
@@ -129,7 +131,9 @@ static int run_one(struct client *c, const struct cli_opts *o, int argc,
 		return EXIT_USAGE;
 	}
 	print_reply(o, &v);
-	int rc = is_error(&v) ? EXIT_REPLY_ERROR : EXIT_OK;
+	/* A check that found something wrong (AUDIT VERIFY: ok false) fails
+	 * like an error, so that a script notices. */
+	int rc = is_error(&v) || show_false(&v, "ok") ? EXIT_REPLY_ERROR : EXIT_OK;
 	resp_value_free(&v);
 	return rc;
 }

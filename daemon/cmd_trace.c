@@ -30,6 +30,7 @@
 struct step {
 	uint64_t seq;
 	uint64_t via;		/* container it moved in; 0 = the unit itself */
+	int64_t time_ms;	/* the event's time, for the order of the reply */
 };
 
 struct steps {
@@ -112,6 +113,16 @@ static int cmp_step(const void *a, const void *b)
 {
 	const struct step *x = a, *y = b;
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Time order: a record loaded with an older TIME comes before the events
+ * it followed in the log; the log decides ties. */
+static int cmp_step_time(const void *a, const void *b)
+{
+	const struct step *x = a, *y = b;
+	if (x->time_ms != y->time_ms)
+		return x->time_ms < y->time_ms ? -1 : 1;
+	return cmp_step(a, b);
 }
 
 static void kv(struct resp_out *o, const char *k, const char *v)
@@ -289,19 +300,19 @@ int cmd_trace(struct cmd_ctx *ctx)
 	for (size_t i = 0; i < st.n; i++)	/* drop repeats */
 		if (i == 0 || st.s[i].seq != st.s[n - 1].seq)
 			st.s[n++] = st.s[i];
-	if (acl_sees_own_site_only(ctx->who)) {
-		size_t kept = 0;
-		for (size_t i = 0; i < n; i++) {
-			struct event e;
-			if ((rc = events_get(t, st.s[i].seq, &e)) != 0) {
-				free(st.s);
-				return rc;
-			}
-			if (event_visible(ctx->who, &e))
-				st.s[kept++] = st.s[i];
+	size_t kept = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct event e;
+		if ((rc = events_get(t, st.s[i].seq, &e)) != 0) {
+			free(st.s);
+			return rc;
 		}
-		n = kept;
+		st.s[i].time_ms = e.time_ms;
+		if (!acl_sees_own_site_only(ctx->who) || event_visible(ctx->who, &e))
+			st.s[kept++] = st.s[i];
 	}
+	n = kept;
+	qsort(st.s, n, sizeof *st.s, cmp_step_time);
 
 	struct alert_find af = { .n = 0 };
 	if (acl_sees_own_site_only(ctx->who))

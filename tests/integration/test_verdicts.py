@@ -267,3 +267,57 @@ def test_store_of_schema_3_gets_alert_times_indexed():
         eq(c.call("ALERTS", "SITE", "PH2"), [], "PH2 has none")
     finally:
         d.close()
+
+
+def test_trace_in_time_order_and_printed_whole():
+    """TRACE lists events by their time (a RECEIVE loaded with an older TIME
+    after a live LOCK comes before it); `yima trace` prints recall, lift,
+    lock and unlock with what they were about, never '?'."""
+    d = Yimad()
+    try:
+        c = chain(d)
+        ok(c.call("COMMISSION", cn(1), "SITE", "MFR", "LOT", "L1", "EXPIRY", day(400),
+                  "TIME", at(-10)))
+        ok(c.call("SHIP", cn(1), "FROM", "MFR", "TO", "PH1", "TIME", at(-9)))
+        ok(c.call("LOCK", cn(1), "REASON", "counted twice"))
+        ok(c.call("UNLOCK", cn(1)))
+        ok(c.call("RECEIVE", cn(1), "SITE", "PH1", "TIME", at(-8)))
+        ok(c.call("RECALL", "8301234", "L1", "LEVEL", "2", "REASON", "dissolution"))
+        ok(c.call("LIFT", "8301234", "L1", "REASON", "retested"))
+        events = c.call("TRACE", cn(1))[b"events"]
+        eq([e[b"event"] for e in events],
+           [b"commission", b"ship", b"receive", b"lock", b"unlock", b"recall", b"lift"],
+           "TRACE in time order")
+        times = [e[b"time"] for e in events]
+        eq(times, sorted(times), "times never go back")
+        rc, out, err = d.yima("trace", cn(1))
+        eq(rc, 0, f"yima trace: {err}")
+        lines = {ln.split()[1]: ln for ln in out.splitlines()
+                 if len(ln.split()) > 1 and ln.split()[1] in
+                 ("lock", "unlock", "recall", "lift")}
+        eq(sorted(lines), ["lift", "lock", "recall", "unlock"], f"lines in\n{out}")
+        for kind, ln in lines.items():
+            check("?" not in ln, f"{kind} printed with '?': {ln}")
+        check("the lot" in lines["recall"] and "level 2" in lines["recall"] and
+              "dissolution" in lines["recall"], lines["recall"])
+        check("the code" in lines["lock"] and "counted twice" in lines["lock"], lines["lock"])
+    finally:
+        d.close()
+
+
+def test_audit_verify_of_a_broken_chain_exits_nonzero():
+    """`yima AUDIT VERIFY` exits 0 on an intact chain and 1 when it is broken."""
+    d = Yimad()
+    try:
+        chain(d, [cn(1), cn(2)]).close()
+        rc, out, err = d.yima("AUDIT", "VERIFY")
+        eq(rc, 0, f"intact chain: {out}{err}")
+        eq(d.stop(), 0, "yimad stopped")
+        subprocess.run([os.path.join(TOOLS, "lmdb_poke"), d.data, "events",
+                        (2).to_bytes(6, "big").hex(), "flip", "3"], check=True, timeout=30)
+        d.start()
+        rc, out, err = d.yima("AUDIT", "VERIFY")
+        check("ok: false" in out or "ok: (false)" in out or "false" in out, out)
+        eq(rc, 1, f"broken chain: exit status\n{out}{err}")
+    finally:
+        d.close()
