@@ -66,6 +66,9 @@ struct acl_rule {
 	 * codes), and `opts` lists every option word. */
 	uint8_t  start;
 	const char *opts[OPTS_MAX];
+	/* Roles whose TIME option is refused: a counter's sale happens now,
+	 * on the server's clock; a back-dated one would dodge expiry. */
+	unsigned untimed;
 };
 
 /*
@@ -94,7 +97,8 @@ static const struct acl_rule matrix[CMD__COUNT] = {
 	[CMD_RETURN]      = { COUNTER | SUPPLY | LO, SCOPE_FROM, 0, { "FROM", "TO", "REF", "TIME" } },
 	[CMD_DESTROY]     = { COUNTER | SUPPLY | LO, SCOPE_SITE, 0, { "SITE", "REF", "TIME" } },
 	[CMD_VERIFY]      = { SIGNED | PUBLIC, SCOPE_SITE_OPT, 2, { "SITE" } },
-	[CMD_DISPENSE]    = { COUNTER | LO, SCOPE_SITE, 2, { "SITE", "TX", "QTY", "TIME" } },
+	[CMD_DISPENSE]    = { COUNTER | LO, SCOPE_SITE, 2, { "SITE", "TX", "QTY", "TIME" },
+			      COUNTER },
 	[CMD_UNDO]        = { COUNTER | LO, SCOPE_SITE, 2, { "SITE", "TX" } },
 	[CMD_TRACE]       = { COUNTER | SUPPLY | RE | LO },
 	[CMD_ALERTS]      = { COUNTER | SUPPLY | RE | LO, SCOPE_SITE_OPT, 1,
@@ -195,10 +199,16 @@ int acl_check(struct cmd_ctx *ctx, const struct command_spec *spec, int argc,
 		snprintf(err, errlen, "%s '%s' may not run %s", acl_role_name(role), p->name, name);
 		return ACL_NOPERM;
 	}
+	bool bad;
+	if ((r->untimed & BIT(role)) && site_option(r, "TIME", argc, argv, why, sizeof why, &bad)) {
+		command_full_name(spec, name, sizeof name);
+		snprintf(err, errlen, "%s: TIME is for loading history; a %s's sale takes the "
+			 "server's time (leave TIME out)", name, acl_role_name(role));
+		return ACL_NOPERM;
+	}
 	if (r->scope == SCOPE_NONE || !(role == ROLE_NONE || acl_role_site_scoped(role)))
 		return ACL_OK;
 
-	bool bad;
 	const char *first = r->scope == SCOPE_FROM || r->scope == SCOPE_FROM_OR_TO ? "FROM"
 										  : "SITE";
 	const struct resp_arg *a = site_option(r, first, argc, argv, why, sizeof why, &bad);

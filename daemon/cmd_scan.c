@@ -13,6 +13,7 @@
  * Sales record: u8 verdict, u32 reasons, u48 dispense event seq (0: not
  * recorded), u32 qty, u48 undo event seq (0: not undone).
  */
+#include "acl.h"
 #include "alerts.h"
 #include "args.h"
 #include "cmd.h"
@@ -110,6 +111,7 @@ int cmd_verify(struct cmd_ctx *ctx)
 		return rc;
 	if ((j.reasons & (1u << R_DUPLICATE)) && (rc = verdict_first_sale(t, &j)) != 0)
 		return rc;
+	j.public_view = ctx->who && ctx->who->role == ROLE_NONE;
 	verdict_reply(t, ctx->out, &j, &ctx->srv->cfg, ctx->now_ms);
 	return 0;
 }

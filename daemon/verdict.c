@@ -330,7 +330,7 @@ static void explain(struct store_txn *t, const struct judgement *j, const struct
 		case R_NOT_A_TRACE_CODE: SAY("%s", j->scan.cr_msg); break;
 		case R_UNKNOWN: SAY("no record of this code: suspected counterfeit"); break;
 		case R_DUPLICATE:
-			if (j->has_first_sale) {
+			if (j->has_first_sale && !j->public_view) {
 				args_site_name(t, j->first_sale.site, a, sizeof a);
 				args_format_time(j->first_sale.time_ms, d);
 				SAY("already dispensed at %s on %s", a, d);
@@ -357,6 +357,10 @@ static void explain(struct store_txn *t, const struct judgement *j, const struct
 			SAY("held by %s, not received here", a);
 			break;
 		case R_IN_TRANSIT:
+			if (j->public_view) {
+				SAY("in transit between suppliers: not yet received");
+				break;
+			}
 			args_site_name(t, j->judged_place.holder, a, sizeof a);
 			args_site_name(t, j->judged_place.dest, b, sizeof b);
 			SAY("in transit from %s to %s: receive it first", a, b);
@@ -391,10 +395,11 @@ void verdict_reply(struct store_txn *t, struct resp_out *out, const struct judge
 	for (int r = 0; r < R__COUNT; r++)
 		nreasons += (j->reasons >> r) & 1;
 	bool parsed = j->scan.cr_type != CODE_NONE;
+	bool pub = j->public_view;
 	size_t pairs = 3 + (parsed ? 2 : 0) +
-		       (j->found ? 7 + j->has_lot * 2 + j->has_product * 2 +
-				   (j->unit.parent != 0) + (j->place.dest != 0) : 0) +
-		       j->has_first_sale;
+		       (j->found ? (pub ? 3 : 7 + (j->unit.parent != 0) + (j->place.dest != 0)) +
+				   j->has_lot * 2 + j->has_product * 2 : 0) +
+		       (j->has_first_sale && !pub);
 	explain(t, j, cfg, now_ms, msg, sizeof msg);
 
 	resp_map(out, pairs);
@@ -424,6 +429,11 @@ void verdict_reply(struct store_txn *t, struct resp_out *out, const struct judge
 	resp_cstr(out, "level");
 	resp_int(out, j->unit.level);
 	kv(out, "status", unit_status_name(j->place.status));
+	if (pub) {
+		resp_cstr(out, "units_per_pack");
+		resp_int(out, j->unit.quantity ? j->unit.quantity : j->units_per_pack);
+		return;
+	}
 	kv(out, "holder", mcache_site_id(t, j->place.holder));
 	if (j->place.dest)
 		kv(out, "in_transit_to", mcache_site_id(t, j->place.dest));

@@ -64,6 +64,10 @@ struct judgement {
 	/* first sale, for DUPLICATE */
 	bool has_first_sale;
 	struct event first_sale;
+	/* The answer goes to a client that has not signed in (public_verify):
+	 * it says what a consumer needs — genuine? expired? recalled? sold
+	 * before? — and names no site, sale time or transaction. */
+	bool public_view;
 };
 
 const char *reason_name(enum reason r);		/* "near_expiry" */

@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 from harness import Yimad, at, check, day, eq, encode, Error, yymmdd
+from secutil import token_line
 
 TOOLS = os.environ.get("YIMA_TEST_TOOLS", os.path.join(
     os.path.dirname(__file__), "..", "..", "build", "release", "tests"))
@@ -319,5 +320,92 @@ def test_audit_verify_of_a_broken_chain_exits_nonzero():
         rc, out, err = d.yima("AUDIT", "VERIFY")
         check("ok: false" in out or "ok: (false)" in out or "false" in out, out)
         eq(rc, 1, f"broken chain: exit status\n{out}{err}")
+    finally:
+        d.close()
+
+
+def acl_daemon(*flags):
+    """A yimad with an ACL file: token 'ph1-secret' signs in as pharmacy PH1."""
+    d = Yimad(*flags)
+    path = os.path.join(d.tmp, "acl")
+    with open(path, "w") as f:
+        f.write(token_line("till-1", "pharmacy", "PH1", "ph1-secret"))
+    d.flags += ["--acl-file", path]
+    d.restart()
+    return d
+
+
+def test_counter_cannot_back_date_a_sale():
+    """As PH1, DISPENSE ... TIME (a day before the pack expired) is refused,
+    directly and as an EVENTS record, and sells nothing; the live scan is
+    RED expired. The local principal may still load history with TIME."""
+    d = acl_daemon()
+    try:
+        local = chain(d)
+        ok(local.call("COMMISSION", cn(1), cn(2), "SITE", "MFR", "LOT", "OLD",
+                      "EXPIRY", day(-5), "TIME", at(-100)))
+        ok(local.call("SHIP", cn(1), cn(2), "FROM", "MFR", "TO", "PH1", "TIME", at(-90)))
+        ok(local.call("RECEIVE", cn(1), cn(2), "SITE", "PH1", "TIME", at(-89)))
+        ph1 = d.connect()
+        ph1.call("HELLO", "3")
+        eq(ph1.call("AUTH", "ph1-secret"), "OK", "AUTH as PH1")
+        r = ph1.call("DISPENSE", cn(1), "SITE", "PH1", "TX", "T1", "TIME", at(-10))
+        check(isinstance(r, Error) and r.startswith("NOPERM ") and "TIME is for loading history" in r, r)
+        r = ph1.call("EVENTS", f"DISPENSE {cn(1)} SITE PH1 TX T1 TIME {at(-10)}")
+        check(isinstance(r, Error) and "TIME is for loading history" in r, r)
+        eq(verdict(ph1.call("VERIFY", cn(1), "SITE", "PH1")), ("red", ["expired"]), "not sold")
+        eq(verdict(ph1.call("DISPENSE", cn(1), "SITE", "PH1", "TX", "T1")), ("red", ["expired"]),
+           "a live scan of an expired pack")
+        r = local.call("DISPENSE", cn(2), "SITE", "PH1", "TX", "H1", "TIME", at(-10))
+        eq((verdict(r), r[b"status"]), (("amber", ["near_expiry"]), b"dispensed"),
+           "history loaded locally: judged at its TIME, 5 days before expiry")
+    finally:
+        d.close()
+
+
+def test_public_verify_names_no_business():
+    """Without signing in (public_verify), VERIFY says genuine, expired,
+    recalled or sold before, and names no holder, first-sale site, time or
+    till transaction."""
+    d = Yimad("--public-verify", "yes", "--local-trust", "no")
+    path = os.path.join(d.tmp, "acl")
+    with open(path, "w") as f:
+        f.write(token_line("ops", "admin", "-", "admin-secret"))
+        f.write(token_line("till-1", "pharmacy", "PH1", "ph1-secret"))
+        f.write(token_line("mfr", "manufacturer", "MFR", "mfr-secret"))
+    d.flags += ["--acl-file", path]
+    d.restart()
+    try:
+        admin = d.connect()
+        admin.call("HELLO", "3")
+        eq(admin.call("AUTH", "admin-secret"), "OK", "AUTH admin")
+        for site, kind in (("MFR", "manufacturer"), ("PH1", "pharmacy")):
+            ok(admin.call("SITE", "SET", site, "name", site, "kind", kind))
+        ok(admin.call("PRODUCT", "SET", "8301234", "name", "Amoxicillin", "units_per_pack", "1"))
+        mfr = d.connect()
+        mfr.call("HELLO", "3")
+        eq(mfr.call("AUTH", "mfr-secret"), "OK", "AUTH MFR")
+        ok(mfr.call("COMMISSION", cn(1), cn(2), "SITE", "MFR", "LOT", "L1", "EXPIRY", day(400)))
+        ok(mfr.call("SHIP", cn(1), cn(2), "FROM", "MFR", "TO", "PH1"))
+        ph1 = d.connect()
+        ph1.call("HELLO", "3")
+        eq(ph1.call("AUTH", "ph1-secret"), "OK", "AUTH PH1")
+        ok(ph1.call("RECEIVE", cn(1), cn(2), "SITE", "PH1"))
+        eq(verdict(ph1.call("DISPENSE", cn(1), "SITE", "PH1", "TX", "TILL-7781")), ("green", []),
+           "sold")
+        pub = d.connect()
+        pub.call("HELLO", "3")
+        sold = pub.call("VERIFY", cn(1))
+        eq(verdict(sold), ("red", ["duplicate"]), "public: sold before")
+        fresh = pub.call("VERIFY", cn(2))
+        eq(verdict(fresh), ("green", []), "public: genuine")
+        for r in (sold, fresh):
+            text = repr(r)
+            for secret in ("PH1", "MFR", "TILL-7781", "first_sale", "holder", "last_event"):
+                check(secret not in text, f"public answer shows {secret}: {text}")
+            eq((r[b"product"], r[b"lot"], r[b"expiry"]), (b"8301234", b"L1", day(400).encode()),
+               "what the consumer needs")
+        full = ph1.call("VERIFY", cn(1), "SITE", "PH1")
+        eq(full[b"first_sale"][b"tx"], b"TILL-7781", "a signed-in pharmacy sees the whole record")
     finally:
         d.close()
