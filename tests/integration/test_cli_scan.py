@@ -1,13 +1,17 @@
 """yima verify / dispense / undo / trace / alerts / scan against the real
 daemon: exit statuses (0 green, 3 amber, 4 red, 1 error reply, 2 usage,
 invalid scan or no connection), the --json keys, retries, and a counter
-session fed through a pipe as a keyboard-wedge scanner types."""
+session fed through a pipe as a keyboard-wedge scanner types.
+
+Expiries and times are computed from the harness's TODAY, the day yimad's
+clock starts on."""
 import json
+import select
 import socket
 import subprocess
 import time
 
-from harness import YIMA, Yimad, check, eq
+from harness import YIMA, Yimad, at, check, day, eq, yymmdd
 
 GS = "\x1d"
 PRODUCT = "8301234"
@@ -19,7 +23,9 @@ CASE = "(00)069012340000000016"
 UNKNOWN = "83012345678901234599"
 EAN13 = "6901234567892"
 GTIN = "06901234567892"
-SGTIN = "(01)06901234567892(21)SN1"  # lot A1, expiry 2027-12-31, at PH1
+SGTIN = "(01)06901234567892(21)SN1"  # lot A1, expiry EXPIRY, at PH1
+EXPIRY = day(400)                    # every lot's expiry: not near it
+YYMMDD = yymmdd(400)                 # the same as a GS1 (17) date
 
 REQUIRED = ("verdict", "reasons", "code", "product", "lot", "expiry", "status", "holder")
 
@@ -35,11 +41,11 @@ def setup():
         d.yima("PRODUCT", "SET", GTIN, "name", "Aspirin 100mg", "units_per_pack", "1",
                check_rc=0)
         d.yima("COMMISSION", *RECEIVED, AT_MFR, IN_CASE, "SITE", "MFR", "LOT", "L1",
-               "EXPIRY", "2027-12-31", check_rc=0)
-        d.yima("COMMISSION", SGTIN, "SITE", "MFR", "LOT", "A1", "EXPIRY", "2027-12-31",
+               "EXPIRY", EXPIRY, check_rc=0)
+        d.yima("COMMISSION", SGTIN, "SITE", "MFR", "LOT", "A1", "EXPIRY", EXPIRY,
                check_rc=0)
         d.yima("COMMISSION", CASE, "SITE", "MFR", "LEVEL", "3", "PRODUCT", PRODUCT,
-               "LOT", "L1", "EXPIRY", "2027-12-31", check_rc=0)
+               "LOT", "L1", "EXPIRY", EXPIRY, check_rc=0)
         d.yima("PACK", CASE, IN_CASE, "SITE", "MFR", check_rc=0)
         d.yima("SHIP", *RECEIVED, SGTIN, "FROM", "MFR", "TO", "PH1", "REF", "DN-1", check_rc=0)
         d.yima("RECEIVE", *RECEIVED, SGTIN, "SITE", "PH1", check_rc=0)
@@ -77,7 +83,7 @@ def test_verify_exit_statuses():
         eq(rc, 0, f"green: {out}{err}")
         check(first_line(out).startswith("GREEN  "), out)
         check("\x1b" not in out, "no colour when stdout is not a terminal")
-        for want in ("Amoxicillin 250mg", "L1", "2027-12-31", "active", "PH1", "0 of 1"):
+        for want in ("Amoxicillin 250mg", "L1", EXPIRY, "active", "PH1", "0 of 1"):
             check(want in out, f"{want!r} in the record:\n{out}")
 
         rc, out, err = d.yima("verify", RECEIVED[0], "--site", "PH2")
@@ -125,16 +131,20 @@ def test_verify_any_scanned_form():
         eq(rc, 0, "full-width digits")
         eq(json.loads(out)["code"], RECEIVED[1], "canonical code")
 
-        raw = "]d2" + "01" + GTIN + "17271231" + "10A1" + GS + "21SN1"
+        raw = "]d2" + "01" + GTIN + "17" + YYMMDD + "10A1" + GS + "21SN1"
         r = jsonof(d, "verify", raw, "--site", "PH1", rc=0)
         eq((r["verdict"], r["code"], r["lot"]), ("green", SGTIN, "A1"), "raw GS1 scan")
 
-        wrong_lot = "]d2" + "01" + GTIN + "17271231" + "10ZZ" + GS + "21SN1"
+        wrong_lot = "]d2" + "01" + GTIN + "17" + YYMMDD + "10ZZ" + GS + "21SN1"
         r = jsonof(d, "verify", wrong_lot, "--site", "PH1", rc=3)
         eq(r["reasons"], ["lot_mismatch"], "scanned lot compared with the record")
 
         r = jsonof(d, "verify", "https://id.gs1.org/01/06901234567892/21/SN1", rc=0)
         eq(r["code"], SGTIN, "Digital Link")
+
+        wrong_expiry = "]d2" + "01" + GTIN + "17" + yymmdd(401) + "10A1" + GS + "21SN1"
+        r = jsonof(d, "verify", wrong_expiry, "--site", "PH1", rc=3)
+        eq(r["reasons"], ["expiry_mismatch"], "scanned expiry compared with the record")
     finally:
         d.close()
 
@@ -178,7 +188,7 @@ def test_json_keys():
             check(k in r, f"key {k!r} in {r}")
         eq({k: r[k] for k in REQUIRED},
            {"verdict": "green", "reasons": [], "code": RECEIVED[0], "product": PRODUCT,
-            "lot": "L1", "expiry": "2027-12-31", "status": "active", "holder": "PH1"},
+            "lot": "L1", "expiry": EXPIRY, "status": "active", "holder": "PH1"},
            "verify --json")
 
         r = jsonof(d, "verify", UNKNOWN, rc=4)
@@ -281,7 +291,9 @@ def test_alerts_after_duplicate():
         eq([(x["kind"], x["code"], x["first_sale_site"]) for x in a],
            [("duplicate", RECEIVED[0], "PH1")], "alerts --json")
         eq(jsonof(d, "alerts", "--site", "PH1", rc=0), [], "none at PH1")
-        eq(jsonof(d, "alerts", "--since", "2999-01-01T00:00:00Z", rc=0), [], "--since")
+        eq(jsonof(d, "alerts", "--since", at(1, "00:00:00"), rc=0), [], "--since tomorrow")
+        eq([x["code"] for x in jsonof(d, "alerts", "--since", at(0, "00:00:00"), rc=0)],
+           [RECEIVED[0]], "--since this morning")
         eq(d.yima("alerts", "--since", "yesterday")[0], 1, "bad time: error reply")
         eq(d.yima("alerts", "stray")[0], 2, "usage")
     finally:
@@ -318,7 +330,7 @@ def test_scan_session_from_a_pipe():
         eq(rows[1]["status"], "active", "nothing sold")
 
         # GS separators and a prefix of our own.
-        raw = "]d2" + "01" + GTIN + "17271231" + "10A1" + GS + "21SN1"
+        raw = "]d2" + "01" + GTIN + "17" + YYMMDD + "10A1" + GS + "21SN1"
         rc, out, _ = d.yima("scan", "--site", "PH1", "--tx-prefix", "till-7",
                             input=(raw + "\r").encode())
         eq(rc, 0)
@@ -346,18 +358,38 @@ def test_scan_reconnects_after_idle_close():
         d.yima("SITE", "SET", "MFR", "name", "M", "kind", "manufacturer", check_rc=0)
         d.yima("PRODUCT", "SET", PRODUCT, "name", "Amox", "units_per_pack", "1", check_rc=0)
         d.yima("COMMISSION", RECEIVED[0], RECEIVED[1], "SITE", "MFR", "LOT", "L1",
-               "EXPIRY", "2027-12-31", check_rc=0)
+               "EXPIRY", EXPIRY, check_rc=0)
         d.yima("SHIP", RECEIVED[0], RECEIVED[1], "FROM", "MFR", "TO", "PH1", check_rc=0)
         d.yima("RECEIVE", RECEIVED[0], RECEIVED[1], "SITE", "PH1", check_rc=0)
         p = subprocess.Popen([YIMA, "-p", str(d.port), "scan", "--site", "PH1"],
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE)
-        p.stdin.write((RECEIVED[0] + "\n").encode())
-        p.stdin.flush()
-        first = p.stdout.readline().decode()
-        check(first.startswith("GREEN  " + RECEIVED[0]), first)
-        time.sleep(2.5)      # idle past the server's timeout
-        out, err = p.communicate((RECEIVED[1] + "\n").encode(), timeout=30)
+        try:
+            p.stdin.write((RECEIVED[0] + "\n").encode())
+            p.stdin.flush()
+            check(select.select([p.stdout], [], [], 30)[0], "no answer to the first scan in 30 s")
+            first = p.stdout.readline().decode()
+            check(first.startswith("GREEN  " + RECEIVED[0]), first)
+            # The idle timeout is real time (monotonic), not yimad's clock:
+            # wait until the server has closed the session's connection, a
+            # second or two, and at most 15 s.
+            watch = d.connect()
+            try:
+                watch.call("HELLO", "3")
+                connected = lambda: watch.call("INFO", "clients")[b"clients"][b"connected"]
+                eq(connected(), 2, "the session's connection and this one")
+                deadline = time.monotonic() + 15
+                while connected() > 1:
+                    check(time.monotonic() < deadline,
+                          "the idle connection still open after 15 s")
+                    time.sleep(0.05)
+            finally:
+                watch.close()
+            out, err = p.communicate((RECEIVED[1] + "\n").encode(), timeout=30)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.communicate()
         eq(p.returncode, 0, err.decode())
         check(out.decode().startswith("GREEN  " + RECEIVED[1]), out.decode())
         check("reconnecting" in err.decode(), err.decode())

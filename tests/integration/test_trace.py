@@ -1,25 +1,51 @@
 """The traceability core against the real daemon: events, verdicts, durable
-and idempotent dispensing, undo, trace and alerts."""
-import datetime
+and idempotent dispensing, undo, trace and alerts.
+
+Every date is computed from the harness's TODAY (the day yimad's clock
+starts on); time that must pass is a clock move (Yimad.advance)."""
+import hashlib
 import os
 import random
-import signal
 import subprocess
 import sys
 import threading
 import time
 
-from harness import Error, Yimad, check, encode, eq
+from harness import TODAY, ConnectionClosed, Error, Yimad, at, check, day, encode, eq, yymmdd
 
 PRODUCT = "8301234"            # CN 7-digit product prefix
 TOOLS = os.environ.get("YIMA_TEST_TOOLS", os.path.join(
     os.path.dirname(__file__), "..", "..", "build", "release", "tests"))
-FAR = "2030-12-31"
+FAR_DAYS = 1200                # fixtures' expiry: well clear of near_expiry_days
+FAR = day(FAR_DAYS)
+HIBC_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-. $/+%"
 
 
 def cn(n):
     """A CN 20-digit code of PRODUCT with serial/check digits from n."""
     return f"{PRODUCT}{n:013d}"
+
+
+def rng(name):
+    """A random.Random for this test, seeded from $YIMA_TEST_SEED (or the
+    time) and the test's name; the seed is printed."""
+    suite = os.environ.get("YIMA_TEST_SEED", "").strip() or str(time.time_ns() % 1_000_000_007)
+    seed = int.from_bytes(hashlib.sha256(f"{suite}:{name}".encode()).digest()[:6], "big")
+    print(f"    random {name}: seed {seed} (YIMA_TEST_SEED={suite})", flush=True)
+    return random.Random(seed)
+
+
+def hibc_lot_code(expiry_days):
+    """A concatenated HIBC lot code (date format 3, YYMMDD) expiring on
+    TODAY + expiry_days, and its lot: the first of LOT1, LOT2 whose check
+    character (sum of character values mod 43) is not a space, which
+    would be trimmed as a trailing blank."""
+    for lot in ("LOT1", "LOT2"):
+        text = f"+A123BJC5D6E71/$$3{yymmdd(expiry_days)}{lot}"
+        check_char = HIBC_CHARS[sum(HIBC_CHARS.index(ch) for ch in text) % 43]
+        if check_char != " ":
+            return text + check_char, lot
+    raise AssertionError("no printable HIBC check")
 
 
 def ok(r, what="reply"):
@@ -70,8 +96,8 @@ def test_commission_errors_change_nothing():
             # far apart in a long request too: the 202nd code repeats the 2nd
             (["COMMISSION", cn(5000), cn(1), *[cn(100 + i) for i in range(199)], cn(1),
               "SITE", "MFR", "LOT", "L1", "EXPIRY", FAR], "code 202 is named twice"),
-            (["COMMISSION", cn(1), "SITE", "MFR", "LOT", "L1", "EXPIRY", "2030-02-30"],
-             "not a date"),
+            (["COMMISSION", cn(1), "SITE", "MFR", "LOT", "L1", "EXPIRY",
+              f"{TODAY.year + 3}-02-30"], "not a date"),
             (["COMMISSION", cn(1), "SITE", "MFR", "LOT", "L1", "EXPIRY", FAR, "TIME", "yesterday"],
              "ISO 8601"),
         ]
@@ -83,8 +109,8 @@ def test_commission_errors_change_nothing():
         ok(c.call("COMMISSION", cn(1), "SITE", "MFR", "LOT", "L1", "EXPIRY", FAR))
         r = c.call("COMMISSION", cn(1), cn(2), "SITE", "MFR", "LOT", "L1", "EXPIRY", FAR)
         check(isinstance(r, Error) and "already commissioned" in r, r)
-        r = c.call("COMMISSION", cn(2), "SITE", "MFR", "LOT", "L1", "EXPIRY", "2031-01-01")
-        check(isinstance(r, Error) and "expires on 2030-12-31, not 2031-01-01" in r, r)
+        r = c.call("COMMISSION", cn(2), "SITE", "MFR", "LOT", "L1", "EXPIRY", day(FAR_DAYS + 1))
+        check(isinstance(r, Error) and f"expires on {FAR}, not {day(FAR_DAYS + 1)}" in r, r)
         eq(c.call("INFO", "store")[b"store"][b"entries"][b"codes"], 1, "one code")
     finally:
         d.close()
@@ -196,6 +222,7 @@ def test_alerts_found_through_site_and_unit_indexes():
             eq(c.call("ALERTS", "LIMIT", "1")[0][b"code"], cn(100000 + n - 1).encode(),
                f"{when}: newest alert of all")
         check_found("indexed as written")
+        schema = c.call("INFO", "store")[b"store"][b"schema_version"]
 
         eq(d.stop(), 0, "yimad stopped")
         poke = os.path.join(TOOLS, "lmdb_poke")
@@ -205,7 +232,7 @@ def test_alerts_found_through_site_and_unit_indexes():
                         (2).to_bytes(4, sys.byteorder).hex()], check=True)
         d.start()
         out = d.output()
-        check("schema version 2 upgraded to 3" in out, out)
+        check(f"schema version 2 upgraded to {schema}" in out, out)
         check(f"indexed {n + 1} alerts by site and unit" in out, out)
         c = d.connect()
         c.call("HELLO", "3")
@@ -245,9 +272,7 @@ def test_shipping_a_case_of_10000_writes_one_record():
 
 
 def test_every_reason():
-    today = datetime.date.today()
-    near = (today + datetime.timedelta(days=10)).isoformat()
-    past = (today - datetime.timedelta(days=2)).isoformat()
+    near, past = day(10), day(-2)     # near_expiry_days is 30
     d = Yimad()
     try:
         c = setup(d, [cn(1), cn(2), cn(3)])
@@ -303,28 +328,31 @@ def test_every_reason():
         eq(alerts[0][b"first_sale_site"], b"PH1", "duplicate alert names the first sale")
         eq(len(c.call("ALERTS", "SITE", "PH2")), 1, "ALERTS SITE")
         eq(len(c.call("ALERTS", "LIMIT", "1")), 1, "ALERTS LIMIT")
-        eq(c.call("ALERTS", "SINCE", "2100-01-01T00:00:00Z"), [], "ALERTS SINCE")
+        eq(c.call("ALERTS", "SINCE", at(1, "00:00:00")), [], "ALERTS SINCE tomorrow")
+        eq(len(c.call("ALERTS", "SINCE", at(0, "00:00:00"))), 2, "ALERTS SINCE this morning")
     finally:
         d.close()
 
 
 def test_scan_lot_and_expiry_mismatch():
     gtin = "06901234567892"
+    exp, yy = day(FAR_DAYS), yymmdd(FAR_DAYS)     # the record's expiry, as YYMMDD
+    other = yymmdd(FAR_DAYS + 365)
     d = Yimad()
     try:
         c = setup(d)
         eq(c.call("PRODUCT", "SET", gtin, "name", "Imported", "units_per_pack", "1"), "OK", "p")
         ok(c.call("COMMISSION", f"(01){gtin}(21)S1", f"(01){gtin}(21)S2", "SITE", "MFR",
-                  "LOT", "A1", "EXPIRY", "2030-06-30"))
-        eq(verdict(c.call("VERIFY", f"(01){gtin}(17)300630(10)A1(21)S1")), ("green", []),
+                  "LOT", "A1", "EXPIRY", exp))
+        eq(verdict(c.call("VERIFY", f"(01){gtin}(17){yy}(10)A1(21)S1")), ("green", []),
            "scan agrees")
-        r = c.call("COMMISSION", f"(01){gtin}(17)300630(10)A1(21)S3",
-                   f"(01){gtin}(17)300630(10)B2(21)S4", "SITE", "MFR")
+        r = c.call("COMMISSION", f"(01){gtin}(17){yy}(10)A1(21)S3",
+                   f"(01){gtin}(17){yy}(10)B2(21)S4", "SITE", "MFR")
         check(isinstance(r, Error) and f"code 2 ((01){gtin}(21)S4) carries lot B2, not A1" in r,
               r)
-        eq(verdict(c.call("VERIFY", f"(01){gtin}(17)300630(10)B2(21)S1")),
+        eq(verdict(c.call("VERIFY", f"(01){gtin}(17){yy}(10)B2(21)S1")),
            ("amber", ["lot_mismatch"]), "lot differs")
-        eq(verdict(c.call("VERIFY", f"(01){gtin}(17)310630(10)A1(21)S1")),
+        eq(verdict(c.call("VERIFY", f"(01){gtin}(17){other}(10)A1(21)S1")),
            ("amber", ["expiry_mismatch"]), "expiry differs")
     finally:
         d.close()
@@ -333,7 +361,7 @@ def test_scan_lot_and_expiry_mismatch():
         c = setup(d)
         eq(c.call("PRODUCT", "SET", gtin, "name", "Imported"), "OK", "p")
         ok(c.call("COMMISSION", f"(01){gtin}(21)S1", "SITE", "MFR", "LOT", "A1",
-                  "EXPIRY", "2030-06-30"))
+                  "EXPIRY", exp))
         eq(verdict(c.call("VERIFY", f"(01){gtin}(10)B2(21)S1")), ("red", ["lot_mismatch"]),
            "mismatch = red")
         eq(verdict(c.call("VERIFY", cn(5))), ("amber", ["unknown"]), "unknown_code = amber")
@@ -400,9 +428,9 @@ def test_retry_same_tx_is_one_sale():
 
 
 def test_undo_rules():
-    d = Yimad("--undo-window", "2s")
+    d = Yimad("--undo-window", "1h")
     try:
-        c = setup(d, [cn(1), cn(2)])
+        c = setup(d, [cn(1), cn(2), cn(3)])
         ok(c.call("DISPENSE", cn(1), "SITE", "PH1", "TX", "T1"))
         eq(verdict(c.call("UNDO", cn(1), "SITE", "PH2", "TX", "T1")), ("red", ["not_dispensed"]),
            "another site")
@@ -414,9 +442,14 @@ def test_undo_rules():
         eq(verdict(c.call("DISPENSE", cn(1), "SITE", "PH2", "TX", "T3")),
            ("amber", ["not_received_here"]), "saleable again after undo")
         ok(c.call("DISPENSE", cn(2), "SITE", "PH1", "TX", "T2"))
-        time.sleep(2.5)      # the configured window is 2 s
+        ok(c.call("DISPENSE", cn(3), "SITE", "PH1", "TX", "T4"))
+        d.advance("59m")     # the configured window is an hour
+        eq(verdict(c.call("UNDO", cn(3), "SITE", "PH1", "TX", "T4")), ("green", []),
+           "59 minutes on: within the window")
+        d.advance("2m")
         eq(verdict(c.call("UNDO", cn(2), "SITE", "PH1", "TX", "T2")), ("red", ["undo_window"]),
-           "too late")
+           "61 minutes on: too late")
+        eq(c.call("VERIFY", cn(2))[b"status"], b"dispensed", "the late undo changed nothing")
         kinds = [e[b"event"] for e in c.call("TRACE", cn(1))[b"events"]]
         eq(kinds, [b"commission", b"ship", b"receive", b"ship", b"receive", b"dispense",
                    b"undo", b"dispense"], "trace of the undone sale")
@@ -521,45 +554,170 @@ def test_race_two_sites_one_winner():
         d.close()
 
 
+def resp2_map(r):
+    """A RESP2 reply map (a flat list of keys and values) as a dict."""
+    return dict(zip(r[0::2], r[1::2]))
+
+
 def test_acknowledged_dispenses_survive_kill9():
-    rounds = 20
+    """yimad is killed with SIGKILL while a client sells one pack after
+    another, 20 times; every DISPENSE that got its reply — GREEN, or AMBER
+    (a pack near its expiry: sold too) — is in the store after the
+    restart.  Each round waits for some replies before the kill, so the
+    test always checks a good number of acknowledged sales."""
+    rounds, per_round = 20, 10      # at least this many replies before each kill
+    r = rng("test_trace.kill9")
     d = Yimad()
     try:
         total = 30000
-        c = setup(d, [cn(i) for i in range(total)])
+        codes = [cn(i) for i in range(total)]
+        c = setup(d)
+        # Even codes expire far away (GREEN), odd ones in 20 days: AMBER
+        # near_expiry, which sells as well.
+        for lot, expiry, part in (("L1", FAR, codes[0::2]), ("NEAR", day(20), codes[1::2])):
+            ok(c.call("COMMISSION", *part, "SITE", "MFR", "LOT", lot, "EXPIRY", expiry))
+            ok(c.call("SHIP", *part, "FROM", "MFR", "TO", "PH1", "REF", "DN-1"))
+            ok(c.call("RECEIVE", *part, "SITE", "PH1"))
         c.close()
-        acked = []
-        serial = 0
+        acked = []          # (code, round, verdict) of every reply
+        sent = 0            # codes sent so far, over all rounds
         for rnd in range(rounds):
-            stop = threading.Event()
-            mine = []
+            replies, failures = [], []
+            enough, killed = threading.Event(), threading.Event()
 
-            def loop():
-                nonlocal serial
+            def seller():
+                nonlocal sent
                 try:
                     conn = d.connect()
-                    while not stop.is_set() and serial < total:
-                        code = cn(serial)
-                        serial += 1
-                        r = conn.call("DISPENSE", code, "SITE", "PH1", "TX", f"r{rnd}")
-                        if isinstance(r, list) and r[1] == b"green":
-                            mine.append(code)
-                except Exception:
-                    pass
+                    try:
+                        while sent < total:
+                            code = codes[sent]
+                            sent += 1
+                            replies.append((code, conn.call("DISPENSE", code, "SITE", "PH1",
+                                                            "TX", f"r{rnd}")))
+                            if len(replies) >= per_round:
+                                enough.set()
+                    finally:
+                        conn.close()
+                # What kill -9 does to a connection, and only after it.
+                except (ConnectionClosed, ConnectionResetError, BrokenPipeError) as e:
+                    if not killed.is_set():
+                        failures.append(f"connection lost before the kill: {e!r}")
+                except BaseException as e:
+                    failures.append(f"{type(e).__name__}: {e}")
+                    raise
+                finally:
+                    enough.set()
 
-            t = threading.Thread(target=loop)
+            t = threading.Thread(target=seller, name=f"seller-{rnd}")
             t.start()
-            time.sleep(random.uniform(0.02, 0.2))
+            check(enough.wait(30), f"round {rnd}: {per_round} replies within 30 s")
+            time.sleep(r.uniform(0.0, 0.15))
+            killed.set()
             d.kill9()
-            stop.set()
-            t.join()
-            acked.extend(mine)
+            t.join(30)
+            check(not t.is_alive(), f"round {rnd}: the seller did not stop after kill -9")
+            eq(failures, [], f"round {rnd}: seller")
+            check(len(replies) >= per_round,
+                  f"round {rnd}: {len(replies)} replies before the kill, want {per_round}")
+            for code, reply in replies:
+                check(isinstance(reply, list), f"round {rnd}: DISPENSE {code}: {reply!r}")
+                m = resp2_map(reply)
+                want = b"green" if int(code) % 2 == 0 else b"amber"
+                eq(m[b"verdict"], want, f"round {rnd}: DISPENSE {code} ({m[b'reasons']})")
+                acked.append((code, rnd, m[b"verdict"]))
             d.start()
+        greens = sum(v == b"green" for _, _, v in acked)
+        check(len(acked) >= rounds * per_round and greens and len(acked) - greens,
+              f"{len(acked)} acknowledged sales ({greens} GREEN), want at least "
+              f"{rounds * per_round} of both kinds")
         c = d.connect()
-        lost = [code for code in acked
-                if c.call("VERIFY", code)[1] != b"red"]   # sold: RED duplicate on verify
-        eq(lost, [], f"acknowledged dispenses lost (of {len(acked)} over {rounds} kill -9)")
-        print(f"    {rounds} kill -9 rounds: {len(acked)} acknowledged dispenses, all present")
+        c.call("HELLO", "3")
+        lost = []
+        for k in range(0, len(acked), 500):
+            part = acked[k:k + 500]
+            c.send(b"".join(encode("VERIFY", code) for code, _, _ in part))
+            for code, rnd, _ in part:
+                v = c.reply()
+                sale = v.get(b"first_sale") or {}
+                if (v[b"status"], sale.get(b"site"), sale.get(b"tx")) != \
+                        (b"dispensed", b"PH1", f"r{rnd}".encode()):
+                    lost.append((code, v[b"status"], sale))
+        eq(lost[:5], [], f"acknowledged sales lost ({len(lost)} of {len(acked)} over "
+                         f"{rounds} kill -9)")
+        print(f"    {rounds} kill -9 rounds: {len(acked)} acknowledged sales ({greens} GREEN, "
+              f"{len(acked) - greens} AMBER), all present; {sent} sent")
+    finally:
+        d.close()
+
+
+def test_alerts_since_compares_alert_times():
+    """ALERTS lists alerts newest first by their time, then by id, and
+    SINCE t keeps those whose time is t or later, whatever order they were
+    stored in (proto/PROTOCOL.md): live alerts made an hour apart on the
+    moved clock, then alerts loaded with an older TIME (DISPENSE with TIME,
+    a diverted RECEIVE in EVENTS) after newer live ones, then a newer live
+    one again."""
+    d = Yimad()
+    try:
+        c = setup(d, [cn(1)], to="PH1")
+        ok(c.call("COMMISSION", cn(10), "SITE", "MFR", "LOT", "L1", "EXPIRY", FAR,
+                  "TIME", at(-3)))
+
+        def red(args, reason):
+            eq(verdict(c.call(*args)), ("red", [reason]), " ".join(args))
+
+        # Stored in this order (label: kind at site, time):
+        red(("DISPENSE", cn(900), "SITE", "PH1"), "unknown")               # A PH1 12:00
+        d.advance("1h")
+        ok(c.call("DISPENSE", cn(1), "SITE", "PH1", "TX", "s1"))
+        red(("DISPENSE", cn(1), "SITE", "PH2", "TX", "s2"), "duplicate")   # B PH2 13:00
+        d.advance("1h")
+        red(("DISPENSE", cn(901), "SITE", "PH2"), "unknown")               # C PH2 14:00
+        red(("DISPENSE", cn(902), "SITE", "PH1", "TIME", at(-1, "10:00:00")),
+            "unknown")                                                     # D PH1 yesterday
+        r = c.call("EVENTS", f"SHIP {cn(10)} FROM MFR TO PH1 TIME {at(0, '12:20:00')}",
+                   f"RECEIVE {cn(10)} SITE PH2 TIME {at(0, '12:30:00')}")  # E PH2 12:30
+        eq((r[b"applied"], c.call("VERIFY", cn(10))[b"holder"]), (2, b"PH2"), "diverted")
+        red(("DISPENSE", cn(904), "SITE", "PH1", "TIME", at(-1, "10:00:00")),
+            "unknown")                                                     # G PH1 = D's time
+        d.advance("1h")
+        red(("DISPENSE", cn(903), "SITE", "PH1"), "unknown")               # F PH1 15:00
+        label = {cn(900): "A", cn(1): "B", cn(901): "C", cn(902): "D", cn(10): "E",
+                 cn(903): "F", cn(904): "G"}
+
+        def listed(*args):
+            got = c.call("ALERTS", *args)
+            check(not isinstance(got, Error), f"ALERTS {' '.join(args)}: {got!r}")
+            return "".join(label[a[b"code"].decode()] for a in got), got
+
+        order, every = listed()
+        eq(order, "FCBEAGD", "every alert, newest first by time, then by id")
+        times = {label[a[b"code"].decode()]: a[b"time"].decode() for a in every}
+        eq((times["D"], times["E"], times["G"]),
+           (f"{day(-1)}T02:00:00.000Z", f"{day(0)}T04:30:00.000Z", f"{day(-1)}T02:00:00.000Z"),
+           "loaded alerts keep their records' times")
+        for x, hour in (("A", "04"), ("B", "05"), ("C", "06"), ("F", "07")):
+            check(times[x].startswith(f"{day(0)}T{hour}:"), f"live alert {x} at {times[x]}")
+        ids = {label[a[b"code"].decode()]: a[b"id"] for a in every}
+        check(ids["G"] > ids["D"], f"G stored after D: {ids}")
+
+        for t, want in ((at(1, "00:00:00"), ""),
+                        (at(0, "14:30:00"), "F"),
+                        (at(0, "13:30:00"), "FC"),
+                        (at(0, "12:45:00"), "FCB"),
+                        (at(0, "12:30:00.001"), "FCB"),
+                        (at(0, "12:30:00"), "FCBE"),           # t itself is kept
+                        (at(0, "12:15:00"), "FCBE"),
+                        (f"{day(0)}T03:00:00Z", "FCBEA"),
+                        (at(-1, "10:00:00"), "FCBEAGD"),
+                        (at(-1, "10:00:00.001"), "FCBEA")):
+            eq(listed("SINCE", t)[0], want, f"ALERTS SINCE {t}")
+        eq(listed("SINCE", at(0, "12:15:00"), "SITE", "PH2")[0], "CBE", "SINCE ... SITE PH2")
+        eq(listed("SINCE", at(0, "11:00:00"), "SITE", "PH1")[0], "FA", "SINCE ... SITE PH1")
+        eq(listed("SINCE", at(-2), "SITE", "PH1")[0], "FAGD", "SINCE ... SITE PH1")
+        eq(listed("SINCE", at(-2), "LIMIT", "3")[0], "FCB", "SINCE ... LIMIT 3")
+        eq(listed("SITE", "PH1", "LIMIT", "2")[0], "FA", "SITE ... LIMIT 2")
     finally:
         d.close()
 
@@ -572,7 +730,7 @@ def test_events_one_code_records_run_together_as_if_one_by_one():
     try:
         c = setup(d)
         events = lambda: c.call("INFO", "store")[b"store"][b"entries"][b"events"]
-        opts = f"SITE MFR LOT L7 EXPIRY {FAR} TIME 2026-01-05T08:00:00+08:00"
+        opts = f"SITE MFR LOT L7 EXPIRY {FAR} TIME {at(-70, '08:00:00')}"
         ok(c.call("COMMISSION", cn(1), "SITE", "MFR", "LOT", "L7", "EXPIRY", FAR))
         ok(c.call("COMMISSION", cn(2), "LEVEL", "2", "SITE", "MFR", "LOT", "L7"))
         before = events()
@@ -625,11 +783,11 @@ def test_events_batch_is_all_or_nothing():
     try:
         c = setup(d)
         good = [
-            f"COMMISSION {cn(1)} {cn(2)} SITE MFR LOT L7 EXPIRY {FAR} TIME 2026-01-05T08:00:00+08:00",
-            f"PACK (00)069012340000000016 {cn(1)} {cn(2)} SITE MFR TIME 2026-01-05T09:00:00+08:00",
-            'SHIP (00)069012340000000016 FROM MFR TO PH1 REF "DN 1" TIME 2026-01-06T10:00:00+08:00',
-            "RECEIVE (00)069012340000000016 SITE PH1 TIME 2026-01-07T10:00:00+08:00",
-            f"DISPENSE {cn(1)} SITE PH1 TX s1 TIME 2026-01-08T12:00:00+08:00",
+            f"COMMISSION {cn(1)} {cn(2)} SITE MFR LOT L7 EXPIRY {FAR} TIME {at(-70, '08:00:00')}",
+            f"PACK (00)069012340000000016 {cn(1)} {cn(2)} SITE MFR TIME {at(-70, '09:00:00')}",
+            f'SHIP (00)069012340000000016 FROM MFR TO PH1 REF "DN 1" TIME {at(-69, "10:00:00")}',
+            f"RECEIVE (00)069012340000000016 SITE PH1 TIME {at(-68, '10:00:00')}",
+            f"DISPENSE {cn(1)} SITE PH1 TX s1 TIME {at(-67, '12:00:00')}",
         ]
         bad = good[:3] + ["RECEIVE (00)069012340000000016 SITE PH2 FROM DIST"] + good[4:]
         r = c.call("EVENTS", *bad)
@@ -660,10 +818,11 @@ def test_events_batch_is_all_or_nothing():
         eq(c.call("EVENTS", "BATCH", "f2:0", "SKIPBAD", "x")[b"errors"], r[b"errors"],
            "the stored result names the same errors")
         t = c.call("TRACE", cn(1))
+        utc = lambda n, hms: f"{day(n)}T{hms}.000Z".encode()    # Beijing time - 8 h
         eq([(e[b"event"], e[b"time"]) for e in t[b"events"]],
-           [(b"commission", b"2026-01-05T00:00:00.000Z"), (b"pack", b"2026-01-05T01:00:00.000Z"),
-            (b"ship", b"2026-01-06T02:00:00.000Z"), (b"receive", b"2026-01-07T02:00:00.000Z"),
-            (b"dispense", b"2026-01-08T04:00:00.000Z")], "records keep their own times")
+           [(b"commission", utc(-70, "00:00:00")), (b"pack", utc(-70, "01:00:00")),
+            (b"ship", utc(-69, "02:00:00")), (b"receive", utc(-68, "02:00:00")),
+            (b"dispense", utc(-67, "04:00:00"))], "records keep their own times")
         eq(t[b"events"][2][b"ref"], b"DN 1", "quoted words")
     finally:
         d.close()
@@ -676,16 +835,18 @@ def test_devices_serial_and_lot_level():
         c = setup(d)
         eq(c.call("PRODUCT", "SET", gtin, "name", "Stent", "kind", "device"), "OK", "device")
         # a serialised UDI behaves like a drug pack
-        ok(c.call("COMMISSION", f"(01){gtin}(17)300101(10)B7(21)D1", "SITE", "MFR"))
+        yy = yymmdd(FAR_DAYS)        # two-digit years: read against the clock's year
+        ok(c.call("COMMISSION", f"(01){gtin}(17){yy}(10)B7(21)D1", "SITE", "MFR"))
+        eq(c.call("VERIFY", f"(01){gtin}(21)D1")[b"expiry"], FAR.encode(), "expiry from (17)")
         eq(verdict(c.call("DISPENSE", f"https://udi.example/01/{gtin}/21/D1", "SITE", "MFR",
                           "TX", "op-1")), ("green", []), "implant used")
         eq(verdict(c.call("DISPENSE", f"(01){gtin}(21)D1", "SITE", "HOSP")),
            ("red", ["duplicate"]), "used twice")
         # a lot-level UDI: (DI, lot) with a use count capped by QTY
-        ok(c.call("COMMISSION", f"(01){gtin}(10)LOT9", "SITE", "MFR", "EXPIRY", "2030-01-01",
+        ok(c.call("COMMISSION", f"(01){gtin}(10)LOT9", "SITE", "MFR", "EXPIRY", FAR,
                   "QTY", "3"))
         for i in range(3):
-            r = c.call("DISPENSE", f"(01){gtin}(17)300101(10)LOT9", "SITE", "MFR")
+            r = c.call("DISPENSE", f"(01){gtin}(17){yy}(10)LOT9", "SITE", "MFR")
             eq((verdict(r), r[b"dispensed"]), (("green", []), i + 1), f"use {i + 1} of 3")
         eq(verdict(c.call("DISPENSE", f"(01){gtin}(10)LOT9", "SITE", "MFR")),
            ("red", ["duplicate"]), "beyond the lot's quantity")
@@ -697,10 +858,11 @@ def test_devices_serial_and_lot_level():
         # HIBC: lot-level with the expiry in the code
         eq(c.call("PRODUCT", "SET", "+A123BJC5D6E71G", "name", "Catheter", "kind", "device"),
            "OK", "HIBC product")
-        ok(c.call("COMMISSION", "+A123BJC5D6E71/$$3271231LOT1D", "SITE", "MFR"))
-        r = c.call("VERIFY", "+A123BJC5D6E71/$$3271231LOT1D")
+        hibc, lot = hibc_lot_code(FAR_DAYS)
+        ok(c.call("COMMISSION", hibc, "SITE", "MFR"))
+        r = c.call("VERIFY", hibc)
         eq((verdict(r)[0], r[b"lot"], r[b"expiry"], r[b"type"]),
-           ("green", b"LOT1", b"2027-12-31", b"udi-hibc"), "HIBC lot record")
+           ("green", lot.encode(), FAR.encode(), b"udi-hibc"), f"HIBC lot record {hibc}")
     finally:
         d.close()
 
