@@ -15,9 +15,12 @@
 #include "cmd.h"
 #include "code_util.h"
 #include "master.h"
+#include "mcache.h"
+#include "server.h"
 #include "store.h"
 #include "tally.h"
 #include "units.h"
+#include "verdict.h"
 #include "xmem.h"
 
 #include <stdarg.h>
@@ -54,6 +57,7 @@ static void reply_done(struct cmd_ctx *ctx, uint64_t seq, size_t codes)
 	resp_cstr(ctx->out, "codes");
 	resp_int(ctx->out, (int64_t)codes);
 }
+
 
 static int cmp_u64(const void *a, const void *b)
 {
@@ -231,15 +235,129 @@ static int bucket_of(struct cmd_ctx *ctx, const struct unit *u, struct tally_pla
  * received on one edge of the distribution tree.
  */
 static int tally_moved(struct cmd_ctx *ctx, const struct unit *u, const struct tally_place *from,
-		       const struct tally_place *edge, int64_t when)
+		       const struct tally_place *edge, int64_t when, struct tally_load *ld)
 {
 	struct tally_place to;
-	struct tally_load ld;
 	int rc;
-	if ((rc = bucket_of(ctx, u, &to)) != 0 || (rc = tally_carried(ctx->txn, u, &ld)) != 0 ||
-	    (rc = tally_move(ctx->txn, &ld, from, &to, when)) != 0)
+	if ((rc = bucket_of(ctx, u, &to)) != 0 || (rc = tally_carried(ctx->txn, u, ld)) != 0 ||
+	    (rc = tally_move(ctx->txn, ld, from, &to, when)) != 0)
 		return rc;
-	return edge ? tally_move(ctx->txn, &ld, NULL, edge, when) : 0;
+	return edge ? tally_move(ctx->txn, ld, NULL, edge, when) : 0;
+}
+
+/* ------------------------------------------------------------ warnings */
+
+/*
+ * Stock that should not be moving: units of a lot recalled before the
+ * event, expired by its date, or of a withdrawn product.  COMMISSION,
+ * SHIP and RECEIVE (not of a return) still record the event — the records
+ * are what happened — but the reply warns, one entry per reason and lot,
+ * and units of a recalled lot count in IMPACT as commissioned, shipped or
+ * received after the recall by the site that moved them.
+ */
+enum warn_reason { WARN_RECALLED, WARN_EXPIRED, WARN_WITHDRAWN };
+enum after_recall { AFTER_COMMISSIONED, AFTER_SHIPPED, AFTER_RECEIVED };
+#define WARNINGS_MAX 16
+
+struct warnings {
+	size_t n;
+	struct warning {
+		uint8_t reason;		/* enum warn_reason */
+		uint32_t lot;
+		uint64_t units;
+	} w[WARNINGS_MAX];
+};
+
+static void warn(struct warnings *w, enum warn_reason why, uint32_t lot, uint64_t units)
+{
+	for (size_t i = 0; i < w->n; i++)
+		if (w->w[i].reason == why && w->w[i].lot == lot) {
+			w->w[i].units += units;
+			return;
+		}
+	if (w->n < WARNINGS_MAX)
+		w->w[w->n++] = (struct warning){ why, lot, units };
+}
+
+/* The units of load ld, moved by `site` at `when`: warn of those that
+ * should not move, and count the recalled ones for the recall. */
+static int warn_stock(struct cmd_ctx *ctx, const struct tally_load *ld, int64_t when,
+		      uint32_t site, enum after_recall what, struct warnings *w)
+{
+	uint32_t today = verdict_today(&ctx->srv->cfg, when);
+	for (size_t i = 0; i < ld->n; i++) {
+		uint32_t units = ld->part[i].count[0];
+		const struct mcache_lot *ml;
+		if (units == 0)
+			continue;	/* containers count by what they hold */
+		int rc = mcache_lot(ctx->txn, ld->part[i].lot, &ml);
+		if (rc == STORE_NOTFOUND)
+			continue;
+		if (rc)
+			return rc;
+		struct lot l = ml->lot;
+		if (ml->withdrawn)
+			warn(w, WARN_WITHDRAWN, l.num, units);
+		if (l.expiry && today > l.expiry)
+			warn(w, WARN_EXPIRED, l.num, units);
+		if (l.status != LOT_RECALLED)
+			continue;
+		struct event recall;
+		if ((rc = events_get(ctx->txn, l.recall_seq, &recall)) != 0)
+			return rc;
+		if (when < recall.time_ms)
+			continue;	/* history from before the recall */
+		warn(w, WARN_RECALLED, l.num, units);
+		struct tally_recall r;
+		if ((rc = tally_recall_get(ctx->txn, l.num, site, &r)) != 0)
+			return rc;
+		if (r.recall_seq != l.recall_seq)	/* first news of this recall */
+			r = (struct tally_recall){ .recall_seq = l.recall_seq };
+		uint32_t *count = what == AFTER_COMMISSIONED ? &r.commissioned :
+				  what == AFTER_SHIPPED ? &r.shipped : &r.received;
+		*count += units;
+		if ((rc = tally_recall_put(ctx->txn, l.num, site, &r)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* "warnings": [{reason, product, lot, units}], when there are any. */
+static void reply_warnings(struct cmd_ctx *ctx, const struct warnings *w)
+{
+	static const char *const names[] = { "recalled", "expired", "withdrawn" };
+	if (w->n == 0)
+		return;
+	resp_cstr(ctx->out, "warnings");
+	resp_array(ctx->out, w->n);
+	for (size_t i = 0; i < w->n; i++) {
+		const struct mcache_lot *ml;
+		bool known = mcache_lot(ctx->txn, w->w[i].lot, &ml) == 0;
+		resp_map(ctx->out, 4);
+		resp_cstr(ctx->out, "reason");
+		resp_cstr(ctx->out, names[w->w[i].reason]);
+		resp_cstr(ctx->out, "product");
+		resp_cstr(ctx->out, known ? ml->product_id : "?");
+		resp_cstr(ctx->out, "lot");
+		if (known)
+			resp_bulk(ctx->out, ml->lot.name, ml->lot.name_len);
+		else
+			resp_cstr(ctx->out, "?");
+		resp_cstr(ctx->out, "units");
+		resp_int(ctx->out, (int64_t)w->w[i].units);
+	}
+}
+
+/* {event, codes, `extra` more pairs the caller writes, then warnings if
+ * any (reply_warnings)}. */
+static void reply_moved(struct cmd_ctx *ctx, uint64_t seq, size_t codes, size_t extra,
+			const struct warnings *w)
+{
+	resp_map(ctx->out, 2 + extra + (w->n > 0));
+	resp_cstr(ctx->out, "event");
+	resp_int(ctx->out, (int64_t)seq);
+	resp_cstr(ctx->out, "codes");
+	resp_int(ctx->out, (int64_t)codes);
 }
 
 /* ---------------------------------------------------------- COMMISSION */
@@ -517,6 +635,7 @@ int cmd_commission(struct cmd_ctx *ctx)
 	free(r);
 	if (rc == 0 && has_lot)
 		rc = units_lot_add_range(ctx->txn, l.num, first, n);
+	struct warnings w = { 0 };
 	if (rc == 0 && has_lot && level == 1) {	/* containers count by contents */
 		struct tally_load ld;
 		struct tally_place at = { TALLY_STOCK, site, 0 },
@@ -524,10 +643,17 @@ int cmd_commission(struct cmd_ctx *ctx)
 		tally_of(&ld, l.num, level, (uint32_t)n);
 		if ((rc = tally_move(ctx->txn, &ld, NULL, &at, when)) == 0)
 			rc = tally_move(ctx->txn, &ld, NULL, &made, when);
+		if (rc == 0)
+			rc = warn_stock(ctx, &ld, when, site, AFTER_COMMISSIONED, &w);
 	}
 	if (rc)
 		return rc;
-	reply_done(ctx, e.seq, n);
+	/* The level taken: given, or implied by the codes (an HIBC
+	 * unit-of-measure digit, an SSCC), so a surprise shows at once. */
+	reply_moved(ctx, e.seq, n, 1, &w);
+	resp_cstr(ctx->out, "level");
+	resp_int(ctx->out, level);
+	reply_warnings(ctx, &w);
 	return 0;
 }
 
@@ -891,8 +1017,10 @@ static int ship(struct cmd_ctx *ctx, uint8_t kind)
 		free(u);
 		return rc;
 	}
+	struct warnings w = { 0 };
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		struct tally_place was;
+		struct tally_load ld;
 		if ((rc = bucket_of(ctx, &u[i], &was)) != 0)
 			break;
 		u[i].status = UNIT_IN_TRANSIT;
@@ -901,14 +1029,17 @@ static int ship(struct cmd_ctx *ctx, uint8_t kind)
 		u[i].flags = (uint8_t)((u[i].flags & ~UNIT_F_RETURNING) |
 				       (kind == EV_RETURN ? UNIT_F_RETURNING : 0));
 		if ((rc = record_change(ctx, &u[i], e.seq)) == 0)
-			rc = tally_moved(ctx, &u[i], &was, NULL, when);
+			rc = tally_moved(ctx, &u[i], &was, NULL, when, &ld);
 		if (rc == 0 && kind == EV_RETURN)
 			rc = count_recall_return(ctx, &u[i], from);
+		else if (rc == 0)	/* a return of bad stock is what should happen */
+			rc = warn_stock(ctx, &ld, when, from, AFTER_SHIPPED, &w);
 	}
 	free(u);
 	if (rc)
 		return rc;
-	reply_done(ctx, e.seq, n);
+	reply_moved(ctx, e.seq, n, 0, &w);
+	reply_warnings(ctx, &w);
 	return 0;
 }
 
@@ -980,7 +1111,10 @@ int cmd_receive(struct cmd_ctx *ctx)
 		free(u);
 		return rc;
 	}
+	struct warnings w = { 0 };
 	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct tally_load ld;
+		bool returned = u[i].flags & UNIT_F_RETURNING;
 		if (u[i].dest != site) {
 			struct alert a = { .kind = ALERT_DIVERSION, .time_ms = when, .site = site,
 					   .unit = u[i].id, .related = e.seq,
@@ -1000,18 +1134,17 @@ int cmd_receive(struct cmd_ctx *ctx)
 		u[i].dest = 0;
 		u[i].flags &= (uint8_t)~UNIT_F_RETURNING;
 		if ((rc = record_change(ctx, &u[i], e.seq)) == 0)
-			rc = tally_moved(ctx, &u[i], &was, &edge, when);
+			rc = tally_moved(ctx, &u[i], &was, &edge, when, &ld);
+		if (rc == 0 && !returned)
+			rc = warn_stock(ctx, &ld, when, site, AFTER_RECEIVED, &w);
 	}
 	free(u);
 	if (rc)
 		return rc;
-	resp_map(ctx->out, 3);
-	resp_cstr(ctx->out, "event");
-	resp_int(ctx->out, (int64_t)e.seq);
-	resp_cstr(ctx->out, "codes");
-	resp_int(ctx->out, (int64_t)n);
+	reply_moved(ctx, e.seq, n, 1, &w);
 	resp_cstr(ctx->out, "diverted");
 	resp_int(ctx->out, (int64_t)diverted);
+	reply_warnings(ctx, &w);
 	return 0;
 }
 
@@ -1068,8 +1201,9 @@ int cmd_destroy(struct cmd_ctx *ctx)
 		u[i].status = UNIT_DESTROYED;
 		u[i].holder = site;
 		u[i].dest = 0;
+		struct tally_load ld;
 		if ((rc = record_change(ctx, &u[i], e.seq)) == 0)
-			rc = tally_moved(ctx, &u[i], &was, NULL, when);
+			rc = tally_moved(ctx, &u[i], &was, NULL, when, &ld);
 	}
 	free(u);
 	if (rc)

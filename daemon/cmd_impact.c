@@ -265,6 +265,17 @@ static int lot_named(struct cmd_ctx *ctx, bool by_code, struct lot *l,
 	return 0;
 }
 
+/* "after_recall": {commissioned, shipped, received} — units of the lot a
+ * site still moved on after the recall (cmd_events.c warns of each). */
+static void put_after_recall(struct resp_out *o, const struct tally_recall *r)
+{
+	resp_cstr(o, "after_recall");
+	resp_map(o, 3);
+	put_int(o, "commissioned", r->commissioned);
+	put_int(o, "shipped", r->shipped);
+	put_int(o, "received", r->received);
+}
+
 static void reply_sites(struct store_txn *t, struct resp_out *o, const struct impact *im,
 			bool recalled, int64_t deadline, int64_t now)
 {
@@ -274,7 +285,7 @@ static void reply_sites(struct store_txn *t, struct resp_out *o, const struct im
 		const struct site_part *s = &im->site[i];
 		char name[200], kind[40];
 		site_fields(t, s->site, name, sizeof name, kind, sizeof kind);
-		resp_map(o, 18);
+		resp_map(o, 19);
 		put_site(t, o, "site", s->site);
 		put_str(o, "name", name);
 		put_str(o, "kind", kind);
@@ -290,6 +301,7 @@ static void reply_sites(struct store_txn *t, struct resp_out *o, const struct im
 		put_containers(o, s->stock);
 		put_time(o, "acknowledged", s->recall.ack_ms);
 		put_int(o, "returned", s->recall.returned);
+		put_after_recall(o, &s->recall);
 		resp_cstr(o, "past_deadline");
 		resp_bool(o, recalled && s->recall.ack_seq == 0 && now > deadline);
 	}
@@ -345,6 +357,7 @@ int cmd_impact(struct cmd_ctx *ctx)
 		qsort(im.edge, im.nedge, sizeof *im.edge, cmp_flow);
 
 	uint64_t stock = 0, transit = 0, sold = 0, destroyed = 0, acked = 0, late = 0;
+	struct tally_recall after = { 0 };
 	uint32_t containers[TALLY_LEVELS] = { 0 };
 	for (size_t i = 0; i < im.nsite; i++) {
 		const struct site_part *s = &im.site[i];
@@ -355,6 +368,9 @@ int cmd_impact(struct cmd_ctx *ctx)
 		for (int lv = 1; lv < TALLY_LEVELS; lv++)
 			containers[lv] += s->stock[lv] + s->sent[lv];
 		acked += s->recall.ack_seq != 0;
+		after.commissioned += s->recall.commissioned;
+		after.shipped += s->recall.shipped;
+		after.received += s->recall.received;
 		late += recalled && s->recall.ack_seq == 0 && ctx->now_ms > deadline;
 	}
 
@@ -381,7 +397,7 @@ int cmd_impact(struct cmd_ctx *ctx)
 		resp_null(o);
 	}
 	resp_cstr(o, "totals");
-	resp_map(o, 11);
+	resp_map(o, 12);
 	put_int(o, "units", (int64_t)(stock + transit + sold + destroyed));
 	put_int(o, "in_stock", (int64_t)stock);
 	put_int(o, "in_transit", (int64_t)transit);
@@ -391,6 +407,7 @@ int cmd_impact(struct cmd_ctx *ctx)
 	put_int(o, "sites", (int64_t)im.nsite);
 	put_int(o, "acknowledged", (int64_t)acked);
 	put_int(o, "past_deadline", (int64_t)late);
+	put_after_recall(o, &after);
 	reply_sites(t, o, &im, recalled, deadline, ctx->now_ms);
 	reply_flows(t, o, "transit", im.transit, im.ntransit, true);
 	reply_flows(t, o, "edges", im.edge, im.nedge, false);

@@ -185,6 +185,30 @@ static int site_id(const char *in, size_t n, char *out, char *err, size_t errlen
 /* Product ids as they appear in codes: the CN 7-digit product prefix, a
  * GTIN (stored as GTIN-14), an HIBC UDI-DI ("+" LIC, product number, unit
  * of measure) or a ZIIOT MA-code UDI-DI ("MA." ...). */
+/* A UDI-DI as scans name their product (cr_product): an HIBC primary with
+ * its check character, or an MA DI without serial or lot.  Anything else
+ * would be a product no scan can ever match. */
+static int udi_di(const char *in, size_t n, char *out, char *err, size_t errlen)
+{
+	const struct code_opts opts = { .co_ref_year = 2000 };	/* no dates here */
+	struct code_result r;
+	enum code_err e = code_parse(in, n, &opts, &r);
+	if (e == CODE_E_NO_SERIAL && strlen(r.cr_product) == n && memcmp(r.cr_product, in, n) == 0) {
+		memcpy(out, in, n);
+		out[n] = '\0';
+		return 0;
+	}
+	if (e == CODE_OK)
+		snprintf(err, errlen, "product id '%.*s' is the code of a unit (it carries a serial "
+			 "or lot); a product is named by its DI alone: %s", (int)(n > 40 ? 40 : n),
+			 in, r.cr_product);
+	else
+		snprintf(err, errlen, "product id '%.*s' is not a UDI-DI as scans carry it (an HIBC "
+			 "primary with its check character, or an MA DI): %s",
+			 (int)(n > 40 ? 40 : n), in, r.cr_msg);
+	return -1;
+}
+
 static int product_id(const char *in, size_t n, char *out, char *err, size_t errlen)
 {
 	if (all_digits(in, n)) {
@@ -205,24 +229,9 @@ static int product_id(const char *in, size_t n, char *out, char *err, size_t err
 			out[14] = '\0';
 			return 0;
 		}
-	} else if (n >= 6 && n <= 24 && in[0] == '+') {
-		size_t i = 1;
-		while (i < n && (isdigit((unsigned char)in[i]) || isupper((unsigned char)in[i])))
-			i++;
-		if (i == n && isupper((unsigned char)in[1])) {
-			memcpy(out, in, n);
-			out[n] = '\0';
-			return 0;
-		}
-	} else if (n > 3 && n <= MASTER_ID_MAX && strncmp(in, "MA.", 3) == 0) {
-		size_t i = 3;
-		while (i < n && (isalnum((unsigned char)in[i]) || in[i] == '.'))
-			i++;
-		if (i == n) {
-			memcpy(out, in, n);
-			out[n] = '\0';
-			return 0;
-		}
+	} else if ((n >= 6 && n <= 24 && in[0] == '+') ||
+		   (n > 3 && n <= MASTER_ID_MAX && strncmp(in, "MA.", 3) == 0)) {
+		return udi_di(in, n, out, err, errlen);
 	}
 	snprintf(err, errlen,
 		 "product id '%.*s' is not a CN 7-digit product prefix, a GTIN "

@@ -5,7 +5,9 @@
  * lot's rows are together and ordered by site).  Value of a counter row:
  * u32 count per level 1-4, u48 first and u48 last time (Unix ms) something
  * was added.  Value of a TALLY_RECALL row: u48 recall seq, u48 ack seq,
- * u48 ack time, u32 units returned.  A counter row whose counts all drop
+ * u48 ack time, u32 units returned, and u32 units commissioned, shipped
+ * and received after the recall (rows of 22 bytes, written before those
+ * counts, read as zero).  A counter row whose counts all drop
  * to zero is deleted, so a lot's rows are only the places it is.
  *
  * DB_CONTENTS key: container unit id (u40); value: per lot, u32 lot and
@@ -21,7 +23,8 @@
 
 #define KEY_LEN 13
 #define ROW_LEN (4 * TALLY_LEVELS + 12)
-#define RECALL_LEN 22
+#define RECALL_LEN 34
+#define RECALL_LEN_V1 22	/* rows written before the after-recall counts */
 #define PART_LEN (4 + 4 * TALLY_LEVELS)
 #define ID_BYTES 5
 #define MAX_DEPTH 8
@@ -362,12 +365,17 @@ int tally_move(struct store_txn *t, const struct tally_load *ld, const struct ta
 static void decode_recall(const uint8_t *v, size_t vl, struct tally_recall *r)
 {
 	memset(r, 0, sizeof *r);
-	if (vl < RECALL_LEN)
+	if (vl < RECALL_LEN_V1)
 		return;
 	r->recall_seq = code_get_be(v, 6);
 	r->ack_seq = code_get_be(v + 6, 6);
 	r->ack_ms = (int64_t)code_get_be(v + 12, 6);
 	r->returned = (uint32_t)code_get_be(v + 18, 4);
+	if (vl < RECALL_LEN)
+		return;
+	r->commissioned = (uint32_t)code_get_be(v + 22, 4);
+	r->shipped = (uint32_t)code_get_be(v + 26, 4);
+	r->received = (uint32_t)code_get_be(v + 30, 4);
 }
 
 int tally_recall_get(struct store_txn *t, uint32_t lot, uint32_t site, struct tally_recall *r)
@@ -391,6 +399,9 @@ int tally_recall_put(struct store_txn *t, uint32_t lot, uint32_t site, const str
 	code_put_be(v + 6, r->ack_seq, 6);
 	code_put_be(v + 12, (uint64_t)(r->ack_ms > 0 ? r->ack_ms : 0), 6);
 	code_put_be(v + 18, r->returned, 4);
+	code_put_be(v + 22, r->commissioned, 4);
+	code_put_be(v + 26, r->shipped, 4);
+	code_put_be(v + 30, r->received, 4);
 	return store_put(t, DB_TALLY, k, sizeof k, v, sizeof v);
 }
 

@@ -78,6 +78,9 @@ struct tally_recall {
 	uint64_t ack_seq;	/* its RECALL.ACK event, 0 = not yet */
 	int64_t  ack_ms;
 	uint32_t returned;	/* units returned by the site since the recall */
+	/* units of the recalled lot the site still moved on after the recall
+	 * (from events dated after it): commissioned, shipped, received */
+	uint32_t commissioned, shipped, received;
 };
 
 /* The bucket a unit is in, given where it is. */

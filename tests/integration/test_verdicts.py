@@ -409,3 +409,75 @@ def test_public_verify_names_no_business():
         eq(full[b"first_sale"][b"tx"], b"TILL-7781", "a signed-in pharmacy sees the whole record")
     finally:
         d.close()
+
+
+def test_moving_recalled_or_expired_stock_warns_and_counts():
+    """After a recall, COMMISSION into the lot, SHIP and RECEIVE of its units
+    still record what happened but warn in the reply, and IMPACT counts
+    them per site under after_recall; expired stock shipped warns too; a
+    RETURN of recalled stock, the wanted move, does not warn."""
+    d = Yimad()
+    try:
+        c = chain(d, [cn(1), cn(2), cn(3)], to=None)
+        ok(c.call("COMMISSION", cn(50), "SITE", "MFR", "LOT", "OLD", "EXPIRY", day(-1)))
+        ok(c.call("RECALL", "8301234", "L1", "LEVEL", "1", "REASON", "sterility"))
+        r = ok(c.call("COMMISSION", cn(4), "SITE", "MFR", "LOT", "L1"))
+        eq(r[b"warnings"], [{b"reason": b"recalled", b"product": b"8301234", b"lot": b"L1",
+                             b"units": 1}], "commissioned into a recalled lot")
+        r = ok(c.call("SHIP", cn(1), cn(2), "FROM", "MFR", "TO", "PH1"))
+        eq(r[b"warnings"], [{b"reason": b"recalled", b"product": b"8301234", b"lot": b"L1",
+                             b"units": 2}], "recalled stock shipped")
+        r = ok(c.call("RECEIVE", cn(1), cn(2), "SITE", "PH1"))
+        eq((r[b"diverted"], len(r[b"warnings"]), r[b"warnings"][0][b"units"]), (0, 1, 2),
+           "recalled stock received")
+        r = ok(c.call("SHIP", cn(50), "FROM", "MFR", "TO", "PH1"))
+        eq([(w[b"reason"], w[b"lot"]) for w in r[b"warnings"]], [(b"expired", b"OLD")],
+           "expired stock shipped")
+        r = ok(c.call("RETURN", cn(1), "FROM", "PH1", "TO", "MFR"))
+        check(b"warnings" not in r, f"a return warns: {r}")
+        r = ok(c.call("RECEIVE", cn(1), "SITE", "MFR"))
+        check(b"warnings" not in r, f"receiving a return warns: {r}")
+        r = ok(c.call("COMMISSION", cn(60), "SITE", "MFR", "LOT", "L2", "EXPIRY", day(400)))
+        eq((r[b"level"], b"warnings" in r), (1, False), "a sound lot: no warning, level shown")
+        im = c.call("IMPACT", "8301234", "L1")
+        eq(im[b"totals"][b"after_recall"],
+           {b"commissioned": 1, b"shipped": 2, b"received": 2}, "IMPACT totals")
+        sites = {s[b"site"]: s[b"after_recall"] for s in im[b"sites"]}
+        eq(sites[b"MFR"], {b"commissioned": 1, b"shipped": 2, b"received": 0}, "at MFR")
+        eq(sites[b"PH1"], {b"commissioned": 0, b"shipped": 0, b"received": 2}, "at PH1")
+    finally:
+        d.close()
+
+
+def hibc(data):
+    """An HIBC code: data and its check character (sum of values mod 43)."""
+    chars = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-. $/+%"
+    return data + chars[sum(chars.index(ch) for ch in data) % 43]
+
+
+def test_hibc_level_shown_and_bad_udi_product_ids_refused():
+    """COMMISSION of an HIBC code whose unit-of-measure digit is 3, without
+    LEVEL, answers which level it took (a middle pack); PRODUCT SET refuses
+    an HIBC DI without its check character and an MA DI with a serial, ids
+    no scan could ever match, and takes the DIs scans carry."""
+    d = Yimad()
+    try:
+        c = chain(d)
+        r = c.call("PRODUCT", "SET", "+H123CATH3", "name", "Catheter", "kind", "device")
+        check(isinstance(r, Error) and "check character" in r, r)
+        r = c.call("PRODUCT", "SET", "MA.156.M0.100443.12345.S1", "name", "Stent")
+        check(isinstance(r, Error) and "a product is named by its DI alone: "
+              "MA.156.M0.100443.12345" in r, r)
+        eq(c.call("PRODUCT", "SET", hibc("+H123CATH3"), "name", "Catheter", "kind", "device"),
+           "OK", "the HIBC primary as printed")
+        eq(c.call("PRODUCT", "SET", "MA.156.M0.100443.12345", "name", "Stent", "kind", "device"),
+           "OK", "the MA DI")
+        box = hibc("+H123CATH3/$+SN1")
+        r = ok(c.call("COMMISSION", box, "SITE", "MFR", "LOT", "C1", "EXPIRY", day(400)))
+        eq(r[b"level"], 2, "unit of measure 3: a middle pack, and the reply says so")
+        one = hibc("+H123CATH3/$+SN2")
+        r = ok(c.call("COMMISSION", one, "SITE", "MFR", "LOT", "C1", "LEVEL", "1"))
+        eq(r[b"level"], 1, "LEVEL given")
+        eq(c.call("VERIFY", box)[b"product"], hibc("+H123CATH3").encode(), "scans match it")
+    finally:
+        d.close()

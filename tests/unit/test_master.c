@@ -70,22 +70,28 @@ static const struct id_case id_cases[] = {
 	{ PROD, "12345678901", NULL, "is not a CN 7-digit product prefix" },
 	{ PROD, "123456789012345", NULL, "is not a CN 7-digit product prefix" },
 	{ PROD, "", NULL, "product id '' is not" },
-	/* HIBC: '+', a letter, then upper-case letters and digits */
-	{ PROD, "+H123PROD01", "+H123PROD01", NULL },
-	{ PROD, "+A99912345", "+A99912345", NULL },
-	{ PROD, "+H1234", "+H1234", NULL },
+	/* HIBC: a primary as printed alone, with its check character */
+	{ PROD, "+H123PROD0O", "+H123PROD0O", NULL },
+	{ PROD, "+A999123457", "+A999123457", NULL },
+	{ PROD, "+H12341Q", "+H12341Q", NULL },
+	{ PROD, "+H123PROD0", NULL, "check character '0' is wrong" },	/* no check character */
+	{ PROD, "+H123PROD0A", NULL, "check character 'A' is wrong" },
 	{ PROD, "+H123", NULL, "UDI-DI (+HIBC or MA.)" },
-	{ PROD, "+h123prod01", NULL, "UDI-DI (+HIBC or MA.)" },
-	{ PROD, "+1234567", NULL, "UDI-DI (+HIBC or MA.)" },
-	{ PROD, "+H12-345", NULL, "UDI-DI (+HIBC or MA.)" },
+	{ PROD, "+h123prod01", NULL, "is not a UDI-DI as scans carry it" },
+	{ PROD, "+1234567", NULL, "is not a UDI-DI as scans carry it" },
+	{ PROD, "+H12-345", NULL, "is not a UDI-DI as scans carry it" },
 	{ PROD, "+H12345678901234567890123", NULL, "UDI-DI (+HIBC or MA.)" },
-	/* MA codes */
-	{ PROD, "MA.156.M0.100443", "MA.156.M0.100443", NULL },
-	{ PROD, "MA.x", "MA.x", NULL },
+	/* MA: the DI alone (country, sector, company, product) */
+	{ PROD, "MA.156.M0.100443.12345", "MA.156.M0.100443.12345", NULL },
+	{ PROD, "MA.156.M0.100443.12345.S1", NULL,
+	  "is the code of a unit (it carries a serial or lot); a product is named by its DI "
+	  "alone: MA.156.M0.100443.12345" },
+	{ PROD, "MA.156.M0.100443", NULL, "is not a UDI-DI as scans carry it" },
+	{ PROD, "MA.x", NULL, "is not a UDI-DI as scans carry it" },
 	{ PROD, "MA.", NULL, "UDI-DI (+HIBC or MA.)" },
 	{ PROD, "ma.156.M0", NULL, "UDI-DI (+HIBC or MA.)" },
-	{ PROD, "MA.156 M0", NULL, "UDI-DI (+HIBC or MA.)" },
-	{ PROD, "MA.156-M0", NULL, "UDI-DI (+HIBC or MA.)" },
+	{ PROD, "MA.156 M0", NULL, "is not a UDI-DI as scans carry it" },
+	{ PROD, "MA.156-M0", NULL, "is not a UDI-DI as scans carry it" },
 	/* anything else */
 	{ PROD, "ABC1234", NULL, "product id 'ABC1234' is not a CN 7-digit product prefix, "
 	  "a GTIN (8, 12, 13 or 14 digits) or a UDI-DI (+HIBC or MA.)" },
