@@ -4,7 +4,7 @@
  *   yima [-h HOST] [-p PORT] [--json] [--timeout SEC] COMMAND [ARG...]
  *   yima [-h HOST] [-p PORT] [--json]            (interactive, or one
  *                                                 command per input line)
- *   yima [--json] parse [SCAN ...]               (offline: decode scans)
+ *   yima [--json] parse [--ref-year YYYY] [SCAN ...]  (offline: decode scans)
  *   yima [options] verify|dispense|undo|trace|alerts|scan ...
  *                                                (scans; clients/CLI.md)
  *
@@ -53,7 +53,7 @@ static void usage(FILE *f)
 		"usage: yima [options] COMMAND [ARG...]\n"
 		"       yima [options]             interactive prompt; without a terminal,\n"
 		"                                  one command per line of standard input\n"
-		"       yima [--json] parse [SCAN...]\n"
+		"       yima [--json] parse [--ref-year YYYY] [SCAN...]\n"
 		"                                  decode scans offline (no server); with no\n"
 		"                                  SCAN, one scan per line of standard input\n"
 		"\n"
