@@ -9,6 +9,12 @@
  * batches are in flight at once on one connection; the server applies them
  * in order.
  *
+ * Without --skip-bad the files are read through first and nothing is sent
+ * if any record cannot be read (a syntax error); the server still refuses
+ * a batch whole when one of its records breaks a rule, and the summary
+ * counts what was applied.  With --skip-bad the readable records load and
+ * the others are reported and counted as errors.
+ *
  * Resuming: every batch carries an id, SHA-256 over the file's identity (its
  * size and first and last 64 KiB) and the rows the batch covers, so running
  * the same command again after Ctrl-C, a kill or a lost connection sends the
@@ -498,6 +504,8 @@ static int master_record(struct loader *l, const struct load_rec *r, struct resp
 
 static void progress(struct loader *l, bool final)
 {
+	if (l->file == NULL)
+		return;		/* nothing was read to load */
 	if (!final && ++l->progress_calls % 1024 != 0)
 		return;
 	double t = now_s();
@@ -525,6 +533,57 @@ static void warn(void *arg, const char *msg)
 	fprintf(stderr, "%syima: load: warning: %s\n", l->tty ? "\r\033[K" : "", msg);
 }
 
+/* Is `path` an EPCIS document (by --format, else by its name)? */
+static bool is_epcis(const char *path, const char *format)
+{
+	const char *dot = strrchr(path, '.');
+	return format ? strcmp(format, "epcis") == 0 :
+		dot && (strcmp(dot, ".json") == 0 || strcmp(dot, ".jsonld") == 0);
+}
+
+/*
+ * Read a file through without sending anything and report every record
+ * the reader refuses.  Without --skip-bad the files of one command load
+ * only if they all read clean, so a syntax error on row 40,000 does not
+ * leave the 39,999 rows before it applied.  Returns the errors found.
+ */
+static unsigned long check_file(struct loader *l, const char *path, const char *format)
+{
+	unsigned long before = (unsigned long)l->errors;
+	char err[LOAD_MSG_MAX];
+	FILE *f = fopen(path, "rb");
+	if (f == NULL) {
+		report_error(l, "%s: %s", path, strerror(errno));
+		return 1;
+	}
+	struct load_opts lo = { 0 };	/* warnings come once, in the load */
+	struct load_csv *csv = NULL;
+	struct load_epcis *ep = NULL;
+	if (is_epcis(path, format))
+		ep = load_epcis_open(f, path, EPCIS_MAX, &lo, err);
+	else
+		csv = load_csv_open(f, path, &lo, err);
+	if (csv == NULL && ep == NULL) {
+		report_error(l, "%s", err);
+		fclose(f);
+		return 1;
+	}
+	struct load_rec r;
+	for (;;) {
+		int got = csv ? load_csv_next(csv, &r) : load_epcis_next(ep, &r);
+		if (got == LOAD_END)
+			break;
+		if (got == LOAD_BAD || got == LOAD_FATAL)
+			report_error(l, "%s", csv ? load_csv_error(csv) : load_epcis_error(ep));
+		if (got == LOAD_FATAL)
+			break;
+	}
+	load_csv_close(csv);
+	load_epcis_close(ep);
+	fclose(f);
+	return (unsigned long)l->errors - before;
+}
+
 static int load_file(struct loader *l, const char *path, const char *format)
 {
 	FILE *f = fopen(path, "rb");
@@ -534,9 +593,7 @@ static int load_file(struct loader *l, const char *path, const char *format)
 		return 0;
 	}
 	l->file = path;
-	const char *dot = strrchr(path, '.');
-	l->epcis = format ? strcmp(format, "epcis") == 0 :
-		   dot && (strcmp(dot, ".json") == 0 || strcmp(dot, ".jsonld") == 0);
+	l->epcis = is_epcis(path, format);
 	struct stat st;
 	l->bytes_total = fstat(fileno(f), &st) == 0 ? (unsigned long long)st.st_size : 0;
 	l->bytes_done = 0;
@@ -659,7 +716,14 @@ int cli_load(const struct cli_opts *o, struct cli_conn *cc, int argc, char **arg
 	}
 	l.started = now_s();
 	int rc = 0;
-	for (int i = 0; i < n && rc == 0; i++)
+	unsigned long bad = 0;
+	for (int i = 0; i < n && !l.skipbad; i++)
+		bad += check_file(&l, files[i], format);
+	if (bad)
+		fprintf(stderr, "yima load: nothing was loaded: %lu record%s the files cannot be "
+			"read as (above); fix %s, or give --skip-bad to load the rest\n", bad,
+			bad == 1 ? "" : "s", bad == 1 ? "it" : "them");
+	for (int i = 0; i < n && rc == 0 && !bad; i++)
 		rc = load_file(&l, files[i], format);
 	progress(&l, true);
 	double el = now_s() - l.started;

@@ -481,3 +481,33 @@ def test_hibc_level_shown_and_bad_udi_product_ids_refused():
         eq(c.call("VERIFY", box)[b"product"], hibc("+H123CATH3").encode(), "scans match it")
     finally:
         d.close()
+
+
+def test_load_with_a_syntax_error_loads_nothing():
+    """A CSV file with a syntax error after valid rows: without --skip-bad
+    nothing is loaded and the error names its line; with --skip-bad the
+    readable rows load and the bad one is counted."""
+    d = Yimad()
+    try:
+        c = chain(d)
+        path = os.path.join(d.tmp, "events.csv")
+        with open(path, "w") as f:
+            f.write("event,code,from,lot,expiry\n")
+            for i in (1, 2):
+                f.write(f"commission,{cn(i)},MFR,L1,{day(400)}\n")
+            f.write(f'commission,8301234000"0000000003,MFR,L1,{day(400)}\n')
+            f.write(f"commission,{cn(4)},MFR,L1,{day(400)}\n")
+        rc, out, err = d.yima("load", path)
+        eq(rc, 1, f"exit status\n{out}{err}")
+        check("events.csv:4: quote inside an unquoted field" in err, err)
+        check("nothing was loaded" in err, err)
+        check("applied: 0," in out and "errors: 1," in out, out)
+        for i in (1, 2, 4):
+            eq(verdict(c.call("VERIFY", cn(i))), ("red", ["unknown"]), f"row of {cn(i)} not loaded")
+        rc, out, err = d.yima("load", path, "--skip-bad")
+        eq(rc, 1, f"--skip-bad exit status (an error was reported)\n{out}{err}")
+        check("applied: 3," in out and "errors: 1," in out, out)
+        for i in (1, 2, 4):
+            eq(verdict(c.call("VERIFY", cn(i)))[0], "green", f"{cn(i)} loaded with --skip-bad")
+    finally:
+        d.close()
