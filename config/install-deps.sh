@@ -2,7 +2,7 @@
 # Make sure everything yima needs to build and test is installed.
 #   install-deps.sh          build and test dependencies
 #   install-deps.sh fuzz     ... and clang for the libFuzzer targets
-#   install-deps.sh bench    ... and the servers tests/bench/run.sh compares
+#   install-deps.sh bench    ... and PostgreSQL, which tests/bench/run.sh compares too
 #
 # Checks pkg-config modules and commands; when something is missing it
 # installs the Debian packages that provide it (as root, running
@@ -24,6 +24,7 @@ need_cmd pkg-config pkg-config
 need_cmd python3 python3
 need_cmd redis-cli redis-tools
 need_cmd redis-benchmark redis-tools
+need_cmd redis-server redis-server	# yima-bench's Redis target (tested)
 need_cmd dot graphviz		# yima impact --svg (tested)
 need_cmd openssl openssl	# test certificates (config/gen-dev-certs.sh)
 # The integration tests validate yima-gen's EPCIS output against GS1's schema.
@@ -32,7 +33,6 @@ if [ "${1:-}" = fuzz ]; then
 	need_cmd clang clang
 fi
 if [ "${1:-}" = bench ]; then
-	need_cmd redis-server redis-server
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$missing postgresql"
 fi
 if command -v pkg-config >/dev/null 2>&1; then

@@ -1,13 +1,12 @@
 """Durability and master data: writes survive restarts and kill -9, bad
 input changes nothing, the map grows by itself."""
 import json
-import os
 import signal
 import subprocess
 import threading
 import time
 
-from harness import YIMAD, Error, TestFailure, Yimad, check, encode, eq
+from harness import YIMAD, ConnectionClosed, TestFailure, Yimad, check, encode, eq
 
 
 def product_get(d, pid):
@@ -52,21 +51,24 @@ def test_acknowledged_writes_survive_kill9_under_load():
         acked = {}
         lock = threading.Lock()
         stop = threading.Event()
+        killed = threading.Event()
 
         def writer(n):
-            c = d.connect()
-            i = 0
             try:
-                while not stop.is_set() and i < 5000:
+                c = d.connect()
+                for i in range(5000):
+                    if stop.is_set():
+                        break
                     site = f"w{n}-{i}"
-                    if c.call("SITE", "SET", site, "name", f"n{i}") == "OK":
-                        with lock:
-                            acked[site] = f"n{i}"
-                    i += 1
-            except (ConnectionError, OSError, Exception):
-                pass
+                    eq(c.call("SITE", "SET", site, "name", f"n{i}"), "OK", f"SITE SET {site}")
+                    with lock:
+                        acked[site] = f"n{i}"
+            except (ConnectionClosed, OSError):
+                if not killed.is_set():     # only the kill may end a connection
+                    raise
 
-        threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+        threads = [threading.Thread(target=writer, args=(n,), name=f"writer-{n}")
+                   for n in range(8)]
         for t in threads:
             t.start()
         deadline = time.monotonic() + 60
@@ -76,10 +78,12 @@ def test_acknowledged_writes_survive_kill9_under_load():
                     break
             time.sleep(0.001)
         check(len(acked) >= 500, f"only {len(acked)} writes acknowledged in 60 s")
+        killed.set()
         d.kill9()
         stop.set()
         for t in threads:
-            t.join()
+            t.join(30)
+            check(not t.is_alive(), f"{t.name} still running 30 s after the kill")
         d.start()
         c = d.connect()
         missing = [s for s, name in acked.items()
@@ -166,30 +170,71 @@ def test_second_daemon_on_same_data_is_refused():
         d.close()
 
 
+def info_sections(conn):
+    """INFO (every section) over a RESP2 connection: {section: {key: value}}."""
+    r = conn.call("INFO")
+    check(isinstance(r, list), f"INFO: {r!r}")
+    return {r[i].decode(): dict(zip(r[i + 1][::2], r[i + 1][1::2]))
+            for i in range(0, len(r), 2)}
+
+
 def test_sigterm_drains_queued_writes():
-    d = Yimad()
+    """Every write yimad has read when SIGTERM comes is committed and
+    answered before it exits, and is in the store after a restart.  One
+    transaction per write (group_max 1) keeps the writer busy, so that most
+    of them are still queued when the signal arrives."""
+    n = 2000
+    d = Yimad("--group-max", "1", "--max-pending", str(n))
     try:
-        c = d.connect()
-        n = 2000
+        c, watch = d.connect(), d.connect()
         c.send(b"".join(encode("SITE", "SET", f"t{i}", "name", f"T{i}") for i in range(n)))
-        first = c.reply()            # at least one reply: the writes are queued
-        eq(first, "OK", "first reply")
+        # Wait until yimad has read all n: INFO's `commands` counts a write
+        # when it is queued (and each earlier INFO once it has run).
+        deadline = time.monotonic() + 30
+        infos = 0
+        while True:
+            info = info_sections(watch)
+            infos += 1
+            accepted = info["clients"][b"commands"] - (infos - 1)
+            if accepted >= n:
+                break
+            check(time.monotonic() < deadline, f"yimad read {accepted} of {n} writes in 30 s")
+            time.sleep(0.001)
+        eq(accepted, n, "writes read by yimad")
+        queued = info["writer"][b"queue_depth"]
+        committed = info["writer"][b"writes"]
+        check(queued > 0, f"every write was committed ({committed}) before SIGTERM: "
+              "nothing left to drain, the test proves nothing")
+        d.carry_clock()
         d.proc.send_signal(signal.SIGTERM)
-        got = 1
+        replies = []
         try:
-            while got < n:
-                eq(c.reply(), "OK", f"reply {got}")
-                got += 1
-        except Exception:
-            pass
-        eq(d.proc.wait(30), 0, "exit status after SIGTERM")
+            while len(replies) < n:
+                replies.append(c.reply())
+        except (ConnectionClosed, OSError) as e:
+            raise TestFailure(f"{len(replies)} of {n} writes answered before the connection "
+                              f"ended ({queued} were queued at SIGTERM): {e!r}") from None
+        wrong = [(i, r) for i, r in enumerate(replies) if r != "OK"]
+        eq(wrong[:5], [], f"replies that are not OK ({len(wrong)} of {n})")
+        check(c.closed_by_peer(timeout=30), "connection closed after the last reply")
+        eq(c.buf, b"", "nothing after the last reply")
+        try:
+            rc = d.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            raise TestFailure("yimad did not exit within 30 s of SIGTERM") from None
         d.proc = None
         d.log.close()
+        eq(rc, 0, "exit status after SIGTERM")
+        check("reply bytes unsent at exit" not in d.output(), d.output()[-1000:])
+        d.check_sanitizers()
         d.start()
         c = d.connect()
-        for i in range(got):
-            r = c.call("SITE", "GET", f"t{i}")
-            check(isinstance(r, list) and r[3] == f"T{i}".encode(),
-                  f"acknowledged write t{i} after SIGTERM: {r!r}")
+        c.send(b"".join(encode("SITE", "GET", f"t{i}") for i in range(n)))
+        missing = []
+        for i in range(n):
+            r = c.reply()
+            if not (isinstance(r, list) and r[3] == f"T{i}".encode()):
+                missing.append((f"t{i}", r))
+        eq(missing[:5], [], f"answered writes missing after restart ({len(missing)} of {n})")
     finally:
         d.close()
