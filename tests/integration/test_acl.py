@@ -4,8 +4,9 @@ ACL file, unauthenticated clients and public_verify."""
 import os
 import re
 import tempfile
+import time
 
-from harness import Error, Yimad, check, eq
+from harness import Error, Yimad, check, day, eq
 from secutil import PRODUCT, ROOT, certs, ok, refused, setup_sites, tls_flags, token_line
 
 ALL = {"none", "pharmacy", "hospital", "distributor", "manufacturer", "regulator", "admin"}
@@ -19,7 +20,7 @@ SITE_OF = {"pharmacy": "PH1", "hospital": "HOSP", "distributor": "DIST",
 MATRIX = {
     "PING": ALL, "HELLO": ALL, "QUIT": ALL, "AUTH": ALL,
     "ECHO": SIGNED,
-    "INFO": {"regulator", "admin"},
+    "INFO": {"regulator", "admin"}, "CLOCK": {"admin"},
     "SITE SET": {"admin"}, "PRODUCT SET": {"admin"},
     "SITE GET": SIGNED, "PRODUCT GET": SIGNED,
     "COMMISSION": SUPPLY, "PACK": SUPPLY, "UNPACK": SUPPLY, "SHIP": SUPPLY,
@@ -37,6 +38,7 @@ MATRIX = {
 }
 
 CODE = "83012340000000000001"
+EXPIRY = day(730)      # two years after the pinned day
 
 
 def request(command, site):
@@ -45,11 +47,12 @@ def request(command, site):
     return {
         "PING": ["PING"], "HELLO": ["HELLO", "2"], "QUIT": ["QUIT"],
         "AUTH": ["AUTH", "not-a-token"], "ECHO": ["ECHO", "x"], "INFO": ["INFO", "server"],
+        "CLOCK": ["CLOCK"],
         "SITE SET": ["SITE", "SET", "X1", "name", "x"], "SITE GET": ["SITE", "GET", "PH1"],
         "PRODUCT SET": ["PRODUCT", "SET", "8309999", "name", "x"],
         "PRODUCT GET": ["PRODUCT", "GET", PRODUCT],
         "COMMISSION": ["COMMISSION", "83012340000000000099", "SITE", site, "LOT", "L1",
-                       "EXPIRY", "2030-12-31"],
+                       "EXPIRY", EXPIRY],
         "PACK": ["PACK", "83012340000000000098", CODE, "SITE", site],
         "UNPACK": ["UNPACK", "83012340000000000098", "SITE", site],
         "SHIP": ["SHIP", CODE, "FROM", site, "TO", other],
@@ -118,7 +121,7 @@ def test_every_role_against_every_command():
     d, secret = daemon(*tls_flags("optional"))
     try:
         setup_sites(d).call("COMMISSION", CODE, "SITE", "MFR", "LOT", "L1",
-                            "EXPIRY", "2030-12-31")
+                            "EXPIRY", EXPIRY)
         failures = []
         for role in sorted(ALL):
             for command in sorted(MATRIX):
@@ -150,7 +153,7 @@ def test_dispense_for_another_site_refused():
         local = setup_sites(d)
         ok(local.call("SITE", "SET", "PH1", "gln", "6901234000016"))
         codes = ["83012340000000000011", "83012340000000000012"]
-        ok(local.call("COMMISSION", *codes, "SITE", "MFR", "LOT", "L1", "EXPIRY", "2030-12-31"))
+        ok(local.call("COMMISSION", *codes, "SITE", "MFR", "LOT", "L1", "EXPIRY", EXPIRY))
         ok(local.call("SHIP", *codes, "FROM", "MFR", "TO", "PH2"))
         ok(local.call("RECEIVE", *codes, "SITE", "PH2"))
         ph1 = signed_in(d, secret, "pharmacy")
@@ -182,7 +185,7 @@ def test_supply_chain_roles_act_for_their_own_site():
         local = setup_sites(d)
         c1, c2 = "83012340000000000021", "83012340000000000022"
         mfr = signed_in(d, secret, "manufacturer")
-        ok(mfr.call("COMMISSION", c1, c2, "SITE", "MFR", "LOT", "L1", "EXPIRY", "2030-12-31"))
+        ok(mfr.call("COMMISSION", c1, c2, "SITE", "MFR", "LOT", "L1", "EXPIRY", EXPIRY))
         refused(mfr.call("COMMISSION", "83012340000000000023", "SITE", "DIST", "LOT", "L1"),
                 "NOPERM", "COMMISSION at DIST")
         ok(mfr.call("SHIP", c1, "FROM", "MFR", "TO", "DIST"))
@@ -209,7 +212,7 @@ def test_pharmacy_sees_its_own_alerts_and_part_of_the_chain():
     try:
         local = setup_sites(d)
         code = "83012340000000000031"
-        ok(local.call("COMMISSION", code, "SITE", "MFR", "LOT", "L1", "EXPIRY", "2030-12-31"))
+        ok(local.call("COMMISSION", code, "SITE", "MFR", "LOT", "L1", "EXPIRY", EXPIRY))
         ok(local.call("SHIP", code, "FROM", "MFR", "TO", "DIST"))
         ok(local.call("RECEIVE", code, "SITE", "DIST"))
         ok(local.call("SHIP", code, "FROM", "DIST", "TO", "PH2"))
@@ -257,6 +260,15 @@ def test_unauthenticated_clients_and_public_verify():
         d.close()
 
 
+def wait_for(cond, what, timeout=10.0):
+    """Poll cond until it holds; fail after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout:g} s: {what}")
+        time.sleep(0.02)
+
+
 def test_tokens_and_the_acl_file():
     d, secret = daemon()
     try:
@@ -272,20 +284,12 @@ def test_tokens_and_the_acl_file():
         with open(d.acl_path, "a") as f:
             f.write(token_line("late", "regulator", "-", "late-secret"))
         d.hup()
-        deadline_ok = False
-        for _ in range(200):
-            if d.connect().call("AUTH", "late-secret") == "OK":
-                deadline_ok = True
-                break
-        check(deadline_ok, "the reloaded token was never accepted")
+        wait_for(lambda: d.connect().call("AUTH", "late-secret") == "OK",
+                 "the reloaded token accepted")
         with open(d.acl_path, "a") as f:
             f.write("token broken regulator\n")
         d.hup()
-        for _ in range(200):
-            if "ACL file not reloaded" in d.output():
-                break
-            import time
-            time.sleep(0.02)
+        wait_for(lambda: "ACL file not reloaded" in d.output(), "the broken file logged")
         check(f"{d.acl_path}:" in d.output() and "a token line is" in d.output(),
               d.output()[-1000:])
         eq(d.connect().call("AUTH", "late-secret"), "OK", "old list still in use")

@@ -4,16 +4,17 @@ helper), a removed event, ranges, and INFO's head hash."""
 import os
 import subprocess
 
-from harness import Yimad, check, eq
+from harness import Yimad, check, day, eq
 from secutil import ok, refused, setup_sites
 
 CODES = [f"830123400000000001{i:02d}" for i in range(10)]
+EXPIRY = day(730)      # two years after the pinned day
 
 
 def make_events(d):
     c = setup_sites(d)
     for code in CODES:
-        ok(c.call("COMMISSION", code, "SITE", "MFR", "LOT", "L1", "EXPIRY", "2030-12-31"))
+        ok(c.call("COMMISSION", code, "SITE", "MFR", "LOT", "L1", "EXPIRY", EXPIRY))
     ok(c.call("SHIP", *CODES, "FROM", "MFR", "TO", "DIST"))
     ok(c.call("RECEIVE", *CODES, "SITE", "DIST"))
     return c      # events 1-12
@@ -37,7 +38,7 @@ def tamper(d, db, seq, *change):
     eq(d.stop(), 0, "yimad stopped")
     key = seq.to_bytes(6, "big").hex() if seq else "-"
     subprocess.run([os.path.join(TOOLS, "lmdb_poke"), d.data, db, key, *change],
-                   check=True)
+                   check=True, timeout=30)
     d.start()
 
 

@@ -91,9 +91,9 @@ def test_cli_output_and_exit_status():
         rc, out, _ = d.yima("--json", "SITE", "GET", "s1", check_rc=0)
         eq(json.loads(out), {"id": "s1", "name": "药房一号", "kind": "pharmacy"}, "JSON map")
         # Usage and connection errors: 2.
-        p = subprocess.run([YIMA, "--bogus"], capture_output=True)
+        p = subprocess.run([YIMA, "--bogus"], capture_output=True, timeout=30)
         eq(p.returncode, 2, "unknown option")
-        p = subprocess.run([YIMA, "-p", "1", "PING"], capture_output=True)
+        p = subprocess.run([YIMA, "-p", "1", "PING"], capture_output=True, timeout=30)
         eq(p.returncode, 2, "connection refused")
         check(b"cannot connect to 127.0.0.1:1" in p.stderr, p.stderr)
         # Commands from standard input, one per line.

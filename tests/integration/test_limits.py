@@ -2,6 +2,7 @@
 requests and handshakes cut off, connections per address, the request size
 before authentication."""
 import os
+import re
 import socket
 import tempfile
 import time
@@ -18,7 +19,16 @@ def with_acl(*flags):
     return Yimad("--acl-file", path, *flags)
 
 
+def lockout_wait(reply):
+    """The N of a lockout refusal's 'try again in N s'."""
+    m = re.search(r"try again in (\d+) s", reply)
+    check(m is not None, f"no 'try again in N s' in {reply!r}")
+    return int(m.group(1))
+
+
 def test_auth_brute_force_throttled():
+    """The lockout is paced by yimad's clock: moving the clock past it ends
+    it (a real wait of 60 s would be needed otherwise)."""
     d = with_acl("--auth-max-failures", "3", "--auth-lockout", "60s")
     try:
         c = d.connect()
@@ -28,7 +38,17 @@ def test_auth_brute_force_throttled():
         # Locked out: even the right token, on a new connection too.
         for conn in (c, d.connect()):
             r = refused(conn.call("AUTH", "right-token"), "WRONGPASS", "locked out")
-            check("too many failed AUTH attempts" in r and "try again in" in r, r)
+            check("too many failed AUTH attempts" in r, r)
+            wait = lockout_wait(r)
+            check(50 <= wait <= 60, f"lockout of 60 s, {wait} s left: {r}")
+        # Half of it later, still locked, with half as long to wait.
+        d.advance("30s")
+        r = refused(d.connect().call("AUTH", "right-token"), "WRONGPASS", "30 s later")
+        wait = lockout_wait(r)
+        check(20 <= wait <= 30, f"30 s into a lockout of 60 s, {wait} s left: {r}")
+        # Past its end: the right token signs in again.
+        d.advance("31s")
+        eq(d.connect().call("AUTH", "right-token"), "OK", "right token after the lockout")
     finally:
         d.close()
     # A success clears the count of failures.
@@ -46,21 +66,35 @@ def test_auth_brute_force_throttled():
 
 
 def test_request_rate_per_principal():
-    d = with_acl("--rate-limit", "5", "--rate-burst", "10")
+    """The rate limit is paced by yimad's clock: at one request a second,
+    ten tokens come back only when the clock moves (a real wait of 10 s
+    would be needed otherwise)."""
+    d = with_acl("--rate-limit", "1", "--rate-burst", "10")
     try:
         a, b = d.connect(), d.connect()
         eq(a.call("AUTH", "right-token"), "OK", "AUTH a")
         eq(b.call("AUTH", "right-token"), "OK", "AUTH b")
-        # 30 requests at once over two connections of one principal.
-        a.send(encode("PING") * 15)
-        b.send(encode("PING") * 15)
-        replies = [a.reply() for _ in range(15)] + [b.reply() for _ in range(15)]
-        limited = [r for r in replies if isinstance(r, Error)]
-        eq(len(replies) - len(limited), 10, "the burst passes, the rest is refused")
-        check(all(r.startswith("RATELIMIT more than 5 requests a second (burst 10) from reg")
-                  for r in limited), limited[:2])
-        time.sleep(0.5)     # 5 a second: 2 tokens back
-        eq(a.call("PING"), "PONG", "served again after a pause")
+
+        def burst(n):
+            """n requests at once over two connections of one principal;
+            returns how many were served."""
+            a.send(encode("PING") * (n - n // 2))
+            b.send(encode("PING") * (n // 2))
+            replies = [a.reply() for _ in range(n - n // 2)] + \
+                      [b.reply() for _ in range(n // 2)]
+            limited = [r for r in replies if isinstance(r, Error)]
+            check(all(r.startswith("RATELIMIT more than 1 requests a second (burst 10) "
+                                   "from reg") for r in limited), limited[:2])
+            check(all(r == "PONG" for r in replies if not isinstance(r, Error)), replies)
+            return len(replies) - len(limited)
+
+        eq(burst(30), 10, "the burst passes, the rest is refused")
+        check(isinstance(a.call("PING"), Error), "refused right after the burst")
+        d.advance("1s")
+        eq(a.call("PING"), "PONG", "a second later by the clock: one token back")
+        check(isinstance(b.call("PING"), Error), "and only one")
+        d.advance("1h")
+        eq(burst(30), 10, "an hour later by the clock: the whole burst again")
         # The local principal is not limited.
         c = d.connect()
         c.send(encode("PING") * 50)

@@ -8,10 +8,11 @@ import ssl
 import subprocess
 import time
 
-from harness import ConnectionClosed, Yimad, check, eq
+from harness import ConnectionClosed, Yimad, check, day, eq
 from secutil import GEN, PRODUCT, certs, refused, setup_sites, tls_flags
 
 CODE = "83012340000000000001"
+EXPIRY = day(730)      # two years after the pinned day
 
 
 def handshake_refused(d, cert, what):
@@ -124,7 +125,7 @@ def test_yima_client_over_tls():
     d = Yimad(*tls_flags("required"))
     try:
         setup_sites(d).call("COMMISSION", CODE, "SITE", "MFR", "LOT", "L1",
-                            "EXPIRY", "2030-12-31")
+                            "EXPIRY", EXPIRY)
         base = ["-p", str(d.tls_port), "--tls", "--cacert", c["ca"]]
         rc, out, err = d.yima(*base[2:], "--cert", c["PH1"][0], "--key", c["PH1"][1],
                               "-p", str(d.tls_port), "verify", CODE, "--site", "PH1")
@@ -153,7 +154,7 @@ def test_sighup_reloads_certificate_without_dropping_connections():
         eq(before.call("PING"), "PONG", "before")
         first = before.sock.getpeercert(binary_form=True)
         # A new server key and certificate from the same CA.
-        subprocess.run(["sh", GEN, mine], check=True, capture_output=True)
+        subprocess.run(["sh", GEN, mine], check=True, capture_output=True, timeout=60)
         d.hup()
         wait_log(d, "TLS certificate, key and CA reloaded")
         eq(before.call("PING"), "PONG", "the old connection lives on")
