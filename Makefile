@@ -8,6 +8,9 @@
 #   make fuzz-seeds every libFuzzer target built and run once over its seeds
 #   make test-dates the integration suite with the clock at other days
 #                   (TEST_DATES, default 2031-06-01 and today in Beijing)
+#   make test-gs1 GS1_REFERENCE=DIR
+#                   the EPCIS loader and yima-gen against GS1's example
+#                   documents and JSON schema in DIR (required)
 #   make run        start yimad in the foreground on 127.0.0.1:7700, data in ./var/
 #
 # `make`, `make test` and `make run` first make sure the build and test
@@ -149,6 +152,29 @@ test-dates: deps
 		echo "== integration suite at $$d"; \
 		YIMA_TEST_TODAY=$$d $(MAKE) --no-print-directory integration; \
 	done
+
+# The checks that read GS1's own EPCIS 2.0 documents, which are not part of
+# the repository: GS1_REFERENCE names their directory (CI passes
+# ../shared/reference/epcis); there is no default.  The unit test reads them
+# through YIMA_GS1_REFERENCE, and the integration tests named test_gs1_*
+# exist only when it is set.
+.PHONY: test-gs1
+test-gs1:
+	@if [ -z "$(GS1_REFERENCE)" ]; then \
+		echo "make test-gs1: GS1_REFERENCE is not set: make test-gs1 GS1_REFERENCE=DIR," \
+		     "DIR holding GS1's EPCIS 2.0 example documents and EPCIS-JSON-Schema.json" >&2; \
+		exit 2; \
+	fi; \
+	if [ ! -d "$(GS1_REFERENCE)" ]; then \
+		echo "make test-gs1: GS1_REFERENCE=$(GS1_REFERENCE) is not a directory" >&2; \
+		exit 2; \
+	fi
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory build
+	@ref=$$(cd "$(GS1_REFERENCE)" && pwd) && \
+	YIMA_GS1_REFERENCE="$$ref" sh tests/unit/run.sh $(BUILD)/tests/test_load_epcis && \
+	YIMA_GS1_REFERENCE="$$ref" YIMA_BIN=$(abspath $(BIN)) \
+		YIMA_TEST_TOOLS=$(abspath $(BUILD)/tests) python3 tests/integration/run.py test_gs1_
 
 run: all
 	@mkdir -p var

@@ -5,8 +5,8 @@
  * GS1 EPCIS 2.0 JSON-LD document on request), plus planted live scans,
  * a sample of codes and the facts a correct load must reproduce.
  *
- *   yima-gen --units N [--seed S] [--out DIR] [--epcis] [--products P]
- *            [--sites M,D,P,H]
+ *   yima-gen --units N [--seed S] [--today YYYY-MM-DD] [--out DIR] [--epcis]
+ *            [--products P] [--sites M,D,P,H]
  *
  * DESIGN.  The unit of generation is the lot.  A lot's whole life is
  * written before the next lot starts: commission its units, middle packs
@@ -22,18 +22,25 @@
  * planted scans (reservoirs of a fixed size).
  *
  * Determinism: every random choice comes from one xoshiro256** stream
- * seeded by --seed, in one fixed order; no floating point, no clock, no
- * hash-table iteration order.  --epcis only adds output and draws nothing.
+ * seeded by --seed, in one fixed order; no floating point, no hash-table
+ * iteration order, and no clock once "today" is fixed (--today, or the
+ * date in Beijing when yima-gen starts).  --epcis only adds output and
+ * draws nothing.
  *
  * Times: each group of records (one commissioning run, one container
  * packed, one shipment, one sale) gets the next instant of a simulated
- * clock; lots are spread evenly over 2026-01-05 .. ~2026-10-31 (+08:00),
- * so every sale happens before 2026-11-22 and before its lot expires.
+ * clock; lots are spread evenly from LEAD_DAYS days before --today (08:00
+ * +08:00) over SPAN_MS, each in its own slice of that span (a lot with
+ * more groups than its slice was planned for slows down near the slice's
+ * end), so every sale happens at least three weeks before --today and
+ * before its lot expires.  Every date written (times, expiries, lot
+ * names, the document's creationDate) is an offset from --today: the same
+ * seed with another --today gives the same files with every date moved by
+ * the difference.
  *
  * Exit status: 0 done; 2 bad arguments or an output error (message on
  * stderr).
  */
-#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -56,11 +63,14 @@
 #define SAMPLE_SLOT    32u     /* bytes per sampled code text (longest: 30) */
 #define SITES_MAX      99999u  /* 5-digit GLN location references */
 
-/* Simulated clock: ms since the Unix epoch, UTC. */
-#define T0_MS      1767571200000ll /* 2026-01-05T08:00:00+08:00 */
-#define SPAN_MS    (299ll * 86400 * 1000) /* lots start before ~2026-10-31 */
+/* Simulated clock: ms since the Unix epoch, UTC; every time is written
+ * in Beijing time (+08:00, Asia/Shanghai: no daylight saving time). */
+#define DAY_MS     (86400ll * 1000)
+#define LEAD_DAYS  321     /* the first lot starts this many days before --today */
+#define SPAN_MS    (299 * DAY_MS) /* the lots' span: it ends 22 days before --today */
 #define TZ_MS      (8ll * 3600 * 1000)
-#define DAY_REF    20779   /* 2026-11-22, days since 1970-01-01 */
+#define TODAY_MIN  "2000-01-01" /* --today: every date written keeps four digits */
+#define TODAY_MAX  "9990-12-31"
 
 /* ---------------------------------------------------------------- rng */
 
@@ -265,6 +275,8 @@ struct group {
 
 struct gen {
 	uint64_t units, seed;
+	int64_t day_ref;              /* --today, days since 1970-01-01 */
+	int64_t t0;                   /* the first lot's start, ms */
 	const char *dir;
 	bool epcis;
 	struct rng rng;
@@ -280,6 +292,7 @@ struct gen {
 	bool ep_first;
 
 	int64_t clock, step;
+	int64_t lot_end;              /* the end of the current lot's slice */
 	int64_t cached_sec;
 	char tbuf[40];                /* the current group's time text */
 	size_t tlen;
@@ -367,6 +380,13 @@ static void sscc_text(const struct gen *g, uint64_t n, char out[GEN_CODE_MAX], c
 /* Advance the clock to the group's instant and format it once. */
 static void tick(struct gen *g)
 {
+	/* A lot with more groups than its slice was planned for slows down
+	 * rather than run into the next lot's time, or past --today. */
+	if (g->clock + g->step > g->lot_end && g->step > 1) {
+		g->step = (g->lot_end - g->clock) / 16;
+		if (g->step < 1)
+			g->step = 1;
+	}
 	g->clock += g->step;
 	int64_t local = g->clock + TZ_MS;
 	int64_t sec = local / 1000;
@@ -839,7 +859,7 @@ static void lot_dispense(struct gen *g, struct lot *l)
 			/* Never sell what has expired by the time of the sale:
 			 * the load would rightly refuse it. */
 			bool sell = l->l_sellable && rng_chance(&g->rng, 450) &&
-				    (g->clock + g->step * 3 + TZ_MS) / 86400000 < l->l_expiry_days;
+				    (g->clock + g->step * 3 + TZ_MS) / DAY_MS < l->l_expiry_days;
 			if (!sell) {
 				struct cand *c;
 				if (l->l_far && !pl->pl_diverted &&
@@ -929,32 +949,33 @@ static void gen_lot(struct gen *g, uint64_t index, uint64_t units, uint64_t done
 
 	/* The lot starts at its share of the time span (later if the previous
 	 * lot ran long), and its groups share the lot's slice. */
-	int64_t start = T0_MS + (int64_t)((unsigned __int128)done * SPAN_MS / g->units);
+	int64_t start = g->t0 + (int64_t)((unsigned __int128)done * SPAN_MS / g->units);
 	if (g->clock < start)
 		g->clock = start;
 	int64_t slice = (int64_t)((unsigned __int128)units * SPAN_MS / g->units);
+	g->lot_end = start + slice;
 	g->step = slice / (int64_t)(units / 2 + 8);
 	if (g->step < 1)
 		g->step = 1;
 
-	int64_t today = (g->clock + TZ_MS) / 86400000;
+	int64_t made = (g->clock + TZ_MS) / DAY_MS;	/* the lot's first day */
 	uint64_t kind = index == 1 ? 1 : index == 2 ? 2 : rng_below(&g->rng, 100);
 	if (kind == 1 || (kind >= 3 && kind < 10)) {
-		/* Near expiry: 1 to 29 days after 2026-11-22. */
-		l.l_expiry_days = DAY_REF + 1 + (int64_t)rng_below(&g->rng, 29);
+		/* Near expiry: 1 to 29 days after --today. */
+		l.l_expiry_days = g->day_ref + 1 + (int64_t)rng_below(&g->rng, 29);
 		g->near_lots++;
 	} else if (kind == 2 || (kind >= 10 && kind < 16)) {
-		/* Already expired on 2026-11-22. */
-		l.l_expiry_days = DAY_REF - 1 - (int64_t)rng_below(&g->rng, 300);
+		/* Already expired on --today. */
+		l.l_expiry_days = g->day_ref - 1 - (int64_t)rng_below(&g->rng, 300);
 		g->expired_lots++;
 	} else {
-		l.l_expiry_days = today + 730 + (int64_t)rng_below(&g->rng, 1096);
+		l.l_expiry_days = made + 730 + (int64_t)rng_below(&g->rng, 1096);
 		l.l_far = true;
 	}
-	l.l_sellable = l.l_expiry_days > DAY_REF;
+	l.l_sellable = l.l_expiry_days > g->day_ref;
 	format_day(l.l_expiry_days, l.l_expiry);
 	char d[11];
-	format_day(today, d);
+	format_day(made, d);
 	snprintf(l.l_name, sizeof l.l_name, "B%.2s%.2s%.2s%05" PRIu64, d + 2, d + 5, d + 8,
 		 index + 1);
 
@@ -1212,13 +1233,16 @@ static void write_sample(struct gen *g)
 
 static void usage(FILE *f)
 {
-	fputs("usage: yima-gen --units N [--seed S] [--out DIR] [--epcis] [--products P]\n"
-	      "                [--sites M,D,P,H]\n"
+	fputs("usage: yima-gen --units N [--seed S] [--today YYYY-MM-DD] [--out DIR] [--epcis]\n"
+	      "                [--products P] [--sites M,D,P,H]\n"
 	      "\n"
 	      "Write a synthetic supply chain of N units (1,000 to 100,000,000) into DIR\n"
 	      "(default ./gen): sites.csv, products.csv, events.csv, scans.csv,\n"
 	      "expected.csv, sample-codes.txt, and with --epcis events.jsonld.\n"
-	      "The same --seed (default 1) gives byte-identical files.\n"
+	      "The same --seed (default 1) and --today give byte-identical files.\n"
+	      "  --today DAY      the day the data set ends on: sales before it, lots\n"
+	      "                   near expiry or expired on it (default: today in Beijing,\n"
+	      "                   UTC+08:00; " TODAY_MIN " to " TODAY_MAX ")\n"
 	      "  --products P     product families (default: N/50,000, 10 to 2,000)\n"
 	      "  --sites M,D,P,H  manufacturers, distributors, pharmacies, hospitals\n"
 	      "                   (default: scaled with N; see clients/GEN.md)\n", f);
@@ -1235,6 +1259,31 @@ static bool parse_u64(const char *s, uint64_t *v)
 		return false;
 	*v = x;
 	return true;
+}
+
+/* "YYYY-MM-DD", a real calendar day, into days since 1970-01-01. */
+static bool parse_day(const char *s, int64_t *days)
+{
+	static const unsigned mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+		return false;
+	for (int i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+			return false;
+	int y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+	unsigned m = (unsigned)((s[5] - '0') * 10 + (s[6] - '0'));
+	unsigned d = (unsigned)((s[8] - '0') * 10 + (s[9] - '0'));
+	bool leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+	if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1] || (m == 2 && d == 29 && !leap))
+		return false;
+	*days = days_from_civil(y, m, d);
+	return true;
+}
+
+/* Today's date in Beijing (UTC+08:00 all year), days since 1970-01-01. */
+static int64_t beijing_today(void)
+{
+	return ((int64_t)time(NULL) * 1000 + TZ_MS) / DAY_MS;
 }
 
 static uint64_t clamp(uint64_t v, uint64_t lo, uint64_t hi)
@@ -1272,8 +1321,9 @@ static int make_dir(const char *path)
 
 struct args {
 	uint64_t units, seed, products;
+	int64_t today;                /* days since 1970-01-01 */
 	const char *out;
-	bool epcis, have_units;
+	bool epcis, have_units, have_today;
 	uint32_t sites[SK_N];
 	bool have_sites;
 };
@@ -1303,7 +1353,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		}
 		bool known = !strcmp(arg, "--units") || !strcmp(arg, "--seed") ||
 			     !strcmp(arg, "--out") || !strcmp(arg, "--products") ||
-			     !strcmp(arg, "--sites");
+			     !strcmp(arg, "--sites") || !strcmp(arg, "--today");
 		if (!known) {
 			fprintf(stderr, "yima-gen: unknown argument '%s' (see --help)\n", argv[i]);
 			return -1;
@@ -1335,6 +1385,16 @@ static int parse_args(int argc, char **argv, struct args *a)
 					"18446744073709551615, not '%s'\n", val);
 				return -1;
 			}
+		} else if (!strcmp(arg, "--today")) {
+			int64_t lo, hi;
+			parse_day(TODAY_MIN, &lo);
+			parse_day(TODAY_MAX, &hi);
+			if (!parse_day(val, &a->today) || a->today < lo || a->today > hi) {
+				fprintf(stderr, "yima-gen: --today must be a date YYYY-MM-DD from "
+					TODAY_MIN " to " TODAY_MAX ", not '%s'\n", val);
+				return -1;
+			}
+			a->have_today = true;
 		} else if (!strcmp(arg, "--products")) {
 			if (!parse_u64(val, &a->products) || a->products < 1 ||
 			    a->products > 20000) {
@@ -1391,8 +1451,8 @@ int main(int argc, char **argv)
 		return 2;	/* parse_args said what is wrong */
 	double t0 = now_s();
 	uint64_t n = a.units;
-	assert(days_from_civil(2026, 11, 22) == DAY_REF);
-	assert(days_from_civil(2026, 1, 5) * 86400000 == T0_MS);
+	if (!a.have_today)
+		a.today = beijing_today();
 	if (!a.have_sites) {
 		a.sites[SK_MFR] = (uint32_t)clamp(n / 1000000, 2, 200);
 		a.sites[SK_DIST] = (uint32_t)clamp(n / 200000, 3, 500);
@@ -1412,7 +1472,10 @@ int main(int argc, char **argv)
 	g->dir = a.out;
 	g->epcis = a.epcis;
 	g->cached_sec = -1;
-	g->clock = T0_MS;
+	g->day_ref = a.today;
+	/* The first lot starts at 08:00 in Beijing, LEAD_DAYS before today. */
+	g->t0 = (a.today - LEAD_DAYS) * DAY_MS;
+	g->clock = g->t0;
 	g->ep_first = true;
 	rng_seed(&g->rng, a.seed);
 	g->key = rng_next(&g->rng);
@@ -1450,13 +1513,18 @@ int main(int argc, char **argv)
 		gen_out_str(&g->ev_out, "event,time,code,parent,product,lot,expiry,level,"
 					"from,to,ref,qty\n");
 		gen_out_str(&g->exp_out, "product,lot,site,in_stock,in_transit,dispensed\n");
-		if (a.epcis)
+		if (a.epcis) {
+			char day[11];
+			format_day(g->day_ref, day);
 			gen_out_str(&g->ep_out,
 				    "{\"@context\":[\"https://ref.gs1.org/standards/epcis/2.0.0/"
 				    "epcis-context.jsonld\",{\"yima\":\"https://yima.example/"
 				    "epcis/\"}],\n\"type\":\"EPCISDocument\",\"schemaVersion\":"
-				    "\"2.0\",\"creationDate\":\"2026-11-22T08:00:00.000+08:00\",\n"
+				    "\"2.0\",\"creationDate\":\"");
+			gen_out_str(&g->ep_out, day);
+			gen_out_str(&g->ep_out, "T08:00:00.000+08:00\",\n"
 				    "\"epcisBody\":{\"eventList\":[");
+		}
 
 		/* Lots of 0.5 to 1.5 times the target size; the last one takes
 		 * the rest rather than leave a sliver. */

@@ -2,32 +2,33 @@
 — the real check — loads into a real yimad row by row, leaving exactly the
 state that expected.csv and scans.csv promise.
 
+Every run passes --today = the harness's day (TODAY), the day yimad's clock
+starts on, so the generator's near-expiry and expired lots are what the
+daemon judges them to be.
+
 The load translates each events.csv row into the server command it stands
 for (COMMISSION/PACK/UNPACK/SHIP/RECEIVE/DISPENSE with TIME), sent in EVENTS
 batches; a small model of the chain, replayed in Python from the same rows,
-cross-checks expected.csv independently of the generator."""
+cross-checks expected.csv independently of the generator.
+
+With YIMA_GS1_REFERENCE naming GS1's EPCIS reference directory (make
+test-gs1), the generated EPCIS document is also validated against GS1's
+JSON schema (test_gs1_*); `make test` checks its structure only."""
 import csv
-import hashlib
+import datetime
 import json
 import os
 import random
+import re
 import shutil
 import subprocess
 import tempfile
 
-import jsonschema
-
-from harness import BIN, YIMA, Error, TestFailure, Yimad, check, eq
+from harness import BIN, TODAY, YIMA, Error, TestFailure, Yimad, check, day, eq
 
 GEN = os.path.join(BIN, "yima-gen")
-HERE = os.path.dirname(os.path.abspath(__file__))
-# GS1's EPCIS 2.0 JSON schema: $YIMA_REFERENCE, else shared/ beside the
-# repository, else the workplace's copy (as test_load finds the examples).
-REFERENCE = os.environ.get("YIMA_REFERENCE") or next(
-    (p for p in (os.path.join(HERE, "..", "..", "..", "shared", "reference", "epcis"),
-                 "/work/shared/reference/epcis") if os.path.isdir(p)),
-    "/work/shared/reference/epcis")
-SCHEMA = os.path.join(REFERENCE, "EPCIS-JSON-Schema.json")
+# GS1's EPCIS reference files (examples and JSON schema): only for make test-gs1.
+GS1_REFERENCE = os.environ.get("YIMA_GS1_REFERENCE")
 
 HEADERS = {
     "sites.csv": "site,name,kind,gln",
@@ -38,10 +39,21 @@ HEADERS = {
 }
 
 
-def gen(units, *args, seed=None):
-    """Run yima-gen into a fresh directory; returns (dir, stderr)."""
+def epcis_doc(units, seed):
+    """yima-gen's EPCIS document of a fresh run, parsed."""
+    d, _ = gen(units, "--epcis", seed=seed)
+    try:
+        with open(os.path.join(d, "events.jsonld"), encoding="utf-8") as f:
+            return json.load(f)
+    finally:
+        shutil.rmtree(d)
+
+
+def gen(units, *args, seed=None, today=None):
+    """Run yima-gen into a fresh directory with --today today (default:
+    the harness's TODAY); returns (dir, stderr)."""
     out = tempfile.mkdtemp(prefix="yima-gen-")
-    cmd = [GEN, "--units", str(units), "--out", out, *args]
+    cmd = [GEN, "--units", str(units), "--out", out, "--today", today or day(), *args]
     if seed is not None:
         cmd += ["--seed", str(seed)]
     p = subprocess.run(cmd, capture_output=True, timeout=300)
@@ -56,12 +68,27 @@ def rows(path):
         return list(csv.DictReader(f))
 
 
-def digest(d):
-    h = {}
+def contents(d):
+    """Every file of a directory: name -> bytes."""
+    out = {}
     for name in sorted(os.listdir(d)):
         with open(os.path.join(d, name), "rb") as f:
-            h[name] = hashlib.sha256(f.read()).hexdigest()
-    return h
+            out[name] = f.read()
+    return out
+
+
+def same_bytes(a, b, what):
+    """Two directories hold the same files with the same bytes; a
+    difference is named by file and first differing byte."""
+    eq(sorted(a), sorted(b), f"{what}: files")
+    for name in a:
+        x, y = a[name], b[name]
+        if x != y:
+            at = next((i for i in range(min(len(x), len(y))) if x[i] != y[i]),
+                      min(len(x), len(y)))
+            raise TestFailure(f"{what}: {name} differs at byte {at} "
+                              f"({len(x)} vs {len(y)} bytes): {x[at:at + 60]!r} vs "
+                              f"{y[at:at + 60]!r}")
 
 
 def gs1_check_ok(digits):
@@ -73,42 +100,139 @@ def gs1_check_ok(digits):
 # ------------------------------------------------------------------ basics
 
 def test_gen_refuses_bad_arguments():
+    bad_today = "--today must be a date YYYY-MM-DD from 2000-01-01 to 9990-12-31"
     for args, msg in ((["--units", "999"], "--units must be"),
                       (["--units", "100000001"], "--units must be"),
                       (["--units", "12x"], "--units must be"),
                       ([], "--units N is required"),
                       (["--units", "1000", "--bogus"], "unknown argument"),
                       (["--units", "1000", "--sites", "1,1,5,5"], "--sites"),
-                      (["--units", "1000", "--products", "0"], "--products")):
-        p = subprocess.run([GEN, *args, "--out", "/nonexistent/never"], capture_output=True)
+                      (["--units", "1000", "--products", "0"], "--products"),
+                      (["--units", "1000", "--today"], "--today needs a value"),
+                      *((["--units", "1000", "--today", t], f"{bad_today}, not '{t}'")
+                        for t in ("", "2027-02-29", "2028-02-30", "2027-13-01", "2027-00-10",
+                                  "2027-04-31", "2027-3-15", "20270315", "2027-03-15T12:00:00",
+                                  "2027/03/15", " 2027-03-15", "1999-12-31", "9991-01-01",
+                                  "tomorrow")),
+                      (["--units", "1000", "--today=2027-02-29"], bad_today)):
+        p = subprocess.run([GEN, "--out", "/nonexistent/never", *args], capture_output=True,
+                           timeout=60)
         eq(p.returncode, 2, f"exit status for {args}")
         check(msg in p.stderr.decode(), f"{args}: {p.stderr.decode()!r}")
-    p = subprocess.run([GEN, "--help"], capture_output=True)
+    p = subprocess.run([GEN, "--help"], capture_output=True, timeout=60)
     eq(p.returncode, 0, "--help")
-    check(b"usage: yima-gen" in p.stdout, p.stdout)
+    check(b"usage: yima-gen" in p.stdout and b"--today" in p.stdout, p.stdout)
+    # The first and last days accepted: every date written keeps 4 digits.
+    for today in ("2000-01-01", "9990-12-31"):
+        d, _ = gen(1000, "--epcis", today=today)
+        try:
+            ev = rows(os.path.join(d, "events.csv"))
+            dates = [r["time"][:10] for r in ev] + [r["expiry"] for r in ev if r["expiry"]]
+            check(all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", x) for x in dates),
+                  f"--today {today}: dates {min(dates)} .. {max(dates)}")
+            check(max(r["time"] for r in ev) < today, f"--today {today}: sales before it")
+        finally:
+            shutil.rmtree(d)
 
 
 def test_gen_is_deterministic():
+    """One seed and one --today: byte-identical files, compared whole."""
     a, _ = gen(3000, "--epcis", seed=7)
     b, _ = gen(3000, "--epcis", seed=7)
     c, _ = gen(3000, "--epcis", seed=8)
     try:
-        da, db, dc = digest(a), digest(b), digest(c)
+        da, db, dc = contents(a), contents(b), contents(c)
         eq(sorted(da), sorted(list(HEADERS) + ["events.jsonld", "sample-codes.txt"]), "files")
-        eq(da, db, "same seed, same bytes")
+        check(all(da.values()), "no empty file")
+        same_bytes(da, db, "same seed and --today")
         for name in ("events.csv", "events.jsonld", "scans.csv", "sample-codes.txt",
                      "expected.csv", "products.csv"):
             check(da[name] != dc[name], f"{name}: another seed gives the same file")
         # --epcis only adds a file: the CSV files do not change.
         d, _ = gen(3000, seed=7)
         try:
-            dd = digest(d)
-            eq(dd, {k: v for k, v in da.items() if k != "events.jsonld"}, "without --epcis")
+            same_bytes(contents(d), {k: v for k, v in da.items() if k != "events.jsonld"},
+                       "without --epcis")
         finally:
             shutil.rmtree(d)
     finally:
         for d in (a, b, c):
             shutil.rmtree(d)
+
+
+def shift_time(t, days):
+    """An ISO time 'YYYY-MM-DDTHH:MM:SS...' moved by whole days (the date
+    part only: the clock time and offset stay)."""
+    return (datetime.date.fromisoformat(t[:10]) + datetime.timedelta(days=days)).isoformat() \
+        + t[10:]
+
+
+LOT_RE = re.compile(r"^B(\d\d)(\d\d)(\d\d)(\d{5})$")
+
+
+def lot_made(lot, near=TODAY):
+    """The manufacture date in a lot name, B + YYMMDD + number: of the
+    centuries the two digits could stand for, the one nearest `near`."""
+    m = LOT_RE.match(lot)
+    check(m, f"lot name {lot!r}")
+    yy, mm, dd = (int(x) for x in m.groups()[:3])
+    days = []
+    for c in range(near.year // 100 * 100 - 100, near.year // 100 * 100 + 101, 100):
+        try:
+            days.append(datetime.date(c + yy, mm, dd))
+        except ValueError:      # 29 February of a century not a leap year
+            pass
+    check(days, f"lot name {lot!r}: no such day")
+    return min(days, key=lambda x: abs((x - near).days))
+
+
+def shift_lot(lot, days):
+    """A lot name with its manufacture date moved by days."""
+    made = lot_made(lot) + datetime.timedelta(days=days)
+    return "B" + made.strftime("%y%m%d") + lot[7:]
+
+
+def test_gen_today_moves_every_date_and_nothing_else():
+    """Another --today gives the same chain with every date — times,
+    expiries, lot names, creationDate — moved by the difference in days;
+    codes, sites, routes, sales and scans are the same."""
+    shift = 1000  # crosses at least one 29 February
+    later = day(shift)
+    a, _ = gen(2000, "--epcis", seed=4)
+    b, _ = gen(2000, "--epcis", seed=4, today=later)
+    try:
+        da, db = contents(a), contents(b)
+        for name in ("sites.csv", "products.csv", "scans.csv", "sample-codes.txt"):
+            eq(da[name], db[name], f"{name} does not depend on --today")
+        check(da["events.csv"] != db["events.csv"], "events.csv moved")
+        ea, eb = rows(os.path.join(a, "events.csv")), rows(os.path.join(b, "events.csv"))
+        eq(len(ea), len(eb), "events.csv rows")
+        for i, (x, y) in enumerate(zip(ea, eb)):
+            want = dict(x, time=shift_time(x["time"], shift))
+            if x["expiry"]:
+                want["expiry"] = shift_time(x["expiry"], shift)
+            if x["lot"]:
+                want["lot"] = shift_lot(x["lot"], shift)
+            if y != want:
+                raise TestFailure(f"events.csv row {i + 2}: {y} with --today {later}, want {want}")
+        xa, xb = rows(os.path.join(a, "expected.csv")), rows(os.path.join(b, "expected.csv"))
+        eq(xb, [dict(x, lot=shift_lot(x["lot"], shift)) for x in xa], "expected.csv")
+
+        ja, jb = json.loads(da["events.jsonld"]), json.loads(db["events.jsonld"])
+        eq(jb["creationDate"], shift_time(ja["creationDate"], shift), "creationDate")
+        eq(ja["creationDate"], day() + "T08:00:00.000+08:00", "creationDate is --today")
+        la, lb = ja["epcisBody"]["eventList"], jb["epcisBody"]["eventList"]
+        eq(len(la), len(lb), "EPCIS events")
+        for i, (x, y) in enumerate(zip(la, lb)):
+            want = dict(x, eventTime=shift_time(x["eventTime"], shift))
+            if "ilmd" in x:
+                want["ilmd"] = {"cbvmda:lotNumber": shift_lot(x["ilmd"]["cbvmda:lotNumber"], shift),
+                                "cbvmda:itemExpirationDate":
+                                    shift_time(x["ilmd"]["cbvmda:itemExpirationDate"], shift)}
+            eq(y, want, f"EPCIS event {i + 1} with --today {later}")
+    finally:
+        shutil.rmtree(a)
+        shutil.rmtree(b)
 
 
 def test_gen_files_and_counts():
@@ -158,11 +282,32 @@ def test_gen_files_and_counts():
         times = [r["time"] for r in ev]
         check(all(t.endswith("+08:00") for t in times), "+08:00 offsets")
         check(times == sorted(times), "times increase along the file")
-        check(max(times) < "2026-11-22", f"last event {max(times)}")
-        expiries = {r["expiry"] for r in units}
-        check(any(e < "2026-11-22" for e in expiries), "expired lots")
-        check(any("2026-11-22" < e <= "2026-12-22" for e in expiries), "near-expiry lots")
-        check(any(e > "2027-12-31" for e in expiries), "far lots")
+        # Placed around --today: from 08:00 321 days before it, over 299
+        # days, so everything happens at least three weeks before it.
+        check(day(-321) + "T08:00" < times[0] < day(-320), f"first event {times[0]}")
+        check(times[-1] < day(-21), f"last event {times[-1]}, --today {day()}")
+        # Every lot's expiry is in one band: expired 1..300 days before
+        # --today, near expiry 1..29 days after it, or 2..5 years after
+        # manufacture (so over 400 days after --today).
+        lots = {r["lot"]: r["expiry"] for r in units}
+        bands = {"expired": 0, "near": 0, "far": 0}
+        for lot, e in lots.items():
+            made = lot_made(lot).isoformat()
+            check(day(-321) <= made < day(-21), f"lot {lot} made {made}")
+            if day(-300) <= e <= day(-1):
+                bands["expired"] += 1
+            elif day(1) <= e <= day(29):
+                bands["near"] += 1
+            elif e > day(400):
+                bands["far"] += 1
+            else:
+                raise TestFailure(f"lot {lot} expires {e}, in no band around {day()}")
+        check(all(bands.values()), f"expired, near-expiry and far lots: {bands}")
+        sold = {r["code"] for r in by["dispense"]}
+        for r in units:
+            if r["code"] in sold:
+                check(r["expiry"] > day(0), f"sold unit {r['code']} of lot {r['lot']} "
+                      f"expires {r['expiry']}")
         ship_to = {r["ref"]: r["to"] for r in by["ship"]}
         check(any(r["to"] != ship_to[r["ref"]] for r in by["receive"]), "a diversion")
         check(len({r["ref"] for r in by["receive"]}) < len(ship_to), "a shipment in transit")
@@ -245,8 +390,7 @@ def test_gen_epcis_document():
         check("https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
               in doc["@context"], "context")
         events = doc["epcisBody"]["eventList"]
-        with open(SCHEMA) as f:
-            jsonschema.validate(doc, json.load(f))
+        eq(epcis_shape_errors(doc), [], "the document's structure")
         ev = rows(os.path.join(d, "events.csv"))
         sites = {s["site"]: s["gln"] for s in rows(os.path.join(d, "sites.csv"))}
         epcs = []
@@ -280,6 +424,109 @@ def test_gen_epcis_document():
         check(glns <= want, f"unknown locations {glns - want}")
     finally:
         shutil.rmtree(d)
+
+
+# An EPCIS 2.0 document's structure, as GS1's JSON schema lays it down for
+# what yima-gen writes (the schema itself is checked in make test-gs1).
+EPCIS_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")
+EPCIS_OFFSET = re.compile(r"[+-]\d{2}:\d{2}")
+EPCIS_COMMON = {"type", "eventTime", "eventTimeZoneOffset", "recordTime", "eventID",
+                "errorDeclaration", "certificationInfo", "readPoint", "bizLocation",
+                "bizStep", "disposition", "persistentDisposition", "bizTransactionList",
+                "sourceList", "destinationList", "sensorElementList", "action"}
+EPCIS_KEYS = {"ObjectEvent": EPCIS_COMMON | {"epcList", "quantityList", "ilmd"},
+              "AggregationEvent": EPCIS_COMMON | {"parentID", "childEPCs",
+                                                   "childQuantityList"}}
+CBV_STEPS = {"commissioning", "packing", "unpacking", "shipping", "receiving",
+             "retail_selling", "dispensing", "destroying", "decommissioning"}
+CBV_DISPOSITIONS = {"active", "in_progress", "in_transit", "retail_sold",
+                    "partially_dispensed", "returned", "destroyed", "inactive"}
+
+
+def epcis_shape_errors(doc):
+    """What is wrong with an EPCISDocument of ObjectEvents and
+    AggregationEvents: a list of messages, empty when nothing is."""
+    errs = []
+    ctx = doc.get("@context")
+    if not (isinstance(ctx, list) and
+            "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld" in ctx):
+        errs.append(f"@context {ctx!r}")
+        ctx = []
+    prefixes = {k for c in ctx if isinstance(c, dict) for k in c}
+    if doc.get("type") != "EPCISDocument" or doc.get("schemaVersion") != "2.0":
+        errs.append(f"type {doc.get('type')!r}, schemaVersion {doc.get('schemaVersion')!r}")
+    if not EPCIS_TIME.fullmatch(str(doc.get("creationDate"))):
+        errs.append(f"creationDate {doc.get('creationDate')!r}")
+    events = doc.get("epcisBody", {}).get("eventList")
+    if not isinstance(events, list) or not events:
+        return errs + ["no epcisBody.eventList"]
+
+    def ids(v):
+        return isinstance(v, list) and all(isinstance(x, str) and x for x in v)
+
+    for i, e in enumerate(events, 1):
+        where = f"event {i}"
+        keys = EPCIS_KEYS.get(e.get("type"))
+        if keys is None:
+            errs.append(f"{where}: type {e.get('type')!r}")
+            continue
+        for k in e:
+            if k not in keys and not (":" in k and k.split(":")[0] in prefixes):
+                errs.append(f"{where}: key {k!r}")
+        if not EPCIS_TIME.fullmatch(str(e.get("eventTime"))):
+            errs.append(f"{where}: eventTime {e.get('eventTime')!r}")
+        if not EPCIS_OFFSET.fullmatch(str(e.get("eventTimeZoneOffset"))):
+            errs.append(f"{where}: eventTimeZoneOffset {e.get('eventTimeZoneOffset')!r}")
+        if e.get("action") not in ("ADD", "OBSERVE", "DELETE"):
+            errs.append(f"{where}: action {e.get('action')!r}")
+        if "ilmd" in e and e.get("action") != "ADD":
+            errs.append(f"{where}: ilmd on {e.get('action')}")
+        if e.get("bizStep") not in CBV_STEPS:
+            errs.append(f"{where}: bizStep {e.get('bizStep')!r}")
+        if "disposition" in e and e["disposition"] not in CBV_DISPOSITIONS:
+            errs.append(f"{where}: disposition {e['disposition']!r}")
+        if e["type"] == "AggregationEvent":
+            if not isinstance(e.get("parentID"), str) or not ids(e.get("childEPCs")):
+                errs.append(f"{where}: parentID and childEPCs")
+        elif not ids(e.get("epcList")):
+            errs.append(f"{where}: epcList")
+        for k in ("readPoint", "bizLocation"):
+            if k in e and (set(e[k]) != {"id"} or not isinstance(e[k]["id"], str)):
+                errs.append(f"{where}: {k} {e[k]!r}")
+        for k, field in (("sourceList", "source"), ("destinationList", "destination"),
+                         ("bizTransactionList", "bizTransaction")):
+            for x in e.get(k, []):
+                if set(x) != {"type", field} or not all(isinstance(v, str) for v in x.values()):
+                    errs.append(f"{where}: {k} entry {x!r}")
+    return errs
+
+
+def test_gen_epcis_shape_check_finds_faults():
+    """The structure check above refuses what is wrong, one fault at a time."""
+    doc = epcis_doc(1000, seed=2)
+    eq(epcis_shape_errors(doc), [], "the generated document")
+    ev = doc["epcisBody"]["eventList"]
+    first_ship = next(i for i, e in enumerate(ev) if e["bizStep"] == "shipping")
+    faults = [
+        ("creationDate", lambda x: x.update(creationDate="2027-03-15")),
+        ("eventTime",
+         lambda x: x["epcisBody"]["eventList"][0].update(eventTime="2027-03-15 10:00")),
+        ("eventTimeZoneOffset",
+         lambda x: x["epcisBody"]["eventList"][0].update(eventTimeZoneOffset="+8")),
+        ("action", lambda x: x["epcisBody"]["eventList"][0].update(action="MOVE")),
+        ("key 'level'", lambda x: x["epcisBody"]["eventList"][0].update(level=1)),
+        ("bizStep", lambda x: x["epcisBody"]["eventList"][0].update(bizStep="selling")),
+        ("epcList", lambda x: x["epcisBody"]["eventList"][0].update(epcList=[""])),
+        ("sourceList entry",
+         lambda x: x["epcisBody"]["eventList"][first_ship]["sourceList"][0].pop("type")),
+        ("ilmd on OBSERVE", lambda x: x["epcisBody"]["eventList"][first_ship].update(ilmd={})),
+        ("@context", lambda x: x.update({"@context": ["https://example.com/"]})),
+    ]
+    for what, spoil in faults:
+        bad = json.loads(json.dumps(doc))
+        spoil(bad)
+        errs = epcis_shape_errors(bad)
+        check(errs and all(what in e for e in errs[:1]), f"{what}: {errs[:3]}")
 
 
 # ------------------------------------------------------------- real load
@@ -457,3 +704,28 @@ def test_gen_loads_into_yimad_and_matches_expected():
     finally:
         y.close()
         shutil.rmtree(d)
+
+
+# ------------------------------------------------ GS1's JSON schema (test-gs1)
+
+if GS1_REFERENCE:
+    def test_gs1_generated_epcis_document_is_valid():
+        """yima-gen's EPCIS document (every event kind it writes) against
+        GS1's EPCIS 2.0 JSON schema, which must refuse a spoiled copy."""
+        import jsonschema
+        path = os.path.join(GS1_REFERENCE, "EPCIS-JSON-Schema.json")
+        check(os.path.isfile(path), f"{path}: GS1's JSON schema is missing")
+        with open(path, encoding="utf-8") as f:
+            schema = json.load(f)
+        doc = epcis_doc(3000, seed=2)
+        steps = {e["bizStep"] for e in doc["epcisBody"]["eventList"]}
+        eq(steps, {"commissioning", "packing", "unpacking", "shipping", "receiving",
+                   "retail_selling"}, "every kind of event")
+        jsonschema.validate(doc, schema)
+        doc["epcisBody"]["eventList"][0]["action"] = "MOVE"
+        try:
+            jsonschema.validate(doc, schema)
+        except jsonschema.ValidationError:
+            pass
+        else:
+            raise TestFailure("the schema took an event with action MOVE")

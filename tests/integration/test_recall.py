@@ -3,14 +3,21 @@ against two oracles — yima-gen's expected facts and a brute-force recount
 from the event log replayed in Python — over several seeds and after undo,
 returns, unpacking, re-shipping and destruction; CODES paging; RECALL.ACK
 and deadlines; a recall racing in-flight dispenses; the CLI."""
+import datetime
 import os
 import random
 import shutil
 import threading
-import time
 
-from harness import Error, TestFailure, Yimad, check, eq
+from harness import Error, Yimad, at, check, day, eq
 from test_gen import Model, gen, record, rows
+
+
+def wait_for(cond, pred, what, timeout=30.0):
+    """Wait on threading.Condition cond until pred() holds; fail after
+    timeout seconds."""
+    with cond:
+        check(cond.wait_for(pred, timeout), f"{what}: not within {timeout:g} s")
 
 
 def load_gen(c, d):
@@ -163,7 +170,7 @@ def test_impact_follows_undo_returns_unpacking_reshipping_and_destruction():
         rnd = random.Random(5)
         kinds = {s["site"]: s["kind"] for s in rows(os.path.join(d, "sites.csv"))}
         distributors = sorted(s for s, k in kinds.items() if k == "distributor")
-        now = "2026-11-20T10:00:00.000+08:00"
+        now = at(0, "10:00:00")
 
         def do(*words, row=None):
             r = c.call(*words)
@@ -270,9 +277,9 @@ def small_chain(c, units=30, per_pack=10):
        "PRODUCT SET")
     codes = [f"830123400000{i:04d}0000" for i in range(units)]
     packs = [f"830123490000{i:04d}0000" for i in range(units // per_pack)]
-    t = "2026-06-01T08:00:00+08:00"
+    t = at(-30, "08:00:00")
     check(not isinstance(c.call("COMMISSION", *codes, "SITE", "MFR", "LOT", "L1", "EXPIRY",
-                                "2028-12-31", "TIME", t), Error), "commission")
+                                day(700), "TIME", t), Error), "commission")
     check(not isinstance(c.call("COMMISSION", *packs, "SITE", "MFR", "LEVEL", "2", "LOT", "L1",
                                 "TIME", t), Error), "commission packs")
     for i, p in enumerate(packs):
@@ -375,7 +382,9 @@ def test_codes_pages_cover_the_lot_once():
 # ------------------------------------------------- acknowledgements, deadlines
 
 def test_recall_ack_and_deadline():
-    y = Yimad("--recall_deadline_1", "1s")
+    """A level-1 recall's deadline is recall_deadline_1 (1 day by default)
+    after it, on the daemon's clock, which the test moves."""
+    y = Yimad()
     try:
         c = y.connect()
         codes, packs, case = small_chain(c)
@@ -394,7 +403,16 @@ def test_recall_ack_and_deadline():
         r = c.call("IMPACT", "8301234", "L1")
         eq((r[b"status"], r[b"level"]), (b"recalled", 1), "status")
         check(all(not s[b"past_deadline"] for s in r[b"sites"]), "nobody late yet")
-        time.sleep(1.3)
+        recall = {k: datetime.datetime.fromisoformat(
+            r[b"recall"][k].decode().replace("Z", "+00:00")) for k in (b"time", b"deadline")}
+        eq(recall[b"deadline"] - recall[b"time"], datetime.timedelta(days=1),
+           "deadline: a day after the recall")
+        y.advance("23h")
+        r = c.call("IMPACT", "8301234", "L1")
+        eq((r[b"totals"][b"past_deadline"], [s[b"site"] for s in r[b"sites"]
+                                             if s[b"past_deadline"]]), (0, []),
+           "23 hours after the recall, nobody is late")
+        y.advance("2h")
         r = c.call("IMPACT", "8301234", "L1")
         late = sorted(s[b"site"] for s in r[b"sites"] if s[b"past_deadline"])
         eq(late, [b"MFR", b"PH1"], "past the deadline: every site without an ack, including "
@@ -457,7 +475,7 @@ def test_recall_while_dispenses_are_in_flight():
         c.call("RECEIVE", case, "SITE", "PH1")
         recall_done = threading.Event()
         results = []
-        lock = threading.Lock()
+        answered = threading.Condition()
 
         def seller(part):
             s = y.connect()
@@ -465,19 +483,22 @@ def test_recall_while_dispenses_are_in_flight():
             for code in part:
                 after = recall_done.is_set()
                 r = s.call("DISPENSE", code, "SITE", "PH1", "TX", f"T{code}")
-                with lock:
+                with answered:
                     results.append((code, after, r[b"verdict"], r.get(b"reasons", [])))
+                    answered.notify_all()
             s.close()
 
         threads = [threading.Thread(target=seller, args=(codes[i::6],)) for i in range(6)]
         for t in threads:
             t.start()
-        time.sleep(0.15)
+        # The recall goes in once sales are flowing, with most still to come.
+        wait_for(answered, lambda: len(results) >= 60, "60 sales answered")
         r = c.call("RECALL", "8301234", "L1", "LEVEL", "1", "REASON", "in a rush")
         recall_done.set()
         recall_seq = r[b"event"]
         for t in threads:
             t.join(60)
+        check(not any(t.is_alive() for t in threads), "sellers done within 60 s")
         eq(len(results), len(codes), "every sale answered")
         after = [x for x in results if x[1]]
         green = [x for x in results if x[2] == b"green"]
@@ -530,7 +551,8 @@ def test_verify_copies_follow_recall_lift_withdraw_and_product_set():
         # 3: the lift in flight; 2: after the lift's reply
         phase = [0]
         seen = []
-        lock = threading.Lock()
+        per_phase = [0, 0, 0, 0]
+        answered = threading.Condition()
 
         def prober(s, part):
             n = 0
@@ -541,26 +563,33 @@ def test_verify_copies_follow_recall_lift_withdraw_and_product_set():
                 # the reply came back: then the VERIFY ran before the lift.
                 if before == 1 and phase[0] != 1:
                     before = 3
-                with lock:
+                with answered:
                     seen.append((before, b"recalled" in r[b"reasons"]))
+                    per_phase[before] += 1
+                    answered.notify_all()
                 n += 1
+
+        def probed(p, n=50):
+            """Wait until n VERIFYs of phase p have been answered."""
+            wait_for(answered, lambda: per_phase[p] >= n, f"{n} VERIFYs in phase {p}")
 
         threads = [threading.Thread(target=prober, args=(s, codes[i::9]))
                    for i, s in enumerate(conns)]
         for t in threads:
             t.start()
-        time.sleep(0.1)
+        probed(0)
         check(not isinstance(c.call("RECALL", "8301234", "L1", "LEVEL", "1", "REASON", "z"),
                              Error), "recall")
         phase[0] = 1
-        time.sleep(0.1)
+        probed(1)
         phase[0] = 3
         check(not isinstance(c.call("LIFT", "8301234", "L1", "REASON", "ok"), Error), "lift")
         phase[0] = 2
-        time.sleep(0.1)
+        probed(2)
         stop.set()
         for t in threads:
             t.join(60)
+        check(not any(t.is_alive() for t in threads), "probers done within 60 s")
         after_recall = [x for x in seen if x[0] == 1]
         after_lift = [x for x in seen if x[0] == 2]
         check(after_recall and after_lift, f"{len(after_recall)} VERIFYs after the recall, "

@@ -1,11 +1,19 @@
 /*
  * test_load_epcis.c — the EPCIS 2.0 JSON reader.  Small documents written
  * here, each with the transcript the reader must give (one line per result,
- * as in test_load_csv.c, then a line of counters), and one test per GS1
- * example document in ../shared/reference/epcis/ (read in place, never
- * copied: a missing file fails its test) with the exact numbers of records,
- * refused events and skipped events by reason.
+ * as in test_load_csv.c, then a line of counters), and the project's own
+ * EPCIS documents in tests/data/epcis/ (a whole supply chain, a query
+ * document of lot-level records, every reason to skip an event, every
+ * reason to refuse one), each read against its transcript in NAME.expect
+ * beside it.  Run from the repository root.
+ *
+ * With YIMA_GS1_REFERENCE naming the directory of GS1's EPCIS 2.0 example
+ * documents and JSON schema (make test-gs1), a second group reads each of
+ * GS1's documents in place (never copied: a missing file fails its test)
+ * and checks the exact numbers of records, refused events and skipped
+ * events by reason.  Without it that group is not run.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -14,27 +22,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "buf.h"
 #include "load.h"
 
-/* Where GS1's example documents are: $YIMA_REFERENCE, else shared/ beside
- * the repository, else the workplace's copy (a checkout elsewhere). */
-static const char *ref_dir(void)
-{
-	static const char *const tries[] = { "../shared/reference/epcis/",
-					     "/work/shared/reference/epcis/" };
-	const char *env = getenv("YIMA_REFERENCE");
-	if (env && *env)
-		return env;
-	for (size_t i = 0; i < sizeof tries / sizeof tries[0]; i++)
-		if (access(tries[i], R_OK) == 0)
-			return tries[i];
-	return tries[0];
-}
+/* The project's own documents, from the repository root. */
+#define DATA_DIR "tests/data/epcis/"
+
+/* GS1's reference directory (make test-gs1), or NULL. */
+static const char *gs1_dir;
 
 static void warn(void *arg, const char *msg)
 {
@@ -208,6 +206,26 @@ static const struct ep_case cases[] = {
 	      "\"bizTransactionList\":[{\"type\":\"rma\",\"bizTransaction\":\"RMA-1\"}]}"),
 	  "1 ship time=" T0L " code=" SSCC " from=" MFR " to=6901234000023 ref=DN-1\n"
 	  "2 return time=" T0L " code=" SG1 " from=" DST " to=" MFR " ref=RMA-1\n"
+	  "= events 2 mapped 2 records 2 bad 0 skipped\n" },
+	{ "EPCIS 1.x URN vocabulary: bizStep, disposition, source and transaction types",
+	  DOC("{\"type\":\"ObjectEvent\"," T0 ",\"action\":\"ADD\","
+	      "\"bizStep\":\"urn:epcglobal:cbv:bizstep:commissioning\","
+	      "\"disposition\":\"urn:epcglobal:cbv:disp:active\","
+	      "\"epcList\":[\"" SG1 "\"],\"bizLocation\":{\"id\":\"" MFR "\"}},"
+	      "{\"type\":\"ObjectEvent\"," T0 ",\"action\":\"OBSERVE\","
+	      "\"bizStep\":\"urn:epcglobal:cbv:bizstep:shipping\","
+	      "\"disposition\":\"urn:epcglobal:cbv:disp:returned\","
+	      "\"epcList\":[\"" SG1 "\"],"
+	      "\"sourceList\":[{\"type\":\"urn:epcglobal:cbv:sdt:owning_party\","
+	      "\"source\":\"" MFR "\"},{\"type\":\"urn:epcglobal:cbv:sdt:location\","
+	      "\"source\":\"" DST "\"}],"
+	      "\"destinationList\":[{\"type\":\"urn:epcglobal:cbv:sdt:location\","
+	      "\"destination\":\"" MFR "\"}],"
+	      "\"bizTransactionList\":[{\"type\":\"urn:epcglobal:cbv:btt:po\","
+	      "\"bizTransaction\":\"PO-1\"},{\"type\":\"urn:epcglobal:cbv:btt:desadv\","
+	      "\"bizTransaction\":\"DN-2\"}]}"),
+	  "1 commission time=" T0L " code=" SG1 " from=" MFR "\n"
+	  "2 return time=" T0L " code=" SG1 " from=" DST " to=" MFR " ref=DN-2\n"
 	  "= events 2 mapped 2 records 2 bad 0 skipped\n" },
 	{ "receiving, dispensing, retail selling, destroying",
 	  DOC("{\"type\":\"ObjectEvent\"," T0 ",\"action\":\"OBSERVE\","
@@ -435,7 +453,69 @@ static void test_oversized(void **state)
 	buf_free(&want);
 }
 
-/* ---- GS1's example documents ---- */
+/* ---- the project's own documents, tests/data/epcis/ ---- */
+
+/* DATA_DIR/name (suffix appended) opened for reading; fails the test
+ * when it cannot be. */
+static FILE *open_data(const char *name, const char *suffix)
+{
+	char path[256];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), DATA_DIR "%s%s", name, suffix);
+	fp = fopen(path, "rb");
+	if (fp == NULL) {
+		print_error("%s: %s (tests run from the repository root)\n", path,
+		            strerror(errno));
+		fail();
+	}
+	return fp;
+}
+
+/* Read DATA_DIR/name with warnings; its transcript must be name.expect. */
+static void check_doc(const char *name)
+{
+	struct buf out = BUF_INIT, want = BUF_INIT;
+	char chunk[4096];
+	size_t n;
+	FILE *fp = open_data(name, ".expect");
+
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+		buf_append(&want, chunk, n);
+	buf_putc(&want, '\0');
+	fclose(fp);
+	fp = open_data(name, "");
+	run_file(fp, name, 1 << 20, true, &out);
+	fclose(fp);
+	expect(name, out.data, want.data);
+	buf_free(&out);
+	buf_free(&want);
+}
+
+/*
+ * The documents (each test's state is its name):
+ *   chain.jsonld    MFR commissions units (SGTIN URNs, a Digital Link, CN
+ *                   codes), middle packs and a case, packs them, ships to
+ *                   DIST, which unpacks the case and sends middle packs on
+ *                   to two pharmacies; they open one, sell units whole and
+ *                   a split pack in two parts, destroy one; DIST returns a
+ *                   middle pack, MFR decommissions a unit.  Every EPCIS 2.0
+ *                   form of a CBV term, every place a site comes from.
+ *   query.jsonld    an EPCISQueryDocument of lot-level device records
+ *                   (quantityList)
+ *   skipped.jsonld  one event for each reason an event is skipped
+ *   refused.jsonld  a bare array of events, all but the last refused, each
+ *                   for its own reason
+ */
+static char doc_chain[] = "chain.jsonld", doc_query[] = "query.jsonld",
+            doc_skipped[] = "skipped.jsonld", doc_refused[] = "refused.jsonld";
+
+static void test_doc(void **state)
+{
+	check_doc(*state);
+}
+
+/* ---- GS1's example documents (YIMA_GS1_REFERENCE) ---- */
 
 struct ref_case {
 	const char *file;
@@ -454,11 +534,10 @@ static void check_ref(const struct ref_case *c)
 	FILE *fp;
 	int e;
 
-	snprintf(path, sizeof(path), "%s%s", ref_dir(), c->file);
+	snprintf(path, sizeof(path), "%s/%s", gs1_dir, c->file);
 	fp = fopen(path, "rb");
 	if (fp == NULL) {
-		print_error("%s: cannot open (tests run from the repository "
-		            "root)\n", path);
+		print_error("%s: %s\n", path, strerror(errno));
 		fail();
 	}
 	r = load_epcis_open(fp, path, 1 << 20, NULL, err);
@@ -623,9 +702,12 @@ static void test_ref_schema(void **state)
 	FILE *fp;
 
 	(void)state;
-	snprintf(path, sizeof(path), "%sEPCIS-JSON-Schema.json", ref_dir());
+	snprintf(path, sizeof(path), "%s/EPCIS-JSON-Schema.json", gs1_dir);
 	fp = fopen(path, "rb");
-	assert_non_null(fp);
+	if (fp == NULL) {
+		print_error("%s: %s\n", path, strerror(errno));
+		fail();
+	}
 	assert_null(load_epcis_open(fp, path, 1 << 20, NULL, err));
 	snprintf(want, sizeof(want), "%s: not an EPCIS document (no epcisBody.eventList, "
 	         "not an array of events)", path);
@@ -638,6 +720,12 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cases),
 		cmocka_unit_test(test_oversized),
+		{ "test_doc_chain", test_doc, NULL, NULL, doc_chain },
+		{ "test_doc_query", test_doc, NULL, NULL, doc_query },
+		{ "test_doc_skipped", test_doc, NULL, NULL, doc_skipped },
+		{ "test_doc_refused", test_doc, NULL, NULL, doc_refused },
+	};
+	const struct CMUnitTest gs1_tests[] = {
 		cmocka_unit_test(test_ref_error_declaration),
 		cmocka_unit_test(test_ref_transaction_events),
 		cmocka_unit_test(test_ref_object_event),
@@ -650,6 +738,12 @@ int main(void)
 		cmocka_unit_test(test_ref_object_all_fields),
 		cmocka_unit_test(test_ref_schema),
 	};
+	const char *env = getenv("YIMA_GS1_REFERENCE");
+	int failed = cmocka_run_group_tests_name("load_epcis", tests, NULL, NULL);
 
-	return cmocka_run_group_tests_name("load_epcis", tests, NULL, NULL);
+	if (env == NULL || *env == '\0')
+		return failed;
+	gs1_dir = env;
+	return failed + cmocka_run_group_tests_name("load_epcis_gs1", gs1_tests, NULL,
+	                                            NULL);
 }
