@@ -177,7 +177,10 @@ static int info_store(struct cmd_ctx *ctx)
 	if (rc)
 		return rc;
 	resp_cstr(ctx->out, "store");
-	resp_map(ctx->out, 10);
+	resp_map(ctx->out, 12);
+	resp_cstr(ctx->out, "disk_full");
+	resp_bool(ctx->out, store_disk_full(ctx->srv->store));
+	kv_int(ctx->out, "disk_free", (long long)store_disk_free(ctx->srv->store));
 	kv_int(ctx->out, "schema_version", STORE_SCHEMA_VERSION);
 	kv_int(ctx->out, "map_size", (long long)st.map_size);
 	kv_int(ctx->out, "map_used", (long long)st.map_used);

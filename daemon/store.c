@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 _Static_assert(STORE_NOTFOUND == MDB_NOTFOUND, "STORE_NOTFOUND");
@@ -115,6 +116,8 @@ struct store {
 	_Atomic uint64_t grows;
 	_Atomic uint64_t gen;		/* committed versioned changes */
 	uint64_t wgen;			/* writer thread only */
+	_Atomic bool disk_full;		/* the last commit found no room */
+	char dir[4096];
 };
 
 struct store_reader {
@@ -125,7 +128,51 @@ struct store_reader {
 
 const char *store_strerror(int rc)
 {
+	if (rc == STORE_DISK_FULL)
+		return "the disk holding the store is full";
 	return mdb_strerror(rc);
+}
+
+int64_t store_disk_free(struct store *s)
+{
+	struct statvfs fs;
+	if (statvfs(s->dir, &fs) != 0)
+		return -1;
+	return (int64_t)fs.f_bavail * (int64_t)fs.f_frsize;
+}
+
+bool store_disk_full(struct store *s)
+{
+	return atomic_load(&s->disk_full);
+}
+
+void store_error_text(struct store *s, int rc, char *out, size_t n)
+{
+	if (rc != STORE_DISK_FULL) {
+		snprintf(out, n, "%s", store_strerror(rc));
+		return;
+	}
+	int64_t avail = store_disk_free(s);
+	snprintf(out, n, "the disk holding %s/data.mdb is full (%lld KiB free): free space "
+		 "there; nothing of the failed write was kept", s->dir,
+		 (long long)(avail > 0 ? avail / 1024 : 0));
+}
+
+/* A commit that failed writing: out of room, or a real I/O error?  LMDB
+ * turns a short write into EIO, so look at the room left: under 64 MiB
+ * (or 1% of the file system) counts as full. */
+static int write_error(struct store *s, int rc)
+{
+	if (rc != EIO && rc != ENOSPC && rc != EDQUOT)
+		return rc;
+	struct statvfs fs;
+	if (statvfs(s->dir, &fs) != 0)
+		return rc == ENOSPC ? STORE_DISK_FULL : rc;
+	uint64_t avail = (uint64_t)fs.f_bavail * fs.f_frsize;
+	uint64_t total = (uint64_t)fs.f_blocks * fs.f_frsize;
+	if (rc == ENOSPC || rc == EDQUOT || avail < ((uint64_t)64 << 20) || avail < total / 100)
+		return STORE_DISK_FULL;
+	return rc;
 }
 
 const char *store_db_name(enum store_db db)
@@ -222,6 +269,7 @@ int store_open(struct store **out, const struct store_options *o,
 		snprintf(err, errlen, "%s: %s", o->dir, strerror(errno));
 		goto fail;
 	}
+	snprintf(s->dir, sizeof s->dir, "%s", o->dir);
 	s->lock_fd = lock_dir(o->dir, err, errlen);
 	if (s->lock_fd < 0)
 		goto fail;
@@ -375,6 +423,9 @@ int store_write_commit(struct store_txn *t)
 		atomic_fetch_add_explicit(&t->s->gen, 1, memory_order_release);
 	else if (rc)
 		t->s->wgen++;	/* as an abort: what was written is gone */
+	if (rc)
+		rc = write_error(t->s, rc);
+	atomic_store(&t->s->disk_full, rc == STORE_DISK_FULL);
 	t->changed = false;
 	return rc;
 }

@@ -79,7 +79,19 @@ int store_open(struct store **out, const struct store_options *o,
 /* Close; every reader and transaction must be gone. */
 void store_close(struct store *s);
 
+/* Not LMDB's and not an errno: the disk holding the store has no room
+ * (LMDB reports a short write as EIO; store_write_commit tells the two
+ * apart by the free space it finds). */
+#define STORE_DISK_FULL (-31100)
+
 const char *store_strerror(int rc);
+/* The error as an operator should read it: for STORE_DISK_FULL, which path
+ * and how much room is left; otherwise store_strerror's text. */
+void store_error_text(struct store *s, int rc, char *out, size_t n);
+/* Did the last commit fail for want of disk space (cleared by a commit
+ * that succeeds)?  Bytes free on the store's file system, or -1. */
+bool store_disk_full(struct store *s);
+int64_t store_disk_free(struct store *s);
 const char *store_db_name(enum store_db db);
 
 /* ---- read side: one store_reader per thread, one transaction at a time */

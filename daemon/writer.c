@@ -48,14 +48,18 @@ struct writer {
 	int64_t last_small_ms;		/* writer thread: CLOCK_MONOTONIC ms when
 					 * it last took a small group */
 	size_t group_bytes, quiet_group_bytes;
+	bool disk_full_logged;		/* writer thread: said once, until a
+					 * commit succeeds */
 	_Atomic uint64_t depth;
 	_Atomic uint64_t commits, jobs, max_group, failures;
 };
 
-static void fail_job(struct write_job *j, int rc)
+static void fail_job(struct writer *w, struct write_job *j, int rc)
 {
+	char why[4300];
+	store_error_text(w->store, rc, why, sizeof why);
 	buf_reset(&j->reply.b);
-	resp_error(&j->reply, "STORE", "write failed: %s", store_strerror(rc));
+	resp_error(&j->reply, "STORE", "write failed: %s", why);
 }
 
 static int64_t mono_ms(void)
@@ -108,6 +112,10 @@ static void commit_group(struct writer *w, struct write_job **jobs, size_t n)
 			commit_group(w, jobs + undo + 1, n - undo - 1);
 		return;
 	}
+	if (rc == 0 && w->disk_full_logged) {
+		w->disk_full_logged = false;
+		log_info("writes succeed again: the disk has room");
+	}
 	if (rc == 0) {
 		atomic_fetch_add(&w->commits, 1);
 		atomic_fetch_add(&w->jobs, n);
@@ -117,15 +125,26 @@ static void commit_group(struct writer *w, struct write_job **jobs, size_t n)
 		return;
 	}
 	atomic_fetch_add(&w->failures, 1);
+	/* A full disk fails every write alike: say so once, with the path,
+	 * until a commit succeeds again. */
+	bool full = rc == STORE_DISK_FULL;
+	if (full && !w->disk_full_logged) {
+		char why[4300];
+		store_error_text(w->store, rc, why, sizeof why);
+		log_error("writes fail: %s", why);
+		w->disk_full_logged = true;
+	}
 	if (n > 1) {
-		log_warn("write group of %zu failed (%s); retrying one by one",
-			 n, store_strerror(rc));
+		if (!full)
+			log_warn("write group of %zu failed (%s); retrying one by one",
+				 n, store_strerror(rc));
 		for (size_t i = 0; i < n; i++)
 			commit_group(w, &jobs[i], 1);
 		return;
 	}
-	log_error("write failed: %s", store_strerror(rc));
-	fail_job(jobs[0], rc);
+	if (!full)
+		log_error("write failed: %s", store_strerror(rc));
+	fail_job(w, jobs[0], rc);
 }
 
 static void *writer_main(void *arg)

@@ -3,6 +3,7 @@ batches applied in the order sent, and verdicts that say what happened."""
 import os
 import subprocess
 import sys
+import tempfile
 
 from harness import Yimad, at, check, day, eq, encode, Error, yymmdd
 from secutil import token_line
@@ -511,3 +512,38 @@ def test_load_with_a_syntax_error_loads_nothing():
             eq(verdict(c.call("VERIFY", cn(i)))[0], "green", f"{cn(i)} loaded with --skip-bad")
     finally:
         d.close()
+
+
+def test_disk_full_is_said_so():
+    """A store on a full disk: the write is refused as 'the disk holding
+    DIR/data.mdb is full', logged once, shown in INFO store; reads go on."""
+    mnt = tempfile.mkdtemp(prefix="yima-full-")
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", mnt],
+                       capture_output=True, text=True, timeout=30)
+    check(r.returncode == 0, f"this test mounts a 3 MiB tmpfs and needs root: {r.stderr}")
+    d = None
+    try:
+        d = Yimad(data=os.path.join(mnt, "data"))
+        c = chain(d)
+        refused = None
+        for batch in range(200):        # 3 MiB holds far fewer than 200 x 500 codes
+            codes = [cn(1_000_000 + batch * 500 + i) for i in range(500)]
+            r = c.call("COMMISSION", *codes, "SITE", "MFR", "LOT", "L1", "EXPIRY", day(400))
+            if isinstance(r, Error):
+                refused = r
+                break
+        check(refused is not None, "the disk never filled")
+        check(refused.startswith("STORE write failed: the disk holding "
+                                 f"{mnt}/data/data.mdb is full"), refused)
+        eq(c.call("INFO", "store")[b"store"][b"disk_full"], True, "INFO store disk_full")
+        for i in range(3):      # the same again: refused, and not logged again
+            r2 = c.call("COMMISSION", *[cn(2_000_000 + i * 500 + k) for k in range(500)],
+                        "SITE", "MFR", "LOT", "L1", "EXPIRY", day(400))
+            check(isinstance(r2, Error) and "is full" in r2, r2)
+        eq(verdict(c.call("VERIFY", cn(1_000_000)))[0], "green", "reads go on")
+        eq(d.output().count("writes fail: the disk holding"), 1, "logged once")
+    finally:
+        if d is not None:
+            d.close()
+        subprocess.run(["umount", mnt], timeout=30)
+        os.rmdir(mnt)
