@@ -16,7 +16,7 @@ import tempfile
 import time
 
 from harness import TODAY, YIMA, Yimad, at, check, day, eq
-from test_trace import rng
+from seeded import rng
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(HERE, "..", "data", "epcis")

@@ -3,14 +3,13 @@ and idempotent dispensing, undo, trace and alerts.
 
 Every date is computed from the harness's TODAY (the day yimad's clock
 starts on); time that must pass is a clock move (Yimad.advance)."""
-import hashlib
 import os
-import random
 import subprocess
 import sys
 import threading
 import time
 
+from seeded import rng
 from harness import TODAY, ConnectionClosed, Error, Yimad, at, check, day, encode, eq, yymmdd
 
 PRODUCT = "8301234"            # CN 7-digit product prefix
@@ -24,15 +23,6 @@ HIBC_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-. $/+%"
 def cn(n):
     """A CN 20-digit code of PRODUCT with serial/check digits from n."""
     return f"{PRODUCT}{n:013d}"
-
-
-def rng(name):
-    """A random.Random for this test, seeded from $YIMA_TEST_SEED (or the
-    time) and the test's name; the seed is printed."""
-    suite = os.environ.get("YIMA_TEST_SEED", "").strip() or str(time.time_ns() % 1_000_000_007)
-    seed = int.from_bytes(hashlib.sha256(f"{suite}:{name}".encode()).digest()[:6], "big")
-    print(f"    random {name}: seed {seed} (YIMA_TEST_SEED={suite})", flush=True)
-    return random.Random(seed)
 
 
 def hibc_lot_code(expiry_days):
