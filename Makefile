@@ -12,6 +12,8 @@
 #                   the EPCIS loader and yima-gen against GS1's example
 #                   documents and JSON schema in DIR (required)
 #   make run        start yimad in the foreground on 127.0.0.1:7700, data in ./var/
+#   make test-model N=500  the reference model against yimad: N random command
+#                   sequences, every reply compared (tests/model/difftest.py)
 #
 # `make`, `make test` and `make run` first make sure the build and test
 # dependencies are installed (config/install-deps.sh).
@@ -175,6 +177,11 @@ test-gs1:
 	YIMA_GS1_REFERENCE="$$ref" sh tests/unit/run.sh $(BUILD)/tests/test_load_epcis && \
 	YIMA_GS1_REFERENCE="$$ref" YIMA_BIN=$(abspath $(BIN)) \
 		YIMA_TEST_TOOLS=$(abspath $(BUILD)/tests) python3 tests/integration/run.py test_gs1_
+
+# The reference model against yimad (tests/model): N sequences (default 200).
+.PHONY: test-model
+test-model: build
+	@YIMA_BIN=$(abspath $(BIN)) python3 tests/model/difftest.py -n $(or $(N),200)
 
 run: all
 	@mkdir -p var
