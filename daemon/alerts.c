@@ -113,8 +113,10 @@ int alerts_walk(struct store_txn *t, uint64_t before,
 	}
 	for (; rc == 0; rc = store_cursor_prev(c, &k, &kl, &v, &vl)) {
 		struct alert a;
-		if (kl != 6 || decode(k, v, vl, &a) != 0)
+		if (kl != 6 || decode(k, v, vl, &a) != 0) {
+			store_corrupt(DB_ALERTS, k, kl, "not an alert record: skipped");
 			continue;
+		}
 		if (fn(arg, &a))
 			break;
 	}
@@ -141,9 +143,13 @@ static int walk_index(struct store_txn *t, enum store_db db, const uint8_t *key,
 			continue;
 		if (want == 12 && (int64_t)code_get_be(v, 6) < since)
 			break;
-		int got = store_get(t, DB_ALERTS, (const uint8_t *)v + want - 6, 6, &rec, &n);
-		if (got == STORE_NOTFOUND ||
-		    (got == 0 && decode((const uint8_t *)v + want - 6, rec, n, &a) != 0))
+		const uint8_t *seq = (const uint8_t *)v + want - 6;
+		int got = store_get(t, DB_ALERTS, seq, 6, &rec, &n);
+		if (got == 0 && decode(seq, rec, n, &a) != 0) {
+			store_corrupt(DB_ALERTS, seq, 6, "not an alert record: skipped");
+			continue;
+		}
+		if (got == STORE_NOTFOUND)
 			continue;
 		if (got) {
 			rc = got;

@@ -19,6 +19,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
 #include <lmdb.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -88,6 +90,11 @@ static const unsigned db_flags[DB__COUNT] = {
 struct store_txn {
 	MDB_txn *txn;
 	struct store *s;
+	/* Where values read may lie: the map, and within it the part of the
+	 * file written when the transaction began.  A size read from a
+	 * corrupt page can point past the end of the file, where touching
+	 * the map is SIGBUS: such a record is corrupt, not read. */
+	const char *map_lo, *map_end, *valid_end;
 	uint64_t tag;			/* read transactions: gen at begin (even) */
 	bool write;
 	bool changed;			/* wrote a versioned database */
@@ -117,6 +124,11 @@ struct store {
 	_Atomic uint64_t gen;		/* committed versioned changes */
 	uint64_t wgen;			/* writer thread only */
 	_Atomic bool disk_full;		/* the last commit found no room */
+	size_t page_size;
+	/* Where LMDB mapped data.mdb (found in /proc/self/maps: LMDB tells
+	 * the address only for a fixed map); NULL when unknown, and then
+	 * values are not bounds-checked.  Changed under resize_lock. */
+	const char *map_lo, *map_end;
 	char dir[4096];
 };
 
@@ -126,11 +138,94 @@ struct store_reader {
 	bool active;
 };
 
+static _Thread_local char corrupt_text[256];
+
+int store_corrupt(enum store_db db, const void *key, size_t klen, const char *why)
+{
+	char hex[2 * 24 + 4];
+	size_t n = klen > 24 ? 24 : klen, j = 0;
+	for (size_t i = 0; i < n; i++)
+		j += (size_t)snprintf(hex + j, sizeof hex - j, "%02x", ((const uint8_t *)key)[i]);
+	if (klen > n)
+		snprintf(hex + j, sizeof hex - j, "...");
+	snprintf(corrupt_text, sizeof corrupt_text, "corrupt record in %s at key %s (%s): the "
+		 "store needs repair from a backup", db_names[db], klen ? hex : "-", why);
+	log_error("store: %s", corrupt_text);
+	return STORE_CORRUPT;
+}
+
 const char *store_strerror(int rc)
 {
 	if (rc == STORE_DISK_FULL)
 		return "the disk holding the store is full";
+	if (rc == STORE_CORRUPT)
+		return corrupt_text[0] ? corrupt_text : "corrupt record in the store";
 	return mdb_strerror(rc);
+}
+
+/* Find LMDB's mapping of DIR/data.mdb in /proc/self/maps. */
+static void find_map(struct store *s)
+{
+	char want[4200], real[PATH_MAX], line[4600];
+	s->map_lo = s->map_end = NULL;
+	if (realpath(s->dir, real) == NULL)
+		return;
+	snprintf(want, sizeof want, "%s/data.mdb", real);
+	FILE *f = fopen("/proc/self/maps", "r");
+	if (f == NULL)
+		return;
+	while (fgets(line, sizeof line, f)) {
+		uintptr_t lo, hi;
+		int path_at = 0;
+		if (sscanf(line, "%" SCNxPTR "-%" SCNxPTR " %*s %*s %*s %*s %n", &lo, &hi,
+			   &path_at) < 2 || path_at == 0)
+			continue;
+		char *path = line + path_at;
+		path[strcspn(path, "\n")] = '\0';
+		if (strcmp(path, want) == 0) {
+			s->map_lo = (const char *)lo;
+			s->map_end = (const char *)hi;
+			break;
+		}
+	}
+	fclose(f);
+}
+
+/* The part of the map a transaction may read (see struct store_txn). */
+static void set_bounds(struct store_txn *t, bool write)
+{
+	MDB_envinfo info;
+	mdb_env_info(t->s->env, &info);
+	t->map_lo = t->s->map_lo;
+	t->map_end = t->s->map_end;
+	/* A write transaction may read pages it spilled past the committed
+	 * end: bound it by the map only. */
+	size_t used = (size_t)(info.me_last_pgno + 1) * t->s->page_size;
+	t->valid_end = write || t->map_lo == NULL || used > (size_t)(t->map_end - t->map_lo) ?
+		       t->map_end : t->map_lo + used;
+}
+
+/* Does [p, p + n) lie where it may?  Memory outside the map (a write
+ * transaction's own dirty pages) is the transaction's own. */
+static bool readable(const struct store_txn *t, const MDB_val *v)
+{
+	const char *p = v->mv_data;
+	if (t->map_lo == NULL || p < t->map_lo || p >= t->map_end)
+		return true;
+	return p < t->valid_end && v->mv_size <= (size_t)(t->valid_end - p);
+}
+
+/* A key and value LMDB found: 0, or STORE_CORRUPT when either lies
+ * outside what may be read. */
+static int check_found(const struct store_txn *t, enum store_db db, const MDB_val *k,
+		       const MDB_val *v)
+{
+	if (readable(t, k) && readable(t, v))
+		return 0;
+	bool key_ok = readable(t, k);
+	return store_corrupt(db, key_ok ? k->mv_data : NULL, key_ok ? k->mv_size : 0,
+			     key_ok ? "its length runs past the end of the data file" :
+				      "its key's length runs past the end of the data file");
 }
 
 int64_t store_disk_free(struct store *s)
@@ -295,6 +390,10 @@ int store_open(struct store **out, const struct store_options *o,
 			 mdb_strerror(rc));
 		goto fail;
 	}
+	MDB_stat est;
+	mdb_env_stat(s->env, &est);
+	s->page_size = est.ms_psize;
+
 	/* The map size was left unset so that LMDB adopts the one recorded in
 	 * the environment: a map grown by an earlier run stays grown.  Raise
 	 * it to map_size if that is larger (and for a new environment). */
@@ -335,6 +434,10 @@ int store_open(struct store **out, const struct store_options *o,
 	}
 	s->wtxn.s = s;
 	*out = s;
+	find_map(s);
+	if (s->map_lo == NULL)
+		log_warn("store: %s/data.mdb not found in /proc/self/maps: records read are "
+			 "not checked against the end of the file", o->dir);
 	return 0;
 fail:
 	if (txn)
@@ -390,6 +493,7 @@ int store_read_begin(struct store_reader *r, struct store_txn **txn)
 		return rc;
 	}
 	r->active = true;
+	set_bounds(&r->t, false);
 	*txn = &r->t;
 	return 0;
 }
@@ -410,6 +514,7 @@ int store_write_begin(struct store *s, struct store_txn **txn)
 		return rc;
 	s->wtxn.write = true;
 	s->wtxn.changed = false;
+	set_bounds(&s->wtxn, true);
 	memset(s->wtxn.cur, 0, sizeof s->wtxn.cur);
 	*txn = &s->wtxn;
 	return 0;
@@ -478,6 +583,8 @@ int store_grow(struct store *s)
 	size_t next = size < ((size_t)64 << 30) ? size * 2 : size + ((size_t)64 << 30);
 	pthread_rwlock_wrlock(&s->resize_lock);
 	int rc = mdb_env_set_mapsize(s->env, next);
+	if (rc == 0)
+		find_map(s);	/* LMDB mapped the file again, maybe elsewhere */
 	pthread_rwlock_unlock(&s->resize_lock);
 	if (rc == 0) {
 		atomic_fetch_add(&s->grows, 1);
@@ -512,6 +619,8 @@ int store_get(struct store_txn *t, enum store_db db, const void *key, size_t kle
 	MDB_val k = { klen, (void *)(uintptr_t)key }, v;
 	MDB_cursor *c = kept_cursor(t, db);
 	int rc = c ? mdb_cursor_get(c, &k, &v, MDB_SET) : mdb_get(t->txn, t->s->dbi[db], &k, &v);
+	if (rc == 0 && !readable(t, &v))
+		rc = store_corrupt(db, key, klen, "its length runs past the end of the data file");
 	if (rc == 0) {
 		*val = v.mv_data;
 		*vlen = v.mv_size;
@@ -655,6 +764,8 @@ int store_append(struct store_txn *t, enum store_db db, const void *key, size_t 
 
 struct store_cursor {
 	MDB_cursor *cur;
+	const struct store_txn *t;
+	enum store_db db;
 };
 
 int store_cursor_open(struct store_txn *t, enum store_db db, struct store_cursor **c)
@@ -665,6 +776,8 @@ int store_cursor_open(struct store_txn *t, enum store_db db, struct store_cursor
 		return rc;
 	*c = xmalloc(sizeof **c);
 	(*c)->cur = cur;
+	(*c)->t = t;
+	(*c)->db = db;
 	return 0;
 }
 
@@ -680,6 +793,8 @@ static int cursor_get(struct store_cursor *c, MDB_val *k, MDB_val *v, MDB_cursor
 		      const void **kp, size_t *kl, const void **vp, size_t *vl)
 {
 	int rc = mdb_cursor_get(c->cur, k, v, op);
+	if (rc == 0)
+		rc = check_found(c->t, c->db, k, v);
 	if (rc == 0) {
 		if (kp) {
 			*kp = k->mv_data;

@@ -84,6 +84,15 @@ void store_close(struct store *s);
  * apart by the free space it finds). */
 #define STORE_DISK_FULL (-31100)
 
+/* A record that cannot be what its database holds (a flipped bit, a torn
+ * copy): it is reported and never used.  store_strerror names the
+ * database and key of the last one this thread met. */
+#define STORE_CORRUPT (-31101)
+
+/* Note a corrupt record (logged, and kept for store_strerror on this
+ * thread) and return STORE_CORRUPT, for decoders to return. */
+int store_corrupt(enum store_db db, const void *key, size_t klen, const char *why);
+
 const char *store_strerror(int rc);
 /* The error as an operator should read it: for STORE_DISK_FULL, which path
  * and how much room is left; otherwise store_strerror's text. */

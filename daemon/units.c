@@ -63,12 +63,22 @@ static size_t encode_unit(const struct unit *u, uint8_t *out)
 	return (size_t)(p - out) + u->key_len;
 }
 
+/* A unit record that is not one (store_corrupt names it by its key). */
+static int bad_unit(uint64_t id, const char *why)
+{
+	uint8_t k[ID_BYTES];
+	code_put_be(k, id, ID_BYTES);
+	return store_corrupt(DB_UNITS, k, sizeof k, why);
+}
+
 static int decode_unit(const uint8_t *v, size_t n, uint64_t id, struct unit *u)
 {
 	const uint8_t *p = v + 4, *end = v + n;
 	memset(u, 0, sizeof *u);
-	if (n < 4 + 8 + SEQ_BYTES || v[0] >> 4 != UNIT_FORMAT)
-		return STORE_NOTFOUND;	/* not a record this build reads */
+	if (n < 4 + 8 + SEQ_BYTES)
+		return bad_unit(id, "shorter than a unit record");
+	if (v[0] >> 4 != UNIT_FORMAT)
+		return bad_unit(id, "not a unit record this build reads");
 	u->id = id;
 	u->level = v[0] & 0x0f;
 	u->status = v[1];
@@ -82,7 +92,7 @@ static int decode_unit(const uint8_t *v, size_t n, uint64_t id, struct unit *u)
 		      (opt & OPT_DISPENSED ? 4 : 0) + (opt & OPT_QUANTITY ? 4 : 0) +
 		      (opt & OPT_LAST_SEQ ? SEQ_BYTES : 0);
 	if ((size_t)(end - p) < need)
-		return STORE_NOTFOUND;
+		return bad_unit(id, "shorter than its fields say");
 	if (opt & OPT_PARENT) {
 		u->parent = code_get_be(p, ID_BYTES);
 		p += ID_BYTES;
@@ -105,8 +115,8 @@ static int decode_unit(const uint8_t *v, size_t n, uint64_t id, struct unit *u)
 		p += SEQ_BYTES;
 	}
 	u->key_len = (size_t)(end - p);
-	if (u->key_len > CODE_KEY_MAX)
-		return STORE_NOTFOUND;
+	if (u->key_len == 0 || u->key_len > CODE_KEY_MAX)
+		return bad_unit(id, "its code key is empty or too long");
 	memcpy(u->key, p, u->key_len);
 	return 0;
 }
@@ -135,7 +145,7 @@ int units_find(struct store_txn *t, const uint8_t *key, size_t klen, struct unit
 	if (rc)
 		return rc;
 	if (n != ID_BYTES)
-		return STORE_NOTFOUND;
+		return store_corrupt(DB_CODES, key, klen, "not a unit id");
 	return units_get(t, code_get_be(v, ID_BYTES), u);
 }
 
@@ -337,7 +347,8 @@ int lots_find(struct store_txn *t, uint32_t product, const char *name, size_t le
 		return rc;
 	const uint8_t *p = v;
 	if (n != LOT_VALUE || p[0] != LOT_FORMAT)
-		return STORE_NOTFOUND;
+		return store_corrupt(DB_LOTS, k, lot_key(product, name, len, k),
+				     "not a lot record");
 	memset(l, 0, sizeof *l);
 	l->num = (uint32_t)code_get_be(p + 1, 4);
 	l->expiry = (uint32_t)code_get_be(p + 5, 4);
@@ -359,8 +370,8 @@ int lots_get(struct store_txn *t, uint32_t num, struct lot *l)
 	int rc = store_get(t, DB_LOT_NUMS, k, sizeof k, &v, &n);
 	if (rc)
 		return rc;
-	if (n < 4 || n - 4 >= CODE_SERIAL_MAX)
-		return STORE_NOTFOUND;
+	if (n < 5 || n - 4 >= CODE_SERIAL_MAX)
+		return store_corrupt(DB_LOT_NUMS, k, sizeof k, "not a product and lot name");
 	/* Copy out: lots_find reads the store again, which may move v. */
 	char name[CODE_SERIAL_MAX];
 	uint32_t product = (uint32_t)code_get_be(v, 4);
@@ -442,8 +453,8 @@ int events_get(struct store_txn *t, uint64_t seq, struct event *e)
 	if (rc)
 		return rc;
 	const uint8_t *p = v;
-	if (n < EVENT_FIXED || n - EVENT_FIXED < p[34])
-		return STORE_NOTFOUND;
+	if (n < EVENT_FIXED || n - EVENT_FIXED < p[34] || p[34] > EVENT_REF_MAX)
+		return store_corrupt(DB_EVENTS, k, sizeof k, "not an event record");
 	memset(e, 0, sizeof *e);
 	e->seq = seq;
 	e->kind = p[0];

@@ -5,6 +5,13 @@
  *   lmdb_poke DIR DB KEYHEX del           delete the key
  *   lmdb_poke DIR DB KEYHEX put VALUEHEX  store a value
  *   lmdb_poke DIR DB - drop               empty the database
+ *   lmdb_poke DIR DB - list               every key of a database without
+ *                                         duplicates, one per line: KEYHEX
+ *                                         NODE VALUE LEN (file offsets of
+ *                                         the node header and the value;
+ *                                         NODE is - for a value on
+ *                                         overflow pages), for corruption
+ *                                         tests
  *
  * yimad must be stopped.  Exit status 0, or 1 with the reason on stderr.
  */
@@ -25,6 +32,27 @@ static size_t unhex(const char *s, unsigned char *out, size_t cap)
 	return n <= cap ? n : 0;
 }
 
+/* Where this process mapped DIR/data.mdb (LMDB tells only for a fixed map). */
+static const char *map_of(const char *dir)
+{
+	char want[4200], real[4096], line[4600];
+	const char *map = NULL;
+	if (realpath(dir, real) == NULL)
+		return NULL;
+	snprintf(want, sizeof want, "%s/data.mdb", real);
+	FILE *f = fopen("/proc/self/maps", "r");
+	while (f && map == NULL && fgets(line, sizeof line, f)) {
+		unsigned long lo;
+		int at = 0;
+		if (sscanf(line, "%lx-%*x %*s %*s %*s %*s %n", &lo, &at) >= 1 && at &&
+		    strncmp(line + at, want, strlen(want)) == 0 && line[at + strlen(want)] == '\n')
+			map = (const char *)lo;
+	}
+	if (f)
+		fclose(f);
+	return map;
+}
+
 static int fail(const char *what, int rc)
 {
 	fprintf(stderr, "lmdb_poke: %s: %s\n", what, rc ? mdb_strerror(rc) : "bad argument");
@@ -34,7 +62,8 @@ static int fail(const char *what, int rc)
 int main(int argc, char **argv)
 {
 	if (argc < 5)
-		return fail("usage: DIR DB KEYHEX flip OFFSET | del | put VALUEHEX | - drop", 0);
+		return fail("usage: DIR DB KEYHEX flip OFFSET | del | put VALUEHEX | - drop | - list",
+			    0);
 	MDB_env *env;
 	MDB_txn *txn;
 	MDB_dbi dbi;
@@ -51,6 +80,30 @@ int main(int argc, char **argv)
 	if (rc)
 		return fail(argv[2], rc);
 	MDB_val k = { unhex(argv[3], key, sizeof key), key }, v;
+	if (strcmp(argv[4], "list") == 0) {
+		/* A node is an 8-byte header (data size: 4 bytes, flags: 2,
+		 * key size: 2), the key, then the data, on the leaf page; a
+		 * value too large for its page is on overflow pages instead. */
+		MDB_cursor *cur;
+		const char *map = map_of(argv[1]);
+		if (map == NULL)
+			return fail("data.mdb not found in /proc/self/maps", 0);
+		rc = mdb_cursor_open(txn, dbi, &cur);
+		while (rc == 0 && (rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0) {
+			const char *vp = v.mv_data, *kp = k.mv_data;
+			for (size_t i = 0; i < k.mv_size; i++)
+				printf("%02x", ((const unsigned char *)kp)[i]);
+			if (vp == kp + k.mv_size)
+				printf(" %td", kp - 8 - map);
+			else
+				printf(" -");
+			printf(" %td %zu\n", vp - map, v.mv_size);
+		}
+		mdb_cursor_close(cur);
+		mdb_txn_abort(txn);
+		mdb_env_close(env);
+		return rc == MDB_NOTFOUND ? 0 : fail("list", rc);
+	}
 	if (strcmp(argv[4], "drop") == 0) {
 		rc = mdb_drop(txn, dbi, 0);
 	} else if (strcmp(argv[4], "del") == 0) {
