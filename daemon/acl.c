@@ -8,7 +8,7 @@
  *   distributor, manufacturer  distribution records: COMMISSION, PACK,
  *                            UNPACK, SHIP, RECEIVE, RETURN, DESTROY, EVENTS,
  *                            RECALL.ACK, with their own site as the acting
- *                            site (SHIP: sender or receiver)
+ *                            site (SHIP, RETURN: the sender, FROM)
  *   regulator                every read (IMPACT, CODES too), RECALL, LIFT,
  *                            WITHDRAW, LOCK, UNLOCK, AUDIT VERIFY
  *   admin                    master data (SITE, PRODUCT), INFO, AUDIT VERIFY,
@@ -20,6 +20,11 @@
  *
  * EVENTS lets a principal send many records in one request; each record is
  * checked against its own command's row, for the same principal (cmd_bulk).
+ *
+ * Stock moves out only by its holder's word: SHIP and RETURN act for FROM,
+ * the site that holds the codes, and the receiver confirms with RECEIVE at
+ * its own SITE.  Were TO enough, a supplier could "ship" a pharmacy's stock
+ * to itself and leave the pharmacy's packs in transit.
  */
 #include "acl.h"
 #include "args.h"
@@ -52,8 +57,7 @@ enum acl_scope {
 	SCOPE_NONE,		/* no site argument to check */
 	SCOPE_SITE,		/* SITE must be the principal's own */
 	SCOPE_SITE_OPT,		/* ... when given (VERIFY, ALERTS) */
-	SCOPE_FROM,		/* FROM must be the principal's own (RETURN) */
-	SCOPE_FROM_OR_TO,	/* FROM or TO must be (SHIP) */
+	SCOPE_FROM,		/* FROM must be the principal's own (SHIP, RETURN) */
 };
 
 #define OPTS_MAX 7
@@ -91,7 +95,7 @@ static const struct acl_rule matrix[CMD__COUNT] = {
 			      { "SITE", "PRODUCT", "LOT", "EXPIRY", "LEVEL", "QTY", "TIME" } },
 	[CMD_PACK]        = { SUPPLY | LO, SCOPE_SITE, 0, { "SITE", "TIME" } },
 	[CMD_UNPACK]      = { SUPPLY | LO, SCOPE_SITE, 0, { "SITE", "TIME" } },
-	[CMD_SHIP]        = { SUPPLY | LO, SCOPE_FROM_OR_TO, 0, { "FROM", "TO", "REF", "TIME" } },
+	[CMD_SHIP]        = { SUPPLY | LO, SCOPE_FROM, 0, { "FROM", "TO", "REF", "TIME" } },
 	[CMD_RECEIVE]     = { COUNTER | SUPPLY | LO, SCOPE_SITE, 0,
 			      { "SITE", "FROM", "REF", "TIME" } },
 	[CMD_RETURN]      = { COUNTER | SUPPLY | LO, SCOPE_FROM, 0, { "FROM", "TO", "REF", "TIME" } },
@@ -209,30 +213,25 @@ int acl_check(struct cmd_ctx *ctx, const struct command_spec *spec, int argc,
 	if (r->scope == SCOPE_NONE || !(role == ROLE_NONE || acl_role_site_scoped(role)))
 		return ACL_OK;
 
-	const char *first = r->scope == SCOPE_FROM || r->scope == SCOPE_FROM_OR_TO ? "FROM"
-										  : "SITE";
+	const char *first = r->scope == SCOPE_FROM ? "FROM" : "SITE";
 	const struct resp_arg *a = site_option(r, first, argc, argv, why, sizeof why, &bad);
-	const struct resp_arg *to = NULL;
-	if (!bad && r->scope == SCOPE_FROM_OR_TO)
-		to = site_option(r, "TO", argc, argv, why, sizeof why, &bad);
 	int rc = ACL_OK;
 	if (bad) {
 		rc = ACL_NOPERM;
-	} else if (a == NULL && to == NULL) {
+	} else if (a == NULL) {
 		if (r->scope == SCOPE_SITE_OPT)
 			return ACL_OK;
 		snprintf(why, sizeof why, "%s is required", first);
 		rc = ACL_NOPERM;
 	} else {
-		/* SHIP: either end may be the principal's own site. */
-		int own = a ? own_site(ctx, p, first, a, why, sizeof why) : 0;
-		if (own == 0 && to)
-			own = own_site(ctx, p, "TO", to, why, sizeof why);
+		int own = own_site(ctx, p, first, a, why, sizeof why);
 		if (own != 0 && own != 1)
 			return own;	/* store error */
-		if (own == 0 && r->scope == SCOPE_FROM_OR_TO && p->role != ROLE_NONE)
-			snprintf(why, sizeof why, "FROM or TO must be your own site %s",
-				 p->site_id);
+		if (own == 0 && spec->id == CMD_SHIP && role != ROLE_NONE) {
+			size_t w = strlen(why);
+			snprintf(why + w, sizeof why - w, ": only the holder ships its stock out; "
+				 "a receiver records RECEIVE");
+		}
 		rc = own ? ACL_OK : ACL_NOPERM;
 	}
 	if (rc != ACL_OK) {

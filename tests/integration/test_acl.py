@@ -194,7 +194,10 @@ def test_supply_chain_roles_act_for_their_own_site():
         ok(local.call("SHIP", c2, "FROM", "MFR", "TO", "PH1"))
         r = refused(dist.call("SHIP", c2, "FROM", "MFR", "TO", "PH1"), "NOPERM",
                     "SHIP between two other sites")
-        check("FROM or TO must be your own site DIST" in r, r)
+        check("FROM must be your own site DIST" in r, r)
+        # Only the holder ships its stock out, even to the principal itself.
+        refused(mfr.call("SHIP", c1, "FROM", "DIST", "TO", "MFR"), "NOPERM",
+                "SHIP of DIST's stock to MFR")
         # A batch is checked record by record.
         r = refused(mfr.call("EVENTS", "COMMISSION 83012340000000000024 SITE MFR LOT L1",
                              "COMMISSION 83012340000000000025 SITE DIST LOT L1"),
