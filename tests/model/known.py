@@ -75,9 +75,15 @@ def trace_nested_via(words, got, want, model):
     unit was packed into an inner container already inside the outer)."""
     if words[0].upper() != "TRACE" or is_err(got) or is_err(want):
         return False
+    def strip(e):
+        return {k: v for k, v in e.items() if k != "via"}
     g, w = got["events"], want["events"]
-    odd = [e for e in g if e not in w] + [e for e in w if e not in g]
-    return odd and all("via" in e for e in odd) and \
-        [e for e in g if "via" not in e] == [e for e in w if "via" not in e] and \
+    gs, ws = [strip(e) for e in g], [strip(e) for e in w]
+    extra = [e for e in g if strip(e) not in ws]
+    missing = [e for e in w if strip(e) not in gs]
+    # The unit's own events are all there (one may carry a `via` it should
+    # not have: it moved in the same SHIP as the outer container).
+    return g != w and all("via" in e for e in extra + missing) and \
+        all(strip(e) in gs for e in w if "via" not in e) and \
         {k: v for k, v in got.items() if k != "events"} == \
         {k: v for k, v in want.items() if k != "events"}

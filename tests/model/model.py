@@ -397,7 +397,7 @@ class Model:
         fields = dict(zip(args[3::2], args[4::2]))
         if args[2] not in self.sites:
             self.sites.append(args[2])
-        return "OK" if fields else "OK"
+        return "OK"
 
     def cmd_product(self, args):
         fields = dict(zip(args[3::2], args[4::2]))
