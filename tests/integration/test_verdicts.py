@@ -1,12 +1,15 @@
 """Wrong answers users found, each as the test that reproduced it: bulk
 batches applied in the order sent, and verdicts that say what happened."""
 import os
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
 
 from harness import Yimad, at, check, day, eq, encode, Error, yymmdd
 from secutil import token_line
+from test_gen import gen, rows
 
 TOOLS = os.environ.get("YIMA_TEST_TOOLS", os.path.join(
     os.path.dirname(__file__), "..", "..", "build", "release", "tests"))
@@ -547,3 +550,37 @@ def test_disk_full_is_said_so():
             d.close()
         subprocess.run(["umount", mnt], timeout=30)
         os.rmdir(mnt)
+
+
+def test_gen_chain_loaded_in_small_batches_ends_at_expected():
+    """yima-gen's 20,000-unit chain loaded with `yima load --batch 100`
+    (many pipelined batches of both sizes on one connection, which were
+    applied out of order) applies every record and ends at exactly
+    expected.csv, lot by lot and site by site."""
+    d, _ = gen(20000, seed=7)
+    y = Yimad()
+    try:
+        rc, out, err = y.yima("load", os.path.join(d, "sites.csv"),
+                              os.path.join(d, "products.csv"))
+        eq(rc, 0, f"master data\n{out}{err}")
+        rc, out, err = y.yima("load", os.path.join(d, "events.csv"), "--batch", "100")
+        eq(rc, 0, f"events\n{out}{err}")
+        m = re.search(r"records: (\d+), applied: (\d+), skipped: (\d+), errors: (\d+)", out)
+        check(m, out)
+        records, applied, skipped, errors = map(int, m.groups())
+        eq((applied, skipped, errors), (records, 0, 0), f"every record applied: {out}")
+        exp = {}
+        for r in rows(os.path.join(d, "expected.csv")):
+            exp.setdefault((r["product"], r["lot"]), {})[r["site"]] = (
+                int(r["in_stock"]), int(r["in_transit"]), int(r["dispensed"]))
+        c = y.connect()
+        c.call("HELLO", "3")
+        for (product, lot), want in sorted(exp.items()):
+            im = c.call("IMPACT", product, lot)
+            got = {s[b"site"].decode(): (s[b"in_stock"], s[b"in_transit"], s[b"dispensed"])
+                   for s in im[b"sites"] if s[b"in_stock"] or s[b"in_transit"] or s[b"dispensed"]}
+            eq(got, want, f"IMPACT {product} {lot} vs expected.csv")
+        print(f"    {records} records in batches of 100: {len(exp)} lots at expected.csv")
+    finally:
+        y.close()
+        shutil.rmtree(d)
