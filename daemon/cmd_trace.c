@@ -65,8 +65,39 @@ static int push_seq(void *arg, uint64_t seq)
 	return 0;
 }
 
+/* Does event x take the unit out of container p (unpacked from it, sold
+ * out of it, or destroyed)? */
+static bool leaves(const struct event *x, uint64_t p)
+{
+	return (x->kind == EV_UNPACK && x->unit == p) || (x->kind == EV_DISPENSE && x->parent == p) ||
+	       x->kind == EV_DESTROY;
+}
+
+/* The seq of the first of own[from..) that takes the unit out of container
+ * p, bounded by until (0: no bound); 0 when it never leaves. */
+static int left_at(struct store_txn *t, const struct seqs *own, size_t from, uint64_t p,
+		   uint64_t until, uint64_t *end)
+{
+	*end = until;
+	for (size_t k = from; k < own->n; k++) {
+		if (until && own->v[k] > until)
+			break;
+		struct event x;
+		int rc = events_get(t, own->v[k], &x);
+		if (rc)
+			return rc;
+		if (leaves(&x, p)) {
+			*end = own->v[k];
+			break;
+		}
+	}
+	return 0;
+}
+
 /* Collect the events of `unit` in (after, until] (until 0: no end); `via`
- * is what the trace reports them as having moved in. */
+ * is what the trace reports them as having moved in.  While the unit sits
+ * in a container, the container's movements are its own: from the window's
+ * start if it was already inside (packed before), or from its packing. */
 static int collect(struct store_txn *t, uint64_t unit, uint64_t after, uint64_t until,
 		   uint64_t via, int depth, struct steps *out)
 {
@@ -75,10 +106,27 @@ static int collect(struct store_txn *t, uint64_t unit, uint64_t after, uint64_t 
 	int rc = units_get(t, unit, &u);
 	if (rc == 0)
 		rc = events_of(t, &u, push_seq, &own);
-	for (size_t i = 0; rc == 0 && i < own.n; i++) {
+	/* Where the unit was when the window opened. */
+	uint64_t inside = 0;
+	size_t i = 0;
+	for (; rc == 0 && i < own.n && own.v[i] <= after; i++) {
+		struct event e;
+		if ((rc = events_get(t, own.v[i], &e)) != 0)
+			break;
+		if (e.kind == EV_PACK && e.unit != unit)
+			inside = e.unit;
+		else if (inside && leaves(&e, inside))
+			inside = 0;
+	}
+	if (rc == 0 && inside && after && depth < MAX_DEPTH) {
+		uint64_t end;
+		if ((rc = left_at(t, &own, i, inside, until, &end)) == 0)
+			rc = collect(t, inside, after, end ? end - 1 : 0, inside, depth + 1, out);
+	}
+	for (; rc == 0 && i < own.n; i++) {
 		uint64_t seq = own.v[i];
-		if (seq <= after || (until && seq > until))
-			continue;
+		if (until && seq > until)
+			break;
 		struct event e;
 		if ((rc = events_get(t, seq, &e)) != 0)
 			break;
@@ -90,19 +138,8 @@ static int collect(struct store_txn *t, uint64_t unit, uint64_t after, uint64_t 
 		if (!packed_into || depth >= MAX_DEPTH)
 			continue;
 		/* Packed into e.unit until it left: unpacked, or sold out of it. */
-		uint64_t end = until;
-		for (size_t k = i + 1; k < own.n; k++) {
-			struct event x;
-			if ((rc = events_get(t, own.v[k], &x)) != 0)
-				break;
-			if ((x.kind == EV_UNPACK && x.unit == e.unit) ||
-			    (x.kind == EV_DISPENSE && x.parent == e.unit) ||
-			    x.kind == EV_DESTROY) {	/* a destroyed unit leaves it */
-				end = own.v[k];
-				break;
-			}
-		}
-		if (rc == 0)
+		uint64_t end;
+		if ((rc = left_at(t, &own, i + 1, e.unit, until, &end)) == 0)
 			rc = collect(t, e.unit, seq, end ? end - 1 : 0, e.unit, depth + 1, out);
 	}
 	free(own.v);

@@ -584,3 +584,43 @@ def test_gen_chain_loaded_in_small_batches_ends_at_expected():
     finally:
         y.close()
         shutil.rmtree(d)
+
+
+def test_trace_follows_containers_only_while_inside():
+    """A unit packed into a case that already sits on a pallet moves with
+    the pallet from then on (the pallet's shipment is in its chain); a unit
+    taken out of the case before the case joined a pallet does not move
+    with that pallet."""
+    d = Yimad()
+    try:
+        c = chain(d, product="06901234567892")
+        case_a, case_b = "8309999%013d" % 17, "8309999%013d" % 18
+        pallet = "(00)069012340000000252"
+        s21, s22 = "(01)06901234567892(21)S21", "(01)06901234567892(21)S22"
+        ok(c.call("PRODUCT", "SET", "8309999", "name", "Cases", "units_per_pack", "1"))
+        ok(c.call("COMMISSION", case_a, case_b, "SITE", "MFR", "LEVEL", "3"))
+        ok(c.call("COMMISSION", s21, "SITE", "MFR", "LOT", "G2", "EXPIRY", day(35)))
+        ok(c.call("COMMISSION", s22, "SITE", "MFR", "LOT", "G1", "EXPIRY", day(500)))
+        ok(c.call("PACK", pallet, case_a, s22, case_b, "SITE", "MFR"))
+        ok(c.call("PACK", case_a, s21, "SITE", "MFR"))
+        ok(c.call("SHIP", pallet, "FROM", "MFR", "TO", "HOSP1", "REF", "DN-41"))
+        kinds = lambda code: [(e[b"event"], e.get(b"via")) for e in c.call("TRACE", code)[b"events"]]
+        got = kinds(s21)
+        check((b"ship", pallet.replace("(00)", "").encode()) in got or
+              any(k == b"ship" and v is not None for k, v in got),
+              f"the pallet's shipment is in the chain of a unit packed into a case on it: {got}")
+        # In a case put on a pallet, then taken out before the pallet ships.
+        case_c, s23 = "8309999%013d" % 19, "(01)06901234567892(21)S23"
+        pallet2 = "(00)069012340000000269"
+        ok(c.call("COMMISSION", case_c, "SITE", "MFR", "LEVEL", "3"))
+        ok(c.call("COMMISSION", s23, "SITE", "MFR", "LOT", "G1"))
+        ok(c.call("PACK", case_c, s23, "SITE", "MFR"))
+        ok(c.call("PACK", pallet2, case_c, "SITE", "MFR"))
+        ok(c.call("UNPACK", case_c, s23, "SITE", "MFR"))
+        ok(c.call("SHIP", pallet2, "FROM", "MFR", "TO", "PH1"))
+        after = [k for k, _ in kinds(s23)]
+        check(b"ship" not in after, f"a unit out of its case moved with the case's pallet: {after}")
+        eq(after[0], b"commission", "its chain starts at commissioning")
+        check(b"unpack" in after, after)
+    finally:
+        d.close()
