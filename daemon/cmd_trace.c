@@ -73,12 +73,13 @@ static bool leaves(const struct event *x, uint64_t p)
 	       x->kind == EV_DESTROY;
 }
 
-/* The seq of the first of own[from..) that takes the unit out of container
- * p, bounded by until (0: no bound); 0 when it never leaves. */
+/* The last seq the unit is in container p, from own[from..): the seq
+ * before the first event that takes it out, else until (inclusive; 0: no
+ * end). */
 static int left_at(struct store_txn *t, const struct seqs *own, size_t from, uint64_t p,
-		   uint64_t until, uint64_t *end)
+		   uint64_t until, uint64_t *last)
 {
-	*end = until;
+	*last = until;
 	for (size_t k = from; k < own->n; k++) {
 		if (until && own->v[k] > until)
 			break;
@@ -87,7 +88,7 @@ static int left_at(struct store_txn *t, const struct seqs *own, size_t from, uin
 		if (rc)
 			return rc;
 		if (leaves(&x, p)) {
-			*end = own->v[k];
+			*last = own->v[k] - 1;
 			break;
 		}
 	}
@@ -119,9 +120,9 @@ static int collect(struct store_txn *t, uint64_t unit, uint64_t after, uint64_t 
 			inside = 0;
 	}
 	if (rc == 0 && inside && after && depth < MAX_DEPTH) {
-		uint64_t end;
-		if ((rc = left_at(t, &own, i, inside, until, &end)) == 0)
-			rc = collect(t, inside, after, end ? end - 1 : 0, inside, depth + 1, out);
+		uint64_t last;
+		if ((rc = left_at(t, &own, i, inside, until, &last)) == 0)
+			rc = collect(t, inside, after, last, inside, depth + 1, out);
 	}
 	for (; rc == 0 && i < own.n; i++) {
 		uint64_t seq = own.v[i];
@@ -138,9 +139,9 @@ static int collect(struct store_txn *t, uint64_t unit, uint64_t after, uint64_t 
 		if (!packed_into || depth >= MAX_DEPTH)
 			continue;
 		/* Packed into e.unit until it left: unpacked, or sold out of it. */
-		uint64_t end;
-		if ((rc = left_at(t, &own, i + 1, e.unit, until, &end)) == 0)
-			rc = collect(t, e.unit, seq, end ? end - 1 : 0, e.unit, depth + 1, out);
+		uint64_t last;
+		if ((rc = left_at(t, &own, i + 1, e.unit, until, &last)) == 0)
+			rc = collect(t, e.unit, seq, last, e.unit, depth + 1, out);
 	}
 	free(own.v);
 	return rc;

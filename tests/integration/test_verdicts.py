@@ -622,5 +622,18 @@ def test_trace_follows_containers_only_while_inside():
         check(b"ship" not in after, f"a unit out of its case moved with the case's pallet: {after}")
         eq(after[0], b"commission", "its chain starts at commissioning")
         check(b"unpack" in after, after)
+        # Sold out of a case on a pallet that was shipped before the sale:
+        # the pallet's shipment is still in its chain.
+        case_d, s24 = "8309999%013d" % 20, "(01)06901234567892(21)S24"
+        pallet3 = "(00)069012340000000276"
+        ok(c.call("COMMISSION", case_d, "SITE", "MFR", "LEVEL", "3"))
+        ok(c.call("COMMISSION", s24, "SITE", "MFR", "LOT", "G1"))
+        ok(c.call("PACK", case_d, s24, "SITE", "MFR"))
+        ok(c.call("PACK", pallet3, case_d, "SITE", "MFR"))
+        ok(c.call("SHIP", pallet3, "FROM", "MFR", "TO", "PH1"))
+        ok(c.call("DISPENSE", s24, "SITE", "HOSP1", "TX", "H9"))
+        sold = [k for k, _ in kinds(s24)]
+        eq(sold, [b"commission", b"pack", b"pack", b"ship", b"dispense"],
+           "the shipment right before the sale out of the case")
     finally:
         d.close()
