@@ -84,12 +84,13 @@ def test_bench_smoke():
         port = str(d.port)
         before = verify_all(d.port, codes)
 
-        # VERIFY, uniform: the verdict shares are the sample's own.
-        r, _ = run_json("-p", port, "--sample", sample, "--duration", "2.5", "-c", "20")
-        o = ok_run(r, "verify")
+        # VERIFY, uniform: the verdict shares are the sample's own (a
+        # request bound, not a duration: enough replies for the shares
+        # however slow the build, as under a sanitizer).
+        r, _ = run_json("-p", port, "--sample", sample, "--requests", "20000", "-c", "20")
+        o = ok_run(r, "verify", 20000)
         eq(sum(o["verdicts"].values()), o["count"], "verdicts counted")
         eq(r["requests"], o["count"], "requests")
-        check(o["count"] > 10000, f"too few requests in 2.5 s: {o['count']}")
         for v in ("green", "amber", "red"):
             want = sum(1 for x in before.values() if x[0] == v) / len(codes)
             got = o["verdicts"][v] / o["count"]
