@@ -3,9 +3,24 @@
  */
 #include "output.h"
 #include "buf.h"
+#include "text.h"
 
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
+
+void output_str(FILE *f, const char *s, size_t n)
+{
+	struct text_fault fault;
+	if (text_check(s, n, &fault) == 0) {	/* the usual case: as it is */
+		fwrite(s, 1, n, f);
+		return;
+	}
+	struct buf b = BUF_INIT;
+	text_escape(&b, s, n);
+	fwrite(b.data, 1, b.len, f);
+	buf_free(&b);
+}
 
 static bool is_scalar(const struct resp_value *v)
 {
@@ -38,10 +53,11 @@ static void scalar(FILE *f, const struct resp_value *v)
 		break;
 	case RESP_T_ERROR:
 	case RESP_T_BULK_ERROR:
-		fprintf(f, "(error) %s", v->str);
+		fputs("(error) ", f);
+		output_str(f, v->str, v->len);
 		break;
 	default:
-		fwrite(v->str, 1, v->len, f);
+		output_str(f, v->str, v->len);
 		break;
 	}
 }
@@ -177,13 +193,38 @@ static json_t *to_json(const struct resp_value *v)
 	return json_null();
 }
 
+/*
+ * Write a JSON document with the characters text.h refuses as \uXXXX.
+ * jansson escapes C0 controls itself but writes DEL, C1 controls and
+ * bidirectional controls as they are: valid JSON, and still able to drive
+ * the terminal it is printed on.  Outside strings JSON is ASCII, so each of
+ * them is inside a string, where its escape means the same character.
+ */
+static void json_write_safe(FILE *f, const char *s)
+{
+	size_t n = strlen(s), start = 0, at, len;
+	uint32_t cp;
+	while ((at = text_find(s, n, start, &len, &cp)) < n) {
+		fwrite(s + start, 1, at - start, f);
+		/* Every refused code point is below U+10000: one escape each.
+		 * jansson writes UTF-8 only; a stray byte would be U+FFFD. */
+		fprintf(f, "\\u%04x", cp == TEXT_NOT_UTF8 ? 0xfffdu : (unsigned)cp);
+		start = at + len;
+	}
+	fwrite(s + start, 1, n - start, f);
+}
+
 int output_json(FILE *f, const struct resp_value *v)
 {
 	json_t *j = to_json(v);
 	if (j == NULL)
 		return -1;
-	int rc = json_dumpf(j, f, JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
-	fputc('\n', f);
+	char *s = json_dumps(j, JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
 	json_decref(j);
-	return rc;
+	if (s == NULL)
+		return -1;
+	json_write_safe(f, s);
+	fputc('\n', f);
+	free(s);
+	return 0;
 }

@@ -7,7 +7,9 @@
  * with more fields, or an older one with fewer, still prints.
  */
 #include "show.h"
+#include "buf.h"
 #include "output.h"
+#include "text.h"
 #include "xmem.h"
 
 #include <stdint.h>
@@ -24,6 +26,23 @@ static bool is_string(const struct resp_value *v)
 {
 	return v && (v->type == RESP_T_SIMPLE || v->type == RESP_T_BULK ||
 		     v->type == RESP_T_VERBATIM) && v->str;
+}
+
+/* Escaped copies live in a ring: a line prints a few strings at once. */
+#define SAFE_RING 8
+
+const char *show_safe(const char *s)
+{
+	static struct buf ring[SAFE_RING];
+	static unsigned next;
+	struct text_fault fault;
+	size_t n = strlen(s);
+	if (text_check(s, n, &fault) == 0)
+		return s;
+	struct buf *b = &ring[next++ % SAFE_RING];
+	buf_reset(b);
+	text_escape(b, s, n);
+	return b->data;
 }
 
 const struct resp_value *show_field(const struct resp_value *v, const char *key)
@@ -116,7 +135,7 @@ void show_light(FILE *f, bool colour, const struct resp_value *v, const char *co
 {
 	light_word(f, colour, show_str(v, "verdict"));
 	if (code)
-		fprintf(f, "%s  ", code);
+		fprintf(f, "%s  ", show_safe(code));
 	const struct resp_value *reasons = show_field(v, "reasons");
 	const char *msg = show_str(v, "message");
 	size_t shown = 0;
@@ -124,13 +143,13 @@ void show_light(FILE *f, bool colour, const struct resp_value *v, const char *co
 		for (size_t i = 0; i < reasons->n; i++) {
 			if (!is_string(&reasons->elem[i]))
 				continue;
-			fprintf(f, "%s%s", shown ? ", " : "", reasons->elem[i].str);
+			fprintf(f, "%s%s", shown ? ", " : "", show_safe(reasons->elem[i].str));
 			shown++;
 		}
 	}
 	if (shown) {
 		if (msg && msg[0])
-			fprintf(f, " — %s", msg);
+			fprintf(f, " — %s", show_safe(msg));
 		fputc('\n', f);
 		return;
 	}
@@ -140,22 +159,22 @@ void show_light(FILE *f, bool colour, const struct resp_value *v, const char *co
 		   *expiry = show_str(v, "expiry");
 	const char *sep = " — ";
 	if (name && name[0]) {
-		fprintf(f, "%s%s", sep, name);
+		fprintf(f, "%s%s", sep, show_safe(name));
 		sep = ", ";
 	}
 	if (lot) {
-		fprintf(f, "%slot %s", sep, lot);
+		fprintf(f, "%slot %s", sep, show_safe(lot));
 		sep = ", ";
 	}
 	if (expiry)
-		fprintf(f, "%sexpiry %s", sep, expiry);
+		fprintf(f, "%sexpiry %s", sep, show_safe(expiry));
 	fputc('\n', f);
 }
 
 void show_invalid(FILE *f, bool colour, const struct code_result *r)
 {
 	light_word(f, colour, "red");
-	fprintf(f, "not a trace code: %s (at byte %zu)\n", r->cr_msg, r->cr_err_pos);
+	fprintf(f, "not a trace code: %s (at byte %zu)\n", show_safe(r->cr_msg), r->cr_err_pos);
 }
 
 static void label(FILE *f, const char *name)
@@ -181,26 +200,26 @@ void show_record(FILE *f, const struct resp_value *v)
 	if ((s = show_str(v, "code")) != NULL) {
 		label(f, "code:");
 		if ((t = show_str(v, "type")) != NULL)
-			fprintf(f, "%s (%s)\n", s, t);
+			fprintf(f, "%s (%s)\n", show_safe(s), show_safe(t));
 		else
-			fprintf(f, "%s\n", s);
+			fprintf(f, "%s\n", show_safe(s));
 	}
 	s = show_str(v, "product_name");
 	t = show_str(v, "product");
 	if (s || t) {
 		label(f, "product:");
 		if (s && t)
-			fprintf(f, "%s (%s)\n", s, t);
+			fprintf(f, "%s (%s)\n", show_safe(s), show_safe(t));
 		else
-			fprintf(f, "%s\n", s ? s : t);
+			fprintf(f, "%s\n", show_safe(s ? s : t));
 	}
 	if ((s = show_str(v, "lot")) != NULL) {
 		label(f, "lot:");
-		fprintf(f, "%s\n", s);
+		fprintf(f, "%s\n", show_safe(s));
 	}
 	if ((s = show_str(v, "expiry")) != NULL) {
 		label(f, "expiry:");
-		fprintf(f, "%s\n", s);
+		fprintf(f, "%s\n", show_safe(s));
 	}
 	if (show_true(v, "recalled")) {
 		label(f, "recalled:");
@@ -212,19 +231,19 @@ void show_record(FILE *f, const struct resp_value *v)
 	}
 	if ((s = show_str(v, "status")) != NULL) {
 		label(f, "status:");
-		fprintf(f, "%s\n", s);
+		fprintf(f, "%s\n", show_safe(s));
 	}
 	if ((s = show_str(v, "holder")) != NULL) {
 		label(f, "holder:");
-		fprintf(f, "%s\n", s);
+		fprintf(f, "%s\n", show_safe(s));
 	}
 	if ((s = show_str(v, "in_transit_to")) != NULL) {
 		label(f, "in transit to:");
-		fprintf(f, "%s\n", s);
+		fprintf(f, "%s\n", show_safe(s));
 	}
 	if ((s = show_str(v, "parent")) != NULL) {
 		label(f, "packed in:");
-		fprintf(f, "%s\n", s);
+		fprintf(f, "%s\n", show_safe(s));
 	}
 	if (show_int(v, "dispensed", &n)) {
 		label(f, "dispensed:");
@@ -236,25 +255,25 @@ void show_record(FILE *f, const struct resp_value *v)
 	const struct resp_value *e = show_field(v, "last_event");
 	if ((s = show_str(e, "event")) != NULL) {
 		label(f, "last event:");
-		fputs(s, f);
+		fputs(show_safe(s), f);
 		if ((t = show_str(e, "site")) != NULL)
-			fprintf(f, " at %s", t);
+			fprintf(f, " at %s", show_safe(t));
 		if ((t = show_str(e, "time")) != NULL)
-			fprintf(f, ", %s", t);
+			fprintf(f, ", %s", show_safe(t));
 		fputc('\n', f);
 	}
 	if ((s = show_str(v, "commissioned")) != NULL) {
 		label(f, "commissioned:");
-		fprintf(f, "%s\n", s);
+		fprintf(f, "%s\n", show_safe(s));
 	}
 	const struct resp_value *fs = show_field(v, "first_sale");
 	if ((s = show_str(fs, "site")) != NULL) {
 		label(f, "first sale:");
-		fputs(s, f);
+		fputs(show_safe(s), f);
 		if ((t = show_str(fs, "time")) != NULL)
-			fprintf(f, ", %s", t);
+			fprintf(f, ", %s", show_safe(t));
 		if ((t = show_str(fs, "tx")) != NULL && t[0])
-			fprintf(f, ", tx %s", t);
+			fprintf(f, ", tx %s", show_safe(t));
 		if (show_int(fs, "qty", &n))
 			fprintf(f, ", qty %lld", n);
 		fputc('\n', f);
@@ -269,40 +288,40 @@ static void event_line(FILE *f, const struct resp_value *e)
 		   *to = show_str(e, "to"), *s;
 	long long n;
 	bool receive = ev && strcmp(ev, "receive") == 0;
-	fprintf(f, "%s  %-10s  ", time ? time : "?", ev ? ev : "?");
+	fprintf(f, "%s  %-10s  ", show_safe(time ? time : "?"), show_safe(ev ? ev : "?"));
 	if ((s = show_str(e, "scope")) != NULL) {
 		/* recall, lift, withdraw, lock, unlock: of a lot, product or code */
-		fprintf(f, "the %s", s);
+		fprintf(f, "the %s", show_safe(s));
 		if (show_int(e, "level", &n))
 			fprintf(f, "  level %lld", n);
 		if ((s = show_str(e, "reason")) != NULL)
-			fprintf(f, "  reason: %s", s);
+			fprintf(f, "  reason: %s", show_safe(s));
 		fputc('\n', f);
 		return;
 	}
 	if (from && to && !receive)
-		fprintf(f, "%s → %s", from, to);
+		fprintf(f, "%s → %s", show_safe(from), show_safe(to));
 	else
-		fputs(site ? site : "?", f);
+		fputs(show_safe(site ? site : "?"), f);
 	if (receive && from)
-		fprintf(f, "  from %s", from);
+		fprintf(f, "  from %s", show_safe(from));
 	if (show_true(e, "diverted"))
 		fputs("  DIVERTED", f);
 	if ((s = show_str(e, "container")) != NULL) {
 		const char *how = ev && strcmp(ev, "pack") == 0 ? "into" :
 				  ev && strcmp(ev, "unpack") == 0 ? "out of" : "container";
-		fprintf(f, "  %s %s", how, s);
+		fprintf(f, "  %s %s", how, show_safe(s));
 	}
 	if ((s = show_str(e, "ref")) != NULL)
-		fprintf(f, "  ref %s", s);
+		fprintf(f, "  ref %s", show_safe(s));
 	if ((s = show_str(e, "tx")) != NULL)
-		fprintf(f, "  tx %s", s);
+		fprintf(f, "  tx %s", show_safe(s));
 	if (show_int(e, "qty", &n))
 		fprintf(f, "  qty %lld", n);
 	if (show_int(e, "codes", &n) && n > 1)
 		fprintf(f, "  (one of %lld codes)", n);
 	if ((s = show_str(e, "via")) != NULL)
-		fprintf(f, "  (in %s)", s);
+		fprintf(f, "  (in %s)", show_safe(s));
 	fputc('\n', f);
 }
 
@@ -315,16 +334,16 @@ static void alert_line(FILE *f, const struct resp_value *a)
 		fprintf(f, "#%lld  ", id);
 	s = show_str(a, "time");
 	t = show_str(a, "kind");
-	fprintf(f, "%s  %-9s", s ? s : "?", t ? t : "?");
+	fprintf(f, "%s  %-9s", show_safe(s ? s : "?"), show_safe(t ? t : "?"));
 	s = show_str(a, "site");
 	t = show_str(a, "code");
-	fprintf(f, "  %s  %s", s ? s : "?", t ? t : "?");
+	fprintf(f, "  %s  %s", show_safe(s ? s : "?"), show_safe(t ? t : "?"));
 	if ((s = show_str(a, "tx")) != NULL)
-		fprintf(f, "  tx %s", s);
+		fprintf(f, "  tx %s", show_safe(s));
 	if ((s = show_str(a, "first_sale_site")) != NULL) {
-		fprintf(f, "  first sale at %s", s);
+		fprintf(f, "  first sale at %s", show_safe(s));
 		if ((t = show_str(a, "first_sale_time")) != NULL)
-			fprintf(f, " on %s", t);
+			fprintf(f, " on %s", show_safe(t));
 	}
 	fputc('\n', f);
 }

@@ -5,6 +5,7 @@
 #include "master.h"
 #include "mcache.h"
 #include "store.h"
+#include "text.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -59,6 +60,17 @@ int args_options(int argc, const struct resp_arg *argv, int from,
 		opts[k].val = &argv[i + 1];
 	}
 	return 0;
+}
+
+int args_text(const struct resp_arg *a, const char *what, char *err, size_t errlen)
+{
+	struct text_fault f;
+	if (text_check(a->ptr, a->len, &f) == 0)
+		return 0;
+	char why[96];
+	text_fault_describe(&f, why, sizeof why);
+	snprintf(err, errlen, "%s %s", what, why);
+	return -1;
 }
 
 static int digits(const char *s, int n, int *out)

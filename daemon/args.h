@@ -32,6 +32,11 @@ int args_first_option(int argc, const struct resp_arg *argv, int from,
 int args_options(int argc, const struct resp_arg *argv, int from,
 		 struct args_opt *opts, int nopts, char *err, size_t errlen);
 
+/* Text a command stores (TX, REF, REASON, LOT, a batch id): UTF-8 without
+ * the control, bidirectional-control and separator characters text.h
+ * lists.  0, or -1 with err saying "WHAT has ... at character N". */
+int args_text(const struct resp_arg *a, const char *what, char *err, size_t errlen);
+
 /* ISO 8601 date-time with offset ("2026-11-22T10:00:00+08:00", "...Z",
  * fractional seconds allowed) → Unix milliseconds. */
 int args_time(const struct resp_arg *a, int64_t *ms, char *err, size_t errlen);

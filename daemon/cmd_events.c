@@ -196,11 +196,11 @@ static int check_ref(struct cmd_ctx *ctx, const struct args_opt *opt)
 		cmd_reject(ctx, "%s must be 1 to %d bytes", opt->name, EVENT_REF_MAX);
 		return 1;
 	}
-	for (size_t i = 0; i < opt->val->len; i++)
-		if ((unsigned char)opt->val->ptr[i] < 0x20) {
-			cmd_reject(ctx, "%s has a control character", opt->name);
-			return 1;
-		}
+	char err[160];
+	if (args_text(opt->val, opt->name, err, sizeof err) != 0) {
+		cmd_reject(ctx, "%s", err);
+		return 1;
+	}
 	return 0;
 }
 
@@ -580,6 +580,11 @@ int cmd_commission(struct cmd_ctx *ctx)
 		if (lot_len == 0 || lot_len > 20) {
 			free(r);
 			return cmd_reject(ctx, "LOT must be 1 to 20 characters");
+		}
+		/* A lot's name is shown wherever its units are. */
+		if (o[C_LOT].val && args_text(o[C_LOT].val, "LOT", err, sizeof err) != 0) {
+			free(r);
+			return cmd_reject(ctx, "%s", err);
 		}
 		rc = lots_find(ctx->txn, product_num, lot, lot_len, &l);
 		if (rc && rc != STORE_NOTFOUND) {

@@ -34,6 +34,11 @@ static int reason_of(struct cmd_ctx *ctx, const struct args_opt *opt, struct eve
 		cmd_reject(ctx, "REASON is required: 1 to %d bytes of text", EVENT_REF_MAX);
 		return 1;
 	}
+	char err[160];
+	if (args_text(opt->val, "REASON", err, sizeof err) != 0) {	/* shown in traces */
+		cmd_reject(ctx, "%s", err);
+		return 1;
+	}
 	e->ref_len = opt->val->len;
 	memcpy(e->ref, opt->val->ptr, e->ref_len);
 	return 0;

@@ -180,6 +180,11 @@ int cmd_dispense(struct cmd_ctx *ctx)
 		resp_error(ctx->out, "ERR", "DISPENSE: TX must be 1 to %d bytes", TX_MAX);
 		return 0;
 	}
+	/* A TX is shown in traces and alerts: no terminal controls in it. */
+	if (o[S_TX].val && args_text(o[S_TX].val, "TX", err, sizeof err) != 0) {
+		resp_error(ctx->out, "ERR", "DISPENSE: %s", err);
+		return 0;
+	}
 
 	struct judgement j;
 	if ((rc = verdict_judge(ctx->txn, cfg, ctx->now_ms, &ctx->argv[1], site, &j)) != 0)
@@ -230,6 +235,13 @@ int cmd_dispense(struct cmd_ctx *ctx)
 	if ((j.reasons & (1u << R_DUPLICATE)) && (rc = verdict_first_sale(ctx->txn, &j)) != 0)
 		return rc;
 
+	/* An EVENTS record that does not sell fails, and a failed record
+	 * changes nothing (SKIPBAD goes on without it): no alert, and no
+	 * answer kept for its TX. */
+	if (ctx->quiet && j.verdict == VERDICT_RED) {
+		ctx->verdict = j.verdict;
+		return 0;
+	}
 	struct sale s = { .verdict = (uint8_t)j.verdict, .reasons = j.reasons, .qty = qty };
 	rc = 0;
 	/* Duplicates and unknown codes are alerts (an input error such as a
@@ -307,6 +319,10 @@ int cmd_undo(struct cmd_ctx *ctx)
 		resp_error(ctx->out, "ERR", "UNDO: TX must be 1 to %d bytes", TX_MAX);
 		return 0;
 	}
+	if (args_text(o[1].val, "TX", err, sizeof err) != 0) {	/* stored in the event */
+		resp_error(ctx->out, "ERR", "UNDO: %s", err);
+		return 0;
+	}
 	uint32_t site;
 	int rc = arg_site(ctx, ctx->txn, o[0].val, &site);
 	if (rc)
@@ -368,11 +384,15 @@ int cmd_undo(struct cmd_ctx *ctx)
 	tally_place_of(&a.unit, &a.place, &was);
 	tally_self(&a.unit, &ld);
 	a.unit.dispensed = a.unit.dispensed > s.qty ? a.unit.dispensed - s.qty : 0;
-	a.unit.status = UNIT_ACTIVE;
+	/* The quantity comes back; where the pack is does not change (an
+	 * opened split pack may have been shipped back since). */
+	if (a.unit.status == UNIT_DISPENSED)
+		a.unit.status = UNIT_ACTIVE;
 	if ((rc = units_event(ctx->txn, &a.unit, e.seq)) != 0 ||
 	    (rc = units_put(ctx->txn, &a.unit)) != 0)
 		return rc;
-	a.place.status = UNIT_ACTIVE;
+	if (a.place.status == UNIT_DISPENSED)
+		a.place.status = UNIT_ACTIVE;
 	tally_place_of(&a.unit, &a.place, &now);
 	if ((rc = tally_move(ctx->txn, &ld, &was, &now, ctx->now_ms)) != 0)
 		return rc;

@@ -4,6 +4,7 @@
 #include "master.h"
 #include "code_util.h"
 #include "store.h"
+#include "text.h"
 
 #include <ctype.h>
 #include <stdbool.h>
@@ -33,56 +34,13 @@ struct master_kind {
 
 /* ---------------------------------------------------------------- checks */
 
-/* Well-formed UTF-8 (no overlong forms, surrogates or code points past
- * U+10FFFF) without control characters. */
-static bool valid_text(const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	for (size_t i = 0; i < n;) {
-		unsigned c = p[i];
-		size_t len;
-		unsigned lo = 0x80, hi = 0xbf;	/* range of the second byte */
-		if (c < 0x20 || c == 0x7f)
-			return false;
-		if (c < 0x80)
-			len = 1;
-		else if (c >= 0xc2 && c <= 0xdf)
-			len = 2;
-		else if (c >= 0xe0 && c <= 0xef) {
-			len = 3;
-			if (c == 0xe0)
-				lo = 0xa0;	/* overlong */
-			else if (c == 0xed)
-				hi = 0x9f;	/* surrogates */
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			len = 4;
-			if (c == 0xf0)
-				lo = 0x90;	/* overlong */
-			else if (c == 0xf4)
-				hi = 0x8f;	/* past U+10FFFF */
-		} else {
-			return false;
-		}
-		if (i + len > n)
-			return false;
-		if (len > 1 && (p[i + 1] < lo || p[i + 1] > hi))
-			return false;
-		for (size_t k = 2; k < len; k++)
-			if ((p[i + k] & 0xc0) != 0x80)
-				return false;
-		i += len;
-	}
-	return true;
-}
-
+/* Text fields: not empty; what text_check refuses is refused for every
+ * field in master_apply, before its own check. */
 static int check_text(const char *v, size_t n, char *err, size_t errlen)
 {
+	(void)v;
 	if (n == 0) {
 		snprintf(err, errlen, "is empty");
-		return -1;
-	}
-	if (!valid_text(v, n)) {
-		snprintf(err, errlen, "is not UTF-8 text without control characters");
 		return -1;
 	}
 	return 0;
@@ -283,6 +241,15 @@ int master_field_index(const struct master_kind *k, const char *name)
 int master_normalize_id(const struct master_kind *k, const char *in, size_t n,
 			char out[MASTER_ID_MAX + 1], char *err, size_t errlen)
 {
+	/* Said first, and without echoing the id: the messages below quote
+	 * it, and a control character in a reply reaches a terminal. */
+	struct text_fault f;
+	if (text_check(in, n, &f) != 0) {
+		char why[96];
+		text_fault_describe(&f, why, sizeof why);
+		snprintf(err, errlen, "%s id %s", k->what, why);
+		return -1;
+	}
 	return k->normalize(in, n, out, err, errlen);
 }
 
@@ -310,6 +277,12 @@ int master_apply(const struct master_kind *k, struct master_rec *rec,
 		}
 		char why[160];
 		const struct field *fd = &k->fields[f];
+		struct text_fault tf;
+		if (text_check(val->ptr, val->len, &tf) != 0) {
+			text_fault_describe(&tf, why, sizeof why);
+			snprintf(err, errlen, "%s %s", fd->name, why);
+			return -1;
+		}
 		if (fd->check(val->ptr, val->len, why, sizeof why) != 0) {
 			snprintf(err, errlen, "%s %s", fd->name, why);
 			return -1;

@@ -49,6 +49,10 @@ static const struct id_case id_cases[] = {
 	{ SITE, "bad id", NULL, "site id 'bad id' has ' '; use letters, digits and . _ : -" },
 	{ SITE, "a/b", NULL, "has '/'" },
 	{ SITE, "caf\xc3\xa9", NULL, "has '?'" },
+	/* controls are named, with their place, and not echoed (issue 16) */
+	{ SITE, "PH\x1b" "1", NULL, "site id has a control character (U+001B) at character 3" },
+	{ SITE, "PH1\xe2\x80\xae", NULL, "site id has a bidirectional control (U+202E) at "
+	  "character 4" },
 
 	/* products: CN 7-digit prefix, kept as is */
 	{ PROD, "8690000", "8690000", NULL },
@@ -96,6 +100,8 @@ static const struct id_case id_cases[] = {
 	{ PROD, "ABC1234", NULL, "product id 'ABC1234' is not a CN 7-digit product prefix, "
 	  "a GTIN (8, 12, 13 or 14 digits) or a UDI-DI (+HIBC or MA.)" },
 	{ PROD, "690123456789 2", NULL, "is not" },
+	{ PROD, "MA.156.M0\x9b", NULL, "product id is not UTF-8 at byte 10 (0x9B)" },
+	{ PROD, "+H123\r", NULL, "product id has a control character (U+000D) at character 6" },
 };
 
 static void test_normalize_ids(void **state)
@@ -245,17 +251,38 @@ static const struct field_case field_cases[] = {
 	{ PROD, "name", "emoji \xf0\x9f\x92\x8a ok", 0, NULL },
 	{ PROD, "holder", "Caf\xc3\xa9 Pharma", 0, NULL },
 	{ PROD, "name", "", 0, "name is empty" },
-	{ PROD, "name", "tab\there", 0, "name is not UTF-8 text without control characters" },
-	{ PROD, "name", "line\nbreak", 0, "is not UTF-8 text" },
-	{ PROD, "name", "del\x7f", 0, "is not UTF-8 text" },
-	{ PROD, "name", "nul\0inside", 10, "is not UTF-8 text" },
-	{ PROD, "form", "\xff", 0, "form is not UTF-8 text" },
-	{ PROD, "form", "\xc3", 0, "is not UTF-8 text" },		/* truncated */
-	{ PROD, "form", "\xe9\x98", 0, "is not UTF-8 text" },		/* truncated */
-	{ PROD, "form", "\xc0\xaf", 0, "is not UTF-8 text" },		/* overlong '/' */
-	{ PROD, "form", "\xc3\x28", 0, "is not UTF-8 text" },		/* bad continuation */
-	{ PROD, "form", "\x80", 0, "is not UTF-8 text" },		/* lone continuation */
-	{ PROD, "strength", "\xf5\x80\x80\x80", 0, "is not UTF-8 text" },
+	/* what text.h refuses, named with its position (issue 16) */
+	{ PROD, "name", "tab\there", 0, "name has a control character (U+0009) at character 4" },
+	{ PROD, "name", "line\nbreak", 0, "name has a control character (U+000A) at character 5" },
+	{ PROD, "name", "del\x7f", 0, "name has a control character (U+007F) at character 4" },
+	{ PROD, "name", "nul\0inside", 10, "has a control character (U+0000) at character 4" },
+	{ PROD, "name", "esc\x1b]0;pwned\x07", 0, "(U+001B) at character 4" },
+	{ SITE, "name", "Renmin\xc2\x85Pharmacy", 0,
+	  "name has a C1 control character (U+0085) at character 7" },
+	{ SITE, "name", "\xe2\x80\xaeycamrahP", 0,
+	  "name has a bidirectional control (U+202E) at character 1" },
+	{ SITE, "name", "\xe4\xbb\x81\xe6\xb0\x91\xe2\x81\xa6x", 0,	/* after 2 CJK */
+	  "name has a bidirectional control (U+2066) at character 3" },
+	{ SITE, "name", "a\xe2\x80\x8f", 0, "(U+200F) at character 2" },
+	{ SITE, "name", "a\xd8\x9c", 0, "bidirectional control (U+061C)" },
+	{ SITE, "name", "a\xe2\x80\xa8" "b", 0, "name has a line separator (U+2028)" },
+	{ SITE, "name", "a\xe2\x80\xa9" "b", 0, "name has a paragraph separator (U+2029)" },
+	{ PROD, "holder", "Maker\xc2\x9b" "31m", 0,
+	  "holder has a C1 control character (U+009B) at character 6" },
+	{ PROD, "kind", "drug\x1b", 0, "kind has a control character (U+001B) at character 5" },
+	{ SITE, "gln", "\xe2\x80\xae" "6901234567892", 0, "gln has a bidirectional control" },
+	/* neighbours of those that are text */
+	{ SITE, "name", "a\xe2\x80\x8d" "b", 0, NULL },		/* U+200D ZERO WIDTH JOINER */
+	{ SITE, "name", "a\xc2\xa0" "b", 0, NULL },		/* U+00A0 NO-BREAK SPACE */
+	{ SITE, "name", "a\xe2\x80\xaf" "b", 0, NULL },		/* U+202F NARROW NO-BREAK SPACE */
+	{ SITE, "name", "a\xe2\x81\xaa" "b", 0, NULL },		/* U+206A, past the isolates */
+	{ PROD, "form", "\xff", 0, "form is not UTF-8 at byte 1 (0xFF)" },
+	{ PROD, "form", "\xc3", 0, "is not UTF-8 at byte 1 (0xC3)" },		/* truncated */
+	{ PROD, "form", "\xe9\x98", 0, "is not UTF-8 at byte 1 (0xE9)" },	/* truncated */
+	{ PROD, "form", "\xc0\xaf", 0, "is not UTF-8 at byte 1 (0xC0)" },	/* overlong '/' */
+	{ PROD, "form", "\xc3\x28", 0, "is not UTF-8 at byte 1" },		/* bad continuation */
+	{ PROD, "form", "ab\x80", 0, "is not UTF-8 at byte 3 (0x80)" },	/* lone continuation */
+	{ PROD, "strength", "\xf5\x80\x80\x80", 0, "strength is not UTF-8 at byte 1 (0xF5)" },
 	/* unknown fields and name matching */
 	{ SITE, "color", "red", 0,
 	  "unknown site field 'color'; fields are name, kind, gln" },
