@@ -25,14 +25,21 @@
  * the records one at a time sends them through one at a time instead.
  *
  * BATCH names the batch (the loader derives it from the file and offset):
- * a batch id seen before is not applied again — the earlier result is
- * returned, so a re-upload after a crash or a lost connection is harmless.
+ * a batch id the same principal sent before is not applied again — the
+ * earlier result is returned, so a re-upload after a crash or a lost
+ * connection is harmless.  Ids are the principal's own: another principal's
+ * batch of the same id is neither replayed to it nor blocked by it (a
+ * pharmacy naming its refused batch like the manufacturer's next one must
+ * not make the manufacturer's apply nothing).  Before replaying, every
+ * record is put to the role matrix as a fresh run would: a replay never
+ * answers for records the principal may not send.
  *
- * Stored result (DB_BATCHES, key: batch id): u32 records, u32 applied,
+ * Stored result (DB_BATCHES, key: batch_key): u32 records, u32 applied,
  * u32 skipped, u16 errors listed, then per error u32 record index,
  * u16 length, message.
  */
 #include "acl.h"
+#include "args.h"
 #include "cmd.h"
 #include "code_util.h"
 #include "store.h"
@@ -121,25 +128,34 @@ static void reply_result(struct resp_out *o, const struct result *r, const char 
 	}
 }
 
-/* A batch applied before: reply with its stored result. 1 if found. */
-static int replay(struct cmd_ctx *ctx, const struct resp_arg *batch)
+/*
+ * The DB_BATCHES key of a principal's batch.  The local principal's is the
+ * bare id (1-64 bytes), as every key was before batches were kept per
+ * principal: a store from then holds the local principal's batches only,
+ * as far as anyone can tell, and needs no change.  Any other principal's
+ * key is longer than an id can be, so the two never meet:
+ *   u8 1 (format), u8 role, u32 site (BE), name NUL-padded to
+ *   ACL_NAME_MAX bytes, then the id.
+ * Role and site are part of it: an ACL file reloaded with the same name
+ * for another site or role makes another principal.
+ */
+#define BATCH_WHO_BYTES (1 + 1 + 4 + ACL_NAME_MAX)
+#define BATCH_KEY_MAX (BATCH_WHO_BYTES + BATCH_ID_MAX)
+
+static size_t batch_key(const struct principal *who, const struct resp_arg *batch,
+			uint8_t k[BATCH_KEY_MAX])
 {
-	const void *v;
-	size_t n;
-	int rc = store_get(ctx->txn, DB_BATCHES, batch->ptr, batch->len, &v, &n);
-	if (rc == STORE_NOTFOUND)
-		return 0;
-	if (rc)
-		return rc;
-	if (n < 14)
-		return STORE_NOTFOUND;
-	const uint8_t *p = v;
-	struct result r = { .records = (uint32_t)code_get_be(p, 4),
-			    .applied = (uint32_t)code_get_be(p + 4, 4),
-			    .skipped = (uint32_t)code_get_be(p + 8, 4),
-			    .nerrors = (uint16_t)code_get_be(p + 12, 2) };
-	reply_result(ctx->out, &r, (const char *)p + 14, n - 14, batch, true);
-	return 1;
+	size_t n = 0;
+	if (who && who->role != ROLE_LOCAL) {
+		memset(k, 0, BATCH_WHO_BYTES);
+		k[0] = 1;
+		k[1] = who->role;
+		code_put_be(k + 2, who->site, 4);
+		memcpy(k + 6, who->name, strnlen(who->name, ACL_NAME_MAX));
+		n = BATCH_WHO_BYTES;
+	}
+	memcpy(k + n, batch->ptr, batch->len);
+	return n + batch->len;
 }
 
 /* The batch's records, each split into words once. */
@@ -201,6 +217,48 @@ static void records_free(struct records *rs)
 	free(rs->text);
 	free(rs->words);
 	free(rs->rec);
+}
+
+/*
+ * A batch this principal applied before: reply with its stored result, but
+ * only once its records pass the role matrix as they would in a fresh run
+ * (one refused without SKIPBAD refuses the request, as it would).  1 after
+ * replying, 0 if there is no such batch, or a store error.
+ */
+static int replay(struct cmd_ctx *ctx, const struct resp_arg *batch, const struct records *rs,
+		  bool skipbad)
+{
+	const void *v;
+	size_t n;
+	uint8_t key[BATCH_KEY_MAX];
+	int rc = store_get(ctx->txn, DB_BATCHES, key, batch_key(ctx->who, batch, key), &v, &n);
+	if (rc == STORE_NOTFOUND)
+		return 0;
+	if (rc)
+		return rc;
+	if (n < 14)
+		return STORE_NOTFOUND;
+	/* v stays valid: checking reads the store, but writes nothing. */
+	for (size_t i = 0; i < rs->n; i++) {
+		const struct record *rec = &rs->rec[i];
+		char why[600];
+		if (rec->argc <= 0 || rec->spec == NULL || !allowed(rec->spec->id))
+			continue;	/* fails alike for everyone: in the result */
+		rc = acl_check(ctx, rec->spec, rec->argc, rs->words + rec->first, why, sizeof why);
+		if (rc != ACL_NOAUTH && rc != ACL_NOPERM && rc != ACL_OK)
+			return rc;
+		if (rc != ACL_OK && !skipbad) {
+			cmd_reject(ctx, "record %zu: %s; nothing was applied", i + 1, why);
+			return 1;
+		}
+	}
+	const uint8_t *p = v;
+	struct result r = { .records = (uint32_t)code_get_be(p, 4),
+			    .applied = (uint32_t)code_get_be(p + 4, 4),
+			    .skipped = (uint32_t)code_get_be(p + 8, 4),
+			    .nerrors = (uint16_t)code_get_be(p + 12, 2) };
+	reply_result(ctx->out, &r, (const char *)p + 14, n - 14, batch, true);
+	return 1;
 }
 
 static bool same_word(const struct resp_arg *a, const struct resp_arg *b)
@@ -321,20 +379,25 @@ int cmd_events(struct cmd_ctx *ctx)
 			break;
 		}
 	}
+	char why[600];
 	if (batch && (batch->len == 0 || batch->len > BATCH_ID_MAX))
 		return cmd_reject(ctx, "BATCH id must be 1 to %d bytes", BATCH_ID_MAX);
+	if (batch && args_text(batch, "BATCH id", why, sizeof why) != 0)
+		return cmd_reject(ctx, "%s", why);
 	if (first >= ctx->argc)
 		return cmd_reject(ctx, "no records given");
-	int rc = batch ? replay(ctx, batch) : 0;
-	if (rc != 0)
-		return rc == 1 ? 0 : rc;
 
 	struct store_txn *txn = ctx->txn;
 	struct resp_out scratch = { BUF_INIT, ctx->out->proto };
 	struct records rs;
 	records_split(&rs, ctx->argv + first, ctx->argc - first, &scratch);
+	int rc = batch ? replay(ctx, batch, &rs, skipbad) : 0;
+	if (rc != 0) {
+		records_free(&rs);
+		buf_free(&scratch.b);
+		return rc == 1 ? 0 : rc;
+	}
 	struct result r = { .errors = BUF_INIT };
-	char why[600];
 	int failed = 0;
 	size_t alone = 0;	/* records before this one run one by one */
 	for (size_t i = 0; i < rs.n && rc == 0;) {
@@ -384,7 +447,8 @@ int cmd_events(struct cmd_ctx *ctx)
 		code_put_be(h + 12, r.nerrors, 2);
 		buf_append(&v, h, sizeof h);
 		buf_append(&v, r.errors.data ? r.errors.data : "", r.errors.len);
-		rc = store_put(txn, DB_BATCHES, batch->ptr, batch->len, v.data, v.len);
+		uint8_t key[BATCH_KEY_MAX];
+		rc = store_put(txn, DB_BATCHES, key, batch_key(ctx->who, batch, key), v.data, v.len);
 		buf_free(&v);
 	}
 	if (rc) {
