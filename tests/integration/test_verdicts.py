@@ -637,3 +637,45 @@ def test_trace_follows_containers_only_while_inside():
            "the shipment right before the sale out of the case")
     finally:
         d.close()
+
+
+def test_failed_dispense_record_in_events_changes_nothing():
+    """A DISPENSE record that answers RED fails its EVENTS batch, or is
+    skipped with SKIPBAD, and changes nothing: no alert, and no answer kept
+    for its TX (a later UNDO of an earlier sale with that TX still finds
+    the sale)."""
+    d = Yimad()
+    try:
+        c = chain(d, [cn(1), cn(2)], to="PH2")
+        r = c.call("EVENTS", "BATCH", "B41", "SKIPBAD", f"DISPENSE {cn(9)} SITE PH2 TX T40")
+        eq((r[b"applied"], r[b"skipped"]), (0, 1), "the unknown code's record skipped")
+        r = c.call("EVENTS", f"DISPENSE {cn(9)} SITE PH2 TX T41")
+        check(isinstance(r, Error) and "nothing was applied" in r, r)
+        eq(c.call("ALERTS"), [], "no alert from a record that failed")
+        ok(c.call("DISPENSE", cn(1), "SITE", "PH2", "TX", "T7"))
+        ok(c.call("UNDO", cn(1), "SITE", "PH2", "TX", "T7"))
+        ok(c.call("DESTROY", cn(1), "SITE", "PH2"))
+        r = c.call("EVENTS", f"DISPENSE {cn(1)} SITE PH2 TX T7")
+        check(isinstance(r, Error) and "answered red" in r, r)
+        eq(verdict(c.call("UNDO", cn(1), "SITE", "PH2", "TX", "T7")), ("green", []),
+           "the retried UNDO still finds its sale: the refused record kept nothing")
+    finally:
+        d.close()
+
+
+def test_undo_of_a_split_sale_leaves_a_shipped_pack_in_transit():
+    """UNDO of a sale from a split pack that has since been returned gives
+    the quantity back and leaves the pack where it is: in transit."""
+    d = Yimad()
+    try:
+        code = SPLIT + "0000000000008"
+        c = chain(d, [code], product=SPLIT, upp=10)
+        ok(c.call("DISPENSE", code, "SITE", "PH1", "TX", "T14", "QTY", "3"))
+        ok(c.call("RETURN", code, "FROM", "PH1", "TO", "MFR"))
+        r = c.call("UNDO", code, "SITE", "PH1", "TX", "T14")
+        eq((verdict(r)[0], r[b"status"], r[b"dispensed"], r[b"in_transit_to"]),
+           ("green", b"in_transit", 0, b"MFR"), "undone, still on its way back")
+        r = c.call("VERIFY", code)
+        eq((r[b"status"], r[b"dispensed"]), (b"in_transit", 0), "as stored")
+    finally:
+        d.close()

@@ -152,7 +152,6 @@ class Model:
         self.batches = {}               # BATCH id -> stored result
         self.seq = 0
         self.notes = []                 # what the last command met (known.py)
-        self.red_records = set()        # (site, TX, code) of RED DISPENSE records in EVENTS
 
     # -- helpers -------------------------------------------------------
     def today(self):
@@ -365,7 +364,7 @@ class Model:
 
     def snapshot(self):
         return copy.deepcopy({k: v for k, v in vars(self).items()
-                              if k not in ("notes", "red_records")})
+                              if k not in ("notes",)})
 
     def restore(self, saved):
         vars(self).update(saved)
@@ -716,10 +715,8 @@ class Model:
             raise err(f"QTY {qty} is more than the {upp - u.dispensed} that remain")
         verdict = self.verdict(r)
         if as_records and verdict == "red":
-            if r & {"duplicate", "unknown"}:
-                self.notes.append("events-red-dispense")
-            if key:
-                self.red_records.add(key)
+            # PROTOCOL.md, EVENTS: the record fails, and a failed record
+            # changes nothing (no alert, no answer kept for its TX).
             raise err("DISPENSE answered red: not sold")
         alerted = prev["reasons"] if prev else set()
         fs = self.first_sale(u) if u is not None and "duplicate" in r else None
