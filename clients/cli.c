@@ -202,7 +202,7 @@ int cli_query(const struct cli_opts *o, struct cli_conn *cc, int argc, const cha
 		if (o->json)
 			output_json(stdout, &v);
 		else
-			fprintf(stderr, "yima: %s\n", v.str);
+			fprintf(stderr, "yima: %s\n", show_safe(v.str));
 		rc = EXIT_REPLY_ERROR;
 	} else if (o->json) {
 		output_json(stdout, &v);

@@ -104,7 +104,7 @@ static long long num(const struct resp_value *v, const char *key)
 static const char *str(const struct resp_value *v, const char *key)
 {
 	const char *s = show_str(v, key);
-	return s ? s : "";
+	return s ? show_safe(s) : "";	/* stored text: escaped for the terminal */
 }
 
 static bool flag(const struct resp_value *v, const char *key)
@@ -201,7 +201,7 @@ static void csv(FILE *f, const struct resp_value *v)
 			} else if (x && x->type == RESP_T_BOOL) {
 				text = x->integer ? "true" : "false";
 			} else if (x && x->str) {
-				text = x->str;
+				text = show_safe(x->str);	/* stored text, escaped */
 			}
 			csv_field(f, text, c + 1 == NCOLUMNS);
 		}
@@ -324,7 +324,7 @@ static int codes(const struct cli_opts *o, struct cli_conn *cc, char **pos,
 		if (cli_conn_call(cc, m, args, NULL, true, &v) != 0)
 			return EXIT_USAGE;
 		if (show_is_error(&v)) {
-			fprintf(stderr, "yima: %s\n", v.str);
+			fprintf(stderr, "yima: %s\n", show_safe(v.str));
 			resp_value_free(&v);
 			return EXIT_REPLY_ERROR;
 		}
@@ -402,7 +402,7 @@ int cli_impact(const struct cli_opts *o, struct cli_conn *cc, int argc, char **a
 			return EXIT_USAGE;
 		int rc = EXIT_OK;
 		if (show_is_error(&v)) {
-			fprintf(stderr, "yima: %s\n", v.str);
+			fprintf(stderr, "yima: %s\n", show_safe(v.str));
 			rc = EXIT_REPLY_ERROR;
 		} else if (svg(&v, opts[I_SVG].co_value) != 0) {
 			rc = EXIT_USAGE;

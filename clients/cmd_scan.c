@@ -138,7 +138,7 @@ static int scan_one(struct session *s, const char *line, size_t len, bool too_lo
 		if (s->o->json)
 			output_json(stdout, &v);
 		else
-			printf("ERROR  %s  %s\n", shown, v.str);
+			printf("ERROR  %s  %s\n", shown, show_safe(v.str));
 	} else {
 		int rc = show_exit(&v);
 		if (rc == EXIT_OK)

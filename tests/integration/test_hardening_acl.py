@@ -405,3 +405,31 @@ def test_issue16_yima_escapes_what_it_prints():
         eq(j["message"], "already dispensed\x1b[32m GREEN \u202e", "verdict JSON")
     finally:
         srv.close()
+
+
+def test_issue16_yima_impact_and_errors_escape_stored_text():
+    """`yima impact` prints stored recall reasons, site ids and lot names,
+    and every subcommand prints error replies: escaped too (a REASON
+    stored before the checks, or a hostile server's error)."""
+    impact = rmap(product=PRODUCT, lot="L\x1b1", expiry="2028-01-01", status="recalled",
+                  level=b":1\r\n",
+                  recall=rmap(event=b":9\r\n", time="2027-03-15T04:00:00.000Z",
+                              reason="sterility\x1b]0;pwned\x07", deadline="2027-03-16T04:00:00.000Z"),
+                  totals=rmap(units=b":1\r\n", sites=b":1\r\n"),
+                  sites=rarray(rmap(site="PH\u202e1", kind="pharmacy", in_stock=b":1\r\n")),
+                  transit=rarray(), edges=rarray())
+    srv = FakeServer({"IMPACT": impact, "VERIFY": b"-ERR VERIFY: \x1b[31mred\x1b[0m\r\n"})
+    try:
+        for args in (("impact", PRODUCT, "L1"), ("verify", "83012340000000000001"),
+                     ("impact", PRODUCT, "L1", "--csv")):
+            p = subprocess.run([YIMA, "-p", str(srv.port), *args], capture_output=True,
+                               timeout=30)
+            for stream in (p.stdout, p.stderr):
+                bad = [b for b in RAW if b in stream]
+                check(not bad, f"yima {' '.join(args)}: raw {bad} in {stream!r}")
+        p = subprocess.run([YIMA, "-p", str(srv.port), "impact", PRODUCT, "L1"],
+                           capture_output=True, timeout=30)
+        out = p.stdout.decode()
+        check("sterility\\x1b]0;pwned\\x07" in out and "PH\\u202e1" in out, out)
+    finally:
+        srv.close()
