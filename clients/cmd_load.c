@@ -541,6 +541,26 @@ static bool is_epcis(const char *path, const char *format)
 		dot && (strcmp(dot, ".json") == 0 || strcmp(dot, ".jsonld") == 0);
 }
 
+/* Open the reader of one file, CSV or EPCIS (the other stays NULL).
+ * Returns 0, or -1 after reporting why and closing f. */
+static int open_reader(struct loader *l, FILE *f, const char *path, bool epcis,
+		       const struct load_opts *lo, struct load_csv **csv, struct load_epcis **ep)
+{
+	char err[LOAD_MSG_MAX];
+	*csv = NULL;
+	*ep = NULL;
+	if (epcis)
+		*ep = load_epcis_open(f, path, EPCIS_MAX, lo, err);
+	else
+		*csv = load_csv_open(f, path, lo, err);
+	if (*csv == NULL && *ep == NULL) {
+		report_error(l, "%s", err);
+		fclose(f);
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * Read a file through without sending anything and report every record
  * the reader refuses.  Without --skip-bad the files of one command load
@@ -550,24 +570,16 @@ static bool is_epcis(const char *path, const char *format)
 static unsigned long check_file(struct loader *l, const char *path, const char *format)
 {
 	unsigned long before = (unsigned long)l->errors;
-	char err[LOAD_MSG_MAX];
 	FILE *f = fopen(path, "rb");
 	if (f == NULL) {
 		report_error(l, "%s: %s", path, strerror(errno));
 		return 1;
 	}
 	struct load_opts lo = { 0 };	/* warnings come once, in the load */
-	struct load_csv *csv = NULL;
-	struct load_epcis *ep = NULL;
-	if (is_epcis(path, format))
-		ep = load_epcis_open(f, path, EPCIS_MAX, &lo, err);
-	else
-		csv = load_csv_open(f, path, &lo, err);
-	if (csv == NULL && ep == NULL) {
-		report_error(l, "%s", err);
-		fclose(f);
+	struct load_csv *csv;
+	struct load_epcis *ep;
+	if (open_reader(l, f, path, is_epcis(path, format), &lo, &csv, &ep) != 0)
 		return 1;
-	}
 	struct load_rec r;
 	for (;;) {
 		int got = csv ? load_csv_next(csv, &r) : load_epcis_next(ep, &r);
@@ -587,7 +599,6 @@ static unsigned long check_file(struct loader *l, const char *path, const char *
 static int load_file(struct loader *l, const char *path, const char *format)
 {
 	FILE *f = fopen(path, "rb");
-	char err[LOAD_MSG_MAX];
 	if (f == NULL) {
 		report_error(l, "%s: %s", path, strerror(errno));
 		return 0;
@@ -603,17 +614,10 @@ static int load_file(struct loader *l, const char *path, const char *format)
 		return 0;
 	}
 	struct load_opts lo = { .lo_warn = warn, .lo_warn_arg = l };
-	struct load_csv *csv = NULL;
-	struct load_epcis *ep = NULL;
-	if (l->epcis)
-		ep = load_epcis_open(f, path, EPCIS_MAX, &lo, err);
-	else
-		csv = load_csv_open(f, path, &lo, err);
-	if (csv == NULL && ep == NULL) {
-		report_error(l, "%s", err);
-		fclose(f);
+	struct load_csv *csv;
+	struct load_epcis *ep;
+	if (open_reader(l, f, path, l->epcis, &lo, &csv, &ep) != 0)
 		return 0;
-	}
 	bool master = csv && load_csv_file(csv) != LOAD_FILE_EVENTS;
 	struct load_rec r;
 	int rc = 0;

@@ -13,6 +13,24 @@ from harness import Error, Yimad, at, check, day, eq
 from test_gen import Model, gen, record, rows
 
 
+def expected_facts(d):
+    """expected.csv of a yima-gen directory: (product, lot) -> {site:
+    (in_stock, in_transit, dispensed)}."""
+    exp = {}
+    for r in rows(os.path.join(d, "expected.csv")):
+        exp.setdefault((r["product"], r["lot"]), {})[r["site"]] = (
+            int(r["in_stock"]), int(r["in_transit"]), int(r["dispensed"]))
+    return exp
+
+
+def impact_holdings(r):
+    """IMPACT's sites as expected.csv lists them: {site: (in_stock,
+    in_transit, dispensed)} of the sites holding, sending or having sold."""
+    check(not isinstance(r, Error), f"IMPACT: {r}")
+    return {s[b"site"].decode(): (s[b"in_stock"], s[b"in_transit"], s[b"dispensed"])
+            for s in r[b"sites"] if s[b"in_stock"] or s[b"in_transit"] or s[b"dispensed"]}
+
+
 def wait_for(cond, pred, what, timeout=30.0):
     """Wait on threading.Condition cond until pred() holds; fail after
     timeout seconds."""
@@ -143,18 +161,13 @@ def test_impact_equals_expected_facts_and_recount_over_seeds():
         try:
             c = y.connect()
             model, _, _ = load_gen(c, d)
-            exp = {}
-            for r in rows(os.path.join(d, "expected.csv")):
-                exp.setdefault((r["product"], r["lot"]), {})[r["site"]] = (
-                    int(r["in_stock"]), int(r["in_transit"]), int(r["dispensed"]))
+            exp = expected_facts(d)
             lots = unit_lots(model)
             eq(sorted(exp), lots, f"seed {seed}: lots in expected.csv")
             for product, lot in lots:
                 r = check_impact(c, model, product, lot, f"seed {seed}")
-                got = {s[b"site"].decode(): (s[b"in_stock"], s[b"in_transit"], s[b"dispensed"])
-                       for s in r[b"sites"]
-                       if s[b"in_stock"] or s[b"in_transit"] or s[b"dispensed"]}
-                eq(got, exp[(product, lot)], f"seed {seed}: IMPACT {lot} vs expected.csv")
+                eq(impact_holdings(r), exp[(product, lot)],
+                   f"seed {seed}: IMPACT {lot} vs expected.csv")
             print(f"    seed {seed}: {len(lots)} lots agree with expected.csv and the recount")
         finally:
             y.close()
@@ -249,16 +262,10 @@ def test_epcis_load_of_the_chain_matches_expected_facts():
                                                       "events.jsonld")), check_rc=0)
         c = y.connect()
         c.call("HELLO", "3")
-        exp = {}
-        for r in rows(os.path.join(d, "expected.csv")):
-            exp.setdefault((r["product"], r["lot"]), {})[r["site"]] = (
-                int(r["in_stock"]), int(r["in_transit"]), int(r["dispensed"]))
+        exp = expected_facts(d)
         for (product, lot), want in exp.items():
-            r = c.call("IMPACT", product, lot)
-            check(not isinstance(r, Error), f"IMPACT {product} {lot}: {r}")
-            got = {s[b"site"].decode(): (s[b"in_stock"], s[b"in_transit"], s[b"dispensed"])
-                   for s in r[b"sites"] if s[b"in_stock"] or s[b"in_transit"] or s[b"dispensed"]}
-            eq(got, want, f"IMPACT {lot} after the EPCIS load")
+            eq(impact_holdings(c.call("IMPACT", product, lot)), want,
+               f"IMPACT {lot} after the EPCIS load")
         print(f"    {len(exp)} lots loaded from EPCIS agree with expected.csv")
     finally:
         y.close()

@@ -9,7 +9,8 @@ import tempfile
 
 from harness import Yimad, at, check, day, eq, encode, Error, yymmdd
 from secutil import token_line
-from test_gen import gen, rows
+from test_gen import gen
+from test_recall import expected_facts, impact_holdings
 
 TOOLS = os.environ.get("YIMA_TEST_TOOLS", os.path.join(
     os.path.dirname(__file__), "..", "..", "build", "release", "tests"))
@@ -569,17 +570,12 @@ def test_gen_chain_loaded_in_small_batches_ends_at_expected():
         check(m, out)
         records, applied, skipped, errors = map(int, m.groups())
         eq((applied, skipped, errors), (records, 0, 0), f"every record applied: {out}")
-        exp = {}
-        for r in rows(os.path.join(d, "expected.csv")):
-            exp.setdefault((r["product"], r["lot"]), {})[r["site"]] = (
-                int(r["in_stock"]), int(r["in_transit"]), int(r["dispensed"]))
+        exp = expected_facts(d)
         c = y.connect()
         c.call("HELLO", "3")
         for (product, lot), want in sorted(exp.items()):
-            im = c.call("IMPACT", product, lot)
-            got = {s[b"site"].decode(): (s[b"in_stock"], s[b"in_transit"], s[b"dispensed"])
-                   for s in im[b"sites"] if s[b"in_stock"] or s[b"in_transit"] or s[b"dispensed"]}
-            eq(got, want, f"IMPACT {product} {lot} vs expected.csv")
+            eq(impact_holdings(c.call("IMPACT", product, lot)), want,
+               f"IMPACT {product} {lot} vs expected.csv")
         print(f"    {records} records in batches of 100: {len(exp)} lots at expected.csv")
     finally:
         y.close()
