@@ -5,7 +5,10 @@
  * file in constant time (acl_file.c).  Failures count against the client's
  * address: after auth_max_failures within auth_lockout, the address may not
  * try again for auth_lockout — on any connection, with any token — so a
- * guesser gets a handful of tries a minute.
+ * guesser gets a handful of tries a minute.  A success forgives nothing:
+ * the failures were someone's guesses, and a valid token in between (the
+ * guesser's own, or a colleague's at the same address) says nothing about
+ * them.
  */
 #include "acl.h"
 #include "auth.h"
@@ -52,7 +55,6 @@ int cmd_auth(struct cmd_ctx *ctx)
 	}
 	if (rc)
 		return rc;
-	throttle_auth_ok(srv->throttle, peer);
 	conn_set_principal(c, &p);
 	resp_simple(ctx->out, "OK");
 	return 0;

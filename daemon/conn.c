@@ -8,8 +8,18 @@
  * from the writer, in order (see conn.h for why that order holds).
  *
  * Flow control: parsing pauses, and reading with it, while more than
- * OUT_HIGH reply bytes are unsent, while max_pending writes are in flight,
- * or while a request waits for earlier writes; it resumes when that ends.
+ * OUT_HIGH reply bytes are unsent (UNAUTH_OUT_HIGH before the client signs
+ * in), while max_pending writes are in flight, or while a request waits
+ * for earlier writes; it resumes when that ends.
+ *
+ * request_timeout bounds the arrival of one request, from its first byte
+ * to its last, counting only time yimad was reading: the count starts
+ * when the request at the head of the input begins, starts over for the
+ * next one whenever one ends (whether or not a read ends on a request
+ * boundary: a streaming client's reads rarely do), and stops while flow
+ * control keeps the connection unread (a client cannot be blamed for
+ * bytes yimad did not take).  A busy connection is never cut off for being
+ * busy; a client dribbling one request is.
  *
  * Admission: every parsed request is looked up once, then passes its
  * principal's request rate and the role matrix (acl.h) before it runs or
@@ -51,8 +61,17 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 
 #define OUT_HIGH ((size_t)4 << 20)	/* pause requests above this many unsent bytes */
+/* The same before the client has signed in, and how much is read at once:
+ * anyone may connect, so what a stranger who never reads can make us hold
+ * stays small — about 100 KiB a connection (PROTOCOL.md, "Limits"): these
+ * two, a started request (unauth_max_request) and the buffers' slack.  The
+ * replies open to them (HELLO, AUTH, PING, a public VERIFY) are far
+ * smaller than this; a client that pipelines many is only paused. */
+#define UNAUTH_OUT_HIGH ((size_t)16 << 10)
+#define UNAUTH_READ     ((size_t)16 << 10)
 #define IN_KEEP  ((size_t)64 << 10)	/* free an empty input buffer above this size */
 
 struct conn {
@@ -71,11 +90,17 @@ struct conn {
 
 	struct principal who;		/* who sends the requests */
 	struct throttle_addr peer;	/* the client's address, for limits */
-	struct throttle_rate *rate;	/* its principal's request rate; NULL: none */
-	struct throttle_rate own_rate;	/* the rate of an unauthenticated client */
-	struct event *deadline;		/* request_timeout; made on first use */
-	bool deadline_armed;
-	bool partial;			/* a request has begun and not ended */
+	/* Its principal's request rate (before sign-in, its address's, shared
+	 * by all the address's connections); NULL: none. */
+	struct throttle_rate *rate;
+	/* request_timeout (see the top of this file): the timer runs while
+	 * the count does; it may fire early, never late (on_deadline looks
+	 * again), so a request that ends need not move it. */
+	struct event *deadline;		/* made on first use */
+	bool deadline_armed;		/* counting: the timer is set */
+	bool req_ended;			/* a request ended since the count was taken */
+	int64_t req_spent_ms;		/* counted against the head request so far */
+	int64_t deadline_since_ms;	/* monotonic; when the running count began */
 	bool tls;
 	bool handshaking;
 	bool trusted;			/* local: not counted per address */
@@ -146,6 +171,12 @@ size_t conn_unsent(const struct conn *c)
 	if (c->bev)
 		n += evbuffer_get_length(bufferevent_get_output(c->bev));
 	return n;
+}
+
+/* Unsent bytes above which c is not read. */
+static size_t out_high(const struct conn *c)
+{
+	return c->who.role == ROLE_NONE ? UNAUTH_OUT_HIGH : OUT_HIGH;
 }
 
 static void unlink_free(struct conn *c)
@@ -220,7 +251,10 @@ void conn_set_principal(struct conn *c, const struct principal *p)
 	if (p->role == ROLE_LOCAL || srv->cfg.rate_limit == 0) {
 		c->rate = NULL;
 	} else if (p->role == ROLE_NONE) {
-		c->rate = &c->own_rate;
+		/* Per address, not per connection: opening more connections
+		 * buys a stranger no more requests.  The record lives while
+		 * this connection is counted against the address. */
+		c->rate = throttle_addr_rate(srv->throttle, &c->peer);
 	} else {
 		char key[ACL_NAME_MAX + 16];
 		snprintf(key, sizeof key, "%s:%s", acl_role_name((enum acl_role)p->role), p->name);
@@ -235,23 +269,60 @@ void conn_set_principal(struct conn *c, const struct principal *p)
 
 static void on_deadline(evutil_socket_t fd, short what, void *arg);
 
-/* Give the client request_timeout seconds from now (if not already
- * counting) to complete what it started. */
-static void arm_deadline(struct conn *c)
+/* Monotonic milliseconds: request_timeout is real elapsed time, not
+ * yimad's clock (clock.h). */
+static int64_t mono_ms(void)
 {
-	uint32_t secs = c->w->srv->cfg.request_timeout;
-	if (secs == 0 || c->deadline_armed || c->bev == NULL)
-		return;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Set the timer to fire when the head request's count reaches
+ * request_timeout, given the count so far. */
+static void deadline_set(struct conn *c, int64_t now)
+{
+	int64_t left = (int64_t)c->w->srv->cfg.request_timeout * 1000 - c->req_spent_ms -
+		       (now - c->deadline_since_ms);
+	if (left < 0)
+		left = 0;
 	if (c->deadline == NULL)
 		c->deadline = evtimer_new(c->w->base, on_deadline, c);
-	struct timeval tv = { (time_t)secs, 0 };
+	struct timeval tv = { (time_t)(left / 1000), (suseconds_t)(left % 1000) * 1000 };
 	evtimer_add(c->deadline, &tv);
 	c->deadline_armed = true;
 }
 
-static void disarm_deadline(struct conn *c)
+/*
+ * Count request_timeout exactly while a request (or the TLS handshake) has
+ * begun and yimad is reading the connection; call whenever either may
+ * have changed (update_events does).  Bytes left in `in` while reading are
+ * a begun request: process() stops short of them only when flow control
+ * also stops the reading.
+ */
+static void update_deadline(struct conn *c)
 {
-	if (c->deadline_armed) {
+	if (c->w->srv->cfg.request_timeout == 0 || c->bev == NULL)
+		return;
+	bool begun = c->in.len > c->in_start;
+	bool count = c->handshaking || (c->reading && begun);
+	if (!count && !c->deadline_armed) {
+		if (!begun || c->req_ended)
+			c->req_spent_ms = 0;
+		c->req_ended = false;
+		return;
+	}
+	int64_t now = mono_ms();
+	if (c->req_ended) {	/* the head request is a new one: its count starts */
+		c->req_spent_ms = 0;
+		c->deadline_since_ms = now;
+		c->req_ended = false;
+	}
+	if (count && !c->deadline_armed) {
+		c->deadline_since_ms = now;
+		deadline_set(c, now);
+	} else if (!count) {	/* paused, or nothing begun: stop counting */
+		c->req_spent_ms = begun ? c->req_spent_ms + (now - c->deadline_since_ms) : 0;
 		event_del(c->deadline);
 		c->deadline_armed = false;
 	}
@@ -316,14 +387,16 @@ void conn_new(struct worker *w, int fd, const struct sockaddr *sa, socklen_t sal
 	bufferevent_setcb(bev, on_read, NULL, on_event, c);
 	if (!ssl)
 		c->rd = event_new(w->base, fd, EV_READ | EV_PERSIST, on_readable, c);
-	if (c->rd == NULL && srv->cfg.timeout) {	/* else on c->rd (update_events) */
+	if (srv->cfg.timeout) {
+		/* Idle: no request for `timeout` (plain TCP: on c->rd, see
+		 * update_events), or none of its replies taken for as long — a
+		 * client that stops reading is not read either (flow control),
+		 * so without this nothing would ever end it. */
 		struct timeval idle = { (time_t)srv->cfg.timeout, 0 };
-		bufferevent_set_timeouts(bev, &idle, NULL);
+		bufferevent_set_timeouts(bev, c->rd ? NULL : &idle, &idle);
 	}
 	c->reading = false;
-	update_events(c);
-	if (c->handshaking)
-		arm_deadline(c);
+	update_events(c);	/* a TLS handshake starts counting */
 	log_debug("conn %llu %s%s accepted by worker %u", (unsigned long long)c->id,
 		  c->addr, c->tls ? " (TLS)" : "", w->index);
 }
@@ -335,9 +408,10 @@ static void update_events(struct conn *c)
 	if (c->bev == NULL)
 		return;
 	size_t unsent = conn_unsent(c);
+	size_t high = out_high(c);
 	bool want_read = !c->closing && !c->eof && !c->stopped && !c->held &&
 			 !c->held_error && c->pending < c->w->srv->cfg.max_pending &&
-			 unsent < OUT_HIGH;
+			 unsent < high;
 	if (want_read != c->reading) {
 		if (c->rd) {
 			uint32_t secs = c->w->srv->cfg.timeout;
@@ -353,8 +427,9 @@ static void update_events(struct conn *c)
 		}
 		c->reading = want_read;
 	}
-	bool want_write_cb = c->closing || unsent >= OUT_HIGH;
+	bool want_write_cb = c->closing || unsent >= high;
 	bufferevent_setcb(c->bev, on_read, want_write_cb ? on_write : NULL, on_event, c);
+	update_deadline(c);
 }
 
 /*
@@ -435,7 +510,7 @@ static enum admission admit(struct conn *c, struct cmd_ctx *ctx, int argc,
 			snprintf(c->refusal, sizeof c->refusal,
 				 "more than %u requests a second (burst %u) from %s; slow down",
 				 cfg->rate_limit, cfg->rate_burst,
-				 c->who.role == ROLE_NONE ? "this connection" : c->who.name);
+				 c->who.role == ROLE_NONE ? "this address" : c->who.name);
 			return ADMIT_REFUSED;
 		}
 		int rc = acl_check(ctx, spec, argc, argv, c->refusal, sizeof c->refusal);
@@ -483,8 +558,17 @@ static void process(struct conn *c)
 		c->held = c->held_error = c->refused = false;
 	}
 
-	while (!c->closing && !c->stopped && c->pending < srv->cfg.max_pending &&
-	       conn_unsent(c) < OUT_HIGH) {
+	size_t high = out_high(c);
+	while (!c->closing && !c->stopped && c->pending < srv->cfg.max_pending) {
+		/* At the mark, hand the replies to the socket and go on if it
+		 * takes them: stopping here while the socket has room would
+		 * read more input than we parse, and `in` would grow without
+		 * bound while the kernel absorbs the replies. */
+		if (conn_unsent(c) >= high) {
+			flush_out(c);
+			if (conn_unsent(c) >= high)
+				break;
+		}
 		size_t avail = c->in.len - c->in_start;
 		if (avail == 0 || avail < c->need)
 			break;
@@ -495,11 +579,10 @@ static void process(struct conn *c)
 							 avail, &argc, &argv, &used, &need);
 		if (st == RESP_AGAIN) {
 			c->need = need;
-			c->partial = true;
 			break;
 		}
 		c->need = 0;
-		c->partial = false;
+		c->req_ended = true;
 		if (st == RESP_ERROR) {
 			if (c->pending)
 				c->held_error = true;
@@ -545,12 +628,6 @@ static void process(struct conn *c)
 	}
 	cmd_read_done(&ctx);
 	flush_out(c);
-	/* A request begun and not finished (not one held back by us) has
-	 * request_timeout to arrive in full. */
-	if (c->partial && c->in.len > c->in_start && !c->held)
-		arm_deadline(c);
-	else if (!c->handshaking)
-		disarm_deadline(c);
 
 	/* Drop consumed input; `held` arguments still point into it. */
 	if (!c->held) {
@@ -606,7 +683,8 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	char chunk[64 * 1024];	/* then only what came is kept in `in` */
-	ssize_t n = recv(fd, chunk, sizeof chunk, 0);
+	size_t room = c->who.role == ROLE_NONE ? UNAUTH_READ : sizeof chunk;
+	ssize_t n = recv(fd, chunk, room, 0);
 	if (n > 0) {
 		buf_append(&c->in, chunk, (size_t)n);
 	} else if (n == 0) {
@@ -635,7 +713,7 @@ static void on_handshake(struct conn *c)
 	SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
 	char desc[128];
 	c->handshaking = false;
-	disarm_deadline(c);
+	c->req_ended = true;	/* the handshake's count is not the first request's */
 	tls_describe(ssl, desc, sizeof desc);
 	log_debug("conn %llu %s: TLS handshake done: %s", (unsigned long long)c->id, c->addr,
 		  desc);
@@ -698,7 +776,8 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 		return;
 	}
 	if (what & BEV_EVENT_TIMEOUT) {
-		conn_close(c, "idle timeout");
+		conn_close(c, (what & BEV_EVENT_WRITING) ? "idle timeout: replies not read"
+							 : "idle timeout");
 		return;
 	}
 	char buf[256];
@@ -716,6 +795,13 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
 	struct conn *c = arg;
 	c->deadline_armed = false;
 	uint32_t secs = c->w->srv->cfg.request_timeout;
+	/* The timer was set for the request it started with; a later one has
+	 * its own count.  (A few ms early is the timer's rounding: expired.) */
+	int64_t now = mono_ms();
+	if (c->req_spent_ms + (now - c->deadline_since_ms) < (int64_t)secs * 1000 - 5) {
+		deadline_set(c, now);
+		return;
+	}
 	log_info("conn %llu %s: %s not complete within %u s: closed",
 		 (unsigned long long)c->id, c->addr, c->handshaking ? "TLS handshake" : "request",
 		 secs);

@@ -1,5 +1,13 @@
 /*
  * throttle — per-address and per-principal limits.
+ *
+ * An address's entry holds its connection count, its AUTH failures and
+ * lockout, and the request rate of its unauthenticated connections; it is
+ * made when the address first connects and swept once nothing is held
+ * against it, so the table's size follows the clients connected or
+ * recently misbehaving, not every address ever seen.  Principals' rates
+ * are kept for the life of the process (there are as many as ACL entries
+ * and sites).
  */
 #include "throttle.h"
 #include "config.h"
@@ -20,6 +28,7 @@ struct addr_entry {
 	uint32_t failures;		/* failed AUTH since first_failure */
 	time_t   first_failure;
 	time_t   blocked_until;
+	struct throttle_rate rate;	/* its unauthenticated connections' */
 };
 
 struct rate_entry {
@@ -162,13 +171,12 @@ void throttle_auth_failed(struct throttle *l, const struct throttle_addr *a, tim
 	pthread_mutex_unlock(&l->lock);
 }
 
-void throttle_auth_ok(struct throttle *l, const struct throttle_addr *a)
+struct throttle_rate *throttle_addr_rate(struct throttle *l, const struct throttle_addr *a)
 {
 	pthread_mutex_lock(&l->lock);
-	struct addr_entry *e = do_addr_find(l, a, false);
-	if (e)
-		e->failures = 0;
+	struct addr_entry *e = do_addr_find(l, a, true);
 	pthread_mutex_unlock(&l->lock);
+	return &e->rate;
 }
 
 void throttle_sweep(struct throttle *l, time_t now)
@@ -180,7 +188,12 @@ void throttle_sweep(struct throttle *l, time_t now)
 			struct addr_entry *e = *p;
 			bool forgotten = e->failures == 0 ||
 					 now - e->first_failure > (time_t)l->auth_lockout;
-			if (e->conns == 0 && e->blocked_until <= now && forgotten) {
+			/* Nobody else touches the rate of an address with no
+			 * connection: a plain read. */
+			bool rate_paid = atomic_load_explicit(&e->rate.tat_us,
+							      memory_order_relaxed) <=
+					 (int64_t)now * 1000000;
+			if (e->conns == 0 && e->blocked_until <= now && forgotten && rate_paid) {
 				*p = e->next;
 				free(e);
 			} else {

@@ -1,6 +1,7 @@
 /*
  * throttle — what one client may take: connections per address, failed AUTH
- * attempts per address, and requests per second per principal.
+ * attempts per address, and requests per second per principal (before
+ * sign-in: per address).
  *
  * Threads: the listener counts connections in, workers count them out and
  * check AUTH and request rates; the address table is under one mutex
@@ -45,20 +46,30 @@ void throttle_conn_close(struct throttle *l, const struct throttle_addr *a);
 
 /* AUTH from a: seconds it must still wait (0: it may try now). */
 uint64_t throttle_auth_wait(struct throttle *l, const struct throttle_addr *a, time_t now);
-/* A failed AUTH; after auth_max_failures within auth_lockout, a waits
- * auth_lockout seconds. */
+/* A failed AUTH; after auth_max_failures within auth_lockout (counted from
+ * the first of them), a waits auth_lockout seconds.  A successful AUTH
+ * forgives none of them: there is deliberately no throttle_auth_ok, or
+ * anyone with one valid token could interleave it with guesses at others
+ * and never be locked out. */
 void throttle_auth_failed(struct throttle *l, const struct throttle_addr *a, time_t now);
-void throttle_auth_ok(struct throttle *l, const struct throttle_addr *a);
-/* Forget addresses with no connection and nothing held against them. */
+/* Forget addresses with no connection and nothing held against them
+ * (failures, a lockout, a request rate still in debt).  now: seconds of
+ * yimad's clock, as for the rest. */
 void throttle_sweep(struct throttle *l, time_t now);
 
-/* The request rate of one principal. */
+/* The request rate of one principal, or of one address before sign-in. */
 struct throttle_rate {
 	_Atomic int64_t tat_us;		/* GCRA theoretical arrival time */
 };
 /* The rate record of the principal called `key` (stable for the life of
  * l; the same key gives the same record on every connection). */
 struct throttle_rate *throttle_rate_of(struct throttle *l, const char *key);
+/* The rate shared by the unauthenticated connections from a.  It lives in
+ * a's entry, so it is valid only while the caller holds a connection of a
+ * counted (throttle_conn_open); a's entry outlives its last connection
+ * while the rate is in debt, so closing every connection and coming back
+ * does not refill it. */
+struct throttle_rate *throttle_addr_rate(struct throttle *l, const struct throttle_addr *a);
 /* Take one request; false when over the limit (nothing taken). */
 bool throttle_rate_take(struct throttle_rate *r, uint32_t per_second, uint32_t burst,
 		      int64_t now_us);
