@@ -6,6 +6,8 @@
 #   make tsan       the integration suite against a ThreadSanitizer yimad
 #   make fuzz       libFuzzer targets, each for FUZZ_SECONDS (clang)
 #   make fuzz-seeds every libFuzzer target built and run once over its seeds
+#   make fuzz-net   random and mutated RESP over real connections to the ASan
+#                   yimad for FUZZ_NET_SECONDS (60), seed FUZZ_NET_SEED (printed)
 #   make test-dates the integration suite with the clock at other days
 #                   (TEST_DATES, default 2031-06-01 and today in Beijing)
 #   make test-gs1 GS1_REFERENCE=DIR
@@ -144,6 +146,17 @@ fuzz:
 fuzz-seeds:
 	@sh config/install-deps.sh fuzz
 	@$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk seeds
+
+# tests/fuzz/fuzz_net.py against the AddressSanitizer yimad, built in
+# FUZZ_NET_BUILD (default build/asan, the build `make asan` uses).
+FUZZ_NET_SECONDS ?= 60
+FUZZ_NET_BUILD ?= build/asan
+.PHONY: fuzz-net
+fuzz-net: deps
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_NET_BUILD) BIN=$(FUZZ_NET_BUILD)/bin \
+		SANITIZE=address build
+	@python3 tests/fuzz/fuzz_net.py --bin $(FUZZ_NET_BUILD)/bin --seconds $(FUZZ_NET_SECONDS) \
+		$(if $(FUZZ_NET_SEED),--seed $(FUZZ_NET_SEED))
 
 # The integration suite once per day in TEST_DATES, yimad's clock and
 # yima-gen's --today set to it (tests/integration/harness.py: TODAY).
