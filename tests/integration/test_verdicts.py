@@ -675,3 +675,17 @@ def test_undo_of_a_split_sale_leaves_a_shipped_pack_in_transit():
         eq((r[b"status"], r[b"dispensed"]), (b"in_transit", 0), "as stored")
     finally:
         d.close()
+
+
+def test_undo_of_a_sale_stamped_later_than_now_is_within_the_window():
+    """A sale loaded with a TIME later than the clock (history from a till
+    whose clock ran ahead) is undone within the window; the difference
+    used to wrap to 49 days and refuse it."""
+    d = Yimad()
+    try:
+        c = chain(d, [cn(1)])
+        ok(c.call("DISPENSE", cn(1), "SITE", "PH1", "TX", "F1", "TIME", at(0, "23:00:00")))
+        eq(verdict(c.call("UNDO", cn(1), "SITE", "PH1", "TX", "F1")), ("green", []),
+           "undo of a sale stamped later today")
+    finally:
+        d.close()
