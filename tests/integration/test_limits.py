@@ -51,16 +51,18 @@ def test_auth_brute_force_throttled():
         eq(d.connect().call("AUTH", "right-token"), "OK", "right token after the lockout")
     finally:
         d.close()
-    # A success clears the count of failures.
+    # A success forgives no failure: the third wrong token after a good
+    # one still locks the address out.
     d = with_acl("--auth-max-failures", "3")
     try:
         c = d.connect()
         for _ in range(2):
             refused(c.call("AUTH", "guess"), "WRONGPASS", "guess")
         eq(c.call("AUTH", "right-token"), "OK", "right token")
-        for _ in range(2):
-            refused(c.call("AUTH", "guess"), "WRONGPASS", "guess")
-        eq(c.call("AUTH", "right-token"), "OK", "still not locked out")
+        r = refused(c.call("AUTH", "guess"), "WRONGPASS", "third guess")
+        check("invalid token" in r, r)
+        r = refused(c.call("AUTH", "right-token"), "WRONGPASS", "locked out after three")
+        check("too many failed AUTH attempts" in r, r)
     finally:
         d.close()
 
