@@ -8,16 +8,14 @@
  * nothing, and a retried UNDO likewise.  An answer that sold nothing (RED,
  * or an unknown code) or a sale since undone binds nothing: the same TX is
  * judged again as a new scan, and an alert the first answer raised is not
- * raised again for it.
- *
- * Sales record: u8 verdict, u32 reasons, u48 dispense event seq (0: not
- * recorded), u32 qty, u48 undo event seq (0: not undone).
+ * raised again for it (sales.h keeps the records).
  */
 #include "acl.h"
 #include "alerts.h"
 #include "args.h"
 #include "cmd.h"
 #include "code_util.h"
+#include "sales.h"
 #include "server.h"
 #include "store.h"
 #include "tally.h"
@@ -25,57 +23,6 @@
 
 #include <stdio.h>
 #include <string.h>
-
-#define SALE_VALUE (1 + 4 + 6 + 4 + 6)
-#define TX_MAX 64	/* bytes of a transaction id */
-
-struct sale {
-	uint8_t  verdict;
-	uint32_t reasons;
-	uint64_t seq;
-	uint32_t qty;
-	uint64_t undo_seq;
-};
-
-static size_t sale_key(uint32_t site, const struct resp_arg *tx, const struct code_result *r,
-		       uint8_t *k)
-{
-	size_t tl = tx->len > TX_MAX ? TX_MAX : tx->len;
-	code_put_be(k, site, 4);
-	k[4] = (uint8_t)tl;
-	memcpy(k + 5, tx->ptr, tl);
-	memcpy(k + 5 + tl, r->cr_key, r->cr_key_len);
-	return 5 + tl + r->cr_key_len;
-}
-
-static int sale_get(struct store_txn *t, const uint8_t *k, size_t kl, struct sale *s)
-{
-	const void *v;
-	size_t n;
-	int rc = store_get(t, DB_SALES, k, kl, &v, &n);
-	if (rc)
-		return rc;
-	if (n != SALE_VALUE)
-		return STORE_NOTFOUND;
-	const uint8_t *p = v;
-	s->verdict = p[0];
-	s->reasons = (uint32_t)code_get_be(p + 1, 4);
-	s->seq = code_get_be(p + 5, 6);
-	s->qty = (uint32_t)code_get_be(p + 11, 4);
-	s->undo_seq = code_get_be(p + 15, 6);
-	return 0;
-}
-
-static int sale_put(struct store_txn *t, const uint8_t *k, size_t kl, const struct sale *s)
-{
-	uint8_t v[SALE_VALUE];
-	v[0] = s->verdict;
-	code_put_be(v + 1, s->reasons, 4);
-	code_put_be(v + 5, s->seq, 6);
-	code_put_be(v + 11, s->qty, 4);
-	code_put_be(v + 15, s->undo_seq, 6);
-	return store_put(t, DB_SALES, k, kl, v, sizeof v);
-}
 
 static int arg_site(struct cmd_ctx *ctx, struct store_txn *t, const struct resp_arg *a,
 		    uint32_t *site)
@@ -176,8 +123,8 @@ int cmd_dispense(struct cmd_ctx *ctx)
 		resp_error(ctx->out, "ERR", "DISPENSE: TIME %s", err);
 		return 0;
 	}
-	if (o[S_TX].val && (o[S_TX].val->len == 0 || o[S_TX].val->len > TX_MAX)) {
-		resp_error(ctx->out, "ERR", "DISPENSE: TX must be 1 to %d bytes", TX_MAX);
+	if (o[S_TX].val && (o[S_TX].val->len == 0 || o[S_TX].val->len > SALES_TX_MAX)) {
+		resp_error(ctx->out, "ERR", "DISPENSE: TX must be 1 to %d bytes", SALES_TX_MAX);
 		return 0;
 	}
 	/* A TX is shown in traces and alerts: no terminal controls in it. */
@@ -193,12 +140,13 @@ int cmd_dispense(struct cmd_ctx *ctx)
 	/* A retry of a sale: the answer that sold, nothing changes.  A TX
 	 * whose answer sold nothing, or whose sale was undone, is judged
 	 * again (prev remembers what it raised). */
-	uint8_t key[5 + TX_MAX + CODE_KEY_MAX];
+	uint8_t key[SALES_KEY_MAX];
 	size_t kl = 0;
 	struct sale prev = { 0 };
 	if (o[S_TX].val && j.scan.cr_type != CODE_NONE) {
-		kl = sale_key(site, o[S_TX].val, &j.scan, key);
-		rc = sale_get(ctx->txn, key, kl, &prev);
+		kl = sales_key(site, o[S_TX].val->ptr, o[S_TX].val->len, j.scan.cr_key,
+			       j.scan.cr_key_len, key);
+		rc = sales_get(ctx->txn, key, kl, &prev);
 		if (rc == 0 && prev.seq != 0 && prev.undo_seq == 0) {
 			ctx->verdict = prev.verdict;
 			return replay(ctx, &ctx->argv[1], site, &prev);
@@ -293,7 +241,7 @@ int cmd_dispense(struct cmd_ctx *ctx)
 		if ((rc = tally_move(ctx->txn, &ld, &was, &now, ctx->now_ms)) != 0)
 			return rc;
 	}
-	if (kl && (rc = sale_put(ctx->txn, key, kl, &s)) != 0)
+	if (kl && (rc = sales_put(ctx->txn, key, kl, &s)) != 0)
 		return rc;
 	ctx->verdict = j.verdict;
 	if (!ctx->quiet)
@@ -315,8 +263,8 @@ int cmd_undo(struct cmd_ctx *ctx)
 		resp_error(ctx->out, "ERR", "UNDO: SITE and TX are required");
 		return 0;
 	}
-	if (o[1].val->len == 0 || o[1].val->len > TX_MAX) {
-		resp_error(ctx->out, "ERR", "UNDO: TX must be 1 to %d bytes", TX_MAX);
+	if (o[1].val->len == 0 || o[1].val->len > SALES_TX_MAX) {
+		resp_error(ctx->out, "ERR", "UNDO: TX must be 1 to %d bytes", SALES_TX_MAX);
 		return 0;
 	}
 	if (args_text(o[1].val, "TX", err, sizeof err) != 0) {	/* stored in the event */
@@ -334,10 +282,11 @@ int cmd_undo(struct cmd_ctx *ctx)
 		verdict_reply(ctx->txn, ctx->out, &j, cfg, ctx->now_ms);
 		return 0;
 	}
-	uint8_t key[5 + TX_MAX + CODE_KEY_MAX];
-	size_t kl = sale_key(site, o[1].val, &j.scan, key);
+	uint8_t key[SALES_KEY_MAX];
+	size_t kl = sales_key(site, o[1].val->ptr, o[1].val->len, j.scan.cr_key,
+			      j.scan.cr_key_len, key);
 	struct sale s;
-	rc = sale_get(ctx->txn, key, kl, &s);
+	rc = sales_get(ctx->txn, key, kl, &s);
 	if (rc && rc != STORE_NOTFOUND)
 		return rc;
 
@@ -397,7 +346,7 @@ int cmd_undo(struct cmd_ctx *ctx)
 	if ((rc = tally_move(ctx->txn, &ld, &was, &now, ctx->now_ms)) != 0)
 		return rc;
 	s.undo_seq = e.seq;
-	if ((rc = sale_put(ctx->txn, key, kl, &s)) != 0)
+	if ((rc = sales_put(ctx->txn, key, kl, &s)) != 0)
 		return rc;
 	verdict_reply(ctx->txn, ctx->out, &a, cfg, ctx->now_ms);
 	return 0;
