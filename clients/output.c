@@ -126,14 +126,11 @@ static json_t *json_text(const char *s, size_t n)
 	if (j)
 		return j;
 	struct buf b = BUF_INIT;
-	const unsigned char *p = (const unsigned char *)s;
 	for (size_t i = 0; i < n;) {
-		size_t len = p[i] < 0x80 ? 1 : (p[i] & 0xe0) == 0xc0 ? 2 :
-			     (p[i] & 0xf0) == 0xe0 ? 3 : (p[i] & 0xf8) == 0xf0 ? 4 : 0;
-		json_t *probe = len && i + len <= n ? json_stringn(s + i, len) : NULL;
-		if (probe) {
+		uint32_t cp;
+		size_t len = text_decode(s + i, n - i, &cp);
+		if (len) {
 			buf_append(&b, s + i, len);
-			json_decref(probe);
 			i += len;
 		} else {
 			buf_append(&b, "\xef\xbf\xbd", 3);

@@ -2,13 +2,13 @@
 
 Small on purpose.  It keeps the state yima keeps (units, containers,
 holders, lots, products, sales, alerts, the event log) in plain Python and
-answers every command the way proto/PROTOCOL.md, ../shared/DOMAIN.md and
+answers every command the way proto/PROTOCOL.md, proto/CODES.md and
 issue 15's decisions say it should.  `difftest.py` sends the same commands
 to a real yimad and compares the answers.
 
 Sources, cited in the docstrings:
   P  proto/PROTOCOL.md (commands, replies, reasons table)
-  D  ../shared/DOMAIN.md (section 8: the traffic light; 5: undo)
+  C  proto/CODES.md (code formats and check digits)
   S  daemon/STORE.md (what an event records; lot counters)
   I  issue 15 (decisions on the wrong answers users found)
 
@@ -78,7 +78,7 @@ GS1_RE = re.compile(r"^\(01\)(\d{14})((?:\((?:17|10|21)\)[^()]+)*)$")
 
 
 def gs1_check(body):
-    """GS1 mod-10 check digit of the digits in body (D section 3)."""
+    """GS1 mod-10 check digit of the digits in body (C)."""
     total = sum(int(c) * (3 if i % 2 == 0 else 1) for i, c in enumerate(reversed(body)))
     return str((10 - total % 10) % 10)
 
@@ -262,7 +262,7 @@ class Model:
             reply["warnings"] = warnings
         return reply
 
-    # -- verdicts (P "VERIFY"; D section 8) ------------------------------
+    # -- verdicts (P "VERIFY": the reasons table) -------------------------
     def judge(self, text, site):
         """The verdict on a scan at `site` (None: no site): a dict j with
         the reasons and what the reply shows."""
@@ -681,7 +681,7 @@ class Model:
         and belongs to the site); RED sells nothing, a duplicate or unknown
         code stores an alert.  A middle pack, case or pallet is
         `not_a_sales_unit`; a split pack sells up to its units per pack
-        (D section 2), and an opened pack sold at another site than the
+        (P "DISPENSE"), and an opened pack sold at another site than the
         one that opened it is a duplicate.
         Retries (P; I items 2-4): (site, TX, code) answers the sale it
         made again and changes nothing; a TX whose answer sold nothing, or
@@ -747,7 +747,7 @@ class Model:
     def cmd_undo(self, args):
         """P "UNDO": reverse the sale site s made in TX t, within the undo
         window, and not once the lot is recalled, the product withdrawn,
-        the unit expired, destroyed or locked (D section 5: EU Art. 13).
+        the unit expired, destroyed or locked.
         GREEN when undone (a retry answers GREEN again), else RED with
         `undo_window`, `not_dispensed` or the blocking reason.  Undoing
         gives back the quantity sold; a pack wholly sold is active again,
