@@ -29,6 +29,7 @@
 #include "acl.h"
 #include "args.h"
 #include "cmd.h"
+#include "parse.h"
 #include "server.h"
 #include "store.h"
 
@@ -52,24 +53,8 @@
 #define SIGNED	(PH | HO | DI | MA | RE | AD | LO)
 #define ANYONE	(NONE | SIGNED)
 
-/* Which argument names the acting site, for principals of one site. */
-enum acl_scope {
-	SCOPE_NONE,		/* no site argument to check */
-	SCOPE_SITE,		/* SITE must be the principal's own */
-	SCOPE_SITE_OPT,		/* ... when given (VERIFY, ALERTS) */
-	SCOPE_FROM,		/* FROM must be the principal's own (SHIP, RETURN) */
-};
-
-#define OPTS_MAX 7
-
 struct acl_rule {
 	unsigned roles;		/* who may run the command at all */
-	uint8_t  scope;		/* enum acl_scope */
-	/* The command's options exactly as its handler reads them: they
-	 * start at argument `start` (0: at the first option word after the
-	 * codes), and `opts` lists every option word. */
-	uint8_t  start;
-	const char *opts[OPTS_MAX];
 	/* Roles whose TIME option is refused: a counter's sale happens now,
 	 * on the server's clock; a back-dated one would dodge expiry. */
 	unsigned untimed;
@@ -78,9 +63,11 @@ struct acl_rule {
 /*
  * The role matrix.  A command with no row here is refused to everyone but
  * the local principal, so a command added without a row fails closed.
+ * Which option names the acting site is the command's grammar
+ * (proto/command.c): a site-scoped principal may only act as its site.
  */
 static const struct acl_rule matrix[CMD__COUNT] = {
-	/*                  roles                 scope             start options */
+	/*                  roles, untimed */
 	[CMD_PING]        = { ANYONE },
 	[CMD_HELLO]       = { ANYONE },
 	[CMD_QUIT]        = { ANYONE },
@@ -91,22 +78,18 @@ static const struct acl_rule matrix[CMD__COUNT] = {
 	[CMD_SITE_GET]    = { SIGNED },
 	[CMD_PRODUCT_SET] = { AD | LO },
 	[CMD_PRODUCT_GET] = { SIGNED },
-	[CMD_COMMISSION]  = { SUPPLY | LO, SCOPE_SITE, 0,
-			      { "SITE", "PRODUCT", "LOT", "EXPIRY", "LEVEL", "QTY", "TIME" } },
-	[CMD_PACK]        = { SUPPLY | LO, SCOPE_SITE, 0, { "SITE", "TIME" } },
-	[CMD_UNPACK]      = { SUPPLY | LO, SCOPE_SITE, 0, { "SITE", "TIME" } },
-	[CMD_SHIP]        = { SUPPLY | LO, SCOPE_FROM, 0, { "FROM", "TO", "REF", "TIME" } },
-	[CMD_RECEIVE]     = { COUNTER | SUPPLY | LO, SCOPE_SITE, 0,
-			      { "SITE", "FROM", "REF", "TIME" } },
-	[CMD_RETURN]      = { COUNTER | SUPPLY | LO, SCOPE_FROM, 0, { "FROM", "TO", "REF", "TIME" } },
-	[CMD_DESTROY]     = { COUNTER | SUPPLY | LO, SCOPE_SITE, 0, { "SITE", "REF", "TIME" } },
-	[CMD_VERIFY]      = { SIGNED | PUBLIC, SCOPE_SITE_OPT, 2, { "SITE" } },
-	[CMD_DISPENSE]    = { COUNTER | LO, SCOPE_SITE, 2, { "SITE", "TX", "QTY", "TIME" },
-			      COUNTER },
-	[CMD_UNDO]        = { COUNTER | LO, SCOPE_SITE, 2, { "SITE", "TX" } },
+	[CMD_COMMISSION]  = { SUPPLY | LO },
+	[CMD_PACK]        = { SUPPLY | LO },
+	[CMD_UNPACK]      = { SUPPLY | LO },
+	[CMD_SHIP]        = { SUPPLY | LO },
+	[CMD_RECEIVE]     = { COUNTER | SUPPLY | LO },
+	[CMD_RETURN]      = { COUNTER | SUPPLY | LO },
+	[CMD_DESTROY]     = { COUNTER | SUPPLY | LO },
+	[CMD_VERIFY]      = { SIGNED | PUBLIC },
+	[CMD_DISPENSE]    = { COUNTER | LO, COUNTER },
+	[CMD_UNDO]        = { COUNTER | LO },
 	[CMD_TRACE]       = { COUNTER | SUPPLY | RE | LO },
-	[CMD_ALERTS]      = { COUNTER | SUPPLY | RE | LO, SCOPE_SITE_OPT, 1,
-			      { "SINCE", "SITE", "LIMIT" } },
+	[CMD_ALERTS]      = { COUNTER | SUPPLY | RE | LO },
 	[CMD_RECALL]      = { RE | LO },
 	[CMD_LIFT]        = { RE | LO },
 	[CMD_WITHDRAW]    = { RE | LO },
@@ -115,7 +98,7 @@ static const struct acl_rule matrix[CMD__COUNT] = {
 	[CMD_EVENTS]      = { COUNTER | SUPPLY | LO },
 	[CMD_AUDIT_VERIFY] = { RE | AD | LO },
 	[CMD_CLOCK]       = { AD | LO },
-	[CMD_RECALL_ACK]  = { COUNTER | SUPPLY | LO, SCOPE_SITE, 3, { "SITE", "TIME" } },
+	[CMD_RECALL_ACK]  = { COUNTER | SUPPLY | LO },
 	[CMD_IMPACT]      = { RE | LO },
 	[CMD_CODES]       = { RE | LO },
 };
@@ -133,31 +116,6 @@ const char *acl_outcome_code(int outcome)
 	return outcome == ACL_NOAUTH ? "NOAUTH" : "NOPERM";
 }
 
-/* The value of the option that names the acting site; NULL when absent.
- * *bad is set when the options do not parse: the handler would refuse the
- * request too, so it is refused here with the same message. */
-static const struct resp_arg *site_option(const struct acl_rule *r, const char *which, int argc,
-					  const struct resp_arg *argv, char *err, size_t errlen,
-					  bool *bad)
-{
-	struct args_opt o[OPTS_MAX];
-	int n = 0;
-	for (; n < OPTS_MAX && r->opts[n]; n++)
-		o[n].name = r->opts[n];
-	int start = r->start ? r->start : args_first_option(argc, argv, 1, o, n);
-	*bad = false;
-	if (start > argc)
-		return NULL;
-	if (args_options(argc, argv, start, o, n, err, errlen) != 0) {
-		*bad = true;
-		return NULL;
-	}
-	for (int i = 0; i < n; i++)
-		if (strcmp(o[i].name, which) == 0)
-			return o[i].val;
-	return NULL;
-}
-
 /* Is `a` the principal's own site?  1 yes, 0 no (err set), or a store error. */
 static int own_site(struct cmd_ctx *ctx, const struct principal *p, const char *opt,
 		    const struct resp_arg *a, char *err, size_t errlen)
@@ -165,6 +123,10 @@ static int own_site(struct cmd_ctx *ctx, const struct principal *p, const char *
 	struct store_txn *t;
 	uint32_t num;
 	char why[200];
+	/* Its own id as given: no lookup (the common case, on every scan). */
+	if (p->role != ROLE_NONE && a->len == strlen(p->site_id) &&
+	    memcmp(a->ptr, p->site_id, a->len) == 0)
+		return 1;
 	int rc = cmd_read_txn(ctx, &t);
 	if (rc)
 		return rc;
@@ -186,45 +148,49 @@ static int own_site(struct cmd_ctx *ctx, const struct principal *p, const char *
 	return 0;
 }
 
-int acl_check(struct cmd_ctx *ctx, const struct command_spec *spec, int argc,
-	      const struct resp_arg *argv, char *err, size_t errlen)
+int acl_check_role(const struct principal *p, const struct command_spec *spec,
+		   bool public_verify, char *err, size_t errlen)
 {
-	const struct principal *p = ctx->who;
 	enum acl_role role = p ? (enum acl_role)p->role : ROLE_LOCAL;
-	const struct acl_rule *r = &matrix[spec->id];
-	char name[64], why[300];
-	if (!acl_role_may(role, spec->id, ctx->srv ? ctx->srv->cfg.public_verify : false)) {
-		command_full_name(spec, name, sizeof name);
-		if (role == ROLE_NONE) {
-			snprintf(err, errlen, "%s needs authentication: send AUTH token, or "
-				 "connect over TLS with a client certificate", name);
-			return ACL_NOAUTH;
-		}
-		snprintf(err, errlen, "%s '%s' may not run %s", acl_role_name(role), p->name, name);
-		return ACL_NOPERM;
+	char name[64];
+	if (acl_role_may(role, spec->id, public_verify))
+		return ACL_OK;
+	command_full_name(spec, name, sizeof name);
+	if (role == ROLE_NONE) {
+		snprintf(err, errlen, "%s needs authentication: send AUTH token, or "
+			 "connect over TLS with a client certificate", name);
+		return ACL_NOAUTH;
 	}
-	bool bad;
-	if ((r->untimed & BIT(role)) && site_option(r, "TIME", argc, argv, why, sizeof why, &bad)) {
+	snprintf(err, errlen, "%s '%s' may not run %s", acl_role_name(role), p->name, name);
+	return ACL_NOPERM;
+}
+
+int acl_check_cmd(struct cmd_ctx *ctx, const struct cmd *c, char *err, size_t errlen)
+{
+	const struct principal *p = c->who;
+	const struct command_spec *spec = c->spec;
+	const struct command_grammar *g = &spec->g;
+	enum acl_role role = p ? (enum acl_role)p->role : ROLE_LOCAL;
+	char name[64], why[300];
+	if ((matrix[spec->id].untimed & BIT(role)) && cmd_has(c, OPT_TIME)) {
 		command_full_name(spec, name, sizeof name);
 		snprintf(err, errlen, "%s: TIME is for loading history; a %s's sale takes the "
 			 "server's time (leave TIME out)", name, acl_role_name(role));
 		return ACL_NOPERM;
 	}
-	if (r->scope == SCOPE_NONE || !(role == ROLE_NONE || acl_role_site_scoped(role)))
+	if (g->acting < 0 || !(role == ROLE_NONE || acl_role_site_scoped(role)))
 		return ACL_OK;
 
-	const char *first = r->scope == SCOPE_FROM ? "FROM" : "SITE";
-	const struct resp_arg *a = site_option(r, first, argc, argv, why, sizeof why, &bad);
+	const struct option_spec *o = command_option(spec->id, (enum opt_id)g->acting);
+	const struct resp_arg *a = c->opt[g->acting].arg;
 	int rc = ACL_OK;
-	if (bad) {
-		rc = ACL_NOPERM;
-	} else if (a == NULL) {
-		if (r->scope == SCOPE_SITE_OPT)
+	if (a == NULL) {
+		if (g->acting_optional)
 			return ACL_OK;
-		snprintf(why, sizeof why, "%s is required", first);
+		snprintf(why, sizeof why, "%s is required", o->name);
 		rc = ACL_NOPERM;
 	} else {
-		int own = own_site(ctx, p, first, a, why, sizeof why);
+		int own = own_site(ctx, p, o->name, a, why, sizeof why);
 		if (own != 0 && own != 1)
 			return own;	/* store error */
 		if (own == 0 && spec->id == CMD_SHIP && role != ROLE_NONE) {
@@ -241,4 +207,11 @@ int acl_check(struct cmd_ctx *ctx, const struct command_spec *spec, int argc,
 			return ACL_NOAUTH;
 	}
 	return rc;
+}
+
+int acl_check(struct cmd_ctx *ctx, const struct cmd *c, bool public_verify, char *err,
+	      size_t errlen)
+{
+	int rc = acl_check_role(c->who, c->spec, public_verify, err, errlen);
+	return rc != ACL_OK ? rc : acl_check_cmd(ctx, c, err, errlen);
 }

@@ -42,14 +42,27 @@ enum acl_outcome {
 bool acl_role_may(enum acl_role role, enum cmd_id id, bool public_verify);
 
 /*
- * May ctx->who (NULL: trusted, as the local principal) run this request?
- * Returns ACL_OK, ACL_NOAUTH or ACL_NOPERM with a message in err (saying
- * who may not do what, and for which site), or a store error code (the
- * site lookup failed).  Opens the read transaction (cmd_read_txn) only
- * to resolve a site argument.
+ * May principal p (NULL: trusted, as the local principal) run the command
+ * at all?  ACL_OK, or ACL_NOAUTH / ACL_NOPERM with a message in err saying
+ * who may not do what.  Checked before the request's words are read.
  */
-int acl_check(struct cmd_ctx *ctx, const struct command_spec *spec, int argc,
-	      const struct resp_arg *argv, char *err, size_t errlen);
+int acl_check_role(const struct principal *p, const struct command_spec *spec,
+		   bool public_verify, char *err, size_t errlen);
+
+/*
+ * May the parsed command's principal (c->who) run it as given: a TIME only
+ * where the role may back-date, and the acting site (the grammar's
+ * `acting` option) its own?  ACL_OK, ACL_NOAUTH or ACL_NOPERM with a
+ * message in err, or a store error code (resolving a site that is not
+ * named by its own id failed).  Opens the read transaction (cmd_read_txn)
+ * only for that.
+ */
+struct cmd;
+int acl_check_cmd(struct cmd_ctx *ctx, const struct cmd *c, char *err, size_t errlen);
+
+/* Both, for a command that arrives inside another (an EVENTS record). */
+int acl_check(struct cmd_ctx *ctx, const struct cmd *c, bool public_verify, char *err,
+	      size_t errlen);
 
 /* The error code word for an outcome: "NOAUTH" or "NOPERM". */
 const char *acl_outcome_code(int outcome);

@@ -2,6 +2,7 @@
  * cmd — dispatch table, arity checks, and write jobs.
  */
 #include "cmd.h"
+#include "parse.h"
 #include "acl.h"
 #include "log.h"
 #include "server.h"
@@ -15,7 +16,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Handlers not yet converted to the cmd_status contract, with the old
+ * one: 0 after replying (an error reply meaning refused), WRITE_UNDO, or a
+ * store error.  run_legacy adapts them. */
+typedef int (*legacy_handler)(struct cmd_ctx *ctx);
+
 static const cmd_handler handlers[CMD__COUNT] = {
+};
+
+static const legacy_handler legacy[CMD__COUNT] = {
 	[CMD_PING] = cmd_ping,
 	[CMD_ECHO] = cmd_echo,
 	[CMD_HELLO] = cmd_hello,
@@ -115,85 +124,133 @@ const struct command_spec *cmd_lookup(int argc, const struct resp_arg *argv,
 	return spec;
 }
 
-int cmd_reject(struct cmd_ctx *ctx, const char *fmt, ...)
+static void reject(struct cmd_ctx *ctx, const char *fmt, va_list ap)
 {
 	char msg[512];
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	resp_error(ctx->out, "ERR", "%.*s: %s", (int)ctx->argv[0].len, ctx->argv[0].ptr, msg);
+}
+
+int cmd_reject(struct cmd_ctx *ctx, const char *fmt, ...)
+{
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	reject(ctx, fmt, ap);
 	va_end(ap);
-	resp_error(ctx->out, "ERR", "%.*s: %s", (int)ctx->argv[0].len, ctx->argv[0].ptr, msg);
 	return 0;
 }
 
-int cmd_run(struct cmd_ctx *ctx, const struct command_spec *spec)
+enum cmd_status cmd_refuse(struct cmd_ctx *ctx, const char *fmt, ...)
 {
-	return handlers[spec->id](ctx);
+	va_list ap;
+	va_start(ap, fmt);
+	reject(ctx, fmt, ap);
+	va_end(ap);
+	return CMD_REFUSED;
 }
 
-void cmd_execute(struct cmd_ctx *ctx, const struct command_spec *spec)
+enum cmd_status cmd_failed(struct cmd_ctx *ctx, int rc)
+{
+	ctx->store_rc = rc;
+	return CMD_FAILED;
+}
+
+static enum cmd_status run_legacy(struct cmd_ctx *ctx, legacy_handler fn)
 {
 	size_t mark = ctx->out->b.len;
-	int rc = handlers[spec->id](ctx);
-	if (rc) {
+	int rc = fn(ctx);
+	if (rc == WRITE_UNDO)
+		return CMD_ROLLBACK;
+	if (rc)
+		return cmd_failed(ctx, rc);
+	return ctx->out->b.len > mark && ctx->out->b.data[mark] == '-' ? CMD_REFUSED : CMD_DONE;
+}
+
+enum cmd_status cmd_run(struct cmd_ctx *ctx)
+{
+	const struct cmd *c = ctx->cmd;
+	enum cmd_id id = c->spec->id;
+	ctx->argc = c->argc;
+	ctx->argv = c->argv;
+	ctx->who = c->who;
+	ctx->now_ms = c->time_ms;
+	ctx->store_rc = 0;
+	if (handlers[id])
+		return handlers[id](ctx);
+	return run_legacy(ctx, legacy[id]);
+}
+
+void cmd_execute(struct cmd_ctx *ctx, const struct cmd *cmd)
+{
+	size_t mark = ctx->out->b.len;
+	ctx->cmd = cmd;
+	if (cmd_run(ctx) == CMD_FAILED) {
 		ctx->out->b.len = mark;	/* drop a partial reply */
-		resp_error(ctx->out, "STORE", "read failed: %s", store_strerror(rc));
+		resp_error(ctx->out, "STORE", "read failed: %s", store_strerror(ctx->store_rc));
 	}
 }
 
-/* A write job and everything it needs, in one allocation. */
+/* A write job and everything it needs, in one allocation: the command,
+ * its principal and a copy of its words. */
 struct cmd_write {
 	struct write_job job;
 	struct server *srv;
-	enum cmd_id id;
-	bool trusted;			/* no principal: who is unused */
 	struct principal who;
-	int argc;
-	struct resp_arg *argv;		/* points into data[] */
+	struct cmd cmd;
 };
 
 static int run_write(struct store_txn *txn, struct write_job *job)
 {
 	struct cmd_write *w = (struct cmd_write *)job;
 	struct cmd_ctx ctx = {
+		.cmd = &w->cmd,
 		.srv = w->srv,
-		.who = w->trusted ? NULL : &w->who,
-		.argc = w->argc,
-		.argv = w->argv,
 		.out = &job->reply,
 		.txn = txn,
-		.now_ms = job->now_ms,
 	};
-	return handlers[w->id](&ctx);
+	switch (cmd_run(&ctx)) {
+	case CMD_DONE:
+		return 0;
+	case CMD_REFUSED:
+		return 0;
+	case CMD_ROLLBACK:
+		return WRITE_UNDO;
+	case CMD_FAILED:
+	default:
+		return ctx.store_rc;
+	}
 }
 
-struct write_job *cmd_write_job(struct server *srv, const struct command_spec *spec,
-				int argc, const struct resp_arg *argv,
-				const struct principal *who, int64_t now_ms, int proto,
+struct write_job *cmd_write_job(struct server *srv, struct cmd *cmd, int proto,
 				void *owner, void *origin)
 {
+	int argc = cmd->argc;
 	size_t bytes = sizeof(struct cmd_write) + (size_t)argc * sizeof(struct resp_arg);
 	for (int i = 0; i < argc; i++)
-		bytes += argv[i].len + 1;
+		bytes += cmd->argv[i].len + 1;
 	struct cmd_write *w = xmalloc(bytes);
 	memset(w, 0, sizeof *w);
 	w->srv = srv;
-	w->id = spec->id;
-	w->trusted = who == NULL;
-	if (who)
-		w->who = *who;
-	w->argc = argc;
-	w->argv = (struct resp_arg *)(w + 1);
-	char *data = (char *)(w->argv + argc);
+	struct resp_arg *argv = (struct resp_arg *)(w + 1);
+	char *data = (char *)(argv + argc);
 	for (int i = 0; i < argc; i++) {
-		memcpy(data, argv[i].ptr, argv[i].len);
-		data[argv[i].len] = '\0';
-		w->argv[i].ptr = data;
-		w->argv[i].len = argv[i].len;
-		data += argv[i].len + 1;
+		memcpy(data, cmd->argv[i].ptr, cmd->argv[i].len);
+		data[cmd->argv[i].len] = '\0';
+		argv[i].ptr = data;
+		argv[i].len = cmd->argv[i].len;
+		data += cmd->argv[i].len + 1;
+	}
+	/* The command moves in: its codes array is the job's now. */
+	w->cmd = *cmd;
+	cmd_rebase(&w->cmd, argv);
+	cmd->codes = &cmd->one;
+	cmd->ncodes = 0;
+	if (cmd->who) {
+		w->who = *cmd->who;
+		w->cmd.who = &w->who;
 	}
 	w->job.bytes = bytes;
-	w->job.now_ms = now_ms;
+	w->job.now_ms = cmd->time_ms;
 	w->job.run = run_write;
 	w->job.done = worker_job_done;
 	w->job.owner = owner;
@@ -205,6 +262,8 @@ struct write_job *cmd_write_job(struct server *srv, const struct command_spec *s
 
 void cmd_write_job_free(struct write_job *job)
 {
+	struct cmd_write *w = (struct cmd_write *)job;
+	cmd_free(&w->cmd);
 	buf_free(&job->reply.b);
 	free(job);
 }

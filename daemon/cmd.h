@@ -1,11 +1,19 @@
 /*
- * cmd — command dispatch: from a parsed request to a handler, on a network
- * thread (reads) or through the writer (writes).
+ * cmd — command dispatch: from a typed command (parse.h) to its handler, on
+ * a network thread (reads) or through the writer (writes).
  *
- * A handler replies through ctx->out and returns 0, or returns a store error
- * code when the store failed (the caller then replies or retries, see
- * writer.h).  Write handlers follow the writer's contract: check everything
- * before the first write.
+ * The handler contract.  A handler reads ctx->cmd, applies it by the
+ * rules, writes its reply to ctx->out and says how it ended:
+ *
+ *   CMD_DONE      replied; what it changed (if anything) stands
+ *   CMD_REFUSED   replied with an error; it changed nothing (write
+ *                 handlers check everything before their first write)
+ *   CMD_ROLLBACK  replied with an error after writing: the writer must
+ *                 discard what it wrote (EVENTS, writer.h WRITE_UNDO)
+ *   CMD_FAILED    the store failed (ctx->store_rc): no reply; the caller
+ *                 answers, or the writer retries (writer.h)
+ *
+ * cmd_refuse() and cmd_failed() make the last three.
  */
 #ifndef YIMA_CMD_H
 #define YIMA_CMD_H
@@ -22,12 +30,18 @@ struct store_reader;
 struct write_job;
 struct principal;
 
+struct cmd;
+
+enum cmd_status { CMD_DONE, CMD_REFUSED, CMD_ROLLBACK, CMD_FAILED };
+
 struct cmd_ctx {
+	const struct cmd *cmd;		/* the request, parsed and stamped */
+	int store_rc;			/* CMD_FAILED: the store's error */
 	struct server *srv;
 	struct conn *conn;		/* NULL on the writer thread */
 	const struct principal *who;	/* who sent it; NULL: trusted (acl.h) */
-	int argc;
-	struct resp_arg *argv;
+	int argc;			/* = cmd's */
+	const struct resp_arg *argv;
 	struct resp_out *out;
 	struct store_txn *txn;		/* the write transaction, or the read
 					 * transaction once cmd_read_txn opened it */
@@ -44,7 +58,7 @@ struct cmd_ctx {
 					 * runs them one by one */
 };
 
-typedef int (*cmd_handler)(struct cmd_ctx *ctx);
+typedef enum cmd_status (*cmd_handler)(struct cmd_ctx *ctx);
 
 /* The read transaction of this batch of requests, opened on first use.
  * Returns 0 or a store error code. */
@@ -63,6 +77,11 @@ const struct command_spec *cmd_lookup(int argc, const struct resp_arg *argv,
  * return 0, the handler's "replied" result. */
 int cmd_reject(struct cmd_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* The same, as a handler's result: CMD_REFUSED. */
+enum cmd_status cmd_refuse(struct cmd_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* The store failed with rc: CMD_FAILED, rc kept in ctx->store_rc. */
+enum cmd_status cmd_failed(struct cmd_ctx *ctx, int rc);
 
 /* argv[1] and argv[2] naming a product (which must exist; pid gets its
  * canonical id, MASTER_ID_MAX + 1 bytes) and one of its lots.  0, 1 after
@@ -70,18 +89,17 @@ int cmd_reject(struct cmd_ctx *ctx, const char *fmt, ...)
 struct lot;
 int cmd_lot_args(struct cmd_ctx *ctx, struct lot *l, char *pid);
 
-/* Run a read (or connection) command on the current thread. */
-void cmd_execute(struct cmd_ctx *ctx, const struct command_spec *spec);
-/* Run a command's handler as it is: 0 after replying, or a store error. */
-int cmd_run(struct cmd_ctx *ctx, const struct command_spec *spec);
+/* Run a read (or connection) command on the current thread: ctx->cmd is
+ * set from cmd, and a store failure is answered. */
+void cmd_execute(struct cmd_ctx *ctx, const struct cmd *cmd);
+/* Run the handler of ctx->cmd as it is. */
+enum cmd_status cmd_run(struct cmd_ctx *ctx);
 
-/* Make a write job for a request: arguments and principal (NULL: trusted)
- * copied, the time it was accepted (now_ms, clock.h) kept for the writer,
- * reply encoded for `proto`.  owner/origin are returned untouched in the
- * job. */
-struct write_job *cmd_write_job(struct server *srv, const struct command_spec *spec,
-				int argc, const struct resp_arg *argv,
-				const struct principal *who, int64_t now_ms, int proto,
+/* Make a write job for a parsed request: its words, codes and principal
+ * (NULL: trusted) move into the job (cmd is left empty: cmd_free is still
+ * safe), the stamp with them; the reply is encoded for `proto`.
+ * owner/origin are returned untouched in the job. */
+struct write_job *cmd_write_job(struct server *srv, struct cmd *cmd, int proto,
 				void *owner, void *origin);
 void cmd_write_job_free(struct write_job *job);
 

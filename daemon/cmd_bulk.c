@@ -42,6 +42,8 @@
 #include "args.h"
 #include "cmd.h"
 #include "code_util.h"
+#include "parse.h"
+#include "server.h"
 #include "store.h"
 #include "verdict.h"
 #include "writer.h"
@@ -244,7 +246,15 @@ static int replay(struct cmd_ctx *ctx, const struct resp_arg *batch, const struc
 		char why[600];
 		if (rec->argc <= 0 || rec->spec == NULL || !allowed(rec->spec->id))
 			continue;	/* fails alike for everyone: in the result */
-		rc = acl_check(ctx, rec->spec, rec->argc, rs->words + rec->first, why, sizeof why);
+		struct cmd c;
+		char perr[400];
+		if (cmd_parse(&c, rec->spec, rec->argc, rs->words + rec->first,
+			      ctx->cmd->time_ms, ctx->cmd->who, perr, sizeof perr) != 0) {
+			cmd_free(&c);
+			continue;	/* fails alike for everyone: in the result */
+		}
+		rc = acl_check(ctx, &c, ctx->srv->cfg.public_verify, why, sizeof why);
+		cmd_free(&c);
 		if (rc != ACL_NOAUTH && rc != ACL_NOPERM && rc != ACL_OK)
 			return rc;
 		if (rc != ACL_OK && !skipbad) {
@@ -285,25 +295,48 @@ static int run_line(struct cmd_ctx *ctx, struct store_txn *txn,
 		    const struct command_spec *spec, int argc, struct resp_arg *argv,
 		    bool as_records, struct resp_out *scratch, char *why, size_t whylen)
 {
+	struct cmd c;
+	char perr[400];
+	why[0] = '\0';
+	/* Each record answers to the role matrix as if sent alone. */
+	int rc = acl_check_role(ctx->cmd->who, spec, ctx->srv->cfg.public_verify, why, whylen);
+	if (rc != ACL_OK)
+		return 0;
+	if (cmd_parse(&c, spec, argc, argv, ctx->cmd->time_ms, ctx->cmd->who, perr,
+		      sizeof perr) != 0) {
+		snprintf(why, whylen, "ERR %.*s: %s", (int)argv[0].len, argv[0].ptr, perr);
+		cmd_free(&c);
+		return 0;
+	}
 	struct cmd_ctx sub = *ctx;
-	sub.argc = argc;
-	sub.argv = argv;
+	sub.cmd = &c;
 	sub.out = scratch;
 	sub.txn = txn;
 	sub.verdict = VERDICT_GREEN;
 	sub.quiet = true;
 	sub.as_records = as_records;
 	buf_reset(&scratch->b);
-	why[0] = '\0';
-	/* Each record answers to the role matrix as if sent alone. */
-	int acl = acl_check(&sub, spec, argc, argv, why, whylen);
-	if (acl == ACL_NOAUTH || acl == ACL_NOPERM)
+	rc = acl_check_cmd(&sub, &c, why, whylen);
+	if (rc == ACL_NOAUTH || rc == ACL_NOPERM) {
+		cmd_free(&c);
 		return 0;
-	int rc = acl ? acl : cmd_run(&sub, spec);
-	if (rc == 0 && scratch->b.len && scratch->b.data[0] == '-')
-		snprintf(why, whylen, "%.*s", (int)(scratch->b.len - 3), scratch->b.data + 1);
-	else if (rc == 0 && sub.verdict == VERDICT_RED)
-		snprintf(why, whylen, "DISPENSE answered red: not sold");
+	}
+	if (rc == ACL_OK) {
+		switch (cmd_run(&sub)) {
+		case CMD_REFUSED:
+		case CMD_ROLLBACK:
+			snprintf(why, whylen, "%.*s", (int)(scratch->b.len - 3), scratch->b.data + 1);
+			break;
+		case CMD_FAILED:
+			rc = sub.store_rc;
+			break;
+		case CMD_DONE:
+			if (sub.verdict == VERDICT_RED)
+				snprintf(why, whylen, "DISPENSE answered red: not sold");
+			break;
+		}
+	}
+	cmd_free(&c);
 	return rc;
 }
 

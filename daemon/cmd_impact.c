@@ -23,7 +23,7 @@
 
 #define CODES_SCAN 100000	/* units one CODES call reads at most */
 #define CODES_DEFAULT 1000
-#define CODES_MAX 10000
+#define CODES_MAX CMD_CODES_MAX
 
 /* ---------------------------------------------------------------- IMPACT */
 

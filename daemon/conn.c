@@ -34,6 +34,7 @@
  * client dribbling bytes is cut off.
  */
 #include "conn.h"
+#include "parse.h"
 #include "acl.h"
 #include "auth.h"
 #include "clock.h"
@@ -56,6 +57,7 @@
 #include <netinet/in.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,6 +122,7 @@ struct conn {
 	int held_argc;
 	struct resp_arg *held_argv;	/* the parser's array, into `in` */
 	const struct command_spec *held_spec;
+	struct cmd held_cmd;		/* held_spec's request, parsed */
 	/* A refused request's reply (refused: code and message), kept while
 	 * it waits its turn behind pending writes. */
 	bool refused;
@@ -191,6 +194,8 @@ static void unlink_free(struct conn *c)
 	w->nconns--;
 	if (c->deadline)
 		event_free(c->deadline);
+	if (c->held)
+		cmd_free(&c->held_cmd);
 	resp_parser_free(&c->parser);
 	buf_free(&c->in);
 	buf_free(&c->out.b);
@@ -463,15 +468,13 @@ static void flush_out(struct conn *c)
 /* Run a request admitted as a read; spec NULL (or the wrong arity): reply
  * with the lookup's error. */
 static void execute(struct conn *c, struct cmd_ctx *ctx, const struct command_spec *spec,
-		    int argc, struct resp_arg *argv)
+		    int argc, struct resp_arg *argv, const struct cmd *cmd)
 {
 	if (spec == NULL || !command_arity_ok(spec, argc)) {
 		cmd_lookup(argc, argv, &c->out);
 		return;
 	}
-	ctx->argc = argc;
-	ctx->argv = argv;
-	cmd_execute(ctx, spec);
+	cmd_execute(ctx, cmd);
 	atomic_fetch_add_explicit(&c->w->commands, 1, memory_order_relaxed);
 }
 
@@ -486,45 +489,68 @@ static void protocol_error(struct conn *c)
 
 enum admission { ADMIT_READ, ADMIT_WRITE, ADMIT_REFUSED };
 
+/* Refuse a request: the reply waits in c->refusal_code / c->refusal. */
+static enum admission refuse(struct conn *c, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static enum admission refuse(struct conn *c, const char *code, const char *fmt, ...)
+{
+	va_list ap;
+	snprintf(c->refusal_code, sizeof c->refusal_code, "%s", code);
+	va_start(ap, fmt);
+	vsnprintf(c->refusal, sizeof c->refusal, fmt, ap);
+	va_end(ap);
+	return ADMIT_REFUSED;
+}
+
+/* The same, when the message is in c->refusal already. */
+static enum admission refused(struct conn *c, const char *code)
+{
+	snprintf(c->refusal_code, sizeof c->refusal_code, "%s", code);
+	return ADMIT_REFUSED;
+}
+
 /*
- * Look the request up and decide what becomes of it: a read (run here, or
- * an unknown command whose error execute() gives), a write for the writer,
- * or refused — over its principal's rate, or not allowed by the role
- * matrix — with the reply in c->refusal_code / c->refusal.
+ * Look the request up, parse it into cmd, and decide what becomes of it: a
+ * read (run here, or an unknown command whose error execute() gives), a
+ * write for the writer, or refused — over its principal's rate, not
+ * allowed by the role matrix, or not well formed — with the reply in
+ * c->refusal_code / c->refusal.  The principal's role is checked before
+ * the words, so that a client not signed in learns nothing but "sign in".
  */
 static enum admission admit(struct conn *c, struct cmd_ctx *ctx, int argc,
-			    struct resp_arg *argv, const struct command_spec **specp)
+			    struct resp_arg *argv, const struct command_spec **specp,
+			    struct cmd *cmd)
 {
 	const char *names[2] = { argv[0].ptr, argc > 1 ? argv[1].ptr : "" };
 	size_t lens[2] = { argv[0].len, argc > 1 ? argv[1].len : 0 };
 	int why;
 	const struct command_spec *spec = command_lookup(argc, names, lens, &why);
+	const struct principal *who = c->who.role == ROLE_LOCAL ? NULL : &c->who;
+	const struct config *cfg = &c->w->srv->cfg;
 	*specp = spec;
+	cmd_stamp(cmd, spec, argc, argv, ctx->now_ms, who);
 	if (spec == NULL || !command_arity_ok(spec, argc))
 		return ADMIT_READ;
-	if (c->who.role != ROLE_LOCAL) {
-		const struct config *cfg = &c->w->srv->cfg;
+	if (who) {
 		if (c->rate && !throttle_rate_take(c->rate, cfg->rate_limit, cfg->rate_burst,
-						 ctx->now_ms * 1000)) {
-			snprintf(c->refusal_code, sizeof c->refusal_code, "RATELIMIT");
-			snprintf(c->refusal, sizeof c->refusal,
-				 "more than %u requests a second (burst %u) from %s; slow down",
-				 cfg->rate_limit, cfg->rate_burst,
-				 c->who.role == ROLE_NONE ? "this address" : c->who.name);
-			return ADMIT_REFUSED;
-		}
-		int rc = acl_check(ctx, spec, argc, argv, c->refusal, sizeof c->refusal);
-		if (rc != ACL_OK) {
-			if (rc == ACL_NOAUTH || rc == ACL_NOPERM) {
-				snprintf(c->refusal_code, sizeof c->refusal_code, "%s",
-					 acl_outcome_code(rc));
-			} else {
-				snprintf(c->refusal_code, sizeof c->refusal_code, "STORE");
-				snprintf(c->refusal, sizeof c->refusal, "read failed: %s",
-					 store_strerror(rc));
-			}
-			return ADMIT_REFUSED;
-		}
+						 ctx->now_ms * 1000))
+			return refuse(c, "RATELIMIT", "more than %u requests a second (burst %u) "
+				      "from %s; slow down", cfg->rate_limit, cfg->rate_burst,
+				      c->who.role == ROLE_NONE ? "this address" : c->who.name);
+		int rc = acl_check_role(who, spec, cfg->public_verify, c->refusal,
+					sizeof c->refusal);
+		if (rc != ACL_OK)
+			return refused(c, acl_outcome_code(rc));
+	}
+	char err[400];
+	if (cmd_parse(cmd, spec, argc, argv, ctx->now_ms, who, err, sizeof err) != 0)
+		return refuse(c, "ERR", "%.*s: %s", (int)argv[0].len, argv[0].ptr, err);
+	if (who) {
+		int rc = acl_check_cmd(ctx, cmd, c->refusal, sizeof c->refusal);
+		if (rc == ACL_NOAUTH || rc == ACL_NOPERM)
+			return refused(c, acl_outcome_code(rc));
+		if (rc != ACL_OK)
+			return refuse(c, "STORE", "read failed: %s", store_strerror(rc));
 	}
 	return (spec->flags & CMD_F_WRITE) ? ADMIT_WRITE : ADMIT_READ;
 }
@@ -552,9 +578,11 @@ static void process(struct conn *c)
 		if (c->held && c->refused)
 			reply_refusal(c);
 		else if (c->held)
-			execute(c, &ctx, c->held_spec, c->held_argc, c->held_argv);
+			execute(c, &ctx, c->held_spec, c->held_argc, c->held_argv, &c->held_cmd);
 		else
 			protocol_error(c);
+		if (c->held)
+			cmd_free(&c->held_cmd);
 		c->held = c->held_error = c->refused = false;
 	}
 
@@ -594,11 +622,11 @@ static void process(struct conn *c)
 		if (argc == 0)
 			continue;
 		const struct command_spec *spec;
-		enum admission a = admit(c, &ctx, argc, argv, &spec);
+		struct cmd cmd;
+		enum admission a = admit(c, &ctx, argc, argv, &spec, &cmd);
 		if (a == ADMIT_WRITE) {
-			const struct principal *who = c->who.role == ROLE_LOCAL ? NULL : &c->who;
-			struct write_job *job = cmd_write_job(srv, spec, argc, argv, who, ctx.now_ms,
-							      c->proto, c, c->w);
+			/* The job takes the command's codes with its words. */
+			struct write_job *job = cmd_write_job(srv, &cmd, c->proto, c, c->w);
 			/* The writer takes its two queues in its own order, so a
 			 * connection's writes keep the order sent only if they all
 			 * wait in one queue: behind its own bulk jobs a small job
@@ -619,12 +647,15 @@ static void process(struct conn *c)
 			c->held_spec = spec;
 			c->held_argc = argc;
 			c->held_argv = argv;
+			c->held_cmd = cmd;
+			cmd_rebase(&c->held_cmd, argv);	/* codes: its own copy */
 			break;
 		}
 		if (a == ADMIT_REFUSED)
 			reply_refusal(c);
 		else
-			execute(c, &ctx, spec, argc, argv);
+			execute(c, &ctx, spec, argc, argv, &cmd);
+		cmd_free(&cmd);
 	}
 	cmd_read_done(&ctx);
 	flush_out(c);

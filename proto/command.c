@@ -7,88 +7,155 @@
 #include <string.h>
 #include <strings.h>
 
+/* Option entries the grammars share. */
+#define O_SITE		{ "SITE", OPT_SITE, OPT_K_SITE, true, 0, 0 }
+#define O_SITE_OPT	{ "SITE", OPT_SITE, OPT_K_SITE, false, 0, 0 }
+#define O_FROM		{ "FROM", OPT_FROM, OPT_K_SITE, true, 0, 0 }
+#define O_FROM_OPT	{ "FROM", OPT_FROM, OPT_K_SITE, false, 0, 0 }
+#define O_TO		{ "TO", OPT_TO, OPT_K_SITE, true, 0, 0 }
+#define O_TIME		{ "TIME", OPT_TIME, OPT_K_TIME, false, 0, 0 }
+#define O_REF		{ "REF", OPT_REF, OPT_K_TEXT, false, 1, CMD_REF_MAX }
+#define O_REASON	{ "REASON", OPT_REASON, OPT_K_TEXT, true, 1, CMD_REF_MAX }
+#define O_REASON_OPT	{ "REASON", OPT_REASON, OPT_K_TEXT, false, 1, CMD_REF_MAX }
+
+/* Grammars: G_CODES(acting, options...) for commands naming a list of
+ * codes; G_WORDS(n, code, acting, options...) for n fixed words. */
+#define G_CODES(act, ...) \
+	{ .codes = true, .acting = (act), .opts = { __VA_ARGS__ } }
+#define G_WORDS(n, c, act, ...) \
+	{ .words = (n), .code = (c), .acting = (act), .opts = { __VA_ARGS__ } }
+#define G_RAW	{ .raw = true, .acting = -1 }
+
 static const struct command_spec commands[CMD__COUNT] = {
 	[CMD_PING] = { CMD_PING, "PING", NULL, 1, 2, 0,
-		"[message]", "liveness check: PONG, or the message back" },
+		"[message]", "liveness check: PONG, or the message back",
+		G_RAW },
 	[CMD_ECHO] = { CMD_ECHO, "ECHO", NULL, 2, 2, 0,
-		"message", "the message back (redis-cli --pipe uses it)" },
+		"message", "the message back (redis-cli --pipe uses it)",
+		G_RAW },
 	[CMD_HELLO] = { CMD_HELLO, "HELLO", NULL, 1, 4, 0,
 		"[protover [SETNAME name]]",
-		"switch protocol version (2 or 3) and describe the server" },
+		"switch protocol version (2 or 3) and describe the server",
+		G_RAW },
 	[CMD_INFO] = { CMD_INFO, "INFO", NULL, 1, 2, CMD_F_READ,
 		"[server|clients|store|writer|memory|audit]",
-		"server, connection, store and writer figures" },
+		"server, connection, store and writer figures",
+		G_RAW },
 	[CMD_QUIT] = { CMD_QUIT, "QUIT", NULL, 1, 1, 0,
-		"", "close the connection after the reply" },
+		"", "close the connection after the reply",
+		G_RAW },
 	[CMD_SITE_SET] = { CMD_SITE_SET, "SITE", "SET", 5, -1, CMD_F_WRITE,
 		"id field value [field value ...]",
-		"create or update a site (fields: name, kind, gln)" },
+		"create or update a site (fields: name, kind, gln)",
+		G_RAW },
 	[CMD_SITE_GET] = { CMD_SITE_GET, "SITE", "GET", 3, 3, CMD_F_READ,
-		"id", "a site's fields" },
+		"id", "a site's fields",
+		G_RAW },
 	[CMD_PRODUCT_SET] = { CMD_PRODUCT_SET, "PRODUCT", "SET", 5, -1, CMD_F_WRITE,
 		"id field value [field value ...]",
 		"create or update a product (fields: name, form, strength, "
-		"units_per_pack, holder, kind, nhsa_code)" },
+		"units_per_pack, holder, kind, nhsa_code)",
+		G_RAW },
 	[CMD_PRODUCT_GET] = { CMD_PRODUCT_GET, "PRODUCT", "GET", 3, 3, CMD_F_READ,
-		"id", "a product's fields" },
+		"id", "a product's fields",
+		G_RAW },
 	[CMD_COMMISSION] = { CMD_COMMISSION, "COMMISSION", NULL, 4, -1, CMD_F_WRITE,
 		"code [code ...] SITE s [PRODUCT p] [LOT l] [EXPIRY YYYY-MM-DD] [LEVEL 1-4] "
-		"[QTY n] [TIME t]", "create codes: units, middle packs, cases, pallets" },
+		"[QTY n] [TIME t]", "create codes: units, middle packs, cases, pallets",
+		G_CODES(OPT_SITE, O_SITE,
+		{ "PRODUCT", OPT_PRODUCT, OPT_K_WORD, false, 0, 0 },
+		{ "LOT", OPT_LOT, OPT_K_TEXT, false, 1, CMD_LOT_MAX },
+		{ "EXPIRY", OPT_EXPIRY, OPT_K_DATE, false, 0, 0 },
+		{ "LEVEL", OPT_LEVEL, OPT_K_UINT, false, 1, 4 },
+		{ "QTY", OPT_QTY, OPT_K_UINT, false, 1, CMD_LOT_QTY_MAX }, O_TIME) },
 	[CMD_PACK] = { CMD_PACK, "PACK", NULL, 5, -1, CMD_F_WRITE,
 		"container code [code ...] SITE s [TIME t]",
-		"pack codes into a container (created if new)" },
+		"pack codes into a container (created if new)",
+		G_CODES(OPT_SITE, O_SITE, O_TIME) },
 	[CMD_UNPACK] = { CMD_UNPACK, "UNPACK", NULL, 4, -1, CMD_F_WRITE,
 		"container [code ...] SITE s [TIME t]",
-		"take codes (default: all) out of a container" },
+		"take codes (default: all) out of a container",
+		G_CODES(OPT_SITE, O_SITE, O_TIME) },
 	[CMD_SHIP] = { CMD_SHIP, "SHIP", NULL, 6, -1, CMD_F_WRITE,
 		"code [code ...] FROM s TO s [REF r] [TIME t]",
-		"ship codes, and everything packed in them" },
+		"ship codes, and everything packed in them",
+		G_CODES(OPT_FROM, O_FROM, O_TO, O_REF, O_TIME) },
 	[CMD_RECEIVE] = { CMD_RECEIVE, "RECEIVE", NULL, 4, -1, CMD_F_WRITE,
 		"code [code ...] SITE s [FROM s] [REF r] [TIME t]",
-		"receive shipped codes at a site" },
+		"receive shipped codes at a site",
+		G_CODES(OPT_SITE, O_SITE, O_FROM_OPT, O_REF, O_TIME) },
 	[CMD_RETURN] = { CMD_RETURN, "RETURN", NULL, 6, -1, CMD_F_WRITE,
 		"code [code ...] FROM s TO s [REF r] [TIME t]",
-		"send codes back to a supplier" },
+		"send codes back to a supplier",
+		G_CODES(OPT_FROM, O_FROM, O_TO, O_REF, O_TIME) },
 	[CMD_DESTROY] = { CMD_DESTROY, "DESTROY", NULL, 4, -1, CMD_F_WRITE,
-		"code [code ...] SITE s [REF r] [TIME t]", "record codes as destroyed" },
+		"code [code ...] SITE s [REF r] [TIME t]", "record codes as destroyed",
+		G_CODES(OPT_SITE, O_SITE, O_REF, O_TIME) },
 	[CMD_VERIFY] = { CMD_VERIFY, "VERIFY", NULL, 2, 4, CMD_F_READ,
-		"code [SITE s]", "verdict on a scan; changes nothing" },
+		"code [SITE s]", "verdict on a scan; changes nothing",
+		{ .words = 1, .code = 1, .acting = OPT_SITE, .acting_optional = true,
+		  .opts = { O_SITE_OPT } } },
 	[CMD_DISPENSE] = { CMD_DISPENSE, "DISPENSE", NULL, 4, 10, CMD_F_WRITE,
-		"code SITE s [TX t] [QTY n] [TIME t]", "verdict on a sale, recorded durably" },
+		"code SITE s [TX t] [QTY n] [TIME t]", "verdict on a sale, recorded durably",
+		G_WORDS(1, 1, OPT_SITE, O_SITE,
+		{ "TX", OPT_TX, OPT_K_TEXT, false, 1, CMD_TX_MAX },
+		{ "QTY", OPT_QTY, OPT_K_UINT, false, 1, CMD_SALE_QTY_MAX }, O_TIME) },
 	[CMD_UNDO] = { CMD_UNDO, "UNDO", NULL, 6, 6, CMD_F_WRITE,
-		"code SITE s TX t", "reverse a dispense of the same site and transaction" },
+		"code SITE s TX t", "reverse a dispense of the same site and transaction",
+		G_WORDS(1, 1, OPT_SITE, O_SITE,
+		{ "TX", OPT_TX, OPT_K_TEXT, true, 1, CMD_TX_MAX }) },
 	[CMD_TRACE] = { CMD_TRACE, "TRACE", NULL, 2, 2, CMD_F_READ,
-		"code", "a code's chain of custody, in time order" },
+		"code", "a code's chain of custody, in time order",
+		G_WORDS(1, 1, -1, { 0 }) },
 	[CMD_ALERTS] = { CMD_ALERTS, "ALERTS", NULL, 1, 7, CMD_F_READ,
-		"[SINCE t] [SITE s] [LIMIT n]", "stored alerts, newest first" },
+		"[SINCE t] [SITE s] [LIMIT n]", "stored alerts, newest first",
+		{ .acting = OPT_SITE, .acting_optional = true,
+		  .opts = { { "SINCE", OPT_SINCE, OPT_K_TIME, false, 0, 0 }, O_SITE_OPT,
+			    { "LIMIT", OPT_LIMIT, OPT_K_UINT, false, 1, CMD_ALERTS_MAX } } } },
 	[CMD_RECALL] = { CMD_RECALL, "RECALL", NULL, 7, 7, CMD_F_WRITE,
-		"product lot LEVEL 1|2|3 REASON text", "recall a lot: its units answer RED" },
+		"product lot LEVEL 1|2|3 REASON text", "recall a lot: its units answer RED",
+		G_WORDS(2, 0, -1, { "LEVEL", OPT_LEVEL, OPT_K_UINT, true, 1, 3 }, O_REASON) },
 	[CMD_LIFT] = { CMD_LIFT, "LIFT", NULL, 5, 5, CMD_F_WRITE,
-		"product lot REASON text", "end a lot's recall" },
+		"product lot REASON text", "end a lot's recall",
+		G_WORDS(2, 0, -1, O_REASON) },
 	[CMD_WITHDRAW] = { CMD_WITHDRAW, "WITHDRAW", NULL, 4, 4, CMD_F_WRITE,
-		"product REASON text", "withdraw a product: every lot answers RED" },
+		"product REASON text", "withdraw a product: every lot answers RED",
+		G_WORDS(1, 0, -1, O_REASON) },
 	[CMD_LOCK] = { CMD_LOCK, "LOCK", NULL, 2, 4, CMD_F_WRITE,
-		"code [REASON text]", "lock one code (stolen, under investigation)" },
+		"code [REASON text]", "lock one code (stolen, under investigation)",
+		G_WORDS(1, 1, -1, O_REASON_OPT) },
 	[CMD_UNLOCK] = { CMD_UNLOCK, "UNLOCK", NULL, 2, 4, CMD_F_WRITE,
-		"code [REASON text]", "unlock a locked code" },
+		"code [REASON text]", "unlock a locked code",
+		G_WORDS(1, 1, -1, O_REASON_OPT) },
 	[CMD_EVENTS] = { CMD_EVENTS, "EVENTS", NULL, 2, -1, CMD_F_WRITE,
 		"[BATCH id] [SKIPBAD] record [record ...]",
-		"distribution records (each a command line) in one transaction" },
+		"distribution records (each a command line) in one transaction",
+		G_RAW },
 	[CMD_RECALL_ACK] = { CMD_RECALL_ACK, "RECALL.ACK", NULL, 5, 7, CMD_F_WRITE,
-		"product lot SITE s [TIME t]", "a site acknowledges a lot's recall" },
+		"product lot SITE s [TIME t]", "a site acknowledges a lot's recall",
+		G_WORDS(2, 0, OPT_SITE, O_SITE, O_TIME) },
 	[CMD_IMPACT] = { CMD_IMPACT, "IMPACT", NULL, 2, 3, CMD_F_READ,
-		"product lot | code", "a lot's recall chain: every site, what it holds, the tree" },
+		"product lot | code", "a lot's recall chain: every site, what it holds, the tree",
+		G_RAW },
 	[CMD_CODES] = { CMD_CODES, "CODES", NULL, 3, 13, CMD_F_READ,
 		"product lot [SITE s] [STATUS st] [LEVEL n] [AFTER cursor] [COUNT n]",
-		"the codes of a lot, where they are, a page at a time" },
+		"the codes of a lot, where they are, a page at a time",
+		{ .words = 2, .acting = -1, .opts = { O_SITE_OPT,
+		  { "STATUS", OPT_STATUS, OPT_K_WORD, false, 0, 0 },
+		  { "LEVEL", OPT_LEVEL, OPT_K_UINT, false, 1, 4 },
+		  { "AFTER", OPT_AFTER, OPT_K_WORD, false, 0, 0 },
+		  { "COUNT", OPT_COUNT, OPT_K_UINT, false, 1, CMD_CODES_MAX } } } },
 	[CMD_AUTH] = { CMD_AUTH, "AUTH", NULL, 2, 2, 0,
-		"token", "sign in with a token from the ACL file" },
+		"token", "sign in with a token from the ACL file",
+		G_RAW },
 	[CMD_AUDIT_VERIFY] = { CMD_AUDIT_VERIFY, "AUDIT", "VERIFY", 2, 6, CMD_F_READ,
 		"[FROM seq] [TO seq]",
-		"recompute the event log's hash chain; name the first broken link" },
+		"recompute the event log's hash chain; name the first broken link",
+		G_RAW },
 	[CMD_CLOCK] = { CMD_CLOCK, "CLOCK", NULL, 1, 3, 0,
 		"[ADVANCE duration]",
-		"the daemon's clock; ADVANCE moves a clock started with clock_today (tests)" },
+		"the daemon's clock; ADVANCE moves a clock started with clock_today (tests)",
+		G_RAW },
 };
 
 static int eq(const char *s, size_t n, const char *name)
@@ -135,6 +202,15 @@ const char *command_full_name(const struct command_spec *c, char *buf, size_t n)
 	else
 		snprintf(buf, n, "%s", c->name);
 	return buf;
+}
+
+const struct option_spec *command_option(enum cmd_id cmd, enum opt_id id)
+{
+	const struct command_spec *c = command_by_id(cmd);
+	for (int i = 0; c && i < GRAMMAR_OPTS_MAX && c->g.opts[i].name; i++)
+		if (c->g.opts[i].id == id)
+			return &c->g.opts[i];
+	return NULL;
 }
 
 const char *command_subcommands(const char *name, char *buf, size_t n)

@@ -8,7 +8,9 @@
 #ifndef YIMA_COMMAND_H
 #define YIMA_COMMAND_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 enum cmd_id {
 	CMD_PING,
@@ -52,6 +54,74 @@ enum cmd_flags {
 	CMD_F_READ  = 1 << 1,	/* reads the store */
 };
 
+/*
+ * The options a command may take, by name: one id per option word, wherever
+ * it appears.  What a value means (a site, a sequence number) and its limits
+ * belong to each command's grammar below.
+ */
+enum opt_id {
+	OPT_SITE, OPT_FROM, OPT_TO, OPT_REF, OPT_TIME, OPT_TX, OPT_QTY,
+	OPT_PRODUCT, OPT_LOT, OPT_EXPIRY, OPT_LEVEL, OPT_REASON,
+	OPT_SINCE, OPT_LIMIT, OPT_STATUS, OPT_AFTER, OPT_COUNT,
+	OPT__COUNT
+};
+
+/* How an option's value is read (daemon/parse.c turns it into a typed value). */
+enum opt_kind {
+	OPT_K_SITE = 1,	/* a site id or GLN; resolved when the command applies */
+	OPT_K_TEXT,	/* stored text: min..max bytes, no control characters */
+	OPT_K_TIME,	/* ISO 8601 date-time → Unix ms */
+	OPT_K_DATE,	/* YYYY-MM-DD → YYYYMMDD */
+	OPT_K_UINT,	/* whole number min..max */
+	OPT_K_SEQ,	/* 64-bit sequence number */
+	OPT_K_WORD,	/* a word the command reads itself (STATUS, AFTER) */
+};
+
+struct option_spec {
+	const char *name;	/* upper case, as sent */
+	uint8_t id;		/* enum opt_id */
+	uint8_t kind;		/* enum opt_kind */
+	bool required;
+	uint32_t min, max;	/* UINT: the value; TEXT: bytes */
+};
+
+#define GRAMMAR_OPTS_MAX 7
+
+/* Text limits the commands share (bytes). */
+#define CMD_TX_MAX	64	/* a sale's transaction id */
+#define CMD_REF_MAX	200	/* a delivery note, a reason */
+#define CMD_LOT_MAX	20	/* a lot number, as GS1 AI (10) allows */
+/* How many sub-units one DISPENSE sells (split packs), and how many uses a
+ * lot-level device record holds (COMMISSION QTY). */
+#define CMD_SALE_QTY_MAX	1000000
+#define CMD_LOT_QTY_MAX		100000000
+/* Replies that list: alerts (ALERTS LIMIT) and codes (CODES COUNT). */
+#define CMD_ALERTS_MAX		10000
+#define CMD_CODES_MAX		10000
+
+/*
+ * A command's arguments, read once by daemon/parse.c into a typed command
+ * that the ACL, the handler and the log all use.  The words after the name:
+ *
+ *   `words` fixed words (product, lot, a code ...), of which word `code`
+ *   (1-based; 0 none) is a scanned code; then, when `codes`, a list of
+ *   codes up to the first option word; then "NAME value" options.
+ *
+ * `acting` names the option that says which site acts (OPT_SITE, OPT_FROM;
+ * -1 none): a principal of one site may only act as that site.
+ * Commands with `raw` set read their words themselves (PING, HELLO, master
+ * data's field lists, EVENTS' records ...).
+ */
+struct command_grammar {
+	bool raw;
+	uint8_t words;
+	uint8_t code;
+	bool codes;
+	int8_t acting;
+	bool acting_optional;	/* the acting site may be left out (VERIFY) */
+	struct option_spec opts[GRAMMAR_OPTS_MAX];
+};
+
 struct command_spec {
 	enum cmd_id id;
 	const char *name;	/* upper case */
@@ -61,6 +131,7 @@ struct command_spec {
 	unsigned flags;
 	const char *usage;	/* arguments after the name(s) */
 	const char *summary;
+	struct command_grammar g;
 };
 
 /*
@@ -76,6 +147,8 @@ const struct command_spec *command_by_id(enum cmd_id id);
 int command_arity_ok(const struct command_spec *c, int argc);
 /* "SITE SET" or "PING": the full name, for messages. */
 const char *command_full_name(const struct command_spec *c, char *buf, size_t n);
+/* The grammar's entry for option `id` of a command; NULL if it has none. */
+const struct option_spec *command_option(enum cmd_id cmd, enum opt_id id);
 /* Subcommands of a command name, as "SET, GET" into buf. */
 const char *command_subcommands(const char *name, char *buf, size_t n);
 

@@ -162,8 +162,11 @@ def test_dispense_for_another_site_refused():
         check("SITE must be your own site PH1, not 'PH2'" in r, r)
         refused(ph1.call("DISPENSE", codes[0], "TX", "T1", "SITE", "PH2"), "NOPERM",
                 "DISPENSE as PH2, options reordered")
-        refused(ph1.call("DISPENSE", codes[0], "SITE", "PH1", "SITE", "PH2"), "NOPERM",
-                "SITE given twice")
+        # Malformed before it is anyone's: parsed once, refused as the
+        # local principal's would be, and never applied as PH1's.
+        r = refused(ph1.call("DISPENSE", codes[0], "SITE", "PH1", "SITE", "PH2"), "ERR",
+                    "SITE given twice")
+        check("SITE given twice" in r, r)
         refused(ph1.call("UNDO", codes[0], "SITE", "PH2", "TX", "T1"), "NOPERM", "UNDO")
         refused(ph1.call("RECEIVE", codes[0], "SITE", "PH2"), "NOPERM", "RECEIVE for PH2")
         refused(ph1.call("EVENTS", f"DISPENSE {codes[0]} SITE PH2 TX T9"), "ERR",
