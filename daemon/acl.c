@@ -19,7 +19,7 @@
  *                            VERIFY without SITE when public_verify is on
  *
  * EVENTS lets a principal send many records in one request; each record is
- * checked against its own command's row, for the same principal (cmd_bulk).
+ * checked against its own command's row, for the same principal (cmd_events.c).
  *
  * Stock moves out only by its holder's word: SHIP and RETURN act for FROM,
  * the site that holds the codes, and the receiver confirms with RECEIVE at

@@ -266,7 +266,7 @@ static int lot_named(struct cmd_ctx *ctx, bool by_code, struct lot *l,
 }
 
 /* "after_recall": {commissioned, shipped, received} — units of the lot a
- * site still moved on after the recall (cmd_events.c warns of each). */
+ * site still moved on after the recall (cmd_custody.c warns of each). */
 static void put_after_recall(struct resp_out *o, const struct tally_recall *r)
 {
 	resp_cstr(o, "after_recall");
