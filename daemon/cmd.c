@@ -22,6 +22,9 @@
 typedef int (*legacy_handler)(struct cmd_ctx *ctx);
 
 static const cmd_handler handlers[CMD__COUNT] = {
+	[CMD_VERIFY] = cmd_verify,
+	[CMD_DISPENSE] = cmd_dispense,
+	[CMD_UNDO] = cmd_undo,
 };
 
 static const legacy_handler legacy[CMD__COUNT] = {
@@ -41,9 +44,6 @@ static const legacy_handler legacy[CMD__COUNT] = {
 	[CMD_RECEIVE] = cmd_receive,
 	[CMD_RETURN] = cmd_return,
 	[CMD_DESTROY] = cmd_destroy,
-	[CMD_VERIFY] = cmd_verify,
-	[CMD_DISPENSE] = cmd_dispense,
-	[CMD_UNDO] = cmd_undo,
 	[CMD_TRACE] = cmd_trace,
 	[CMD_ALERTS] = cmd_alerts,
 	[CMD_RECALL] = cmd_recall,

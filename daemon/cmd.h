@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "command.h"
+#include "outcome.h"
 #include "resp.h"
 
 struct server;
@@ -31,8 +32,6 @@ struct write_job;
 struct principal;
 
 struct cmd;
-
-enum cmd_status { CMD_DONE, CMD_REFUSED, CMD_ROLLBACK, CMD_FAILED };
 
 struct cmd_ctx {
 	const struct cmd *cmd;		/* the request, parsed and stamped */
@@ -120,9 +119,9 @@ int cmd_ship(struct cmd_ctx *ctx);
 int cmd_receive(struct cmd_ctx *ctx);
 int cmd_return(struct cmd_ctx *ctx);
 int cmd_destroy(struct cmd_ctx *ctx);
-int cmd_verify(struct cmd_ctx *ctx);
-int cmd_dispense(struct cmd_ctx *ctx);
-int cmd_undo(struct cmd_ctx *ctx);
+enum cmd_status cmd_verify(struct cmd_ctx *ctx);
+enum cmd_status cmd_dispense(struct cmd_ctx *ctx);
+enum cmd_status cmd_undo(struct cmd_ctx *ctx);
 int cmd_trace(struct cmd_ctx *ctx);
 int cmd_alerts(struct cmd_ctx *ctx);
 int cmd_recall(struct cmd_ctx *ctx);

@@ -105,29 +105,41 @@ int mcache_lot(struct store_txn *t, uint32_t num, const struct mcache_lot **out)
 	return 0;
 }
 
-const char *mcache_site_id(struct store_txn *t, uint32_t num)
+int mcache_site(struct store_txn *t, uint32_t num, const char **id)
 {
+	*id = "";
 	if (num == 0)
-		return "";
+		return 0;
 	struct mcache *m = tables();
 	uint64_t tag = store_txn_tag(t);
 	struct site_slot *s = &m->sites[num % SITE_SLOTS];
 	if (s->num == num && s->tag == tag) {
 		m->hits++;
-		return s->id;
+		*id = s->id;
+		return 0;
 	}
 	m->misses++;
 	uint8_t k[4] = { (uint8_t)(num >> 24), (uint8_t)(num >> 16), (uint8_t)(num >> 8),
 			 (uint8_t)num };
 	const void *v;
 	size_t n;
-	if (store_get(t, DB_SITE_NUMS, k, 4, &v, &n) != 0 || n > MASTER_ID_MAX)
-		return "?";
+	int rc = store_get(t, DB_SITE_NUMS, k, 4, &v, &n);
+	if (rc)
+		return rc;
+	if (n == 0 || n > MASTER_ID_MAX)
+		return store_corrupt(DB_SITE_NUMS, k, 4, "not a site id");
 	memcpy(s->id, v, n);
 	s->id[n] = '\0';
 	s->num = num;
 	s->tag = tag;
-	return s->id;
+	*id = s->id;
+	return 0;
+}
+
+const char *mcache_site_id(struct store_txn *t, uint32_t num)
+{
+	const char *id;
+	return mcache_site(t, num, &id) == 0 ? id : "?";
 }
 
 int mcache_event(struct store_txn *t, uint64_t seq, struct mcache_event *out)

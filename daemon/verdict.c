@@ -162,13 +162,13 @@ static int product_is_drug(struct store_txn *t, const struct code_result *scan, 
 }
 
 int verdict_judge(struct store_txn *t, const struct config *cfg, int64_t now_ms,
-		  const struct resp_arg *code, uint32_t site, struct judgement *j)
+		  const struct code_result *scan, uint32_t site, struct judgement *j)
 {
 	memset(j, 0, sizeof *j);
 	j->units_per_pack = 1;
-	struct code_opts opts;
-	args_code_opts(now_ms, &opts);
-	if (code_parse(code->ptr, code->len, &opts, &j->scan) != CODE_OK) {
+	j->scan = *scan;
+	if (scan->cr_err != CODE_OK) {
+		j->scan.cr_type = CODE_NONE;
 		verdict_add(j, cfg, R_NOT_A_TRACE_CODE);
 		return 0;
 	}
@@ -313,11 +313,11 @@ static void kv(struct resp_out *o, const char *k, const char *v)
 }
 
 /* One sentence per reason, for the person at the counter. */
-static void explain(struct store_txn *t, const struct judgement *j, const struct config *cfg,
-		    int64_t now_ms, char *out, size_t n)
+static void explain(const struct judgement *j, const struct config *cfg, int64_t now_ms,
+		    char *out, size_t n)
 {
 	size_t used = 0;
-	char a[80], b[80], d[32];
+	char a[80], d[32];
 	out[0] = '\0';
 #define SAY(...) do { if (used < n) { int w_ = snprintf(out + used, n - used, __VA_ARGS__); \
 		if (w_ > 0) used += (size_t)w_; } } while (0)
@@ -331,9 +331,8 @@ static void explain(struct store_txn *t, const struct judgement *j, const struct
 		case R_UNKNOWN: SAY("no record of this code: suspected counterfeit"); break;
 		case R_DUPLICATE:
 			if (j->has_first_sale && !j->public_view) {
-				args_site_name(t, j->first_sale.site, a, sizeof a);
 				args_format_time(j->first_sale.time_ms, d);
-				SAY("already dispensed at %s on %s", a, d);
+				SAY("already dispensed at %s on %s", j->view.first_sale_site, d);
 			} else {
 				SAY("already dispensed");
 			}
@@ -353,17 +352,15 @@ static void explain(struct store_txn *t, const struct judgement *j, const struct
 					args_days(verdict_today(cfg, now_ms))));
 			break;
 		case R_NOT_RECEIVED_HERE:
-			args_site_name(t, j->judged_place.holder, a, sizeof a);
-			SAY("held by %s, not received here", a);
+			SAY("held by %s, not received here", j->view.judged_holder);
 			break;
 		case R_IN_TRANSIT:
 			if (j->public_view) {
 				SAY("in transit between suppliers: not yet received");
 				break;
 			}
-			args_site_name(t, j->judged_place.holder, a, sizeof a);
-			args_site_name(t, j->judged_place.dest, b, sizeof b);
-			SAY("in transit from %s to %s: receive it first", a, b);
+			SAY("in transit from %s to %s: receive it first", j->view.judged_holder,
+			    j->view.judged_dest);
 			break;
 		case R_DESTROYED: SAY("recorded as destroyed"); break;
 		case R_LOCKED: SAY("locked (stolen or under investigation)"); break;
@@ -387,9 +384,81 @@ static void explain(struct store_txn *t, const struct judgement *j, const struct
 #undef SAY
 }
 
-void verdict_reply(struct store_txn *t, struct resp_out *out, const struct judgement *j,
-		   const struct config *cfg, int64_t now_ms)
+/* A site id into out (MASTER_ID_MAX + 1 bytes). */
+static int site_text(struct store_txn *t, uint32_t num, char *out)
 {
+	const char *id;
+	int rc = mcache_site(t, num, &id);
+	if (rc == STORE_NOTFOUND) {
+		uint8_t k[4] = { (uint8_t)(num >> 24), (uint8_t)(num >> 16), (uint8_t)(num >> 8),
+				 (uint8_t)num };
+		return store_corrupt(DB_SITE_NUMS, k, 4, "a site the records name is missing");
+	}
+	if (rc)
+		return rc;
+	snprintf(out, MASTER_ID_MAX + 1, "%s", id);
+	return 0;
+}
+
+/* An event the records name (seq 0: none). */
+static int event_shown(struct store_txn *t, uint64_t seq, bool *has, struct mcache_event *e)
+{
+	*has = false;
+	if (seq == 0)
+		return 0;
+	int rc = mcache_event(t, seq, e);
+	if (rc == 0)
+		*has = true;
+	return rc;
+}
+
+int verdict_gather(struct store_txn *t, struct judgement *j)
+{
+	struct verdict_view *v = &j->view;
+	memset(v, 0, sizeof *v);
+	int rc = 0;
+	if (j->has_first_sale && (rc = site_text(t, j->first_sale.site, v->first_sale_site)))
+		return rc;
+	if (j->reasons & ((1u << R_NOT_RECEIVED_HERE) | (1u << R_IN_TRANSIT)) &&
+	    ((rc = site_text(t, j->judged_place.holder, v->judged_holder)) ||
+	     (rc = site_text(t, j->judged_place.dest, v->judged_dest))))
+		return rc;
+	if (!j->found)
+		return 0;
+	if ((rc = site_text(t, j->place.holder, v->holder)) ||
+	    (rc = site_text(t, j->place.dest, v->dest)))
+		return rc;
+	if (j->unit.parent) {
+		const uint8_t *key = j->parent_key;
+		size_t klen = j->parent_key_len;
+		struct unit p;
+		if (klen == 0) {
+			if ((rc = units_get(t, j->unit.parent, &p)) != 0)
+				return rc;
+			key = p.key;
+			klen = p.key_len;
+		}
+		v->has_parent = code_key_format(key, klen, v->parent, sizeof v->parent) > 0;
+	}
+	struct mcache_event e;
+	if ((rc = event_shown(t, j->unit.last_seq, &v->has_last_event, &e)) != 0)
+		return rc;
+	if (v->has_last_event) {
+		v->last_kind = e.kind;
+		v->last_time_ms = e.time_ms;
+		if ((rc = site_text(t, e.site, v->last_site)) != 0)
+			return rc;
+	}
+	if ((rc = event_shown(t, j->unit.commission_seq, &v->has_commissioned, &e)) != 0)
+		return rc;
+	v->commissioned_ms = e.time_ms;
+	return 0;
+}
+
+void verdict_reply(struct resp_out *out, const struct judgement *j, const struct config *cfg,
+		   int64_t now_ms)
+{
+	const struct verdict_view *v = &j->view;
 	char text[CODE_TEXT_MAX], buf[80], msg[600];
 	int nreasons = 0;
 	for (int r = 0; r < R__COUNT; r++)
@@ -400,7 +469,7 @@ void verdict_reply(struct store_txn *t, struct resp_out *out, const struct judge
 		       (j->found ? (pub ? 3 : 7 + (j->unit.parent != 0) + (j->place.dest != 0)) +
 				   j->has_lot * 2 + j->has_product * 2 : 0) +
 		       (j->has_first_sale && !pub);
-	explain(t, j, cfg, now_ms, msg, sizeof msg);
+	explain(j, cfg, now_ms, msg, sizeof msg);
 
 	resp_map(out, pairs);
 	kv(out, "verdict", verdict_name(j->verdict));
@@ -434,20 +503,13 @@ void verdict_reply(struct store_txn *t, struct resp_out *out, const struct judge
 		resp_int(out, j->unit.quantity ? j->unit.quantity : j->units_per_pack);
 		return;
 	}
-	kv(out, "holder", mcache_site_id(t, j->place.holder));
+	kv(out, "holder", v->holder);
 	if (j->place.dest)
-		kv(out, "in_transit_to", mcache_site_id(t, j->place.dest));
+		kv(out, "in_transit_to", v->dest);
 	if (j->unit.parent) {
-		struct unit p;
-		const uint8_t *key = j->parent_key;
-		size_t klen = j->parent_key_len;
 		resp_cstr(out, "parent");
-		if (klen == 0 && units_get(t, j->unit.parent, &p) == 0) {
-			key = p.key;
-			klen = p.key_len;
-		}
-		if (klen && code_key_format(key, klen, text, sizeof text) > 0)
-			resp_cstr(out, text);
+		if (v->has_parent)
+			resp_cstr(out, v->parent);
 		else
 			resp_null(out);
 	}
@@ -456,19 +518,18 @@ void verdict_reply(struct store_txn *t, struct resp_out *out, const struct judge
 	resp_cstr(out, "units_per_pack");
 	resp_int(out, j->unit.quantity ? j->unit.quantity : j->units_per_pack);
 	resp_cstr(out, "last_event");
-	struct mcache_event e;
-	if (mcache_event(t, j->unit.last_seq, &e) == 0) {
+	if (v->has_last_event) {
 		resp_map(out, 3);
-		kv(out, "event", event_kind_name(e.kind));
-		args_format_time(e.time_ms, buf);
+		kv(out, "event", event_kind_name(v->last_kind));
+		args_format_time(v->last_time_ms, buf);
 		kv(out, "time", buf);
-		kv(out, "site", mcache_site_id(t, e.site));
+		kv(out, "site", v->last_site);
 	} else {
 		resp_null(out);
 	}
 	resp_cstr(out, "commissioned");
-	if (mcache_event(t, j->unit.commission_seq, &e) == 0) {
-		args_format_time(e.time_ms, buf);
+	if (v->has_commissioned) {
+		args_format_time(v->commissioned_ms, buf);
 		resp_cstr(out, buf);
 	} else {
 		resp_null(out);
@@ -476,7 +537,7 @@ void verdict_reply(struct store_txn *t, struct resp_out *out, const struct judge
 	if (j->has_first_sale) {
 		resp_cstr(out, "first_sale");
 		resp_map(out, 4);
-		kv(out, "site", mcache_site_id(t, j->first_sale.site));
+		kv(out, "site", v->first_sale_site);
 		args_format_time(j->first_sale.time_ms, buf);
 		kv(out, "time", buf);
 		kv(out, "tx", j->first_sale.ref);

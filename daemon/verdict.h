@@ -3,8 +3,11 @@
  * identifiers, decided from the unit, its lot, its product, where it is,
  * what the scan itself carries, and the configured policy.
  *
- * VERIFY uses it on a network thread (read transaction); DISPENSE on the
- * writer, then adds the reasons only a sale can have.
+ * Three steps: verdict_judge decides (VERIFY on a network thread's read
+ * transaction; DISPENSE and UNDO on the writer, sale.c, which then add the
+ * reasons only a sale can have); verdict_gather reads what the answer shows
+ * besides (site ids, the container's code, the last event), reporting any
+ * store error; verdict_reply renders, from the judgement alone.
  */
 #ifndef YIMA_VERDICT_H
 #define YIMA_VERDICT_H
@@ -64,6 +67,23 @@ struct judgement {
 	/* first sale, for DUPLICATE */
 	bool has_first_sale;
 	struct event first_sale;
+	/* What the answer shows, read by verdict_gather once the judgement
+	 * (and a sale's change) is final. */
+	struct verdict_view {
+		char holder[MASTER_ID_MAX + 1];		/* site ids; "" for none */
+		char dest[MASTER_ID_MAX + 1];
+		char judged_holder[MASTER_ID_MAX + 1];
+		char judged_dest[MASTER_ID_MAX + 1];
+		char first_sale_site[MASTER_ID_MAX + 1];
+		bool has_parent;			/* the container's code */
+		char parent[CODE_TEXT_MAX];
+		bool has_last_event;
+		uint8_t last_kind;			/* enum event_kind */
+		int64_t last_time_ms;
+		char last_site[MASTER_ID_MAX + 1];
+		bool has_commissioned;
+		int64_t commissioned_ms;
+	} view;
 	/* The answer goes to a client that has not signed in (public_verify):
 	 * it says what a consumer needs — genuine? expired? recalled? sold
 	 * before? — and names no site, sale time or transaction. */
@@ -81,17 +101,24 @@ void verdict_add(struct judgement *j, const struct config *cfg, enum reason r);
 uint32_t verdict_today(const struct config *cfg, int64_t now_ms);
 
 /*
- * Judge a scan: parse it, find its unit, lot and product, and add every
- * reason that applies (site 0: no site given).  Returns 0 or a store error.
+ * Judge a scan (parsed by the request's parse: scan->cr_err set when it
+ * did not parse) at time now_ms: find its unit, lot and product, and add
+ * every reason that applies (site 0: no site given).  Returns 0 or a store
+ * error.
  */
 int verdict_judge(struct store_txn *t, const struct config *cfg, int64_t now_ms,
-		  const struct resp_arg *code, uint32_t site, struct judgement *j);
+		  const struct code_result *scan, uint32_t site, struct judgement *j);
 
 /* Find the first dispense of a unit (for DUPLICATE answers). */
 int verdict_first_sale(struct store_txn *t, struct judgement *j);
 
-/* Reply: a map with verdict, reasons, message and the record. */
-void verdict_reply(struct store_txn *t, struct resp_out *out, const struct judgement *j,
-		   const struct config *cfg, int64_t now_ms);
+/* Read what the reply shows into j->view.  0 or a store error (a site or
+ * event the records name that cannot be read is corrupt, not "?"). */
+int verdict_gather(struct store_txn *t, struct judgement *j);
+
+/* Reply: a map with verdict, reasons, message and the record; reads
+ * nothing but j (gathered). */
+void verdict_reply(struct resp_out *out, const struct judgement *j, const struct config *cfg,
+		   int64_t now_ms);
 
 #endif
