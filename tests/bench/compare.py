@@ -5,7 +5,7 @@
                                  [--peers redis,pg|none] [--results FILE] [--keep]
                                  [--yimad PATH] [--label NAME] [--json FILE]
   python3 tests/bench/compare.py --curve 1000000,10000000,100000000
-  python3 tests/bench/compare.py --before-after BEFORE.json AFTER.json
+  python3 tests/bench/compare.py --before B.json [...] --after A.json [...]
 
 (tests/bench/run.sh builds first, then runs this.)
 
@@ -24,8 +24,8 @@ CPU µs per loaded unit and per DISPENSE (tests/bench/writer_cpu.py).
 
 Before and after a change to yimad (tests/bench/before_after.sh): --yimad
 runs another yimad build with the current clients, --label gives the run
-its own RESULTS.md section, --json keeps its figures, and --before-after
-sets two such files side by side.
+its own RESULTS.md section, --json keeps its figures, and --before/--after
+set such files side by side (the median of each side's rounds).
 
 The cost curve (--curve): for each size, yima alone: generate, load, bytes
 per unit, VERIFY throughput at pipeline 1 and 16.  A size is skipped, and
@@ -300,7 +300,10 @@ def machine():
                 break
     commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"],
                             capture_output=True, text=True).stdout.strip()
-    dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"],
+    # RESULTS.md, which an earlier run of a before/after pair has written,
+    # is not a change to what is measured.
+    dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no",
+                            "--", ".", ":(exclude)tests/bench/RESULTS.md"],
                            capture_output=True, text=True).stdout.strip()
     return {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "cores": os.cpu_count(), "memory_gib": round(mem / 2**30, 1), "cpu": model,
@@ -413,8 +416,8 @@ def figures_table(name, r):
 
 def yimad_build(path):
     """The yimad a run used: its path, and the commit of the checkout it
-    was built in (a checkout's bin/yimad; "+changes" when that checkout has
-    uncommitted changes), when that can be told."""
+    was built in (a checkout's bin/yimad; "+changes" when what yimad is
+    built from there has uncommitted changes), when that can be told."""
     path = os.path.realpath(path)
     top = os.path.dirname(os.path.dirname(path))
     root = os.path.realpath(ROOT)
@@ -426,7 +429,8 @@ def yimad_build(path):
 
     if os.path.realpath(git("rev-parse", "--show-toplevel") or "/nonexistent") != top:
         return shown
-    dirty = git("status", "--porcelain", "--untracked-files=no")
+    dirty = git("status", "--porcelain", "--untracked-files=no", "--", "daemon", "proto",
+                "Makefile")
     return f"{shown} (commit {git('rev-parse', '--short', 'HEAD')}{'+changes' if dirty else ''})"
 
 
@@ -541,12 +545,26 @@ def writer_us(doc, key):
     return doc["yima"].get("writer_cpu", {}).get(key, {}).get("us_per")
 
 
-def before_after_rows(b, a):
-    """[measure, before, after, change %, goal, met] for two --json
-    documents."""
+def median_spread(xs):
+    """The median of the known figures, and half their range as a
+    percentage of it (None when unknown or from one run)."""
+    xs = sorted(x for x in xs if x is not None)
+    if not xs:
+        return None, None
+    mid = len(xs) // 2
+    med = xs[mid] if len(xs) % 2 else (xs[mid - 1] + xs[mid]) / 2
+    spread = (xs[-1] - xs[0]) / 2 / med * 100 if len(xs) > 1 and med else None
+    return med, spread
+
+
+def before_after_rows(bs, afs):
+    """[measure, before, after, change %, goal, met] for two lists of
+    --json documents (rounds): each side's median, with ± half its range
+    when there were several rounds."""
     rows = []
     for name, fig, kind in BEFORE_AFTER:
-        x, y = fig(b), fig(a)
+        (x, xs), (y, ys) = (median_spread([fig(d) for d in bs]),
+                            median_spread([fig(d) for d in afs]))
         change = (y / x - 1) * 100 if x and y is not None else None
         if kind == "rate":
             fmt, goal = "{:,.0f}", f"≥ −{SLOWER_MAX:g} %"
@@ -557,53 +575,70 @@ def before_after_rows(b, a):
         else:
             fmt, goal = "{:,.1f}", "lower"
             met = None if change is None else y < x
-        rows.append([name, "–" if x is None else fmt.format(x),
-                     "–" if y is None else fmt.format(y),
+
+        def cell(v, spread):
+            if v is None:
+                return "–"
+            return fmt.format(v) + ("" if spread is None else f" ±{spread:.1f} %")
+        rows.append([name, cell(x, xs), cell(y, ys),
                      "–" if change is None else f"{change:+.1f} %", goal,
                      "–" if met is None else ("yes" if met else "**no**")])
     return rows
 
 
 def before_after(a):
-    """--before-after: print the two runs side by side, with what the
-    reader needs to trust the table, and write it to RESULTS.md."""
-    docs = []
-    for path in a.before_after:
-        with open(path, encoding="utf-8") as f:
-            docs.append(json.load(f))
-    b, af = docs
-    lines = [f"- before: yimad {b['machine']['yimad']}, run {b['machine']['date']}",
-             f"- after: yimad {af['machine']['yimad']}, run {af['machine']['date']}"]
-    for what in ("size", "duration", "conns", "seed"):
-        x = b[what] if what == "size" else b["args"][what]
-        y = af[what] if what == "size" else af["args"][what]
-        if x != y:
-            lines.append(f"- **not comparable**: {what} {x} before, {y} after")
-    for name, d in (("before", b), ("after", af)):
-        c = d["yima"].get("writer_cpu", {})
-        lines.append(f"- writer CPU {name}: from {c.get('source') or c.get('why')}")
-        groups = [f"{label} {s['writes'] / s['commits']:.1f}"
-                  for key, label in (("load", "load"), ("dispense", "DISPENSE P1"),
-                                     ("mixed", "mixed"))
-                  for s in [c.get(key)] if s and s.get("commits")]
-        if groups:
-            lines.append(f"- writes per commit {name} (fewer, larger groups cost the writer "
-                         f"less per write): " + ", ".join(groups))
-        for key in ("verify1", "verify16", "dispense", "mixed", "half"):
-            r = d["yima"].get(key)
-            if r and r["exhausted"]:
-                lines.append(f"- {name} {key}: the codes to sell ran out")
-    m = b["machine"]
+    """--before/--after: print the runs side by side, with what the reader
+    needs to trust the table, and write it to RESULTS.md."""
+    sides = []
+    for paths in (a.before, a.after):
+        docs = []
+        for path in paths:
+            with open(path, encoding="utf-8") as f:
+                docs.append(json.load(f))
+        sides.append(docs)
+    bs, afs = sides
+    first = bs[0]
+    lines = []
+    for name, docs in (("before", bs), ("after", afs)):
+        lines.append(f"- {name}: yimad {docs[0]['machine']['yimad']}, run "
+                     + ", ".join(d["machine"]["date"] for d in docs))
+    for d in bs[1:] + afs:
+        for what in ("size", "duration", "conns", "seed"):
+            x = first[what] if what == "size" else first["args"][what]
+            y = d[what] if what == "size" else d["args"][what]
+            if x != y:
+                lines.append(f"- **not comparable**: {what} {x} in one run, {y} in another")
+    for name, docs in (("before", bs), ("after", afs)):
+        for i, d in enumerate(docs):
+            run = name if len(docs) == 1 else f"{name} #{i + 1}"
+            c = d["yima"].get("writer_cpu", {})
+            groups = [f"{label} {s['writes'] / s['commits']:.1f}"
+                      for key, label in (("load", "load"), ("dispense", "DISPENSE P1"),
+                                         ("mixed", "mixed"))
+                      for s in [c.get(key)] if s and s.get("commits")]
+            lines.append(f"- {run}: writer CPU from {c.get('source') or c.get('why')}; "
+                         "writes per commit (larger groups cost the writer less per "
+                         "write): " + (", ".join(groups) or "–"))
+            for key in ("verify1", "verify16", "dispense", "mixed", "half"):
+                r = d["yima"].get(key)
+                if r and r["exhausted"]:
+                    lines.append(f"- {run} {key}: the codes to sell ran out")
+    m = first["machine"]
     head = ["measure", "before", "after", "change", "goal", "met"]
-    table = md_table(head, before_after_rows(b, af))
+    table = md_table(head, before_after_rows(bs, afs))
+    rounds = "" if len(bs) == len(afs) == 1 else \
+        (f" {len(bs)} rounds, before and after in turn: each figure is the median of its "
+         "runs, ± half their range;")
     print(table)
     print("\n".join(lines))
     text = (f"## Before and after (`tests/bench/before_after.sh`)\n\n"
-            f"{b['size']:,} units (yima-gen --seed {b['args']['seed']}); "
-            f"{b['args']['conns']} connections; {b['args']['duration']:g} s per workload; "
-            f"{m['cores']} cores ({m['cpu']}), Linux {m['kernel']}; yima alone, the two "
-            f"yimad builds run one after the other with the same clients "
-            f"(commit {af['machine']['commit']}).\n\n{table}\n\n" + "\n".join(lines) + "\n")
+            f"{first['size']:,} units (yima-gen --seed {first['args']['seed']}); "
+            f"{first['args']['conns']} connections; {first['args']['duration']:g} s per "
+            f"workload; {m['cores']} cores ({m['cpu']}), Linux {m['kernel']}; yima alone, "
+            f"the two yimad builds run one after the other with the same clients (commit "
+            f"{afs[0]['machine']['commit']});{rounds} goals: no workload more than "
+            f"{SLOWER_MAX:g} % slower, the writer's CPU lower.\n\n{table}\n\n"
+            + "\n".join(lines) + "\n")
     replace_section(a.results, "before-after", text)
 
 
@@ -634,10 +669,13 @@ def main():
                     "bin/'s)")
     ap.add_argument("--label", help="a name for the run: its own RESULTS.md section")
     ap.add_argument("--json", help="write the run's figures to this file")
-    ap.add_argument("--before-after", nargs=2, metavar=("BEFORE", "AFTER"),
-                    help="two --json files side by side (no run)")
+    ap.add_argument("--before", nargs="+", metavar="JSON",
+                    help="with --after: --json files side by side (no run)")
+    ap.add_argument("--after", nargs="+", metavar="JSON")
     a = ap.parse_args()
-    if a.before_after:
+    if a.before or a.after:
+        if not (a.before and a.after):
+            ap.error("--before and --after go together")
         before_after(a)
         return
     if a.label and not all(ch.isalnum() or ch in "._-" for ch in a.label):
