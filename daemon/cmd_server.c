@@ -202,7 +202,7 @@ static void info_writer(struct cmd_ctx *ctx)
 	struct writer_stats ws;
 	writer_stats(ctx->srv->writer, &ws);
 	resp_cstr(ctx->out, "writer");
-	resp_map(ctx->out, 6);
+	resp_map(ctx->out, 7);
 	kv_int(ctx->out, "queue_depth", (long long)ws.queue_depth);
 	kv_int(ctx->out, "commits", (long long)ws.commits);
 	kv_int(ctx->out, "writes", (long long)ws.jobs);
@@ -210,6 +210,10 @@ static void info_writer(struct cmd_ctx *ctx)
 	resp_double(ctx->out, ws.commits ? (double)ws.jobs / (double)ws.commits : 0.0);
 	kv_int(ctx->out, "max_group_size", (long long)ws.max_group);
 	kv_int(ctx->out, "failed_transactions", (long long)ws.failures);
+	/* What a write costs the one thread all writes go through: with
+	 * `writes`, the writer's CPU per request (tests/bench/compare.py). */
+	resp_cstr(ctx->out, "cpu_seconds");
+	resp_double(ctx->out, (double)ws.cpu_ns / 1e9);
 }
 
 /* The head of the event log's hash chain, for an operator to copy

@@ -142,6 +142,9 @@ int worker_start(struct worker *w)
 {
 	if (pthread_create(&w->thread, NULL, worker_main, w) != 0)
 		return -1;
+	/* For top -H and /proc/PID/task: set before the server says it is
+	 * ready; a name is only a convenience, so a failure is ignored. */
+	(void)pthread_setname_np(w->thread, "yimad-net");
 	w->started = true;
 	return 0;
 }

@@ -62,6 +62,9 @@ struct writer_stats {
 	uint64_t jobs;			/* jobs in committed groups */
 	uint64_t max_group;
 	uint64_t failures;		/* transactions that failed */
+	uint64_t cpu_ns;		/* CPU time (user + system) the writer
+					 * thread has used since it started;
+					 * 0 if the system cannot tell */
 };
 
 /* group_max: jobs per transaction; group_bytes: request bytes per

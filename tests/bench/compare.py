@@ -2,8 +2,10 @@
 """yima side by side with Redis and PostgreSQL, in one run on one machine.
 
   python3 tests/bench/compare.py [--size N] [--duration S] [--conns C]
-                                 [--peers redis,pg] [--results FILE] [--keep]
+                                 [--peers redis,pg|none] [--results FILE] [--keep]
+                                 [--yimad PATH] [--label NAME] [--json FILE]
   python3 tests/bench/compare.py --curve 1000000,10000000,100000000
+  python3 tests/bench/compare.py --before B.json [...] --after A.json [...]
 
 (tests/bench/run.sh builds first, then runs this.)
 
@@ -17,7 +19,13 @@ table, then its primary key and lot index; SELECT by code, and UPDATE ...
 WHERE status = 'active' with synchronous_commit on), and yima-bench runs the
 same workloads against each with the same connections and pipeline depth.
 It prints one table of ratios (yima / peer) and writes RESULTS.md: date,
-machine, commit and every figure.
+machine, commit and every figure, and what yimad's writer thread spent:
+CPU µs per loaded unit and per DISPENSE (tests/bench/writer_cpu.py).
+
+Before and after a change to yimad (tests/bench/before_after.sh): --yimad
+runs another yimad build with the current clients, --label gives the run
+its own RESULTS.md section, --json keeps its figures, and --before/--after
+set such files side by side (the median of each side's rounds).
 
 The cost curve (--curve): for each size, yima alone: generate, load, bytes
 per unit, VERIFY throughput at pipeline 1 and 16.  A size is skipped, and
@@ -43,6 +51,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 import harness  # noqa: E402
 from peers import PgServer, RedisServer  # noqa: E402
+from writer_cpu import WriterMeter, span  # noqa: E402
 
 BIN = os.path.join(ROOT, "bin")
 SIZE_MAX = 100_000_000
@@ -127,18 +136,27 @@ def bench(target, port, sample, workload="verify", pipeline=1, conns=50, duratio
     return r
 
 
-def workloads(target, port, sample, a, sales):
+def workloads(target, port, sample, a, sales, meter=None):
     """The comparison's workloads against one server; returns {name: result}.
     Every server sells the codes of the same sales file in the same order;
-    the mixed run starts after the codes the dispense run sold."""
+    the mixed run starts after the codes the dispense run sold.  meter
+    (yima's WriterMeter): the writer's CPU around the workloads that write,
+    in res["writer_cpu"]: each DISPENSE is one write."""
     res = {}
     res["verify1"] = bench(target, port, sample, "verify", 1, a.conns, a.duration)
     res["verify16"] = bench(target, port, sample, "verify", 16, a.conns, a.duration)
     # The mix sells at a tenth of the rate: it goes first, so that a small
     # data set runs out of codes in the dispense run, which says so.
+    cpu = {}
+    w0 = meter.read() if meter else None
     res["mixed"] = bench(target, port, sample, "mixed", 1, a.conns, a.duration, sales=sales)
+    w1 = meter.read() if meter else None
     res["dispense"] = bench(target, port, sample, "dispense", 1, a.conns, a.duration,
                             sales=sales, sale_offset=res["mixed"]["sales_used"])
+    if meter:
+        cpu["mixed"] = span(w0, w1)
+        cpu["dispense"] = span(w1, meter.read())
+        res["writer_cpu"] = cpu
     res["half"] = bench(target, port, sample, "verify", 1, a.conns, a.duration,
                         rate=res["verify1"]["throughput"] / 2)
     return res
@@ -175,6 +193,8 @@ def find_sales(port, units, work):
 def run_yima(gen, n, a, units=None, curve=False):
     d = harness.Yimad("--log-level", "warn")
     try:
+        meter = WriterMeter(d)     # at rest: it may have to find the thread
+        w0 = meter.read()
         t0 = time.monotonic()
         p = subprocess.run([os.path.join(BIN, "yima"), "-p", str(d.port), "load",
                             *(os.path.join(gen, f) for f in ("sites.csv", "products.csv",
@@ -183,6 +203,7 @@ def run_yima(gen, n, a, units=None, curve=False):
         load_s = time.monotonic() - t0
         if p.returncode != 0:
             raise RuntimeError(f"yima load: exit {p.returncode}: {p.stderr.strip()[-2000:]}")
+        load_cpu = span(w0, meter.read(), per=n)
         size = yima_store_bytes(d)
         log(f"yima load: {load_s:.1f} s, {size / n:.1f} B/unit ({p.stdout.strip()})")
         r = {"load_s": load_s, "bytes": size, "load_out": p.stdout.strip()}
@@ -192,11 +213,11 @@ def run_yima(gen, n, a, units=None, curve=False):
             r["verify16"] = bench("yima", d.port, sample, "verify", 16, a.conns, a.duration)
         else:
             r["sales"] = find_sales(d.port, units, a.work)
-            r.update(workloads("yima", d.port, sample, a, r["sales"]))
-        w = d.connect().call("INFO", "writer")
-        writer = dict(zip(w[1][::2], w[1][1::2]))
-        r["writer"] = {k.decode(): (v.decode() if isinstance(v, bytes) else v)
-                       for k, v in writer.items()}
+            r.update(workloads("yima", d.port, sample, a, r["sales"], meter))
+        r["writer"] = meter.info()
+        r.setdefault("writer_cpu", {})["load"] = load_cpu
+        r["writer_cpu"].update(source=meter.source, why=meter.why)
+        log("yima writer CPU: " + "; ".join(writer_cpu_lines(r)))
         return r
     finally:
         d.close()
@@ -279,7 +300,10 @@ def machine():
                 break
     commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"],
                             capture_output=True, text=True).stdout.strip()
-    dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"],
+    # RESULTS.md, which an earlier run of a before/after pair has written,
+    # is not a change to what is measured.
+    dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no",
+                            "--", ".", ":(exclude)tests/bench/RESULTS.md"],
                            capture_output=True, text=True).stdout.strip()
     return {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "cores": os.cpu_count(), "memory_gib": round(mem / 2**30, 1), "cpu": model,
@@ -333,6 +357,37 @@ def ratio_rows(n, y, rd, pg):
     return rows
 
 
+def us(x):
+    return "–" if x is None else f"{x:,.1f}"
+
+
+def writer_cpu_lines(y):
+    """The writer's CPU per loaded unit and per DISPENSE, in words."""
+    c = y.get("writer_cpu", {})
+    per = [f"writer CPU µs per loaded unit: {us(c.get('load', {}).get('us_per'))}"]
+    for key, label in (("dispense", "DISPENSE P1"), ("mixed", "mixed 90/10")):
+        if key in c:
+            per.append(f"writer CPU µs per DISPENSE ({label}): {us(c[key]['us_per'])}")
+    how = c.get("source") or c.get("why") or "not measured"
+    return per + [f"measured from {how}"]
+
+
+def writer_cpu_table(y, n):
+    c = y.get("writer_cpu", {})
+    rows = []
+    for key, label, per in (("load", "`yima load`", f"loaded unit ({n:,} units)"),
+                            ("dispense", "DISPENSE P1", "DISPENSE"),
+                            ("mixed", "mixed 90/10 P1", "DISPENSE")):
+        s = c.get(key)
+        if s is None:
+            continue
+        group = f"{s['writes'] / s['commits']:.1f}" if s["commits"] else "–"
+        rows.append([label, "–" if s["cpu_s"] is None else f"{s['cpu_s']:.3f}",
+                     f"{s['writes']:,}", group, f"{us(s['us_per'])} per {per}"])
+    return md_table(["workload", "writer CPU s", "writes", "mean group", "writer CPU µs"],
+                    rows)
+
+
 def md_table(head, rows):
     out = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
     out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
@@ -359,6 +414,26 @@ def figures_table(name, r):
     return rows
 
 
+def yimad_build(path):
+    """The yimad a run used: its path, and the commit of the checkout it
+    was built in (a checkout's bin/yimad; "+changes" when what yimad is
+    built from there has uncommitted changes), when that can be told."""
+    path = os.path.realpath(path)
+    top = os.path.dirname(os.path.dirname(path))
+    root = os.path.realpath(ROOT)
+    shown = os.path.relpath(path, root) if path.startswith(root + os.sep) else path
+
+    def git(*args):
+        return subprocess.run(["git", "-C", top, *args], capture_output=True,
+                              text=True).stdout.strip()
+
+    if os.path.realpath(git("rev-parse", "--show-toplevel") or "/nonexistent") != top:
+        return shown
+    dirty = git("status", "--porcelain", "--untracked-files=no", "--", "daemon", "proto",
+                "Makefile")
+    return f"{shown} (commit {git('rev-parse', '--short', 'HEAD')}{'+changes' if dirty else ''})"
+
+
 def replace_section(path, tag, text):
     """RESULTS.md holds one section per kind of run, between markers, so a
     comparison and a cost curve can be rerun apart."""
@@ -382,7 +457,8 @@ def describe(m, a, n):
     return (f"Date {m['date']}; commit {m['commit']}; {m['cores']} cores ({m['cpu']}), "
             f"{m['memory_gib']} GiB memory, Linux {m['kernel']}.  {units} units "
             f"(yima-gen --seed {a.seed}); {a.conns} connections for every server; "
-            f"{a.duration:g} s per workload; client yima-bench on the same cores.")
+            f"{a.duration:g} s per workload; client yima-bench on the same cores; "
+            f"yimad {m['yimad']}.")
 
 
 def report_compare(a, n, m, y, rd, pg):
@@ -412,14 +488,27 @@ def report_compare(a, n, m, y, rd, pg):
         for key in ("verify1", "verify16", "dispense", "mixed", "half"):
             if r and r.get(key) and r[key]["stderr"]:
                 notes.append(f"- {name} {key}: {r[key]['stderr'].splitlines()[-1]}")
-    text = (f"## Side by side (`tests/bench/run.sh --size {n}`)\n\n{describe(m, a, n)}\n\n"
+    print("\n".join(writer_cpu_lines(y)))
+    cmd = f"tests/bench/run.sh --size {n}"
+    if not rd and not pg:
+        cmd += " --peers none"
+    if a.yimad:
+        cmd += " --yimad " + os.path.relpath(a.yimad, ROOT)
+    if a.label:
+        cmd += " --label " + a.label
+    title = "Side by side" if rd or pg else "yima alone"
+    if a.label:
+        title += ", " + a.label
+    text = (f"## {title} (`{cmd}`)\n\n{describe(m, a, n)}\n\n"
             f"{md_table(head, rows)}\n\n### Every figure\n\n{md_table(fhead, fig)}\n\n"
             f"### Loads\n\n{md_table(lhead, loads)}\n\n"
             f"yima writer during the run: {y['writer'].get('commits')} commits, mean group "
-            f"{float(y['writer'].get('mean_group_size', 0)):.1f}.\n")
+            f"{float(y['writer'].get('mean_group_size', 0)):.1f}; its CPU "
+            f"(from {y['writer_cpu']['source'] or y['writer_cpu']['why']}):\n\n"
+            f"{writer_cpu_table(y, n)}\n")
     if notes:
         text += "\nWhat the client said:\n\n" + "\n".join(notes) + "\n"
-    replace_section(a.results, "compare", text)
+    replace_section(a.results, "compare-" + a.label if a.label else "compare", text)
 
 
 def report_curve(a, m, rows):
@@ -430,6 +519,127 @@ def report_curve(a, m, rows):
     text = (f"## Cost curve (`tests/bench/run.sh --curve ...`)\n\n{describe(m, a, sizes)}\n\n"
             f"{md_table(head, rows)}\n")
     replace_section(a.results, "curve", text)
+
+
+# ------------------------------------------------------ before and after
+
+# The most a workload may lose to a change (percent).
+SLOWER_MAX = 5.0
+# (measure, its figure in a --json document, what the change must do:
+# "rate" not drop by more than SLOWER_MAX %, "latency" not rise by more
+# than that, "cpu" drop).
+BEFORE_AFTER = (
+    ("VERIFY req/s, pipeline 1", lambda d: tput(d["yima"], "verify1"), "rate"),
+    ("VERIFY req/s, pipeline 16", lambda d: tput(d["yima"], "verify16"), "rate"),
+    ("durable DISPENSE req/s", lambda d: tput(d["yima"], "dispense"), "rate"),
+    ("mixed 90/10 req/s", lambda d: tput(d["yima"], "mixed"), "rate"),
+    ("VERIFY p99 ms at half of peak", lambda d: p99(d["yima"], "half"), "latency"),
+    ("bulk load, units/s", lambda d: d["size"] / d["yima"]["load_s"], "rate"),
+    ("writer CPU µs per loaded unit", lambda d: writer_us(d, "load"), "cpu"),
+    ("writer CPU µs per DISPENSE (DISPENSE P1)", lambda d: writer_us(d, "dispense"), "cpu"),
+    ("writer CPU µs per DISPENSE (mixed 90/10)", lambda d: writer_us(d, "mixed"), "cpu"),
+)
+
+
+def writer_us(doc, key):
+    return doc["yima"].get("writer_cpu", {}).get(key, {}).get("us_per")
+
+
+def median_spread(xs):
+    """The median of the known figures, and half their range as a
+    percentage of it (None when unknown or from one run)."""
+    xs = sorted(x for x in xs if x is not None)
+    if not xs:
+        return None, None
+    mid = len(xs) // 2
+    med = xs[mid] if len(xs) % 2 else (xs[mid - 1] + xs[mid]) / 2
+    spread = (xs[-1] - xs[0]) / 2 / med * 100 if len(xs) > 1 and med else None
+    return med, spread
+
+
+def before_after_rows(bs, afs):
+    """[measure, before, after, change %, goal, met] for two lists of
+    --json documents (rounds): each side's median, with ± half its range
+    when there were several rounds."""
+    rows = []
+    for name, fig, kind in BEFORE_AFTER:
+        (x, xs), (y, ys) = (median_spread([fig(d) for d in bs]),
+                            median_spread([fig(d) for d in afs]))
+        change = (y / x - 1) * 100 if x and y is not None else None
+        if kind == "rate":
+            fmt, goal = "{:,.0f}", f"≥ −{SLOWER_MAX:g} %"
+            met = None if change is None else change >= -SLOWER_MAX
+        elif kind == "latency":
+            fmt, goal = "{:,.3f}", f"≤ +{SLOWER_MAX:g} %"
+            met = None if change is None else change <= SLOWER_MAX
+        else:
+            fmt, goal = "{:,.1f}", "lower"
+            met = None if change is None else y < x
+
+        def cell(v, spread):
+            if v is None:
+                return "–"
+            return fmt.format(v) + ("" if spread is None else f" ±{spread:.1f} %")
+        rows.append([name, cell(x, xs), cell(y, ys),
+                     "–" if change is None else f"{change:+.1f} %", goal,
+                     "–" if met is None else ("yes" if met else "**no**")])
+    return rows
+
+
+def before_after(a):
+    """--before/--after: print the runs side by side, with what the reader
+    needs to trust the table, and write it to RESULTS.md."""
+    sides = []
+    for paths in (a.before, a.after):
+        docs = []
+        for path in paths:
+            with open(path, encoding="utf-8") as f:
+                docs.append(json.load(f))
+        sides.append(docs)
+    bs, afs = sides
+    first = bs[0]
+    lines = []
+    for name, docs in (("before", bs), ("after", afs)):
+        lines.append(f"- {name}: yimad {docs[0]['machine']['yimad']}, run "
+                     + ", ".join(d["machine"]["date"] for d in docs))
+    for d in bs[1:] + afs:
+        for what in ("size", "duration", "conns", "seed"):
+            x = first[what] if what == "size" else first["args"][what]
+            y = d[what] if what == "size" else d["args"][what]
+            if x != y:
+                lines.append(f"- **not comparable**: {what} {x} in one run, {y} in another")
+    for name, docs in (("before", bs), ("after", afs)):
+        for i, d in enumerate(docs):
+            run = name if len(docs) == 1 else f"{name} #{i + 1}"
+            c = d["yima"].get("writer_cpu", {})
+            groups = [f"{label} {s['writes'] / s['commits']:.1f}"
+                      for key, label in (("load", "load"), ("dispense", "DISPENSE P1"),
+                                         ("mixed", "mixed"))
+                      for s in [c.get(key)] if s and s.get("commits")]
+            lines.append(f"- {run}: writer CPU from {c.get('source') or c.get('why')}; "
+                         "writes per commit (larger groups cost the writer less per "
+                         "write): " + (", ".join(groups) or "–"))
+            for key in ("verify1", "verify16", "dispense", "mixed", "half"):
+                r = d["yima"].get(key)
+                if r and r["exhausted"]:
+                    lines.append(f"- {run} {key}: the codes to sell ran out")
+    m = first["machine"]
+    head = ["measure", "before", "after", "change", "goal", "met"]
+    table = md_table(head, before_after_rows(bs, afs))
+    rounds = "" if len(bs) == len(afs) == 1 else \
+        (f" {len(bs)} rounds, before and after in turn: each figure is the median of its "
+         "runs, ± half their range;")
+    print(table)
+    print("\n".join(lines))
+    text = (f"## Before and after (`tests/bench/before_after.sh`)\n\n"
+            f"{first['size']:,} units (yima-gen --seed {first['args']['seed']}); "
+            f"{first['args']['conns']} connections; {first['args']['duration']:g} s per "
+            f"workload; {m['cores']} cores ({m['cpu']}), Linux {m['kernel']}; yima alone, "
+            f"the two yimad builds run one after the other with the same clients (commit "
+            f"{afs[0]['machine']['commit']});{rounds} goals: no workload more than "
+            f"{SLOWER_MAX:g} % slower, the writer's CPU lower.\n\n{table}\n\n"
+            + "\n".join(lines) + "\n")
+    replace_section(a.results, "before-after", text)
 
 
 # ---------------------------------------------------------------- main
@@ -455,7 +665,21 @@ def main():
     ap.add_argument("--results", default=os.path.join(HERE, "RESULTS.md"))
     ap.add_argument("--work", default=os.path.join(ROOT, "build", "bench-run"))
     ap.add_argument("--keep", action="store_true", help="keep generated data and stores")
+    ap.add_argument("--yimad", help="run this yimad instead of bin/yimad (the clients stay "
+                    "bin/'s)")
+    ap.add_argument("--label", help="a name for the run: its own RESULTS.md section")
+    ap.add_argument("--json", help="write the run's figures to this file")
+    ap.add_argument("--before", nargs="+", metavar="JSON",
+                    help="with --after: --json files side by side (no run)")
+    ap.add_argument("--after", nargs="+", metavar="JSON")
     a = ap.parse_args()
+    if a.before or a.after:
+        if not (a.before and a.after):
+            ap.error("--before and --after go together")
+        before_after(a)
+        return
+    if a.label and not all(ch.isalnum() or ch in "._-" for ch in a.label):
+        ap.error("--label takes letters, digits, '.', '_' and '-'")
     peers = set(p for p in a.peers.split(",") if p and p != "none")
     if peers - {"redis", "pg"}:
         ap.error("--peers takes redis, pg or none")
@@ -470,7 +694,13 @@ def main():
     for prog in ("yima", "yimad", "yima-gen", "yima-bench"):
         if not os.access(os.path.join(BIN, prog), os.X_OK):
             sys.exit(f"compare.py: {BIN}/{prog} is missing: run make first")
+    if a.yimad:
+        if not os.access(a.yimad, os.X_OK):
+            sys.exit(f"compare.py: --yimad {a.yimad} is not an executable file")
+        a.yimad = os.path.abspath(a.yimad)
+        harness.YIMAD = a.yimad
     m = machine()
+    m["yimad"] = yimad_build(harness.YIMAD)
     shutil.rmtree(a.work, ignore_errors=True)
     os.makedirs(a.work)
     try:
@@ -505,6 +735,12 @@ def main():
         if "pg" in peers:
             pg = run_pg(a.work, units, n, sample, y["sales"], a)
         report_compare(a, n, m, y, rd, pg)
+        if a.json:
+            with open(a.json, "w", encoding="utf-8") as f:
+                json.dump({"label": a.label, "size": n, "machine": m,
+                           "args": {"duration": a.duration, "conns": a.conns, "seed": a.seed,
+                                    "peers": sorted(peers)},
+                           "yima": y, "redis": rd, "pg": pg}, f, indent=1)
     finally:
         if not a.keep:
             shutil.rmtree(a.work, ignore_errors=True)

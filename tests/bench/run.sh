@@ -4,8 +4,11 @@
 # then RESULTS.md.  Builds first; installs redis-server and postgresql when
 # missing (as root).
 #
-#   tests/bench/run.sh [--size N] [--duration S] [--conns C] [--peers redis,pg]
+#   tests/bench/run.sh [--size N] [--duration S] [--conns C] [--peers redis,pg|none]
+#                      [--yimad PATH] [--label NAME] [--json FILE]
 #   tests/bench/run.sh --curve 1000000,10000000,100000000
+#
+# Before and after a change to yimad: tests/bench/before_after.sh.
 #
 # Defaults: 1,000,000 units, 20 s per workload, 50 connections.  At
 # --size 10000000 the whole run takes about 15 minutes on 2 cores (five

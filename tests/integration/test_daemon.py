@@ -76,6 +76,52 @@ def test_info_reports_store_and_writer():
         d.close()
 
 
+def test_writer_cpu_seconds_and_thread_names():
+    d = Yimad("--threads", "3")
+    try:
+        pid = d.proc.pid
+        names = {}
+        for t in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{t}/comm") as f:
+                names[int(t)] = f.read().strip()
+        # (A sanitizer may add a thread of its own: only yimad's are counted.)
+        eq(names[pid], "yimad", "the main thread's name")
+        eq(sorted(n for n in names.values() if n.startswith("yimad-")),
+           ["yimad-net", "yimad-net", "yimad-net", "yimad-writer"], "thread names")
+        writer = next(t for t, n in names.items() if n == "yimad-writer")
+
+        def cpu():
+            rc, out, _ = d.yima("--json", "INFO", "writer", check_rc=0)
+            v = json.loads(out)["writer"]["cpu_seconds"]
+            check(isinstance(v, float), f"cpu_seconds is not a double: {v!r}")
+            return v
+
+        def kernel():
+            # What the kernel counts for the thread, in ns (the same clock).
+            with open(f"/proc/{pid}/task/{writer}/schedstat") as f:
+                return int(f.read().split()[0]) / 1e9
+
+        c0 = cpu()
+        check(0 <= c0 < 1, f"a writer that has done nothing used {c0} s")
+        c = d.connect()
+        c.send(b"".join(encode("SITE", "SET", f"s{i}", "name", "x" * 100)
+                        for i in range(3000)))
+        for _ in range(3000):
+            eq(c.reply(), "OK", "SITE SET")
+        c.close()
+        c1 = cpu()
+        check(c1 > c0, f"3000 writes and the writer's CPU went from {c0} to {c1}")
+        # The writer is at rest: INFO gives the kernel's figure for that
+        # thread, not another thread's nor the process's.
+        k0 = kernel()
+        c2 = cpu()
+        k1 = kernel()
+        check(k0 - 1e-3 <= c2 <= k1 + 1e-3,
+              f"cpu_seconds {c2}, the writer thread's run time {k0}..{k1}")
+    finally:
+        d.close()
+
+
 def test_cli_output_and_exit_status():
     d = Yimad()
     try:

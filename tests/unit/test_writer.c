@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
 #include <pthread.h>
@@ -21,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "store.h"
@@ -705,6 +707,88 @@ static void test_start_stop_idle(void **state)
 	writer_stop(w);
 }
 
+static uint64_t cpu_ns(clockid_t clock)
+{
+	struct timespec ts;
+	assert_int_equal(clock_gettime(clock, &ts), 0);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Use ms of the calling thread's own CPU time. */
+static void burn_cpu(unsigned ms)
+{
+	uint64_t until = cpu_ns(CLOCK_THREAD_CPUTIME_ID) + (uint64_t)ms * 1000000u;
+	while (cpu_ns(CLOCK_THREAD_CPUTIME_ID) < until)
+		;
+}
+
+static int spin_run(struct store_txn *txn, struct write_job *wj)
+{
+	burn_cpu(50);
+	return job_run(txn, wj);
+}
+
+/* How many of this process's threads are called name. */
+static int threads_named(const char *name)
+{
+	int n = 0;
+	DIR *d = opendir("/proc/self/task");
+	assert_non_null(d);
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		char path[300], comm[32] = "";
+		snprintf(path, sizeof path, "/proc/self/task/%s/comm", e->d_name);
+		FILE *f = fopen(path, "r");
+		if (f == NULL)
+			continue;	/* the thread has just ended */
+		if (fgets(comm, sizeof comm, f))
+			comm[strcspn(comm, "\n")] = '\0';
+		fclose(f);
+		n += strcmp(comm, name) == 0;
+	}
+	closedir(d);
+	return n;
+}
+
+/* cpu_ns is the writer thread's own CPU time: not the process's (the test
+ * thread's work does not show in it), and it grows by what a job costs
+ * the writer.  The thread is named for top -H. */
+static void test_cpu_time(void **state)
+{
+	struct fix *f = *state;
+	open_store(f, 4 * MiB);
+	struct shared sh;
+	shared_init(&sh, f->s);
+	struct writer *w = writer_start(f->s, 64, SIZE_MAX, 0);
+	assert_int_equal(threads_named("yimad-writer"), 1);
+
+	burn_cpu(100);		/* on the test thread */
+	struct writer_stats ws;
+	writer_stats(w, &ws);
+	uint64_t before = ws.cpu_ns;
+	expect(before < 50000000u, "an idle writer used %.3f s of CPU: not its own "
+	       "thread's time", (double)before / 1e9);
+
+	struct outcome out = { 0 };
+	struct tjob *j = new_job(&sh, &out, 0, 0, 16);
+	j->job.run = spin_run;
+	writer_submit(w, &j->job);
+	wait_done(&sh, 1);
+	writer_stats(w, &ws);
+	uint64_t process = cpu_ns(CLOCK_PROCESS_CPUTIME_ID);
+	writer_stop(w);
+
+	check_ok(&out, "spinning job");
+	expect(ws.cpu_ns - before >= 50000000u, "a job that used 50 ms of the writer's CPU "
+	       "added %.3f s", (double)(ws.cpu_ns - before) / 1e9);
+	expect(ws.cpu_ns <= process, "writer %.3f s > process %.3f s",
+	       (double)ws.cpu_ns / 1e9, (double)process / 1e9);
+	assert_int_equal(threads_named("yimad-writer"), 0);
+	shared_destroy(&sh);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -719,6 +803,7 @@ int main(void)
 		T(test_map_full_in_group),
 		T(test_stop_drains_queue),
 		T(test_start_stop_idle),
+		T(test_cpu_time),
 	};
 #undef T
 	return cmocka_run_group_tests_name("writer", tests, NULL, NULL);
