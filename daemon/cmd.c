@@ -204,6 +204,7 @@ static int run_write(struct store_txn *txn, struct write_job *job)
 	struct cmd_write *w = (struct cmd_write *)job;
 	struct cmd_ctx ctx = {
 		.cmd = &w->cmd,
+		.cfg = &w->srv->cfg,
 		.srv = w->srv,
 		.out = &job->reply,
 		.txn = txn,

@@ -36,6 +36,7 @@ struct cmd;
 struct cmd_ctx {
 	const struct cmd *cmd;		/* the request, parsed and stamped */
 	int store_rc;			/* CMD_FAILED: the store's error */
+	const struct config *cfg;
 	struct server *srv;
 	struct conn *conn;		/* NULL on the writer thread */
 	const struct principal *who;	/* who sent it; NULL: trusted (acl.h) */

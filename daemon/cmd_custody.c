@@ -284,7 +284,7 @@ static void warn(struct warnings *w, enum warn_reason why, uint32_t lot, uint64_
 static int warn_stock(struct cmd_ctx *ctx, const struct tally_load *ld, int64_t when,
 		      uint32_t site, enum after_recall what, struct warnings *w)
 {
-	uint32_t today = verdict_today(&ctx->srv->cfg, when);
+	uint32_t today = verdict_today(ctx->cfg, when);
 	for (size_t i = 0; i < ld->n; i++) {
 		uint32_t units = ld->part[i].count[0];
 		const struct mcache_lot *ml;

@@ -253,7 +253,7 @@ static int replay(struct cmd_ctx *ctx, const struct resp_arg *batch, const struc
 			cmd_free(&c);
 			continue;	/* fails alike for everyone: in the result */
 		}
-		rc = acl_check(ctx, &c, ctx->srv->cfg.public_verify, why, sizeof why);
+		rc = acl_check(ctx, &c, ctx->cfg->public_verify, why, sizeof why);
 		cmd_free(&c);
 		if (rc != ACL_NOAUTH && rc != ACL_NOPERM && rc != ACL_OK)
 			return rc;
@@ -299,7 +299,7 @@ static int run_line(struct cmd_ctx *ctx, struct store_txn *txn,
 	char perr[400];
 	why[0] = '\0';
 	/* Each record answers to the role matrix as if sent alone. */
-	int rc = acl_check_role(ctx->cmd->who, spec, ctx->srv->cfg.public_verify, why, whylen);
+	int rc = acl_check_role(ctx->cmd->who, spec, ctx->cfg->public_verify, why, whylen);
 	if (rc != ACL_OK)
 		return 0;
 	if (cmd_parse(&c, spec, argc, argv, ctx->cmd->time_ms, ctx->cmd->who, perr,

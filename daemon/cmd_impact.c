@@ -329,7 +329,7 @@ static void reply_flows(struct store_txn *t, struct resp_out *o, const char *wha
 /* IMPACT product lot | IMPACT code */
 int cmd_impact(struct cmd_ctx *ctx)
 {
-	const struct config *cfg = &ctx->srv->cfg;
+	const struct config *cfg = ctx->cfg;
 	struct store_txn *t;
 	struct lot l;
 	char pid[MASTER_ID_MAX + 1], date[11];

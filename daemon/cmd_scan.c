@@ -20,7 +20,7 @@ static enum cmd_status answer(struct cmd_ctx *ctx, enum cmd_status st,
 		return cmd_failed(ctx, so->o.store_rc);
 	ctx->verdict = so->j.verdict;
 	if (!ctx->quiet)
-		verdict_reply(ctx->out, &so->j, &ctx->srv->cfg, ctx->cmd->when_ms);
+		verdict_reply(ctx->out, &so->j, ctx->cfg, ctx->cmd->when_ms);
 	return st;
 }
 
@@ -33,14 +33,14 @@ enum cmd_status cmd_verify(struct cmd_ctx *ctx)
 	if (rc)
 		return cmd_failed(ctx, rc);
 	bool public_view = ctx->cmd->who && ctx->cmd->who->role == ROLE_NONE;
-	return answer(ctx, scan_verify(t, &ctx->srv->cfg, ctx->cmd, public_view, &so), &so);
+	return answer(ctx, scan_verify(t, ctx->cfg, ctx->cmd, public_view, &so), &so);
 }
 
 /* DISPENSE code SITE s [TX t] [QTY n] [TIME t] */
 enum cmd_status cmd_dispense(struct cmd_ctx *ctx)
 {
 	struct scan_outcome so = { 0 };
-	enum cmd_status st = scan_dispense(ctx->txn, &ctx->srv->cfg, ctx->cmd, ctx->quiet, &so);
+	enum cmd_status st = scan_dispense(ctx->txn, ctx->cfg, ctx->cmd, ctx->quiet, &so);
 	return answer(ctx, st, &so);
 }
 
@@ -48,5 +48,5 @@ enum cmd_status cmd_dispense(struct cmd_ctx *ctx)
 enum cmd_status cmd_undo(struct cmd_ctx *ctx)
 {
 	struct scan_outcome so = { 0 };
-	return answer(ctx, scan_undo(ctx->txn, &ctx->srv->cfg, ctx->cmd, &so), &so);
+	return answer(ctx, scan_undo(ctx->txn, ctx->cfg, ctx->cmd, &so), &so);
 }

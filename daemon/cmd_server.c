@@ -316,6 +316,6 @@ int cmd_clock(struct cmd_ctx *ctx)
 		ctx->now_ms = clock_now_ms();
 	}
 	resp_map(ctx->out, 3);
-	put_clock(ctx->out, ctx->now_ms, ctx->srv->cfg.clock_today);
+	put_clock(ctx->out, ctx->now_ms, ctx->cfg->clock_today);
 	return 0;
 }

@@ -309,7 +309,7 @@ int cmd_trace(struct cmd_ctx *ctx)
 	if (rc)
 		return rc;
 	struct judgement j;
-	if ((rc = verdict_judge(t, &ctx->srv->cfg, ctx->now_ms, &r, 0, &j)) != 0)
+	if ((rc = verdict_judge(t, ctx->cfg, ctx->now_ms, &r, 0, &j)) != 0)
 		return rc;
 	code_key_format(r.cr_key, r.cr_key_len, text, sizeof text);
 	if (!j.found) {

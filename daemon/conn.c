@@ -567,7 +567,7 @@ static void process(struct conn *c)
 	/* One reading for the requests this input holds: a write carries it
 	 * to the writer, which never reads the clock (clock.h). */
 	struct cmd_ctx ctx = {
-		.srv = srv, .conn = c, .out = &c->out, .reader = c->w->reader,
+		.cfg = &srv->cfg, .srv = srv, .conn = c, .out = &c->out, .reader = c->w->reader,
 		.who = c->who.role == ROLE_LOCAL ? NULL : &c->who,
 		.now_ms = clock_now_ms(),
 	};
@@ -752,7 +752,7 @@ static void on_handshake(struct conn *c)
 	int n = tls_peer_names(ssl, names, TLS_PEER_NAMES_MAX);
 	if (n == 0)
 		return;
-	struct cmd_ctx ctx = { .srv = srv, .conn = c, .reader = c->w->reader };
+	struct cmd_ctx ctx = { .cfg = &srv->cfg, .srv = srv, .conn = c, .reader = c->w->reader };
 	struct store_txn *t;
 	struct principal p;
 	char err[256];
