@@ -7,7 +7,9 @@
  * collide; events are hashed.  A miss costs what the lookup cost before.
  */
 #include "mcache.h"
+#include "eventlog.h"
 #include "master.h"
+#include "product_state.h"
 #include "store.h"
 #include "xmem.h"
 
