@@ -119,14 +119,8 @@ const char *mcache_site_id(struct store_txn *t, uint32_t num)
 		return s->id;
 	}
 	m->misses++;
-	uint8_t k[4] = { (uint8_t)(num >> 24), (uint8_t)(num >> 16), (uint8_t)(num >> 8),
-			 (uint8_t)num };
-	const void *v;
-	size_t n;
-	if (store_get(t, DB_SITE_NUMS, k, 4, &v, &n) != 0 || n > MASTER_ID_MAX)
+	if (master_num_id(t, &master_site, num, s->id) != 0)
 		return "?";
-	memcpy(s->id, v, n);
-	s->id[n] = '\0';
 	s->num = num;
 	s->tag = tag;
 	return s->id;
