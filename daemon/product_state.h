@@ -4,7 +4,7 @@
  * (master.h), which holds what PRODUCT SET gives, under the product's
  * number (DB_PRODUCT_STATE: u8 flags, 1 withdrawn; u48 WITHDRAW seq).
  *
- * Errors: 0 or a store error code.
+ * Errors: 0, STORE_CORRUPT or a store error code.
  */
 #ifndef YIMA_PRODUCT_STATE_H
 #define YIMA_PRODUCT_STATE_H
