@@ -33,8 +33,11 @@ int idlist_each(struct store_txn *t, enum store_db db, const void *key, size_t k
 		return rc;
 	for (rc = store_cursor_dups_from(c, key, klen, start, width, &v, &n); rc == 0;
 	     rc = store_cursor_next_dup(c, &v, &n)) {
-		if (n != width)
-			continue;
+		if (n != width) {
+			/* LMDB keeps one width per key: another is damage. */
+			store_cursor_close(c);
+			return store_corrupt(db, key, klen, "a list entry of the wrong size");
+		}
 		int stop = fn(arg, code_get_be(v, width));
 		if (stop) {
 			store_cursor_close(c);

@@ -5,7 +5,8 @@
  * packs it without per-value headers (MDB_DUPFIXED).  The widths every
  * record module writes ids in are defined here, once.
  *
- * Errors: 0 or a store error code.
+ * Errors: 0, STORE_CORRUPT (a listed value of another width) or a store
+ * error code.
  */
 #ifndef YIMA_IDLIST_H
 #define YIMA_IDLIST_H
