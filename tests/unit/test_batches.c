@@ -14,8 +14,8 @@
 
 #include "acl.h"
 #include "batches.h"
+#include "record_fixture.h"
 #include "store.h"
-#include "tmp_store.h"
 
 #define expect(cond, ...) do { if (!(cond)) fail_msg(__VA_ARGS__); } while (0)
 
@@ -136,12 +136,8 @@ static void test_corrupt_reported(void **state)
 		put_raw(f, bad[i].id, bad[i].v, bad[i].n);
 		struct batch_result r;
 		int rc = get(f, bad[i].id, &r);
-		expect(rc == STORE_CORRUPT, "%s: got %d (%s), want STORE_CORRUPT", bad[i].id, rc,
-		       store_strerror(rc));
-		const char *text = store_strerror(rc);
-		expect(strstr(text, "batches") && strstr(text, bad[i].why),
-		       "%s: \"%s\" should name batches and say \"%s\"", bad[i].id, text,
-		       bad[i].why);
+		expect_corrupt(rc, "corrupt record in batches at key");
+		expect_corrupt(rc, bad[i].why);
 	}
 }
 

@@ -12,8 +12,8 @@
 #include <string.h>
 
 #include "lots.h"
+#include "record_fixture.h"
 #include "store.h"
-#include "tmp_store.h"
 
 #define expect(cond, ...) do { if (!(cond)) fail_msg(__VA_ARGS__); } while (0)
 
@@ -102,54 +102,32 @@ static void test_layout(void **state)
 	store_write_abort(t);
 }
 
-/* What a walk saw; a walk stops (fn returns 42) at its stop_at-th. */
-struct seen {
-	size_t n, stop_at;
-	uint64_t seq[8];
-};
-
-static int collect(void *arg, uint64_t seq)
-{
-	struct seen *s = arg;
-	if (s->n < 8)
-		s->seq[s->n] = seq;
-	return ++s->n == s->stop_at ? 42 : 0;
-}
-
 static void test_lot_events(void **state)
 {
 	struct tmp_store *f = *state;
-	struct seen got = { 0 };
+	struct walk got = { 0 };
 	struct store_txn *t = tmp_store_write(f);
-	assert_int_equal(lots_events(t, 1, collect, &got), 0);
+	assert_int_equal(lots_events(t, 1, walk_collect, &got), 0);
 	assert_int_equal(got.n, 0);
 	assert_int_equal(lots_index_event(t, 1, 90), 0);
 	assert_int_equal(lots_index_event(t, 1, 0x0100000000ull), 0);	/* past 32 bits */
 	assert_int_equal(lots_index_event(t, 1, 12), 0);
 	assert_int_equal(lots_index_event(t, 1, 12), 0);		/* once */
 	assert_int_equal(lots_index_event(t, 2, 50), 0);
-	assert_int_equal(lots_events(t, 1, collect, &got), 0);
+	assert_int_equal(lots_events(t, 1, walk_collect, &got), 0);
 	assert_int_equal(got.n, 3);
-	assert_int_equal(got.seq[0], 12);
-	assert_int_equal(got.seq[1], 90);
-	assert_int_equal(got.seq[2], 0x0100000000ull);
+	assert_int_equal(got.seen[0], 12);
+	assert_int_equal(got.seen[1], 90);
+	assert_int_equal(got.seen[2], 0x0100000000ull);
 	/* fn's nonzero stops the walk and is returned. */
-	got = (struct seen){ .stop_at = 2 };
-	assert_int_equal(lots_events(t, 1, collect, &got), 42);
+	got = (struct walk){ .stop_at = 2 };
+	assert_int_equal(lots_events(t, 1, walk_collect, &got), 42);
 	assert_int_equal(got.n, 2);
-	got = (struct seen){ 0 };
-	assert_int_equal(lots_events(t, 2, collect, &got), 0);
+	got = (struct walk){ 0 };
+	assert_int_equal(lots_events(t, 2, walk_collect, &got), 0);
 	assert_int_equal(got.n, 1);
-	assert_int_equal(got.seq[0], 50);
+	assert_int_equal(got.seen[0], 50);
 	store_write_abort(t);
-}
-
-static void expect_corrupt(int rc, const char *db)
-{
-	char want[64];
-	snprintf(want, sizeof want, "corrupt record in %s at key", db);
-	expect(rc == STORE_CORRUPT, "%s: got %d (%s)", db, rc, store_strerror(rc));
-	expect(strstr(store_strerror(rc), want), "%s", store_strerror(rc));
 }
 
 static void test_damage_is_corrupt(void **state)
@@ -185,8 +163,8 @@ static void test_damage_is_corrupt(void **state)
 	/* A recall listed in another width than a seq's. */
 	static const uint8_t lot[] = { 0, 0, 0, 9 }, five[] = { 0, 0, 0, 0, 1 };
 	assert_int_equal(store_put_dup(t, DB_LOT_EVENTS, lot, sizeof lot, five, sizeof five), 0);
-	struct seen seen = { 0 };
-	expect_corrupt(lots_events(t, 9, collect, &seen), "lot_events");
+	struct walk seen = { 0 };
+	expect_corrupt(lots_events(t, 9, walk_collect, &seen), "lot_events");
 	assert_int_equal(seen.n, 0);
 	store_write_abort(t);
 }

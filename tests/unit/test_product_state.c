@@ -12,10 +12,8 @@
 #include <string.h>
 
 #include "product_state.h"
+#include "record_fixture.h"
 #include "store.h"
-#include "tmp_store.h"
-
-#define expect(cond, ...) do { if (!(cond)) fail_msg(__VA_ARGS__); } while (0)
 
 static void test_withdrawn_round_trip(void **state)
 {
@@ -59,10 +57,8 @@ static void test_wrong_size_is_corrupt(void **state)
 				 0);
 		bool withdrawn;
 		uint64_t seq;
-		int rc = products_withdrawn(t, 256, &withdrawn, &seq);
-		expect(rc == STORE_CORRUPT, "%zu bytes: %d, withdrawn %d", sizes[i], rc, withdrawn);
-		expect(strstr(store_strerror(rc), "corrupt record in product_state at key 00000100"),
-		       "%s", store_strerror(rc));
+		expect_corrupt(products_withdrawn(t, 256, &withdrawn, &seq),
+			       "corrupt record in product_state at key 00000100");
 		store_write_abort(t);
 	}
 }

@@ -1,18 +1,23 @@
 /*
- * tmp_store.h — a store of its own for each test of a record module: a
- * fresh mkdtemp directory under /tmp (the store in its "data"
- * subdirectory), opened by the setup and removed by the teardown.
+ * record_fixture.h — what the tests of the record modules share.
+ *
+ * A store of its own for each test: a fresh mkdtemp directory under /tmp
+ * (the store in its "data" subdirectory), opened by the setup and removed
+ * by the teardown,
  *
  *   cmocka_unit_test_setup_teardown(test_fn, tmp_store_setup, tmp_store_teardown)
  *
- * and the test's *state is a struct tmp_store.  Include after cmocka.h.
+ * and the test's *state is a struct tmp_store.  Then a callback that
+ * collects what a walk over an index gives, and a check that a read
+ * reported a corrupt record.  Include after cmocka.h.
  */
-#ifndef YIMA_TEST_TMP_STORE_H
-#define YIMA_TEST_TMP_STORE_H
+#ifndef YIMA_TEST_RECORD_FIXTURE_H
+#define YIMA_TEST_RECORD_FIXTURE_H
 
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "log.h"
 #include "store.h"
@@ -81,6 +86,31 @@ static inline struct store_txn *tmp_store_read(struct tmp_store *f)
 	struct store_txn *t = NULL;
 	assert_int_equal(store_read_begin(f->r, &t), 0);
 	return t;
+}
+
+/* What a walk gave (the first 16), for walk_collect: the walk is stopped
+ * (the callback returns 42) at the stop_at-th value, if stop_at is set. */
+struct walk {
+	size_t n, stop_at;
+	uint64_t seen[16];
+};
+
+static inline int walk_collect(void *arg, uint64_t v)
+{
+	struct walk *w = arg;
+	if (w->n < 16)
+		w->seen[w->n] = v;
+	return ++w->n == w->stop_at ? 42 : 0;
+}
+
+/* rc must be STORE_CORRUPT, and its text say `what` (a database and key,
+ * or why). */
+static inline void expect_corrupt(int rc, const char *what)
+{
+	if (rc != STORE_CORRUPT)
+		fail_msg("got %d (%s), want a corrupt record: %s", rc, store_strerror(rc), what);
+	if (strstr(store_strerror(rc), what) == NULL)
+		fail_msg("\"%s\" does not say \"%s\"", store_strerror(rc), what);
 }
 
 #endif
