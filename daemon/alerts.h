@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "code.h"
-#include "units.h"
+#include "eventlog.h"
 
 struct store;
 struct store_txn;

@@ -215,9 +215,7 @@ int args_site(struct store_txn *t, const struct resp_arg *a, uint32_t *num,
 	else if (!gln_of(a, gln))
 		return -1;
 	if (rc == STORE_NOTFOUND && gln_of(a, gln)) {
-		const void *v;
-		size_t n;
-		rc = store_get(t, DB_SITE_GLNS, gln, 13, &v, &n);
+		rc = master_site_by_gln(t, gln, id);
 		if (rc == STORE_NOTFOUND) {
 			snprintf(err, errlen, "no site has GLN %s (give sites their gln with SITE SET)",
 				 gln);
@@ -225,8 +223,6 @@ int args_site(struct store_txn *t, const struct resp_arg *a, uint32_t *num,
 		}
 		if (rc)
 			return rc;
-		snprintf(id, sizeof id, "%.*s", (int)(n < MASTER_ID_MAX ? n : MASTER_ID_MAX),
-			 (const char *)v);
 		rc = master_load(t, &master_site, id, &rec);
 	}
 	if (rc == STORE_NOTFOUND) {

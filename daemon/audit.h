@@ -1,7 +1,7 @@
 /*
  * audit — the event log's hash chain, which makes tampering evident.
  *
- * Every event appended to the log (units.c, events_add) gets
+ * Every event appended to the log (eventlog.c, events_add) gets
  *
  *     hash(seq) = SHA-256( hash(seq - 1) ‖ seq as u48 big endian ‖ record )
  *

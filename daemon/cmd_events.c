@@ -34,12 +34,11 @@
  * record is put to the role matrix as a fresh run would: a replay never
  * answers for records the principal may not send.
  *
- * Stored result (DB_BATCHES, key: batch_key): u32 records, u32 applied,
- * u32 skipped, u16 errors listed, then per error u32 record index,
- * u16 length, message.
+ * The results kept for BATCH, and their keys: batches.h.
  */
 #include "acl.h"
 #include "args.h"
+#include "batches.h"
 #include "cmd.h"
 #include "code_util.h"
 #include "parse.h"
@@ -53,7 +52,6 @@
 #include <string.h>
 #include <strings.h>
 
-#define BATCH_ID_MAX 64
 #define ERRORS_KEPT 100		/* errors listed in a reply; the count is exact */
 
 static bool allowed(enum cmd_id id)
@@ -88,19 +86,13 @@ static void add_error(struct result *r, uint32_t index, const char *msg)
 {
 	if (r->nerrors >= ERRORS_KEPT)
 		return;
-	uint8_t h[6];
 	size_t n = strlen(msg);
-	if (n > 400)
-		n = 400;
-	code_put_be(h, index, 4);
-	code_put_be(h + 4, n, 2);
-	buf_append(&r->errors, h, sizeof h);
-	buf_append(&r->errors, msg, n);
+	batches_error_add(&r->errors, index, msg, n > 400 ? 400 : n);
 	r->nerrors++;
 }
 
-static void reply_result(struct resp_out *o, const struct result *r, const char *errors,
-			 size_t elen, const struct resp_arg *batch, bool replayed)
+static void reply_result(struct resp_out *o, const struct batch_result *r,
+			 const struct resp_arg *batch, bool replayed)
 {
 	resp_map(o, 6);
 	resp_cstr(o, "batch");
@@ -118,46 +110,15 @@ static void reply_result(struct resp_out *o, const struct result *r, const char 
 	resp_bool(o, replayed);
 	resp_cstr(o, "errors");
 	resp_array(o, r->nerrors);
-	const uint8_t *p = (const uint8_t *)errors, *end = p + elen;
-	for (uint16_t i = 0; i < r->nerrors && p + 6 <= end; i++) {
-		size_t n = (size_t)code_get_be(p + 4, 2);
+	struct batch_error e;
+	size_t pos = 0;
+	for (uint16_t i = 0; i < r->nerrors && batches_error_next(r, &pos, &e); i++) {
 		resp_map(o, 2);
 		resp_cstr(o, "record");
-		resp_int(o, (int64_t)code_get_be(p, 4));
+		resp_int(o, e.record);
 		resp_cstr(o, "error");
-		resp_bulk(o, p + 6, n);
-		p += 6 + n;
+		resp_bulk(o, e.msg, e.msg_len);
 	}
-}
-
-/*
- * The DB_BATCHES key of a principal's batch.  The local principal's is the
- * bare id (1-64 bytes), as every key was before batches were kept per
- * principal: a store from then holds the local principal's batches only,
- * as far as anyone can tell, and needs no change.  Any other principal's
- * key is longer than an id can be, so the two never meet:
- *   u8 1 (format), u8 role, u32 site (BE), name NUL-padded to
- *   ACL_NAME_MAX bytes, then the id.
- * Role and site are part of it: an ACL file reloaded with the same name
- * for another site or role makes another principal.
- */
-#define BATCH_WHO_BYTES (1 + 1 + 4 + ACL_NAME_MAX)
-#define BATCH_KEY_MAX (BATCH_WHO_BYTES + BATCH_ID_MAX)
-
-static size_t batch_key(const struct principal *who, const struct resp_arg *batch,
-			uint8_t k[BATCH_KEY_MAX])
-{
-	size_t n = 0;
-	if (who && who->role != ROLE_LOCAL) {
-		memset(k, 0, BATCH_WHO_BYTES);
-		k[0] = 1;
-		k[1] = who->role;
-		code_put_be(k + 2, who->site, 4);
-		memcpy(k + 6, who->name, strnlen(who->name, ACL_NAME_MAX));
-		n = BATCH_WHO_BYTES;
-	}
-	memcpy(k + n, batch->ptr, batch->len);
-	return n + batch->len;
 }
 
 /* The batch's records, each split into words once. */
@@ -230,17 +191,14 @@ static void records_free(struct records *rs)
 static int replay(struct cmd_ctx *ctx, const struct resp_arg *batch, const struct records *rs,
 		  bool skipbad)
 {
-	const void *v;
-	size_t n;
+	struct batch_result r;
 	uint8_t key[BATCH_KEY_MAX];
-	int rc = store_get(ctx->txn, DB_BATCHES, key, batch_key(ctx->who, batch, key), &v, &n);
+	int rc = batches_get(ctx->txn, key, batches_key(ctx->who, batch->ptr, batch->len, key), &r);
 	if (rc == STORE_NOTFOUND)
 		return 0;
 	if (rc)
 		return rc;
-	if (n < 14)
-		return STORE_NOTFOUND;
-	/* v stays valid: checking reads the store, but writes nothing. */
+	/* r's errors stay valid: checking reads the store, but writes nothing. */
 	for (size_t i = 0; i < rs->n; i++) {
 		const struct record *rec = &rs->rec[i];
 		char why[600];
@@ -262,12 +220,7 @@ static int replay(struct cmd_ctx *ctx, const struct resp_arg *batch, const struc
 			return 1;
 		}
 	}
-	const uint8_t *p = v;
-	struct result r = { .records = (uint32_t)code_get_be(p, 4),
-			    .applied = (uint32_t)code_get_be(p + 4, 4),
-			    .skipped = (uint32_t)code_get_be(p + 8, 4),
-			    .nerrors = (uint16_t)code_get_be(p + 12, 2) };
-	reply_result(ctx->out, &r, (const char *)p + 14, n - 14, batch, true);
+	reply_result(ctx->out, &r, batch, true);
 	return 1;
 }
 
@@ -471,24 +424,18 @@ int cmd_events(struct cmd_ctx *ctx)
 		cmd_reject(ctx, "record %d: %s; nothing was applied", failed, why);
 		return r.applied ? WRITE_UNDO : 0;
 	}
+	struct batch_result done = { r.records, r.applied, r.skipped, r.nerrors,
+				     (const uint8_t *)r.errors.data, r.errors.len };
 	if (batch) {
-		struct buf v = BUF_INIT;
-		uint8_t h[14];
-		code_put_be(h, r.records, 4);
-		code_put_be(h + 4, r.applied, 4);
-		code_put_be(h + 8, r.skipped, 4);
-		code_put_be(h + 12, r.nerrors, 2);
-		buf_append(&v, h, sizeof h);
-		buf_append(&v, r.errors.data ? r.errors.data : "", r.errors.len);
 		uint8_t key[BATCH_KEY_MAX];
-		rc = store_put(txn, DB_BATCHES, key, batch_key(ctx->who, batch, key), v.data, v.len);
-		buf_free(&v);
+		rc = batches_put(txn, key, batches_key(ctx->who, batch->ptr, batch->len, key),
+				 &done);
 	}
 	if (rc) {
 		buf_free(&r.errors);
 		return rc;
 	}
-	reply_result(ctx->out, &r, r.errors.data, r.errors.len, batch, false);
+	reply_result(ctx->out, &done, batch, false);
 	buf_free(&r.errors);
 	return 0;
 }

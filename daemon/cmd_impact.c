@@ -10,6 +10,8 @@
 #include "args.h"
 #include "cmd.h"
 #include "config.h"
+#include "eventlog.h"
+#include "lots.h"
 #include "master.h"
 #include "server.h"
 #include "store.h"

@@ -32,12 +32,11 @@ static int master_set(struct cmd_ctx *ctx, const struct master_kind *k,
 	if (gln >= 0 && rec.val[gln] && rec.len[gln] == 13)
 		memcpy(old_gln, rec.val[gln], 13);
 	if (gln >= 0 && given.val[gln]) {
-		const void *v;
-		size_t n;
-		rc = store_get(ctx->txn, DB_SITE_GLNS, given.val[gln], given.len[gln], &v, &n);
-		if (rc == 0 && (n != strlen(id) || memcmp(v, id, n) != 0)) {
-			resp_error(ctx->out, "ERR", "%s: GLN %.13s already belongs to site %.*s",
-				   cmdname, given.val[gln], (int)n, (const char *)v);
+		char owner[MASTER_ID_MAX + 1];
+		rc = master_site_by_gln(ctx->txn, given.val[gln], owner);
+		if (rc == 0 && strcmp(owner, id) != 0) {
+			resp_error(ctx->out, "ERR", "%s: GLN %.13s already belongs to site %s",
+				   cmdname, given.val[gln], owner);
 			return 0;
 		}
 		if (rc && rc != STORE_NOTFOUND)
@@ -51,10 +50,9 @@ static int master_set(struct cmd_ctx *ctx, const struct master_kind *k,
 	if ((rc = master_store(ctx->txn, k, id, &rec)) != 0)
 		return rc;
 	if (gln >= 0 && given.val[gln] && memcmp(old_gln, given.val[gln], 13) != 0) {
-		if (old_gln[0] && (rc = store_del(ctx->txn, DB_SITE_GLNS, old_gln, 13)) != 0 &&
-		    rc != STORE_NOTFOUND)
+		if (old_gln[0] && (rc = master_gln_del(ctx->txn, old_gln)) != 0)
 			return rc;
-		if ((rc = store_put(ctx->txn, DB_SITE_GLNS, given.val[gln], 13, id, strlen(id))) != 0)
+		if ((rc = master_gln_set(ctx->txn, given.val[gln], id)) != 0)
 			return rc;
 	}
 	resp_simple(ctx->out, "OK");

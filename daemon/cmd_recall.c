@@ -10,7 +10,10 @@
  */
 #include "args.h"
 #include "cmd.h"
+#include "eventlog.h"
+#include "lots.h"
 #include "master.h"
+#include "product_state.h"
 #include "store.h"
 #include "tally.h"
 #include "units.h"

@@ -16,6 +16,7 @@
 #include "alerts.h"
 #include "args.h"
 #include "cmd.h"
+#include "product_state.h"
 #include "server.h"
 #include "store.h"
 #include "verdict.h"

@@ -1,5 +1,6 @@
 /*
- * master — sites and products: field tables, checks, record encoding.
+ * master — sites and products: field tables, checks, record encoding,
+ * and the sites' GLN index.
  */
 #include "master.h"
 #include "code_util.h"
@@ -339,21 +340,34 @@ int master_load(struct store_txn *t, const struct master_kind *k, const char *id
 	return 0;
 }
 
-int master_load_num(struct store_txn *t, const struct master_kind *k, uint32_t num,
-		    char id_out[MASTER_ID_MAX + 1], struct master_rec *rec)
+/* A stored id (the value of a *_nums or site_glns entry) into out:
+ * 0, or STORE_CORRUPT for what no id can be. */
+static int stored_id(enum store_db db, const void *key, size_t klen, const void *v, size_t n,
+		     char out[MASTER_ID_MAX + 1])
+{
+	if (n == 0 || n > MASTER_ID_MAX || memchr(v, '\0', n) != NULL)
+		return store_corrupt(db, key, klen, "not an id");
+	memcpy(out, v, n);
+	out[n] = '\0';
+	return 0;
+}
+
+int master_num_id(struct store_txn *t, const struct master_kind *k, uint32_t num,
+		  char id_out[MASTER_ID_MAX + 1])
 {
 	unsigned char key[4];
 	const void *v;
 	size_t n;
 	put_be32(key, num);
 	int rc = store_get(t, k->num_db, key, 4, &v, &n);
-	if (rc)
-		return rc;
-	if (n > MASTER_ID_MAX)
-		return STORE_NOTFOUND;
-	memcpy(id_out, v, n);
-	id_out[n] = '\0';
-	return master_load(t, k, id_out, rec);
+	return rc ? rc : stored_id(k->num_db, key, sizeof key, v, n, id_out);
+}
+
+int master_load_num(struct store_txn *t, const struct master_kind *k, uint32_t num,
+		    char id_out[MASTER_ID_MAX + 1], struct master_rec *rec)
+{
+	int rc = master_num_id(t, k, num, id_out);
+	return rc ? rc : master_load(t, k, id_out, rec);
 }
 
 uint32_t master_units_per_pack(const struct master_rec *rec)
@@ -398,4 +412,23 @@ int master_store(struct store_txn *t, const struct master_kind *k, const char *i
 	}
 	put_be32(out + 1, rec->num);
 	return store_put(t, k->db, id, idlen, out, n);
+}
+
+int master_site_by_gln(struct store_txn *t, const char *gln, char id[MASTER_ID_MAX + 1])
+{
+	const void *v;
+	size_t n;
+	int rc = store_get(t, DB_SITE_GLNS, gln, MASTER_GLN_LEN, &v, &n);
+	return rc ? rc : stored_id(DB_SITE_GLNS, gln, MASTER_GLN_LEN, v, n, id);
+}
+
+int master_gln_set(struct store_txn *t, const char *gln, const char *id)
+{
+	return store_put(t, DB_SITE_GLNS, gln, MASTER_GLN_LEN, id, strlen(id));
+}
+
+int master_gln_del(struct store_txn *t, const char *gln)
+{
+	int rc = store_del(t, DB_SITE_GLNS, gln, MASTER_GLN_LEN);
+	return rc == STORE_NOTFOUND ? 0 : rc;
 }

@@ -56,9 +56,14 @@ int master_load(struct store_txn *t, const struct master_kind *k, const char *id
 		struct master_rec *rec);
 
 /* Read a record by its internal number; the id is copied to id_out.
- * 0, STORE_NOTFOUND or an error. */
+ * 0, STORE_NOTFOUND, STORE_CORRUPT or an error. */
 int master_load_num(struct store_txn *t, const struct master_kind *k, uint32_t num,
 		    char id_out[MASTER_ID_MAX + 1], struct master_rec *rec);
+/* Only the id of internal number `num` (DB_SITE_NUMS / DB_PRODUCT_NUMS),
+ * into id_out, which is left alone on an error.  0, STORE_NOTFOUND,
+ * STORE_CORRUPT or an error. */
+int master_num_id(struct store_txn *t, const struct master_kind *k, uint32_t num,
+		  char id_out[MASTER_ID_MAX + 1]);
 
 /* A product's units per pack (1 when not set). */
 uint32_t master_units_per_pack(const struct master_rec *rec);
@@ -66,5 +71,19 @@ uint32_t master_units_per_pack(const struct master_rec *rec);
 /* Write a record, giving it a number if it has none.  0 or a store error. */
 int master_store(struct store_txn *t, const struct master_kind *k, const char *id,
 		 struct master_rec *rec);
+
+/*
+ * Sites by GLN (DB_SITE_GLNS: the 13 digits → site id), so that EPCIS
+ * locations and parties name sites.  One GLN, one site: SITE SET keeps the
+ * map as sites' gln fields change.
+ */
+#define MASTER_GLN_LEN 13
+
+/* The id of the site whose GLN is gln (MASTER_GLN_LEN digits) into id.
+ * 0, STORE_NOTFOUND, STORE_CORRUPT or an error. */
+int master_site_by_gln(struct store_txn *t, const char *gln, char id[MASTER_ID_MAX + 1]);
+/* Map gln to site id; forget gln (0 if it was not mapped). */
+int master_gln_set(struct store_txn *t, const char *gln, const char *id);
+int master_gln_del(struct store_txn *t, const char *gln);
 
 #endif

@@ -7,7 +7,9 @@
  * collide; events are hashed.  A miss costs what the lookup cost before.
  */
 #include "mcache.h"
+#include "eventlog.h"
 #include "master.h"
+#include "product_state.h"
 #include "store.h"
 #include "xmem.h"
 
@@ -119,17 +121,9 @@ int mcache_site(struct store_txn *t, uint32_t num, const char **id)
 		return 0;
 	}
 	m->misses++;
-	uint8_t k[4] = { (uint8_t)(num >> 24), (uint8_t)(num >> 16), (uint8_t)(num >> 8),
-			 (uint8_t)num };
-	const void *v;
-	size_t n;
-	int rc = store_get(t, DB_SITE_NUMS, k, 4, &v, &n);
+	int rc = master_num_id(t, &master_site, num, s->id);
 	if (rc)
 		return rc;
-	if (n == 0 || n > MASTER_ID_MAX)
-		return store_corrupt(DB_SITE_NUMS, k, 4, "not a site id");
-	memcpy(s->id, v, n);
-	s->id[n] = '\0';
 	s->num = num;
 	s->tag = tag;
 	*id = s->id;

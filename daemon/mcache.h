@@ -25,8 +25,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "lots.h"
 #include "master.h"
-#include "units.h"
 
 struct store_txn;
 

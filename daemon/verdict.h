@@ -16,6 +16,8 @@
 #include <stdint.h>
 
 #include "code.h"
+#include "eventlog.h"
+#include "lots.h"
 #include "master.h"
 #include "resp.h"
 #include "units.h"

@@ -175,3 +175,31 @@ def test_flipped_bits_are_reported_never_trusted():
         print(f"    16 damaged stores read whole; {reported} reported a corrupt record")
     finally:
         base.close()
+
+
+def test_damaged_batch_result_is_reported_not_replayed():
+    """A kept EVENTS BATCH result that does not add up — shorter than its
+    header, or an error whose message runs past the record's end — makes a
+    re-sent batch answer with the corrupt record's database and key: a
+    short one used to be answered as a missing key, and a long error was
+    copied from past the record into the reply."""
+    d = pristine()
+    try:
+        key = b"b-1".hex()
+        damaged = ("00000002" "00000002" "00000000" "00",      # 13 bytes
+                   "00000002" "00000001" "00000001" "0001" "00000002" "0190" "6e6f")
+        for value in damaged:
+            out = subprocess.run([POKE, d.data, "batches", key, "put", value],
+                                 capture_output=True, timeout=30)
+            eq(out.returncode, 0, f"lmdb_poke: {out.stderr!r}")
+            d.start()
+            c = d.connect()
+            r = c.call("EVENTS", "BATCH", "b-1", f"SHIP {CODES[0]} FROM DIST TO PH1 REF DN-2",
+                       f"RECEIVE {CODES[0]} SITE PH1")
+            check(isinstance(r, Error) and r.startswith("STORE") and
+                  f"corrupt record in batches at key {key}" in r, f"{value}: {r!r}")
+            eq(c.call("PING"), "PONG", "still serving")
+            c.close()
+            eq(d.stop(), 0, "yimad stopped")
+    finally:
+        d.close()

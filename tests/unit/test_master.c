@@ -1,6 +1,7 @@
 /*
- * test_master — daemon/master.c: site and product ids, field checks, and
- * the record encoding through master_store/master_load.
+ * test_master — daemon/master.c: site and product ids, field checks, the
+ * record encoding through master_store/master_load, the ids of numbers and
+ * the sites' GLN index.
  *
  * Ids and fields are tables of input → canonical form or error message.
  * Round trips run against a real store in a mkdtemp directory.
@@ -730,6 +731,112 @@ static void test_load_odd_records(void **state)
 	store_write_abort(t);
 }
 
+/* Sites by GLN: set, found, moved, forgotten. */
+static void test_site_gln_index(void **state)
+{
+	struct fix *f = *state;
+	open_store(f);
+	struct store_txn *t;
+	char id[MASTER_ID_MAX + 1];
+	assert_int_equal(store_write_begin(f->s, &t), 0);
+	assert_int_equal(master_site_by_gln(t, "4012345000009", id), STORE_NOTFOUND);
+	assert_int_equal(master_gln_set(t, "4012345000009", "PH-1"), 0);
+	assert_int_equal(master_gln_set(t, "0614141000012", "DIST.north"), 0);
+	assert_int_equal(store_write_commit(t), 0);
+
+	assert_int_equal(store_write_begin(f->s, &t), 0);
+	assert_int_equal(master_site_by_gln(t, "4012345000009", id), 0);
+	assert_string_equal(id, "PH-1");
+	assert_int_equal(master_site_by_gln(t, "0614141000012", id), 0);
+	assert_string_equal(id, "DIST.north");
+	/* The key is the GLN's 13 digits, the value the site id as it is. */
+	const void *v;
+	size_t n;
+	assert_int_equal(store_get(t, DB_SITE_GLNS, "4012345000009", 13, &v, &n), 0);
+	assert_int_equal(n, 4);
+	assert_memory_equal(v, "PH-1", 4);
+	/* A GLN given to another site. */
+	assert_int_equal(master_gln_del(t, "4012345000009"), 0);
+	assert_int_equal(master_gln_set(t, "4012345000009", "PH-2"), 0);
+	assert_int_equal(master_site_by_gln(t, "4012345000009", id), 0);
+	assert_string_equal(id, "PH-2");
+	assert_int_equal(master_gln_del(t, "4012345000009"), 0);
+	assert_int_equal(master_site_by_gln(t, "4012345000009", id), STORE_NOTFOUND);
+	/* Forgetting what is not there is no error. */
+	assert_int_equal(master_gln_del(t, "4012345000009"), 0);
+	assert_int_equal(master_site_by_gln(t, "0614141000012", id), 0);
+	store_write_abort(t);
+}
+
+/* What no site id can be, under a GLN or a number, is reported as a
+ * corrupt record (it used to read as no site, or as a site cut short). */
+static void test_ids_not_ids_are_corrupt(void **state)
+{
+	struct fix *f = *state;
+	open_store(f);
+	struct store_txn *t;
+	char id[MASTER_ID_MAX + 1], long_id[MASTER_ID_MAX + 1];
+	struct master_rec rec;
+	memset(long_id, 'x', sizeof long_id);
+	static const unsigned char num7[4] = { 0, 0, 0, 7 };
+	static const struct {
+		const char *what;
+		const char *v;
+		size_t n;
+	} bad[] = {
+		{ "empty", "", 0 },
+		{ "too long", NULL, MASTER_ID_MAX + 1 },
+		{ "with a NUL", "PH\0-1", 5 },
+	};
+	assert_int_equal(store_write_begin(f->s, &t), 0);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		const char *v = bad[i].v ? bad[i].v : long_id;
+		assert_int_equal(store_put(t, DB_SITE_GLNS, "4012345000009", 13, v, bad[i].n), 0);
+		memset(id, '?', sizeof id);
+		int rc = master_site_by_gln(t, "4012345000009", id);
+		expect(rc == STORE_CORRUPT, "GLN → %s id: %d", bad[i].what, rc);
+		expect(strstr(store_strerror(rc), "corrupt record in site_glns at key "
+				  "34303132333435303030303039") != NULL, "%s", store_strerror(rc));
+		expect(id[0] == '?', "GLN → %s id: id written on an error", bad[i].what);
+
+		assert_int_equal(store_put(t, DB_SITE_NUMS, num7, 4, v, bad[i].n), 0);
+		rc = master_num_id(t, SITE, 7, id);
+		expect(rc == STORE_CORRUPT, "site number → %s id: %d", bad[i].what, rc);
+		expect(strstr(store_strerror(rc), "corrupt record in site_nums") != NULL, "%s",
+		       store_strerror(rc));
+		rc = master_load_num(t, SITE, 7, id, &rec);
+		expect(rc == STORE_CORRUPT, "load site number → %s id: %d", bad[i].what, rc);
+	}
+	/* The longest id there can be is one. */
+	assert_int_equal(store_put(t, DB_SITE_GLNS, "4012345000009", 13, long_id, MASTER_ID_MAX), 0);
+	assert_int_equal(master_site_by_gln(t, "4012345000009", id), 0);
+	assert_int_equal(strlen(id), MASTER_ID_MAX);
+	store_write_abort(t);
+}
+
+/* master_num_id: the id of a number, without its record. */
+static void test_num_id(void **state)
+{
+	struct fix *f = *state;
+	open_store(f);
+	struct store_txn *t;
+	struct master_rec rec;
+	char id[MASTER_ID_MAX + 1];
+	assert_int_equal(store_write_begin(f->s, &t), 0);
+	memset(&rec, 0, sizeof rec);
+	set_field(SITE, &rec, "name", "One");
+	assert_int_equal(master_store(t, SITE, "PH-1", &rec), 0);
+	memset(&rec, 0, sizeof rec);
+	set_field(PROD, &rec, "name", "Amoxicillin");
+	assert_int_equal(master_store(t, PROD, "8690000", &rec), 0);
+	assert_int_equal(master_num_id(t, SITE, 1, id), 0);
+	assert_string_equal(id, "PH-1");
+	assert_int_equal(master_num_id(t, PROD, 1, id), 0);
+	assert_string_equal(id, "8690000");
+	assert_int_equal(master_num_id(t, SITE, 2, id), STORE_NOTFOUND);
+	store_write_abort(t);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -744,6 +851,9 @@ int main(void)
 		T(test_store_load_roundtrip),
 		T(test_number_assigned_once),
 		T(test_load_odd_records),
+		T(test_site_gln_index),
+		T(test_ids_not_ids_are_corrupt),
+		T(test_num_id),
 	};
 #undef T
 	return cmocka_run_group_tests_name("master", tests, NULL, NULL);

@@ -18,11 +18,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "eventlog.h"
 #include "log.h"
+#include "lots.h"
 #include "master.h"
 #include "mcache.h"
+#include "product_state.h"
 #include "store.h"
-#include "units.h"
 
 #define expect(cond, ...) do { if (!(cond)) fail_msg(__VA_ARGS__); } while (0)
 

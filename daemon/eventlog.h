@@ -1,0 +1,82 @@
+/*
+ * eventlog — the event log: every event, in order, under a 48-bit sequence
+ * number, chained by the audit hash as it is appended (audit.h); and the
+ * index of the events about each unit.  Encoding and lookups only;
+ * STORE.md describes every byte.
+ *
+ * A unit's events after its commissioning are found through unit_events,
+ * but for its newest, which its record keeps (units_event): most units see
+ * one event after commissioning, and that costs them no index entry.
+ *
+ * Errors: 0, STORE_NOTFOUND, STORE_CORRUPT or a store error code.
+ */
+#ifndef YIMA_EVENTLOG_H
+#define YIMA_EVENTLOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct store_txn;
+struct unit;
+
+enum event_kind {
+	EV_COMMISSION = 1,
+	EV_PACK = 2,
+	EV_UNPACK = 3,
+	EV_SHIP = 4,
+	EV_RECEIVE = 5,
+	EV_RETURN = 6,
+	EV_DESTROY = 7,
+	EV_DISPENSE = 8,
+	EV_UNDO = 9,
+	EV_RECALL = 10,		/* parent: lot number; qty: level; ref: reason */
+	EV_LIFT = 11,		/* parent: lot number; ref: reason */
+	EV_WITHDRAW = 12,	/* parent: product number; ref: reason */
+	EV_LOCK = 13,		/* unit; ref: reason */
+	EV_UNLOCK = 14,		/* unit; ref: reason */
+	EV_RECALL_ACK = 15,	/* site; parent: lot number; other: 0 */
+};
+
+#define EVENT_REF_MAX 200	/* delivery note, sale id, reason (bytes) */
+
+struct event {
+	uint64_t seq;
+	uint8_t  kind;		/* enum event_kind */
+	uint8_t  flags;		/* EVENT_F_* */
+	int64_t  time_ms;	/* Unix time, milliseconds */
+	uint32_t site;		/* where it happened (sender for ship/return) */
+	uint32_t other;		/* ship/return: to; receive: from; 0 = none */
+	uint64_t unit;		/* subject (first of `count` consecutive ids) */
+	uint32_t count;		/* commissioning: units created; else 1 */
+	uint64_t parent;	/* pack/unpack/dispense: the container;
+				 * undo: the seq of the dispense undone */
+	uint32_t qty;		/* dispense/undo: sub-units */
+	size_t   ref_len;
+	char     ref[EVENT_REF_MAX + 1];	/* delivery note, sale id */
+};
+
+#define EVENT_F_DIVERTED 0x01	/* receive: not the shipment's destination */
+#define EVENT_F_AUTO     0x02	/* unpack done by a dispense, not asked */
+
+/* Append an event (assigns e->seq) and index it under unit `about`
+ * (0: not indexed; commissioning is found through the unit record). */
+int events_add(struct store_txn *t, struct event *e, uint64_t about);
+/* Index an existing event under one more unit. */
+int events_index(struct store_txn *t, uint64_t unit, uint64_t seq);
+/* Event `seq` (appended with about = 0) is about unit `u` itself: it
+ * becomes u->last_seq, and the caller writes the record next.  The newest
+ * event lives in the record alone until a newer one comes, and only then
+ * goes into unit_events, so a unit that sees one event after commissioning
+ * (packing, typically) costs no index entry.  It lives here, not in
+ * units.c, because events_of is its other half: it reads what this
+ * writes. */
+int units_event(struct store_txn *t, struct unit *u, uint64_t seq);
+int events_get(struct store_txn *t, uint64_t seq, struct event *e);
+/* The events about a unit after its commissioning, in order: those in
+ * unit_events and the one its record keeps.  Calls fn for each; stops
+ * early if fn returns nonzero (and returns that). */
+int events_of(struct store_txn *t, const struct unit *u,
+	      int (*fn)(void *arg, uint64_t seq), void *arg);
+const char *event_kind_name(uint8_t kind);
+
+#endif
