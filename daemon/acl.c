@@ -19,7 +19,8 @@
  *                            VERIFY without SITE when public_verify is on
  *
  * EVENTS lets a principal send many records in one request; each record is
- * checked against its own command's row, for the same principal (cmd_events.c).
+ * checked against its own command's row, for the same principal, where the
+ * request arrives (acl_check_records), and cmd_events.c applies the answers.
  *
  * Stock moves out only by its holder's word: SHIP and RETURN act for FROM,
  * the site that holds the codes, and the receiver confirms with RECEIVE at
@@ -32,6 +33,7 @@
 #include "parse.h"
 #include "server.h"
 #include "store.h"
+#include "xmem.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -172,6 +174,8 @@ int acl_check_cmd(struct cmd_ctx *ctx, const struct cmd *c, char *err, size_t er
 	const struct command_grammar *g = &spec->g;
 	enum acl_role role = p ? (enum acl_role)p->role : ROLE_LOCAL;
 	char name[64], why[300];
+	if (c->records)
+		return acl_check_records(ctx, c);
 	if ((matrix[spec->id].untimed & BIT(role)) && cmd_has(c, OPT_TIME)) {
 		command_full_name(spec, name, sizeof name);
 		snprintf(err, errlen, "%s: TIME is for loading history; a %s's sale takes the "
@@ -214,4 +218,29 @@ int acl_check(struct cmd_ctx *ctx, const struct cmd *c, bool public_verify, char
 {
 	int rc = acl_check_role(c->who, c->spec, public_verify, err, errlen);
 	return rc != ACL_OK ? rc : acl_check_cmd(ctx, c, err, errlen);
+}
+
+int acl_check_records(struct cmd_ctx *ctx, const struct cmd *c)
+{
+	struct cmd_records *rs = c->records;
+	if (rs->checked)
+		return ACL_OK;
+	for (size_t i = 0; i < rs->n; i++) {
+		struct cmd_record *r = &rs->rec[i];
+		char why[600];
+		if (r->cmd.spec == NULL)
+			continue;	/* not a command: it fails alike for everyone */
+		if (r->refused)
+			continue;	/* answered before a store error stopped a call */
+		int rc = acl_check_role(r->cmd.who, r->cmd.spec, ctx->cfg->public_verify, why,
+					sizeof why);
+		if (rc == ACL_OK && r->err == NULL)
+			rc = acl_check_cmd(ctx, &r->cmd, why, sizeof why);
+		if (rc == ACL_NOAUTH || rc == ACL_NOPERM)
+			r->refused = xstrdup(why);
+		else if (rc != ACL_OK)
+			return rc;
+	}
+	rs->checked = true;
+	return ACL_OK;
 }

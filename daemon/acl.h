@@ -55,7 +55,7 @@ int acl_check_role(const struct principal *p, const struct command_spec *spec,
  * `acting` option) its own?  ACL_OK, ACL_NOAUTH or ACL_NOPERM with a
  * message in err, or a store error code (resolving a site that is not
  * named by its own id failed).  Opens the read transaction (cmd_read_txn)
- * only for that.
+ * only for that.  EVENTS: its records are checked (acl_check_records).
  */
 struct cmd;
 int acl_check_cmd(struct cmd_ctx *ctx, const struct cmd *c, char *err, size_t errlen);
@@ -63,6 +63,16 @@ int acl_check_cmd(struct cmd_ctx *ctx, const struct cmd *c, char *err, size_t er
 /* Both, for a command that arrives inside another (an EVENTS record). */
 int acl_check(struct cmd_ctx *ctx, const struct cmd *c, bool public_verify, char *err,
 	      size_t errlen);
+
+/*
+ * EVENTS: put each of c's records to the role matrix and to acl_check_cmd,
+ * for c's principal, as if it were sent alone, and keep each refusal with
+ * its record (cmd_record.refused); a record that does not parse is put to
+ * the matrix only.  acl_check_cmd does this for an EVENTS request; a
+ * second call changes nothing.  ACL_OK (the records' answers are theirs,
+ * not the request's), or a store error code.
+ */
+int acl_check_records(struct cmd_ctx *ctx, const struct cmd *c);
 
 /* The error code word for an outcome: "NOAUTH" or "NOPERM". */
 const char *acl_outcome_code(int outcome);

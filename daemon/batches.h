@@ -28,11 +28,12 @@
 
 #include "acl_file.h"
 #include "buf.h"
+#include "command.h"
 
 struct principal;
 struct store_txn;
 
-#define BATCH_ID_MAX 64
+#define BATCH_ID_MAX CMD_BATCH_ID_MAX
 #define BATCH_WHO_BYTES (1 + 1 + 4 + ACL_NAME_MAX)
 #define BATCH_KEY_MAX (BATCH_WHO_BYTES + BATCH_ID_MAX)
 

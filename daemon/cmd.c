@@ -25,6 +25,7 @@ static const cmd_handler handlers[CMD__COUNT] = {
 	[CMD_VERIFY] = cmd_verify,
 	[CMD_DISPENSE] = cmd_dispense,
 	[CMD_UNDO] = cmd_undo,
+	[CMD_EVENTS] = cmd_events,
 };
 
 static const legacy_handler legacy[CMD__COUNT] = {
@@ -51,7 +52,6 @@ static const legacy_handler legacy[CMD__COUNT] = {
 	[CMD_WITHDRAW] = cmd_withdraw,
 	[CMD_LOCK] = cmd_lock,
 	[CMD_UNLOCK] = cmd_unlock,
-	[CMD_EVENTS] = cmd_events,
 	[CMD_RECALL_ACK] = cmd_recall_ack,
 	[CMD_IMPACT] = cmd_impact,
 	[CMD_CODES] = cmd_codes,
@@ -79,48 +79,13 @@ void cmd_read_done(struct cmd_ctx *ctx)
 	}
 }
 
-/* Show an argument in an error message: printable, bounded. */
-static const char *shown(const struct resp_arg *a, char *buf, size_t n)
-{
-	size_t j = 0;
-	for (size_t i = 0; i < a->len && j + 5 < n; i++) {
-		unsigned char c = (unsigned char)a->ptr[i];
-		buf[j++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
-	}
-	if (a->len && j + 5 >= n) {
-		memcpy(buf + j, "...", 3);
-		j += 3;
-	}
-	buf[j] = '\0';
-	return buf;
-}
-
 const struct command_spec *cmd_lookup(int argc, const struct resp_arg *argv,
 				      struct resp_out *out)
 {
-	const char *names[2] = { argv[0].ptr, argc > 1 ? argv[1].ptr : "" };
-	size_t lens[2] = { argv[0].len, argc > 1 ? argv[1].len : 0 };
-	char a[48], b[48], full[64], subs[128];
-	int why = 0;
-	const struct command_spec *spec = command_lookup(argc, names, lens, &why);
-	if (spec == NULL) {
-		if (why == 1)
-			resp_error(out, "ERR", "unknown command '%s'", shown(&argv[0], a, sizeof a));
-		else if (argc < 2)
-			resp_error(out, "ERR", "'%s' needs a subcommand: %s",
-				   shown(&argv[0], a, sizeof a),
-				   command_subcommands(argv[0].ptr, subs, sizeof subs));
-		else
-			resp_error(out, "ERR", "unknown subcommand '%s' for '%s'; try %s",
-				   shown(&argv[1], b, sizeof b), shown(&argv[0], a, sizeof a),
-				   command_subcommands(argv[0].ptr, subs, sizeof subs));
-		return NULL;
-	}
-	if (!command_arity_ok(spec, argc)) {
-		resp_error(out, "ERR", "wrong number of arguments for '%s'; usage: %s %s",
-			   command_full_name(spec, full, sizeof full), full, spec->usage);
-		return NULL;
-	}
+	char why[512];
+	const struct command_spec *spec = cmd_find(argc, argv, why, sizeof why);
+	if (spec == NULL)
+		resp_error(out, "ERR", "%s", why);
 	return spec;
 }
 
@@ -129,6 +94,14 @@ static void reject(struct cmd_ctx *ctx, const char *fmt, va_list ap)
 	char msg[512];
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	resp_error(ctx->out, "ERR", "%.*s: %s", (int)ctx->argv[0].len, ctx->argv[0].ptr, msg);
+	if (ctx->refusal == NULL)
+		return;
+	/* The same line as the reply, without its framing. */
+	snprintf(ctx->refusal, ctx->refusal_len, "ERR %.*s: %s", (int)ctx->argv[0].len,
+		 ctx->argv[0].ptr, msg);
+	for (char *p = ctx->refusal; *p; p++)
+		if (*p == '\r' || *p == '\n')
+			*p = ' ';
 }
 
 int cmd_reject(struct cmd_ctx *ctx, const char *fmt, ...)
@@ -241,15 +214,10 @@ struct write_job *cmd_write_job(struct server *srv, struct cmd *cmd, int proto,
 		argv[i].len = cmd->argv[i].len;
 		data += cmd->argv[i].len + 1;
 	}
-	/* The command moves in: its codes array is the job's now. */
-	w->cmd = *cmd;
-	cmd_rebase(&w->cmd, argv);
-	cmd->codes = &cmd->one;
-	cmd->ncodes = 0;
-	if (cmd->who) {
+	/* The command moves in: its codes and records are the job's now. */
+	if (cmd->who)
 		w->who = *cmd->who;
-		w->cmd.who = &w->who;
-	}
+	cmd_move(&w->cmd, cmd, argv, cmd->who ? &w->who : NULL);
 	w->job.bytes = bytes;
 	w->job.now_ms = cmd->time_ms;
 	w->job.run = run_write;

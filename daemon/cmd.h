@@ -56,6 +56,10 @@ struct cmd_ctx {
 					 * command: refuse what one record at a
 					 * time would do otherwise, and EVENTS
 					 * runs them one by one */
+	char *refusal;			/* EVENTS records: cmd_refuse also puts
+					 * its line here ("ERR PACK: ..."), as
+					 * the reply says it; NULL: nowhere */
+	size_t refusal_len;
 };
 
 typedef enum cmd_status (*cmd_handler)(struct cmd_ctx *ctx);
@@ -130,7 +134,7 @@ int cmd_lift(struct cmd_ctx *ctx);
 int cmd_withdraw(struct cmd_ctx *ctx);
 int cmd_lock(struct cmd_ctx *ctx);
 int cmd_unlock(struct cmd_ctx *ctx);
-int cmd_events(struct cmd_ctx *ctx);
+enum cmd_status cmd_events(struct cmd_ctx *ctx);
 /* EVENTS: the index of the one word in which records of a command may
  * differ and still run as one command — the code of a one-code COMMISSION,
  * the child of a one-child PACK — or 0 if the record is not of that form. */

@@ -10,6 +10,8 @@
 #include "args.h"
 #include "xmem.h"
 
+#include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,6 +120,291 @@ static int missing(const struct command_grammar *g, const struct cmd *c, char *e
 	return -1;
 }
 
+/* Show an argument in an error message: printable, bounded. */
+static const char *shown(const struct resp_arg *a, char *buf, size_t n)
+{
+	size_t j = 0;
+	for (size_t i = 0; i < a->len && j + 5 < n; i++) {
+		unsigned char c = (unsigned char)a->ptr[i];
+		buf[j++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+	}
+	if (a->len && j + 5 >= n) {
+		memcpy(buf + j, "...", 3);
+		j += 3;
+	}
+	buf[j] = '\0';
+	return buf;
+}
+
+const struct command_spec *cmd_find(int argc, const struct resp_arg *argv, char *err,
+				    size_t errlen)
+{
+	const char *names[2] = { argv[0].ptr, argc > 1 ? argv[1].ptr : "" };
+	size_t lens[2] = { argv[0].len, argc > 1 ? argv[1].len : 0 };
+	char a[48], b[48], full[64], subs[128];
+	int why = 0;
+	const struct command_spec *spec = command_lookup(argc, names, lens, &why);
+	if (spec == NULL) {
+		if (why == 1)
+			snprintf(err, errlen, "unknown command '%s'", shown(&argv[0], a, sizeof a));
+		else if (argc < 2)
+			snprintf(err, errlen, "'%s' needs a subcommand: %s",
+				 shown(&argv[0], a, sizeof a),
+				 command_subcommands(argv[0].ptr, subs, sizeof subs));
+		else
+			snprintf(err, errlen, "unknown subcommand '%s' for '%s'; try %s",
+				 shown(&argv[1], b, sizeof b), shown(&argv[0], a, sizeof a),
+				 command_subcommands(argv[0].ptr, subs, sizeof subs));
+		return NULL;
+	}
+	if (!command_arity_ok(spec, argc)) {
+		snprintf(err, errlen, "wrong number of arguments for '%s'; usage: %s %s",
+			 command_full_name(spec, full, sizeof full), full, spec->usage);
+		return NULL;
+	}
+	return spec;
+}
+
+/* ---------------------------------------------------------------- EVENTS */
+
+/* A record's error is cut at this many bytes, as EVENTS has always cut
+ * the line a record's error reply said. */
+#define RECORD_ERR_MAX 600
+
+/* What an EVENTS record may be: the distribution records. */
+static bool is_record_command(enum cmd_id id)
+{
+	switch (id) {
+	case CMD_COMMISSION:
+	case CMD_PACK:
+	case CMD_UNPACK:
+	case CMD_SHIP:
+	case CMD_RECEIVE:
+	case CMD_RETURN:
+	case CMD_DESTROY:
+	case CMD_DISPENSE:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static char *record_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *record_error(const char *fmt, ...)
+{
+	char why[RECORD_ERR_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof why, fmt, ap);
+	va_end(ap);
+	return xstrdup(why);
+}
+
+/* Where a record's words are, once split. */
+struct split {
+	size_t at;		/* its first word in rs->words */
+	int argc;		/* how many; -1: it cannot be split (err) */
+	const char *err;
+};
+
+/* Copy each record (and the batch id) into rs->text and split it there
+ * into words.  Every record is split before any is parsed: rs->words moves
+ * while it grows. */
+static void split_records(struct cmd_records *rs, const struct resp_arg *batch,
+			  const struct resp_arg *argv, struct split *sp)
+{
+	size_t bytes = batch ? batch->len + 1 : 0, cap = 0, nwords = 0;
+	for (size_t i = 0; i < rs->n; i++)
+		bytes += argv[i].len + 1;
+	char *line = rs->text = xmalloc(bytes ? bytes : 1);
+	if (batch) {
+		memcpy(line, batch->ptr, batch->len);
+		line[batch->len] = '\0';
+		rs->batch.ptr = line;
+		rs->batch.len = batch->len;
+		line += batch->len + 1;
+	}
+	for (size_t i = 0; i < rs->n; i++) {
+		size_t len = argv[i].len;
+		memcpy(line, argv[i].ptr, len);
+		line[len] = '\0';
+		/* Words are separated by blanks: at most (len + 1) / 2 of them. */
+		size_t most = (len + 1) / 2 + 1;
+		if (most > INT_MAX)
+			most = INT_MAX;
+		if (nwords + most > cap) {
+			cap = (nwords + most) * 2;
+			rs->words = xrealloc(rs->words, cap * sizeof *rs->words);
+		}
+		sp[i].at = nwords;
+		sp[i].argc = resp_split_inline(line, len, rs->words + nwords, (int)most,
+					       &sp[i].err);
+		if (sp[i].argc > 0)
+			nwords += (size_t)sp[i].argc;
+		line += len + 1;
+	}
+}
+
+/* Parse record r of the request c: its command, by that command's
+ * grammar, stamped like c; or why it cannot run. */
+static void parse_record(struct cmd_record *r, const struct cmd *c, int argc,
+			 const struct resp_arg *argv, const char *split_err)
+{
+	const struct command_spec *spec = NULL;
+	char err[400];
+	if (argc < 0)
+		r->err = record_error("%s", split_err);
+	else if (argc == 0)
+		r->err = record_error("empty record");
+	else if ((spec = cmd_find(argc, argv, err, sizeof err)) == NULL)
+		r->err = record_error("ERR %s", err);
+	else if (!is_record_command(spec->id))
+		r->err = record_error("%.*s is not a distribution record", (int)argv[0].len,
+				      argv[0].ptr);
+	if (r->err) {
+		cmd_stamp(&r->cmd, NULL, 0, argv, c->time_ms, c->who);
+		return;
+	}
+	if (cmd_parse(&r->cmd, spec, argc, argv, c->time_ms, c->who, err, sizeof err) != 0)
+		r->err = record_error("ERR %.*s: %s", (int)argv[0].len, argv[0].ptr, err);
+}
+
+/*
+ * The word in which records of a command may differ and still run as one
+ * command naming all their codes: the code of a one-code COMMISSION, the
+ * child of a one-child PACK (their handlers refuse, with as_records, what
+ * the command would not do exactly as the records one by one).  0: none.
+ */
+static int varying_word(const struct cmd *c)
+{
+	switch (c->spec->id) {
+	case CMD_COMMISSION:
+		return c->ncodes == 1 ? c->first_code : 0;
+	case CMD_PACK:
+		return c->ncodes == 2 ? c->first_code + 1 : 0;
+	default:
+		return 0;
+	}
+}
+
+static bool same_word(const struct resp_arg *a, const struct resp_arg *b)
+{
+	return a->len == b->len && memcmp(a->ptr, b->ptr, a->len) == 0;
+}
+
+/* Does parsed record b differ from a (whose varying word is vary) in that
+ * word only? */
+static bool same_but_varying(const struct cmd *a, int vary, const struct cmd *b)
+{
+	if (a->spec != b->spec || a->argc != b->argc || varying_word(b) != vary)
+		return false;
+	for (int k = 0; k < a->argc; k++)
+		if (k != vary && !same_word(&a->argv[k], &b->argv[k]))
+			return false;
+	return true;
+}
+
+/* Group g: records first .. first + n - 1 (parsed, the same but for word
+ * vary) as one command, the first record's with every record's code in
+ * its place.  Nothing is parsed again: the codes are the records'. */
+static void group_init(struct cmd_group *g, const struct cmd_record *rec, size_t first,
+		       size_t n, int vary)
+{
+	const struct cmd *c0 = &rec[first].cmd;
+	int extra = (int)n - 1;
+	struct resp_arg *argv = xmalloc((size_t)(c0->argc + extra) * sizeof *argv);
+	memcpy(argv, c0->argv, (size_t)vary * sizeof *argv);
+	for (size_t k = 0; k < n; k++)
+		argv[vary + (int)k] = rec[first + k].cmd.argv[vary];
+	memcpy(argv + vary + n, c0->argv + vary + 1,
+	       (size_t)(c0->argc - vary - 1) * sizeof *argv);
+
+	size_t at = (size_t)(vary - c0->first_code), ncodes = c0->ncodes + n - 1;
+	struct code_result *codes = xmalloc(ncodes * sizeof *codes);
+	memcpy(codes, c0->codes, at * sizeof *codes);
+	for (size_t k = 0; k < n; k++)
+		codes[at + k] = rec[first + k].cmd.codes[at];
+	memcpy(codes + at + n, c0->codes + at + 1, (c0->ncodes - at - 1) * sizeof *codes);
+
+	g->first = first;
+	g->n = n;
+	g->argv = argv;
+	g->cmd = *c0;
+	g->cmd.argc = c0->argc + extra;
+	g->cmd.argv = argv;
+	g->cmd.codes = codes;
+	g->cmd.ncodes = ncodes;
+	g->cmd.first_option += extra;	/* options follow the codes */
+	for (int k = 0; k < OPT__COUNT; k++) {
+		const struct resp_arg *a = c0->opt[k].arg;
+		if (a)
+			g->cmd.opt[k].arg = argv + (a - c0->argv) + extra;
+	}
+}
+
+/* Consecutive records the same but for their varying word, as groups. */
+static void group_records(struct cmd_records *rs)
+{
+	size_t cap = 0;
+	for (size_t i = 0; i < rs->n;) {
+		const struct cmd *c = &rs->rec[i].cmd;
+		int vary = rs->rec[i].err ? 0 : varying_word(c);
+		size_t end = i + 1;
+		while (vary && end < rs->n && end - i < (size_t)(INT_MAX - c->argc) &&
+		       !rs->rec[end].err && same_but_varying(c, vary, &rs->rec[end].cmd))
+			end++;
+		if (end - i > 1) {
+			if (rs->ngroups == cap) {
+				cap = cap ? cap * 2 : 8;
+				rs->group = xrealloc(rs->group, cap * sizeof *rs->group);
+			}
+			group_init(&rs->group[rs->ngroups++], rs->rec, i, end - i, vary);
+		}
+		i = end;
+	}
+}
+
+/* EVENTS [BATCH id] [SKIPBAD] record [record ...] */
+static int parse_records(struct cmd *c, char *err, size_t errlen)
+{
+	const struct resp_arg *argv = c->argv, *batch = NULL;
+	bool skipbad = false;
+	int first = 1;
+	while (first < c->argc) {
+		if (is_word(&argv[first], "BATCH") && first + 1 < c->argc) {
+			batch = &argv[first + 1];
+			first += 2;
+		} else if (is_word(&argv[first], "SKIPBAD")) {
+			skipbad = true;
+			first++;
+		} else {
+			break;
+		}
+	}
+	if (batch && (batch->len == 0 || batch->len > CMD_BATCH_ID_MAX)) {
+		snprintf(err, errlen, "BATCH id must be 1 to %d bytes", CMD_BATCH_ID_MAX);
+		return -1;
+	}
+	if (batch && args_text(batch, "BATCH id", err, errlen) != 0)
+		return -1;
+	if (first >= c->argc) {
+		snprintf(err, errlen, "no records given");
+		return -1;
+	}
+
+	struct cmd_records *rs = c->records = xcalloc(1, sizeof *rs);
+	rs->skipbad = skipbad;
+	rs->n = (size_t)(c->argc - first);
+	rs->rec = xcalloc(rs->n, sizeof *rs->rec);
+	struct split *sp = xmalloc(rs->n * sizeof *sp);
+	split_records(rs, batch, argv + first, sp);
+	for (size_t i = 0; i < rs->n; i++)
+		parse_record(&rs->rec[i], c, sp[i].argc, rs->words + sp[i].at, sp[i].err);
+	group_records(rs);
+	free(sp);
+	return 0;
+}
+
 void cmd_stamp(struct cmd *c, const struct command_spec *spec, int argc,
 	       const struct resp_arg *argv, int64_t time_ms, const struct principal *who)
 {
@@ -141,6 +428,8 @@ int cmd_parse(struct cmd *c, const struct command_spec *spec, int argc,
 	cmd_stamp(c, spec, argc, argv, time_ms, who);
 	if (g->raw)
 		return 0;
+	if (g->records)
+		return parse_records(c, err, errlen);
 
 	/* Fixed words, then the list of codes up to the first option word. */
 	int i = c->first_word;
@@ -203,12 +492,33 @@ int cmd_parse(struct cmd *c, const struct command_spec *spec, int argc,
 	return 0;
 }
 
+static void records_free(struct cmd_records *rs)
+{
+	for (size_t i = 0; i < rs->n; i++) {
+		cmd_free(&rs->rec[i].cmd);
+		free(rs->rec[i].err);
+		free(rs->rec[i].refused);
+	}
+	for (size_t i = 0; i < rs->ngroups; i++) {
+		free(rs->group[i].argv);
+		cmd_free(&rs->group[i].cmd);
+	}
+	free(rs->rec);
+	free(rs->group);
+	free(rs->words);
+	free(rs->text);
+	free(rs);
+}
+
 void cmd_free(struct cmd *c)
 {
 	if (c->codes != &c->one)
 		free(c->codes);
 	c->codes = &c->one;
 	c->ncodes = 0;
+	if (c->records)
+		records_free(c->records);
+	c->records = NULL;
 }
 
 void cmd_rebase(struct cmd *c, const struct resp_arg *argv)
@@ -219,4 +529,19 @@ void cmd_rebase(struct cmd *c, const struct resp_arg *argv)
 	if (c->ncodes <= 1)
 		c->codes = &c->one;
 	c->argv = argv;
+}
+
+void cmd_move(struct cmd *to, struct cmd *c, const struct resp_arg *argv,
+	      const struct principal *who)
+{
+	*to = *c;
+	cmd_rebase(to, argv);
+	to->who = who;
+	for (size_t i = 0; to->records && i < to->records->n; i++)
+		to->records->rec[i].cmd.who = who;
+	for (size_t i = 0; to->records && i < to->records->ngroups; i++)
+		to->records->group[i].cmd.who = who;
+	c->codes = &c->one;
+	c->ncodes = 0;
+	c->records = NULL;
 }

@@ -12,8 +12,14 @@
  * need, so applying the same commands in the same order gives the same
  * state on any node and at any later time (DESIGN.md §8).
  *
+ * EVENTS carries other commands, its records: each is split into words and
+ * parsed here, by its own command's grammar, into a command of its own
+ * (struct cmd_records), so that the ACL checks each record where the
+ * request arrives and the writer only applies them.
+ *
  * Ownership: a struct cmd points into the request's words (argv) and owns
- * its codes array; cmd_free releases that.  The words must outlive it.
+ * its codes array and its records (their words are copies); cmd_free
+ * releases those.  The request's words must outlive it.
  */
 #ifndef YIMA_PARSE_H
 #define YIMA_PARSE_H
@@ -27,6 +33,7 @@
 #include "resp.h"
 
 struct principal;
+struct cmd_records;
 
 /* An option as given: its word, and its value read by its kind. */
 struct cmd_opt {
@@ -64,6 +71,41 @@ struct cmd {
 
 	int first_option;		/* argv index of the first option word */
 	struct cmd_opt opt[OPT__COUNT];
+
+	struct cmd_records *records;	/* EVENTS: its records; NULL otherwise */
+};
+
+/* An EVENTS record: a command line of its own, parsed by its grammar and
+ * stamped like the request that carries it. */
+struct cmd_record {
+	struct cmd cmd;		/* spec NULL: it names no distribution command */
+	char *err;		/* why it cannot run, as EVENTS reports it
+				 * ("empty record", "ERR PACK: SITE is
+				 * required" ...); NULL: it parsed */
+	char *refused;		/* the role matrix's answer for the request's
+				 * principal when it may not run it
+				 * (acl_check_records), or NULL */
+};
+
+/* Consecutive records that differ only in their one code — a lot's units
+ * commissioned, a case's children packed, one a record — as one command
+ * naming all their codes. */
+struct cmd_group {
+	struct cmd cmd;		/* its codes are the group's own */
+	struct resp_arg *argv;	/* cmd's words: the records' words */
+	size_t first, n;	/* records first .. first + n - 1 */
+};
+
+struct cmd_records {
+	struct resp_arg batch;	/* BATCH id (a copy); len 0: none */
+	bool skipbad;		/* SKIPBAD: a record that fails is passed over */
+	bool checked;		/* each record has been put to the ACL */
+	size_t n;
+	struct cmd_record *rec;
+	size_t ngroups;
+	struct cmd_group *group;	/* in record order, none overlapping */
+	char *text;		/* the batch id, then each record split in place */
+	struct resp_arg *words;	/* each record's words */
 };
 
 /* Parse argv (argc words, argv[0] the command's name) for spec, stamped
@@ -74,6 +116,11 @@ int cmd_parse(struct cmd *c, const struct command_spec *spec, int argc,
 	      const struct resp_arg *argv, int64_t time_ms, const struct principal *who,
 	      char *err, size_t errlen);
 void cmd_free(struct cmd *c);
+/* Look up the command argv names and check its arity: its spec, or NULL
+ * with the reason in err ("unknown command 'X'", "wrong number of
+ * arguments for 'PACK'; usage: ..."). */
+const struct command_spec *cmd_find(int argc, const struct resp_arg *argv, char *err,
+				    size_t errlen);
 /* Only the stamp and the words, nothing parsed (spec may be NULL: a
  * request for no known command). */
 void cmd_stamp(struct cmd *c, const struct command_spec *spec, int argc,
@@ -92,7 +139,14 @@ static inline bool cmd_has(const struct cmd *c, enum opt_id id)
 }
 
 /* Point c's words at argv instead (same words, moved: a write job copies
- * them into its own memory). */
+ * them into its own memory).  Its records do not move: their words are
+ * their own. */
 void cmd_rebase(struct cmd *c, const struct resp_arg *argv);
+/* Move c into *to (a write job): its words are now at argv and its
+ * principal is who (copies of them; who NULL when c's is), for the records
+ * too; codes and records go with it, nothing is copied, and c is left
+ * empty (cmd_free is still safe). */
+void cmd_move(struct cmd *to, struct cmd *c, const struct resp_arg *argv,
+	      const struct principal *who);
 
 #endif

@@ -130,7 +130,7 @@ static const struct command_spec commands[CMD__COUNT] = {
 	[CMD_EVENTS] = { CMD_EVENTS, "EVENTS", NULL, 2, -1, CMD_F_WRITE,
 		"[BATCH id] [SKIPBAD] record [record ...]",
 		"distribution records (each a command line) in one transaction",
-		G_RAW },
+		{ .records = true, .acting = -1 } },
 	[CMD_RECALL_ACK] = { CMD_RECALL_ACK, "RECALL.ACK", NULL, 5, 7, CMD_F_WRITE,
 		"product lot SITE s [TIME t]", "a site acknowledges a lot's recall",
 		G_WORDS(2, 0, OPT_SITE, O_SITE, O_TIME) },

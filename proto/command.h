@@ -98,6 +98,8 @@ struct option_spec {
 /* Replies that list: alerts (ALERTS LIMIT) and codes (CODES COUNT). */
 #define CMD_ALERTS_MAX		10000
 #define CMD_CODES_MAX		10000
+/* An EVENTS batch's id (BATCH): text, kept with the batch's result. */
+#define CMD_BATCH_ID_MAX	64
 
 /*
  * A command's arguments, read once by daemon/parse.c into a typed command
@@ -110,10 +112,12 @@ struct option_spec {
  * `acting` names the option that says which site acts (OPT_SITE, OPT_FROM;
  * -1 none): a principal of one site may only act as that site.
  * Commands with `raw` set read their words themselves (PING, HELLO, master
- * data's field lists, EVENTS' records ...).
+ * data's field lists ...).  `records` is EVENTS': [BATCH id] [SKIPBAD],
+ * then records, each a command line read by its own command's grammar.
  */
 struct command_grammar {
 	bool raw;
+	bool records;
 	uint8_t words;
 	uint8_t code;
 	bool codes;
