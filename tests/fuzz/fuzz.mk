@@ -23,13 +23,19 @@ all: $(addprefix run-,$(TARGETS))
 # longer builds or a seed that now crashes, in seconds.
 seeds: $(addprefix seeds-,$(TARGETS))
 
-# Targets over a daemon parser name its sources: FUZZ_SRC_<target>.
+# Targets over a daemon parser name its sources: FUZZ_SRC_<target>, and
+# the libraries they need beyond jansson and libcrypto: FUZZ_LIBS_<target>.
+# The command parser reads values with args.c, whose site lookups (never
+# called here) link the store: the daemon's modules, but not its main.
+FUZZ_SRC_parse := $(filter-out daemon/main.c,$(sort $(wildcard daemon/*.c)))
+FUZZ_LIBS_parse = $(shell pkg-config --libs libevent libevent_pthreads libevent_openssl \
+                  lmdb openssl inih) -lm -pthread
 FUZZ_SRC_acl_file := daemon/acl_file.c
 
 .SECONDEXPANSION:
 $(FBUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(PROTO_SRC) $$(FUZZ_SRC_$$*)
 	@mkdir -p $(FBUILD)
-	$(FCC) $(FFLAGS) -o $@ $^ $(FLIBS)
+	$(FCC) $(FFLAGS) -o $@ $^ $(FLIBS) $(FUZZ_LIBS_$*)
 
 run-%: $(FBUILD)/fuzz_%
 	@mkdir -p $(FBUILD)/corpus-$*

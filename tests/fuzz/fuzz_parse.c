@@ -1,0 +1,192 @@
+/*
+ * fuzz_parse — libFuzzer target for the command parser (daemon/parse.c):
+ * any request a client can send, EVENTS and its records included.
+ *
+ * Input: byte 0 picks the request's time (the fixture's day, the year
+ * 2060, the epoch, far ends of the range), the rest is the request's words
+ * separated by newlines (a word may hold blanks, quotes, NULs: an EVENTS
+ * record is one word).  A request whose command the table does not know,
+ * or of the wrong arity, stops at the lookup, as on a connection.
+ *
+ * Checked: a refused request says why; a parsed one points only into its
+ * own words (options, codes) and holds as many codes as it names; each
+ * EVENTS record either parsed, stamped like the request, or says why not;
+ * groups are in order, apart, of parsed records the same but for one
+ * word, and hold every record's code in its place.  The command then moves
+ * (as into a write job) onto a copy of its words, the original words are
+ * overwritten, the moved command is checked again, and both are freed:
+ * AddressSanitizer catches anything still pointing at the old words, and
+ * LeakSanitizer anything not freed.
+ */
+#include "parse.h"
+#include "xmem.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define check(cond) do { if (!(cond)) { \
+	fprintf(stderr, "fuzz_parse: %s:%d: %s\n", __FILE__, __LINE__, #cond); \
+	abort(); } } while (0)
+
+static const int64_t times[8] = {
+	INT64_C(1805083200000),		/* 2027-03-15T04:00:00Z */
+	INT64_C(2840140800000),		/* 2060-01-01 */
+	0,
+	-INT64_C(62135596800000),	/* 0001-01-01 */
+	INT64_C(253402300799000),	/* 9999-12-31T23:59:59Z */
+	INT64_C(1805083200000) - 1,
+	INT64_C(946684800000),		/* 2000-01-01 */
+	INT64_C(4102444800000),		/* 2100-01-01 */
+};
+
+static bool inside(const struct resp_arg *a, const struct resp_arg *argv, int argc)
+{
+	return a >= argv && a < argv + argc;
+}
+
+static bool same_code(const struct code_result *a, const struct code_result *b)
+{
+	return a->cr_err == b->cr_err && a->cr_key_len == b->cr_key_len &&
+	       memcmp(a->cr_key, b->cr_key, a->cr_key_len) == 0;
+}
+
+/* One parsed command (a request, a record or a group). */
+static void check_cmd(const struct cmd *c)
+{
+	check(c->spec != NULL);
+	check(c->argc >= 1);
+	for (int i = 0; i < c->argc; i++)
+		check(c->argv[i].ptr[c->argv[i].len] == '\0');
+	check(c->when_ms == (c->opt[OPT_TIME].arg ? c->opt[OPT_TIME].v.ms : c->time_ms));
+	if (c->spec->g.raw || c->spec->g.records)
+		return;
+	for (int k = 0; k < OPT__COUNT; k++)
+		if (c->opt[k].arg) {
+			check(inside(c->opt[k].arg, c->argv, c->argc));
+			check(c->opt[k].arg - c->argv > c->first_option);
+		}
+	check(c->first_word + c->nwords <= c->argc);
+	check(c->first_option <= c->argc);
+	check((c->argc - c->first_option) % 2 == 0);
+	if (c->spec->g.codes) {
+		check(c->first_code + (int)c->ncodes == c->first_option);
+	} else if (c->spec->g.code) {
+		check(c->ncodes == 1);
+	} else {
+		check(c->ncodes == 0);
+	}
+	check((c->ncodes <= 1) == (c->codes == &c->one));
+	for (size_t k = 0; k < c->ncodes; k++)
+		check(c->codes[k].cr_err == CODE_OK || c->codes[k].cr_msg[0] != '\0');
+}
+
+static void check_records(const struct cmd *c)
+{
+	const struct cmd_records *rs = c->records;
+	check((rs != NULL) == c->spec->g.records);
+	if (rs == NULL)
+		return;
+	check(rs->n >= 1 && rs->n < (size_t)c->argc);
+	check(rs->batch.len <= CMD_BATCH_ID_MAX);
+	check(!rs->checked);
+	for (size_t i = 0; i < rs->n; i++) {
+		const struct cmd_record *r = &rs->rec[i];
+		check(r->refused == NULL);
+		check(r->cmd.time_ms == c->time_ms && r->cmd.who == c->who);
+		check(r->cmd.records == NULL);
+		if (r->err) {
+			check(r->err[0] != '\0' && strlen(r->err) < 600);
+			check(r->cmd.spec == NULL || r->cmd.codes == &r->cmd.one);
+		} else {
+			check_cmd(&r->cmd);
+		}
+	}
+	size_t next = 0;
+	for (size_t g = 0; g < rs->ngroups; g++) {
+		const struct cmd_group *grp = &rs->group[g];
+		check(grp->first >= next && grp->n >= 2 && grp->first + grp->n <= rs->n);
+		next = grp->first + grp->n;
+		const struct cmd *c0 = &rs->rec[grp->first].cmd;
+		check_cmd(&grp->cmd);
+		check(grp->cmd.argv == grp->argv);
+		check(grp->cmd.spec == c0->spec);
+		check(grp->cmd.argc == c0->argc + (int)grp->n - 1);
+		check(grp->cmd.ncodes == c0->ncodes + grp->n - 1);
+		for (size_t k = 0; k < grp->n; k++) {
+			const struct cmd_record *r = &rs->rec[grp->first + k];
+			check(r->err == NULL && r->cmd.argc == c0->argc);
+			/* Its code is in the group, where the first record has its. */
+			const struct code_result *mine = &r->cmd.codes[r->cmd.ncodes - 1];
+			check(same_code(mine, &grp->cmd.codes[c0->ncodes - 1 + k]));
+		}
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size < 1)
+		return 0;
+	int64_t now = times[data[0] & 7];
+	/* The words, each NUL-terminated, as the request parser leaves them. */
+	size_t n = size - 1;
+	char *text = xmalloc(n + 1);
+	memcpy(text, data + 1, n);
+	text[n] = '\0';
+	int argc = 1;
+	for (size_t i = 0; i < n; i++)
+		argc += text[i] == '\n';
+	struct resp_arg *argv = xmalloc((size_t)argc * sizeof *argv);
+	char *w = text;
+	for (int i = 0; i < argc; i++) {
+		char *end = i + 1 < argc ? memchr(w, '\n', (size_t)(text + n - w)) : text + n;
+		*end = '\0';
+		argv[i] = (struct resp_arg){ w, (size_t)(end - w) };
+		w = end + 1;
+	}
+
+	char err[400];
+	const struct command_spec *spec = cmd_find(argc, argv, err, sizeof err);
+	if (spec == NULL) {
+		check(err[0] != '\0');
+		goto out;
+	}
+	struct cmd c;
+	err[0] = '\0';
+	if (cmd_parse(&c, spec, argc, argv, now, NULL, err, sizeof err) != 0) {
+		check(err[0] != '\0' && memchr(err, '\0', sizeof err) != NULL);
+		cmd_free(&c);
+		goto out;
+	}
+	check(c.argv == argv && c.argc == argc && c.time_ms == now);
+	check_cmd(&c);
+	check_records(&c);
+
+	/* Moved onto a copy of the words; the old words are gone. */
+	char *copy = xmalloc(n + 1);
+	memcpy(copy, text, n + 1);
+	struct resp_arg *argv2 = xmalloc((size_t)argc * sizeof *argv2);
+	for (int i = 0; i < argc; i++)
+		argv2[i] = (struct resp_arg){ copy + (argv[i].ptr - text), argv[i].len };
+	struct cmd moved;
+	cmd_move(&moved, &c, argv2, NULL);
+	check(c.records == NULL && c.ncodes == 0);
+	cmd_free(&c);
+	memset(text, 0x55, n);
+	free(argv);
+	free(text);
+	argv = NULL;
+	text = NULL;
+	check_cmd(&moved);
+	check_records(&moved);
+	cmd_free(&moved);
+	free(argv2);
+	free(copy);
+out:
+	free(argv);
+	free(text);
+	return 0;
+}
