@@ -220,26 +220,45 @@ int acl_check(struct cmd_ctx *ctx, const struct cmd *c, bool public_verify, char
 	return rc != ACL_OK ? rc : acl_check_cmd(ctx, c, err, errlen);
 }
 
+/* A record's command as if sent alone: the matrix, then, if it parsed,
+ * its arguments. */
+static int check_record(struct cmd_ctx *ctx, const struct cmd *c, bool parsed, char *why,
+			size_t n)
+{
+	int rc = acl_check_role(c->who, c->spec, ctx->cfg->public_verify, why, n);
+	return rc == ACL_OK && parsed ? acl_check_cmd(ctx, c, why, n) : rc;
+}
+
 int acl_check_records(struct cmd_ctx *ctx, const struct cmd *c)
 {
 	struct cmd_records *rs = c->records;
+	char why[600];
+	int rc;
 	if (rs->checked)
 		return ACL_OK;
 	for (size_t i = 0; i < rs->n; i++) {
 		struct cmd_record *r = &rs->rec[i];
-		char why[600];
-		if (r->cmd.spec == NULL)
-			continue;	/* not a command: it fails alike for everyone */
-		if (r->refused)
-			continue;	/* answered before a store error stopped a call */
-		int rc = acl_check_role(r->cmd.who, r->cmd.spec, ctx->cfg->public_verify, why,
-					sizeof why);
-		if (rc == ACL_OK && r->err == NULL)
-			rc = acl_check_cmd(ctx, &r->cmd, why, sizeof why);
+		/* No command: it fails alike for everyone.  A group's record
+		 * is answered with its group, below.  One answered already: a
+		 * store error stopped an earlier call. */
+		if (r->cmd == NULL || r->refused)
+			continue;
+		rc = check_record(ctx, r->cmd, r->err == NULL, why, sizeof why);
 		if (rc == ACL_NOAUTH || rc == ACL_NOPERM)
 			r->refused = xstrdup(why);
 		else if (rc != ACL_OK)
 			return rc;
+	}
+	/* A group's records differ only in a code: one answer for them all. */
+	for (size_t g = 0; g < rs->ngroups; g++) {
+		const struct cmd_group *grp = &rs->group[g];
+		if (rs->rec[grp->first].refused)
+			continue;
+		rc = check_record(ctx, &grp->cmd, true, why, sizeof why);
+		if (rc != ACL_OK && rc != ACL_NOAUTH && rc != ACL_NOPERM)
+			return rc;
+		for (size_t k = 0; rc != ACL_OK && k < grp->n; k++)
+			rs->rec[grp->first + k].refused = xstrdup(why);
 	}
 	rs->checked = true;
 	return ACL_OK;

@@ -25,11 +25,12 @@
  * transaction and merged back: a third of a load's time.)
  *
  * Consecutive records that differ only in their one code — a lot's units
- * commissioned, a case's children packed — were grouped by the parser into
- * one command naming all their codes: it runs as one, one event for them
- * all, and whatever it would not do exactly as the records one at a time it
- * refuses, writing nothing (cmd_ctx.as_records); the records then run one
- * by one, so that errors name their record.
+ * commissioned, a case's children packed — were read by the parser as one
+ * command naming all their codes (struct cmd_group): it runs as one, one
+ * event for them all, and whatever it would not do exactly as the records
+ * one at a time it refuses, writing nothing (cmd_ctx.as_records); the
+ * records then run one by one, each as the command it is alone
+ * (cmd_group_record), so that errors name their record.
  *
  * BATCH names the batch (the loader derives it from the file and offset):
  * a batch id the same principal sent before is not applied again — the
@@ -154,19 +155,29 @@ static enum cmd_status run(struct cmd_ctx *ctx, const struct cmd *c, bool as_rec
 	return st;
 }
 
-/* Run record r: refused with its own error if it cannot run, or with the
- * role matrix's answer if its principal may not. */
-static enum cmd_status run_record(struct cmd_ctx *ctx, const struct cmd_record *r,
-				  struct resp_out *scratch, char *why, size_t whylen)
+/* Run record i alone (grp: the group it is in, or NULL): refused with its
+ * own error if it cannot run, or with the role matrix's answer if its
+ * principal may not send it. */
+static enum cmd_status run_record(struct cmd_ctx *ctx, const struct cmd_records *rs, size_t i,
+				  const struct cmd_group *grp, struct resp_out *scratch,
+				  char *why, size_t whylen)
 {
+	const struct cmd_record *r = &rs->rec[i];
 	/* In the order a record alone is answered: what it is, who may send
 	 * it, then its arguments. */
-	const char *cannot = r->cmd.spec == NULL ? r->err : r->refused ? r->refused : r->err;
+	const char *cannot = r->cmd == NULL && grp == NULL ? r->err :
+			     r->refused ? r->refused : r->err;
 	if (cannot) {
 		snprintf(why, whylen, "%s", cannot);
 		return CMD_REFUSED;
 	}
-	return run(ctx, &r->cmd, false, scratch, why, whylen);
+	if (r->cmd)
+		return run(ctx, r->cmd, false, scratch, why, whylen);
+	struct cmd alone;
+	cmd_group_record(grp, r, i - grp->first, &alone);
+	enum cmd_status st = run(ctx, &alone, false, scratch, why, whylen);
+	cmd_free(&alone);
+	return st;
 }
 
 /*
@@ -180,30 +191,33 @@ static enum cmd_status apply(struct cmd_ctx *ctx, const struct cmd_records *rs,
 {
 	struct resp_out scratch = { BUF_INIT, ctx->out->proto };
 	enum cmd_status st = CMD_DONE;
+	const struct cmd_group *grp = NULL;	/* the group of record i, if any */
 	size_t g = 0;
 	for (size_t i = 0; i < rs->n;) {
-		const struct cmd_group *grp = NULL;
-		if (g < rs->ngroups && rs->group[g].first == i)
+		if (g < rs->ngroups && rs->group[g].first == i) {
 			grp = &rs->group[g++];
-		/* A group's records share their principal's answer. */
-		if (grp && rs->rec[i].refused == NULL) {
-			st = run(ctx, &grp->cmd, true, &scratch, res->why, sizeof res->why);
-			if (st == CMD_DONE) {
-				res->records += (uint32_t)grp->n;
-				res->applied += (uint32_t)grp->n;
-				i += grp->n;
-				continue;
+			/* A group's records share their principal's answer. */
+			if (rs->rec[i].refused == NULL) {
+				st = run(ctx, &grp->cmd, true, &scratch, res->why, sizeof res->why);
+				if (st == CMD_DONE) {
+					res->records += (uint32_t)grp->n;
+					res->applied += (uint32_t)grp->n;
+					i += grp->n;
+					continue;
+				}
+				if (st == CMD_FAILED)
+					break;
+				if (st == CMD_ROLLBACK) {
+					res->failed = i + 1;
+					break;
+				}
+				/* Refused: one by one, below. */
 			}
-			if (st == CMD_FAILED)
-				break;
-			if (st == CMD_ROLLBACK) {
-				res->failed = i + 1;
-				break;
-			}
-			/* Refused: one by one, below. */
+		} else if (grp && i >= grp->first + grp->n) {
+			grp = NULL;
 		}
 		res->records++;
-		st = run_record(ctx, &rs->rec[i++], &scratch, res->why, sizeof res->why);
+		st = run_record(ctx, rs, i++, grp, &scratch, res->why, sizeof res->why);
 		if (st == CMD_DONE) {
 			res->applied++;
 			continue;

@@ -245,28 +245,46 @@ static void split_records(struct cmd_records *rs, const struct resp_arg *batch,
 	}
 }
 
-/* Parse record r of the request c: its command, by that command's
- * grammar, stamped like c; or why it cannot run. */
-static void parse_record(struct cmd_record *r, const struct cmd *c, int argc,
-			 const struct resp_arg *argv, const char *split_err)
+/* The command record r names, if it is a distribution record; else NULL
+ * with r->err saying why it cannot run. */
+static const struct command_spec *record_command(struct cmd_record *r, const char *split_err)
 {
 	const struct command_spec *spec = NULL;
 	char err[400];
-	if (argc < 0)
+	if (r->argc < 0)
 		r->err = record_error("%s", split_err);
-	else if (argc == 0)
+	else if (r->argc == 0)
 		r->err = record_error("empty record");
-	else if ((spec = cmd_find(argc, argv, err, sizeof err)) == NULL)
+	else if ((spec = cmd_find(r->argc, r->argv, err, sizeof err)) == NULL)
 		r->err = record_error("ERR %s", err);
 	else if (!is_record_command(spec->id))
-		r->err = record_error("%.*s is not a distribution record", (int)argv[0].len,
-				      argv[0].ptr);
-	if (r->err) {
-		cmd_stamp(&r->cmd, NULL, 0, argv, c->time_ms, c->who);
-		return;
-	}
-	if (cmd_parse(&r->cmd, spec, argc, argv, c->time_ms, c->who, err, sizeof err) != 0)
-		r->err = record_error("ERR %.*s: %s", (int)argv[0].len, argv[0].ptr, err);
+		r->err = record_error("%.*s is not a distribution record", (int)r->argv[0].len,
+				      r->argv[0].ptr);
+	return r->err ? NULL : spec;
+}
+
+/* Parse record r alone into a command of its own, stamped like c. */
+static void parse_record(struct cmd_record *r, const struct command_spec *spec,
+			 const struct cmd *c)
+{
+	char err[400];
+	r->cmd = xmalloc(sizeof *r->cmd);
+	if (cmd_parse(r->cmd, spec, r->argc, r->argv, c->time_ms, c->who, err, sizeof err) != 0)
+		r->err = record_error("ERR %.*s: %s", (int)r->argv[0].len, r->argv[0].ptr, err);
+}
+
+/* How many code words a record of spec names before its first option
+ * (the first `most` at most), as cmd_parse reads them. */
+static int codes_named(const struct command_spec *spec, int argc, const struct resp_arg *argv,
+		       int most)
+{
+	const struct command_grammar *g = &spec->g;
+	int first = (spec->sub ? 2 : 1) + g->words, n = 0;
+	if (!g->codes)
+		return 0;
+	while (n < most && first + n < argc && option_named(g, &argv[first + n]) == NULL)
+		n++;
+	return n;
 }
 
 /*
@@ -275,13 +293,13 @@ static void parse_record(struct cmd_record *r, const struct cmd *c, int argc,
  * child of a one-child PACK (their handlers refuse, with as_records, what
  * the command would not do exactly as the records one by one).  0: none.
  */
-static int varying_word(const struct cmd *c)
+static int varying_word(const struct command_spec *spec, const struct cmd_record *r)
 {
-	switch (c->spec->id) {
+	switch (spec->id) {
 	case CMD_COMMISSION:
-		return c->ncodes == 1 ? c->first_code : 0;
+		return codes_named(spec, r->argc, r->argv, 2) == 1 ? 1 : 0;
 	case CMD_PACK:
-		return c->ncodes == 2 ? c->first_code + 1 : 0;
+		return codes_named(spec, r->argc, r->argv, 3) == 2 ? 2 : 0;
 	default:
 		return 0;
 	}
@@ -292,11 +310,12 @@ static bool same_word(const struct resp_arg *a, const struct resp_arg *b)
 	return a->len == b->len && memcmp(a->ptr, b->ptr, a->len) == 0;
 }
 
-/* Does parsed record b differ from a (whose varying word is vary) in that
- * word only? */
-static bool same_but_varying(const struct cmd *a, int vary, const struct cmd *b)
+/* Does record b differ from a, a record of spec whose varying word is
+ * vary, in that word only, and is that word in b a code too? */
+static bool same_but_varying(const struct command_spec *spec, const struct cmd_record *a,
+			     int vary, const struct cmd_record *b)
 {
-	if (a->spec != b->spec || a->argc != b->argc || varying_word(b) != vary)
+	if (a->argc != b->argc || option_named(&spec->g, &b->argv[vary]) != NULL)
 		return false;
 	for (int k = 0; k < a->argc; k++)
 		if (k != vary && !same_word(&a->argv[k], &b->argv[k]))
@@ -304,64 +323,75 @@ static bool same_but_varying(const struct cmd *a, int vary, const struct cmd *b)
 	return true;
 }
 
-/* Group g: records first .. first + n - 1 (parsed, the same but for word
- * vary) as one command, the first record's with every record's code in
- * its place.  Nothing is parsed again: the codes are the records'. */
-static void group_init(struct cmd_group *g, const struct cmd_record *rec, size_t first,
-		       size_t n, int vary)
+/*
+ * Records first .. first + n - 1 of rs (the same but for word vary) as
+ * group g: the first record parsed by spec's grammar, the others' codes
+ * read against the same time, every code in its place.  -1 when the first
+ * record does not parse (nor would the others: they differ in a code
+ * only), and g is untouched.
+ */
+static int group_parse(struct cmd_group *g, const struct cmd_records *rs, size_t first,
+		       size_t n, int vary, const struct command_spec *spec, const struct cmd *c)
 {
-	const struct cmd *c0 = &rec[first].cmd;
+	const struct cmd_record *rec = &rs->rec[first];
+	struct cmd c0;
+	char err[400];
+	if (cmd_parse(&c0, spec, rec->argc, rec->argv, c->time_ms, c->who, err, sizeof err) != 0) {
+		cmd_free(&c0);
+		return -1;
+	}
 	int extra = (int)n - 1;
-	struct resp_arg *argv = xmalloc((size_t)(c0->argc + extra) * sizeof *argv);
-	memcpy(argv, c0->argv, (size_t)vary * sizeof *argv);
+	struct resp_arg *argv = xmalloc((size_t)(c0.argc + extra) * sizeof *argv);
+	memcpy(argv, c0.argv, (size_t)vary * sizeof *argv);
 	for (size_t k = 0; k < n; k++)
-		argv[vary + (int)k] = rec[first + k].cmd.argv[vary];
-	memcpy(argv + vary + n, c0->argv + vary + 1,
-	       (size_t)(c0->argc - vary - 1) * sizeof *argv);
+		argv[vary + (int)k] = rec[k].argv[vary];
+	memcpy(argv + vary + n, c0.argv + vary + 1, (size_t)(c0.argc - vary - 1) * sizeof *argv);
 
-	size_t at = (size_t)(vary - c0->first_code), ncodes = c0->ncodes + n - 1;
+	size_t at = (size_t)(vary - c0.first_code), ncodes = c0.ncodes + n - 1;
 	struct code_result *codes = xmalloc(ncodes * sizeof *codes);
-	memcpy(codes, c0->codes, at * sizeof *codes);
-	for (size_t k = 0; k < n; k++)
-		codes[at + k] = rec[first + k].cmd.codes[at];
-	memcpy(codes + at + n, c0->codes + at + 1, (c0->ncodes - at - 1) * sizeof *codes);
+	memcpy(codes, c0.codes, (at + 1) * sizeof *codes);
+	struct code_opts opts;
+	args_code_opts(c0.when_ms, &opts);
+	for (size_t k = 1; k < n; k++) {
+		const struct resp_arg *a = &rec[k].argv[vary];
+		code_parse(a->ptr, a->len, &opts, &codes[at + k]);
+	}
+	memcpy(codes + at + n, c0.codes + at + 1, (c0.ncodes - at - 1) * sizeof *codes);
 
 	g->first = first;
 	g->n = n;
+	g->vary = vary;
 	g->argv = argv;
-	g->cmd = *c0;
-	g->cmd.argc = c0->argc + extra;
+	g->cmd = c0;
+	g->cmd.argc = c0.argc + extra;
 	g->cmd.argv = argv;
+	g->cmd.first_option += extra;	/* options follow the codes */
+	for (int k = 0; k < OPT__COUNT; k++)
+		if (c0.opt[k].arg)
+			g->cmd.opt[k].arg = argv + (c0.opt[k].arg - c0.argv) + extra;
+	cmd_free(&c0);
 	g->cmd.codes = codes;
 	g->cmd.ncodes = ncodes;
-	g->cmd.first_option += extra;	/* options follow the codes */
-	for (int k = 0; k < OPT__COUNT; k++) {
-		const struct resp_arg *a = c0->opt[k].arg;
-		if (a)
-			g->cmd.opt[k].arg = argv + (a - c0->argv) + extra;
-	}
+	return 0;
 }
 
-/* Consecutive records the same but for their varying word, as groups. */
-static void group_records(struct cmd_records *rs)
+void cmd_group_record(const struct cmd_group *g, const struct cmd_record *r, size_t k,
+		      struct cmd *out)
 {
-	size_t cap = 0;
-	for (size_t i = 0; i < rs->n;) {
-		const struct cmd *c = &rs->rec[i].cmd;
-		int vary = rs->rec[i].err ? 0 : varying_word(c);
-		size_t end = i + 1;
-		while (vary && end < rs->n && end - i < (size_t)(INT_MAX - c->argc) &&
-		       !rs->rec[end].err && same_but_varying(c, vary, &rs->rec[end].cmd))
-			end++;
-		if (end - i > 1) {
-			if (rs->ngroups == cap) {
-				cap = cap ? cap * 2 : 8;
-				rs->group = xrealloc(rs->group, cap * sizeof *rs->group);
-			}
-			group_init(&rs->group[rs->ngroups++], rs->rec, i, end - i, vary);
-		}
-		i = end;
-	}
+	const struct cmd *gc = &g->cmd;
+	int extra = (int)g->n - 1;
+	size_t at = (size_t)(g->vary - gc->first_code), ncodes = gc->ncodes - (size_t)extra;
+	*out = *gc;
+	out->argc = r->argc;
+	out->argv = r->argv;
+	out->first_option -= extra;
+	for (int j = 0; j < OPT__COUNT; j++)
+		if (gc->opt[j].arg)
+			out->opt[j].arg = r->argv + (gc->opt[j].arg - gc->argv) - extra;
+	out->ncodes = ncodes;
+	out->codes = ncodes > 1 ? xmalloc(ncodes * sizeof *out->codes) : &out->one;
+	for (size_t j = 0; j < ncodes; j++)
+		out->codes[j] = gc->codes[j < at ? j : j == at ? at + k : j + (size_t)extra];
 }
 
 /* EVENTS [BATCH id] [SKIPBAD] record [record ...] */
@@ -398,9 +428,38 @@ static int parse_records(struct cmd *c, char *err, size_t errlen)
 	rs->rec = xcalloc(rs->n, sizeof *rs->rec);
 	struct split *sp = xmalloc(rs->n * sizeof *sp);
 	split_records(rs, batch, argv + first, sp);
-	for (size_t i = 0; i < rs->n; i++)
-		parse_record(&rs->rec[i], c, sp[i].argc, rs->words + sp[i].at, sp[i].err);
-	group_records(rs);
+	for (size_t i = 0; i < rs->n; i++) {
+		rs->rec[i].argv = rs->words + sp[i].at;
+		rs->rec[i].argc = sp[i].argc;
+	}
+	size_t cap = 0;
+	for (size_t i = 0; i < rs->n;) {
+		struct cmd_record *r = &rs->rec[i];
+		const struct command_spec *spec = record_command(r, sp[i].err);
+		if (spec == NULL) {
+			i++;
+			continue;
+		}
+		int vary = varying_word(spec, r);
+		size_t end = i + 1;
+		while (vary && end < rs->n && end - i < (size_t)(INT_MAX - r->argc) &&
+		       same_but_varying(spec, r, vary, &rs->rec[end]))
+			end++;
+		if (end - i > 1) {
+			if (rs->ngroups == cap) {
+				cap = cap ? cap * 2 : 8;
+				rs->group = xrealloc(rs->group, cap * sizeof *rs->group);
+			}
+			if (group_parse(&rs->group[rs->ngroups], rs, i, end - i, vary, spec, c) == 0) {
+				rs->ngroups++;
+				i = end;
+				continue;
+			}
+		}
+		/* Alone; a group that did not parse, each record alone. */
+		for (; i < end; i++)
+			parse_record(&rs->rec[i], spec, c);
+	}
 	free(sp);
 	return 0;
 }
@@ -495,13 +554,15 @@ int cmd_parse(struct cmd *c, const struct command_spec *spec, int argc,
 static void records_free(struct cmd_records *rs)
 {
 	for (size_t i = 0; i < rs->n; i++) {
-		cmd_free(&rs->rec[i].cmd);
+		if (rs->rec[i].cmd)
+			cmd_free(rs->rec[i].cmd);
+		free(rs->rec[i].cmd);
 		free(rs->rec[i].err);
 		free(rs->rec[i].refused);
 	}
 	for (size_t i = 0; i < rs->ngroups; i++) {
-		free(rs->group[i].argv);
 		cmd_free(&rs->group[i].cmd);
+		free(rs->group[i].argv);
 	}
 	free(rs->rec);
 	free(rs->group);
@@ -538,7 +599,8 @@ void cmd_move(struct cmd *to, struct cmd *c, const struct resp_arg *argv,
 	cmd_rebase(to, argv);
 	to->who = who;
 	for (size_t i = 0; to->records && i < to->records->n; i++)
-		to->records->rec[i].cmd.who = who;
+		if (to->records->rec[i].cmd)
+			to->records->rec[i].cmd->who = who;
 	for (size_t i = 0; to->records && i < to->records->ngroups; i++)
 		to->records->group[i].cmd.who = who;
 	c->codes = &c->one;

@@ -75,10 +75,20 @@ struct cmd {
 	struct cmd_records *records;	/* EVENTS: its records; NULL otherwise */
 };
 
-/* An EVENTS record: a command line of its own, parsed by its grammar and
- * stamped like the request that carries it. */
+/*
+ * An EVENTS record: a command line of its own, parsed by its grammar and
+ * stamped like the request that carries it.  Consecutive records that
+ * differ only in their one code — a lot's units commissioned, a case's
+ * children packed, one a record — are parsed as one command naming all
+ * their codes (struct cmd_group): the first record is parsed, and of the
+ * others only their code.  Such a record has no command of its own until
+ * one is needed (cmd_group_record).
+ */
 struct cmd_record {
-	struct cmd cmd;		/* spec NULL: it names no distribution command */
+	const struct resp_arg *argv;	/* its words */
+	int argc;			/* 0: none; -1: it could not be split */
+	struct cmd *cmd;	/* its command, when it names a distribution
+				 * command and is in no group; else NULL */
 	char *err;		/* why it cannot run, as EVENTS reports it
 				 * ("empty record", "ERR PACK: SITE is
 				 * required" ...); NULL: it parsed */
@@ -87,13 +97,11 @@ struct cmd_record {
 				 * (acl_check_records), or NULL */
 };
 
-/* Consecutive records that differ only in their one code — a lot's units
- * commissioned, a case's children packed, one a record — as one command
- * naming all their codes. */
 struct cmd_group {
-	struct cmd cmd;		/* its codes are the group's own */
-	struct resp_arg *argv;	/* cmd's words: the records' words */
+	struct cmd cmd;		/* the first record's, naming every code */
+	struct resp_arg *argv;	/* cmd's words */
 	size_t first, n;	/* records first .. first + n - 1 */
+	int vary;		/* the word in which they differ */
 };
 
 struct cmd_records {
@@ -107,6 +115,12 @@ struct cmd_records {
 	char *text;		/* the batch id, then each record split in place */
 	struct resp_arg *words;	/* each record's words */
 };
+
+/* Record g->first + k as the command it is alone: g's command with the
+ * record's words and its own code (a PACK's container too).  Nothing is
+ * parsed; out holds its own codes: cmd_free it. */
+void cmd_group_record(const struct cmd_group *g, const struct cmd_record *r, size_t k,
+		      struct cmd *out);
 
 /* Parse argv (argc words, argv[0] the command's name) for spec, stamped
  * with time_ms and who.  Returns 0, or -1 with the problem in err (without

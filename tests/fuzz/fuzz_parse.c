@@ -10,9 +10,10 @@
  *
  * Checked: a refused request says why; a parsed one points only into its
  * own words (options, codes) and holds as many codes as it names; each
- * EVENTS record either parsed, stamped like the request, or says why not;
- * groups are in order, apart, of parsed records the same but for one
- * word, and hold every record's code in its place.  The command then moves
+ * EVENTS record either parsed, stamped like the request, or says why not,
+ * or is in a group; groups are in order and apart, and each of their
+ * records, taken out of its group (cmd_group_record), is exactly the
+ * command it parses into alone.  The command then moves
  * (as into a write job) onto a copy of its words, the original words are
  * overwritten, the moved command is checked again, and both are freed:
  * AddressSanitizer catches anything still pointing at the old words, and
@@ -84,6 +85,29 @@ static void check_cmd(const struct cmd *c)
 		check(c->codes[k].cr_err == CODE_OK || c->codes[k].cr_msg[0] != '\0');
 }
 
+/* Are a and b the same command: words, stamp, codes, options? */
+static void check_same(const struct cmd *a, const struct cmd *b)
+{
+	check(a->spec == b->spec && a->argc == b->argc);
+	for (int k = 0; k < a->argc; k++)
+		check(a->argv[k].len == b->argv[k].len &&
+		      memcmp(a->argv[k].ptr, b->argv[k].ptr, a->argv[k].len) == 0);
+	check(a->time_ms == b->time_ms && a->when_ms == b->when_ms && a->who == b->who);
+	check(a->first_word == b->first_word && a->nwords == b->nwords);
+	check(a->first_code == b->first_code && a->first_option == b->first_option);
+	check(a->ncodes == b->ncodes);
+	for (size_t k = 0; k < a->ncodes; k++)
+		check(same_code(&a->codes[k], &b->codes[k]) &&
+		      memcmp(&a->codes[k].cr_expiry, &b->codes[k].cr_expiry,
+			     sizeof a->codes[k].cr_expiry) == 0);
+	for (int k = 0; k < OPT__COUNT; k++) {
+		check((a->opt[k].arg == NULL) == (b->opt[k].arg == NULL));
+		if (a->opt[k].arg)
+			check(a->opt[k].arg - a->argv == b->opt[k].arg - b->argv &&
+			      memcmp(&a->opt[k].v, &b->opt[k].v, sizeof a->opt[k].v) == 0);
+	}
+}
+
 static void check_records(const struct cmd *c)
 {
 	const struct cmd_records *rs = c->records;
@@ -93,35 +117,46 @@ static void check_records(const struct cmd *c)
 	check(rs->n >= 1 && rs->n < (size_t)c->argc);
 	check(rs->batch.len <= CMD_BATCH_ID_MAX);
 	check(!rs->checked);
+	size_t in_groups = 0;
+	for (size_t g = 0; g < rs->ngroups; g++)
+		in_groups += rs->group[g].n;
 	for (size_t i = 0; i < rs->n; i++) {
 		const struct cmd_record *r = &rs->rec[i];
 		check(r->refused == NULL);
-		check(r->cmd.time_ms == c->time_ms && r->cmd.who == c->who);
-		check(r->cmd.records == NULL);
-		if (r->err) {
+		check(r->argc != 0 || r->err != NULL);
+		if (r->err)
 			check(r->err[0] != '\0' && strlen(r->err) < 600);
-			check(r->cmd.spec == NULL || r->cmd.codes == &r->cmd.one);
-		} else {
-			check_cmd(&r->cmd);
+		if (r->cmd == NULL) {
+			in_groups -= r->err == NULL;
+			continue;
 		}
+		check(r->cmd->time_ms == c->time_ms && r->cmd->who == c->who);
+		check(r->cmd->records == NULL && r->cmd->argv == r->argv);
+		if (r->err == NULL)
+			check_cmd(r->cmd);
 	}
+	check(in_groups == 0);	/* the records with neither a command nor an error */
+
 	size_t next = 0;
 	for (size_t g = 0; g < rs->ngroups; g++) {
 		const struct cmd_group *grp = &rs->group[g];
 		check(grp->first >= next && grp->n >= 2 && grp->first + grp->n <= rs->n);
 		next = grp->first + grp->n;
-		const struct cmd *c0 = &rs->rec[grp->first].cmd;
 		check_cmd(&grp->cmd);
-		check(grp->cmd.argv == grp->argv);
-		check(grp->cmd.spec == c0->spec);
-		check(grp->cmd.argc == c0->argc + (int)grp->n - 1);
-		check(grp->cmd.ncodes == c0->ncodes + grp->n - 1);
+		check(grp->cmd.argv == grp->argv && grp->cmd.records == NULL);
+		/* Each of its records alone: the command it parses into. */
 		for (size_t k = 0; k < grp->n; k++) {
 			const struct cmd_record *r = &rs->rec[grp->first + k];
-			check(r->err == NULL && r->cmd.argc == c0->argc);
-			/* Its code is in the group, where the first record has its. */
-			const struct code_result *mine = &r->cmd.codes[r->cmd.ncodes - 1];
-			check(same_code(mine, &grp->cmd.codes[c0->ncodes - 1 + k]));
+			check(r->cmd == NULL && r->err == NULL);
+			struct cmd view, alone;
+			char err[400];
+			cmd_group_record(grp, r, k, &view);
+			check(cmd_parse(&alone, grp->cmd.spec, r->argc, r->argv, c->time_ms, c->who,
+					err, sizeof err) == 0);
+			check_same(&view, &alone);
+			check_cmd(&view);
+			cmd_free(&view);
+			cmd_free(&alone);
 		}
 	}
 }

@@ -255,8 +255,8 @@ static void test_two_digit_years_against_time(void **state)
 	assert_int_equal(parse(&r, "EVENTS", "RECEIVE (01)" GTIN "(17)991231(21)S1 SITE P1 "
 			       "TIME 2060-01-01T00:00:00Z", "RECEIVE (01)" GTIN
 			       "(17)991231(21)S1 SITE P1"), 0);
-	assert_int_equal(r.c.cmd.records->rec[0].cmd.codes[0].cr_expiry.cd_year, 2099);
-	assert_int_equal(r.c.cmd.records->rec[1].cmd.codes[0].cr_expiry.cd_year, 1999);
+	assert_int_equal(r.c.cmd.records->rec[0].cmd->codes[0].cr_expiry.cd_year, 2099);
+	assert_int_equal(r.c.cmd.records->rec[1].cmd->codes[0].cr_expiry.cd_year, 1999);
 	fx_cmd_free(&r.c);
 }
 
@@ -287,7 +287,7 @@ static void test_events_records_split_and_parsed(void **state)
 	assert_word(&rs->batch, "b-1");
 	assert_int_equal(rs->ngroups, 0);
 
-	const struct cmd *c = &record(&r, 0)->cmd;
+	const struct cmd *c = record(&r, 0)->cmd;
 	assert_null(record(&r, 0)->err);
 	assert_int_equal(c->spec->id, CMD_COMMISSION);
 	assert_int_equal(c->argc, 8);
@@ -299,7 +299,7 @@ static void test_events_records_split_and_parsed(void **state)
 	assert_int_equal(c->when_ms, INT64_C(1803859200000));
 	assert_ptr_equal(c->who, &who);
 
-	c = &record(&r, 1)->cmd;
+	c = record(&r, 1)->cmd;
 	assert_int_equal(c->spec->id, CMD_PACK);
 	assert_int_equal(c->argc, 5);
 	assert_word(&c->argv[0], "PACK");
@@ -307,7 +307,7 @@ static void test_events_records_split_and_parsed(void **state)
 	assert_int_equal(c->when_ms, FX_T0);
 	assert_ptr_equal(c->who, &who);
 
-	c = &record(&r, 2)->cmd;
+	c = record(&r, 2)->cmd;
 	assert_int_equal(c->spec->id, CMD_SHIP);
 	assert_word(c->opt[OPT_REF].arg, "two words");
 	assert_word(c->opt[OPT_TO].arg, "D1");
@@ -319,7 +319,7 @@ static void test_events_records_split_and_parsed(void **state)
 	assert_int_equal(parse(&r, "EVENTS", "DESTROY " C(1) " SITE M1"), 0);
 	assert_int_equal(r.c.cmd.records->batch.len, 0);
 	assert_false(r.c.cmd.records->skipbad);
-	assert_int_equal(record(&r, 0)->cmd.spec->id, CMD_DESTROY);
+	assert_int_equal(record(&r, 0)->cmd->spec->id, CMD_DESTROY);
 	fx_cmd_free(&r.c);
 }
 
@@ -372,7 +372,9 @@ static void test_events_errors_per_record(void **state)
 			assert_string_equal(rec->err, cases[i].err);
 		else
 			assert_memory_equal(rec->err, "ERR DISPENSE: TX has ", 21);
-		assert_int_equal(rec->cmd.spec != NULL, cases[i].command);
+		assert_int_equal(rec->cmd != NULL, cases[i].command);
+		if (rec->cmd)
+			assert_non_null(rec->cmd->spec);
 	}
 	cmd_free(&c);
 }
@@ -413,56 +415,126 @@ static void assert_group(const struct cmd_records *rs, size_t g, size_t first, s
 	assert_int_equal(rs->group[g].n, n);
 }
 
+/* Record text parsed alone, as EVENTS would without groups. */
+static void parse_alone(struct fx_cmd *c, const char *text)
+{
+	snprintf(c->text, sizeof c->text, "%s", text);
+	const char *err;
+	int argc = resp_split_inline(c->text, strlen(c->text), c->argv, FX_WORDS_MAX, &err);
+	assert_true(argc > 0);
+	assert_int_equal(cmd_parse(&c->cmd, fx_spec(c, argc), argc, c->argv, FX_T0, NULL, c->err,
+				   sizeof c->err), 0);
+}
+
+/* Are a and b the same command: the same words, codes and options? */
+static void assert_same_cmd(const struct cmd *a, const struct cmd *b)
+{
+	assert_ptr_equal(a->spec, b->spec);
+	assert_int_equal(a->argc, b->argc);
+	for (int k = 0; k < a->argc; k++) {
+		assert_int_equal(a->argv[k].len, b->argv[k].len);
+		assert_memory_equal(a->argv[k].ptr, b->argv[k].ptr, a->argv[k].len);
+	}
+	assert_int_equal(a->time_ms, b->time_ms);
+	assert_int_equal(a->when_ms, b->when_ms);
+	assert_ptr_equal(a->who, b->who);
+	assert_int_equal(a->first_word, b->first_word);
+	assert_int_equal(a->nwords, b->nwords);
+	assert_int_equal(a->first_code, b->first_code);
+	assert_int_equal(a->first_option, b->first_option);
+	assert_int_equal(a->ncodes, b->ncodes);
+	assert_int_equal(a->ncodes <= 1, a->codes == &a->one);
+	for (size_t k = 0; k < a->ncodes; k++) {
+		assert_int_equal(a->codes[k].cr_err, b->codes[k].cr_err);
+		assert_int_equal(a->codes[k].cr_key_len, b->codes[k].cr_key_len);
+		assert_memory_equal(a->codes[k].cr_key, b->codes[k].cr_key, a->codes[k].cr_key_len);
+		assert_memory_equal(&a->codes[k].cr_expiry, &b->codes[k].cr_expiry,
+				    sizeof a->codes[k].cr_expiry);
+	}
+	for (int k = 0; k < OPT__COUNT; k++) {
+		assert_int_equal(a->opt[k].arg == NULL, b->opt[k].arg == NULL);
+		if (a->opt[k].arg == NULL)
+			continue;
+		assert_int_equal(a->opt[k].arg - a->argv, b->opt[k].arg - b->argv);
+		assert_memory_equal(&a->opt[k].v, &b->opt[k].v, sizeof a->opt[k].v);
+	}
+}
+
 /* Consecutive records the same but for their one code run as one command
- * naming every code, each code as its record read it. */
+ * naming every code, each code as its record alone reads it; each record
+ * is still the command it is alone when it has to run alone. */
 static void test_events_grouping(void **state)
 {
 	(void)state;
 	struct req r;
-	assert_int_equal(parse(&r, "EVENTS",
-		"COMMISSION " C(1) " SITE M1 LOT L1",
-		"COMMISSION " C(2) " SITE M1 LOT L1",
-		"COMMISSION " C(3) " SITE M1 LOT L1",
-		"COMMISSION " C(4) " SITE M1 LOT L2",
-		"PACK " C(9) " " C(1) " SITE M1",
-		"PACK " C(9) " " C(2) " SITE M1",
-		"PACK " C(8) " " C(3) " SITE M1"), 0);
+	const char *text[] = {
+		"COMMISSION " C(1) " SITE M1 LOT L1 EXPIRY 2030-01-01",
+		"COMMISSION " C(2) " SITE M1 LOT L1 EXPIRY 2030-01-01",
+		"COMMISSION (01)" GTIN "(17)991231(21)S1 SITE M1 LOT L1 EXPIRY 2030-01-01",
+		"COMMISSION " C(4) " SITE M1 LOT L2 EXPIRY 2030-01-01",
+		"PACK " C(9) " " C(1) " SITE M1 TIME 2060-01-01T00:00:00Z",
+		"PACK " C(9) " (01)" GTIN "(17)991231(21)S1 SITE M1 TIME 2060-01-01T00:00:00Z",
+		"PACK " C(8) " " C(3) " SITE M1 TIME 2060-01-01T00:00:00Z",
+	};
+	assert_int_equal(parse(&r, "EVENTS", text[0], text[1], text[2], text[3], text[4], text[5],
+			       text[6]), 0);
 	const struct cmd_records *rs = r.c.cmd.records;
 	assert_int_equal(rs->ngroups, 2);
 	assert_group(rs, 0, 0, 3);
 	assert_group(rs, 1, 4, 2);
+	/* Only records in no group have a command of their own. */
+	for (size_t i = 0; i < rs->n; i++) {
+		assert_null(rs->rec[i].err);
+		assert_int_equal(rs->rec[i].cmd != NULL, i == 3 || i == 6);
+	}
 
 	const struct cmd *g = &rs->group[0].cmd;
 	assert_int_equal(g->spec->id, CMD_COMMISSION);
-	assert_int_equal(g->argc, 8);
-	const char *words[] = { "COMMISSION", C(1), C(2), C(3), "SITE", "M1", "LOT", "L1" };
-	for (int k = 0; k < 8; k++)
+	assert_int_equal(g->argc, 10);
+	const char *words[] = { "COMMISSION", C(1), C(2), "(01)" GTIN "(17)991231(21)S1",
+				"SITE", "M1", "LOT", "L1", "EXPIRY", "2030-01-01" };
+	for (int k = 0; k < 10; k++)
 		assert_word(&g->argv[k], words[k]);
 	assert_int_equal(g->ncodes, 3);
 	assert_int_equal(g->first_code, 1);
 	assert_int_equal(g->first_option, 4);
 	assert_ptr_equal(g->opt[OPT_SITE].arg, &g->argv[5]);
 	assert_ptr_equal(g->opt[OPT_LOT].arg, &g->argv[7]);
-	for (size_t k = 0; k < 3; k++)
-		assert_memory_equal(&g->codes[k], &rs->rec[k].cmd.codes[0], sizeof g->codes[k]);
+	assert_int_equal(g->opt[OPT_EXPIRY].v.ymd, 20300101);
+	assert_code(&g->codes[0], C(1));
+	assert_code(&g->codes[1], C(2));
+	assert_int_equal(g->codes[2].cr_expiry.cd_year, 1999);
 	assert_int_equal(g->time_ms, FX_T0);
 	assert_null(g->records);
 
 	g = &rs->group[1].cmd;
 	assert_int_equal(g->spec->id, CMD_PACK);
-	assert_int_equal(g->argc, 6);
-	const char *pack[] = { "PACK", C(9), C(1), C(2), "SITE", "M1" };
-	for (int k = 0; k < 6; k++)
+	assert_int_equal(g->argc, 8);
+	const char *pack[] = { "PACK", C(9), C(1), "(01)" GTIN "(17)991231(21)S1", "SITE", "M1",
+			       "TIME" };
+	for (int k = 0; k < 7; k++)
 		assert_word(&g->argv[k], pack[k]);
 	assert_int_equal(g->ncodes, 3);	/* the container, then the children */
-	assert_memory_equal(&g->codes[0], &rs->rec[4].cmd.codes[0], sizeof g->codes[0]);
-	assert_memory_equal(&g->codes[1], &rs->rec[4].cmd.codes[1], sizeof g->codes[0]);
-	assert_memory_equal(&g->codes[2], &rs->rec[5].cmd.codes[1], sizeof g->codes[0]);
+	assert_code(&g->codes[0], C(9));
+	assert_code(&g->codes[1], C(1));
+	/* Read against the records' TIME, as each record alone reads it. */
+	assert_int_equal(g->codes[2].cr_expiry.cd_year, 2099);
 	assert_int_equal(g->first_option, 4);
-	assert_ptr_equal(g->opt[OPT_SITE].arg, &g->argv[5]);
-	/* The records keep their own commands (for running one by one). */
-	assert_int_equal(rs->rec[1].cmd.argc, 6);
-	assert_int_equal(rs->rec[1].cmd.ncodes, 1);
+	assert_ptr_equal(g->opt[OPT_TIME].arg, &g->argv[7]);
+
+	/* Each grouped record alone: the command it parses into by itself. */
+	for (size_t gi = 0; gi < rs->ngroups; gi++)
+		for (size_t k = 0; k < rs->group[gi].n; k++) {
+			size_t i = rs->group[gi].first + k;
+			struct fx_cmd alone;
+			struct cmd view;
+			parse_alone(&alone, text[i]);
+			cmd_group_record(&rs->group[gi], &rs->rec[i], k, &view);
+			assert_same_cmd(&view, &alone.cmd);
+			assert_ptr_equal(view.argv, rs->rec[i].argv);
+			cmd_free(&view);
+			fx_cmd_free(&alone);
+		}
 	fx_cmd_free(&r.c);
 }
 
@@ -535,22 +607,22 @@ static void test_events_records_own_their_words(void **state)
 	assert_ptr_equal(moved.argv, argv);
 	assert_ptr_equal(moved.who, &copy);
 	assert_word(&rs->batch, "b7");
-	assert_word(&rs->rec[0].cmd.argv[0], "RECEIVE");
-	assert_word(rs->rec[0].cmd.opt[OPT_SITE].arg, "D1");
-	assert_code(&rs->rec[0].cmd.codes[0], C(1));
+	assert_word(&rs->rec[0].cmd->argv[0], "RECEIVE");
+	assert_word(rs->rec[0].cmd->opt[OPT_SITE].arg, "D1");
+	assert_code(&rs->rec[0].cmd->codes[0], C(1));
+	assert_word(&rs->rec[2].argv[1], C(3));
 	assert_code(&rs->group[0].cmd.codes[1], C(3));
 	assert_int_equal(rs->ngroups, 1);
 	assert_word(&rs->group[0].cmd.argv[2], C(3));
 	assert_word(rs->group[0].cmd.opt[OPT_SITE].arg, "D1");
-	for (size_t i = 0; i < rs->n; i++)
-		assert_ptr_equal(rs->rec[i].cmd.who, &copy);
+	assert_ptr_equal(rs->rec[0].cmd->who, &copy);
 	assert_ptr_equal(rs->group[0].cmd.who, &copy);
 
 	/* Trusted: no principal anywhere. */
 	struct cmd again;
 	cmd_move(&again, &moved, argv, NULL);
 	assert_null(again.who);
-	assert_null(again.records->rec[2].cmd.who);
+	assert_null(again.records->rec[0].cmd->who);
 	assert_null(again.records->group[0].cmd.who);
 	cmd_free(&moved);
 	cmd_free(&again);
