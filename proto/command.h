@@ -10,6 +10,8 @@
 
 #include <stddef.h>
 
+/* Log entries (daemon/entry.h) store these values: add commands at the
+ * end, never renumber. */
 enum cmd_id {
 	CMD_PING,
 	CMD_ECHO,
