@@ -3,6 +3,8 @@
  */
 #include "cmd.h"
 #include "acl.h"
+#include "entry.h"
+#include "journal.h"
 #include "log.h"
 #include "server.h"
 #include "store.h"
@@ -148,9 +150,33 @@ struct cmd_write {
 	enum cmd_id id;
 	bool trusted;			/* no principal: who is unused */
 	struct principal who;
+	uint64_t request_id;		/* for its log entry */
 	int argc;
 	struct resp_arg *argv;		/* points into data[] */
 };
+
+/* Store the request as a log entry (journal.h), in the transaction of its
+ * effects: the command's words, time, principal and request id. */
+static int log_entry(struct store_txn *txn, const struct cmd_write *w)
+{
+	struct entry_stamp s = {
+		.cmd = w->id,
+		.time_ms = w->job.now_ms,
+		.request_id = w->request_id,
+		.who = { .role = ROLE_LOCAL },
+	};
+	if (!w->trusted)
+		s.who = (struct entry_principal){
+			.role = w->who.role, .site = w->who.site,
+			.site_id = w->who.site_id, .site_id_len = strlen(w->who.site_id),
+			.name = w->who.name, .name_len = strlen(w->who.name),
+		};
+	struct buf b = BUF_INIT;
+	entry_encode(&b, &s, w->argc, w->argv);
+	int rc = journal_append(txn, b.data, b.len, NULL);
+	buf_free(&b);
+	return rc;
+}
 
 static int run_write(struct store_txn *txn, struct write_job *job)
 {
@@ -164,13 +190,19 @@ static int run_write(struct store_txn *txn, struct write_job *job)
 		.txn = txn,
 		.now_ms = job->now_ms,
 	};
-	return handlers[w->id](&ctx);
+	int rc = handlers[w->id](&ctx);
+	/* Stand-in until handlers return what became of the request: an
+	 * error reply means refused, nothing written (writer.h). */
+	bool refused = job->reply.b.len > 0 && job->reply.b.data[0] == '-';
+	if (rc == 0 && !refused)
+		rc = log_entry(txn, w);
+	return rc;
 }
 
-struct write_job *cmd_write_job(struct server *srv, const struct command_spec *spec,
-				int argc, const struct resp_arg *argv,
-				const struct principal *who, int64_t now_ms, int proto,
-				void *owner, void *origin)
+static struct write_job *new_job(struct server *srv, enum cmd_id id, int argc,
+				 const struct resp_arg *argv, const struct principal *who,
+				 int64_t now_ms, uint64_t request_id, int proto, void *owner,
+				 void *origin)
 {
 	size_t bytes = sizeof(struct cmd_write) + (size_t)argc * sizeof(struct resp_arg);
 	for (int i = 0; i < argc; i++)
@@ -178,10 +210,11 @@ struct write_job *cmd_write_job(struct server *srv, const struct command_spec *s
 	struct cmd_write *w = xmalloc(bytes);
 	memset(w, 0, sizeof *w);
 	w->srv = srv;
-	w->id = spec->id;
+	w->id = id;
 	w->trusted = who == NULL;
 	if (who)
 		w->who = *who;
+	w->request_id = request_id;
 	w->argc = argc;
 	w->argv = (struct resp_arg *)(w + 1);
 	char *data = (char *)(w->argv + argc);
@@ -201,6 +234,40 @@ struct write_job *cmd_write_job(struct server *srv, const struct command_spec *s
 	buf_init(&w->job.reply.b);
 	w->job.reply.proto = proto;
 	return &w->job;
+}
+
+struct write_job *cmd_write_job(struct server *srv, const struct command_spec *spec,
+				int argc, const struct resp_arg *argv,
+				const struct principal *who, int64_t now_ms, int proto,
+				void *owner, void *origin)
+{
+	return new_job(srv, spec->id, argc, argv, who, now_ms, entry_new_request_id(), proto,
+		       owner, origin);
+}
+
+_Static_assert(ENTRY_NAME_MAX == ACL_NAME_MAX, "an entry's principal fits struct principal");
+
+struct write_job *cmd_entry_job(struct server *srv, const struct entry *e, int proto,
+				void *owner, void *origin)
+{
+	const struct entry_principal *ep = &e->stamp.who;
+	struct principal who = { .role = ep->role, .site = ep->site };
+	if (ep->role != ROLE_LOCAL) {
+		memcpy(who.name, ep->name, ep->name_len);
+		memcpy(who.site_id, ep->site_id, ep->site_id_len);
+	}
+	struct resp_arg *argv = xmalloc(e->argc * sizeof *argv);
+	const uint8_t *at = e->words;
+	for (uint32_t i = 0; i < e->argc; i++) {
+		const char *p;
+		entry_word(&at, &p, &argv[i].len);
+		argv[i].ptr = (char *)(uintptr_t)p;	/* new_job copies, never writes */
+	}
+	struct write_job *job = new_job(srv, e->stamp.cmd, (int)e->argc, argv,
+					ep->role == ROLE_LOCAL ? NULL : &who, e->stamp.time_ms,
+					e->stamp.request_id, proto, owner, origin);
+	free(argv);
+	return job;
 }
 
 void cmd_write_job_free(struct write_job *job)
