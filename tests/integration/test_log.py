@@ -3,11 +3,18 @@
 
 `yimad --replay SRC --data DST` applies a stopped store's entries to an
 empty store: the same hash-chain heads and, database by database, the same
-records."""
+records.  `AUDIT VERIFY STATE` replays the live log into a scratch store
+and compares: a sold unit's status byte set back to active underneath
+yimad (lmdb_poke, a test helper) makes VERIFY answer GREEN and AUDIT
+VERIFY hold, but not AUDIT VERIFY STATE; an entry changed without its
+link shows too.  A store upgraded from before the log says its log does
+not cover it."""
 import os
 import subprocess
+import sys
+import threading
 
-from harness import YIMAD, Error, Yimad, check, day, eq
+from harness import YIMAD, Error, Yimad, check, day, eq, encode
 from secutil import token_line
 
 TOOLS = os.environ.get("YIMA_TEST_TOOLS", os.path.join(
@@ -133,6 +140,15 @@ def workload(d):
     return applied
 
 
+def basics(d):
+    """MFR, PH1 and the product, on a connection it returns."""
+    c = connect(d)
+    for site, kind in (("MFR", "manufacturer"), ("PH1", "pharmacy")):
+        ok(c.call("SITE", "SET", site, "name", site, "kind", kind), "SITE SET")
+    ok(c.call("PRODUCT", "SET", PRODUCT, "name", "Amoxicillin"), "PRODUCT SET")
+    return c
+
+
 def info(d, section):
     c = connect(d)
     r = c.call("INFO", section)[section.encode()]
@@ -150,6 +166,15 @@ def dump(data, db):
 def replay(src, dst, *flags):
     return subprocess.run([YIMAD, "--replay", src, "--data", dst, *flags],
                           capture_output=True, text=True, timeout=300)
+
+
+def audit_state(d):
+    c = connect(d)
+    r = c.call("AUDIT", "VERIFY", "STATE")
+    c.close()
+    if isinstance(r, dict):
+        r = {k.decode(): v.decode() if isinstance(v, bytes) else v for k, v in r.items()}
+    return r
 
 
 def test_replay_gives_the_same_store():
@@ -183,5 +208,148 @@ def test_replay_gives_the_same_store():
         r = replay(d.data, dst)
         eq(r.returncode, 2, f"replay into a store that holds data\n{r.stdout}{r.stderr}")
         check("holds data" in r.stderr, r.stderr)
+        d.start()
+        eq(audit_state(d)["ok"], True, "AUDIT VERIFY STATE of the same store")
+    finally:
+        d.close()
+
+
+def test_sold_unit_set_back_to_active_is_found():
+    """The tamper case: a sold unit's status byte changed from dispensed
+    (3) to active (1) in the stopped store.  VERIFY answers GREEN and
+    AUDIT VERIFY finds the event chain intact; AUDIT VERIFY STATE does not
+    hold, and names the units database and the unit's key."""
+    d = Yimad()
+    try:
+        c = basics(d)
+        ok(c.call("COMMISSION", cn(1), cn(2), "SITE", "MFR", "LOT", "L1", "EXPIRY", day(400)), "")
+        ok(c.call("SHIP", cn(1), cn(2), "FROM", "MFR", "TO", "PH1"), "SHIP")
+        ok(c.call("RECEIVE", cn(1), cn(2), "SITE", "PH1"), "RECEIVE")
+        eq(c.call("DISPENSE", cn(1), "SITE", "PH1", "TX", "T1")[b"verdict"], b"green", "sale")
+        eq(c.call("VERIFY", cn(1), "SITE", "PH1")[b"verdict"], b"red", "sold: red")
+        eq(audit_state(d)["ok"], True, "untouched")
+        eq(d.stop(), 0, "yimad stopped")
+
+        key = (1).to_bytes(5, "big").hex()      # the first unit commissioned
+        value = subprocess.run([POKE, d.data, "units", key, "get"], capture_output=True,
+                               text=True, check=True, timeout=30).stdout.strip()
+        eq(value[2:4], "03", f"unit 1 is dispensed: {value}")
+        subprocess.run([POKE, d.data, "units", key, "put", value[:2] + "01" + value[4:]],
+                       check=True, timeout=30)
+        d.start()
+        c = connect(d)
+        eq(c.call("VERIFY", cn(1), "SITE", "PH1")[b"verdict"], b"green", "the changed unit")
+        r = c.call("AUDIT", "VERIFY")
+        eq(r[b"ok"], True, f"the event chain holds: {r}")
+        r = audit_state(d)
+        eq((r["ok"], r["db"], r["key"]), (False, "units", key), f"AUDIT VERIFY STATE: {r}")
+        check("the value differs from byte 1" in r["error"], r["error"])
+        rc, out, err = d.yima("AUDIT", "VERIFY", "STATE")
+        eq(rc, 1, f"yima exits 1 on ok: false\n{out}{err}")
+    finally:
+        d.close()
+
+
+def test_untouched_store_holds_while_writes_go_on():
+    """AUDIT VERIFY STATE of an untouched store: ok, every entry replayed,
+    in several steps, while another connection keeps writing;
+    the scratch store is gone afterwards."""
+    d = Yimad()
+    stop = threading.Event()
+    errors = []
+
+    def writer():
+        try:
+            c = connect(d)
+            i = 0
+            while not stop.is_set():
+                r = c.call("DISPENSE", cn(900000 + i), "SITE", "PH1")
+                if isinstance(r, Error):
+                    errors.append(r)
+                i += 1
+            c.close()
+        except Exception as e:      # reported by the main thread
+            errors.append(repr(e))
+
+    try:
+        c = basics(d)
+        for b in range(40):     # 40,000 units: more records than one step compares
+            c.send(encode("COMMISSION", *[cn(b * 1000 + i + 1) for i in range(1000)],
+                          "SITE", "MFR", "LOT", f"L{b % 3}", "EXPIRY", day(400)))
+        for b in range(40):
+            ok(c.reply(), f"COMMISSION batch {b}")
+        t = threading.Thread(target=writer)
+        t.start()
+        try:
+            r = audit_state(d)
+        finally:
+            stop.set()
+            t.join(60)
+        eq(errors, [], "the writes meanwhile")
+        check(r["ok"] is True and r["db"] is None and r["error"] is None, r)
+        check(r["entries"] >= 43 and r["records"] > 120000, r)
+        check(not [n for n in os.listdir(d.data) if n.startswith("audit-state")],
+              os.listdir(d.data))
+        eq(audit_state(d)["entries"], info(d, "audit")[b"log_head_seq"], "every entry")
+    finally:
+        stop.set()
+        d.close()
+
+
+def test_entry_changed_without_its_link_is_found():
+    """A log entry changed underneath yimad (a bit of its request id, which
+    changes nothing the entry does): replaying chains the entries again,
+    so the link stored for it differs."""
+    d = Yimad()
+    try:
+        c = basics(d)
+        ok(c.call("COMMISSION", cn(1), "SITE", "MFR", "LOT", "L1", "EXPIRY", day(400)), "")
+        eq(d.stop(), 0, "yimad stopped")
+        key = (3).to_bytes(6, "big").hex()      # PRODUCT SET
+        subprocess.run([POKE, d.data, "log", key, "flip", "15"], check=True, timeout=30)
+        d.start()
+        r = audit_state(d)
+        eq((r["ok"], r["db"], r["key"]), (False, "log_hashes", key), f"AUDIT VERIFY STATE: {r}")
+        eq(d.stop(), 0, "yimad stopped")
+        r = replay(d.data, os.path.join(d.tmp, "replayed"))
+        eq(r.returncode, 1, f"yimad --replay\n{r.stdout}{r.stderr}")
+        check("heads: differ" in r.stdout and "state: differs: log_hashes" in r.stdout,
+              r.stdout)
+    finally:
+        d.close()
+
+
+def test_store_from_before_the_log_is_not_taken_for_damage():
+    """A store of schema version 4 (no log: made here from a new store by
+    recording version 4 and emptying the log, which is what yimad 4 left
+    and version 5 finds once it has created the log's databases) is
+    upgraded in place: AUDIT VERIFY STATE says its log does not cover its
+    events instead of reporting them as damage, AUDIT VERIFY holds, new
+    writes are logged, and --replay refuses it as a source."""
+    d = Yimad()
+    try:
+        c = basics(d)
+        ok(c.call("COMMISSION", cn(1), cn(2), "SITE", "MFR", "LOT", "L1", "EXPIRY", day(400)), "")
+        ok(c.call("SHIP", cn(1), "FROM", "MFR", "TO", "PH1"), "SHIP")
+        eq(d.stop(), 0, "yimad stopped")
+        for db in ("log", "log_hashes"):
+            subprocess.run([POKE, d.data, db, "-", "drop"], check=True, timeout=30)
+        subprocess.run([POKE, d.data, "meta", b"schema_version".hex(), "put",
+                        (4).to_bytes(4, sys.byteorder).hex()], check=True, timeout=30)
+        d.start()
+        out = d.output()
+        check("schema version 4 upgraded to 5" in out and "after event 2" in out, out)
+        r = connect(d).call("AUDIT", "VERIFY", "STATE")
+        check(isinstance(r, Error) and "the log does not cover events 1..2" in r, r)
+        eq(connect(d).call("AUDIT", "VERIFY")[b"ok"], True, "the event chain holds")
+        c = connect(d)
+        ok(c.call("RECEIVE", cn(1), "SITE", "PH1"), "a write after the upgrade")
+        eq(info(d, "audit")[b"log_head_seq"], 1, "logged")
+        d.restart()
+        check("upgraded" not in d.output(), "upgraded once")
+        eq(d.stop(), 0, "yimad stopped")
+        r = replay(d.data, os.path.join(d.tmp, "replayed"))
+        eq(r.returncode, 2, f"yimad --replay of it\n{r.stdout}{r.stderr}")
+        check("does not cover" in r.stderr, r.stderr)
     finally:
         d.close()
