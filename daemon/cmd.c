@@ -4,6 +4,8 @@
 #include "cmd.h"
 #include "parse.h"
 #include "acl.h"
+#include "entry.h"
+#include "journal.h"
 #include "log.h"
 #include "server.h"
 #include "store.h"
@@ -197,8 +199,37 @@ struct cmd_write {
 	struct server *srv;
 	struct principal who;
 	struct cmd cmd;
+	/* A log entry whose words no longer parse (replay.h): refused with
+	 * this, never applied. */
+	char *unparsed;
 };
 
+/* Store the command as a log entry (journal.h), in the transaction of its
+ * effects: its words and its stamp — time, principal, request id. */
+static int log_entry(struct store_txn *txn, const struct cmd *c)
+{
+	struct entry_stamp s = {
+		.cmd = c->spec->id,
+		.time_ms = c->time_ms,
+		.request_id = c->request_id,
+		.who = { .role = ROLE_LOCAL },
+	};
+	if (c->who)
+		s.who = (struct entry_principal){
+			.role = c->who->role, .site = c->who->site,
+			.site_id = c->who->site_id, .site_id_len = strlen(c->who->site_id),
+			.name = c->who->name, .name_len = strlen(c->who->name),
+		};
+	struct buf b = BUF_INIT;
+	entry_encode(&b, &s, c->argc, c->argv);
+	int rc = journal_append(txn, b.data, b.len, NULL);
+	buf_free(&b);
+	return rc;
+}
+
+/* Apply a command and, when it applied, store it as the log's next entry:
+ * a refused request changed nothing and leaves none, and a rolled back
+ * one is discarded with everything it wrote. */
 static int run_write(struct store_txn *txn, struct write_job *job)
 {
 	struct cmd_write *w = (struct cmd_write *)job;
@@ -209,9 +240,13 @@ static int run_write(struct store_txn *txn, struct write_job *job)
 		.out = &job->reply,
 		.txn = txn,
 	};
+	if (w->unparsed) {
+		resp_error(&job->reply, "ERR", "%s", w->unparsed);
+		return 0;
+	}
 	switch (cmd_run(&ctx)) {
 	case CMD_DONE:
-		return 0;
+		return log_entry(txn, &w->cmd);
 	case CMD_REFUSED:
 		return 0;
 	case CMD_ROLLBACK:
@@ -250,6 +285,8 @@ struct write_job *cmd_write_job(struct server *srv, struct cmd *cmd, int proto,
 		w->who = *cmd->who;
 		w->cmd.who = &w->who;
 	}
+	if (w->cmd.request_id == 0)
+		w->cmd.request_id = entry_new_request_id();
 	w->job.bytes = bytes;
 	w->job.now_ms = cmd->time_ms;
 	w->job.run = run_write;
@@ -261,10 +298,47 @@ struct write_job *cmd_write_job(struct server *srv, struct cmd *cmd, int proto,
 	return &w->job;
 }
 
+_Static_assert(ENTRY_NAME_MAX == ACL_NAME_MAX, "an entry's principal fits struct principal");
+
+struct write_job *cmd_entry_job(struct server *srv, const struct entry *e, int proto,
+				void *owner, void *origin)
+{
+	const struct entry_principal *ep = &e->stamp.who;
+	struct principal who = { .role = ep->role, .site = ep->site };
+	if (ep->role != ROLE_LOCAL) {
+		memcpy(who.name, ep->name, ep->name_len);
+		memcpy(who.site_id, ep->site_id, ep->site_id_len);
+	}
+	struct resp_arg *argv = xmalloc(e->argc * sizeof *argv);
+	const uint8_t *at = e->words;
+	for (uint32_t i = 0; i < e->argc; i++) {
+		const char *p;
+		entry_word(&at, &p, &argv[i].len);
+		argv[i].ptr = (char *)(uintptr_t)p;	/* parsed and copied, never written */
+	}
+	/* The entry is parsed again, as its node parsed the request: the
+	 * same words at the same time give the same command. */
+	struct cmd c;
+	char err[400];
+	const struct principal *pw = ep->role == ROLE_LOCAL ? NULL : &who;
+	const struct command_spec *spec = command_by_id(e->stamp.cmd);
+	int bad = cmd_parse(&c, spec, (int)e->argc, argv, e->stamp.time_ms, pw, err, sizeof err);
+	c.request_id = e->stamp.request_id;
+	struct write_job *job = cmd_write_job(srv, &c, proto, owner, origin);
+	if (bad) {
+		struct cmd_write *w = (struct cmd_write *)job;
+		w->unparsed = xstrdup(err);
+	}
+	cmd_free(&c);
+	free(argv);
+	return job;
+}
+
 void cmd_write_job_free(struct write_job *job)
 {
 	struct cmd_write *w = (struct cmd_write *)job;
 	cmd_free(&w->cmd);
+	free(w->unparsed);
 	buf_free(&job->reply.b);
 	free(job);
 }

@@ -103,6 +103,13 @@ struct write_job *cmd_write_job(struct server *srv, struct cmd *cmd, int proto,
 				void *owner, void *origin);
 void cmd_write_job_free(struct write_job *job);
 
+/* The same job for a log entry applied again (replay.h): its command,
+ * words, principal, time and request id, as the node that accepted it
+ * stamped them; `done` is worker_job_done, for the caller to replace. */
+struct entry;
+struct write_job *cmd_entry_job(struct server *srv, const struct entry *e, int proto,
+				void *owner, void *origin);
+
 /* Handlers, by module. */
 int cmd_ping(struct cmd_ctx *ctx);
 int cmd_echo(struct cmd_ctx *ctx);

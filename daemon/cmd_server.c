@@ -8,6 +8,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "conn.h"
+#include "journal.h"
 #include "server.h"
 #include "store.h"
 #include "version.h"
@@ -216,24 +217,29 @@ static void info_writer(struct cmd_ctx *ctx)
 	resp_double(ctx->out, (double)ws.cpu_ns / 1e9);
 }
 
-/* The head of the event log's hash chain, for an operator to copy
- * somewhere safe and compare later (audit.h). */
+/* The heads of the event chain and of the log's chain, for an operator
+ * to copy somewhere safe and compare later (audit.h, journal.h). */
 static int info_audit(struct cmd_ctx *ctx)
 {
 	struct store_txn *txn;
-	uint64_t seq;
-	uint8_t hash[AUDIT_HASH_LEN];
-	char hex[2 * AUDIT_HASH_LEN + 1];
+	uint64_t seq, log_seq;
+	uint8_t hash[AUDIT_HASH_LEN], log_hash[AUDIT_HASH_LEN];
+	char hex[2 * AUDIT_HASH_LEN + 1], log_hex[2 * AUDIT_HASH_LEN + 1];
 	int rc = cmd_read_txn(ctx, &txn);
 	if (rc == 0)
 		rc = audit_head(txn, &seq, hash);
+	if (rc == 0)
+		rc = journal_head(txn, &log_seq, log_hash);
 	if (rc)
 		return rc;
 	audit_hex(hash, hex);
+	audit_hex(log_hash, log_hex);
 	resp_cstr(ctx->out, "audit");
-	resp_map(ctx->out, 2);
+	resp_map(ctx->out, 4);
 	kv_int(ctx->out, "head_seq", (long long)seq);
 	kv_str(ctx->out, "head_hash", hex);
+	kv_int(ctx->out, "log_head_seq", (long long)log_seq);
+	kv_str(ctx->out, "log_head_hash", log_hex);
 	return 0;
 }
 

@@ -149,8 +149,9 @@ static const struct command_spec commands[CMD__COUNT] = {
 		"token", "sign in with a token from the ACL file",
 		G_RAW },
 	[CMD_AUDIT_VERIFY] = { CMD_AUDIT_VERIFY, "AUDIT", "VERIFY", 2, 6, CMD_F_READ,
-		"[FROM seq] [TO seq]",
-		"recompute the event log's hash chain; name the first broken link",
+		"[FROM seq] [TO seq] | STATE",
+		"recompute the event log's hash chain and name the first broken link; "
+		"STATE: replay the log and compare the store with it",
 		G_RAW },
 	[CMD_CLOCK] = { CMD_CLOCK, "CLOCK", NULL, 1, 3, 0,
 		"[ADVANCE duration]",

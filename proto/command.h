@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Log entries (daemon/entry.h) store these values: add commands at the
+ * end, never renumber. */
 enum cmd_id {
 	CMD_PING,
 	CMD_ECHO,

@@ -25,6 +25,7 @@ seeds: $(addprefix seeds-,$(TARGETS))
 
 # Targets over a daemon parser name its sources: FUZZ_SRC_<target>.
 FUZZ_SRC_acl_file := daemon/acl_file.c
+FUZZ_SRC_entry := daemon/entry.c daemon/log.c
 
 .SECONDEXPANSION:
 $(FBUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(PROTO_SRC) $$(FUZZ_SRC_$$*)

@@ -76,7 +76,7 @@ FX_FN void fx_open(struct fx *f)
 	char dir[96], err[512] = "";
 	snprintf(dir, sizeof dir, "%s/data", f->base);
 	log_set_level(LOG_WARN);
-	struct store_options o = { dir, 1 << 24, 4 };
+	struct store_options o = { .dir = dir, .map_size = 1 << 24, .max_readers = 4 };
 	if (store_open(&f->s, &o, err, sizeof err) != 0)
 		fail_msg("store_open(%s): %s", dir, err);
 	config_defaults(&f->cfg);
