@@ -24,6 +24,13 @@
 typedef int (*legacy_handler)(struct cmd_ctx *ctx);
 
 static const cmd_handler handlers[CMD__COUNT] = {
+	[CMD_COMMISSION] = cmd_commission,
+	[CMD_PACK] = cmd_pack,
+	[CMD_UNPACK] = cmd_unpack,
+	[CMD_SHIP] = cmd_ship,
+	[CMD_RECEIVE] = cmd_receive,
+	[CMD_RETURN] = cmd_return,
+	[CMD_DESTROY] = cmd_destroy,
 	[CMD_VERIFY] = cmd_verify,
 	[CMD_DISPENSE] = cmd_dispense,
 	[CMD_UNDO] = cmd_undo,
@@ -39,13 +46,6 @@ static const legacy_handler legacy[CMD__COUNT] = {
 	[CMD_SITE_GET] = cmd_site_get,
 	[CMD_PRODUCT_SET] = cmd_product_set,
 	[CMD_PRODUCT_GET] = cmd_product_get,
-	[CMD_COMMISSION] = cmd_commission,
-	[CMD_PACK] = cmd_pack,
-	[CMD_UNPACK] = cmd_unpack,
-	[CMD_SHIP] = cmd_ship,
-	[CMD_RECEIVE] = cmd_receive,
-	[CMD_RETURN] = cmd_return,
-	[CMD_DESTROY] = cmd_destroy,
 	[CMD_TRACE] = cmd_trace,
 	[CMD_ALERTS] = cmd_alerts,
 	[CMD_RECALL] = cmd_recall,

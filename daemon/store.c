@@ -423,10 +423,19 @@ static int open_dbs(struct store *s, MDB_txn *txn, bool read_only, bool meta_onl
 	return 0;
 }
 
+/* Stores this process has opened.  Each starts its generations in a range
+ * of its own (2^40 apart), so that a thread's cache kept across two stores
+ * (unit tests opening one after another; a replay reading one and writing
+ * another) never takes one store's record for the other's. */
+static _Atomic uint64_t stores_opened;
+
 int store_open(struct store **out, const struct store_options *o,
 	       char *err, size_t errlen)
 {
 	struct store *s = xcalloc(1, sizeof *s);
+	uint64_t first_gen = (atomic_fetch_add(&stores_opened, 1) + 1) << 40;
+	atomic_init(&s->gen, first_gen);
+	s->wgen = first_gen;
 	s->lock_fd = -1;
 	MDB_txn *txn = NULL;
 	int rc;
