@@ -25,6 +25,8 @@ static const cmd_handler handlers[CMD__COUNT] = {
 	[CMD_VERIFY] = cmd_verify,
 	[CMD_DISPENSE] = cmd_dispense,
 	[CMD_UNDO] = cmd_undo,
+	[CMD_IMPACT] = cmd_impact,
+	[CMD_CODES] = cmd_codes,
 };
 
 static const legacy_handler legacy[CMD__COUNT] = {
@@ -53,8 +55,6 @@ static const legacy_handler legacy[CMD__COUNT] = {
 	[CMD_UNLOCK] = cmd_unlock,
 	[CMD_EVENTS] = cmd_events,
 	[CMD_RECALL_ACK] = cmd_recall_ack,
-	[CMD_IMPACT] = cmd_impact,
-	[CMD_CODES] = cmd_codes,
 	[CMD_AUTH] = cmd_auth,
 	[CMD_AUDIT_VERIFY] = cmd_audit_verify,
 	[CMD_CLOCK] = cmd_clock,
@@ -153,6 +153,15 @@ enum cmd_status cmd_failed(struct cmd_ctx *ctx, int rc)
 {
 	ctx->store_rc = rc;
 	return CMD_FAILED;
+}
+
+enum cmd_status cmd_outcome(struct cmd_ctx *ctx, enum cmd_status st, const struct outcome *o)
+{
+	if (st == CMD_REFUSED)
+		return cmd_refuse(ctx, "%s", o->why);
+	if (st == CMD_FAILED)
+		return cmd_failed(ctx, o->store_rc);
+	return st;
 }
 
 static enum cmd_status run_legacy(struct cmd_ctx *ctx, legacy_handler fn)

@@ -82,6 +82,10 @@ enum cmd_status cmd_refuse(struct cmd_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* The store failed with rc: CMD_FAILED, rc kept in ctx->store_rc. */
 enum cmd_status cmd_failed(struct cmd_ctx *ctx, int rc);
+/* A rule's result as the handler's: CMD_REFUSED replied with o->why,
+ * CMD_FAILED with o->store_rc kept; any other status as it is, for the
+ * handler to render. */
+enum cmd_status cmd_outcome(struct cmd_ctx *ctx, enum cmd_status st, const struct outcome *o);
 
 /* argv[1] and argv[2] naming a product (which must exist; pid gets its
  * canonical id, MASTER_ID_MAX + 1 bytes) and one of its lots.  0, 1 after
@@ -136,8 +140,8 @@ int cmd_events(struct cmd_ctx *ctx);
  * the child of a one-child PACK — or 0 if the record is not of that form. */
 int cmd_events_varying_word(enum cmd_id id, int argc, const struct resp_arg *argv);
 int cmd_recall_ack(struct cmd_ctx *ctx);
-int cmd_impact(struct cmd_ctx *ctx);
-int cmd_codes(struct cmd_ctx *ctx);
+enum cmd_status cmd_impact(struct cmd_ctx *ctx);
+enum cmd_status cmd_codes(struct cmd_ctx *ctx);
 int cmd_auth(struct cmd_ctx *ctx);
 int cmd_audit_verify(struct cmd_ctx *ctx);
 int cmd_clock(struct cmd_ctx *ctx);

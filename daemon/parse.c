@@ -145,17 +145,22 @@ int cmd_parse(struct cmd *c, const struct command_spec *spec, int argc,
 	/* Fixed words, then the list of codes up to the first option word. */
 	int i = c->first_word;
 	c->nwords = g->words;
-	if (i + g->words > argc) {
+	if (g->code_alone && argc - i == 1) {	/* one code in place of the words */
+		c->nwords = 0;
+		c->first_code = i;
+		c->ncodes = 1;
+	}
+	if (i + c->nwords > argc) {
 		snprintf(err, errlen, "needs %d argument%s", g->words, g->words == 1 ? "" : "s");
 		return -1;
 	}
-	i += g->words;
+	i += c->nwords + (int)c->ncodes;
 	if (g->codes) {
 		c->first_code = i;
 		while (i < argc && option_named(g, &argv[i]) == NULL)
 			i++;
 		c->ncodes = (size_t)(i - c->first_code);
-	} else if (g->code) {
+	} else if (g->code && c->nwords) {
 		c->first_code = c->first_word + g->code - 1;
 		c->ncodes = 1;
 	}

@@ -136,7 +136,7 @@ static const struct command_spec commands[CMD__COUNT] = {
 		G_WORDS(2, 0, OPT_SITE, O_SITE, O_TIME) },
 	[CMD_IMPACT] = { CMD_IMPACT, "IMPACT", NULL, 2, 3, CMD_F_READ,
 		"product lot | code", "a lot's recall chain: every site, what it holds, the tree",
-		G_RAW },
+		{ .words = 2, .code_alone = true, .acting = -1 } },
 	[CMD_CODES] = { CMD_CODES, "CODES", NULL, 3, 13, CMD_F_READ,
 		"product lot [SITE s] [STATUS st] [LEVEL n] [AFTER cursor] [COUNT n]",
 		"the codes of a lot, where they are, a page at a time",

@@ -107,6 +107,9 @@ struct option_spec {
  *   (1-based; 0 none) is a scanned code; then, when `codes`, a list of
  *   codes up to the first option word; then "NAME value" options.
  *
+ * With `code_alone`, one code may stand in place of the fixed words (IMPACT
+ * product lot | code).
+ *
  * `acting` names the option that says which site acts (OPT_SITE, OPT_FROM;
  * -1 none): a principal of one site may only act as that site.
  * Commands with `raw` set read their words themselves (PING, HELLO, master
@@ -117,6 +120,7 @@ struct command_grammar {
 	uint8_t words;
 	uint8_t code;
 	bool codes;
+	bool code_alone;
 	int8_t acting;
 	bool acting_optional;	/* the acting site may be left out (VERIFY) */
 	struct option_spec opts[GRAMMAR_OPTS_MAX];
