@@ -87,12 +87,6 @@ enum cmd_status cmd_failed(struct cmd_ctx *ctx, int rc);
  * handler to render. */
 enum cmd_status cmd_outcome(struct cmd_ctx *ctx, enum cmd_status st, const struct outcome *o);
 
-/* argv[1] and argv[2] naming a product (which must exist; pid gets its
- * canonical id, MASTER_ID_MAX + 1 bytes) and one of its lots.  0, 1 after
- * replying with the error, or a store error. */
-struct lot;
-int cmd_lot_args(struct cmd_ctx *ctx, struct lot *l, char *pid);
-
 /* Run a read (or connection) command on the current thread: ctx->cmd is
  * set from cmd, and a store failure is answered. */
 void cmd_execute(struct cmd_ctx *ctx, const struct cmd *cmd);
@@ -129,17 +123,17 @@ enum cmd_status cmd_dispense(struct cmd_ctx *ctx);
 enum cmd_status cmd_undo(struct cmd_ctx *ctx);
 int cmd_trace(struct cmd_ctx *ctx);
 int cmd_alerts(struct cmd_ctx *ctx);
-int cmd_recall(struct cmd_ctx *ctx);
-int cmd_lift(struct cmd_ctx *ctx);
-int cmd_withdraw(struct cmd_ctx *ctx);
-int cmd_lock(struct cmd_ctx *ctx);
-int cmd_unlock(struct cmd_ctx *ctx);
+enum cmd_status cmd_recall(struct cmd_ctx *ctx);
+enum cmd_status cmd_lift(struct cmd_ctx *ctx);
+enum cmd_status cmd_withdraw(struct cmd_ctx *ctx);
+enum cmd_status cmd_lock(struct cmd_ctx *ctx);
+enum cmd_status cmd_unlock(struct cmd_ctx *ctx);
 int cmd_events(struct cmd_ctx *ctx);
 /* EVENTS: the index of the one word in which records of a command may
  * differ and still run as one command — the code of a one-code COMMISSION,
  * the child of a one-child PACK — or 0 if the record is not of that form. */
 int cmd_events_varying_word(enum cmd_id id, int argc, const struct resp_arg *argv);
-int cmd_recall_ack(struct cmd_ctx *ctx);
+enum cmd_status cmd_recall_ack(struct cmd_ctx *ctx);
 enum cmd_status cmd_impact(struct cmd_ctx *ctx);
 enum cmd_status cmd_codes(struct cmd_ctx *ctx);
 int cmd_auth(struct cmd_ctx *ctx);

@@ -239,4 +239,15 @@ FX_FN void fx_do(struct fx *f, int64_t ms, const char *first, ...)
 	cmd_free(&c.cmd);
 }
 
+/* The next id of a counter ("event", "alert"): what the store has
+ * assigned so far. */
+FX_FN uint64_t fx_next(struct fx *f, const char *counter)
+{
+	uint64_t n;
+	struct store_txn *t = fx_begin(f);
+	assert_int_equal(store_peek_id64(t, counter, &n), 0);
+	fx_abort(f);
+	return n;
+}
+
 #endif
