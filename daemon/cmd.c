@@ -25,6 +25,15 @@ static const cmd_handler handlers[CMD__COUNT] = {
 	[CMD_VERIFY] = cmd_verify,
 	[CMD_DISPENSE] = cmd_dispense,
 	[CMD_UNDO] = cmd_undo,
+	[CMD_PING] = cmd_ping,
+	[CMD_ECHO] = cmd_echo,
+	[CMD_HELLO] = cmd_hello,
+	[CMD_INFO] = cmd_info,
+	[CMD_QUIT] = cmd_quit,
+	[CMD_SITE_SET] = cmd_site_set,
+	[CMD_SITE_GET] = cmd_site_get,
+	[CMD_PRODUCT_SET] = cmd_product_set,
+	[CMD_PRODUCT_GET] = cmd_product_get,
 	[CMD_TRACE] = cmd_trace,
 	[CMD_ALERTS] = cmd_alerts,
 	[CMD_RECALL] = cmd_recall,
@@ -35,18 +44,12 @@ static const cmd_handler handlers[CMD__COUNT] = {
 	[CMD_RECALL_ACK] = cmd_recall_ack,
 	[CMD_IMPACT] = cmd_impact,
 	[CMD_CODES] = cmd_codes,
+	[CMD_AUTH] = cmd_auth,
+	[CMD_AUDIT_VERIFY] = cmd_audit_verify,
+	[CMD_CLOCK] = cmd_clock,
 };
 
 static const legacy_handler legacy[CMD__COUNT] = {
-	[CMD_PING] = cmd_ping,
-	[CMD_ECHO] = cmd_echo,
-	[CMD_HELLO] = cmd_hello,
-	[CMD_INFO] = cmd_info,
-	[CMD_QUIT] = cmd_quit,
-	[CMD_SITE_SET] = cmd_site_set,
-	[CMD_SITE_GET] = cmd_site_get,
-	[CMD_PRODUCT_SET] = cmd_product_set,
-	[CMD_PRODUCT_GET] = cmd_product_get,
 	[CMD_COMMISSION] = cmd_commission,
 	[CMD_PACK] = cmd_pack,
 	[CMD_UNPACK] = cmd_unpack,
@@ -55,9 +58,6 @@ static const legacy_handler legacy[CMD__COUNT] = {
 	[CMD_RETURN] = cmd_return,
 	[CMD_DESTROY] = cmd_destroy,
 	[CMD_EVENTS] = cmd_events,
-	[CMD_AUTH] = cmd_auth,
-	[CMD_AUDIT_VERIFY] = cmd_audit_verify,
-	[CMD_CLOCK] = cmd_clock,
 };
 
 int cmd_read_txn(struct cmd_ctx *ctx, struct store_txn **txn)

@@ -102,15 +102,15 @@ struct write_job *cmd_write_job(struct server *srv, struct cmd *cmd, int proto,
 void cmd_write_job_free(struct write_job *job);
 
 /* Handlers, by module. */
-int cmd_ping(struct cmd_ctx *ctx);
-int cmd_echo(struct cmd_ctx *ctx);
-int cmd_hello(struct cmd_ctx *ctx);
-int cmd_info(struct cmd_ctx *ctx);
-int cmd_quit(struct cmd_ctx *ctx);
-int cmd_site_set(struct cmd_ctx *ctx);
-int cmd_site_get(struct cmd_ctx *ctx);
-int cmd_product_set(struct cmd_ctx *ctx);
-int cmd_product_get(struct cmd_ctx *ctx);
+enum cmd_status cmd_ping(struct cmd_ctx *ctx);
+enum cmd_status cmd_echo(struct cmd_ctx *ctx);
+enum cmd_status cmd_hello(struct cmd_ctx *ctx);
+enum cmd_status cmd_info(struct cmd_ctx *ctx);
+enum cmd_status cmd_quit(struct cmd_ctx *ctx);
+enum cmd_status cmd_site_set(struct cmd_ctx *ctx);
+enum cmd_status cmd_site_get(struct cmd_ctx *ctx);
+enum cmd_status cmd_product_set(struct cmd_ctx *ctx);
+enum cmd_status cmd_product_get(struct cmd_ctx *ctx);
 int cmd_commission(struct cmd_ctx *ctx);
 int cmd_pack(struct cmd_ctx *ctx);
 int cmd_unpack(struct cmd_ctx *ctx);
@@ -136,8 +136,8 @@ int cmd_events_varying_word(enum cmd_id id, int argc, const struct resp_arg *arg
 enum cmd_status cmd_recall_ack(struct cmd_ctx *ctx);
 enum cmd_status cmd_impact(struct cmd_ctx *ctx);
 enum cmd_status cmd_codes(struct cmd_ctx *ctx);
-int cmd_auth(struct cmd_ctx *ctx);
-int cmd_audit_verify(struct cmd_ctx *ctx);
-int cmd_clock(struct cmd_ctx *ctx);
+enum cmd_status cmd_auth(struct cmd_ctx *ctx);
+enum cmd_status cmd_audit_verify(struct cmd_ctx *ctx);
+enum cmd_status cmd_clock(struct cmd_ctx *ctx);
 
 #endif

@@ -2,30 +2,9 @@
  * cmd_audit — AUDIT VERIFY [FROM seq] [TO seq]: recompute the event log's
  * hash chain (audit.h) and name the first broken link.  Read only.
  */
-#include "args.h"
 #include "audit.h"
 #include "cmd.h"
-
-#include <stdio.h>
-
-/* A sequence number: 1 to 2^48-1. */
-static int parse_seq(const struct resp_arg *a, const char *what, uint64_t *out,
-		     char *err, size_t errlen)
-{
-	uint64_t v = 0;
-	bool ok = a->len > 0 && a->len <= 15;
-	for (size_t i = 0; ok && i < a->len; i++) {
-		ok = a->ptr[i] >= '0' && a->ptr[i] <= '9';
-		v = v * 10 + (uint64_t)(a->ptr[i] - '0');
-	}
-	if (!ok || v == 0 || v >= (1ull << 48)) {
-		snprintf(err, errlen, "%s '%.20s' is not an event sequence number (1 or more)",
-			 what, a->ptr);
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
+#include "parse.h"
 
 static void kv_seq(struct resp_out *o, const char *k, uint64_t v)
 {
@@ -36,17 +15,14 @@ static void kv_seq(struct resp_out *o, const char *k, uint64_t v)
 		resp_null(o);
 }
 
-int cmd_audit_verify(struct cmd_ctx *ctx)
+enum cmd_status cmd_audit_verify(struct cmd_ctx *ctx)
 {
-	struct args_opt o[2] = { { "FROM", 0 }, { "TO", 0 } };
-	char err[300], hex[2 * AUDIT_HASH_LEN + 1];
-	uint64_t from = 1, to = 0;
-	if (args_options(ctx->argc, ctx->argv, 2, o, 2, err, sizeof err) != 0 ||
-	    (o[0].val && parse_seq(o[0].val, "FROM", &from, err, sizeof err) != 0) ||
-	    (o[1].val && parse_seq(o[1].val, "TO", &to, err, sizeof err) != 0))
-		return cmd_reject(ctx, "%s", err);
-	if (o[1].val && to < from)
-		return cmd_reject(ctx, "TO %llu is before FROM %llu", (unsigned long long)to,
+	const struct cmd *c = ctx->cmd;
+	char hex[2 * AUDIT_HASH_LEN + 1];
+	uint64_t from = cmd_has(c, OPT_FROM) ? c->opt[OPT_FROM].v.seq : 1;
+	uint64_t to = cmd_has(c, OPT_TO) ? c->opt[OPT_TO].v.seq : 0;
+	if (cmd_has(c, OPT_TO) && to < from)
+		return cmd_refuse(ctx, "TO %llu is before FROM %llu", (unsigned long long)to,
 				  (unsigned long long)from);
 	struct store_txn *t;
 	struct audit_result r;
@@ -54,7 +30,7 @@ int cmd_audit_verify(struct cmd_ctx *ctx)
 	if (rc == 0)
 		rc = audit_verify(t, from, to, &r);
 	if (rc)
-		return rc;
+		return cmd_failed(ctx, rc);
 	audit_hex(r.head, hex);
 	resp_map(ctx->out, 8);
 	resp_cstr(ctx->out, "ok");
@@ -74,5 +50,5 @@ int cmd_audit_verify(struct cmd_ctx *ctx)
 	kv_seq(ctx->out, "next", r.next);
 	resp_cstr(ctx->out, "head_hash");
 	resp_cstr(ctx->out, hex);
-	return 0;
+	return CMD_DONE;
 }

@@ -56,16 +56,17 @@ static int read_value(const struct option_spec *o, const struct resp_arg *a, str
 		return args_uint(a, o->name, o->min, o->max, &out->v.n, err, errlen);
 	case OPT_K_SEQ: {
 		char *end;
-		char digits[24];
+		char digits[16];	/* below 2^48: at most 15 digits */
 		if (a->len == 0 || a->len >= sizeof digits || a->ptr[0] < '0' || a->ptr[0] > '9')
 			goto bad_seq;
 		memcpy(digits, a->ptr, a->len);
 		digits[a->len] = '\0';
 		out->v.seq = strtoull(digits, &end, 10);
-		if (*end == '\0')
+		if (*end == '\0' && out->v.seq != 0 && out->v.seq < (UINT64_C(1) << 48))
 			return 0;
 bad_seq:
-		snprintf(err, errlen, "%s '%.20s' is not a sequence number", o->name, a->ptr);
+		snprintf(err, errlen, "%s '%.20s' is not an event sequence number (1 or more)",
+			 o->name, a->ptr);
 		return -1;
 	}
 	case OPT_K_TEXT:

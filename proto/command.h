@@ -73,7 +73,7 @@ enum opt_kind {
 	OPT_K_TIME,	/* ISO 8601 date-time → Unix ms */
 	OPT_K_DATE,	/* YYYY-MM-DD → YYYYMMDD */
 	OPT_K_UINT,	/* whole number min..max */
-	OPT_K_SEQ,	/* 64-bit sequence number */
+	OPT_K_SEQ,	/* an event's sequence number: 1 to 2^48 - 1 */
 	OPT_K_WORD,	/* a word the command reads itself (STATUS, AFTER) */
 };
 
