@@ -34,9 +34,6 @@ static const cmd_handler handlers[CMD__COUNT] = {
 	[CMD_VERIFY] = cmd_verify,
 	[CMD_DISPENSE] = cmd_dispense,
 	[CMD_UNDO] = cmd_undo,
-};
-
-static const legacy_handler legacy[CMD__COUNT] = {
 	[CMD_PING] = cmd_ping,
 	[CMD_ECHO] = cmd_echo,
 	[CMD_HELLO] = cmd_hello,
@@ -53,13 +50,16 @@ static const legacy_handler legacy[CMD__COUNT] = {
 	[CMD_WITHDRAW] = cmd_withdraw,
 	[CMD_LOCK] = cmd_lock,
 	[CMD_UNLOCK] = cmd_unlock,
-	[CMD_EVENTS] = cmd_events,
 	[CMD_RECALL_ACK] = cmd_recall_ack,
 	[CMD_IMPACT] = cmd_impact,
 	[CMD_CODES] = cmd_codes,
 	[CMD_AUTH] = cmd_auth,
 	[CMD_AUDIT_VERIFY] = cmd_audit_verify,
 	[CMD_CLOCK] = cmd_clock,
+};
+
+static const legacy_handler legacy[CMD__COUNT] = {
+	[CMD_EVENTS] = cmd_events,
 };
 
 int cmd_read_txn(struct cmd_ctx *ctx, struct store_txn **txn)
@@ -155,6 +155,15 @@ enum cmd_status cmd_failed(struct cmd_ctx *ctx, int rc)
 {
 	ctx->store_rc = rc;
 	return CMD_FAILED;
+}
+
+enum cmd_status cmd_outcome(struct cmd_ctx *ctx, enum cmd_status st, const struct outcome *o)
+{
+	if (st == CMD_REFUSED)
+		return cmd_refuse(ctx, "%s", o->why);
+	if (st == CMD_FAILED)
+		return cmd_failed(ctx, o->store_rc);
+	return st;
 }
 
 static enum cmd_status run_legacy(struct cmd_ctx *ctx, legacy_handler fn)

@@ -82,12 +82,10 @@ enum cmd_status cmd_refuse(struct cmd_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* The store failed with rc: CMD_FAILED, rc kept in ctx->store_rc. */
 enum cmd_status cmd_failed(struct cmd_ctx *ctx, int rc);
-
-/* argv[1] and argv[2] naming a product (which must exist; pid gets its
- * canonical id, MASTER_ID_MAX + 1 bytes) and one of its lots.  0, 1 after
- * replying with the error, or a store error. */
-struct lot;
-int cmd_lot_args(struct cmd_ctx *ctx, struct lot *l, char *pid);
+/* A rule's result as the handler's: CMD_REFUSED replied with o->why,
+ * CMD_FAILED with o->store_rc kept; any other status as it is, for the
+ * handler to render. */
+enum cmd_status cmd_outcome(struct cmd_ctx *ctx, enum cmd_status st, const struct outcome *o);
 
 /* Run a read (or connection) command on the current thread: ctx->cmd is
  * set from cmd, and a store failure is answered. */
@@ -111,15 +109,15 @@ struct write_job *cmd_entry_job(struct server *srv, const struct entry *e, int p
 				void *owner, void *origin);
 
 /* Handlers, by module. */
-int cmd_ping(struct cmd_ctx *ctx);
-int cmd_echo(struct cmd_ctx *ctx);
-int cmd_hello(struct cmd_ctx *ctx);
-int cmd_info(struct cmd_ctx *ctx);
-int cmd_quit(struct cmd_ctx *ctx);
-int cmd_site_set(struct cmd_ctx *ctx);
-int cmd_site_get(struct cmd_ctx *ctx);
-int cmd_product_set(struct cmd_ctx *ctx);
-int cmd_product_get(struct cmd_ctx *ctx);
+enum cmd_status cmd_ping(struct cmd_ctx *ctx);
+enum cmd_status cmd_echo(struct cmd_ctx *ctx);
+enum cmd_status cmd_hello(struct cmd_ctx *ctx);
+enum cmd_status cmd_info(struct cmd_ctx *ctx);
+enum cmd_status cmd_quit(struct cmd_ctx *ctx);
+enum cmd_status cmd_site_set(struct cmd_ctx *ctx);
+enum cmd_status cmd_site_get(struct cmd_ctx *ctx);
+enum cmd_status cmd_product_set(struct cmd_ctx *ctx);
+enum cmd_status cmd_product_get(struct cmd_ctx *ctx);
 enum cmd_status cmd_commission(struct cmd_ctx *ctx);
 enum cmd_status cmd_pack(struct cmd_ctx *ctx);
 enum cmd_status cmd_unpack(struct cmd_ctx *ctx);
@@ -130,23 +128,23 @@ enum cmd_status cmd_destroy(struct cmd_ctx *ctx);
 enum cmd_status cmd_verify(struct cmd_ctx *ctx);
 enum cmd_status cmd_dispense(struct cmd_ctx *ctx);
 enum cmd_status cmd_undo(struct cmd_ctx *ctx);
-int cmd_trace(struct cmd_ctx *ctx);
-int cmd_alerts(struct cmd_ctx *ctx);
-int cmd_recall(struct cmd_ctx *ctx);
-int cmd_lift(struct cmd_ctx *ctx);
-int cmd_withdraw(struct cmd_ctx *ctx);
-int cmd_lock(struct cmd_ctx *ctx);
-int cmd_unlock(struct cmd_ctx *ctx);
+enum cmd_status cmd_trace(struct cmd_ctx *ctx);
+enum cmd_status cmd_alerts(struct cmd_ctx *ctx);
+enum cmd_status cmd_recall(struct cmd_ctx *ctx);
+enum cmd_status cmd_lift(struct cmd_ctx *ctx);
+enum cmd_status cmd_withdraw(struct cmd_ctx *ctx);
+enum cmd_status cmd_lock(struct cmd_ctx *ctx);
+enum cmd_status cmd_unlock(struct cmd_ctx *ctx);
 int cmd_events(struct cmd_ctx *ctx);
 /* EVENTS: the index of the one word in which records of a command may
  * differ and still run as one command — the code of a one-code COMMISSION,
  * the child of a one-child PACK — or 0 if the record is not of that form. */
 int cmd_events_varying_word(enum cmd_id id, int argc, const struct resp_arg *argv);
-int cmd_recall_ack(struct cmd_ctx *ctx);
-int cmd_impact(struct cmd_ctx *ctx);
-int cmd_codes(struct cmd_ctx *ctx);
-int cmd_auth(struct cmd_ctx *ctx);
-int cmd_audit_verify(struct cmd_ctx *ctx);
-int cmd_clock(struct cmd_ctx *ctx);
+enum cmd_status cmd_recall_ack(struct cmd_ctx *ctx);
+enum cmd_status cmd_impact(struct cmd_ctx *ctx);
+enum cmd_status cmd_codes(struct cmd_ctx *ctx);
+enum cmd_status cmd_auth(struct cmd_ctx *ctx);
+enum cmd_status cmd_audit_verify(struct cmd_ctx *ctx);
+enum cmd_status cmd_clock(struct cmd_ctx *ctx);
 
 #endif

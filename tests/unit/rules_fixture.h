@@ -144,15 +144,20 @@ static const struct command_spec *fx_spec(const struct fx_cmd *c, int argc)
 
 /* Parse a command line stamped at `ms`, sent by the trusted principal;
  * the test fails if it does not parse. */
+FX_FN void fx_vparse(struct fx_cmd *c, int64_t ms, const char *first, va_list ap)
+{
+	int argc = fx_words(c, first, ap);
+	if (cmd_parse(&c->cmd, fx_spec(c, argc), argc, c->argv, ms, NULL, c->err,
+		      sizeof c->err) != 0)
+		fail_msg("%s does not parse: %s", first, c->err);
+}
+
 FX_FN void fx_parse(struct fx_cmd *c, int64_t ms, const char *first, ...)
 {
 	va_list ap;
 	va_start(ap, first);
-	int argc = fx_words(c, first, ap);
+	fx_vparse(c, ms, first, ap);
 	va_end(ap);
-	if (cmd_parse(&c->cmd, fx_spec(c, argc), argc, c->argv, ms, NULL, c->err,
-		      sizeof c->err) != 0)
-		fail_msg("%s does not parse: %s", first, c->err);
 }
 
 /* The same for a command line that must not parse: 0 when it did not (the
@@ -232,6 +237,17 @@ FX_FN void fx_do(struct fx *f, int64_t ms, const char *first, ...)
 	fx_commit(f);
 	buf_free(&out.b);
 	cmd_free(&c.cmd);
+}
+
+/* The next id of a counter ("event", "alert"): what the store has
+ * assigned so far. */
+FX_FN uint64_t fx_next(struct fx *f, const char *counter)
+{
+	uint64_t n;
+	struct store_txn *t = fx_begin(f);
+	assert_int_equal(store_peek_id64(t, counter, &n), 0);
+	fx_abort(f);
+	return n;
 }
 
 #endif
