@@ -6,7 +6,7 @@
 #include "journal.h"
 #include "log.h"
 #include "replay.h"
-#include "server.h"
+#include "config.h"
 #include "store.h"
 
 #include <stdatomic.h>
@@ -140,7 +140,7 @@ static int one_round(struct store_reader *reader, struct scratch *x, struct stat
 	return 0;
 }
 
-int audit_state(struct server *srv, struct store_reader *reader,
+int audit_state(const struct config *cfg, struct store_reader *reader,
 		struct audit_state_result *r, char *err, size_t errlen)
 {
 	memset(r, 0, sizeof *r);
@@ -161,7 +161,7 @@ int audit_state(struct server *srv, struct store_reader *reader,
 		return 0;
 	}
 	struct scratch x;
-	if (scratch_open(&x, &srv->cfg, err, errlen) != 0) {
+	if (scratch_open(&x, cfg, err, errlen) != 0) {
 		atomic_flag_clear(&running);
 		return -1;
 	}

@@ -26,7 +26,7 @@
 
 #include "statecmp.h"
 
-struct server;
+struct config;
 struct store_reader;
 
 struct audit_state_result {
@@ -41,10 +41,11 @@ struct audit_state_result {
 	uint64_t ms;			/* how long it took */
 };
 
-/* Run it on the store of srv, reading it through reader (this thread's,
- * no transaction open).  Returns 0 with the outcome in *r, or -1 with why
+/* Run it on the store reader reads (this thread's reader,
+ * no transaction open), with the settings in cfg (the scratch store goes
+ * under cfg->data).  Returns 0 with the outcome in *r, or -1 with why
  * it could not run in err. */
-int audit_state(struct server *srv, struct store_reader *reader,
+int audit_state(const struct config *cfg, struct store_reader *reader,
 		struct audit_state_result *r, char *err, size_t errlen);
 
 #endif

@@ -37,6 +37,7 @@ struct cmd_ctx {
 	const struct cmd *cmd;		/* the request, parsed and stamped */
 	int store_rc;			/* CMD_FAILED: the store's error */
 	const struct config *cfg;
+	const struct session *session;	/* the connection's; NULL on the writer */
 	struct server *srv;
 	struct conn *conn;		/* NULL on the writer thread */
 	const struct principal *who;	/* who sent it; NULL: trusted (acl.h) */

@@ -36,7 +36,7 @@ static enum cmd_status verify_state(struct cmd_ctx *ctx)
 	if (ctx->reader == NULL)
 		return cmd_refuse(ctx, "STATE runs on a network thread only");
 	cmd_read_done(ctx);	/* audit_state reads through this thread's reader */
-	if (audit_state(ctx->srv, ctx->reader, &r, err, sizeof err) != 0)
+	if (audit_state(ctx->cfg, ctx->reader, &r, err, sizeof err) != 0)
 		return cmd_refuse(ctx, "%s", err);
 	if (r.uncovered && r.events_before)
 		return cmd_refuse(ctx, "the log does not cover events 1..%llu, nor the sites and "

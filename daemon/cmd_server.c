@@ -7,13 +7,11 @@
 #include "clock.h"
 #include "cmd.h"
 #include "config.h"
-#include "conn.h"
 #include "journal.h"
 #include "parse.h"
-#include "server.h"
+#include "session.h"
 #include "store.h"
 #include "version.h"
-#include "worker.h"
 #include "writer.h"
 
 #include <stdio.h>
@@ -49,7 +47,8 @@ enum cmd_status cmd_echo(struct cmd_ctx *ctx)
 enum cmd_status cmd_hello(struct cmd_ctx *ctx)
 {
 	const struct cmd *c = ctx->cmd;
-	int proto = conn_proto(ctx->conn);
+	const struct session *ss = ctx->session;
+	int proto = ss->ops->proto(ss->self);
 	if (c->argc >= 2) {
 		const struct resp_arg *v = &c->argv[1];
 		if (!(v->len == 1 && (v->ptr[0] == '2' || v->ptr[0] == '3'))) {
@@ -72,9 +71,9 @@ enum cmd_status cmd_hello(struct cmd_ctx *ctx)
 					   "or control characters");
 				return CMD_REFUSED;
 			}
-		conn_set_name(ctx->conn, name->ptr);
+		ss->ops->set_name(ss->self, name->ptr);
 	}
-	conn_set_proto(ctx->conn, proto);
+	ss->ops->set_proto(ss->self, proto);
 
 	resp_map(ctx->out, 7);
 	resp_cstr(ctx->out, "server");
@@ -84,7 +83,7 @@ enum cmd_status cmd_hello(struct cmd_ctx *ctx)
 	resp_cstr(ctx->out, "proto");
 	resp_int(ctx->out, proto);
 	resp_cstr(ctx->out, "id");
-	resp_int(ctx->out, (int64_t)conn_id(ctx->conn));
+	resp_int(ctx->out, (int64_t)ss->ops->id(ss->self));
 	resp_cstr(ctx->out, "mode");
 	resp_cstr(ctx->out, "standalone");
 	resp_cstr(ctx->out, "role");
@@ -97,7 +96,7 @@ enum cmd_status cmd_hello(struct cmd_ctx *ctx)
 enum cmd_status cmd_quit(struct cmd_ctx *ctx)
 {
 	resp_simple(ctx->out, "OK");
-	conn_close_after_reply(ctx->conn);
+	ctx->session->ops->close_after_reply(ctx->session->self);
 	return CMD_DONE;
 }
 
@@ -137,41 +136,34 @@ static void put_clock(struct resp_out *o, int64_t now_ms, const char *today)
 	kv_int(o, "clock_offset_seconds", (long long)(clock_offset_ms() / 1000));
 }
 
-static void info_server(struct cmd_ctx *ctx)
+static void info_server(struct cmd_ctx *ctx, const struct session_figures *f)
 {
-	const struct server *srv = ctx->srv;
+	const struct config *cfg = ctx->cfg;
 	resp_cstr(ctx->out, "server");
-	struct timespec mono;
-	clock_gettime(CLOCK_MONOTONIC, &mono);
 	resp_map(ctx->out, 11);
 	kv_str(ctx->out, "version", YIMA_VERSION);
 	kv_int(ctx->out, "pid", (long long)getpid());
-	kv_int(ctx->out, "uptime_seconds", (long long)(mono.tv_sec - srv->started));
-	put_clock(ctx->out, ctx->cmd->time_ms, srv->cfg.clock_today);
-	kv_int(ctx->out, "threads", srv->nworkers);
-	kv_str(ctx->out, "bind", srv->cfg.bind);
-	kv_int(ctx->out, "port", srv->port);
-	kv_int(ctx->out, "tls_port", srv->tls_port);
-	kv_str(ctx->out, "data", srv->cfg.data);
+	kv_int(ctx->out, "uptime_seconds", (long long)f->uptime_seconds);
+	put_clock(ctx->out, ctx->cmd->time_ms, cfg->clock_today);
+	kv_int(ctx->out, "threads", f->threads);
+	kv_str(ctx->out, "bind", cfg->bind);
+	kv_int(ctx->out, "port", f->port);
+	kv_int(ctx->out, "tls_port", f->tls_port);
+	kv_str(ctx->out, "data", cfg->data);
 }
 
-static void info_clients(struct cmd_ctx *ctx)
+static void info_clients(struct cmd_ctx *ctx, const struct session_figures *f)
 {
-	struct server *srv = ctx->srv;
-	uint64_t commands = 0;
-	for (unsigned i = 0; i < srv->nworkers; i++)
-		commands += atomic_load_explicit(&srv->workers[i]->commands,
-						 memory_order_relaxed);
 	resp_cstr(ctx->out, "clients");
 	resp_map(ctx->out, 5);
-	kv_int(ctx->out, "connected", (long long)atomic_load(&srv->clients));
-	kv_int(ctx->out, "max_clients", srv->cfg.max_clients);
-	kv_int(ctx->out, "accepted", (long long)atomic_load(&srv->accepted));
-	kv_int(ctx->out, "rejected", (long long)atomic_load(&srv->rejected));
-	kv_int(ctx->out, "commands", (long long)commands);
+	kv_int(ctx->out, "connected", (long long)f->connected);
+	kv_int(ctx->out, "max_clients", ctx->cfg->max_clients);
+	kv_int(ctx->out, "accepted", (long long)f->accepted);
+	kv_int(ctx->out, "rejected", (long long)f->rejected);
+	kv_int(ctx->out, "commands", (long long)f->commands);
 }
 
-static int info_store(struct cmd_ctx *ctx)
+static int info_store(struct cmd_ctx *ctx, const struct session_figures *f)
 {
 	struct store_txn *txn;
 	struct store_stats st;
@@ -183,8 +175,8 @@ static int info_store(struct cmd_ctx *ctx)
 	resp_cstr(ctx->out, "store");
 	resp_map(ctx->out, 12);
 	resp_cstr(ctx->out, "disk_full");
-	resp_bool(ctx->out, store_disk_full(ctx->srv->store));
-	kv_int(ctx->out, "disk_free", (long long)store_disk_free(ctx->srv->store));
+	resp_bool(ctx->out, store_disk_full(f->store));
+	kv_int(ctx->out, "disk_free", (long long)store_disk_free(f->store));
 	kv_int(ctx->out, "schema_version", STORE_SCHEMA_VERSION);
 	kv_int(ctx->out, "map_size", (long long)st.map_size);
 	kv_int(ctx->out, "map_used", (long long)st.map_used);
@@ -201,10 +193,10 @@ static int info_store(struct cmd_ctx *ctx)
 	return 0;
 }
 
-static void info_writer(struct cmd_ctx *ctx)
+static void info_writer(struct cmd_ctx *ctx, const struct session_figures *f)
 {
 	struct writer_stats ws;
-	writer_stats(ctx->srv->writer, &ws);
+	writer_stats(f->writer, &ws);
 	resp_cstr(ctx->out, "writer");
 	resp_map(ctx->out, 7);
 	kv_int(ctx->out, "queue_depth", (long long)ws.queue_depth);
@@ -269,15 +261,17 @@ enum cmd_status cmd_info(struct cmd_ctx *ctx)
 			return cmd_refuse(ctx, "unknown section '%.40s'; sections are server, "
 					  "clients, store, writer, memory, audit", c->argv[1].ptr);
 	}
+	struct session_figures f;
+	ctx->session->ops->figures(ctx->session->self, &f);
 	resp_map(ctx->out, only < 0 ? NSECTIONS : 1);
 	for (int i = 0; rc == 0 && i < NSECTIONS; i++) {
 		if (only >= 0 && i != only)
 			continue;
 		switch (i) {
-		case 0: info_server(ctx); break;
-		case 1: info_clients(ctx); break;
-		case 2: rc = info_store(ctx); break;
-		case 3: info_writer(ctx); break;
+		case 0: info_server(ctx, &f); break;
+		case 1: info_clients(ctx, &f); break;
+		case 2: rc = info_store(ctx, &f); break;
+		case 3: info_writer(ctx, &f); break;
 		case 4: info_memory(ctx); break;
 		case 5: rc = info_audit(ctx); break;
 		}
