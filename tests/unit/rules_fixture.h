@@ -36,6 +36,7 @@
 #include "master.h"
 #include "parse.h"
 #include "store.h"
+#include "units.h"
 
 /* 2027-03-15T04:00:00Z, noon in Beijing: the rules' "now" in these tests. */
 #define FX_T0 INT64_C(1805083200000)
@@ -248,6 +249,26 @@ FX_FN uint64_t fx_next(struct fx *f, const char *counter)
 	assert_int_equal(store_peek_id64(t, counter, &n), 0);
 	fx_abort(f);
 	return n;
+}
+
+/* The unit a code names: 0 or STORE_NOTFOUND. */
+FX_FN int fx_find_unit(struct fx *f, const char *code, struct unit *u)
+{
+	struct fx_cmd c;
+	fx_parse(&c, FX_T0, "TRACE", code, NULL);
+	struct store_txn *t = fx_begin(f);
+	int rc = units_find(t, c.cmd.codes[0].cr_key, c.cmd.codes[0].cr_key_len, u);
+	fx_abort(f);
+	fx_cmd_free(&c);
+	return rc;
+}
+
+/* The unit a code names, which must exist. */
+FX_FN struct unit fx_unit(struct fx *f, const char *code)
+{
+	struct unit u;
+	assert_int_equal(fx_find_unit(f, code, &u), 0);
+	return u;
 }
 
 #endif

@@ -102,39 +102,12 @@ static enum cmd_status apply_records(struct fx *f, int64_t ms, struct custody_ou
 			fail_msg("refused with \"%s\", not \"%s\"", (co).o.why, (msg)); \
 	} while (0)
 
-static int find_unit(struct fx *f, const char *code, struct unit *u)
-{
-	struct fx_cmd c;
-	fx_parse(&c, FX_T0, "TRACE", code, NULL);
-	struct store_txn *t = fx_begin(f);
-	int rc = units_find(t, c.cmd.codes[0].cr_key, c.cmd.codes[0].cr_key_len, u);
-	fx_abort(f);
-	fx_cmd_free(&c);
-	return rc;
-}
-
-static struct unit unit_of(struct fx *f, const char *code)
-{
-	struct unit u;
-	assert_int_equal(find_unit(f, code, &u), 0);
-	return u;
-}
-
 static bool commissioned(struct fx *f, const char *code)
 {
 	struct unit u;
-	int rc = find_unit(f, code, &u);
+	int rc = fx_find_unit(f, code, &u);
 	assert_true(rc == 0 || rc == STORE_NOTFOUND);
 	return rc == 0;
-}
-
-static uint64_t next(struct fx *f, const char *counter)
-{
-	uint64_t n;
-	struct store_txn *t = fx_begin(f);
-	assert_int_equal(store_peek_id64(t, counter, &n), 0);
-	fx_abort(f);
-	return n;
 }
 
 static uint32_t site_num(struct fx *f, const char *id)
@@ -181,7 +154,7 @@ struct counters {
 
 static struct counters counters(struct fx *f)
 {
-	return (struct counters){ next(f, "event"), next(f, "unit"), next(f, "alert") };
+	return (struct counters){ fx_next(f, "event"), fx_next(f, "unit"), fx_next(f, "alert") };
 }
 
 static void assert_unchanged(struct fx *f, struct counters was)
@@ -200,7 +173,7 @@ static void test_commission_makes_consecutive_units_of_a_new_lot(void **state)
 	struct fx f;
 	struct custody_outcome co;
 	sites(&f);
-	uint64_t first = next(&f, "unit");
+	uint64_t first = fx_next(&f, "unit");
 	assert_int_equal(apply(&f, FX_T0, &co, "COMMISSION", CODE(1), CODE(2), CODE(3), "SITE",
 			       "MFR", "LOT", "L1", "EXPIRY", FAR, NULL), CMD_DONE);
 	assert_int_equal(co.codes, 3);
@@ -213,9 +186,9 @@ static void test_commission_makes_consecutive_units_of_a_new_lot(void **state)
 	assert_int_equal(e.unit, first);
 	assert_int_equal(e.count, 3);
 	const char *codes[] = { CODE(1), CODE(2), CODE(3) };
-	struct unit u0 = unit_of(&f, codes[0]);
+	struct unit u0 = fx_unit(&f, codes[0]);
 	for (int i = 0; i < 3; i++) {
-		struct unit u = unit_of(&f, codes[i]);
+		struct unit u = fx_unit(&f, codes[i]);
 		assert_int_equal(u.id, first + (uint64_t)i);
 		assert_int_equal(u.level, 1);
 		assert_int_equal(u.status, UNIT_ACTIVE);
@@ -230,8 +203,8 @@ static void test_commission_makes_consecutive_units_of_a_new_lot(void **state)
 	/* A later commissioning joins the lot; EXPIRY is the lot's already. */
 	assert_int_equal(apply(&f, FX_T0, &co, "COMMISSION", CODE(4), "SITE", "MFR", "LOT", "L1",
 			       NULL), CMD_DONE);
-	assert_int_equal(unit_of(&f, CODE(4)).lot, u0.lot);
-	assert_int_equal(unit_of(&f, CODE(4)).id, first + 3);
+	assert_int_equal(fx_unit(&f, CODE(4)).lot, u0.lot);
+	assert_int_equal(fx_unit(&f, CODE(4)).id, first + 3);
 	fx_close(&f);
 }
 
@@ -245,13 +218,13 @@ static void test_commission_infers_the_level_from_the_codes(void **state)
 	assert_int_equal(apply(&f, FX_T0, &co, "COMMISSION", SSCC1, "SITE", "MFR", NULL),
 			 CMD_DONE);
 	assert_int_equal(co.level, 3);
-	assert_int_equal(unit_of(&f, SSCC1).level, 3);
-	assert_int_equal(unit_of(&f, SSCC1).lot, 0);
+	assert_int_equal(fx_unit(&f, SSCC1).level, 3);
+	assert_int_equal(fx_unit(&f, SSCC1).lot, 0);
 	/* LEVEL says otherwise. */
 	assert_int_equal(apply(&f, FX_T0, &co, "COMMISSION", SSCC2, "SITE", "MFR", "LEVEL", "4",
 			       NULL), CMD_DONE);
 	assert_int_equal(co.level, 4);
-	assert_int_equal(unit_of(&f, SSCC2).level, 4);
+	assert_int_equal(fx_unit(&f, SSCC2).level, 4);
 	/* Codes of two levels need LEVEL. */
 	struct counters was = counters(&f);
 	assert_refused(apply(&f, FX_T0, &co, "COMMISSION", CODE(1), SSCC3, "SITE", "MFR", "LOT",
@@ -317,19 +290,19 @@ static void test_pack_into_a_new_container(void **state)
 	struct fx f;
 	struct custody_outcome co;
 	scene(&f);
-	uint64_t id = next(&f, "unit");
+	uint64_t id = fx_next(&f, "unit");
 	assert_int_equal(apply(&f, FX_T0, &co, "PACK", SSCC1, CODE(1), CODE(2), "SITE", "MFR",
 			       NULL), CMD_DONE);
 	assert_int_equal(co.codes, 2);
-	struct unit box = unit_of(&f, SSCC1), u1 = unit_of(&f, CODE(1));
+	struct unit box = fx_unit(&f, SSCC1), u1 = fx_unit(&f, CODE(1));
 	assert_int_equal(box.id, id);
 	assert_int_equal(box.level, 2);		/* one above what it holds */
 	assert_int_equal(box.lot, u1.lot);	/* theirs: they share one */
 	assert_int_equal(box.holder, site_num(&f, "MFR"));
 	assert_int_equal(box.commission_seq, co.seq);
 	assert_int_equal(u1.parent, box.id);
-	assert_int_equal(unit_of(&f, CODE(2)).parent, box.id);
-	assert_int_equal(unit_of(&f, CODE(3)).parent, 0);
+	assert_int_equal(fx_unit(&f, CODE(2)).parent, box.id);
+	assert_int_equal(fx_unit(&f, CODE(3)).parent, 0);
 	struct event e = event_of(&f, co.seq);
 	assert_int_equal(e.kind, EV_PACK);
 	assert_int_equal(e.unit, box.id);
@@ -344,11 +317,11 @@ static void test_pack_into_a_known_container_of_a_higher_level(void **state)
 	struct custody_outcome co;
 	scene(&f);
 	fx_do(&f, FX_T0, "COMMISSION", SSCC1, "SITE", "MFR", NULL);
-	uint64_t units = next(&f, "unit");
+	uint64_t units = fx_next(&f, "unit");
 	assert_int_equal(apply(&f, FX_T0, &co, "PACK", SSCC1, CODE(3), "SITE", "MFR", NULL),
 			 CMD_DONE);
-	assert_int_equal(next(&f, "unit"), units);	/* no new container */
-	assert_int_equal(unit_of(&f, CODE(3)).parent, unit_of(&f, SSCC1).id);
+	assert_int_equal(fx_next(&f, "unit"), units);	/* no new container */
+	assert_int_equal(fx_unit(&f, CODE(3)).parent, fx_unit(&f, SSCC1).id);
 	/* Another case is not of a lower level than the case. */
 	fx_do(&f, FX_T0, "COMMISSION", SSCC2, "SITE", "MFR", NULL);
 	struct counters was = counters(&f);
@@ -377,8 +350,8 @@ static void test_pack_into_itself_or_what_it_holds_is_refused(void **state)
 	assert_int_equal(apply(&f, FX_T0, &co, "PACK", SSCC1, SSCC2, "SITE", "MFR", NULL),
 			 CMD_REFUSED);
 	assert_unchanged(&f, was);
-	assert_int_equal(unit_of(&f, SSCC2).parent, 0);
-	assert_int_equal(unit_of(&f, SSCC1).parent, unit_of(&f, SSCC2).id);
+	assert_int_equal(fx_unit(&f, SSCC2).parent, 0);
+	assert_int_equal(fx_unit(&f, SSCC1).parent, fx_unit(&f, SSCC2).id);
 	/* Nothing packs into a pallet's container. */
 	assert_refused(apply(&f, FX_T0, &co, "PACK", SSCC3, SSCC2, "SITE", "MFR", NULL), co,
 		       "pallets (level 4) are the outermost level");
@@ -404,7 +377,7 @@ static void test_pack_as_records_refuses_a_new_container_of_mixed_lots(void **st
 				       "MFR", NULL), CMD_DONE);
 	assert_int_equal(apply(&f, FX_T0, &co, "PACK", SSCC2, CODE(3), CODE(7), "SITE", "MFR",
 			       NULL), CMD_DONE);
-	assert_int_equal(unit_of(&f, SSCC2).lot, 0);	/* mixed: none */
+	assert_int_equal(fx_unit(&f, SSCC2).lot, 0);	/* mixed: none */
 	fx_close(&f);
 }
 
@@ -417,15 +390,15 @@ static void test_unpack_some_then_all(void **state)
 	fx_do(&f, FX_T0, "PACK", SSCC1, CODE(1), CODE(2), CODE(3), "SITE", "MFR", NULL);
 	fx_do(&f, FX_T0, "SHIP", SSCC1, "FROM", "MFR", "TO", "DIST", NULL);
 	fx_do(&f, FX_T0, "RECEIVE", SSCC1, "SITE", "DIST", NULL);
-	uint64_t box = unit_of(&f, SSCC1).id;
+	uint64_t box = fx_unit(&f, SSCC1).id;
 	assert_int_equal(apply(&f, FX_T0, &co, "UNPACK", SSCC1, CODE(2), "SITE", "DIST", NULL),
 			 CMD_DONE);
 	assert_int_equal(co.codes, 1);
-	struct unit u2 = unit_of(&f, CODE(2));
+	struct unit u2 = fx_unit(&f, CODE(2));
 	assert_int_equal(u2.parent, 0);
 	assert_int_equal(u2.holder, site_num(&f, "DIST"));	/* out where the box is */
 	assert_int_equal(u2.status, UNIT_ACTIVE);
-	assert_int_equal(unit_of(&f, CODE(1)).parent, box);
+	assert_int_equal(fx_unit(&f, CODE(1)).parent, box);
 	struct event e = event_of(&f, co.seq);
 	assert_int_equal(e.kind, EV_UNPACK);
 	assert_int_equal(e.unit, box);
@@ -438,8 +411,8 @@ static void test_unpack_some_then_all(void **state)
 	assert_unchanged(&f, was);
 	assert_int_equal(apply(&f, FX_T0, &co, "UNPACK", SSCC1, "SITE", "DIST", NULL), CMD_DONE);
 	assert_int_equal(co.codes, 2);
-	assert_int_equal(unit_of(&f, CODE(1)).parent, 0);
-	assert_int_equal(unit_of(&f, CODE(3)).holder, site_num(&f, "DIST"));
+	assert_int_equal(fx_unit(&f, CODE(1)).parent, 0);
+	assert_int_equal(fx_unit(&f, CODE(3)).holder, site_num(&f, "DIST"));
 	was = counters(&f);
 	assert_refused(apply(&f, FX_T0, &co, "UNPACK", SSCC1, "SITE", "DIST", NULL), co,
 		       SSCC1 " holds nothing");
@@ -460,14 +433,14 @@ static void test_ship_puts_codes_in_transit(void **state)
 			       "DIST", "REF", "DN-1", NULL), CMD_DONE);
 	assert_int_equal(co.codes, 2);
 	assert_int_equal(co.warnings.n, 0);
-	struct unit box = unit_of(&f, SSCC1), u3 = unit_of(&f, CODE(3));
+	struct unit box = fx_unit(&f, SSCC1), u3 = fx_unit(&f, CODE(3));
 	assert_int_equal(box.status, UNIT_IN_TRANSIT);
 	assert_int_equal(box.holder, site_num(&f, "MFR"));
 	assert_int_equal(box.dest, site_num(&f, "DIST"));
 	assert_int_equal(u3.status, UNIT_IN_TRANSIT);
 	assert_int_equal(u3.last_seq, co.seq);
 	/* What the case holds moves with it, untouched. */
-	assert_int_equal(unit_of(&f, CODE(1)).status, UNIT_ACTIVE);
+	assert_int_equal(fx_unit(&f, CODE(1)).status, UNIT_ACTIVE);
 	struct event e = event_of(&f, co.seq);
 	assert_int_equal(e.kind, EV_SHIP);
 	assert_int_equal(e.time_ms, FX_T0 + 1000);
@@ -486,11 +459,11 @@ static void test_receive_at_the_destination_or_diverted(void **state)
 	struct custody_outcome co;
 	scene(&f);
 	fx_do(&f, FX_T0, "SHIP", CODE(1), CODE(2), "FROM", "MFR", "TO", "DIST", NULL);
-	uint64_t alerts = next(&f, "alert");
+	uint64_t alerts = fx_next(&f, "alert");
 	assert_int_equal(apply(&f, FX_T0, &co, "RECEIVE", CODE(1), "SITE", "DIST", "FROM", "MFR",
 			       NULL), CMD_DONE);
 	assert_int_equal(co.diverted, 0);
-	struct unit u1 = unit_of(&f, CODE(1));
+	struct unit u1 = fx_unit(&f, CODE(1));
 	assert_int_equal(u1.status, UNIT_ACTIVE);
 	assert_int_equal(u1.holder, site_num(&f, "DIST"));
 	assert_int_equal(u1.dest, 0);
@@ -498,17 +471,17 @@ static void test_receive_at_the_destination_or_diverted(void **state)
 	struct event e = event_of(&f, co.seq);
 	assert_int_equal(e.other, site_num(&f, "MFR"));
 	assert_false(e.flags & EVENT_F_DIVERTED);
-	assert_int_equal(next(&f, "alert"), alerts);
+	assert_int_equal(fx_next(&f, "alert"), alerts);
 
 	/* Sent to DIST, received at PH1: received, flagged, an alert. */
 	assert_int_equal(apply(&f, FX_T0, &co, "RECEIVE", CODE(2), "SITE", "PH1", NULL),
 			 CMD_DONE);
 	assert_int_equal(co.diverted, 1);
-	struct unit u2 = unit_of(&f, CODE(2));
+	struct unit u2 = fx_unit(&f, CODE(2));
 	assert_int_equal(u2.holder, site_num(&f, "PH1"));
 	assert_true(u2.flags & UNIT_F_DIVERTED);
 	assert_true(event_of(&f, co.seq).flags & EVENT_F_DIVERTED);
-	assert_int_equal(next(&f, "alert"), alerts + 1);
+	assert_int_equal(fx_next(&f, "alert"), alerts + 1);
 	fx_close(&f);
 }
 
@@ -528,7 +501,7 @@ static void test_receive_only_what_is_in_transit_from_its_sender(void **state)
 	assert_refused(apply(&f, FX_T0, &co, "RECEIVE", CODE(1), "SITE", "DIST", "FROM", "PH1",
 			     NULL), co, "code 1 (" CODE(1) ") was shipped by MFR, not by the FROM site");
 	assert_unchanged(&f, was);
-	assert_int_equal(unit_of(&f, CODE(1)).status, UNIT_IN_TRANSIT);
+	assert_int_equal(fx_unit(&f, CODE(1)).status, UNIT_IN_TRANSIT);
 	fx_close(&f);
 }
 
@@ -542,13 +515,13 @@ static void test_return_is_received_as_a_return(void **state)
 	fx_do(&f, FX_T0, "RECEIVE", CODE(1), "SITE", "PH1", NULL);
 	assert_int_equal(apply(&f, FX_T0, &co, "RETURN", CODE(1), "FROM", "PH1", "TO", "MFR",
 			       NULL), CMD_DONE);
-	struct unit u = unit_of(&f, CODE(1));
+	struct unit u = fx_unit(&f, CODE(1));
 	assert_int_equal(u.status, UNIT_IN_TRANSIT);
 	assert_true(u.flags & UNIT_F_RETURNING);
 	assert_int_equal(event_of(&f, co.seq).kind, EV_RETURN);
 	assert_int_equal(apply(&f, FX_T0, &co, "RECEIVE", CODE(1), "SITE", "MFR", NULL),
 			 CMD_DONE);
-	u = unit_of(&f, CODE(1));
+	u = fx_unit(&f, CODE(1));
 	assert_int_equal(u.holder, site_num(&f, "MFR"));
 	assert_false(u.flags & UNIT_F_RETURNING);
 	assert_int_equal(co.diverted, 0);
@@ -565,11 +538,11 @@ static void test_destroy_takes_a_packed_unit_out_of_its_case(void **state)
 	assert_int_equal(apply(&f, FX_T0, &co, "DESTROY", CODE(1), CODE(3), "SITE", "MFR", "REF",
 			       "damaged", NULL), CMD_DONE);
 	assert_int_equal(co.codes, 2);
-	struct unit u1 = unit_of(&f, CODE(1));
+	struct unit u1 = fx_unit(&f, CODE(1));
 	assert_int_equal(u1.status, UNIT_DESTROYED);
 	assert_int_equal(u1.parent, 0);
-	assert_int_equal(unit_of(&f, CODE(3)).status, UNIT_DESTROYED);
-	assert_int_equal(unit_of(&f, CODE(2)).parent, unit_of(&f, SSCC1).id);
+	assert_int_equal(fx_unit(&f, CODE(3)).status, UNIT_DESTROYED);
+	assert_int_equal(fx_unit(&f, CODE(2)).parent, fx_unit(&f, SSCC1).id);
 	struct event e = event_of(&f, co.seq);
 	assert_int_equal(e.kind, EV_DESTROY);
 	assert_memory_equal(e.ref, "damaged", 7);
@@ -610,7 +583,7 @@ static void test_moving_what_the_site_does_not_hold_is_refused(void **state)
 	assert_refused(apply(&f, FX_T0, &co, "PACK", SSCC2, CODE(1), "SITE", "PH1", NULL), co,
 		       "code 2 (" CODE(1) ") is held by MFR");
 	assert_unchanged(&f, was);
-	assert_int_equal(unit_of(&f, CODE(1)).status, UNIT_ACTIVE);
+	assert_int_equal(fx_unit(&f, CODE(1)).status, UNIT_ACTIVE);
 	fx_close(&f);
 }
 
@@ -637,7 +610,7 @@ static void test_moving_recalled_stock_warns_and_counts(void **state)
 	struct fx f;
 	struct custody_outcome co;
 	scene(&f);
-	uint32_t lot = unit_of(&f, CODE(1)).lot;
+	uint32_t lot = fx_unit(&f, CODE(1)).lot;
 	fx_do(&f, FX_T0, "RECALL", PRODUCT, "L1", "LEVEL", "1", "REASON", "sterility", NULL);
 	int64_t t = FX_T0 + 1000;
 
