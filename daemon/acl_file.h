@@ -28,7 +28,8 @@
 #define ACL_LINE_MAX 1024
 #define ACL_ENTRIES_MAX 100000
 
-/* Roles, in the order of the role matrix's columns (acl.c). */
+/* Roles, in the order of the role matrix's columns (acl.c).  Log entries
+ * (entry.h) and EVENTS batch keys store these values: never renumber. */
 enum acl_role {
 	ROLE_NONE = 0,		/* not authenticated */
 	ROLE_PHARMACY,

@@ -43,8 +43,9 @@ static void link_hash(const uint8_t prev[AUDIT_HASH_LEN], uint64_t seq, const vo
 	EVP_MD_CTX_free(md);
 }
 
-/* The stored hash of `seq` into out; seq 0 is the zero hash. */
-static int stored_hash(struct store_txn *t, uint64_t seq, uint8_t out[AUDIT_HASH_LEN])
+/* The hash of `seq` stored in `hashes` into out; seq 0 is the zero hash. */
+static int stored_hash_in(struct store_txn *t, enum store_db hashes, uint64_t seq,
+			  uint8_t out[AUDIT_HASH_LEN])
 {
 	uint8_t k[SEQ_BYTES];
 	const void *v;
@@ -54,7 +55,7 @@ static int stored_hash(struct store_txn *t, uint64_t seq, uint8_t out[AUDIT_HASH
 		return 0;
 	}
 	code_put_be(k, seq, SEQ_BYTES);
-	int rc = store_get(t, DB_EVENT_HASHES, k, sizeof k, &v, &n);
+	int rc = store_get(t, hashes, k, sizeof k, &v, &n);
 	if (rc)
 		return rc;
 	if (n != AUDIT_HASH_LEN)
@@ -63,10 +64,21 @@ static int stored_hash(struct store_txn *t, uint64_t seq, uint8_t out[AUDIT_HASH
 	return 0;
 }
 
+static int stored_hash(struct store_txn *t, uint64_t seq, uint8_t out[AUDIT_HASH_LEN])
+{
+	return stored_hash_in(t, DB_EVENT_HASHES, seq, out);
+}
+
 int audit_chain(struct store_txn *t, uint64_t seq, const void *record, size_t len)
 {
+	return audit_chain_in(t, DB_EVENT_HASHES, seq, record, len);
+}
+
+int audit_chain_in(struct store_txn *t, enum store_db hashes, uint64_t seq,
+		   const void *record, size_t len)
+{
 	uint8_t prev[AUDIT_HASH_LEN], h[AUDIT_HASH_LEN], k[SEQ_BYTES];
-	int rc = stored_hash(t, seq - 1, prev);
+	int rc = stored_hash_in(t, hashes, seq - 1, prev);
 	/* No hash before this one can only mean tampering (audit_open chains
 	 * older logs): chain on from zero and let AUDIT VERIFY report it. */
 	if (rc == STORE_NOTFOUND)
@@ -75,17 +87,23 @@ int audit_chain(struct store_txn *t, uint64_t seq, const void *record, size_t le
 		return rc;
 	link_hash(prev, seq, record, len, h);
 	code_put_be(k, seq, SEQ_BYTES);
-	return store_append(t, DB_EVENT_HASHES, k, sizeof k, h, sizeof h);
+	return store_append(t, hashes, k, sizeof k, h, sizeof h);
 }
 
 int audit_head(struct store_txn *t, uint64_t *seq, uint8_t hash[AUDIT_HASH_LEN])
+{
+	return audit_head_in(t, DB_EVENT_HASHES, seq, hash);
+}
+
+int audit_head_in(struct store_txn *t, enum store_db hashes, uint64_t *seq,
+		  uint8_t hash[AUDIT_HASH_LEN])
 {
 	struct store_cursor *c;
 	const void *k, *v;
 	size_t kl, vl;
 	*seq = 0;
 	memset(hash, 0, AUDIT_HASH_LEN);
-	int rc = store_cursor_open(t, DB_EVENT_HASHES, &c);
+	int rc = store_cursor_open(t, hashes, &c);
 	if (rc)
 		return rc;
 	rc = store_cursor_last(c, &k, &kl, &v, &vl);

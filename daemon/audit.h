@@ -28,14 +28,21 @@
  * says where to go on. */
 #define AUDIT_VERIFY_MAX 1000000
 
-struct store;
-struct store_txn;
+#include "store.h"
 
 /* Chain the event just appended (inside the same write transaction). */
 int audit_chain(struct store_txn *t, uint64_t seq, const void *record, size_t len);
 
 /* The last chained event and its hash (seq 0 and zeros for an empty log). */
 int audit_head(struct store_txn *t, uint64_t *seq, uint8_t hash[AUDIT_HASH_LEN]);
+
+/* The same two for another chain of the same definition: records stored
+ * under seq elsewhere, their links in `hashes` (the log of entries,
+ * journal.h, is chained in DB_LOG_HASHES). */
+int audit_chain_in(struct store_txn *t, enum store_db hashes, uint64_t seq,
+		   const void *record, size_t len);
+int audit_head_in(struct store_txn *t, enum store_db hashes, uint64_t *seq,
+		  uint8_t hash[AUDIT_HASH_LEN]);
 
 /* At startup, before the writer runs: a log written before the chain
  * existed (events, no hashes) is chained from its first event.  Returns 0,

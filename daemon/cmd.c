@@ -4,6 +4,8 @@
 #include "cmd.h"
 #include "parse.h"
 #include "acl.h"
+#include "entry.h"
+#include "journal.h"
 #include "log.h"
 #include "server.h"
 #include "store.h"
@@ -16,19 +18,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Handlers not yet converted to the cmd_status contract, with the old
- * one: 0 after replying (an error reply meaning refused), WRITE_UNDO, or a
- * store error.  run_legacy adapts them. */
-typedef int (*legacy_handler)(struct cmd_ctx *ctx);
-
 static const cmd_handler handlers[CMD__COUNT] = {
+	[CMD_COMMISSION] = cmd_commission,
+	[CMD_PACK] = cmd_pack,
+	[CMD_UNPACK] = cmd_unpack,
+	[CMD_SHIP] = cmd_ship,
+	[CMD_RECEIVE] = cmd_receive,
+	[CMD_RETURN] = cmd_return,
+	[CMD_DESTROY] = cmd_destroy,
 	[CMD_VERIFY] = cmd_verify,
 	[CMD_DISPENSE] = cmd_dispense,
 	[CMD_UNDO] = cmd_undo,
 	[CMD_EVENTS] = cmd_events,
-};
-
-static const legacy_handler legacy[CMD__COUNT] = {
 	[CMD_PING] = cmd_ping,
 	[CMD_ECHO] = cmd_echo,
 	[CMD_HELLO] = cmd_hello,
@@ -38,13 +39,6 @@ static const legacy_handler legacy[CMD__COUNT] = {
 	[CMD_SITE_GET] = cmd_site_get,
 	[CMD_PRODUCT_SET] = cmd_product_set,
 	[CMD_PRODUCT_GET] = cmd_product_get,
-	[CMD_COMMISSION] = cmd_commission,
-	[CMD_PACK] = cmd_pack,
-	[CMD_UNPACK] = cmd_unpack,
-	[CMD_SHIP] = cmd_ship,
-	[CMD_RECEIVE] = cmd_receive,
-	[CMD_RETURN] = cmd_return,
-	[CMD_DESTROY] = cmd_destroy,
 	[CMD_TRACE] = cmd_trace,
 	[CMD_ALERTS] = cmd_alerts,
 	[CMD_RECALL] = cmd_recall,
@@ -104,15 +98,6 @@ static void reject(struct cmd_ctx *ctx, const char *fmt, va_list ap)
 			*p = ' ';
 }
 
-int cmd_reject(struct cmd_ctx *ctx, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	reject(ctx, fmt, ap);
-	va_end(ap);
-	return 0;
-}
-
 enum cmd_status cmd_refuse(struct cmd_ctx *ctx, const char *fmt, ...)
 {
 	va_list ap;
@@ -128,15 +113,13 @@ enum cmd_status cmd_failed(struct cmd_ctx *ctx, int rc)
 	return CMD_FAILED;
 }
 
-static enum cmd_status run_legacy(struct cmd_ctx *ctx, legacy_handler fn)
+enum cmd_status cmd_outcome(struct cmd_ctx *ctx, enum cmd_status st, const struct outcome *o)
 {
-	size_t mark = ctx->out->b.len;
-	int rc = fn(ctx);
-	if (rc == WRITE_UNDO)
-		return CMD_ROLLBACK;
-	if (rc)
-		return cmd_failed(ctx, rc);
-	return ctx->out->b.len > mark && ctx->out->b.data[mark] == '-' ? CMD_REFUSED : CMD_DONE;
+	if (st == CMD_REFUSED)
+		return cmd_refuse(ctx, "%s", o->why);
+	if (st == CMD_FAILED)
+		return cmd_failed(ctx, o->store_rc);
+	return st;
 }
 
 enum cmd_status cmd_run(struct cmd_ctx *ctx)
@@ -148,9 +131,7 @@ enum cmd_status cmd_run(struct cmd_ctx *ctx)
 	ctx->who = c->who;
 	ctx->now_ms = c->time_ms;
 	ctx->store_rc = 0;
-	if (handlers[id])
-		return handlers[id](ctx);
-	return run_legacy(ctx, legacy[id]);
+	return handlers[id](ctx);
 }
 
 void cmd_execute(struct cmd_ctx *ctx, const struct cmd *cmd)
@@ -170,8 +151,37 @@ struct cmd_write {
 	struct server *srv;
 	struct principal who;
 	struct cmd cmd;
+	/* A log entry whose words no longer parse (replay.h): refused with
+	 * this, never applied. */
+	char *unparsed;
 };
 
+/* Store the command as a log entry (journal.h), in the transaction of its
+ * effects: its words and its stamp — time, principal, request id. */
+static int log_entry(struct store_txn *txn, const struct cmd *c)
+{
+	struct entry_stamp s = {
+		.cmd = c->spec->id,
+		.time_ms = c->time_ms,
+		.request_id = c->request_id,
+		.who = { .role = ROLE_LOCAL },
+	};
+	if (c->who)
+		s.who = (struct entry_principal){
+			.role = c->who->role, .site = c->who->site,
+			.site_id = c->who->site_id, .site_id_len = strlen(c->who->site_id),
+			.name = c->who->name, .name_len = strlen(c->who->name),
+		};
+	struct buf b = BUF_INIT;
+	entry_encode(&b, &s, c->argc, c->argv);
+	int rc = journal_append(txn, b.data, b.len, NULL);
+	buf_free(&b);
+	return rc;
+}
+
+/* Apply a command and, when it applied, store it as the log's next entry:
+ * a refused request changed nothing and leaves none, and a rolled back
+ * one is discarded with everything it wrote. */
 static int run_write(struct store_txn *txn, struct write_job *job)
 {
 	struct cmd_write *w = (struct cmd_write *)job;
@@ -182,9 +192,13 @@ static int run_write(struct store_txn *txn, struct write_job *job)
 		.out = &job->reply,
 		.txn = txn,
 	};
+	if (w->unparsed) {
+		resp_error(&job->reply, "ERR", "%s", w->unparsed);
+		return 0;
+	}
 	switch (cmd_run(&ctx)) {
 	case CMD_DONE:
-		return 0;
+		return log_entry(txn, &w->cmd);
 	case CMD_REFUSED:
 		return 0;
 	case CMD_ROLLBACK:
@@ -218,6 +232,8 @@ struct write_job *cmd_write_job(struct server *srv, struct cmd *cmd, int proto,
 	if (cmd->who)
 		w->who = *cmd->who;
 	cmd_move(&w->cmd, cmd, argv, cmd->who ? &w->who : NULL);
+	if (w->cmd.request_id == 0)
+		w->cmd.request_id = entry_new_request_id();
 	w->job.bytes = bytes;
 	w->job.now_ms = cmd->time_ms;
 	w->job.run = run_write;
@@ -229,10 +245,47 @@ struct write_job *cmd_write_job(struct server *srv, struct cmd *cmd, int proto,
 	return &w->job;
 }
 
+_Static_assert(ENTRY_NAME_MAX == ACL_NAME_MAX, "an entry's principal fits struct principal");
+
+struct write_job *cmd_entry_job(struct server *srv, const struct entry *e, int proto,
+				void *owner, void *origin)
+{
+	const struct entry_principal *ep = &e->stamp.who;
+	struct principal who = { .role = ep->role, .site = ep->site };
+	if (ep->role != ROLE_LOCAL) {
+		memcpy(who.name, ep->name, ep->name_len);
+		memcpy(who.site_id, ep->site_id, ep->site_id_len);
+	}
+	struct resp_arg *argv = xmalloc(e->argc * sizeof *argv);
+	const uint8_t *at = e->words;
+	for (uint32_t i = 0; i < e->argc; i++) {
+		const char *p;
+		entry_word(&at, &p, &argv[i].len);
+		argv[i].ptr = (char *)(uintptr_t)p;	/* parsed and copied, never written */
+	}
+	/* The entry is parsed again, as its node parsed the request: the
+	 * same words at the same time give the same command. */
+	struct cmd c;
+	char err[400];
+	const struct principal *pw = ep->role == ROLE_LOCAL ? NULL : &who;
+	const struct command_spec *spec = command_by_id(e->stamp.cmd);
+	int bad = cmd_parse(&c, spec, (int)e->argc, argv, e->stamp.time_ms, pw, err, sizeof err);
+	c.request_id = e->stamp.request_id;
+	struct write_job *job = cmd_write_job(srv, &c, proto, owner, origin);
+	if (bad) {
+		struct cmd_write *w = (struct cmd_write *)job;
+		w->unparsed = xstrdup(err);
+	}
+	cmd_free(&c);
+	free(argv);
+	return job;
+}
+
 void cmd_write_job_free(struct write_job *job)
 {
 	struct cmd_write *w = (struct cmd_write *)job;
 	cmd_free(&w->cmd);
+	free(w->unparsed);
 	buf_free(&job->reply.b);
 	free(job);
 }

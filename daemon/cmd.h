@@ -37,6 +37,7 @@ struct cmd_ctx {
 	const struct cmd *cmd;		/* the request, parsed and stamped */
 	int store_rc;			/* CMD_FAILED: the store's error */
 	const struct config *cfg;
+	const struct session *session;	/* the connection's; NULL on the writer */
 	struct server *srv;
 	struct conn *conn;		/* NULL on the writer thread */
 	const struct principal *who;	/* who sent it; NULL: trusted (acl.h) */
@@ -77,21 +78,16 @@ void cmd_read_done(struct cmd_ctx *ctx);
 const struct command_spec *cmd_lookup(int argc, const struct resp_arg *argv,
 				      struct resp_out *out);
 
-/* Reply "-ERR COMMAND: message" (the request's own command name) and
- * return 0, the handler's "replied" result. */
-int cmd_reject(struct cmd_ctx *ctx, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-/* The same, as a handler's result: CMD_REFUSED. */
+/* Reply "-ERR COMMAND: message" (the request's own command name, and the
+ * same line in ctx->refusal when set) and return CMD_REFUSED. */
 enum cmd_status cmd_refuse(struct cmd_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* The store failed with rc: CMD_FAILED, rc kept in ctx->store_rc. */
 enum cmd_status cmd_failed(struct cmd_ctx *ctx, int rc);
-
-/* argv[1] and argv[2] naming a product (which must exist; pid gets its
- * canonical id, MASTER_ID_MAX + 1 bytes) and one of its lots.  0, 1 after
- * replying with the error, or a store error. */
-struct lot;
-int cmd_lot_args(struct cmd_ctx *ctx, struct lot *l, char *pid);
+/* A rule's result as the handler's: CMD_REFUSED replied with o->why,
+ * CMD_FAILED with o->store_rc kept; any other status as it is, for the
+ * handler to render. */
+enum cmd_status cmd_outcome(struct cmd_ctx *ctx, enum cmd_status st, const struct outcome *o);
 
 /* Run a read (or connection) command on the current thread: ctx->cmd is
  * set from cmd, and a store failure is answered. */
@@ -107,43 +103,50 @@ struct write_job *cmd_write_job(struct server *srv, struct cmd *cmd, int proto,
 				void *owner, void *origin);
 void cmd_write_job_free(struct write_job *job);
 
+/* The same job for a log entry applied again (replay.h): its command,
+ * words, principal, time and request id, as the node that accepted it
+ * stamped them; `done` is worker_job_done, for the caller to replace. */
+struct entry;
+struct write_job *cmd_entry_job(struct server *srv, const struct entry *e, int proto,
+				void *owner, void *origin);
+
 /* Handlers, by module. */
-int cmd_ping(struct cmd_ctx *ctx);
-int cmd_echo(struct cmd_ctx *ctx);
-int cmd_hello(struct cmd_ctx *ctx);
-int cmd_info(struct cmd_ctx *ctx);
-int cmd_quit(struct cmd_ctx *ctx);
-int cmd_site_set(struct cmd_ctx *ctx);
-int cmd_site_get(struct cmd_ctx *ctx);
-int cmd_product_set(struct cmd_ctx *ctx);
-int cmd_product_get(struct cmd_ctx *ctx);
-int cmd_commission(struct cmd_ctx *ctx);
-int cmd_pack(struct cmd_ctx *ctx);
-int cmd_unpack(struct cmd_ctx *ctx);
-int cmd_ship(struct cmd_ctx *ctx);
-int cmd_receive(struct cmd_ctx *ctx);
-int cmd_return(struct cmd_ctx *ctx);
-int cmd_destroy(struct cmd_ctx *ctx);
+enum cmd_status cmd_ping(struct cmd_ctx *ctx);
+enum cmd_status cmd_echo(struct cmd_ctx *ctx);
+enum cmd_status cmd_hello(struct cmd_ctx *ctx);
+enum cmd_status cmd_info(struct cmd_ctx *ctx);
+enum cmd_status cmd_quit(struct cmd_ctx *ctx);
+enum cmd_status cmd_site_set(struct cmd_ctx *ctx);
+enum cmd_status cmd_site_get(struct cmd_ctx *ctx);
+enum cmd_status cmd_product_set(struct cmd_ctx *ctx);
+enum cmd_status cmd_product_get(struct cmd_ctx *ctx);
+enum cmd_status cmd_commission(struct cmd_ctx *ctx);
+enum cmd_status cmd_pack(struct cmd_ctx *ctx);
+enum cmd_status cmd_unpack(struct cmd_ctx *ctx);
+enum cmd_status cmd_ship(struct cmd_ctx *ctx);
+enum cmd_status cmd_receive(struct cmd_ctx *ctx);
+enum cmd_status cmd_return(struct cmd_ctx *ctx);
+enum cmd_status cmd_destroy(struct cmd_ctx *ctx);
 enum cmd_status cmd_verify(struct cmd_ctx *ctx);
 enum cmd_status cmd_dispense(struct cmd_ctx *ctx);
 enum cmd_status cmd_undo(struct cmd_ctx *ctx);
-int cmd_trace(struct cmd_ctx *ctx);
-int cmd_alerts(struct cmd_ctx *ctx);
-int cmd_recall(struct cmd_ctx *ctx);
-int cmd_lift(struct cmd_ctx *ctx);
-int cmd_withdraw(struct cmd_ctx *ctx);
-int cmd_lock(struct cmd_ctx *ctx);
-int cmd_unlock(struct cmd_ctx *ctx);
+enum cmd_status cmd_trace(struct cmd_ctx *ctx);
+enum cmd_status cmd_alerts(struct cmd_ctx *ctx);
+enum cmd_status cmd_recall(struct cmd_ctx *ctx);
+enum cmd_status cmd_lift(struct cmd_ctx *ctx);
+enum cmd_status cmd_withdraw(struct cmd_ctx *ctx);
+enum cmd_status cmd_lock(struct cmd_ctx *ctx);
+enum cmd_status cmd_unlock(struct cmd_ctx *ctx);
 enum cmd_status cmd_events(struct cmd_ctx *ctx);
 /* EVENTS: the index of the one word in which records of a command may
  * differ and still run as one command — the code of a one-code COMMISSION,
  * the child of a one-child PACK — or 0 if the record is not of that form. */
 int cmd_events_varying_word(enum cmd_id id, int argc, const struct resp_arg *argv);
-int cmd_recall_ack(struct cmd_ctx *ctx);
-int cmd_impact(struct cmd_ctx *ctx);
-int cmd_codes(struct cmd_ctx *ctx);
-int cmd_auth(struct cmd_ctx *ctx);
-int cmd_audit_verify(struct cmd_ctx *ctx);
-int cmd_clock(struct cmd_ctx *ctx);
+enum cmd_status cmd_recall_ack(struct cmd_ctx *ctx);
+enum cmd_status cmd_impact(struct cmd_ctx *ctx);
+enum cmd_status cmd_codes(struct cmd_ctx *ctx);
+enum cmd_status cmd_auth(struct cmd_ctx *ctx);
+enum cmd_status cmd_audit_verify(struct cmd_ctx *ctx);
+enum cmd_status cmd_clock(struct cmd_ctx *ctx);
 
 #endif

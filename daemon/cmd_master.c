@@ -1,85 +1,117 @@
 /*
- * cmd_master — SITE SET/GET and PRODUCT SET/GET.
+ * cmd_master — SITE SET/GET and PRODUCT SET/GET.  Their words are field and
+ * value pairs, which master.c's field table reads and checks (the grammar
+ * is raw).
  */
 #include "cmd.h"
 #include "master.h"
+#include "parse.h"
 #include "store.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+
+/* "-ERR SITE SET: message": these name the subcommand too. */
+static enum cmd_status refuse(struct cmd_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static enum cmd_status refuse(struct cmd_ctx *ctx, const char *fmt, ...)
+{
+	char name[32], msg[400];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	resp_error(ctx->out, "ERR", "%s: %s",
+		   command_full_name(ctx->cmd->spec, name, sizeof name), msg);
+	return CMD_REFUSED;
+}
+
+/* The id word, in its canonical form. */
+static enum cmd_status id_of(struct cmd_ctx *ctx, const struct master_kind *k,
+			     char id[MASTER_ID_MAX + 1])
+{
+	const struct resp_arg *a = cmd_word(ctx->cmd, 0);
+	char err[256];
+	if (master_normalize_id(k, a->ptr, a->len, id, err, sizeof err) != 0)
+		return refuse(ctx, "%s", err);
+	return CMD_DONE;
+}
+
+/* Keep the map of sites by GLN as a site's gln changes from old_gln
+ * ("" none) to gln: one GLN, one site. */
+static int move_gln(struct store_txn *t, const char *old_gln, const char *gln, const char *id)
+{
+	int rc = 0;
+	if (memcmp(old_gln, gln, MASTER_GLN_LEN) == 0)
+		return 0;
+	if (old_gln[0] && (rc = master_gln_del(t, old_gln)) != 0)
+		return rc;
+	return master_gln_set(t, gln, id);
+}
 
 /* SITE SET id field value [field value ...] (and PRODUCT SET): merge the
  * given fields into the record, creating it if new.  Every field is checked
  * before anything is written. */
-static int master_set(struct cmd_ctx *ctx, const struct master_kind *k,
-		      const char *cmdname)
+static enum cmd_status master_set(struct cmd_ctx *ctx, const struct master_kind *k)
 {
-	char id[MASTER_ID_MAX + 1], err[256];
+	const struct cmd *c = ctx->cmd;
+	char id[MASTER_ID_MAX + 1], err[256], owner[MASTER_ID_MAX + 1];
+	char old_gln[MASTER_GLN_LEN + 1] = "";
 	struct master_rec rec, given = { 0 };
-
-	if (master_normalize_id(k, ctx->argv[2].ptr, ctx->argv[2].len, id, err,
-				sizeof err) != 0 ||
-	    master_apply(k, &given, ctx->argc - 3, ctx->argv + 3, err, sizeof err) != 0) {
-		resp_error(ctx->out, "ERR", "%s: %s", cmdname, err);
-		return 0;
-	}
+	enum cmd_status st = id_of(ctx, k, id);
+	if (st != CMD_DONE)
+		return st;
+	int first = c->first_word + 1;	/* the first field name */
+	if (master_apply(k, &given, c->argc - first, c->argv + first, err, sizeof err) != 0)
+		return refuse(ctx, "%s", err);
 	int rc = master_load(ctx->txn, k, id, &rec);
 	if (rc != 0 && rc != STORE_NOTFOUND)
-		return rc;
+		return cmd_failed(ctx, rc);
 	/* Sites are also found by GLN (EPCIS locations): one GLN, one site. */
-	char old_gln[14] = "";
 	int gln = k == &master_site ? master_field_index(k, "gln") : -1;
-	if (gln >= 0 && rec.val[gln] && rec.len[gln] == 13)
-		memcpy(old_gln, rec.val[gln], 13);
-	if (gln >= 0 && given.val[gln]) {
-		char owner[MASTER_ID_MAX + 1];
+	bool new_gln = gln >= 0 && given.val[gln];
+	if (gln >= 0 && rec.val[gln] && rec.len[gln] == MASTER_GLN_LEN)
+		memcpy(old_gln, rec.val[gln], MASTER_GLN_LEN);
+	if (new_gln) {
 		rc = master_site_by_gln(ctx->txn, given.val[gln], owner);
-		if (rc == 0 && strcmp(owner, id) != 0) {
-			resp_error(ctx->out, "ERR", "%s: GLN %.13s already belongs to site %s",
-				   cmdname, given.val[gln], owner);
-			return 0;
-		}
+		if (rc == 0 && strcmp(owner, id) != 0)
+			return refuse(ctx, "GLN %.13s already belongs to site %s", given.val[gln],
+				      owner);
 		if (rc && rc != STORE_NOTFOUND)
-			return rc;
+			return cmd_failed(ctx, rc);
 	}
 	for (int f = 0; f < master_nfields(k); f++)
 		if (given.val[f]) {
 			rec.val[f] = given.val[f];
 			rec.len[f] = given.len[f];
 		}
-	if ((rc = master_store(ctx->txn, k, id, &rec)) != 0)
-		return rc;
-	if (gln >= 0 && given.val[gln] && memcmp(old_gln, given.val[gln], 13) != 0) {
-		if (old_gln[0] && (rc = master_gln_del(ctx->txn, old_gln)) != 0)
-			return rc;
-		if ((rc = master_gln_set(ctx->txn, given.val[gln], id)) != 0)
-			return rc;
-	}
+	if ((rc = master_store(ctx->txn, k, id, &rec)) != 0 ||
+	    (new_gln && (rc = move_gln(ctx->txn, old_gln, given.val[gln], id)) != 0))
+		return cmd_failed(ctx, rc);
 	resp_simple(ctx->out, "OK");
-	return 0;
+	return CMD_DONE;
 }
 
-static int master_get(struct cmd_ctx *ctx, const struct master_kind *k,
-		      const char *cmdname)
+/* SITE GET id (and PRODUCT GET): the record's fields that are set. */
+static enum cmd_status master_get(struct cmd_ctx *ctx, const struct master_kind *k)
 {
-	char id[MASTER_ID_MAX + 1], err[256];
+	char id[MASTER_ID_MAX + 1];
 	struct master_rec rec;
-	struct store_txn *txn;
-
-	if (master_normalize_id(k, ctx->argv[2].ptr, ctx->argv[2].len, id, err,
-				sizeof err) != 0) {
-		resp_error(ctx->out, "ERR", "%s: %s", cmdname, err);
-		return 0;
-	}
-	int rc = cmd_read_txn(ctx, &txn);
+	struct store_txn *t;
+	enum cmd_status st = id_of(ctx, k, id);
+	if (st != CMD_DONE)
+		return st;
+	int rc = cmd_read_txn(ctx, &t);
 	if (rc == 0)
-		rc = master_load(txn, k, id, &rec);
+		rc = master_load(t, k, id, &rec);
 	if (rc == STORE_NOTFOUND) {
 		resp_error(ctx->out, "NOTFOUND", "no %s '%s'", master_what(k), id);
-		return 0;
+		return CMD_REFUSED;
 	}
 	if (rc)
-		return rc;
+		return cmd_failed(ctx, rc);
 	size_t n = 1;
 	for (int f = 0; f < master_nfields(k); f++)
 		n += rec.val[f] != NULL;
@@ -92,25 +124,25 @@ static int master_get(struct cmd_ctx *ctx, const struct master_kind *k,
 		resp_cstr(ctx->out, master_field_name(k, f));
 		resp_bulk(ctx->out, rec.val[f], rec.len[f]);
 	}
-	return 0;
+	return CMD_DONE;
 }
 
-int cmd_site_set(struct cmd_ctx *ctx)
+enum cmd_status cmd_site_set(struct cmd_ctx *ctx)
 {
-	return master_set(ctx, &master_site, "SITE SET");
+	return master_set(ctx, &master_site);
 }
 
-int cmd_site_get(struct cmd_ctx *ctx)
+enum cmd_status cmd_site_get(struct cmd_ctx *ctx)
 {
-	return master_get(ctx, &master_site, "SITE GET");
+	return master_get(ctx, &master_site);
 }
 
-int cmd_product_set(struct cmd_ctx *ctx)
+enum cmd_status cmd_product_set(struct cmd_ctx *ctx)
 {
-	return master_set(ctx, &master_product, "PRODUCT SET");
+	return master_set(ctx, &master_product);
 }
 
-int cmd_product_get(struct cmd_ctx *ctx)
+enum cmd_status cmd_product_get(struct cmd_ctx *ctx)
 {
-	return master_get(ctx, &master_product, "PRODUCT GET");
+	return master_get(ctx, &master_product);
 }

@@ -1,17 +1,17 @@
 /*
- * cmd_server — connection and server commands: PING, HELLO, INFO, CLOCK,
- * QUIT.
+ * cmd_server — connection and server commands: PING, ECHO, HELLO, INFO,
+ * CLOCK, QUIT.  Their grammar is raw: each reads its few words itself.
  */
 #include "args.h"
 #include "audit.h"
 #include "clock.h"
 #include "cmd.h"
 #include "config.h"
-#include "conn.h"
-#include "server.h"
+#include "journal.h"
+#include "parse.h"
+#include "session.h"
 #include "store.h"
 #include "version.h"
-#include "worker.h"
 #include "writer.h"
 
 #include <stdio.h>
@@ -25,52 +25,55 @@ static int arg_is(const struct resp_arg *a, const char *word)
 	return a->len == strlen(word) && strncasecmp(a->ptr, word, a->len) == 0;
 }
 
-int cmd_ping(struct cmd_ctx *ctx)
+/* PING [message] */
+enum cmd_status cmd_ping(struct cmd_ctx *ctx)
 {
-	if (ctx->argc == 2)
-		resp_bulk(ctx->out, ctx->argv[1].ptr, ctx->argv[1].len);
+	const struct cmd *c = ctx->cmd;
+	if (c->argc == 2)
+		resp_bulk(ctx->out, c->argv[1].ptr, c->argv[1].len);
 	else
 		resp_simple(ctx->out, "PONG");
-	return 0;
+	return CMD_DONE;
 }
 
-int cmd_echo(struct cmd_ctx *ctx)
+/* ECHO message */
+enum cmd_status cmd_echo(struct cmd_ctx *ctx)
 {
-	resp_bulk(ctx->out, ctx->argv[1].ptr, ctx->argv[1].len);
-	return 0;
+	resp_bulk(ctx->out, ctx->cmd->argv[1].ptr, ctx->cmd->argv[1].len);
+	return CMD_DONE;
 }
 
 /* HELLO [protover [SETNAME name]] */
-int cmd_hello(struct cmd_ctx *ctx)
+enum cmd_status cmd_hello(struct cmd_ctx *ctx)
 {
-	int proto = conn_proto(ctx->conn);
-	if (ctx->argc >= 2) {
-		const struct resp_arg *v = &ctx->argv[1];
+	const struct cmd *c = ctx->cmd;
+	const struct session *ss = ctx->session;
+	int proto = ss->ops->proto(ss->self);
+	if (c->argc >= 2) {
+		const struct resp_arg *v = &c->argv[1];
 		if (!(v->len == 1 && (v->ptr[0] == '2' || v->ptr[0] == '3'))) {
 			resp_error(ctx->out, "NOPROTO",
 				   "protocol version '%.20s' is not supported; use 2 or 3",
 				   v->ptr);
-			return 0;
+			return CMD_REFUSED;
 		}
 		proto = v->ptr[0] - '0';
 	}
-	if (ctx->argc == 3 || (ctx->argc == 4 && !arg_is(&ctx->argv[2], "SETNAME"))) {
-		resp_error(ctx->out, "ERR", "HELLO: expected SETNAME name after the "
-			   "protocol version; usage: HELLO [protover [SETNAME name]]");
-		return 0;
-	}
-	if (ctx->argc == 4) {
-		const struct resp_arg *name = &ctx->argv[3];
+	if (c->argc == 3 || (c->argc == 4 && !arg_is(&c->argv[2], "SETNAME")))
+		return cmd_refuse(ctx, "expected SETNAME name after the protocol version; "
+				  "usage: HELLO [protover [SETNAME name]]");
+	if (c->argc == 4) {
+		const struct resp_arg *name = &c->argv[3];
 		for (size_t i = 0; i < name->len; i++)
 			if (name->ptr[i] <= ' ' || name->ptr[i] == 0x7f) {
 				resp_error(ctx->out, "ERR",
 					   "HELLO SETNAME: the name cannot have spaces "
 					   "or control characters");
-				return 0;
+				return CMD_REFUSED;
 			}
-		conn_set_name(ctx->conn, name->ptr);
+		ss->ops->set_name(ss->self, name->ptr);
 	}
-	conn_set_proto(ctx->conn, proto);
+	ss->ops->set_proto(ss->self, proto);
 
 	resp_map(ctx->out, 7);
 	resp_cstr(ctx->out, "server");
@@ -80,21 +83,21 @@ int cmd_hello(struct cmd_ctx *ctx)
 	resp_cstr(ctx->out, "proto");
 	resp_int(ctx->out, proto);
 	resp_cstr(ctx->out, "id");
-	resp_int(ctx->out, (int64_t)conn_id(ctx->conn));
+	resp_int(ctx->out, (int64_t)ss->ops->id(ss->self));
 	resp_cstr(ctx->out, "mode");
 	resp_cstr(ctx->out, "standalone");
 	resp_cstr(ctx->out, "role");
 	resp_cstr(ctx->out, "master");
 	resp_cstr(ctx->out, "modules");
 	resp_array(ctx->out, 0);
-	return 0;
+	return CMD_DONE;
 }
 
-int cmd_quit(struct cmd_ctx *ctx)
+enum cmd_status cmd_quit(struct cmd_ctx *ctx)
 {
 	resp_simple(ctx->out, "OK");
-	conn_close_after_reply(ctx->conn);
-	return 0;
+	ctx->session->ops->close_after_reply(ctx->session->self);
+	return CMD_DONE;
 }
 
 static void kv_int(struct resp_out *o, const char *k, long long v)
@@ -133,41 +136,34 @@ static void put_clock(struct resp_out *o, int64_t now_ms, const char *today)
 	kv_int(o, "clock_offset_seconds", (long long)(clock_offset_ms() / 1000));
 }
 
-static void info_server(struct cmd_ctx *ctx)
+static void info_server(struct cmd_ctx *ctx, const struct session_figures *f)
 {
-	const struct server *srv = ctx->srv;
+	const struct config *cfg = ctx->cfg;
 	resp_cstr(ctx->out, "server");
-	struct timespec mono;
-	clock_gettime(CLOCK_MONOTONIC, &mono);
 	resp_map(ctx->out, 11);
 	kv_str(ctx->out, "version", YIMA_VERSION);
 	kv_int(ctx->out, "pid", (long long)getpid());
-	kv_int(ctx->out, "uptime_seconds", (long long)(mono.tv_sec - srv->started));
-	put_clock(ctx->out, ctx->now_ms, srv->cfg.clock_today);
-	kv_int(ctx->out, "threads", srv->nworkers);
-	kv_str(ctx->out, "bind", srv->cfg.bind);
-	kv_int(ctx->out, "port", srv->port);
-	kv_int(ctx->out, "tls_port", srv->tls_port);
-	kv_str(ctx->out, "data", srv->cfg.data);
+	kv_int(ctx->out, "uptime_seconds", (long long)f->uptime_seconds);
+	put_clock(ctx->out, ctx->cmd->time_ms, cfg->clock_today);
+	kv_int(ctx->out, "threads", f->threads);
+	kv_str(ctx->out, "bind", cfg->bind);
+	kv_int(ctx->out, "port", f->port);
+	kv_int(ctx->out, "tls_port", f->tls_port);
+	kv_str(ctx->out, "data", cfg->data);
 }
 
-static void info_clients(struct cmd_ctx *ctx)
+static void info_clients(struct cmd_ctx *ctx, const struct session_figures *f)
 {
-	struct server *srv = ctx->srv;
-	uint64_t commands = 0;
-	for (unsigned i = 0; i < srv->nworkers; i++)
-		commands += atomic_load_explicit(&srv->workers[i]->commands,
-						 memory_order_relaxed);
 	resp_cstr(ctx->out, "clients");
 	resp_map(ctx->out, 5);
-	kv_int(ctx->out, "connected", (long long)atomic_load(&srv->clients));
-	kv_int(ctx->out, "max_clients", srv->cfg.max_clients);
-	kv_int(ctx->out, "accepted", (long long)atomic_load(&srv->accepted));
-	kv_int(ctx->out, "rejected", (long long)atomic_load(&srv->rejected));
-	kv_int(ctx->out, "commands", (long long)commands);
+	kv_int(ctx->out, "connected", (long long)f->connected);
+	kv_int(ctx->out, "max_clients", ctx->cfg->max_clients);
+	kv_int(ctx->out, "accepted", (long long)f->accepted);
+	kv_int(ctx->out, "rejected", (long long)f->rejected);
+	kv_int(ctx->out, "commands", (long long)f->commands);
 }
 
-static int info_store(struct cmd_ctx *ctx)
+static int info_store(struct cmd_ctx *ctx, const struct session_figures *f)
 {
 	struct store_txn *txn;
 	struct store_stats st;
@@ -179,8 +175,8 @@ static int info_store(struct cmd_ctx *ctx)
 	resp_cstr(ctx->out, "store");
 	resp_map(ctx->out, 12);
 	resp_cstr(ctx->out, "disk_full");
-	resp_bool(ctx->out, store_disk_full(ctx->srv->store));
-	kv_int(ctx->out, "disk_free", (long long)store_disk_free(ctx->srv->store));
+	resp_bool(ctx->out, store_disk_full(f->store));
+	kv_int(ctx->out, "disk_free", (long long)store_disk_free(f->store));
 	kv_int(ctx->out, "schema_version", STORE_SCHEMA_VERSION);
 	kv_int(ctx->out, "map_size", (long long)st.map_size);
 	kv_int(ctx->out, "map_used", (long long)st.map_used);
@@ -197,10 +193,10 @@ static int info_store(struct cmd_ctx *ctx)
 	return 0;
 }
 
-static void info_writer(struct cmd_ctx *ctx)
+static void info_writer(struct cmd_ctx *ctx, const struct session_figures *f)
 {
 	struct writer_stats ws;
-	writer_stats(ctx->srv->writer, &ws);
+	writer_stats(f->writer, &ws);
 	resp_cstr(ctx->out, "writer");
 	resp_map(ctx->out, 7);
 	kv_int(ctx->out, "queue_depth", (long long)ws.queue_depth);
@@ -216,24 +212,29 @@ static void info_writer(struct cmd_ctx *ctx)
 	resp_double(ctx->out, (double)ws.cpu_ns / 1e9);
 }
 
-/* The head of the event log's hash chain, for an operator to copy
- * somewhere safe and compare later (audit.h). */
+/* The heads of the event chain and of the log's chain, for an operator
+ * to copy somewhere safe and compare later (audit.h, journal.h). */
 static int info_audit(struct cmd_ctx *ctx)
 {
 	struct store_txn *txn;
-	uint64_t seq;
-	uint8_t hash[AUDIT_HASH_LEN];
-	char hex[2 * AUDIT_HASH_LEN + 1];
+	uint64_t seq, log_seq;
+	uint8_t hash[AUDIT_HASH_LEN], log_hash[AUDIT_HASH_LEN];
+	char hex[2 * AUDIT_HASH_LEN + 1], log_hex[2 * AUDIT_HASH_LEN + 1];
 	int rc = cmd_read_txn(ctx, &txn);
 	if (rc == 0)
 		rc = audit_head(txn, &seq, hash);
+	if (rc == 0)
+		rc = journal_head(txn, &log_seq, log_hash);
 	if (rc)
 		return rc;
 	audit_hex(hash, hex);
+	audit_hex(log_hash, log_hex);
 	resp_cstr(ctx->out, "audit");
-	resp_map(ctx->out, 2);
+	resp_map(ctx->out, 4);
 	kv_int(ctx->out, "head_seq", (long long)seq);
 	kv_str(ctx->out, "head_hash", hex);
+	kv_int(ctx->out, "log_head_seq", (long long)log_seq);
+	kv_str(ctx->out, "log_head_hash", log_hex);
 	return 0;
 }
 
@@ -245,77 +246,66 @@ static void info_memory(struct cmd_ctx *ctx)
 }
 
 /* INFO [section]: a map of sections, each a map of figures. */
-int cmd_info(struct cmd_ctx *ctx)
+enum cmd_status cmd_info(struct cmd_ctx *ctx)
 {
 	static const char *const sections[] = { "server", "clients", "store", "writer",
 						"memory", "audit" };
 	enum { NSECTIONS = 6 };
-	int only = -1;
-	if (ctx->argc == 2) {
+	const struct cmd *c = ctx->cmd;
+	int only = -1, rc = 0;
+	if (c->argc == 2) {
 		for (int i = 0; i < NSECTIONS; i++)
-			if (arg_is(&ctx->argv[1], sections[i]))
+			if (arg_is(&c->argv[1], sections[i]))
 				only = i;
-		if (only < 0) {
-			resp_error(ctx->out, "ERR",
-				   "INFO: unknown section '%.40s'; sections are server, "
-				   "clients, store, writer, memory, audit", ctx->argv[1].ptr);
-			return 0;
-		}
+		if (only < 0)
+			return cmd_refuse(ctx, "unknown section '%.40s'; sections are server, "
+					  "clients, store, writer, memory, audit", c->argv[1].ptr);
 	}
+	struct session_figures f;
+	ctx->session->ops->figures(ctx->session->self, &f);
 	resp_map(ctx->out, only < 0 ? NSECTIONS : 1);
-	for (int i = 0; i < NSECTIONS; i++) {
+	for (int i = 0; rc == 0 && i < NSECTIONS; i++) {
 		if (only >= 0 && i != only)
 			continue;
 		switch (i) {
-		case 0: info_server(ctx); break;
-		case 1: info_clients(ctx); break;
-		case 2: {
-			int rc = info_store(ctx);
-			if (rc)
-				return rc;
-			break;
-		}
-		case 3: info_writer(ctx); break;
+		case 0: info_server(ctx, &f); break;
+		case 1: info_clients(ctx, &f); break;
+		case 2: rc = info_store(ctx, &f); break;
+		case 3: info_writer(ctx, &f); break;
 		case 4: info_memory(ctx); break;
-		case 5: {
-			int rc = info_audit(ctx);
-			if (rc)
-				return rc;
-			break;
-		}
+		case 5: rc = info_audit(ctx); break;
 		}
 	}
-	return 0;
+	return rc ? cmd_failed(ctx, rc) : CMD_DONE;
 }
 
 /* CLOCK [ADVANCE duration]: the clock (clock.h); ADVANCE moves a clock
  * started with clock_today forward, for tests that need time to pass. */
-int cmd_clock(struct cmd_ctx *ctx)
+enum cmd_status cmd_clock(struct cmd_ctx *ctx)
 {
-	if (ctx->argc == 2 || (ctx->argc == 3 && !arg_is(&ctx->argv[1], "ADVANCE"))) {
-		resp_error(ctx->out, "ERR", "CLOCK: expected ADVANCE duration; usage: "
-			   "CLOCK [ADVANCE duration]");
-		return 0;
-	}
-	if (ctx->argc == 3) {
+	const struct cmd *c = ctx->cmd;
+	int64_t now = c->time_ms;
+	if (c->argc == 2 || (c->argc == 3 && !arg_is(&c->argv[1], "ADVANCE")))
+		return cmd_refuse(ctx, "expected ADVANCE duration; usage: CLOCK [ADVANCE duration]");
+	if (c->argc == 3) {
 		char text[32];
 		uint64_t secs;
-		const struct resp_arg *v = &ctx->argv[2];
+		const struct resp_arg *v = &c->argv[2];
 		snprintf(text, sizeof text, "%.*s", (int)(v->len < 31 ? v->len : 31), v->ptr);
 		if (v->len > 31 || config_parse_duration(text, &secs) != 0 || secs == 0 ||
 		    secs > 3650ull * 86400) {
 			resp_error(ctx->out, "ERR", "CLOCK ADVANCE: '%s' is not a duration of 1 s "
 				   "to 3650 d (a number with s, m, h or d)", text);
-			return 0;
+			return CMD_REFUSED;
 		}
 		if (clock_advance((int64_t)secs * 1000) != 0) {
 			resp_error(ctx->out, "ERR", "CLOCK ADVANCE: the clock is the system's; only "
 				   "a clock started with clock_today (--clock-today YYYY-MM-DD) moves");
-			return 0;
+			return CMD_REFUSED;
 		}
-		ctx->now_ms = clock_now_ms();
+		now += (int64_t)secs * 1000;	/* the request's time, moved with the clock */
 	}
 	resp_map(ctx->out, 3);
-	put_clock(ctx->out, ctx->now_ms, ctx->cfg->clock_today);
-	return 0;
+	put_clock(ctx->out, now, ctx->cfg->clock_today);
+	return CMD_DONE;
 }

@@ -34,6 +34,7 @@
  * client dribbling bytes is cut off.
  */
 #include "conn.h"
+#include "conn_session.h"
 #include "parse.h"
 #include "acl.h"
 #include "auth.h"
@@ -144,6 +145,7 @@ static void on_write(struct bufferevent *bev, void *arg);
 static void on_event(struct bufferevent *bev, short what, void *arg);
 
 struct conn *conn_next(const struct conn *c) { return c->next; }
+struct server *conn_server(const struct conn *c) { return c->w->srv; }
 uint64_t conn_id(const struct conn *c) { return c->id; }
 const char *conn_addr(const struct conn *c) { return c->addr; }
 int conn_proto(const struct conn *c) { return c->proto; }
@@ -566,8 +568,11 @@ static void process(struct conn *c)
 	struct server *srv = c->w->srv;
 	/* One reading for the requests this input holds: a write carries it
 	 * to the writer, which never reads the clock (clock.h). */
+	struct session session;
+	conn_session(c, &session);
 	struct cmd_ctx ctx = {
-		.cfg = &srv->cfg, .srv = srv, .conn = c, .out = &c->out, .reader = c->w->reader,
+		.cfg = &srv->cfg, .srv = srv, .conn = c, .session = &session,
+		.out = &c->out, .reader = c->w->reader,
 		.who = c->who.role == ROLE_LOCAL ? NULL : &c->who,
 		.now_ms = clock_now_ms(),
 	};

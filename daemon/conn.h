@@ -45,7 +45,8 @@ size_t conn_unsent(const struct conn *c);
 /* Close now and free (shutdown, after the worker loop ended). */
 void conn_destroy(struct conn *c);
 
-/* For command handlers. */
+/* For the session the commands see (conn_session.c). */
+struct server *conn_server(const struct conn *c);
 uint64_t conn_id(const struct conn *c);
 const char *conn_addr(const struct conn *c);
 int conn_proto(const struct conn *c);

@@ -4,10 +4,13 @@
  * Reads its configuration (defaults, then `-c FILE`, then flags), starts the
  * server and runs until SIGTERM or SIGINT.  Exit status: 0 after a clean
  * stop, 1 when the server cannot start, 2 for a usage or config error.
+ * With --replay SRC it starts no server: it applies the log of the store
+ * in SRC to the store in --data and compares the two (replay_main.h).
  */
 #include "clock.h"
 #include "config.h"
 #include "log.h"
+#include "replay_main.h"
 #include "server.h"
 #include "version.h"
 
@@ -28,6 +31,9 @@ static void usage(FILE *f)
 		"  --data DIR           data directory (default ./var)\n"
 		"  --threads N          network threads (default: one per core)\n"
 		"  --log-level LEVEL    error, warn, info or debug\n"
+		"  --replay SRC         start no server: apply the log of the store in SRC\n"
+		"                       to the new store in --data, compare the two and exit\n"
+		"                       (0: the same, 1: they differ, 2: an error)\n"
 		"  --NAME VALUE         any config option, '_' written as '-'\n"
 		"  -h, --help           this help\n"
 		"  -v, --version        print the version\n"
@@ -58,7 +64,7 @@ int main(int argc, char **argv)
 {
 	struct config cfg;
 	char err[1200];
-	const char *config_file = NULL;
+	const char *config_file = NULL, *replay_src = NULL;
 
 	config_defaults(&cfg);
 
@@ -80,6 +86,14 @@ int main(int argc, char **argv)
 			config_file = argv[++i];
 		} else if (strncmp(argv[i], "--config=", 9) == 0) {
 			config_file = argv[i] + 9;
+		} else if (strcmp(argv[i], "--replay") == 0) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "yimad: --replay needs a data directory\n");
+				return 2;
+			}
+			replay_src = argv[++i];
+		} else if (strncmp(argv[i], "--replay=", 9) == 0) {
+			replay_src = argv[i] + 9;
 		}
 	}
 	if (config_file && config_load(&cfg, config_file, err, sizeof err) != 0) {
@@ -91,11 +105,12 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		char key[64];
 		const char *val;
-		if (strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) {
+		if (strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0 ||
+		    strcmp(argv[i], "--replay") == 0) {
 			i++;
 			continue;
 		}
-		if (strncmp(argv[i], "--config=", 9) == 0)
+		if (strncmp(argv[i], "--config=", 9) == 0 || strncmp(argv[i], "--replay=", 9) == 0)
 			continue;
 		if (option_key(argv[i], key, sizeof key, &val) == NULL) {
 			fprintf(stderr, "yimad: unexpected argument '%s'\n", argv[i]);
@@ -137,6 +152,9 @@ int main(int argc, char **argv)
 			 "given), %+lld s from the system's clock; it runs on, and CLOCK ADVANCE "
 			 "moves it", cfg.clock_today, cfg.timezone,
 			 (long long)(clock_offset_ms() / 1000));
+
+	if (replay_src)
+		return replay_main(&cfg, replay_src);
 
 	if (evthread_use_pthreads() != 0) {
 		log_error("libevent has no pthread support");

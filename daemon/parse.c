@@ -58,16 +58,17 @@ static int read_value(const struct option_spec *o, const struct resp_arg *a, str
 		return args_uint(a, o->name, o->min, o->max, &out->v.n, err, errlen);
 	case OPT_K_SEQ: {
 		char *end;
-		char digits[24];
+		char digits[16];	/* below 2^48: at most 15 digits */
 		if (a->len == 0 || a->len >= sizeof digits || a->ptr[0] < '0' || a->ptr[0] > '9')
 			goto bad_seq;
 		memcpy(digits, a->ptr, a->len);
 		digits[a->len] = '\0';
 		out->v.seq = strtoull(digits, &end, 10);
-		if (*end == '\0')
+		if (*end == '\0' && out->v.seq != 0 && out->v.seq < (UINT64_C(1) << 48))
 			return 0;
 bad_seq:
-		snprintf(err, errlen, "%s '%.20s' is not a sequence number", o->name, a->ptr);
+		snprintf(err, errlen, "%s '%.20s' is not an event sequence number (1 or more)",
+			 o->name, a->ptr);
 		return -1;
 	}
 	case OPT_K_TEXT:
@@ -493,24 +494,29 @@ int cmd_parse(struct cmd *c, const struct command_spec *spec, int argc,
 	/* Fixed words, then the list of codes up to the first option word. */
 	int i = c->first_word;
 	c->nwords = g->words;
-	if (i + g->words > argc) {
+	if (g->code_alone && argc - i == 1) {	/* one code in place of the words */
+		c->nwords = 0;
+		c->first_code = i;
+		c->ncodes = 1;
+	}
+	if (i + c->nwords > argc) {
 		snprintf(err, errlen, "needs %d argument%s", g->words, g->words == 1 ? "" : "s");
 		return -1;
 	}
-	i += g->words;
+	i += c->nwords + (int)c->ncodes;
 	if (g->codes) {
 		c->first_code = i;
 		while (i < argc && option_named(g, &argv[i]) == NULL)
 			i++;
 		c->ncodes = (size_t)(i - c->first_code);
-	} else if (g->code) {
+	} else if (g->code && c->nwords) {
 		c->first_code = c->first_word + g->code - 1;
 		c->ncodes = 1;
 	}
 
-	/* "NAME value" pairs. */
+	/* Options: "NAME value", or a flag's NAME alone. */
 	c->first_option = i;
-	for (; i < argc; i += 2) {
+	while (i < argc) {
 		const struct option_spec *o = option_named(g, &argv[i]);
 		if (o == NULL) {
 			int w = snprintf(err, errlen, "unexpected argument '%.40s'; options are ",
@@ -518,15 +524,21 @@ int cmd_parse(struct cmd *c, const struct command_spec *spec, int argc,
 			list_options(g, err, errlen, w);
 			return -1;
 		}
-		if (i + 1 >= argc) {
-			snprintf(err, errlen, "%s needs a value", o->name);
-			return -1;
-		}
 		if (c->opt[o->id].arg) {
 			snprintf(err, errlen, "%s given twice", o->name);
 			return -1;
 		}
+		if (o->kind == OPT_K_FLAG) {	/* the word is all there is */
+			c->opt[o->id].arg = &argv[i];
+			i++;
+			continue;
+		}
+		if (i + 1 >= argc) {
+			snprintf(err, errlen, "%s needs a value", o->name);
+			return -1;
+		}
 		c->opt[o->id].arg = &argv[i + 1];
+		i += 2;
 	}
 	if (missing(g, c, err, errlen) != 0)
 		return -1;

@@ -56,6 +56,8 @@ struct cmd {
 	int64_t when_ms;		/* TIME when given, else time_ms: when it
 					 * happened; codes are read against it */
 	const struct principal *who;	/* who sent it; NULL: trusted */
+	uint64_t request_id;		/* a write's, from its log entry or given
+					 * when it becomes a job (entry.h) */
 
 	/* Fixed words: word(c, 0) .. word(c, nwords - 1). */
 	int first_word;			/* argv index of the first */

@@ -306,7 +306,8 @@ int server_start(struct server *srv, const struct config *cfg)
 		server_stop(srv);
 		return -1;
 	}
-	struct store_options so = { cfg->data, cfg->map_size, srv->nworkers + 4 };
+	struct store_options so = { .dir = cfg->data, .map_size = cfg->map_size,
+				    .max_readers = srv->nworkers + 4 };
 	if (store_open(&srv->store, &so, err, sizeof err) != 0) {
 		log_error("%s", err);
 		server_stop(srv);

@@ -60,6 +60,8 @@ static const char *const db_names[DB__COUNT] = {
 	[DB_CONTENTS] = "contents",
 	[DB_SITE_ALERTS] = "site_alerts",
 	[DB_UNIT_ALERTS] = "unit_alerts",
+	[DB_LOG] = "log",
+	[DB_LOG_HASHES] = "log_hashes",
 };
 
 /* Index databases hold fixed-size ids as sorted duplicates: LMDB then
@@ -275,6 +277,11 @@ const char *store_db_name(enum store_db db)
 	return db_names[db];
 }
 
+bool store_db_dup(enum store_db db)
+{
+	return (db_flags[db] & MDB_DUPSORT) != 0;
+}
+
 static int lock_dir(const char *dir, char *err, size_t errlen)
 {
 	char path[4096];
@@ -301,13 +308,72 @@ static int lock_dir(const char *dir, char *err, size_t errlen)
 	return fd;
 }
 
-/* Record the schema version in a new environment, or check it. */
-static int check_schema(struct store *s, MDB_txn *txn, char *err, size_t errlen)
+/*
+ * An older store, brought to this version in the open's transaction:
+ *  - 3 added the alert indexes, which alerts_open builds from the alerts
+ *    when they are empty;
+ *  - 4 keeps each alert's time in site_alerts (and every alert under site
+ *    0): a version 2 or 3 site_alerts is emptied, to be built again;
+ *  - 5 added the log (DB_LOG, DB_LOG_HASHES, created empty by the open).
+ *    What the store held before has no entries, so a store that held
+ *    anything records where the log starts (STORE_META_LOG_START): a check
+ *    of the state against the log can then say it cannot, instead of
+ *    reporting everything before as damage.
+ */
+static int upgrade(struct store *s, MDB_txn *txn, uint32_t from, char *err, size_t errlen)
+{
+	static const char key[] = "schema_version", seq_key[] = "seq_event",
+			  start_key[] = STORE_META_LOG_START;
+	int rc = 0;
+	if (from < 4)
+		rc = mdb_drop(txn, s->dbi[DB_SITE_ALERTS], 0);
+	bool held = false;
+	for (int i = 0; rc == 0 && i < DB__COUNT; i++) {
+		MDB_stat st;
+		if (i != DB_META && (rc = mdb_stat(txn, s->dbi[i], &st)) == 0 && st.ms_entries)
+			held = true;
+	}
+	uint64_t last_event = 0;
+	if (rc == 0 && held) {
+		MDB_val k = { sizeof seq_key - 1, (void *)(uintptr_t)seq_key }, v;
+		rc = mdb_get(txn, s->dbi[DB_META], &k, &v);
+		if (rc == 0 && v.mv_size == sizeof last_event)
+			memcpy(&last_event, v.mv_data, sizeof last_event);
+		if (rc == MDB_NOTFOUND)
+			rc = 0;
+		if (last_event)
+			last_event--;	/* the counter holds the next seq */
+		MDB_val sk = { sizeof start_key - 1, (void *)(uintptr_t)start_key };
+		MDB_val sv = { sizeof last_event, &last_event };
+		if (rc == 0)
+			rc = mdb_put(txn, s->dbi[DB_META], &sk, &sv, 0);
+	}
+	uint32_t now = STORE_SCHEMA_VERSION;
+	MDB_val k = { sizeof key - 1, (void *)(uintptr_t)key }, nv = { sizeof now, &now };
+	if (rc == 0)
+		rc = mdb_put(txn, s->dbi[DB_META], &k, &nv, 0);
+	if (rc) {
+		snprintf(err, errlen, "cannot upgrade the store from schema version %u: %s",
+			 (unsigned)from, mdb_strerror(rc));
+		return -1;
+	}
+	log_info("store: schema version %u upgraded to %u", (unsigned)from, now);
+	if (held)
+		log_info("store: the log starts here, after event %llu: what the store held "
+			 "before is in no log entry, so AUDIT VERIFY STATE cannot check it",
+			 (unsigned long long)last_event);
+	return 0;
+}
+
+/* Record the schema version in a new environment, or check it (and
+ * upgrade an older one unless read only). */
+static int check_schema(struct store *s, MDB_txn *txn, bool read_only, char *err,
+			size_t errlen)
 {
 	static const char key[] = "schema_version";
 	MDB_val k = { sizeof key - 1, (void *)(uintptr_t)key }, v;
 	int rc = mdb_get(txn, s->dbi[DB_META], &k, &v);
-	if (rc == MDB_NOTFOUND) {
+	if (rc == MDB_NOTFOUND && !read_only) {
 		uint32_t ver = STORE_SCHEMA_VERSION;
 		v.mv_size = sizeof ver;
 		v.mv_data = &ver;
@@ -324,49 +390,62 @@ static int check_schema(struct store *s, MDB_txn *txn, char *err, size_t errlen)
 	uint32_t ver = 0;
 	if (v.mv_size == sizeof ver)
 		memcpy(&ver, v.mv_data, sizeof ver);
-	if (v.mv_size == sizeof ver && (ver == 2 || ver == 3)) {
-		/* Version 3 added the alert indexes, which alerts_open builds
-		 * from the alerts when they are empty; version 4 keeps each
-		 * alert's time in site_alerts (and every alert under site 0),
-		 * so a version 3 site_alerts is emptied to be built again.
-		 * Nothing else changed. */
-		uint32_t now = STORE_SCHEMA_VERSION;
-		MDB_val nv = { sizeof now, &now };
-		rc = mdb_drop(txn, s->dbi[DB_SITE_ALERTS], 0);
-		if (rc == 0)
-			rc = mdb_put(txn, s->dbi[DB_META], &k, &nv, 0);
-		if (rc) {
-			snprintf(err, errlen, "cannot record schema version: %s",
-				 mdb_strerror(rc));
-			return -1;
-		}
-		log_info("store: schema version %u upgraded to %u", (unsigned)ver, now);
-		return 0;
-	}
+	if (v.mv_size == sizeof ver && ver >= 2 && ver < STORE_SCHEMA_VERSION && !read_only)
+		return upgrade(s, txn, ver, err, errlen);
 	if (v.mv_size != sizeof ver || ver != STORE_SCHEMA_VERSION) {
 		snprintf(err, errlen,
-			 "the data has schema version %u; this yimad uses version %u",
-			 (unsigned)ver, STORE_SCHEMA_VERSION);
+			 "the data has schema version %u; this yimad uses version %u%s",
+			 (unsigned)ver, STORE_SCHEMA_VERSION,
+			 read_only && ver < STORE_SCHEMA_VERSION ?
+			 " (a yimad started on it upgrades it)" : "");
 		return -1;
 	}
 	return 0;
 }
 
+/* Open the named databases: creating them, or (read only) as they are;
+ * DB_META alone first when read only, for check_schema to say what is
+ * wrong with an older store before a database it lacks is missed. */
+static int open_dbs(struct store *s, MDB_txn *txn, bool read_only, bool meta_only,
+		    char *err, size_t errlen)
+{
+	for (int i = 0; i < DB__COUNT; i++) {
+		if (read_only && (i == DB_META) != meta_only)
+			continue;
+		unsigned flags = db_flags[i] | (read_only ? 0 : MDB_CREATE);
+		int rc = mdb_dbi_open(txn, db_names[i], flags, &s->dbi[i]);
+		if (rc) {
+			snprintf(err, errlen, "cannot open database %s: %s", db_names[i],
+				 mdb_strerror(rc));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Stores this process has opened.  Each starts its generations in a range
+ * of its own (2^40 apart), so that a thread's cache kept across two stores
+ * (unit tests opening one after another; a replay reading one and writing
+ * another) never takes one store's record for the other's. */
+static _Atomic uint64_t stores_opened;
+
 int store_open(struct store **out, const struct store_options *o,
 	       char *err, size_t errlen)
 {
 	struct store *s = xcalloc(1, sizeof *s);
+	uint64_t first_gen = (atomic_fetch_add(&stores_opened, 1) + 1) << 40;
+	atomic_init(&s->gen, first_gen);
+	s->wgen = first_gen;
 	s->lock_fd = -1;
 	MDB_txn *txn = NULL;
 	int rc;
 
-	if (mkdir(o->dir, 0750) != 0 && errno != EEXIST) {
+	if (!o->read_only && mkdir(o->dir, 0750) != 0 && errno != EEXIST) {
 		snprintf(err, errlen, "%s: %s", o->dir, strerror(errno));
 		goto fail;
 	}
 	snprintf(s->dir, sizeof s->dir, "%s", o->dir);
-	s->lock_fd = lock_dir(o->dir, err, errlen);
-	if (s->lock_fd < 0)
+	if (!o->read_only && (s->lock_fd = lock_dir(o->dir, err, errlen)) < 0)
 		goto fail;
 
 	pthread_rwlockattr_t attr;
@@ -384,7 +463,9 @@ int store_open(struct store **out, const struct store_options *o,
 	/* No readahead: lookups are random, and once the store outgrows the
 	 * page cache every miss would read a whole readahead window (128 KiB
 	 * or more) to use one 4 KiB page. */
-	rc = mdb_env_open(s->env, o->dir, MDB_NORDAHEAD, 0640);
+	unsigned env_flags = MDB_NORDAHEAD | (o->read_only ? MDB_RDONLY : 0) |
+			     (o->no_sync ? MDB_NOSYNC : 0);
+	rc = mdb_env_open(s->env, o->dir, env_flags, 0640);
 	if (rc) {
 		snprintf(err, errlen, "%s: cannot open the store: %s", o->dir,
 			 mdb_strerror(rc));
@@ -399,7 +480,7 @@ int store_open(struct store **out, const struct store_options *o,
 	 * it to map_size if that is larger (and for a new environment). */
 	MDB_envinfo info;
 	mdb_env_info(s->env, &info);
-	if (info.me_mapsize < o->map_size &&
+	if (!o->read_only && info.me_mapsize < o->map_size &&
 	    (rc = mdb_env_set_mapsize(s->env, o->map_size)) != 0) {
 		snprintf(err, errlen, "cannot set the map size to %llu bytes: %s",
 			 (unsigned long long)o->map_size, mdb_strerror(rc));
@@ -411,20 +492,14 @@ int store_open(struct store **out, const struct store_options *o,
 	if (dead)
 		log_info("cleared %d stale reader slot(s)", dead);
 
-	rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+	rc = mdb_txn_begin(s->env, NULL, o->read_only ? MDB_RDONLY : 0, &txn);
 	if (rc) {
 		snprintf(err, errlen, "lmdb: %s", mdb_strerror(rc));
 		goto fail;
 	}
-	for (int i = 0; i < DB__COUNT; i++) {
-		rc = mdb_dbi_open(txn, db_names[i], MDB_CREATE | db_flags[i], &s->dbi[i]);
-		if (rc) {
-			snprintf(err, errlen, "cannot open database %s: %s", db_names[i],
-				 mdb_strerror(rc));
-			goto fail;
-		}
-	}
-	if (check_schema(s, txn, err, errlen) != 0)
+	if (open_dbs(s, txn, o->read_only, true, err, errlen) != 0 ||
+	    check_schema(s, txn, o->read_only, err, errlen) != 0 ||
+	    (o->read_only && open_dbs(s, txn, true, false, err, errlen) != 0))
 		goto fail;
 	rc = mdb_txn_commit(txn);
 	txn = NULL;

@@ -26,7 +26,12 @@
 
 /* The schema this build reads and writes.  Bump it on any incompatible
  * change of a database's keys or values. */
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
+
+/* DB_META key present in a store upgraded from before the log (schema
+ * 4 or older) that held anything: u64, the last event seq then.  The log
+ * does not cover what came before it (journal.h). */
+#define STORE_META_LOG_START "log_starts_after"
 
 /* The named databases (STORE.md describes their keys and values). */
 enum store_db {
@@ -55,6 +60,8 @@ enum store_db {
 	DB_SITE_ALERTS,		/* dup: site number (0: every site) → alert
 				 * time + seq, newest last */
 	DB_UNIT_ALERTS,		/* dup: unit id → alert seqs */
+	DB_LOG,			/* entry seq (u48 BE) → log entry (entry.h) */
+	DB_LOG_HASHES,		/* entry seq (u48 BE) → SHA-256 chain link */
 	DB__COUNT
 };
 
@@ -69,11 +76,18 @@ struct store_options {
 	const char *dir;	/* created if missing */
 	uint64_t map_size;	/* initial map size; an existing larger map wins */
 	unsigned max_readers;	/* reader threads that may use the store */
+	bool read_only;		/* read a store of this schema version, change
+				 * nothing, lock nothing (a stopped store or a
+				 * copy; a running yimad's is read consistently
+				 * too); store_write_begin fails */
+	bool no_sync;		/* commits are not synced: a scratch store
+				 * that nobody needs after a crash */
 };
 
 /* Open (creating if needed) the environment in o->dir, lock the directory
  * against a second yimad, clear stale reader slots, check or record the
- * schema version.  Returns 0 or -1 with a message in err. */
+ * schema version (upgrading an older store in place).  Returns 0 or -1
+ * with a message in err. */
 int store_open(struct store **out, const struct store_options *o,
 	       char *err, size_t errlen);
 /* Close; every reader and transaction must be gone. */
@@ -102,6 +116,8 @@ void store_error_text(struct store *s, int rc, char *out, size_t n);
 bool store_disk_full(struct store *s);
 int64_t store_disk_free(struct store *s);
 const char *store_db_name(enum store_db db);
+/* Does db hold many sorted values per key (the "dup" databases)? */
+bool store_db_dup(enum store_db db);
 
 /* ---- read side: one store_reader per thread, one transaction at a time */
 struct store_reader *store_reader_new(struct store *s);

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Log entries (daemon/entry.h) store these values: add commands at the
+ * end, never renumber. */
 enum cmd_id {
 	CMD_PING,
 	CMD_ECHO,
@@ -62,7 +64,7 @@ enum cmd_flags {
 enum opt_id {
 	OPT_SITE, OPT_FROM, OPT_TO, OPT_REF, OPT_TIME, OPT_TX, OPT_QTY,
 	OPT_PRODUCT, OPT_LOT, OPT_EXPIRY, OPT_LEVEL, OPT_REASON,
-	OPT_SINCE, OPT_LIMIT, OPT_STATUS, OPT_AFTER, OPT_COUNT,
+	OPT_SINCE, OPT_LIMIT, OPT_STATUS, OPT_AFTER, OPT_COUNT, OPT_STATE,
 	OPT__COUNT
 };
 
@@ -73,8 +75,9 @@ enum opt_kind {
 	OPT_K_TIME,	/* ISO 8601 date-time → Unix ms */
 	OPT_K_DATE,	/* YYYY-MM-DD → YYYYMMDD */
 	OPT_K_UINT,	/* whole number min..max */
-	OPT_K_SEQ,	/* 64-bit sequence number */
+	OPT_K_SEQ,	/* an event's sequence number: 1 to 2^48 - 1 */
 	OPT_K_WORD,	/* a word the command reads itself (STATUS, AFTER) */
+	OPT_K_FLAG,	/* a word alone, no value (AUDIT VERIFY STATE) */
 };
 
 struct option_spec {
@@ -109,6 +112,9 @@ struct option_spec {
  *   (1-based; 0 none) is a scanned code; then, when `codes`, a list of
  *   codes up to the first option word; then "NAME value" options.
  *
+ * With `code_alone`, one code may stand in place of the fixed words (IMPACT
+ * product lot | code).
+ *
  * `acting` names the option that says which site acts (OPT_SITE, OPT_FROM;
  * -1 none): a principal of one site may only act as that site.
  * Commands with `raw` set read their words themselves (PING, HELLO, master
@@ -121,6 +127,7 @@ struct command_grammar {
 	uint8_t words;
 	uint8_t code;
 	bool codes;
+	bool code_alone;
 	int8_t acting;
 	bool acting_optional;	/* the acting site may be left out (VERIFY) */
 	struct option_spec opts[GRAMMAR_OPTS_MAX];

@@ -31,6 +31,7 @@ FUZZ_SRC_parse := $(filter-out daemon/main.c,$(sort $(wildcard daemon/*.c)))
 FUZZ_LIBS_parse = $(shell pkg-config --libs libevent libevent_pthreads libevent_openssl \
                   lmdb openssl inih) -lm -pthread
 FUZZ_SRC_acl_file := daemon/acl_file.c
+FUZZ_SRC_entry := daemon/entry.c daemon/log.c
 
 .SECONDEXPANSION:
 $(FBUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(PROTO_SRC) $$(FUZZ_SRC_$$*)

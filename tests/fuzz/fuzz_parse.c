@@ -65,21 +65,20 @@ static void check_cmd(const struct cmd *c)
 	check(c->when_ms == (c->opt[OPT_TIME].arg ? c->opt[OPT_TIME].v.ms : c->time_ms));
 	if (c->spec->g.raw || c->spec->g.records)
 		return;
+	const struct command_grammar *g = &c->spec->g;
 	for (int k = 0; k < OPT__COUNT; k++)
 		if (c->opt[k].arg) {
 			check(inside(c->opt[k].arg, c->argv, c->argc));
-			check(c->opt[k].arg - c->argv > c->first_option);
+			check(c->opt[k].arg - c->argv >= c->first_option);	/* a flag: its word */
 		}
 	check(c->first_word + c->nwords <= c->argc);
 	check(c->first_option <= c->argc);
-	check((c->argc - c->first_option) % 2 == 0);
-	if (c->spec->g.codes) {
+	if (g->codes)
 		check(c->first_code + (int)c->ncodes == c->first_option);
-	} else if (c->spec->g.code) {
+	else if (g->code && c->nwords)
 		check(c->ncodes == 1);
-	} else {
-		check(c->ncodes == 0);
-	}
+	else
+		check(c->ncodes == (g->code_alone && c->nwords == 0));
 	check((c->ncodes <= 1) == (c->codes == &c->one));
 	for (size_t k = 0; k < c->ncodes; k++)
 		check(c->codes[k].cr_err == CODE_OK || c->codes[k].cr_msg[0] != '\0');

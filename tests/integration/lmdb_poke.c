@@ -4,7 +4,10 @@
  *   lmdb_poke DIR DB KEYHEX flip OFFSET   flip the low bit of a value byte
  *   lmdb_poke DIR DB KEYHEX del           delete the key
  *   lmdb_poke DIR DB KEYHEX put VALUEHEX  store a value
+ *   lmdb_poke DIR DB KEYHEX get           print the value: VALUEHEX
  *   lmdb_poke DIR DB - drop               empty the database
+ *   lmdb_poke DIR DB - dump               every record (every value of a dup
+ *                                         key), one per line: KEYHEX VALUEHEX
  *   lmdb_poke DIR DB - list               every key of a database without
  *                                         duplicates, one per line: KEYHEX
  *                                         NODE VALUE LEN (file offsets of
@@ -16,6 +19,7 @@
  * yimad must be stopped.  Exit status 0, or 1 with the reason on stderr.
  */
 #include <lmdb.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +57,12 @@ static const char *map_of(const char *dir)
 	return map;
 }
 
+static void hexout(const void *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		printf("%02x", ((const unsigned char *)p)[i]);
+}
+
 static int fail(const char *what, int rc)
 {
 	fprintf(stderr, "lmdb_poke: %s: %s\n", what, rc ? mdb_strerror(rc) : "bad argument");
@@ -62,8 +72,8 @@ static int fail(const char *what, int rc)
 int main(int argc, char **argv)
 {
 	if (argc < 5)
-		return fail("usage: DIR DB KEYHEX flip OFFSET | del | put VALUEHEX | - drop | - list",
-			    0);
+		return fail("usage: DIR DB KEYHEX flip OFFSET | del | put VALUEHEX | get | - drop | "
+			    "- list | - dump", 0);
 	MDB_env *env;
 	MDB_txn *txn;
 	MDB_dbi dbi;
@@ -103,6 +113,26 @@ int main(int argc, char **argv)
 		mdb_txn_abort(txn);
 		mdb_env_close(env);
 		return rc == MDB_NOTFOUND ? 0 : fail("list", rc);
+	}
+	if (strcmp(argv[4], "dump") == 0 || strcmp(argv[4], "get") == 0) {
+		MDB_cursor *cur;
+		bool all = argv[4][0] == 'd';
+		rc = mdb_cursor_open(txn, dbi, &cur);
+		if (rc == 0)
+			rc = mdb_cursor_get(cur, &k, &v, all ? MDB_FIRST : MDB_SET_KEY);
+		if (!all && rc)
+			return fail("get", rc);
+		for (; rc == 0; rc = all ? mdb_cursor_get(cur, &k, &v, MDB_NEXT) : MDB_NOTFOUND) {
+			if (all) {
+				hexout(k.mv_data, k.mv_size);
+				putchar(' ');
+			}
+			hexout(v.mv_data, v.mv_size);
+			putchar('\n');
+		}
+		mdb_txn_abort(txn);
+		mdb_env_close(env);
+		return rc == MDB_NOTFOUND ? 0 : fail(argv[4], rc);
 	}
 	if (strcmp(argv[4], "drop") == 0) {
 		rc = mdb_drop(txn, dbi, 0);

@@ -20,7 +20,7 @@ SITES = ("MFR", "DIST", "PH1", "PH2")
 DBS = ("sites", "site_nums", "products", "product_nums", "lots", "lot_nums", "codes",
        "units", "lot_units", "children", "events", "event_hashes", "unit_events", "sales",
        "alerts", "lot_events", "product_state", "batches", "tally", "contents",
-       "site_alerts", "unit_alerts")
+       "site_alerts", "unit_alerts", "log", "log_hashes")
 
 
 def cn(n, product=PRODUCT):
@@ -80,7 +80,8 @@ def read_everything(d):
         reqs += [("IMPACT", product, lot), ("CODES", product, lot), ("PRODUCT", "GET", product)]
     for site in SITES:
         reqs += [("SITE", "GET", site), ("ALERTS", "SITE", site)]
-    reqs += [("ALERTS",), ("INFO",), ("AUDIT", "VERIFY"), ("PING",)]
+    reqs += [("ALERTS",), ("INFO",), ("AUDIT", "VERIFY"), ("AUDIT", "VERIFY", "STATE"),
+             ("PING",)]
     errors = []
     for req in reqs:
         r = c.call(*req)        # a crash or a hang fails here

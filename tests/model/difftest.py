@@ -11,7 +11,9 @@ then TRACE of every code, IMPACT of every lot and ALERTS.  Compared:
 verdict, reasons and the state fields of every scan reply, the event
 numbers and counts of every write, errors by their code (ERR, NOTFOUND...),
 and the chains, recall figures and alerts at the end.  Times and messages
-are not compared.
+are not compared.  Last, AUDIT VERIFY STATE must hold: the sequence's log
+entries, replayed into an empty store, give the daemon's store record for
+record (whatever the model says).
 
 The seed is printed; $YIMA_TEST_SEED (or --seed) repeats a run.  On a
 disagreement the failing sequence is shrunk (delta debugging: drop steps
@@ -164,10 +166,21 @@ class Run:
                     self.probe(index, words, note, c)
                 i = j
             self.final(conns[0])
+            self.replayed(conns[0])
             for c in conns:
                 c.close()
         finally:
             d.close()
+
+    def replayed(self, c):
+        """The store is what its log gives: replaying the sequence's log
+        entries into a scratch store gives every record again."""
+        r = c.call("AUDIT", "VERIFY", "STATE")
+        if isinstance(r, harness.Error) or r.get(b"ok") is not True:
+            want = {**r, b"ok": True, b"db": None, b"key": None, b"error": None} \
+                if isinstance(r, dict) else {b"ok": True}
+            raise Disagreement(len(self.steps), ["AUDIT", "VERIFY", "STATE"],
+                               "AUDIT VERIFY STATE: the log does not give the store", r, want)
 
     def probe(self, index, words, note, c):
         """After a command the model noted as a known pattern: read the

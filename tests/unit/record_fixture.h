@@ -49,7 +49,7 @@ static inline int tmp_store_setup(void **state)
 	}
 	char dir[96], err[512] = "";
 	snprintf(dir, sizeof dir, "%s/data", f->base);
-	struct store_options o = { dir, (uint64_t)8 << 20, 4 };
+	struct store_options o = { .dir = dir, .map_size = (uint64_t)8 << 20, .max_readers = 4 };
 	if (store_open(&f->s, &o, err, sizeof err) != 0) {
 		fprintf(stderr, "store_open(%s): %s\n", dir, err);
 		nftw(f->base, tmp_store_rm, 16, FTW_DEPTH | FTW_PHYS);

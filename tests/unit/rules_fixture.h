@@ -36,6 +36,7 @@
 #include "master.h"
 #include "parse.h"
 #include "store.h"
+#include "units.h"
 
 /* 2027-03-15T04:00:00Z, noon in Beijing: the rules' "now" in these tests. */
 #define FX_T0 INT64_C(1805083200000)
@@ -76,7 +77,7 @@ FX_FN void fx_open(struct fx *f)
 	char dir[96], err[512] = "";
 	snprintf(dir, sizeof dir, "%s/data", f->base);
 	log_set_level(LOG_WARN);
-	struct store_options o = { dir, 1 << 24, 4 };
+	struct store_options o = { .dir = dir, .map_size = 1 << 24, .max_readers = 4 };
 	if (store_open(&f->s, &o, err, sizeof err) != 0)
 		fail_msg("store_open(%s): %s", dir, err);
 	config_defaults(&f->cfg);
@@ -144,15 +145,20 @@ static const struct command_spec *fx_spec(const struct fx_cmd *c, int argc)
 
 /* Parse a command line stamped at `ms`, sent by the trusted principal;
  * the test fails if it does not parse. */
+FX_FN void fx_vparse(struct fx_cmd *c, int64_t ms, const char *first, va_list ap)
+{
+	int argc = fx_words(c, first, ap);
+	if (cmd_parse(&c->cmd, fx_spec(c, argc), argc, c->argv, ms, NULL, c->err,
+		      sizeof c->err) != 0)
+		fail_msg("%s does not parse: %s", first, c->err);
+}
+
 FX_FN void fx_parse(struct fx_cmd *c, int64_t ms, const char *first, ...)
 {
 	va_list ap;
 	va_start(ap, first);
-	int argc = fx_words(c, first, ap);
+	fx_vparse(c, ms, first, ap);
 	va_end(ap);
-	if (cmd_parse(&c->cmd, fx_spec(c, argc), argc, c->argv, ms, NULL, c->err,
-		      sizeof c->err) != 0)
-		fail_msg("%s does not parse: %s", first, c->err);
 }
 
 /* The same for a command line that must not parse: 0 when it did not (the
@@ -232,6 +238,37 @@ FX_FN void fx_do(struct fx *f, int64_t ms, const char *first, ...)
 	fx_commit(f);
 	buf_free(&out.b);
 	cmd_free(&c.cmd);
+}
+
+/* The next id of a counter ("event", "alert"): what the store has
+ * assigned so far. */
+FX_FN uint64_t fx_next(struct fx *f, const char *counter)
+{
+	uint64_t n;
+	struct store_txn *t = fx_begin(f);
+	assert_int_equal(store_peek_id64(t, counter, &n), 0);
+	fx_abort(f);
+	return n;
+}
+
+/* The unit a code names: 0 or STORE_NOTFOUND. */
+FX_FN int fx_find_unit(struct fx *f, const char *code, struct unit *u)
+{
+	struct fx_cmd c;
+	fx_parse(&c, FX_T0, "TRACE", code, NULL);
+	struct store_txn *t = fx_begin(f);
+	int rc = units_find(t, c.cmd.codes[0].cr_key, c.cmd.codes[0].cr_key_len, u);
+	fx_abort(f);
+	fx_cmd_free(&c);
+	return rc;
+}
+
+/* The unit a code names, which must exist. */
+FX_FN struct unit fx_unit(struct fx *f, const char *code)
+{
+	struct unit u;
+	assert_int_equal(fx_find_unit(f, code, &u), 0);
+	return u;
 }
 
 #endif

@@ -495,7 +495,7 @@ static int rm_entry(const char *path, const struct stat *sb, int flag, struct FT
 
 static void open_store(struct fix *f)
 {
-	struct store_options o = { f->dir, (uint64_t)8 << 20, 4 };
+	struct store_options o = { .dir = f->dir, .map_size = (uint64_t)8 << 20, .max_readers = 4 };
 	char err[512] = "";
 	expect(store_open(&f->s, &o, err, sizeof err) == 0, "store_open: %s", err);
 }

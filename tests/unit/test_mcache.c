@@ -89,7 +89,7 @@ static int env_up(void **state)
 	}
 	char dir[96], err[256] = "";
 	snprintf(dir, sizeof dir, "%s/data", e->tmp);
-	struct store_options o = { dir, (uint64_t)8 << 20, 4 };
+	struct store_options o = { .dir = dir, .map_size = (uint64_t)8 << 20, .max_readers = 4 };
 	log_set_level(LOG_WARN);
 	expect(store_open(&e->s, &o, err, sizeof err) == 0, "store_open: %s", err);
 	e->r = store_reader_new(e->s);

@@ -113,11 +113,11 @@ static void test_options_typed(void **state)
 	assert_int_equal(r.c.cmd.when_ms, FX_T0);
 	fx_cmd_free(&r.c);
 	/* A raw grammar: the stamp only, its words are the handler's. */
-	assert_int_equal(parse(&r, "AUDIT", "VERIFY", "FROM", "x"), 0);
+	assert_int_equal(parse(&r, "SITE", "SET", "M1", "kind", "manufacturer"), 0);
 	assert_int_equal(r.c.cmd.first_word, 2);
 	assert_int_equal(r.c.cmd.ncodes, 0);
 	assert_int_equal(r.c.cmd.time_ms, FX_T0);
-	assert_false(cmd_has(&r.c.cmd, OPT_FROM));
+	assert_false(cmd_has(&r.c.cmd, OPT_SITE));
 	fx_cmd_free(&r.c);
 
 	assert_int_equal(parse(&r, "ALERTS", "SINCE", "2027-01-01T00:00:00Z", "LIMIT", "7"), 0);

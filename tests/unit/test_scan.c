@@ -68,27 +68,6 @@ static enum cmd_status apply(struct fx *f, int64_t ms, struct scan_outcome *so,
 	return st;
 }
 
-static struct unit unit_of(struct fx *f, const char *code)
-{
-	struct fx_cmd c;
-	struct unit u;
-	fx_parse(&c, FX_T0, "TRACE", code, NULL);
-	struct store_txn *t = fx_begin(f);
-	assert_int_equal(units_find(t, c.cmd.codes[0].cr_key, c.cmd.codes[0].cr_key_len, &u), 0);
-	fx_abort(f);
-	fx_cmd_free(&c);
-	return u;
-}
-
-static uint64_t next(struct fx *f, const char *counter)
-{
-	uint64_t n;
-	struct store_txn *t = fx_begin(f);
-	assert_int_equal(store_peek_id64(t, counter, &n), 0);
-	fx_abort(f);
-	return n;
-}
-
 static void test_sale_is_green_once_and_a_retry_changes_nothing(void **state)
 {
 	(void)state;
@@ -100,17 +79,17 @@ static void test_sale_is_green_once_and_a_retry_changes_nothing(void **state)
 	assert_int_equal(so.j.verdict, VERDICT_GREEN);
 	assert_int_equal(so.j.reasons, 0);
 	assert_false(so.replayed);
-	struct unit u = unit_of(&f, CODE(1));
+	struct unit u = fx_unit(&f, CODE(1));
 	assert_int_equal(u.status, UNIT_DISPENSED);
 	assert_int_equal(u.dispensed, 1);
-	uint64_t events = next(&f, "event");
+	uint64_t events = fx_next(&f, "event");
 
 	/* The same TX again, a day later: the first answer, nothing new. */
 	assert_int_equal(apply(&f, FX_T0 + FX_DAY_MS, &so, "DISPENSE", CODE(1), "SITE", "PH1",
 			       "TX", "T1", NULL), CMD_DONE);
 	assert_true(so.replayed);
 	assert_int_equal(so.j.verdict, VERDICT_GREEN);
-	assert_int_equal(next(&f, "event"), events);
+	assert_int_equal(fx_next(&f, "event"), events);
 	fx_close(&f);
 }
 
@@ -121,7 +100,7 @@ static void test_second_sale_is_a_duplicate_with_one_alert(void **state)
 	struct scan_outcome so;
 	scene(&f, "1", FAR);
 	apply(&f, FX_T0, &so, "DISPENSE", CODE(1), "SITE", "PH1", "TX", "T1", NULL);
-	uint64_t alerts = next(&f, "alert");
+	uint64_t alerts = fx_next(&f, "alert");
 	for (int i = 0; i < 2; i++) {
 		assert_int_equal(apply(&f, FX_T0 + 1000, &so, "DISPENSE", CODE(1), "SITE", "PH2",
 				       "TX", "Z", NULL), CMD_DONE);
@@ -131,7 +110,7 @@ static void test_second_sale_is_a_duplicate_with_one_alert(void **state)
 		assert_string_equal(so.j.view.first_sale_site, "PH1");
 		assert_int_equal(so.j.first_sale.time_ms, FX_T0);
 	}
-	assert_int_equal(next(&f, "alert"), alerts + 1);	/* once per (site, TX, code) */
+	assert_int_equal(fx_next(&f, "alert"), alerts + 1);	/* once per (site, TX, code) */
 	fx_close(&f);
 }
 
@@ -145,16 +124,16 @@ static void test_split_pack_sells_what_it_holds(void **state)
 			       "QTY", "4", NULL), CMD_DONE);
 	assert_int_equal(apply(&f, FX_T0, &so, "DISPENSE", CODE(1), "SITE", "PH1", "TX", "B",
 			       "QTY", "4", NULL), CMD_DONE);
-	assert_int_equal(unit_of(&f, CODE(1)).status, UNIT_ACTIVE);
-	uint64_t events = next(&f, "event"), alerts = next(&f, "alert");
+	assert_int_equal(fx_unit(&f, CODE(1)).status, UNIT_ACTIVE);
+	uint64_t events = fx_next(&f, "event"), alerts = fx_next(&f, "alert");
 	assert_int_equal(apply(&f, FX_T0, &so, "DISPENSE", CODE(1), "SITE", "PH1", "TX", "C",
 			       "QTY", "3", NULL), CMD_REFUSED);
 	assert_non_null(strstr(so.o.why, "QTY 3 is more than the 2 that remain"));
-	assert_int_equal(next(&f, "event"), events);
-	assert_int_equal(next(&f, "alert"), alerts);
+	assert_int_equal(fx_next(&f, "event"), events);
+	assert_int_equal(fx_next(&f, "alert"), alerts);
 	assert_int_equal(apply(&f, FX_T0, &so, "DISPENSE", CODE(1), "SITE", "PH1", "TX", "C",
 			       "QTY", "2", NULL), CMD_DONE);
-	struct unit u = unit_of(&f, CODE(1));
+	struct unit u = fx_unit(&f, CODE(1));
 	assert_int_equal(u.status, UNIT_DISPENSED);
 	assert_int_equal(u.dispensed, 10);
 	/* An opened pack sold from elsewhere is a resold pack. */
@@ -180,13 +159,13 @@ static void test_expiry_by_the_commands_time(void **state)
 	assert_int_equal(so.j.verdict, VERDICT_AMBER);
 	assert_int_equal(so.j.reasons, bit(R_NEAR_EXPIRY));
 	/* The day after expiry (the clock is the command's): red, unsold. */
-	uint64_t events = next(&f, "event");
+	uint64_t events = fx_next(&f, "event");
 	assert_int_equal(apply(&f, FX_T0 + 18 * FX_DAY_MS, &so, "DISPENSE", CODE(2), "SITE",
 			       "PH1", NULL), CMD_DONE);
 	assert_int_equal(so.j.verdict, VERDICT_RED);
 	assert_true(so.j.reasons & bit(R_EXPIRED));
-	assert_int_equal(next(&f, "event"), events);
-	assert_int_equal(unit_of(&f, CODE(2)).status, UNIT_ACTIVE);
+	assert_int_equal(fx_next(&f, "event"), events);
+	assert_int_equal(fx_unit(&f, CODE(2)).status, UNIT_ACTIVE);
 	/* On the expiry day itself it is not yet expired. */
 	assert_int_equal(apply(&f, FX_T0 + 17 * FX_DAY_MS, &so, "VERIFY", CODE(2), NULL),
 			 CMD_DONE);
@@ -252,16 +231,16 @@ static void test_undo_within_its_window_and_site(void **state)
 	/* Ten days is the default window: a day later it is undone. */
 	apply(&f, FX_T0 + FX_DAY_MS, &so, "UNDO", CODE(1), "SITE", "PH1", "TX", "T1", NULL);
 	assert_int_equal(so.j.verdict, VERDICT_GREEN);
-	assert_int_equal(unit_of(&f, CODE(1)).status, UNIT_ACTIVE);
-	assert_int_equal(unit_of(&f, CODE(1)).dispensed, 0);
-	uint64_t events = next(&f, "event");
+	assert_int_equal(fx_unit(&f, CODE(1)).status, UNIT_ACTIVE);
+	assert_int_equal(fx_unit(&f, CODE(1)).dispensed, 0);
+	uint64_t events = fx_next(&f, "event");
 	apply(&f, FX_T0 + FX_DAY_MS, &so, "UNDO", CODE(1), "SITE", "PH1", "TX", "T1", NULL);
 	assert_int_equal(so.j.verdict, VERDICT_GREEN);	/* a retry */
-	assert_int_equal(next(&f, "event"), events);
+	assert_int_equal(fx_next(&f, "event"), events);
 	/* Eleven days later: past the window. */
 	apply(&f, FX_T0 + 11 * FX_DAY_MS, &so, "UNDO", CODE(2), "SITE", "PH1", "TX", "T2", NULL);
 	assert_int_equal(so.j.reasons, bit(R_UNDO_WINDOW));
-	assert_int_equal(unit_of(&f, CODE(2)).status, UNIT_DISPENSED);
+	assert_int_equal(fx_unit(&f, CODE(2)).status, UNIT_DISPENSED);
 	fx_close(&f);
 }
 
@@ -273,15 +252,15 @@ static void test_a_record_answered_red_changes_nothing(void **state)
 	struct scan_outcome so;
 	struct fx_cmd c;
 	scene(&f, "1", FAR);
-	uint64_t events = next(&f, "event"), alerts = next(&f, "alert");
+	uint64_t events = fx_next(&f, "event"), alerts = fx_next(&f, "alert");
 	fx_parse(&c, FX_T0, "DISPENSE", "83012340000000009999", "SITE", "PH1", "TX", "X", NULL);
 	struct store_txn *t = fx_begin(&f);
 	assert_int_equal(scan_dispense(t, &f.cfg, &c.cmd, true, &so), CMD_DONE);
 	assert_int_equal(so.j.verdict, VERDICT_RED);
 	fx_commit(&f);
 	fx_cmd_free(&c);
-	assert_int_equal(next(&f, "event"), events);
-	assert_int_equal(next(&f, "alert"), alerts);
+	assert_int_equal(fx_next(&f, "event"), events);
+	assert_int_equal(fx_next(&f, "alert"), alerts);
 	fx_close(&f);
 }
 

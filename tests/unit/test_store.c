@@ -68,7 +68,7 @@ static int teardown(void **state)
 
 static struct store *open_ok(const char *dir, uint64_t map_size)
 {
-	struct store_options o = { dir, map_size, 4 };
+	struct store_options o = { .dir = dir, .map_size = map_size, .max_readers = 4 };
 	struct store *s = NULL;
 	char err[512] = "";
 	expect(store_open(&s, &o, err, sizeof err) == 0, "store_open(%s): %s", dir, err);
@@ -78,7 +78,7 @@ static struct store *open_ok(const char *dir, uint64_t map_size)
 
 static int open_fails(const char *dir, uint64_t map_size, char *err, size_t errlen)
 {
-	struct store_options o = { dir, map_size, 4 };
+	struct store_options o = { .dir = dir, .map_size = map_size, .max_readers = 4 };
 	struct store *s = NULL;
 	err[0] = '\0';
 	int rc = store_open(&s, &o, err, errlen);
@@ -285,6 +285,94 @@ static void test_schema_wrong_size(void **state)
 	char err[512];
 	assert_int_equal(open_fails(f->dir, 4 * MiB, err, sizeof err), -1);
 	expect(strstr(err, "schema version") != NULL, "error \"%s\"", err);
+}
+
+/* An empty store of version 4 opens as version 5 without a log start:
+ * nothing it held is left out of the log. */
+static void test_schema_4_empty_upgraded(void **state)
+{
+	struct fix *f = *state;
+	f->s = open_ok(f->dir, 4 * MiB);
+	uint32_t v4 = 4;
+	write_schema(f->s, &v4, sizeof v4);
+	store_close(f->s);
+	f->s = open_ok(f->dir, 4 * MiB);
+	size_t n;
+	char *v = read_value(f->s, DB_META, "schema_version", 14, &n);
+	uint32_t ver;
+	assert_int_equal(n, sizeof ver);
+	memcpy(&ver, v, sizeof ver);
+	free(v);
+	assert_int_equal(ver, STORE_SCHEMA_VERSION);
+	v = read_value(f->s, DB_META, STORE_META_LOG_START, strlen(STORE_META_LOG_START), &n);
+	assert_null(v);
+}
+
+/* A version 4 store that held events records where its log starts: after
+ * its last event. */
+static void test_schema_4_with_data_upgraded(void **state)
+{
+	struct fix *f = *state;
+	f->s = open_ok(f->dir, 4 * MiB);
+	struct store_txn *t;
+	uint64_t next_event = 8, first;
+	assert_int_equal(store_write_begin(f->s, &t), 0);
+	put_ok(t, DB_SITES, "MFR", "site record");
+	assert_int_equal(store_next_ids64(t, "event", next_event - 1, &first), 0);
+	uint32_t v4 = 4;
+	assert_int_equal(store_put(t, DB_META, "schema_version", 14, &v4, sizeof v4), 0);
+	commit_ok(t);
+	store_close(f->s);
+	f->s = open_ok(f->dir, 4 * MiB);
+	size_t n;
+	uint64_t start;
+	char *v = read_value(f->s, DB_META, STORE_META_LOG_START, strlen(STORE_META_LOG_START),
+			     &n);
+	assert_non_null(v);
+	assert_int_equal(n, sizeof start);
+	memcpy(&start, v, sizeof start);
+	free(v);
+	assert_int_equal(start, next_event - 1);
+	check_value(f->s, DB_SITES, "MFR", "site record");
+}
+
+/* Read only: a store of this version reads and nothing writes; an older
+ * store is refused with a word on upgrading, and nothing is created where
+ * no store is.  (One environment open at a time: LMDB's locks are the
+ * process's.) */
+static void test_read_only(void **state)
+{
+	struct fix *f = *state;
+	f->s = open_ok(f->dir, 4 * MiB);
+	struct store_txn *t;
+	assert_int_equal(store_write_begin(f->s, &t), 0);
+	put_ok(t, DB_SITES, "k", "v");
+	commit_ok(t);
+	store_close(f->s);
+	f->s = NULL;
+
+	struct store_options o = { .dir = f->dir, .map_size = 4 * MiB, .max_readers = 2,
+				   .read_only = true };
+	struct store *ro = NULL;
+	char err[512] = "";
+	expect(store_open(&ro, &o, err, sizeof err) == 0, "read-only open: %s", err);
+	check_value(ro, DB_SITES, "k", "v");
+	assert_int_not_equal(store_write_begin(ro, &t), 0);
+	store_close(ro);
+
+	f->s = open_ok(f->dir, 4 * MiB);
+	uint32_t v4 = 4;
+	write_schema(f->s, &v4, sizeof v4);
+	store_close(f->s);
+	f->s = NULL;
+	expect(store_open(&ro, &o, err, sizeof err) == -1, "a version 4 store opened read only");
+	expect(strstr(err, "schema version 4") && strstr(err, "upgrades it"), "error \"%s\"", err);
+
+	char none[160];
+	snprintf(none, sizeof none, "%s/none", f->base);
+	o.dir = none;
+	assert_int_equal(store_open(&ro, &o, err, sizeof err), -1);
+	assert_int_equal(access(none, F_OK), -1);
 }
 
 static void test_open_bad_dir(void **state)
@@ -667,6 +755,9 @@ int main(void)
 		T(test_second_open_in_use),
 		T(test_schema_mismatch),
 		T(test_schema_wrong_size),
+		T(test_schema_4_empty_upgraded),
+		T(test_schema_4_with_data_upgraded),
+		T(test_read_only),
 		T(test_open_bad_dir),
 		T(test_put_get_del),
 		T(test_put_dups),

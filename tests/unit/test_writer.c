@@ -77,7 +77,7 @@ static int teardown(void **state)
 
 static void open_store(struct fix *f, uint64_t map_size)
 {
-	struct store_options o = { f->dir, map_size, 4 };
+	struct store_options o = { .dir = f->dir, .map_size = map_size, .max_readers = 4 };
 	char err[512] = "";
 	expect(store_open(&f->s, &o, err, sizeof err) == 0, "store_open: %s", err);
 }

@@ -1,0 +1,85 @@
+/*
+ * entry — a log entry: a write command as the accepting node stamped it.
+ *
+ * The command's words exactly as sent, plus what the node that accepted
+ * the request adds: the command id, its clock's reading when it read the
+ * request, who sent it (the principal) and a request id.  Nothing else
+ * decides what the command does to the store: applying the same entries
+ * in the same order to the same store gives the same state (daemon/STORE.md,
+ * "The log").  Two-digit years in codes are read against the entry's time,
+ * so even the parse of the words is fixed by the entry.
+ *
+ * The encoding is compact (varints for lengths and counts) and versioned;
+ * STORE.md lays it out byte by byte.  It is self-contained: the same bytes
+ * can be stored (journal.h), copied to another node and applied there.
+ * The values of enum cmd_id and enum acl_role are part of it.
+ *
+ * entry_decode takes bytes from outside (a damaged store, another node):
+ * it checks everything and refuses with a reason, and what it accepts is
+ * an entry that yimad could have written, which encodes back to the same
+ * bytes.
+ */
+#ifndef YIMA_ENTRY_H
+#define YIMA_ENTRY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "command.h"
+#include "resp.h"
+
+#define ENTRY_VERSION 1
+/* The longest principal name or site id an entry holds (acl_file.h). */
+#define ENTRY_NAME_MAX 64
+
+/* Who sent the command.  role is an enum acl_role; ROLE_LOCAL is the
+ * trusted local principal and carries nothing else. */
+struct entry_principal {
+	uint8_t role;
+	uint32_t site;			/* site number; 0: none */
+	const char *site_id;		/* not NUL-terminated */
+	size_t site_id_len;
+	const char *name;		/* not NUL-terminated */
+	size_t name_len;
+};
+
+/* What the accepting node adds to the words. */
+struct entry_stamp {
+	enum cmd_id cmd;
+	int64_t time_ms;		/* Unix ms when the request was read, ≥ 0 */
+	uint64_t request_id;		/* entry_new_request_id() */
+	struct entry_principal who;
+};
+
+/* A decoded entry: a view into the bytes it was decoded from, valid while
+ * they are. */
+struct entry {
+	unsigned version;
+	struct entry_stamp stamp;
+	uint32_t argc;			/* ≥ 1 */
+	const uint8_t *words;		/* the first word's length; entry_word */
+	const uint8_t *end;
+};
+
+/* Append the encoded entry for a command of argc words to out. */
+void entry_encode(struct buf *out, const struct entry_stamp *s, int argc,
+		  const struct resp_arg *argv);
+
+/* Decode n bytes at p.  Returns 0, or -1 with why in err: truncated, an
+ * unknown version, command id or role, argc 0, a length past the end, a
+ * varint longer than it need be, words that do not name the command or do
+ * not fit its arity, bytes after the last word. */
+int entry_decode(const void *p, size_t n, struct entry *e, char *err, size_t errlen);
+
+/* Walk the words of a decoded entry: *at starts at e->words; each call
+ * gives the next word and moves *at past it.  Call it e->argc times. */
+void entry_word(const uint8_t **at, const char **word, size_t *len);
+
+/* A request id: a per-process random 32-bit prefix (drawn once) and a
+ * counter, so ids are unique per accepting node without being state.
+ * Any thread. */
+uint64_t entry_new_request_id(void);
+
+#endif

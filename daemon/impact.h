@@ -1,0 +1,78 @@
+/*
+ * impact — what IMPACT shows of a lot's recall chain: every site that has
+ * had its units, what each holds, has sent on, sold and destroyed, whether
+ * it acknowledged the recall and whether it is past the deadline, and the
+ * flows between sites (in transit now; received and returned so far).
+ *
+ * It reads the lot's counters (tally.h) — one row per site and state, kept
+ * up to date by every event — so its cost follows the number of sites, not
+ * the number of units.  impact_gather reads everything the reply shows and
+ * reports store errors; rendering (cmd_impact.c) reads nothing.
+ */
+#ifndef YIMA_IMPACT_H
+#define YIMA_IMPACT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "eventlog.h"
+#include "lots.h"
+#include "master.h"
+#include "outcome.h"
+#include "tally.h"
+
+struct cmd;
+struct config;
+struct store_txn;
+
+struct impact_site {
+	uint32_t site;
+	char id[MASTER_ID_MAX + 1];
+	char name[201];			/* "" when unset */
+	char kind[40];
+	uint32_t stock[TALLY_LEVELS];
+	uint32_t sent[TALLY_LEVELS];	/* in transit from here */
+	uint32_t incoming;		/* units in transit to here */
+	uint32_t commissioned, dispensed, destroyed, received;
+	int64_t first_sale, last_sale;
+	struct tally_recall recall;	/* of the current recall, or zeroes */
+	bool past_deadline;		/* recalled, not acknowledged, too late */
+};
+
+struct impact_flow {
+	uint32_t from, to;
+	char from_id[MASTER_ID_MAX + 1], to_id[MASTER_ID_MAX + 1];
+	uint32_t count[TALLY_LEVELS];
+	int64_t since;			/* transit: first shipment still under way */
+	bool is_return;
+};
+
+struct impact_outcome {
+	struct outcome o;
+	char product[MASTER_ID_MAX + 1];
+	struct lot lot;
+	bool recalled;
+	struct event recall;		/* the RECALL, while recalled */
+	int64_t deadline;		/* for acknowledging it; 0 none */
+	struct impact_totals {
+		uint64_t stock, transit, dispensed, destroyed;
+		uint32_t containers[TALLY_LEVELS];	/* in stock or in transit */
+		uint64_t acknowledged, past_deadline;
+		struct tally_recall after;	/* moved on after the recall */
+	} totals;
+	/* By site number; flows by (from, to, kind).  impact_free frees. */
+	struct impact_site *site;
+	size_t nsite, capsite;
+	struct impact_flow *transit, *edge;
+	size_t ntransit, captransit, nedge, capedge;
+};
+
+/* IMPACT product lot | IMPACT code (the lot of its units: a container
+ * must hold units of one lot), at the command's time. */
+enum cmd_status impact_gather(struct store_txn *t, const struct config *cfg, const struct cmd *c,
+			      struct impact_outcome *io);
+/* Free what impact_gather allocated (after any status). */
+void impact_free(struct impact_outcome *io);
+
+#endif

@@ -1,0 +1,53 @@
+/*
+ * journal — the stored log of entries (entry.h): DB_LOG, seq → entry.
+ *
+ * The writer stores every write request it applied as an entry, in the
+ * transaction that holds the request's effects, so the log and the state
+ * cannot disagree after a crash: the log is what the state was made from,
+ * and applying it to an empty store gives the same store again
+ * (replay.h).  Requests refused without a change, and EVENTS batches
+ * undone (WRITE_UNDO), leave no entry.
+ *
+ * Entries are numbered from 1, without gaps (the log's last key is its
+ * counter), and chained like the events (audit.h):
+ *
+ *     link(seq) = SHA-256( link(seq - 1) ‖ seq as u48 BE ‖ entry bytes )
+ *
+ * in DB_LOG_HASHES, so that an entry changed without its link shows, and
+ * INFO audit gives the chain's head to keep elsewhere.
+ *
+ * Errors: 0 or a store error code.
+ */
+#ifndef YIMA_JOURNAL_H
+#define YIMA_JOURNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "audit.h"
+
+struct store_txn;
+
+/* Store an encoded entry as the log's next, with its link (inside the
+ * write transaction of its effects); its seq into *seq if not NULL. */
+int journal_append(struct store_txn *t, const void *entry, size_t len, uint64_t *seq);
+
+/* The last entry's seq (0: the log is empty). */
+int journal_last(struct store_txn *t, uint64_t *seq);
+
+/* The last link of the chain and its seq (0 and zeros: none). */
+int journal_head(struct store_txn *t, uint64_t *seq, uint8_t hash[AUDIT_HASH_LEN]);
+
+/* Where the log starts: 0 when it covers everything the store holds;
+ * else the store was upgraded from before the log, which covers nothing
+ * of what it held then: *events_before is the last event seq at the
+ * upgrade (0 when it held sites or products only). */
+int journal_start(struct store_txn *t, int *uncovered, uint64_t *events_before);
+
+/* Call fn for entries from..to (inclusive) in order, stopping at the
+ * first nonzero return, which is returned.  An entry missing between
+ * them is STORE_CORRUPT (logged, and named by store_strerror). */
+int journal_walk(struct store_txn *t, uint64_t from, uint64_t to,
+		 int (*fn)(void *arg, uint64_t seq, const void *entry, size_t len), void *arg);
+
+#endif

@@ -1,0 +1,68 @@
+/*
+ * trace — what TRACE shows: a code's record (as VERIFY judges it), its
+ * chain of custody in time order, and its newest alerts.
+ *
+ * A unit's own events are indexed under it; while it was packed, it moved
+ * with its container, so the chain also takes the container's movements
+ * from the time the unit was packed into it until it was taken out (and,
+ * in turn, those of the container's containers), and the recalls and
+ * lifts of its lot and the withdrawal of its product.
+ *
+ * A principal that acts for one site (pharmacy, hospital, distributor,
+ * manufacturer) sees its own part of the chain: the code's record, its
+ * commissioning, the recalls and withdrawals of its lot and product, the
+ * events at or with its own site, and its own site's alerts; where else
+ * the code went is not its business.
+ *
+ * trace_gather reads everything the reply shows and reports store errors;
+ * rendering (cmd_trace.c) reads nothing.
+ */
+#ifndef YIMA_TRACE_H
+#define YIMA_TRACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "alert_list.h"
+#include "code.h"
+#include "eventlog.h"
+#include "master.h"
+#include "outcome.h"
+#include "verdict.h"
+
+struct cmd;
+struct config;
+struct store_txn;
+
+#define TRACE_ALERTS 32		/* the newest alerts a trace shows */
+
+struct trace_step {
+	struct event e;
+	char site[MASTER_ID_MAX + 1];	/* e.site's id, "" for none */
+	char other[MASTER_ID_MAX + 1];	/* e.other's */
+	bool has_container;		/* packed into or unpacked from it */
+	char container[CODE_TEXT_MAX];
+	bool has_via;			/* moved in a container: which */
+	char via[CODE_TEXT_MAX];
+};
+
+struct trace_outcome {
+	struct outcome o;
+	char code[CODE_TEXT_MAX];	/* the code asked about, as text */
+	/* The code's record as VERIFY judges it; j.found false: none (the
+	 * rest is empty). */
+	struct judgement j;
+	char holder[MASTER_ID_MAX + 1];
+	struct trace_step *step;	/* in time order; trace_free frees */
+	size_t nstep;
+	struct alert_row alert[TRACE_ALERTS];	/* newest first */
+	uint32_t nalert;
+};
+
+/* TRACE code, at the command's time, as its principal (c->who) may see it. */
+enum cmd_status trace_gather(struct store_txn *t, const struct config *cfg, const struct cmd *c,
+			     struct trace_outcome *to);
+void trace_free(struct trace_outcome *to);
+
+#endif

@@ -1,0 +1,55 @@
+/*
+ * fuzz_entry — libFuzzer target for the log entry decoder (daemon/entry.c).
+ *
+ * Invariants: entry_decode returns 0 or -1; on -1 it says why; on 0 the
+ * entry has a known version, a write command, a known role and at least
+ * one word, its words end exactly at the end of the input, and encoding
+ * it again gives the input byte for byte (one entry, one encoding).  Any
+ * violation aborts.
+ */
+#include "acl_file.h"
+#include "entry.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define check(cond) do { if (!(cond)) { \
+	fprintf(stderr, "fuzz_entry: %s:%d: %s\n", __FILE__, __LINE__, #cond); \
+	abort(); } } while (0)
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct entry e;
+	char err[300] = "";
+	int rc = entry_decode(data, size, &e, err, sizeof err);
+	check(rc == 0 || rc == -1);
+	if (rc == -1) {
+		check(err[0] != '\0');
+		return 0;
+	}
+	check(e.version == ENTRY_VERSION);
+	check(command_by_id(e.stamp.cmd) && (command_by_id(e.stamp.cmd)->flags & CMD_F_WRITE));
+	check(e.stamp.who.role < ROLE__COUNT);
+	check(e.argc >= 1 && e.argc <= size);
+	struct resp_arg *argv = malloc(e.argc * sizeof *argv);
+	check(argv != NULL);
+	const uint8_t *at = e.words;
+	for (uint32_t i = 0; i < e.argc; i++) {
+		const char *p;
+		check(at < e.end);
+		entry_word(&at, &p, &argv[i].len);
+		check((const uint8_t *)p + argv[i].len <= e.end);
+		argv[i].ptr = (char *)(uintptr_t)p;
+	}
+	check(at == e.end && e.end == data + size);
+	struct buf b = BUF_INIT;
+	entry_encode(&b, &e.stamp, (int)e.argc, argv);
+	check(b.len == size && memcmp(b.data, data, size) == 0);
+	buf_free(&b);
+	free(argv);
+	return 0;
+}
