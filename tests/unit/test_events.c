@@ -10,7 +10,6 @@
 #include "rules_fixture.h"
 
 #include "acl.h"
-#include "units.h"
 
 #define PRODUCT "8301234"
 #define C(n) "8301234000000000001" #n
@@ -29,35 +28,10 @@ static void scene(struct fx *f)
 	fx_product(f, PRODUCT, "1");
 }
 
-static uint64_t events_so_far(struct fx *f)
-{
-	uint64_t n;
-	struct store_txn *t = fx_begin(f);
-	assert_int_equal(store_peek_id64(t, "event", &n), 0);
-	fx_abort(f);
-	return n;
-}
-
-/* Where code is, or 0 when it is not commissioned. */
-static uint64_t parent_of(struct fx *f, const char *code, bool *found)
-{
-	struct fx_cmd c;
-	struct unit u;
-	fx_parse(&c, FX_T0, "TRACE", code, NULL);
-	struct store_txn *t = fx_begin(f);
-	int rc = units_find(t, c.cmd.codes[0].cr_key, c.cmd.codes[0].cr_key_len, &u);
-	assert_true(rc == 0 || rc == STORE_NOTFOUND);
-	*found = rc == 0;
-	fx_abort(f);
-	fx_cmd_free(&c);
-	return rc == 0 ? u.parent : 0;
-}
-
 static bool commissioned(struct fx *f, const char *code)
 {
-	bool found;
-	parent_of(f, code, &found);
-	return found;
+	struct unit u;
+	return fx_find_unit(f, code, &u) == 0;
 }
 
 /*
@@ -132,7 +106,7 @@ static void test_one_code_records_run_as_one_command(void **state)
 	struct fx f;
 	struct buf out = BUF_INIT;
 	scene(&f);
-	uint64_t before = events_so_far(&f);
+	uint64_t before = fx_next(&f, "event");
 	assert_int_equal(events(&f, &out,
 				"COMMISSION " C(1) " SITE M1 " LOT("L1"),
 				"COMMISSION " C(2) " SITE M1 " LOT("L1"),
@@ -141,12 +115,11 @@ static void test_one_code_records_run_as_one_command(void **state)
 				"PACK " C(9) " " C(2) " SITE M1"), CMD_DONE);
 	assert_int_equal(field(&out, "records"), 5);
 	assert_int_equal(field(&out, "applied"), 5);
-	assert_int_equal(events_so_far(&f), before + 2);
-	bool found;
-	uint64_t case9 = parent_of(&f, C(1), &found);
-	assert_true(found && case9 != 0);
-	assert_int_equal(parent_of(&f, C(2), &found), case9);
-	assert_int_equal(parent_of(&f, C(3), &found), 0);
+	assert_int_equal(fx_next(&f, "event"), before + 2);
+	uint64_t case9 = fx_unit(&f, C(1)).parent;
+	assert_int_not_equal(case9, 0);
+	assert_int_equal(fx_unit(&f, C(2)).parent, case9);
+	assert_int_equal(fx_unit(&f, C(3)).parent, 0);
 	buf_free(&out);
 	fx_close(&f);
 }
@@ -162,14 +135,13 @@ static void test_a_group_refused_runs_record_by_record(void **state)
 	assert_int_equal(events(&f, &out,
 				"COMMISSION " C(1) " SITE M1 " LOT("L1"),
 				"COMMISSION " C(2) " SITE M1 " LOT("L2")), CMD_DONE);
-	uint64_t before = events_so_far(&f);
+	uint64_t before = fx_next(&f, "event");
 	assert_int_equal(events(&f, &out,
 				"PACK " C(9) " " C(1) " SITE M1",
 				"PACK " C(9) " " C(2) " SITE M1"), CMD_DONE);
 	assert_int_equal(field(&out, "applied"), 2);
-	assert_int_equal(events_so_far(&f), before + 2);
-	bool found;
-	assert_int_equal(parent_of(&f, C(1), &found), parent_of(&f, C(2), &found));
+	assert_int_equal(fx_next(&f, "event"), before + 2);
+	assert_int_equal(fx_unit(&f, C(1)).parent, fx_unit(&f, C(2)).parent);
 	buf_free(&out);
 	fx_close(&f);
 }
@@ -275,14 +247,14 @@ static void test_a_batch_sent_again_is_answered_from_its_result(void **state)
 				   rec2, NULL), CMD_DONE);
 	assert_int_equal(field(&out, "applied"), 1);
 	assert_listed(&out, 2, "manufacturer 'mfr' may not run DISPENSE");
-	uint64_t before = events_so_far(&f);
+	uint64_t before = fx_next(&f, "event");
 
 	assert_int_equal(events_as(&f, &m, true, &out, "EVENTS", "BATCH", "b1", "SKIPBAD", rec1,
 				   rec2, NULL), CMD_DONE);
 	assert_non_null(strstr(out.data, "$8\r\nreplayed\r\n#t\r\n"));
 	assert_int_equal(field(&out, "applied"), 1);
 	assert_listed(&out, 2, "manufacturer 'mfr' may not run DISPENSE");
-	assert_int_equal(events_so_far(&f), before);
+	assert_int_equal(fx_next(&f, "event"), before);
 
 	assert_int_equal(events_as(&f, &m, true, &out, "EVENTS", "BATCH", "b1", rec1, rec2, NULL),
 			 CMD_REFUSED);
