@@ -30,8 +30,8 @@
 #include "acl.h"
 #include "args.h"
 #include "cmd.h"
+#include "config.h"
 #include "parse.h"
-#include "server.h"
 #include "store.h"
 #include "xmem.h"
 

@@ -7,9 +7,7 @@
 #include "entry.h"
 #include "journal.h"
 #include "log.h"
-#include "server.h"
 #include "store.h"
-#include "worker.h"
 #include "writer.h"
 #include "xmem.h"
 
@@ -85,14 +83,15 @@ const struct command_spec *cmd_lookup(int argc, const struct resp_arg *argv,
 
 static void reject(struct cmd_ctx *ctx, const char *fmt, va_list ap)
 {
+	const struct resp_arg *name = &ctx->cmd->argv[0];	/* as the client wrote it */
 	char msg[512];
 	vsnprintf(msg, sizeof msg, fmt, ap);
-	resp_error(ctx->out, "ERR", "%.*s: %s", (int)ctx->argv[0].len, ctx->argv[0].ptr, msg);
+	resp_error(ctx->out, "ERR", "%.*s: %s", (int)name->len, name->ptr, msg);
 	if (ctx->refusal == NULL)
 		return;
 	/* The same line as the reply, without its framing. */
-	snprintf(ctx->refusal, ctx->refusal_len, "ERR %.*s: %s", (int)ctx->argv[0].len,
-		 ctx->argv[0].ptr, msg);
+	snprintf(ctx->refusal, ctx->refusal_len, "ERR %.*s: %s", (int)name->len, name->ptr,
+		 msg);
 	for (char *p = ctx->refusal; *p; p++)
 		if (*p == '\r' || *p == '\n')
 			*p = ' ';
@@ -126,10 +125,6 @@ enum cmd_status cmd_run(struct cmd_ctx *ctx)
 {
 	const struct cmd *c = ctx->cmd;
 	enum cmd_id id = c->spec->id;
-	ctx->argc = c->argc;
-	ctx->argv = c->argv;
-	ctx->who = c->who;
-	ctx->now_ms = c->time_ms;
 	ctx->store_rc = 0;
 	return handlers[id](ctx);
 }
@@ -148,7 +143,7 @@ void cmd_execute(struct cmd_ctx *ctx, const struct cmd *cmd)
  * its principal and a copy of its words. */
 struct cmd_write {
 	struct write_job job;
-	struct server *srv;
+	const struct config *cfg;	/* the rules' settings; outlives the job */
 	struct principal who;
 	struct cmd cmd;
 	/* A log entry whose words no longer parse (replay.h): refused with
@@ -187,8 +182,7 @@ static int run_write(struct store_txn *txn, struct write_job *job)
 	struct cmd_write *w = (struct cmd_write *)job;
 	struct cmd_ctx ctx = {
 		.cmd = &w->cmd,
-		.cfg = &w->srv->cfg,
-		.srv = w->srv,
+		.cfg = w->cfg,
 		.out = &job->reply,
 		.txn = txn,
 	};
@@ -209,8 +203,8 @@ static int run_write(struct store_txn *txn, struct write_job *job)
 	}
 }
 
-struct write_job *cmd_write_job(struct server *srv, struct cmd *cmd, int proto,
-				void *owner, void *origin)
+struct write_job *cmd_write_job(const struct config *cfg, struct cmd *cmd, int proto,
+				write_done_fn done, void *owner, void *origin)
 {
 	int argc = cmd->argc;
 	size_t bytes = sizeof(struct cmd_write) + (size_t)argc * sizeof(struct resp_arg);
@@ -218,7 +212,7 @@ struct write_job *cmd_write_job(struct server *srv, struct cmd *cmd, int proto,
 		bytes += cmd->argv[i].len + 1;
 	struct cmd_write *w = xmalloc(bytes);
 	memset(w, 0, sizeof *w);
-	w->srv = srv;
+	w->cfg = cfg;
 	struct resp_arg *argv = (struct resp_arg *)(w + 1);
 	char *data = (char *)(argv + argc);
 	for (int i = 0; i < argc; i++) {
@@ -237,7 +231,7 @@ struct write_job *cmd_write_job(struct server *srv, struct cmd *cmd, int proto,
 	w->job.bytes = bytes;
 	w->job.now_ms = cmd->time_ms;
 	w->job.run = run_write;
-	w->job.done = worker_job_done;
+	w->job.done = done;
 	w->job.owner = owner;
 	w->job.origin = origin;
 	buf_init(&w->job.reply.b);
@@ -247,8 +241,8 @@ struct write_job *cmd_write_job(struct server *srv, struct cmd *cmd, int proto,
 
 _Static_assert(ENTRY_NAME_MAX == ACL_NAME_MAX, "an entry's principal fits struct principal");
 
-struct write_job *cmd_entry_job(struct server *srv, const struct entry *e, int proto,
-				void *owner, void *origin)
+struct write_job *cmd_entry_job(const struct config *cfg, const struct entry *e, int proto,
+				write_done_fn done, void *owner, void *origin)
 {
 	const struct entry_principal *ep = &e->stamp.who;
 	struct principal who = { .role = ep->role, .site = ep->site };
@@ -271,7 +265,7 @@ struct write_job *cmd_entry_job(struct server *srv, const struct entry *e, int p
 	const struct command_spec *spec = command_by_id(e->stamp.cmd);
 	int bad = cmd_parse(&c, spec, (int)e->argc, argv, e->stamp.time_ms, pw, err, sizeof err);
 	c.request_id = e->stamp.request_id;
-	struct write_job *job = cmd_write_job(srv, &c, proto, owner, origin);
+	struct write_job *job = cmd_write_job(cfg, &c, proto, done, owner, origin);
 	if (bad) {
 		struct cmd_write *w = (struct cmd_write *)job;
 		w->unparsed = xstrdup(err);

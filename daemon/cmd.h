@@ -23,9 +23,10 @@
 #include "command.h"
 #include "outcome.h"
 #include "resp.h"
+#include "writer.h"
 
-struct server;
-struct conn;
+struct config;
+struct session;
 struct store_txn;
 struct store_reader;
 struct write_job;
@@ -38,17 +39,10 @@ struct cmd_ctx {
 	int store_rc;			/* CMD_FAILED: the store's error */
 	const struct config *cfg;
 	const struct session *session;	/* the connection's; NULL on the writer */
-	struct server *srv;
-	struct conn *conn;		/* NULL on the writer thread */
-	const struct principal *who;	/* who sent it; NULL: trusted (acl.h) */
-	int argc;			/* = cmd's */
-	const struct resp_arg *argv;
 	struct resp_out *out;
 	struct store_txn *txn;		/* the write transaction, or the read
 					 * transaction once cmd_read_txn opened it */
 	struct store_reader *reader;	/* network threads: for cmd_read_txn */
-	int64_t now_ms;			/* Unix ms when the request was read
-					 * (clock.h); a write's job carries it */
 	int verdict;			/* set by DISPENSE: enum verdict */
 	bool quiet;			/* EVENTS records: nobody reads the
 					 * reply, so DISPENSE leaves out its
@@ -99,16 +93,16 @@ enum cmd_status cmd_run(struct cmd_ctx *ctx);
  * (NULL: trusted) move into the job (cmd is left empty: cmd_free is still
  * safe), the stamp with them; the reply is encoded for `proto`.
  * owner/origin are returned untouched in the job. */
-struct write_job *cmd_write_job(struct server *srv, struct cmd *cmd, int proto,
-				void *owner, void *origin);
+struct write_job *cmd_write_job(const struct config *cfg, struct cmd *cmd, int proto,
+				write_done_fn done, void *owner, void *origin);
 void cmd_write_job_free(struct write_job *job);
 
 /* The same job for a log entry applied again (replay.h): its command,
  * words, principal, time and request id, as the node that accepted it
- * stamped them; `done` is worker_job_done, for the caller to replace. */
+ * stamped them. */
 struct entry;
-struct write_job *cmd_entry_job(struct server *srv, const struct entry *e, int proto,
-				void *owner, void *origin);
+struct write_job *cmd_entry_job(const struct config *cfg, const struct entry *e, int proto,
+				write_done_fn done, void *owner, void *origin);
 
 /* Handlers, by module. */
 enum cmd_status cmd_ping(struct cmd_ctx *ctx);
@@ -138,10 +132,6 @@ enum cmd_status cmd_withdraw(struct cmd_ctx *ctx);
 enum cmd_status cmd_lock(struct cmd_ctx *ctx);
 enum cmd_status cmd_unlock(struct cmd_ctx *ctx);
 enum cmd_status cmd_events(struct cmd_ctx *ctx);
-/* EVENTS: the index of the one word in which records of a command may
- * differ and still run as one command — the code of a one-code COMMISSION,
- * the child of a one-child PACK — or 0 if the record is not of that form. */
-int cmd_events_varying_word(enum cmd_id id, int argc, const struct resp_arg *argv);
 enum cmd_status cmd_recall_ack(struct cmd_ctx *ctx);
 enum cmd_status cmd_impact(struct cmd_ctx *ctx);
 enum cmd_status cmd_codes(struct cmd_ctx *ctx);

@@ -117,31 +117,3 @@ enum cmd_status cmd_destroy(struct cmd_ctx *ctx)
 {
 	return apply(ctx, movement_destroy);
 }
-
-/* The index of the first of argv[1 .. end) that names one of command id's
- * options (its grammar's), or end. */
-static int first_option(enum cmd_id id, int end, const struct resp_arg *argv)
-{
-	const struct command_grammar *g = &command_by_id(id)->g;
-	for (int i = 1; i < end; i++)
-		for (int k = 0; k < GRAMMAR_OPTS_MAX && g->opts[k].name; k++) {
-			const char *name = g->opts[k].name;
-			if (argv[i].len == strlen(name) &&
-			    strncasecmp(argv[i].ptr, name, argv[i].len) == 0)
-				return i;
-		}
-	return end;
-}
-
-int cmd_events_varying_word(enum cmd_id id, int argc, const struct resp_arg *argv)
-{
-	switch (id) {
-	/* Only the first words matter: a record of many codes is not one. */
-	case CMD_COMMISSION:
-		return first_option(id, argc < 3 ? argc : 3, argv) == 2;
-	case CMD_PACK:
-		return first_option(id, argc < 4 ? argc : 4, argv) == 3 ? 2 : 0;
-	default:
-		return 0;
-	}
-}

@@ -8,7 +8,6 @@
 #include "cmd.h"
 #include "parse.h"
 #include "scan.h"
-#include "server.h"
 
 /* The answer, or the refusal. */
 static enum cmd_status answer(struct cmd_ctx *ctx, enum cmd_status st,

@@ -519,7 +519,7 @@ static enum admission refused(struct conn *c, const char *code)
  * c->refusal_code / c->refusal.  The principal's role is checked before
  * the words, so that a client not signed in learns nothing but "sign in".
  */
-static enum admission admit(struct conn *c, struct cmd_ctx *ctx, int argc,
+static enum admission admit(struct conn *c, struct cmd_ctx *ctx, int64_t now_ms, int argc,
 			    struct resp_arg *argv, const struct command_spec **specp,
 			    struct cmd *cmd)
 {
@@ -530,12 +530,12 @@ static enum admission admit(struct conn *c, struct cmd_ctx *ctx, int argc,
 	const struct principal *who = c->who.role == ROLE_LOCAL ? NULL : &c->who;
 	const struct config *cfg = &c->w->srv->cfg;
 	*specp = spec;
-	cmd_stamp(cmd, spec, argc, argv, ctx->now_ms, who);
+	cmd_stamp(cmd, spec, argc, argv, now_ms, who);
 	if (spec == NULL || !command_arity_ok(spec, argc))
 		return ADMIT_READ;
 	if (who) {
 		if (c->rate && !throttle_rate_take(c->rate, cfg->rate_limit, cfg->rate_burst,
-						 ctx->now_ms * 1000))
+						 now_ms * 1000))
 			return refuse(c, "RATELIMIT", "more than %u requests a second (burst %u) "
 				      "from %s; slow down", cfg->rate_limit, cfg->rate_burst,
 				      c->who.role == ROLE_NONE ? "this address" : c->who.name);
@@ -545,7 +545,7 @@ static enum admission admit(struct conn *c, struct cmd_ctx *ctx, int argc,
 			return refused(c, acl_outcome_code(rc));
 	}
 	char err[400];
-	if (cmd_parse(cmd, spec, argc, argv, ctx->now_ms, who, err, sizeof err) != 0)
+	if (cmd_parse(cmd, spec, argc, argv, now_ms, who, err, sizeof err) != 0)
 		return refuse(c, "ERR", "%.*s: %s", (int)argv[0].len, argv[0].ptr, err);
 	if (who) {
 		int rc = acl_check_cmd(ctx, cmd, c->refusal, sizeof c->refusal);
@@ -566,15 +566,15 @@ static void reply_refusal(struct conn *c)
 static void process(struct conn *c)
 {
 	struct server *srv = c->w->srv;
-	/* One reading for the requests this input holds: a write carries it
-	 * to the writer, which never reads the clock (clock.h). */
+	/* One reading for the requests this input holds: each command is
+	 * stamped with it, and a write carries it to the writer, which never
+	 * reads the clock (clock.h). */
+	int64_t now_ms = clock_now_ms();
 	struct session session;
 	conn_session(c, &session);
 	struct cmd_ctx ctx = {
-		.cfg = &srv->cfg, .srv = srv, .conn = c, .session = &session,
+		.cfg = &srv->cfg, .session = &session,
 		.out = &c->out, .reader = c->w->reader,
-		.who = c->who.role == ROLE_LOCAL ? NULL : &c->who,
-		.now_ms = clock_now_ms(),
 	};
 
 	if (c->held || c->held_error) {
@@ -628,10 +628,11 @@ static void process(struct conn *c)
 			continue;
 		const struct command_spec *spec;
 		struct cmd cmd;
-		enum admission a = admit(c, &ctx, argc, argv, &spec, &cmd);
+		enum admission a = admit(c, &ctx, now_ms, argc, argv, &spec, &cmd);
 		if (a == ADMIT_WRITE) {
 			/* The job takes the command's codes with its words. */
-			struct write_job *job = cmd_write_job(srv, &cmd, c->proto, c, c->w);
+			struct write_job *job = cmd_write_job(&srv->cfg, &cmd, c->proto,
+							      worker_job_done, c, c->w);
 			/* The writer takes its two queues in its own order, so a
 			 * connection's writes keep the order sent only if they all
 			 * wait in one queue: behind its own bulk jobs a small job
@@ -757,7 +758,7 @@ static void on_handshake(struct conn *c)
 	int n = tls_peer_names(ssl, names, TLS_PEER_NAMES_MAX);
 	if (n == 0)
 		return;
-	struct cmd_ctx ctx = { .cfg = &srv->cfg, .srv = srv, .conn = c, .reader = c->w->reader };
+	struct cmd_ctx ctx = { .cfg = &srv->cfg, .reader = c->w->reader };
 	struct store_txn *t;
 	struct principal p;
 	char err[256];

@@ -30,7 +30,7 @@
 #define WALK_BAD (-31201)	/* an entry that does not decode, or a refusal */
 
 struct replay {
-	struct server srv;		/* what handlers read of it: cfg */
+	struct config cfg;		/* the rules' settings */
 	struct writer *writer;
 	pthread_mutex_t lock;
 	pthread_cond_t done;
@@ -44,8 +44,7 @@ struct replay {
 struct replay *replay_new(struct store *dst, const struct config *cfg)
 {
 	struct replay *rp = xcalloc(1, sizeof *rp);
-	rp->srv.cfg = *cfg;
-	rp->srv.store = dst;
+	rp->cfg = *cfg;
 	pthread_mutex_init(&rp->lock, NULL);
 	pthread_cond_init(&rp->done, NULL);
 	/* Nobody waits on a reply: groups as large as bulk work may take. */
@@ -104,8 +103,7 @@ static int submit(void *arg, uint64_t seq, const void *bytes, size_t len)
 			 (unsigned long long)seq, why);
 		return WALK_BAD;
 	}
-	struct write_job *job = cmd_entry_job(&rp->srv, &e, 3, rp, NULL);
-	job->done = job_done;
+	struct write_job *job = cmd_entry_job(&rp->cfg, &e, 3, job_done, rp, NULL);
 	pthread_mutex_lock(&rp->lock);
 	while (rp->inflight > 0 && rp->inflight + job->bytes > INFLIGHT_BYTES &&
 	       rp->refused == 0)

@@ -683,14 +683,12 @@ static void test_events_job_applies_without_the_request(void **state)
 	fx_open(&f);
 	fx_site(&f, "M1", "manufacturer");
 	fx_product(&f, "8301234", "1");
-	struct server *srv = xcalloc(1, sizeof *srv);
-	srv->cfg = f.cfg;
 	struct req r;
 	assert_int_equal(parse(&r, "EVENTS", "BATCH", "j1",
 			       "COMMISSION " C(1) " SITE M1 LOT L1 EXPIRY 2030-01-01",
 			       "COMMISSION " C(2) " SITE M1 LOT L1 EXPIRY 2030-01-01",
 			       "PACK " C(9) " " C(1) " " C(2) " SITE M1"), 0);
-	struct write_job *job = cmd_write_job(srv, &r.c.cmd, 3, NULL, NULL);
+	struct write_job *job = cmd_write_job(&f.cfg, &r.c.cmd, 3, NULL, NULL, NULL);
 	memset(r.c.text, 'x', sizeof r.c.text);
 	memset(r.c.argv, 0, sizeof r.c.argv);
 	cmd_free(&r.c.cmd);
@@ -704,7 +702,6 @@ static void test_events_job_applies_without_the_request(void **state)
 		fail_msg("reply %.*s", (int)job->reply.b.len, job->reply.b.data);
 	assert_memory_equal(job->reply.b.data, want, strlen(want));
 	cmd_write_job_free(job);
-	free(srv);
 	fx_close(&f);
 }
 
