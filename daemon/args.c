@@ -1,5 +1,5 @@
 /*
- * args — parsing of command arguments shared by the traceability commands.
+ * args — values of command arguments: times, dates, numbers, text, sites.
  */
 #include "args.h"
 #include "master.h"
@@ -11,56 +11,6 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-
-static int arg_is(const struct resp_arg *a, const char *name)
-{
-	/* Option names are letters; most words tried are codes, which the
-	 * first byte tells apart without measuring the name. */
-	if (a->len == 0 || (a->ptr[0] | 0x20) != (name[0] | 0x20))
-		return 0;
-	return a->len == strlen(name) && strncasecmp(a->ptr, name, a->len) == 0;
-}
-
-int args_first_option(int argc, const struct resp_arg *argv, int from,
-		      const struct args_opt *opts, int nopts)
-{
-	for (int i = from; i < argc; i++)
-		for (int k = 0; k < nopts; k++)
-			if (arg_is(&argv[i], opts[k].name))
-				return i;
-	return argc;
-}
-
-int args_options(int argc, const struct resp_arg *argv, int from,
-		 struct args_opt *opts, int nopts, char *err, size_t errlen)
-{
-	for (int k = 0; k < nopts; k++)
-		opts[k].val = NULL;
-	for (int i = from; i < argc; i += 2) {
-		int k;
-		for (k = 0; k < nopts; k++)
-			if (arg_is(&argv[i], opts[k].name))
-				break;
-		if (k == nopts) {
-			int w = snprintf(err, errlen, "unexpected argument '%.40s'; options are ",
-					 argv[i].ptr);
-			for (int j = 0; j < nopts && w > 0 && (size_t)w < errlen; j++)
-				w += snprintf(err + w, errlen - (size_t)w, "%s%s", j ? ", " : "",
-					      opts[j].name);
-			return -1;
-		}
-		if (i + 1 >= argc) {
-			snprintf(err, errlen, "%s needs a value", opts[k].name);
-			return -1;
-		}
-		if (opts[k].val) {
-			snprintf(err, errlen, "%s given twice", opts[k].name);
-			return -1;
-		}
-		opts[k].val = &argv[i + 1];
-	}
-	return 0;
-}
 
 int args_text(const struct resp_arg *a, const char *what, char *err, size_t errlen)
 {

@@ -1,7 +1,7 @@
 /*
- * args — request argument helpers for the traceability commands:
- * "KEYWORD value" options, ISO 8601 times, dates, numbers, and the
- * site/product/code arguments every command takes.
+ * args — reading the values commands take: ISO 8601 times, dates,
+ * numbers, stored text, site ids (parse.c reads a request's options with
+ * them), and formatting times and dates for replies.
  *
  * Errors: functions return 0, or -1 with a message in err that names the
  * argument and says what is expected.
@@ -16,21 +16,6 @@
 #include "resp.h"
 
 struct store_txn;
-
-/* Options of one command: names (upper case) and, after args_options,
- * the value given for each (NULL if absent). */
-struct args_opt {
-	const char *name;
-	const struct resp_arg *val;
-};
-
-/* Index of the first argument at or after `from` that names one of opts
- * (case-insensitive), or argc. */
-int args_first_option(int argc, const struct resp_arg *argv, int from,
-		      const struct args_opt *opts, int nopts);
-/* Read "NAME value" pairs from argv[from..argc). */
-int args_options(int argc, const struct resp_arg *argv, int from,
-		 struct args_opt *opts, int nopts, char *err, size_t errlen);
 
 /* Text a command stores (TX, REF, REASON, LOT, a batch id): UTF-8 without
  * the control, bidirectional-control and separator characters text.h
