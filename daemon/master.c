@@ -4,6 +4,7 @@
  */
 #include "master.h"
 #include "code_util.h"
+#include "command.h"
 #include "store.h"
 #include "text.h"
 
@@ -96,9 +97,10 @@ static int check_gln(const char *v, size_t n, char *err, size_t errlen)
 
 static int check_units(const char *v, size_t n, char *err, size_t errlen)
 {
-	if (!all_digits(v, n) || n > 7 || atol(v) < 1 || atol(v) > 1000000) {
-		snprintf(err, errlen, "'%.*s' is not a whole number from 1 to 1000000",
-			 (int)(n > 40 ? 40 : n), v);
+	/* A sale sells at most a pack: the same limit as DISPENSE's QTY. */
+	if (!all_digits(v, n) || n > 7 || atol(v) < 1 || atol(v) > CMD_SALE_QTY_MAX) {
+		snprintf(err, errlen, "'%.*s' is not a whole number from 1 to %d",
+			 (int)(n > 40 ? 40 : n), v, CMD_SALE_QTY_MAX);
 		return -1;
 	}
 	return 0;

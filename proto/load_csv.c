@@ -31,6 +31,7 @@
 #include <strings.h>
 
 #include "code_util.h"
+#include "command.h"
 #include "xmem.h"
 
 #define COL_EVENT  (-2) /* the "event" column of an events file */
@@ -635,7 +636,7 @@ static int check_product(struct load_csv *r, struct load_rec *rec)
 		if (rec->f[need[i]] == NULL)
 			return bad_col(r, rec->where, need[i], "empty (a product needs it)");
 	if (load_check_count(rec->f[LOAD_F_UNITS_PER_PACK],
-	                     rec->len[LOAD_F_UNITS_PER_PACK], 1, 1000000, why) < 0)
+	                     rec->len[LOAD_F_UNITS_PER_PACK], 1, CMD_SALE_QTY_MAX, why) < 0)
 		return bad_col(r, rec->where, LOAD_F_UNITS_PER_PACK, why);
 	if (rec->f[LOAD_F_KIND] != NULL &&
 	    !word_in(rec->f[LOAD_F_KIND], rec->len[LOAD_F_KIND], kinds)) {
@@ -694,9 +695,12 @@ static int check_event(struct load_csv *r, struct load_rec *rec,
 	if (rec->f[LOAD_F_LEVEL] != NULL &&
 	    load_check_count(rec->f[LOAD_F_LEVEL], rec->len[LOAD_F_LEVEL], 1, 4, why) < 0)
 		return bad_col(r, rec->where, LOAD_F_LEVEL, why);
+	/* The limits of the commands the records become (proto/command.h):
+	 * a lot-level record's uses, or the units of one sale. */
 	if (rec->f[LOAD_F_QTY] != NULL &&
 	    load_check_count(rec->f[LOAD_F_QTY], rec->len[LOAD_F_QTY], 1,
-	                     1000000000, why) < 0)
+	                     rec->kind == LOAD_DISPENSE ? CMD_SALE_QTY_MAX : CMD_LOT_QTY_MAX,
+	                     why) < 0)
 		return bad_col(r, rec->where, LOAD_F_QTY, why);
 	if (load_check_code(rec->f[LOAD_F_CODE], rec->len[LOAD_F_CODE],
 	                    r->opts.lo_code, why) < 0)

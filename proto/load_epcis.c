@@ -33,6 +33,7 @@
 
 #include <jansson.h>
 
+#include "command.h"
 #include "xmem.h"
 
 struct item {
@@ -576,9 +577,10 @@ static bool uom_counts(const char *u)
 }
 
 /* quantityList: class identifiers (lot-level records) with quantities.
- * counted: the record kind takes a QTY (commission, dispense). */
+ * max: the largest QTY the record's command takes (proto/command.h); 0:
+ * it takes none. */
 static int add_quantities(struct load_epcis *r, size_t idx, json_t *list,
-                          bool counted)
+                          unsigned long max)
 {
 	char path[64], why[LOAD_MSG_MAX];
 	json_t *v;
@@ -603,14 +605,18 @@ static int add_quantities(struct load_epcis *r, size_t idx, json_t *list,
 			return bad(r, idx, "%s is missing", path), -1;
 		if (load_check_code(s, n, r->opts.lo_code, why) < 0)
 			return bad(r, idx, "%s: %s", path, why), -1;
-		if (counted && q != NULL) {
+		if (max && q != NULL) {
 			double d = json_number_value(q);
 
 			if (!json_is_number(q) || !uom_counts(uom) || !(d >= 1) ||
-			    d > 1e9 || d != (double)(unsigned long)d)
+			    d > 1e15 || d != (double)(unsigned long)d)
 				return bad(r, idx, "quantityList[%zu]: quantity %g%s%s is "
 				           "not a whole number of items", i, d,
 				           uom ? " " : "", uom ? uom : ""), -1;
+			if (d > (double)max)
+				return bad(r, idx, "quantityList[%zu]: quantity %.0f is more "
+				           "than %lu, the most one record may count", i, d,
+				           max), -1;
 			qty = (unsigned long)d;
 		}
 		add_item(r, s, n, qty);
@@ -810,7 +816,7 @@ static int judge(struct load_epcis *r, json_t *ev, size_t idx)
 			return LOAD_BAD;
 	}
 	if (kind == LOAD_DISPENSE &&
-	    set_ext_uint(r, idx, ev, "yima:qty", 1, 1000000, r->ext_qty, LOAD_F_QTY) < 0)
+	    set_ext_uint(r, idx, ev, "yima:qty", 1, CMD_SALE_QTY_MAX, r->ext_qty, LOAD_F_QTY) < 0)
 		return LOAD_BAD;
 
 	/* identifiers */
@@ -834,11 +840,12 @@ static int judge(struct load_epcis *r, json_t *ev, size_t idx)
 		if (r->nitems == 0 && kind == LOAD_UNPACK)
 			add_item(r, NULL, 0, 0); /* everything in parentID */
 	} else {
-		bool counted = kind == LOAD_COMMISSION || kind == LOAD_DISPENSE;
+		unsigned long max = kind == LOAD_COMMISSION ? CMD_LOT_QTY_MAX :
+		                    kind == LOAD_DISPENSE ? CMD_SALE_QTY_MAX : 0;
 
 		if (add_epcs(r, idx, json_object_get(ev, "epcList"), "epcList") < 0 ||
 		    add_quantities(r, idx, json_object_get(ev, "quantityList"),
-		                   counted) < 0)
+		                   max) < 0)
 			return LOAD_BAD;
 	}
 	if (r->nitems == 0) {

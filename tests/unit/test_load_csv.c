@@ -255,20 +255,23 @@ static const struct csv_case cases[] = {
 	  "commission," CN1 ",M,,,0\n"
 	  "commission," CN1 ",M,,,1.5\n"
 	  "commission," CN1 ",M,,,-3\n"
-	  "commission," CN1 ",M,2028-02-29,4,1000000000\n",
+	  "commission," CN1 ",M,,,100000001\n"
+	  "commission," CN1 ",M,2028-02-29,4,100000000\n",
 	  0, 0,
 	  "! t.csv:2: column 'expiry': '2027-02-30' is not a date (YYYY-MM-DD)\n"
 	  "! t.csv:3: column 'expiry': '27-02-01' is not a date (YYYY-MM-DD)\n"
 	  "! t.csv:4: column 'level': '5' is not a whole number from 1 to 4\n"
 	  "! t.csv:5: column 'level': '0' is not a whole number from 1 to 4\n"
 	  "! t.csv:6: column 'qty': '0' is not a whole number from 1 to "
-	  "1000000000\n"
+	  "100000000\n"
 	  "! t.csv:7: column 'qty': '1.5' is not a whole number from 1 to "
-	  "1000000000\n"
+	  "100000000\n"
 	  "! t.csv:8: column 'qty': '-3' is not a whole number from 1 to "
-	  "1000000000\n"
-	  "9 commission code=" CN1 " expiry=2028-02-29 level=4 from=M "
-	  "qty=1000000000\n" },
+	  "100000000\n"
+	  "! t.csv:9: column 'qty': '100000001' is not a whole number from 1 to "
+	  "100000000\n"
+	  "10 commission code=" CN1 " expiry=2028-02-29 level=4 from=M "
+	  "qty=100000000\n" },
 	{ "bad codes: code_parse's message",
 	  "event,code,parent,from\n"
 	  "commission,06901234567892,,M\n"

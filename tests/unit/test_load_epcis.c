@@ -353,7 +353,11 @@ static const struct ep_case cases[] = {
 	      "42,"
 	      "{\"type\":\"ObjectEvent\"," T0 ",\"action\":\"OBSERVE\","
 	      "\"bizStep\":\"receiving\",\"bizLocation\":{\"id\":\"" DST "\"},"
-	      "\"epcList\":[\"" SG2 "\"]}"),
+	      "\"epcList\":[\"" SG2 "\"]},"
+	      "{\"type\":\"ObjectEvent\"," T0 ",\"action\":\"ADD\","
+	      "\"bizStep\":\"commissioning\",\"bizLocation\":{\"id\":\"" MFR "\"},"
+	      "\"quantityList\":[{\"epcClass\":\"urn:epc:class:lgtin:6901234.056789.L7\","
+	      "\"quantity\":100000001}]}"),
 	  "! t.json: event 1: epcList[1]: EPC sgtin URN: expected '.' and a "
 	  "serial, lot or extension after the reference\n"
 	  "! t.json: event 2: no eventTime\n"
@@ -374,7 +378,9 @@ static const struct ep_case cases[] = {
 	  "not an item\n"
 	  "! t.json: event 12: not a JSON object\n"
 	  "13 receive time=" T0L " code=" SG2 " to=" DST "\n"
-	  "= events 13 mapped 1 records 1 bad 12 skipped\n" },
+	  "! t.json: event 14: quantityList[0]: quantity 100000001 is more than "
+	  "100000000, the most one record may count\n"
+	  "= events 14 mapped 1 records 1 bad 13 skipped\n" },
 	{ "not an EPCIS document",
 	  "{\"hello\":\"world\"}",
 	  "open: t.json: not an EPCIS document (no epcisBody.eventList, not an "
