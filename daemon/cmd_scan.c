@@ -13,10 +13,8 @@
 static enum cmd_status answer(struct cmd_ctx *ctx, enum cmd_status st,
 			      const struct scan_outcome *so)
 {
-	if (st == CMD_REFUSED)
-		return cmd_refuse(ctx, "%s", so->o.why);
-	if (st == CMD_FAILED)
-		return cmd_failed(ctx, so->o.store_rc);
+	if ((st = cmd_outcome(ctx, st, &so->o)) != CMD_DONE)
+		return st;
 	ctx->verdict = so->j.verdict;
 	if (!ctx->quiet)
 		verdict_reply(ctx->out, &so->j, ctx->cfg, ctx->cmd->when_ms);
