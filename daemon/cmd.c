@@ -146,14 +146,17 @@ struct cmd_write {
 	const struct config *cfg;	/* the rules' settings; outlives the job */
 	struct principal who;
 	struct cmd cmd;
+	/* The command as its log entry (entry.h), encoded when the job is
+	 * made, off the writer; stored if the command applies. */
+	struct buf entry;
 	/* A log entry whose words no longer parse (replay.h): refused with
 	 * this, never applied. */
 	char *unparsed;
 };
 
-/* Store the command as a log entry (journal.h), in the transaction of its
- * effects: its words and its stamp — time, principal, request id. */
-static int log_entry(struct store_txn *txn, const struct cmd *c)
+/* The command as a log entry: its words and its stamp — time, principal,
+ * request id. */
+static void encode_entry(struct buf *b, const struct cmd *c)
 {
 	struct entry_stamp s = {
 		.cmd = c->spec->id,
@@ -167,11 +170,7 @@ static int log_entry(struct store_txn *txn, const struct cmd *c)
 			.site_id = c->who->site_id, .site_id_len = strlen(c->who->site_id),
 			.name = c->who->name, .name_len = strlen(c->who->name),
 		};
-	struct buf b = BUF_INIT;
-	entry_encode(&b, &s, c->argc, c->argv);
-	int rc = journal_append(txn, b.data, b.len, NULL);
-	buf_free(&b);
-	return rc;
+	entry_encode(b, &s, c->argc, c->argv);
 }
 
 /* Apply a command and, when it applied, store it as the log's next entry:
@@ -191,8 +190,8 @@ static int run_write(struct store_txn *txn, struct write_job *job)
 		return 0;
 	}
 	switch (cmd_run(&ctx)) {
-	case CMD_DONE:
-		return log_entry(txn, &w->cmd);
+	case CMD_DONE:	/* the log's next entry, with its effects */
+		return journal_append(txn, w->entry.data, w->entry.len, NULL);
 	case CMD_REFUSED:
 		return 0;
 	case CMD_ROLLBACK:
@@ -228,6 +227,7 @@ struct write_job *cmd_write_job(const struct config *cfg, struct cmd *cmd, int p
 	cmd_move(&w->cmd, cmd, argv, cmd->who ? &w->who : NULL);
 	if (w->cmd.request_id == 0)
 		w->cmd.request_id = entry_new_request_id();
+	encode_entry(&w->entry, &w->cmd);
 	w->job.bytes = bytes;
 	w->job.now_ms = cmd->time_ms;
 	w->job.run = run_write;
@@ -279,6 +279,7 @@ void cmd_write_job_free(struct write_job *job)
 {
 	struct cmd_write *w = (struct cmd_write *)job;
 	cmd_free(&w->cmd);
+	buf_free(&w->entry);
 	free(w->unparsed);
 	buf_free(&job->reply.b);
 	free(job);

@@ -25,7 +25,8 @@ static enum cmd_status answer(struct cmd_ctx *ctx, enum cmd_status st,
 enum cmd_status cmd_verify(struct cmd_ctx *ctx)
 {
 	struct store_txn *t;
-	struct scan_outcome so = { 0 };
+	struct scan_outcome so;
+	scan_outcome_init(&so);
 	int rc = cmd_read_txn(ctx, &t);
 	if (rc)
 		return cmd_failed(ctx, rc);
@@ -36,7 +37,8 @@ enum cmd_status cmd_verify(struct cmd_ctx *ctx)
 /* DISPENSE code SITE s [TX t] [QTY n] [TIME t] */
 enum cmd_status cmd_dispense(struct cmd_ctx *ctx)
 {
-	struct scan_outcome so = { 0 };
+	struct scan_outcome so;
+	scan_outcome_init(&so);
 	enum cmd_status st = scan_dispense(ctx->txn, ctx->cfg, ctx->cmd, ctx->quiet, &so);
 	return answer(ctx, st, &so);
 }
@@ -44,6 +46,7 @@ enum cmd_status cmd_dispense(struct cmd_ctx *ctx)
 /* UNDO code SITE s TX t */
 enum cmd_status cmd_undo(struct cmd_ctx *ctx)
 {
-	struct scan_outcome so = { 0 };
+	struct scan_outcome so;
+	scan_outcome_init(&so);
 	return answer(ctx, scan_undo(ctx->txn, ctx->cfg, ctx->cmd, &so), &so);
 }

@@ -34,6 +34,15 @@ struct scan_outcome {
 	bool replayed;		/* DISPENSE: a retry, answered as the first time */
 };
 
+/* An outcome ready for a rule: the judgement is set by the rule itself
+ * (verdict_judge clears it), so a scan does not clear its 2 KiB twice. */
+static inline void scan_outcome_init(struct scan_outcome *so)
+{
+	so->o.store_rc = 0;
+	so->o.why[0] = '\0';
+	so->replayed = false;
+}
+
 /* VERIFY code [SITE s]: the judgement alone.  public_view: for a client
  * that has not signed in (verdict.h). */
 enum cmd_status scan_verify(struct store_txn *t, const struct config *cfg, const struct cmd *c,

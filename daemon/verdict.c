@@ -396,7 +396,9 @@ static int site_text(struct store_txn *t, uint32_t num, char *out)
 	}
 	if (rc)
 		return rc;
-	snprintf(out, MASTER_ID_MAX + 1, "%s", id);
+	size_t n = strnlen(id, MASTER_ID_MAX);
+	memcpy(out, id, n);
+	out[n] = '\0';
 	return 0;
 }
 

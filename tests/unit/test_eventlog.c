@@ -109,6 +109,35 @@ static void test_add_assigns_seqs_and_chains(void **state)
 	store_read_end(f->r);
 }
 
+/* A transaction chains each link from the one before it in the same
+ * transaction without reading the store: what an aborted transaction
+ * chained must not be taken for the next transaction's predecessor. */
+static void test_chain_across_an_abort(void **state)
+{
+	struct tmp_store *f = *state;
+	struct event e[3] = { ship(1, 2, "DN-1"), ship(2, 3, "DN-2"), ship(3, 1, "DN-3") };
+	struct event gone[2] = { ship(9, 9, "GONE-1"), ship(9, 9, "GONE-2") };
+	struct store_txn *t = tmp_store_write(f);
+	assert_int_equal(events_add(t, &e[0], 0), 0);
+	assert_int_equal(store_write_commit(t), 0);
+	t = tmp_store_write(f);
+	assert_int_equal(events_add(t, &gone[0], 0), 0);
+	assert_int_equal(events_add(t, &gone[1], 0), 0);
+	store_write_abort(t);
+	t = tmp_store_write(f);
+	assert_int_equal(events_add(t, &e[1], 0), 0);
+	assert_int_equal(events_add(t, &e[2], 0), 0);
+	assert_int_equal(store_write_commit(t), 0);
+	assert_int_equal(e[2].seq, 3);
+
+	t = tmp_store_read(f);
+	struct audit_result r;
+	assert_int_equal(audit_verify(t, 1, 0, &r), 0);
+	assert_int_equal(r.checked, 3);
+	expect(r.broken == 0, "link %llu broken: %s", (unsigned long long)r.broken, r.why);
+	store_read_end(f->r);
+}
+
 static void test_layout(void **state)
 {
 	struct tmp_store *f = *state;
@@ -283,6 +312,7 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, tmp_store_setup, tmp_store_teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_add_assigns_seqs_and_chains),
+		T(test_chain_across_an_abort),
 		T(test_layout),
 		T(test_long_ref),
 		T(test_events_of_a_unit),
