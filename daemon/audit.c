@@ -74,29 +74,11 @@ int audit_chain(struct store_txn *t, uint64_t seq, const void *record, size_t le
 	return audit_chain_in(t, DB_EVENT_HASHES, seq, record, len);
 }
 
-/*
- * The last link each chain got in this thread's write transaction: a
- * group of writes chains one link after another, and the next reads its
- * predecessor here rather than from the store.  Valid only in the same
- * transaction (store_txn_serial): after an abort the links are gone.
- */
-static _Thread_local struct chain_tail {
-	uint64_t serial;
-	uint64_t seq;
-	uint8_t hash[AUDIT_HASH_LEN];
-} tails[DB__COUNT];
-
 int audit_chain_in(struct store_txn *t, enum store_db hashes, uint64_t seq,
 		   const void *record, size_t len)
 {
 	uint8_t prev[AUDIT_HASH_LEN], h[AUDIT_HASH_LEN], k[SEQ_BYTES];
-	struct chain_tail *tail = &tails[hashes];
-	uint64_t serial = store_txn_serial(t);
-	int rc = 0;
-	if (serial && tail->serial == serial && tail->seq + 1 == seq)
-		memcpy(prev, tail->hash, sizeof prev);
-	else
-		rc = stored_hash_in(t, hashes, seq - 1, prev);
+	int rc = stored_hash_in(t, hashes, seq - 1, prev);
 	/* No hash before this one can only mean tampering (audit_open chains
 	 * older logs): chain on from zero and let AUDIT VERIFY report it. */
 	if (rc == STORE_NOTFOUND)
@@ -105,11 +87,7 @@ int audit_chain_in(struct store_txn *t, enum store_db hashes, uint64_t seq,
 		return rc;
 	link_hash(prev, seq, record, len, h);
 	code_put_be(k, seq, SEQ_BYTES);
-	if ((rc = store_append(t, hashes, k, sizeof k, h, sizeof h)) != 0)
-		return rc;
-	*tail = (struct chain_tail){ .serial = serial, .seq = seq };
-	memcpy(tail->hash, h, sizeof h);
-	return 0;
+	return store_append(t, hashes, k, sizeof k, h, sizeof h);
 }
 
 int audit_head(struct store_txn *t, uint64_t *seq, uint8_t hash[AUDIT_HASH_LEN])

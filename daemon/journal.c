@@ -28,32 +28,17 @@ int journal_last(struct store_txn *t, uint64_t *seq)
 	return rc == STORE_NOTFOUND ? 0 : rc;
 }
 
-/* The last entry this thread appended, in which write transaction (as
- * audit.c keeps the chain's last link): the next append numbers on from it
- * without looking the log's end up. */
-static _Thread_local struct {
-	uint64_t serial;
-	uint64_t seq;
-} tail;
-
 int journal_append(struct store_txn *t, const void *entry, size_t len, uint64_t *seq)
 {
 	uint64_t last;
 	uint8_t k[SEQ_BYTES];
-	uint64_t serial = store_txn_serial(t);
-	int rc = 0;
-	if (serial && tail.serial == serial)
-		last = tail.seq;
-	else
-		rc = journal_last(t, &last);
+	int rc = journal_last(t, &last);
 	if (rc)
 		return rc;
 	code_put_be(k, last + 1, SEQ_BYTES);
 	if ((rc = store_append(t, DB_LOG, k, sizeof k, entry, len)) != 0 ||
 	    (rc = audit_chain_in(t, DB_LOG_HASHES, last + 1, entry, len)) != 0)
 		return rc;
-	tail.serial = serial;
-	tail.seq = last + 1;
 	if (seq)
 		*seq = last + 1;
 	return 0;

@@ -98,7 +98,6 @@ struct store_txn {
 	 * the map is SIGBUS: such a record is corrupt, not read. */
 	const char *map_lo, *map_end, *valid_end;
 	uint64_t tag;			/* read transactions: gen at begin (even) */
-	uint64_t serial;		/* write transactions: store_txn_serial */
 	bool write;
 	bool changed;			/* wrote a versioned database */
 	/* Write transactions: one cursor per database, opened on first use
@@ -583,15 +582,11 @@ void store_read_end(struct store_reader *r)
 	pthread_rwlock_unlock(&r->s->resize_lock);
 }
 
-/* Write transactions begun in this process, of any store. */
-static _Atomic uint64_t write_serials;
-
 int store_write_begin(struct store *s, struct store_txn **txn)
 {
 	int rc = mdb_txn_begin(s->env, NULL, 0, &s->wtxn.txn);
 	if (rc)
 		return rc;
-	s->wtxn.serial = atomic_fetch_add(&write_serials, 1) + 1;
 	s->wtxn.write = true;
 	s->wtxn.changed = false;
 	set_bounds(&s->wtxn, true);
@@ -622,11 +617,6 @@ void store_write_abort(struct store_txn *t)
 	t->txn = NULL;
 	t->changed = false;
 	t->s->wgen++;
-}
-
-uint64_t store_txn_serial(const struct store_txn *t)
-{
-	return t->write ? t->serial : 0;
 }
 
 uint64_t store_txn_tag(const struct store_txn *t)

@@ -143,11 +143,6 @@ void store_write_abort(struct store_txn *txn);
  * (note_write in store.c).
  */
 uint64_t store_txn_tag(const struct store_txn *t);
-/* A write transaction's number, which no other write transaction of this
- * process has (0 for a read transaction): what a writer remembers of its
- * own writes is valid while the number is the same, and never after an
- * abort, whose retry gets a new one. */
-uint64_t store_txn_serial(const struct store_txn *t);
 
 /* Double the map size (waits until no read transaction is open).
  * No write transaction may be open.  Returns 0 or an error code. */
