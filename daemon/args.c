@@ -3,7 +3,6 @@
  */
 #include "args.h"
 #include "master.h"
-#include "mcache.h"
 #include "store.h"
 #include "text.h"
 
@@ -183,18 +182,6 @@ int args_site(struct store_txn *t, const struct resp_arg *a, uint32_t *num,
 		return rc;
 	*num = rec.num;
 	return 0;
-}
-
-void args_site_name(struct store_txn *t, uint32_t num, char *out, size_t n)
-{
-	const char *id = mcache_site_id(t, num);
-	size_t len = strlen(id);
-	if (n == 0)
-		return;
-	if (len >= n)
-		len = n - 1;
-	memcpy(out, id, len);
-	out[len] = '\0';
 }
 
 static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d);

@@ -34,8 +34,6 @@ int args_uint(const struct resp_arg *a, const char *what, uint32_t min, uint32_t
  * the id is bad or unknown, or a store error code. */
 int args_site(struct store_txn *t, const struct resp_arg *a, uint32_t *num,
 	      char *err, size_t errlen);
-/* Site number → id, into out (at least 65 bytes); "?" if unknown. */
-void args_site_name(struct store_txn *t, uint32_t num, char *out, size_t n);
 /* The options a request reads codes with: two-digit years against the
  * (UTC) year of its time now_ms (clock.h), never the clock's year when the
  * request is applied. */

@@ -74,22 +74,10 @@ static void reply_step(struct resp_out *o, const struct trace_step *s)
 static void reply_trace(struct resp_out *o, const struct trace_outcome *to)
 {
 	const struct judgement *j = &to->j;
-	char date[11];
 	resp_map(o, 8 + j->has_product * 2 + j->has_lot * 2);
 	kv(o, "code", to->code);
 	kv(o, "type", code_type_family(j->scan.cr_type));
-	if (j->has_product) {
-		kv(o, "product", j->product_id);
-		kv(o, "product_name", j->product_name);
-	}
-	if (j->has_lot) {
-		kv(o, "lot", j->lot.name);
-		args_format_date(j->lot.expiry, date);
-		kv(o, "expiry", date);
-	}
-	resp_cstr(o, "level");
-	resp_int(o, j->unit.level);
-	kv(o, "status", unit_status_name(j->place.status));
+	verdict_reply_record(o, j);
 	kv(o, "holder", to->holder);
 	resp_cstr(o, "recalled");
 	resp_bool(o, j->has_lot && j->lot.status == LOT_RECALLED);

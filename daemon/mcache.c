@@ -130,12 +130,6 @@ int mcache_site(struct store_txn *t, uint32_t num, const char **id)
 	return 0;
 }
 
-const char *mcache_site_id(struct store_txn *t, uint32_t num)
-{
-	const char *id;
-	return mcache_site(t, num, &id) == 0 ? id : "?";
-}
-
 int mcache_event(struct store_txn *t, uint64_t seq, struct mcache_event *out)
 {
 	struct mcache *m = tables();

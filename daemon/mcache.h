@@ -45,11 +45,8 @@ struct mcache_lot {
  * until this thread's next mcache call. */
 int mcache_lot(struct store_txn *t, uint32_t num, const struct mcache_lot **out);
 
-/* The id of site `num`: "" for 0, "?" for no such site.  Valid until this
- * thread's next mcache call. */
-const char *mcache_site_id(struct store_txn *t, uint32_t num);
-/* The same with the store's answer: 0 (*id "" for 0), STORE_NOTFOUND, or
- * a store error. */
+/* The id of site `num`: 0 (*id "" for 0), STORE_NOTFOUND, or a store
+ * error.  *id is valid until this thread's next mcache call. */
 int mcache_site(struct store_txn *t, uint32_t num, const char **id);
 
 /* What a verdict shows of an event. */

@@ -457,6 +457,23 @@ int verdict_gather(struct store_txn *t, struct judgement *j)
 	return 0;
 }
 
+void verdict_reply_record(struct resp_out *out, const struct judgement *j)
+{
+	char date[11];
+	if (j->has_product) {
+		kv(out, "product", j->product_id);
+		kv(out, "product_name", j->product_name);
+	}
+	if (j->has_lot) {
+		kv(out, "lot", j->lot.name);
+		args_format_date(j->lot.expiry, date);
+		kv(out, "expiry", date);
+	}
+	resp_cstr(out, "level");
+	resp_int(out, j->unit.level);
+	kv(out, "status", unit_status_name(j->place.status));
+}
+
 void verdict_reply(struct resp_out *out, const struct judgement *j, const struct config *cfg,
 		   int64_t now_ms)
 {
@@ -488,18 +505,7 @@ void verdict_reply(struct resp_out *out, const struct judgement *j, const struct
 	}
 	if (!j->found)
 		return;
-	if (j->has_product) {
-		kv(out, "product", j->product_id);
-		kv(out, "product_name", j->product_name);
-	}
-	if (j->has_lot) {
-		kv(out, "lot", j->lot.name);
-		args_format_date(j->lot.expiry, buf);
-		kv(out, "expiry", buf);
-	}
-	resp_cstr(out, "level");
-	resp_int(out, j->unit.level);
-	kv(out, "status", unit_status_name(j->place.status));
+	verdict_reply_record(out, j);
 	if (pub) {
 		resp_cstr(out, "units_per_pack");
 		resp_int(out, j->unit.quantity ? j->unit.quantity : j->units_per_pack);

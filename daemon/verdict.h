@@ -118,6 +118,10 @@ int verdict_first_sale(struct store_txn *t, struct judgement *j);
  * event the records name that cannot be read is corrupt, not "?"). */
 int verdict_gather(struct store_txn *t, struct judgement *j);
 
+/* The record's pairs every reply about a unit shows (VERIFY, TRACE):
+ * product and product_name, lot and expiry (when known), level, status. */
+void verdict_reply_record(struct resp_out *out, const struct judgement *j);
+
 /* Reply: a map with verdict, reasons, message and the record; reads
  * nothing but j (gathered). */
 void verdict_reply(struct resp_out *out, const struct judgement *j, const struct config *cfg,

@@ -180,16 +180,20 @@ static void test_copies_follow_every_committed_change(void **state)
 
 	/* A site renumbered to another id (SITE_NUMS rewritten). */
 	struct store_txn *r = rbegin(e);
-	assert_string_equal(mcache_site_id(r, e->site), "PH1");
-	assert_string_equal(mcache_site_id(r, e->site + 100), "?");
-	assert_string_equal(mcache_site_id(r, 0), "");
+	const char *id;
+	assert_int_equal(mcache_site(r, e->site, &id), 0);
+	assert_string_equal(id, "PH1");
+	assert_int_equal(mcache_site(r, e->site + 100, &id), STORE_NOTFOUND);
+	assert_int_equal(mcache_site(r, 0, &id), 0);
+	assert_string_equal(id, "");
 	store_read_end(e->r);
 	t = wbegin(e);
 	uint8_t k[4] = { 0, 0, 0, (uint8_t)e->site };
 	assert_int_equal(store_put(t, DB_SITE_NUMS, k, 4, "PH9", 3), 0);
 	assert_int_equal(store_write_commit(t), 0);
 	r = rbegin(e);
-	assert_string_equal(mcache_site_id(r, e->site), "PH9");
+	assert_int_equal(mcache_site(r, e->site, &id), 0);
+	assert_string_equal(id, "PH9");
 	store_read_end(e->r);
 }
 
