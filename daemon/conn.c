@@ -653,8 +653,7 @@ static void process(struct conn *c)
 			c->held_spec = spec;
 			c->held_argc = argc;
 			c->held_argv = argv;
-			c->held_cmd = cmd;
-			cmd_rebase(&c->held_cmd, argv);	/* codes: its own copy */
+			cmd_move(&c->held_cmd, &cmd, argv, cmd.who);
 			break;
 		}
 		if (a == ADMIT_REFUSED)

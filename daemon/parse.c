@@ -599,8 +599,6 @@ void cmd_rebase(struct cmd *c, const struct resp_arg *argv)
 	for (int k = 0; k < OPT__COUNT; k++)
 		if (c->opt[k].arg)
 			c->opt[k].arg = argv + (c->opt[k].arg - c->argv);
-	if (c->ncodes <= 1)
-		c->codes = &c->one;
 	c->argv = argv;
 }
 
@@ -608,6 +606,11 @@ void cmd_move(struct cmd *to, struct cmd *c, const struct resp_arg *argv,
 	      const struct principal *who)
 {
 	*to = *c;
+	/* One code lives in the command itself, more in their own memory:
+	 * which, the pointer says (a request refused part-way has counted
+	 * its codes but not yet given them memory). */
+	if (c->codes == &c->one)
+		to->codes = &to->one;
 	cmd_rebase(to, argv);
 	to->who = who;
 	for (size_t i = 0; to->records && i < to->records->n; i++)

@@ -156,7 +156,7 @@ static inline bool cmd_has(const struct cmd *c, enum opt_id id)
 
 /* Point c's words at argv instead (same words, moved: a write job copies
  * them into its own memory).  Its records do not move: their words are
- * their own. */
+ * their own.  To move c itself to another address, cmd_move. */
 void cmd_rebase(struct cmd *c, const struct resp_arg *argv);
 /* Move c into *to (a write job): its words are now at argv and its
  * principal is who (copies of them; who NULL when c's is), for the records

@@ -192,7 +192,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	err[0] = '\0';
 	if (cmd_parse(&c, spec, argc, argv, now, NULL, err, sizeof err) != 0) {
 		check(err[0] != '\0' && memchr(err, '\0', sizeof err) != NULL);
+		struct cmd held;	/* as a connection holds a refused request */
+		cmd_move(&held, &c, argv, NULL);
 		cmd_free(&c);
+		cmd_free(&held);
 		goto out;
 	}
 	check(c.argv == argv && c.argc == argc && c.time_ms == now);

@@ -152,6 +152,25 @@ def test_error_after_pipelined_writes_stays_in_order():
         check(c.closed_by_peer(), "closed after the framing error")
 
 
+def test_malformed_code_list_held_behind_a_write():
+    """A request naming several codes and then a bad option, pipelined
+    behind a write: the connection holds it until the write is answered
+    (replies leave in order), then answers ERR; yimad stays up.  It used
+    to free memory the held request did not own and abort."""
+    with daemon() as d:
+        c = d.connect()
+        c.send(encode("SITE", "SET", "M1", "name", "M", "kind", "manufacturer") +
+               encode("COMMISSION", "83055550000000000001", "83055550000000000002",
+                      "83055550000000000003", "SITE", "M1", "BOGUS", "x") +
+               encode("PING"))
+        eq(c.reply(), "OK", "the write first")
+        r = c.reply()
+        check(isinstance(r, Error) and r.startswith("ERR") and "BOGUS" in r, r)
+        eq(c.reply(), "PONG", "then the ping")
+        eq(d.connect().call("PING"), "PONG", "still serving")
+        eq(d.stop(), 0, "clean exit")
+
+
 def test_quit_and_half_close():
     with daemon() as d:
         c = d.connect()

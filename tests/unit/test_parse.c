@@ -628,6 +628,34 @@ static void test_events_records_own_their_words(void **state)
 	cmd_free(&again);
 }
 
+/* A request refused part-way has counted its codes but not given them
+ * memory: moving it (a connection holds it while writes are pending, a
+ * replayed entry becomes a job) must not hand over the old command's own
+ * slot as if it were allocated. */
+static void test_refused_request_moves_and_frees(void **state)
+{
+	(void)state;
+	struct req r;
+	assert_int_not_equal(parse(&r, "COMMISSION", C(1), C(2), C(3), "SITE", "M1", "BOGUS",
+				   "x"), 0);
+	assert_int_equal(r.c.cmd.ncodes, 3);
+	struct cmd moved;
+	cmd_move(&moved, &r.c.cmd, r.c.argv, NULL);
+	assert_ptr_equal(moved.codes, &moved.one);
+	assert_ptr_equal(r.c.cmd.codes, &r.c.cmd.one);
+	cmd_free(&r.c.cmd);
+	cmd_free(&moved);
+
+	/* Parsed whole, the codes' memory goes with the move. */
+	assert_int_equal(parse(&r, "COMMISSION", C(1), C(2), "SITE", "M1"), 0);
+	const struct code_result *codes = r.c.cmd.codes;
+	cmd_move(&moved, &r.c.cmd, r.c.argv, NULL);
+	assert_ptr_equal(moved.codes, codes);
+	assert_code(&moved.codes[1], C(2));
+	cmd_free(&r.c.cmd);
+	cmd_free(&moved);
+}
+
 /* A distributor's records, each put to the ACL as if sent alone; the
  * answers stay with the records. */
 static void test_events_records_checked_one_by_one(void **state)
@@ -720,6 +748,7 @@ int main(void)
 		cmocka_unit_test(test_events_grouping),
 		cmocka_unit_test(test_events_grouping_stops),
 		cmocka_unit_test(test_events_records_own_their_words),
+		cmocka_unit_test(test_refused_request_moves_and_frees),
 		cmocka_unit_test(test_events_records_checked_one_by_one),
 		cmocka_unit_test(test_events_job_applies_without_the_request),
 	};
