@@ -24,9 +24,8 @@ static void fetch_sha256(void)
 	sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
 }
 
-/* hash = SHA-256(prev ‖ seq ‖ record). */
-static void link_hash(const uint8_t prev[AUDIT_HASH_LEN], uint64_t seq, const void *record,
-		      size_t len, uint8_t out[AUDIT_HASH_LEN])
+void audit_link(const uint8_t prev[AUDIT_HASH_LEN], uint64_t seq, const void *record,
+		size_t len, uint8_t out[AUDIT_HASH_LEN])
 {
 	uint8_t k[SEQ_BYTES];
 	code_put_be(k, seq, SEQ_BYTES);
@@ -43,9 +42,8 @@ static void link_hash(const uint8_t prev[AUDIT_HASH_LEN], uint64_t seq, const vo
 	EVP_MD_CTX_free(md);
 }
 
-/* The hash of `seq` stored in `hashes` into out; seq 0 is the zero hash. */
-static int stored_hash_in(struct store_txn *t, enum store_db hashes, uint64_t seq,
-			  uint8_t out[AUDIT_HASH_LEN])
+/* The hash of event `seq` into out; seq 0 is the zero hash. */
+static int stored_hash(struct store_txn *t, uint64_t seq, uint8_t out[AUDIT_HASH_LEN])
 {
 	uint8_t k[SEQ_BYTES];
 	const void *v;
@@ -55,7 +53,7 @@ static int stored_hash_in(struct store_txn *t, enum store_db hashes, uint64_t se
 		return 0;
 	}
 	code_put_be(k, seq, SEQ_BYTES);
-	int rc = store_get(t, hashes, k, sizeof k, &v, &n);
+	int rc = store_get(t, DB_EVENT_HASHES, k, sizeof k, &v, &n);
 	if (rc)
 		return rc;
 	if (n != AUDIT_HASH_LEN)
@@ -64,54 +62,32 @@ static int stored_hash_in(struct store_txn *t, enum store_db hashes, uint64_t se
 	return 0;
 }
 
-static int stored_hash(struct store_txn *t, uint64_t seq, uint8_t out[AUDIT_HASH_LEN])
-{
-	return stored_hash_in(t, DB_EVENT_HASHES, seq, out);
-}
-
 int audit_chain(struct store_txn *t, uint64_t seq, const void *record, size_t len)
 {
-	return audit_chain_in(t, DB_EVENT_HASHES, seq, record, len);
-}
-
-int audit_chain_in(struct store_txn *t, enum store_db hashes, uint64_t seq,
-		   const void *record, size_t len)
-{
 	uint8_t prev[AUDIT_HASH_LEN], h[AUDIT_HASH_LEN], k[SEQ_BYTES];
-	int rc = stored_hash_in(t, hashes, seq - 1, prev);
+	int rc = stored_hash(t, seq - 1, prev);
 	/* No hash before this one can only mean tampering (audit_open chains
 	 * older logs): chain on from zero and let AUDIT VERIFY report it. */
 	if (rc == STORE_NOTFOUND)
 		memset(prev, 0, sizeof prev);
 	else if (rc)
 		return rc;
-	link_hash(prev, seq, record, len, h);
+	audit_link(prev, seq, record, len, h);
 	code_put_be(k, seq, SEQ_BYTES);
-	return store_append(t, hashes, k, sizeof k, h, sizeof h);
+	return store_append(t, DB_EVENT_HASHES, k, sizeof k, h, sizeof h);
 }
 
 int audit_head(struct store_txn *t, uint64_t *seq, uint8_t hash[AUDIT_HASH_LEN])
 {
-	return audit_head_in(t, DB_EVENT_HASHES, seq, hash);
-}
-
-int audit_head_in(struct store_txn *t, enum store_db hashes, uint64_t *seq,
-		  uint8_t hash[AUDIT_HASH_LEN])
-{
-	struct store_cursor *c;
 	const void *k, *v;
 	size_t kl, vl;
 	*seq = 0;
 	memset(hash, 0, AUDIT_HASH_LEN);
-	int rc = store_cursor_open(t, hashes, &c);
-	if (rc)
-		return rc;
-	rc = store_cursor_last(c, &k, &kl, &v, &vl);
+	int rc = store_last(t, DB_EVENT_HASHES, &k, &kl, &v, &vl);
 	if (rc == 0 && kl == SEQ_BYTES && vl == AUDIT_HASH_LEN) {
 		*seq = code_get_be(k, SEQ_BYTES);
 		memcpy(hash, v, AUDIT_HASH_LEN);
 	}
-	store_cursor_close(c);
 	return rc == STORE_NOTFOUND ? 0 : rc;
 }
 
@@ -131,7 +107,7 @@ static int chain_all(struct store_txn *t, uint64_t *count)
 		uint64_t seq = code_get_be(k, SEQ_BYTES);
 		uint8_t key[SEQ_BYTES];
 		code_put_be(key, seq, SEQ_BYTES);
-		link_hash(prev, seq, v, vl, prev);
+		audit_link(prev, seq, v, vl, prev);
 		if ((rc = store_append(t, DB_EVENT_HASHES, key, sizeof key, prev, sizeof prev)))
 			break;
 		++*count;
@@ -218,7 +194,7 @@ int audit_verify(struct store_txn *t, uint64_t from, uint64_t to, struct audit_r
 			rc = 0;
 			break;
 		}
-		link_hash(prev, seq, v, vl, want);
+		audit_link(prev, seq, v, vl, want);
 		int hrc = stored_hash(t, seq, got);
 		if (hrc != 0 && hrc != STORE_NOTFOUND) {
 			rc = hrc;

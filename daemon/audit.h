@@ -36,13 +36,11 @@ int audit_chain(struct store_txn *t, uint64_t seq, const void *record, size_t le
 /* The last chained event and its hash (seq 0 and zeros for an empty log). */
 int audit_head(struct store_txn *t, uint64_t *seq, uint8_t hash[AUDIT_HASH_LEN]);
 
-/* The same two for another chain of the same definition: records stored
- * under seq elsewhere, their links in `hashes` (the log of entries,
- * journal.h, is chained in DB_LOG_HASHES). */
-int audit_chain_in(struct store_txn *t, enum store_db hashes, uint64_t seq,
-		   const void *record, size_t len);
-int audit_head_in(struct store_txn *t, enum store_db hashes, uint64_t *seq,
-		  uint8_t hash[AUDIT_HASH_LEN]);
+/* One link of a chain of this definition: SHA-256(prev ‖ seq as u48 BE ‖
+ * record) into out.  The log of entries is chained the same way
+ * (journal.h). */
+void audit_link(const uint8_t prev[AUDIT_HASH_LEN], uint64_t seq, const void *record,
+		size_t len, uint8_t out[AUDIT_HASH_LEN]);
 
 /* At startup, before the writer runs: a log written before the chain
  * existed (events, no hashes) is chained from its first event.  Returns 0,

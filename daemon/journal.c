@@ -1,5 +1,5 @@
 /*
- * journal — the log of entries in DB_LOG, chained in DB_LOG_HASHES
+ * journal — the log of entries in DB_LOG, each stored with its chain link
  * (journal.h).
  */
 #include "journal.h"
@@ -10,43 +10,81 @@
 
 #define SEQ_BYTES 6
 
+/* An entry's stored value: its link, then its bytes. */
+static int split_value(const void *k, size_t kl, const void *v, size_t vl, uint64_t *seq,
+		       const uint8_t **link, const void **entry, size_t *len)
+{
+	*seq = 0;
+	*link = NULL;
+	*entry = NULL;
+	*len = 0;
+	if (kl != SEQ_BYTES)
+		return store_corrupt(DB_LOG, k, kl, "a key that is not a 6-byte seq");
+	if (vl <= AUDIT_HASH_LEN)
+		return store_corrupt(DB_LOG, k, kl, "a value too short for a link and an entry");
+	*seq = code_get_be(k, SEQ_BYTES);
+	*link = v;
+	*entry = (const uint8_t *)v + AUDIT_HASH_LEN;
+	*len = vl - AUDIT_HASH_LEN;
+	return 0;
+}
+
+/* The last entry's seq and link (0 and zeros: the log is empty). */
+static int tail(struct store_txn *t, uint64_t *seq, uint8_t link[AUDIT_HASH_LEN])
+{
+	const void *k, *v, *entry;
+	const uint8_t *at;
+	size_t kl, vl, len;
+	*seq = 0;
+	memset(link, 0, AUDIT_HASH_LEN);
+	int rc = store_last(t, DB_LOG, &k, &kl, &v, &vl);
+	if (rc == STORE_NOTFOUND)
+		return 0;
+	if (rc == 0 && (rc = split_value(k, kl, v, vl, seq, &at, &entry, &len)) == 0)
+		memcpy(link, at, AUDIT_HASH_LEN);
+	return rc;
+}
+
 int journal_last(struct store_txn *t, uint64_t *seq)
 {
-	struct store_cursor *c;
-	const void *k, *v;
-	size_t kl, vl;
-	*seq = 0;
-	int rc = store_cursor_open(t, DB_LOG, &c);
-	if (rc)
-		return rc;
-	rc = store_cursor_last(c, &k, &kl, &v, &vl);
-	if (rc == 0 && kl != SEQ_BYTES)
-		rc = store_corrupt(DB_LOG, k, kl, "a key that is not a 6-byte seq");
-	if (rc == 0)
-		*seq = code_get_be(k, SEQ_BYTES);
-	store_cursor_close(c);
-	return rc == STORE_NOTFOUND ? 0 : rc;
+	uint8_t link[AUDIT_HASH_LEN];
+	return tail(t, seq, link);
+}
+
+int journal_head(struct store_txn *t, uint64_t *seq, uint8_t hash[AUDIT_HASH_LEN])
+{
+	return tail(t, seq, hash);
 }
 
 int journal_append(struct store_txn *t, const void *entry, size_t len, uint64_t *seq)
 {
 	uint64_t last;
-	uint8_t k[SEQ_BYTES];
-	int rc = journal_last(t, &last);
+	uint8_t link[AUDIT_HASH_LEN], k[SEQ_BYTES];
+	void *room;
+	int rc = tail(t, &last, link);
 	if (rc)
 		return rc;
+	audit_link(link, last + 1, entry, len, link);
 	code_put_be(k, last + 1, SEQ_BYTES);
-	if ((rc = store_append(t, DB_LOG, k, sizeof k, entry, len)) != 0 ||
-	    (rc = audit_chain_in(t, DB_LOG_HASHES, last + 1, entry, len)) != 0)
+	if ((rc = store_append_room(t, DB_LOG, k, sizeof k, AUDIT_HASH_LEN + len, &room)) != 0)
 		return rc;
+	memcpy(room, link, AUDIT_HASH_LEN);
+	memcpy((uint8_t *)room + AUDIT_HASH_LEN, entry, len);
 	if (seq)
 		*seq = last + 1;
 	return 0;
 }
 
-int journal_head(struct store_txn *t, uint64_t *seq, uint8_t hash[AUDIT_HASH_LEN])
+int journal_get(struct store_txn *t, uint64_t seq, const void **entry, size_t *len)
 {
-	return audit_head_in(t, DB_LOG_HASHES, seq, hash);
+	uint8_t k[SEQ_BYTES];
+	const void *v;
+	const uint8_t *link;
+	size_t vl;
+	uint64_t at;
+	code_put_be(k, seq, SEQ_BYTES);
+	int rc = store_get(t, DB_LOG, k, sizeof k, &v, &vl);
+	return rc ? rc : split_value(k, sizeof k, v, vl, &at, &link, entry, len);
 }
 
 int journal_start(struct store_txn *t, int *uncovered, uint64_t *events_before)
@@ -84,12 +122,18 @@ int journal_walk(struct store_txn *t, uint64_t from, uint64_t to,
 	uint64_t want = from;
 	for (rc = store_cursor_seek(c, start, sizeof start, &k, &kl, &v, &vl);
 	     rc == 0 && want <= to; rc = store_cursor_next(c, &k, &kl, &v, &vl)) {
-		if (kl != SEQ_BYTES || code_get_be(k, SEQ_BYTES) != want) {
+		uint64_t seq;
+		const uint8_t *link;
+		const void *entry;
+		size_t len;
+		if ((rc = split_value(k, kl, v, vl, &seq, &link, &entry, &len)) != 0)
+			break;
+		if (seq != want) {
 			code_put_be(start, want, SEQ_BYTES);
 			rc = store_corrupt(DB_LOG, start, sizeof start, "the entry is missing");
 			break;
 		}
-		if ((rc = fn(arg, want, v, vl)) != 0)
+		if ((rc = fn(arg, want, entry, len)) != 0)
 			break;
 		want++;
 	}

@@ -13,8 +13,9 @@
  *
  *     link(seq) = SHA-256( link(seq - 1) ‖ seq as u48 BE ‖ entry bytes )
  *
- * in DB_LOG_HASHES, so that an entry changed without its link shows, and
- * INFO audit gives the chain's head to keep elsewhere.
+ * stored in front of the entry (DB_LOG's value: 32 bytes of link, then
+ * the entry), so that an entry changed without its link shows, INFO audit
+ * gives the chain's head to keep elsewhere, and one append stores both.
  *
  * Errors: 0 or a store error code.
  */
@@ -31,6 +32,9 @@ struct store_txn;
 /* Store an encoded entry as the log's next, with its link (inside the
  * write transaction of its effects); its seq into *seq if not NULL. */
 int journal_append(struct store_txn *t, const void *entry, size_t len, uint64_t *seq);
+
+/* Entry seq's bytes (STORE_NOTFOUND: none). */
+int journal_get(struct store_txn *t, uint64_t seq, const void **entry, size_t *len);
 
 /* The last entry's seq (0: the log is empty). */
 int journal_last(struct store_txn *t, uint64_t *seq);

@@ -9,7 +9,6 @@
  */
 #include "replay.h"
 #include "cmd.h"
-#include "code_util.h"
 #include "entry.h"
 #include "journal.h"
 #include "server.h"
@@ -125,15 +124,12 @@ static int submit(void *arg, uint64_t seq, const void *bytes, size_t len)
 /* "DISPENSE 8301... SITE PH1 ...": what an entry was, for messages. */
 static void describe(struct store_txn *src, uint64_t seq, char *out, size_t n)
 {
-	uint8_t k[6];
 	const void *v;
 	size_t vl;
 	struct entry e;
 	char why[200];
 	out[0] = '\0';
-	code_put_be(k, seq, sizeof k);
-	if (store_get(src, DB_LOG, k, sizeof k, &v, &vl) != 0 ||
-	    entry_decode(v, vl, &e, why, sizeof why) != 0)
+	if (journal_get(src, seq, &v, &vl) != 0 || entry_decode(v, vl, &e, why, sizeof why) != 0)
 		return;
 	const uint8_t *at = e.words;
 	size_t used = 0;

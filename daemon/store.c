@@ -61,7 +61,6 @@ static const char *const db_names[DB__COUNT] = {
 	[DB_SITE_ALERTS] = "site_alerts",
 	[DB_UNIT_ALERTS] = "unit_alerts",
 	[DB_LOG] = "log",
-	[DB_LOG_HASHES] = "log_hashes",
 };
 
 /* Index databases hold fixed-size ids as sorted duplicates: LMDB then
@@ -314,12 +313,77 @@ static int lock_dir(const char *dir, char *err, size_t errlen)
  *    when they are empty;
  *  - 4 keeps each alert's time in site_alerts (and every alert under site
  *    0): a version 2 or 3 site_alerts is emptied, to be built again;
- *  - 5 added the log (DB_LOG, DB_LOG_HASHES, created empty by the open).
- *    What the store held before has no entries, so a store that held
- *    anything records where the log starts (STORE_META_LOG_START): a check
- *    of the state against the log can then say it cannot, instead of
- *    reporting everything before as damage.
+ *  - 5 added the log (DB_LOG, created empty by the open).  What the store
+ *    held before has no entries, so a store that held anything records
+ *    where the log starts (STORE_META_LOG_START): a check of the state
+ *    against the log can then say it cannot, instead of reporting
+ *    everything before as damage;
+ *  - 6 keeps each entry's chain link in front of it in DB_LOG instead of
+ *    in a database of its own (log_hashes, moved in and dropped).
  */
+
+#define LOG_LINK_BYTES 32	/* a SHA-256 chain link (journal.h) */
+
+/* Version 5 to 6: every entry takes its link from log_hashes, which goes.
+ * A link missing is damage the upgrade will not paper over. */
+static int move_log_links(struct store *s, MDB_txn *txn, char *err, size_t errlen)
+{
+	MDB_dbi hashes;
+	MDB_cursor *c = NULL;
+	MDB_val k, v, h;
+	uint8_t *buf = NULL;
+	size_t cap = 0;
+	int rc = mdb_dbi_open(txn, "log_hashes", 0, &hashes);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc == 0)
+		rc = mdb_cursor_open(txn, s->dbi[DB_LOG], &c);
+	for (int op = MDB_FIRST; rc == 0; op = MDB_NEXT) {
+		if ((rc = mdb_cursor_get(c, &k, &v, (MDB_cursor_op)op)) != 0)
+			break;
+		rc = mdb_get(txn, hashes, &k, &h);
+		if (rc == 0 && h.mv_size != LOG_LINK_BYTES)
+			rc = MDB_CORRUPTED;
+		if (rc) {
+			char key[40] = "";
+			for (size_t i = 0; i < k.mv_size && i < 16; i++)
+				snprintf(key + 2 * i, 3, "%02x", ((const uint8_t *)k.mv_data)[i]);
+			snprintf(err, errlen, "cannot upgrade the store from schema version 5: "
+				 "log entry %s has no link in log_hashes (%s)", key,
+				 mdb_strerror(rc));
+			mdb_cursor_close(c);
+			free(buf);
+			return -1;
+		}
+		size_t n = LOG_LINK_BYTES + v.mv_size;
+		if (n > cap) {
+			cap = n;
+			buf = xrealloc(buf, cap);
+		}
+		memcpy(buf, h.mv_data, LOG_LINK_BYTES);
+		memcpy(buf + LOG_LINK_BYTES, v.mv_data, v.mv_size);
+		/* The key too is copied out of the page the put rewrites. */
+		uint8_t key[16];
+		if (k.mv_size > sizeof key) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		memcpy(key, k.mv_data, k.mv_size);
+		MDB_val nk = { k.mv_size, key }, nv = { n, buf };
+		rc = mdb_cursor_put(c, &nk, &nv, MDB_CURRENT);
+	}
+	if (c)
+		mdb_cursor_close(c);
+	free(buf);
+	if (rc == MDB_NOTFOUND)
+		rc = mdb_drop(txn, hashes, 1);
+	if (rc) {
+		snprintf(err, errlen, "cannot upgrade the store from schema version 5: %s",
+			 mdb_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
 static int upgrade(struct store *s, MDB_txn *txn, uint32_t from, char *err, size_t errlen)
 {
 	static const char key[] = "schema_version", seq_key[] = "seq_event",
@@ -327,8 +391,10 @@ static int upgrade(struct store *s, MDB_txn *txn, uint32_t from, char *err, size
 	int rc = 0;
 	if (from < 4)
 		rc = mdb_drop(txn, s->dbi[DB_SITE_ALERTS], 0);
+	if (from == 5 && move_log_links(s, txn, err, errlen) != 0)
+		return -1;
 	bool held = false;
-	for (int i = 0; rc == 0 && i < DB__COUNT; i++) {
+	for (int i = 0; from < 5 && rc == 0 && i < DB__COUNT; i++) {
 		MDB_stat st;
 		if (i != DB_META && (rc = mdb_stat(txn, s->dbi[i], &st)) == 0 && st.ms_entries)
 			held = true;
@@ -835,6 +901,39 @@ int store_append(struct store_txn *t, enum store_db db, const void *key, size_t 
 	MDB_val v = { vlen, (void *)(uintptr_t)val };
 	note_write(t, db);
 	return put(t, db, &k, &v, MDB_APPEND);
+}
+
+int store_append_room(struct store_txn *t, enum store_db db, const void *key, size_t klen,
+		      size_t vlen, void **room)
+{
+	MDB_val k = { klen, (void *)(uintptr_t)key };
+	MDB_val v = { vlen, NULL };
+	note_write(t, db);
+	int rc = put(t, db, &k, &v, MDB_APPEND | MDB_RESERVE);
+	*room = rc ? NULL : v.mv_data;
+	return rc;
+}
+
+int store_last(struct store_txn *t, enum store_db db, const void **kp, size_t *kl,
+	       const void **vp, size_t *vl)
+{
+	MDB_val k, v;
+	MDB_cursor *c = kept_cursor(t, db), *own = NULL;
+	int rc = 0;
+	if (c == NULL && (rc = mdb_cursor_open(t->txn, t->s->dbi[db], &own)) != 0)
+		return rc;
+	rc = mdb_cursor_get(c ? c : own, &k, &v, MDB_LAST);
+	if (own)
+		mdb_cursor_close(own);
+	if (rc == 0)
+		rc = check_found(t, db, &k, &v);
+	if (rc == 0) {
+		*kp = k.mv_data;
+		*kl = k.mv_size;
+		*vp = v.mv_data;
+		*vl = v.mv_size;
+	}
+	return rc;
 }
 
 struct store_cursor {

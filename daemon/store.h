@@ -26,7 +26,7 @@
 
 /* The schema this build reads and writes.  Bump it on any incompatible
  * change of a database's keys or values. */
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 /* DB_META key present in a store upgraded from before the log (schema
  * 4 or older) that held anything: u64, the last event seq then.  The log
@@ -60,8 +60,7 @@ enum store_db {
 	DB_SITE_ALERTS,		/* dup: site number (0: every site) → alert
 				 * time + seq, newest last */
 	DB_UNIT_ALERTS,		/* dup: unit id → alert seqs */
-	DB_LOG,			/* entry seq (u48 BE) → log entry (entry.h) */
-	DB_LOG_HASHES,		/* entry seq (u48 BE) → SHA-256 chain link */
+	DB_LOG,			/* entry seq (u48 BE) → chain link ‖ log entry (journal.h) */
 	DB__COUNT
 };
 
@@ -183,6 +182,15 @@ int store_del_dup(struct store_txn *t, enum store_db db, const void *key, size_t
  * keeps pages full. */
 int store_append(struct store_txn *t, enum store_db db, const void *key, size_t klen,
 		 const void *val, size_t vlen);
+/* The same, with room for vlen bytes of value in *room instead of a copy:
+ * fill it before the next change to the transaction. */
+int store_append_room(struct store_txn *t, enum store_db db, const void *key, size_t klen,
+		      size_t vlen, void **room);
+/* The last record of db: 0 or STORE_NOTFOUND (db empty).  In a write
+ * transaction it uses the transaction's own cursor on db: no cursor to open
+ * and close for a log's tail. */
+int store_last(struct store_txn *t, enum store_db db, const void **k, size_t *kl,
+	       const void **v, size_t *vl);
 
 /* ---- cursors: walk a database in key order (values of a dup key in value
  * order).  A cursor belongs to its transaction; close it before the

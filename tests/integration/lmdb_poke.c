@@ -3,7 +3,8 @@
  *
  *   lmdb_poke DIR DB KEYHEX flip OFFSET   flip the low bit of a value byte
  *   lmdb_poke DIR DB KEYHEX del           delete the key
- *   lmdb_poke DIR DB KEYHEX put VALUEHEX  store a value
+ *   lmdb_poke DIR DB KEYHEX put VALUEHEX  store a value (creating DB if it is
+ *                                         not there: an older schema's database)
  *   lmdb_poke DIR DB KEYHEX get           print the value: VALUEHEX
  *   lmdb_poke DIR DB - drop               empty the database
  *   lmdb_poke DIR DB - dump               every record (every value of a dup
@@ -15,6 +16,9 @@
  *                                         NODE is - for a value on
  *                                         overflow pages), for corruption
  *                                         tests
+ *   lmdb_poke DIR DB - stat               ENTRIES BYTES: its records and the
+ *                                         bytes of its pages (branch, leaf
+ *                                         and overflow), for sizing
  *
  * yimad must be stopped.  Exit status 0, or 1 with the reason on stderr.
  */
@@ -86,7 +90,7 @@ int main(int argc, char **argv)
 	if (rc == 0)
 		rc = mdb_txn_begin(env, NULL, 0, &txn);
 	if (rc == 0)
-		rc = mdb_dbi_open(txn, argv[2], 0, &dbi);
+		rc = mdb_dbi_open(txn, argv[2], strcmp(argv[4], "put") == 0 ? MDB_CREATE : 0, &dbi);
 	if (rc)
 		return fail(argv[2], rc);
 	MDB_val k = { unhex(argv[3], key, sizeof key), key }, v;
@@ -133,6 +137,16 @@ int main(int argc, char **argv)
 		mdb_txn_abort(txn);
 		mdb_env_close(env);
 		return rc == MDB_NOTFOUND ? 0 : fail(argv[4], rc);
+	}
+	if (strcmp(argv[4], "stat") == 0) {
+		MDB_stat st;
+		rc = mdb_stat(txn, dbi, &st);
+		if (rc == 0)
+			printf("%zu %zu\n", st.ms_entries, (size_t)st.ms_psize *
+			       (st.ms_branch_pages + st.ms_leaf_pages + st.ms_overflow_pages));
+		mdb_txn_abort(txn);
+		mdb_env_close(env);
+		return rc ? fail("stat", rc) : 0;
 	}
 	if (strcmp(argv[4], "drop") == 0) {
 		rc = mdb_drop(txn, dbi, 0);

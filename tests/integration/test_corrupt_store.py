@@ -20,7 +20,7 @@ SITES = ("MFR", "DIST", "PH1", "PH2")
 DBS = ("sites", "site_nums", "products", "product_nums", "lots", "lot_nums", "codes",
        "units", "lot_units", "children", "events", "event_hashes", "unit_events", "sales",
        "alerts", "lot_events", "product_state", "batches", "tally", "contents",
-       "site_alerts", "unit_alerts", "log", "log_hashes")
+       "site_alerts", "unit_alerts", "log")
 
 
 def cn(n, product=PRODUCT):

@@ -76,14 +76,14 @@ def load(d, *args):
 
 def state(d, c=None):
     """The store's entry counts per database (on connection c, if given),
-    but for the log of requests (log, log_hashes), which grows with every
+    but for the log of requests (log), which grows with every
     request applied: a rerun sends more of them than a clean load."""
     if c is None:
         c = d.connect()
     info = c.call("INFO", "store")
     store = dict(zip(info[1][::2], info[1][1::2]))
     ent = store[b"entries"]
-    return {db: n for db, n in zip(ent[::2], ent[1::2]) if db not in (b"log", b"log_hashes")}
+    return {db: n for db, n in zip(ent[::2], ent[1::2]) if db != b"log"}
 
 
 def load_counts(out):

@@ -189,7 +189,7 @@ def test_replay_gives_the_same_store():
         audit = info(d, "audit")
         eq(audit[b"log_head_seq"], applied, "one entry per write applied")
         dbs = [db.decode() for db in info(d, "store")[b"entries"]]
-        check("log" in dbs and "log_hashes" in dbs, dbs)
+        check("log" in dbs and "log_hashes" not in dbs, dbs)
         eq(d.stop(), 0, "yimad stopped")
 
         r = replay(d.data, dst)
@@ -306,14 +306,17 @@ def test_entry_changed_without_its_link_is_found():
         ok(c.call("COMMISSION", cn(1), "SITE", "MFR", "LOT", "L1", "EXPIRY", day(400)), "")
         eq(d.stop(), 0, "yimad stopped")
         key = (3).to_bytes(6, "big").hex()      # PRODUCT SET
-        subprocess.run([POKE, d.data, "log", key, "flip", "15"], check=True, timeout=30)
+        # The value is the 32-byte link, then the entry; the entry's
+        # request id ends at its byte 15.
+        subprocess.run([POKE, d.data, "log", key, "flip", str(32 + 15)], check=True,
+                       timeout=30)
         d.start()
         r = audit_state(d)
-        eq((r["ok"], r["db"], r["key"]), (False, "log_hashes", key), f"AUDIT VERIFY STATE: {r}")
+        eq((r["ok"], r["db"], r["key"]), (False, "log", key), f"AUDIT VERIFY STATE: {r}")
         eq(d.stop(), 0, "yimad stopped")
         r = replay(d.data, os.path.join(d.tmp, "replayed"))
         eq(r.returncode, 1, f"yimad --replay\n{r.stdout}{r.stderr}")
-        check("heads: differ" in r.stdout and "state: differs: log_hashes" in r.stdout,
+        check("heads: differ" in r.stdout and "state: differs: log " in r.stdout,
               r.stdout)
     finally:
         d.close()
@@ -322,7 +325,7 @@ def test_entry_changed_without_its_link_is_found():
 def test_store_from_before_the_log_is_not_taken_for_damage():
     """A store of schema version 4 (no log: made here from a new store by
     recording version 4 and emptying the log, which is what yimad 4 left
-    and version 5 finds once it has created the log's databases) is
+    and this version finds once it has created the log's database) is
     upgraded in place: AUDIT VERIFY STATE says its log does not cover its
     events instead of reporting them as damage, AUDIT VERIFY holds, new
     writes are logged, and --replay refuses it as a source."""
@@ -332,13 +335,12 @@ def test_store_from_before_the_log_is_not_taken_for_damage():
         ok(c.call("COMMISSION", cn(1), cn(2), "SITE", "MFR", "LOT", "L1", "EXPIRY", day(400)), "")
         ok(c.call("SHIP", cn(1), "FROM", "MFR", "TO", "PH1"), "SHIP")
         eq(d.stop(), 0, "yimad stopped")
-        for db in ("log", "log_hashes"):
-            subprocess.run([POKE, d.data, db, "-", "drop"], check=True, timeout=30)
+        subprocess.run([POKE, d.data, "log", "-", "drop"], check=True, timeout=30)
         subprocess.run([POKE, d.data, "meta", b"schema_version".hex(), "put",
                         (4).to_bytes(4, sys.byteorder).hex()], check=True, timeout=30)
         d.start()
         out = d.output()
-        check("schema version 4 upgraded to 5" in out and "after event 2" in out, out)
+        check("schema version 4 upgraded to 6" in out and "after event 2" in out, out)
         r = connect(d).call("AUDIT", "VERIFY", "STATE")
         check(isinstance(r, Error) and "the log does not cover events 1..2" in r, r)
         eq(connect(d).call("AUDIT", "VERIFY")[b"ok"], True, "the event chain holds")
@@ -351,5 +353,67 @@ def test_store_from_before_the_log_is_not_taken_for_damage():
         r = replay(d.data, os.path.join(d.tmp, "replayed"))
         eq(r.returncode, 2, f"yimad --replay of it\n{r.stdout}{r.stderr}")
         check("does not cover" in r.stderr, r.stderr)
+    finally:
+        d.close()
+
+
+def as_schema_5(data):
+    """Turn a stopped store back into what yimad 5 left: each entry's link
+    in a database of its own (log_hashes), the entry alone in log."""
+    rows = [line.split() for line in dump(data, "log").splitlines()]
+    for key, value in rows:
+        link, entry = value[:64], value[64:]
+        subprocess.run([POKE, data, "log_hashes", key, "put", link], check=True, timeout=30)
+        subprocess.run([POKE, data, "log", key, "put", entry], check=True, timeout=30)
+    subprocess.run([POKE, data, "meta", b"schema_version".hex(), "put",
+                    (5).to_bytes(4, sys.byteorder).hex()], check=True, timeout=30)
+    return rows
+
+
+def test_store_of_schema_5_keeps_its_log_and_links():
+    """A version 5 store (links in log_hashes) is upgraded in place: every
+    entry takes its link, log_hashes goes, the log's head is unchanged,
+    AUDIT VERIFY STATE holds and the log goes on.  A link missing from
+    log_hashes is damage: yimad refuses to start, naming the entry, and
+    leaves the store as it was."""
+    d = Yimad()
+    try:
+        c = basics(d)
+        ok(c.call("COMMISSION", cn(1), cn(2), "SITE", "MFR", "LOT", "L1", "EXPIRY", day(400)), "")
+        ok(c.call("SHIP", cn(1), "FROM", "MFR", "TO", "PH1"), "SHIP")
+        head = info(d, "audit")
+        eq(d.stop(), 0, "yimad stopped")
+        before = dump(d.data, "log")
+        rows = as_schema_5(d.data)
+        eq(len(rows), head[b"log_head_seq"], "one row per entry")
+        check(dump(d.data, "log") != before, "the links moved out")
+
+        # One link lost: refused, nothing changed.
+        spare = os.path.join(d.tmp, "spare")
+        subprocess.run(["cp", "-a", d.data, spare], check=True, timeout=60)
+        missing = rows[2][0]
+        subprocess.run([POKE, spare, "log_hashes", missing, "del"], check=True, timeout=30)
+        r = subprocess.run([YIMAD, "--bind", "127.0.0.1", "--port", "0", "--data", spare],
+                           capture_output=True, text=True, timeout=60)
+        check(r.returncode != 0 and
+              f"log entry {missing} has no link in log_hashes" in r.stdout + r.stderr,
+              f"{r.returncode}\n{r.stdout}{r.stderr}")
+        out = subprocess.run([POKE, spare, "meta", b"schema_version".hex(), "get"],
+                             capture_output=True, text=True, timeout=30)
+        eq(out.stdout.strip(), (5).to_bytes(4, sys.byteorder).hex(), "still version 5")
+
+        d.start()
+        check("schema version 5 upgraded to 6" in d.output(), d.output())
+        eq(dump(d.data, "log"), before, "every entry with its link again")
+        got = subprocess.run([POKE, d.data, "log_hashes", "-", "dump"], capture_output=True,
+                             text=True, timeout=30)
+        check(got.returncode != 0, "log_hashes is gone")
+        audit = info(d, "audit")
+        eq((audit[b"log_head_seq"], audit[b"log_head_hash"]),
+           (head[b"log_head_seq"], head[b"log_head_hash"]), "the same head")
+        check(audit_state(d)["ok"] is True, "the state holds against the log")
+        ok(connect(d).call("RECEIVE", cn(1), "SITE", "PH1"), "a write after the upgrade")
+        eq(info(d, "audit")[b"log_head_seq"], head[b"log_head_seq"] + 1, "logged")
+        check(audit_state(d)["ok"] is True, "and holds")
     finally:
         d.close()

@@ -263,7 +263,7 @@ def test_store_of_schema_3_gets_alert_times_indexed():
                         (3).to_bytes(4, sys.byteorder).hex()], check=True)
         d.start()
         out = d.output()
-        check("schema version 3 upgraded to 5" in out, out)
+        check("schema version 3 upgraded to 6" in out, out)
         check("indexed 5 alerts by site and unit" in out, out)
         c = d.connect()
         c.call("HELLO", "3")

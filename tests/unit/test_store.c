@@ -449,6 +449,45 @@ static void test_put_get_del(void **state)
 	check_value(f->s, DB_PRODUCTS, "a", "product a");
 }
 
+/* store_last: the last record, in a write transaction (its own cursor,
+ * which other writes move) and in a read one; store_append_room: a value
+ * written in place. */
+static void test_last_and_append_room(void **state)
+{
+	struct fix *f = *state;
+	f->s = open_ok(f->dir, 4 * MiB);
+	struct store_txn *t;
+	const void *k, *v;
+	size_t kl, vl;
+	void *room;
+	assert_int_equal(store_write_begin(f->s, &t), 0);
+	assert_int_equal(store_last(t, DB_LOG, &k, &kl, &v, &vl), STORE_NOTFOUND);
+	for (uint8_t i = 1; i <= 3; i++) {
+		uint8_t key[6] = { 0, 0, 0, 0, 0, i };
+		assert_int_equal(store_append_room(t, DB_LOG, key, sizeof key, i, &room), 0);
+		memset(room, 'a' + i, i);
+		assert_int_equal(store_last(t, DB_LOG, &k, &kl, &v, &vl), 0);
+		assert_int_equal(kl, 6);
+		assert_int_equal(((const uint8_t *)k)[5], i);
+		assert_int_equal(vl, i);
+		assert_int_equal(((const char *)v)[i - 1], 'a' + i);
+		put_ok(t, DB_SITES, "x", "moves nothing it should not");
+	}
+	/* Appending below the last key is refused, and changes nothing. */
+	uint8_t low[6] = { 0 };
+	assert_int_not_equal(store_append_room(t, DB_LOG, low, sizeof low, 4, &room), 0);
+	assert_null(room);
+	commit_ok(t);
+	struct store_reader *r = store_reader_new(f->s);
+	assert_int_equal(store_read_begin(r, &t), 0);
+	assert_int_equal(store_last(t, DB_LOG, &k, &kl, &v, &vl), 0);
+	assert_int_equal(((const uint8_t *)k)[5], 3);
+	assert_memory_equal(v, "ddd", 3);
+	assert_int_equal(store_last(t, DB_SALES, &k, &kl, &v, &vl), STORE_NOTFOUND);
+	store_read_end(r);
+	store_reader_free(r);
+}
+
 /* The values stored under `key` in a dup database of one-byte values. */
 static size_t dups_of(struct store_txn *t, const char *key, char *out, size_t cap)
 {
@@ -761,6 +800,7 @@ int main(void)
 		T(test_open_bad_dir),
 		T(test_put_get_del),
 		T(test_put_dups),
+		T(test_last_and_append_room),
 		T(test_next_id),
 		T(test_reader_snapshot),
 		T(test_stats),
