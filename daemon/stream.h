@@ -97,8 +97,8 @@ struct stream *stream_open(const struct stream_config *c, char *err, size_t errl
  * (no call of on_ack): the handle is closed, or publish_wait_ms passed
  * while max_pending publishes waited for their acks or while the stream had
  * no leader.  Blocks meanwhile; after a NATS_NO_RESPONDERS ack (no leader,
- * an election) later publishes wait a back-off (50 ms doubling to 1 s) so
- * that retries leave the election its CPU.
+ * an election) publishes go one per back-off interval (50 ms doubling to
+ * 500 ms) until one is acked, so that retries leave the election its CPU.
  */
 int stream_publish(struct stream *s, const void *data, size_t len, void *token,
 		   char *err, size_t errlen);
