@@ -188,36 +188,41 @@ int main(int argc, char **argv)
 	pthread_cond_init(&t.cond, NULL);
 	t.acked = calloc(npub + 1, 1);
 	t.retry = calloc(npub + 1, sizeof *t.retry);
-	if (out && (t.out = fopen(out, "w")) == NULL) {
-		perror(out);
-		return 2;
-	}
+	if (t.acked == NULL || t.retry == NULL)
+		abort();
 	sc.on_ack = on_ack;
 	sc.ack_arg = &t;
 
 	char err[1024];
+	int rc = 0;
+	struct stream *sub = NULL;
+	char *payload = NULL;
 	struct stream *pub = stream_open(&sc, err, sizeof err);
 	if (pub == NULL) {
 		fprintf(stderr, "stream_tool: %s\n", err);
-		return 2;
+		rc = 2;
+		goto done;
 	}
 	if (strcmp(mode, "info") == 0) {
 		struct stream_state st;
 		if (stream_info(pub, &st, err, sizeof err) != 0) {
 			fprintf(stderr, "stream_tool: %s\n", err);
-			return 2;
+			rc = 2;
+			goto done;
 		}
 		printf("first_seq %" PRIu64 "\nlast_seq %" PRIu64 "\nmsgs %" PRIu64
 		       "\nleader %s\nreplicas %d\n", st.first_seq, st.last_seq, st.msgs,
 		       st.leader[0] ? st.leader : "-", st.replicas);
-		stream_close(pub);
-		nats_Close();
-		return 0;
+		goto done;
 	}
 	if (strcmp(mode, "run") != 0)
 		usage();
+	if (out && (t.out = fopen(out, "w")) == NULL) {
+		perror(out);
+		rc = 2;
+		goto done;
+	}
 
-	struct stream *sub = NULL;
 	if (from) {
 		struct stream_config cc = sc;
 		cc.on_ack = NULL;
@@ -225,15 +230,17 @@ int main(int argc, char **argv)
 		struct stream_consumer cons = { on_deliver, on_lost, &t };
 		if (sub == NULL || stream_consume(sub, from, &cons, err, sizeof err) != 0) {
 			fprintf(stderr, "stream_tool: %s\n", err);
-			return 2;
+			rc = 2;
+			goto done;
 		}
 	}
 
 	int64_t start = now_ns(), deadline = start + (int64_t)timeout_s * 1000000000;
 	int64_t pub_done = 0;
-	char *payload = calloc(1, size);
+	payload = calloc(1, size);
 	uint64_t next_id = 0, last_progress = 0;
-	int rc = 0;
+	if (payload == NULL)
+		abort();
 	for (;;) {
 		pthread_mutex_lock(&t.mu);
 		uint64_t id = UINT64_MAX;
@@ -297,10 +304,12 @@ int main(int argc, char **argv)
 	int64_t end = now_ns();
 	struct stream_stats ps, cs;
 	stream_get_stats(pub, &ps);
+	bool consumed_too = sub != NULL;
 	if (sub)
 		stream_get_stats(sub, &cs);
 	stream_close(sub);
 	stream_close(pub);
+	sub = pub = NULL;
 
 	double pub_s = ((pub_done ? pub_done : end) - start) / 1e9;
 	printf("published %" PRIu64 "\nacks %" PRIu64 "\nunknown %" PRIu64
@@ -308,7 +317,7 @@ int main(int argc, char **argv)
 	       "\npublish_rate %.0f\nmax_ack_gap_ms %.0f\nmax_acked_seq %" PRIu64 "\n",
 	       ps.published, t.acks, t.unknown, ps.no_responders, ps.stalls, pub_s,
 	       npub && pub_s > 0 ? t.acks / pub_s : 0, t.max_ack_gap_ns / 1e6, t.max_acked_seq);
-	if (sub) {
+	if (consumed_too) {
 		qsort(t.lat_ms, t.nlat, sizeof *t.lat_ms, cmp_double);
 		double sum = 0;
 		for (size_t i = 0; i < t.nlat; i++)
@@ -321,6 +330,9 @@ int main(int argc, char **argv)
 		       t.nlat ? t.lat_ms[t.nlat * 99 / 100] : 0);
 	}
 	printf("result %s\n", rc == 0 ? "ok" : "failed");
+done:
+	stream_close(sub);
+	stream_close(pub);
 	if (t.out)
 		fclose(t.out);
 	free(payload);
