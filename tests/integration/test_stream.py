@@ -109,7 +109,7 @@ def test_stream_consume_from_k():
         eq((f["gaps"], f["resubscribes"]), ("0", "0"), "gaps, resubscribes")
         _, dlv = read_out(out)
         check_delivery({}, dlv, k, 3000)
-        # Nothing before k: asking for what retention dropped is refused.
+        # The stream as stream_info reports it.
         rc, f, err = tool("info", "--urls", c.urls())
         eq(rc, 0, f"stream_tool info ({err})")
         eq((f["first_seq"], f["last_seq"], f["replicas"]), ("1", "3000", "3"), "stream state")
