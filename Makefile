@@ -30,6 +30,9 @@ PKGS := libevent libevent_pthreads libevent_openssl lmdb openssl inih jansson
 # pkg-config runs once, on first use, which is after the deps target ran.
 PKG_CFLAGS = $(eval PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS)))$(PKG_CFLAGS)
 PKG_LIBS   = $(eval PKG_LIBS := $(shell pkg-config --libs $(PKGS)))$(PKG_LIBS)
+# libnats (nats.c, the JetStream client): yimad, the unit tests and the
+# stream tool link it; the clients do not.
+NATS_LIBS = $(eval NATS_LIBS := $(shell pkg-config --libs libnats))$(NATS_LIBS)
 CMOCKA_LIBS = $(eval CMOCKA_LIBS := $(shell pkg-config --libs cmocka))$(CMOCKA_LIBS)
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
@@ -96,7 +99,7 @@ $(CLIENT_LIB): $(call obj,$(CLIENT_LIB_SRC))
 $(BIN)/yimad: $(call obj,daemon/main.c) $(DAEMON_LIB) $(PROTO_LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LINK    $@")
-	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lm
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) $(NATS_LIBS) -lm
 
 $(BIN)/yima: $(call obj,clients/yima.c) $(CLIENT_LIB) $(PROTO_LIB)
 	@mkdir -p $(dir $@)
@@ -112,12 +115,18 @@ $(BIN)/yima-%: $(call obj,clients/yima-%.c) $(CLIENT_LIB) $(PROTO_LIB)
 $(BUILD)/tests/%: $(call obj,tests/unit/%.c) $(DAEMON_LIB) $(CLIENT_LIB) $(PROTO_LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LINK    $@")
-	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS) -lm
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) $(NATS_LIBS) $(CMOCKA_LIBS) -lm
 
 $(BUILD)/tests/lmdb_poke: $(call obj,tests/integration/lmdb_poke.c)
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LINK    $@")
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+
+# Publishes and consumes through daemon/stream.c for the cluster tests.
+$(BUILD)/tests/stream_tool: $(call obj,tests/integration/stream_tool.c) $(DAEMON_LIB) $(PROTO_LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  LINK    $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) $(NATS_LIBS) -lm
 
 unit: build
 	@sh tests/unit/run.sh $(UNIT_BINS)

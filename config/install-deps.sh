@@ -27,6 +27,10 @@ need_cmd redis-benchmark redis-tools
 need_cmd redis-server redis-server	# yima-bench's Redis target (tested)
 need_cmd dot graphviz		# yima impact --svg (tested)
 need_cmd openssl openssl	# test certificates (config/gen-dev-certs.sh)
+# Cluster mode replicates through NATS JetStream: the tests run their own
+# nats-server processes (tests/integration/natsctl.py), never the packaged
+# service.
+need_cmd nats-server nats-server
 # The integration tests validate yima-gen's EPCIS output against GS1's schema.
 python3 -c 'import jsonschema' 2>/dev/null || missing="$missing python3-jsonschema"
 if [ "${1:-}" = fuzz ]; then
@@ -45,8 +49,9 @@ if command -v pkg-config >/dev/null 2>&1; then
 	need_pkg inih libinih-dev
 	need_pkg jansson libjansson-dev
 	need_pkg libpq libpq-dev
+	need_pkg libnats libnats-dev	# nats.c, the JetStream client (daemon/stream.c)
 else
-	missing="$missing libevent-dev liblmdb-dev libssl-dev libcmocka-dev libinih-dev libjansson-dev libpq-dev"
+	missing="$missing libevent-dev liblmdb-dev libssl-dev libcmocka-dev libinih-dev libjansson-dev libpq-dev libnats-dev"
 fi
 
 [ -z "$missing" ] && exit 0
@@ -60,6 +65,13 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "yima: installing $pkgs" >&2
 export DEBIAN_FRONTEND=noninteractive
+# On a host run by systemd, installing nats-server enables and starts its
+# packaged service (nats-server -c /etc/nats-server.conf, 127.0.0.1:4222).
+# yima runs its own nats-servers with their own config; if this install is
+# what starts the service, it is stopped and disabled again below.  A
+# service that was installed before, by someone else, is left alone.
+nats_new=no
+case " $pkgs " in *" nats-server "*) nats_new=yes ;; esac
 if [ -z "$(ls -A /var/lib/apt/lists 2>/dev/null | grep -v -e '^lock$' -e '^partial$' -e '^auxfiles$')" ]; then
 	apt-get update -q >&2
 fi
@@ -67,4 +79,9 @@ if ! apt-get install -y -q $pkgs >&2; then
 	# Package lists may be stale rather than empty: refresh once and retry.
 	apt-get update -q >&2
 	apt-get install -y -q $pkgs >&2
+fi
+if [ "$nats_new" = yes ] && [ -d /run/systemd/system ] &&
+   systemctl is-active --quiet nats-server.service 2>/dev/null; then
+	echo "yima: stopping and disabling the nats-server.service this install started" >&2
+	systemctl disable --now nats-server.service >&2 || true
 fi

@@ -20,13 +20,14 @@
 #include <strings.h>
 
 enum opt_type { OPT_STR, OPT_U32, OPT_SIZE, OPT_LOGLEVEL, OPT_SEVERITY, OPT_DURATION,
-		OPT_TIMEZONE, OPT_BOOL, OPT_VERIFY, OPT_DAY };
+		OPT_TIMEZONE, OPT_BOOL, OPT_VERIFY, OPT_DAY, OPT_NATS_URLS, OPT_NAME,
+		OPT_SUBJECT };
 
 struct option_spec {
 	const char   *name;
 	enum opt_type type;
 	size_t        offset;
-	uint64_t      min, max;	/* numbers and sizes */
+	uint64_t      min, max;	/* numbers and sizes; OPT_NAME: its length */
 	const char   *def;
 	const char   *help;
 };
@@ -132,6 +133,21 @@ static const struct option_spec options[] = {
 	  "seconds a started request (or a TLS handshake) may take to arrive (0: no limit)" },
 	{ "unauth_max_request", OPT_SIZE, O(unauth_max_request), 64, 64 * MiB, "16KiB",
 	  "bytes in one request before the client has authenticated" },
+	{ "cluster_nats_urls", OPT_NATS_URLS, O(cluster_nats_urls), 0, 0, "",
+	  "NATS servers of the JetStream cluster, nats://host:port,... (empty: one node, no NATS)" },
+	{ "cluster_stream", OPT_NAME, O(cluster_stream), 1, CONFIG_NAME_MAX, "YIMA",
+	  "JetStream stream holding the replicated log (letters, digits, - and _)" },
+	{ "cluster_subject", OPT_SUBJECT, O(cluster_subject), 0, 0, "yima.log",
+	  "the stream's one subject, to which log entries are published" },
+	{ "node_name", OPT_NAME, O(node_name), 0, CONFIG_NAME_MAX, "",
+	  "this node's name in the cluster (letters, digits, - and _; required with "
+	  "cluster_nats_urls)" },
+	{ "cluster_replicas", OPT_U32, O(cluster_replicas), 1, 5, "3",
+	  "copies of the stream JetStream keeps, on as many servers" },
+	{ "cluster_max_age", OPT_DURATION, O(cluster_max_age), 60, 3650ull * 86400, "7d",
+	  "the stream drops entries older than this (s, m, h or d)" },
+	{ "cluster_max_bytes", OPT_SIZE, O(cluster_max_bytes), 1 * MiB, 64 * TiB, "16GiB",
+	  "the stream drops its oldest entries beyond this size (per replica)" },
 };
 
 #define NOPTIONS (int)(sizeof options / sizeof options[0])
@@ -238,6 +254,87 @@ static bool parse_u64(const char *s, uint64_t *out)
 	return true;
 }
 
+/* NATS server URLs as the cluster takes them: "nats://host:port", comma
+ * separated, at most CONFIG_NATS_URLS_MAX; host a name, an IPv4 address or
+ * a bracketed IPv6 one.  Empty is valid (no cluster).  On a bad one, says
+ * which and why in err. */
+static bool valid_nats_urls(const char *s, char *err, size_t errlen)
+{
+	int n = 0;
+	while (*s != '\0') {
+		size_t len = strcspn(s, ",");
+		char url[CONFIG_STR_MAX];
+		snprintf(url, sizeof url, "%.*s", (int)len, s);
+		if (++n > CONFIG_NATS_URLS_MAX) {
+			snprintf(err, errlen, "more than %d URLs", CONFIG_NATS_URLS_MAX);
+			return false;
+		}
+		const char *why = NULL;
+		const char *p = url + 7;
+		if (strncmp(url, "nats://", 7) != 0) {
+			why = "does not start with nats://";
+		} else if (*p == '[') {
+			size_t h = strspn(p + 1, "0123456789abcdefABCDEF:.");
+			if (h == 0 || p[1 + h] != ']')
+				why = "has a bad [IPv6] host";
+			p += h + 2;
+		} else {
+			size_t h = strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					     "0123456789.-");
+			if (h == 0)
+				why = "has no host";
+			p += h;
+		}
+		if (why == NULL) {
+			uint64_t port = 0;
+			if (*p != ':' || p[1] == '\0' || strspn(p + 1, "0123456789") != strlen(p + 1) ||
+			    strlen(p + 1) > 5 || (port = strtoull(p + 1, NULL, 10)) == 0 ||
+			    port > 65535)
+				why = "does not end in :port (1 to 65535)";
+		}
+		if (why) {
+			snprintf(err, errlen, "'%s' %s", url, why);
+			return false;
+		}
+		s += len;
+		if (*s == ',') {
+			s++;
+			if (*s == '\0') {
+				snprintf(err, errlen, "ends with a comma");
+				return false;
+			}
+		}
+	}
+	return true;
+}
+
+/* A name: letters, digits, '-' and '_'; its length within [min, max]. */
+static bool valid_name(const char *s, uint64_t min, uint64_t max)
+{
+	size_t n = strlen(s);
+	return n >= min && n <= max &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") == n;
+}
+
+/* A NATS subject without wildcards: tokens of letters, digits, '-' and '_'
+ * joined by dots. */
+static bool valid_subject(const char *s)
+{
+	if (strlen(s) > CONFIG_SUBJECT_MAX)
+		return false;
+	for (;;) {
+		size_t t = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				     "0123456789-_");
+		if (t == 0)
+			return false;
+		s += t;
+		if (*s == '\0')
+			return true;
+		if (*s++ != '.')
+			return false;
+	}
+}
+
 static const char *const verify_names[3] = { "none", "optional", "required" };
 
 /* yes/no, true/false, on/off, 1/0. */
@@ -275,6 +372,39 @@ int config_set(struct config *c, const char *key, const char *value,
 		if (strlen(value) >= CONFIG_STR_MAX) {
 			snprintf(err, errlen, "%s: value longer than %d bytes",
 				 key, CONFIG_STR_MAX - 1);
+			return -1;
+		}
+		strcpy(field, value);
+		return 0;
+	case OPT_NATS_URLS: {
+		char why[CONFIG_STR_MAX + 64];
+		if (strlen(value) >= CONFIG_STR_MAX) {
+			snprintf(err, errlen, "%s: value longer than %d bytes",
+				 key, CONFIG_STR_MAX - 1);
+			return -1;
+		}
+		if (!valid_nats_urls(value, why, sizeof why)) {
+			snprintf(err, errlen, "%s: %s (want nats://host:port, comma separated)",
+				 key, why);
+			return -1;
+		}
+		strcpy(field, value);
+		return 0;
+	}
+	case OPT_NAME:
+		if (!valid_name(value, o->min, o->max)) {
+			snprintf(err, errlen, "%s: '%.64s%s' is not a name of %" PRIu64 " to %"
+				 PRIu64 " letters, digits, '-' or '_'", key, value,
+				 strlen(value) > 64 ? "..." : "", o->min, o->max);
+			return -1;
+		}
+		strcpy(field, value);
+		return 0;
+	case OPT_SUBJECT:
+		if (!valid_subject(value)) {
+			snprintf(err, errlen, "%s: '%.64s%s' is not a subject (tokens of letters, "
+				 "digits, '-' or '_' joined by '.', at most %d bytes)", key, value,
+				 strlen(value) > 64 ? "..." : "", CONFIG_SUBJECT_MAX);
 			return -1;
 		}
 		strcpy(field, value);
@@ -460,6 +590,16 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
 	return 0;
 }
 
+int config_check(const struct config *c, char *err, size_t errlen)
+{
+	if (c->cluster_nats_urls[0] != '\0' && c->node_name[0] == '\0') {
+		snprintf(err, errlen, "cluster_nats_urls is set but node_name is not: each "
+			 "node of a cluster needs its own name");
+		return -1;
+	}
+	return 0;
+}
+
 int config_option(int i, const char **name, const char **def, const char **help)
 {
 	if (i < 0 || i >= NOPTIONS)
@@ -480,6 +620,9 @@ int config_get(const struct config *c, const char *key, char *out, size_t outlen
 	case OPT_STR:
 	case OPT_TIMEZONE:
 	case OPT_DAY:
+	case OPT_NATS_URLS:
+	case OPT_NAME:
+	case OPT_SUBJECT:
 		snprintf(out, outlen, "%s", field);
 		break;
 	case OPT_SEVERITY:

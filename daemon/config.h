@@ -12,6 +12,9 @@
 #include <stdint.h>
 
 #define CONFIG_STR_MAX 1024
+#define CONFIG_NAME_MAX 64		/* node_name, cluster_stream */
+#define CONFIG_SUBJECT_MAX 128		/* cluster_subject */
+#define CONFIG_NATS_URLS_MAX 16		/* servers in cluster_nats_urls */
 
 struct config {
 	char     bind[CONFIG_STR_MAX];
@@ -63,6 +66,14 @@ struct config {
 	uint64_t auth_lockout;		/* seconds */
 	uint32_t request_timeout;	/* seconds for a request (or handshake) to arrive */
 	uint64_t unauth_max_request;	/* bytes in a request before authentication */
+	/* cluster mode: the log replicated through NATS JetStream (stream.h) */
+	char     cluster_nats_urls[CONFIG_STR_MAX];	/* "" = one node, no NATS */
+	char     cluster_stream[CONFIG_NAME_MAX + 1];
+	char     cluster_subject[CONFIG_SUBJECT_MAX + 1];
+	char     node_name[CONFIG_NAME_MAX + 1];
+	uint32_t cluster_replicas;
+	uint64_t cluster_max_age;	/* seconds */
+	uint64_t cluster_max_bytes;
 };
 
 enum config_severity { CONFIG_AMBER = 0, CONFIG_RED = 1 };
@@ -86,6 +97,13 @@ int config_set(struct config *c, const char *key, const char *value,
  * options from lines before it.
  */
 int config_load(struct config *c, const char *path, char *err, size_t errlen);
+
+/*
+ * Check what no single option can: node_name is required when
+ * cluster_nats_urls is set.  Call after the file and the flags.  Returns 0,
+ * or -1 with err saying which options disagree.
+ */
+int config_check(const struct config *c, char *err, size_t errlen);
 
 /* Iterate over the option table: name, default and description of option i;
  * returns 0 past the end. */

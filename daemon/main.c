@@ -130,6 +130,11 @@ int main(int argc, char **argv)
 		}
 	}
 
+	if (config_check(&cfg, err, sizeof err) != 0) {
+		fprintf(stderr, "yimad: %s\n", err);
+		return 2;
+	}
+
 	if (log_open(cfg.log_file) != 0) {
 		fprintf(stderr, "yimad: log_file %s: cannot open\n", cfg.log_file);
 		return 2;

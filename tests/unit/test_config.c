@@ -141,7 +141,7 @@ static void test_option_table(void **state)
 		for (int j = 0; j < i && config_option(j, &other, &d2, &h2); j++)
 			expect(strcmp(name, other) != 0, "option %s listed twice", name);
 	}
-	assert_int_equal(n, 46);
+	assert_int_equal(n, 53);
 	const char *x;
 	assert_int_equal(config_option(n, &name, &x, &x), 0);
 	assert_int_equal(config_option(-1, &name, &x, &x), 0);
@@ -267,6 +267,59 @@ static const struct set_case set_cases[] = {
 	{ "log_level", "verbose", -1,
 	  "log_level: 'verbose' is not one of error, warn, info, debug" },
 	{ "log_level", "", -1, "is not one of" },
+	/* cluster mode */
+	{ "cluster_nats_urls", "", 0, "" },
+	{ "cluster_nats_urls", "nats://127.0.0.1:4222", 0, "nats://127.0.0.1:4222" },
+	{ "cluster_nats_urls", "nats://a.example:4222,nats://[::1]:4223,nats://b-2:1", 0,
+	  "nats://a.example:4222,nats://[::1]:4223,nats://b-2:1" },
+	{ "cluster_nats_urls", "127.0.0.1:4222", -1,
+	  "cluster_nats_urls: '127.0.0.1:4222' does not start with nats://" },
+	{ "cluster_nats_urls", "nats://a:4222,http://b:4222", -1,
+	  "'http://b:4222' does not start with nats://" },
+	{ "cluster_nats_urls", "nats://a", -1, "'nats://a' does not end in :port" },
+	{ "cluster_nats_urls", "nats://a:0", -1, "does not end in :port (1 to 65535)" },
+	{ "cluster_nats_urls", "nats://a:65536", -1, "does not end in :port" },
+	{ "cluster_nats_urls", "nats://a:42x", -1, "does not end in :port" },
+	{ "cluster_nats_urls", "nats://:4222", -1, "'nats://:4222' has no host" },
+	{ "cluster_nats_urls", "nats://a b:4222", -1, "does not end in :port" },
+	{ "cluster_nats_urls", "nats://[::1:4222", -1, "has a bad [IPv6] host" },
+	{ "cluster_nats_urls", "nats://a:1,", -1, "cluster_nats_urls: ends with a comma" },
+	{ "cluster_nats_urls", "nats://a:1,,nats://b:2", -1, "'' does not start with nats://" },
+	{ "cluster_nats_urls", "nats://a:1,nats://a:2,nats://a:3,nats://a:4,nats://a:5,"
+	  "nats://a:6,nats://a:7,nats://a:8,nats://a:9,nats://a:10,nats://a:11,nats://a:12,"
+	  "nats://a:13,nats://a:14,nats://a:15,nats://a:16,nats://a:17", -1, "more than 16 URLs" },
+	{ "cluster_stream", "YIMA_prod-2", 0, "YIMA_prod-2" },
+	{ "cluster_stream", "", -1, "cluster_stream: '' is not a name of 1 to 64" },
+	{ "cluster_stream", "YI.MA", -1, "'YI.MA' is not a name" },
+	{ "cluster_stream", "YI MA", -1, "is not a name" },
+	{ "cluster_stream", "YIMA*", -1, "is not a name" },
+	{ "cluster_stream", "0123456789012345678901234567890123456789012345678901234567890123",
+	  0, "0123456789012345678901234567890123456789012345678901234567890123" },
+	{ "cluster_stream", "01234567890123456789012345678901234567890123456789012345678901234",
+	  -1, "...' is not a name of 1 to 64" },
+	{ "node_name", "", 0, "" },
+	{ "node_name", "n1", 0, "n1" },
+	{ "node_name", "node/1", -1, "node_name: 'node/1' is not a name of 0 to 64 letters" },
+	{ "node_name", "n\xc3\xa9", -1, "is not a name" },
+	{ "cluster_subject", "yima.log", 0, "yima.log" },
+	{ "cluster_subject", "log", 0, "log" },
+	{ "cluster_subject", "yima.*", -1, "cluster_subject: 'yima.*' is not a subject" },
+	{ "cluster_subject", "yima.>", -1, "is not a subject" },
+	{ "cluster_subject", "yima..log", -1, "is not a subject" },
+	{ "cluster_subject", ".log", -1, "is not a subject" },
+	{ "cluster_subject", "log.", -1, "is not a subject" },
+	{ "cluster_subject", "", -1, "is not a subject" },
+	{ "cluster_replicas", "1", 0, "1" },
+	{ "cluster_replicas", "5", 0, "5" },
+	{ "cluster_replicas", "0", -1, "cluster_replicas: 0 is out of range [1, 5]" },
+	{ "cluster_replicas", "6", -1, "cluster_replicas: 6 is out of range [1, 5]" },
+	{ "cluster_max_age", "7d", 0, "604800s" },
+	{ "cluster_max_age", "1m", 0, "60s" },
+	{ "cluster_max_age", "59", -1, "cluster_max_age: 59 is out of range" },
+	{ "cluster_max_age", "forever", -1, "is not a duration" },
+	{ "cluster_max_bytes", "16GiB", 0, "17179869184" },
+	{ "cluster_max_bytes", "1M", 0, "1048576" },
+	{ "cluster_max_bytes", "1K", -1, "cluster_max_bytes: 1K is out of range" },
 	/* unknown keys (names are case-sensitive) */
 	{ "nosuch", "1", -1, "unknown option 'nosuch'" },
 	{ "PORT", "1", -1, "unknown option 'PORT'" },
@@ -440,6 +493,9 @@ static const struct load_case load_cases[] = {
 	/* '#' starts a comment only at the start of a line. */
 	{ "port = 7700 # the port\n", 1, "port: '7700 # the port' is not a whole number" },
 	{ "; ok\r\nport = 1\r\nthreads = many\r\n", 3, "threads: 'many' is not a whole number" },
+	{ "node_name = n1\ncluster_nats_urls = nats://127.0.0.1:4222, nats://127.0.0.1:4223\n", 2,
+	  "cluster_nats_urls: ' nats://127.0.0.1:4223' does not start with nats://" },
+	{ "port = 1\ncluster_replicas = 9\n", 2, "cluster_replicas: 9 is out of range [1, 5]" },
 };
 
 static void check_load_error(struct tmp *t, const char *text, int line, const char *msg)
@@ -582,6 +638,33 @@ static void test_load_indented_line(void **state)
 	}
 }
 
+/* ---------------------------------------------------------- config_check */
+
+/* Cluster mode needs a node name; one node needs neither. */
+static void test_check_cluster_needs_node_name(void **state)
+{
+	(void)state;
+	struct config c;
+	char err[256] = "";
+	config_defaults(&c);
+	assert_string_equal(c.cluster_nats_urls, "");
+	assert_string_equal(c.cluster_stream, "YIMA");
+	assert_string_equal(c.cluster_subject, "yima.log");
+	assert_int_equal(c.cluster_replicas, 3);
+	assert_int_equal(c.cluster_max_age, 7 * 86400);
+	assert_int_equal(c.cluster_max_bytes, 16 * GiB);
+	assert_int_equal(config_check(&c, err, sizeof err), 0);
+
+	assert_int_equal(config_set(&c, "cluster_nats_urls", "nats://127.0.0.1:4222", err,
+				    sizeof err), 0);
+	assert_int_equal(config_check(&c, err, sizeof err), -1);
+	expect(strstr(err, "cluster_nats_urls is set but node_name is not") != NULL,
+	       "error \"%s\"", err);
+
+	assert_int_equal(config_set(&c, "node_name", "n1", err, sizeof err), 0);
+	assert_int_equal(config_check(&c, err, sizeof err), 0);
+}
+
 /* ------------------------------------------------------ config/yimad.conf */
 
 #define SHIPPED "config/yimad.conf"
@@ -699,6 +782,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_load_section_mentions_name,
 						setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_load_indented_line, setup_tmp, teardown_tmp),
+		cmocka_unit_test(test_check_cluster_needs_node_name),
 		cmocka_unit_test(test_shipped_config),
 	};
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
