@@ -45,6 +45,7 @@ static const struct {
 	{ "lift", true, cli_lift },
 	{ "withdraw", true, cli_withdraw },
 	{ "impact", true, cli_impact },
+	{ "backup", true, cli_backup },
 };
 
 static void usage(FILE *f)
@@ -78,6 +79,10 @@ static void usage(FILE *f)
 		"                                  the distribution tree\n"
 		"  impact PRODUCT LOT --codes [--site S] [--status ST] [--csv]\n"
 		"                                  the lot's codes and where each is\n"
+		"\n"
+		"operations:\n"
+		"  backup [NAME]                    a consistent copy of the store, in the\n"
+		"                                   server's backup_dir (admin or local)\n"
 		"\n"
 		"options:\n"
 		"  -h HOST          server host (default 127.0.0.1)\n"
