@@ -456,7 +456,7 @@ int client_connect_any(struct client *c, const struct client_servers *l, size_t 
 		       int timeout_ms, const struct client_security *sec, FILE *notes,
 		       const char *prog)
 {
-	char why[sizeof c->err] = "";
+	char why[sizeof c->err - 24] = "";	/* room for "no server answered: " */
 	size_t used = 0;
 	for (size_t k = 0; k < l->n; k++) {
 		size_t i = (*at + k) % l->n;

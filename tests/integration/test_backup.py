@@ -213,3 +213,23 @@ def test_one_backup_at_a_time():
         eq(c.call("PING"), "PONG", "the server goes on")
     finally:
         d.close()
+
+
+def test_shutdown_waits_for_a_running_backup():
+    """SIGTERM while a BACKUP copies: yimad waits for it, sends its reply,
+    and stops cleanly; the backup is complete."""
+    d = Yimad()
+    try:
+        c = setup_sites(d)
+        bulk(c, 200)
+        b = d.connect(timeout=60.0)
+        b.call("HELLO", "3")
+        b.send(b"*2\r\n$6\r\nBACKUP\r\n$4\r\nlast\r\n")
+        time.sleep(0.05)
+        eq(d.stop(), 0, "yimad stopped while BACKUP ran")
+        r = text_map(ok(b.reply(), "BACKUP's reply before the end"))
+        eq(os.listdir(r["path"]), ["data.mdb"], "a complete backup")
+        check("waiting for 1 long command (BACKUP) to end" in d.output(),
+              f"the shutdown waited for it (the copy took {r['ms']} ms)")
+    finally:
+        d.close()
