@@ -8,11 +8,14 @@
  * not cost the server a connection for it.
  */
 #include "cli.h"
+#include "command.h"
 #include "output.h"
 #include "show.h"
 
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 void cli_conn_init(struct cli_conn *cc, const struct cli_opts *o)
 {
@@ -26,8 +29,8 @@ int cli_conn_open(struct cli_conn *cc)
 	const struct cli_opts *o = cc->cc_opts;
 	if (cc->cc_open)
 		return 0;
-	if (client_connect_secure(&cc->cc_client, o->host, o->port, o->timeout_ms,
-				  &o->sec) != 0) {
+	if (client_connect_any(&cc->cc_client, &o->servers, &cc->cc_at, o->timeout_ms, &o->sec,
+			       stderr, "yima") != 0) {
 		fprintf(stderr, "yima: %s\n", cc->cc_client.err);
 		return -1;
 	}
@@ -42,45 +45,65 @@ void cli_conn_close(struct cli_conn *cc)
 	cc->cc_open = false;
 }
 
-/* One attempt: connect if needed, send, read.  0, or -1 with the reason in
- * cc_client.err and the connection closed (it cannot be trusted to be in
- * step with its replies any more). */
-static int call_once(struct cli_conn *cc, int argc, const char *const *argv,
-		     const size_t *lens, struct resp_value *v)
+const char *cli_conn_server(const struct cli_conn *cc, char *buf, size_t n)
 {
-	const struct cli_opts *o = cc->cc_opts;
-	if (!cc->cc_open) {
-		if (client_connect_secure(&cc->cc_client, o->host, o->port, o->timeout_ms,
-				  &o->sec) != 0)
-			return -1;	/* client_connect released everything */
-		cc->cc_open = true;
+	return client_server_name(&cc->cc_opts->servers, cc->cc_at, buf, n);
+}
+
+bool cli_safe_to_repeat(int argc, const char *const *argv, const size_t *lens)
+{
+	size_t len[2];
+	for (int i = 0; i < 2 && i < argc; i++)
+		len[i] = lens ? lens[i] : strlen(argv[i]);
+	int why;
+	const struct command_spec *spec = argc ? command_lookup(argc, argv, len, &why) : NULL;
+	if (spec == NULL || !(spec->flags & CMD_F_WRITE))
+		return true;
+	if (spec->id != CMD_DISPENSE)
+		return false;
+	for (int i = 2; i + 1 < argc; i++) {	/* after the code: TX t */
+		size_t n = lens ? lens[i] : strlen(argv[i]);
+		if (n == 2 && strncasecmp(argv[i], "TX", 2) == 0)
+			return true;
 	}
-	if (client_call(&cc->cc_client, argc, argv, lens, v) != 0) {
-		client_close(&cc->cc_client);
-		cc->cc_open = false;
-		return -1;
-	}
-	return 0;
+	return false;
 }
 
 int cli_conn_call(struct cli_conn *cc, int argc, const char *const *argv,
 		  const size_t *lens, bool retry, struct resp_value *v)
 {
-	if (call_once(cc, argc, argv, lens, v) == 0)
-		return 0;
-	if (!retry) {
-		fprintf(stderr, "yima: %s\n", cc->cc_client.err);
-		return -1;
+	const struct client_servers *l = &cc->cc_opts->servers;
+	char here[CLIENT_HOST_MAX + 16], next[CLIENT_HOST_MAX + 16];
+	/* Each server once; with one server, one new connection to it (the
+	 * likeliest cause in a long session: it closed an idle connection). */
+	size_t tries = l->n > 1 ? l->n : 2;
+	for (size_t k = 0;; k++) {
+		if (cli_conn_open(cc) != 0)
+			return -1;	/* no server answered: said */
+		if (client_call(&cc->cc_client, argc, argv, lens, v) == 0)
+			return 0;
+		/* The connection cannot be trusted to be in step with its
+		 * replies any more. */
+		client_close(&cc->cc_client);
+		cc->cc_open = false;
+		cli_conn_server(cc, here, sizeof here);
+		if (!retry) {
+			fprintf(stderr, "yima: %s: %s%s\n", here, cc->cc_client.err,
+				l->n > 1 ? " (not sent again: it may have been applied, and "
+				"repeating it is not safe)" : "");
+			return -1;
+		}
+		if (k + 1 >= tries) {
+			fprintf(stderr, "yima: %s: %s\n", here, cc->cc_client.err);
+			return -1;
+		}
+		/* Sent again as it was (same TX): a sale the server already
+		 * recorded is answered with its first answer. */
+		cc->cc_at = (cc->cc_at + 1) % l->n;
+		fprintf(stderr, "yima: %s: %s; %s %s\n", here, cc->cc_client.err,
+			l->n > 1 ? "moving to" : "reconnecting to", cli_conn_server(cc, next, sizeof next));
+		poll(NULL, 0, 100);
 	}
-	/* The likeliest cause in a long session is the server closing an idle
-	 * connection; a new one at once is the cure.  The command is sent
-	 * again as it was (same TX), so the server answers a sale it already
-	 * recorded with its first answer. */
-	fprintf(stderr, "yima: %s; reconnecting\n", cc->cc_client.err);
-	if (call_once(cc, argc, argv, lens, v) == 0)
-		return 0;
-	fprintf(stderr, "yima: %s\n", cc->cc_client.err);
-	return -1;
 }
 
 static struct cli_opt *find_opt(struct cli_opt *opts, size_t nopts, const char *a, size_t n)

@@ -30,8 +30,9 @@ enum cli_exit {
 };
 
 struct cli_opts {
-	const char *host;
-	const char *port;
+	const char *host;		/* -h as given: one server or a list */
+	const char *port;		/* -p: the port of a host given alone */
+	struct client_servers servers;	/* -h parsed (main) */
 	bool json;
 	int timeout_ms;
 	struct client_security sec;	/* --tls, --cacert, --cert, --key, -a */
@@ -43,11 +44,17 @@ struct cli_opts {
  * The server connection of a subcommand.  main() sets it up from -h, -p and
  * --timeout; it is opened on first use, so a subcommand refuses bad
  * arguments and invalid scans without contacting the server.
+ *
+ * Failover: with several servers (-h a:7700,b:7700), opening tries each in
+ * turn from the current one; a request whose connection fails is sent again
+ * on the next server (each server once) when it is safe to repeat, and
+ * stderr says where it moved.
  */
 struct cli_conn {
 	const struct cli_opts *cc_opts;
 	struct client cc_client;
 	bool cc_open;
+	size_t cc_at;			/* the server connected, or to try first */
 };
 
 void cli_conn_init(struct cli_conn *cc, const struct cli_opts *o);
@@ -59,13 +66,20 @@ void cli_conn_close(struct cli_conn *cc);
 /*
  * Send one command (connecting first when needed) and read its reply into
  * *v, the caller's to free with resp_value_free.  With `retry`, a command
- * whose connection fails (refused, reset, timed out) is sent once more on
- * a new connection: only for commands that are safe to repeat (reads, or a
- * DISPENSE with its TX).  Returns 0, or -1 after printing why on stderr.
- * lens may be NULL for C strings.
+ * whose connection fails after it was sent (closed, reset, timed out) is
+ * sent again, as it is, on a new connection to the next server (with one
+ * server, to the same one once): only for commands that are safe to repeat
+ * (reads, or a DISPENSE with its TX, which the server answers as the first
+ * time).  Returns 0, or -1 after printing why on stderr.  lens may be NULL
+ * for C strings.
  */
 int cli_conn_call(struct cli_conn *cc, int argc, const char *const *argv,
 		  const size_t *lens, bool retry, struct resp_value *v);
+/* "host:port" of the server cc is on (or will try first). */
+const char *cli_conn_server(const struct cli_conn *cc, char *buf, size_t n);
+/* Is this request safe to send twice: a command that changes nothing, an
+ * unknown one (refused either way), or a DISPENSE with a TX? */
+bool cli_safe_to_repeat(int argc, const char *const *argv, const size_t *lens);
 
 /* ------------------------------------------------------------- arguments */
 
@@ -144,5 +158,7 @@ int cli_recall(const struct cli_opts *o, struct cli_conn *cc, int argc, char **a
 int cli_lift(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv);
 int cli_withdraw(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv);
 int cli_impact(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv);
+/* yima backup [NAME]: clients/cmd_backup.c. */
+int cli_backup(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv);
 
 #endif

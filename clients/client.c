@@ -348,3 +348,136 @@ int client_call(struct client *c, int argc, const char *const *argv,
 	buf_free(&out);
 	return rc == 0 ? client_read(c, v) : -1;
 }
+
+/* ------------------------------------------------------ several servers */
+
+/* Pause before trying the next server: a server restarting, or a moment's
+ * trouble on the way, may be over by then; short enough that a person at
+ * a counter does not notice. */
+#define FAILOVER_PAUSE_MS 100
+
+/* Is p[0..n) a port, 1 to 65535? */
+static bool port_ok(const char *p, size_t n)
+{
+	if (n == 0 || n > 5 || strspn(p, "0123456789") < n)
+		return false;
+	unsigned v = 0;
+	for (size_t i = 0; i < n; i++)
+		v = v * 10 + (unsigned)(p[i] - '0');
+	return v >= 1 && v <= 65535;
+}
+
+/* One element of the list, e[0..n): host, host:port or [v6]:port. */
+static int server_parse(struct client_server *s, const char *e, size_t n,
+			const char *default_port, size_t k, char *err, size_t errlen)
+{
+	const char *host = e, *port = NULL;
+	size_t hlen = n, plen = 0;
+	const char *colon = memchr(e, ':', n);
+	if (n && e[0] == '[') {			/* [v6]:port or [v6] */
+		const char *close = memchr(e, ']', n);
+		if (close == NULL || (close + 1 < e + n && close[1] != ':')) {
+			snprintf(err, errlen, "server %zu '%.*s': an IPv6 address is written "
+				 "[address]:port", k, (int)n, e);
+			return -1;
+		}
+		host = e + 1;
+		hlen = (size_t)(close - host);
+		if (close + 1 < e + n) {
+			port = close + 2;
+			plen = (size_t)(e + n - port);
+		}
+	} else if (colon && memchr(colon + 1, ':', (size_t)(e + n - colon - 1)) == NULL) {
+		hlen = (size_t)(colon - e);	/* one colon: host:port */
+		port = colon + 1;
+		plen = (size_t)(e + n - port);
+	}					/* else a host alone, or a bare IPv6 address */
+	if (hlen == 0) {
+		snprintf(err, errlen, "server %zu '%.*s' has no host", k, (int)n, e);
+		return -1;
+	}
+	if (hlen >= sizeof s->host) {
+		snprintf(err, errlen, "server %zu: the host is longer than %zu characters", k,
+			 sizeof s->host - 1);
+		return -1;
+	}
+	if (port == NULL) {
+		port = default_port;
+		plen = strlen(default_port);
+	}
+	if (!port_ok(port, plen)) {
+		snprintf(err, errlen, "server %zu '%.*s': port '%.*s' is not a number from 1 to "
+			 "65535", k, (int)n, e, (int)plen, port);
+		return -1;
+	}
+	memcpy(s->host, host, hlen);
+	s->host[hlen] = '\0';
+	memcpy(s->port, port, plen);
+	s->port[plen] = '\0';
+	return 0;
+}
+
+int client_servers_parse(struct client_servers *out, const char *list,
+			 const char *default_port, char *err, size_t errlen)
+{
+	out->n = 0;
+	const char *p = list;
+	for (size_t k = 1;; k++) {
+		const char *end = strchr(p, ',');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		if (n == 0) {
+			snprintf(err, errlen, "server %zu of '%s' is empty", k, list);
+			return -1;
+		}
+		if (out->n == CLIENT_SERVERS_MAX) {
+			snprintf(err, errlen, "more than %d servers in '%s'", CLIENT_SERVERS_MAX,
+				 list);
+			return -1;
+		}
+		if (server_parse(&out->s[out->n], p, n, default_port, k, err, errlen) != 0)
+			return -1;
+		out->n++;
+		if (end == NULL)
+			return 0;
+		p = end + 1;
+	}
+}
+
+const char *client_server_name(const struct client_servers *l, size_t i, char *buf,
+			       size_t n)
+{
+	const struct client_server *s = &l->s[i];
+	bool v6 = strchr(s->host, ':') != NULL;
+	snprintf(buf, n, v6 ? "[%s]:%s" : "%s:%s", s->host, s->port);
+	return buf;
+}
+
+int client_connect_any(struct client *c, const struct client_servers *l, size_t *at,
+		       int timeout_ms, const struct client_security *sec, FILE *notes,
+		       const char *prog)
+{
+	char why[sizeof c->err - 24] = "";	/* room for "no server answered: " */
+	size_t used = 0;
+	for (size_t k = 0; k < l->n; k++) {
+		size_t i = (*at + k) % l->n;
+		if (k > 0)
+			poll(NULL, 0, FAILOVER_PAUSE_MS);
+		if (client_connect_secure(c, l->s[i].host, l->s[i].port, timeout_ms, sec) == 0) {
+			*at = i;
+			return 0;
+		}
+		if (notes && k + 1 < l->n) {
+			char next[CLIENT_HOST_MAX + 16];
+			fprintf(notes, "%s: %s; trying %s\n", prog, c->err,
+				client_server_name(l, (i + 1) % l->n, next, sizeof next));
+		}
+		int w = snprintf(why + used, sizeof why - used, "%s%s", used ? "; " : "", c->err);
+		if (w > 0)
+			used = used + (size_t)w < sizeof why ? used + (size_t)w : sizeof why - 1;
+	}
+	if (l->n > 1)
+		snprintf(c->err, sizeof c->err, "no server answered: %s", why);
+	else
+		snprintf(c->err, sizeof c->err, "%s", why);
+	return -1;
+}

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "buf.h"
 #include "resp.h"
@@ -48,5 +49,38 @@ int client_read(struct client *c, struct resp_value *v);
 /* Send one command and read its reply. */
 int client_call(struct client *c, int argc, const char *const *argv,
 		const size_t *lens, struct resp_value *v);
+
+/* ---- several servers: -h a:7700,b:7700 (clients/CLI.md, "Failover") */
+
+#define CLIENT_SERVERS_MAX 16
+#define CLIENT_HOST_MAX 256
+
+struct client_server {
+	char host[CLIENT_HOST_MAX];	/* a name or an address, without brackets */
+	char port[8];
+};
+
+struct client_servers {
+	size_t n;
+	struct client_server s[CLIENT_SERVERS_MAX];
+};
+
+/* Parse "host[:port][,host[:port]...]": a host alone takes default_port,
+ * and an IPv6 address with a port is written [addr]:port.  Returns 0, or
+ * -1 with what is wrong and where in err (an empty element, a port that
+ * is not 1 to 65535, too many servers). */
+int client_servers_parse(struct client_servers *out, const char *list,
+			 const char *default_port, char *err, size_t errlen);
+/* "host:port" ("[addr]:port" for IPv6) of server i, into buf. */
+const char *client_server_name(const struct client_servers *l, size_t i, char *buf,
+			       size_t n);
+
+/* Connect to l's servers in turn, from *at on (wrapping), each once, with
+ * a short pause before each next one; each failure is noted on `notes`
+ * ("PROG: why; trying NEXT"; NULL: silent).  Returns 0 with *at the server
+ * connected, or -1 with c->err naming every server tried and why. */
+int client_connect_any(struct client *c, const struct client_servers *l, size_t *at,
+		       int timeout_ms, const struct client_security *sec, FILE *notes,
+		       const char *prog);
 
 #endif

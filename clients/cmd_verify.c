@@ -76,8 +76,11 @@ static int judge(const struct cli_opts *o, struct cli_conn *cc, const char *cmd,
 			lens[argc++] = strlen(pairs[2 * i + k]);
 		}
 	}
+	/* A VERIFY, or a DISPENSE with its TX, goes again to the next server
+	 * when its connection fails: the server answers a sale it recorded as
+	 * the first time.  Without a TX, or an UNDO, it does not. */
 	struct resp_value v;
-	if (cli_conn_call(cc, argc, argv, lens, false, &v) != 0)
+	if (cli_conn_call(cc, argc, argv, lens, cli_safe_to_repeat(argc, argv, lens), &v) != 0)
 		return EXIT_USAGE;
 	int rc = print_verdict(o, &v);
 	resp_value_free(&v);

@@ -91,6 +91,8 @@ struct opts {
 	const char *host, *port, *sample, *sites, *site, *pg_user, *pg_db;
 	const char *sales, *sales_out;
 	enum target target;
+	struct client_servers servers;	/* -h parsed, -p for hosts alone */
+	char servers_text[512];		/* "a:7700,b:7700", for the report */
 	enum workload workload;
 	unsigned conns, depth, mix_pct;
 	double duration, rate, zipf_s;
@@ -100,6 +102,7 @@ struct opts {
 
 struct pending {
 	int64_t  p_due;		/* ns, when the request was due */
+	uint64_t p_tx;		/* a DISPENSE's TX serial: the same when sent again */
 	uint32_t p_key;		/* code index (sales: index into the sale pool) */
 	uint8_t  p_op;
 };
@@ -107,6 +110,7 @@ struct pending {
 struct conn {
 	struct bench *c_b;
 	unsigned c_id;
+	size_t c_server;	/* index in o.servers */
 	int c_fd;
 	struct event *c_ev_read, *c_ev_write, *c_ev_timer;
 	struct buf c_out;	/* RESP requests not yet written */
@@ -159,7 +163,8 @@ struct bench {
 	struct stats st;
 	char first_error[256];
 	int fatal;		/* 1 connection lost */
-	char fatal_msg[512];
+	char fatal_msg[1024];
+	uint64_t reconnects;	/* connections moved to another server */
 };
 
 static int64_t now_ns(void)
@@ -254,14 +259,14 @@ static void put_command(struct buf *o, int argc, ...)
 
 /* Queue one request on c; returns 0, or -1 if the PostgreSQL connection
  * failed (b->fatal set). */
-static int encode_request(struct conn *c, uint8_t op, uint32_t key)
+static int encode_request(struct conn *c, uint8_t op, uint32_t key, uint64_t tx_serial)
 {
 	struct bench *b = c->c_b;
 	const struct sale *s = op == OP_DISPENSE ? &b->sales[key] : NULL;
 	const char *code = s ? b->sale_text.data + s->s_code : keys_code(&b->keys, key);
 	char tx[64], value[160];
 	if (s) {
-		snprintf(tx, sizeof tx, "%s%" PRIu64, b->tx_prefix, ++b->tx_serial);
+		snprintf(tx, sizeof tx, "%s%" PRIu64, b->tx_prefix, tx_serial);
 		snprintf(value, sizeof value, "%s,%s", sale_site(b, s), tx);
 	}
 	switch (b->o.target) {
@@ -424,18 +429,78 @@ static void conn_lost(struct conn *c, const char *why)
 	event_base_loopbreak(b->base);
 }
 
+static void on_read(evutil_socket_t fd, short what, void *arg);
+static void on_write(evutil_socket_t fd, short what, void *arg);
+static void conn_flush(struct conn *c);
+
+/* Connect c to the next server that answers (from the one after its own,
+ * each once) and send its requests in flight again, as they were: a
+ * DISPENSE keeps its TX, so a sale the lost server recorded is answered as
+ * the first time where the record is shared.  0, or -1 with why in err. */
+static int conn_move(struct conn *c, const char *why, char *err, size_t errlen)
+{
+	struct bench *b = c->c_b;
+	const struct client_servers *l = &b->o.servers;
+	char from[CLIENT_HOST_MAX + 16], to[CLIENT_HOST_MAX + 16];
+	client_server_name(l, c->c_server, from, sizeof from);
+	event_free(c->c_ev_read);
+	event_free(c->c_ev_write);
+	c->c_ev_read = c->c_ev_write = NULL;
+	close(c->c_fd);
+	c->c_fd = -1;
+	size_t at = (c->c_server + 1) % l->n;
+	struct client cl;
+	if (client_connect_any(&cl, l, &at, 10000, NULL, NULL, NULL) != 0) {
+		snprintf(err, errlen, "%s: %s, and %s", from, why, cl.err);
+		return -1;
+	}
+	c->c_server = at;
+	c->c_fd = cl.fd;
+	buf_free(&cl.in);
+	evutil_make_socket_nonblocking(c->c_fd);
+	c->c_ev_read = event_new(b->base, c->c_fd, EV_READ | EV_PERSIST, on_read, c);
+	c->c_ev_write = event_new(b->base, c->c_fd, EV_WRITE, on_write, c);
+	event_add(c->c_ev_read, NULL);
+	buf_reset(&c->c_in);
+	buf_reset(&c->c_out);
+	c->c_out_sent = 0;
+	for (unsigned k = 0; k < c->c_count; k++) {
+		const struct pending *p = &c->c_ring[(c->c_head + k) % c->c_cap];
+		encode_request(c, p->p_op, p->p_key, p->p_tx);
+	}
+	b->reconnects++;
+	fprintf(stderr, "yima-bench: connection %u: %s: %s; moved to %s (%u requests sent "
+		"again)\n", c->c_id, from, why, client_server_name(l, at, to, sizeof to),
+		c->c_count);
+	conn_flush(c);
+	return 0;
+}
+
+/* c's connection failed (closed, reset): move it to another server, or
+ * end the run when none answers (PostgreSQL: end it at once). */
+static void conn_failed(struct conn *c, const char *why)
+{
+	char err[900];
+	if (c->c_b->o.target == T_PG) {
+		conn_lost(c, why);
+		return;
+	}
+	if (conn_move(c, why, err, sizeof err) != 0)
+		conn_lost(c, err);
+}
+
 static void resp_read(struct conn *c)
 {
 	struct bench *b = c->c_b;
 	buf_reserve(&c->c_in, READ_CHUNK);
 	ssize_t n = read(c->c_fd, c->c_in.data + c->c_in.len, READ_CHUNK);
 	if (n == 0) {
-		conn_lost(c, "closed by the server");
+		conn_failed(c, "closed by the server");
 		return;
 	}
 	if (n < 0) {
 		if (errno != EAGAIN && errno != EINTR)
-			conn_lost(c, strerror(errno));
+			conn_failed(c, strerror(errno));
 		return;
 	}
 	c->c_in.len += (size_t)n;
@@ -520,7 +585,7 @@ static void conn_flush(struct conn *c)
 					continue;
 				if (errno == EAGAIN)
 					break;
-				conn_lost(c, strerror(errno));
+				conn_failed(c, strerror(errno));
 				return;
 			}
 			c->c_out_sent += (size_t)n;
@@ -581,12 +646,14 @@ static void conn_fill(struct conn *c)
 			b->stopping = true;
 			break;
 		}
-		if (encode_request(c, op, key) != 0) {
+		uint64_t tx = op == OP_DISPENSE ? ++b->tx_serial : 0;
+		if (encode_request(c, op, key, tx) != 0) {
 			event_base_loopbreak(b->base);
 			return;
 		}
 		unsigned tail = (c->c_head + c->c_count) % c->c_cap;
-		c->c_ring[tail] = (struct pending){ .p_due = due, .p_key = key, .p_op = op };
+		c->c_ring[tail] = (struct pending){ .p_due = due, .p_tx = tx, .p_key = key,
+						    .p_op = op };
 		c->c_count++;
 		b->sent++;
 		queued = true;
@@ -665,12 +732,14 @@ static void conns_open(struct bench *b)
 		char err[512];
 		c->c_b = b;
 		c->c_id = i;
+		c->c_server = i % b->o.servers.n;	/* spread over the servers */
+		const struct client_server *srv = &b->o.servers.s[c->c_server];
 		c->c_cap = depth;
 		c->c_ring = xcalloc(depth, sizeof *c->c_ring);
 		buf_init(&c->c_in);
 		buf_init(&c->c_out);
 		if (b->o.target == T_PG) {
-			c->c_pg = bench_pg_connect(b->o.host, b->o.port, b->o.pg_user, b->o.pg_db,
+			c->c_pg = bench_pg_connect(srv->host, srv->port, b->o.pg_user, b->o.pg_db,
 						   err, sizeof err);
 			if (!c->c_pg)
 				die("%s", err);
@@ -679,7 +748,7 @@ static void conns_open(struct bench *b)
 			/* The CLI's connect: resolve, connect with a timeout,
 			 * TCP_NODELAY, HELLO 3 (RESP2 if refused). */
 			struct client cl;
-			if (client_connect(&cl, b->o.host, b->o.port, 10000) != 0)
+			if (client_connect(&cl, srv->host, srv->port, 10000) != 0)
 				die("%s", cl.err);
 			c->c_fd = cl.fd;
 			buf_free(&cl.in);
@@ -699,8 +768,9 @@ static void conns_close(struct bench *b)
 		if (c->c_ev_read) {
 			event_free(c->c_ev_read);
 			event_free(c->c_ev_write);
-			event_free(c->c_ev_timer);
 		}
+		if (c->c_ev_timer)
+			event_free(c->c_ev_timer);
 		if (c->c_pg)
 			bench_pg_close(c->c_pg);
 		else if (c->c_fd > 0)
@@ -912,7 +982,7 @@ static double ms(uint64_t ns)
 static void print_text(const struct bench *b, double secs)
 {
 	const struct opts *o = &b->o;
-	printf("target %s %s:%s, workload %s", target_name[o->target], o->host, o->port,
+	printf("target %s %s, workload %s", target_name[o->target], o->servers_text,
 	       workload_name[o->workload]);
 	if (o->workload == W_MIXED)
 		printf(" (%u%% dispense)", o->mix_pct);
@@ -939,6 +1009,9 @@ static void print_text(const struct bench *b, double secs)
 			       verdict_name[V_AMBER], b->st.st_verdict[op][V_AMBER],
 			       verdict_name[V_RED], b->st.st_verdict[op][V_RED]);
 	}
+	if (b->reconnects)
+		printf("reconnects: %" PRIu64 " (connections moved to another server)\n",
+		       b->reconnects);
 	if (b->first_error[0])
 		printf("first error: %s\n", b->first_error);
 }
@@ -949,11 +1022,12 @@ static void print_json(const struct bench *b, double secs)
 	printf("{\"target\":\"%s\",\"workload\":\"%s\",\"conns\":%u,\"pipeline\":%u,"
 	       "\"keys\":\"%s\",\"codes\":%u,\"rate\":%.0f,\"mix_pct\":%u,"
 	       "\"seconds\":%.3f,\"requests\":%" PRIu64 ",\"throughput\":%.1f,"
-	       "\"exhausted\":%s,\"sales_used\":%zu,\"sales_left\":%zu,\"ops\":{",
+	       "\"exhausted\":%s,\"sales_used\":%zu,\"sales_left\":%zu,"
+	       "\"reconnects\":%" PRIu64 ",\"ops\":{",
 	       target_name[o->target], workload_name[o->workload], o->conns, o->depth,
 	       o->zipf_s > 0 ? "zipf" : "uniform", b->keys.k_n, o->rate, o->mix_pct, secs, b->done,
 	       secs > 0 ? (double)b->done / secs : 0.0, b->exhausted ? "true" : "false",
-	       b->sales_next, b->nsales - b->sales_next);
+	       b->sales_next, b->nsales - b->sales_next, b->reconnects);
 	const char *sep = "";
 	for (unsigned op = OP_VERIFY; op <= OP_DISPENSE; op++) {
 		const struct hist *h = &b->st.st_hist[op];
@@ -994,8 +1068,12 @@ static void usage(FILE *f)
 {
 	fputs("usage: yima-bench --sample FILE [options]\n"
 	      "  --target yima|redis|pg     server kind (default yima)\n"
-	      "  -h, --host HOST            loopback host (default 127.0.0.1)\n"
-	      "  -p, --port PORT            default 7700 (redis 6379, pg 5432)\n"
+	      "  -h, --host HOST[,HOST...]  loopback host (default 127.0.0.1); several\n"
+	      "                             (HOST or HOST:PORT): connection i goes to\n"
+	      "                             server i mod n, and moves to the next if its\n"
+	      "                             server goes away\n"
+	      "  -p, --port PORT            of a host given alone: default 7700 (redis 6379,\n"
+	      "                             pg 5432)\n"
 	      "  --workload verify|dispense|mixed   (default verify)\n"
 	      "  --mix PCT                  mixed: percent of requests that dispense (default 10)\n"
 	      "  -c, --conns N              connections (default 50)\n"
@@ -1130,6 +1208,16 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 		die_usage("--sample FILE is required (a yima-gen sample-codes.txt)");
 	if (!o->port)
 		o->port = o->target == T_REDIS ? "6379" : o->target == T_PG ? "5432" : "7700";
+	char err[300];
+	if (client_servers_parse(&o->servers, o->host, o->port, err, sizeof err) != 0)
+		die_usage("-h %s: %s", o->host, err);
+	size_t used = 0;
+	for (size_t i = 0; i < o->servers.n && used < sizeof o->servers_text; i++) {
+		char name[CLIENT_HOST_MAX + 16];
+		int w = snprintf(o->servers_text + used, sizeof o->servers_text - used, "%s%s",
+				 i ? "," : "", client_server_name(&o->servers, i, name, sizeof name));
+		used += w > 0 ? (size_t)w : 0;
+	}
 	if (!duration_set)
 		o->duration = o->requests ? DURATION_MAX : 10.0;
 	if (zipf)
@@ -1144,7 +1232,8 @@ int main(int argc, char **argv)
 	static struct bench bench;
 	struct bench *b = &bench;
 	parse_opts(&b->o, argc, argv);
-	check_loopback(b->o.host, b->o.port);
+	for (size_t i = 0; i < b->o.servers.n; i++)
+		check_loopback(b->o.servers.s[i].host, b->o.servers.s[i].port);
 	char err[512];
 	if (keys_load(&b->keys, b->o.sample, err, sizeof err) != 0)
 		die("%s", err);

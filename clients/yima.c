@@ -1,7 +1,8 @@
 /*
  * yima — the command-line client.
  *
- *   yima [-h HOST] [-p PORT] [--json] [--timeout SEC] COMMAND [ARG...]
+ *   yima [-h HOST[:PORT][,HOST[:PORT]...]] [-p PORT] [--json] [--timeout SEC]
+ *        COMMAND [ARG...]
  *   yima [-h HOST] [-p PORT] [--json]            (interactive, or one
  *                                                 command per input line)
  *   yima [--json] parse [--ref-year YYYY] [SCAN ...]  (offline: decode scans)
@@ -45,6 +46,7 @@ static const struct {
 	{ "lift", true, cli_lift },
 	{ "withdraw", true, cli_withdraw },
 	{ "impact", true, cli_impact },
+	{ "backup", true, cli_backup },
 };
 
 static void usage(FILE *f)
@@ -79,9 +81,15 @@ static void usage(FILE *f)
 		"  impact PRODUCT LOT --codes [--site S] [--status ST] [--csv]\n"
 		"                                  the lot's codes and where each is\n"
 		"\n"
+		"operations:\n"
+		"  backup [NAME]                    a consistent copy of the store, in the\n"
+		"                                   server's backup_dir (admin or local)\n"
+		"\n"
 		"options:\n"
-		"  -h HOST          server host (default 127.0.0.1)\n"
-		"  -p PORT          server port (default 7700)\n"
+		"  -h HOST          server host (default 127.0.0.1), or several:\n"
+		"                   -h a:7700,b:7700 moves to the next on a connection\n"
+		"                   failure (clients/CLI.md, Failover)\n"
+		"  -p PORT          server port of a host given alone (default 7700)\n"
 		"  --tls            connect over TLS (the server's tls_port)\n"
 		"  --cacert FILE    CA bundle that signed the server's certificate\n"
 		"  --cert FILE      client certificate (signs in as its site)\n"
@@ -122,14 +130,12 @@ static void print_reply(const struct cli_opts *o, const struct resp_value *v)
 	fflush(stdout);
 }
 
-static int run_one(struct client *c, const struct cli_opts *o, int argc,
+static int run_one(struct cli_conn *cc, const struct cli_opts *o, int argc,
 		   const char *const *argv, const size_t *lens)
 {
 	struct resp_value v;
-	if (client_call(c, argc, argv, lens, &v) != 0) {
-		fprintf(stderr, "yima: %s\n", c->err);
-		return EXIT_USAGE;
-	}
+	if (cli_conn_call(cc, argc, argv, lens, cli_safe_to_repeat(argc, argv, lens), &v) != 0)
+		return EXIT_USAGE;	/* said */
 	print_reply(o, &v);
 	/* A check that found something wrong (AUDIT VERIFY: ok false) fails
 	 * like an error, so that a script notices. */
@@ -138,7 +144,7 @@ static int run_one(struct client *c, const struct cli_opts *o, int argc,
 	return rc;
 }
 
-static int interactive(struct client *c, const struct cli_opts *o)
+static int interactive(struct cli_conn *cc, const struct cli_opts *o)
 {
 	bool tty = isatty(0);
 	char *line = NULL;
@@ -147,7 +153,8 @@ static int interactive(struct client *c, const struct cli_opts *o)
 
 	for (;;) {
 		if (tty) {
-			printf("%s:%s> ", o->host, o->port);
+			char here[CLIENT_HOST_MAX + 16];
+			printf("%s> ", cli_conn_server(cc, here, sizeof here));
 			fflush(stdout);
 		}
 		ssize_t n = getline(&line, &cap, stdin);
@@ -174,7 +181,7 @@ static int interactive(struct client *c, const struct cli_opts *o)
 		}
 		bool quit = argc == 1 && (strcasecmp(argv[0], "quit") == 0 ||
 					  strcasecmp(argv[0], "exit") == 0);
-		int rc = quit ? EXIT_OK : run_one(c, o, argc, argv, lens);
+		int rc = quit ? EXIT_OK : run_one(cc, o, argc, argv, lens);
 		free(args);
 		free(argv);
 		free(lens);
@@ -193,7 +200,7 @@ static int interactive(struct client *c, const struct cli_opts *o)
 
 int main(int argc, char **argv)
 {
-	struct cli_opts o = { "127.0.0.1", "7700", false, 30000, { 0 } };
+	struct cli_opts o = { .host = "127.0.0.1", .port = "7700", .timeout_ms = 30000 };
 	int i;
 	o.sec.auth = getenv("YIMA_AUTH");
 
@@ -248,6 +255,11 @@ int main(int argc, char **argv)
 
 	if (o.sec.cacert || o.sec.cert || o.sec.key)
 		o.sec.tls = true;	/* certificates only mean anything over TLS */
+	char err[300];
+	if (client_servers_parse(&o.servers, o.host, o.port, err, sizeof err) != 0) {
+		fprintf(stderr, "yima: -h %s: %s\n", o.host, err);
+		return EXIT_USAGE;
+	}
 
 	for (size_t k = 0; i < argc && k < sizeof subcommands / sizeof subcommands[0]; k++) {
 		if (strcmp(argv[i], subcommands[k].name) != 0)
@@ -263,16 +275,15 @@ int main(int argc, char **argv)
 		return rc;
 	}
 
-	struct client c;
-	if (client_connect_secure(&c, o.host, o.port, o.timeout_ms, &o.sec) != 0) {
-		fprintf(stderr, "yima: %s\n", c.err);
+	struct cli_conn cc;
+	cli_conn_init(&cc, &o);
+	if (cli_conn_open(&cc) != 0)
 		return EXIT_USAGE;
-	}
 	int rc;
 	if (i < argc)
-		rc = run_one(&c, &o, argc - i, (const char *const *)argv + i, NULL);
+		rc = run_one(&cc, &o, argc - i, (const char *const *)argv + i, NULL);
 	else
-		rc = interactive(&c, &o);
-	client_close(&c);
+		rc = interactive(&cc, &o);
+	cli_conn_close(&cc);
 	return rc;
 }

@@ -12,7 +12,7 @@
  *   regulator                every read (IMPACT, CODES too), RECALL, LIFT,
  *                            WITHDRAW, LOCK, UNLOCK, AUDIT VERIFY
  *   admin                    master data (SITE, PRODUCT), INFO, AUDIT VERIFY,
- *                            CLOCK
+ *                            CLOCK, BACKUP
  *   local                    a loopback client of the plaintext port when
  *                            local_trust is on: everything
  *   none                     not authenticated: PING, HELLO, QUIT, AUTH, and
@@ -100,6 +100,7 @@ static const struct acl_rule matrix[CMD__COUNT] = {
 	[CMD_EVENTS]      = { COUNTER | SUPPLY | LO },
 	[CMD_AUDIT_VERIFY] = { RE | AD | LO },
 	[CMD_CLOCK]       = { AD | LO },
+	[CMD_BACKUP]      = { AD | LO },
 	[CMD_RECALL_ACK]  = { COUNTER | SUPPLY | LO },
 	[CMD_IMPACT]      = { RE | LO },
 	[CMD_CODES]       = { RE | LO },

@@ -50,6 +50,7 @@ static const cmd_handler handlers[CMD__COUNT] = {
 	[CMD_AUTH] = cmd_auth,
 	[CMD_AUDIT_VERIFY] = cmd_audit_verify,
 	[CMD_CLOCK] = cmd_clock,
+	[CMD_BACKUP] = cmd_backup,
 };
 
 int cmd_read_txn(struct cmd_ctx *ctx, struct store_txn **txn)
@@ -144,6 +145,7 @@ void cmd_execute(struct cmd_ctx *ctx, const struct cmd *cmd)
 struct cmd_write {
 	struct write_job job;
 	const struct config *cfg;	/* the rules' settings; outlives the job */
+	struct store *store;		/* slow commands: for their handler */
 	struct principal who;
 	struct cmd cmd;
 	/* The command as its log entry (entry.h), encoded when the job is
@@ -272,6 +274,36 @@ struct write_job *cmd_entry_job(const struct config *cfg, const struct entry *e,
 	}
 	cmd_free(&c);
 	free(argv);
+	return job;
+}
+
+/* A slow command, on its own thread: no transaction, no log entry (it
+ * changes nothing the log replays). */
+static int run_slow(struct store_txn *txn, struct write_job *job)
+{
+	(void)txn;
+	struct cmd_write *w = (struct cmd_write *)job;
+	struct cmd_ctx ctx = {
+		.cmd = &w->cmd,
+		.cfg = w->cfg,
+		.out = &job->reply,
+		.store = w->store,
+	};
+	if (cmd_run(&ctx) == CMD_FAILED) {
+		buf_reset(&job->reply.b);	/* drop a partial reply */
+		resp_error(&job->reply, "STORE", "read failed: %s", store_strerror(ctx.store_rc));
+	}
+	return 0;
+}
+
+struct write_job *cmd_slow_job(const struct config *cfg, struct store *store,
+			       struct cmd *cmd, int proto, write_done_fn done, void *owner,
+			       void *origin)
+{
+	struct write_job *job = cmd_write_job(cfg, cmd, proto, done, owner, origin);
+	struct cmd_write *w = (struct cmd_write *)job;
+	w->store = store;
+	job->run = run_slow;
 	return job;
 }
 

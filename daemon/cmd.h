@@ -27,6 +27,7 @@
 
 struct config;
 struct session;
+struct store;
 struct store_txn;
 struct store_reader;
 struct write_job;
@@ -43,6 +44,8 @@ struct cmd_ctx {
 	struct store_txn *txn;		/* the write transaction, or the read
 					 * transaction once cmd_read_txn opened it */
 	struct store_reader *reader;	/* network threads: for cmd_read_txn */
+	struct store *store;		/* slow commands (CMD_F_SLOW), on their
+					 * own thread: the store; else NULL */
 	int verdict;			/* set by DISPENSE: enum verdict */
 	bool quiet;			/* EVENTS records: nobody reads the
 					 * reply, so DISPENSE leaves out its
@@ -97,6 +100,13 @@ struct write_job *cmd_write_job(const struct config *cfg, struct cmd *cmd, int p
 				write_done_fn done, void *owner, void *origin);
 void cmd_write_job_free(struct write_job *job);
 
+/* The same job for a slow command (CMD_F_SLOW, slow.h): its run calls the
+ * handler with no transaction and ctx->store set to store, and answers a
+ * store failure itself; it is freed with cmd_write_job_free. */
+struct write_job *cmd_slow_job(const struct config *cfg, struct store *store,
+			       struct cmd *cmd, int proto, write_done_fn done, void *owner,
+			       void *origin);
+
 /* The same job for a log entry applied again (replay.h): its command,
  * words, principal, time and request id, as the node that accepted it
  * stamped them. */
@@ -138,5 +148,6 @@ enum cmd_status cmd_codes(struct cmd_ctx *ctx);
 enum cmd_status cmd_auth(struct cmd_ctx *ctx);
 enum cmd_status cmd_audit_verify(struct cmd_ctx *ctx);
 enum cmd_status cmd_clock(struct cmd_ctx *ctx);
+enum cmd_status cmd_backup(struct cmd_ctx *ctx);
 
 #endif

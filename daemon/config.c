@@ -47,6 +47,8 @@ static const struct option_spec options[] = {
 	  "write the bound port here once listening (empty: do not)" },
 	{ "data", OPT_STR, O(data), 0, 0, "./var",
 	  "data directory: the LMDB environment lives here" },
+	{ "backup_dir", OPT_STR, O(backup_dir), 0, 0, "",
+	  "where BACKUP writes its copies (empty: 'backups' beside the data directory)" },
 	{ "threads", OPT_U32, O(threads), 0, 256, "0",
 	  "network threads; 0 = one per CPU core" },
 	{ "log_level", OPT_LOGLEVEL, O(log_level), 0, 0, "info",

@@ -21,6 +21,7 @@ struct config {
 	uint32_t port;
 	char     port_file[CONFIG_STR_MAX];
 	char     data[CONFIG_STR_MAX];
+	char     backup_dir[CONFIG_STR_MAX];	/* "": backup.h says where */
 	uint32_t threads;		/* 0 = number of cores */
 	uint32_t log_level;		/* enum log_level */
 	char     log_file[CONFIG_STR_MAX];

@@ -43,6 +43,7 @@
 #include "throttle.h"
 #include "log.h"
 #include "server.h"
+#include "slow.h"
 #include "store.h"
 #include "tls.h"
 #include "worker.h"
@@ -116,6 +117,9 @@ struct conn {
 
 	unsigned pending;		/* writes submitted, replies not back */
 	unsigned pending_bulk;		/* ... of which in the writer's bulk queue */
+	/* The one pending job is a slow command's (slow.h): no request is
+	 * taken until its reply is back, so that replies keep their order. */
+	bool slow;
 	/* A request that must wait for the pending writes, or a framing
 	 * error that must wait for their replies before it is reported. */
 	bool held;
@@ -417,7 +421,7 @@ static void update_events(struct conn *c)
 	size_t unsent = conn_unsent(c);
 	size_t high = out_high(c);
 	bool want_read = !c->closing && !c->eof && !c->stopped && !c->held &&
-			 !c->held_error && c->pending < c->w->srv->cfg.max_pending &&
+			 !c->held_error && !c->slow && c->pending < c->w->srv->cfg.max_pending &&
 			 unsent < high;
 	if (want_read != c->reading) {
 		if (c->rd) {
@@ -478,6 +482,41 @@ static void execute(struct conn *c, struct cmd_ctx *ctx, const struct command_sp
 	}
 	cmd_execute(ctx, cmd);
 	atomic_fetch_add_explicit(&c->w->commands, 1, memory_order_relaxed);
+}
+
+/* Start a slow command (CMD_F_SLOW) on a thread of its own; its reply
+ * comes back as a write's does (conn_job_done).  Nothing is pending. */
+static void start_slow(struct conn *c, struct cmd *cmd)
+{
+	struct server *srv = c->w->srv;
+	const struct resp_arg *name = &cmd->argv[0];
+	char err[200];
+	if (c->stopped) {	/* held until now: slow_wait may have passed */
+		resp_error(&c->out, "ERR", "%.*s: the server is shutting down", (int)name->len,
+			   name->ptr);
+		return;
+	}
+	struct write_job *job = cmd_slow_job(&srv->cfg, srv->store, cmd, c->proto,
+					     worker_job_done, c, c->w);
+	if (slow_start(job, err, sizeof err) != 0) {
+		resp_error(&c->out, "ERR", "%.*s: %s", (int)name->len, name->ptr, err);
+		cmd_write_job_free(job);
+		return;
+	}
+	c->pending++;
+	c->slow = true;
+	atomic_fetch_add_explicit(&c->w->commands, 1, memory_order_relaxed);
+}
+
+/* Run a request admitted as a read: here, or a slow one on its own
+ * thread. */
+static void run_read(struct conn *c, struct cmd_ctx *ctx, const struct command_spec *spec,
+		     int argc, struct resp_arg *argv, struct cmd *cmd)
+{
+	if (spec && (spec->flags & CMD_F_SLOW) && command_arity_ok(spec, argc))
+		start_slow(c, cmd);
+	else
+		execute(c, ctx, spec, argc, argv, cmd);
 }
 
 static void protocol_error(struct conn *c)
@@ -583,7 +622,7 @@ static void process(struct conn *c)
 		if (c->held && c->refused)
 			reply_refusal(c);
 		else if (c->held)
-			execute(c, &ctx, c->held_spec, c->held_argc, c->held_argv, &c->held_cmd);
+			run_read(c, &ctx, c->held_spec, c->held_argc, c->held_argv, &c->held_cmd);
 		else
 			protocol_error(c);
 		if (c->held)
@@ -592,7 +631,7 @@ static void process(struct conn *c)
 	}
 
 	size_t high = out_high(c);
-	while (!c->closing && !c->stopped && c->pending < srv->cfg.max_pending) {
+	while (!c->closing && !c->stopped && !c->slow && c->pending < srv->cfg.max_pending) {
 		/* At the mark, hand the replies to the socket and go on if it
 		 * takes them: stopping here while the socket has room would
 		 * read more input than we parse, and `in` would grow without
@@ -659,7 +698,7 @@ static void process(struct conn *c)
 		if (a == ADMIT_REFUSED)
 			reply_refusal(c);
 		else
-			execute(c, &ctx, spec, argc, argv, &cmd);
+			run_read(c, &ctx, spec, argc, argv, &cmd);
 		cmd_free(&cmd);
 	}
 	cmd_read_done(&ctx);
@@ -855,6 +894,7 @@ void conn_job_done(struct write_job *job)
 	struct conn *c = job->owner;
 	c->pending--;
 	c->pending_bulk -= job->bulk;
+	c->slow = false;	/* a slow job is pending alone: this was it */
 	if (c->dead) {
 		cmd_write_job_free(job);
 		if (c->pending == 0)

@@ -7,7 +7,9 @@
  * applied and answered in the order sent, so any number may be in flight;
  * a read that follows a write waits until every earlier write of its
  * connection is committed, so a pipeline reads its own writes and replies
- * leave in request order.
+ * leave in request order.  A slow command (BACKUP, slow.h) waits like a
+ * read, then runs on a thread of its own, and its connection takes no
+ * request until its reply is back.
  *
  * Lifetime: a connection belongs to its worker's thread.  Closing frees the
  * bufferevent (and socket) at once; the struct stays until the replies of

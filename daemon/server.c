@@ -5,7 +5,8 @@
  *   1. close the listener: no new connections;
  *   2. workers stop reading requests: nothing new reaches the writer;
  *   3. the writer runs what is queued, commits, and exits: every write that
- *      was accepted is durable and its reply is back at its worker;
+ *      was accepted is durable and its reply is back at its worker; a
+ *      running BACKUP ends (slow.h) and its reply is back too;
  *   4. workers send those replies (bounded grace period) and exit;
  *   5. the store is closed.
  */
@@ -16,6 +17,7 @@
 #include "clock.h"
 #include "throttle.h"
 #include "log.h"
+#include "slow.h"
 #include "store.h"
 #include "tls.h"
 #include "worker.h"
@@ -377,6 +379,7 @@ void server_stop(struct server *srv)
 		writer_stop(srv->writer);	/* commits what is queued */
 		srv->writer = NULL;
 	}
+	slow_wait();	/* their replies go to the workers, which still run */
 	for (unsigned i = 0; i < srv->nworkers; i++)
 		if (srv->workers && srv->workers[i])
 			worker_exit(srv->workers[i]);

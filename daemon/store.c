@@ -599,6 +599,14 @@ void store_close(struct store *s)
 	free(s);
 }
 
+int store_copy_compact(struct store *s, int fd)
+{
+	pthread_rwlock_rdlock(&s->resize_lock);	/* as a reader: see store_grow */
+	int rc = mdb_env_copyfd2(s->env, fd, MDB_CP_COMPACT);
+	pthread_rwlock_unlock(&s->resize_lock);
+	return rc;
+}
+
 struct store_reader *store_reader_new(struct store *s)
 {
 	struct store_reader *r = xcalloc(1, sizeof *r);

@@ -118,6 +118,13 @@ const char *store_db_name(enum store_db db);
 /* Does db hold many sorted values per key (the "dup" databases)? */
 bool store_db_dup(enum store_db db);
 
+/* Write a compacted copy of the environment (LMDB's mdb_env_copyfd2 with
+ * MDB_CP_COMPACT) to fd, the file a store's data.mdb will be.  The copy
+ * reads in one read transaction, so writes go on meanwhile; growing the
+ * map waits until it ends (a grown map is mapped again, under the copy's
+ * feet).  Any thread; fd is not synced.  Returns 0 or a store error. */
+int store_copy_compact(struct store *s, int fd);
+
 /* ---- read side: one store_reader per thread, one transaction at a time */
 struct store_reader *store_reader_new(struct store *s);
 void store_reader_free(struct store_reader *r);

@@ -159,6 +159,11 @@ static const struct command_spec commands[CMD__COUNT] = {
 		"[ADVANCE duration]",
 		"the daemon's clock; ADVANCE moves a clock started with clock_today (tests)",
 		G_RAW },
+	[CMD_BACKUP] = { CMD_BACKUP, "BACKUP", NULL, 1, 2, CMD_F_READ | CMD_F_SLOW,
+		"[name]",
+		"write a consistent, compacted copy of the store into backup_dir/name "
+		"(default: a name from the time and the log's last entry)",
+		G_RAW },
 };
 
 static int eq(const char *s, size_t n, const char *name)

@@ -48,12 +48,15 @@ enum cmd_id {
 	CMD_AUTH,
 	CMD_AUDIT_VERIFY,
 	CMD_CLOCK,
+	CMD_BACKUP,
 	CMD__COUNT
 };
 
 enum cmd_flags {
 	CMD_F_WRITE = 1 << 0,	/* changes the store: runs on the writer thread */
 	CMD_F_READ  = 1 << 1,	/* reads the store */
+	CMD_F_SLOW  = 1 << 2,	/* runs for minutes (BACKUP): on a thread of
+				 * its own, not the network thread (daemon/slow.h) */
 };
 
 /*

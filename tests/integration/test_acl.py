@@ -20,7 +20,7 @@ SITE_OF = {"pharmacy": "PH1", "hospital": "HOSP", "distributor": "DIST",
 MATRIX = {
     "PING": ALL, "HELLO": ALL, "QUIT": ALL, "AUTH": ALL,
     "ECHO": SIGNED,
-    "INFO": {"regulator", "admin"}, "CLOCK": {"admin"},
+    "INFO": {"regulator", "admin"}, "CLOCK": {"admin"}, "BACKUP": {"admin"},
     "SITE SET": {"admin"}, "PRODUCT SET": {"admin"},
     "SITE GET": SIGNED, "PRODUCT GET": SIGNED,
     "COMMISSION": SUPPLY, "PACK": SUPPLY, "UNPACK": SUPPLY, "SHIP": SUPPLY,
@@ -47,7 +47,7 @@ def request(command, site):
     return {
         "PING": ["PING"], "HELLO": ["HELLO", "2"], "QUIT": ["QUIT"],
         "AUTH": ["AUTH", "not-a-token"], "ECHO": ["ECHO", "x"], "INFO": ["INFO", "server"],
-        "CLOCK": ["CLOCK"],
+        "CLOCK": ["CLOCK"], "BACKUP": ["BACKUP"],
         "SITE SET": ["SITE", "SET", "X1", "name", "x"], "SITE GET": ["SITE", "GET", "PH1"],
         "PRODUCT SET": ["PRODUCT", "SET", "8309999", "name", "x"],
         "PRODUCT GET": ["PRODUCT", "GET", PRODUCT],
