@@ -3,9 +3,10 @@
  *
  * A handle is one NATS connection to the cluster's servers, one JetStream
  * context and at most one consumer.  It appends entries (plain asynchronous
- * publishes: no message ids, no expected-sequence headers, see
- * ../shared/JETSTREAM.md and issue 18) and delivers every entry of the
- * stream, in order, once, with its stream sequence.  What an entry means
+ * publishes: no message ids, no expected-sequence headers; on nats-server
+ * 2.9.10 a rejected publish can leave replicas diverging after a crash, and
+ * a per-subject compare-and-set is not serializable) and delivers every
+ * entry of the stream, in order, once, with its stream sequence.  What an entry means
  * is the caller's business: the same entries in the same order give the
  * same state on every node.
  *
