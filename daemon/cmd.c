@@ -175,6 +175,30 @@ static void encode_entry(struct buf *b, const struct cmd *c)
 	entry_encode(b, &s, c->argc, c->argv);
 }
 
+/* An entry of the replicated log is applied once, in stream order: the
+ * stream sequence and the request id are noted in the transaction of its
+ * effects.  Returns 0 to apply it; 1 when it was applied before (the
+ * stream delivered it again, or a publish whose ack was lost was sent
+ * again and its first copy applied): answered, nothing changes; or a
+ * store error. */
+static int replicated_once(struct store_txn *txn, struct cmd_write *w)
+{
+	uint64_t applied, first;
+	int rc = journal_applied(txn, &applied);
+	if (rc)
+		return rc;
+	if (w->job.stream_seq <= applied) {
+		resp_simple(&w->job.reply, "OK");
+		return 1;
+	}
+	if ((rc = journal_set_applied(txn, w->job.stream_seq)) != 0)
+		return rc;
+	rc = journal_request_seen(txn, w->cmd.request_id, w->job.stream_seq, &first);
+	if (rc == 1)
+		resp_simple(&w->job.reply, "OK");
+	return rc;
+}
+
 /* Apply a command and, when it applied, store it as the log's next entry:
  * a refused request changed nothing and leaves none, and a rolled back
  * one is discarded with everything it wrote. */
@@ -187,6 +211,11 @@ static int run_write(struct store_txn *txn, struct write_job *job)
 		.out = &job->reply,
 		.txn = txn,
 	};
+	if (job->stream_seq) {
+		int rc = replicated_once(txn, w);
+		if (rc)
+			return rc == 1 ? 0 : rc;
+	}
 	if (w->unparsed) {
 		resp_error(&job->reply, "ERR", "%s", w->unparsed);
 		return 0;
@@ -305,6 +334,32 @@ struct write_job *cmd_slow_job(const struct config *cfg, struct store *store,
 	w->store = store;
 	job->run = run_slow;
 	return job;
+}
+
+void cmd_write_entry(const struct write_job *job, const void **entry, size_t *len,
+		     uint64_t *request_id)
+{
+	const struct cmd_write *w = (const struct cmd_write *)job;
+	*entry = w->entry.data;
+	*len = w->entry.len;
+	*request_id = w->cmd.request_id;
+}
+
+struct write_job *cmd_unreadable_job(const struct config *cfg, const char *why,
+				     write_done_fn done, void *owner)
+{
+	struct cmd_write *w = xcalloc(1, sizeof *w);
+	w->cfg = cfg;
+	w->cmd.codes = &w->cmd.one;
+	w->unparsed = xstrdup(why);
+	w->job.bytes = sizeof *w;
+	w->job.run = run_write;
+	w->job.done = done;
+	w->job.owner = owner;
+	buf_init(&w->entry);
+	buf_init(&w->job.reply.b);
+	w->job.reply.proto = 3;
+	return &w->job;
 }
 
 void cmd_write_job_free(struct write_job *job)

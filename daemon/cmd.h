@@ -114,6 +114,17 @@ struct entry;
 struct write_job *cmd_entry_job(const struct config *cfg, const struct entry *e, int proto,
 				write_done_fn done, void *owner, void *origin);
 
+/* A write job's log entry (encoded when the job was made) and its
+ * request id: what cluster mode publishes. */
+void cmd_write_entry(const struct write_job *job, const void **entry, size_t *len,
+		     uint64_t *request_id);
+
+/* A job for an entry of the replicated log that does not decode (no node
+ * wrote it, or it was damaged): applied as a refusal with `why`, so that
+ * every node passes it at the same place. */
+struct write_job *cmd_unreadable_job(const struct config *cfg, const char *why,
+				     write_done_fn done, void *owner);
+
 /* Handlers, by module. */
 enum cmd_status cmd_ping(struct cmd_ctx *ctx);
 enum cmd_status cmd_echo(struct cmd_ctx *ctx);

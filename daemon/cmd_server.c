@@ -5,6 +5,7 @@
 #include "args.h"
 #include "audit.h"
 #include "clock.h"
+#include "cluster.h"
 #include "cmd.h"
 #include "config.h"
 #include "journal.h"
@@ -214,27 +215,92 @@ static void info_writer(struct cmd_ctx *ctx, const struct session_figures *f)
 
 /* The heads of the event chain and of the log's chain, for an operator
  * to copy somewhere safe and compare later (audit.h, journal.h). */
+struct heads {
+	uint64_t seq, log_seq;
+	char hex[2 * AUDIT_HASH_LEN + 1], log_hex[2 * AUDIT_HASH_LEN + 1];
+};
+
+static int read_heads(struct store_txn *txn, struct heads *h)
+{
+	uint8_t hash[AUDIT_HASH_LEN], log_hash[AUDIT_HASH_LEN];
+	int rc = audit_head(txn, &h->seq, hash);
+	if (rc == 0)
+		rc = journal_head(txn, &h->log_seq, log_hash);
+	if (rc)
+		return rc;
+	audit_hex(hash, h->hex);
+	audit_hex(log_hash, h->log_hex);
+	return 0;
+}
+
+/* Four entries of a map. */
+static void put_heads(struct resp_out *out, const struct heads *h)
+{
+	kv_int(out, "head_seq", (long long)h->seq);
+	kv_str(out, "head_hash", h->hex);
+	kv_int(out, "log_head_seq", (long long)h->log_seq);
+	kv_str(out, "log_head_hash", h->log_hex);
+}
+
 static int info_audit(struct cmd_ctx *ctx)
 {
 	struct store_txn *txn;
-	uint64_t seq, log_seq;
-	uint8_t hash[AUDIT_HASH_LEN], log_hash[AUDIT_HASH_LEN];
-	char hex[2 * AUDIT_HASH_LEN + 1], log_hex[2 * AUDIT_HASH_LEN + 1];
+	struct heads h;
 	int rc = cmd_read_txn(ctx, &txn);
 	if (rc == 0)
-		rc = audit_head(txn, &seq, hash);
-	if (rc == 0)
-		rc = journal_head(txn, &log_seq, log_hash);
+		rc = read_heads(txn, &h);
 	if (rc)
 		return rc;
-	audit_hex(hash, hex);
-	audit_hex(log_hash, log_hex);
 	resp_cstr(ctx->out, "audit");
 	resp_map(ctx->out, 4);
-	kv_int(ctx->out, "head_seq", (long long)seq);
-	kv_str(ctx->out, "head_hash", hex);
-	kv_int(ctx->out, "log_head_seq", (long long)log_seq);
-	kv_str(ctx->out, "log_head_hash", log_hex);
+	put_heads(ctx->out, &h);
+	return 0;
+}
+
+/* Where this node stands in the replicated log (cluster.h), read in one
+ * transaction with the heads of its chains: two nodes at the same applied
+ * sequence must show the same heads. */
+static int info_replication(struct cmd_ctx *ctx, const struct session_figures *f)
+{
+	if (f->cluster == NULL) {
+		resp_cstr(ctx->out, "replication");
+		resp_map(ctx->out, 1);
+		kv_str(ctx->out, "role", "single");
+		return 0;
+	}
+	struct store_txn *txn;
+	struct heads h;
+	int rc = cmd_read_txn(ctx, &txn);
+	if (rc == 0)
+		rc = read_heads(txn, &h);
+	if (rc)
+		return rc;
+	struct cluster_stats st;
+	cluster_stats(f->cluster, txn, &st);
+	char last[32] = "";
+	if (st.last_apply_ms)
+		args_format_time(st.last_apply_ms, last);
+	resp_cstr(ctx->out, "replication");
+	resp_map(ctx->out, 21);
+	kv_str(ctx->out, "role", "cluster");
+	kv_str(ctx->out, "node", st.node);
+	kv_str(ctx->out, "stream", st.stream);
+	kv_str(ctx->out, "server", st.server);
+	kv_int(ctx->out, "connected", st.connected);
+	kv_int(ctx->out, "applied_seq", (long long)st.applied_seq);
+	kv_int(ctx->out, "stream_last_seq", (long long)st.stream_last_seq);
+	kv_int(ctx->out, "lag", st.stream_last_seq > st.applied_seq ?
+	       (long long)(st.stream_last_seq - st.applied_seq) : 0);
+	kv_int(ctx->out, "delivered_seq", (long long)st.delivered_seq);
+	kv_str(ctx->out, "last_apply", last);
+	kv_int(ctx->out, "waiting_writes", (long long)st.waiting);
+	kv_int(ctx->out, "published", (long long)st.published);
+	kv_int(ctx->out, "republished", (long long)st.republished);
+	kv_int(ctx->out, "unavailable", (long long)st.unavailable);
+	kv_int(ctx->out, "reconnects", (long long)st.reconnects);
+	kv_int(ctx->out, "halted", st.halted);
+	kv_str(ctx->out, "halted_why", st.halted_why);
+	put_heads(ctx->out, &h);
 	return 0;
 }
 
@@ -249,8 +315,8 @@ static void info_memory(struct cmd_ctx *ctx)
 enum cmd_status cmd_info(struct cmd_ctx *ctx)
 {
 	static const char *const sections[] = { "server", "clients", "store", "writer",
-						"memory", "audit" };
-	enum { NSECTIONS = 6 };
+						"memory", "audit", "replication" };
+	enum { NSECTIONS = 7 };
 	const struct cmd *c = ctx->cmd;
 	int only = -1, rc = 0;
 	if (c->argc == 2) {
@@ -259,7 +325,7 @@ enum cmd_status cmd_info(struct cmd_ctx *ctx)
 				only = i;
 		if (only < 0)
 			return cmd_refuse(ctx, "unknown section '%.40s'; sections are server, "
-					  "clients, store, writer, memory, audit", c->argv[1].ptr);
+					  "clients, store, writer, memory, audit, replication", c->argv[1].ptr);
 	}
 	struct session_figures f;
 	ctx->session->ops->figures(ctx->session->self, &f);
@@ -274,6 +340,7 @@ enum cmd_status cmd_info(struct cmd_ctx *ctx)
 		case 3: info_writer(ctx, &f); break;
 		case 4: info_memory(ctx); break;
 		case 5: rc = info_audit(ctx); break;
+		case 6: rc = info_replication(ctx, &f); break;
 		}
 	}
 	return rc ? cmd_failed(ctx, rc) : CMD_DONE;

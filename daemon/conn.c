@@ -34,6 +34,7 @@
  * client dribbling bytes is cut off.
  */
 #include "conn.h"
+#include "cluster.h"
 #include "conn_session.h"
 #include "parse.h"
 #include "acl.h"
@@ -683,7 +684,10 @@ static void process(struct conn *c)
 			c->pending++;
 			c->pending_bulk += job->bulk;
 			atomic_fetch_add_explicit(&c->w->commands, 1, memory_order_relaxed);
-			writer_submit(srv->writer, job);
+			if (srv->cluster)	/* applied when the stream delivers it */
+				cluster_submit(srv->cluster, job);
+			else
+				writer_submit(srv->writer, job);
 			continue;
 		}
 		if (c->pending) {	/* wait: replies must leave in order */

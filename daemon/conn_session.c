@@ -107,6 +107,7 @@ static void s_figures(void *self, struct session_figures *f)
 		.commands = commands,
 		.store = srv->store,
 		.writer = srv->writer,
+		.cluster = srv->cluster,
 	};
 }
 

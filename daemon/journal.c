@@ -87,6 +87,48 @@ int journal_get(struct store_txn *t, uint64_t seq, const void **entry, size_t *l
 	return rc ? rc : split_value(k, sizeof k, v, vl, &at, &link, entry, len);
 }
 
+int journal_applied(struct store_txn *t, uint64_t *seq)
+{
+	static const char key[] = STORE_META_STREAM_APPLIED;
+	const void *v;
+	size_t n;
+	*seq = 0;
+	int rc = store_get(t, DB_META, key, sizeof key - 1, &v, &n);
+	if (rc == STORE_NOTFOUND)
+		return 0;
+	if (rc == 0 && n != sizeof *seq)
+		return store_corrupt(DB_META, key, sizeof key - 1, "not a u64");
+	if (rc == 0)
+		memcpy(seq, v, sizeof *seq);
+	return rc;
+}
+
+int journal_set_applied(struct store_txn *t, uint64_t seq)
+{
+	static const char key[] = STORE_META_STREAM_APPLIED;
+	return store_put(t, DB_META, key, sizeof key - 1, &seq, sizeof seq);
+}
+
+int journal_request_seen(struct store_txn *t, uint64_t request_id, uint64_t seq,
+			 uint64_t *first)
+{
+	uint8_t k[8], v[8];
+	const void *got;
+	size_t n;
+	code_put_be(k, request_id, sizeof k);
+	int rc = store_get(t, DB_REQUESTS, k, sizeof k, &got, &n);
+	if (rc == 0) {
+		if (n != sizeof v)
+			return store_corrupt(DB_REQUESTS, k, sizeof k, "not a u64 seq");
+		*first = code_get_be(got, sizeof v);
+		return 1;
+	}
+	if (rc != STORE_NOTFOUND)
+		return rc;
+	code_put_be(v, seq, sizeof v);
+	return store_put(t, DB_REQUESTS, k, sizeof k, v, sizeof v);
+}
+
 int journal_start(struct store_txn *t, int *uncovered, uint64_t *events_before)
 {
 	static const char key[] = STORE_META_LOG_START;

@@ -134,14 +134,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "yimad: %s\n", err);
 		return 2;
 	}
-	/* The stream module is here, the replicated write path not yet: a node
-	 * given a cluster must not pass for one while it writes alone. */
-	if (cfg.cluster_nats_urls[0] != '\0') {
-		fprintf(stderr, "yimad: cluster_nats_urls: cluster mode is not in this version "
-			"of yimad yet (its stream module is; its write path is not); leave it "
-			"empty to run one node\n");
-		return 2;
-	}
 
 	if (log_open(cfg.log_file) != 0) {
 		fprintf(stderr, "yimad: log_file %s: cannot open\n", cfg.log_file);

@@ -11,6 +11,7 @@
  *   5. the store is closed.
  */
 #include "server.h"
+#include "cluster.h"
 #include "alerts.h"
 #include "audit.h"
 #include "auth.h"
@@ -323,6 +324,13 @@ int server_start(struct server *srv, const struct config *cfg)
 	}
 	srv->writer = writer_start(srv->store, cfg->group_max, cfg->group_bytes,
 				   cfg->bulk_group_bytes);
+	if (cfg->cluster_nats_urls[0] != '\0' &&
+	    (srv->cluster = cluster_start(&srv->cfg, srv->store, srv->writer, err,
+					  sizeof err)) == NULL) {
+		log_error("cluster: %s", err);
+		server_stop(srv);
+		return -1;
+	}
 	srv->base = event_base_new();
 	srv->workers = xcalloc(srv->nworkers, sizeof *srv->workers);
 	for (unsigned i = 0; i < srv->nworkers; i++) {
@@ -375,10 +383,15 @@ void server_stop(struct server *srv)
 	for (unsigned i = 0; i < srv->nworkers; i++)
 		if (srv->workers && srv->workers[i])
 			worker_stop_reading(srv->workers[i]);
+	/* Writes waiting for the replicated log are answered; no entry is
+	 * delivered after this. */
+	cluster_stop(srv->cluster);
 	if (srv->writer) {
 		writer_stop(srv->writer);	/* commits what is queued */
 		srv->writer = NULL;
 	}
+	cluster_free(srv->cluster);
+	srv->cluster = NULL;
 	slow_wait();	/* their replies go to the workers, which still run */
 	for (unsigned i = 0; i < srv->nworkers; i++)
 		if (srv->workers && srv->workers[i])

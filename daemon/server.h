@@ -37,6 +37,7 @@ struct server {
 	struct resp_limits limits;	/* from cfg */
 	struct store *store;
 	struct writer *writer;
+	struct cluster *cluster;	/* cluster mode; NULL: one node */
 	struct event_base *base;	/* main thread: listener + signals */
 	struct evconnlistener *listener;	/* plaintext */
 	struct evconnlistener *tls_listener;	/* NULL: no tls_port */

@@ -26,6 +26,7 @@ struct session_figures {
 	uint64_t connected, accepted, rejected, commands;
 	struct store *store;
 	struct writer *writer;
+	struct cluster *cluster;	/* NULL: one node */
 };
 
 /* How AUTH ended, when it was not signed in. */

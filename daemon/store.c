@@ -61,6 +61,7 @@ static const char *const db_names[DB__COUNT] = {
 	[DB_SITE_ALERTS] = "site_alerts",
 	[DB_UNIT_ALERTS] = "unit_alerts",
 	[DB_LOG] = "log",
+	[DB_REQUESTS] = "requests",
 };
 
 /* Index databases hold fixed-size ids as sorted duplicates: LMDB then

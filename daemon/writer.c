@@ -52,6 +52,8 @@ struct writer {
 	size_t group_bytes, quiet_group_bytes;
 	bool disk_full_logged;		/* writer thread: said once, until a
 					 * commit succeeds */
+	_Atomic bool halted;		/* a replicated job failed: the ones
+					 * after it fail unrun */
 	_Atomic uint64_t depth;
 	_Atomic uint64_t commits, jobs, max_group, failures;
 };
@@ -59,6 +61,17 @@ struct writer {
 static void fail_job(struct writer *w, struct write_job *j, int rc)
 {
 	char why[4300];
+	j->failed = rc;
+	if (j->stream_seq && rc != WRITE_HALTED && !atomic_exchange(&w->halted, true))
+		log_error("replicated entry %llu failed to apply: %s; no entry after it is "
+			  "applied until this node restarts", (unsigned long long)j->stream_seq,
+			  store_strerror(rc));
+	if (rc == WRITE_HALTED) {
+		buf_reset(&j->reply.b);
+		resp_error(&j->reply, "STORE", "not applied: an entry of the replicated log "
+			   "before it failed to apply on this node");
+		return;
+	}
 	store_error_text(w->store, rc, why, sizeof why);
 	buf_reset(&j->reply.b);
 	resp_error(&j->reply, "STORE", "write failed: %s", why);
@@ -85,6 +98,11 @@ static int apply(struct writer *w, struct write_job **jobs, size_t n, size_t *un
 		return rc;
 	for (size_t i = 0; i < n; i++) {
 		buf_reset(&jobs[i]->reply.b);
+		if (jobs[i]->stream_seq && atomic_load(&w->halted)) {
+			store_write_abort(txn);
+			*undo = i;
+			return WRITE_HALTED;
+		}
 		rc = jobs[i]->run(txn, jobs[i]);
 		if (rc) {
 			store_write_abort(txn);
@@ -104,6 +122,18 @@ static void commit_group(struct writer *w, struct write_job **jobs, size_t n)
 	while ((rc = apply(w, jobs, n, &undo)) == STORE_MAP_FULL)
 		if ((rc = store_grow(w->store)) != 0)
 			break;
+	if (rc == WRITE_HALTED) {
+		/* The jobs before the halted one go on; it and every
+		 * replicated job after it fail unrun. */
+		if (undo > 0)
+			commit_group(w, jobs, undo);
+		for (size_t i = undo; i < n; i++)
+			if (jobs[i]->stream_seq)
+				fail_job(w, jobs[i], WRITE_HALTED);
+			else
+				commit_group(w, &jobs[i], 1);
+		return;
+	}
 	if (rc == WRITE_UNDO) {
 		/* jobs[undo] has its final reply and must leave no trace: the
 		 * others go again, in order, in transactions without it (those
@@ -234,6 +264,11 @@ void writer_submit(struct writer *w, struct write_job *job)
 	q->tail = job;
 	pthread_cond_signal(&w->wake);
 	pthread_mutex_unlock(&w->lock);
+}
+
+bool writer_halted(struct writer *w)
+{
+	return atomic_load(&w->halted);
 }
 
 void writer_stop(struct writer *w)

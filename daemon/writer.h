@@ -54,7 +54,19 @@ struct write_job {
 					 * request was accepted (clock.h) */
 	size_t bytes;			/* request size: bounds a group's work */
 	bool bulk;			/* queued behind scans (see writer.c) */
+	/* An entry of the replicated log (cluster.h): its stream sequence,
+	 * 0 for a job of this node alone.  Such jobs are applied in the
+	 * order submitted, all or none past a failure: when one fails with a
+	 * store error, every replicated job after it fails unrun (its `done`
+	 * sees WRITE_HALTED in `failed`) until the process restarts, so that
+	 * no entry is applied past one that was not. */
+	uint64_t stream_seq;
+	int failed;			/* 0, or the store error (or WRITE_HALTED)
+					 * that failed the job */
 };
+
+/* A replicated job not run because one before it failed. */
+#define WRITE_HALTED (-31001)
 
 struct writer_stats {
 	uint64_t queue_depth;
@@ -79,6 +91,8 @@ struct writer *writer_start(struct store *s, unsigned group_max, size_t group_by
 
 /* Queue a job; any thread. */
 void writer_submit(struct writer *w, struct write_job *job);
+/* Has a replicated job failed, halting the ones after it? */
+bool writer_halted(struct writer *w);
 /* Run every job already queued, commit, then stop the thread and free w.
  * Jobs submitted after this call are not allowed. */
 void writer_stop(struct writer *w);

@@ -10,6 +10,7 @@
 #include "rules_fixture.h"
 
 #include "acl.h"
+#include "journal.h"
 #include "args.h"
 #include "server.h"
 #include "writer.h"
@@ -733,6 +734,75 @@ static void test_events_job_applies_without_the_request(void **state)
 	fx_close(&f);
 }
 
+/* A job's reply, as text. */
+static void assert_reply(const struct write_job *job, const char *want)
+{
+	if (job->reply.b.len != strlen(want) || memcmp(job->reply.b.data, want, strlen(want)))
+		fail_msg("reply %.*s, want %s", (int)job->reply.b.len, job->reply.b.data, want);
+}
+
+/* Run a SITE SET as the replicated log's entry seq, with request id id
+ * (0: a new one); the request id it had. */
+static uint64_t run_entry(struct fx *f, uint64_t seq, uint64_t id, const char *name,
+			  const char *want)
+{
+	struct req r;
+	assert_int_equal(parse(&r, "SITE", "SET", "PH9", "name", name, "kind", "pharmacy"), 0);
+	r.c.cmd.request_id = id;
+	struct write_job *job = cmd_write_job(&f->cfg, &r.c.cmd, 3, NULL, NULL, NULL);
+	cmd_free(&r.c.cmd);
+	job->stream_seq = seq;
+	assert_int_equal(job->run(fx_begin(f), job), 0);
+	fx_commit(f);
+	assert_reply(job, want);
+	const void *e;
+	size_t len;
+	uint64_t got;
+	cmd_write_entry(job, &e, &len, &got);
+	cmd_write_job_free(job);
+	return got;
+}
+
+static void assert_applied(struct fx *f, uint64_t applied, uint64_t log_seq, const char *name)
+{
+	uint64_t seq, last;
+	struct store_txn *t = fx_begin(f);
+	assert_int_equal(journal_applied(t, &seq), 0);
+	assert_int_equal(journal_last(t, &last), 0);
+	const void *v;
+	size_t n;
+	assert_int_equal(store_get(t, DB_SITES, "PH9", 3, &v, &n), 0);
+	assert_non_null(memmem(v, n, name, strlen(name)));
+	fx_abort(f);
+	assert_int_equal(seq, applied);
+	assert_int_equal(last, log_seq);
+}
+
+/* Cluster mode: an entry is applied once, in stream order.  Delivered
+ * again (at or below the applied sequence), or published again after a
+ * lost ack (the same request id at a later sequence), it changes nothing
+ * but the applied sequence. */
+static void test_replicated_entry_applied_once(void **state)
+{
+	(void)state;
+	struct fx f;
+	fx_open(&f);
+	uint64_t id = run_entry(&f, 5, 0, "First", "+OK\r\n");
+	assert_applied(&f, 5, 1, "First");
+	run_entry(&f, 5, id, "First", "+OK\r\n");		/* delivered again */
+	assert_applied(&f, 5, 1, "First");
+	run_entry(&f, 7, id, "Again", "+OK\r\n");		/* sent again */
+	assert_applied(&f, 7, 1, "First");
+	run_entry(&f, 6, 0, "Late", "+OK\r\n");		/* behind the applied */
+	assert_applied(&f, 7, 1, "First");
+	run_entry(&f, 8, 0, "Second", "+OK\r\n");		/* the next entry */
+	assert_applied(&f, 8, 2, "Second");
+	/* On one node (no stream sequence) nothing of the stream is noted. */
+	run_entry(&f, 0, id, "Local", "+OK\r\n");
+	assert_applied(&f, 8, 3, "Local");
+	fx_close(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -751,6 +821,7 @@ int main(void)
 		cmocka_unit_test(test_refused_request_moves_and_frees),
 		cmocka_unit_test(test_events_records_checked_one_by_one),
 		cmocka_unit_test(test_events_job_applies_without_the_request),
+		cmocka_unit_test(test_replicated_entry_applied_once),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

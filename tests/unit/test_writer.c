@@ -513,8 +513,9 @@ static int64_t gated_time(int i)
 	return 1800000000000 + (i % 2 ? -i : i) * 86400000LL;
 }
 
-static void run_gated(struct fix *f, struct shared *sh, struct outcome *gout,
-		      struct outcome *out, int n, const int *fail_rc, struct writer_stats *ws)
+static void run_gated_seq(struct fix *f, struct shared *sh, struct outcome *gout,
+			  struct outcome *out, int n, const int *fail_rc, const uint64_t *seq,
+			  struct writer_stats *ws)
 {
 	open_store(f, 16 * MiB);
 	shared_init(sh, f->s);
@@ -526,6 +527,7 @@ static void run_gated(struct fix *f, struct shared *sh, struct outcome *gout,
 		struct tjob *j = new_job(sh, &out[i], 0, i, 16);
 		j->fail_rc = fail_rc[i];
 		j->job.now_ms = gated_time(i);
+		j->job.stream_seq = seq ? seq[i] : 0;
 		writer_submit(w, &j->job);
 	}
 	gate_open(&g);
@@ -533,6 +535,12 @@ static void run_gated(struct fix *f, struct shared *sh, struct outcome *gout,
 	writer_stats(w, ws);
 	writer_stop(w);
 	gate_destroy(&g);
+}
+
+static void run_gated(struct fix *f, struct shared *sh, struct outcome *gout,
+		      struct outcome *out, int n, const int *fail_rc, struct writer_stats *ws)
+{
+	run_gated_seq(f, sh, gout, out, n, fail_rc, NULL, ws);
 }
 
 /* A job that fails (after writing) fails alone: its write is discarded and
@@ -570,6 +578,39 @@ static void test_failing_job_fails_alone(void **state)
 	assert_int_equal(ws.commits, 1 + 4);
 	assert_int_equal(ws.jobs, 1 + 4);
 	assert_int_equal(ws.failures, 2);
+	shared_destroy(&sh);
+}
+
+/* Entries of the replicated log (stream_seq set): one failing halts every
+ * replicated job after it, unrun, in its group and after; jobs of this
+ * node alone go on. */
+static void test_replicated_failure_halts_the_rest(void **state)
+{
+	struct fix *f = *state;
+	enum { N = 6, BAD = 1, LOCAL = 4 };
+	struct shared sh;
+	struct outcome gout = { 0 }, out[N];
+	memset(out, 0, sizeof out);
+	int fail_rc[N] = { [BAD] = EIO };
+	uint64_t seq[N] = { 10, 11, 12, 13, 0, 14 };
+	struct writer_stats ws;
+	run_gated_seq(f, &sh, &gout, out, N, fail_rc, seq, &ws);
+	check_ok(&gout, "gate");
+	check_ok(&out[0], "the entry before the failure");
+	check_ok(&out[LOCAL], "a local job after it");
+	expect(strncmp(out[BAD].reply, "-STORE write failed", 19) == 0,
+	       "failing entry replied \"%s\"", out[BAD].reply);
+	for (int i = BAD + 1; i < N; i++) {
+		if (i == LOCAL)
+			continue;
+		expect(out[i].runs == 0, "entry %d ran %d times after the failure", i,
+		       out[i].runs);
+		expect(!out[i].visible, "entry %d applied after the failure", i);
+		expect(out[i].done_calls == 1, "entry %d: done called %d times", i,
+		       out[i].done_calls);
+		expect(strstr(out[i].reply, "before it failed to apply") != NULL,
+		       "entry %d replied \"%s\"", i, out[i].reply);
+	}
 	shared_destroy(&sh);
 }
 
@@ -800,6 +841,7 @@ int main(void)
 		T(test_group_max_one),
 		T(test_failing_job_fails_alone),
 		T(test_undo_leaves_no_trace),
+		T(test_replicated_failure_halts_the_rest),
 		T(test_map_full_in_group),
 		T(test_stop_drains_queue),
 		T(test_start_stop_idle),

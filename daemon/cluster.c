@@ -1,0 +1,467 @@
+/*
+ * cluster — this node's writes through the replicated log, and the log
+ * applied in stream order (cluster.h).
+ *
+ * A write of this node waits in a table keyed by its request id from the
+ * moment it is submitted: its entry is published by the publisher thread,
+ * and when the stream delivers an entry with that id, the waiting job is
+ * the one handed to the writer.  Entries of other nodes become jobs of
+ * their own (cmd_entry_job), bounded in bytes in the writer's queue so
+ * that catching up cannot take all memory.
+ */
+#include "cluster.h"
+#include "clock.h"
+#include "cmd.h"
+#include "config.h"
+#include "entry.h"
+#include "journal.h"
+#include "log.h"
+#include "resp.h"
+#include "store.h"
+#include "stream.h"
+#include "writer.h"
+#include "xmem.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define BUCKETS 4096
+/* A publish whose ack was lost is sent again after this long, if its
+ * entry has not come back by then (it may be in the stream already). */
+#define REPUBLISH_AFTER_MS 2000
+/* Entries of other nodes queued in the writer, at most (bytes). */
+#define REMOTE_INFLIGHT_BYTES (64u << 20)
+/* How often the publisher looks at the stream's last sequence and at
+ * writes waiting too long. */
+#define TICK_MS 200
+
+struct waiting {
+	uint64_t id;			/* the entry's request id */
+	struct write_job *job;
+	int64_t deadline_ms;		/* monotonic: answered UNAVAILABLE then */
+	int64_t republish_ms;		/* monotonic: publish again then; 0: no */
+	bool queued;			/* in the publish queue */
+	struct waiting *next;		/* in its bucket */
+	struct waiting *qnext;		/* in the publish queue */
+};
+
+struct cluster {
+	const struct config *cfg;
+	struct writer *writer;
+	struct stream *stream;
+	pthread_t publisher;
+	bool publisher_started;
+
+	pthread_mutex_t lock;
+	pthread_cond_t wake;		/* the publisher: work, or stop */
+	pthread_cond_t room;		/* delivery: room in the writer's queue */
+	struct waiting *bucket[BUCKETS];
+	struct waiting *qhead, *qtail;
+	uint64_t nwaiting;
+	size_t remote_inflight;		/* bytes of other nodes' entries queued */
+	bool stopping;
+	char halted_why[200];
+
+	_Atomic uint64_t delivered_seq, stream_last, published, republished, unavailable,
+		remote_applied;
+	_Atomic int64_t last_apply_ms;
+	_Atomic bool halted;
+};
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static struct waiting **slot(struct cluster *c, uint64_t id)
+{
+	struct waiting **p = &c->bucket[(id ^ (id >> 29)) % BUCKETS];
+	while (*p && (*p)->id != id)
+		p = &(*p)->next;
+	return p;
+}
+
+/* Under lock: take the write waiting for entry id out of the table. */
+static struct waiting *take(struct cluster *c, uint64_t id)
+{
+	struct waiting **p = slot(c, id), *w = *p;
+	if (w == NULL)
+		return NULL;
+	*p = w->next;
+	c->nwaiting--;
+	if (w->queued) {	/* still to publish: not any more */
+		struct waiting **q = &c->qhead, *prev = NULL;
+		while (*q != w) {
+			prev = *q;
+			q = &(*q)->qnext;
+		}
+		*q = w->qnext;
+		if (c->qtail == w)
+			c->qtail = prev;
+	}
+	return w;
+}
+
+/* Under lock: queue w for the publisher. */
+static void queue(struct cluster *c, struct waiting *w)
+{
+	w->queued = true;
+	w->qnext = NULL;
+	if (c->qtail)
+		c->qtail->qnext = w;
+	else
+		c->qhead = w;
+	c->qtail = w;
+	pthread_cond_signal(&c->wake);
+}
+
+/* Answer a write that will not be applied here in time. */
+static void unavailable(struct cluster *c, struct write_job *job, const char *why)
+{
+	buf_reset(&job->reply.b);
+	resp_error(&job->reply, "UNAVAILABLE", "%s; it may yet be applied: a DISPENSE sent "
+		   "again with the same TX is recognised", why);
+	atomic_fetch_add(&c->unavailable, 1);
+	job->done(job);
+}
+
+void cluster_submit(struct cluster *c, struct write_job *job)
+{
+	struct waiting *w = xcalloc(1, sizeof *w);
+	const void *entry;
+	size_t len;
+	cmd_write_entry(job, &entry, &len, &w->id);
+	w->job = job;
+	w->deadline_ms = mono_ms() + CLUSTER_WRITE_WAIT_MS;
+	pthread_mutex_lock(&c->lock);
+	bool halted = atomic_load(&c->halted) || writer_halted(c->writer);
+	if (c->stopping || halted) {
+		pthread_mutex_unlock(&c->lock);
+		free(w);
+		unavailable(c, job, halted ? "this node has stopped applying the replicated "
+			    "log (INFO replication says why)" : "this node is shutting down");
+		return;
+	}
+	struct waiting **p = slot(c, w->id);
+	if (*p) {	/* request ids are unique per process: never */
+		pthread_mutex_unlock(&c->lock);
+		free(w);
+		unavailable(c, job, "a write with this request id is already waiting");
+		return;
+	}
+	*p = w;
+	c->nwaiting++;
+	queue(c, w);
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* libnats' ack thread.  The token is the request id. */
+static void on_ack(void *arg, void *token, const struct stream_ack *ack)
+{
+	struct cluster *c = arg;
+	if (ack->result == STREAM_ACKED)
+		return;		/* its entry comes back through delivery */
+	uint64_t id = (uint64_t)(uintptr_t)token;
+	pthread_mutex_lock(&c->lock);
+	struct waiting *w = *slot(c, id);
+	if (w && !w->queued && w->republish_ms == 0)
+		w->republish_ms = mono_ms() + REPUBLISH_AFTER_MS;
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* The writer, for entries of other nodes (and this node's, applied after
+ * a restart or sent again). */
+static void remote_done(struct write_job *job)
+{
+	struct cluster *c = job->owner;
+	pthread_mutex_lock(&c->lock);
+	c->remote_inflight -= job->bytes;
+	if (job->failed && job->failed != WRITE_HALTED && c->halted_why[0] == '\0')
+		snprintf(c->halted_why, sizeof c->halted_why, "entry %llu failed to apply: %s",
+			 (unsigned long long)job->stream_seq, store_strerror(job->failed));
+	pthread_cond_broadcast(&c->room);
+	pthread_mutex_unlock(&c->lock);
+	if (job->failed)
+		atomic_store(&c->halted, true);
+	else
+		atomic_fetch_add(&c->remote_applied, 1);
+	atomic_store(&c->last_apply_ms, clock_now_ms());
+	cmd_write_job_free(job);
+}
+
+/* libnats' delivery thread: entry seq, in stream order. */
+static void on_deliver(void *arg, uint64_t seq, const void *data, size_t len)
+{
+	struct cluster *c = arg;
+	struct entry e;
+	char why[300];
+	struct write_job *job = NULL;
+	bool remote = true;
+	if (entry_decode(data, len, &e, why, sizeof why) != 0) {
+		char msg[400];
+		snprintf(msg, sizeof msg, "stream entry %llu does not decode: %s",
+			 (unsigned long long)seq, why);
+		log_warn("%s", msg);
+		job = cmd_unreadable_job(c->cfg, msg, remote_done, c);
+	} else {
+		pthread_mutex_lock(&c->lock);
+		struct waiting *w = take(c, e.stamp.request_id);
+		pthread_mutex_unlock(&c->lock);
+		if (w) {
+			job = w->job;
+			remote = false;
+			free(w);
+		} else {
+			job = cmd_entry_job(c->cfg, &e, 3, remote_done, c, NULL);
+		}
+	}
+	job->stream_seq = seq;
+	job->bulk = false;	/* one queue: the writer keeps stream order */
+	if (remote) {
+		pthread_mutex_lock(&c->lock);
+		while (c->remote_inflight > 0 &&
+		       c->remote_inflight + job->bytes > REMOTE_INFLIGHT_BYTES && !c->stopping)
+			pthread_cond_wait(&c->room, &c->lock);
+		c->remote_inflight += job->bytes;
+		pthread_mutex_unlock(&c->lock);
+	} else {
+		atomic_store(&c->last_apply_ms, clock_now_ms());
+	}
+	atomic_store(&c->delivered_seq, seq);
+	writer_submit(c->writer, job);
+}
+
+static void on_lost(void *arg, uint64_t from, uint64_t to)
+{
+	struct cluster *c = arg;
+	pthread_mutex_lock(&c->lock);
+	snprintf(c->halted_why, sizeof c->halted_why, "the stream no longer holds entries "
+		 "%llu to %llu, which this node has not applied: start it again from a "
+		 "peer's BACKUP", (unsigned long long)from, (unsigned long long)to);
+	pthread_mutex_unlock(&c->lock);
+	atomic_store(&c->halted, true);
+	log_error("cluster: %s", c->halted_why);
+}
+
+/* Under lock: writes waiting too long leave the table (into *late), and
+ * lost publishes due again are queued. */
+static void sweep(struct cluster *c, int64_t now, struct waiting **late)
+{
+	for (size_t b = 0; b < BUCKETS; b++) {
+		struct waiting **p = &c->bucket[b];
+		while (*p) {
+			struct waiting *w = *p;
+			if (now >= w->deadline_ms || c->stopping) {
+				w = take(c, w->id);
+				w->next = *late;
+				*late = w;
+				continue;
+			}
+			if (w->republish_ms && now >= w->republish_ms && !w->queued) {
+				w->republish_ms = 0;
+				atomic_fetch_add(&c->republished, 1);
+				queue(c, w);
+			}
+			p = &w->next;
+		}
+	}
+}
+
+/* Publish what is queued; every TICK_MS (and on stopping) answer writes
+ * waiting too long, queue lost publishes again and look at the stream's
+ * last sequence. */
+static void *publisher_main(void *arg)
+{
+	struct cluster *c = arg;
+	struct buf entry;
+	buf_init(&entry);
+	int64_t next_tick = 0;
+	pthread_mutex_lock(&c->lock);
+	for (;;) {
+		int64_t now = mono_ms();
+		if (c->stopping || now >= next_tick) {
+			struct waiting *late = NULL;
+			sweep(c, now, &late);
+			next_tick = now + TICK_MS;
+			bool stop = c->stopping;
+			pthread_mutex_unlock(&c->lock);
+			while (late) {
+				struct waiting *w = late;
+				late = w->next;
+				unavailable(c, w->job, stop ? "this node is shutting down" :
+					    "the replicated log did not take the write in time");
+				free(w);
+			}
+			if (stop)
+				break;
+			uint64_t last;
+			char err[200];
+			if (stream_last_seq(c->stream, &last, err, sizeof err) == 0)
+				atomic_store(&c->stream_last, last);
+			pthread_mutex_lock(&c->lock);
+			continue;
+		}
+		if (c->qhead == NULL) {
+			struct timespec until;
+			clock_gettime(CLOCK_REALTIME, &until);
+			int64_t ns = until.tv_nsec + (next_tick - now) * 1000000;
+			until.tv_sec += ns / 1000000000;
+			until.tv_nsec = ns % 1000000000;
+			pthread_cond_timedwait(&c->wake, &c->lock, &until);
+			continue;
+		}
+		/* The entry is copied while the write surely waits: once the
+		 * lock is let go, its own copy may come back, be applied and be
+		 * freed. */
+		struct waiting *w = c->qhead;
+		c->qhead = w->qnext;
+		if (c->qhead == NULL)
+			c->qtail = NULL;
+		w->queued = false;
+		const void *data;
+		size_t len;
+		uint64_t id;
+		cmd_write_entry(w->job, &data, &len, &id);
+		buf_reset(&entry);
+		buf_append(&entry, data, len);
+		pthread_mutex_unlock(&c->lock);
+
+		char err[200];
+		int rc = stream_publish(c->stream, entry.data, entry.len, (void *)(uintptr_t)id,
+					err, sizeof err);
+		pthread_mutex_lock(&c->lock);
+		if (rc == 0) {
+			atomic_fetch_add(&c->published, 1);
+		} else {	/* not sent: again shortly, while it may wait */
+			struct waiting *still = *slot(c, id);
+			if (still && !still->queued && still->republish_ms == 0)
+				still->republish_ms = mono_ms() + TICK_MS;
+		}
+	}
+	buf_free(&entry);
+	return NULL;
+}
+
+struct cluster *cluster_start(const struct config *cfg, struct store *store,
+			      struct writer *writer, char *err, size_t errlen)
+{
+	struct cluster *c = xcalloc(1, sizeof *c);
+	c->cfg = cfg;
+	c->writer = writer;
+	pthread_mutex_init(&c->lock, NULL);
+	pthread_cond_init(&c->wake, NULL);
+	pthread_cond_init(&c->room, NULL);
+
+	uint64_t applied = 0;
+	struct store_reader *r = store_reader_new(store);
+	struct store_txn *t;
+	int rc = store_read_begin(r, &t);
+	if (rc == 0) {
+		rc = journal_applied(t, &applied);
+		store_read_end(r);
+	}
+	store_reader_free(r);
+	if (rc) {
+		snprintf(err, errlen, "cannot read the stream sequence applied: %s",
+			 store_strerror(rc));
+		goto fail;
+	}
+
+	struct stream_config sc;
+	stream_config_init(&sc, cfg);
+	sc.on_ack = on_ack;
+	sc.ack_arg = c;
+	if ((c->stream = stream_open(&sc, err, errlen)) == NULL)
+		goto fail;
+	struct stream_consumer cons = { on_deliver, on_lost, c };
+	rc = stream_consume(c->stream, applied + 1, &cons, err, errlen);
+	if (rc == STREAM_GONE) {
+		snprintf(err, errlen, "the stream %s no longer holds entry %llu, the next this "
+			 "store needs (it applied up to %llu): start this node from a peer's "
+			 "BACKUP", cfg->cluster_stream, (unsigned long long)applied + 1,
+			 (unsigned long long)applied);
+		goto fail;
+	}
+	if (rc)
+		goto fail;
+	if (pthread_create(&c->publisher, NULL, publisher_main, c) != 0) {
+		snprintf(err, errlen, "cannot start the publisher thread");
+		goto fail;
+	}
+	c->publisher_started = true;
+	(void)pthread_setname_np(c->publisher, "yimad-publish");
+	log_info("cluster: node %s, stream %s, applying from entry %llu", cfg->node_name,
+		 cfg->cluster_stream, (unsigned long long)applied + 1);
+	return c;
+fail:
+	stream_close(c->stream);
+	c->stream = NULL;
+	pthread_cond_destroy(&c->room);
+	pthread_cond_destroy(&c->wake);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+	return NULL;
+}
+
+void cluster_stats(struct cluster *c, struct store_txn *t, struct cluster_stats *st)
+{
+	memset(st, 0, sizeof *st);
+	if (t && journal_applied(t, &st->applied_seq) != 0)
+		st->applied_seq = 0;
+	st->stream_last_seq = atomic_load(&c->stream_last);
+	st->delivered_seq = atomic_load(&c->delivered_seq);
+	st->last_apply_ms = atomic_load(&c->last_apply_ms);
+	st->published = atomic_load(&c->published);
+	st->republished = atomic_load(&c->republished);
+	st->unavailable = atomic_load(&c->unavailable);
+	st->remote_applied = atomic_load(&c->remote_applied);
+	st->halted = atomic_load(&c->halted) || writer_halted(c->writer);
+	pthread_mutex_lock(&c->lock);
+	st->waiting = c->nwaiting;
+	snprintf(st->halted_why, sizeof st->halted_why, "%s", c->halted_why);
+	pthread_mutex_unlock(&c->lock);
+	snprintf(st->stream, sizeof st->stream, "%.63s", c->cfg->cluster_stream);
+	snprintf(st->node, sizeof st->node, "%.63s", c->cfg->node_name);
+	if (c->stream == NULL)	/* stopping */
+		return;
+	struct stream_stats ss;
+	stream_get_stats(c->stream, &ss);
+	st->connected = ss.connected;
+	snprintf(st->server, sizeof st->server, "%s", ss.server);
+	st->reconnects = ss.reconnects;
+	st->gaps = ss.gaps;
+	st->resubscribes = ss.resubscribes;
+	if (ss.last_acked_seq > st->stream_last_seq)
+		st->stream_last_seq = ss.last_acked_seq;
+}
+
+void cluster_stop(struct cluster *c)
+{
+	if (c == NULL)
+		return;
+	pthread_mutex_lock(&c->lock);
+	c->stopping = true;
+	pthread_cond_broadcast(&c->wake);
+	pthread_cond_broadcast(&c->room);
+	pthread_mutex_unlock(&c->lock);
+	if (c->publisher_started)
+		pthread_join(c->publisher, NULL);	/* answers every waiting write */
+	stream_close(c->stream);	/* no delivery after this */
+	c->stream = NULL;
+}
+
+void cluster_free(struct cluster *c)
+{
+	if (c == NULL)
+		return;
+	pthread_cond_destroy(&c->room);
+	pthread_cond_destroy(&c->wake);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
