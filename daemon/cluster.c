@@ -49,6 +49,13 @@ struct waiting {
 	struct waiting *qnext;		/* in the publish queue */
 };
 
+struct fresh {
+	struct write_job *job;		/* a read job (cmd_read_job) */
+	uint64_t target;		/* run after this entry is delivered */
+	int64_t deadline_ms;		/* monotonic */
+	struct fresh *next;
+};
+
 struct cluster {
 	const struct config *cfg;
 	struct writer *writer;
@@ -62,6 +69,9 @@ struct cluster {
 	struct waiting *bucket[BUCKETS];
 	struct waiting *qhead, *qtail;
 	uint64_t nwaiting;
+	/* Fresh reads: asked (the stream's last sequence still to learn),
+	 * then waiting for the delivery of that sequence. */
+	struct fresh *fresh_asked, *fresh_waiting;
 	size_t remote_inflight;		/* bytes of other nodes' entries queued */
 	bool stopping;
 	char halted_why[200];
@@ -233,8 +243,70 @@ static void on_deliver(void *arg, uint64_t seq, const void *data, size_t len)
 	} else {
 		atomic_store(&c->last_apply_ms, clock_now_ms());
 	}
-	atomic_store(&c->delivered_seq, seq);
+	/* Under the lock, so that a fresh read deciding whether its entry
+	 * has been delivered sees this one either before or after. */
+	pthread_mutex_lock(&c->lock);
 	writer_submit(c->writer, job);
+	atomic_store(&c->delivered_seq, seq);
+	struct fresh **p = &c->fresh_waiting;
+	while (*p) {
+		struct fresh *f = *p;
+		if (f->target > seq) {
+			p = &f->next;
+			continue;
+		}
+		*p = f->next;
+		writer_submit(c->writer, f->job);
+		free(f);
+	}
+	pthread_mutex_unlock(&c->lock);
+}
+
+void cluster_fresh(struct cluster *c, struct write_job *job)
+{
+	struct fresh *f = xcalloc(1, sizeof *f);
+	f->job = job;
+	f->deadline_ms = mono_ms() + CLUSTER_WRITE_WAIT_MS;
+	pthread_mutex_lock(&c->lock);
+	if (c->stopping) {
+		pthread_mutex_unlock(&c->lock);
+		free(f);
+		unavailable(c, job, "this node is shutting down");
+		return;
+	}
+	f->next = c->fresh_asked;
+	c->fresh_asked = f;
+	pthread_cond_signal(&c->wake);
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* The publisher, lock held: the fresh reads asked learn the stream's last
+ * sequence (the lock is let go meanwhile) and run now, or wait for it. */
+static void fresh_targets(struct cluster *c)
+{
+	while (c->fresh_asked) {
+		struct fresh *f = c->fresh_asked;
+		c->fresh_asked = f->next;
+		pthread_mutex_unlock(&c->lock);
+		char err[200];
+		int rc = stream_last_seq(c->stream, &f->target, err, sizeof err);
+		pthread_mutex_lock(&c->lock);
+		if (rc != 0) {
+			pthread_mutex_unlock(&c->lock);
+			char why[300];
+			snprintf(why, sizeof why, "FRESH: the stream's last entry is not known: %s",
+				 err);
+			unavailable(c, f->job, why);
+			free(f);
+			pthread_mutex_lock(&c->lock);
+		} else if (f->target <= atomic_load(&c->delivered_seq)) {
+			writer_submit(c->writer, f->job);
+			free(f);
+		} else {
+			f->next = c->fresh_waiting;
+			c->fresh_waiting = f;
+		}
+	}
 }
 
 static void on_lost(void *arg, uint64_t from, uint64_t to)
@@ -276,6 +348,26 @@ static void sweep(struct cluster *c, int64_t now, struct waiting **late)
 /* Publish what is queued; every TICK_MS (and on stopping) answer writes
  * waiting too long, queue lost publishes again and look at the stream's
  * last sequence. */
+/* Under lock: fresh reads waiting too long (all of them when stopping)
+ * leave their lists, into *stale. */
+static void sweep_fresh(struct cluster *c, int64_t now, struct fresh **stale)
+{
+	struct fresh **lists[] = { &c->fresh_asked, &c->fresh_waiting };
+	for (size_t i = 0; i < 2; i++) {
+		struct fresh **p = lists[i];
+		while (*p) {
+			struct fresh *f = *p;
+			if (now < f->deadline_ms && !c->stopping) {
+				p = &f->next;
+				continue;
+			}
+			*p = f->next;
+			f->next = *stale;
+			*stale = f;
+		}
+	}
+}
+
 static void *publisher_main(void *arg)
 {
 	struct cluster *c = arg;
@@ -285,9 +377,15 @@ static void *publisher_main(void *arg)
 	pthread_mutex_lock(&c->lock);
 	for (;;) {
 		int64_t now = mono_ms();
+		if (c->fresh_asked && !c->stopping) {
+			fresh_targets(c);
+			continue;
+		}
 		if (c->stopping || now >= next_tick) {
 			struct waiting *late = NULL;
+			struct fresh *stale = NULL;
 			sweep(c, now, &late);
+			sweep_fresh(c, now, &stale);
 			next_tick = now + TICK_MS;
 			bool stop = c->stopping;
 			pthread_mutex_unlock(&c->lock);
@@ -297,6 +395,14 @@ static void *publisher_main(void *arg)
 				unavailable(c, w->job, stop ? "this node is shutting down" :
 					    "the replicated log did not take the write in time");
 				free(w);
+			}
+			while (stale) {
+				struct fresh *f = stale;
+				stale = f->next;
+				unavailable(c, f->job, stop ? "this node is shutting down" :
+					    "FRESH: this node did not reach the stream's last entry "
+					    "in time");
+				free(f);
 			}
 			if (stop)
 				break;

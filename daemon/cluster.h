@@ -54,6 +54,12 @@ struct cluster *cluster_start(const struct config *cfg, struct store *store,
  * reply.  Any thread; never blocks. */
 void cluster_submit(struct cluster *c, struct write_job *job);
 
+/* A read that must see every entry the stream held when it came (a job
+ * of cmd_read_job): run by the writer once this node has been handed that
+ * entry, after it; or answered UNAVAILABLE after CLUSTER_WRITE_WAIT_MS.
+ * Any thread; never blocks. */
+void cluster_fresh(struct cluster *c, struct write_job *job);
+
 struct cluster_stats {
 	uint64_t applied_seq;		/* the store's last applied sequence */
 	uint64_t stream_last_seq;	/* the stream's, as last seen (about 1 s old) */

@@ -336,6 +336,32 @@ struct write_job *cmd_slow_job(const struct config *cfg, struct store *store,
 	return job;
 }
 
+/* A read in the writer's transaction: it sees every write queued before
+ * it, and writes nothing (no log entry either). */
+static int run_read_job(struct store_txn *txn, struct write_job *job)
+{
+	struct cmd_write *w = (struct cmd_write *)job;
+	struct cmd_ctx ctx = {
+		.cmd = &w->cmd,
+		.cfg = w->cfg,
+		.out = &job->reply,
+		.txn = txn,
+	};
+	if (cmd_run(&ctx) == CMD_FAILED) {
+		buf_reset(&job->reply.b);	/* drop a partial reply */
+		resp_error(&job->reply, "STORE", "read failed: %s", store_strerror(ctx.store_rc));
+	}
+	return 0;
+}
+
+struct write_job *cmd_read_job(const struct config *cfg, struct cmd *cmd, int proto,
+			       write_done_fn done, void *owner, void *origin)
+{
+	struct write_job *job = cmd_write_job(cfg, cmd, proto, done, owner, origin);
+	job->run = run_read_job;
+	return job;
+}
+
 void cmd_write_entry(const struct write_job *job, const void **entry, size_t *len,
 		     uint64_t *request_id)
 {

@@ -114,6 +114,12 @@ struct entry;
 struct write_job *cmd_entry_job(const struct config *cfg, const struct entry *e, int proto,
 				write_done_fn done, void *owner, void *origin);
 
+/* The same job for a read that must follow the writes queued before it
+ * (VERIFY ... FRESH in cluster mode): run in the writer's transaction,
+ * writing nothing; freed with cmd_write_job_free. */
+struct write_job *cmd_read_job(const struct config *cfg, struct cmd *cmd, int proto,
+			       write_done_fn done, void *owner, void *origin);
+
 /* A write job's log entry (encoded when the job was made) and its
  * request id: what cluster mode publishes. */
 void cmd_write_entry(const struct write_job *job, const void **entry, size_t *len,

@@ -509,13 +509,30 @@ static void start_slow(struct conn *c, struct cmd *cmd)
 	atomic_fetch_add_explicit(&c->w->commands, 1, memory_order_relaxed);
 }
 
-/* Run a request admitted as a read: here, or a slow one on its own
- * thread. */
+/* Cluster mode, a read with FRESH: it runs in the writer once this node
+ * has been handed every entry the stream held, and its reply comes back as
+ * a write's does; like a slow command, it holds the requests after it. */
+static void start_fresh(struct conn *c, struct cmd *cmd)
+{
+	struct server *srv = c->w->srv;
+	struct write_job *job = cmd_read_job(&srv->cfg, cmd, c->proto, worker_job_done, c,
+					     c->w);
+	c->pending++;
+	c->slow = true;
+	atomic_fetch_add_explicit(&c->w->commands, 1, memory_order_relaxed);
+	cluster_fresh(srv->cluster, job);
+}
+
+/* Run a request admitted as a read: here, a slow one on its own thread,
+ * or (cluster mode) a fresh one after the stream's last entry. */
 static void run_read(struct conn *c, struct cmd_ctx *ctx, const struct command_spec *spec,
 		     int argc, struct resp_arg *argv, struct cmd *cmd)
 {
-	if (spec && (spec->flags & CMD_F_SLOW) && command_arity_ok(spec, argc))
+	bool arity = spec && command_arity_ok(spec, argc);
+	if (arity && (spec->flags & CMD_F_SLOW))
 		start_slow(c, cmd);
+	else if (arity && c->w->srv->cluster && cmd_has(cmd, OPT_FRESH))
+		start_fresh(c, cmd);
 	else
 		execute(c, ctx, spec, argc, argv, cmd);
 }

@@ -17,6 +17,9 @@
 #define O_REF		{ "REF", OPT_REF, OPT_K_TEXT, false, 1, CMD_REF_MAX }
 #define O_REASON	{ "REASON", OPT_REASON, OPT_K_TEXT, true, 1, CMD_REF_MAX }
 #define O_REASON_OPT	{ "REASON", OPT_REASON, OPT_K_TEXT, false, 1, CMD_REF_MAX }
+/* Cluster mode: read only once this node has applied every entry the
+ * stream held when the request came (daemon/CLUSTER.md); one node: always. */
+#define O_FRESH		{ "FRESH", OPT_FRESH, OPT_K_FLAG, false, 0, 0 }
 
 /* Grammars: G_CODES(acting, options...) for commands naming a list of
  * codes; G_WORDS(n, code, acting, options...) for n fixed words. */
@@ -91,10 +94,10 @@ static const struct command_spec commands[CMD__COUNT] = {
 	[CMD_DESTROY] = { CMD_DESTROY, "DESTROY", NULL, 4, -1, CMD_F_WRITE,
 		"code [code ...] SITE s [REF r] [TIME t]", "record codes as destroyed",
 		G_CODES(OPT_SITE, O_SITE, O_REF, O_TIME) },
-	[CMD_VERIFY] = { CMD_VERIFY, "VERIFY", NULL, 2, 4, CMD_F_READ,
-		"code [SITE s]", "verdict on a scan; changes nothing",
+	[CMD_VERIFY] = { CMD_VERIFY, "VERIFY", NULL, 2, 5, CMD_F_READ,
+		"code [SITE s] [FRESH]", "verdict on a scan; changes nothing",
 		{ .words = 1, .code = 1, .acting = OPT_SITE, .acting_optional = true,
-		  .opts = { O_SITE_OPT } } },
+		  .opts = { O_SITE_OPT, O_FRESH } } },
 	[CMD_DISPENSE] = { CMD_DISPENSE, "DISPENSE", NULL, 4, 10, CMD_F_WRITE,
 		"code SITE s [TX t] [QTY n] [TIME t]", "verdict on a sale, recorded durably",
 		G_WORDS(1, 1, OPT_SITE, O_SITE,
@@ -104,9 +107,9 @@ static const struct command_spec commands[CMD__COUNT] = {
 		"code SITE s TX t", "reverse a dispense of the same site and transaction",
 		G_WORDS(1, 1, OPT_SITE, O_SITE,
 		{ "TX", OPT_TX, OPT_K_TEXT, true, 1, CMD_TX_MAX }) },
-	[CMD_TRACE] = { CMD_TRACE, "TRACE", NULL, 2, 2, CMD_F_READ,
-		"code", "a code's chain of custody, in time order",
-		G_WORDS(1, 1, -1, { 0 }) },
+	[CMD_TRACE] = { CMD_TRACE, "TRACE", NULL, 2, 3, CMD_F_READ,
+		"code [FRESH]", "a code's chain of custody, in time order",
+		G_WORDS(1, 1, -1, O_FRESH) },
 	[CMD_ALERTS] = { CMD_ALERTS, "ALERTS", NULL, 1, 7, CMD_F_READ,
 		"[SINCE t] [SITE s] [LIMIT n]", "stored alerts, newest first",
 		{ .acting = OPT_SITE, .acting_optional = true,
