@@ -14,6 +14,8 @@
 #                   the EPCIS loader and yima-gen against GS1's example
 #                   documents and JSON schema in DIR (required)
 #   make run        start yimad in the foreground on 127.0.0.1:7700, data in ./var/
+#   make cluster    three nats-servers and three yimads on 127.0.0.1 in the
+#                   background (var/cluster, daemon/CLUSTER.md); make cluster-stop
 #   make test-model N=500  the reference model against yimad: N random command
 #                   sequences, every reply compared (tests/model/difftest.py)
 #
@@ -65,7 +67,7 @@ TEST_TOOLS := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(sort $(wildcar
 # Further client programs: clients/yima-NAME.c → bin/yima-NAME.
 EXTRA_BINS := $(patsubst clients/%.c,$(BIN)/%,$(sort $(wildcard clients/yima-*.c)))
 
-.PHONY: all build deps test unit integration asan tsan fuzz fuzz-seeds test-dates run clean
+.PHONY: all build deps test unit integration asan tsan fuzz fuzz-seeds test-dates run cluster cluster-stop clean
 .DEFAULT_GOAL := all
 
 all: deps
@@ -208,6 +210,14 @@ test-model: build
 run: all
 	@mkdir -p var
 	$(BIN)/yimad -c config/yimad.conf --bind 127.0.0.1 --port 7700 --data ./var
+
+# Three nats-servers and three yimads in one cluster, in the background on
+# 127.0.0.1 (var/cluster); `make cluster-stop` stops them by pid.
+cluster: all
+	@sh tests/cluster/run.sh start var/cluster
+
+cluster-stop:
+	@sh tests/cluster/run.sh stop var/cluster
 
 clean:
 	rm -rf build bin
