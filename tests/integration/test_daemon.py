@@ -62,8 +62,9 @@ def test_info_reports_store_and_writer():
             eq(c.reply(), "OK", "set")
         rc, out, _ = d.yima("--json", "INFO", check_rc=0)
         info = json.loads(out)
-        eq(set(info), {"server", "clients", "store", "writer", "memory", "audit"},
-           "sections")
+        eq(set(info), {"server", "clients", "store", "writer", "memory", "audit",
+                       "replication"}, "sections")
+        eq(info["replication"], {"role": "single"}, "one node, no cluster")
         eq(info["store"]["entries"]["sites"], 10, "sites entries")
         eq(info["store"]["entries"]["site_nums"], 10, "site_nums entries")
         eq(info["writer"]["writes"], 100, "writes")
