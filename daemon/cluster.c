@@ -11,6 +11,7 @@
  */
 #include "cluster.h"
 #include "clock.h"
+#include "code_util.h"
 #include "cmd.h"
 #include "config.h"
 #include "entry.h"
@@ -171,18 +172,28 @@ void cluster_submit(struct cluster *c, struct write_job *job)
 	pthread_mutex_unlock(&c->lock);
 }
 
-/* libnats' ack thread.  The token is the request id. */
+/* What one stream message holds: its entries' request ids (the token of
+ * its publish). */
+struct sent {
+	size_t n;
+	uint64_t ids[];
+};
+
+/* libnats' ack thread. */
 static void on_ack(void *arg, void *token, const struct stream_ack *ack)
 {
 	struct cluster *c = arg;
-	if (ack->result == STREAM_ACKED)
-		return;		/* its entry comes back through delivery */
-	uint64_t id = (uint64_t)(uintptr_t)token;
-	pthread_mutex_lock(&c->lock);
-	struct waiting *w = *slot(c, id);
-	if (w && !w->queued && w->republish_ms == 0)
-		w->republish_ms = mono_ms() + REPUBLISH_AFTER_MS;
-	pthread_mutex_unlock(&c->lock);
+	struct sent *m = token;
+	if (ack->result != STREAM_ACKED) {	/* else they come back through delivery */
+		pthread_mutex_lock(&c->lock);
+		for (size_t i = 0; i < m->n; i++) {
+			struct waiting *w = *slot(c, m->ids[i]);
+			if (w && !w->queued && w->republish_ms == 0)
+				w->republish_ms = mono_ms() + REPUBLISH_AFTER_MS;
+		}
+		pthread_mutex_unlock(&c->lock);
+	}
+	free(m);
 }
 
 /* The writer, for entries of other nodes (and this node's, applied after
@@ -193,8 +204,9 @@ static void remote_done(struct write_job *job)
 	pthread_mutex_lock(&c->lock);
 	c->remote_inflight -= job->bytes;
 	if (job->failed && job->failed != WRITE_HALTED && c->halted_why[0] == '\0')
-		snprintf(c->halted_why, sizeof c->halted_why, "entry %llu failed to apply: %s",
-			 (unsigned long long)job->stream_seq, store_strerror(job->failed));
+		snprintf(c->halted_why, sizeof c->halted_why, "entry %llu.%u failed to apply: %s",
+			 (unsigned long long)CLUSTER_POS_SEQ(job->stream_pos),
+			 (unsigned)(job->stream_pos & 0xffff), store_strerror(job->failed));
 	pthread_cond_broadcast(&c->room);
 	pthread_mutex_unlock(&c->lock);
 	if (job->failed)
@@ -205,34 +217,34 @@ static void remote_done(struct write_job *job)
 	cmd_write_job_free(job);
 }
 
-/* libnats' delivery thread: entry seq, in stream order. */
-static void on_deliver(void *arg, uint64_t seq, const void *data, size_t len)
+/* One entry of message seq, at index i: the job that applies it. */
+static struct write_job *entry_job(struct cluster *c, uint64_t seq, unsigned i,
+				   const void *data, size_t len, bool *remote)
 {
-	struct cluster *c = arg;
 	struct entry e;
 	char why[300];
-	struct write_job *job = NULL;
-	bool remote = true;
+	*remote = true;
 	if (entry_decode(data, len, &e, why, sizeof why) != 0) {
 		char msg[400];
-		snprintf(msg, sizeof msg, "stream entry %llu does not decode: %s",
-			 (unsigned long long)seq, why);
+		snprintf(msg, sizeof msg, "stream entry %llu.%u does not decode: %s",
+			 (unsigned long long)seq, i, why);
 		log_warn("%s", msg);
-		job = cmd_unreadable_job(c->cfg, msg, remote_done, c);
-	} else {
-		pthread_mutex_lock(&c->lock);
-		struct waiting *w = take(c, e.stamp.request_id);
-		pthread_mutex_unlock(&c->lock);
-		if (w) {
-			job = w->job;
-			remote = false;
-			free(w);
-		} else {
-			job = cmd_entry_job(c->cfg, &e, 3, remote_done, c, NULL);
-		}
+		return cmd_unreadable_job(c->cfg, msg, remote_done, c);
 	}
-	job->stream_seq = seq;
-	job->bulk = false;	/* one queue: the writer keeps stream order */
+	pthread_mutex_lock(&c->lock);
+	struct waiting *w = take(c, e.stamp.request_id);
+	pthread_mutex_unlock(&c->lock);
+	if (w == NULL)
+		return cmd_entry_job(c->cfg, &e, 3, remote_done, c, NULL);
+	struct write_job *job = w->job;
+	free(w);
+	*remote = false;
+	return job;
+}
+
+/* Hand a job to the writer; an entry of another node waits for room. */
+static void submit(struct cluster *c, struct write_job *job, bool remote)
+{
 	if (remote) {
 		pthread_mutex_lock(&c->lock);
 		while (c->remote_inflight > 0 &&
@@ -243,21 +255,57 @@ static void on_deliver(void *arg, uint64_t seq, const void *data, size_t len)
 	} else {
 		atomic_store(&c->last_apply_ms, clock_now_ms());
 	}
-	/* Under the lock, so that a fresh read deciding whether its entry
-	 * has been delivered sees this one either before or after. */
-	pthread_mutex_lock(&c->lock);
 	writer_submit(c->writer, job);
+}
+
+/* libnats' delivery thread: message seq, in stream order.  A message is
+ * entries, each a u32 BE length and its bytes (publisher_main); one whose
+ * framing is broken is applied as far as it reads, then as a refusal. */
+static void on_deliver(void *arg, uint64_t seq, const void *data, size_t len)
+{
+	struct cluster *c = arg;
+	const uint8_t *p = data, *end = p + len;
+	unsigned i = 0;
+	for (; p < end && i < CLUSTER_GROUP_MAX; i++) {
+		bool remote;
+		struct write_job *job;
+		uint32_t n = end - p >= 4 ? (uint32_t)code_get_be(p, 4) : UINT32_MAX;
+		if (n == UINT32_MAX || n > (size_t)(end - p) - 4) {
+			char msg[200];
+			snprintf(msg, sizeof msg, "stream entry %llu.%u: its length runs past the "
+				 "end of the message", (unsigned long long)seq, i);
+			log_warn("%s", msg);
+			job = cmd_unreadable_job(c->cfg, msg, remote_done, c);
+			p = end;
+			remote = true;
+		} else {
+			job = entry_job(c, seq, i, p + 4, n, &remote);
+			p += 4 + n;
+		}
+		job->stream_pos = CLUSTER_POS(seq, i);
+		job->bulk = false;	/* one queue: the writer keeps stream order */
+		submit(c, job, remote);
+	}
+	if (i == 0) {	/* an empty message still takes its place */
+		struct write_job *job = cmd_unreadable_job(c->cfg, "an empty stream message",
+							   remote_done, c);
+		job->stream_pos = CLUSTER_POS(seq, 0);
+		submit(c, job, true);
+	}
+	/* Under the lock, so that a fresh read deciding whether its entry
+	 * has been delivered sees this message either before or after. */
+	pthread_mutex_lock(&c->lock);
 	atomic_store(&c->delivered_seq, seq);
-	struct fresh **p = &c->fresh_waiting;
-	while (*p) {
-		struct fresh *f = *p;
-		if (f->target > seq) {
-			p = &f->next;
+	struct fresh **f = &c->fresh_waiting;
+	while (*f) {
+		struct fresh *r = *f;
+		if (r->target > seq) {
+			f = &r->next;
 			continue;
 		}
-		*p = f->next;
-		writer_submit(c->writer, f->job);
-		free(f);
+		*f = r->next;
+		writer_submit(c->writer, r->job);
+		free(r);
 	}
 	pthread_mutex_unlock(&c->lock);
 }
@@ -422,33 +470,42 @@ static void *publisher_main(void *arg)
 			pthread_cond_timedwait(&c->wake, &c->lock, &until);
 			continue;
 		}
-		/* The entry is copied while the write surely waits: once the
-		 * lock is let go, its own copy may come back, be applied and be
-		 * freed. */
-		struct waiting *w = c->qhead;
-		c->qhead = w->qnext;
-		if (c->qhead == NULL)
-			c->qtail = NULL;
-		w->queued = false;
-		const void *data;
-		size_t len;
-		uint64_t id;
-		cmd_write_entry(w->job, &data, &len, &id);
+		/* The waiting entries go out as one message, each copied while
+		 * its write surely waits: once the lock is let go, its own copy
+		 * may come back, be applied and be freed. */
+		struct sent *m = xmalloc(sizeof *m + CLUSTER_GROUP_MAX * sizeof m->ids[0]);
+		m->n = 0;
 		buf_reset(&entry);
-		buf_append(&entry, data, len);
+		while (c->qhead && m->n < CLUSTER_GROUP_MAX &&
+		       (m->n == 0 || entry.len < CLUSTER_GROUP_BYTES)) {
+			struct waiting *w = c->qhead;
+			c->qhead = w->qnext;
+			if (c->qhead == NULL)
+				c->qtail = NULL;
+			w->queued = false;
+			const void *data;
+			size_t len;
+			uint8_t n[4];
+			cmd_write_entry(w->job, &data, &len, &m->ids[m->n++]);
+			code_put_be(n, len, sizeof n);
+			buf_append(&entry, n, sizeof n);
+			buf_append(&entry, data, len);
+		}
 		pthread_mutex_unlock(&c->lock);
 
 		char err[200];
-		int rc = stream_publish(c->stream, entry.data, entry.len, (void *)(uintptr_t)id,
-					err, sizeof err);
+		int rc = stream_publish(c->stream, entry.data, entry.len, m, err, sizeof err);
 		pthread_mutex_lock(&c->lock);
 		if (rc == 0) {
-			atomic_fetch_add(&c->published, 1);
-		} else {	/* not sent: again shortly, while it may wait */
-			struct waiting *still = *slot(c, id);
+			atomic_fetch_add(&c->published, m->n);
+			continue;	/* m is on_ack's now */
+		}
+		for (size_t i = 0; i < m->n; i++) {	/* not sent: again shortly */
+			struct waiting *still = *slot(c, m->ids[i]);
 			if (still && !still->queued && still->republish_ms == 0)
 				still->republish_ms = mono_ms() + TICK_MS;
 		}
+		free(m);
 	}
 	buf_free(&entry);
 	return NULL;
@@ -486,12 +543,15 @@ struct cluster *cluster_start(const struct config *cfg, struct store *store,
 	if ((c->stream = stream_open(&sc, err, errlen)) == NULL)
 		goto fail;
 	struct stream_consumer cons = { on_deliver, on_lost, c };
-	rc = stream_consume(c->stream, applied + 1, &cons, err, errlen);
+	/* The last message applied may have been applied in part (its entries
+	 * can fall in different write groups): it comes again, and what of it
+	 * was applied is passed over (cmd.c, replicated_once). */
+	uint64_t from = applied ? CLUSTER_POS_SEQ(applied) : 1;
+	rc = stream_consume(c->stream, from, &cons, err, errlen);
 	if (rc == STREAM_GONE) {
-		snprintf(err, errlen, "the stream %s no longer holds entry %llu, the next this "
-			 "store needs (it applied up to %llu): start this node from a peer's "
-			 "BACKUP", cfg->cluster_stream, (unsigned long long)applied + 1,
-			 (unsigned long long)applied);
+		snprintf(err, errlen, "the stream %s no longer holds message %llu, the next this "
+			 "store needs: start this node from a peer's BACKUP", cfg->cluster_stream,
+			 (unsigned long long)from);
 		goto fail;
 	}
 	if (rc)
@@ -502,8 +562,8 @@ struct cluster *cluster_start(const struct config *cfg, struct store *store,
 	}
 	c->publisher_started = true;
 	(void)pthread_setname_np(c->publisher, "yimad-publish");
-	log_info("cluster: node %s, stream %s, applying from entry %llu", cfg->node_name,
-		 cfg->cluster_stream, (unsigned long long)applied + 1);
+	log_info("cluster: node %s, stream %s, applying from message %llu", cfg->node_name,
+		 cfg->cluster_stream, (unsigned long long)from);
 	return c;
 fail:
 	stream_close(c->stream);
@@ -518,8 +578,11 @@ fail:
 void cluster_stats(struct cluster *c, struct store_txn *t, struct cluster_stats *st)
 {
 	memset(st, 0, sizeof *st);
-	if (t && journal_applied(t, &st->applied_seq) != 0)
-		st->applied_seq = 0;
+	uint64_t pos = 0;
+	if (t && journal_applied(t, &pos) != 0)
+		pos = 0;
+	st->applied_seq = CLUSTER_POS_SEQ(pos);
+	st->applied_index = (unsigned)(pos & 0xffff);
 	st->stream_last_seq = atomic_load(&c->stream_last);
 	st->delivered_seq = atomic_load(&c->delivered_seq);
 	st->last_apply_ms = atomic_load(&c->last_apply_ms);

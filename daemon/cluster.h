@@ -38,6 +38,15 @@ struct writer;
 struct write_job;
 struct cluster;
 
+/* A stream message carries the entries waiting when it was sent: at most
+ * CLUSTER_GROUP_MAX of them, and past CLUSTER_GROUP_BYTES no more is
+ * added.  An entry's place in the log is its message's sequence and its
+ * index there. */
+#define CLUSTER_GROUP_MAX 1024
+#define CLUSTER_GROUP_BYTES (1u << 20)
+#define CLUSTER_POS(seq, index) (((uint64_t)(seq) << 16) | (uint64_t)(index))
+#define CLUSTER_POS_SEQ(pos) ((pos) >> 16)
+
 /* How long a write waits for its entry to come back from the stream. */
 #define CLUSTER_WRITE_WAIT_MS 30000
 
@@ -61,7 +70,8 @@ void cluster_submit(struct cluster *c, struct write_job *job);
 void cluster_fresh(struct cluster *c, struct write_job *job);
 
 struct cluster_stats {
-	uint64_t applied_seq;		/* the store's last applied sequence */
+	uint64_t applied_seq;		/* the message of the store's last applied entry */
+	unsigned applied_index;		/* ... and the entry's index in it */
 	uint64_t stream_last_seq;	/* the stream's, as last seen (about 1 s old) */
 	uint64_t delivered_seq;		/* the last entry handed to the writer */
 	int64_t last_apply_ms;		/* Unix ms of the last entry applied; 0: none */

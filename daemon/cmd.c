@@ -187,13 +187,13 @@ static int replicated_once(struct store_txn *txn, struct cmd_write *w)
 	int rc = journal_applied(txn, &applied);
 	if (rc)
 		return rc;
-	if (w->job.stream_seq <= applied) {
+	if (w->job.stream_pos <= applied) {
 		resp_simple(&w->job.reply, "OK");
 		return 1;
 	}
-	if ((rc = journal_set_applied(txn, w->job.stream_seq)) != 0)
+	if ((rc = journal_set_applied(txn, w->job.stream_pos)) != 0)
 		return rc;
-	rc = journal_request_seen(txn, w->cmd.request_id, w->job.stream_seq, &first);
+	rc = journal_request_seen(txn, w->cmd.request_id, w->job.stream_pos, &first);
 	if (rc == 1)
 		resp_simple(&w->job.reply, "OK");
 	return rc;
@@ -211,7 +211,7 @@ static int run_write(struct store_txn *txn, struct write_job *job)
 		.out = &job->reply,
 		.txn = txn,
 	};
-	if (job->stream_seq) {
+	if (job->stream_pos) {
 		int rc = replicated_once(txn, w);
 		if (rc)
 			return rc == 1 ? 0 : rc;

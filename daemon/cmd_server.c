@@ -281,13 +281,14 @@ static int info_replication(struct cmd_ctx *ctx, const struct session_figures *f
 	if (st.last_apply_ms)
 		args_format_time(st.last_apply_ms, last);
 	resp_cstr(ctx->out, "replication");
-	resp_map(ctx->out, 21);
+	resp_map(ctx->out, 22);
 	kv_str(ctx->out, "role", "cluster");
 	kv_str(ctx->out, "node", st.node);
 	kv_str(ctx->out, "stream", st.stream);
 	kv_str(ctx->out, "server", st.server);
 	kv_int(ctx->out, "connected", st.connected);
 	kv_int(ctx->out, "applied_seq", (long long)st.applied_seq);
+	kv_int(ctx->out, "applied_index", st.applied_index);
 	kv_int(ctx->out, "stream_last_seq", (long long)st.stream_last_seq);
 	kv_int(ctx->out, "lag", st.stream_last_seq > st.applied_seq ?
 	       (long long)(st.stream_last_seq - st.applied_seq) : 0);

@@ -103,13 +103,13 @@ int journal_applied(struct store_txn *t, uint64_t *seq)
 	return rc;
 }
 
-int journal_set_applied(struct store_txn *t, uint64_t seq)
+int journal_set_applied(struct store_txn *t, uint64_t pos)
 {
 	static const char key[] = STORE_META_STREAM_APPLIED;
-	return store_put(t, DB_META, key, sizeof key - 1, &seq, sizeof seq);
+	return store_put(t, DB_META, key, sizeof key - 1, &pos, sizeof pos);
 }
 
-int journal_request_seen(struct store_txn *t, uint64_t request_id, uint64_t seq,
+int journal_request_seen(struct store_txn *t, uint64_t request_id, uint64_t pos,
 			 uint64_t *first)
 {
 	uint8_t k[8], v[8];
@@ -119,13 +119,13 @@ int journal_request_seen(struct store_txn *t, uint64_t request_id, uint64_t seq,
 	int rc = store_get(t, DB_REQUESTS, k, sizeof k, &got, &n);
 	if (rc == 0) {
 		if (n != sizeof v)
-			return store_corrupt(DB_REQUESTS, k, sizeof k, "not a u64 seq");
+			return store_corrupt(DB_REQUESTS, k, sizeof k, "not a u64 position");
 		*first = code_get_be(got, sizeof v);
 		return 1;
 	}
 	if (rc != STORE_NOTFOUND)
 		return rc;
-	code_put_be(v, seq, sizeof v);
+	code_put_be(v, pos, sizeof v);
 	return store_put(t, DB_REQUESTS, k, sizeof k, v, sizeof v);
 }
 

@@ -48,16 +48,17 @@ int journal_head(struct store_txn *t, uint64_t *seq, uint8_t hash[AUDIT_HASH_LEN
  * upgrade (0 when it held sites or products only). */
 int journal_start(struct store_txn *t, int *uncovered, uint64_t *events_before);
 
-/* Cluster mode (cluster.h): the last stream sequence this store applied
- * (0: none), kept in the transaction of each entry's effects. */
-int journal_applied(struct store_txn *t, uint64_t *seq);
-int journal_set_applied(struct store_txn *t, uint64_t seq);
+/* Cluster mode (cluster.h): the position in the stream of the last entry
+ * this store applied (CLUSTER_POS; 0: none), kept in the transaction of
+ * each entry's effects. */
+int journal_applied(struct store_txn *t, uint64_t *pos);
+int journal_set_applied(struct store_txn *t, uint64_t pos);
 
 /* Cluster mode: has an entry of this request id been applied before (a
- * publish whose ack was lost, sent again)?  1 with the stream sequence it
- * was applied at in *first, 0 (noting it as applied at seq), or a store
+ * publish whose ack was lost, sent again)?  1 with the stream position it
+ * was applied at in *first, 0 (noting it as applied at pos), or a store
  * error. */
-int journal_request_seen(struct store_txn *t, uint64_t request_id, uint64_t seq,
+int journal_request_seen(struct store_txn *t, uint64_t request_id, uint64_t pos,
 			 uint64_t *first);
 
 /* Call fn for entries from..to (inclusive) in order, stopping at the

@@ -32,7 +32,7 @@
  * 4 or older) that held anything: u64, the last event seq then.  The log
  * does not cover what came before it (journal.h). */
 #define STORE_META_LOG_START "log_starts_after"
-/* Cluster mode: the last stream sequence applied (u64). */
+/* Cluster mode: the stream position of the last entry applied (u64). */
 #define STORE_META_STREAM_APPLIED "stream_applied"
 
 /* The named databases (STORE.md describes their keys and values). */
@@ -63,7 +63,7 @@ enum store_db {
 				 * time + seq, newest last */
 	DB_UNIT_ALERTS,		/* dup: unit id → alert seqs */
 	DB_LOG,			/* entry seq (u48 BE) → chain link ‖ log entry (journal.h) */
-	DB_REQUESTS,		/* cluster: request id (u64 BE) → stream seq (u64 BE) */
+	DB_REQUESTS,		/* cluster: request id (u64 BE) → stream position (u64 BE) */
 	DB__COUNT
 };
 

@@ -62,9 +62,10 @@ static void fail_job(struct writer *w, struct write_job *j, int rc)
 {
 	char why[4300];
 	j->failed = rc;
-	if (j->stream_seq && rc != WRITE_HALTED && !atomic_exchange(&w->halted, true))
-		log_error("replicated entry %llu failed to apply: %s; no entry after it is "
-			  "applied until this node restarts", (unsigned long long)j->stream_seq,
+	if (j->stream_pos && rc != WRITE_HALTED && !atomic_exchange(&w->halted, true))
+		log_error("replicated entry %llu.%u failed to apply: %s; no entry after it is "
+			  "applied until this node restarts",
+			  (unsigned long long)(j->stream_pos >> 16), (unsigned)(j->stream_pos & 0xffff),
 			  store_strerror(rc));
 	if (rc == WRITE_HALTED) {
 		buf_reset(&j->reply.b);
@@ -98,7 +99,7 @@ static int apply(struct writer *w, struct write_job **jobs, size_t n, size_t *un
 		return rc;
 	for (size_t i = 0; i < n; i++) {
 		buf_reset(&jobs[i]->reply.b);
-		if (jobs[i]->stream_seq && atomic_load(&w->halted)) {
+		if (jobs[i]->stream_pos && atomic_load(&w->halted)) {
 			store_write_abort(txn);
 			*undo = i;
 			return WRITE_HALTED;
@@ -128,7 +129,7 @@ static void commit_group(struct writer *w, struct write_job **jobs, size_t n)
 		if (undo > 0)
 			commit_group(w, jobs, undo);
 		for (size_t i = undo; i < n; i++)
-			if (jobs[i]->stream_seq)
+			if (jobs[i]->stream_pos)
 				fail_job(w, jobs[i], WRITE_HALTED);
 			else
 				commit_group(w, &jobs[i], 1);

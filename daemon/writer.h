@@ -54,13 +54,14 @@ struct write_job {
 					 * request was accepted (clock.h) */
 	size_t bytes;			/* request size: bounds a group's work */
 	bool bulk;			/* queued behind scans (see writer.c) */
-	/* An entry of the replicated log (cluster.h): its stream sequence,
-	 * 0 for a job of this node alone.  Such jobs are applied in the
+	/* An entry of the replicated log (cluster.h): its position there
+	 * (CLUSTER_POS: the stream message's sequence and the entry's index
+	 * in it), 0 for a job of this node alone.  Such jobs are applied in the
 	 * order submitted, all or none past a failure: when one fails with a
 	 * store error, every replicated job after it fails unrun (its `done`
 	 * sees WRITE_HALTED in `failed`) until the process restarts, so that
 	 * no entry is applied past one that was not. */
-	uint64_t stream_seq;
+	uint64_t stream_pos;
 	int failed;			/* 0, or the store error (or WRITE_HALTED)
 					 * that failed the job */
 };

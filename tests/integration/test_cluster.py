@@ -65,19 +65,19 @@ def converge(nodes, what="the nodes"):
     deadline = time.monotonic() + CONVERGE_S
     while True:
         reps = [replication(d) for d in nodes]
-        applied = {r["applied_seq"] for r in reps}
+        applied = {(r["applied_seq"], r["applied_index"]) for r in reps}
         last = max(r["stream_last_seq"] for r in reps)
-        if len(applied) == 1 and applied.pop() >= last:
+        if len(applied) == 1 and applied.pop()[0] >= last:
             break
         if time.monotonic() > deadline:
             raise AssertionError(f"{what} did not converge in {CONVERGE_S} s: "
                                  f"{[(r['node'], r['applied_seq'], r['stream_last_seq']) for r in reps]}")
         time.sleep(0.1)
     for r in reps[1:]:
-        eq((r["applied_seq"], r["head_seq"], r["head_hash"], r["log_head_seq"],
-            r["log_head_hash"]),
-           (reps[0]["applied_seq"], reps[0]["head_seq"], reps[0]["head_hash"],
-            reps[0]["log_head_seq"], reps[0]["log_head_hash"]),
+        eq((r["applied_seq"], r["applied_index"], r["head_seq"], r["head_hash"],
+            r["log_head_seq"], r["log_head_hash"]),
+           (reps[0]["applied_seq"], reps[0]["applied_index"], reps[0]["head_seq"],
+            reps[0]["head_hash"], reps[0]["log_head_seq"], reps[0]["log_head_hash"]),
            f"{r['node']}'s heads against {reps[0]['node']}'s")
     return reps[0]
 
@@ -155,7 +155,8 @@ def test_one_winner_per_code_through_three_nodes():
                   f"{code}: every reply a verdict")
         head = converge(nodes, "after the sales")
         print(f"    {len(codes) * len(nodes)} dispenses through {len(nodes)} nodes; "
-              f"applied {head['applied_seq']} entries, log head {head['log_head_seq']}")
+              f"applied up to stream message {head['applied_seq']}, log head "
+              f"{head['log_head_seq']}")
         want = answers(nodes[0], codes)
         for d in nodes[1:]:
             eq(answers(d, codes), want, "VERIFY, TRACE and IMPACT on every node")
@@ -303,12 +304,12 @@ def test_fresh_read_sees_what_another_node_acknowledged():
     and always shows the sale (a plain VERIFY may answer from a store a few
     entries behind).  One node alone takes FRESH too."""
     with cluster_of() as (_, nodes):
-        codes = stock(nodes[0], 200)
+        codes = stock(nodes[0], 600)
         converge(nodes, "after the stock")
         sellers = [conn(d) for d in nodes]
-        fresh, plain = codes[:100], codes[100:]
+        fresh, plain = codes[:300], codes[300:]
         stale = 0
-        for n in range(100):
+        for n in range(300):
             a, b, other = sellers[n % 3], sellers[(n + 1) % 3], sellers[(n + 2) % 3]
             check(verdict(a.call("DISPENSE", fresh[n], "SITE", "PH1", "TX", f"F{n}")) ==
                   "green", "a sale")

@@ -751,7 +751,7 @@ static uint64_t run_entry(struct fx *f, uint64_t seq, uint64_t id, const char *n
 	r.c.cmd.request_id = id;
 	struct write_job *job = cmd_write_job(&f->cfg, &r.c.cmd, 3, NULL, NULL, NULL);
 	cmd_free(&r.c.cmd);
-	job->stream_seq = seq;
+	job->stream_pos = seq;
 	assert_int_equal(job->run(fx_begin(f), job), 0);
 	fx_commit(f);
 	assert_reply(job, want);

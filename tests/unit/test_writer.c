@@ -527,7 +527,7 @@ static void run_gated_seq(struct fix *f, struct shared *sh, struct outcome *gout
 		struct tjob *j = new_job(sh, &out[i], 0, i, 16);
 		j->fail_rc = fail_rc[i];
 		j->job.now_ms = gated_time(i);
-		j->job.stream_seq = seq ? seq[i] : 0;
+		j->job.stream_pos = seq ? seq[i] : 0;
 		writer_submit(w, &j->job);
 	}
 	gate_open(&g);
@@ -581,7 +581,7 @@ static void test_failing_job_fails_alone(void **state)
 	shared_destroy(&sh);
 }
 
-/* Entries of the replicated log (stream_seq set): one failing halts every
+/* Entries of the replicated log (stream_pos set): one failing halts every
  * replicated job after it, unrun, in its group and after; jobs of this
  * node alone go on. */
 static void test_replicated_failure_halts_the_rest(void **state)
