@@ -494,11 +494,12 @@ static void *publisher_main(void *arg)
 		pthread_mutex_unlock(&c->lock);
 
 		char err[200];
+		size_t sent = m->n;	/* once published, m is on_ack's (and may be gone) */
 		int rc = stream_publish(c->stream, entry.data, entry.len, m, err, sizeof err);
 		pthread_mutex_lock(&c->lock);
 		if (rc == 0) {
-			atomic_fetch_add(&c->published, m->n);
-			continue;	/* m is on_ack's now */
+			atomic_fetch_add(&c->published, sent);
+			continue;
 		}
 		for (size_t i = 0; i < m->n; i++) {	/* not sent: again shortly */
 			struct waiting *still = *slot(c, m->ids[i]);
