@@ -193,7 +193,8 @@ static int replicated_once(struct store_txn *txn, struct cmd_write *w)
 	}
 	if ((rc = journal_set_applied(txn, w->job.stream_pos)) != 0)
 		return rc;
-	rc = journal_request_seen(txn, w->cmd.request_id, w->job.stream_pos, &first);
+	rc = journal_request_seen(txn, w->cmd.request_id, w->job.stream_pos, w->cmd.time_ms,
+				  &first);
 	if (rc == 1)
 		resp_simple(&w->job.reply, "OK");
 	return rc;

@@ -109,10 +109,46 @@ int journal_set_applied(struct store_txn *t, uint64_t pos)
 	return store_put(t, DB_META, key, sizeof key - 1, &pos, sizeof pos);
 }
 
-int journal_request_seen(struct store_txn *t, uint64_t request_id, uint64_t pos,
-			 uint64_t *first)
+/* Forget at most a few request ids noted before `before` (ms): enough
+ * that the ids kept stay bounded by the window, however fast they come. */
+#define FORGET_PER_ENTRY 4
+
+static int forget_requests(struct store_txn *t, int64_t before)
 {
-	uint8_t k[8], v[8];
+	struct store_cursor *c;
+	const void *k;
+	size_t kl;
+	uint8_t old[FORGET_PER_ENTRY][14];
+	int n = 0;
+	int rc = store_cursor_open(t, DB_REQUEST_TIMES, &c);
+	if (rc)
+		return rc;
+	for (rc = store_cursor_seek(c, NULL, 0, &k, &kl, NULL, NULL);
+	     rc == 0 && n < FORGET_PER_ENTRY; rc = store_cursor_next(c, &k, &kl, NULL, NULL)) {
+		if (kl != sizeof old[0]) {
+			rc = store_corrupt(DB_REQUEST_TIMES, k, kl, "not a time and a request id");
+			break;
+		}
+		if ((int64_t)code_get_be(k, 6) >= before)
+			break;
+		memcpy(old[n++], k, kl);
+	}
+	store_cursor_close(c);
+	if (rc != 0 && rc != STORE_NOTFOUND)
+		return rc;
+	for (int i = 0; i < n; i++) {
+		if ((rc = store_del(t, DB_REQUESTS, old[i] + 6, 8)) != 0 && rc != STORE_NOTFOUND)
+			return rc;
+		if ((rc = store_del(t, DB_REQUEST_TIMES, old[i], sizeof old[i])) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+int journal_request_seen(struct store_txn *t, uint64_t request_id, uint64_t pos,
+			 int64_t time_ms, uint64_t *first)
+{
+	uint8_t k[8], v[8], tk[14];
 	const void *got;
 	size_t n;
 	code_put_be(k, request_id, sizeof k);
@@ -126,7 +162,12 @@ int journal_request_seen(struct store_txn *t, uint64_t request_id, uint64_t pos,
 	if (rc != STORE_NOTFOUND)
 		return rc;
 	code_put_be(v, pos, sizeof v);
-	return store_put(t, DB_REQUESTS, k, sizeof k, v, sizeof v);
+	code_put_be(tk, (uint64_t)(time_ms > 0 ? time_ms : 0), 6);
+	memcpy(tk + 6, k, sizeof k);
+	if ((rc = store_put(t, DB_REQUESTS, k, sizeof k, v, sizeof v)) != 0 ||
+	    (rc = store_put(t, DB_REQUEST_TIMES, tk, sizeof tk, "", 0)) != 0)
+		return rc;
+	return forget_requests(t, time_ms - JOURNAL_REQUEST_WINDOW_MS);
 }
 
 int journal_start(struct store_txn *t, int *uncovered, uint64_t *events_before)

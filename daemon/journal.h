@@ -56,10 +56,13 @@ int journal_set_applied(struct store_txn *t, uint64_t pos);
 
 /* Cluster mode: has an entry of this request id been applied before (a
  * publish whose ack was lost, sent again)?  1 with the stream position it
- * was applied at in *first, 0 (noting it as applied at pos), or a store
- * error. */
+ * was applied at in *first; 0, noting it as applied at pos, by the entry's
+ * time; or a store error.  Ids are kept JOURNAL_REQUEST_WINDOW_MS by the
+ * entries' times: each entry noted forgets a few ids older than that
+ * before its own time, the same on every node (entries carry their time). */
+#define JOURNAL_REQUEST_WINDOW_MS (10 * 60 * 1000)
 int journal_request_seen(struct store_txn *t, uint64_t request_id, uint64_t pos,
-			 uint64_t *first);
+			 int64_t time_ms, uint64_t *first);
 
 /* Call fn for entries from..to (inclusive) in order, stopping at the
  * first nonzero return, which is returned.  An entry missing between

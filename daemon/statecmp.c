@@ -205,7 +205,7 @@ int statecmp_step(struct statecmp *c, struct store_txn *a, struct store_txn *b,
 {
 	size_t room = limit;
 	while (!statecmp_done(c) && room > 0) {
-		if (c->db == DB_REQUESTS) {	/* the node's, see node_record */
+		if (c->db == DB_REQUESTS || c->db == DB_REQUEST_TIMES) {	/* the node's */
 			c->db++;
 			continue;
 		}

@@ -62,6 +62,7 @@ static const char *const db_names[DB__COUNT] = {
 	[DB_UNIT_ALERTS] = "unit_alerts",
 	[DB_LOG] = "log",
 	[DB_REQUESTS] = "requests",
+	[DB_REQUEST_TIMES] = "request_times",
 };
 
 /* Index databases hold fixed-size ids as sorted duplicates: LMDB then

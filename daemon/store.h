@@ -64,6 +64,7 @@ enum store_db {
 	DB_UNIT_ALERTS,		/* dup: unit id → alert seqs */
 	DB_LOG,			/* entry seq (u48 BE) → chain link ‖ log entry (journal.h) */
 	DB_REQUESTS,		/* cluster: request id (u64 BE) → stream position (u64 BE) */
+	DB_REQUEST_TIMES,	/* cluster: entry time (u48 BE) ‖ request id → nothing */
 	DB__COUNT
 };
 

@@ -743,11 +743,12 @@ static void assert_reply(const struct write_job *job, const char *want)
 
 /* Run a SITE SET as the replicated log's entry seq, with request id id
  * (0: a new one); the request id it had. */
-static uint64_t run_entry(struct fx *f, uint64_t seq, uint64_t id, const char *name,
-			  const char *want)
+static uint64_t run_entry_at(struct fx *f, int64_t ms, uint64_t seq, uint64_t id,
+			     const char *name, const char *want)
 {
 	struct req r;
-	assert_int_equal(parse(&r, "SITE", "SET", "PH9", "name", name, "kind", "pharmacy"), 0);
+	assert_int_equal(parse_as(&r, ms, NULL, "SITE", "SET", "PH9", "name", name, "kind",
+				  "pharmacy", NULL), 0);
 	r.c.cmd.request_id = id;
 	struct write_job *job = cmd_write_job(&f->cfg, &r.c.cmd, 3, NULL, NULL, NULL);
 	cmd_free(&r.c.cmd);
@@ -761,6 +762,12 @@ static uint64_t run_entry(struct fx *f, uint64_t seq, uint64_t id, const char *n
 	cmd_write_entry(job, &e, &len, &got);
 	cmd_write_job_free(job);
 	return got;
+}
+
+static uint64_t run_entry(struct fx *f, uint64_t seq, uint64_t id, const char *name,
+			  const char *want)
+{
+	return run_entry_at(f, FX_T0, seq, id, name, want);
 }
 
 static void assert_applied(struct fx *f, uint64_t applied, uint64_t log_seq, const char *name)
@@ -800,6 +807,14 @@ static void test_replicated_entry_applied_once(void **state)
 	/* On one node (no stream sequence) nothing of the stream is noted. */
 	run_entry(&f, 0, id, "Local", "+OK\r\n");
 	assert_applied(&f, 8, 3, "Local");
+	/* Ids are kept for a window of the entries' own times: an entry
+	 * noted past it forgets the older ones, and the same id then
+	 * applies as new. */
+	int64_t later = FX_T0 + JOURNAL_REQUEST_WINDOW_MS + 1000;
+	run_entry_at(&f, later, 9, 0, "Later", "+OK\r\n");
+	assert_applied(&f, 9, 4, "Later");
+	run_entry_at(&f, later, 10, id, "Forgotten", "+OK\r\n");
+	assert_applied(&f, 10, 5, "Forgotten");
 	fx_close(&f);
 }
 
