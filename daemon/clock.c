@@ -113,6 +113,12 @@ int64_t clock_offset_ms(void)
 	return atomic_load_explicit(&shift_ms, memory_order_relaxed);
 }
 
+int64_t clock_offset_seconds(void)
+{
+	int64_t ms = clock_offset_ms();
+	return ms >= 0 ? ms / 1000 : -((999 - ms) / 1000);
+}
+
 int clock_advance(int64_t ms)
 {
 	if (!shifted)

@@ -47,6 +47,9 @@ bool clock_is_shifted(void);
 /* How far the clock is ahead of the system's, in ms (0 when not shifted;
  * negative when set to a day in the past). */
 int64_t clock_offset_ms(void);
+/* The same in whole seconds, rounded down (also below zero, so that
+ * advancing the clock by n s always adds n). */
+int64_t clock_offset_seconds(void);
 
 /* Move a shifted clock forward by ms (> 0).  Returns 0, or -1 when the
  * clock is the system's. */

@@ -134,7 +134,7 @@ static void put_clock(struct resp_out *o, int64_t now_ms, const char *today)
 	args_format_time(now_ms, when);
 	kv_str(o, "time", when);
 	kv_str(o, "clock", clock_is_shifted() ? today : "system");
-	kv_int(o, "clock_offset_seconds", (long long)(clock_offset_ms() / 1000));
+	kv_int(o, "clock_offset_seconds", (long long)clock_offset_seconds());
 }
 
 static void info_server(struct cmd_ctx *ctx, const struct session_figures *f)

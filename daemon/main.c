@@ -156,7 +156,7 @@ int main(int argc, char **argv)
 		log_warn("clock shifted for tests: clock_today %s (%s; noon if no time is "
 			 "given), %+lld s from the system's clock; it runs on, and CLOCK ADVANCE "
 			 "moves it", cfg.clock_today, cfg.timezone,
-			 (long long)(clock_offset_ms() / 1000));
+			 (long long)clock_offset_seconds());
 
 	if (replay_src)
 		return replay_main(&cfg, replay_src);

@@ -90,6 +90,13 @@ static void test_shifted_clock(void **state)
 	assert_true(clock_offset_ms() < 0);
 	int64_t now = clock_now_ms();
 	assert_true(now >= 1000036800000LL && now < 1000036800000LL + 5000);
+	/* Whole seconds round down below zero as above it: advancing by n s
+	 * adds n, also across zero (the offset is seldom whole). */
+	assert_int_equal(clock_advance(-clock_offset_ms() - 500), 0);	/* to -0.5 s */
+	assert_int_equal(clock_offset_ms(), -500);
+	assert_int_equal(clock_offset_seconds(), -1);
+	assert_int_equal(clock_advance(900 * 1000), 0);
+	assert_int_equal(clock_offset_seconds(), 899);
 
 	/* A local time of day, for a clock carried on across a restart. */
 	assert_int_equal(clock_start("2031-06-01T23:59:30", "+08:00", err, sizeof err), 0);
