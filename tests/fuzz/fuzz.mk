@@ -28,7 +28,7 @@ seeds: $(addprefix seeds-,$(TARGETS))
 # The command parser reads values with args.c, whose site lookups (never
 # called here) link the store: the daemon's modules, but not its main.
 FUZZ_SRC_parse := $(filter-out daemon/main.c,$(sort $(wildcard daemon/*.c)))
-FUZZ_LIBS_parse = $(shell pkg-config --libs libevent libevent_pthreads libevent_openssl \
+FUZZ_LIBS_parse = $(shell pkg-config --libs libevent libevent_pthreads libevent_openssl libnats \
                   lmdb openssl inih) -lm -pthread
 FUZZ_SRC_acl_file := daemon/acl_file.c
 FUZZ_SRC_entry := daemon/entry.c daemon/log.c
