@@ -307,23 +307,32 @@ struct write_job *cmd_entry_job(const struct config *cfg, const struct entry *e,
 	return job;
 }
 
-/* A slow command, on its own thread: no transaction, no log entry (it
- * changes nothing the log replays). */
-static int run_slow(struct store_txn *txn, struct write_job *job)
+/* Run a job's command as a read, through txn (a write transaction the
+ * writer gives it) or else through store (a slow command's own reads):
+ * no log entry, and a store failure answered here. */
+static int run_as_read(struct write_job *job, struct store_txn *txn, struct store *store)
 {
-	(void)txn;
 	struct cmd_write *w = (struct cmd_write *)job;
 	struct cmd_ctx ctx = {
 		.cmd = &w->cmd,
 		.cfg = w->cfg,
 		.out = &job->reply,
-		.store = w->store,
+		.txn = txn,
+		.store = store,
 	};
 	if (cmd_run(&ctx) == CMD_FAILED) {
 		buf_reset(&job->reply.b);	/* drop a partial reply */
 		resp_error(&job->reply, "STORE", "read failed: %s", store_strerror(ctx.store_rc));
 	}
 	return 0;
+}
+
+/* A slow command, on its own thread: no transaction, no log entry (it
+ * changes nothing the log replays). */
+static int run_slow(struct store_txn *txn, struct write_job *job)
+{
+	(void)txn;
+	return run_as_read(job, NULL, ((struct cmd_write *)job)->store);
 }
 
 struct write_job *cmd_slow_job(const struct config *cfg, struct store *store,
@@ -341,18 +350,7 @@ struct write_job *cmd_slow_job(const struct config *cfg, struct store *store,
  * it, and writes nothing (no log entry either). */
 static int run_read_job(struct store_txn *txn, struct write_job *job)
 {
-	struct cmd_write *w = (struct cmd_write *)job;
-	struct cmd_ctx ctx = {
-		.cmd = &w->cmd,
-		.cfg = w->cfg,
-		.out = &job->reply,
-		.txn = txn,
-	};
-	if (cmd_run(&ctx) == CMD_FAILED) {
-		buf_reset(&job->reply.b);	/* drop a partial reply */
-		resp_error(&job->reply, "STORE", "read failed: %s", store_strerror(ctx.store_rc));
-	}
-	return 0;
+	return run_as_read(job, txn, NULL);
 }
 
 struct write_job *cmd_read_job(const struct config *cfg, struct cmd *cmd, int proto,
