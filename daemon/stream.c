@@ -509,7 +509,13 @@ int stream_consume(struct stream *s, uint64_t from_seq, const struct stream_cons
 	s->consuming = true;
 	pthread_mutex_unlock(&s->mu);
 	pthread_mutex_unlock(&s->deliver_mu);
-	if (subscribe_from(s, from_seq, err, errlen) != 0) {
+	/* A stream just created may not take a consumer yet (its leader is
+	 * still being chosen): try again, as long as stream_open would. */
+	int64_t deadline = now_ms() + s->cfg.open_wait_ms;
+	int rc;
+	while ((rc = subscribe_from(s, from_seq, err, errlen)) != 0 && now_ms() < deadline)
+		sleep_ms(200);
+	if (rc != 0) {
 		pthread_mutex_lock(&s->mu);
 		s->consuming = false;
 		pthread_mutex_unlock(&s->mu);
