@@ -6,8 +6,8 @@
  *     hash(seq) = SHA-256( hash(seq - 1) ‖ seq as u48 big endian ‖ record )
  *
  * with hash(0) = 32 zero bytes and `record` the event's bytes exactly as
- * stored in DB_EVENTS.  The hashes live beside the log, in DB_EVENT_HASHES
- * (seq → 32 bytes), written in the same transaction as their event.
+ * stored in DB_EVENTS, where each event's value is its hash followed by its
+ * record: appending an event is one write.
  * Changing, removing or inserting an event, or rewriting a hash, breaks
  * the chain from that point; AUDIT VERIFY recomputes it and names the
  * first broken link.  Someone able to rewrite the whole file could rebuild
@@ -30,8 +30,10 @@
 
 #include "store.h"
 
-/* Chain the event just appended (inside the same write transaction). */
-int audit_chain(struct store_txn *t, uint64_t seq, const void *record, size_t len);
+/* The link of event seq, about to be appended with `record`, chained to
+ * the stored link of the event before it. */
+int audit_next_link(struct store_txn *t, uint64_t seq, const void *record, size_t len,
+		    uint8_t out[AUDIT_HASH_LEN]);
 
 /* The last chained event and its hash (seq 0 and zeros for an empty log). */
 int audit_head(struct store_txn *t, uint64_t *seq, uint8_t hash[AUDIT_HASH_LEN]);
@@ -41,11 +43,6 @@ int audit_head(struct store_txn *t, uint64_t *seq, uint8_t hash[AUDIT_HASH_LEN])
  * (journal.h). */
 void audit_link(const uint8_t prev[AUDIT_HASH_LEN], uint64_t seq, const void *record,
 		size_t len, uint8_t out[AUDIT_HASH_LEN]);
-
-/* At startup, before the writer runs: a log written before the chain
- * existed (events, no hashes) is chained from its first event.  Returns 0,
- * or -1 with a message in err. */
-int audit_open(struct store *s, char *err, size_t errlen);
 
 struct audit_result {
 	uint64_t from, to;		/* the range asked for (to: clipped to the log) */

@@ -10,13 +10,14 @@
 
 #include <string.h>
 
-/* Event record: u8 kind, u8 flags, u48 time (ms), u32 site, u32 other,
+/* Event record (stored after its chain link, audit.h): u8 kind, u8 flags, u48 time (ms), u32 site, u32 other,
  * u40 unit, u32 count, u40 parent, u32 qty, u8 ref length, ref. */
 #define EVENT_FIXED (2 + 6 + 4 + 4 + ID_BYTES + 4 + ID_BYTES + 4 + 1)
 
 int events_add(struct store_txn *t, struct event *e, uint64_t about)
 {
-	uint8_t k[SEQ_BYTES], v[EVENT_FIXED + EVENT_REF_MAX];
+	uint8_t k[SEQ_BYTES], v[EVENT_FIXED + EVENT_REF_MAX], link[AUDIT_HASH_LEN];
+	void *room;
 	int rc = store_next_ids64(t, "event", 1, &e->seq);
 	if (rc)
 		return rc;
@@ -34,10 +35,14 @@ int events_add(struct store_txn *t, struct event *e, uint64_t about)
 	p[34] = (uint8_t)rl;
 	memcpy(p + EVENT_FIXED, e->ref, rl);
 	code_put_be(k, e->seq, SEQ_BYTES);
-	rc = store_append(t, DB_EVENTS, k, sizeof k, v, EVENT_FIXED + rl);
-	if (rc == 0)
-		rc = audit_chain(t, e->seq, v, EVENT_FIXED + rl);
-	if (rc == 0 && about)
+	/* Stored as its chain link and the record (audit.h). */
+	size_t n = EVENT_FIXED + rl;
+	if ((rc = audit_next_link(t, e->seq, v, n, link)) != 0 ||
+	    (rc = store_append_room(t, DB_EVENTS, k, sizeof k, AUDIT_HASH_LEN + n, &room)) != 0)
+		return rc;
+	memcpy(room, link, AUDIT_HASH_LEN);
+	memcpy((uint8_t *)room + AUDIT_HASH_LEN, v, n);
+	if (about)
 		rc = events_index(t, about, e->seq);
 	return rc;
 }
@@ -58,8 +63,11 @@ int events_get(struct store_txn *t, uint64_t seq, struct event *e)
 	int rc = store_get(t, DB_EVENTS, k, sizeof k, &v, &n);
 	if (rc)
 		return rc;
-	const uint8_t *p = v;
-	if (n < EVENT_FIXED || n - EVENT_FIXED < p[34] || p[34] > EVENT_REF_MAX)
+	const uint8_t *p = (const uint8_t *)v + AUDIT_HASH_LEN;	/* past its link */
+	if (n < AUDIT_HASH_LEN + EVENT_FIXED)
+		return store_corrupt(DB_EVENTS, k, sizeof k, "not an event record");
+	n -= AUDIT_HASH_LEN;
+	if (n - EVENT_FIXED < p[34] || p[34] > EVENT_REF_MAX)
 		return store_corrupt(DB_EVENTS, k, sizeof k, "not an event record");
 	memset(e, 0, sizeof *e);
 	e->seq = seq;

@@ -316,8 +316,7 @@ int server_start(struct server *srv, const struct config *cfg)
 		server_stop(srv);
 		return -1;
 	}
-	if (audit_open(srv->store, err, sizeof err) != 0 ||
-	    alerts_open(srv->store, err, sizeof err) != 0) {
+	if (alerts_open(srv->store, err, sizeof err) != 0) {
 		log_error("%s", err);
 		server_stop(srv);
 		return -1;

@@ -14,6 +14,8 @@
  *    writers so a stream of readers cannot starve a resize.
  */
 #include "store.h"
+#include "audit.h"
+#include "code_util.h"
 #include "log.h"
 #include "xmem.h"
 
@@ -48,7 +50,6 @@ static const char *const db_names[DB__COUNT] = {
 	[DB_LOT_UNITS] = "lot_units",
 	[DB_CHILDREN] = "children",
 	[DB_EVENTS] = "events",
-	[DB_EVENT_HASHES] = "event_hashes",
 	[DB_UNIT_EVENTS] = "unit_events",
 	[DB_SALES] = "sales",
 	[DB_ALERTS] = "alerts",
@@ -321,49 +322,63 @@ static int lock_dir(const char *dir, char *err, size_t errlen)
  *    against the log can then say it cannot, instead of reporting
  *    everything before as damage;
  *  - 6 keeps each entry's chain link in front of it in DB_LOG instead of
- *    in a database of its own (log_hashes, moved in and dropped).
+ *    in a database of its own (log_hashes, moved in and dropped);
+ *  - 7 does the same for each event's link in DB_EVENTS (event_hashes):
+ *    one append per event instead of two, in two trees.
  */
 
-#define LOG_LINK_BYTES 32	/* a SHA-256 chain link (journal.h) */
+#define LINK_BYTES 32	/* a SHA-256 chain link (audit.h) */
 
-/* Version 5 to 6: every entry takes its link from log_hashes, which goes.
- * A link missing is damage the upgrade will not paper over. */
-static int move_log_links(struct store *s, MDB_txn *txn, char *err, size_t errlen)
+/* Give every record of db the link a database of its own (hashes_name)
+ * held for it, in front of its value, and drop that database.  A link
+ * missing is damage the upgrade will not paper over.  *none: the links'
+ * database is missing or empty (nothing moved, nothing dropped but an
+ * empty database). */
+static int move_links(struct store *s, MDB_txn *txn, enum store_db db, const char *hashes_name,
+		      uint32_t from, bool *none, char *err, size_t errlen)
 {
 	MDB_dbi hashes;
+	MDB_stat st;
 	MDB_cursor *c = NULL;
 	MDB_val k, v, h;
 	uint8_t *buf = NULL;
 	size_t cap = 0;
-	int rc = mdb_dbi_open(txn, "log_hashes", 0, &hashes);
+	*none = true;
+	int rc = mdb_dbi_open(txn, hashes_name, 0, &hashes);
 	if (rc == MDB_NOTFOUND)
 		return 0;
 	if (rc == 0)
-		rc = mdb_cursor_open(txn, s->dbi[DB_LOG], &c);
+		rc = mdb_stat(txn, hashes, &st);
+	if (rc == 0 && st.ms_entries == 0)
+		rc = MDB_NOTFOUND;	/* only dropped */
+	if (rc == 0) {
+		*none = false;
+		rc = mdb_cursor_open(txn, s->dbi[db], &c);
+	}
 	for (int op = MDB_FIRST; rc == 0; op = MDB_NEXT) {
 		if ((rc = mdb_cursor_get(c, &k, &v, (MDB_cursor_op)op)) != 0)
 			break;
 		rc = mdb_get(txn, hashes, &k, &h);
-		if (rc == 0 && h.mv_size != LOG_LINK_BYTES)
+		if (rc == 0 && h.mv_size != LINK_BYTES)
 			rc = MDB_CORRUPTED;
 		if (rc) {
 			char key[40] = "";
 			for (size_t i = 0; i < k.mv_size && i < 16; i++)
 				snprintf(key + 2 * i, 3, "%02x", ((const uint8_t *)k.mv_data)[i]);
-			snprintf(err, errlen, "cannot upgrade the store from schema version 5: "
-				 "log entry %s has no link in log_hashes (%s)", key,
-				 mdb_strerror(rc));
+			snprintf(err, errlen, "cannot upgrade the store from schema version %u: "
+				 "%s record %s has no link in %s (%s)", (unsigned)from,
+				 db_names[db], key, hashes_name, mdb_strerror(rc));
 			mdb_cursor_close(c);
 			free(buf);
 			return -1;
 		}
-		size_t n = LOG_LINK_BYTES + v.mv_size;
+		size_t n = LINK_BYTES + v.mv_size;
 		if (n > cap) {
 			cap = n;
 			buf = xrealloc(buf, cap);
 		}
-		memcpy(buf, h.mv_data, LOG_LINK_BYTES);
-		memcpy(buf + LOG_LINK_BYTES, v.mv_data, v.mv_size);
+		memcpy(buf, h.mv_data, LINK_BYTES);
+		memcpy(buf + LINK_BYTES, v.mv_data, v.mv_size);
 		/* The key too is copied out of the page the put rewrites. */
 		uint8_t key[16];
 		if (k.mv_size > sizeof key) {
@@ -380,12 +395,73 @@ static int move_log_links(struct store *s, MDB_txn *txn, char *err, size_t errle
 	if (rc == MDB_NOTFOUND)
 		rc = mdb_drop(txn, hashes, 1);
 	if (rc) {
-		snprintf(err, errlen, "cannot upgrade the store from schema version 5: %s",
-			 mdb_strerror(rc));
+		snprintf(err, errlen, "cannot upgrade the store from schema version %u: %s",
+			 (unsigned)from, mdb_strerror(rc));
 		return -1;
 	}
 	return 0;
 }
+
+/* Chain every event of a log written before the chain existed, from its
+ * first: each value becomes its link and the record. */
+static int chain_events(struct store *s, MDB_txn *txn, uint64_t *count)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	uint8_t prev[LINK_BYTES] = { 0 };
+	uint8_t *buf = NULL;
+	size_t cap = 0;
+	*count = 0;
+	int rc = mdb_cursor_open(txn, s->dbi[DB_EVENTS], &c);
+	for (int op = MDB_FIRST; rc == 0; op = MDB_NEXT) {
+		if ((rc = mdb_cursor_get(c, &k, &v, (MDB_cursor_op)op)) != 0)
+			break;
+		uint8_t key[16];
+		if (k.mv_size != 6) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		memcpy(key, k.mv_data, k.mv_size);
+		size_t n = LINK_BYTES + v.mv_size;
+		if (n > cap) {
+			cap = n;
+			buf = xrealloc(buf, cap);
+		}
+		audit_link(prev, code_get_be(key, 6), v.mv_data, v.mv_size, prev);
+		memcpy(buf, prev, LINK_BYTES);
+		memcpy(buf + LINK_BYTES, v.mv_data, v.mv_size);
+		MDB_val nk = { k.mv_size, key }, nv = { n, buf };
+		rc = mdb_cursor_put(c, &nk, &nv, MDB_CURRENT);
+		++*count;
+	}
+	if (c)
+		mdb_cursor_close(c);
+	free(buf);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* Up to version 7: every event takes its link from event_hashes; the
+ * events of a store written before the chain existed (no links at all)
+ * are chained from the first. */
+static int move_event_links(struct store *s, MDB_txn *txn, uint32_t from, char *err,
+			    size_t errlen)
+{
+	bool none;
+	uint64_t count = 0;
+	if (move_links(s, txn, DB_EVENTS, "event_hashes", from, &none, err, errlen) != 0)
+		return -1;
+	int rc = none ? chain_events(s, txn, &count) : 0;
+	if (rc) {
+		snprintf(err, errlen, "cannot upgrade the store from schema version %u: "
+			 "chaining the events: %s", (unsigned)from, mdb_strerror(rc));
+		return -1;
+	}
+	if (count)
+		log_info("store: chained %llu events written before the hash chain",
+			 (unsigned long long)count);
+	return 0;
+}
+
 static int upgrade(struct store *s, MDB_txn *txn, uint32_t from, char *err, size_t errlen)
 {
 	static const char key[] = "schema_version", seq_key[] = "seq_event",
@@ -393,7 +469,10 @@ static int upgrade(struct store *s, MDB_txn *txn, uint32_t from, char *err, size
 	int rc = 0;
 	if (from < 4)
 		rc = mdb_drop(txn, s->dbi[DB_SITE_ALERTS], 0);
-	if (from == 5 && move_log_links(s, txn, err, errlen) != 0)
+	bool none;
+	if (from == 5 && move_links(s, txn, DB_LOG, "log_hashes", from, &none, err, errlen) != 0)
+		return -1;
+	if (from < 7 && move_event_links(s, txn, from, err, errlen) != 0)
 		return -1;
 	bool held = false;
 	for (int i = 0; from < 5 && rc == 0 && i < DB__COUNT; i++) {

@@ -26,7 +26,7 @@
 
 /* The schema this build reads and writes.  Bump it on any incompatible
  * change of a database's keys or values. */
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 
 /* DB_META key present in a store upgraded from before the log (schema
  * 4 or older) that held anything: u64, the last event seq then.  The log
@@ -48,8 +48,7 @@ enum store_db {
 	DB_UNITS,		/* unit id (u40 BE) → unit record */
 	DB_LOT_UNITS,		/* dup: lot number → unit ids */
 	DB_CHILDREN,		/* dup: parent unit id → child unit ids */
-	DB_EVENTS,		/* event seq (u48 BE) → event record */
-	DB_EVENT_HASHES,	/* event seq (u48 BE) → SHA-256 chain link (audit.h) */
+	DB_EVENTS,		/* event seq (u48 BE) → chain link ‖ event record (audit.h) */
 	DB_UNIT_EVENTS,		/* dup: unit id → event seqs (after commissioning) */
 	DB_SALES,		/* site + transaction + code → first answer */
 	DB_ALERTS,		/* alert seq (u48 BE) → alert record */

@@ -16,6 +16,11 @@
  *                                         NODE is - for a value on
  *                                         overflow pages), for corruption
  *                                         tests
+ *   lmdb_poke DIR DB - unlink TO          take the first 32 bytes (a chain
+ *                                         link) off every value, into the
+ *                                         database TO under the same key (or
+ *                                         nowhere: TO is -), as older schemas
+ *                                         kept them
  *   lmdb_poke DIR DB - stat               ENTRIES BYTES: its records and the
  *                                         bytes of its pages (branch, leaf
  *                                         and overflow), for sizing
@@ -150,6 +155,31 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[4], "drop") == 0) {
 		rc = mdb_drop(txn, dbi, 0);
+	} else if (strcmp(argv[4], "unlink") == 0 && argc == 6) {
+		MDB_dbi to = 0;
+		MDB_cursor *cur = NULL;
+		bool keep = strcmp(argv[5], "-") != 0;
+		if (keep)
+			rc = mdb_dbi_open(txn, argv[5], MDB_CREATE, &to);
+		if (rc == 0)
+			rc = mdb_cursor_open(txn, dbi, &cur);
+		for (int op = MDB_FIRST; rc == 0; op = MDB_NEXT) {
+			if ((rc = mdb_cursor_get(cur, &k, &v, (MDB_cursor_op)op)) != 0)
+				break;
+			if (v.mv_size < 32 || v.mv_size - 32 > sizeof val || k.mv_size > sizeof key)
+				return fail("a value with no link in front", 0);
+			memcpy(key, k.mv_data, k.mv_size);
+			memcpy(val, v.mv_data, v.mv_size);
+			MDB_val nk = { k.mv_size, key }, link = { 32, val }, rest = { v.mv_size - 32,
+									     val + 32 };
+			if (keep && (rc = mdb_put(txn, to, &nk, &link, 0)) != 0)
+				break;
+			rc = mdb_cursor_put(cur, &nk, &rest, MDB_CURRENT);
+		}
+		if (rc == MDB_NOTFOUND)
+			rc = 0;
+		if (cur)
+			mdb_cursor_close(cur);
 	} else if (strcmp(argv[4], "del") == 0) {
 		rc = mdb_del(txn, dbi, &k, NULL);
 	} else if (strcmp(argv[4], "put") == 0 && argc == 6) {

@@ -18,7 +18,7 @@ SITES = ("MFR", "DIST", "PH1", "PH2")
 # Every database but meta (whose schema version decides whether yimad
 # starts at all).
 DBS = ("sites", "site_nums", "products", "product_nums", "lots", "lot_nums", "codes",
-       "units", "lot_units", "children", "events", "event_hashes", "unit_events", "sales",
+       "units", "lot_units", "children", "events", "unit_events", "sales",
        "alerts", "lot_events", "product_state", "batches", "tally", "contents",
        "site_alerts", "unit_alerts", "log")
 

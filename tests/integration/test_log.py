@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 
+import oldstore
 from harness import YIMAD, Error, Yimad, check, day, eq, encode
 from secutil import token_line
 
@@ -336,11 +337,11 @@ def test_store_from_before_the_log_is_not_taken_for_damage():
         ok(c.call("SHIP", cn(1), "FROM", "MFR", "TO", "PH1"), "SHIP")
         eq(d.stop(), 0, "yimad stopped")
         subprocess.run([POKE, d.data, "log", "-", "drop"], check=True, timeout=30)
-        subprocess.run([POKE, d.data, "meta", b"schema_version".hex(), "put",
-                        (4).to_bytes(4, sys.byteorder).hex()], check=True, timeout=30)
+        oldstore.links_apart(d.data, "events", "event_hashes")
+        oldstore.set_schema(d.data, 4)
         d.start()
         out = d.output()
-        check("schema version 4 upgraded to 6" in out and "after event 2" in out, out)
+        check("schema version 4 upgraded to 7" in out and "after event 2" in out, out)
         r = connect(d).call("AUDIT", "VERIFY", "STATE")
         check(isinstance(r, Error) and "the log does not cover events 1..2" in r, r)
         eq(connect(d).call("AUDIT", "VERIFY")[b"ok"], True, "the event chain holds")
@@ -359,14 +360,11 @@ def test_store_from_before_the_log_is_not_taken_for_damage():
 
 def as_schema_5(data):
     """Turn a stopped store back into what yimad 5 left: each entry's link
-    in a database of its own (log_hashes), the entry alone in log."""
-    rows = [line.split() for line in dump(data, "log").splitlines()]
-    for key, value in rows:
-        link, entry = value[:64], value[64:]
-        subprocess.run([POKE, data, "log_hashes", key, "put", link], check=True, timeout=30)
-        subprocess.run([POKE, data, "log", key, "put", entry], check=True, timeout=30)
-    subprocess.run([POKE, data, "meta", b"schema_version".hex(), "put",
-                    (5).to_bytes(4, sys.byteorder).hex()], check=True, timeout=30)
+    in a database of its own (log_hashes), the entry alone in log, and so
+    for the events (event_hashes)."""
+    oldstore.links_apart(data, "events", "event_hashes")
+    rows = [" ".join(r).split() for r in oldstore.links_apart(data, "log", "log_hashes")]
+    oldstore.set_schema(data, 5)
     return rows
 
 
@@ -384,6 +382,7 @@ def test_store_of_schema_5_keeps_its_log_and_links():
         head = info(d, "audit")
         eq(d.stop(), 0, "yimad stopped")
         before = dump(d.data, "log")
+        events = dump(d.data, "events")
         rows = as_schema_5(d.data)
         eq(len(rows), head[b"log_head_seq"], "one row per entry")
         check(dump(d.data, "log") != before, "the links moved out")
@@ -396,15 +395,16 @@ def test_store_of_schema_5_keeps_its_log_and_links():
         r = subprocess.run([YIMAD, "--bind", "127.0.0.1", "--port", "0", "--data", spare],
                            capture_output=True, text=True, timeout=60)
         check(r.returncode != 0 and
-              f"log entry {missing} has no link in log_hashes" in r.stdout + r.stderr,
+              f"log record {missing} has no link in log_hashes" in r.stdout + r.stderr,
               f"{r.returncode}\n{r.stdout}{r.stderr}")
         out = subprocess.run([POKE, spare, "meta", b"schema_version".hex(), "get"],
                              capture_output=True, text=True, timeout=30)
         eq(out.stdout.strip(), (5).to_bytes(4, sys.byteorder).hex(), "still version 5")
 
         d.start()
-        check("schema version 5 upgraded to 6" in d.output(), d.output())
+        check("schema version 5 upgraded to 7" in d.output(), d.output())
         eq(dump(d.data, "log"), before, "every entry with its link again")
+        eq(dump(d.data, "events"), events, "every event with its link again")
         got = subprocess.run([POKE, d.data, "log_hashes", "-", "dump"], capture_output=True,
                              text=True, timeout=30)
         check(got.returncode != 0, "log_hashes is gone")

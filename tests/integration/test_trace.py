@@ -10,6 +10,7 @@ import threading
 import time
 
 from seeded import rng
+import oldstore
 from harness import TODAY, ConnectionClosed, Error, Yimad, at, check, day, encode, eq, yymmdd
 
 PRODUCT = "8301234"            # CN 7-digit product prefix
@@ -218,8 +219,8 @@ def test_alerts_found_through_site_and_unit_indexes():
         poke = os.path.join(TOOLS, "lmdb_poke")
         for db in ("site_alerts", "unit_alerts"):
             subprocess.run([poke, d.data, db, "-", "drop"], check=True)
-        subprocess.run([poke, d.data, "meta", b"schema_version".hex(), "put",
-                        (2).to_bytes(4, sys.byteorder).hex()], check=True)
+        oldstore.links_apart(d.data, "events", "event_hashes")
+        oldstore.set_schema(d.data, 2)
         d.start()
         out = d.output()
         check(f"schema version 2 upgraded to {schema}" in out, out)

@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import sys
 
+import oldstore
 from harness import Yimad, at, check, day, eq, encode, Error, yymmdd
 from secutil import token_line
 from test_gen import gen
@@ -259,11 +260,11 @@ def test_store_of_schema_3_gets_alert_times_indexed():
         # what version 3 kept: site number → alert seq (u48)
         subprocess.run([poke, d.data, "site_alerts", "00000002", "put", "000000000001"],
                        check=True)
-        subprocess.run([poke, d.data, "meta", b"schema_version".hex(), "put",
-                        (3).to_bytes(4, sys.byteorder).hex()], check=True)
+        oldstore.links_apart(d.data, "events", "event_hashes")
+        oldstore.set_schema(d.data, 3)
         d.start()
         out = d.output()
-        check("schema version 3 upgraded to 6" in out, out)
+        check("schema version 3 upgraded to 7" in out, out)
         check("indexed 5 alerts by site and unit" in out, out)
         c = d.connect()
         c.call("HELLO", "3")

@@ -90,12 +90,13 @@ static void test_add_assigns_seqs_and_chains(void **state)
 		assert_int_equal(events_get(t, seq, &got), 0);
 		same_event(&e[seq - 1], &got);
 		const uint8_t k[6] = { 0, 0, 0, 0, 0, (uint8_t)seq };
-		const void *rec, *link;
-		size_t n, ln;
-		assert_int_equal(store_get(t, DB_EVENTS, k, sizeof k, &rec, &n), 0);
-		assert_int_equal(store_get(t, DB_EVENT_HASHES, k, sizeof k, &link, &ln), 0);
-		link_hash(prev, seq, rec, n, want);
-		assert_int_equal(ln, 32);
+		const void *v;
+		size_t n;
+		/* Stored as the link, then the record it covers. */
+		assert_int_equal(store_get(t, DB_EVENTS, k, sizeof k, &v, &n), 0);
+		assert_true(n > 32);
+		const uint8_t *link = v;
+		link_hash(prev, seq, link + 32, n - 32, want);
 		expect(memcmp(link, want, 32) == 0, "event %llu: the stored link is not the chain's",
 		       (unsigned long long)seq);
 		memcpy(prev, want, 32);
@@ -158,8 +159,8 @@ static void test_layout(void **state)
 	const void *v;
 	size_t n;
 	assert_int_equal(store_get(t, DB_EVENTS, k, sizeof k, &v, &n), 0);
-	assert_int_equal(n, sizeof want);
-	assert_memory_equal(v, want, sizeof want);
+	assert_int_equal(n, 32 + sizeof want);	/* after its chain link */
+	assert_memory_equal((const uint8_t *)v + 32, want, sizeof want);
 	store_write_abort(t);
 }
 
@@ -279,21 +280,23 @@ static void test_damage_is_corrupt(void **state)
 	static const uint8_t k[] = { 0, 0, 0, 0, 0, 1 };
 	const void *v;
 	size_t n;
-	uint8_t rec[64];
+	uint8_t rec[96];
 	assert_int_equal(store_get(t, DB_EVENTS, k, sizeof k, &v, &n), 0);
-	assert_int_equal(n, 35 + 4);
+	assert_int_equal(n, 32 + 35 + 4);	/* link, fixed fields, ref */
 	memcpy(rec, v, n);
-	/* Shorter than the fixed fields; a ref length past the end; a ref
-	 * length over EVENT_REF_MAX. */
-	assert_int_equal(store_put(t, DB_EVENTS, k, sizeof k, rec, 34), 0);
-	expect_corrupt(events_get(t, 1, &got), "corrupt record in events at key 000000000001");
-	rec[34] = 5;
-	assert_int_equal(store_put(t, DB_EVENTS, k, sizeof k, rec, 39), 0);
+	/* No room for a link; shorter than the fixed fields; a ref length
+	 * past the end; a ref length over EVENT_REF_MAX. */
+	assert_int_equal(store_put(t, DB_EVENTS, k, sizeof k, rec, 20), 0);
 	expect_corrupt(events_get(t, 1, &got), "not an event record");
-	uint8_t big[35 + 255];
-	memcpy(big, rec, 35);
-	big[34] = 255;
-	memset(big + 35, 'x', 255);
+	assert_int_equal(store_put(t, DB_EVENTS, k, sizeof k, rec, 32 + 34), 0);
+	expect_corrupt(events_get(t, 1, &got), "corrupt record in events at key 000000000001");
+	rec[32 + 34] = 5;
+	assert_int_equal(store_put(t, DB_EVENTS, k, sizeof k, rec, 32 + 39), 0);
+	expect_corrupt(events_get(t, 1, &got), "not an event record");
+	uint8_t big[32 + 35 + 255];
+	memcpy(big, rec, 32 + 35);
+	big[32 + 34] = 255;
+	memset(big + 32 + 35, 'x', 255);
 	assert_int_equal(store_put(t, DB_EVENTS, k, sizeof k, big, sizeof big), 0);
 	expect_corrupt(events_get(t, 1, &got), "not an event record");
 

@@ -1,0 +1,47 @@
+"""Stores as older yimads left them, made from a stopped store of this
+version with lmdb_poke (a test helper): before schema 7 each event's chain
+link lived in a database of its own (event_hashes), and before schema 6
+each log entry's (log_hashes); this version keeps a link in front of the
+value it covers."""
+import os
+import subprocess
+import sys
+
+from harness import check
+
+TOOLS = os.environ.get("YIMA_TEST_TOOLS", os.path.join(
+    os.path.dirname(__file__), "..", "..", "build", "release", "tests"))
+POKE = os.path.join(TOOLS, "lmdb_poke")
+LINK_HEX = 64      # a SHA-256 link, in hex
+
+
+def poke(data, db, key, *change):
+    subprocess.run([POKE, data, db, key, *change], check=True, timeout=30)
+
+
+def dump(data, db):
+    """[(key hex, value hex)] of a database, in key order."""
+    out = subprocess.run([POKE, data, db, "-", "dump"], capture_output=True, text=True,
+                         timeout=60)
+    check(out.returncode == 0, f"lmdb_poke {data} {db} dump: {out.stderr}")
+    return [tuple(line.split()) for line in out.stdout.splitlines()]
+
+
+def links_apart(data, db, links_db, keep_links=True):
+    """Move each record's link out of db into links_db (or drop it:
+    keep_links False, a log from before the chain).  Returns the rows as
+    they were."""
+    rows = dump(data, db)
+    poke(data, db, "-", "unlink", links_db if keep_links else "-")
+    return rows
+
+
+def set_schema(data, version):
+    poke(data, "meta", b"schema_version".hex(), "put",
+         version.to_bytes(4, sys.byteorder).hex())
+
+
+def schema_version(data):
+    out = subprocess.run([POKE, data, "meta", b"schema_version".hex(), "get"],
+                         capture_output=True, text=True, timeout=30)
+    return int.from_bytes(bytes.fromhex(out.stdout.strip()), sys.byteorder)
