@@ -209,7 +209,7 @@ test-model: build
 
 run: all
 	@mkdir -p var
-	$(BIN)/yimad -c config/yimad.conf --bind 127.0.0.1 --port 7700 --data ./var
+	$(BIN)/yimad -c config/yimad.conf --bind 127.0.0.1 --port 7700 --http-port 7780 --data ./var
 
 # Three nats-servers and three yimads in one cluster, in the background on
 # 127.0.0.1 (var/cluster); `make cluster-stop` stops them by pid.

@@ -33,6 +33,10 @@ need_cmd openssl openssl	# test certificates (config/gen-dev-certs.sh)
 need_cmd nats-server nats-server
 # The integration tests validate yima-gen's EPCIS output against GS1's schema.
 python3 -c 'import jsonschema' 2>/dev/null || missing="$missing python3-jsonschema"
+# The HTTP tests parse /metrics with Prometheus's own exposition parser,
+# Debian's package (found in the system's dist-packages by any python3).
+/usr/bin/python3 -c 'import prometheus_client' 2>/dev/null ||
+	missing="$missing python3-prometheus-client"
 if [ "${1:-}" = fuzz ]; then
 	need_cmd clang clang
 fi

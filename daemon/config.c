@@ -101,7 +101,12 @@ static const struct option_spec options[] = {
 	{ "tls_port", OPT_U32, O(tls_port), 0, 65535, "0",
 	  "TCP port for TLS clients on bind (0: no TLS listener)" },
 	{ "tls_cert", OPT_STR, O(tls_cert), 0, 0, "",
-	  "server certificate chain, PEM (required with tls_port)" },
+	  "server certificate chain, PEM (required with tls_port or https_port)" },
+	{ "http_port", OPT_U32, O(http_port), 0, 65535, "0",
+	  "TCP port for HTTP (JSON API, metrics, pages) on loopback, or on bind with "
+	  "allow_plaintext (0: off)" },
+	{ "https_port", OPT_U32, O(https_port), 0, 65535, "0",
+	  "TCP port for HTTPS on bind, with tls_cert and tls_key (0: off)" },
 	{ "tls_key", OPT_STR, O(tls_key), 0, 0, "",
 	  "the server certificate's private key, PEM" },
 	{ "tls_ca", OPT_STR, O(tls_ca), 0, 0, "",

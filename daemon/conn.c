@@ -34,6 +34,7 @@
  * client dribbling bytes is cut off.
  */
 #include "conn.h"
+#include "admit.h"
 #include "cluster.h"
 #include "conn_session.h"
 #include "parse.h"
@@ -132,8 +133,7 @@ struct conn {
 	/* A refused request's reply (refused: code and message), kept while
 	 * it waits its turn behind pending writes. */
 	bool refused;
-	char refusal_code[12];
-	char refusal[400];
+	struct refusal refusal;
 
 	bool reading;			/* EV_READ enabled */
 	bool closing;			/* close once replies are sent */
@@ -499,6 +499,7 @@ static void start_slow(struct conn *c, struct cmd *cmd)
 	}
 	struct write_job *job = cmd_slow_job(&srv->cfg, srv->store, cmd, c->proto,
 					     worker_job_done, c, c->w);
+	job->finish = conn_job_done;
 	if (slow_start(job, err, sizeof err) != 0) {
 		resp_error(&c->out, "ERR", "%.*s: %s", (int)name->len, name->ptr, err);
 		cmd_write_job_free(job);
@@ -517,6 +518,7 @@ static void start_fresh(struct conn *c, struct cmd *cmd)
 	struct server *srv = c->w->srv;
 	struct write_job *job = cmd_read_job(&srv->cfg, cmd, c->proto, worker_job_done, c,
 					     c->w);
+	job->finish = conn_job_done;
 	c->pending++;
 	c->slow = true;
 	atomic_fetch_add_explicit(&c->w->commands, 1, memory_order_relaxed);
@@ -546,77 +548,23 @@ static void protocol_error(struct conn *c)
 	c->close_reason = "protocol error";
 }
 
-enum admission { ADMIT_READ, ADMIT_WRITE, ADMIT_REFUSED };
-
-/* Refuse a request: the reply waits in c->refusal_code / c->refusal. */
-static enum admission refuse(struct conn *c, const char *code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static enum admission refuse(struct conn *c, const char *code, const char *fmt, ...)
+/* Admit a request (admit.h) as this connection's client. */
+static enum admission admit_here(struct conn *c, struct cmd_ctx *ctx, int64_t now_ms, int argc,
+				 struct resp_arg *argv, const struct command_spec **specp,
+				 struct cmd *cmd)
 {
-	va_list ap;
-	snprintf(c->refusal_code, sizeof c->refusal_code, "%s", code);
-	va_start(ap, fmt);
-	vsnprintf(c->refusal, sizeof c->refusal, fmt, ap);
-	va_end(ap);
-	return ADMIT_REFUSED;
-}
-
-/* The same, when the message is in c->refusal already. */
-static enum admission refused(struct conn *c, const char *code)
-{
-	snprintf(c->refusal_code, sizeof c->refusal_code, "%s", code);
-	return ADMIT_REFUSED;
-}
-
-/*
- * Look the request up, parse it into cmd, and decide what becomes of it: a
- * read (run here, or an unknown command whose error execute() gives), a
- * write for the writer, or refused — over its principal's rate, not
- * allowed by the role matrix, or not well formed — with the reply in
- * c->refusal_code / c->refusal.  The principal's role is checked before
- * the words, so that a client not signed in learns nothing but "sign in".
- */
-static enum admission admit(struct conn *c, struct cmd_ctx *ctx, int64_t now_ms, int argc,
-			    struct resp_arg *argv, const struct command_spec **specp,
-			    struct cmd *cmd)
-{
-	const char *names[2] = { argv[0].ptr, argc > 1 ? argv[1].ptr : "" };
-	size_t lens[2] = { argv[0].len, argc > 1 ? argv[1].len : 0 };
-	int why;
-	const struct command_spec *spec = command_lookup(argc, names, lens, &why);
-	const struct principal *who = c->who.role == ROLE_LOCAL ? NULL : &c->who;
-	const struct config *cfg = &c->w->srv->cfg;
-	*specp = spec;
-	cmd_stamp(cmd, spec, argc, argv, now_ms, who);
-	if (spec == NULL || !command_arity_ok(spec, argc))
-		return ADMIT_READ;
-	if (who) {
-		if (c->rate && !throttle_rate_take(c->rate, cfg->rate_limit, cfg->rate_burst,
-						 now_ms * 1000))
-			return refuse(c, "RATELIMIT", "more than %u requests a second (burst %u) "
-				      "from %s; slow down", cfg->rate_limit, cfg->rate_burst,
-				      c->who.role == ROLE_NONE ? "this address" : c->who.name);
-		int rc = acl_check_role(who, spec, cfg->public_verify, c->refusal,
-					sizeof c->refusal);
-		if (rc != ACL_OK)
-			return refused(c, acl_outcome_code(rc));
-	}
-	char err[400];
-	if (cmd_parse(cmd, spec, argc, argv, now_ms, who, err, sizeof err) != 0)
-		return refuse(c, "ERR", "%.*s: %s", (int)argv[0].len, argv[0].ptr, err);
-	if (who) {
-		int rc = acl_check_cmd(ctx, cmd, c->refusal, sizeof c->refusal);
-		if (rc == ACL_NOAUTH || rc == ACL_NOPERM)
-			return refused(c, acl_outcome_code(rc));
-		if (rc != ACL_OK)
-			return refuse(c, "STORE", "read failed: %s", store_strerror(rc));
-	}
-	return (spec->flags & CMD_F_WRITE) ? ADMIT_WRITE : ADMIT_READ;
+	struct admit_client client = {
+		.cfg = &c->w->srv->cfg,
+		.who = c->who.role == ROLE_LOCAL ? NULL : &c->who,
+		.rate = c->rate,
+		.rate_name = c->who.role == ROLE_NONE ? "this address" : c->who.name,
+	};
+	return admit(&client, ctx, now_ms, argc, argv, specp, cmd, &c->refusal);
 }
 
 static void reply_refusal(struct conn *c)
 {
-	resp_error(&c->out, c->refusal_code, "%s", c->refusal);
+	resp_error(&c->out, c->refusal.code, "%s", c->refusal.msg);
 }
 
 /* Parse and run what the input holds, as far as flow control allows. */
@@ -685,11 +633,12 @@ static void process(struct conn *c)
 			continue;
 		const struct command_spec *spec;
 		struct cmd cmd;
-		enum admission a = admit(c, &ctx, now_ms, argc, argv, &spec, &cmd);
+		enum admission a = admit_here(c, &ctx, now_ms, argc, argv, &spec, &cmd);
 		if (a == ADMIT_WRITE) {
 			/* The job takes the command's codes with its words. */
 			struct write_job *job = cmd_write_job(&srv->cfg, &cmd, c->proto,
 							      worker_job_done, c, c->w);
+			job->finish = conn_job_done;
 			/* The writer takes its two queues in its own order, so a
 			 * connection's writes keep the order sent only if they all
 			 * wait in one queue: behind its own bulk jobs a small job

@@ -89,26 +89,7 @@ static int s_sign_in(void *self, const struct resp_arg *token, int64_t now_ms,
 
 static void s_figures(void *self, struct session_figures *f)
 {
-	struct server *srv = conn_server(self);
-	struct timespec mono;
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	uint64_t commands = 0;
-	for (unsigned i = 0; i < srv->nworkers; i++)
-		commands += atomic_load_explicit(&srv->workers[i]->commands,
-						 memory_order_relaxed);
-	*f = (struct session_figures){
-		.uptime_seconds = (int64_t)(mono.tv_sec - srv->started),
-		.threads = srv->nworkers,
-		.port = srv->port,
-		.tls_port = srv->tls_port,
-		.connected = atomic_load(&srv->clients),
-		.accepted = atomic_load(&srv->accepted),
-		.rejected = atomic_load(&srv->rejected),
-		.commands = commands,
-		.store = srv->store,
-		.writer = srv->writer,
-		.cluster = srv->cluster,
-	};
+	server_figures(conn_server(self), f);
 }
 
 static const struct session_ops conn_ops = {

@@ -11,6 +11,8 @@
  *   5. the store is closed.
  */
 #include "server.h"
+#include "http.h"
+#include "session.h"
 #include "cluster.h"
 #include "alerts.h"
 #include "audit.h"
@@ -186,16 +188,22 @@ static void raise_fd_limit(unsigned want)
 			 (unsigned long long)rl.rlim_cur, want);
 }
 
-static int write_port_file(const char *path, unsigned port, unsigned tls_port)
+/* The bound ports, for whoever started us with port 0: the RESP port on
+ * the first line, then "tls N", "http N", "https N" for those that are on. */
+static int write_port_file(const struct server *srv, const char *path)
 {
 	char tmp[CONFIG_STR_MAX + 8];
 	snprintf(tmp, sizeof tmp, "%s.tmp", path);
 	FILE *f = fopen(tmp, "w");
 	if (f == NULL)
 		return -1;
-	fprintf(f, "%u\n", port);
-	if (tls_port)
-		fprintf(f, "tls %u\n", tls_port);
+	fprintf(f, "%u\n", srv->port);
+	if (srv->tls_port)
+		fprintf(f, "tls %u\n", srv->tls_port);
+	if (srv->http_port)
+		fprintf(f, "http %u\n", srv->http_port);
+	if (srv->https_port)
+		fprintf(f, "https %u\n", srv->https_port);
 	if (fclose(f) != 0)
 		return -1;
 	return rename(tmp, path);
@@ -256,23 +264,17 @@ static struct evconnlistener *listen_on(struct server *srv, const char *addr, un
 static int listen_all(struct server *srv)
 {
 	const struct config *cfg = &srv->cfg;
-	snprintf(srv->plain_bind, sizeof srv->plain_bind, "%s", cfg->bind);
-	if (!cfg->allow_plaintext && !loopback_only(cfg->bind)) {
-		snprintf(srv->plain_bind, sizeof srv->plain_bind, "127.0.0.1");
-		log_info("plaintext port %u listens on 127.0.0.1 only: bind %s is not loopback "
-			 "and allow_plaintext is off", cfg->port, cfg->bind);
-	}
 	srv->listener = listen_on(srv, srv->plain_bind, cfg->port, on_accept, &srv->port);
 	if (srv->listener == NULL)
 		return -1;
-	if (srv->tls) {
+	if (cfg->tls_port) {
 		srv->tls_listener = listen_on(srv, cfg->bind, cfg->tls_port, on_accept_tls,
 					      &srv->tls_port);
 		if (srv->tls_listener == NULL)
 			return -1;
 	}
 	if (cfg->port_file[0] &&
-	    write_port_file(cfg->port_file, srv->port, srv->tls_port) != 0) {
+	    write_port_file(srv, cfg->port_file) != 0) {
 		log_error("cannot write port file %s: %s", cfg->port_file, strerror(errno));
 		return -1;
 	}
@@ -283,6 +285,7 @@ int server_start(struct server *srv, const struct config *cfg)
 {
 	char err[512];
 	memset(srv, 0, sizeof *srv);
+	srv->http_fd = srv->https_fd = -1;
 	srv->cfg = *cfg;
 	struct timespec mono;
 	clock_gettime(CLOCK_MONOTONIC, &mono);
@@ -304,7 +307,7 @@ int server_start(struct server *srv, const struct config *cfg)
 		server_stop(srv);
 		return -1;
 	}
-	if (cfg->tls_port && tls_new(&srv->tls, cfg, err, sizeof err) != 0) {
+	if ((cfg->tls_port || cfg->https_port) && tls_new(&srv->tls, cfg, err, sizeof err) != 0) {
 		log_error("%s", err);
 		server_stop(srv);
 		return -1;
@@ -331,6 +334,19 @@ int server_start(struct server *srv, const struct config *cfg)
 		return -1;
 	}
 	srv->base = event_base_new();
+	snprintf(srv->plain_bind, sizeof srv->plain_bind, "%s", cfg->bind);
+	if (!cfg->allow_plaintext && !loopback_only(cfg->bind)) {
+		snprintf(srv->plain_bind, sizeof srv->plain_bind, "127.0.0.1");
+		log_info("plaintext port %u listens on 127.0.0.1 only: bind %s is not loopback "
+			 "and allow_plaintext is off", cfg->port, cfg->bind);
+	}
+	/* The HTTP ports are bound before the network threads are made:
+	 * each serves them from the start (http.h). */
+	if (http_listen(srv, err, sizeof err) != 0) {
+		log_error("%s", err);
+		server_stop(srv);
+		return -1;
+	}
 	srv->workers = xcalloc(srv->nworkers, sizeof *srv->workers);
 	for (unsigned i = 0; i < srv->nworkers; i++) {
 		srv->workers[i] = worker_new(srv, i);
@@ -354,7 +370,10 @@ int server_start(struct server *srv, const struct config *cfg)
 		server_stop(srv);
 		return -1;
 	}
-	if (srv->tls)
+	if (srv->http_port || srv->https_port)
+		log_info("HTTP on %s port %u, HTTPS on %s port %u (0: off)", srv->plain_bind,
+			 srv->http_port, cfg->bind, srv->https_port);
+	if (srv->tls_port)
 		log_info("yimad ready: listening on %s port %u, TLS on %s port %u, "
 			 "%u network threads, data in %s", srv->plain_bind, srv->port, cfg->bind,
 			 srv->tls_port, srv->nworkers, cfg->data);
@@ -362,6 +381,31 @@ int server_start(struct server *srv, const struct config *cfg)
 		log_info("yimad ready: listening on %s port %u, %u network threads, data in %s",
 			 srv->plain_bind, srv->port, srv->nworkers, cfg->data);
 	return 0;
+}
+
+void server_figures(struct server *srv, struct session_figures *f)
+{
+	struct timespec mono;
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	uint64_t commands = 0;
+	for (unsigned i = 0; i < srv->nworkers; i++)
+		commands += atomic_load_explicit(&srv->workers[i]->commands,
+						 memory_order_relaxed);
+	*f = (struct session_figures){
+		.uptime_seconds = (int64_t)(mono.tv_sec - srv->started),
+		.threads = srv->nworkers,
+		.port = srv->port,
+		.tls_port = srv->tls_port,
+		.http_port = srv->http_port,
+		.https_port = srv->https_port,
+		.connected = atomic_load(&srv->clients),
+		.accepted = atomic_load(&srv->accepted),
+		.rejected = atomic_load(&srv->rejected),
+		.commands = commands,
+		.store = srv->store,
+		.writer = srv->writer,
+		.cluster = srv->cluster,
+	};
 }
 
 void server_run(struct server *srv)
@@ -400,6 +444,7 @@ void server_stop(struct server *srv)
 			worker_join_free(srv->workers[i]);
 	free(srv->workers);
 	srv->workers = NULL;
+	http_close(srv);
 	if (srv->sigterm)
 		event_free(srv->sigterm);
 	if (srv->sigint)

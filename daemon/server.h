@@ -50,6 +50,8 @@ struct server {
 	unsigned next_worker;
 	uint16_t port;			/* bound port */
 	uint16_t tls_port;		/* bound TLS port; 0: none */
+	int http_fd, https_fd;		/* HTTP listening sockets (http.h); -1: none */
+	uint16_t http_port, https_port;	/* bound; 0: none */
 	char plain_bind[CONFIG_STR_MAX];	/* where the plaintext port listens */
 	time_t started;			/* CLOCK_MONOTONIC seconds */
 	_Atomic uint64_t clients;	/* open connections */
@@ -65,6 +67,9 @@ int server_start(struct server *srv, const struct config *cfg);
 /* A connection counted in by the listener is gone (any thread); peer is
  * its address if it counted against max_clients_per_addr, else NULL. */
 void server_conn_gone(struct server *srv, const struct throttle_addr *peer);
+/* What INFO and /metrics show of the server (any thread). */
+struct session_figures;
+void server_figures(struct server *srv, struct session_figures *f);
 /* Run the main loop until SIGTERM or SIGINT. */
 void server_run(struct server *srv);
 /* Stop accepting, finish every write already queued and send its reply,

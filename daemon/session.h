@@ -23,6 +23,7 @@ struct session_figures {
 	int64_t uptime_seconds;
 	unsigned threads;
 	unsigned port, tls_port;	/* bound ports; tls_port 0: none */
+	unsigned http_port, https_port;	/* bound HTTP ports; 0: none */
 	uint64_t connected, accepted, rejected, commands;
 	struct store *store;
 	struct writer *writer;

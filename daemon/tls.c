@@ -21,12 +21,16 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 struct tls {
+	/* The main thread swaps it on SIGHUP while network threads make
+	 * HTTPS connections from it (SSL_new takes its own reference). */
+	pthread_mutex_t lock;
 	SSL_CTX *ctx;
 };
 
@@ -135,6 +139,7 @@ int tls_new(struct tls **out, const struct config *cfg, char *err, size_t errlen
 	if (ctx == NULL)
 		return -1;
 	struct tls *t = xcalloc(1, sizeof *t);
+	pthread_mutex_init(&t->lock, NULL);
 	t->ctx = ctx;
 	*out = t;
 	return 0;
@@ -145,8 +150,11 @@ int tls_reload(struct tls *t, const struct config *cfg, char *err, size_t errlen
 	SSL_CTX *ctx = build(cfg, err, errlen);
 	if (ctx == NULL)
 		return -1;
-	SSL_CTX_free(t->ctx);	/* live connections hold their own reference */
+	pthread_mutex_lock(&t->lock);
+	SSL_CTX *old = t->ctx;
 	t->ctx = ctx;
+	pthread_mutex_unlock(&t->lock);
+	SSL_CTX_free(old);	/* live connections hold their own reference */
 	return 0;
 }
 
@@ -155,12 +163,15 @@ void tls_free(struct tls *t)
 	if (t == NULL)
 		return;
 	SSL_CTX_free(t->ctx);
+	pthread_mutex_destroy(&t->lock);
 	free(t);
 }
 
 SSL *tls_new_ssl(struct tls *t)
 {
+	pthread_mutex_lock(&t->lock);
 	SSL *ssl = SSL_new(t->ctx);
+	pthread_mutex_unlock(&t->lock);
 	if (ssl == NULL) {
 		char why[256];
 		log_error("TLS: cannot create a connection: %s", ssl_error(why, sizeof why));

@@ -5,9 +5,11 @@
  * client.
  *
  * Threads: the listener thread owns the context.  It creates each new
- * connection's SSL object (tls_new_ssl) and rebuilds the context on
- * SIGHUP (tls_reload); connections made before keep the context they were
- * made with (OpenSSL counts its references), so a reload drops nobody.
+ * RESP connection's SSL object (tls_new_ssl; the network threads create
+ * their HTTPS connections' too, under the context's lock) and rebuilds the
+ * context on SIGHUP (tls_reload); connections made before keep the
+ * context they were made with (OpenSSL counts its references), so a
+ * reload drops nobody.
  *
  * Errors: 0, or -1 with a message in err naming the file and the reason.
  */

@@ -3,6 +3,7 @@
  */
 #include "worker.h"
 #include "conn.h"
+#include "http.h"
 #include "throttle.h"
 #include "log.h"
 #include "server.h"
@@ -59,6 +60,7 @@ static void on_drain_check(evutil_socket_t fd, short what, void *arg)
 	size_t unsent = 0;
 	for (struct conn *c = w->conns; c; c = conn_next(c))
 		unsent += conn_unsent(c);
+	unsent += http_worker_pending(w->http);	/* HTTP requests not answered yet */
 	if (unsent == 0 || now_seconds() > w->exit_deadline) {
 		if (unsent)
 			log_warn("worker %u: %zu reply bytes unsent at exit", w->index, unsent);
@@ -95,11 +97,12 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
 	while (done) {
 		struct write_job *j = done;
 		done = j->next;
-		conn_job_done(j);
+		j->finish(j);
 	}
 	if (stop_reading && !w->reading_stopped) {
 		for (struct conn *c = w->conns; c; c = conn_next(c))
 			conn_stop_reading(c);
+		http_worker_stop_reading(w->http);
 		pthread_mutex_lock(&w->lock);
 		w->reading_stopped = true;
 		pthread_cond_signal(&w->acked);
@@ -126,6 +129,15 @@ struct worker *worker_new(struct server *srv, unsigned index)
 	}
 	w->wake = event_new(w->base, -1, 0, on_wake, w);
 	w->reader = store_reader_new(srv->store);
+	if (srv->http_fd >= 0 || srv->https_fd >= 0) {
+		if ((w->http = http_worker_new(w)) == NULL) {
+			store_reader_free(w->reader);
+			event_free(w->wake);
+			event_base_free(w->base);
+			free(w);
+			return NULL;
+		}
+	}
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->acked, NULL);
 	return w;
@@ -215,7 +227,7 @@ void worker_join_free(struct worker *w)
 	/* Replies that came back after the loop ended: nobody to send to. */
 	for (struct write_job *j = w->done_head; j;) {
 		struct write_job *next = j->next;
-		conn_job_done(j);
+		j->finish(j);
 		j = next;
 	}
 	w->done_head = w->done_tail = NULL;
@@ -226,6 +238,7 @@ void worker_join_free(struct worker *w)
 		drop_sock(w, s);
 		s = next;
 	}
+	http_worker_free(w->http);	/* closes its connections */
 	if (w->drain_timer)
 		event_free(w->drain_timer);
 	event_free(w->wake);

@@ -16,6 +16,7 @@
 
 struct server;
 struct conn;
+struct http_worker;
 struct write_job;
 struct store_reader;
 typedef struct ssl_st SSL;
@@ -29,6 +30,7 @@ struct worker {
 	struct event *drain_timer;	/* while exiting: are replies sent? */
 	struct store_reader *reader;	/* this thread's read transactions */
 	struct conn *conns;		/* every connection of this worker */
+	struct http_worker *http;	/* its HTTP side (http.h); NULL: none */
 	unsigned nconns;
 	_Atomic uint64_t commands;	/* requests run; relaxed, read by INFO */
 

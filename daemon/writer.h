@@ -48,6 +48,10 @@ struct write_job {
 	write_done_fn done;		/* called on the writer thread */
 	void *owner;			/* for done: who submitted it */
 	void *origin;			/* for done: where to send it back */
+	/* Called on the origin's thread once done has handed the job back
+	 * there (worker.h, worker_job_done): sends the reply and frees the
+	 * job.  Each protocol has its own (conn.c, http.c). */
+	write_done_fn finish;
 	void *arg;			/* for run: what to do */
 	struct resp_out reply;		/* run writes it; owner sends it */
 	int64_t now_ms;			/* set by the submitter: Unix ms when the

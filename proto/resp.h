@@ -171,6 +171,8 @@ struct resp_value {
 int resp_parse_value(const char *buf, size_t len, struct resp_value *out,
 		     size_t *used, const char **err);
 void resp_value_free(struct resp_value *v);
+/* Not an aggregate (array, set, push, map, attribute). */
+bool resp_is_scalar(const struct resp_value *v);
 const char *resp_type_name(enum resp_type t);
 
 /* Encode a command as a RESP array of bulk strings (what clients send). */

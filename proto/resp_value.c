@@ -253,3 +253,17 @@ const char *resp_type_name(enum resp_type t)
 	}
 	return "?";
 }
+
+bool resp_is_scalar(const struct resp_value *v)
+{
+	switch (v->type) {
+	case RESP_T_ARRAY:
+	case RESP_T_SET:
+	case RESP_T_PUSH:
+	case RESP_T_MAP:
+	case RESP_T_ATTR:
+		return false;
+	default:
+		return true;
+	}
+}

@@ -32,6 +32,8 @@ FUZZ_LIBS_parse = $(shell pkg-config --libs libevent libevent_pthreads libevent_
                   lmdb openssl inih) -lm -pthread
 FUZZ_SRC_acl_file := daemon/acl_file.c
 FUZZ_SRC_entry := daemon/entry.c daemon/log.c
+FUZZ_SRC_http := daemon/http_api.c
+FUZZ_LIBS_http = $(shell pkg-config --libs libevent)
 
 .SECONDEXPANSION:
 $(FBUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(PROTO_SRC) $$(FUZZ_SRC_$$*)

@@ -81,6 +81,8 @@ class Yimad:
         self.proc = None
         self.port = None
         self.tls_port = None
+        self.http_port = None
+        self.https_port = None
         self.tls_contexts = {}
         self.logs = []
         self.start()
@@ -105,12 +107,14 @@ class Yimad:
                 with open(port_file) as f:
                     text = f.read().strip()
                 if text:
-                    # "PORT" and, with a TLS listener, "tls PORT".
+                    # "PORT", then "tls PORT", "http PORT", "https PORT"
+                    # for the listeners that are on.
                     lines = text.splitlines()
                     self.port = int(lines[0])
                     for line in lines[1:]:
-                        if line.startswith("tls "):
-                            self.tls_port = int(line[4:])
+                        kind, _, number = line.partition(" ")
+                        if kind in ("tls", "http", "https"):
+                            setattr(self, f"{kind}_port", int(number))
                     return
             if self.proc.poll() is not None:
                 raise TestFailure(f"yimad exited with {self.proc.returncode} at start:\n"

@@ -1,0 +1,69 @@
+/*
+ * admit — a request's way in, shared by every protocol (admit.h).
+ */
+#include "admit.h"
+#include "acl.h"
+#include "cmd.h"
+#include "config.h"
+#include "parse.h"
+#include "store.h"
+#include "throttle.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+static enum admission refuse(struct refusal *r, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static enum admission refuse(struct refusal *r, const char *code, const char *fmt, ...)
+{
+	va_list ap;
+	snprintf(r->code, sizeof r->code, "%s", code);
+	va_start(ap, fmt);
+	vsnprintf(r->msg, sizeof r->msg, fmt, ap);
+	va_end(ap);
+	return ADMIT_REFUSED;
+}
+
+/* The same, when the message is in r->msg already. */
+static enum admission refused(struct refusal *r, const char *code)
+{
+	snprintf(r->code, sizeof r->code, "%s", code);
+	return ADMIT_REFUSED;
+}
+
+enum admission admit(const struct admit_client *client, struct cmd_ctx *ctx, int64_t now_ms,
+		     int argc, struct resp_arg *argv, const struct command_spec **specp,
+		     struct cmd *cmd, struct refusal *r)
+{
+	const char *names[2] = { argv[0].ptr, argc > 1 ? argv[1].ptr : "" };
+	size_t lens[2] = { argv[0].len, argc > 1 ? argv[1].len : 0 };
+	int why;
+	const struct command_spec *spec = command_lookup(argc, names, lens, &why);
+	const struct principal *who = client->who;
+	const struct config *cfg = client->cfg;
+	*specp = spec;
+	cmd_stamp(cmd, spec, argc, argv, now_ms, who);
+	if (spec == NULL || !command_arity_ok(spec, argc))
+		return ADMIT_READ;
+	if (who) {
+		if (client->rate && !throttle_rate_take(client->rate, cfg->rate_limit,
+							cfg->rate_burst, now_ms * 1000))
+			return refuse(r, "RATELIMIT", "more than %u requests a second (burst %u) "
+				      "from %s; slow down", cfg->rate_limit, cfg->rate_burst,
+				      client->rate_name);
+		int rc = acl_check_role(who, spec, cfg->public_verify, r->msg, sizeof r->msg);
+		if (rc != ACL_OK)
+			return refused(r, acl_outcome_code(rc));
+	}
+	char err[400];
+	if (cmd_parse(cmd, spec, argc, argv, now_ms, who, err, sizeof err) != 0)
+		return refuse(r, "ERR", "%.*s: %s", (int)argv[0].len, argv[0].ptr, err);
+	if (who) {
+		int rc = acl_check_cmd(ctx, cmd, r->msg, sizeof r->msg);
+		if (rc == ACL_NOAUTH || rc == ACL_NOPERM)
+			return refused(r, acl_outcome_code(rc));
+		if (rc != ACL_OK)
+			return refuse(r, "STORE", "read failed: %s", store_strerror(rc));
+	}
+	return (spec->flags & CMD_F_WRITE) ? ADMIT_WRITE : ADMIT_READ;
+}

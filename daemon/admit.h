@@ -1,0 +1,55 @@
+/*
+ * admit — how a request becomes a command, the same for every protocol
+ * (RESP connections, conn.c; HTTP requests, http.c): look its command up,
+ * stamp and parse it, and decide what becomes of it — a read run where it
+ * arrived, a write for the writer, or refused with a reply.
+ *
+ * The checks, in order: the command and its arity (an unknown command is
+ * admitted as a read, whose error the command layer gives); for a client
+ * that is not trusted (principal non-NULL), its request rate and its role;
+ * the words, by the command's grammar; then, for a client that is not
+ * trusted, the role matrix against the parsed command (acting site,
+ * records).  The role comes before the words, so that a client not signed
+ * in learns nothing but "sign in".
+ */
+#ifndef YIMA_ADMIT_H
+#define YIMA_ADMIT_H
+
+#include <stdint.h>
+
+#include "resp.h"
+
+struct cmd;
+struct cmd_ctx;
+struct command_spec;
+struct config;
+struct principal;
+struct throttle_rate;
+
+enum admission { ADMIT_READ, ADMIT_WRITE, ADMIT_REFUSED };
+
+/* A refused request's reply: -CODE message. */
+struct refusal {
+	char code[12];		/* ERR, NOAUTH, NOPERM, RATELIMIT, STORE */
+	char msg[400];
+};
+
+/* Who sent the request, as admission sees it. */
+struct admit_client {
+	const struct config *cfg;
+	const struct principal *who;	/* NULL: trusted (local) */
+	struct throttle_rate *rate;	/* the principal's or address's; NULL: none */
+	const char *rate_name;		/* how a rate refusal names the client */
+};
+
+/*
+ * Admit argv (argc words, the command's name first) at now_ms.  cmd is
+ * stamped in every case (cmd_free it); *specp is the command, or NULL when
+ * there is none.  ctx is the request's context, for the role matrix's
+ * reads.  ADMIT_REFUSED fills *r.
+ */
+enum admission admit(const struct admit_client *client, struct cmd_ctx *ctx, int64_t now_ms,
+		     int argc, struct resp_arg *argv, const struct command_spec **specp,
+		     struct cmd *cmd, struct refusal *r);
+
+#endif

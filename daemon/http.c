@@ -1,0 +1,792 @@
+/*
+ * http — the HTTP side on the network threads (http.h).
+ *
+ * Every network thread has an evhttp for each port, accepting on the
+ * listening socket the main thread bound (each thread its own copy of the
+ * descriptor: whichever wakes first takes a connection).  evhttp reads and
+ * frames requests; this file decides who asks, applies the limits, and
+ * runs the command; http_api.c maps routes to words and replies to JSON.
+ *
+ * Connections: evhttp gives no place for our data on its connection, so
+ * each one's record (struct hconn: its address, whether it counts against
+ * the limits, a certificate's principal, the requests waiting for the
+ * writer) is found by its evhttp_connection pointer in a small hash table,
+ * made at its first request and dropped by evhttp's close callback.  A
+ * request waiting for the writer whose connection closes is marked dead
+ * there: its job comes back, finds no request, and is freed.
+ */
+#include "http.h"
+#include "acl.h"
+#include "admit.h"
+#include "auth.h"
+#include "clock.h"
+#include "cluster.h"
+#include "cmd.h"
+#include "config.h"
+#include "http_api.h"
+#include "log.h"
+#include "metrics.h"
+#include "parse.h"
+#include "server.h"
+#include "session.h"
+#include "slow.h"
+#include "store.h"
+#include "throttle.h"
+#include "tls.h"
+#include "worker.h"
+#include "writer.h"
+#include "xmem.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/ssl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define HCONN_BUCKETS 1024
+#define HEADERS_MAX (64 * 1024)
+
+struct hreq;
+
+/* One HTTP connection, from its first request to its close. */
+struct hconn {
+	struct hconn *next;		/* hash chain */
+	struct evhttp_connection *evcon;
+	struct http_worker *hw;
+	uint64_t id;
+	struct throttle_addr peer;
+	char addr[INET6_ADDRSTRLEN + 8];
+	bool counted;			/* in srv->clients */
+	bool per_addr;			/* ... and against max_clients_per_addr */
+	bool refused;			/* over a limit: answered 503, closing */
+	bool tls;
+	bool trusted;			/* plaintext from loopback, local_trust */
+	bool has_cert;			/* signed in by its client certificate */
+	struct principal cert;
+	struct hreq *waiting;		/* requests whose job is out */
+};
+
+/* A request whose command went to the writer (or a slow thread). */
+struct hreq {
+	struct hreq *next;		/* in hc->waiting */
+	struct evhttp_request *req;	/* NULL once the connection is gone */
+	struct hconn *hc;
+	struct http_worker *hw;
+	bool head;			/* HEAD: the status and headers only */
+};
+
+struct http_worker {
+	struct worker *w;
+	struct server *srv;
+	struct evhttp *plain, *secure;
+	struct hconn *conns[HCONN_BUCKETS];
+	unsigned pending;		/* requests waiting for their job */
+	bool stopped;
+};
+
+/* ------------------------------------------------------------ listening */
+
+static int bind_port(const char *addr, unsigned port, int *fd, uint16_t *bound, char *err,
+		     size_t errlen)
+{
+	struct sockaddr_storage ss;
+	int sl = sizeof ss;
+	char spec[CONFIG_STR_MAX + 8];
+	snprintf(spec, sizeof spec, strchr(addr, ':') ? "[%s]:%u" : "%s:%u", addr, port);
+	if (evutil_parse_sockaddr_port(spec, (struct sockaddr *)&ss, &sl) != 0) {
+		snprintf(err, errlen, "cannot listen on %s:%u: not an address", addr, port);
+		return -1;
+	}
+	int s = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int one = 1;
+	if (s < 0 || setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+	    bind(s, (struct sockaddr *)&ss, (socklen_t)sl) != 0 || listen(s, 511) != 0) {
+		snprintf(err, errlen, "cannot listen on %s:%u: %s", addr, port, strerror(errno));
+		if (s >= 0)
+			close(s);
+		return -1;
+	}
+	socklen_t len = sizeof ss;
+	getsockname(s, (struct sockaddr *)&ss, &len);
+	*bound = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+						: ((struct sockaddr_in *)&ss)->sin_port);
+	*fd = s;
+	return 0;
+}
+
+int http_listen(struct server *srv, char *err, size_t errlen)
+{
+	const struct config *cfg = &srv->cfg;
+	srv->http_fd = srv->https_fd = -1;
+	if (cfg->http_port) {
+		/* Plaintext off loopback only when allowed, as for RESP. */
+		const char *at = srv->plain_bind[0] ? srv->plain_bind : "127.0.0.1";
+		if (bind_port(at, cfg->http_port, &srv->http_fd, &srv->http_port, err, errlen))
+			return -1;
+	}
+	if (cfg->https_port &&
+	    bind_port(cfg->bind, cfg->https_port, &srv->https_fd, &srv->https_port, err, errlen))
+		return -1;
+	return 0;
+}
+
+void http_close(struct server *srv)
+{
+	if (srv->http_fd >= 0)
+		close(srv->http_fd);
+	if (srv->https_fd >= 0)
+		close(srv->https_fd);
+	srv->http_fd = srv->https_fd = -1;
+}
+
+/* ---------------------------------------------------------- connections */
+
+static size_t bucket_of(const void *evcon)
+{
+	uintptr_t p = (uintptr_t)evcon;
+	return (size_t)((p >> 4) ^ (p >> 14)) % HCONN_BUCKETS;
+}
+
+static struct hconn *hconn_find(struct http_worker *hw, struct evhttp_connection *evcon)
+{
+	for (struct hconn *c = hw->conns[bucket_of(evcon)]; c; c = c->next)
+		if (c->evcon == evcon)
+			return c;
+	return NULL;
+}
+
+static void on_close(struct evhttp_connection *evcon, void *arg)
+{
+	struct hconn *hc = arg;
+	struct http_worker *hw = hc->hw;
+	(void)evcon;
+	for (struct hreq *r = hc->waiting; r; r = r->next) {
+		r->req = NULL;	/* evhttp frees it; the job frees r */
+		r->hc = NULL;
+	}
+	struct hconn **pp = &hw->conns[bucket_of(hc->evcon)];
+	while (*pp != hc)
+		pp = &(*pp)->next;
+	*pp = hc->next;
+	if (hc->counted)
+		server_conn_gone(hw->srv, hc->per_addr ? &hc->peer : NULL);
+	free(hc);
+}
+
+/* The principal a verified client certificate names, if any. */
+static void sign_in_by_certificate(struct http_worker *hw, struct hconn *hc)
+{
+	struct bufferevent *bev = evhttp_connection_get_bufferevent(hc->evcon);
+	SSL *ssl = bev ? bufferevent_openssl_get_ssl(bev) : NULL;
+	char names[TLS_PEER_NAMES_MAX][ACL_NAME_MAX + 1];
+	int n = ssl ? tls_peer_names(ssl, names, TLS_PEER_NAMES_MAX) : 0;
+	struct store_txn *t;
+	char why[256];
+	if (n == 0 || store_read_begin(hw->w->reader, &t) != 0)
+		return;
+	int rc = auth_cert(hw->srv->auth, t, names, n, &hc->cert, why, sizeof why);
+	store_read_end(hw->w->reader);
+	if (rc == 0) {
+		hc->has_cert = true;
+		log_info("http %llu %s: signed in as %s '%s' by its certificate",
+			 (unsigned long long)hc->id, hc->addr,
+			 acl_role_name((enum acl_role)hc->cert.role), hc->cert.name);
+	} else {
+		log_info("http %llu %s: certificate not signed in: %s", (unsigned long long)hc->id,
+			 hc->addr, why);
+	}
+}
+
+/* The connection's record, made at its first request: counted against
+ * max_clients and max_clients_per_addr there (hc->refused when over). */
+static struct hconn *hconn_of(struct http_worker *hw, struct evhttp_request *req, bool tls)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	struct hconn *hc = hconn_find(hw, evcon);
+	if (hc)
+		return hc;
+	struct server *srv = hw->srv;
+	hc = xcalloc(1, sizeof *hc);
+	hc->evcon = evcon;
+	hc->hw = hw;
+	hc->tls = tls;
+	hc->id = atomic_fetch_add(&srv->next_conn_id, 1) + 1;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss;
+	struct bufferevent *bev = evhttp_connection_get_bufferevent(evcon);
+	evutil_socket_t fd = bev ? bufferevent_getfd(bev) : -1;
+	if (fd < 0 || getpeername(fd, (struct sockaddr *)&ss, &sl) != 0) {
+		memset(&ss, 0, sizeof ss);
+		sl = sizeof(struct sockaddr_in);
+		ss.ss_family = AF_INET;
+	}
+	throttle_addr_of((struct sockaddr *)&ss, sl, &hc->peer);
+	char *host;
+	ev_uint16_t port;
+	evhttp_connection_get_peer(evcon, &host, &port);
+	snprintf(hc->addr, sizeof hc->addr, "%s:%u", host ? host : "?", port);
+	if (fd >= 0) {
+		int one = 1;
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	}
+	hc->next = hw->conns[bucket_of(evcon)];
+	hw->conns[bucket_of(evcon)] = hc;
+	evhttp_connection_set_closecb(evcon, on_close, hc);
+
+	hc->trusted = !tls && srv->cfg.local_trust && throttle_addr_loopback(&hc->peer);
+	atomic_fetch_add(&srv->accepted, 1);
+	if (atomic_fetch_add(&srv->clients, 1) >= srv->cfg.max_clients) {
+		atomic_fetch_sub(&srv->clients, 1);
+		atomic_fetch_add(&srv->rejected, 1);
+		hc->refused = true;
+		return hc;
+	}
+	hc->counted = true;
+	if (!hc->trusted) {
+		if (!throttle_conn_open(srv->throttle, &hc->peer)) {
+			log_info("http: refused a connection: max_clients_per_addr %u reached",
+				 srv->cfg.max_clients_per_addr);
+			atomic_fetch_add(&srv->rejected, 1);
+			hc->refused = true;
+			return hc;
+		}
+		hc->per_addr = true;
+	}
+	if (tls)
+		sign_in_by_certificate(hw, hc);
+	return hc;
+}
+
+/* ------------------------------------------------------------- answers */
+
+static void send_json(struct evhttp_request *req, int status, char *body, bool head,
+		      bool close)
+{
+	static const struct { int status; const char *reason; } reasons[] = {
+		{ 200, "OK" }, { 202, "Accepted" }, { 400, "Bad Request" },
+		{ 401, "Unauthorized" }, { 403, "Forbidden" }, { 404, "Not Found" },
+		{ 405, "Method Not Allowed" }, { 409, "Conflict" },
+		{ 413, "Payload Too Large" }, { 429, "Too Many Requests" },
+		{ 500, "Internal Server Error" }, { 503, "Service Unavailable" },
+	};
+	const char *reason = "Error";
+	for (size_t i = 0; i < sizeof reasons / sizeof reasons[0]; i++)
+		if (reasons[i].status == status)
+			reason = reasons[i].reason;
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	evhttp_add_header(h, "Content-Type", "application/json; charset=utf-8");
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	if (close)
+		evhttp_add_header(h, "Connection", "close");
+	struct evbuffer *out = evbuffer_new();
+	size_t n = strlen(body);
+	if (head) {
+		char len[24];
+		snprintf(len, sizeof len, "%zu", n + 1);
+		evhttp_add_header(h, "Content-Length", len);
+	} else {
+		evbuffer_add(out, body, n);
+		evbuffer_add(out, "\n", 1);
+	}
+	free(body);
+	evhttp_send_reply(req, status, reason, out);
+	evbuffer_free(out);
+}
+
+static void send_error(struct evhttp_request *req, int status, const char *code,
+		       const char *msg, bool head, bool close)
+{
+	send_json(req, status, http_error_json(code, msg), head, close);
+}
+
+/* A command's reply, rendered. */
+static void send_reply(struct evhttp_request *req, const struct buf *reply, bool head)
+{
+	int status;
+	char *body = http_render(reply->data, reply->len, &status);
+	send_json(req, status, body, head, false);
+}
+
+/* A job is back on this thread: answer its request, if still there. */
+static void on_job_done(struct write_job *job)
+{
+	struct hreq *r = job->owner;
+	struct http_worker *hw = r->hw;
+	hw->pending--;
+	if (r->req) {
+		struct hconn *hc = r->hc;
+		struct hreq **pp = &hc->waiting;
+		while (*pp != r)
+			pp = &(*pp)->next;
+		*pp = r->next;
+		send_reply(r->req, &job->reply.b, r->head);
+	}
+	cmd_write_job_free(job);
+	free(r);
+}
+
+/* ------------------------------------------------------------ sessions */
+
+/* INFO asks the session for the server's figures; the rest of a session
+ * (protocol, names, AUTH) belongs to RESP connections. */
+struct http_session {
+	struct http_worker *hw;
+	struct hconn *hc;
+};
+
+static uint64_t s_id(void *self)
+{
+	return ((struct http_session *)self)->hc->id;
+}
+
+static int s_proto(void *self)
+{
+	(void)self;
+	return 3;
+}
+
+static void s_set_proto(void *self, int proto)
+{
+	(void)self;
+	(void)proto;
+}
+
+static void s_set_name(void *self, const char *name)
+{
+	(void)self;
+	(void)name;
+}
+
+static void s_close_after_reply(void *self)
+{
+	(void)self;
+}
+
+static int s_sign_in(void *self, const struct resp_arg *token, int64_t now_ms,
+		     struct store_txn *t, enum session_auth *how, char *err, size_t errlen)
+{
+	(void)self;
+	(void)token;
+	(void)now_ms;
+	(void)t;
+	*how = SESSION_WRONGPASS;
+	snprintf(err, errlen, "AUTH: over HTTP, send the token with each request "
+		 "(Authorization: Bearer <token>)");
+	return 0;
+}
+
+static void s_figures(void *self, struct session_figures *f)
+{
+	server_figures(((struct http_session *)self)->hw->srv, f);
+}
+
+static const struct session_ops http_session_ops = {
+	.id = s_id,
+	.proto = s_proto,
+	.set_proto = s_set_proto,
+	.set_name = s_set_name,
+	.close_after_reply = s_close_after_reply,
+	.sign_in = s_sign_in,
+	.figures = s_figures,
+};
+
+/* --------------------------------------------------------------- routes */
+
+/* Who asks: a bearer token, else the certificate's principal, else the
+ * trusted local client, else nobody.  0 with *who set (NULL: trusted), or
+ * -1 after answering (a token that is not valid). */
+static int principal_of(struct http_worker *hw, struct hconn *hc, struct evhttp_request *req,
+			struct principal *p, const struct principal **who, bool head)
+{
+	struct server *srv = hw->srv;
+	const char *auth = evhttp_find_header(evhttp_request_get_input_headers(req),
+					      "Authorization");
+	if (auth) {
+		if (strncasecmp(auth, "Bearer ", 7) != 0) {
+			send_error(req, 401, "WRONGPASS", "Authorization: use \"Bearer <token>\"",
+				   head, false);
+			return -1;
+		}
+		time_t now = time(NULL);
+		uint64_t wait = throttle_auth_wait(srv->throttle, &hc->peer, now);
+		if (wait) {
+			char msg[160];
+			snprintf(msg, sizeof msg, "too many failed sign-ins from your address; "
+				 "try again in %llu s", (unsigned long long)wait);
+			send_error(req, 401, "WRONGPASS", msg, head, false);
+			return -1;
+		}
+		const char *token = auth + 7;
+		while (*token == ' ')
+			token++;
+		struct store_txn *t;
+		char why[256];
+		int rc = store_read_begin(hw->w->reader, &t);
+		if (rc == 0) {
+			rc = auth_token(srv->auth, t, token, strlen(token), p, why, sizeof why);
+			store_read_end(hw->w->reader);
+		} else {
+			snprintf(why, sizeof why, "read failed: %s", store_strerror(rc));
+		}
+		if (rc != 0) {
+			if (rc == -1)
+				throttle_auth_failed(srv->throttle, &hc->peer, now);
+			log_info("http %llu %s: sign-in failed: %s", (unsigned long long)hc->id,
+				 hc->addr, why);
+			send_error(req, rc == -1 || rc == -2 ? 401 : 503,
+				   rc == -1 || rc == -2 ? "WRONGPASS" : "STORE", why, head, false);
+			return -1;
+		}
+		*who = p;
+		return 0;
+	}
+	if (hc->has_cert) {
+		*who = &hc->cert;
+		return 0;
+	}
+	if (hc->trusted) {
+		*who = NULL;
+		return 0;
+	}
+	memset(p, 0, sizeof *p);
+	p->role = ROLE_NONE;
+	snprintf(p->name, sizeof p->name, "%s", "-");
+	*who = p;
+	return 0;
+}
+
+/* The rate record of a principal (NULL: no limit). */
+static struct throttle_rate *rate_of(struct http_worker *hw, struct hconn *hc,
+				     const struct principal *who)
+{
+	struct server *srv = hw->srv;
+	if (who == NULL || srv->cfg.rate_limit == 0)
+		return NULL;
+	if (who->role == ROLE_NONE)	/* per address, while the address counts */
+		return hc->per_addr ? throttle_addr_rate(srv->throttle, &hc->peer) : NULL;
+	char key[ACL_NAME_MAX + 16];
+	snprintf(key, sizeof key, "%s:%s", acl_role_name((enum acl_role)who->role), who->name);
+	return throttle_rate_of(srv->throttle, key);
+}
+
+/* Run a command route's request. */
+static void run_command(struct http_worker *hw, struct hconn *hc, struct evhttp_request *req,
+			const struct http_route *route, const char *id, bool head)
+{
+	struct server *srv = hw->srv;
+	const struct config *cfg = &srv->cfg;
+	struct principal p;
+	const struct principal *who;
+	if (principal_of(hw, hc, req, &p, &who, head) != 0)
+		return;
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	size_t body_len = evbuffer_get_length(in);
+	if (who && who->role == ROLE_NONE && body_len > cfg->unauth_max_request) {
+		char msg[160];
+		snprintf(msg, sizeof msg, "a body of %zu bytes: at most %llu before signing in",
+			 body_len, (unsigned long long)cfg->unauth_max_request);
+		send_error(req, 413, "ERR", msg, head, true);
+		return;
+	}
+	const char *body = body_len ? (const char *)evbuffer_pullup(in, -1) : "";
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *query = uri ? evhttp_uri_get_query(uri) : NULL;
+	struct http_words words;
+	char err[512];
+	if (http_words(route, id[0] ? id : NULL, query, body, body_len, &words, err,
+		       sizeof err) != 0) {
+		send_error(req, 400, "ERR", err, head, false);
+		return;
+	}
+
+	int64_t now_ms = clock_now_ms();
+	struct http_session hs = { hw, hc };
+	struct session session = { &hs, &http_session_ops };
+	struct resp_out out = { .b = BUF_INIT, .proto = 3 };
+	struct cmd_ctx ctx = { .cfg = cfg, .session = &session, .out = &out,
+			       .reader = hw->w->reader };
+	struct admit_client client = {
+		.cfg = cfg, .who = who, .rate = rate_of(hw, hc, who),
+		.rate_name = who && who->role == ROLE_NONE ? "this address" : who ? who->name : "",
+	};
+	const struct command_spec *spec;
+	struct cmd cmd;
+	struct refusal refusal;
+	enum admission a = admit(&client, &ctx, now_ms, words.argc, words.argv, &spec, &cmd,
+				 &refusal);
+	atomic_fetch_add_explicit(&hw->w->commands, 1, memory_order_relaxed);
+	if (a == ADMIT_REFUSED) {
+		send_error(req, http_status_of(refusal.code, strlen(refusal.code)), refusal.code,
+			   refusal.msg, head, false);
+	} else if (a == ADMIT_WRITE || (spec && (spec->flags & CMD_F_SLOW)) ||
+		   (srv->cluster && spec && cmd_has(&cmd, OPT_FRESH))) {
+		struct hreq *r = xcalloc(1, sizeof *r);
+		r->req = req;
+		r->hc = hc;
+		r->hw = hw;
+		r->head = head;
+		struct write_job *job;
+		if (a == ADMIT_WRITE)
+			job = cmd_write_job(cfg, &cmd, 3, worker_job_done, r, hw->w);
+		else if (spec->flags & CMD_F_SLOW)
+			job = cmd_slow_job(cfg, srv->store, &cmd, 3, worker_job_done, r, hw->w);
+		else
+			job = cmd_read_job(cfg, &cmd, 3, worker_job_done, r, hw->w);
+		job->finish = on_job_done;
+		if (a != ADMIT_WRITE && (spec->flags & CMD_F_SLOW) &&
+		    slow_start(job, err, sizeof err) != 0) {
+			send_error(req, 503, "ERR", err, head, false);
+			cmd_write_job_free(job);
+			free(r);
+		} else {
+			r->next = hc->waiting;
+			hc->waiting = r;
+			hw->pending++;
+			if (a == ADMIT_WRITE && srv->cluster)
+				cluster_submit(srv->cluster, job);
+			else if (a == ADMIT_WRITE)
+				writer_submit(srv->writer, job);
+			else if (!(spec->flags & CMD_F_SLOW))
+				cluster_fresh(srv->cluster, job);
+		}
+	} else if (spec == NULL || !command_arity_ok(spec, words.argc)) {
+		cmd_lookup(words.argc, words.argv, &out);
+		send_reply(req, &out.b, head);
+	} else {
+		cmd_execute(&ctx, &cmd);
+		send_reply(req, &out.b, head);
+	}
+	cmd_read_done(&ctx);	/* admission may have read too (the role matrix) */
+	cmd_free(&cmd);
+	buf_free(&out.b);
+	http_words_free(&words);
+}
+
+static void send_text(struct evhttp_request *req, int status, const char *reason,
+		      const char *type, struct evbuffer *body)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	evhttp_add_header(h, "Content-Type", type);
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	evhttp_send_reply(req, status, reason, body);
+}
+
+/* GET /readyz: the store answers a read and the writer has room. */
+static void ready(struct http_worker *hw, struct evhttp_request *req)
+{
+	struct store_txn *t;
+	struct evbuffer *b = evbuffer_new();
+	int rc = store_read_begin(hw->w->reader, &t);
+	if (rc == 0)
+		store_read_end(hw->w->reader);
+	if (hw->stopped) {
+		evbuffer_add_printf(b, "not ready: shutting down\n");
+		send_text(req, 503, "Service Unavailable", "text/plain; charset=utf-8", b);
+	} else if (rc) {
+		evbuffer_add_printf(b, "not ready: the store: %s\n", store_strerror(rc));
+		send_text(req, 503, "Service Unavailable", "text/plain; charset=utf-8", b);
+	} else {
+		evbuffer_add_printf(b, "ready\n");
+		send_text(req, 200, "OK", "text/plain; charset=utf-8", b);
+	}
+	evbuffer_free(b);
+}
+
+static void metrics(struct http_worker *hw, struct evhttp_request *req)
+{
+	struct evbuffer *b = evbuffer_new();
+	metrics_render(hw->srv, hw->w->reader, b);
+	send_text(req, 200, "OK", "text/plain; version=0.0.4; charset=utf-8", b);
+	evbuffer_free(b);
+}
+
+static int method_of(struct evhttp_request *req)
+{
+	switch (evhttp_request_get_command(req)) {
+	case EVHTTP_REQ_GET:
+		return HTTP_GET;
+	case EVHTTP_REQ_HEAD:
+		return HTTP_HEAD;
+	case EVHTTP_REQ_POST:
+		return HTTP_POST;
+	case EVHTTP_REQ_PUT:
+		return HTTP_PUT;
+	default:
+		return 0;
+	}
+}
+
+static void on_request(struct evhttp_request *req, struct http_worker *hw, bool tls)
+{
+	struct hconn *hc = hconn_of(hw, req, tls);
+	int method = method_of(req);
+	bool head = method == HTTP_HEAD;
+	if (hc->refused) {
+		send_error(req, 503, "ERR", "too many connections (from your address, or in all)",
+			   head, true);
+		return;
+	}
+	if (hw->stopped) {
+		send_error(req, 503, "UNAVAILABLE", "the server is shutting down", head, true);
+		return;
+	}
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *raw = uri ? evhttp_uri_get_path(uri) : NULL;
+	char *path = raw ? evhttp_uridecode(raw, 0, NULL) : NULL;
+	if (path == NULL || path[0] != '/') {
+		send_error(req, 400, "ERR", "the request has no path", head, false);
+		free(path);
+		return;
+	}
+	char id[CMD_REF_MAX + 1] = "";
+	bool known;
+	const struct http_route *r = http_route_find(method, path, id, sizeof id, &known);
+	if (r == NULL) {
+		char msg[300];
+		snprintf(msg, sizeof msg, known ? "%.200s does not take this method" :
+			 "no such path: %.200s", path);
+		if (known)
+			evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
+					  "GET, HEAD, POST, PUT");
+		send_error(req, known ? 405 : 404, "ERR", msg, head, false);
+		free(path);
+		return;
+	}
+	free(path);
+	switch (r->kind) {
+	case ROUTE_HEALTH: {
+		struct evbuffer *b = evbuffer_new();
+		evbuffer_add_printf(b, "ok\n");
+		send_text(req, 200, "OK", "text/plain; charset=utf-8", b);
+		evbuffer_free(b);
+		break;
+	}
+	case ROUTE_READY:
+		ready(hw, req);
+		break;
+	case ROUTE_METRICS:
+		metrics(hw, req);
+		break;
+	case ROUTE_COMMAND:
+		run_command(hw, hc, req, r, id, head);
+		break;
+	}
+}
+
+static void on_plain(struct evhttp_request *req, void *arg)
+{
+	on_request(req, arg, false);
+}
+
+static void on_secure(struct evhttp_request *req, void *arg)
+{
+	on_request(req, arg, true);
+}
+
+/* A TLS connection's bufferevent; evhttp gives it the socket. */
+static struct bufferevent *make_tls_bev(struct event_base *base, void *arg)
+{
+	struct http_worker *hw = arg;
+	SSL *ssl = tls_new_ssl(hw->srv->tls);
+	if (ssl == NULL)	/* logged: the handshake fails, nothing is served */
+		return bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	return bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
+					      BEV_OPT_CLOSE_ON_FREE);
+}
+
+static struct evhttp *serve(struct http_worker *hw, int fd, void (*cb)(struct evhttp_request *,
+								      void *))
+{
+	const struct config *cfg = &hw->srv->cfg;
+	struct evhttp *h = evhttp_new(hw->w->base);
+	int copy = dup(fd);
+	struct evconnlistener *l = copy < 0 ? NULL :
+		evconnlistener_new(hw->w->base, NULL, NULL,
+				   LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, copy);
+	if (h == NULL || l == NULL || evhttp_bind_listener(h, l) == NULL) {
+		if (l)
+			evconnlistener_free(l);
+		else if (copy >= 0)
+			close(copy);
+		if (h)
+			evhttp_free(h);
+		return NULL;
+	}
+	evhttp_set_gencb(h, cb, hw);
+	evhttp_set_allowed_methods(h, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST |
+				      EVHTTP_REQ_PUT);
+	evhttp_set_max_headers_size(h, HEADERS_MAX);
+	evhttp_set_max_body_size(h, (ev_ssize_t)cfg->max_request);
+	evhttp_set_timeout(h, (int)cfg->request_timeout);
+	evhttp_set_default_content_type(h, "application/json; charset=utf-8");
+	return h;
+}
+
+struct http_worker *http_worker_new(struct worker *w)
+{
+	struct server *srv = w->srv;
+	if (srv->http_fd < 0 && srv->https_fd < 0)
+		return NULL;
+	struct http_worker *hw = xcalloc(1, sizeof *hw);
+	hw->w = w;
+	hw->srv = srv;
+	if (srv->http_fd >= 0 && (hw->plain = serve(hw, srv->http_fd, on_plain)) == NULL)
+		goto fail;
+	if (srv->https_fd >= 0) {
+		if ((hw->secure = serve(hw, srv->https_fd, on_secure)) == NULL)
+			goto fail;
+		evhttp_set_bevcb(hw->secure, make_tls_bev, hw);
+	}
+	return hw;
+fail:
+	log_error("network thread %u: cannot serve HTTP", w->index);
+	http_worker_free(hw);
+	return NULL;
+}
+
+static void stop_accepting(struct evhttp_bound_socket *bs, void *arg)
+{
+	evconnlistener_disable(evhttp_bound_socket_get_listener(bs));
+	(void)arg;
+}
+
+void http_worker_stop_reading(struct http_worker *hw)
+{
+	if (hw == NULL)
+		return;
+	hw->stopped = true;
+	if (hw->plain)
+		evhttp_foreach_bound_socket(hw->plain, stop_accepting, NULL);
+	if (hw->secure)
+		evhttp_foreach_bound_socket(hw->secure, stop_accepting, NULL);
+}
+
+unsigned http_worker_pending(const struct http_worker *hw)
+{
+	return hw ? hw->pending : 0;
+}
+
+void http_worker_free(struct http_worker *hw)
+{
+	if (hw == NULL)
+		return;
+	/* evhttp_free closes every connection, calling on_close for each. */
+	if (hw->plain)
+		evhttp_free(hw->plain);
+	if (hw->secure)
+		evhttp_free(hw->secure);
+	free(hw);
+}

@@ -1,0 +1,87 @@
+/*
+ * http_api — the HTTP routes and how each becomes a command: which
+ * command a method and path name, where its words come from (the path,
+ * the query string, a JSON body), and how its RESP reply is answered (an
+ * HTTP status and a JSON body).  Nothing here touches the network or the
+ * store: http.c runs what this module makes.
+ *
+ * The words are the command's grammar's (proto/command.h): a route names
+ * the command's fixed words ("code"; "product", "lot") and its list of
+ * codes ("codes", or "code" for one); every option of the grammar is a key
+ * of its own, its name in lower case ("site" → SITE, "tx" → TX, "fresh":
+ * true → FRESH).  A key the command does not take is refused, naming the
+ * keys it does.  proto/HTTP.md is the reference; proto/openapi.yaml
+ * describes every route (a test holds the two to the table below).
+ */
+#ifndef YIMA_HTTP_API_H
+#define YIMA_HTTP_API_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "buf.h"
+#include "command.h"
+#include "resp.h"
+
+enum http_route_kind {
+	ROUTE_COMMAND,		/* a command of the command table */
+	ROUTE_HEALTH,		/* GET /healthz: the process answers */
+	ROUTE_READY,		/* GET /readyz: it can serve (store, writer) */
+	ROUTE_METRICS,		/* GET /metrics: Prometheus text format */
+};
+
+enum http_method { HTTP_GET = 1, HTTP_POST = 2, HTTP_PUT = 4, HTTP_HEAD = 8 };
+
+struct http_route {
+	int method;			/* enum http_method */
+	const char *path;		/* "{id}" stands for one segment */
+	enum http_route_kind kind;
+	enum cmd_id cmd;
+	const char *sub;		/* the command's subcommand word, or NULL */
+	const char *words[3];		/* keys of its fixed words, in order */
+	const char *list;		/* key of its list of codes, or NULL */
+	bool fields;			/* the body's other keys are "field value"
+					 * pairs (SITE SET, PRODUCT SET) */
+};
+
+/* Every route, for the OpenAPI test and the 404/405 answers. */
+extern const struct http_route http_routes[];
+extern const size_t http_nroutes;
+
+/* The route for a method and a path ("/v1/sites/PH1"): *id gets the text
+ * of its {id} segment (decoded), *path_known tells a path served under
+ * another method (405) from none (404).  NULL when there is none. */
+const struct http_route *http_route_find(int method, const char *path, char *id,
+					 size_t idlen, bool *path_known);
+
+/* A request's words, built by http_words: one allocation. */
+struct http_words {
+	int argc;
+	struct resp_arg *argv;	/* into text */
+	struct buf text;
+};
+
+/*
+ * The words of a command route's request: from its {id}, its query string
+ * (GET) or its JSON body (POST, PUT; an object).  0, or -1 with a message
+ * for a 400 answer in err (what is wrong and where: "body: key 'qty': a
+ * number or a string, not an array").
+ */
+int http_words(const struct http_route *r, const char *id, const char *query,
+	       const char *body, size_t body_len, struct http_words *out, char *err,
+	       size_t errlen);
+void http_words_free(struct http_words *w);
+
+/* The answer to a command's RESP 3 reply: the HTTP status, and the JSON
+ * body (malloc'd).  An error reply is {"error": message, "code": CODE}
+ * with the status its code gives (ERR 400, NOTFOUND 404, NOAUTH 401,
+ * WRONGPASS 401, NOPERM 403, RATELIMIT 429, STORE 503, UNAVAILABLE 503). */
+char *http_render(const char *reply, size_t len, int *status);
+
+/* A JSON error document of our own (400, 404 ...): malloc'd. */
+char *http_error_json(const char *code, const char *msg);
+
+/* The status an error code gives. */
+int http_status_of(const char *code, size_t len);
+
+#endif

@@ -1,0 +1,317 @@
+"""The HTTP side (http_port, https_port): health, readiness and metrics; the
+JSON API answering as the RESP commands do, with the keys `yima --json`
+prints; errors as JSON with a fitting status, changing nothing; who asks
+(bearer token, client certificate, trusted local, nobody) and the limits."""
+import http.client
+import json
+import ssl
+import sys
+
+from harness import Error, Yimad, check, day, eq, free_port
+from secutil import PRODUCT, certs, ok, setup_sites, token_line, write_acl
+
+EXPIRY = day(400)
+
+
+def cn(n):
+    return f"{PRODUCT}{n:013d}"
+
+
+def http_yimad(*flags):
+    return Yimad("--http-port", str(free_port()), *flags)
+
+
+def https_flags(verify="optional"):
+    c = certs()
+    return ["--https-port", str(free_port()), "--tls-cert", c["server"][0], "--tls-key", c["server"][1],
+            "--tls-ca", c["ca"], "--tls-verify-client", verify]
+
+
+def tls_port_flags():
+    """The RESP TLS port too, for comparing with RESP's answers."""
+    return ["--tls-port", str(free_port())]
+
+
+def tls_context(cert=None):
+    ctx = ssl.create_default_context(cafile=certs()["ca"])
+    ctx.check_hostname = False
+    if cert:
+        ctx.load_cert_chain(*cert)
+    return ctx
+
+
+def call(d, method, path, body=None, token=None, raw=None, headers=None, tls=False, cert=None):
+    """(status, parsed JSON or text, headers) of one request: plaintext
+    HTTP from loopback (a trusted local client), or HTTPS (tls: signed in
+    by a token or a client certificate, or nobody)."""
+    if tls:
+        c = http.client.HTTPSConnection("127.0.0.1", d.https_port, timeout=30,
+                                        context=tls_context(cert))
+    else:
+        c = http.client.HTTPConnection("127.0.0.1", d.http_port, timeout=30)
+    h = dict(headers or {})
+    if token:
+        h["Authorization"] = f"Bearer {token}"
+    data = raw if raw is not None else (json.dumps(body) if body is not None else None)
+    if data is not None:
+        h.setdefault("Content-Type", "application/json")
+    c.request(method, path, body=data, headers=h)
+    r = c.getresponse()
+    text = r.read().decode()
+    hdrs = dict(r.getheaders())
+    c.close()
+    kind = hdrs.get("Content-Type", "")
+    return r.status, json.loads(text) if kind.startswith("application/json") else text, hdrs
+
+
+def resp_json(d, *words):
+    """What `yima --json` prints for a command: its RESP 3 reply as JSON."""
+    c = d.connect()
+    c.call("HELLO", "3")
+    r = c.call(*words)
+    c.close()
+
+    def conv(v):
+        if isinstance(v, dict):
+            return {k.decode() if isinstance(k, bytes) else str(k): conv(x)
+                    for k, x in v.items()}
+        if isinstance(v, (list, tuple, set)):
+            return [conv(x) for x in v]
+        if isinstance(v, bytes):
+            return v.decode()
+        return v
+    return conv(r)
+
+
+def stock(d):
+    """Codes 1-4 commissioned, shipped to PH1 and received there."""
+    c = setup_sites(d)
+    codes = [cn(i) for i in range(1, 5)]
+    ok(c.call("COMMISSION", *codes, "SITE", "MFR", "LOT", "L1", "EXPIRY", EXPIRY))
+    ok(c.call("SHIP", *codes, "FROM", "MFR", "TO", "PH1"))
+    ok(c.call("RECEIVE", *codes, "SITE", "PH1"))
+    return c
+
+
+def test_health_ready_and_port_file():
+    d = http_yimad()
+    try:
+        check(d.http_port, "the port file names the HTTP port")
+        st, body, _ = call(d, "GET", "/healthz")
+        eq((st, body), (200, "ok\n"), "healthz")
+        st, body, _ = call(d, "GET", "/readyz")
+        eq((st, body), (200, "ready\n"), "readyz")
+        st, _, hdrs = call(d, "HEAD", "/healthz")
+        eq(st, 200, "HEAD healthz")
+    finally:
+        d.close()
+
+
+def prometheus_parser():
+    """Prometheus's own exposition-format parser: Debian's
+    python3-prometheus-client (config/install-deps.sh), which lives in the
+    system's dist-packages whichever python3 runs the tests."""
+    try:
+        from prometheus_client.parser import text_string_to_metric_families
+    except ImportError:
+        sys.path.append("/usr/lib/python3/dist-packages")
+        from prometheus_client.parser import text_string_to_metric_families
+    return text_string_to_metric_families
+
+
+def test_metrics_parse_as_prometheus_text():
+    text_string_to_metric_families = prometheus_parser()
+    d = http_yimad()
+    try:
+        stock(d)
+        st, text, hdrs = call(d, "GET", "/metrics")
+        eq(st, 200, "metrics status")
+        check(hdrs["Content-Type"].startswith("text/plain; version=0.0.4"), hdrs)
+        fams = {f.name: f for f in text_string_to_metric_families(text)}
+        eq(fams["yima_up"].samples[0].value, 1.0, "yima_up")
+        jobs = fams["yima_writer_jobs"].samples[0].value    # the parser drops _total
+        check(jobs >= 5, f"the writes so far are counted: {jobs}")
+        eq(fams["yima_writer_jobs"].type, "counter", "a counter")
+        check(fams["yima_store_map_size_bytes"].samples[0].value > 0, "map size")
+    finally:
+        d.close()
+
+
+def test_verify_answers_as_resp_does():
+    d = http_yimad()
+    try:
+        stock(d)
+        st, body, hdrs = call(d, "GET", f"/v1/verify?code={cn(1)}&site=PH1")
+        eq(st, 200, f"verify status: {body}")
+        check(hdrs["Content-Type"].startswith("application/json"), hdrs)
+        eq(body, resp_json(d, "VERIFY", cn(1), "SITE", "PH1"), "the same keys as yima --json")
+        eq(body["verdict"], "green", "verdict")
+        st, body, _ = call(d, "GET", f"/v1/verify?code={cn(99)}")
+        eq((st, body["verdict"], body["reasons"]), (200, "red", ["unknown"]), "an unknown code")
+    finally:
+        d.close()
+
+
+def test_dispense_is_idempotent_by_site_and_tx():
+    d = http_yimad()
+    try:
+        stock(d)
+        sale = {"code": cn(2), "site": "PH1", "tx": "till-1-0001"}
+        st, first, _ = call(d, "POST", "/v1/dispense", sale)
+        eq((st, first["verdict"]), (200, "green"), f"first dispense: {first}")
+        st, again, _ = call(d, "POST", "/v1/dispense", sale)
+        eq((st, again), (200, first), "the retry gets the first answer")
+        st, trace, _ = call(d, "GET", f"/v1/trace?code={cn(2)}")
+        eq(st, 200, "trace")
+        eq([e["event"] for e in trace["events"]].count("dispense"), 1, "one sale recorded")
+        st, other, _ = call(d, "POST", "/v1/dispense", {**sale, "tx": "till-1-0002"})
+        eq((st, other["verdict"]), (200, "red"), "another TX is a second sale")
+        check("duplicate" in other["reasons"], other)
+        st, undo, _ = call(d, "POST", "/v1/undo", sale)
+        eq((st, undo["verdict"]), (200, "green"), f"undo: {undo}")
+    finally:
+        d.close()
+
+
+def test_bad_requests_are_refused_and_change_nothing():
+    d = http_yimad()
+    try:
+        stock(d)
+        before = resp_json(d, "TRACE", cn(3))
+        cases = [
+            ("POST", "/v1/dispense", '{"code": "%s", "site": "PH1"' % cn(3), 400,
+             "body: not JSON: line 1"),
+            ("POST", "/v1/dispense", '[1, 2]', 400, "body: a JSON object, not an array"),
+            ("POST", "/v1/dispense", json.dumps({"code": cn(3), "site": "PH1", "qyt": 1}),
+             400, "unknown key 'qyt'"),
+            ("POST", "/v1/dispense", json.dumps({"site": "PH1"}), 400,
+             "key 'code' is required"),
+            ("POST", "/v1/dispense", json.dumps({"code": cn(3), "site": "PH1", "qty": 1.5}),
+             400, "key 'qty': a string or a whole number, not a fraction"),
+            ("POST", "/v1/dispense", json.dumps({"code": cn(3), "site": "PH1", "qty": 0}),
+             400, "QTY"),
+            ("POST", "/v1/dispense", json.dumps({"code": cn(3), "site": "NOWHERE"}), 400,
+             "unknown site 'NOWHERE'"),
+            ("GET", "/v1/dispense", None, 405, "does not take this method"),
+            ("GET", "/v1/nothing", None, 404, "no such path: /v1/nothing"),
+            ("GET", "/v1/verify?code=%s&colour=red" % cn(3), None, 400,
+             "query: unknown key 'colour'"),
+        ]
+        for method, path, raw, status, says in cases:
+            st, body, _ = call(d, method, path, raw=raw)
+            eq(st, status, f"{method} {path} {raw}: {body}")
+            check(isinstance(body, dict) and says in body["error"] and body["code"],
+                  f"{method} {path} {raw}: {body}")
+        eq(resp_json(d, "TRACE", cn(3)), before, "nothing changed")
+    finally:
+        d.close()
+
+
+def test_sites_and_products_get_and_put():
+    d = http_yimad()
+    try:
+        setup_sites(d)
+        st, body, _ = call(d, "PUT", "/v1/sites/PH9", {"name": "新药房", "kind": "pharmacy"})
+        eq(st, 200, f"PUT site: {body}")
+        st, body, _ = call(d, "GET", "/v1/sites/PH9")
+        eq((st, body["name"], body["kind"]), (200, "新药房", "pharmacy"), f"GET site: {body}")
+        eq(body, resp_json(d, "SITE", "GET", "PH9"), "as SITE GET")
+        st, body, _ = call(d, "GET", "/v1/sites/NOPE")
+        eq((st, body["code"]), (404, "NOTFOUND"), "an unknown site")
+        st, body, _ = call(d, "PUT", "/v1/products/8309999", {"name": "X", "colour": "red"})
+        eq(st, 400, f"an unknown product field: {body}")
+        check("colour" in body["error"], body)
+    finally:
+        d.close()
+
+
+def acl_yimad(tokens, *flags):
+    """HTTPS beside HTTP, with an ACL file of tokens: plaintext from
+    loopback stays trusted (the tests' setup), HTTPS clients sign in."""
+    d = http_yimad(*https_flags())
+    lines = [token_line(n, role, site, tok) for n, role, site, tok in tokens]
+    path = write_acl(d, lines)
+    d.stop()
+    d.flags += ["--acl-file", path, *flags]
+    d.start()
+    return d
+
+
+def public_verify(d, code):
+    """VERIFY as a client that has not signed in sees it, over RESP."""
+    c = d.connect_tls(certs()["ca"])
+    c.call("HELLO", "3")
+    r = c.call("VERIFY", code)
+    c.close()
+    return {k.decode(): v.decode() if isinstance(v, bytes) else
+            [x.decode() for x in v] if isinstance(v, list) else v for k, v in r.items()}
+
+
+def test_who_asks_bearer_tokens_roles_and_sites():
+    tokens = [("till", "pharmacy", "PH1", "t-ph1"), ("nmpa", "regulator", "-", "t-reg")]
+    d = acl_yimad(tokens, "--public-verify", "yes", *tls_port_flags())
+    try:
+        stock(d)
+        sale = {"code": cn(1), "site": "PH1", "tx": "a-1"}
+        st, body, _ = call(d, "POST", "/v1/dispense", sale, tls=True)
+        eq((st, body["code"]), (401, "NOAUTH"), f"nobody may not dispense: {body}")
+        st, body, _ = call(d, "POST", "/v1/dispense", sale, token="wrong", tls=True)
+        eq((st, body["code"]), (401, "WRONGPASS"), f"a wrong token: {body}")
+        st, body, _ = call(d, "POST", "/v1/dispense", {**sale, "site": "PH2"}, token="t-ph1",
+                           tls=True)
+        eq((st, body["code"]), (403, "NOPERM"), f"another site's sale: {body}")
+        st, body, _ = call(d, "POST", "/v1/dispense", sale, token="t-ph1", tls=True)
+        eq((st, body.get("verdict")), (200, "green"), f"its own site: {body}")
+        recall = {"product": PRODUCT, "lot": "L1", "level": 1, "reason": "test"}
+        st, body, _ = call(d, "POST", "/v1/recall", recall, token="t-ph1", tls=True)
+        eq((st, body["code"]), (403, "NOPERM"), f"a pharmacy may not recall: {body}")
+        st, body, _ = call(d, "POST", "/v1/recall", recall, token="t-reg", tls=True)
+        eq(st, 200, f"a regulator may: {body}")
+        st, body, _ = call(d, "GET", f"/v1/verify?code={cn(2)}", tls=True)
+        eq((st, body.get("verdict")), (200, "red"), f"the public sees the recall: {body}")
+        check("recalled" in body["reasons"], body)
+        eq(body, public_verify(d, cn(2)), "the public view, as RESP gives it")
+    finally:
+        d.close()
+
+
+def test_rate_limit_and_body_limit():
+    d = acl_yimad([("till", "pharmacy", "PH1", "t-ph1")], "--rate-limit", "5",
+                  "--rate-burst", "5", "--unauth-max-request", "256")
+    try:
+        stock(d)
+        statuses = [call(d, "GET", f"/v1/verify?code={cn(1)}", token="t-ph1", tls=True)[0]
+                    for _ in range(12)]
+        check(429 in statuses and statuses[0] == 200, f"over the rate: {statuses}")
+        st, body, _ = call(d, "POST", "/v1/dispense", tls=True, raw=json.dumps(
+            {"code": cn(1), "site": "PH1", "tx": "x" * 400}))
+        eq(st, 413, f"a stranger's big body: {body}")
+    finally:
+        d.close()
+
+
+def test_https_with_a_client_certificate():
+    d = http_yimad(*https_flags())
+    try:
+        stock(d)
+        check(d.https_port, "the port file names the HTTPS port")
+        st, body, _ = call(d, "POST", "/v1/dispense", {"code": cn(4), "site": "PH1",
+                                                       "tx": "tls-1"},
+                           tls=True, cert=certs()["PH1"])
+        eq((st, body["verdict"]), (200, "green"), f"signed in by certificate: {body}")
+        st, body, _ = call(d, "POST", "/v1/dispense", {"code": cn(3), "site": "PH1",
+                                                       "tx": "tls-2"}, tls=True)
+        eq((st, body["code"]), (401, "NOAUTH"), "no certificate, no token: not signed in")
+    finally:
+        d.close()
+
+
+def test_resp_port_unchanged_beside_http():
+    d = http_yimad()
+    try:
+        c = stock(d)
+        r = c.call("VERIFY", cn(1), "SITE", "PH1")
+        check(not isinstance(r, Error) and r[b"verdict"] == b"green", r)
+        eq(call(d, "GET", "/healthz")[0], 200, "HTTP beside RESP")
+    finally:
+        d.close()
