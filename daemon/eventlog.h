@@ -79,4 +79,36 @@ int events_of(struct store_txn *t, const struct unit *u,
 	      int (*fn)(void *arg, uint64_t seq), void *arg);
 const char *event_kind_name(uint8_t kind);
 
+/*
+ * The units an event names beside its own unit (e->unit): the children a
+ * PACK packs or an UNPACK takes out (e->unit is their container), and the
+ * codes of a SHIP, RETURN, RECEIVE or DESTROY of more than one (e->unit
+ * 0).  The rules store them right after the event (event_units, STORE.md)
+ * in id order, as runs of consecutive ids: what is commissioned together
+ * mostly travels together, so a case of a hundred packs is one run.
+ * unit_events answers "which events name this unit"; this, "which units
+ * does this event name".
+ */
+int events_members_put(struct store_txn *t, uint64_t seq, const struct unit *u, size_t n);
+
+/*
+ * Every unit event e names, in id order, but a PACK's or UNPACK's
+ * container (e->unit): a COMMISSION's consecutive ids, the stored members,
+ * or e->unit alone.  Events of lots and products (RECALL, LIFT, WITHDRAW,
+ * RECALL.ACK) name none.  Calls fn for each; stops early if fn returns
+ * nonzero (and returns that).  STORE_CORRUPT when the members an event
+ * needs are missing or malformed.
+ */
+int events_units(struct store_txn *t, const struct event *e,
+		 int (*fn)(void *arg, uint64_t unit), void *arg);
+
+/*
+ * At start, after an upgrade from schema 7 (STORE_META_EVENT_UNITS_UNBUILT):
+ * build event_units from the events each unit lists, its inverse, in one
+ * transaction, and clear the mark; nothing to do otherwise.  0, or -1 with
+ * the reason in err.
+ */
+struct store;
+int events_open(struct store *s, char *err, size_t errlen);
+
 #endif

@@ -70,6 +70,8 @@ static int depart(struct store_txn *t, const struct config *cfg, const struct cm
 	struct event e = event_of(c, kind, from, u, n);
 	e.other = to;
 	int rc = events_add(t, &e, 0);
+	if (rc == 0 && e.unit == 0)	/* several codes: listed (eventlog.h) */
+		rc = events_members_put(t, e.seq, u, n);
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		struct tally_place was;
 		struct tally_load ld;
@@ -174,6 +176,8 @@ static int arrive(struct store_txn *t, const struct config *cfg, const struct cm
 	e.other = sender;
 	e.flags = co->diverted ? EVENT_F_DIVERTED : 0;
 	int rc = events_add(t, &e, 0);
+	if (rc == 0 && e.unit == 0)
+		rc = events_members_put(t, e.seq, u, n);
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		struct tally_load ld;
 		bool returned = u[i].flags & UNIT_F_RETURNING;
@@ -230,6 +234,8 @@ static int destroy(struct store_txn *t, const struct cmd *c, uint32_t site, stru
 	size_t n = c->ncodes;
 	struct event e = event_of(c, EV_DESTROY, site, u, n);
 	int rc = events_add(t, &e, 0);
+	if (rc == 0 && e.unit == 0)
+		rc = events_members_put(t, e.seq, u, n);
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		struct tally_place was;
 		struct tally_load ld;

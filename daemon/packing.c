@@ -160,7 +160,8 @@ static int pack(struct store_txn *t, const struct cmd *c, struct packing *p,
 		memcpy(p->box.key, box->cr_key, box->cr_key_len);
 	}
 	e.unit = p->box.id;
-	if ((rc = events_add(t, &e, p->box.id)) != 0)
+	if ((rc = events_add(t, &e, p->box.id)) != 0 ||
+	    (rc = events_members_put(t, e.seq, kids, n)) != 0)
 		return rc;
 	if (p->new_box) {
 		p->box.commission_seq = p->box.last_seq = e.seq;
@@ -274,7 +275,8 @@ static int unpack(struct store_txn *t, const struct cmd *c, uint32_t site,
 		return rc;
 	struct event e = { .kind = EV_UNPACK, .time_ms = c->when_ms, .site = site,
 			   .unit = box->id, .count = (uint32_t)n };
-	if ((rc = events_add(t, &e, box->id)) != 0)
+	if ((rc = events_add(t, &e, box->id)) != 0 ||
+	    (rc = events_members_put(t, e.seq, kids, n)) != 0)
 		return rc;
 	struct tally_load delta = { .n = 0 }, carried;
 	for (size_t i = 0; i < n && rc == 0; i++) {

@@ -18,6 +18,7 @@
 #include "audit.h"
 #include "auth.h"
 #include "clock.h"
+#include "eventlog.h"
 #include "throttle.h"
 #include "log.h"
 #include "slow.h"
@@ -319,7 +320,8 @@ int server_start(struct server *srv, const struct config *cfg)
 		server_stop(srv);
 		return -1;
 	}
-	if (alerts_open(srv->store, err, sizeof err) != 0) {
+	if (alerts_open(srv->store, err, sizeof err) != 0 ||
+	    events_open(srv->store, err, sizeof err) != 0) {
 		log_error("%s", err);
 		server_stop(srv);
 		return -1;

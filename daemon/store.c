@@ -64,6 +64,7 @@ static const char *const db_names[DB__COUNT] = {
 	[DB_LOG] = "log",
 	[DB_REQUESTS] = "requests",
 	[DB_REQUEST_TIMES] = "request_times",
+	[DB_EVENT_UNITS] = "event_units",
 };
 
 /* Index databases hold fixed-size ids as sorted duplicates: LMDB then
@@ -324,7 +325,11 @@ static int lock_dir(const char *dir, char *err, size_t errlen)
  *  - 6 keeps each entry's chain link in front of it in DB_LOG instead of
  *    in a database of its own (log_hashes, moved in and dropped);
  *  - 7 does the same for each event's link in DB_EVENTS (event_hashes):
- *    one append per event instead of two, in two trees.
+ *    one append per event instead of two, in two trees;
+ *  - 8 added DB_EVENT_UNITS, the units each event names (created empty by
+ *    the open): a store that held events is marked
+ *    (STORE_META_EVENT_UNITS_UNBUILT) for events_open to build it from the
+ *    events each unit lists, which is its inverse.
  */
 
 #define LINK_BYTES 32	/* a SHA-256 chain link (audit.h) */
@@ -465,7 +470,8 @@ static int move_event_links(struct store *s, MDB_txn *txn, uint32_t from, char *
 static int upgrade(struct store *s, MDB_txn *txn, uint32_t from, char *err, size_t errlen)
 {
 	static const char key[] = "schema_version", seq_key[] = "seq_event",
-			  start_key[] = STORE_META_LOG_START;
+			  start_key[] = STORE_META_LOG_START,
+			  unbuilt_key[] = STORE_META_EVENT_UNITS_UNBUILT;
 	int rc = 0;
 	if (from < 4)
 		rc = mdb_drop(txn, s->dbi[DB_SITE_ALERTS], 0);
@@ -494,6 +500,17 @@ static int upgrade(struct store *s, MDB_txn *txn, uint32_t from, char *err, size
 		MDB_val sv = { sizeof last_event, &last_event };
 		if (rc == 0)
 			rc = mdb_put(txn, s->dbi[DB_META], &sk, &sv, 0);
+	}
+	if (rc == 0 && from < 8) {	/* none yet (a store made from a newer one: emptied) */
+		MDB_stat st;
+		rc = mdb_drop(txn, s->dbi[DB_EVENT_UNITS], 0);
+		if (rc == 0)
+			rc = mdb_stat(txn, s->dbi[DB_EVENTS], &st);
+		static const uint8_t mark = 1;
+		MDB_val uk = { sizeof unbuilt_key - 1, (void *)(uintptr_t)unbuilt_key },
+			uv = { sizeof mark, (void *)(uintptr_t)&mark };
+		if (rc == 0 && st.ms_entries)
+			rc = mdb_put(txn, s->dbi[DB_META], &uk, &uv, 0);
 	}
 	uint32_t now = STORE_SCHEMA_VERSION;
 	MDB_val k = { sizeof key - 1, (void *)(uintptr_t)key }, nv = { sizeof now, &now };

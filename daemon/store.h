@@ -26,12 +26,16 @@
 
 /* The schema this build reads and writes.  Bump it on any incompatible
  * change of a database's keys or values. */
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 8
 
 /* DB_META key present in a store upgraded from before the log (schema
  * 4 or older) that held anything: u64, the last event seq then.  The log
  * does not cover what came before it (journal.h). */
 #define STORE_META_LOG_START "log_starts_after"
+/* DB_META key present while a store upgraded from schema 7 has not yet
+ * had DB_EVENT_UNITS built from the events each unit lists (eventlog.h,
+ * events_open): the upgrade sets it, the build removes it. */
+#define STORE_META_EVENT_UNITS_UNBUILT "event_units_unbuilt"
 /* Cluster mode: the stream position of the last entry applied (u64). */
 #define STORE_META_STREAM_APPLIED "stream_applied"
 
@@ -64,6 +68,7 @@ enum store_db {
 	DB_LOG,			/* entry seq (u48 BE) → chain link ‖ log entry (journal.h) */
 	DB_REQUESTS,		/* cluster: request id (u64 BE) → stream position (u64 BE) */
 	DB_REQUEST_TIMES,	/* cluster: entry time (u48 BE) ‖ request id → nothing */
+	DB_EVENT_UNITS,		/* event seq (u48 BE) → the units it names, as runs of ids */
 	DB__COUNT
 };
 

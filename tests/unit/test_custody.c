@@ -14,6 +14,7 @@
 #include "packing.h"
 #include "tally.h"
 #include "units.h"
+#include "code_util.h"
 
 #define PRODUCT "8301234"
 #define CODE(n) "8301234000000000001" #n
@@ -671,6 +672,144 @@ static void test_moving_expired_or_withdrawn_stock_warns(void **state)
 	fx_close(&f);
 }
 
+/* ------------------------------------------- the units each event names */
+
+struct ids {
+	uint64_t v[16];
+	size_t n;
+};
+
+static int collect_id(void *arg, uint64_t id)
+{
+	struct ids *x = arg;
+	assert_true(x->n < 16);
+	x->v[x->n++] = id;
+	return 0;
+}
+
+/* The units event seq names, as events_units gives them: "1 2 3". */
+static void units_named(struct fx *f, uint64_t seq, const char *want)
+{
+	struct ids x = { .n = 0 };
+	struct event e = event_of(f, seq);
+	struct store_txn *t = fx_begin(f);
+	int rc = events_units(t, &e, collect_id, &x);
+	fx_abort(f);
+	if (rc)
+		fail_msg("event %llu: %s", (unsigned long long)seq, store_strerror(rc));
+	char got[256] = "";
+	for (size_t i = 0; i < x.n; i++)
+		snprintf(got + strlen(got), sizeof got - strlen(got), "%s%llu", i ? " " : "",
+			 (unsigned long long)x.v[i]);
+	if (strcmp(got, want) != 0)
+		fail_msg("event %llu (%s) names units \"%s\", not \"%s\"", (unsigned long long)seq,
+			 event_kind_name(e.kind), got, want);
+}
+
+/* Every event's units, as stored in event_units: seq, and its bytes. */
+static size_t member_lists(struct fx *f, uint64_t *seqs, struct buf *bytes, size_t most)
+{
+	struct store_txn *t = fx_begin(f);
+	struct store_cursor *c;
+	const void *k, *v;
+	size_t kl, vl, n = 0;
+	assert_int_equal(store_cursor_open(t, DB_EVENT_UNITS, &c), 0);
+	for (int rc = store_cursor_seek(c, "", 0, &k, &kl, &v, &vl); rc == 0;
+	     rc = store_cursor_next(c, &k, &kl, &v, &vl)) {
+		assert_true(n < most);
+		seqs[n] = code_get_be(k, 6);
+		buf_append(bytes, v, vl);
+		n++;
+	}
+	store_cursor_close(c);
+	fx_abort(f);
+	return n;
+}
+
+/* A PACK's children, an UNPACK's, a SHIP, RECEIVE, RETURN or DESTROY of
+ * several codes: each event names its units, in id order, stored as runs
+ * of consecutive ids; one code alone and a COMMISSION need no list.  A
+ * store upgraded from schema 7 has the lists built again from the events
+ * each unit lists, byte for byte as the rules wrote them. */
+static void test_events_name_their_units(void **state)
+{
+	(void)state;
+	struct fx f;
+	struct custody_outcome co;
+	scene(&f);	/* codes 1-5: units 1-5 */
+	uint64_t commission = fx_next(&f, "event") - 1;
+	units_named(&f, commission, "1 2 3 4 5");
+	/* Named out of order, and with a gap: two runs. */
+	assert_int_equal(apply(&f, FX_T0, &co, "PACK", SSCC1, CODE(4), CODE(1), CODE(2), "SITE",
+			       "MFR", NULL), CMD_DONE);
+	uint64_t pack = co.seq;
+	units_named(&f, pack, "1 2 4");
+	uint64_t box = fx_unit(&f, SSCC1).id;
+	assert_int_equal(apply(&f, FX_T0, &co, "SHIP", CODE(5), SSCC1, "FROM", "MFR", "TO",
+			       "DIST", NULL), CMD_DONE);
+	uint64_t ship = co.seq;
+	char want[64];
+	snprintf(want, sizeof want, "5 %llu", (unsigned long long)box);
+	units_named(&f, ship, want);
+	assert_int_equal(apply(&f, FX_T0, &co, "RECEIVE", SSCC1, CODE(5), "SITE", "DIST", NULL),
+			 CMD_DONE);
+	units_named(&f, co.seq, want);
+	assert_int_equal(apply(&f, FX_T0, &co, "UNPACK", SSCC1, "SITE", "DIST", NULL), CMD_DONE);
+	units_named(&f, co.seq, "1 2 4");
+	assert_int_equal(apply(&f, FX_T0, &co, "SHIP", CODE(3), "FROM", "MFR", "TO", "PH1", NULL),
+			 CMD_DONE);
+	units_named(&f, co.seq, "3");
+	assert_int_equal(apply(&f, FX_T0, &co, "RETURN", CODE(1), CODE(2), "FROM", "DIST", "TO",
+			       "MFR", NULL), CMD_DONE);
+	units_named(&f, co.seq, "1 2");
+	assert_int_equal(apply(&f, FX_T0, &co, "DESTROY", CODE(4), CODE(5), "SITE", "DIST", NULL),
+			 CMD_DONE);
+	units_named(&f, co.seq, "4 5");
+
+	/* Runs: (u40 first, u32 count) each; the PACK's are 1+2 and 4+1. */
+	uint64_t seqs[16];
+	struct buf was = BUF_INIT, now = BUF_INIT;
+	size_t n = member_lists(&f, seqs, &was, 16);
+	assert_int_equal(n, 6);	/* PACK, SHIP, RECEIVE, UNPACK, RETURN, DESTROY */
+	assert_int_equal(seqs[0], pack);
+	assert_int_equal(seqs[1], ship);
+	static const uint8_t pack_runs[] = { 0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 0, 4, 0, 0, 0, 1 };
+	assert_memory_equal(was.data, pack_runs, sizeof pack_runs);
+
+	/* As a store of schema 7 upgraded: no lists, and the mark. */
+	struct store_txn *t = fx_begin(&f);
+	for (size_t i = 0; i < n; i++) {
+		uint8_t k[6];
+		code_put_be(k, seqs[i], 6);
+		assert_int_equal(store_del(t, DB_EVENT_UNITS, k, sizeof k), 0);
+	}
+	static const char mark[] = STORE_META_EVENT_UNITS_UNBUILT;
+	assert_int_equal(store_put(t, DB_META, mark, sizeof mark - 1, "\1", 1), 0);
+	fx_commit(&f);
+	struct ids none = { .n = 0 };
+	struct event e = event_of(&f, pack);
+	t = fx_begin(&f);
+	assert_int_equal(events_units(t, &e, collect_id, &none), STORE_CORRUPT);
+	fx_abort(&f);
+	char err[300];
+	assert_int_equal(events_open(f.s, err, sizeof err), 0);
+	uint64_t seqs2[16];
+	assert_int_equal(member_lists(&f, seqs2, &now, 16), n);
+	assert_memory_equal(seqs2, seqs, n * sizeof *seqs);
+	assert_int_equal(now.len, was.len);
+	assert_memory_equal(now.data, was.data, was.len);
+	t = fx_begin(&f);
+	const void *v;
+	size_t vl;
+	assert_int_equal(store_get(t, DB_META, mark, sizeof mark - 1, &v, &vl), STORE_NOTFOUND);
+	fx_abort(&f);
+	/* Built once: a second start finds nothing to do. */
+	assert_int_equal(events_open(f.s, err, sizeof err), 0);
+	buf_free(&was);
+	buf_free(&now);
+	fx_close(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -691,6 +830,7 @@ int main(void)
 		cmocka_unit_test(test_moving_what_the_site_does_not_hold_is_refused),
 		cmocka_unit_test(test_moving_recalled_stock_warns_and_counts),
 		cmocka_unit_test(test_moving_expired_or_withdrawn_stock_warns),
+		cmocka_unit_test(test_events_name_their_units),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
