@@ -104,6 +104,7 @@ static const struct acl_rule matrix[CMD__COUNT] = {
 	[CMD_RECALL_ACK]  = { COUNTER | SUPPLY | LO },
 	[CMD_IMPACT]      = { RE | LO },
 	[CMD_CODES]       = { RE | LO },
+	[CMD_EPCIS_QUERY] = { COUNTER | SUPPLY | RE | LO },
 };
 
 bool acl_role_may(enum acl_role role, enum cmd_id id, bool public_verify)

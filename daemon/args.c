@@ -129,8 +129,9 @@ int args_uint(const struct resp_arg *a, const char *what, uint32_t min, uint32_t
 	return 0;
 }
 
-/* A GLN given as 13 digits or as an SGLN/PGLN URN (EPCIS locations and
- * parties): the GLN's digits into gln[14], or false. */
+/* A GLN given as 13 digits, as an SGLN/PGLN URN or as a GS1 Digital Link
+ * (/414/, /417/: EPCIS locations and parties): the GLN's digits into
+ * gln[14], or false. */
 static bool gln_of(const struct resp_arg *a, char gln[14])
 {
 	bool digits = a->len == 13;
@@ -144,8 +145,10 @@ static bool gln_of(const struct resp_arg *a, char gln[14])
 	/* Location ids carry no dates: any reference year reads them. */
 	const struct code_opts opts = { .co_ref_year = 2000 };
 	struct code_result r;
-	if (a->len > 8 && strncasecmp(a->ptr, "urn:epc:", 8) == 0 &&
-	    code_parse(a->ptr, a->len, &opts, &r) == CODE_OK &&
+	bool uri = (a->len > 8 && strncasecmp(a->ptr, "urn:epc:", 8) == 0) ||
+		   (a->len > 7 && strncasecmp(a->ptr, "http://", 7) == 0) ||
+		   (a->len > 8 && strncasecmp(a->ptr, "https://", 8) == 0);
+	if (uri && code_parse(a->ptr, a->len, &opts, &r) == CODE_OK &&
 	    (r.cr_type == CODE_SGLN || r.cr_type == CODE_PGLN) && strlen(r.cr_product) == 13) {
 		memcpy(gln, r.cr_product, 14);
 		return true;
@@ -153,12 +156,20 @@ static bool gln_of(const struct resp_arg *a, char gln[14])
 	return false;
 }
 
-int args_site(struct store_txn *t, const struct resp_arg *a, uint32_t *num,
+int args_site(struct store_txn *t, const struct resp_arg *given, uint32_t *num,
 	      char *err, size_t errlen)
 {
 	char id[MASTER_ID_MAX + 1], gln[14];
 	struct master_rec rec;
 	int rc = STORE_NOTFOUND;
+	struct resp_arg bare = *given;
+	const struct resp_arg *a = &bare;
+	/* The URI EPCIS documents name a site without a GLN by (epcis_query.h). */
+	if (bare.len > sizeof ARGS_SITE_URN - 1 &&
+	    strncmp(bare.ptr, ARGS_SITE_URN, sizeof ARGS_SITE_URN - 1) == 0) {
+		bare.ptr += sizeof ARGS_SITE_URN - 1;
+		bare.len -= sizeof ARGS_SITE_URN - 1;
+	}
 	if (master_normalize_id(&master_site, a->ptr, a->len, id, err, errlen) == 0)
 		rc = master_load(t, &master_site, id, &rec);
 	else if (!gln_of(a, gln))

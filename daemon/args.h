@@ -30,8 +30,13 @@ int args_date(const struct resp_arg *a, uint32_t *ymd, char *err, size_t errlen)
 int args_uint(const struct resp_arg *a, const char *what, uint32_t min, uint32_t max,
 	      uint32_t *out, char *err, size_t errlen);
 
-/* A site id → its number (must exist).  Returns 0, -1 with err set when
- * the id is bad or unknown, or a store error code. */
+/* A site without a GLN, as a URI: "urn:yima:site:" and its id (EPCIS
+ * documents name places by URIs). */
+#define ARGS_SITE_URN "urn:yima:site:"
+
+/* A site → its number (must exist): its id, its GLN (13 digits, an SGLN or
+ * PGLN URN, a GS1 Digital Link) or ARGS_SITE_URN and its id.  Returns 0,
+ * -1 with err set when the id is bad or unknown, or a store error code. */
 int args_site(struct store_txn *t, const struct resp_arg *a, uint32_t *num,
 	      char *err, size_t errlen);
 /* The options a request reads codes with: two-digit years against the

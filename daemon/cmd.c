@@ -51,6 +51,7 @@ static const cmd_handler handlers[CMD__COUNT] = {
 	[CMD_AUDIT_VERIFY] = cmd_audit_verify,
 	[CMD_CLOCK] = cmd_clock,
 	[CMD_BACKUP] = cmd_backup,
+	[CMD_EPCIS_QUERY] = cmd_epcis_query,
 };
 
 int cmd_read_txn(struct cmd_ctx *ctx, struct store_txn **txn)

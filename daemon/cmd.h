@@ -166,5 +166,6 @@ enum cmd_status cmd_auth(struct cmd_ctx *ctx);
 enum cmd_status cmd_audit_verify(struct cmd_ctx *ctx);
 enum cmd_status cmd_clock(struct cmd_ctx *ctx);
 enum cmd_status cmd_backup(struct cmd_ctx *ctx);
+enum cmd_status cmd_epcis_query(struct cmd_ctx *ctx);
 
 #endif

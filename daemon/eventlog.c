@@ -58,21 +58,16 @@ int events_index(struct store_txn *t, uint64_t unit, uint64_t seq)
 	return idlist_add(t, DB_UNIT_EVENTS, k, sizeof k, SEQ_BYTES, seq);
 }
 
-int events_get(struct store_txn *t, uint64_t seq, struct event *e)
+/* An event's value as stored (its link, then its record) into *e. */
+static int decode(const uint8_t k[SEQ_BYTES], uint64_t seq, const void *v, size_t n,
+		  struct event *e)
 {
-	uint8_t k[SEQ_BYTES];
-	const void *v;
-	size_t n;
-	code_put_be(k, seq, SEQ_BYTES);
-	int rc = store_get(t, DB_EVENTS, k, sizeof k, &v, &n);
-	if (rc)
-		return rc;
 	const uint8_t *p = (const uint8_t *)v + AUDIT_HASH_LEN;	/* past its link */
 	if (n < AUDIT_HASH_LEN + EVENT_FIXED)
-		return store_corrupt(DB_EVENTS, k, sizeof k, "not an event record");
+		return store_corrupt(DB_EVENTS, k, SEQ_BYTES, "not an event record");
 	n -= AUDIT_HASH_LEN;
 	if (n - EVENT_FIXED < p[34] || p[34] > EVENT_REF_MAX)
-		return store_corrupt(DB_EVENTS, k, sizeof k, "not an event record");
+		return store_corrupt(DB_EVENTS, k, SEQ_BYTES, "not an event record");
 	memset(e, 0, sizeof *e);
 	e->seq = seq;
 	e->kind = p[0];
@@ -88,6 +83,52 @@ int events_get(struct store_txn *t, uint64_t seq, struct event *e)
 	memcpy(e->ref, p + EVENT_FIXED, e->ref_len);
 	e->ref[e->ref_len] = '\0';
 	return 0;
+}
+
+int events_get_link(struct store_txn *t, uint64_t seq, struct event *e,
+		    uint8_t link[AUDIT_HASH_LEN])
+{
+	uint8_t k[SEQ_BYTES];
+	const void *v;
+	size_t n;
+	code_put_be(k, seq, SEQ_BYTES);
+	int rc = store_get(t, DB_EVENTS, k, sizeof k, &v, &n);
+	if (rc == 0)
+		rc = decode(k, seq, v, n, e);
+	if (rc == 0 && link)
+		memcpy(link, v, AUDIT_HASH_LEN);
+	return rc;
+}
+
+int events_get(struct store_txn *t, uint64_t seq, struct event *e)
+{
+	return events_get_link(t, seq, e, NULL);
+}
+
+int events_walk(struct store_txn *t, uint64_t from,
+		int (*fn)(void *arg, const struct event *e, const uint8_t *link), void *arg)
+{
+	struct store_cursor *c;
+	const void *k, *v;
+	size_t kl, n;
+	uint8_t start[SEQ_BYTES];
+	code_put_be(start, from, SEQ_BYTES);
+	int rc = store_cursor_open(t, DB_EVENTS, &c);
+	if (rc)
+		return rc;
+	for (rc = store_cursor_seek(c, start, sizeof start, &k, &kl, &v, &n); rc == 0;
+	     rc = store_cursor_next(c, &k, &kl, &v, &n)) {
+		struct event e;
+		if (kl != SEQ_BYTES) {
+			rc = store_corrupt(DB_EVENTS, k, kl, "not an event's key");
+			break;
+		}
+		if ((rc = decode(k, code_get_be(k, SEQ_BYTES), v, n, &e)) != 0 ||
+		    (rc = fn(arg, &e, v)) != 0)
+			break;
+	}
+	store_cursor_close(c);
+	return rc == STORE_NOTFOUND ? 0 : rc;
 }
 
 int units_event(struct store_txn *t, struct unit *u, uint64_t seq)

@@ -72,6 +72,14 @@ int events_index(struct store_txn *t, uint64_t unit, uint64_t seq);
  * writes. */
 int units_event(struct store_txn *t, struct unit *u, uint64_t seq);
 int events_get(struct store_txn *t, uint64_t seq, struct event *e);
+/* The same, and its link in the hash chain (audit.h: 32 bytes), which
+ * names it uniquely to this store's history (the EPCIS eventID). */
+int events_get_link(struct store_txn *t, uint64_t seq, struct event *e, uint8_t link[32]);
+/* Every event from seq `from` on, in order, with its link: fn(arg, e,
+ * link), both valid only during the call; stops early if fn returns
+ * nonzero (and returns that). */
+int events_walk(struct store_txn *t, uint64_t from,
+		int (*fn)(void *arg, const struct event *e, const uint8_t *link), void *arg);
 /* The events about a unit after its commissioning, in order: those in
  * unit_events and the one its record keeps.  Calls fn for each; stops
  * early if fn returns nonzero (and returns that). */

@@ -175,6 +175,17 @@ enum code_type code_key_type(const uint8_t *key, size_t len);
 int code_key_format(const uint8_t *key, size_t len, char *buf, size_t cap);
 
 /*
+ * Write a GS1 key (SGTIN, LGTIN, SSCC, SGLN, PGLN) as a GS1 Digital Link
+ * URI on id.gs1.org ("https://id.gs1.org/01/06901234567892/21/SN1",
+ * "https://id.gs1.org/414/6901234000016"), characters a URI path segment
+ * does not take as they are %-encoded.  It too is a scan that parses back
+ * to the same key.  Returns the length, or -1 for a key of another kind
+ * (CN 20-digit codes, HIBC and MA UDIs have no Digital Link form), a key
+ * not well formed, or cap too small (CODE_TEXT_MAX is always enough).
+ */
+int code_key_dl(const uint8_t *key, size_t len, char *buf, size_t cap);
+
+/*
  * Parse a canonical text form (or any other accepted scan) back into a key.
  * Permissive: lot-level keys and CN codes with any first digit are taken.
  * Returns the key length (at most CODE_KEY_MAX bytes are written to key),

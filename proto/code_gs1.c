@@ -398,34 +398,60 @@ enum code_err gs1_identify(struct code_ctx *ctx, const struct gs1_msg *m,
 	                 m->gm_e[0].ge_ai->ga_name);
 }
 
-/* Append "(ai)" and the value (escaping '(' as "\(") to buf at *o; false
- * if it does not fit or the value has a character GS1 does not allow. */
+/* Does a URI path segment take c as it is (RFC 3986 unreserved, but '~',
+ * which GS1 does not allow)? */
+static bool dl_plain(unsigned char c)
+{
+	return code_is_digit((char)c) || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	       c == '-' || c == '.' || c == '_';
+}
+
+/* Append "(ai)" and the value (escaping '(' as "\(") to buf at *o, or
+ * for a Digital Link "/ai/" and the value %-encoded but for the characters
+ * a URI path segment takes as they are; false if it does not fit or the
+ * value has a character GS1 does not allow. */
 static bool put_elem(char *buf, size_t cap, size_t *o, const char *ai,
-                     const char *v, size_t n)
+                     const char *v, size_t n, bool dl)
 {
 	size_t al = strlen(ai), need = al + 2 + n + 1;
 
 	for (size_t i = 0; i < n; i++) {
-		if (!code_is_cset82((unsigned char)v[i]))
+		unsigned char c = (unsigned char)v[i];
+
+		if (!code_is_cset82(c))
 			return false;
-		need += v[i] == '(';
+		if (dl)
+			need += dl_plain(c) ? 0 : 2;
+		else
+			need += c == '(';
 	}
 	if (*o + need > cap)
 		return false;
-	buf[(*o)++] = '(';
+	buf[(*o)++] = dl ? '/' : '(';
 	memcpy(buf + *o, ai, al);
 	*o += al;
-	buf[(*o)++] = ')';
+	buf[(*o)++] = dl ? '/' : ')';
 	for (size_t i = 0; i < n; i++) {
-		if (v[i] == '(')
+		unsigned char c = (unsigned char)v[i];
+
+		if (dl && !dl_plain(c)) {
+			static const char hex[] = "0123456789ABCDEF";
+
+			buf[(*o)++] = '%';
+			buf[(*o)++] = hex[c >> 4];
+			buf[(*o)++] = hex[c & 15];
+			continue;
+		}
+		if (!dl && c == '(')
 			buf[(*o)++] = '\\';
-		buf[(*o)++] = v[i];
+		buf[(*o)++] = (char)c;
 	}
 	buf[*o] = '\0';
 	return true;
 }
 
-int gs1_format(const uint8_t *key, size_t len, char *buf, size_t cap)
+/* A GS1 key as element strings, or as a Digital Link URI (dl). */
+static int format_key(const uint8_t *key, size_t len, char *buf, size_t cap, bool dl)
 {
 	static const struct {
 		uint8_t type;
@@ -460,13 +486,31 @@ int gs1_format(const uint8_t *key, size_t len, char *buf, size_t cap)
 		if (v >= limit)
 			return -1;
 		code_u64_digits(v, num, shapes[i].digits);
+		if (dl) {
+			static const char host[] = "https://id.gs1.org";
+
+			if (cap < sizeof(host))
+				return -1;
+			memcpy(buf, host, sizeof(host));
+			o = sizeof(host) - 1;
+		}
 		if (!code_gs1_check_ok(num, shapes[i].digits) ||
-		    !put_elem(buf, cap, &o, shapes[i].ai, num, shapes[i].digits))
+		    !put_elem(buf, cap, &o, shapes[i].ai, num, shapes[i].digits, dl))
 			return -1;
 		if (tn > 0 && !put_elem(buf, cap, &o, shapes[i].tail_ai,
-		                        (const char *)key + 1 + nb, tn))
+		                        (const char *)key + 1 + nb, tn, dl))
 			return -1;
 		return (int)o;
 	}
 	return -1;
+}
+
+int gs1_format(const uint8_t *key, size_t len, char *buf, size_t cap)
+{
+	return format_key(key, len, buf, cap, false);
+}
+
+int gs1_format_dl(const uint8_t *key, size_t len, char *buf, size_t cap)
+{
+	return format_key(key, len, buf, cap, true);
 }

@@ -95,5 +95,8 @@ enum code_err gs1_identify(struct code_ctx *ctx, const struct gs1_msg *m,
  * check digit, tail too long or not GS1 characters) or cap is too small.
  */
 int gs1_format(const uint8_t *key, size_t len, char *buf, size_t cap);
+/* The same key as a GS1 Digital Link URI on id.gs1.org
+ * ("https://id.gs1.org/01/06901234567892/21/S%2F1"). */
+int gs1_format_dl(const uint8_t *key, size_t len, char *buf, size_t cap);
 
 #endif /* YIMA_CODE_GS1_H */

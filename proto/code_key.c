@@ -29,6 +29,19 @@ int code_key_format(const uint8_t *key, size_t len, char *buf, size_t cap)
 	}
 }
 
+int code_key_dl(const uint8_t *key, size_t len, char *buf, size_t cap)
+{
+	if (key == NULL || len == 0 || len > CODE_KEY_MAX || cap == 0)
+		return -1;
+	switch (key[0]) {
+	case CODE_KEY_SGTIN: case CODE_KEY_LGTIN: case CODE_KEY_SSCC:
+	case CODE_KEY_SGLN: case CODE_KEY_PGLN:
+		return gs1_format_dl(key, len, buf, cap);
+	default:
+		return -1;
+	}
+}
+
 enum code_type code_key_type(const uint8_t *key, size_t len)
 {
 	char text[CODE_TEXT_MAX];

@@ -167,6 +167,21 @@ static const struct command_spec commands[CMD__COUNT] = {
 		"write a consistent, compacted copy of the store into backup_dir/name "
 		"(default: a name from the time and the log's last entry)",
 		G_RAW },
+	[CMD_EPCIS_QUERY] = { CMD_EPCIS_QUERY, "EPCIS.QUERY", NULL, 1, 19, CMD_F_READ,
+		"[EPC code|...] [ANYEPC code|...] [BIZSTEP step|...] [SINCE t] [BEFORE t] "
+		"[LOCATION site|...] [READPOINT site|...] [COUNT n] [AFTER token]",
+		"GS1 EPCIS 2.0 events: what the events about codes, steps, places and times "
+		"are, a page at a time",
+		{ .acting = -1, .opts = {
+		  { "EPC", OPT_EPC, OPT_K_WORD, false, 0, 0 },
+		  { "ANYEPC", OPT_ANYEPC, OPT_K_WORD, false, 0, 0 },
+		  { "BIZSTEP", OPT_BIZSTEP, OPT_K_WORD, false, 0, 0 },
+		  { "SINCE", OPT_SINCE, OPT_K_TIME, false, 0, 0 },
+		  { "BEFORE", OPT_BEFORE, OPT_K_TIME, false, 0, 0 },
+		  { "LOCATION", OPT_LOCATION, OPT_K_WORD, false, 0, 0 },
+		  { "READPOINT", OPT_READPOINT, OPT_K_WORD, false, 0, 0 },
+		  { "COUNT", OPT_COUNT, OPT_K_UINT, false, 1, CMD_EPCIS_PAGE_MAX },
+		  { "AFTER", OPT_AFTER, OPT_K_WORD, false, 0, 0 } } } },
 };
 
 static int eq(const char *s, size_t n, const char *name)

@@ -49,6 +49,7 @@ enum cmd_id {
 	CMD_AUDIT_VERIFY,
 	CMD_CLOCK,
 	CMD_BACKUP,
+	CMD_EPCIS_QUERY,
 	CMD__COUNT
 };
 
@@ -68,7 +69,7 @@ enum opt_id {
 	OPT_SITE, OPT_FROM, OPT_TO, OPT_REF, OPT_TIME, OPT_TX, OPT_QTY,
 	OPT_PRODUCT, OPT_LOT, OPT_EXPIRY, OPT_LEVEL, OPT_REASON,
 	OPT_SINCE, OPT_LIMIT, OPT_STATUS, OPT_AFTER, OPT_COUNT, OPT_STATE,
-	OPT_FRESH,
+	OPT_FRESH, OPT_BIZSTEP, OPT_EPC, OPT_ANYEPC, OPT_BEFORE, OPT_LOCATION, OPT_READPOINT,
 	OPT__COUNT
 };
 
@@ -92,7 +93,7 @@ struct option_spec {
 	uint32_t min, max;	/* UINT: the value; TEXT: bytes */
 };
 
-#define GRAMMAR_OPTS_MAX 7
+#define GRAMMAR_OPTS_MAX 9
 
 /* Text limits the commands share (bytes). */
 #define CMD_TX_MAX	64	/* a sale's transaction id */
@@ -107,6 +108,10 @@ struct option_spec {
 #define CMD_CODES_MAX		10000
 /* An EVENTS batch's id (BATCH): text, kept with the batch's result. */
 #define CMD_BATCH_ID_MAX	64
+/* EPCIS.QUERY: events a page (COUNT), and the values an option may list
+ * ("a|b|c": EPC, ANYEPC, BIZSTEP, LOCATION, READPOINT). */
+#define CMD_EPCIS_PAGE_MAX	1000
+#define CMD_EPCIS_VALUES_MAX	64
 
 /*
  * A command's arguments, read once by daemon/parse.c into a typed command

@@ -33,6 +33,7 @@
 
 #include <jansson.h>
 
+#include "cbv.h"
 #include "command.h"
 #include "xmem.h"
 
@@ -258,30 +259,6 @@ const struct load_epcis_stats *load_epcis_stats(const struct load_epcis *r)
 }
 
 /* ---- judging one event ---- */
-
-/* A CBV term given bare or as one of its URI forms: "shipping",
- * "https://ref.gs1.org/cbv/BizStep-shipping", "cbv:BizStep-shipping",
- * "urn:epcglobal:cbv:bizstep:shipping".  Returns the bare term. */
-static const char *cbv_term(const char *s, const char *vocab, const char *urn)
-{
-	static const char web[] = "https://ref.gs1.org/cbv/";
-	static const char cbv[] = "cbv:";
-	size_t v = strlen(vocab);
-
-	if (s == NULL)
-		return NULL;
-	if (strncmp(s, web, sizeof(web) - 1) == 0 &&
-	    strncmp(s + sizeof(web) - 1, vocab, v) == 0 &&
-	    s[sizeof(web) - 1 + v] == '-')
-		return s + sizeof(web) + v;
-	if (strncmp(s, cbv, sizeof(cbv) - 1) == 0 &&
-	    strncmp(s + sizeof(cbv) - 1, vocab, v) == 0 &&
-	    s[sizeof(cbv) - 1 + v] == '-')
-		return s + sizeof(cbv) + v;
-	if (strncmp(s, urn, strlen(urn)) == 0)
-		return s + strlen(urn);
-	return s;
-}
 
 /* Why-message for the current event: "FILE: event N: ...". */
 static int bad(struct load_epcis *r, size_t idx, const char *fmt, ...)

@@ -35,6 +35,7 @@ MATRIX = {
     "AUDIT VERIFY": {"regulator", "admin"},
     "RECALL.ACK": COUNTER | SUPPLY,
     "IMPACT": {"regulator"}, "CODES": {"regulator"},
+    "EPCIS.QUERY": COUNTER | SUPPLY | {"regulator"},
 }
 
 CODE = "83012340000000000001"
@@ -71,6 +72,7 @@ def request(command, site):
         "AUDIT VERIFY": ["AUDIT", "VERIFY"],
         "RECALL.ACK": ["RECALL.ACK", PRODUCT, "NOLOT", "SITE", site],
         "IMPACT": ["IMPACT", PRODUCT, "NOLOT"], "CODES": ["CODES", PRODUCT, "NOLOT"],
+        "EPCIS.QUERY": ["EPCIS.QUERY", "COUNT", "1"],
     }[command]
 
 

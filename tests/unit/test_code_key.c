@@ -176,10 +176,51 @@ static void test_order(void **state)
 	}
 }
 
+/* GS1 keys as Digital Link URIs, which parse back to the same key; what
+ * has no Digital Link form says so. */
+static void test_digital_link(void **state)
+{
+	static const struct {
+		const char *scan, *dl;
+	} cases[] = {
+		{ "(01)06901234567892(21)SN12345",
+		  "https://id.gs1.org/01/06901234567892/21/SN12345" },
+		{ "(01)06901234567892(21)S/1+A%b_c-d.e",
+		  "https://id.gs1.org/01/06901234567892/21/S%2F1%2BA%25b_c-d.e" },
+		{ "(01)06901234567892(10)A1B2C3",
+		  "https://id.gs1.org/01/06901234567892/10/A1B2C3" },
+		{ "(00)069012340000000016", "https://id.gs1.org/00/069012340000000016" },
+		{ "(414)6901234000016", "https://id.gs1.org/414/6901234000016" },
+		{ "(414)6901234000016(254)7", "https://id.gs1.org/414/6901234000016/254/7" },
+		{ "(417)6901234000016", "https://id.gs1.org/417/6901234000016" },
+		{ "83012345678901234567", NULL },
+		{ "+A123BJC5D6E71/$$3271231LOT1D", NULL },
+		{ "MA.156.M0.100761.21234561.L1", NULL },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint8_t key[CODE_KEY_MAX], back[CODE_KEY_MAX];
+		char dl[CODE_TEXT_MAX];
+		size_t n = case_key(cases[i].scan, key);
+		int got = code_key_dl(key, n, dl, sizeof(dl));
+
+		if (cases[i].dl == NULL) {
+			assert_int_equal(got, -1);
+			continue;
+		}
+		assert_int_equal(got, (int)strlen(cases[i].dl));
+		assert_string_equal(dl, cases[i].dl);
+		assert_int_equal(code_key_parse(dl, strlen(dl), back), (int)n);
+		assert_memory_equal(back, key, n);
+		assert_int_equal(code_key_dl(key, n, dl, strlen(cases[i].dl)), -1);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_layouts),
+		cmocka_unit_test(test_digital_link),
 		cmocka_unit_test(test_not_keys),
 		cmocka_unit_test(test_parse_permissive),
 		cmocka_unit_test(test_order),
