@@ -25,6 +25,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "load.h"
+#include "load_cmd.h"
 #include "xmem.h"
 
 #include <errno.h>
@@ -161,42 +162,6 @@ static void batch_id(const struct loader *l, char out[65])
 	for (int i = 0; i < 32; i++)	/* 128 bits are plenty for an id */
 		snprintf(out + 2 * (i % 16), 3, "%02x", h[i] ^ h[(i + 16) % 32]);
 	out[32] = '\0';
-}
-
-/* Append a word to b, quoted when it needs to be (inline syntax). */
-static void put_word(struct buf *b, const char *s, size_t n)
-{
-	bool plain = n > 0;
-	for (size_t i = 0; plain && i < n; i++)
-		plain = (unsigned char)s[i] > ' ' && s[i] != '"' && s[i] != '\'' &&
-			s[i] != '\\' && s[i] != 0x7f;
-	buf_putc(b, ' ');
-	if (plain) {
-		buf_append(b, s, n);
-		return;
-	}
-	buf_putc(b, '"');
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == '"' || c == '\\') {
-			buf_putc(b, '\\');
-			buf_putc(b, (char)c);
-		} else if (c < ' ' || c == 0x7f) {
-			buf_printf(b, "\\x%02x", c);
-		} else {
-			buf_putc(b, (char)c);
-		}
-	}
-	buf_putc(b, '"');
-}
-
-static void opt(struct buf *b, const char *name, const struct load_rec *r, enum load_field f)
-{
-	if (r->f[f] == NULL)
-		return;
-	buf_putc(b, ' ');
-	buf_puts(b, name);
-	put_word(b, r->f[f], r->len[f]);
 }
 
 /* ------------------------------------------------------------- replies */
@@ -392,52 +357,11 @@ static int add_record(struct loader *l, const struct load_rec *r)
 	buf_reset(tail);
 	const char *code = r->f[LOAD_F_CODE];
 	size_t code_len = r->len[LOAD_F_CODE];
-	switch (r->kind) {
-	case LOAD_COMMISSION:
-		buf_puts(head, "COMMISSION");
-		opt(tail, "SITE", r, LOAD_F_FROM);
-		opt(tail, "PRODUCT", r, LOAD_F_PRODUCT);
-		opt(tail, "LOT", r, LOAD_F_LOT);
-		opt(tail, "EXPIRY", r, LOAD_F_EXPIRY);
-		opt(tail, "LEVEL", r, LOAD_F_LEVEL);
-		opt(tail, "QTY", r, LOAD_F_QTY);
-		break;
-	case LOAD_PACK:
-	case LOAD_UNPACK:
-		buf_puts(head, r->kind == LOAD_PACK ? "PACK" : "UNPACK");
-		put_word(head, r->f[LOAD_F_PARENT], r->len[LOAD_F_PARENT]);
-		opt(tail, "SITE", r, LOAD_F_FROM);
-		break;
-	case LOAD_SHIP:
-	case LOAD_RETURN:
-		buf_puts(head, r->kind == LOAD_SHIP ? "SHIP" : "RETURN");
-		opt(tail, "FROM", r, LOAD_F_FROM);
-		opt(tail, "TO", r, LOAD_F_TO);
-		opt(tail, "REF", r, LOAD_F_REF);
-		break;
-	case LOAD_RECEIVE:
-		buf_puts(head, "RECEIVE");
-		opt(tail, "SITE", r, LOAD_F_TO);
-		opt(tail, "FROM", r, LOAD_F_FROM);
-		opt(tail, "REF", r, LOAD_F_REF);
-		break;
-	case LOAD_DESTROY:
-		buf_puts(head, "DESTROY");
-		opt(tail, "SITE", r, LOAD_F_FROM);
-		opt(tail, "REF", r, LOAD_F_REF);
-		break;
-	case LOAD_DISPENSE:
-		buf_puts(head, "DISPENSE");
-		opt(tail, "SITE", r, LOAD_F_FROM);
-		opt(tail, "TX", r, LOAD_F_REF);
-		opt(tail, "QTY", r, LOAD_F_QTY);
-		break;
-	default:
+	if (load_cmd_words(r, head, tail) != 0) {
 		report_error(l, "%s:%lu: a %s record in an events file", l->file, r->where,
 			     load_kind_name(r->kind));
 		return 0;
 	}
-	opt(tail, "TIME", r, LOAD_F_TIME);
 
 	/* Same command as the one being built, but for the code?  Merge. */
 	bool same = l->ncodes > 0 && l->ncodes < MERGE_MAX && r->kind == l->kind &&
@@ -455,7 +379,7 @@ static int add_record(struct loader *l, const struct load_rec *r)
 		l->cmd_where = r->where;
 	}
 	if (code) {
-		put_word(&l->codes, code, code_len);
+		load_put_word(&l->codes, code, code_len);
 		l->ncodes++;
 	}
 	l->rows++;

@@ -18,15 +18,19 @@
 #include "http.h"
 #include "acl.h"
 #include "admit.h"
+#include "args.h"
 #include "auth.h"
 #include "clock.h"
 #include "cluster.h"
 #include "cmd.h"
 #include "config.h"
+#include "epcis_capture.h"
+#include "epcis_jobs.h"
 #include "http_api.h"
 #include "log.h"
 #include "metrics.h"
 #include "parse.h"
+#include "resp_json.h"
 #include "server.h"
 #include "session.h"
 #include "slow.h"
@@ -46,6 +50,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
+#include <jansson.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <openssl/ssl.h>
@@ -85,6 +90,8 @@ struct hreq {
 	struct evhttp_request *req;	/* NULL once the connection is gone */
 	struct hconn *hc;
 	struct http_worker *hw;
+	const struct http_route *route;	/* how its answer is rendered */
+	char *uri;			/* EPCIS pages: the request's path and query */
 	bool head;			/* HEAD: the status and headers only */
 };
 
@@ -140,11 +147,15 @@ int http_listen(struct server *srv, char *err, size_t errlen)
 	if (cfg->https_port &&
 	    bind_port(cfg->bind, cfg->https_port, &srv->https_fd, &srv->https_port, err, errlen))
 		return -1;
+	if (cfg->http_port || cfg->https_port)
+		srv->epcis_jobs = epcis_jobs_new();
 	return 0;
 }
 
 void http_close(struct server *srv)
 {
+	epcis_jobs_free(srv->epcis_jobs);	/* every job is back: the workers are gone */
+	srv->epcis_jobs = NULL;
 	if (srv->http_fd >= 0)
 		close(srv->http_fd);
 	if (srv->https_fd >= 0)
@@ -279,7 +290,8 @@ static void send_json(struct evhttp_request *req, int status, char *body, bool h
 		{ 200, "OK" }, { 202, "Accepted" }, { 400, "Bad Request" },
 		{ 401, "Unauthorized" }, { 403, "Forbidden" }, { 404, "Not Found" },
 		{ 405, "Method Not Allowed" }, { 409, "Conflict" },
-		{ 413, "Payload Too Large" }, { 429, "Too Many Requests" },
+		{ 413, "Payload Too Large" }, { 415, "Unsupported Media Type" },
+		{ 429, "Too Many Requests" },
 		{ 500, "Internal Server Error" }, { 503, "Service Unavailable" },
 	};
 	const char *reason = "Error";
@@ -312,11 +324,28 @@ static void send_error(struct evhttp_request *req, int status, const char *code,
 	send_json(req, status, http_error_json(code, msg), head, close);
 }
 
-/* A command's reply, rendered. */
-static void send_reply(struct evhttp_request *req, const struct buf *reply, bool head)
+/* A command's reply, rendered: as JSON, or for GET /epcis/events as an
+ * EPCIS query document with the next page's token and link in headers
+ * (uri: the request's path, then its query after a NUL, or NULL). */
+static void send_reply(struct evhttp_request *req, const struct http_route *route,
+		       const char *uri, const struct buf *reply, bool head)
 {
 	int status;
-	char *body = http_render(reply->data, reply->len, &status);
+	char next[24];
+	char *body;
+	if (route->kind != ROUTE_EPCIS_EVENTS) {
+		body = http_render(reply->data, reply->len, &status);
+		send_json(req, status, body, head, false);
+		return;
+	}
+	body = http_epcis_document(reply->data, reply->len, clock_now_ms(), &status, next);
+	if (next[0] && uri) {
+		struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+		char *link = http_next_link(uri, uri + strlen(uri) + 1, next);
+		evhttp_add_header(h, "Next-Page-Token", next);
+		evhttp_add_header(h, "Link", link);
+		free(link);
+	}
 	send_json(req, status, body, head, false);
 }
 
@@ -332,9 +361,10 @@ static void on_job_done(struct write_job *job)
 		while (*pp != r)
 			pp = &(*pp)->next;
 		*pp = r->next;
-		send_reply(r->req, &job->reply.b, r->head);
+		send_reply(r->req, r->route, r->uri, &job->reply.b, r->head);
 	}
 	cmd_write_job_free(job);
+	free(r->uri);
 	free(r);
 }
 
@@ -482,6 +512,81 @@ static struct throttle_rate *rate_of(struct http_worker *hw, struct hconn *hc,
 	return throttle_rate_of(srv->throttle, key);
 }
 
+/* The request's body, within the limit of its principal: 0, or -1 after
+ * answering 413. */
+static int body_of(const struct config *cfg, struct evhttp_request *req,
+		   const struct principal *who, bool head, const char **body, size_t *len)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	*len = evbuffer_get_length(in);
+	if (who && who->role == ROLE_NONE && *len > cfg->unauth_max_request) {
+		char msg[160];
+		snprintf(msg, sizeof msg, "a body of %zu bytes: at most %llu before signing in",
+			 *len, (unsigned long long)cfg->unauth_max_request);
+		send_error(req, 413, "ERR", msg, head, true);
+		return -1;
+	}
+	*body = *len ? (const char *)evbuffer_pullup(in, -1) : "";
+	return 0;
+}
+
+/* An EPCIS page's path, then its query after a NUL (send_reply): malloc'd. */
+static char *page_uri(const struct evhttp_uri *uri)
+{
+	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+	const char *query = uri ? evhttp_uri_get_query(uri) : NULL;
+	struct buf b = BUF_INIT;
+	buf_puts(&b, path ? path : "/epcis/events");
+	buf_append(&b, "", 1);
+	buf_puts(&b, query ? query : "");
+	return b.data;
+}
+
+/* A request of this connection through admission (admit.h), with the
+ * context the reads it makes (the role matrix's, a read command's) use. */
+struct admitting {
+	struct http_session hs;
+	struct session session;
+	struct resp_out out;
+	struct cmd_ctx ctx;
+	const struct command_spec *spec;
+	struct cmd cmd;
+};
+
+/* Admit argv as the request's, at now_ms; a refusal is answered here.
+ * admitted_done(a) after, whatever it gave. */
+static enum admission admit_request(struct http_worker *hw, struct hconn *hc,
+				    struct evhttp_request *req, const struct principal *who,
+				    int argc, struct resp_arg *argv, int64_t now_ms, bool head,
+				    struct admitting *a)
+{
+	const struct config *cfg = &hw->srv->cfg;
+	a->hs = (struct http_session){ hw, hc };
+	a->session = (struct session){ &a->hs, &http_session_ops };
+	a->out = (struct resp_out){ .b = BUF_INIT, .proto = 3 };
+	a->ctx = (struct cmd_ctx){ .cfg = cfg, .session = &a->session, .out = &a->out,
+				   .reader = hw->w->reader };
+	struct admit_client client = {
+		.cfg = cfg, .who = who, .rate = rate_of(hw, hc, who),
+		.rate_name = who && who->role == ROLE_NONE ? "this address" : who ? who->name : "",
+	};
+	struct refusal refusal;
+	enum admission r = admit(&client, &a->ctx, now_ms, argc, argv, &a->spec, &a->cmd,
+				 &refusal);
+	atomic_fetch_add_explicit(&hw->w->commands, 1, memory_order_relaxed);
+	if (r == ADMIT_REFUSED)
+		send_error(req, http_status_of(refusal.code, strlen(refusal.code)), refusal.code,
+			   refusal.msg, head, false);
+	return r;
+}
+
+static void admitted_done(struct admitting *a)
+{
+	cmd_read_done(&a->ctx);	/* admission may have read too (the role matrix) */
+	cmd_free(&a->cmd);
+	buf_free(&a->out.b);
+}
+
 /* Run a command route's request. */
 static void run_command(struct http_worker *hw, struct hconn *hc, struct evhttp_request *req,
 			const struct http_route *route, const char *id, bool head)
@@ -490,18 +595,11 @@ static void run_command(struct http_worker *hw, struct hconn *hc, struct evhttp_
 	const struct config *cfg = &srv->cfg;
 	struct principal p;
 	const struct principal *who;
-	if (principal_of(hw, hc, req, &p, &who, head) != 0)
+	const char *body;
+	size_t body_len;
+	if (principal_of(hw, hc, req, &p, &who, head) != 0 ||
+	    body_of(cfg, req, who, head, &body, &body_len) != 0)
 		return;
-	struct evbuffer *in = evhttp_request_get_input_buffer(req);
-	size_t body_len = evbuffer_get_length(in);
-	if (who && who->role == ROLE_NONE && body_len > cfg->unauth_max_request) {
-		char msg[160];
-		snprintf(msg, sizeof msg, "a body of %zu bytes: at most %llu before signing in",
-			 body_len, (unsigned long long)cfg->unauth_max_request);
-		send_error(req, 413, "ERR", msg, head, true);
-		return;
-	}
-	const char *body = body_len ? (const char *)evbuffer_pullup(in, -1) : "";
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
 	const char *query = uri ? evhttp_uri_get_query(uri) : NULL;
 	struct http_words words;
@@ -512,44 +610,34 @@ static void run_command(struct http_worker *hw, struct hconn *hc, struct evhttp_
 		return;
 	}
 
-	int64_t now_ms = clock_now_ms();
-	struct http_session hs = { hw, hc };
-	struct session session = { &hs, &http_session_ops };
-	struct resp_out out = { .b = BUF_INIT, .proto = 3 };
-	struct cmd_ctx ctx = { .cfg = cfg, .session = &session, .out = &out,
-			       .reader = hw->w->reader };
-	struct admit_client client = {
-		.cfg = cfg, .who = who, .rate = rate_of(hw, hc, who),
-		.rate_name = who && who->role == ROLE_NONE ? "this address" : who ? who->name : "",
-	};
-	const struct command_spec *spec;
-	struct cmd cmd;
-	struct refusal refusal;
-	enum admission a = admit(&client, &ctx, now_ms, words.argc, words.argv, &spec, &cmd,
-				 &refusal);
-	atomic_fetch_add_explicit(&hw->w->commands, 1, memory_order_relaxed);
+	struct admitting ad;
+	enum admission a = admit_request(hw, hc, req, who, words.argc, words.argv, clock_now_ms(),
+					 head, &ad);
+	const struct command_spec *spec = ad.spec;
 	if (a == ADMIT_REFUSED) {
-		send_error(req, http_status_of(refusal.code, strlen(refusal.code)), refusal.code,
-			   refusal.msg, head, false);
+		/* answered */
 	} else if (a == ADMIT_WRITE || (spec && (spec->flags & CMD_F_SLOW)) ||
-		   (srv->cluster && spec && cmd_has(&cmd, OPT_FRESH))) {
+		   (srv->cluster && spec && cmd_has(&ad.cmd, OPT_FRESH))) {
 		struct hreq *r = xcalloc(1, sizeof *r);
 		r->req = req;
 		r->hc = hc;
 		r->hw = hw;
 		r->head = head;
+		r->route = route;
+		r->uri = route->kind == ROUTE_EPCIS_EVENTS ? page_uri(uri) : NULL;
 		struct write_job *job;
 		if (a == ADMIT_WRITE)
-			job = cmd_write_job(cfg, &cmd, 3, worker_job_done, r, hw->w);
+			job = cmd_write_job(cfg, &ad.cmd, 3, worker_job_done, r, hw->w);
 		else if (spec->flags & CMD_F_SLOW)
-			job = cmd_slow_job(cfg, srv->store, &cmd, 3, worker_job_done, r, hw->w);
+			job = cmd_slow_job(cfg, srv->store, &ad.cmd, 3, worker_job_done, r, hw->w);
 		else
-			job = cmd_read_job(cfg, &cmd, 3, worker_job_done, r, hw->w);
+			job = cmd_read_job(cfg, &ad.cmd, 3, worker_job_done, r, hw->w);
 		job->finish = on_job_done;
 		if (a != ADMIT_WRITE && (spec->flags & CMD_F_SLOW) &&
 		    slow_start(job, err, sizeof err) != 0) {
 			send_error(req, 503, "ERR", err, head, false);
 			cmd_write_job_free(job);
+			free(r->uri);
 			free(r);
 		} else {
 			r->next = hc->waiting;
@@ -562,17 +650,187 @@ static void run_command(struct http_worker *hw, struct hconn *hc, struct evhttp_
 			else if (!(spec->flags & CMD_F_SLOW))
 				cluster_fresh(srv->cluster, job);
 		}
-	} else if (spec == NULL || !command_arity_ok(spec, words.argc)) {
-		cmd_lookup(words.argc, words.argv, &out);
-		send_reply(req, &out.b, head);
 	} else {
-		cmd_execute(&ctx, &cmd);
-		send_reply(req, &out.b, head);
+		if (spec == NULL || !command_arity_ok(spec, words.argc))
+			cmd_lookup(words.argc, words.argv, &ad.out);
+		else
+			cmd_execute(&ad.ctx, &ad.cmd);
+		char *at = route->kind == ROUTE_EPCIS_EVENTS ? page_uri(uri) : NULL;
+		send_reply(req, route, at, &ad.out.b, head);
+		free(at);
 	}
-	cmd_read_done(&ctx);	/* admission may have read too (the role matrix) */
-	cmd_free(&cmd);
-	buf_free(&out.b);
+	admitted_done(&ad);
 	http_words_free(&words);
+}
+
+/* ------------------------------------------------------------- EPCIS */
+
+/* A capture's EVENTS request is back: the job's result. */
+static void on_capture_done(struct write_job *wj)
+{
+	struct worker *w = wj->origin;
+	epcis_job_finish(w->srv->epcis_jobs, wj->owner, wj->reply.b.data, wj->reply.b.len,
+			 clock_now_ms());
+	cmd_write_job_free(wj);
+}
+
+/* Is the body JSON by its Content-Type (none said is taken as JSON)? */
+static bool json_body(struct evhttp_request *req)
+{
+	const char *type = evhttp_find_header(evhttp_request_get_input_headers(req),
+					      "Content-Type");
+	if (type == NULL)
+		return true;
+	size_t n = strcspn(type, "; \t");
+	return (n == 16 && strncasecmp(type, "application/json", n) == 0) ||
+	       (n == 19 && strncasecmp(type, "application/ld+json", n) == 0);
+}
+
+/* The 202 of a capture: where its job is, and the job. */
+static void send_accepted(struct http_worker *hw, struct evhttp_request *req,
+			  const struct epcis_job *job, const struct principal *who, bool head)
+{
+	char where[64];
+	snprintf(where, sizeof where, "/epcis/capture/%s", epcis_job_id(job));
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Location", where);
+	char *text = epcis_jobs_json(hw->srv->epcis_jobs, epcis_job_id(job), who, clock_now_ms());
+	send_json(req, 202, text ? text : http_error_json("ERR", "the job is gone"), head, false);
+}
+
+/* The events the reader refused: 400, each with its place, nothing captured. */
+static void send_refused_events(struct evhttp_request *req, const struct epcis_capture *cap,
+				bool head)
+{
+	char msg[160];
+	snprintf(msg, sizeof msg, "%zu event%s of the document cannot be read; nothing was "
+		 "captured", cap->nbad, cap->nbad == 1 ? "" : "s");
+	json_t *o = json_pack("{s:s, s:s, s:[]}", "error", msg, "code", "ERR", "errors");
+	for (size_t i = 0; i < cap->nbad && i < EPCIS_CAPTURE_BAD_KEPT; i++)
+		json_array_append_new(json_object_get(o, "errors"),
+				      json_pack("{s:I, s:s}", "event", (json_int_t)cap->bad[i].event,
+						"error", cap->bad[i].msg));
+	char *text = resp_json_text(o);
+	json_decref(o);
+	send_json(req, 400, text, head, false);
+}
+
+/* The first record of the request the role matrix refuses (403), or that
+ * cannot run (400), answered naming its event; 0 when none. */
+static int refuse_records(struct evhttp_request *req, const struct cmd *cmd,
+			  const struct epcis_capture *cap, bool head)
+{
+	const struct cmd_records *rs = cmd->records;
+	for (size_t i = 0; rs && i < rs->n; i++) {
+		const struct cmd_record *r = &rs->rec[i];
+		if (r->refused == NULL && r->err == NULL)
+			continue;
+		char msg[900];
+		snprintf(msg, sizeof msg, "event %lu: %s; nothing was captured", cap->event_of[i],
+			 r->refused ? r->refused : r->err);
+		send_error(req, r->refused ? 403 : 400, r->refused ? "NOPERM" : "ERR", msg, head,
+			   false);
+		return -1;
+	}
+	return 0;
+}
+
+/* POST /epcis/capture: the document becomes one EVENTS request, admitted
+ * as any request is, and a job that runs while the answer says where to
+ * look for it. */
+static void capture(struct http_worker *hw, struct hconn *hc, struct evhttp_request *req,
+		    bool head)
+{
+	struct server *srv = hw->srv;
+	const struct config *cfg = &srv->cfg;
+	struct principal p;
+	const struct principal *who;
+	const char *body;
+	size_t len;
+	if (principal_of(hw, hc, req, &p, &who, head) != 0 ||
+	    body_of(cfg, req, who, head, &body, &len) != 0)
+		return;
+	if (!json_body(req)) {
+		send_error(req, 415, "ERR", "an EPCIS document is JSON: send it as "
+			   "application/json or application/ld+json", head, false);
+		return;
+	}
+	int64_t now_ms = clock_now_ms();
+	struct code_opts copts;
+	args_code_opts(now_ms, &copts);
+	struct epcis_capture cap;
+	if (epcis_capture_read(body, len, cfg->max_request, &copts, &cap) != 0) {
+		send_error(req, 400, "ERR", cap.err, head, false);
+		epcis_capture_free(&cap);
+		return;
+	}
+	if (cap.nbad) {
+		send_refused_events(req, &cap, head);
+		epcis_capture_free(&cap);
+		return;
+	}
+	if (cap.ncommands == 0) {	/* every event skipped: done as it starts */
+		static const char nothing[] = "%1\r\n+replayed\r\n#f\r\n";
+		struct epcis_job *job = epcis_jobs_add(srv->epcis_jobs, who, now_ms, &cap.stats,
+						       NULL, 0);
+		if (job) {
+			epcis_job_finish(srv->epcis_jobs, job, nothing, sizeof nothing - 1, now_ms);
+			send_accepted(hw, req, job, who, head);
+		} else {
+			send_error(req, 503, "UNAVAILABLE", "too many capture jobs running; try "
+				   "again later", head, false);
+		}
+		epcis_capture_free(&cap);
+		return;
+	}
+
+	struct admitting ad;
+	enum admission a = admit_request(hw, hc, req, who, cap.argc, cap.argv, now_ms, head, &ad);
+	struct epcis_job *job = NULL;
+	if (a == ADMIT_REFUSED) {
+		/* answered */
+	} else if (a != ADMIT_WRITE) {	/* EVENTS is a write: never */
+		send_error(req, 500, "ERR", "the capture is not a write", head, false);
+	} else if (refuse_records(req, &ad.cmd, &cap, head) == 0 &&
+		   (job = epcis_jobs_add(srv->epcis_jobs, who, now_ms, &cap.stats, cap.event_of,
+					 cap.ncommands)) == NULL) {
+		send_error(req, 503, "UNAVAILABLE", "too many capture jobs running; try again "
+			   "later", head, false);
+	} else if (job) {
+		struct write_job *wj = cmd_write_job(cfg, &ad.cmd, 3, worker_job_done, job, hw->w);
+		wj->finish = on_capture_done;
+		wj->bulk = true;	/* a load: behind the scans waiting */
+		if (srv->cluster)
+			cluster_submit(srv->cluster, wj);
+		else
+			writer_submit(srv->writer, wj);
+		send_accepted(hw, req, job, who, head);
+	}
+	admitted_done(&ad);
+	epcis_capture_free(&cap);
+}
+
+/* GET /epcis/capture/{id}: a job of the principal's. */
+static void capture_job(struct http_worker *hw, struct hconn *hc, struct evhttp_request *req,
+			const char *id, bool head)
+{
+	struct principal p;
+	const struct principal *who;
+	if (principal_of(hw, hc, req, &p, &who, head) != 0)
+		return;
+	if (who && who->role == ROLE_NONE) {
+		send_error(req, 401, "NOAUTH", "capture jobs are their principal's: sign in "
+			   "(Authorization: Bearer <token>, or a client certificate)", head, false);
+		return;
+	}
+	char *text = epcis_jobs_json(hw->srv->epcis_jobs, id, who, clock_now_ms());
+	if (text == NULL) {
+		char msg[200];
+		snprintf(msg, sizeof msg, "no capture job %.40s of yours (a job is kept an hour "
+			 "after it finished)", id);
+		send_error(req, 404, "NOTFOUND", msg, head, false);
+		return;
+	}
+	send_json(req, 200, text, head, false);
 }
 
 static void send_text(struct evhttp_request *req, int status, const char *reason,
@@ -681,7 +939,14 @@ static void on_request(struct evhttp_request *req, struct http_worker *hw, bool 
 		metrics(hw, req);
 		break;
 	case ROUTE_COMMAND:
+	case ROUTE_EPCIS_EVENTS:
 		run_command(hw, hc, req, r, id, head);
+		break;
+	case ROUTE_EPCIS_CAPTURE:
+		capture(hw, hc, req, head);
+		break;
+	case ROUTE_EPCIS_JOB:
+		capture_job(hw, hc, req, id, head);
 		break;
 	}
 }

@@ -2,6 +2,7 @@
  * http_api — routes, words and answers of the HTTP side (http_api.h).
  */
 #include "http_api.h"
+#include "args.h"
 #include "resp_json.h"
 #include "xmem.h"
 
@@ -16,6 +17,14 @@
 #include <strings.h>
 
 #define GP (HTTP_GET | HTTP_HEAD)
+
+/* GET /epcis/events: the EPCIS 2.0 REST binding's query parameters. */
+static const struct http_param epcis_params[] = {
+	{ "EQ_bizStep", OPT_BIZSTEP }, { "MATCH_epc", OPT_EPC }, { "MATCH_anyEPC", OPT_ANYEPC },
+	{ "GE_eventTime", OPT_SINCE }, { "LT_eventTime", OPT_BEFORE },
+	{ "EQ_bizLocation", OPT_LOCATION }, { "EQ_readPoint", OPT_READPOINT },
+	{ "perPage", OPT_COUNT }, { "nextPageToken", OPT_AFTER }, { NULL, 0 },
+};
 
 const struct http_route http_routes[] = {
 	{ GP, "/healthz", ROUTE_HEALTH, 0, NULL, { NULL }, NULL, false },
@@ -55,6 +64,9 @@ const struct http_route http_routes[] = {
 	{ GP, "/v1/audit/verify", ROUTE_COMMAND, CMD_AUDIT_VERIFY, "VERIFY", { NULL }, NULL,
 	  false },
 	{ HTTP_POST, "/v1/backup", ROUTE_COMMAND, CMD_BACKUP, NULL, { "name" }, NULL, false },
+	{ HTTP_POST, "/epcis/capture", ROUTE_EPCIS_CAPTURE, 0, NULL, { NULL }, NULL, false },
+	{ GP, "/epcis/capture/{id}", ROUTE_EPCIS_JOB, 0, NULL, { NULL }, NULL, false },
+	{ GP, "/epcis/events", ROUTE_EPCIS_EVENTS, CMD_EPCIS_QUERY, NULL, { NULL }, NULL, false },
 };
 const size_t http_nroutes = sizeof http_routes / sizeof http_routes[0];
 
@@ -102,6 +114,30 @@ struct value {
 	char num[24];
 };
 
+const struct http_param *http_route_params(const struct http_route *r)
+{
+	return r->kind == ROUTE_EPCIS_EVENTS ? epcis_params : NULL;
+}
+
+/* The key of option o on route r: its name in lower case into buf, or the
+ * route's own name for it; NULL when the route does not take it. */
+static const char *key_of(const struct http_route *r, const struct option_spec *o,
+			  char buf[16])
+{
+	const struct http_param *params = http_route_params(r);
+	if (params) {
+		for (const struct http_param *p = params; p->key; p++)
+			if (p->opt == o->id)
+				return p->key;
+		return NULL;
+	}
+	size_t k = 0;
+	for (; o->name[k] && k < 15; k++)
+		buf[k] = (char)tolower((unsigned char)o->name[k]);
+	buf[k] = '\0';
+	return buf;
+}
+
 /* The keys a route takes, for "unknown key" answers. */
 static void keys_taken(const struct http_route *r, const struct command_spec *spec,
 		       struct buf *b)
@@ -117,10 +153,13 @@ static void keys_taken(const struct http_route *r, const struct command_spec *sp
 		buf_printf(b, "%s%s, code", sep, r->list);
 		sep = ", ";
 	}
-	for (int i = 0; i < GRAMMAR_OPTS_MAX && spec->g.opts[i].name; i++, sep = ", ") {
-		buf_printf(b, "%s", sep);
-		for (const char *p = spec->g.opts[i].name; *p; p++)
-			buf_printf(b, "%c", tolower((unsigned char)*p));
+	for (int i = 0; i < GRAMMAR_OPTS_MAX && spec->g.opts[i].name; i++) {
+		char buf[16];
+		const char *key = key_of(r, &spec->g.opts[i], buf);
+		if (key) {
+			buf_printf(b, "%s%s", sep, key);
+			sep = ", ";
+		}
 	}
 	if (r->fields)
 		buf_printf(b, "%sthe record's fields", sep);
@@ -128,12 +167,16 @@ static void keys_taken(const struct http_route *r, const struct command_spec *sp
 		buf_printf(b, "nothing");
 }
 
-/* The option of spec named key (lower case), or NULL. */
-static const struct option_spec *option_named(const struct command_spec *spec, const char *key)
+/* The option of spec that key names on route r, or NULL. */
+static const struct option_spec *option_named(const struct http_route *r,
+					      const struct command_spec *spec, const char *key)
 {
-	for (int i = 0; i < GRAMMAR_OPTS_MAX && spec->g.opts[i].name; i++)
-		if (strcasecmp(spec->g.opts[i].name, key) == 0)
+	for (int i = 0; i < GRAMMAR_OPTS_MAX && spec->g.opts[i].name; i++) {
+		char buf[16];
+		const char *k = key_of(r, &spec->g.opts[i], buf);
+		if (k && (http_route_params(r) ? strcmp(k, key) : strcasecmp(k, key)) == 0)
 			return &spec->g.opts[i];
+	}
 	return NULL;
 }
 
@@ -251,14 +294,14 @@ static int check_keys(const struct http_route *r, const struct command_spec *spe
 		const char *key;
 		json_t *v;
 		json_object_foreach(src->body, key, v) {
-			if (!is_word_key(r, spec, key) && !option_named(spec, key) && !r->fields) {
+			if (!is_word_key(r, spec, key) && !option_named(r, spec, key) && !r->fields) {
 				bad = key;
 				break;
 			}
 		}
 	} else if (src->query) {
 		for (struct evkeyval *kv = src->query->tqh_first; kv; kv = kv->next.tqe_next)
-			if (!is_word_key(r, spec, kv->key) && !option_named(spec, kv->key)) {
+			if (!is_word_key(r, spec, kv->key) && !option_named(r, spec, kv->key)) {
 				bad = kv->key;
 				break;
 			}
@@ -372,11 +415,10 @@ int http_words(const struct http_route *r, const char *id, const char *query,
 		goto out;
 	for (int i = 0; i < GRAMMAR_OPTS_MAX && spec->g.opts[i].name; i++) {
 		const struct option_spec *o = &spec->g.opts[i];
-		char key[16];
-		size_t k = 0;
-		for (; o->name[k] && k < sizeof key - 1; k++)
-			key[k] = (char)tolower((unsigned char)o->name[k]);
-		key[k] = '\0';
+		char buf[16];
+		const char *key = key_of(r, o, buf);
+		if (key == NULL)
+			continue;
 		if (get_value(&src, key, o->kind == OPT_K_FLAG, &v, err, errlen) != 0)
 			goto out;
 		if (v.s == NULL)
@@ -482,4 +524,61 @@ char *http_render(const char *reply, size_t len, int *status)
 	}
 	resp_value_free(&v);
 	return s ? s : http_error_json("STORE", "out of memory");
+}
+
+char *http_epcis_document(const char *reply, size_t len, int64_t now_ms, int *status,
+			  char next[24])
+{
+	struct resp_value v;
+	size_t used;
+	const char *why;
+	next[0] = '\0';
+	if (resp_parse_value(reply, len, &v, &used, &why) != 1)
+		return http_render(reply, len, status);
+	if (v.type != RESP_T_MAP) {	/* an error: answered as any command's */
+		resp_value_free(&v);
+		return http_render(reply, len, status);
+	}
+	json_t *answer = resp_to_json(&v);
+	resp_value_free(&v);
+	json_t *events = json_object_get(answer, "events");
+	const char *token = json_string_value(json_object_get(answer, "next"));
+	if (!json_is_array(events)) {
+		json_decref(answer);
+		*status = 500;
+		return http_error_json("ERR", "EPCIS.QUERY gave no events");
+	}
+	if (token)
+		snprintf(next, 24, "%s", token);
+	char created[32];
+	args_format_time(now_ms, created);
+	json_t *doc = json_pack("{s:[s,{s:s}], s:s, s:s, s:s, s:{s:{s:s, s:{s:O}}}}",
+				"@context", HTTP_EPCIS_CONTEXT, "yima", HTTP_YIMA_CONTEXT,
+				"type", "EPCISQueryDocument", "schemaVersion", "2.0",
+				"creationDate", created, "epcisBody", "queryResults",
+				"queryName", "SimpleEventQuery", "resultsBody", "eventList", events);
+	json_decref(answer);
+	char *text = doc ? resp_json_text(doc) : NULL;
+	json_decref(doc);
+	*status = text ? 200 : 500;
+	return text ? text : http_error_json("STORE", "out of memory");
+}
+
+char *http_next_link(const char *path, const char *query, const char *token)
+{
+	struct buf b = BUF_INIT;
+	buf_printf(&b, "<%s?", path);
+	/* The request's parameters as they came, but its nextPageToken. */
+	for (const char *p = query ? query : ""; *p;) {
+		const char *amp = strchr(p, '&');
+		size_t n = amp ? (size_t)(amp - p) : strlen(p);
+		if (n && !(n >= 14 && strncmp(p, "nextPageToken=", 14) == 0) &&
+		    !(n == 13 && strncmp(p, "nextPageToken", 13) == 0)) {
+			buf_append(&b, p, n);
+			buf_putc(&b, '&');
+		}
+		p += n + (amp != NULL);
+	}
+	buf_printf(&b, "nextPageToken=%s>; rel=\"next\"", token);
+	return b.data;	/* the buffer's text, NUL-ended, handed over */
 }

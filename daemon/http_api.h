@@ -18,6 +18,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 #include "command.h"
@@ -28,6 +29,17 @@ enum http_route_kind {
 	ROUTE_HEALTH,		/* GET /healthz: the process answers */
 	ROUTE_READY,		/* GET /readyz: it can serve (store, writer) */
 	ROUTE_METRICS,		/* GET /metrics: Prometheus text format */
+	ROUTE_EPCIS_CAPTURE,	/* POST /epcis/capture: a document becomes a job */
+	ROUTE_EPCIS_JOB,	/* GET /epcis/capture/{id}: the job */
+	ROUTE_EPCIS_EVENTS,	/* GET /epcis/events: a command (EPCIS.QUERY) whose
+				 * answer is an EPCIS query document */
+};
+
+/* A key a route names otherwise than its option's name in lower case
+ * (EPCIS's query parameters). */
+struct http_param {
+	const char *key;
+	enum opt_id opt;
 };
 
 enum http_method { HTTP_GET = 1, HTTP_POST = 2, HTTP_PUT = 4, HTTP_HEAD = 8 };
@@ -43,6 +55,11 @@ struct http_route {
 	bool fields;			/* the body's other keys are "field value"
 					 * pairs (SITE SET, PRODUCT SET) */
 };
+
+/* The keys a route takes for its options when they are not the options'
+ * names in lower case (ROUTE_EPCIS_EVENTS: EPCIS's query parameters),
+ * ending with a NULL key; NULL for the others. */
+const struct http_param *http_route_params(const struct http_route *r);
 
 /* Every route, for the OpenAPI test and the 404/405 answers. */
 extern const struct http_route http_routes[];
@@ -77,6 +94,22 @@ void http_words_free(struct http_words *w);
  * with the status its code gives (ERR 400, NOTFOUND 404, NOAUTH 401,
  * WRONGPASS 401, NOPERM 403, RATELIMIT 429, STORE 503, UNAVAILABLE 503). */
 char *http_render(const char *reply, size_t len, int *status);
+
+/*
+ * The answer to EPCIS.QUERY's RESP 3 reply, for GET /epcis/events: an
+ * EPCISQueryDocument (EPCIS 2.0 JSON-LD) holding its events, created at
+ * now_ms; *next gets the next page's token ("" for none).  An error reply
+ * is answered as http_render answers it.
+ */
+#define HTTP_EPCIS_CONTEXT "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
+#define HTTP_YIMA_CONTEXT "https://yima.example/epcis/"
+char *http_epcis_document(const char *reply, size_t len, int64_t now_ms, int *status,
+			  char next[24]);
+
+/* The Link header of the page after this one: the request's path and
+ * query with nextPageToken set to token ("</epcis/events?perPage=10&
+ * nextPageToken=42>; rel=\"next\""): malloc'd. */
+char *http_next_link(const char *path, const char *query, const char *token);
 
 /* A JSON error document of our own (400, 404 ...): malloc'd. */
 char *http_error_json(const char *code, const char *msg);

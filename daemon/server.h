@@ -51,6 +51,7 @@ struct server {
 	uint16_t port;			/* bound port */
 	uint16_t tls_port;		/* bound TLS port; 0: none */
 	int http_fd, https_fd;		/* HTTP listening sockets (http.h); -1: none */
+	struct epcis_jobs *epcis_jobs;	/* HTTP's EPCIS capture jobs (epcis_jobs.h) */
 	uint16_t http_port, https_port;	/* bound; 0: none */
 	char plain_bind[CONFIG_STR_MAX];	/* where the plaintext port listens */
 	time_t started;			/* CLOCK_MONOTONIC seconds */

@@ -235,6 +235,93 @@ static void test_replies_and_errors_as_json(void **state)
 	free(s);
 }
 
+/* GET /epcis/events: EPCIS's parameter names are the only keys, mapped to
+ * EPCIS.QUERY's options in its grammar's order; each is in the OpenAPI
+ * document's parameters, and nothing else is. */
+static void test_epcis_query_parameters(void **state)
+{
+	(void)state;
+	char id[64], err[512];
+	struct http_words w;
+	const struct http_route *r = route(HTTP_GET, "/epcis/events", id);
+	assert_int_equal(http_words(r, NULL, "perPage=5&nextPageToken=7&EQ_bizStep=shipping%7C"
+				    "receiving&MATCH_epc=urn%3Aepc%3Aid%3Asscc%3A6901234.0000000001&"
+				    "GE_eventTime=2026-03-01T00%3A00%3A00%2B08%3A00&LT_eventTime=x&"
+				    "EQ_bizLocation=PH1&EQ_readPoint=MFR&MATCH_anyEPC=C1", NULL, 0,
+				    &w, err, sizeof err), 0);
+	expect_words(&w, "EPCIS.QUERY|EPC|urn:epc:id:sscc:6901234.0000000001|ANYEPC|C1|BIZSTEP|"
+		     "shipping|receiving|SINCE|2026-03-01T00:00:00+08:00|BEFORE|x|LOCATION|PH1|"
+		     "READPOINT|MFR|COUNT|5|AFTER|7");
+	http_words_free(&w);
+	assert_int_equal(http_words(r, NULL, NULL, NULL, 0, &w, err, sizeof err), 0);
+	expect_words(&w, "EPCIS.QUERY");
+	http_words_free(&w);
+	expect_refused("/epcis/events", HTTP_GET, "eventType=ObjectEvent", NULL,
+		       "query: unknown key 'eventType'; GET /epcis/events takes: MATCH_epc, "
+		       "MATCH_anyEPC, EQ_bizStep, GE_eventTime, LT_eventTime, EQ_bizLocation, "
+		       "EQ_readPoint, perPage, nextPageToken");
+	/* Exactly EPCIS's names: not the options' own, not another case. */
+	expect_refused("/epcis/events", HTTP_GET, "bizstep=shipping", NULL, "unknown key 'bizstep'");
+	expect_refused("/epcis/events", HTTP_GET, "eq_bizstep=shipping", NULL,
+		       "unknown key 'eq_bizstep'");
+
+	json_error_t e;
+	json_t *doc = json_load_file("proto/openapi.json", 0, &e);
+	assert_non_null(doc);
+	json_t *params = json_object_get(json_object_get(json_object_get(json_object_get(doc,
+					 "paths"), "/epcis/events"), "get"), "parameters");
+	size_t n = 0;
+	for (const struct http_param *p = http_route_params(r); p->key; p++, n++) {
+		json_t *q = json_array_get(params, n);
+		if (q == NULL || strcmp(json_string_value(json_object_get(q, "name")), p->key) != 0)
+			fail_msg("proto/openapi.json: /epcis/events parameter %zu is not %s", n,
+				 p->key);
+	}
+	assert_int_equal(json_array_size(params), n);
+	json_decref(doc);
+}
+
+/* EPCIS.QUERY's reply as an EPCIS query document, with its next token. */
+static void test_epcis_query_document(void **state)
+{
+	(void)state;
+	int status;
+	char next[24];
+	const char page[] = "%2\r\n+events\r\n*1\r\n%2\r\n+type\r\n+ObjectEvent\r\n+epcList\r\n"
+			    "*0\r\n+next\r\n+42\r\n";
+	/* 2026-03-10T04:00:00.000Z */
+	char *s = http_epcis_document(page, sizeof page - 1, INT64_C(1773115200000), &status, next);
+	assert_int_equal(status, 200);
+	assert_string_equal(next, "42");
+	assert_string_equal(s, "{\"@context\": [\"" HTTP_EPCIS_CONTEXT "\", {\"yima\": \""
+			    HTTP_YIMA_CONTEXT "\"}], \"type\": \"EPCISQueryDocument\", "
+			    "\"schemaVersion\": \"2.0\", \"creationDate\": "
+			    "\"2026-03-10T04:00:00.000Z\", \"epcisBody\": {\"queryResults\": "
+			    "{\"queryName\": \"SimpleEventQuery\", \"resultsBody\": {\"eventList\": "
+			    "[{\"type\": \"ObjectEvent\", \"epcList\": []}]}}}}");
+	free(s);
+	const char last[] = "%2\r\n+events\r\n*0\r\n+next\r\n_\r\n";
+	s = http_epcis_document(last, sizeof last - 1, 0, &status, next);
+	assert_int_equal(status, 200);
+	assert_string_equal(next, "");
+	free(s);
+	const char refused[] = "-ERR EPCIS.QUERY: AFTER 'x' is not a page token\r\n";
+	s = http_epcis_document(refused, sizeof refused - 1, 0, &status, next);
+	assert_int_equal(status, 400);
+	assert_string_equal(s, "{\"error\": \"EPCIS.QUERY: AFTER 'x' is not a page token\", "
+			    "\"code\": \"ERR\"}");
+	free(s);
+
+	/* The next page's link: the query as it came, its token replaced. */
+	s = http_next_link("/epcis/events", "perPage=2&nextPageToken=9&EQ_bizStep=shipping", "14");
+	assert_string_equal(s, "</epcis/events?perPage=2&EQ_bizStep=shipping&nextPageToken=14>; "
+			    "rel=\"next\"");
+	free(s);
+	s = http_next_link("/epcis/events", "", "3");
+	assert_string_equal(s, "</epcis/events?nextPageToken=3>; rel=\"next\"");
+	free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -243,6 +330,8 @@ int main(void)
 		cmocka_unit_test(test_words_from_body_query_and_path),
 		cmocka_unit_test(test_bad_requests_say_what_and_where),
 		cmocka_unit_test(test_replies_and_errors_as_json),
+		cmocka_unit_test(test_epcis_query_parameters),
+		cmocka_unit_test(test_epcis_query_document),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,89 @@
+/*
+ * load_cmd.c — records as commands (load_cmd.h).
+ */
+#include "load_cmd.h"
+
+void load_put_word(struct buf *b, const char *s, size_t n)
+{
+	int plain = n > 0;
+	for (size_t i = 0; plain && i < n; i++)
+		plain = (unsigned char)s[i] > ' ' && s[i] != '"' && s[i] != '\'' &&
+			s[i] != '\\' && s[i] != 0x7f;
+	buf_putc(b, ' ');
+	if (plain) {
+		buf_append(b, s, n);
+		return;
+	}
+	buf_putc(b, '"');
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '"' || c == '\\') {
+			buf_putc(b, '\\');
+			buf_putc(b, (char)c);
+		} else if (c < ' ' || c == 0x7f) {
+			buf_printf(b, "\\x%02x", c);
+		} else {
+			buf_putc(b, (char)c);
+		}
+	}
+	buf_putc(b, '"');
+}
+
+/* " NAME value" when the record has field f. */
+static void opt(struct buf *b, const char *name, const struct load_rec *r, enum load_field f)
+{
+	if (r->f[f] == NULL)
+		return;
+	buf_putc(b, ' ');
+	buf_puts(b, name);
+	load_put_word(b, r->f[f], r->len[f]);
+}
+
+int load_cmd_words(const struct load_rec *r, struct buf *head, struct buf *tail)
+{
+	switch (r->kind) {
+	case LOAD_COMMISSION:
+		buf_puts(head, "COMMISSION");
+		opt(tail, "SITE", r, LOAD_F_FROM);
+		opt(tail, "PRODUCT", r, LOAD_F_PRODUCT);
+		opt(tail, "LOT", r, LOAD_F_LOT);
+		opt(tail, "EXPIRY", r, LOAD_F_EXPIRY);
+		opt(tail, "LEVEL", r, LOAD_F_LEVEL);
+		opt(tail, "QTY", r, LOAD_F_QTY);
+		break;
+	case LOAD_PACK:
+	case LOAD_UNPACK:
+		buf_puts(head, r->kind == LOAD_PACK ? "PACK" : "UNPACK");
+		load_put_word(head, r->f[LOAD_F_PARENT], r->len[LOAD_F_PARENT]);
+		opt(tail, "SITE", r, LOAD_F_FROM);
+		break;
+	case LOAD_SHIP:
+	case LOAD_RETURN:
+		buf_puts(head, r->kind == LOAD_SHIP ? "SHIP" : "RETURN");
+		opt(tail, "FROM", r, LOAD_F_FROM);
+		opt(tail, "TO", r, LOAD_F_TO);
+		opt(tail, "REF", r, LOAD_F_REF);
+		break;
+	case LOAD_RECEIVE:
+		buf_puts(head, "RECEIVE");
+		opt(tail, "SITE", r, LOAD_F_TO);
+		opt(tail, "FROM", r, LOAD_F_FROM);
+		opt(tail, "REF", r, LOAD_F_REF);
+		break;
+	case LOAD_DESTROY:
+		buf_puts(head, "DESTROY");
+		opt(tail, "SITE", r, LOAD_F_FROM);
+		opt(tail, "REF", r, LOAD_F_REF);
+		break;
+	case LOAD_DISPENSE:
+		buf_puts(head, "DISPENSE");
+		opt(tail, "SITE", r, LOAD_F_FROM);
+		opt(tail, "TX", r, LOAD_F_REF);
+		opt(tail, "QTY", r, LOAD_F_QTY);
+		break;
+	default:
+		return -1;
+	}
+	opt(tail, "TIME", r, LOAD_F_TIME);
+	return 0;
+}
