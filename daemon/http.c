@@ -338,7 +338,9 @@ static void send_reply(struct evhttp_request *req, const struct http_route *rout
 		send_json(req, status, body, head, false);
 		return;
 	}
-	body = http_epcis_document(reply->data, reply->len, clock_now_ms(), &status, next);
+	char created[32];
+	args_format_time(clock_now_ms(), created);
+	body = http_epcis_document(reply->data, reply->len, created, &status, next);
 	if (next[0] && uri) {
 		struct evkeyvalq *h = evhttp_request_get_output_headers(req);
 		char *link = http_next_link(uri, uri + strlen(uri) + 1, next);

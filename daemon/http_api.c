@@ -2,7 +2,6 @@
  * http_api — routes, words and answers of the HTTP side (http_api.h).
  */
 #include "http_api.h"
-#include "args.h"
 #include "resp_json.h"
 #include "xmem.h"
 
@@ -526,7 +525,7 @@ char *http_render(const char *reply, size_t len, int *status)
 	return s ? s : http_error_json("STORE", "out of memory");
 }
 
-char *http_epcis_document(const char *reply, size_t len, int64_t now_ms, int *status,
+char *http_epcis_document(const char *reply, size_t len, const char *created, int *status,
 			  char next[24])
 {
 	struct resp_value v;
@@ -535,7 +534,7 @@ char *http_epcis_document(const char *reply, size_t len, int64_t now_ms, int *st
 	next[0] = '\0';
 	if (resp_parse_value(reply, len, &v, &used, &why) != 1)
 		return http_render(reply, len, status);
-	if (v.type != RESP_T_MAP) {	/* an error: answered as any command's */
+	if (v.type == RESP_T_ERROR || v.type == RESP_T_BULK_ERROR) {	/* as any command's */
 		resp_value_free(&v);
 		return http_render(reply, len, status);
 	}
@@ -550,8 +549,6 @@ char *http_epcis_document(const char *reply, size_t len, int64_t now_ms, int *st
 	}
 	if (token)
 		snprintf(next, 24, "%s", token);
-	char created[32];
-	args_format_time(now_ms, created);
 	json_t *doc = json_pack("{s:[s,{s:s}], s:s, s:s, s:s, s:{s:{s:s, s:{s:O}}}}",
 				"@context", HTTP_EPCIS_CONTEXT, "yima", HTTP_YIMA_CONTEXT,
 				"type", "EPCISQueryDocument", "schemaVersion", "2.0",

@@ -18,7 +18,6 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdint.h>
 
 #include "buf.h"
 #include "command.h"
@@ -97,13 +96,13 @@ char *http_render(const char *reply, size_t len, int *status);
 
 /*
  * The answer to EPCIS.QUERY's RESP 3 reply, for GET /epcis/events: an
- * EPCISQueryDocument (EPCIS 2.0 JSON-LD) holding its events, created at
- * now_ms; *next gets the next page's token ("" for none).  An error reply
- * is answered as http_render answers it.
+ * EPCISQueryDocument (EPCIS 2.0 JSON-LD) holding its events, its
+ * creationDate `created` (ISO 8601); next gets the next page's token (""
+ * for none).  An error reply is answered as http_render answers it.
  */
 #define HTTP_EPCIS_CONTEXT "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 #define HTTP_YIMA_CONTEXT "https://yima.example/epcis/"
-char *http_epcis_document(const char *reply, size_t len, int64_t now_ms, int *status,
+char *http_epcis_document(const char *reply, size_t len, const char *created, int *status,
 			  char next[24]);
 
 /* The Link header of the page after this one: the request's path and

@@ -10,7 +10,11 @@
  *   - http_words gives 0 with words (the first the route's command, each a
  *     C string of its length), or -1 with a message;
  *   - http_render of the rest gives a JSON document that jansson reads
- *     back, with a status from 200 to 599.
+ *     back, with a status from 200 to 599, and so does
+ *     http_epcis_document (GET /epcis/events), whose next page's token is
+ *     a C string that fits its link;
+ *   - http_next_link of the query gives "<PATH?...nextPageToken=T>;
+ *     rel=\"next\"".
  * Any violation aborts.
  */
 #include "http_api.h"
@@ -53,7 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (strstr(r->path, "{id}"))
 			check(id[0] != '\0' && strchr(id, '/') == NULL);
 	}
-	if (r && r->kind == ROUTE_COMMAND) {
+	if (r && (r->kind == ROUTE_COMMAND || r->kind == ROUTE_EPCIS_EVENTS)) {
 		/* The body or query as the network gives it: not NUL-terminated. */
 		char *copy = malloc(rest_len + 1);
 		memcpy(copy, rest, rest_len);
@@ -82,5 +86,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check(back != NULL);
 	json_decref(back);
 	free(json);
+
+	char next[24];
+	json = http_epcis_document(rest, rest_len, "2026-03-10T04:00:00.000Z", &status, next);
+	check(json != NULL && status >= 200 && status <= 599 && strlen(next) < sizeof next);
+	back = json_loads(json, JSON_DECODE_ANY | JSON_ALLOW_NUL, &e);
+	check(back != NULL);
+	check(status != 200 || json_is_array(json_object_get(json_object_get(json_object_get(
+		json_object_get(back, "epcisBody"), "queryResults"), "resultsBody"), "eventList")));
+	json_decref(back);
+	free(json);
+	char *query = malloc(rest_len + 1);
+	memcpy(query, rest, rest_len);
+	query[rest_len] = '\0';
+	static const char end[] = "nextPageToken=42>; rel=\"next\"";
+	char *link = http_next_link(path, query, "42");
+	size_t n = strlen(link);
+	check(link[0] == '<' && strncmp(link + 1, path, strlen(path)) == 0 &&
+	      n > sizeof end && strcmp(link + n - (sizeof end - 1), end) == 0);
+	free(link);
+	free(query);
 	return 0;
 }

@@ -289,8 +289,8 @@ static void test_epcis_query_document(void **state)
 	char next[24];
 	const char page[] = "%2\r\n+events\r\n*1\r\n%2\r\n+type\r\n+ObjectEvent\r\n+epcList\r\n"
 			    "*0\r\n+next\r\n+42\r\n";
-	/* 2026-03-10T04:00:00.000Z */
-	char *s = http_epcis_document(page, sizeof page - 1, INT64_C(1773115200000), &status, next);
+	char *s = http_epcis_document(page, sizeof page - 1, "2026-03-10T04:00:00.000Z", &status,
+				      next);
 	assert_int_equal(status, 200);
 	assert_string_equal(next, "42");
 	assert_string_equal(s, "{\"@context\": [\"" HTTP_EPCIS_CONTEXT "\", {\"yima\": \""
@@ -301,15 +301,20 @@ static void test_epcis_query_document(void **state)
 			    "[{\"type\": \"ObjectEvent\", \"epcList\": []}]}}}}");
 	free(s);
 	const char last[] = "%2\r\n+events\r\n*0\r\n+next\r\n_\r\n";
-	s = http_epcis_document(last, sizeof last - 1, 0, &status, next);
+	s = http_epcis_document(last, sizeof last - 1, "", &status, next);
 	assert_int_equal(status, 200);
 	assert_string_equal(next, "");
 	free(s);
 	const char refused[] = "-ERR EPCIS.QUERY: AFTER 'x' is not a page token\r\n";
-	s = http_epcis_document(refused, sizeof refused - 1, 0, &status, next);
+	s = http_epcis_document(refused, sizeof refused - 1, "", &status, next);
 	assert_int_equal(status, 400);
 	assert_string_equal(s, "{\"error\": \"EPCIS.QUERY: AFTER 'x' is not a page token\", "
 			    "\"code\": \"ERR\"}");
+	free(s);
+
+	/* Not a page at all: an error of our own, never a document. */
+	s = http_epcis_document("+events\r\n", 9, "", &status, next);
+	assert_int_equal(status, 500);
 	free(s);
 
 	/* The next page's link: the query as it came, its token replaced. */
