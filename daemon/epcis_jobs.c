@@ -101,7 +101,8 @@ struct epcis_job *epcis_jobs_add(struct epcis_jobs *jobs, const struct principal
 		job->stats = *stats;
 		job->ncommands = ncommands;
 		job->event_of = xmalloc((ncommands ? ncommands : 1) * sizeof *job->event_of);
-		memcpy(job->event_of, event_of, ncommands * sizeof *event_of);
+		if (ncommands)	/* event_of may be NULL then */
+			memcpy(job->event_of, event_of, ncommands * sizeof *event_of);
 	}
 	pthread_mutex_unlock(&jobs->lock);
 	return job;
