@@ -265,8 +265,10 @@ static struct hconn *hconn_of(struct http_worker *hw, struct evhttp_request *req
 		}
 		hc->per_addr = true;
 	}
-	if (tls)
+	if (tls) {
+		metrics_tls_handshake(true);	/* evhttp read a request over it */
 		sign_in_by_certificate(hw, hc);
+	}
 	return hc;
 }
 
@@ -320,12 +322,27 @@ static void send_reply(struct evhttp_request *req, const struct buf *reply, bool
 	send_json(req, status, body, head, false);
 }
 
+/* Count a request answered (metrics.h), its reply a RESP reply. */
+static void count(struct http_worker *hw, int cmd, int64_t t0, const char *reply, size_t len)
+{
+	metrics_request(hw->w->metrics, cmd, metrics_now_ns() - t0, reply, len);
+}
+
+/* The same for an answer of our own: an error code, or none. */
+static void count_code(struct http_worker *hw, int cmd, int64_t t0, const char *code)
+{
+	char reply[24];
+	int n = code ? snprintf(reply, sizeof reply, "-%s ", code) : 0;
+	count(hw, cmd, t0, reply, (size_t)n);
+}
+
 /* A job is back on this thread: answer its request, if still there. */
 static void on_job_done(struct write_job *job)
 {
 	struct hreq *r = job->owner;
 	struct http_worker *hw = r->hw;
 	hw->pending--;
+	count(hw, job->cmd, job->t0_ns, job->reply.b.data, job->reply.b.len);
 	if (r->req) {
 		struct hconn *hc = r->hc;
 		struct hreq **pp = &hc->waiting;
@@ -442,8 +459,10 @@ static int principal_of(struct http_worker *hw, struct hconn *hc, struct evhttp_
 			snprintf(why, sizeof why, "read failed: %s", store_strerror(rc));
 		}
 		if (rc != 0) {
-			if (rc == -1)
+			if (rc == -1) {
 				throttle_auth_failed(srv->throttle, &hc->peer, now);
+				metrics_auth_failure();
+			}
 			log_info("http %llu %s: sign-in failed: %s", (unsigned long long)hc->id,
 				 hc->addr, why);
 			send_error(req, rc == -1 || rc == -2 ? 401 : 503,
@@ -490,8 +509,11 @@ static void run_command(struct http_worker *hw, struct hconn *hc, struct evhttp_
 	const struct config *cfg = &srv->cfg;
 	struct principal p;
 	const struct principal *who;
-	if (principal_of(hw, hc, req, &p, &who, head) != 0)
+	int64_t t0 = metrics_now_ns();
+	if (principal_of(hw, hc, req, &p, &who, head) != 0) {
+		count_code(hw, (int)route->cmd, t0, "WRONGPASS");
 		return;
+	}
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
 	size_t body_len = evbuffer_get_length(in);
 	if (who && who->role == ROLE_NONE && body_len > cfg->unauth_max_request) {
@@ -499,6 +521,7 @@ static void run_command(struct http_worker *hw, struct hconn *hc, struct evhttp_
 		snprintf(msg, sizeof msg, "a body of %zu bytes: at most %llu before signing in",
 			 body_len, (unsigned long long)cfg->unauth_max_request);
 		send_error(req, 413, "ERR", msg, head, true);
+		count_code(hw, (int)route->cmd, t0, "ERR");
 		return;
 	}
 	const char *body = body_len ? (const char *)evbuffer_pullup(in, -1) : "";
@@ -509,6 +532,7 @@ static void run_command(struct http_worker *hw, struct hconn *hc, struct evhttp_
 	if (http_words(route, id[0] ? id : NULL, query, body, body_len, &words, err,
 		       sizeof err) != 0) {
 		send_error(req, 400, "ERR", err, head, false);
+		count_code(hw, (int)route->cmd, t0, "ERR");
 		return;
 	}
 
@@ -528,9 +552,11 @@ static void run_command(struct http_worker *hw, struct hconn *hc, struct evhttp_
 	enum admission a = admit(&client, &ctx, now_ms, words.argc, words.argv, &spec, &cmd,
 				 &refusal);
 	atomic_fetch_add_explicit(&hw->w->commands, 1, memory_order_relaxed);
+	int cmd_id = spec ? (int)spec->id : -1;
 	if (a == ADMIT_REFUSED) {
 		send_error(req, http_status_of(refusal.code, strlen(refusal.code)), refusal.code,
 			   refusal.msg, head, false);
+		count_code(hw, cmd_id, t0, refusal.code);
 	} else if (a == ADMIT_WRITE || (spec && (spec->flags & CMD_F_SLOW)) ||
 		   (srv->cluster && spec && cmd_has(&cmd, OPT_FRESH))) {
 		struct hreq *r = xcalloc(1, sizeof *r);
@@ -546,9 +572,11 @@ static void run_command(struct http_worker *hw, struct hconn *hc, struct evhttp_
 		else
 			job = cmd_read_job(cfg, &cmd, 3, worker_job_done, r, hw->w);
 		job->finish = on_job_done;
+		job->t0_ns = t0;
 		if (a != ADMIT_WRITE && (spec->flags & CMD_F_SLOW) &&
 		    slow_start(job, err, sizeof err) != 0) {
 			send_error(req, 503, "ERR", err, head, false);
+			count_code(hw, cmd_id, t0, "ERR");
 			cmd_write_job_free(job);
 			free(r);
 		} else {
@@ -562,11 +590,12 @@ static void run_command(struct http_worker *hw, struct hconn *hc, struct evhttp_
 			else if (!(spec->flags & CMD_F_SLOW))
 				cluster_fresh(srv->cluster, job);
 		}
-	} else if (spec == NULL || !command_arity_ok(spec, words.argc)) {
-		cmd_lookup(words.argc, words.argv, &out);
-		send_reply(req, &out.b, head);
 	} else {
-		cmd_execute(&ctx, &cmd);
+		if (spec == NULL || !command_arity_ok(spec, words.argc))
+			cmd_lookup(words.argc, words.argv, &out);
+		else
+			cmd_execute(&ctx, &cmd);
+		count(hw, cmd_id, t0, out.b.data, out.b.len);
 		send_reply(req, &out.b, head);
 	}
 	cmd_read_done(&ctx);	/* admission may have read too (the role matrix) */
