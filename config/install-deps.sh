@@ -41,6 +41,7 @@ if [ "${1:-}" = fuzz ]; then
 	need_cmd clang clang
 fi
 if [ "${1:-}" = bench ]; then
+	need_cmd wrk wrk	# tests/bench/http_bench.py: HTTP beside RESP
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$missing postgresql"
 fi
 if command -v pkg-config >/dev/null 2>&1; then
