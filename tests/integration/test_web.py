@@ -638,3 +638,60 @@ def test_web_root_is_checked_at_start_and_off_by_default():
             raise TestFailure("yimad started with a web_root that does not exist")
     finally:
         d.close()
+
+
+# ------------------------------------------------------ yima impact --dot/--svg
+
+def test_cli_impact_tree_groups_hundreds_of_sites():
+    """`yima impact --dot/--svg` of a lot at 458 sites: a cluster per site
+    kind, in each the sites that matter (late, diverted, holding stock) and
+    one box for the rest, every unit's flow still counted; --all-sites
+    draws them all."""
+    import re
+    d = Yimad()
+    try:
+        setup(d)
+        who = spread_lot(d)
+        c = rc(d.connect())     # a unit of D3's sent to P001, received at H40
+        spare = cn(5000 + 454)
+        ok(c.call("SHIP", spare, "FROM", "D3", "TO", "P001"))
+        ok(c.call("RECEIVE", spare, "SITE", "H40"))
+        c.close()
+        imp = impact_json(d, "L9")
+        out = d.yima("impact", PRODUCT, "L9", "--dot", check_rc=0)[1]
+        nodes = dict(re.findall(r'^    "([^"]+)" \[label="([^"]*)"', out, re.M))
+        boxes = {k: v for k, v in nodes.items() if k.startswith("more ")}
+        drawn = {k: v for k, v in nodes.items() if not k.startswith("more ")}
+        matter = set(who["held"]) | set(who["late"]) | {"H40"}
+        mp = len([s for s in matter if s.startswith("P")])
+        mh = len([s for s in matter if s.startswith("H")])
+        check(mp > 6 and 0 < mh <= 6, f"the fixture: {mp} pharmacies, {mh} hospitals matter")
+        eq(len(drawn), 1 + 3 + 6 + mh, f"sites drawn one by one: {sorted(drawn)}")
+        check(set(drawn) - {"MFR", "D1", "D2", "D3"} <= matter, f"only sites that matter: {drawn}")
+        folded = sorted(int(re.match(r"(\d+) more", v).group(1)) for v in boxes.values())
+        eq(folded, sorted([404 - 6, 50 - mh]), f"one box per big group: {boxes}")
+        eq(sum(folded) + len(drawn), 458, "every site drawn or in a box")
+        check("DIVERTED" in drawn["H40"] and 'color=darkorange' in
+              re.search(r'^    "H40" .*$', out, re.M).group(0), "H40 drawn diverted")
+        for s in who["late"]:
+            if s in drawn:
+                check(re.search(rf'^    "{s}" .*color=red', out, re.M), f"{s} drawn late")
+        clusters = re.findall(r'label="(\w+): (\d+) sites?"', out)
+        eq(sorted(clusters), sorted([("manufacturer", "1"), ("distributor", "3"),
+                                     ("pharmacy", "404"), ("hospital", "50")]), "the clusters")
+        shipped = sum(int(u) for u in re.findall(r'-> "[^"]+" \[label="(\d+)"\]', out))
+        eq(shipped, sum(e["units"] for e in imp["edges"] if e["kind"] == "ship"),
+           "every unit received is on an edge")
+        svg = os.path.join(d.tmp, "tree.svg")
+        d.yima("impact", PRODUCT, "L9", "--svg", svg, check_rc=0)
+        with open(svg, encoding="utf-8") as f:
+            head = f.read(2000)
+        w, h = (int(x) for x in re.search(r'<svg width="(\d+)pt" height="(\d+)pt"', head).groups())
+        print(f"    yima impact --svg of 458 sites: {w} x {h} pt")
+        check(h < 1500 and w < 2000, f"a readable picture: {w} x {h} pt")
+        every = d.yima("impact", PRODUCT, "L9", "--dot", "--all-sites", check_rc=0)[1]
+        eq(len(re.findall(r'^    "([^"]+)" \[label=', every, re.M)), 458, "--all-sites")
+        rc_, _, err = d.yima("impact", PRODUCT, "L9", "--all-sites")
+        check(rc_ == 2 and "--all-sites goes with --dot or --svg" in err, err)
+    finally:
+        d.close()
