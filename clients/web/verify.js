@@ -21,6 +21,7 @@ yima.strings({
 		"verify.button": "查询",
 		"verify.footer": "一码：药品追溯码核验",
 		"verify.empty": "请输入追溯码。",
+		"verify.closed": "本服务器未开放公众查询（public_verify 未开启）。",
 		"fact.product": "产品",
 		"fact.lot": "批号",
 		"fact.expiry": "有效期至",
@@ -63,6 +64,7 @@ yima.strings({
 		"verify.button": "Check",
 		"verify.footer": "yima: traceability code verification",
 		"verify.empty": "Type a code first.",
+		"verify.closed": "This server does not answer the public's checks (public_verify is off).",
 		"fact.product": "Product",
 		"fact.lot": "Lot",
 		"fact.expiry": "Expires",
@@ -177,7 +179,9 @@ async function verify(code) {
 	const out = document.getElementById("result");
 	out.replaceChildren(yima.el("p", { class: "hint", text: yima.t("loading") }));
 	const r = await yima.api("verify", { code });
-	shown = r.ok ? { answer: r.body } : { error: r.message };
+	/* Refused for want of a sign-in: the server keeps VERIFY from the public. */
+	shown = r.ok ? { answer: r.body } :
+		{ error: r.status === 401 ? yima.t("verify.closed") : r.message };
 	draw();
 }
 

@@ -10,6 +10,9 @@ itself (paths outside web_root, HEAD, content types, the size cap) is
 checked with plain HTTP requests, and with inotify that a path leading
 out of web_root opens nothing there.
 
+The last test holds `yima impact --dot/--svg` to the same rules as the
+recall page's tree, on the same lot spread over 458 sites.
+
 YIMA_WEB_SHOTS=DIR saves a screenshot of each page in DIR (never in the
 repository)."""
 import contextlib
@@ -236,6 +239,22 @@ def test_consumer_page_shows_the_verdicts():
                 b.shot("consumer-recalled.png")
             if outcome == "genuine":
                 b.shot("consumer-genuine.png")
+
+
+def test_consumer_page_says_when_public_checks_are_off():
+    d = Yimad("--http-port", str(free_port()), *https_flags("none"), "--web-root", WEB)
+    b = None
+    try:
+        b = Browser(d)
+        b.get("/")
+        b.type("#code", cn(1))
+        b.find("#check").click()
+        eq(b.wait(lambda b: b.find("#verify-error").text, "the refusal"),
+           "本服务器未开放公众查询（public_verify 未开启）。", "public_verify off, said so")
+    finally:
+        if b:
+            b.close()
+        d.close()
 
 
 def test_digital_link_path_lands_on_the_consumer_page():
