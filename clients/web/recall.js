@@ -91,6 +91,7 @@ yima.strings({
 		"g.all": "显示全部 {n}",
 		"g.less": "收起",
 		"g.hidden": "另有 {n} 个站点未列出（无库存、未逾期）",
+		"g.hidden.some": "另有 {n} 个站点未列出，其中 {m} 个有库存、逾期或窜货",
 		"badge.late": "逾期",
 		"badge.diverted": "窜货",
 		"badge.after": "召回后仍移动",
@@ -213,6 +214,7 @@ yima.strings({
 		"g.all": "Show all {n}",
 		"g.less": "Show fewer",
 		"g.hidden": "{n} more sites not listed (no stock, not late)",
+		"g.hidden.some": "{n} more sites not listed, {m} of them holding stock, late or diverted",
 		"badge.late": "late",
 		"badge.diverted": "diverted",
 		"badge.after": "moved after recall",
@@ -412,10 +414,13 @@ function drawTable() {
 				el("td", { dataset: { k: "acknowledged" }, text: time(s.acknowledged) }),
 				el("td", {}, badges)));
 		}
-		if (shown.length < nodes.length)
+		const hidden = nodes.length - shown.length;
+		const hiddenMattering = mattering.length - shown.filter((n) => n.why.length).length;
+		if (hidden)
 			body.append(el("tr", { class: "quiet" }, el("td", {
 				colspan: String(COUNTS.length + 4),
-				text: t("g.hidden", { n: num(nodes.length - shown.length) }) })));
+				text: hiddenMattering ? t("g.hidden.some", { n: num(hidden), m: num(hiddenMattering) }) :
+					t("g.hidden", { n: num(hidden) }) })));
 	}
 	table.replaceChildren(el("thead", {}, head), body);
 }

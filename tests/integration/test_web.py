@@ -474,6 +474,9 @@ def test_recall_page_stays_readable_over_hundreds_of_sites():
         check(set(listed) - {"MFR", "D1", "D2", "D3"} <= matter,
               f"only the sites that matter are listed: {sorted(set(listed) - matter)}")
         eq(len(listed), 4 + min(20, mp) + mh, "the sites listed")
+        notes = [td.text for td in b.all("#sites tr.quiet td[colspan]")]
+        eq(notes, [f"另有 {404 - min(20, mp)} 个站点未列出，其中 {mp - min(20, mp)} 个有库存、逾期或窜货",
+                   f"另有 {50 - mh} 个站点未列出（无库存、未逾期）"], "what the table leaves out")
         button = b.find("#sites tr.group[data-group='pharmacy|'] button")
         button.click()
         b.wait(lambda b: len([r for r in b.all("#sites tr[data-site]")
