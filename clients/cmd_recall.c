@@ -18,8 +18,10 @@
  * --svg without Graphviz).
  */
 #include "cli.h"
+#include "impact_tree.h"
 #include "output.h"
 #include "show.h"
+#include "xmem.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,7 +32,7 @@
 #define LIFT_USAGE     "yima lift PRODUCT LOT --reason TEXT"
 #define WITHDRAW_USAGE "yima withdraw PRODUCT --reason TEXT"
 #define IMPACT_USAGE   "yima impact PRODUCT LOT|CODE [--json|--csv|--dot] [--svg FILE] " \
-		       "[--codes [--site S] [--status ST]]"
+		       "[--all-sites] [--codes [--site S] [--status ST]]"
 #define PAGE "5000"	/* codes per CODES request */
 
 /* Positional arguments and the required options of recall/lift/withdraw;
@@ -96,9 +98,7 @@ int cli_withdraw(const struct cli_opts *o, struct cli_conn *cc, int argc, char *
 
 static long long num(const struct resp_value *v, const char *key)
 {
-	long long n = 0;
-	show_int(v, key, &n);
-	return n;
+	return show_num(v, key);
 }
 
 static const char *str(const struct resp_value *v, const char *key)
@@ -111,12 +111,6 @@ static bool flag(const struct resp_value *v, const char *key)
 {
 	const struct resp_value *f = show_field(v, key);
 	return f && f->type == RESP_T_BOOL && f->integer;
-}
-
-static const struct resp_value *list(const struct resp_value *v, const char *key)
-{
-	const struct resp_value *f = show_field(v, key);
-	return f && (f->type == RESP_T_ARRAY || f->type == RESP_T_SET) ? f : NULL;
 }
 
 static void human(FILE *f, const struct resp_value *v)
@@ -134,7 +128,7 @@ static void human(FILE *f, const struct resp_value *v)
 	fprintf(f, "\n%-16s %-12s %9s %9s %10s %9s %9s %7s %6s %8s %-24s %8s\n", "SITE", "KIND",
 		"IN_STOCK", "TRANSIT", "DISPENSED", "DESTROYED", "M.PACKS", "CASES", "PALLETS",
 		"RETURNED", "ACKNOWLEDGED", "LATE");
-	const struct resp_value *sites = list(v, "sites");
+	const struct resp_value *sites = show_list(v, "sites");
 	for (size_t i = 0; sites && i < sites->n; i++) {
 		const struct resp_value *s = &sites->elem[i];
 		const char *ack = show_str(s, "acknowledged");
@@ -144,7 +138,7 @@ static void human(FILE *f, const struct resp_value *v)
 			num(s, "cases"), num(s, "pallets"), num(s, "returned"), ack ? ack : "-",
 			flag(s, "past_deadline") ? "LATE" : "");
 	}
-	const struct resp_value *transit = list(v, "transit");
+	const struct resp_value *transit = show_list(v, "transit");
 	if (transit && transit->n) {
 		fprintf(f, "\nin transit:\n");
 		for (size_t i = 0; i < transit->n; i++) {
@@ -189,7 +183,7 @@ static void csv(FILE *f, const struct resp_value *v)
 {
 	for (size_t c = 0; c < NCOLUMNS; c++)
 		csv_field(f, csv_columns[c], c + 1 == NCOLUMNS);
-	const struct resp_value *sites = list(v, "sites");
+	const struct resp_value *sites = show_list(v, "sites");
 	for (size_t i = 0; sites && i < sites->n; i++) {
 		for (size_t c = 0; c < NCOLUMNS; c++) {
 			const struct resp_value *x = show_field(&sites->elem[i], csv_columns[c]);
@@ -208,67 +202,68 @@ static void csv(FILE *f, const struct resp_value *v)
 	}
 }
 
-/* A DOT string: quoted, with quotes and backslashes escaped. */
-static void dot_string(FILE *f, const char *s)
+/* A diversion alert's code is looked up (TRACE) to see whether it is of
+ * the lot: at most this many. */
+#define DIVERSION_LOOKUPS 200
+
+static bool has_site(const struct resp_value *sites, const char *id)
 {
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fputc('\\', f);
-		if (*s != '\n' && *s != '\r')
-			fputc(*s, f);
+	for (size_t i = 0; sites && i < sites->n; i++) {
+		const char *site = show_str(&sites->elem[i], "site");
+		if (site && strcmp(site, id) == 0)
+			return true;
 	}
-	fputc('"', f);
+	return false;
 }
 
-static void dot(FILE *f, const struct resp_value *v)
+/*
+ * The sites a diversion of the lot reached, as the web page finds them:
+ * the diversion alerts (ALERTS, the newest 10,000) at a site of the lot
+ * whose code TRACE puts in this lot.  The ids point into *alerts, the
+ * caller's to free.  A refused ALERTS (a role without it) finds none.
+ */
+static size_t diverted_sites(struct cli_conn *cc, const struct resp_value *imp,
+			     struct resp_value *alerts, const char **ids, size_t max)
 {
-	char label[512];
-	const struct resp_value *sites = list(v, "sites");
-	fprintf(f, "digraph impact {\n  rankdir=LR;\n  node [shape=box, fontname=\"Helvetica\"];\n"
-		"  label=");
-	snprintf(label, sizeof label, "%s lot %s%s", str(v, "product"), str(v, "lot"),
-		 show_field(v, "recall") && show_field(v, "recall")->type == RESP_T_MAP ?
-		 " (recalled)" : "");
-	dot_string(f, label);
-	fprintf(f, ";\n  labelloc=t;\n");
-	for (size_t i = 0; sites && i < sites->n; i++) {
-		const struct resp_value *s = &sites->elem[i];
-		snprintf(label, sizeof label, "%s\\n%s\\nstock %lld, sold %lld", str(s, "site"),
-			 str(s, "kind"), num(s, "in_stock"), num(s, "dispensed"));
-		fprintf(f, "  ");
-		dot_string(f, str(s, "site"));
-		fprintf(f, " [label=\"");
-		for (const char *p = label; *p; p++)	/* keep the \n escapes */
-			if (*p != '"')
-				fputc(*p, f);
-		fprintf(f, "\"%s];\n", flag(s, "past_deadline") ? ", color=red, penwidth=2" :
-			show_str(s, "acknowledged") ? ", color=darkgreen" : "");
+	const char *args[] = { "ALERTS", "LIMIT", "10000" };
+	size_t n = 0, looked = 0;
+	*alerts = (struct resp_value){ .type = RESP_T_NULL };
+	if (cli_conn_call(cc, 3, args, NULL, true, alerts) != 0) {
+		*alerts = (struct resp_value){ .type = RESP_T_NULL };
+		return 0;
 	}
-	const struct resp_value *edges = list(v, "edges");
-	for (size_t i = 0; edges && i < edges->n; i++) {
-		const struct resp_value *e = &edges->elem[i];
-		fprintf(f, "  ");
-		dot_string(f, str(e, "from"));
-		fprintf(f, " -> ");
-		dot_string(f, str(e, "to"));
-		fprintf(f, " [label=\"%lld\"%s];\n", num(e, "units"),
-			strcmp(str(e, "kind"), "return") == 0 ? ", style=dashed, color=red" : "");
+	if (show_is_error(alerts) || (alerts->type != RESP_T_ARRAY && alerts->type != RESP_T_SET))
+		return 0;
+	const struct resp_value *sites = show_list(imp, "sites");
+	for (size_t i = 0; i < alerts->n && n < max && looked < DIVERSION_LOOKUPS; i++) {
+		const struct resp_value *a = &alerts->elem[i];
+		const char *kind = show_str(a, "kind"), *site = show_str(a, "site");
+		const char *code = show_str(a, "code");
+		if (!kind || !site || !code || strcmp(kind, "diversion") != 0 ||
+		    !has_site(sites, site))
+			continue;
+		bool seen = false;
+		for (size_t j = 0; j < n; j++)
+			seen |= strcmp(ids[j], site) == 0;
+		if (seen)
+			continue;
+		const char *targs[] = { "TRACE", code };
+		struct resp_value t;
+		looked++;
+		if (cli_conn_call(cc, 2, targs, NULL, true, &t) != 0)
+			break;
+		const char *product = show_str(&t, "product"), *lot = show_str(&t, "lot");
+		const char *of_product = show_str(imp, "product"), *of_lot = show_str(imp, "lot");
+		if (!show_is_error(&t) && product && lot && of_product && of_lot &&
+		    strcmp(product, of_product) == 0 && strcmp(lot, of_lot) == 0)
+			ids[n++] = site;
+		resp_value_free(&t);
 	}
-	const struct resp_value *transit = list(v, "transit");
-	for (size_t i = 0; transit && i < transit->n; i++) {
-		const struct resp_value *t = &transit->elem[i];
-		fprintf(f, "  ");
-		dot_string(f, str(t, "from"));
-		fprintf(f, " -> ");
-		dot_string(f, str(t, "to"));
-		fprintf(f, " [label=\"%lld in transit\", style=dotted];\n", num(t, "units"));
-	}
-	fprintf(f, "}\n");
+	return n;
 }
 
 /* Render the tree with Graphviz into path.  0, or -1 after saying why. */
-static int svg(const struct resp_value *v, const char *path)
+static int svg(const struct resp_value *v, const struct impact_tree_opts *to, const char *path)
 {
 	if (system("command -v dot >/dev/null 2>&1") != 0) {
 		fprintf(stderr, "yima impact: --svg needs Graphviz's dot (Debian: apt-get install "
@@ -286,7 +281,7 @@ static int svg(const struct resp_value *v, const char *path)
 		perror("yima impact: dot");
 		return -1;
 	}
-	dot(p, v);
+	impact_tree_dot(p, v, to);
 	int st = pclose(p);
 	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 		fprintf(stderr, "yima impact: dot could not write %s\n", path);
@@ -295,7 +290,7 @@ static int svg(const struct resp_value *v, const char *path)
 	return 0;
 }
 
-enum { I_JSON, I_CSV, I_DOT, I_SVG, I_CODES, I_SITE, I_STATUS, I_N };
+enum { I_JSON, I_CSV, I_DOT, I_SVG, I_ALL, I_CODES, I_SITE, I_STATUS, I_N };
 
 /* --codes: every page of CODES, printed as it arrives. */
 static int codes(const struct cli_opts *o, struct cli_conn *cc, char **pos,
@@ -328,7 +323,7 @@ static int codes(const struct cli_opts *o, struct cli_conn *cc, char **pos,
 			resp_value_free(&v);
 			return EXIT_REPLY_ERROR;
 		}
-		const struct resp_value *list_v = list(&v, "codes");
+		const struct resp_value *list_v = show_list(&v, "codes");
 		for (size_t i = 0; list_v && i < list_v->n; i++) {
 			const struct resp_value *c = &list_v->elem[i];
 			if (o->json) {
@@ -361,6 +356,7 @@ int cli_impact(const struct cli_opts *o, struct cli_conn *cc, int argc, char **a
 	struct cli_opt opts[I_N] = {
 		[I_JSON] = { "--json", false, NULL }, [I_CSV] = { "--csv", false, NULL },
 		[I_DOT] = { "--dot", false, NULL }, [I_SVG] = { "--svg", true, NULL },
+		[I_ALL] = { "--all-sites", false, NULL },
 		[I_CODES] = { "--codes", false, NULL }, [I_SITE] = { "--site", true, NULL },
 		[I_STATUS] = { "--status", true, NULL },
 	};
@@ -388,6 +384,10 @@ int cli_impact(const struct cli_opts *o, struct cli_conn *cc, int argc, char **a
 		fprintf(stderr, "yima impact: --codes lists codes; --dot and --svg draw the tree\n");
 		return cli_usage_error(IMPACT_USAGE);
 	}
+	if (opts[I_ALL].co_value && !opts[I_DOT].co_value && !opts[I_SVG].co_value) {
+		fprintf(stderr, "yima impact: --all-sites goes with --dot or --svg\n");
+		return cli_usage_error(IMPACT_USAGE);
+	}
 	if (want_codes && npos != 2) {
 		fprintf(stderr, "yima impact: --codes needs PRODUCT LOT\n");
 		return cli_usage_error(IMPACT_USAGE);
@@ -396,21 +396,32 @@ int cli_impact(const struct cli_opts *o, struct cli_conn *cc, int argc, char **a
 		return codes(&mine, cc, pos, opts, opts[I_CSV].co_value != NULL);
 
 	const char *args[] = { "IMPACT", pos[0], npos == 2 ? pos[1] : NULL };
-	if (opts[I_SVG].co_value) {
-		struct resp_value v;
+	if (opts[I_SVG].co_value || opts[I_DOT].co_value) {
+		struct resp_value v, alerts;
 		if (cli_conn_call(cc, 1 + npos, args, NULL, true, &v) != 0)
 			return EXIT_USAGE;
 		int rc = EXIT_OK;
 		if (show_is_error(&v)) {
 			fprintf(stderr, "yima: %s\n", show_safe(v.str));
-			rc = EXIT_REPLY_ERROR;
-		} else if (svg(&v, opts[I_SVG].co_value) != 0) {
-			rc = EXIT_USAGE;
+			resp_value_free(&v);
+			return EXIT_REPLY_ERROR;
 		}
+		const struct resp_value *sites = show_list(&v, "sites");
+		size_t max = sites ? sites->n : 0;
+		const char **ids = xcalloc(max ? max : 1, sizeof *ids);
+		struct impact_tree_opts to = { opts[I_ALL].co_value != NULL, ids, 0 };
+		to.ndiverted = diverted_sites(cc, &v, &alerts, ids, max);
+		if (opts[I_SVG].co_value && svg(&v, &to, opts[I_SVG].co_value) != 0)
+			rc = EXIT_USAGE;
+		if (rc == EXIT_OK && opts[I_DOT].co_value) {
+			impact_tree_dot(stdout, &v, &to);
+			fflush(stdout);
+		}
+		free(ids);
+		resp_value_free(&alerts);
 		resp_value_free(&v);
-		if (rc || formats == 0)
+		if (rc || opts[I_DOT].co_value || formats == 0)
 			return rc;
 	}
-	return cli_query(&mine, cc, 1 + npos, args, NULL, opts[I_CSV].co_value ? csv :
-			 opts[I_DOT].co_value ? dot : human);
+	return cli_query(&mine, cc, 1 + npos, args, NULL, opts[I_CSV].co_value ? csv : human);
 }

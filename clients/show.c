@@ -73,6 +73,19 @@ bool show_int(const struct resp_value *v, const char *key, long long *out)
 	return true;
 }
 
+long long show_num(const struct resp_value *v, const char *key)
+{
+	long long n = 0;
+	show_int(v, key, &n);
+	return n;
+}
+
+const struct resp_value *show_list(const struct resp_value *v, const char *key)
+{
+	const struct resp_value *f = show_field(v, key);
+	return f && (f->type == RESP_T_ARRAY || f->type == RESP_T_SET) ? f : NULL;
+}
+
 static bool show_true(const struct resp_value *v, const char *key)
 {
 	const struct resp_value *f = show_field(v, key);

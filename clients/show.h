@@ -28,6 +28,10 @@ const struct resp_value *show_field(const struct resp_value *v, const char *key)
 const char *show_str(const struct resp_value *v, const char *key);
 /* An integer field; false when absent or not an integer. */
 bool show_int(const struct resp_value *v, const char *key, long long *out);
+/* An integer field, or 0 when absent or not an integer. */
+long long show_num(const struct resp_value *v, const char *key);
+/* An array (or set) field, or NULL. */
+const struct resp_value *show_list(const struct resp_value *v, const char *key);
 
 /* Is `key` present and false (a boolean or 0)? */
 bool show_false(const struct resp_value *v, const char *key);

@@ -24,6 +24,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "http_api.h"
+#include "http_static.h"
 #include "log.h"
 #include "metrics.h"
 #include "parse.h"
@@ -92,6 +93,7 @@ struct http_worker {
 	struct worker *w;
 	struct server *srv;
 	struct evhttp *plain, *secure;
+	struct http_static *web;	/* web_root's pages, or NULL */
 	struct hconn *conns[HCONN_BUCKETS];
 	unsigned pending;		/* requests waiting for their job */
 	bool stopped;
@@ -130,7 +132,11 @@ static int bind_port(const char *addr, unsigned port, int *fd, uint16_t *bound, 
 int http_listen(struct server *srv, char *err, size_t errlen)
 {
 	const struct config *cfg = &srv->cfg;
+	struct http_static *web;
 	srv->http_fd = srv->https_fd = -1;
+	if (http_static_open(cfg->web_root, &web, err, errlen) != 0)
+		return -1;	/* said at start rather than at the first page */
+	http_static_free(web);
 	if (cfg->http_port) {
 		/* Plaintext off loopback only when allowed, as for RESP. */
 		const char *at = srv->plain_bind[0] ? srv->plain_bind : "127.0.0.1";
@@ -683,6 +689,11 @@ static void on_request(struct evhttp_request *req, struct http_worker *hw, bool 
 	char id[CMD_REF_MAX + 1] = "";
 	bool known;
 	const struct http_route *r = http_route_find(method, path, id, sizeof id, &known);
+	if (r == NULL && !known && (method == HTTP_GET || head) &&
+	    http_static_serve(hw->web, req, head)) {
+		free(path);
+		return;
+	}
 	if (r == NULL) {
 		char msg[300];
 		snprintf(msg, sizeof msg, known ? "%.200s does not take this method" :
@@ -772,6 +783,9 @@ struct http_worker *http_worker_new(struct worker *w)
 	struct http_worker *hw = xcalloc(1, sizeof *hw);
 	hw->w = w;
 	hw->srv = srv;
+	char err[CONFIG_STR_MAX + 64];
+	if (http_static_open(srv->cfg.web_root, &hw->web, err, sizeof err) != 0)
+		log_error("network thread %u: no web pages: %s", w->index, err);
 	if (srv->http_fd >= 0 && (hw->plain = serve(hw, srv->http_fd, on_plain)) == NULL)
 		goto fail;
 	if (srv->https_fd >= 0) {
@@ -817,5 +831,6 @@ void http_worker_free(struct http_worker *hw)
 		evhttp_free(hw->plain);
 	if (hw->secure)
 		evhttp_free(hw->secure);
+	http_static_free(hw->web);
 	free(hw);
 }
