@@ -559,6 +559,14 @@ static void run_command(struct http_worker *hw, struct hconn *hc, struct evhttp_
 				 &refusal);
 	atomic_fetch_add_explicit(&hw->w->commands, 1, memory_order_relaxed);
 	int cmd_id = spec ? (int)spec->id : -1;
+	if (a == ADMIT_REFUSED && strcmp(refusal.code, "NOAUTH") == 0) {
+		/* The role matrix says how to sign in over RESP; say it for HTTP. */
+		char name[64];
+		command_full_name(spec, name, sizeof name);
+		snprintf(refusal.msg, sizeof refusal.msg, "%s needs authentication: send "
+			 "\"Authorization: Bearer <token>\", or use HTTPS with a client certificate",
+			 name);
+	}
 	if (a == ADMIT_REFUSED) {
 		send_error(req, http_status_of(refusal.code, strlen(refusal.code)), refusal.code,
 			   refusal.msg, head, false);

@@ -286,6 +286,7 @@ def test_who_asks_bearer_tokens_roles_and_sites():
         sale = {"code": cn(1), "site": "PH1", "tx": "a-1"}
         st, body, _ = call(d, "POST", "/v1/dispense", sale, tls=True)
         eq((st, body["code"]), (401, "NOAUTH"), f"nobody may not dispense: {body}")
+        check("Authorization: Bearer" in body["error"], f"says how to sign in: {body}")
         st, body, _ = call(d, "POST", "/v1/dispense", sale, token="wrong", tls=True)
         eq((st, body["code"]), (401, "WRONGPASS"), f"a wrong token: {body}")
         st, body, _ = call(d, "POST", "/v1/dispense", {**sale, "site": "PH2"}, token="t-ph1",
