@@ -18,6 +18,7 @@
  * --svg without Graphviz).
  */
 #include "cli.h"
+#include "impact_csv.h"
 #include "impact_tree.h"
 #include "output.h"
 #include "show.h"
@@ -98,25 +99,25 @@ int cli_withdraw(const struct cli_opts *o, struct cli_conn *cc, int argc, char *
 
 static long long num(const struct resp_value *v, const char *key)
 {
-	return show_num(v, key);
+	return resp_get_num(v, key);
 }
 
 static const char *str(const struct resp_value *v, const char *key)
 {
-	const char *s = show_str(v, key);
+	const char *s = resp_get_str(v, key);
 	return s ? show_safe(s) : "";	/* stored text: escaped for the terminal */
 }
 
 static bool flag(const struct resp_value *v, const char *key)
 {
-	const struct resp_value *f = show_field(v, key);
+	const struct resp_value *f = resp_get(v, key);
 	return f && f->type == RESP_T_BOOL && f->integer;
 }
 
 static void human(FILE *f, const struct resp_value *v)
 {
-	const struct resp_value *recall = show_field(v, "recall");
-	const struct resp_value *totals = show_field(v, "totals");
+	const struct resp_value *recall = resp_get(v, "recall");
+	const struct resp_value *totals = resp_get(v, "totals");
 	fprintf(f, "product %s lot %s, expires %s: ", str(v, "product"), str(v, "lot"),
 		str(v, "expiry"));
 	if (recall && recall->type == RESP_T_MAP)
@@ -128,17 +129,17 @@ static void human(FILE *f, const struct resp_value *v)
 	fprintf(f, "\n%-16s %-12s %9s %9s %10s %9s %9s %7s %6s %8s %-24s %8s\n", "SITE", "KIND",
 		"IN_STOCK", "TRANSIT", "DISPENSED", "DESTROYED", "M.PACKS", "CASES", "PALLETS",
 		"RETURNED", "ACKNOWLEDGED", "LATE");
-	const struct resp_value *sites = show_list(v, "sites");
+	const struct resp_value *sites = resp_get_list(v, "sites");
 	for (size_t i = 0; sites && i < sites->n; i++) {
 		const struct resp_value *s = &sites->elem[i];
-		const char *ack = show_str(s, "acknowledged");
+		const char *ack = resp_get_str(s, "acknowledged");
 		fprintf(f, "%-16s %-12s %9lld %9lld %10lld %9lld %9lld %7lld %6lld %8lld %-24s %8s\n",
 			str(s, "site"), str(s, "kind"), num(s, "in_stock"), num(s, "in_transit"),
 			num(s, "dispensed"), num(s, "destroyed"), num(s, "middle_packs"),
 			num(s, "cases"), num(s, "pallets"), num(s, "returned"), ack ? ack : "-",
 			flag(s, "past_deadline") ? "LATE" : "");
 	}
-	const struct resp_value *transit = show_list(v, "transit");
+	const struct resp_value *transit = resp_get_list(v, "transit");
 	if (transit && transit->n) {
 		fprintf(f, "\nin transit:\n");
 		for (size_t i = 0; i < transit->n; i++) {
@@ -156,52 +157,6 @@ static void human(FILE *f, const struct resp_value *v)
 }
 
 /* A CSV field: quoted when it needs to be (RFC 4180). */
-static void csv_field(FILE *f, const char *s, bool last)
-{
-	if (strpbrk(s, ",\"\r\n")) {
-		fputc('"', f);
-		for (; *s; s++) {
-			if (*s == '"')
-				fputc('"', f);
-			fputc(*s, f);
-		}
-		fputc('"', f);
-	} else {
-		fputs(s, f);
-	}
-	fputc(last ? '\n' : ',', f);
-}
-
-static const char *const csv_columns[] = {
-	"site", "name", "kind", "commissioned", "in_stock", "in_transit", "incoming", "dispensed",
-	"first_dispensed", "last_dispensed", "destroyed", "received", "middle_packs", "cases",
-	"pallets", "acknowledged", "returned", "past_deadline",
-};
-#define NCOLUMNS (sizeof csv_columns / sizeof csv_columns[0])
-
-static void csv(FILE *f, const struct resp_value *v)
-{
-	for (size_t c = 0; c < NCOLUMNS; c++)
-		csv_field(f, csv_columns[c], c + 1 == NCOLUMNS);
-	const struct resp_value *sites = show_list(v, "sites");
-	for (size_t i = 0; sites && i < sites->n; i++) {
-		for (size_t c = 0; c < NCOLUMNS; c++) {
-			const struct resp_value *x = show_field(&sites->elem[i], csv_columns[c]);
-			char buf[32];
-			const char *text = "";
-			if (x && x->type == RESP_T_INT) {
-				snprintf(buf, sizeof buf, "%lld", (long long)x->integer);
-				text = buf;
-			} else if (x && x->type == RESP_T_BOOL) {
-				text = x->integer ? "true" : "false";
-			} else if (x && x->str) {
-				text = show_safe(x->str);	/* stored text, escaped */
-			}
-			csv_field(f, text, c + 1 == NCOLUMNS);
-		}
-	}
-}
-
 /* A diversion alert's code is looked up (TRACE) to see whether it is of
  * the lot: at most this many. */
 #define DIVERSION_LOOKUPS 200
@@ -209,7 +164,7 @@ static void csv(FILE *f, const struct resp_value *v)
 static bool has_site(const struct resp_value *sites, const char *id)
 {
 	for (size_t i = 0; sites && i < sites->n; i++) {
-		const char *site = show_str(&sites->elem[i], "site");
+		const char *site = resp_get_str(&sites->elem[i], "site");
 		if (site && strcmp(site, id) == 0)
 			return true;
 	}
@@ -234,11 +189,11 @@ static size_t diverted_sites(struct cli_conn *cc, const struct resp_value *imp,
 	}
 	if (show_is_error(alerts) || (alerts->type != RESP_T_ARRAY && alerts->type != RESP_T_SET))
 		return 0;
-	const struct resp_value *sites = show_list(imp, "sites");
+	const struct resp_value *sites = resp_get_list(imp, "sites");
 	for (size_t i = 0; i < alerts->n && n < max && looked < DIVERSION_LOOKUPS; i++) {
 		const struct resp_value *a = &alerts->elem[i];
-		const char *kind = show_str(a, "kind"), *site = show_str(a, "site");
-		const char *code = show_str(a, "code");
+		const char *kind = resp_get_str(a, "kind"), *site = resp_get_str(a, "site");
+		const char *code = resp_get_str(a, "code");
 		if (!kind || !site || !code || strcmp(kind, "diversion") != 0 ||
 		    !has_site(sites, site))
 			continue;
@@ -252,8 +207,8 @@ static size_t diverted_sites(struct cli_conn *cc, const struct resp_value *imp,
 		looked++;
 		if (cli_conn_call(cc, 2, targs, NULL, true, &t) != 0)
 			break;
-		const char *product = show_str(&t, "product"), *lot = show_str(&t, "lot");
-		const char *of_product = show_str(imp, "product"), *of_lot = show_str(imp, "lot");
+		const char *product = resp_get_str(&t, "product"), *lot = resp_get_str(&t, "lot");
+		const char *of_product = resp_get_str(imp, "product"), *of_lot = resp_get_str(imp, "lot");
 		if (!show_is_error(&t) && product && lot && of_product && of_lot &&
 		    strcmp(product, of_product) == 0 && strcmp(lot, of_lot) == 0)
 			ids[n++] = site;
@@ -323,7 +278,7 @@ static int codes(const struct cli_opts *o, struct cli_conn *cc, char **pos,
 			resp_value_free(&v);
 			return EXIT_REPLY_ERROR;
 		}
-		const struct resp_value *list_v = show_list(&v, "codes");
+		const struct resp_value *list_v = resp_get_list(&v, "codes");
 		for (size_t i = 0; list_v && i < list_v->n; i++) {
 			const struct resp_value *c = &list_v->elem[i];
 			if (o->json) {
@@ -331,17 +286,17 @@ static int codes(const struct cli_opts *o, struct cli_conn *cc, char **pos,
 			} else if (as_csv) {
 				char lv[8];
 				snprintf(lv, sizeof lv, "%lld", num(c, "level"));
-				csv_field(stdout, str(c, "code"), false);
-				csv_field(stdout, lv, false);
-				csv_field(stdout, str(c, "status"), false);
-				csv_field(stdout, str(c, "site"), false);
-				csv_field(stdout, str(c, "to"), true);
+				impact_csv_field(stdout, str(c, "code"), false);
+				impact_csv_field(stdout, lv, false);
+				impact_csv_field(stdout, str(c, "status"), false);
+				impact_csv_field(stdout, str(c, "site"), false);
+				impact_csv_field(stdout, str(c, "to"), true);
 			} else {
 				printf("%-40s %lld  %-10s %-16s %s\n", str(c, "code"), num(c, "level"),
 				       str(c, "status"), str(c, "site"), str(c, "to"));
 			}
 		}
-		const char *next = show_str(&v, "next");
+		const char *next = resp_get_str(&v, "next");
 		snprintf(cursor, sizeof cursor, "%s", next ? next : "");
 		resp_value_free(&v);
 		if (!cursor[0])
@@ -406,7 +361,7 @@ int cli_impact(const struct cli_opts *o, struct cli_conn *cc, int argc, char **a
 			resp_value_free(&v);
 			return EXIT_REPLY_ERROR;
 		}
-		const struct resp_value *sites = show_list(&v, "sites");
+		const struct resp_value *sites = resp_get_list(&v, "sites");
 		size_t max = sites ? sites->n : 0;
 		const char **ids = xcalloc(max ? max : 1, sizeof *ids);
 		struct impact_tree_opts to = { opts[I_ALL].co_value != NULL, ids, 0 };
@@ -423,5 +378,5 @@ int cli_impact(const struct cli_opts *o, struct cli_conn *cc, int argc, char **a
 		if (rc || opts[I_DOT].co_value || formats == 0)
 			return rc;
 	}
-	return cli_query(&mine, cc, 1 + npos, args, NULL, opts[I_CSV].co_value ? csv : human);
+	return cli_query(&mine, cc, 1 + npos, args, NULL, opts[I_CSV].co_value ? impact_csv : human);
 }

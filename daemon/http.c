@@ -23,7 +23,10 @@
 #include "cluster.h"
 #include "cmd.h"
 #include "config.h"
+#include "graphviz.h"
 #include "http_api.h"
+#include "impact_csv.h"
+#include "impact_tree.h"
 #include "http_static.h"
 #include "log.h"
 #include "metrics.h"
@@ -342,6 +345,19 @@ static void count_code(struct http_worker *hw, int cmd, int64_t t0, const char *
 	count(hw, cmd, t0, reply, (size_t)n);
 }
 
+/* A request whose job came back: off its connection's waiting list.
+ * False when its connection is gone (nothing to answer). */
+static bool unwait(struct hreq *r)
+{
+	if (r->req == NULL)
+		return false;
+	struct hreq **pp = &r->hc->waiting;
+	while (*pp != r)
+		pp = &(*pp)->next;
+	*pp = r->next;
+	return true;
+}
+
 /* A job is back on this thread: answer its request, if still there. */
 static void on_job_done(struct write_job *job)
 {
@@ -349,16 +365,113 @@ static void on_job_done(struct write_job *job)
 	struct http_worker *hw = r->hw;
 	hw->pending--;
 	count(hw, job->cmd, job->t0_ns, job->reply.b.data, job->reply.b.len);
-	if (r->req) {
-		struct hconn *hc = r->hc;
-		struct hreq **pp = &hc->waiting;
-		while (*pp != r)
-			pp = &(*pp)->next;
-		*pp = r->next;
+	if (unwait(r))
 		send_reply(r->req, &job->reply.b, r->head);
-	}
 	cmd_write_job_free(job);
 	free(r);
+}
+
+static void send_text(struct evhttp_request *req, int status, const char *reason,
+		      const char *type, struct evbuffer *body);
+
+/* GET /v1/impact?format=svg: the tree drawn by Graphviz, on a thread of
+ * its own (graphviz.h), answered when it is done. */
+struct svg_job {
+	struct write_job job;		/* first: the job is the svg_job */
+	struct buf dot, svg;
+	bool failed;
+	char why[256];
+};
+
+static int run_svg(struct store_txn *txn, struct write_job *job)
+{
+	(void)txn;
+	struct svg_job *s = (struct svg_job *)job;
+	s->failed = graphviz_svg(s->dot.data, s->dot.len, &s->svg, s->why, sizeof s->why) != 0;
+	return 0;
+}
+
+static void on_svg_done(struct write_job *job)
+{
+	struct svg_job *s = (struct svg_job *)job;
+	struct hreq *r = job->owner;
+	r->hw->pending--;
+	if (unwait(r) && s->failed) {
+		send_error(r->req, 503, "ERR", s->why, r->head, false);
+	} else if (r->req) {
+		struct evbuffer *b = evbuffer_new();
+		evbuffer_add(b, s->svg.data ? s->svg.data : "", s->svg.len);
+		send_text(r->req, 200, "OK", "image/svg+xml", b);
+		evbuffer_free(b);
+	}
+	buf_free(&s->dot);
+	buf_free(&s->svg);
+	buf_free(&job->reply.b);
+	free(s);
+	free(r);
+}
+
+/* An IMPACT reply in another format than JSON: CSV, DOT, or SVG (drawn
+ * later, on a thread of its own). */
+static void send_rendered(struct http_worker *hw, struct hconn *hc,
+			  struct evhttp_request *req, const char *format, const struct buf *reply,
+			  bool head)
+{
+	struct resp_value v;
+	size_t used;
+	const char *why;
+	int parsed = resp_parse_value(reply->data, reply->len, &v, &used, &why);
+	if (parsed != 1 || v.type != RESP_T_MAP) {
+		if (parsed == 1)
+			resp_value_free(&v);
+		send_reply(req, reply, head);	/* an error: as JSON */
+		return;
+	}
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	struct impact_tree_opts opts = { .all_sites = false };
+	if (f && strcmp(format, "csv") == 0)
+		impact_csv(f, &v);
+	else if (f)
+		impact_tree_dot(f, &v, &opts);
+	if (f)
+		fclose(f);
+	resp_value_free(&v);
+	if (text == NULL) {
+		send_error(req, 503, "ERR", "out of memory", head, false);
+		return;
+	}
+	if (strcmp(format, "svg") == 0) {
+		struct svg_job *s = xcalloc(1, sizeof *s);
+		struct hreq *r = xcalloc(1, sizeof *r);
+		char err[200];
+		*r = (struct hreq){ .req = req, .hc = hc, .hw = hw, .head = head };
+		buf_append(&s->dot, text, len);
+		s->job.run = run_svg;
+		s->job.done = worker_job_done;
+		s->job.finish = on_svg_done;
+		s->job.owner = r;
+		s->job.origin = hw->w;
+		s->job.cmd = CMD_IMPACT;
+		if (slow_start(&s->job, err, sizeof err) != 0) {
+			send_error(req, 503, "ERR", err, head, false);
+			buf_free(&s->dot);
+			free(s);
+			free(r);
+		} else {
+			r->next = hc->waiting;
+			hc->waiting = r;
+			hw->pending++;
+		}
+	} else {
+		struct evbuffer *b = evbuffer_new();
+		evbuffer_add(b, text, len);
+		send_text(req, 200, "OK", strcmp(format, "csv") == 0 ?
+			  "text/csv; charset=utf-8" : "text/vnd.graphviz; charset=utf-8", b);
+		evbuffer_free(b);
+	}
+	free(text);
 }
 
 /* ------------------------------------------------------------ sessions */
@@ -610,7 +723,10 @@ static void run_command(struct http_worker *hw, struct hconn *hc, struct evhttp_
 		else
 			cmd_execute(&ctx, &cmd);
 		count(hw, cmd_id, t0, out.b.data, out.b.len);
-		send_reply(req, &out.b, head);
+		if (strcmp(words.format, "json") != 0)
+			send_rendered(hw, hc, req, words.format, &out.b, head);
+		else
+			send_reply(req, &out.b, head);
 	}
 	cmd_read_done(&ctx);	/* admission may have read too (the role matrix) */
 	cmd_free(&cmd);

@@ -238,6 +238,39 @@ def test_bad_requests_are_refused_and_change_nothing():
         d.close()
 
 
+def test_impact_as_json_csv_dot_and_svg():
+    """/v1/impact in each format: JSON as IMPACT answers it, CSV one row a
+    site, the tree as DOT and as SVG drawn by Graphviz; a format it does
+    not have is refused."""
+    d = http_yimad()
+    try:
+        stock(d)
+        q = f"/v1/impact?product={PRODUCT}&lot=L1"
+        st, body, _ = call(d, "GET", q)
+        eq((st, body), (200, resp_json(d, "IMPACT", PRODUCT, "L1")), "JSON as IMPACT")
+        st, text, hdrs = call(d, "GET", q + "&format=csv")
+        eq(st, 200, f"csv: {text}")
+        check(hdrs["Content-Type"].startswith("text/csv"), hdrs)
+        rows = text.strip().splitlines()
+        eq(rows[0].split(",")[:3], ["site", "name", "kind"], "CSV header")
+        eq(sorted(r.split(",")[0] for r in rows[1:]), sorted(s["site"] for s in body["sites"]),
+           "one row a site")
+        st, dot, hdrs = call(d, "GET", q + "&format=dot")
+        check(st == 200 and dot.startswith("digraph") and "PH1" in dot, dot[:200])
+        check(hdrs["Content-Type"].startswith("text/vnd.graphviz"), hdrs)
+        st, svg, hdrs = call(d, "GET", q + "&format=svg")
+        eq((st, hdrs["Content-Type"]), (200, "image/svg+xml"), svg[:200])
+        check("<svg" in svg and "PH1" in svg, svg[:300])
+        st, body, _ = call(d, "GET", q + "&format=pdf")
+        eq(st, 400, f"a format it does not have: {body}")
+        check("format 'pdf': one of json csv dot svg" in body["error"], body)
+        st, body, _ = call(d, "GET", f"/v1/impact?product={PRODUCT}&lot=NOLOT&format=csv")
+        check(st >= 400 and isinstance(body, dict) and body["code"] and body["error"],
+              f"an error stays JSON, whatever the format: {st} {body}")
+    finally:
+        d.close()
+
+
 def test_sites_and_products_get_and_put():
     d = http_yimad()
     try:

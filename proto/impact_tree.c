@@ -8,7 +8,9 @@
  * receiver, added up when several land on the same pair.
  */
 #include "impact_tree.h"
-#include "show.h"
+#include "buf.h"
+#include "resp_map.h"
+#include "text.h"
 #include "xmem.h"
 
 #include <stdlib.h>
@@ -38,7 +40,7 @@ enum { FLOW_SHIP, FLOW_RETURN, FLOW_TRANSIT };
 
 static const char *text(const struct resp_value *v, const char *key)
 {
-	const char *s = show_str(v, key);
+	const char *s = resp_get_str(v, key);
 	return s ? s : "";
 }
 
@@ -85,16 +87,20 @@ static int by_id(const void *a, const void *b)
 	return strcmp((*(struct tsite *const *)a)->id, (*(struct tsite *const *)b)->id);
 }
 
-/* Text inside a DOT string: quotes and backslashes escaped, line breaks
- * and other control characters dropped (show_safe escapes the rest). */
+/* Text inside a DOT string: what text.h refuses escaped, then quotes and
+ * backslashes escaped, line breaks and other control characters dropped. */
 static void dot_text(FILE *f, const char *s)
 {
-	for (s = show_safe(s); *s; s++) {
-		if (*s == '"' || *s == '\\')
+	struct buf safe = BUF_INIT;
+	text_escape(&safe, s, strlen(s));
+	for (size_t i = 0; i < safe.len; i++) {
+		char c = safe.data[i];
+		if (c == '"' || c == '\\')
 			fputc('\\', f);
-		if ((unsigned char)*s >= ' ')
-			fputc(*s, f);
+		if ((unsigned char)c >= ' ')
+			fputc(c, f);
 	}
+	buf_free(&safe);
 }
 
 static void dot_id(FILE *f, const char *s)
@@ -172,26 +178,26 @@ static void draw_folded(FILE *f, const struct tgroup *g, size_t gi)
 
 void impact_tree_dot(FILE *f, const struct resp_value *v, const struct impact_tree_opts *o)
 {
-	const struct resp_value *sites = show_list(v, "sites");
+	const struct resp_value *sites = resp_get_list(v, "sites");
 	size_t n = sites ? sites->n : 0, ngroup = 0;
 	struct tsite *site = xcalloc(n ? n : 1, sizeof *site);
 	struct tsite **by = xcalloc(n ? n : 1, sizeof *by);
 	struct tgroup *group = xcalloc(n ? n : 1, sizeof *group);
 	for (size_t i = 0; i < n; i++) {
 		const struct resp_value *e = &sites->elem[i];
-		const struct resp_value *after = show_field(e, "after_recall");
-		const struct resp_value *late = show_field(e, "past_deadline");
+		const struct resp_value *after = resp_get(e, "after_recall");
+		const struct resp_value *late = resp_get(e, "past_deadline");
 		struct tsite *s = &site[i];
 		s->id = text(e, "site");
 		s->kind = text(e, "kind");
 		s->region = text(e, "region");
-		s->stock = show_num(e, "in_stock");
-		s->held = s->stock + show_num(e, "in_transit") + show_num(e, "incoming");
-		s->dispensed = show_num(e, "dispensed");
+		s->stock = resp_get_num(e, "in_stock");
+		s->held = s->stock + resp_get_num(e, "in_transit") + resp_get_num(e, "incoming");
+		s->dispensed = resp_get_num(e, "dispensed");
 		s->late = late && late->type == RESP_T_BOOL && late->integer;
-		s->acked = show_str(e, "acknowledged") != NULL;
-		s->after = show_num(after, "commissioned") + show_num(after, "shipped") +
-			   show_num(after, "received") > 0;
+		s->acked = resp_get_str(e, "acknowledged") != NULL;
+		s->after = resp_get_num(after, "commissioned") + resp_get_num(after, "shipped") +
+			   resp_get_num(after, "received") > 0;
 		for (size_t d = 0; d < o->ndiverted; d++)
 			s->diverted |= strcmp(o->diverted[d], s->id) == 0;
 		by[i] = s;
@@ -235,7 +241,7 @@ void impact_tree_dot(FILE *f, const struct resp_value *v, const struct impact_tr
 	dot_text(f, text(v, "product"));
 	fprintf(f, " lot ");
 	dot_text(f, text(v, "lot"));
-	const struct resp_value *recall = show_field(v, "recall");
+	const struct resp_value *recall = resp_get(v, "recall");
 	fprintf(f, "%s: %zu sites%s\";\n  labelloc=t;\n",
 		recall && recall->type == RESP_T_MAP ? " (recalled)" : "", n,
 		o->all_sites ? "" : "; each group shows its sites late, diverted or holding "
@@ -267,7 +273,7 @@ void impact_tree_dot(FILE *f, const struct resp_value *v, const struct impact_tr
 		snprintf(names[g], sizeof names[g], "more %zu", g);
 	static const char *const lists[] = { "edges", "transit" };
 	for (int l = 0; l < 2; l++) {
-		const struct resp_value *es = show_list(v, lists[l]);
+		const struct resp_value *es = resp_get_list(v, lists[l]);
 		for (size_t i = 0; es && i < es->n; i++) {
 			const struct resp_value *e = &es->elem[i];
 			struct tsite *a = find(by, n, text(e, "from"));
@@ -277,7 +283,7 @@ void impact_tree_dot(FILE *f, const struct resp_value *v, const struct impact_tr
 			int kind = l == 1 ? FLOW_TRANSIT : strcmp(text(e, "kind"), "return") == 0 ?
 				   FLOW_RETURN : FLOW_SHIP;
 			add_flow(&flows, &nflow, &capflow, a->folded ? names[a->group] : a->id,
-				 b->folded ? names[b->group] : b->id, show_num(e, "units"), kind);
+				 b->folded ? names[b->group] : b->id, resp_get_num(e, "units"), kind);
 		}
 	}
 	for (size_t i = 0; i < nflow; i++) {
