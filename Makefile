@@ -13,7 +13,8 @@
 #   make test-gs1 GS1_REFERENCE=DIR
 #                   the EPCIS loader and yima-gen against GS1's example
 #                   documents and JSON schema in DIR (required)
-#   make run        start yimad in the foreground on 127.0.0.1:7700, data in ./var/
+#   make run        start yimad in the foreground on 127.0.0.1:7700, data in ./var/,
+#                   HTTP and the web pages (clients/web) on http://127.0.0.1:7780/
 #   make cluster    three nats-servers and three yimads on 127.0.0.1 in the
 #                   background (var/cluster, daemon/CLUSTER.md); make cluster-stop
 #   make test-model N=500  the reference model against yimad: N random command
@@ -209,7 +210,7 @@ test-model: build
 
 run: all
 	@mkdir -p var
-	$(BIN)/yimad -c config/yimad.conf --bind 127.0.0.1 --port 7700 --http-port 7780 --data ./var
+	$(BIN)/yimad -c config/yimad.conf --bind 127.0.0.1 --port 7700 --http-port 7780 --web-root clients/web --data ./var
 
 # Three nats-servers and three yimads in one cluster, in the background on
 # 127.0.0.1 (var/cluster); `make cluster-stop` stops them by pid.

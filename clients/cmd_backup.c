@@ -12,11 +12,11 @@
 /* "backup written: PATH (BYTES bytes, log entry SEQ, MS ms)" */
 static void show_backup(FILE *f, const struct resp_value *v)
 {
-	const char *path = show_str(v, "path");
+	const char *path = resp_get_str(v, "path");
 	long long bytes = 0, last = 0, ms = 0;
-	show_int(v, "bytes", &bytes);
-	show_int(v, "journal_last", &last);
-	show_int(v, "ms", &ms);
+	resp_get_int(v, "bytes", &bytes);
+	resp_get_int(v, "journal_last", &last);
+	resp_get_int(v, "ms", &ms);
 	fprintf(f, "backup written: %s (%lld bytes, log entry %lld, %lld ms)\n",
 		path ? show_safe(path) : "?", bytes, last, ms);
 }

@@ -18,8 +18,11 @@
  * --svg without Graphviz).
  */
 #include "cli.h"
+#include "impact_csv.h"
+#include "impact_tree.h"
 #include "output.h"
 #include "show.h"
+#include "xmem.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,7 +33,7 @@
 #define LIFT_USAGE     "yima lift PRODUCT LOT --reason TEXT"
 #define WITHDRAW_USAGE "yima withdraw PRODUCT --reason TEXT"
 #define IMPACT_USAGE   "yima impact PRODUCT LOT|CODE [--json|--csv|--dot] [--svg FILE] " \
-		       "[--codes [--site S] [--status ST]]"
+		       "[--all-sites] [--codes [--site S] [--status ST]]"
 #define PAGE "5000"	/* codes per CODES request */
 
 /* Positional arguments and the required options of recall/lift/withdraw;
@@ -96,33 +99,25 @@ int cli_withdraw(const struct cli_opts *o, struct cli_conn *cc, int argc, char *
 
 static long long num(const struct resp_value *v, const char *key)
 {
-	long long n = 0;
-	show_int(v, key, &n);
-	return n;
+	return resp_get_num(v, key);
 }
 
 static const char *str(const struct resp_value *v, const char *key)
 {
-	const char *s = show_str(v, key);
+	const char *s = resp_get_str(v, key);
 	return s ? show_safe(s) : "";	/* stored text: escaped for the terminal */
 }
 
 static bool flag(const struct resp_value *v, const char *key)
 {
-	const struct resp_value *f = show_field(v, key);
+	const struct resp_value *f = resp_get(v, key);
 	return f && f->type == RESP_T_BOOL && f->integer;
-}
-
-static const struct resp_value *list(const struct resp_value *v, const char *key)
-{
-	const struct resp_value *f = show_field(v, key);
-	return f && (f->type == RESP_T_ARRAY || f->type == RESP_T_SET) ? f : NULL;
 }
 
 static void human(FILE *f, const struct resp_value *v)
 {
-	const struct resp_value *recall = show_field(v, "recall");
-	const struct resp_value *totals = show_field(v, "totals");
+	const struct resp_value *recall = resp_get(v, "recall");
+	const struct resp_value *totals = resp_get(v, "totals");
 	fprintf(f, "product %s lot %s, expires %s: ", str(v, "product"), str(v, "lot"),
 		str(v, "expiry"));
 	if (recall && recall->type == RESP_T_MAP)
@@ -134,17 +129,17 @@ static void human(FILE *f, const struct resp_value *v)
 	fprintf(f, "\n%-16s %-12s %9s %9s %10s %9s %9s %7s %6s %8s %-24s %8s\n", "SITE", "KIND",
 		"IN_STOCK", "TRANSIT", "DISPENSED", "DESTROYED", "M.PACKS", "CASES", "PALLETS",
 		"RETURNED", "ACKNOWLEDGED", "LATE");
-	const struct resp_value *sites = list(v, "sites");
+	const struct resp_value *sites = resp_get_list(v, "sites");
 	for (size_t i = 0; sites && i < sites->n; i++) {
 		const struct resp_value *s = &sites->elem[i];
-		const char *ack = show_str(s, "acknowledged");
+		const char *ack = resp_get_str(s, "acknowledged");
 		fprintf(f, "%-16s %-12s %9lld %9lld %10lld %9lld %9lld %7lld %6lld %8lld %-24s %8s\n",
 			str(s, "site"), str(s, "kind"), num(s, "in_stock"), num(s, "in_transit"),
 			num(s, "dispensed"), num(s, "destroyed"), num(s, "middle_packs"),
 			num(s, "cases"), num(s, "pallets"), num(s, "returned"), ack ? ack : "-",
 			flag(s, "past_deadline") ? "LATE" : "");
 	}
-	const struct resp_value *transit = list(v, "transit");
+	const struct resp_value *transit = resp_get_list(v, "transit");
 	if (transit && transit->n) {
 		fprintf(f, "\nin transit:\n");
 		for (size_t i = 0; i < transit->n; i++) {
@@ -162,113 +157,68 @@ static void human(FILE *f, const struct resp_value *v)
 }
 
 /* A CSV field: quoted when it needs to be (RFC 4180). */
-static void csv_field(FILE *f, const char *s, bool last)
-{
-	if (strpbrk(s, ",\"\r\n")) {
-		fputc('"', f);
-		for (; *s; s++) {
-			if (*s == '"')
-				fputc('"', f);
-			fputc(*s, f);
-		}
-		fputc('"', f);
-	} else {
-		fputs(s, f);
-	}
-	fputc(last ? '\n' : ',', f);
-}
+/* A diversion alert's code is looked up (TRACE) to see whether it is of
+ * the lot: at most this many. */
+#define DIVERSION_LOOKUPS 200
 
-static const char *const csv_columns[] = {
-	"site", "name", "kind", "commissioned", "in_stock", "in_transit", "incoming", "dispensed",
-	"first_dispensed", "last_dispensed", "destroyed", "received", "middle_packs", "cases",
-	"pallets", "acknowledged", "returned", "past_deadline",
-};
-#define NCOLUMNS (sizeof csv_columns / sizeof csv_columns[0])
-
-static void csv(FILE *f, const struct resp_value *v)
+static bool has_site(const struct resp_value *sites, const char *id)
 {
-	for (size_t c = 0; c < NCOLUMNS; c++)
-		csv_field(f, csv_columns[c], c + 1 == NCOLUMNS);
-	const struct resp_value *sites = list(v, "sites");
 	for (size_t i = 0; sites && i < sites->n; i++) {
-		for (size_t c = 0; c < NCOLUMNS; c++) {
-			const struct resp_value *x = show_field(&sites->elem[i], csv_columns[c]);
-			char buf[32];
-			const char *text = "";
-			if (x && x->type == RESP_T_INT) {
-				snprintf(buf, sizeof buf, "%lld", (long long)x->integer);
-				text = buf;
-			} else if (x && x->type == RESP_T_BOOL) {
-				text = x->integer ? "true" : "false";
-			} else if (x && x->str) {
-				text = show_safe(x->str);	/* stored text, escaped */
-			}
-			csv_field(f, text, c + 1 == NCOLUMNS);
-		}
+		const char *site = resp_get_str(&sites->elem[i], "site");
+		if (site && strcmp(site, id) == 0)
+			return true;
 	}
+	return false;
 }
 
-/* A DOT string: quoted, with quotes and backslashes escaped. */
-static void dot_string(FILE *f, const char *s)
+/*
+ * The sites a diversion of the lot reached, as the web page finds them:
+ * the diversion alerts (ALERTS, the newest 10,000) at a site of the lot
+ * whose code TRACE puts in this lot.  The ids point into *alerts, the
+ * caller's to free.  A refused ALERTS (a role without it) finds none.
+ */
+static size_t diverted_sites(struct cli_conn *cc, const struct resp_value *imp,
+			     struct resp_value *alerts, const char **ids, size_t max)
 {
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fputc('\\', f);
-		if (*s != '\n' && *s != '\r')
-			fputc(*s, f);
+	const char *args[] = { "ALERTS", "LIMIT", "10000" };
+	size_t n = 0, looked = 0;
+	*alerts = (struct resp_value){ .type = RESP_T_NULL };
+	if (cli_conn_call(cc, 3, args, NULL, true, alerts) != 0) {
+		*alerts = (struct resp_value){ .type = RESP_T_NULL };
+		return 0;
 	}
-	fputc('"', f);
-}
-
-static void dot(FILE *f, const struct resp_value *v)
-{
-	char label[512];
-	const struct resp_value *sites = list(v, "sites");
-	fprintf(f, "digraph impact {\n  rankdir=LR;\n  node [shape=box, fontname=\"Helvetica\"];\n"
-		"  label=");
-	snprintf(label, sizeof label, "%s lot %s%s", str(v, "product"), str(v, "lot"),
-		 show_field(v, "recall") && show_field(v, "recall")->type == RESP_T_MAP ?
-		 " (recalled)" : "");
-	dot_string(f, label);
-	fprintf(f, ";\n  labelloc=t;\n");
-	for (size_t i = 0; sites && i < sites->n; i++) {
-		const struct resp_value *s = &sites->elem[i];
-		snprintf(label, sizeof label, "%s\\n%s\\nstock %lld, sold %lld", str(s, "site"),
-			 str(s, "kind"), num(s, "in_stock"), num(s, "dispensed"));
-		fprintf(f, "  ");
-		dot_string(f, str(s, "site"));
-		fprintf(f, " [label=\"");
-		for (const char *p = label; *p; p++)	/* keep the \n escapes */
-			if (*p != '"')
-				fputc(*p, f);
-		fprintf(f, "\"%s];\n", flag(s, "past_deadline") ? ", color=red, penwidth=2" :
-			show_str(s, "acknowledged") ? ", color=darkgreen" : "");
+	if (show_is_error(alerts) || (alerts->type != RESP_T_ARRAY && alerts->type != RESP_T_SET))
+		return 0;
+	const struct resp_value *sites = resp_get_list(imp, "sites");
+	for (size_t i = 0; i < alerts->n && n < max && looked < DIVERSION_LOOKUPS; i++) {
+		const struct resp_value *a = &alerts->elem[i];
+		const char *kind = resp_get_str(a, "kind"), *site = resp_get_str(a, "site");
+		const char *code = resp_get_str(a, "code");
+		if (!kind || !site || !code || strcmp(kind, "diversion") != 0 ||
+		    !has_site(sites, site))
+			continue;
+		bool seen = false;
+		for (size_t j = 0; j < n; j++)
+			seen |= strcmp(ids[j], site) == 0;
+		if (seen)
+			continue;
+		const char *targs[] = { "TRACE", code };
+		struct resp_value t;
+		looked++;
+		if (cli_conn_call(cc, 2, targs, NULL, true, &t) != 0)
+			break;
+		const char *product = resp_get_str(&t, "product"), *lot = resp_get_str(&t, "lot");
+		const char *of_product = resp_get_str(imp, "product"), *of_lot = resp_get_str(imp, "lot");
+		if (!show_is_error(&t) && product && lot && of_product && of_lot &&
+		    strcmp(product, of_product) == 0 && strcmp(lot, of_lot) == 0)
+			ids[n++] = site;
+		resp_value_free(&t);
 	}
-	const struct resp_value *edges = list(v, "edges");
-	for (size_t i = 0; edges && i < edges->n; i++) {
-		const struct resp_value *e = &edges->elem[i];
-		fprintf(f, "  ");
-		dot_string(f, str(e, "from"));
-		fprintf(f, " -> ");
-		dot_string(f, str(e, "to"));
-		fprintf(f, " [label=\"%lld\"%s];\n", num(e, "units"),
-			strcmp(str(e, "kind"), "return") == 0 ? ", style=dashed, color=red" : "");
-	}
-	const struct resp_value *transit = list(v, "transit");
-	for (size_t i = 0; transit && i < transit->n; i++) {
-		const struct resp_value *t = &transit->elem[i];
-		fprintf(f, "  ");
-		dot_string(f, str(t, "from"));
-		fprintf(f, " -> ");
-		dot_string(f, str(t, "to"));
-		fprintf(f, " [label=\"%lld in transit\", style=dotted];\n", num(t, "units"));
-	}
-	fprintf(f, "}\n");
+	return n;
 }
 
 /* Render the tree with Graphviz into path.  0, or -1 after saying why. */
-static int svg(const struct resp_value *v, const char *path)
+static int svg(const struct resp_value *v, const struct impact_tree_opts *to, const char *path)
 {
 	if (system("command -v dot >/dev/null 2>&1") != 0) {
 		fprintf(stderr, "yima impact: --svg needs Graphviz's dot (Debian: apt-get install "
@@ -286,7 +236,7 @@ static int svg(const struct resp_value *v, const char *path)
 		perror("yima impact: dot");
 		return -1;
 	}
-	dot(p, v);
+	impact_tree_dot(p, v, to);
 	int st = pclose(p);
 	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 		fprintf(stderr, "yima impact: dot could not write %s\n", path);
@@ -295,7 +245,7 @@ static int svg(const struct resp_value *v, const char *path)
 	return 0;
 }
 
-enum { I_JSON, I_CSV, I_DOT, I_SVG, I_CODES, I_SITE, I_STATUS, I_N };
+enum { I_JSON, I_CSV, I_DOT, I_SVG, I_ALL, I_CODES, I_SITE, I_STATUS, I_N };
 
 /* --codes: every page of CODES, printed as it arrives. */
 static int codes(const struct cli_opts *o, struct cli_conn *cc, char **pos,
@@ -328,7 +278,7 @@ static int codes(const struct cli_opts *o, struct cli_conn *cc, char **pos,
 			resp_value_free(&v);
 			return EXIT_REPLY_ERROR;
 		}
-		const struct resp_value *list_v = list(&v, "codes");
+		const struct resp_value *list_v = resp_get_list(&v, "codes");
 		for (size_t i = 0; list_v && i < list_v->n; i++) {
 			const struct resp_value *c = &list_v->elem[i];
 			if (o->json) {
@@ -336,17 +286,17 @@ static int codes(const struct cli_opts *o, struct cli_conn *cc, char **pos,
 			} else if (as_csv) {
 				char lv[8];
 				snprintf(lv, sizeof lv, "%lld", num(c, "level"));
-				csv_field(stdout, str(c, "code"), false);
-				csv_field(stdout, lv, false);
-				csv_field(stdout, str(c, "status"), false);
-				csv_field(stdout, str(c, "site"), false);
-				csv_field(stdout, str(c, "to"), true);
+				impact_csv_field(stdout, str(c, "code"), false);
+				impact_csv_field(stdout, lv, false);
+				impact_csv_field(stdout, str(c, "status"), false);
+				impact_csv_field(stdout, str(c, "site"), false);
+				impact_csv_field(stdout, str(c, "to"), true);
 			} else {
 				printf("%-40s %lld  %-10s %-16s %s\n", str(c, "code"), num(c, "level"),
 				       str(c, "status"), str(c, "site"), str(c, "to"));
 			}
 		}
-		const char *next = show_str(&v, "next");
+		const char *next = resp_get_str(&v, "next");
 		snprintf(cursor, sizeof cursor, "%s", next ? next : "");
 		resp_value_free(&v);
 		if (!cursor[0])
@@ -361,6 +311,7 @@ int cli_impact(const struct cli_opts *o, struct cli_conn *cc, int argc, char **a
 	struct cli_opt opts[I_N] = {
 		[I_JSON] = { "--json", false, NULL }, [I_CSV] = { "--csv", false, NULL },
 		[I_DOT] = { "--dot", false, NULL }, [I_SVG] = { "--svg", true, NULL },
+		[I_ALL] = { "--all-sites", false, NULL },
 		[I_CODES] = { "--codes", false, NULL }, [I_SITE] = { "--site", true, NULL },
 		[I_STATUS] = { "--status", true, NULL },
 	};
@@ -388,6 +339,10 @@ int cli_impact(const struct cli_opts *o, struct cli_conn *cc, int argc, char **a
 		fprintf(stderr, "yima impact: --codes lists codes; --dot and --svg draw the tree\n");
 		return cli_usage_error(IMPACT_USAGE);
 	}
+	if (opts[I_ALL].co_value && !opts[I_DOT].co_value && !opts[I_SVG].co_value) {
+		fprintf(stderr, "yima impact: --all-sites goes with --dot or --svg\n");
+		return cli_usage_error(IMPACT_USAGE);
+	}
 	if (want_codes && npos != 2) {
 		fprintf(stderr, "yima impact: --codes needs PRODUCT LOT\n");
 		return cli_usage_error(IMPACT_USAGE);
@@ -396,21 +351,32 @@ int cli_impact(const struct cli_opts *o, struct cli_conn *cc, int argc, char **a
 		return codes(&mine, cc, pos, opts, opts[I_CSV].co_value != NULL);
 
 	const char *args[] = { "IMPACT", pos[0], npos == 2 ? pos[1] : NULL };
-	if (opts[I_SVG].co_value) {
-		struct resp_value v;
+	if (opts[I_SVG].co_value || opts[I_DOT].co_value) {
+		struct resp_value v, alerts;
 		if (cli_conn_call(cc, 1 + npos, args, NULL, true, &v) != 0)
 			return EXIT_USAGE;
 		int rc = EXIT_OK;
 		if (show_is_error(&v)) {
 			fprintf(stderr, "yima: %s\n", show_safe(v.str));
-			rc = EXIT_REPLY_ERROR;
-		} else if (svg(&v, opts[I_SVG].co_value) != 0) {
-			rc = EXIT_USAGE;
+			resp_value_free(&v);
+			return EXIT_REPLY_ERROR;
 		}
+		const struct resp_value *sites = resp_get_list(&v, "sites");
+		size_t max = sites ? sites->n : 0;
+		const char **ids = xcalloc(max ? max : 1, sizeof *ids);
+		struct impact_tree_opts to = { opts[I_ALL].co_value != NULL, ids, 0 };
+		to.ndiverted = diverted_sites(cc, &v, &alerts, ids, max);
+		if (opts[I_SVG].co_value && svg(&v, &to, opts[I_SVG].co_value) != 0)
+			rc = EXIT_USAGE;
+		if (rc == EXIT_OK && opts[I_DOT].co_value) {
+			impact_tree_dot(stdout, &v, &to);
+			fflush(stdout);
+		}
+		free(ids);
+		resp_value_free(&alerts);
 		resp_value_free(&v);
-		if (rc || formats == 0)
+		if (rc || opts[I_DOT].co_value || formats == 0)
 			return rc;
 	}
-	return cli_query(&mine, cc, 1 + npos, args, NULL, opts[I_CSV].co_value ? csv :
-			 opts[I_DOT].co_value ? dot : human);
+	return cli_query(&mine, cc, 1 + npos, args, NULL, opts[I_CSV].co_value ? impact_csv : human);
 }

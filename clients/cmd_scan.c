@@ -130,7 +130,7 @@ static int scan_one(struct session *s, const char *line, size_t len, bool too_lo
 	if (cli_conn_call(s->cc, s->verify_only ? 4 : 6, argv, lens, true, &v) != 0)
 		return -1;
 
-	const char *shown = show_str(&v, "code");
+	const char *shown = resp_get_str(&v, "code");
 	if (shown == NULL)
 		shown = code.cc_text == code.cc_canon ? code.cc_canon : "?";
 	if (show_is_error(&v)) {

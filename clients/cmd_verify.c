@@ -32,7 +32,7 @@ static int print_verdict(const struct cli_opts *o, const struct resp_value *v)
 			fprintf(stderr, "yima: %s\n", show_safe(v->str));
 		return EXIT_REPLY_ERROR;
 	}
-	if (show_str(v, "verdict") == NULL) {	/* not a scan reply at all */
+	if (resp_get_str(v, "verdict") == NULL) {	/* not a scan reply at all */
 		fprintf(stderr, "yima: unexpected reply (%s):\n", resp_type_name(v->type));
 		output_text(stderr, v);
 		return EXIT_REPLY_ERROR;

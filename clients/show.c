@@ -22,12 +22,6 @@
 #define COLOUR_RED   "\033[1;31m"
 #define COLOUR_RESET "\033[0m"
 
-static bool is_string(const struct resp_value *v)
-{
-	return v && (v->type == RESP_T_SIMPLE || v->type == RESP_T_BULK ||
-		     v->type == RESP_T_VERBATIM) && v->str;
-}
-
 /* Escaped copies live in a ring: a line prints a few strings at once. */
 #define SAFE_RING 8
 
@@ -45,43 +39,15 @@ const char *show_safe(const char *s)
 	return b->data;
 }
 
-const struct resp_value *show_field(const struct resp_value *v, const char *key)
-{
-	if (v == NULL || v->type != RESP_T_MAP)
-		return NULL;
-	size_t kl = strlen(key);
-	for (size_t i = 0; i < v->n; i++) {
-		const struct resp_value *k = &v->elem[2 * i];
-		if (is_string(k) && k->len == kl && memcmp(k->str, key, kl) == 0)
-			return &v->elem[2 * i + 1];
-	}
-	return NULL;
-}
-
-const char *show_str(const struct resp_value *v, const char *key)
-{
-	const struct resp_value *f = show_field(v, key);
-	return is_string(f) ? f->str : NULL;
-}
-
-bool show_int(const struct resp_value *v, const char *key, long long *out)
-{
-	const struct resp_value *f = show_field(v, key);
-	if (f == NULL || f->type != RESP_T_INT)
-		return false;
-	*out = (long long)f->integer;
-	return true;
-}
-
 static bool show_true(const struct resp_value *v, const char *key)
 {
-	const struct resp_value *f = show_field(v, key);
+	const struct resp_value *f = resp_get(v, key);
 	return f && (f->type == RESP_T_BOOL || f->type == RESP_T_INT) && f->integer;
 }
 
 bool show_false(const struct resp_value *v, const char *key)
 {
-	const struct resp_value *f = show_field(v, key);
+	const struct resp_value *f = resp_get(v, key);
 	return f && (f->type == RESP_T_BOOL || f->type == RESP_T_INT) && !f->integer;
 }
 
@@ -99,7 +65,7 @@ bool show_is_error(const struct resp_value *v)
 
 int show_exit(const struct resp_value *v)
 {
-	const char *verdict = show_str(v, "verdict");
+	const char *verdict = resp_get_str(v, "verdict");
 	if (verdict == NULL)
 		return 1;
 	if (strcmp(verdict, "green") == 0)
@@ -133,15 +99,15 @@ static void light_word(FILE *f, bool colour, const char *verdict)
 
 void show_light(FILE *f, bool colour, const struct resp_value *v, const char *code)
 {
-	light_word(f, colour, show_str(v, "verdict"));
+	light_word(f, colour, resp_get_str(v, "verdict"));
 	if (code)
 		fprintf(f, "%s  ", show_safe(code));
-	const struct resp_value *reasons = show_field(v, "reasons");
-	const char *msg = show_str(v, "message");
+	const struct resp_value *reasons = resp_get(v, "reasons");
+	const char *msg = resp_get_str(v, "message");
 	size_t shown = 0;
 	if (reasons && (reasons->type == RESP_T_ARRAY || reasons->type == RESP_T_SET)) {
 		for (size_t i = 0; i < reasons->n; i++) {
-			if (!is_string(&reasons->elem[i]))
+			if (!resp_is_text(&reasons->elem[i]))
 				continue;
 			fprintf(f, "%s%s", shown ? ", " : "", show_safe(reasons->elem[i].str));
 			shown++;
@@ -155,8 +121,8 @@ void show_light(FILE *f, bool colour, const struct resp_value *v, const char *co
 	}
 	/* Nothing to warn about: say what was scanned instead. */
 	fputs("ok", f);
-	const char *name = show_str(v, "product_name"), *lot = show_str(v, "lot"),
-		   *expiry = show_str(v, "expiry");
+	const char *name = resp_get_str(v, "product_name"), *lot = resp_get_str(v, "lot"),
+		   *expiry = resp_get_str(v, "expiry");
 	const char *sep = " — ";
 	if (name && name[0]) {
 		fprintf(f, "%s%s", sep, show_safe(name));
@@ -197,15 +163,15 @@ void show_record(FILE *f, const struct resp_value *v)
 {
 	const char *s, *t;
 	long long n, m;
-	if ((s = show_str(v, "code")) != NULL) {
+	if ((s = resp_get_str(v, "code")) != NULL) {
 		label(f, "code:");
-		if ((t = show_str(v, "type")) != NULL)
+		if ((t = resp_get_str(v, "type")) != NULL)
 			fprintf(f, "%s (%s)\n", show_safe(s), show_safe(t));
 		else
 			fprintf(f, "%s\n", show_safe(s));
 	}
-	s = show_str(v, "product_name");
-	t = show_str(v, "product");
+	s = resp_get_str(v, "product_name");
+	t = resp_get_str(v, "product");
 	if (s || t) {
 		label(f, "product:");
 		if (s && t)
@@ -213,11 +179,11 @@ void show_record(FILE *f, const struct resp_value *v)
 		else
 			fprintf(f, "%s\n", show_safe(s ? s : t));
 	}
-	if ((s = show_str(v, "lot")) != NULL) {
+	if ((s = resp_get_str(v, "lot")) != NULL) {
 		label(f, "lot:");
 		fprintf(f, "%s\n", show_safe(s));
 	}
-	if ((s = show_str(v, "expiry")) != NULL) {
+	if ((s = resp_get_str(v, "expiry")) != NULL) {
 		label(f, "expiry:");
 		fprintf(f, "%s\n", show_safe(s));
 	}
@@ -225,56 +191,56 @@ void show_record(FILE *f, const struct resp_value *v)
 		label(f, "recalled:");
 		fputs("yes\n", f);
 	}
-	if (show_int(v, "level", &n) && n != 1) {
+	if (resp_get_int(v, "level", &n) && n != 1) {
 		label(f, "level:");
 		fprintf(f, "%lld (%s)\n", n, level_name(n));
 	}
-	if ((s = show_str(v, "status")) != NULL) {
+	if ((s = resp_get_str(v, "status")) != NULL) {
 		label(f, "status:");
 		fprintf(f, "%s\n", show_safe(s));
 	}
-	if ((s = show_str(v, "holder")) != NULL) {
+	if ((s = resp_get_str(v, "holder")) != NULL) {
 		label(f, "holder:");
 		fprintf(f, "%s\n", show_safe(s));
 	}
-	if ((s = show_str(v, "in_transit_to")) != NULL) {
+	if ((s = resp_get_str(v, "in_transit_to")) != NULL) {
 		label(f, "in transit to:");
 		fprintf(f, "%s\n", show_safe(s));
 	}
-	if ((s = show_str(v, "parent")) != NULL) {
+	if ((s = resp_get_str(v, "parent")) != NULL) {
 		label(f, "packed in:");
 		fprintf(f, "%s\n", show_safe(s));
 	}
-	if (show_int(v, "dispensed", &n)) {
+	if (resp_get_int(v, "dispensed", &n)) {
 		label(f, "dispensed:");
-		if (show_int(v, "units_per_pack", &m))
+		if (resp_get_int(v, "units_per_pack", &m))
 			fprintf(f, "%lld of %lld\n", n, m);
 		else
 			fprintf(f, "%lld\n", n);
 	}
-	const struct resp_value *e = show_field(v, "last_event");
-	if ((s = show_str(e, "event")) != NULL) {
+	const struct resp_value *e = resp_get(v, "last_event");
+	if ((s = resp_get_str(e, "event")) != NULL) {
 		label(f, "last event:");
 		fputs(show_safe(s), f);
-		if ((t = show_str(e, "site")) != NULL)
+		if ((t = resp_get_str(e, "site")) != NULL)
 			fprintf(f, " at %s", show_safe(t));
-		if ((t = show_str(e, "time")) != NULL)
+		if ((t = resp_get_str(e, "time")) != NULL)
 			fprintf(f, ", %s", show_safe(t));
 		fputc('\n', f);
 	}
-	if ((s = show_str(v, "commissioned")) != NULL) {
+	if ((s = resp_get_str(v, "commissioned")) != NULL) {
 		label(f, "commissioned:");
 		fprintf(f, "%s\n", show_safe(s));
 	}
-	const struct resp_value *fs = show_field(v, "first_sale");
-	if ((s = show_str(fs, "site")) != NULL) {
+	const struct resp_value *fs = resp_get(v, "first_sale");
+	if ((s = resp_get_str(fs, "site")) != NULL) {
 		label(f, "first sale:");
 		fputs(show_safe(s), f);
-		if ((t = show_str(fs, "time")) != NULL)
+		if ((t = resp_get_str(fs, "time")) != NULL)
 			fprintf(f, ", %s", show_safe(t));
-		if ((t = show_str(fs, "tx")) != NULL && t[0])
+		if ((t = resp_get_str(fs, "tx")) != NULL && t[0])
 			fprintf(f, ", tx %s", show_safe(t));
-		if (show_int(fs, "qty", &n))
+		if (resp_get_int(fs, "qty", &n))
 			fprintf(f, ", qty %lld", n);
 		fputc('\n', f);
 	}
@@ -283,18 +249,18 @@ void show_record(FILE *f, const struct resp_value *v)
 /* 2026-11-22T11:42:05.123Z  ship        MFR → DIST  ref DN-1  (in (00)0690...) */
 static void event_line(FILE *f, const struct resp_value *e)
 {
-	const char *time = show_str(e, "time"), *ev = show_str(e, "event");
-	const char *site = show_str(e, "site"), *from = show_str(e, "from"),
-		   *to = show_str(e, "to"), *s;
+	const char *time = resp_get_str(e, "time"), *ev = resp_get_str(e, "event");
+	const char *site = resp_get_str(e, "site"), *from = resp_get_str(e, "from"),
+		   *to = resp_get_str(e, "to"), *s;
 	long long n;
 	bool receive = ev && strcmp(ev, "receive") == 0;
 	fprintf(f, "%s  %-10s  ", show_safe(time ? time : "?"), show_safe(ev ? ev : "?"));
-	if ((s = show_str(e, "scope")) != NULL) {
+	if ((s = resp_get_str(e, "scope")) != NULL) {
 		/* recall, lift, withdraw, lock, unlock: of a lot, product or code */
 		fprintf(f, "the %s", show_safe(s));
-		if (show_int(e, "level", &n))
+		if (resp_get_int(e, "level", &n))
 			fprintf(f, "  level %lld", n);
-		if ((s = show_str(e, "reason")) != NULL)
+		if ((s = resp_get_str(e, "reason")) != NULL)
 			fprintf(f, "  reason: %s", show_safe(s));
 		fputc('\n', f);
 		return;
@@ -307,20 +273,20 @@ static void event_line(FILE *f, const struct resp_value *e)
 		fprintf(f, "  from %s", show_safe(from));
 	if (show_true(e, "diverted"))
 		fputs("  DIVERTED", f);
-	if ((s = show_str(e, "container")) != NULL) {
+	if ((s = resp_get_str(e, "container")) != NULL) {
 		const char *how = ev && strcmp(ev, "pack") == 0 ? "into" :
 				  ev && strcmp(ev, "unpack") == 0 ? "out of" : "container";
 		fprintf(f, "  %s %s", how, show_safe(s));
 	}
-	if ((s = show_str(e, "ref")) != NULL)
+	if ((s = resp_get_str(e, "ref")) != NULL)
 		fprintf(f, "  ref %s", show_safe(s));
-	if ((s = show_str(e, "tx")) != NULL)
+	if ((s = resp_get_str(e, "tx")) != NULL)
 		fprintf(f, "  tx %s", show_safe(s));
-	if (show_int(e, "qty", &n))
+	if (resp_get_int(e, "qty", &n))
 		fprintf(f, "  qty %lld", n);
-	if (show_int(e, "codes", &n) && n > 1)
+	if (resp_get_int(e, "codes", &n) && n > 1)
 		fprintf(f, "  (one of %lld codes)", n);
-	if ((s = show_str(e, "via")) != NULL)
+	if ((s = resp_get_str(e, "via")) != NULL)
 		fprintf(f, "  (in %s)", show_safe(s));
 	fputc('\n', f);
 }
@@ -330,19 +296,19 @@ static void alert_line(FILE *f, const struct resp_value *a)
 {
 	const char *s, *t;
 	long long id;
-	if (show_int(a, "id", &id))
+	if (resp_get_int(a, "id", &id))
 		fprintf(f, "#%lld  ", id);
-	s = show_str(a, "time");
-	t = show_str(a, "kind");
+	s = resp_get_str(a, "time");
+	t = resp_get_str(a, "kind");
 	fprintf(f, "%s  %-9s", show_safe(s ? s : "?"), show_safe(t ? t : "?"));
-	s = show_str(a, "site");
-	t = show_str(a, "code");
+	s = resp_get_str(a, "site");
+	t = resp_get_str(a, "code");
 	fprintf(f, "  %s  %s", show_safe(s ? s : "?"), show_safe(t ? t : "?"));
-	if ((s = show_str(a, "tx")) != NULL)
+	if ((s = resp_get_str(a, "tx")) != NULL)
 		fprintf(f, "  tx %s", show_safe(s));
-	if ((s = show_str(a, "first_sale_site")) != NULL) {
+	if ((s = resp_get_str(a, "first_sale_site")) != NULL) {
 		fprintf(f, "  first sale at %s", show_safe(s));
-		if ((t = show_str(a, "first_sale_time")) != NULL)
+		if ((t = resp_get_str(a, "first_sale_time")) != NULL)
 			fprintf(f, " on %s", show_safe(t));
 	}
 	fputc('\n', f);
@@ -356,13 +322,13 @@ static bool is_list(const struct resp_value *v)
 void show_trace(FILE *f, const struct resp_value *v)
 {
 	show_record(f, v);
-	const struct resp_value *ev = show_field(v, "events");
+	const struct resp_value *ev = resp_get(v, "events");
 	if (is_list(ev) && ev->n) {
 		fputc('\n', f);
 		for (size_t i = 0; i < ev->n; i++)
 			event_line(f, &ev->elem[i]);
 	}
-	const struct resp_value *al = show_field(v, "alerts");
+	const struct resp_value *al = resp_get(v, "alerts");
 	if (is_list(al) && al->n) {
 		fputs("\nalerts:\n", f);
 		for (size_t i = 0; i < al->n; i++)
@@ -404,7 +370,7 @@ int show_json_verdict(FILE *f, const struct resp_value *v)
 	memcpy(elem, v->elem, 2 * v->n * sizeof *elem);
 	size_t n = v->n;
 	for (size_t k = 0; k < JSON_KEYS; k++) {
-		if (show_field(v, json_keys[k]))
+		if (resp_get(v, json_keys[k]))
 			continue;
 		set_text(&elem[2 * n], json_keys[k]);
 		elem[2 * n + 1].type = RESP_T_NULL;

@@ -15,19 +15,13 @@
 
 #include "code.h"
 #include "resp.h"
+#include "resp_map.h"
 
 /* s as it may be printed to a terminal: s itself when it is plain text,
  * otherwise a copy with every control, bidirectional control or byte that
  * is not UTF-8 escaped (proto/text.h).  A copy lasts for the next seven
  * calls: enough for the strings of one printed line. */
 const char *show_safe(const char *s);
-
-/* The value of `key` in a map, or NULL (also when v is not a map). */
-const struct resp_value *show_field(const struct resp_value *v, const char *key);
-/* The string value of `key`, or NULL when absent or not a string. */
-const char *show_str(const struct resp_value *v, const char *key);
-/* An integer field; false when absent or not an integer. */
-bool show_int(const struct resp_value *v, const char *key, long long *out);
 
 /* Is `key` present and false (a boolean or 0)? */
 bool show_false(const struct resp_value *v, const char *key);

@@ -37,10 +37,16 @@ python3 -c 'import jsonschema' 2>/dev/null || missing="$missing python3-jsonsche
 # Debian's package (found in the system's dist-packages by any python3).
 /usr/bin/python3 -c 'import prometheus_client' 2>/dev/null ||
 	missing="$missing python3-prometheus-client"
+# The web page tests drive headless Chromium through Selenium (Debian's
+# packages; chromium-driver is the chromedriver Selenium talks to).
+need_cmd chromium chromium
+need_cmd chromedriver chromium-driver
+/usr/bin/python3 -c 'import selenium' 2>/dev/null || missing="$missing python3-selenium"
 if [ "${1:-}" = fuzz ]; then
 	need_cmd clang clang
 fi
 if [ "${1:-}" = bench ]; then
+	need_cmd wrk wrk	# tests/bench/http_bench.py: HTTP beside RESP
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$missing postgresql"
 fi
 if command -v pkg-config >/dev/null 2>&1; then

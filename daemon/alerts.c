@@ -2,6 +2,7 @@
  * alerts — alert records and their newest-first walk.
  */
 #include "alerts.h"
+#include "metrics.h"
 #include "code_util.h"
 #include "log.h"
 #include "store.h"
@@ -64,7 +65,9 @@ int alerts_add(struct store_txn *t, struct alert *a)
 	p += tl;
 	code_put_be(k, a->seq, 6);
 	rc = store_append(t, DB_ALERTS, k, sizeof k, v, (size_t)(p - v));
-	return rc ? rc : index_alert(t, a);
+	if (rc == 0 && (rc = index_alert(t, a)) == 0)
+		metrics_alert(a->kind);	/* counted when the transaction commits */
+	return rc;
 }
 
 static int decode(const void *key, const void *val, size_t n, struct alert *a)

@@ -267,6 +267,7 @@ struct write_job *cmd_write_job(const struct config *cfg, struct cmd *cmd, int p
 	w->job.done = done;
 	w->job.owner = owner;
 	w->job.origin = origin;
+	w->job.cmd = w->cmd.spec ? (int)w->cmd.spec->id : -1;
 	buf_init(&w->job.reply.b);
 	w->job.reply.proto = proto;
 	return &w->job;

@@ -6,6 +6,7 @@
  */
 #include "acl.h"
 #include "cmd.h"
+#include "metrics.h"
 #include "parse.h"
 #include "scan.h"
 
@@ -16,6 +17,7 @@ static enum cmd_status answer(struct cmd_ctx *ctx, enum cmd_status st,
 	if ((st = cmd_outcome(ctx, st, &so->o)) != CMD_DONE)
 		return st;
 	ctx->verdict = so->j.verdict;
+	metrics_verdict(so->j.verdict, so->j.reasons);
 	if (!ctx->quiet)
 		verdict_reply(ctx->out, &so->j, ctx->cfg, ctx->cmd->when_ms);
 	return st;

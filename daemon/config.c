@@ -107,6 +107,8 @@ static const struct option_spec options[] = {
 	  "allow_plaintext (0: off)" },
 	{ "https_port", OPT_U32, O(https_port), 0, 65535, "0",
 	  "TCP port for HTTPS on bind, with tls_cert and tls_key (0: off)" },
+	{ "web_root", OPT_STR, O(web_root), 0, 0, "",
+	  "directory of the web pages served over HTTP (clients/web; empty: no pages)" },
 	{ "tls_key", OPT_STR, O(tls_key), 0, 0, "",
 	  "the server certificate's private key, PEM" },
 	{ "tls_ca", OPT_STR, O(tls_ca), 0, 0, "",

@@ -49,6 +49,7 @@ struct config {
 	/* TLS (tls.h) */
 	uint32_t tls_port;		/* 0 = no TLS listener */
 	uint32_t http_port, https_port;	/* 0 = off (http.h) */
+	char     web_root[CONFIG_STR_MAX];	/* "" = no pages (http_static.h) */
 	char     tls_cert[CONFIG_STR_MAX];
 	char     tls_key[CONFIG_STR_MAX];
 	char     tls_ca[CONFIG_STR_MAX];

@@ -44,6 +44,7 @@
 #include "cmd.h"
 #include "throttle.h"
 #include "log.h"
+#include "metrics.h"
 #include "server.h"
 #include "slow.h"
 #include "store.h"
@@ -130,6 +131,7 @@ struct conn {
 	struct resp_arg *held_argv;	/* the parser's array, into `in` */
 	const struct command_spec *held_spec;
 	struct cmd held_cmd;		/* held_spec's request, parsed */
+	int64_t held_t0;		/* when it was read (metrics.h) */
 	/* A refused request's reply (refused: code and message), kept while
 	 * it waits its turn behind pending writes. */
 	bool refused;
@@ -486,8 +488,9 @@ static void execute(struct conn *c, struct cmd_ctx *ctx, const struct command_sp
 }
 
 /* Start a slow command (CMD_F_SLOW) on a thread of its own; its reply
- * comes back as a write's does (conn_job_done).  Nothing is pending. */
-static void start_slow(struct conn *c, struct cmd *cmd)
+ * comes back as a write's does (conn_job_done).  Nothing is pending.
+ * False when it could not start (answered here, with why). */
+static bool start_slow(struct conn *c, struct cmd *cmd, int64_t t0)
 {
 	struct server *srv = c->w->srv;
 	const struct resp_arg *name = &cmd->argv[0];
@@ -495,48 +498,65 @@ static void start_slow(struct conn *c, struct cmd *cmd)
 	if (c->stopped) {	/* held until now: slow_wait may have passed */
 		resp_error(&c->out, "ERR", "%.*s: the server is shutting down", (int)name->len,
 			   name->ptr);
-		return;
+		return false;
 	}
 	struct write_job *job = cmd_slow_job(&srv->cfg, srv->store, cmd, c->proto,
 					     worker_job_done, c, c->w);
 	job->finish = conn_job_done;
+	job->t0_ns = t0;
 	if (slow_start(job, err, sizeof err) != 0) {
 		resp_error(&c->out, "ERR", "%.*s: %s", (int)name->len, name->ptr, err);
 		cmd_write_job_free(job);
-		return;
+		return false;
 	}
 	c->pending++;
 	c->slow = true;
 	atomic_fetch_add_explicit(&c->w->commands, 1, memory_order_relaxed);
+	return true;
 }
 
 /* Cluster mode, a read with FRESH: it runs in the writer once this node
  * has been handed every entry the stream held, and its reply comes back as
  * a write's does; like a slow command, it holds the requests after it. */
-static void start_fresh(struct conn *c, struct cmd *cmd)
+static void start_fresh(struct conn *c, struct cmd *cmd, int64_t t0)
 {
 	struct server *srv = c->w->srv;
 	struct write_job *job = cmd_read_job(&srv->cfg, cmd, c->proto, worker_job_done, c,
 					     c->w);
 	job->finish = conn_job_done;
+	job->t0_ns = t0;
 	c->pending++;
 	c->slow = true;
 	atomic_fetch_add_explicit(&c->w->commands, 1, memory_order_relaxed);
 	cluster_fresh(srv->cluster, job);
 }
 
+/* Count a request answered here (metrics.h): its reply is what the output
+ * holds past mark. */
+static void answered(struct conn *c, const struct command_spec *spec, int64_t t0, size_t mark)
+{
+	metrics_request(c->w->metrics, spec ? (int)spec->id : -1, metrics_now_ns() - t0,
+			c->out.b.data + mark, c->out.b.len - mark);
+}
+
 /* Run a request admitted as a read: here, a slow one on its own thread,
- * or (cluster mode) a fresh one after the stream's last entry. */
+ * or (cluster mode) a fresh one after the stream's last entry (those
+ * answer through conn_job_done). */
 static void run_read(struct conn *c, struct cmd_ctx *ctx, const struct command_spec *spec,
-		     int argc, struct resp_arg *argv, struct cmd *cmd)
+		     int argc, struct resp_arg *argv, struct cmd *cmd, int64_t t0)
 {
 	bool arity = spec && command_arity_ok(spec, argc);
-	if (arity && (spec->flags & CMD_F_SLOW))
-		start_slow(c, cmd);
-	else if (arity && c->w->srv->cluster && cmd_has(cmd, OPT_FRESH))
-		start_fresh(c, cmd);
-	else
+	size_t mark = c->out.b.len;
+	if (arity && (spec->flags & CMD_F_SLOW)) {
+		if (start_slow(c, cmd, t0))
+			return;
+	} else if (arity && c->w->srv->cluster && cmd_has(cmd, OPT_FRESH)) {
+		start_fresh(c, cmd, t0);
+		return;
+	} else {
 		execute(c, ctx, spec, argc, argv, cmd);
+	}
+	answered(c, spec, t0, mark);
 }
 
 static void protocol_error(struct conn *c)
@@ -585,12 +605,16 @@ static void process(struct conn *c)
 	if (c->held || c->held_error) {
 		if (c->pending)
 			return;
-		if (c->held && c->refused)
+		if (c->held && c->refused) {
+			size_t mark = c->out.b.len;
 			reply_refusal(c);
-		else if (c->held)
-			run_read(c, &ctx, c->held_spec, c->held_argc, c->held_argv, &c->held_cmd);
-		else
+			answered(c, c->held_spec, c->held_t0, mark);
+		} else if (c->held) {
+			run_read(c, &ctx, c->held_spec, c->held_argc, c->held_argv, &c->held_cmd,
+				 c->held_t0);
+		} else {
 			protocol_error(c);
+		}
 		if (c->held)
 			cmd_free(&c->held_cmd);
 		c->held = c->held_error = c->refused = false;
@@ -633,12 +657,14 @@ static void process(struct conn *c)
 			continue;
 		const struct command_spec *spec;
 		struct cmd cmd;
+		int64_t t0 = metrics_now_ns();
 		enum admission a = admit_here(c, &ctx, now_ms, argc, argv, &spec, &cmd);
 		if (a == ADMIT_WRITE) {
 			/* The job takes the command's codes with its words. */
 			struct write_job *job = cmd_write_job(&srv->cfg, &cmd, c->proto,
 							      worker_job_done, c, c->w);
 			job->finish = conn_job_done;
+			job->t0_ns = t0;
 			/* The writer takes its two queues in its own order, so a
 			 * connection's writes keep the order sent only if they all
 			 * wait in one queue: behind its own bulk jobs a small job
@@ -662,13 +688,17 @@ static void process(struct conn *c)
 			c->held_spec = spec;
 			c->held_argc = argc;
 			c->held_argv = argv;
+			c->held_t0 = t0;
 			cmd_move(&c->held_cmd, &cmd, argv, cmd.who);
 			break;
 		}
-		if (a == ADMIT_REFUSED)
+		if (a == ADMIT_REFUSED) {
+			size_t mark = c->out.b.len;
 			reply_refusal(c);
-		else
-			run_read(c, &ctx, spec, argc, argv, &cmd);
+			answered(c, spec, t0, mark);
+		} else {
+			run_read(c, &ctx, spec, argc, argv, &cmd, t0);
+		}
 		cmd_free(&cmd);
 	}
 	cmd_read_done(&ctx);
@@ -774,14 +804,16 @@ static void on_handshake(struct conn *c)
 	if (rc == 0)
 		rc = auth_cert(srv->auth, t, names, n, &p, err, sizeof err);
 	cmd_read_done(&ctx);
-	if (rc == 0)
+	if (rc == 0) {
 		conn_set_principal(c, &p);
-	else if (rc < 0)
+	} else if (rc < 0) {
+		metrics_auth_failure();
 		log_info("conn %llu %s: client certificate not signed in: %s",
 			 (unsigned long long)c->id, c->addr, err);
-	else
+	} else {
 		log_warn("conn %llu %s: client certificate: store: %s", (unsigned long long)c->id,
 			 c->addr, store_strerror(rc));
+	}
 }
 
 /* Why the connection failed: the TLS error if there was one. */
@@ -810,6 +842,7 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 	(void)bev;
 	struct conn *c = arg;
 	if (what & BEV_EVENT_CONNECTED) {
+		metrics_tls_handshake(true);
 		on_handshake(c);
 		settle(c);
 		return;
@@ -827,8 +860,10 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 	}
 	char buf[256];
 	const char *why = failure(c, buf, sizeof buf);
-	if (c->handshaking)
+	if (c->handshaking) {
+		metrics_tls_handshake(false);
 		log_info("conn %llu %s: %s", (unsigned long long)c->id, c->addr, why);
+	}
 	conn_close(c, why);
 }
 
@@ -865,6 +900,8 @@ void conn_job_done(struct write_job *job)
 	c->pending--;
 	c->pending_bulk -= job->bulk;
 	c->slow = false;	/* a slow job is pending alone: this was it */
+	metrics_request(c->w->metrics, job->cmd, metrics_now_ns() - job->t0_ns, job->reply.b.data,
+			job->reply.b.len);
 	if (c->dead) {
 		cmd_write_job_free(job);
 		if (c->pending == 0)

@@ -16,6 +16,7 @@
 #include "auth.h"
 #include "conn.h"
 #include "log.h"
+#include "metrics.h"
 #include "server.h"
 #include "throttle.h"
 #include "worker.h"
@@ -67,6 +68,7 @@ static int s_sign_in(void *self, const struct resp_arg *token, int64_t now_ms,
 	int rc = auth_token(srv->auth, t, token->ptr, token->len, &p, why, sizeof why);
 	if (rc == -1) {
 		throttle_auth_failed(srv->throttle, peer, now);
+		metrics_auth_failure();
 		log_info("conn %llu %s: AUTH failed: %s", (unsigned long long)conn_id(c),
 			 conn_addr(c), why);
 		*how = SESSION_WRONGPASS;

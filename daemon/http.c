@@ -26,7 +26,11 @@
 #include "config.h"
 #include "epcis_capture.h"
 #include "epcis_jobs.h"
+#include "graphviz.h"
 #include "http_api.h"
+#include "impact_csv.h"
+#include "impact_tree.h"
+#include "http_static.h"
 #include "log.h"
 #include "metrics.h"
 #include "parse.h"
@@ -99,6 +103,7 @@ struct http_worker {
 	struct worker *w;
 	struct server *srv;
 	struct evhttp *plain, *secure;
+	struct http_static *web;	/* web_root's pages, or NULL */
 	struct hconn *conns[HCONN_BUCKETS];
 	unsigned pending;		/* requests waiting for their job */
 	bool stopped;
@@ -137,7 +142,11 @@ static int bind_port(const char *addr, unsigned port, int *fd, uint16_t *bound, 
 int http_listen(struct server *srv, char *err, size_t errlen)
 {
 	const struct config *cfg = &srv->cfg;
+	struct http_static *web;
 	srv->http_fd = srv->https_fd = -1;
+	if (http_static_open(cfg->web_root, &web, err, errlen) != 0)
+		return -1;	/* said at start rather than at the first page */
+	http_static_free(web);
 	if (cfg->http_port) {
 		/* Plaintext off loopback only when allowed, as for RESP. */
 		const char *at = srv->plain_bind[0] ? srv->plain_bind : "127.0.0.1";
@@ -276,8 +285,10 @@ static struct hconn *hconn_of(struct http_worker *hw, struct evhttp_request *req
 		}
 		hc->per_addr = true;
 	}
-	if (tls)
+	if (tls) {
+		metrics_tls_handshake(true);	/* evhttp read a request over it */
 		sign_in_by_certificate(hw, hc);
+	}
 	return hc;
 }
 
@@ -324,24 +335,25 @@ static void send_error(struct evhttp_request *req, int status, const char *code,
 	send_json(req, status, http_error_json(code, msg), head, close);
 }
 
-/* A command's reply, rendered: as JSON, or for GET /epcis/events as an
- * EPCIS query document with the next page's token and link in headers
- * (uri: the request's path, then its query after a NUL, or NULL). */
-static void send_reply(struct evhttp_request *req, const struct http_route *route,
-		       const char *uri, const struct buf *reply, bool head)
+/* A command's reply, rendered. */
+static void send_reply(struct evhttp_request *req, const struct buf *reply, bool head)
 {
 	int status;
-	char next[24];
-	char *body;
-	if (route->kind != ROUTE_EPCIS_EVENTS) {
-		body = http_render(reply->data, reply->len, &status);
-		send_json(req, status, body, head, false);
-		return;
-	}
-	char created[32];
+	char *body = http_render(reply->data, reply->len, &status);
+	send_json(req, status, body, head, false);
+}
+
+/* EPCIS.QUERY's reply for GET /epcis/events: an EPCIS query document, the
+ * next page's token and link in headers (uri: the request's path, then
+ * its query after a NUL). */
+static void send_page(struct evhttp_request *req, const char *uri, const struct buf *reply,
+		      bool head)
+{
+	int status;
+	char next[24], created[32];
 	args_format_time(clock_now_ms(), created);
-	body = http_epcis_document(reply->data, reply->len, created, &status, next);
-	if (next[0] && uri) {
+	char *body = http_epcis_document(reply->data, reply->len, created, &status, next);
+	if (next[0]) {
 		struct evkeyvalq *h = evhttp_request_get_output_headers(req);
 		char *link = http_next_link(uri, uri + strlen(uri) + 1, next);
 		evhttp_add_header(h, "Next-Page-Token", next);
@@ -351,23 +363,150 @@ static void send_reply(struct evhttp_request *req, const struct http_route *rout
 	send_json(req, status, body, head, false);
 }
 
+/* Count a request answered (metrics.h), its reply a RESP reply. */
+static void count(struct http_worker *hw, int cmd, int64_t t0, const char *reply, size_t len)
+{
+	metrics_request(hw->w->metrics, cmd, metrics_now_ns() - t0, reply, len);
+}
+
+/* The same for an answer of our own: an error code, or none. */
+static void count_code(struct http_worker *hw, int cmd, int64_t t0, const char *code)
+{
+	char reply[24];
+	int n = code ? snprintf(reply, sizeof reply, "-%s ", code) : 0;
+	count(hw, cmd, t0, reply, (size_t)n);
+}
+
+/* A request whose job came back: off its connection's waiting list.
+ * False when its connection is gone (nothing to answer). */
+static bool unwait(struct hreq *r)
+{
+	if (r->req == NULL)
+		return false;
+	struct hreq **pp = &r->hc->waiting;
+	while (*pp != r)
+		pp = &(*pp)->next;
+	*pp = r->next;
+	return true;
+}
+
 /* A job is back on this thread: answer its request, if still there. */
 static void on_job_done(struct write_job *job)
 {
 	struct hreq *r = job->owner;
 	struct http_worker *hw = r->hw;
 	hw->pending--;
-	if (r->req) {
-		struct hconn *hc = r->hc;
-		struct hreq **pp = &hc->waiting;
-		while (*pp != r)
-			pp = &(*pp)->next;
-		*pp = r->next;
-		send_reply(r->req, r->route, r->uri, &job->reply.b, r->head);
-	}
+	count(hw, job->cmd, job->t0_ns, job->reply.b.data, job->reply.b.len);
+	if (unwait(r) && r->uri)
+		send_page(r->req, r->uri, &job->reply.b, r->head);
+	else if (r->req)
+		send_reply(r->req, &job->reply.b, r->head);
 	cmd_write_job_free(job);
 	free(r->uri);
 	free(r);
+}
+
+static void send_text(struct evhttp_request *req, int status, const char *reason,
+		      const char *type, struct evbuffer *body);
+
+/* GET /v1/impact?format=svg: the tree drawn by Graphviz, on a thread of
+ * its own (graphviz.h), answered when it is done. */
+struct svg_job {
+	struct write_job job;		/* first: the job is the svg_job */
+	struct buf dot, svg;
+	bool failed;
+	char why[256];
+};
+
+static int run_svg(struct store_txn *txn, struct write_job *job)
+{
+	(void)txn;
+	struct svg_job *s = (struct svg_job *)job;
+	s->failed = graphviz_svg(s->dot.data, s->dot.len, &s->svg, s->why, sizeof s->why) != 0;
+	return 0;
+}
+
+static void on_svg_done(struct write_job *job)
+{
+	struct svg_job *s = (struct svg_job *)job;
+	struct hreq *r = job->owner;
+	r->hw->pending--;
+	if (unwait(r) && s->failed) {
+		send_error(r->req, 503, "ERR", s->why, r->head, false);
+	} else if (r->req) {
+		struct evbuffer *b = evbuffer_new();
+		evbuffer_add(b, s->svg.data ? s->svg.data : "", s->svg.len);
+		send_text(r->req, 200, "OK", "image/svg+xml", b);
+		evbuffer_free(b);
+	}
+	buf_free(&s->dot);
+	buf_free(&s->svg);
+	buf_free(&job->reply.b);
+	free(s);
+	free(r);
+}
+
+/* An IMPACT reply in another format than JSON: CSV, DOT, or SVG (drawn
+ * later, on a thread of its own). */
+static void send_rendered(struct http_worker *hw, struct hconn *hc,
+			  struct evhttp_request *req, const char *format, const struct buf *reply,
+			  bool head)
+{
+	struct resp_value v;
+	size_t used;
+	const char *why;
+	int parsed = resp_parse_value(reply->data, reply->len, &v, &used, &why);
+	if (parsed != 1 || v.type != RESP_T_MAP) {
+		if (parsed == 1)
+			resp_value_free(&v);
+		send_reply(req, reply, head);	/* an error: as JSON */
+		return;
+	}
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	struct impact_tree_opts opts = { .all_sites = false };
+	if (f && strcmp(format, "csv") == 0)
+		impact_csv(f, &v);
+	else if (f)
+		impact_tree_dot(f, &v, &opts);
+	if (f)
+		fclose(f);
+	resp_value_free(&v);
+	if (text == NULL) {
+		send_error(req, 503, "ERR", "out of memory", head, false);
+		return;
+	}
+	if (strcmp(format, "svg") == 0) {
+		struct svg_job *s = xcalloc(1, sizeof *s);
+		struct hreq *r = xcalloc(1, sizeof *r);
+		char err[200];
+		*r = (struct hreq){ .req = req, .hc = hc, .hw = hw, .head = head };
+		buf_append(&s->dot, text, len);
+		s->job.run = run_svg;
+		s->job.done = worker_job_done;
+		s->job.finish = on_svg_done;
+		s->job.owner = r;
+		s->job.origin = hw->w;
+		s->job.cmd = CMD_IMPACT;
+		if (slow_start(&s->job, err, sizeof err) != 0) {
+			send_error(req, 503, "ERR", err, head, false);
+			buf_free(&s->dot);
+			free(s);
+			free(r);
+		} else {
+			r->next = hc->waiting;
+			hc->waiting = r;
+			hw->pending++;
+		}
+	} else {
+		struct evbuffer *b = evbuffer_new();
+		evbuffer_add(b, text, len);
+		send_text(req, 200, "OK", strcmp(format, "csv") == 0 ?
+			  "text/csv; charset=utf-8" : "text/vnd.graphviz; charset=utf-8", b);
+		evbuffer_free(b);
+	}
+	free(text);
 }
 
 /* ------------------------------------------------------------ sessions */
@@ -474,8 +613,10 @@ static int principal_of(struct http_worker *hw, struct hconn *hc, struct evhttp_
 			snprintf(why, sizeof why, "read failed: %s", store_strerror(rc));
 		}
 		if (rc != 0) {
-			if (rc == -1)
+			if (rc == -1) {
 				throttle_auth_failed(srv->throttle, &hc->peer, now);
+				metrics_auth_failure();
+			}
 			log_info("http %llu %s: sign-in failed: %s", (unsigned long long)hc->id,
 				 hc->addr, why);
 			send_error(req, rc == -1 || rc == -2 ? 401 : 503,
@@ -532,7 +673,7 @@ static int body_of(const struct config *cfg, struct evhttp_request *req,
 	return 0;
 }
 
-/* An EPCIS page's path, then its query after a NUL (send_reply): malloc'd. */
+/* An EPCIS page's path, then its query after a NUL (send_page): malloc'd. */
 static char *page_uri(const struct evhttp_uri *uri)
 {
 	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
@@ -553,14 +694,16 @@ struct admitting {
 	struct cmd_ctx ctx;
 	const struct command_spec *spec;
 	struct cmd cmd;
+	int cmd_id;			/* for the metrics: the command's, or -1 */
 };
 
-/* Admit argv as the request's, at now_ms; a refusal is answered here.
- * admitted_done(a) after, whatever it gave. */
+/* Admit argv as the request's, at now_ms; a refusal is answered and
+ * counted here (t0: when the request came).  admitted_done(a) after,
+ * whatever it gave. */
 static enum admission admit_request(struct http_worker *hw, struct hconn *hc,
 				    struct evhttp_request *req, const struct principal *who,
-				    int argc, struct resp_arg *argv, int64_t now_ms, bool head,
-				    struct admitting *a)
+				    int argc, struct resp_arg *argv, int64_t now_ms, int64_t t0,
+				    bool head, struct admitting *a)
 {
 	const struct config *cfg = &hw->srv->cfg;
 	a->hs = (struct http_session){ hw, hc };
@@ -576,9 +719,20 @@ static enum admission admit_request(struct http_worker *hw, struct hconn *hc,
 	enum admission r = admit(&client, &a->ctx, now_ms, argc, argv, &a->spec, &a->cmd,
 				 &refusal);
 	atomic_fetch_add_explicit(&hw->w->commands, 1, memory_order_relaxed);
-	if (r == ADMIT_REFUSED)
+	a->cmd_id = a->spec ? (int)a->spec->id : -1;
+	if (r == ADMIT_REFUSED && strcmp(refusal.code, "NOAUTH") == 0) {
+		/* The role matrix says how to sign in over RESP; say it for HTTP. */
+		char name[64];
+		command_full_name(a->spec, name, sizeof name);
+		snprintf(refusal.msg, sizeof refusal.msg, "%s needs authentication: send "
+			 "\"Authorization: Bearer <token>\", or use HTTPS with a client certificate",
+			 name);
+	}
+	if (r == ADMIT_REFUSED) {
 		send_error(req, http_status_of(refusal.code, strlen(refusal.code)), refusal.code,
 			   refusal.msg, head, false);
+		count_code(hw, a->cmd_id, t0, refusal.code);
+	}
 	return r;
 }
 
@@ -597,11 +751,17 @@ static void run_command(struct http_worker *hw, struct hconn *hc, struct evhttp_
 	const struct config *cfg = &srv->cfg;
 	struct principal p;
 	const struct principal *who;
+	int64_t t0 = metrics_now_ns();
 	const char *body;
 	size_t body_len;
-	if (principal_of(hw, hc, req, &p, &who, head) != 0 ||
-	    body_of(cfg, req, who, head, &body, &body_len) != 0)
+	if (principal_of(hw, hc, req, &p, &who, head) != 0) {
+		count_code(hw, (int)route->cmd, t0, "WRONGPASS");
 		return;
+	}
+	if (body_of(cfg, req, who, head, &body, &body_len) != 0) {
+		count_code(hw, (int)route->cmd, t0, "ERR");
+		return;
+	}
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
 	const char *query = uri ? evhttp_uri_get_query(uri) : NULL;
 	struct http_words words;
@@ -609,13 +769,15 @@ static void run_command(struct http_worker *hw, struct hconn *hc, struct evhttp_
 	if (http_words(route, id[0] ? id : NULL, query, body, body_len, &words, err,
 		       sizeof err) != 0) {
 		send_error(req, 400, "ERR", err, head, false);
+		count_code(hw, (int)route->cmd, t0, "ERR");
 		return;
 	}
 
 	struct admitting ad;
 	enum admission a = admit_request(hw, hc, req, who, words.argc, words.argv, clock_now_ms(),
-					 head, &ad);
+					 t0, head, &ad);
 	const struct command_spec *spec = ad.spec;
+	int cmd_id = ad.cmd_id;
 	if (a == ADMIT_REFUSED) {
 		/* answered */
 	} else if (a == ADMIT_WRITE || (spec && (spec->flags & CMD_F_SLOW)) ||
@@ -635,9 +797,11 @@ static void run_command(struct http_worker *hw, struct hconn *hc, struct evhttp_
 		else
 			job = cmd_read_job(cfg, &ad.cmd, 3, worker_job_done, r, hw->w);
 		job->finish = on_job_done;
+		job->t0_ns = t0;
 		if (a != ADMIT_WRITE && (spec->flags & CMD_F_SLOW) &&
 		    slow_start(job, err, sizeof err) != 0) {
 			send_error(req, 503, "ERR", err, head, false);
+			count_code(hw, cmd_id, t0, "ERR");
 			cmd_write_job_free(job);
 			free(r->uri);
 			free(r);
@@ -657,14 +821,20 @@ static void run_command(struct http_worker *hw, struct hconn *hc, struct evhttp_
 			cmd_lookup(words.argc, words.argv, &ad.out);
 		else
 			cmd_execute(&ad.ctx, &ad.cmd);
-		char *at = route->kind == ROUTE_EPCIS_EVENTS ? page_uri(uri) : NULL;
-		send_reply(req, route, at, &ad.out.b, head);
-		free(at);
+		count(hw, cmd_id, t0, ad.out.b.data, ad.out.b.len);
+		if (route->kind == ROUTE_EPCIS_EVENTS) {
+			char *at = page_uri(uri);
+			send_page(req, at, &ad.out.b, head);
+			free(at);
+		} else if (strcmp(words.format, "json") != 0) {
+			send_rendered(hw, hc, req, words.format, &ad.out.b, head);
+		} else {
+			send_reply(req, &ad.out.b, head);
+		}
 	}
 	admitted_done(&ad);
 	http_words_free(&words);
 }
-
 /* ------------------------------------------------------------- EPCIS */
 
 /* A capture's EVENTS request is back: the job's result. */
@@ -717,9 +887,10 @@ static void send_refused_events(struct evhttp_request *req, const struct epcis_c
 }
 
 /* The first record of the request the role matrix refuses (403), or that
- * cannot run (400), answered naming its event; 0 when none. */
-static int refuse_records(struct evhttp_request *req, const struct cmd *cmd,
-			  const struct epcis_capture *cap, bool head)
+ * cannot run (400), answered naming its event: its error code; NULL when
+ * none. */
+static const char *refuse_records(struct evhttp_request *req, const struct cmd *cmd,
+				  const struct epcis_capture *cap, bool head)
 {
 	const struct cmd_records *rs = cmd->records;
 	for (size_t i = 0; rs && i < rs->n; i++) {
@@ -729,18 +900,24 @@ static int refuse_records(struct evhttp_request *req, const struct cmd *cmd,
 		char msg[900];
 		snprintf(msg, sizeof msg, "event %lu: %s; nothing was captured", cap->event_of[i],
 			 r->refused ? r->refused : r->err);
-		send_error(req, r->refused ? 403 : 400, r->refused ? "NOPERM" : "ERR", msg, head,
-			   false);
-		return -1;
+		const char *code = r->refused ? "NOPERM" : "ERR";
+		send_error(req, r->refused ? 403 : 400, code, msg, head, false);
+		return code;
 	}
-	return 0;
+	return NULL;
 }
+
+static const char *capture_events(struct http_worker *hw, struct hconn *hc,
+				  struct evhttp_request *req, const struct principal *who,
+				  const struct epcis_capture *cap, int64_t now_ms, int64_t t0,
+				  bool head);
 
 /* POST /epcis/capture: the document becomes one EVENTS request, admitted
  * as any request is, and a job that runs while the answer says where to
- * look for it. */
-static void capture(struct http_worker *hw, struct hconn *hc, struct evhttp_request *req,
-		    bool head)
+ * look for it.  The error code answered, for the metrics ("" when counted
+ * already, NULL for none). */
+static const char *capture_document(struct http_worker *hw, struct hconn *hc,
+				    struct evhttp_request *req, int64_t t0, bool head)
 {
 	struct server *srv = hw->srv;
 	const struct config *cfg = &srv->cfg;
@@ -748,29 +925,27 @@ static void capture(struct http_worker *hw, struct hconn *hc, struct evhttp_requ
 	const struct principal *who;
 	const char *body;
 	size_t len;
-	if (principal_of(hw, hc, req, &p, &who, head) != 0 ||
-	    body_of(cfg, req, who, head, &body, &len) != 0)
-		return;
+	if (principal_of(hw, hc, req, &p, &who, head) != 0)
+		return "WRONGPASS";
+	if (body_of(cfg, req, who, head, &body, &len) != 0)
+		return "ERR";
 	if (!json_body(req)) {
 		send_error(req, 415, "ERR", "an EPCIS document is JSON: send it as "
 			   "application/json or application/ld+json", head, false);
-		return;
+		return "ERR";
 	}
 	int64_t now_ms = clock_now_ms();
 	struct code_opts copts;
 	args_code_opts(now_ms, &copts);
 	struct epcis_capture cap;
+	const char *code = NULL;
 	if (epcis_capture_read(body, len, cfg->max_request, &copts, &cap) != 0) {
 		send_error(req, 400, "ERR", cap.err, head, false);
-		epcis_capture_free(&cap);
-		return;
-	}
-	if (cap.nbad) {
+		code = "ERR";
+	} else if (cap.nbad) {
 		send_refused_events(req, &cap, head);
-		epcis_capture_free(&cap);
-		return;
-	}
-	if (cap.ncommands == 0) {	/* every event skipped: done as it starts */
+		code = "ERR";
+	} else if (cap.ncommands == 0) {	/* every event skipped: done as it starts */
 		static const char nothing[] = "%1\r\n+replayed\r\n#f\r\n";
 		struct epcis_job *job = epcis_jobs_add(srv->epcis_jobs, who, now_ms, &cap.stats,
 						       NULL, 0);
@@ -780,25 +955,42 @@ static void capture(struct http_worker *hw, struct hconn *hc, struct evhttp_requ
 		} else {
 			send_error(req, 503, "UNAVAILABLE", "too many capture jobs running; try "
 				   "again later", head, false);
+			code = "UNAVAILABLE";
 		}
-		epcis_capture_free(&cap);
-		return;
+	} else {
+		code = capture_events(hw, hc, req, who, &cap, now_ms, t0, head);
 	}
+	epcis_capture_free(&cap);
+	return code;
+}
 
+/* The document's EVENTS request through admission to the writer, its job
+ * answered 202; the error code answered otherwise (as capture_document). */
+static const char *capture_events(struct http_worker *hw, struct hconn *hc,
+				  struct evhttp_request *req, const struct principal *who,
+				  const struct epcis_capture *cap, int64_t now_ms, int64_t t0,
+				  bool head)
+{
+	struct server *srv = hw->srv;
 	struct admitting ad;
-	enum admission a = admit_request(hw, hc, req, who, cap.argc, cap.argv, now_ms, head, &ad);
+	const char *code = NULL;
+	enum admission a = admit_request(hw, hc, req, who, cap->argc, cap->argv, now_ms, t0, head,
+					 &ad);
 	struct epcis_job *job = NULL;
 	if (a == ADMIT_REFUSED) {
-		/* answered */
+		code = "";	/* answered and counted */
 	} else if (a != ADMIT_WRITE) {	/* EVENTS is a write: never */
 		send_error(req, 500, "ERR", "the capture is not a write", head, false);
-	} else if (refuse_records(req, &ad.cmd, &cap, head) == 0 &&
-		   (job = epcis_jobs_add(srv->epcis_jobs, who, now_ms, &cap.stats, cap.event_of,
-					 cap.ncommands)) == NULL) {
+		code = "ERR";
+	} else if ((code = refuse_records(req, &ad.cmd, cap, head)) == NULL &&
+		   (job = epcis_jobs_add(srv->epcis_jobs, who, now_ms, &cap->stats, cap->event_of,
+					 cap->ncommands)) == NULL) {
 		send_error(req, 503, "UNAVAILABLE", "too many capture jobs running; try again "
 			   "later", head, false);
+		code = "UNAVAILABLE";
 	} else if (job) {
-		struct write_job *wj = cmd_write_job(cfg, &ad.cmd, 3, worker_job_done, job, hw->w);
+		struct write_job *wj = cmd_write_job(&srv->cfg, &ad.cmd, 3, worker_job_done, job,
+						     hw->w);
 		wj->finish = on_capture_done;
 		wj->bulk = true;	/* a load: behind the scans waiting */
 		if (srv->cluster)
@@ -808,7 +1000,16 @@ static void capture(struct http_worker *hw, struct hconn *hc, struct evhttp_requ
 		send_accepted(hw, req, job, who, head);
 	}
 	admitted_done(&ad);
-	epcis_capture_free(&cap);
+	return code;
+}
+
+static void capture(struct http_worker *hw, struct hconn *hc, struct evhttp_request *req,
+		    bool head)
+{
+	int64_t t0 = metrics_now_ns();
+	const char *code = capture_document(hw, hc, req, t0, head);
+	if (code == NULL || code[0])
+		count_code(hw, CMD_EVENTS, t0, code);
 }
 
 /* GET /epcis/capture/{id}: a job of the principal's. */
@@ -914,6 +1115,11 @@ static void on_request(struct evhttp_request *req, struct http_worker *hw, bool 
 	char id[CMD_REF_MAX + 1] = "";
 	bool known;
 	const struct http_route *r = http_route_find(method, path, id, sizeof id, &known);
+	if (r == NULL && !known && (method == HTTP_GET || head) &&
+	    http_static_serve(hw->web, req, head)) {
+		free(path);
+		return;
+	}
 	if (r == NULL) {
 		char msg[300];
 		snprintf(msg, sizeof msg, known ? "%.200s does not take this method" :
@@ -1010,6 +1216,9 @@ struct http_worker *http_worker_new(struct worker *w)
 	struct http_worker *hw = xcalloc(1, sizeof *hw);
 	hw->w = w;
 	hw->srv = srv;
+	char err[CONFIG_STR_MAX + 64];
+	if (http_static_open(srv->cfg.web_root, &hw->web, err, sizeof err) != 0)
+		log_error("network thread %u: no web pages: %s", w->index, err);
 	if (srv->http_fd >= 0 && (hw->plain = serve(hw, srv->http_fd, on_plain)) == NULL)
 		goto fail;
 	if (srv->https_fd >= 0) {
@@ -1055,5 +1264,6 @@ void http_worker_free(struct http_worker *hw)
 		evhttp_free(hw->plain);
 	if (hw->secure)
 		evhttp_free(hw->secure);
+	http_static_free(hw->web);
 	free(hw);
 }

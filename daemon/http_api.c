@@ -69,6 +69,13 @@ const struct http_route http_routes[] = {
 };
 const size_t http_nroutes = sizeof http_routes / sizeof http_routes[0];
 
+const char *http_route_formats(const struct http_route *r)
+{
+	/* IMPACT's reply also as a table and as the distribution tree
+	 * (proto/impact_csv.h, proto/impact_tree.h). */
+	return r->kind == ROUTE_COMMAND && r->cmd == CMD_IMPACT ? "json csv dot svg" : NULL;
+}
+
 /* Does path match pattern?  {id} takes one whole segment (1..idlen-1
  * bytes, no '/'), copied into id. */
 static bool path_match(const char *pattern, const char *path, char *id, size_t idlen)
@@ -160,6 +167,10 @@ static void keys_taken(const struct http_route *r, const struct command_spec *sp
 			sep = ", ";
 		}
 	}
+	if (http_route_formats(r)) {
+		buf_printf(b, "%sformat", sep);
+		sep = ", ";
+	}
 	if (r->fields)
 		buf_printf(b, "%sthe record's fields", sep);
 	if (*sep == '\0')
@@ -186,6 +197,8 @@ static bool is_word_key(const struct http_route *r, const struct command_spec *s
 		if (strcmp(r->words[i], key) == 0)
 			return true;
 	if (r->list && (strcmp(key, r->list) == 0 || strcmp(key, "code") == 0))
+		return true;
+	if (http_route_formats(r) && strcmp(key, "format") == 0)
 		return true;
 	return spec->g.code_alone && strcmp(key, "code") == 0;
 }
@@ -344,6 +357,32 @@ static int add_codes(const struct http_route *r, const struct source *src, struc
 	return 0;
 }
 
+/* The answer's format: the `format` key's value, one of http_route_formats(r). */
+static int pick_format(const struct http_route *r, const struct source *src, char *out,
+		       size_t outlen, char *err, size_t errlen)
+{
+	const char *formats = http_route_formats(r), *all = formats ? formats : "json";
+	size_t first = strcspn(all, " ");
+	snprintf(out, outlen, "%.*s", (int)first, all);
+	struct value v;
+	if (formats == NULL)
+		return 0;
+	if (get_value(src, "format", false, &v, err, errlen) != 0)
+		return -1;
+	if (v.s == NULL)
+		return 0;	/* the default */
+	for (const char *p = all; *p; p += strspn(p, " ")) {
+		size_t n = strcspn(p, " ");
+		if (n == v.len && memcmp(p, v.s, n) == 0 && n < outlen) {
+			snprintf(out, outlen, "%.*s", (int)n, p);
+			return 0;
+		}
+		p += n;
+	}
+	snprintf(err, errlen, "%s: format '%.20s': one of %s", src->where, v.s, all);
+	return -1;
+}
+
 int http_words(const struct http_route *r, const char *id, const char *query,
 	       const char *body, size_t body_len, struct http_words *out, char *err,
 	       size_t errlen)
@@ -383,6 +422,8 @@ int http_words(const struct http_route *r, const char *id, const char *query,
 	struct builder b = { .text = BUF_INIT };
 	struct value v;
 	if (check_keys(r, spec, &src, err, errlen) != 0)
+		goto out;
+	if (pick_format(r, &src, out->format, sizeof out->format, err, errlen) != 0)
 		goto out;
 	add_cstr(&b, spec->name);
 	if (r->sub)

@@ -60,6 +60,10 @@ struct http_route {
  * ending with a NULL key; NULL for the others. */
 const struct http_param *http_route_params(const struct http_route *r);
 
+/* The formats a route answers in ("json csv dot svg": the `format` key's
+ * values, the first the default), or NULL for JSON alone. */
+const char *http_route_formats(const struct http_route *r);
+
 /* Every route, for the OpenAPI test and the 404/405 answers. */
 extern const struct http_route http_routes[];
 extern const size_t http_nroutes;
@@ -75,6 +79,7 @@ struct http_words {
 	int argc;
 	struct resp_arg *argv;	/* into text */
 	struct buf text;
+	char format[8];		/* the answer's format: "json", "csv" ... */
 };
 
 /*

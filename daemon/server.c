@@ -328,6 +328,7 @@ int server_start(struct server *srv, const struct config *cfg)
 	}
 	srv->writer = writer_start(srv->store, cfg->group_max, cfg->group_bytes,
 				   cfg->bulk_group_bytes);
+	writer_count_metrics(srv->writer);
 	if (cfg->cluster_nats_urls[0] != '\0' &&
 	    (srv->cluster = cluster_start(&srv->cfg, srv->store, srv->writer, err,
 					  sizeof err)) == NULL) {

@@ -4,6 +4,7 @@
 #include "worker.h"
 #include "conn.h"
 #include "http.h"
+#include "metrics.h"
 #include "throttle.h"
 #include "log.h"
 #include "server.h"
@@ -129,9 +130,11 @@ struct worker *worker_new(struct server *srv, unsigned index)
 	}
 	w->wake = event_new(w->base, -1, 0, on_wake, w);
 	w->reader = store_reader_new(srv->store);
+	w->metrics = metrics_thread_new();
 	if (srv->http_fd >= 0 || srv->https_fd >= 0) {
 		if ((w->http = http_worker_new(w)) == NULL) {
 			store_reader_free(w->reader);
+			metrics_thread_free(w->metrics);
 			event_free(w->wake);
 			event_base_free(w->base);
 			free(w);
@@ -243,6 +246,7 @@ void worker_join_free(struct worker *w)
 		event_free(w->drain_timer);
 	event_free(w->wake);
 	store_reader_free(w->reader);
+	metrics_thread_free(w->metrics);
 	event_base_free(w->base);
 	pthread_cond_destroy(&w->acked);
 	pthread_mutex_destroy(&w->lock);

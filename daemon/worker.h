@@ -17,6 +17,7 @@
 struct server;
 struct conn;
 struct http_worker;
+struct metrics_thread;
 struct write_job;
 struct store_reader;
 typedef struct ssl_st SSL;
@@ -31,6 +32,7 @@ struct worker {
 	struct store_reader *reader;	/* this thread's read transactions */
 	struct conn *conns;		/* every connection of this worker */
 	struct http_worker *http;	/* its HTTP side (http.h); NULL: none */
+	struct metrics_thread *metrics;	/* what it answered (metrics.h) */
 	unsigned nconns;
 	_Atomic uint64_t commands;	/* requests run; relaxed, read by INFO */
 

@@ -17,6 +17,7 @@
  * back in that order, which lets a connection pipeline writes.
  */
 #include "writer.h"
+#include "metrics.h"
 #include "log.h"
 #include "store.h"
 #include "xmem.h"
@@ -52,6 +53,7 @@ struct writer {
 	size_t group_bytes, quiet_group_bytes;
 	bool disk_full_logged;		/* writer thread: said once, until a
 					 * commit succeeds */
+	bool metrics;			/* the live store's writer: counts (metrics.h) */
 	_Atomic bool halted;		/* a replicated job failed: the ones
 					 * after it fail unrun */
 	_Atomic uint64_t depth;
@@ -97,21 +99,29 @@ static int apply(struct writer *w, struct write_job **jobs, size_t n, size_t *un
 	int rc = store_write_begin(w->store, &txn);
 	if (rc)
 		return rc;
+	metrics_txn_begin(w->metrics);
 	for (size_t i = 0; i < n; i++) {
 		buf_reset(&jobs[i]->reply.b);
 		if (jobs[i]->stream_pos && atomic_load(&w->halted)) {
 			store_write_abort(txn);
+			metrics_txn_end(false);
 			*undo = i;
 			return WRITE_HALTED;
 		}
 		rc = jobs[i]->run(txn, jobs[i]);
 		if (rc) {
 			store_write_abort(txn);
+			metrics_txn_end(false);
 			*undo = i;
 			return rc;
 		}
 	}
-	return store_write_commit(txn);
+	int64_t t0 = w->metrics ? metrics_now_ns() : 0;
+	rc = store_write_commit(txn);
+	metrics_txn_end(rc == 0);
+	if (rc == 0 && w->metrics)
+		metrics_commit(n, metrics_now_ns() - t0);
+	return rc;
 }
 
 /* Commit a group, growing the map as often as it takes; when the group
@@ -295,4 +305,9 @@ void writer_stats(struct writer *w, struct writer_stats *st)
 	struct timespec ts;
 	if (w->has_cpu_clock && clock_gettime(w->cpu_clock, &ts) == 0)
 		st->cpu_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void writer_count_metrics(struct writer *w)
+{
+	w->metrics = true;
 }

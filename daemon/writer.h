@@ -68,6 +68,11 @@ struct write_job {
 	uint64_t stream_pos;
 	int failed;			/* 0, or the store error (or WRITE_HALTED)
 					 * that failed the job */
+	/* For the answer's metrics (metrics.h), set by the submitter: the
+	 * command (enum cmd_id) and when its request was read (monotonic
+	 * ns). */
+	int cmd;
+	int64_t t0_ns;
 };
 
 /* A replicated job not run because one before it failed. */
@@ -102,5 +107,9 @@ bool writer_halted(struct writer *w);
  * Jobs submitted after this call are not allowed. */
 void writer_stop(struct writer *w);
 void writer_stats(struct writer *w, struct writer_stats *st);
+/* The live server's writer: its commits, and the verdicts and alerts its
+ * transactions commit, count in /metrics (a replay's do not).  Before the
+ * first job. */
+void writer_count_metrics(struct writer *w);
 
 #endif

@@ -120,19 +120,50 @@ def prometheus_parser():
 
 
 def test_metrics_parse_as_prometheus_text():
+    """/metrics through Prometheus's own parser, and the figures true to
+    what was asked: requests, errors and latency per command, verdicts and
+    reasons, alerts by kind, the writer's commits."""
     text_string_to_metric_families = prometheus_parser()
     d = http_yimad()
     try:
-        stock(d)
+        c = stock(d)
+        eq(call(d, "GET", f"/v1/verify?code={cn(1)}&site=PH1")[1]["verdict"], "green", "v1")
+        r = c.call("VERIFY", cn(99))                    # unknown: red, over RESP
+        check(r[b"verdict"] == b"red", r)
+        sale = {"code": cn(2), "site": "PH1", "tx": "m-1"}
+        eq(call(d, "POST", "/v1/dispense", sale)[0], 200, "a sale")
+        dup = call(d, "POST", "/v1/dispense", {**sale, "tx": "m-2"})[1]
+        check("duplicate" in dup["reasons"], dup)        # an alert too
+        eq(call(d, "POST", "/v1/dispense", {**sale, "site": "NOWHERE"})[0], 400, "refused")
         st, text, hdrs = call(d, "GET", "/metrics")
         eq(st, 200, "metrics status")
         check(hdrs["Content-Type"].startswith("text/plain; version=0.0.4"), hdrs)
         fams = {f.name: f for f in text_string_to_metric_families(text)}
-        eq(fams["yima_up"].samples[0].value, 1.0, "yima_up")
-        jobs = fams["yima_writer_jobs"].samples[0].value    # the parser drops _total
-        check(jobs >= 5, f"the writes so far are counted: {jobs}")
-        eq(fams["yima_writer_jobs"].type, "counter", "a counter")
-        check(fams["yima_store_map_size_bytes"].samples[0].value > 0, "map size")
+
+        def value(family, suffix="", **labels):
+            for s in fams[family].samples:
+                if s.name == family + suffix and all(s.labels.get(k) == v
+                                                     for k, v in labels.items()):
+                    return s.value
+            return None
+        eq(value("yima_up"), 1.0, "yima_up")
+        eq(fams["yima_requests"].type, "counter", "requests are a counter")
+        eq(value("yima_requests", "_total", command="VERIFY"), 2.0, "two VERIFYs")
+        eq(value("yima_requests", "_total", command="DISPENSE"), 3.0, "three DISPENSEs")
+        eq(value("yima_request_errors", "_total", command="DISPENSE", code="ERR"), 1.0,
+           "one refused")
+        eq(value("yima_request_duration_seconds", "_count", command="VERIFY"), 2.0,
+           "VERIFY latency observed twice")
+        eq(value("yima_request_duration_seconds", "_bucket", command="VERIFY", le="+Inf"),
+           2.0, "every VERIFY under +Inf")
+        eq(value("yima_verdicts", "_total", verdict="green"), 2.0, "green: a VERIFY, a sale")
+        eq(value("yima_verdicts", "_total", verdict="red"), 2.0, "red: unknown, duplicate")
+        eq(value("yima_verdict_reasons", "_total", reason="unknown"), 1.0, "reason unknown")
+        eq(value("yima_verdict_reasons", "_total", reason="duplicate"), 1.0, "duplicate")
+        eq(value("yima_alerts", "_total", kind="duplicate"), 1.0, "one duplicate alert")
+        check(value("yima_writer_jobs", "_total") >= 6, "the writes so far are counted")
+        check(value("yima_writer_commit_seconds", "_count") >= 1, "commits observed")
+        check(value("yima_store_map_size_bytes") > 0, "map size")
     finally:
         d.close()
 
@@ -207,6 +238,39 @@ def test_bad_requests_are_refused_and_change_nothing():
         d.close()
 
 
+def test_impact_as_json_csv_dot_and_svg():
+    """/v1/impact in each format: JSON as IMPACT answers it, CSV one row a
+    site, the tree as DOT and as SVG drawn by Graphviz; a format it does
+    not have is refused."""
+    d = http_yimad()
+    try:
+        stock(d)
+        q = f"/v1/impact?product={PRODUCT}&lot=L1"
+        st, body, _ = call(d, "GET", q)
+        eq((st, body), (200, resp_json(d, "IMPACT", PRODUCT, "L1")), "JSON as IMPACT")
+        st, text, hdrs = call(d, "GET", q + "&format=csv")
+        eq(st, 200, f"csv: {text}")
+        check(hdrs["Content-Type"].startswith("text/csv"), hdrs)
+        rows = text.strip().splitlines()
+        eq(rows[0].split(",")[:3], ["site", "name", "kind"], "CSV header")
+        eq(sorted(r.split(",")[0] for r in rows[1:]), sorted(s["site"] for s in body["sites"]),
+           "one row a site")
+        st, dot, hdrs = call(d, "GET", q + "&format=dot")
+        check(st == 200 and dot.startswith("digraph") and "PH1" in dot, dot[:200])
+        check(hdrs["Content-Type"].startswith("text/vnd.graphviz"), hdrs)
+        st, svg, hdrs = call(d, "GET", q + "&format=svg")
+        eq((st, hdrs["Content-Type"]), (200, "image/svg+xml"), svg[:200])
+        check("<svg" in svg and "PH1" in svg, svg[:300])
+        st, body, _ = call(d, "GET", q + "&format=pdf")
+        eq(st, 400, f"a format it does not have: {body}")
+        check("format 'pdf': one of json csv dot svg" in body["error"], body)
+        st, body, _ = call(d, "GET", f"/v1/impact?product={PRODUCT}&lot=NOLOT&format=csv")
+        check(st >= 400 and isinstance(body, dict) and body["code"] and body["error"],
+              f"an error stays JSON, whatever the format: {st} {body}")
+    finally:
+        d.close()
+
+
 def test_sites_and_products_get_and_put():
     d = http_yimad()
     try:
@@ -255,6 +319,7 @@ def test_who_asks_bearer_tokens_roles_and_sites():
         sale = {"code": cn(1), "site": "PH1", "tx": "a-1"}
         st, body, _ = call(d, "POST", "/v1/dispense", sale, tls=True)
         eq((st, body["code"]), (401, "NOAUTH"), f"nobody may not dispense: {body}")
+        check("Authorization: Bearer" in body["error"], f"says how to sign in: {body}")
         st, body, _ = call(d, "POST", "/v1/dispense", sale, token="wrong", tls=True)
         eq((st, body["code"]), (401, "WRONGPASS"), f"a wrong token: {body}")
         st, body, _ = call(d, "POST", "/v1/dispense", {**sale, "site": "PH2"}, token="t-ph1",
