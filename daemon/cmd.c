@@ -116,6 +116,8 @@ enum cmd_status cmd_failed(struct cmd_ctx *ctx, int rc)
 
 enum cmd_status cmd_outcome(struct cmd_ctx *ctx, enum cmd_status st, const struct outcome *o)
 {
+	if (st == CMD_REFUSED && o->conflict)
+		ctx->conflict = true;
 	if (st == CMD_REFUSED)
 		return cmd_refuse(ctx, "%s", o->why);
 	if (st == CMD_FAILED)
@@ -222,7 +224,9 @@ static int run_write(struct store_txn *txn, struct write_job *job)
 		resp_error(&job->reply, "ERR", "%s", w->unparsed);
 		return 0;
 	}
-	switch (cmd_run(&ctx)) {
+	enum cmd_status st = cmd_run(&ctx);
+	job->conflict = ctx.conflict;
+	switch (st) {
 	case CMD_DONE:	/* the log's next entry, with its effects */
 		return journal_append(txn, w->entry.data, w->entry.len, NULL);
 	case CMD_REFUSED:

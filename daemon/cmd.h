@@ -47,6 +47,9 @@ struct cmd_ctx {
 	struct store *store;		/* slow commands (CMD_F_SLOW), on their
 					 * own thread: the store; else NULL */
 	int verdict;			/* set by DISPENSE: enum verdict */
+	bool conflict;			/* the refusal is for what the store holds,
+					 * not for the request's words (outcome.h):
+					 * HTTP answers 409 */
 	bool quiet;			/* EVENTS records: nobody reads the
 					 * reply, so DISPENSE leaves out its
 					 * verdict (errors are still replies) */

@@ -55,10 +55,9 @@ static void render(struct resp_out *out, enum cmd_id id, const struct custody_ou
 static enum cmd_status answer(struct cmd_ctx *ctx, enum cmd_status st,
 			      const struct custody_outcome *co)
 {
-	if (st == CMD_REFUSED)
-		return cmd_refuse(ctx, "%s", co->o.why);
-	if (st == CMD_FAILED)
-		return cmd_failed(ctx, co->o.store_rc);
+	st = cmd_outcome(ctx, st, &co->o);
+	if (st == CMD_REFUSED || st == CMD_FAILED)
+		return st;
 	render(ctx->out, ctx->cmd->spec->id, co);
 	return st;
 }

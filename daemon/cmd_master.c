@@ -76,9 +76,11 @@ static enum cmd_status master_set(struct cmd_ctx *ctx, const struct master_kind 
 		memcpy(old_gln, rec.val[gln], MASTER_GLN_LEN);
 	if (new_gln) {
 		rc = master_site_by_gln(ctx->txn, given.val[gln], owner);
-		if (rc == 0 && strcmp(owner, id) != 0)
+		if (rc == 0 && strcmp(owner, id) != 0) {
+			ctx->conflict = true;
 			return refuse(ctx, "GLN %.13s already belongs to site %s", given.val[gln],
 				      owner);
+		}
 		if (rc && rc != STORE_NOTFOUND)
 			return cmd_failed(ctx, rc);
 	}

@@ -63,7 +63,7 @@ static enum cmd_status check_code(struct store_txn *t, const struct cmd *c, size
 		return outcome_refuse(o, "code %zu: %s", i + 1, r->cr_msg);
 	int rc = units_find(t, r->cr_key, r->cr_key_len, &u);
 	if (rc == 0)
-		return outcome_refuse(o, "code %zu (%s) is already commissioned", i + 1,
+		return outcome_conflict(o, "code %zu (%s) is already commissioned", i + 1,
 				      shown(r, buf));
 	if (rc != STORE_NOTFOUND)
 		return outcome_failed(o, rc);

@@ -336,10 +336,13 @@ static void send_error(struct evhttp_request *req, int status, const char *code,
 }
 
 /* A command's reply, rendered. */
-static void send_reply(struct evhttp_request *req, const struct buf *reply, bool head)
+static void send_reply(struct evhttp_request *req, const struct buf *reply, bool head,
+		       bool conflict)
 {
 	int status;
 	char *body = http_render(reply->data, reply->len, &status);
+	if (conflict && status == 400)	/* refused for what the store holds */
+		status = 409;
 	send_json(req, status, body, head, false);
 }
 
@@ -400,7 +403,7 @@ static void on_job_done(struct write_job *job)
 	if (unwait(r) && r->uri)
 		send_page(r->req, r->uri, &job->reply.b, r->head);
 	else if (r->req)
-		send_reply(r->req, &job->reply.b, r->head);
+		send_reply(r->req, &job->reply.b, r->head, job->conflict);
 	cmd_write_job_free(job);
 	free(r->uri);
 	free(r);
@@ -459,7 +462,7 @@ static void send_rendered(struct http_worker *hw, struct hconn *hc,
 	if (parsed != 1 || v.type != RESP_T_MAP) {
 		if (parsed == 1)
 			resp_value_free(&v);
-		send_reply(req, reply, head);	/* an error: as JSON */
+		send_reply(req, reply, head, false);	/* an error: as JSON */
 		return;
 	}
 	char *text = NULL;
@@ -829,7 +832,7 @@ static void run_command(struct http_worker *hw, struct hconn *hc, struct evhttp_
 		} else if (strcmp(words.format, "json") != 0) {
 			send_rendered(hw, hc, req, words.format, &ad.out.b, head);
 		} else {
-			send_reply(req, &ad.out.b, head);
+			send_reply(req, &ad.out.b, head, ad.ctx.conflict);
 		}
 	}
 	admitted_done(&ad);

@@ -48,8 +48,8 @@ static enum cmd_status held(struct store_txn *t, const struct cmd *c, uint32_t s
 						    "container, or unpack it first", i + 1,
 						    custody_unit_text(x, text), pt);
 		} else if ((rc = custody_unmovable(t, x, site, why, sizeof why)) == 0 && why[0]) {
-			st = outcome_refuse(o, "code %zu (%s) %s", i + 1,
-					    custody_unit_text(x, text), why);
+			st = outcome_conflict(o, "code %zu (%s) %s", i + 1,
+					      custody_unit_text(x, text), why);
 		}
 		if (rc)
 			st = outcome_failed(o, rc);

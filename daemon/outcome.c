@@ -15,6 +15,16 @@ enum cmd_status outcome_refuse(struct outcome *o, const char *fmt, ...)
 	return CMD_REFUSED;
 }
 
+enum cmd_status outcome_conflict(struct outcome *o, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(o->why, sizeof o->why, fmt, ap);
+	va_end(ap);
+	o->conflict = true;
+	return CMD_REFUSED;
+}
+
 enum cmd_status outcome_failed(struct outcome *o, int rc)
 {
 	o->store_rc = rc;

@@ -62,13 +62,13 @@ static enum cmd_status check_child(struct store_txn *t, const struct packing *p,
 		char pt[CODE_TEXT_MAX];
 		if ((rc = custody_parent_text(t, k, pt)) != 0)
 			return outcome_failed(o, rc);
-		return outcome_refuse(o, "code %zu (%s) is already packed in %s; unpack it first",
+		return outcome_conflict(o, "code %zu (%s) is already packed in %s; unpack it first",
 				      pos, custody_unit_text(k, kt), pt);
 	}
 	if ((rc = custody_unmovable(t, k, p->site, why, sizeof why)) != 0)
 		return outcome_failed(o, rc);
 	if (why[0])
-		return outcome_refuse(o, "code %zu (%s) %s", pos, custody_unit_text(k, kt), why);
+		return outcome_conflict(o, "code %zu (%s) %s", pos, custody_unit_text(k, kt), why);
 	if (k->dispensed)
 		return outcome_refuse(o, "code %zu (%s) is an opened pack, partly dispensed", pos,
 				      custody_unit_text(k, kt));
@@ -112,7 +112,7 @@ static enum cmd_status check_packing(struct store_txn *t, struct packing *p,
 		if ((rc = custody_unmovable(t, &p->box, p->site, why, sizeof why)) != 0)
 			return outcome_failed(o, rc);
 		if (why[0])
-			return outcome_refuse(o, "container %s %s", p->text, why);
+			return outcome_conflict(o, "container %s %s", p->text, why);
 		if (p->box.status != UNIT_ACTIVE)
 			return outcome_refuse(o, "container %s is not active", p->text);
 	}
@@ -316,7 +316,7 @@ enum cmd_status packing_unpack(struct store_txn *t, const struct config *cfg,
 	if ((rc = custody_unmovable(t, box, site, why, sizeof why)) != 0)
 		st = outcome_failed(o, rc);
 	else if (why[0])
-		st = outcome_refuse(o, "container %s %s", text, why);
+		st = outcome_conflict(o, "container %s %s", text, why);
 	else if (n == 0)
 		st = contents(t, box, text, &kids, &n, o);
 	else if ((st = custody_units(t, c, 1, n, &kids, o)) == CMD_DONE)

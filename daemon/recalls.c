@@ -72,7 +72,7 @@ enum cmd_status recalls_recall(struct store_txn *t, const struct config *cfg,
 	if (st != CMD_DONE)
 		return st;
 	if (l.status == LOT_RECALLED && l.recall_level == level)
-		return outcome_refuse(&ro->o, "lot %s of %s is already recalled at level %u",
+		return outcome_conflict(&ro->o, "lot %s of %s is already recalled at level %u",
 				      l.name, pid, level);
 	struct event e = event_of(c, EV_RECALL);
 	e.qty = level;
@@ -114,7 +114,7 @@ enum cmd_status recalls_withdraw(struct store_txn *t, const struct config *cfg,
 	if (rc)
 		return outcome_failed(&ro->o, rc);
 	if (withdrawn)
-		return outcome_refuse(&ro->o, "product %s is already withdrawn", pid);
+		return outcome_conflict(&ro->o, "product %s is already withdrawn", pid);
 	struct event e = event_of(c, EV_WITHDRAW);
 	e.parent = product;
 	if ((rc = events_add(t, &e, 0)) != 0 || (rc = products_set_withdrawn(t, product, e.seq)) != 0)

@@ -39,6 +39,7 @@ struct scan_outcome {
 static inline void scan_outcome_init(struct scan_outcome *so)
 {
 	so->o.store_rc = 0;
+	so->o.conflict = false;
 	so->o.why[0] = '\0';
 	so->replayed = false;
 }

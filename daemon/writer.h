@@ -73,6 +73,9 @@ struct write_job {
 	 * ns). */
 	int cmd;
 	int64_t t0_ns;
+	/* Set by run: a refusal for what the store holds, not for the
+	 * request's words (cmd.h, cmd_ctx.conflict). */
+	bool conflict;
 };
 
 /* A replicated job not run because one before it failed. */

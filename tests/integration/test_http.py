@@ -271,6 +271,34 @@ def test_impact_as_json_csv_dot_and_svg():
         d.close()
 
 
+def test_conflicts_with_the_store_are_409():
+    """A request well formed but refused for what the store holds is 409
+    (over RESP the same -ERR): a code commissioned twice, a lot recalled
+    twice at its level, a GLN that is another site's; its words wrong is
+    still 400.  Nothing changes."""
+    d = http_yimad()
+    try:
+        stock(d)
+        st, body, _ = call(d, "POST", "/v1/commission",
+                           {"code": cn(1), "site": "MFR", "lot": "L1", "expiry": EXPIRY})
+        eq((st, body["code"]), (409, "ERR"), f"commissioned twice: {body}")
+        check("already commissioned" in body["error"], body)
+        recall = {"product": PRODUCT, "lot": "L1", "level": 2, "reason": "label"}
+        eq(call(d, "POST", "/v1/recall", recall)[0], 200, "a recall")
+        before = resp_json(d, "IMPACT", PRODUCT, "L1")
+        st, body, _ = call(d, "POST", "/v1/recall", recall)
+        eq(st, 409, f"recalled twice: {body}")
+        check("already recalled" in body["error"], body)
+        eq(call(d, "PUT", "/v1/sites/PH1", {"gln": "6901234000016"})[0], 200, "a GLN")
+        st, body, _ = call(d, "PUT", "/v1/sites/PH2", {"gln": "6901234000016"})
+        eq(st, 409, f"another site's GLN: {body}")
+        st, body, _ = call(d, "POST", "/v1/recall", {**recall, "level": 9})
+        eq(st, 400, f"a level out of range is the words' fault: {body}")
+        eq(resp_json(d, "IMPACT", PRODUCT, "L1"), before, "nothing changed")
+    finally:
+        d.close()
+
+
 def test_sites_and_products_get_and_put():
     d = http_yimad()
     try:
