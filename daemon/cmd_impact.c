@@ -61,10 +61,11 @@ static void reply_sites(struct resp_out *o, const struct impact_outcome *io)
 	resp_array(o, io->nsite);
 	for (size_t i = 0; i < io->nsite; i++) {
 		const struct impact_site *s = &io->site[i];
-		resp_map(o, 19);
+		resp_map(o, 20);
 		put_str(o, "site", s->id);
 		put_str(o, "name", s->name);
 		put_str(o, "kind", s->kind);
+		put_str(o, "region", s->region);
 		put_int(o, "commissioned", s->commissioned);
 		put_int(o, "in_stock", s->stock[0]);
 		put_int(o, "in_transit", s->sent[0]);

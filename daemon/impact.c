@@ -139,10 +139,13 @@ static int site_fields(struct store_txn *t, struct impact_site *s)
 		return rc;
 	int name = master_field_index(&master_site, "name");
 	int kind = master_field_index(&master_site, "kind");
+	int region = master_field_index(&master_site, "region");
 	if (rec.val[name])
 		snprintf(s->name, sizeof s->name, "%.*s", (int)rec.len[name], rec.val[name]);
 	if (rec.val[kind])
 		snprintf(s->kind, sizeof s->kind, "%.*s", (int)rec.len[kind], rec.val[kind]);
+	if (rec.val[region])
+		snprintf(s->region, sizeof s->region, "%.*s", (int)rec.len[region], rec.val[region]);
 	return 0;
 }
 

@@ -30,6 +30,7 @@ struct impact_site {
 	uint32_t site;
 	char id[MASTER_ID_MAX + 1];
 	char name[201];			/* "" when unset */
+	char region[7];			/* 行政区划 code; "" when unset */
 	char kind[40];
 	uint32_t stock[TALLY_LEVELS];
 	uint32_t sent[TALLY_LEVELS];	/* in transit from here */

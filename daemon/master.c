@@ -95,6 +95,25 @@ static int check_gln(const char *v, size_t n, char *err, size_t errlen)
 	return 0;
 }
 
+/* A region (行政区划): a six-digit administrative division code of GB/T
+ * 2260, its first two digits a province-level division. */
+static int check_region(const char *v, size_t n, char *err, size_t errlen)
+{
+	static const char provinces[] = "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 "
+					"44 45 46 50 51 52 53 54 61 62 63 64 65 71 81 82";
+	if (n != 6 || !all_digits(v, n)) {
+		snprintf(err, errlen, "'%.*s' is not a region code (行政区划: 6 digits, e.g. "
+			 "110105)", (int)(n > 40 ? 40 : n), v);
+		return -1;
+	}
+	for (const char *p = provinces; *p; p += 3)
+		if (p[0] == v[0] && p[1] == v[1])
+			return 0;
+	snprintf(err, errlen, "region %.6s: %.2s is no province-level division of GB/T 2260",
+		 v, v);
+	return -1;
+}
+
 static int check_units(const char *v, size_t n, char *err, size_t errlen)
 {
 	/* A sale sells at most a pack: the same limit as DISPENSE's QTY. */
@@ -207,6 +226,7 @@ static const struct field site_fields[] = {
 	{ "name", check_text, 200 },
 	{ "kind", check_site_kind, 0 },
 	{ "gln", check_gln, 0 },
+	{ "region", check_region, 0 },	/* added last: older records lack it */
 };
 
 static const struct field product_fields[] = {

@@ -49,7 +49,7 @@ static const struct command_spec commands[CMD__COUNT] = {
 		G_RAW },
 	[CMD_SITE_SET] = { CMD_SITE_SET, "SITE", "SET", 5, -1, CMD_F_WRITE,
 		"id field value [field value ...]",
-		"create or update a site (fields: name, kind, gln)",
+		"create or update a site (fields: name, kind, gln, region)",
 		G_RAW },
 	[CMD_SITE_GET] = { CMD_SITE_GET, "SITE", "GET", 3, 3, CMD_F_READ,
 		"id", "a site's fields",

@@ -261,6 +261,15 @@ def test_impact_as_json_csv_dot_and_svg():
         st, svg, hdrs = call(d, "GET", q + "&format=svg")
         eq((st, hdrs["Content-Type"]), (200, "image/svg+xml"), svg[:200])
         check("<svg" in svg and "PH1" in svg, svg[:300])
+        # Sites in regions (行政区划) are grouped by kind and region.
+        for site, region in (("PH1", "110105"), ("MFR", "130102")):
+            eq(call(d, "PUT", f"/v1/sites/{site}", {"region": region})[0], 200, "region")
+        st, body, _ = call(d, "PUT", "/v1/sites/PH2", {"region": "990101"})
+        eq(st, 400, f"not a region: {body}")
+        regions = {s["site"]: s["region"] for s in call(d, "GET", q)[1]["sites"]}
+        eq((regions["PH1"], regions["MFR"]), ("110105", "130102"), "IMPACT shows regions")
+        dot = call(d, "GET", q + "&format=dot")[1]
+        check("110105" in dot and "130102" in dot, f"the tree's groups name them: {dot[:400]}")
         st, body, _ = call(d, "GET", q + "&format=pdf")
         eq(st, 400, f"a format it does not have: {body}")
         check("format 'pdf': one of json csv dot svg" in body["error"], body)

@@ -151,11 +151,11 @@ static void test_kind_tables(void **state)
 	(void)state;
 	assert_string_equal(master_what(SITE), "site");
 	assert_string_equal(master_what(PROD), "product");
-	static const char *const site_fields[] = { "name", "kind", "gln" };
+	static const char *const site_fields[] = { "name", "kind", "gln", "region" };
 	static const char *const prod_fields[] = { "name", "form", "strength", "units_per_pack",
 						   "holder", "kind", "nhsa_code" };
-	assert_int_equal(master_nfields(SITE), 3);
-	for (int i = 0; i < 3; i++)
+	assert_int_equal(master_nfields(SITE), 4);
+	for (int i = 0; i < 4; i++)
 		assert_string_equal(master_field_name(SITE, i), site_fields[i]);
 	assert_int_equal(master_nfields(PROD), 7);
 	for (int i = 0; i < 7; i++)
@@ -211,6 +211,13 @@ static const struct field_case field_cases[] = {
 	{ SITE, "kind", "", 0, "kind '' is not one of" },
 	{ SITE, "kind", "drug", 0, "is not one of" },
 	/* GLN: 13 digits with a GS1 check digit */
+	/* site region: a GB/T 2260 code under a province-level division */
+	{ SITE, "region", "110105", 0, NULL },
+	{ SITE, "region", "820000", 0, NULL },
+	{ SITE, "region", "11010", 0, "is not a region code" },
+	{ SITE, "region", "11010X", 0, "is not a region code" },
+	{ SITE, "region", "990101", 0, "99 is no province-level division" },
+	{ SITE, "region", "160101", 0, "16 is no province-level division" },
 	{ SITE, "gln", "4012345000009", 0, NULL },
 	{ SITE, "gln", "0614141000012", 0, NULL },
 	{ SITE, "gln", "4012345000008", 0,
