@@ -55,6 +55,10 @@ static void observe(struct histogram *h, int64_t ns)
 	add(&h->count, 1);
 }
 
+/* Group sizes' upper bounds (and +Inf). */
+static const unsigned group_bounds[] = { 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024 };
+#define NGROUPS (sizeof group_bounds / sizeof group_bounds[0])
+
 /* Error codes counted apart; any other is "other". */
 static const char *const error_codes[] = { "ERR", "NOAUTH", "NOPERM", "NOTFOUND", "RATELIMIT",
 					   "STORE", "UNAVAILABLE", "WRONGPASS", "NOPROTO",
@@ -75,6 +79,7 @@ static struct {
 	counter alerts[8];			/* by enum alert_kind */
 	struct histogram commit;
 	counter commit_jobs;
+	counter group[NGROUPS + 1];		/* by size, not cumulative */
 	counter tls_ok, tls_failed, auth_failures;
 } g;
 
@@ -173,6 +178,10 @@ void metrics_commit(size_t n, int64_t ns)
 {
 	observe(&g.commit, ns);
 	add(&g.commit_jobs, n);
+	size_t i = 0;
+	while (i < NGROUPS && n > group_bounds[i])
+		i++;
+	add(&g.group[i], 1);
 }
 
 void metrics_tls_handshake(bool ok)
@@ -343,6 +352,20 @@ void metrics_render(struct server *srv, struct store_reader *reader, struct evbu
 	head(out, "yima_writer_commit_seconds", "histogram",
 	     "Time to commit a group: the transaction's writes and its fsync.");
 	histogram_lines(out, "yima_writer_commit_seconds", "", &g.commit);
+	head(out, "yima_writer_group_size", "histogram",
+	     "Write jobs in each committed group (one fsync for all of them).");
+	uint64_t cum = 0;
+	for (size_t i = 0; i <= NGROUPS; i++) {
+		cum += get(&g.group[i]);
+		if (i < NGROUPS)
+			evbuffer_add_printf(out, "yima_writer_group_size_bucket{le=\"%u\"} %" PRIu64
+					    "\n", group_bounds[i], cum);
+		else
+			evbuffer_add_printf(out, "yima_writer_group_size_bucket{le=\"+Inf\"} %"
+					    PRIu64 "\n", cum);
+	}
+	evbuffer_add_printf(out, "yima_writer_group_size_sum %" PRIu64 "\n"
+			    "yima_writer_group_size_count %" PRIu64 "\n", get(&g.commit_jobs), cum);
 	struct store_txn *t;
 	if (reader && store_read_begin(reader, &t) == 0) {
 		struct store_stats st;

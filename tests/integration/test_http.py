@@ -163,6 +163,12 @@ def test_metrics_parse_as_prometheus_text():
         eq(value("yima_alerts", "_total", kind="duplicate"), 1.0, "one duplicate alert")
         check(value("yima_writer_jobs", "_total") >= 6, "the writes so far are counted")
         check(value("yima_writer_commit_seconds", "_count") >= 1, "commits observed")
+        eq(value("yima_writer_group_size", "_count"), value("yima_writer_commits", "_total"),
+           "a group size for each commit")
+        eq(value("yima_writer_group_size", "_sum"), value("yima_writer_jobs", "_total"),
+           "the groups hold every job")
+        eq(value("yima_writer_group_size", "_bucket", le="+Inf"),
+           value("yima_writer_group_size", "_count"), "every group under +Inf")
         check(value("yima_store_map_size_bytes") > 0, "map size")
     finally:
         d.close()
