@@ -106,8 +106,8 @@ static int check_region(const char *v, size_t n, char *err, size_t errlen)
 			 "110105)", (int)(n > 40 ? 40 : n), v);
 		return -1;
 	}
-	for (const char *p = provinces; *p; p += 3)
-		if (p[0] == v[0] && p[1] == v[1])
+	for (size_t i = 0; i + 2 <= sizeof provinces - 1; i += 3)	/* "NN " each */
+		if (provinces[i] == v[0] && provinces[i + 1] == v[1])
 			return 0;
 	snprintf(err, errlen, "region %.6s: %.2s is no province-level division of GB/T 2260",
 		 v, v);
