@@ -14,7 +14,6 @@
 
 #include <event2/buffer.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -211,13 +210,10 @@ static void one(struct evbuffer *out, const char *name, const char *type, const 
 /* A command's label value: its name as sent ("SITE GET", "RECALL.ACK"). */
 static void command_label(size_t c, char *out, size_t n)
 {
-	const struct command_spec *s = c < CMD__COUNT ? command_by_id((enum cmd_id)c) : NULL;
-	if (s == NULL)
-		snprintf(out, n, "unknown");
-	else if (s->sub)
-		snprintf(out, n, "%s %s", s->name, s->sub);
+	if (c < CMD__COUNT)
+		command_full_name(command_by_id((enum cmd_id)c), out, n);
 	else
-		snprintf(out, n, "%s", s->name);
+		snprintf(out, n, "unknown");
 }
 
 /* One histogram's lines (labels: "" or `command="X",`). */
@@ -246,10 +242,7 @@ static void histogram_lines(struct evbuffer *out, const char *name, const char *
  * threads; commands never asked for are left out. */
 static void render_requests(struct server *srv, struct evbuffer *out)
 {
-	static struct metrics_thread sum;	/* the scraping thread's, under the lock */
-	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-	pthread_mutex_lock(&lock);
-	memset(&sum, 0, sizeof sum);
+	struct metrics_thread sum = { 0 };	/* ~8 KiB: this scrape's alone */
 	for (unsigned w = 0; w < srv->nworkers; w++) {
 		const struct metrics_thread *m = srv->workers[w]->metrics;
 		for (size_t c = 0; c < NCMDS; c++) {
@@ -289,7 +282,6 @@ static void render_requests(struct server *srv, struct evbuffer *out)
 			histogram_lines(out, "yima_request_duration_seconds", labels,
 					&sum.latency[c]);
 		}
-	pthread_mutex_unlock(&lock);
 }
 
 static void render_rules(struct evbuffer *out)
