@@ -31,6 +31,18 @@ static enum admission refused(struct refusal *r, const char *code)
 	return ADMIT_REFUSED;
 }
 
+struct throttle_rate *admit_rate(struct throttle *l, const struct config *cfg,
+				 const struct principal *who, const struct throttle_addr *peer)
+{
+	if (who == NULL || who->role == ROLE_LOCAL || cfg->rate_limit == 0)
+		return NULL;
+	if (who->role == ROLE_NONE)
+		return peer ? throttle_addr_rate(l, peer) : NULL;
+	char key[ACL_NAME_MAX + 16];
+	snprintf(key, sizeof key, "%s:%s", acl_role_name((enum acl_role)who->role), who->name);
+	return throttle_rate_of(l, key);
+}
+
 enum admission admit(const struct admit_client *client, struct cmd_ctx *ctx, int64_t now_ms,
 		     int argc, struct resp_arg *argv, const struct command_spec **specp,
 		     struct cmd *cmd, struct refusal *r)

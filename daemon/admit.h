@@ -43,6 +43,18 @@ struct admit_client {
 };
 
 /*
+ * The rate record that limits a principal's requests (NULL: none): per
+ * address for a client that has not signed in — more connections buy a
+ * stranger no more requests; the record lives while a connection is
+ * counted against the address, so `peer` is NULL when none is — and per
+ * role and name for one that has.  A trusted client (NULL) has none.
+ */
+struct throttle;
+struct throttle_addr;
+struct throttle_rate *admit_rate(struct throttle *l, const struct config *cfg,
+				 const struct principal *who, const struct throttle_addr *peer);
+
+/*
  * Admit argv (argc words, the command's name first) at now_ms.  cmd is
  * stamped in every case (cmd_free it); *specp is the command, or NULL when
  * there is none.  ctx is the request's context, for the role matrix's

@@ -262,18 +262,8 @@ void conn_set_principal(struct conn *c, const struct principal *p)
 {
 	struct server *srv = c->w->srv;
 	c->who = *p;
-	if (p->role == ROLE_LOCAL || srv->cfg.rate_limit == 0) {
-		c->rate = NULL;
-	} else if (p->role == ROLE_NONE) {
-		/* Per address, not per connection: opening more connections
-		 * buys a stranger no more requests.  The record lives while
-		 * this connection is counted against the address. */
-		c->rate = throttle_addr_rate(srv->throttle, &c->peer);
-	} else {
-		char key[ACL_NAME_MAX + 16];
-		snprintf(key, sizeof key, "%s:%s", acl_role_name((enum acl_role)p->role), p->name);
-		c->rate = throttle_rate_of(srv->throttle, key);
-	}
+	/* This connection counts against its address unless trusted. */
+	c->rate = admit_rate(srv->throttle, &srv->cfg, p, &c->peer);
 	set_request_limits(c);
 	if (p->role != ROLE_NONE && p->role != ROLE_LOCAL)
 		log_info("conn %llu %s: signed in as %s '%s'%s%s", (unsigned long long)c->id,

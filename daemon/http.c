@@ -648,14 +648,8 @@ static int principal_of(struct http_worker *hw, struct hconn *hc, struct evhttp_
 static struct throttle_rate *rate_of(struct http_worker *hw, struct hconn *hc,
 				     const struct principal *who)
 {
-	struct server *srv = hw->srv;
-	if (who == NULL || srv->cfg.rate_limit == 0)
-		return NULL;
-	if (who->role == ROLE_NONE)	/* per address, while the address counts */
-		return hc->per_addr ? throttle_addr_rate(srv->throttle, &hc->peer) : NULL;
-	char key[ACL_NAME_MAX + 16];
-	snprintf(key, sizeof key, "%s:%s", acl_role_name((enum acl_role)who->role), who->name);
-	return throttle_rate_of(srv->throttle, key);
+	return admit_rate(hw->srv->throttle, &hw->srv->cfg, who,
+			  hc->per_addr ? &hc->peer : NULL);
 }
 
 /* The request's body, within the limit of its principal: 0, or -1 after
