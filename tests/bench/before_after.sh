@@ -9,7 +9,7 @@
 #
 #   tests/bench/before_after.sh BEFORE_COMMIT [--rounds N] [--size N]
 #                               [--duration S] [--conns C] [--seed N]
-#                               [--results FILE]
+#                               [--half-rate REQ_S] [--results FILE]
 #
 # --rounds N (default 1) runs before and after in turn N times and compares
 # each side's medians: a shared machine's load comes and goes, and one
@@ -18,7 +18,9 @@
 # RESULTS.md sections (labels "before" and "after": the last round's), and
 # the side-by-side table goes to a third ("before-after").  Everything
 # listens on 127.0.0.1 and is stopped at the end; every workload is bounded
-# by --duration.
+# by --duration.  The latency workload (VERIFY at half of peak) offers
+# both builds the same load: half of the first before run's peak, unless
+# --half-rate says otherwise.
 set -eu
 usage() {
 	echo "usage: tests/bench/before_after.sh BEFORE_COMMIT [--rounds N] [--size N]" \
@@ -81,12 +83,23 @@ git worktree add --quiet --detach "$tree" "$commit"
 echo "before_after.sh: building $short in $tree" >&2
 make --no-print-directory -C "$tree" build >/dev/null
 
+half_rate=
+for arg in "$@"; do
+	case $arg in --half-rate | --half-rate=*) half_rate=given ;; esac
+done
 r=1
 while [ "$r" -le "$rounds" ]; do
 	i=$(printf %02d "$r")
 	echo "before_after.sh: round $r of $rounds: before, yimad of $short" >&2
 	python3 tests/bench/compare.py --peers none --yimad "$tree/bin/yimad" --label before \
 		--json "$tmp/before-$i.json" "$@"
+	if [ -z "$half_rate" ]; then
+		# The first before run's half peak is the latency runs' one
+		# offered load, for both builds in every round.
+		half_rate=$(python3 -c 'import json, sys
+print(round(json.load(open(sys.argv[1]))["yima"]["half_rate"]))' "$tmp/before-$i.json")
+		set -- "$@" --half-rate "$half_rate"
+	fi
 	echo "before_after.sh: round $r of $rounds: after, this checkout's yimad" >&2
 	python3 tests/bench/compare.py --peers none --label after --json "$tmp/after-$i.json" "$@"
 	r=$((r + 1))

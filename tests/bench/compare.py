@@ -157,8 +157,12 @@ def workloads(target, port, sample, a, sales, meter=None):
         cpu["mixed"] = span(w0, w1)
         cpu["dispense"] = span(w1, meter.read())
         res["writer_cpu"] = cpu
+    # --half-rate: one offered load for every run being compared; each
+    # run's own half peak would load a faster build harder, and latency
+    # grows with load.
+    res["half_rate"] = a.half_rate or res["verify1"]["throughput"] / 2
     res["half"] = bench(target, port, sample, "verify", 1, a.conns, a.duration,
-                        rate=res["verify1"]["throughput"] / 2)
+                        rate=res["half_rate"])
     return res
 
 
@@ -608,6 +612,13 @@ def before_after(a):
             y = d[what] if what == "size" else d["args"][what]
             if x != y:
                 lines.append(f"- **not comparable**: {what} {x} in one run, {y} in another")
+    rates = {round(d["yima"].get("half_rate", 0)) for d in bs + afs}
+    if len(rates) == 1:
+        lines.append(f"- VERIFY p99 at one offered load for every run: {rates.pop():,} req/s")
+    else:
+        lines.append("- VERIFY p99 at each run's own half peak (offered loads "
+                     + ", ".join(f"{r:,}" for r in sorted(rates)) + " req/s): a faster "
+                     "build is loaded harder")
     for name, docs in (("before", bs), ("after", afs)):
         for i, d in enumerate(docs):
             run = name if len(docs) == 1 else f"{name} #{i + 1}"
@@ -659,6 +670,9 @@ def main():
     ap.add_argument("--size", type=int, default=1_000_000, help="units (default 1,000,000)")
     ap.add_argument("--duration", type=float, default=20.0, help="seconds per workload")
     ap.add_argument("--conns", type=int, default=50)
+    ap.add_argument("--half-rate", type=float, metavar="REQ_S",
+                    help="the latency run's offered load (default: half of this run's "
+                         "pipeline-1 VERIFY peak)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--peers", default="redis,pg", help="redis,pg, one of them, or none")
     ap.add_argument("--curve", help="comma-separated sizes: the cost curve, yima only")
@@ -739,7 +753,7 @@ def main():
             with open(a.json, "w", encoding="utf-8") as f:
                 json.dump({"label": a.label, "size": n, "machine": m,
                            "args": {"duration": a.duration, "conns": a.conns, "seed": a.seed,
-                                    "peers": sorted(peers)},
+                                    "half_rate": a.half_rate, "peers": sorted(peers)},
                            "yima": y, "redis": rd, "pg": pg}, f, indent=1)
     finally:
         if not a.keep:
