@@ -16,6 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A verdict's reply is 700-800 bytes (DISPENSE of a unit with a name). */
+#define REPLY_ROOM 1024
+
 static const cmd_handler handlers[CMD__COUNT] = {
 	[CMD_COMMISSION] = cmd_commission,
 	[CMD_PACK] = cmd_pack,
@@ -272,7 +275,10 @@ struct write_job *cmd_write_job(const struct config *cfg, struct cmd *cmd, int p
 	w->job.owner = owner;
 	w->job.origin = origin;
 	w->job.cmd = w->cmd.spec ? (int)w->cmd.spec->id : -1;
+	/* Room for a verdict's reply, taken here on the network thread: grown
+	 * from nothing, it took four reallocations on the writer. */
 	buf_init(&w->job.reply.b);
+	buf_reserve(&w->job.reply.b, REPLY_ROOM);
 	w->job.reply.proto = proto;
 	return &w->job;
 }
