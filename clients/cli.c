@@ -11,6 +11,7 @@
 #include "command.h"
 #include "output.h"
 #include "show.h"
+#include "zone.h"
 
 #include <poll.h>
 #include <stdio.h>
@@ -35,6 +36,9 @@ int cli_conn_open(struct cli_conn *cc)
 		return -1;
 	}
 	cc->cc_open = true;
+	/* Times are shown in the server's zone; one this machine does not
+	 * know stays UTC, as sent. */
+	zone_set(cc->cc_client.zone);
 	return 0;
 }
 
@@ -225,7 +229,7 @@ int cli_query(const struct cli_opts *o, struct cli_conn *cc, int argc, const cha
 		if (o->json)
 			output_json(stdout, &v);
 		else
-			fprintf(stderr, "yima: %s\n", show_safe(v.str));
+			output_error(stderr, &v);
 		rc = EXIT_REPLY_ERROR;
 	} else if (o->json) {
 		output_json(stdout, &v);

@@ -35,6 +35,7 @@ struct cli_opts {
 	struct client_servers servers;	/* -h parsed (main) */
 	bool json;
 	int timeout_ms;
+	bool timeout_set;		/* --timeout given (scan has its own default) */
 	struct client_security sec;	/* --tls, --cacert, --cert, --key, -a */
 };
 

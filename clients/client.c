@@ -2,6 +2,7 @@
  * client — blocking RESP connection with timeouts (poll), for the CLI.
  */
 #include "client.h"
+#include "resp_map.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -207,8 +208,11 @@ int client_connect_secure(struct client *c, const char *host, const char *port,
 		client_close(c);
 		return -1;
 	}
-	if (v.type == RESP_T_MAP)
+	if (v.type == RESP_T_MAP) {
 		c->proto = 3;
+		const char *tz = resp_get_str(&v, "timezone");
+		snprintf(c->zone, sizeof c->zone, "%s", tz ? tz : "");
+	}
 	/* A server without RESP3 says so (unknown command, NOPROTO): stay on
 	 * RESP2.  Any other error, such as "max number of clients reached",
 	 * means we are not served. */

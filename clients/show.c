@@ -11,6 +11,7 @@
 #include "output.h"
 #include "text.h"
 #include "xmem.h"
+#include "zone.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -115,7 +116,7 @@ void show_light(FILE *f, bool colour, const struct resp_value *v, const char *co
 	}
 	if (shown) {
 		if (msg && msg[0])
-			fprintf(f, " — %s", show_safe(msg));
+			fprintf(f, " — %s", show_safe(zone_text(msg)));
 		fputc('\n', f);
 		return;
 	}
@@ -225,19 +226,19 @@ void show_record(FILE *f, const struct resp_value *v)
 		if ((t = resp_get_str(e, "site")) != NULL)
 			fprintf(f, " at %s", show_safe(t));
 		if ((t = resp_get_str(e, "time")) != NULL)
-			fprintf(f, ", %s", show_safe(t));
+			fprintf(f, ", %s", show_safe(zone_time(t)));
 		fputc('\n', f);
 	}
 	if ((s = resp_get_str(v, "commissioned")) != NULL) {
 		label(f, "commissioned:");
-		fprintf(f, "%s\n", show_safe(s));
+		fprintf(f, "%s\n", show_safe(zone_time(s)));
 	}
 	const struct resp_value *fs = resp_get(v, "first_sale");
 	if ((s = resp_get_str(fs, "site")) != NULL) {
 		label(f, "first sale:");
 		fputs(show_safe(s), f);
 		if ((t = resp_get_str(fs, "time")) != NULL)
-			fprintf(f, ", %s", show_safe(t));
+			fprintf(f, ", %s", show_safe(zone_time(t)));
 		if ((t = resp_get_str(fs, "tx")) != NULL && t[0])
 			fprintf(f, ", tx %s", show_safe(t));
 		if (resp_get_int(fs, "qty", &n))
@@ -254,7 +255,8 @@ static void event_line(FILE *f, const struct resp_value *e)
 		   *to = resp_get_str(e, "to"), *s;
 	long long n;
 	bool receive = ev && strcmp(ev, "receive") == 0;
-	fprintf(f, "%s  %-10s  ", show_safe(time ? time : "?"), show_safe(ev ? ev : "?"));
+	fprintf(f, "%s  %-10s  ", show_safe(time ? zone_time(time) : "?"),
+		show_safe(ev ? ev : "?"));
 	if ((s = resp_get_str(e, "scope")) != NULL) {
 		/* recall, lift, withdraw, lock, unlock: of a lot, product or code */
 		fprintf(f, "the %s", show_safe(s));
@@ -300,7 +302,7 @@ static void alert_line(FILE *f, const struct resp_value *a)
 		fprintf(f, "#%lld  ", id);
 	s = resp_get_str(a, "time");
 	t = resp_get_str(a, "kind");
-	fprintf(f, "%s  %-9s", show_safe(s ? s : "?"), show_safe(t ? t : "?"));
+	fprintf(f, "%s  %-9s", show_safe(s ? zone_time(s) : "?"), show_safe(t ? t : "?"));
 	s = resp_get_str(a, "site");
 	t = resp_get_str(a, "code");
 	fprintf(f, "  %s  %s", show_safe(s ? s : "?"), show_safe(t ? t : "?"));
@@ -309,7 +311,7 @@ static void alert_line(FILE *f, const struct resp_value *a)
 	if ((s = resp_get_str(a, "first_sale_site")) != NULL) {
 		fprintf(f, "  first sale at %s", show_safe(s));
 		if ((t = resp_get_str(a, "first_sale_time")) != NULL)
-			fprintf(f, " on %s", show_safe(t));
+			fprintf(f, " on %s", show_safe(zone_time(t)));
 	}
 	fputc('\n', f);
 }
