@@ -30,6 +30,7 @@ static int wait_fd(struct client *c, short events, const char *what)
 	while (r < 0 && errno == EINTR);
 	if (r == 0) {
 		snprintf(c->err, sizeof c->err, "timed out %s after %d ms", what, c->timeout_ms);
+		c->timed_out = true;
 		return -1;
 	}
 	if (r < 0) {
@@ -347,6 +348,7 @@ int client_call(struct client *c, int argc, const char *const *argv,
 		const size_t *lens, struct resp_value *v)
 {
 	struct buf out = BUF_INIT;
+	c->timed_out = false;
 	resp_command(&out, argc, argv, lens);
 	int rc = client_send(c, out.data, out.len);
 	buf_free(&out);

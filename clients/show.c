@@ -78,6 +78,11 @@ int show_exit(const struct resp_value *v)
 	return 1;
 }
 
+static bool is_list(const struct resp_value *v)
+{
+	return v && (v->type == RESP_T_ARRAY || v->type == RESP_T_SET);
+}
+
 /* The verdict word, padded to 5 columns so the lines of a session align. */
 static void light_word(FILE *f, bool colour, const char *verdict)
 {
@@ -135,6 +140,32 @@ void show_light(FILE *f, bool colour, const struct resp_value *v, const char *co
 	}
 	if (expiry)
 		fprintf(f, "%sexpiry %s", sep, show_safe(expiry));
+	fputc('\n', f);
+}
+
+void show_received(FILE *f, bool colour, const struct resp_value *v, const char *code)
+{
+	long long codes = 0, diverted = 0, units;
+	resp_get_int(v, "codes", &codes);
+	resp_get_int(v, "diverted", &diverted);
+	const struct resp_value *w = resp_get(v, "warnings");
+	size_t nw = is_list(w) ? w->n : 0;
+	light_word(f, colour, diverted > 0 || nw ? "amber" : "green");
+	if (code)
+		fprintf(f, "%s  ", show_safe(code));
+	fprintf(f, "received, %lld code%s", codes, codes == 1 ? "" : "s");
+	if (diverted > 0)
+		fprintf(f, "; diverted: %lld %s shipped elsewhere", diverted,
+			diverted == 1 ? "was" : "were");
+	for (size_t i = 0; i < nw; i++) {
+		const struct resp_value *x = &w->elem[i];
+		const char *reason = resp_get_str(x, "reason"), *product = resp_get_str(x, "product"),
+			   *lot = resp_get_str(x, "lot");
+		fprintf(f, "; %s: product %s lot %s", show_safe(reason ? reason : "?"),
+			show_safe(product ? product : "?"), show_safe(lot ? lot : "?"));
+		if (resp_get_int(x, "units", &units))
+			fprintf(f, " (%lld units)", units);
+	}
 	fputc('\n', f);
 }
 
@@ -314,11 +345,6 @@ static void alert_line(FILE *f, const struct resp_value *a)
 			fprintf(f, " on %s", show_safe(zone_time(t)));
 	}
 	fputc('\n', f);
-}
-
-static bool is_list(const struct resp_value *v)
-{
-	return v && (v->type == RESP_T_ARRAY || v->type == RESP_T_SET);
 }
 
 void show_trace(FILE *f, const struct resp_value *v)
