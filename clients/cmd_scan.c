@@ -142,6 +142,7 @@ static bool sale_is(const struct sale *s, const char *code, size_t len)
 static void ring(const struct session *s)
 {
 	if (s->bell) {
+		fflush(stdout);		/* the line first, then its bell */
 		fputc('\a', stderr);
 		fflush(stderr);
 	}
