@@ -19,6 +19,9 @@
 #                   background (var/cluster, daemon/CLUSTER.md); make cluster-stop
 #   make test-model N=500  the reference model against yimad: N random command
 #                   sequences, every reply compared (tests/model/difftest.py)
+#   make install    yima, yimad, their man pages, bash completion, the example
+#                   configuration and the systemd unit under PREFIX (/usr/local),
+#                   staged under DESTDIR when given
 #
 # `make`, `make test` and `make run` first make sure the build and test
 # dependencies are installed (config/install-deps.sh).
@@ -68,7 +71,7 @@ TEST_TOOLS := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(sort $(wildcar
 # Further client programs: clients/yima-NAME.c → bin/yima-NAME.
 EXTRA_BINS := $(patsubst clients/%.c,$(BIN)/%,$(sort $(wildcard clients/yima-*.c)))
 
-.PHONY: all build deps test unit integration asan tsan fuzz fuzz-seeds test-dates run cluster cluster-stop clean
+.PHONY: all build deps install test unit integration asan tsan fuzz fuzz-seeds test-dates run cluster cluster-stop clean
 .DEFAULT_GOAL := all
 
 all: deps
@@ -219,6 +222,27 @@ cluster: all
 
 cluster-stop:
 	@sh tests/cluster/run.sh stop var/cluster
+
+# make install [PREFIX=/usr/local] [DESTDIR=/staging]: paths written into the
+# systemd unit and the man pages follow PREFIX (config/yimad.service names
+# /usr/local/sbin/yimad).
+PREFIX ?= /usr/local
+SYSTEMD_UNIT_DIR ?= $(PREFIX)/lib/systemd/system
+INSTALL_ROOT = $(DESTDIR)$(PREFIX)
+install: $(BIN)/yimad $(BIN)/yima
+	install -d $(INSTALL_ROOT)/bin $(INSTALL_ROOT)/sbin $(INSTALL_ROOT)/share/man/man1 \
+		$(INSTALL_ROOT)/share/man/man5 $(INSTALL_ROOT)/share/man/man8 \
+		$(INSTALL_ROOT)/share/bash-completion/completions $(INSTALL_ROOT)/share/doc/yima \
+		$(DESTDIR)$(SYSTEMD_UNIT_DIR)
+	install -m 0755 $(BIN)/yima $(INSTALL_ROOT)/bin/yima
+	install -m 0755 $(BIN)/yimad $(INSTALL_ROOT)/sbin/yimad
+	sed 's|/usr/local|$(PREFIX)|g' clients/man/yima.1 > $(INSTALL_ROOT)/share/man/man1/yima.1
+	sed 's|/usr/local|$(PREFIX)|g' daemon/man/yimad.conf.5 > $(INSTALL_ROOT)/share/man/man5/yimad.conf.5
+	sed 's|/usr/local|$(PREFIX)|g' daemon/man/yimad.8 > $(INSTALL_ROOT)/share/man/man8/yimad.8
+	install -m 0644 clients/yima.bash $(INSTALL_ROOT)/share/bash-completion/completions/yima
+	install -m 0644 config/yimad.conf config/acl.example $(INSTALL_ROOT)/share/doc/yima/
+	sed 's|/usr/local|$(PREFIX)|g' config/yimad.service > $(DESTDIR)$(SYSTEMD_UNIT_DIR)/yimad.service
+	chmod 0644 $(INSTALL_ROOT)/share/man/man*/yima*.[158] $(DESTDIR)$(SYSTEMD_UNIT_DIR)/yimad.service
 
 clean:
 	rm -rf build bin

@@ -11,6 +11,7 @@
 #include "command.h"
 #include "output.h"
 #include "show.h"
+#include "zone.h"
 
 #include <poll.h>
 #include <stdio.h>
@@ -22,6 +23,14 @@ void cli_conn_init(struct cli_conn *cc, const struct cli_opts *o)
 	memset(cc, 0, sizeof *cc);
 	cc->cc_opts = o;
 	cc->cc_client.fd = -1;
+	cc->cc_timeout_ms = o->timeout_ms;
+}
+
+void cli_conn_set_timeout(struct cli_conn *cc, int ms)
+{
+	cc->cc_timeout_ms = ms;
+	if (cc->cc_open)
+		cc->cc_client.timeout_ms = ms;
 }
 
 int cli_conn_open(struct cli_conn *cc)
@@ -29,12 +38,15 @@ int cli_conn_open(struct cli_conn *cc)
 	const struct cli_opts *o = cc->cc_opts;
 	if (cc->cc_open)
 		return 0;
-	if (client_connect_any(&cc->cc_client, &o->servers, &cc->cc_at, o->timeout_ms, &o->sec,
-			       stderr, "yima") != 0) {
+	if (client_connect_any(&cc->cc_client, &o->servers, &cc->cc_at, cc->cc_timeout_ms,
+			       &o->sec, stderr, "yima") != 0) {
 		fprintf(stderr, "yima: %s\n", cc->cc_client.err);
 		return -1;
 	}
 	cc->cc_open = true;
+	/* Times are shown in the server's zone; one this machine does not
+	 * know stays UTC, as sent. */
+	zone_set(cc->cc_client.zone);
 	return 0;
 }
 
@@ -93,7 +105,9 @@ int cli_conn_call(struct cli_conn *cc, int argc, const char *const *argv,
 				"repeating it is not safe)" : "");
 			return -1;
 		}
-		if (k + 1 >= tries) {
+		/* A server too slow to answer in time is not asked twice: with
+		 * one server, that would only double the wait. */
+		if (k + 1 >= tries || (l->n == 1 && cc->cc_client.timed_out)) {
 			fprintf(stderr, "yima: %s: %s\n", here, cc->cc_client.err);
 			return -1;
 		}
@@ -225,7 +239,7 @@ int cli_query(const struct cli_opts *o, struct cli_conn *cc, int argc, const cha
 		if (o->json)
 			output_json(stdout, &v);
 		else
-			fprintf(stderr, "yima: %s\n", show_safe(v.str));
+			output_error(stderr, &v);
 		rc = EXIT_REPLY_ERROR;
 	} else if (o->json) {
 		output_json(stdout, &v);

@@ -35,6 +35,7 @@ struct cli_opts {
 	struct client_servers servers;	/* -h parsed (main) */
 	bool json;
 	int timeout_ms;
+	bool timeout_set;		/* --timeout given (scan has its own default) */
 	struct client_security sec;	/* --tls, --cacert, --cert, --key, -a */
 };
 
@@ -55,6 +56,7 @@ struct cli_conn {
 	struct client cc_client;
 	bool cc_open;
 	size_t cc_at;			/* the server connected, or to try first */
+	int cc_timeout_ms;		/* for a connection or a reply (--timeout) */
 };
 
 void cli_conn_init(struct cli_conn *cc, const struct cli_opts *o);
@@ -62,6 +64,9 @@ void cli_conn_init(struct cli_conn *cc, const struct cli_opts *o);
  * cc_client themselves).  0, or -1 after printing why. */
 int cli_conn_open(struct cli_conn *cc);
 void cli_conn_close(struct cli_conn *cc);
+/* Wait at most ms for a connection or a reply from now on (0 = for ever):
+ * the subcommand's own default, when --timeout was not given. */
+void cli_conn_set_timeout(struct cli_conn *cc, int ms);
 
 /*
  * Send one command (connecting first when needed) and read its reply into

@@ -2,6 +2,7 @@
  * client — blocking RESP connection with timeouts (poll), for the CLI.
  */
 #include "client.h"
+#include "resp_map.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -29,6 +30,7 @@ static int wait_fd(struct client *c, short events, const char *what)
 	while (r < 0 && errno == EINTR);
 	if (r == 0) {
 		snprintf(c->err, sizeof c->err, "timed out %s after %d ms", what, c->timeout_ms);
+		c->timed_out = true;
 		return -1;
 	}
 	if (r < 0) {
@@ -207,8 +209,11 @@ int client_connect_secure(struct client *c, const char *host, const char *port,
 		client_close(c);
 		return -1;
 	}
-	if (v.type == RESP_T_MAP)
+	if (v.type == RESP_T_MAP) {
 		c->proto = 3;
+		const char *tz = resp_get_str(&v, "timezone");
+		snprintf(c->zone, sizeof c->zone, "%s", tz ? tz : "");
+	}
 	/* A server without RESP3 says so (unknown command, NOPROTO): stay on
 	 * RESP2.  Any other error, such as "max number of clients reached",
 	 * means we are not served. */
@@ -343,6 +348,7 @@ int client_call(struct client *c, int argc, const char *const *argv,
 		const size_t *lens, struct resp_value *v)
 {
 	struct buf out = BUF_INIT;
+	c->timed_out = false;
 	resp_command(&out, argc, argv, lens);
 	int rc = client_send(c, out.data, out.len);
 	buf_free(&out);

@@ -30,6 +30,8 @@ struct client {
 	void *ssl_ctx;		/* SSL_CTX * */
 	int timeout_ms;		/* per read or write; 0 = wait for ever */
 	int proto;		/* 3 after a successful HELLO 3, else 2 */
+	char zone[128];		/* HELLO's `timezone`: the server's zone, or "" */
+	bool timed_out;		/* the last failure was timeout_ms passing */
 	struct buf in;		/* bytes read, not yet parsed */
 	char err[512];
 };

@@ -637,7 +637,6 @@ int cli_load(const struct cli_opts *o, struct cli_conn *cc, int argc, char **arg
 		}
 		l.batch_rows = (size_t)v;
 	}
-	(void)o;
 	if (cli_conn_open(cc) != 0) {
 		free(files);
 		return EXIT_USAGE;
@@ -656,11 +655,18 @@ int cli_load(const struct cli_opts *o, struct cli_conn *cc, int argc, char **arg
 	progress(&l, true);
 	double el = now_s() - l.started;
 	fprintf(stderr, "%s", l.tty ? "\n" : "");
-	printf("records: %llu, applied: %llu, skipped: %llu, errors: %llu, batches: %llu "
-	       "(%llu already applied), elapsed: %.1f s, rate: %.0f records/s\n",
-	       l.records, l.applied, l.skipped, l.errors, l.batches, l.replayed, el,
-	       el > 0 ? (double)l.records / el : 0.0);
-	if (l.shown > ERRORS_SHOWN)
+	if (o->json)	/* the same figures for a program, one object */
+		printf("{\"records\": %llu, \"applied\": %llu, \"skipped\": %llu, "
+		       "\"errors\": %llu, \"batches\": %llu, \"already_applied\": %llu, "
+		       "\"elapsed_s\": %.3f, \"rate\": %.0f}\n",
+		       l.records, l.applied, l.skipped, l.errors, l.batches, l.replayed, el,
+		       el > 0 ? (double)l.records / el : 0.0);
+	else
+		printf("records: %llu, applied: %llu, skipped: %llu, errors: %llu, batches: %llu "
+		       "(%llu already applied), elapsed: %.1f s, rate: %.0f records/s\n",
+		       l.records, l.applied, l.skipped, l.errors, l.batches, l.replayed, el,
+		       el > 0 ? (double)l.records / el : 0.0);
+	if (!o->json && l.shown > ERRORS_SHOWN)
 		printf("(%d more errors not shown)\n", l.shown - ERRORS_SHOWN);
 	buf_free(&l.head);
 	buf_free(&l.codes);

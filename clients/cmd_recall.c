@@ -23,6 +23,7 @@
 #include "output.h"
 #include "show.h"
 #include "xmem.h"
+#include "zone.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,6 +109,13 @@ static const char *str(const struct resp_value *v, const char *key)
 	return s ? show_safe(s) : "";	/* stored text: escaped for the terminal */
 }
 
+/* A time of the reply, in the server's zone (zone.h). */
+static const char *when(const struct resp_value *v, const char *key)
+{
+	const char *s = resp_get_str(v, key);
+	return s ? show_safe(zone_time(s)) : "";
+}
+
 static bool flag(const struct resp_value *v, const char *key)
 {
 	const struct resp_value *f = resp_get(v, key);
@@ -122,18 +130,19 @@ static void human(FILE *f, const struct resp_value *v)
 		str(v, "expiry"));
 	if (recall && recall->type == RESP_T_MAP)
 		fprintf(f, "RECALLED at level %lld on %s (%s); acknowledgements due by %s\n",
-			num(v, "level"), str(recall, "time"), str(recall, "reason"),
-			str(recall, "deadline"));
+			num(v, "level"), when(recall, "time"), str(recall, "reason"),
+			when(recall, "deadline"));
 	else
 		fprintf(f, "not recalled\n");
-	fprintf(f, "\n%-16s %-12s %9s %9s %10s %9s %9s %7s %6s %8s %-24s %8s\n", "SITE", "KIND",
+	fprintf(f, "\n%-16s %-12s %9s %9s %10s %9s %9s %7s %6s %8s %-29s %8s\n", "SITE", "KIND",
 		"IN_STOCK", "TRANSIT", "DISPENSED", "DESTROYED", "M.PACKS", "CASES", "PALLETS",
 		"RETURNED", "ACKNOWLEDGED", "LATE");
 	const struct resp_value *sites = resp_get_list(v, "sites");
 	for (size_t i = 0; sites && i < sites->n; i++) {
 		const struct resp_value *s = &sites->elem[i];
 		const char *ack = resp_get_str(s, "acknowledged");
-		fprintf(f, "%-16s %-12s %9lld %9lld %10lld %9lld %9lld %7lld %6lld %8lld %-24s %8s\n",
+		ack = ack ? show_safe(zone_time(ack)) : NULL;
+		fprintf(f, "%-16s %-12s %9lld %9lld %10lld %9lld %9lld %7lld %6lld %8lld %-29s %8s\n",
 			str(s, "site"), str(s, "kind"), num(s, "in_stock"), num(s, "in_transit"),
 			num(s, "dispensed"), num(s, "destroyed"), num(s, "middle_packs"),
 			num(s, "cases"), num(s, "pallets"), num(s, "returned"), ack ? ack : "-",
@@ -145,7 +154,7 @@ static void human(FILE *f, const struct resp_value *v)
 		for (size_t i = 0; i < transit->n; i++) {
 			const struct resp_value *t = &transit->elem[i];
 			fprintf(f, "  %s -> %s: %lld units (since %s)\n", str(t, "from"),
-				str(t, "to"), num(t, "units"), str(t, "since"));
+				str(t, "to"), num(t, "units"), when(t, "since"));
 		}
 	}
 	if (totals)
@@ -274,7 +283,7 @@ static int codes(const struct cli_opts *o, struct cli_conn *cc, char **pos,
 		if (cli_conn_call(cc, m, args, NULL, true, &v) != 0)
 			return EXIT_USAGE;
 		if (show_is_error(&v)) {
-			fprintf(stderr, "yima: %s\n", show_safe(v.str));
+			output_error(stderr, &v);
 			resp_value_free(&v);
 			return EXIT_REPLY_ERROR;
 		}
@@ -349,6 +358,16 @@ int cli_impact(const struct cli_opts *o, struct cli_conn *cc, int argc, char **a
 	}
 	if (want_codes)
 		return codes(&mine, cc, pos, opts, opts[I_CSV].co_value != NULL);
+	/* One argument is a code of the lot; a product alone names no lot
+	 * (`yima impact 8305555`): say what is needed, not why it is no
+	 * code. */
+	struct cli_code one;
+	if (npos == 1 && cli_code(pos[0], strlen(pos[0]), &one) != 0) {
+		fprintf(stderr, "yima impact: a recall chain is a lot's: give the lot too "
+			"(yima impact %s LOT), or a code of the lot; '%s' is no code: %s\n",
+			show_safe(pos[0]), show_safe(pos[0]), one.cc_r.cr_msg);
+		return cli_usage_error(IMPACT_USAGE);
+	}
 
 	const char *args[] = { "IMPACT", pos[0], npos == 2 ? pos[1] : NULL };
 	if (opts[I_SVG].co_value || opts[I_DOT].co_value) {
@@ -357,7 +376,7 @@ int cli_impact(const struct cli_opts *o, struct cli_conn *cc, int argc, char **a
 			return EXIT_USAGE;
 		int rc = EXIT_OK;
 		if (show_is_error(&v)) {
-			fprintf(stderr, "yima: %s\n", show_safe(v.str));
+			output_error(stderr, &v);
 			resp_value_free(&v);
 			return EXIT_REPLY_ERROR;
 		}

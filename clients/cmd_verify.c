@@ -29,7 +29,7 @@ static int print_verdict(const struct cli_opts *o, const struct resp_value *v)
 		if (o->json)
 			output_json(stdout, v);
 		else
-			fprintf(stderr, "yima: %s\n", show_safe(v->str));
+			output_error(stderr, v);
 		return EXIT_REPLY_ERROR;
 	}
 	if (resp_get_str(v, "verdict") == NULL) {	/* not a scan reply at all */

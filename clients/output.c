@@ -106,6 +106,13 @@ void output_text(FILE *f, const struct resp_value *v)
 	text(f, v, 0, true);
 }
 
+void output_error(FILE *f, const struct resp_value *v)
+{
+	fputs("yima: ", f);
+	output_str(f, v->str ? v->str : "", v->len);
+	fputc('\n', f);
+}
+
 int output_json(FILE *f, const struct resp_value *v)
 {
 	json_t *j = resp_to_json(v);

@@ -18,6 +18,10 @@ void output_str(FILE *f, const char *s, size_t n);
  * errors as "(error) MESSAGE". */
 void output_text(FILE *f, const struct resp_value *v);
 
+/* An error reply as yima prints every error: "yima: CODE message" and a
+ * newline, the message escaped as output_str does. */
+void output_error(FILE *f, const struct resp_value *v);
+
 /* One JSON document and a newline: maps become objects, arrays arrays,
  * null null, errors {"error": "MESSAGE"}.  Bytes that are not UTF-8 become
  * U+FFFD; controls and bidirectional controls are written as \uXXXX

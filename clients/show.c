@@ -11,6 +11,7 @@
 #include "output.h"
 #include "text.h"
 #include "xmem.h"
+#include "zone.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -77,6 +78,11 @@ int show_exit(const struct resp_value *v)
 	return 1;
 }
 
+static bool is_list(const struct resp_value *v)
+{
+	return v && (v->type == RESP_T_ARRAY || v->type == RESP_T_SET);
+}
+
 /* The verdict word, padded to 5 columns so the lines of a session align. */
 static void light_word(FILE *f, bool colour, const char *verdict)
 {
@@ -115,7 +121,7 @@ void show_light(FILE *f, bool colour, const struct resp_value *v, const char *co
 	}
 	if (shown) {
 		if (msg && msg[0])
-			fprintf(f, " — %s", show_safe(msg));
+			fprintf(f, " — %s", show_safe(zone_text(msg)));
 		fputc('\n', f);
 		return;
 	}
@@ -134,6 +140,32 @@ void show_light(FILE *f, bool colour, const struct resp_value *v, const char *co
 	}
 	if (expiry)
 		fprintf(f, "%sexpiry %s", sep, show_safe(expiry));
+	fputc('\n', f);
+}
+
+void show_received(FILE *f, bool colour, const struct resp_value *v, const char *code)
+{
+	long long codes = 0, diverted = 0, units;
+	resp_get_int(v, "codes", &codes);
+	resp_get_int(v, "diverted", &diverted);
+	const struct resp_value *w = resp_get(v, "warnings");
+	size_t nw = is_list(w) ? w->n : 0;
+	light_word(f, colour, diverted > 0 || nw ? "amber" : "green");
+	if (code)
+		fprintf(f, "%s  ", show_safe(code));
+	fprintf(f, "received, %lld code%s", codes, codes == 1 ? "" : "s");
+	if (diverted > 0)
+		fprintf(f, "; diverted: %lld %s shipped elsewhere", diverted,
+			diverted == 1 ? "was" : "were");
+	for (size_t i = 0; i < nw; i++) {
+		const struct resp_value *x = &w->elem[i];
+		const char *reason = resp_get_str(x, "reason"), *product = resp_get_str(x, "product"),
+			   *lot = resp_get_str(x, "lot");
+		fprintf(f, "; %s: product %s lot %s", show_safe(reason ? reason : "?"),
+			show_safe(product ? product : "?"), show_safe(lot ? lot : "?"));
+		if (resp_get_int(x, "units", &units))
+			fprintf(f, " (%lld units)", units);
+	}
 	fputc('\n', f);
 }
 
@@ -225,19 +257,19 @@ void show_record(FILE *f, const struct resp_value *v)
 		if ((t = resp_get_str(e, "site")) != NULL)
 			fprintf(f, " at %s", show_safe(t));
 		if ((t = resp_get_str(e, "time")) != NULL)
-			fprintf(f, ", %s", show_safe(t));
+			fprintf(f, ", %s", show_safe(zone_time(t)));
 		fputc('\n', f);
 	}
 	if ((s = resp_get_str(v, "commissioned")) != NULL) {
 		label(f, "commissioned:");
-		fprintf(f, "%s\n", show_safe(s));
+		fprintf(f, "%s\n", show_safe(zone_time(s)));
 	}
 	const struct resp_value *fs = resp_get(v, "first_sale");
 	if ((s = resp_get_str(fs, "site")) != NULL) {
 		label(f, "first sale:");
 		fputs(show_safe(s), f);
 		if ((t = resp_get_str(fs, "time")) != NULL)
-			fprintf(f, ", %s", show_safe(t));
+			fprintf(f, ", %s", show_safe(zone_time(t)));
 		if ((t = resp_get_str(fs, "tx")) != NULL && t[0])
 			fprintf(f, ", tx %s", show_safe(t));
 		if (resp_get_int(fs, "qty", &n))
@@ -254,7 +286,8 @@ static void event_line(FILE *f, const struct resp_value *e)
 		   *to = resp_get_str(e, "to"), *s;
 	long long n;
 	bool receive = ev && strcmp(ev, "receive") == 0;
-	fprintf(f, "%s  %-10s  ", show_safe(time ? time : "?"), show_safe(ev ? ev : "?"));
+	fprintf(f, "%s  %-10s  ", show_safe(time ? zone_time(time) : "?"),
+		show_safe(ev ? ev : "?"));
 	if ((s = resp_get_str(e, "scope")) != NULL) {
 		/* recall, lift, withdraw, lock, unlock: of a lot, product or code */
 		fprintf(f, "the %s", show_safe(s));
@@ -300,7 +333,7 @@ static void alert_line(FILE *f, const struct resp_value *a)
 		fprintf(f, "#%lld  ", id);
 	s = resp_get_str(a, "time");
 	t = resp_get_str(a, "kind");
-	fprintf(f, "%s  %-9s", show_safe(s ? s : "?"), show_safe(t ? t : "?"));
+	fprintf(f, "%s  %-9s", show_safe(s ? zone_time(s) : "?"), show_safe(t ? t : "?"));
 	s = resp_get_str(a, "site");
 	t = resp_get_str(a, "code");
 	fprintf(f, "  %s  %s", show_safe(s ? s : "?"), show_safe(t ? t : "?"));
@@ -309,14 +342,9 @@ static void alert_line(FILE *f, const struct resp_value *a)
 	if ((s = resp_get_str(a, "first_sale_site")) != NULL) {
 		fprintf(f, "  first sale at %s", show_safe(s));
 		if ((t = resp_get_str(a, "first_sale_time")) != NULL)
-			fprintf(f, " on %s", show_safe(t));
+			fprintf(f, " on %s", show_safe(zone_time(t)));
 	}
 	fputc('\n', f);
-}
-
-static bool is_list(const struct resp_value *v)
-{
-	return v && (v->type == RESP_T_ARRAY || v->type == RESP_T_SET);
 }
 
 void show_trace(FILE *f, const struct resp_value *v)

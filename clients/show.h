@@ -44,6 +44,15 @@ int show_exit(const struct resp_value *v);
  */
 void show_light(FILE *f, bool colour, const struct resp_value *v, const char *code);
 
+/*
+ * The line of a RECEIVE reply at goods-in: GREEN when received as shipped,
+ * AMBER when received but diverted (shipped elsewhere) or carrying stock
+ * the reply warns of (recalled, expired):
+ *   GREEN  (00)069012340000000016  received, 24 codes
+ *   AMBER  (00)069012340000000016  received, 24 codes; diverted: 24 were shipped elsewhere
+ */
+void show_received(FILE *f, bool colour, const struct resp_value *v, const char *code);
+
 /* The RED line of a scan the codecs refused, before any server saw it:
  *   RED    not a trace code: <message> (at byte N) */
 void show_invalid(FILE *f, bool colour, const struct code_result *r);

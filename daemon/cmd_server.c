@@ -76,7 +76,7 @@ enum cmd_status cmd_hello(struct cmd_ctx *ctx)
 	}
 	ss->ops->set_proto(ss->self, proto);
 
-	resp_map(ctx->out, 7);
+	resp_map(ctx->out, 8);
 	resp_cstr(ctx->out, "server");
 	resp_cstr(ctx->out, "yima");
 	resp_cstr(ctx->out, "version");
@@ -91,6 +91,9 @@ enum cmd_status cmd_hello(struct cmd_ctx *ctx)
 	resp_cstr(ctx->out, "master");
 	resp_cstr(ctx->out, "modules");
 	resp_array(ctx->out, 0);
+	/* The zone expiry is judged in: clients show times in it. */
+	resp_cstr(ctx->out, "timezone");
+	resp_cstr(ctx->out, ctx->cfg->timezone);
 	return CMD_DONE;
 }
 

@@ -7,6 +7,7 @@
  * With --replay SRC it starts no server: it applies the log of the store
  * in SRC to the store in --data and compares the two (replay_main.h).
  */
+#include "check_config.h"
 #include "clock.h"
 #include "config.h"
 #include "log.h"
@@ -15,6 +16,7 @@
 #include "version.h"
 
 #include <event2/thread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +33,9 @@ static void usage(FILE *f)
 		"  --data DIR           data directory (default ./var)\n"
 		"  --threads N          network threads (default: one per core)\n"
 		"  --log-level LEVEL    error, warn, info or debug\n"
+		"  --check-config       start nothing: read the config file, the flags, the\n"
+		"                       ACL file and the TLS files, print each problem\n"
+		"                       (FILE:LINE: what) and exit 2, or say OK and exit 0\n"
 		"  --replay SRC         start no server: apply the log of the store in SRC\n"
 		"                       to the new store in --data, compare the two and exit\n"
 		"                       (0: the same, 1: they differ, 2: an error)\n"
@@ -65,6 +70,7 @@ int main(int argc, char **argv)
 	struct config cfg;
 	char err[1200];
 	const char *config_file = NULL, *replay_src = NULL;
+	bool check_only = false;
 
 	config_defaults(&cfg);
 
@@ -94,6 +100,8 @@ int main(int argc, char **argv)
 			replay_src = argv[++i];
 		} else if (strncmp(argv[i], "--replay=", 9) == 0) {
 			replay_src = argv[i] + 9;
+		} else if (strcmp(argv[i], "--check-config") == 0) {
+			check_only = true;
 		}
 	}
 	if (config_file && config_load(&cfg, config_file, err, sizeof err) != 0) {
@@ -110,7 +118,8 @@ int main(int argc, char **argv)
 			i++;
 			continue;
 		}
-		if (strncmp(argv[i], "--config=", 9) == 0 || strncmp(argv[i], "--replay=", 9) == 0)
+		if (strncmp(argv[i], "--config=", 9) == 0 || strncmp(argv[i], "--replay=", 9) == 0 ||
+		    strcmp(argv[i], "--check-config") == 0)
 			continue;
 		if (option_key(argv[i], key, sizeof key, &val) == NULL) {
 			fprintf(stderr, "yimad: unexpected argument '%s'\n", argv[i]);
@@ -130,6 +139,8 @@ int main(int argc, char **argv)
 		}
 	}
 
+	if (check_only)
+		return check_config(&cfg, config_file, stdout, stderr) ? 2 : 0;
 	if (config_check(&cfg, err, sizeof err) != 0) {
 		fprintf(stderr, "yimad: %s\n", err);
 		return 2;

@@ -12,6 +12,7 @@ import subprocess
 import time
 
 from harness import YIMA, Yimad, at, check, day, eq, yymmdd
+from test_hardening_acl import FakeServer
 
 GS = "\x1d"
 PRODUCT = "8301234"
@@ -26,12 +27,15 @@ GTIN = "06901234567892"
 SGTIN = "(01)06901234567892(21)SN1"  # lot A1, expiry EXPIRY, at PH1
 EXPIRY = day(400)                    # every lot's expiry: not near it
 YYMMDD = yymmdd(400)                 # the same as a GS1 (17) date
+SPLIT = "83055555678901234510"       # a pack of 10 units, at PH1
+SPLIT_PRODUCT = "8305555"
 
 REQUIRED = ("verdict", "reasons", "code", "product", "lot", "expiry", "status", "holder")
 
 
 def setup():
-    """A daemon with a manufacturer, two pharmacies and received stock."""
+    """A daemon with a manufacturer, two pharmacies and received stock
+    (SPLIT, a pack of 10 units, among it)."""
     d = Yimad()
     try:
         for site, kind in (("MFR", "manufacturer"), ("PH1", "pharmacy"), ("PH2", "pharmacy")):
@@ -51,6 +55,11 @@ def setup():
         d.yima("RECEIVE", *RECEIVED, SGTIN, "SITE", "PH1", check_rc=0)
         d.yima("SHIP", CASE, "FROM", "MFR", "TO", "PH1", "REF", "DN-2", check_rc=0)
         d.yima("RECEIVE", CASE, "SITE", "PH1", check_rc=0)
+        d.yima("PRODUCT", "SET", SPLIT_PRODUCT, "name", "Cough syrup", "units_per_pack", "10",
+               check_rc=0)
+        d.yima("COMMISSION", SPLIT, "SITE", "MFR", "LOT", "S1", "EXPIRY", EXPIRY, check_rc=0)
+        d.yima("SHIP", SPLIT, "FROM", "MFR", "TO", "PH1", check_rc=0)
+        d.yima("RECEIVE", SPLIT, "SITE", "PH1", check_rc=0)
     except BaseException:
         d.close()
         raise
@@ -395,3 +404,146 @@ def test_scan_reconnects_after_idle_close():
         check("reconnecting" in err.decode(), err.decode())
     finally:
         d.close()
+
+
+def test_scan_quantity_and_void():
+    """*N sells N units of the next scan only; /void reverses the last
+    sale of the session, once."""
+    d = setup()
+    try:
+        stdin = "\n".join(["*4", SPLIT, SPLIT, RECEIVED[0], "/void", "/void", "*0", "*x",
+                           "*9999999"]) + "\n"
+        rc, out, err = d.yima("scan", "--site", "PH1", input=stdin.encode())
+        eq(rc, 0, f"mistyped *N and /void are said, not failures: {err}")
+        lines = out.rstrip("\n").split("\n")
+        eq(lines[0], "QTY    the next scan sells 4 units", out)
+        check(lines[1].startswith("GREEN  " + SPLIT + " qty 4  ok"), lines[1])
+        check(lines[2].startswith("GREEN  " + SPLIT + "  ok"), "the next scan sells 1: " + lines[2])
+        check(lines[3].startswith("GREEN  " + RECEIVED[0] + "  ok"), lines[3])
+        check(lines[4].startswith("VOID   " + RECEIVED[0] + "  sale scan-"), lines[4])
+        eq(lines[5], "ERROR  /void: no sale of this session to reverse", "one void a sale")
+        for line in lines[6:9]:
+            check(line.startswith("ERROR  '*") and "is no quantity" in line, line)
+        eq(len(lines), 9, out)
+        t = jsonof(d, "trace", SPLIT, rc=0)
+        eq([(e["event"], e.get("qty")) for e in t["events"] if e["event"] == "dispense"],
+           [("dispense", 4), ("dispense", 1)], "4 units, then 1")
+        eq(jsonof(d, "verify", SPLIT, "--site", "PH1", rc=0)["dispensed"], 5, "5 of 10 sold")
+        # The sale voided is the last one: RECEIVED[0] is on the shelf again.
+        t = jsonof(d, "trace", RECEIVED[0], rc=0)
+        eq((t["status"], t["events"][-1]["event"]), ("active", "undo"), "voided")
+        # /void after a sale of this session reverses it.
+        stdin = f"{SPLIT}\n/void\n".encode()
+        rc, out, _ = d.yima("--json", "scan", "--site", "PH1", input=stdin)
+        rows = [json.loads(ln) for ln in out.strip().split("\n")]
+        eq([(r["verdict"], r["dispensed"]) for r in rows], [("green", 6), ("green", 5)],
+           "sold, then voided")
+        # Verify-only and receive sessions sell nothing: no quantity, no void.
+        rc, out, _ = d.yima("scan", "--site", "PH1", "--verify-only",
+                            input=f"*2\n/void\n{SPLIT}\n".encode())
+        lines = out.rstrip("\n").split("\n")
+        check(lines[0].startswith("ERROR  a quantity is for sales"), lines[0])
+        check(lines[1].startswith("ERROR  /void reverses a sale"), lines[1])
+        check(lines[2].startswith("GREEN  " + SPLIT), lines[2])
+    finally:
+        d.close()
+
+
+def test_scan_receive_mode():
+    """--receive: goods-in, each scanned case received at the site; one
+    shipped elsewhere is received, diverted (AMBER); one not on its way is
+    an error."""
+    d = setup()
+    try:
+        d.yima("SHIP", AT_MFR, "FROM", "MFR", "TO", "PH2", "REF", "DN-3", check_rc=0)
+        d.yima("UNPACK", CASE, IN_CASE, "SITE", "PH1", check_rc=0)
+        d.yima("PACK", CASE, IN_CASE, "SITE", "PH1", check_rc=0)
+        d.yima("SHIP", CASE, "FROM", "PH1", "TO", "PH2", "REF", "DN-4", check_rc=0)
+        stdin = "\n".join([AT_MFR, CASE, RECEIVED[6]]) + "\n"
+        rc, out, err = d.yima("scan", "--site", "PH2", "--receive", input=stdin.encode())
+        eq(rc, 1, f"an error reply for the code not in transit: {err}")
+        lines = out.rstrip("\n").split("\n")
+        eq(lines[0], f"GREEN  {AT_MFR}  received, 1 code", out)
+        eq(lines[1], f"GREEN  {CASE}  received, 1 code", "a case, with what it holds")
+        check(lines[2].startswith(f"ERROR  {RECEIVED[6]}  ") and "not in transit" in lines[2],
+              lines[2])
+        eq(jsonof(d, "verify", IN_CASE, "--site", "PH2", rc=0)["holder"], "PH2", "received")
+        # Shipped to PH1, received at PH2: recorded, and AMBER for a look.
+        d.yima("SHIP", RECEIVED[8], "FROM", "PH1", "TO", "MFR", check_rc=0)
+        rc, out, _ = d.yima("scan", "--site", "PH2", "--receive",
+                            input=(RECEIVED[8] + "\n").encode())
+        eq(rc, 0)
+        check(out.startswith(f"AMBER  {RECEIVED[8]}  received, 1 code; diverted: 1 was "
+                             "shipped elsewhere"), out)
+        eq(d.yima("scan", "--site", "PH2", "--receive", "--verify-only", input=b"")[0], 2,
+           "one mode")
+    finally:
+        d.close()
+
+
+def test_scan_bell_on_red():
+    d = setup()
+    try:
+        stdin = "\n".join([RECEIVED[0], RECEIVED[0], EAN13, RECEIVED[1]]) + "\n"
+        rc, out, err = d.yima("scan", "--site", "PH1", "--bell", input=stdin.encode())
+        eq(rc, 0, err)
+        eq([ln.split()[0] for ln in out.strip().split("\n")], ["GREEN", "RED", "RED", "GREEN"],
+           out)
+        eq(err.count("\a"), 2, "one bell a RED line")
+        check("\a" not in out, "the bell is not part of a line")
+        stdin = "\n".join([RECEIVED[0], RECEIVED[2]]) + "\n"
+        for flags in ((), ("--no-bell",)):
+            rc, out, err = d.yima("scan", "--site", "PH1", *flags, input=stdin.encode())
+            check("\a" not in err, f"no bell with {flags or 'stderr not a terminal'}")
+            check(out.startswith("RED"), out)
+    finally:
+        d.close()
+
+
+class SilentServer(FakeServer):
+    """A RESP server that answers HELLO and SITE GET and never answers a
+    DISPENSE: a server too slow for a till.  Notes each DISPENSE's TX."""
+
+    def __init__(self):
+        self.txs = []
+        super().__init__({"SITE": b"%1\r\n+id\r\n+PH1\r\n", "DISPENSE": b""})
+
+    def request(self, buf):
+        req, rest = FakeServer.request(buf)
+        if req and req[0].upper() == b"DISPENSE":
+            self.txs.append(req[req.index(b"TX") + 1].decode())
+        return req, rest
+
+
+def test_scan_reply_timeout_fits_a_till():
+    """No answer within the till's timeout: a NO ANSWER line, the bell, and
+    the session goes on; the same pack scanned again is the same sale
+    (same TX).  The default is 5 s, not a script's 30; --timeout sets it."""
+    srv = SilentServer()
+    try:
+        stdin = (RECEIVED[0] + "\n" + RECEIVED[0] + "\n" + RECEIVED[1] + "\n").encode()
+        started = time.monotonic()
+        p = subprocess.run([YIMA, "-p", str(srv.port), "scan", "--site", "PH1", "--bell",
+                            "--timeout", "0.5"], input=stdin, capture_output=True, timeout=60)
+        took = time.monotonic() - started
+        out, err = p.stdout.decode(), p.stderr.decode()
+        eq(p.returncode, 2, "a scan left without an answer")
+        lines = out.rstrip("\n").split("\n")
+        eq(len(lines), 3, out)
+        for line, code in zip(lines, (RECEIVED[0], RECEIVED[0], RECEIVED[1])):
+            check(line.startswith(f"NO ANSWER  {code}  no answer from the server"), line)
+        check("timed out waiting for the reply after 500 ms" in err, err)
+        eq(err.count("\a"), 3, "a bell each")
+        eq(len(srv.txs), 3, f"each sent once, not again on the same slow server: {srv.txs}")
+        eq(srv.txs[0], srv.txs[1], "the pack scanned again: the same sale")
+        check(srv.txs[2] != srv.txs[0], "another pack: another sale")
+        check(took < 10, f"three 0.5 s waits took {took:.1f} s")
+
+        started = time.monotonic()
+        p = subprocess.run([YIMA, "-p", str(srv.port), "scan", "--site", "PH1"],
+                           input=(RECEIVED[2] + "\n").encode(), capture_output=True, timeout=60)
+        took = time.monotonic() - started
+        check(p.stdout.decode().startswith("NO ANSWER"), p.stdout.decode())
+        check(4.5 <= took < 9, f"the default wait is 5 s: took {took:.1f} s")
+    finally:
+        srv.close()

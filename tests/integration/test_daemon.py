@@ -129,7 +129,7 @@ def test_cli_output_and_exit_status():
         eq(d.yima("PING")[:2], (0, "PONG\n"), "PING")
         rc, out, err = d.yima("SITE", "GET", "nope")
         eq(rc, 1, "error reply exit status")
-        eq(err, "(error) NOTFOUND no site 'nope'\n", "error text")
+        eq(err, "yima: NOTFOUND no site 'nope'\n", "error text: one form for every error")
         rc, out, _ = d.yima("--json", "SITE", "GET", "nope")
         eq((rc, json.loads(out)), (1, {"error": "NOTFOUND no site 'nope'"}), "JSON error")
         d.yima("SITE", "SET", "s1", "name", "药房一号", "kind", "pharmacy", check_rc=0)
