@@ -3,6 +3,7 @@
  */
 #include "admit.h"
 #include "acl.h"
+#include "auth.h"
 #include "cmd.h"
 #include "config.h"
 #include "parse.h"
@@ -41,6 +42,42 @@ struct throttle_rate *admit_rate(struct throttle *l, const struct config *cfg,
 	char key[ACL_NAME_MAX + 16];
 	snprintf(key, sizeof key, "%s:%s", acl_role_name((enum acl_role)who->role), who->name);
 	return throttle_rate_of(l, key);
+}
+
+int admit_token(struct throttle *l, struct auth *a, struct store_txn *t,
+		const struct throttle_addr *peer, const char *token, size_t len, int64_t now,
+		struct principal *p, enum admit_token_result *res, char *why, size_t whylen)
+{
+	uint8_t digest[32];
+	if (auth_token_digest(token, len, digest) != 0) {
+		snprintf(why, whylen, "cannot hash the token");
+		*res = ADMIT_TOKEN_WRONG;
+		return 0;
+	}
+	uint64_t fp = throttle_token_fp(digest);
+	uint64_t wait = throttle_auth_wait(l, peer, fp, (time_t)now);
+	if (wait) {
+		snprintf(why, whylen, "too many failed sign-ins from your address; try again in "
+			 "%llu s (a token that signed in from it before is still accepted)",
+			 (unsigned long long)wait);
+		*res = ADMIT_TOKEN_LOCKED;
+		return 0;
+	}
+	int rc = auth_token(a, t, digest, p, why, whylen);
+	if (rc == -1) {
+		throttle_auth_failed(l, peer, fp, (time_t)now);
+		*res = ADMIT_TOKEN_WRONG;
+		return 0;
+	}
+	if (rc == -2) {
+		*res = ADMIT_TOKEN_MISCONFIGURED;
+		return 0;
+	}
+	if (rc == 0) {
+		throttle_auth_passed(l, peer, fp, (time_t)now);
+		*res = ADMIT_TOKEN_OK;
+	}
+	return rc;
 }
 
 enum admission admit(const struct admit_client *client, struct cmd_ctx *ctx, int64_t now_ms,

@@ -55,6 +55,27 @@ struct throttle_rate *admit_rate(struct throttle *l, const struct config *cfg,
 				 const struct principal *who, const struct throttle_addr *peer);
 
 /*
+ * Sign in with a token (AUTH, or an HTTP bearer token) sent from peer at
+ * now (seconds of yimad's clock), the same for both protocols: the
+ * address's lockout first (throttle.h: a lockout refuses the tokens the
+ * address has not signed in with before, unread), then the token, its
+ * failure counted against the address or its success remembered for it.
+ * Returns 0 with *res (and *p for ADMIT_TOKEN_OK; why for the others), or
+ * a store error code.
+ */
+enum admit_token_result {
+	ADMIT_TOKEN_OK,
+	ADMIT_TOKEN_WRONG,		/* no such token */
+	ADMIT_TOKEN_LOCKED,		/* not tried: the address is locked out */
+	ADMIT_TOKEN_MISCONFIGURED,	/* its ACL entry names no site */
+};
+struct auth;
+struct store_txn;
+int admit_token(struct throttle *l, struct auth *a, struct store_txn *t,
+		const struct throttle_addr *peer, const char *token, size_t len, int64_t now,
+		struct principal *p, enum admit_token_result *res, char *why, size_t whylen);
+
+/*
  * Admit argv (argc words, the command's name first) at now_ms.  cmd is
  * stamped in every case (cmd_free it); *specp is the command, or NULL when
  * there is none.  ctx is the request's context, for the role matrix's

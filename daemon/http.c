@@ -594,36 +594,29 @@ static int principal_of(struct http_worker *hw, struct hconn *hc, struct evhttp_
 				   head, false);
 			return -1;
 		}
-		time_t now = time(NULL);
-		uint64_t wait = throttle_auth_wait(srv->throttle, &hc->peer, now);
-		if (wait) {
-			char msg[160];
-			snprintf(msg, sizeof msg, "too many failed sign-ins from your address; "
-				 "try again in %llu s", (unsigned long long)wait);
-			send_error(req, 401, "WRONGPASS", msg, head, false);
-			return -1;
-		}
 		const char *token = auth + 7;
 		while (*token == ' ')
 			token++;
 		struct store_txn *t;
+		enum admit_token_result res = ADMIT_TOKEN_WRONG;
 		char why[256];
 		int rc = store_read_begin(hw->w->reader, &t);
 		if (rc == 0) {
-			rc = auth_token(srv->auth, t, token, strlen(token), p, why, sizeof why);
+			rc = admit_token(srv->throttle, srv->auth, t, &hc->peer, token,
+					 strlen(token), clock_now_ms() / 1000, p, &res, why,
+					 sizeof why);
 			store_read_end(hw->w->reader);
-		} else {
-			snprintf(why, sizeof why, "read failed: %s", store_strerror(rc));
 		}
-		if (rc != 0) {
-			if (rc == -1) {
-				throttle_auth_failed(srv->throttle, &hc->peer, now);
+		if (rc)
+			snprintf(why, sizeof why, "read failed: %s", store_strerror(rc));
+		if (rc || res != ADMIT_TOKEN_OK) {
+			if (rc == 0 && res == ADMIT_TOKEN_WRONG)
 				metrics_auth_failure();
-			}
-			log_info("http %llu %s: sign-in failed: %s", (unsigned long long)hc->id,
-				 hc->addr, why);
-			send_error(req, rc == -1 || rc == -2 ? 401 : 503,
-				   rc == -1 || rc == -2 ? "WRONGPASS" : "STORE", why, head, false);
+			if (rc || res != ADMIT_TOKEN_LOCKED)
+				log_info("http %llu %s: sign-in failed: %s",
+					 (unsigned long long)hc->id, hc->addr, why);
+			send_error(req, rc ? 503 : 401, rc ? "STORE" : "WRONGPASS", why, head,
+				   false);
 			return -1;
 		}
 		*who = p;
