@@ -12,6 +12,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 static enum admission refuse(struct refusal *r, const char *code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -30,6 +31,22 @@ static enum admission refused(struct refusal *r, const char *code)
 {
 	snprintf(r->code, sizeof r->code, "%s", code);
 	return ADMIT_REFUSED;
+}
+
+void admit_note_certificate(struct refusal *r, const char *cert_refused)
+{
+	if (cert_refused == NULL)
+		return;
+	size_t n = strlen(r->msg);
+	snprintf(r->msg + n, sizeof r->msg - n, " (your client certificate did not sign you "
+		 "in: %s)", cert_refused);
+}
+
+/* A NOAUTH refusal, saying why the certificate did not sign in. */
+static enum admission refused_noauth(struct refusal *r, const struct admit_client *client)
+{
+	admit_note_certificate(r, client->cert_refused);
+	return refused(r, "NOAUTH");
 }
 
 struct throttle_rate *admit_rate(struct throttle *l, const struct config *cfg,
@@ -101,6 +118,8 @@ enum admission admit(const struct admit_client *client, struct cmd_ctx *ctx, int
 				      "from %s; slow down", cfg->rate_limit, cfg->rate_burst,
 				      client->rate_name);
 		int rc = acl_check_role(who, spec, cfg->public_verify, r->msg, sizeof r->msg);
+		if (rc == ACL_NOAUTH)
+			return refused_noauth(r, client);
 		if (rc != ACL_OK)
 			return refused(r, acl_outcome_code(rc));
 	}
@@ -109,7 +128,9 @@ enum admission admit(const struct admit_client *client, struct cmd_ctx *ctx, int
 		return refuse(r, "ERR", "%.*s: %s", (int)argv[0].len, argv[0].ptr, err);
 	if (who) {
 		int rc = acl_check_cmd(ctx, cmd, r->msg, sizeof r->msg);
-		if (rc == ACL_NOAUTH || rc == ACL_NOPERM)
+		if (rc == ACL_NOAUTH)
+			return refused_noauth(r, client);
+		if (rc == ACL_NOPERM)
 			return refused(r, acl_outcome_code(rc));
 		if (rc != ACL_OK)
 			return refuse(r, "STORE", "read failed: %s", store_strerror(rc));

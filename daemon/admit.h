@@ -40,7 +40,15 @@ struct admit_client {
 	const struct principal *who;	/* NULL: trusted (local) */
 	struct throttle_rate *rate;	/* the principal's or address's; NULL: none */
 	const char *rate_name;		/* how a rate refusal names the client */
+	/* Why the connection's client certificate did not sign it in (a
+	 * name that is no ACL entry and no site): NULL when it sent none or
+	 * it did.  A NOAUTH refusal says it, so the client learns why. */
+	const char *cert_refused;
 };
+
+/* Add why a client certificate did not sign in (NULL: nothing) to a
+ * NOAUTH refusal's message. */
+void admit_note_certificate(struct refusal *r, const char *cert_refused);
 
 /*
  * The rate record that limits a principal's requests (NULL: none): per

@@ -7,6 +7,7 @@
 #include "entry.h"
 #include "journal.h"
 #include "log.h"
+#include "site_kinds.h"
 #include "store.h"
 #include "writer.h"
 #include "xmem.h"
@@ -130,6 +131,16 @@ enum cmd_status cmd_run(struct cmd_ctx *ctx)
 	const struct cmd *c = ctx->cmd;
 	enum cmd_id id = c->spec->id;
 	ctx->store_rc = 0;
+	/* What its acting site's kind may do comes first, for every write
+	 * and every EVENTS record, whoever sent it. */
+	if (c->spec->flags & CMD_F_WRITE) {
+		char why[300];
+		int rc = site_kinds_check(ctx->txn, c, why, sizeof why);
+		if (rc == -1)
+			return cmd_refuse(ctx, "%s", why);
+		if (rc)
+			return cmd_failed(ctx, rc);
+	}
 	return handlers[id](ctx);
 }
 

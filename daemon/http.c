@@ -85,6 +85,7 @@ struct hconn {
 	bool trusted;			/* plaintext from loopback, local_trust */
 	bool has_cert;			/* signed in by its client certificate */
 	struct principal cert;
+	char *cert_refused;		/* why its certificate did not sign in */
 	struct hreq *waiting;		/* requests whose job is out */
 };
 
@@ -203,6 +204,7 @@ static void on_close(struct evhttp_connection *evcon, void *arg)
 	*pp = hc->next;
 	if (hc->counted)
 		server_conn_gone(hw->srv, hc->per_addr ? &hc->peer : NULL);
+	free(hc->cert_refused);
 	free(hc);
 }
 
@@ -227,6 +229,7 @@ static void sign_in_by_certificate(struct http_worker *hw, struct hconn *hc)
 	} else {
 		log_info("http %llu %s: certificate not signed in: %s", (unsigned long long)hc->id,
 			 hc->addr, why);
+		hc->cert_refused = xstrdup(why);	/* its NOAUTH answers say it */
 	}
 }
 
@@ -704,6 +707,7 @@ static enum admission admit_request(struct http_worker *hw, struct hconn *hc,
 	struct admit_client client = {
 		.cfg = cfg, .who = who, .rate = rate_of(hw, hc, who),
 		.rate_name = who && who->role == ROLE_NONE ? "this address" : who ? who->name : "",
+		.cert_refused = hc->cert_refused,
 	};
 	struct refusal refusal;
 	enum admission r = admit(&client, &a->ctx, now_ms, argc, argv, &a->spec, &a->cmd,
@@ -717,6 +721,7 @@ static enum admission admit_request(struct http_worker *hw, struct hconn *hc,
 		snprintf(refusal.msg, sizeof refusal.msg, "%s needs authentication: send "
 			 "\"Authorization: Bearer <token>\", or use HTTPS with a client certificate",
 			 name);
+		admit_note_certificate(&refusal, hc->cert_refused);
 	}
 	if (r == ADMIT_REFUSED) {
 		send_error(req, http_status_of(refusal.code, strlen(refusal.code)), refusal.code,

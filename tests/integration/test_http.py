@@ -436,6 +436,13 @@ def test_https_with_a_client_certificate():
         st, body, _ = call(d, "POST", "/v1/dispense", {"code": cn(3), "site": "PH1",
                                                        "tx": "tls-2"}, tls=True)
         eq((st, body["code"]), (401, "NOAUTH"), "no certificate, no token: not signed in")
+        check("did not sign you in" not in body["error"], body)
+        st, body, _ = call(d, "POST", "/v1/dispense", {"code": cn(3), "site": "PH1",
+                                                       "tx": "tls-3"}, tls=True,
+                           cert=certs()["ops"])
+        eq((st, body["code"]), (401, "NOAUTH"), f"a certificate named after no site: {body}")
+        check("your client certificate did not sign you in: no ACL entry or site for "
+              "certificate name 'ops'" in body["error"], body)
     finally:
         d.close()
 
