@@ -175,6 +175,7 @@ struct cmd_write {
 static void encode_entry(struct buf *b, const struct cmd *c)
 {
 	struct entry_stamp s = {
+		.version = c->entry_version,
 		.cmd = c->spec->id,
 		.time_ms = c->time_ms,
 		.request_id = c->request_id,
@@ -314,6 +315,7 @@ struct write_job *cmd_entry_job(const struct config *cfg, const struct entry *e,
 	const struct command_spec *spec = command_by_id(e->stamp.cmd);
 	int bad = cmd_parse(&c, spec, (int)e->argc, argv, e->stamp.time_ms, pw, err, sizeof err);
 	c.request_id = e->stamp.request_id;
+	cmd_set_entry_version(&c, e->version);
 	struct write_job *job = cmd_write_job(cfg, &c, proto, done, owner, origin);
 	if (bad) {
 		struct cmd_write *w = (struct cmd_write *)job;

@@ -264,7 +264,7 @@ def test_store_of_schema_3_gets_alert_times_indexed():
         oldstore.set_schema(d.data, 3)
         d.start()
         out = d.output()
-        check("schema version 3 upgraded to 8" in out, out)
+        check("schema version 3 upgraded to 9" in out, out)
         check("indexed 5 alerts by site and unit" in out, out)
         c = d.connect()
         c.call("HELLO", "3")

@@ -995,8 +995,10 @@ class Model:
         return out
 
     def trace_event(self, e, u, via):
+        """P "TRACE": each event with who made it, `principal` and `role`
+        (the difference test sends everything as the local principal)."""
         kind = e["event"]
-        out = dict(seq=e["seq"], event=kind)
+        out = dict(seq=e["seq"], event=kind, principal="local", role="local")
         if kind in ("recall", "lift", "withdraw", "lock", "unlock"):
             out["scope"] = e["scope"]
             if kind == "recall":

@@ -140,12 +140,32 @@ static void test_an_events_record_obeys_its_own_site_kind(void **state)
 	fx_close(&f);
 }
 
+/* A command from a log entry of version 1 was applied before the rule:
+ * replayed, it is applied as it was (entry.h). */
+static void test_a_version_1_entry_is_applied_as_it_was(void **state)
+{
+	(void)state;
+	struct fx f;
+	scene(&f);
+	struct fx_cmd c;
+	fx_parse(&c, FX_T0, "COMMISSION", CODE, "SITE", "PH1", "PRODUCT", PRODUCT, "LOT", "L1",
+		 "EXPIRY", "2030-01-01", NULL);
+	char why[300];
+	assert_int_equal(site_kinds_check(fx_begin(&f), &c.cmd, why, sizeof why), -1);
+	cmd_set_entry_version(&c.cmd, 1);
+	assert_int_equal(site_kinds_check(f.txn, &c.cmd, why, sizeof why), 0);
+	fx_abort(&f);
+	fx_cmd_free(&c);
+	fx_close(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_the_table),
 		cmocka_unit_test(test_a_pharmacy_may_not_commission_nor_a_maker_dispense),
 		cmocka_unit_test(test_an_events_record_obeys_its_own_site_kind),
+		cmocka_unit_test(test_a_version_1_entry_is_applied_as_it_was),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
