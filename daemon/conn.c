@@ -209,6 +209,7 @@ static void unlink_free(struct conn *c)
 	resp_parser_free(&c->parser);
 	buf_free(&c->in);
 	buf_free(&c->out.b);
+	free(c->cert_refused);
 	free(c);
 }
 
