@@ -278,7 +278,19 @@ void show_record(FILE *f, const struct resp_value *v)
 	}
 }
 
-/* 2026-11-22T11:42:05.123Z  ship        MFR → DIST  ref DN-1  (in (00)0690...) */
+/* "  by pharmacy ph1-till-1": who made the event, when TRACE says. */
+static void event_by(FILE *f, const struct resp_value *e)
+{
+	const char *who = resp_get_str(e, "principal"), *role = resp_get_str(e, "role");
+	if (who == NULL)
+		return;
+	if (role && strcmp(role, who) != 0)
+		fprintf(f, "  by %s %s", show_safe(role), show_safe(who));
+	else
+		fprintf(f, "  by %s", show_safe(who));
+}
+
+/* 2026-11-22T11:42:05.123Z  ship        MFR → DIST  ref DN-1  (in (00)0690...)  by local */
 static void event_line(FILE *f, const struct resp_value *e)
 {
 	const char *time = resp_get_str(e, "time"), *ev = resp_get_str(e, "event");
@@ -295,6 +307,7 @@ static void event_line(FILE *f, const struct resp_value *e)
 			fprintf(f, "  level %lld", n);
 		if ((s = resp_get_str(e, "reason")) != NULL)
 			fprintf(f, "  reason: %s", show_safe(s));
+		event_by(f, e);
 		fputc('\n', f);
 		return;
 	}
@@ -321,6 +334,7 @@ static void event_line(FILE *f, const struct resp_value *e)
 		fprintf(f, "  (one of %lld codes)", n);
 	if ((s = resp_get_str(e, "via")) != NULL)
 		fprintf(f, "  (in %s)", show_safe(s));
+	event_by(f, e);
 	fputc('\n', f);
 }
 

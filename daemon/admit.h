@@ -40,7 +40,15 @@ struct admit_client {
 	const struct principal *who;	/* NULL: trusted (local) */
 	struct throttle_rate *rate;	/* the principal's or address's; NULL: none */
 	const char *rate_name;		/* how a rate refusal names the client */
+	/* Why the connection's client certificate did not sign it in (a
+	 * name that is no ACL entry and no site): NULL when it sent none or
+	 * it did.  A NOAUTH refusal says it, so the client learns why. */
+	const char *cert_refused;
 };
+
+/* Add why a client certificate did not sign in (NULL: nothing) to a
+ * NOAUTH refusal's message. */
+void admit_note_certificate(struct refusal *r, const char *cert_refused);
 
 /*
  * The rate record that limits a principal's requests (NULL: none): per
@@ -53,6 +61,27 @@ struct throttle;
 struct throttle_addr;
 struct throttle_rate *admit_rate(struct throttle *l, const struct config *cfg,
 				 const struct principal *who, const struct throttle_addr *peer);
+
+/*
+ * Sign in with a token (AUTH, or an HTTP bearer token) sent from peer at
+ * now (seconds of yimad's clock), the same for both protocols: the
+ * address's lockout first (throttle.h: a lockout refuses the tokens the
+ * address has not signed in with before, unread), then the token, its
+ * failure counted against the address or its success remembered for it.
+ * Returns 0 with *res (and *p for ADMIT_TOKEN_OK; why for the others), or
+ * a store error code.
+ */
+enum admit_token_result {
+	ADMIT_TOKEN_OK,
+	ADMIT_TOKEN_WRONG,		/* no such token */
+	ADMIT_TOKEN_LOCKED,		/* not tried: the address is locked out */
+	ADMIT_TOKEN_MISCONFIGURED,	/* its ACL entry names no site */
+};
+struct auth;
+struct store_txn;
+int admit_token(struct throttle *l, struct auth *a, struct store_txn *t,
+		const struct throttle_addr *peer, const char *token, size_t len, int64_t now,
+		struct principal *p, enum admit_token_result *res, char *why, size_t whylen);
 
 /*
  * Admit argv (argc words, the command's name first) at now_ms.  cmd is

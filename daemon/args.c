@@ -159,6 +159,16 @@ static bool gln_of(const struct resp_arg *a, char gln[14])
 int args_site(struct store_txn *t, const struct resp_arg *given, uint32_t *num,
 	      char *err, size_t errlen)
 {
+	struct master_rec rec;
+	int rc = args_site_record(t, given, &rec, err, errlen);
+	if (rc == 0)
+		*num = rec.num;
+	return rc;
+}
+
+int args_site_record(struct store_txn *t, const struct resp_arg *given,
+		     struct master_rec *out, char *err, size_t errlen)
+{
 	char id[MASTER_ID_MAX + 1], gln[14];
 	struct master_rec rec;
 	int rc = STORE_NOTFOUND;
@@ -191,7 +201,7 @@ int args_site(struct store_txn *t, const struct resp_arg *given, uint32_t *num,
 	}
 	if (rc)
 		return rc;
-	*num = rec.num;
+	*out = rec;
 	return 0;
 }
 

@@ -39,6 +39,10 @@ int args_uint(const struct resp_arg *a, const char *what, uint32_t min, uint32_t
  * -1 with err set when the id is bad or unknown, or a store error code. */
 int args_site(struct store_txn *t, const struct resp_arg *a, uint32_t *num,
 	      char *err, size_t errlen);
+/* The same, with the site's record (its values valid as master_load's). */
+struct master_rec;
+int args_site_record(struct store_txn *t, const struct resp_arg *a, struct master_rec *rec,
+		     char *err, size_t errlen);
 /* The options a request reads codes with: two-digit years against the
  * (UTC) year of its time now_ms (clock.h), never the clock's year when the
  * request is applied. */

@@ -103,18 +103,18 @@ static int principal_for(struct store_txn *t, enum acl_role role, const char *na
 	return 0;
 }
 
-int auth_token(struct auth *a, struct store_txn *t, const char *token, size_t len,
+int auth_token_digest(const char *token, size_t len, uint8_t digest[32])
+{
+	unsigned n = 0;
+	return EVP_Digest(token, len, digest, &n, EVP_sha256(), NULL) == 1 && n == 32 ? 0 : -1;
+}
+
+int auth_token(struct auth *a, struct store_txn *t, const uint8_t digest[32],
 	       struct principal *p, char *err, size_t errlen)
 {
-	uint8_t hash[32];
-	unsigned n = 0;
-	if (EVP_Digest(token, len, hash, &n, EVP_sha256(), NULL) != 1 || n != 32) {
-		snprintf(err, errlen, "cannot hash the token");
-		return -1;
-	}
 	struct acl_entry e;
 	pthread_rwlock_rdlock(&a->lock);
-	const struct acl_entry *found = acl_list_token(&a->list, hash);
+	const struct acl_entry *found = acl_list_token(&a->list, digest);
 	if (found)
 		e = *found;	/* copied: the list may be replaced after unlock */
 	pthread_rwlock_unlock(&a->lock);

@@ -16,6 +16,7 @@
 #define YIMA_AUTH_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "acl.h"
 
@@ -30,7 +31,11 @@ void auth_free(struct auth *a);
 /* Entries in the current list, for logs. */
 size_t auth_entries(struct auth *a);
 
-int auth_token(struct auth *a, struct store_txn *t, const char *token, size_t len,
+/* The SHA-256 of a token, as the ACL file keeps it: 0, or -1 if OpenSSL
+ * cannot hash. */
+int auth_token_digest(const char *token, size_t len, uint8_t digest[32]);
+/* Sign in by a token's digest. */
+int auth_token(struct auth *a, struct store_txn *t, const uint8_t digest[32],
 	       struct principal *p, char *err, size_t errlen);
 int auth_cert(struct auth *a, struct store_txn *t, char (*names)[ACL_NAME_MAX + 1], int n,
 	      struct principal *p, char *err, size_t errlen);

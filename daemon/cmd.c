@@ -7,6 +7,7 @@
 #include "entry.h"
 #include "journal.h"
 #include "log.h"
+#include "site_kinds.h"
 #include "store.h"
 #include "writer.h"
 #include "xmem.h"
@@ -133,6 +134,16 @@ enum cmd_status cmd_run(struct cmd_ctx *ctx)
 	const struct cmd *c = ctx->cmd;
 	enum cmd_id id = c->spec->id;
 	ctx->store_rc = 0;
+	/* What its acting site's kind may do comes first, for every write
+	 * and every EVENTS record, whoever sent it. */
+	if (c->spec->flags & CMD_F_WRITE) {
+		char why[300];
+		int rc = site_kinds_check(ctx->txn, c, why, sizeof why);
+		if (rc == -1)
+			return cmd_refuse(ctx, "%s", why);
+		if (rc)
+			return cmd_failed(ctx, rc);
+	}
 	return handlers[id](ctx);
 }
 
@@ -167,6 +178,7 @@ struct cmd_write {
 static void encode_entry(struct buf *b, const struct cmd *c)
 {
 	struct entry_stamp s = {
+		.version = c->entry_version,
 		.cmd = c->spec->id,
 		.time_ms = c->time_ms,
 		.request_id = c->request_id,
@@ -309,6 +321,7 @@ struct write_job *cmd_entry_job(const struct config *cfg, const struct entry *e,
 	const struct command_spec *spec = command_by_id(e->stamp.cmd);
 	int bad = cmd_parse(&c, spec, (int)e->argc, argv, e->stamp.time_ms, pw, err, sizeof err);
 	c.request_id = e->stamp.request_id;
+	cmd_set_entry_version(&c, e->version);
 	struct write_job *job = cmd_write_job(cfg, &c, proto, done, owner, origin);
 	if (bad) {
 		struct cmd_write *w = (struct cmd_write *)job;

@@ -2,8 +2,10 @@
  * cmd_trace — TRACE code: the code's record and its chain of custody, in
  * time order, with its newest alerts (gathered by trace.c).  Read only.
  */
+#include "acl.h"
 #include "args.h"
 #include "cmd.h"
+#include "parse.h"
 #include "trace.h"
 
 static void kv(struct resp_out *o, const char *k, const char *v)
@@ -12,13 +14,33 @@ static void kv(struct resp_out *o, const char *k, const char *v)
 	resp_cstr(o, v);
 }
 
-static void reply_step(struct resp_out *o, const struct trace_step *s)
+/*
+ * Who did the event, when it records it (events from a version 1 log entry
+ * do not): `principal` (the token or certificate name; "local" for the
+ * trusted local principal) and its `role`.  A principal of one site sees
+ * them for its own site's events only: another site's staff are not its
+ * business.
+ */
+static bool shows_actor(const struct event *e, const struct principal *viewer)
+{
+	return e->actor_role != 0 && (!acl_sees_own_site_only(viewer) || e->site == viewer->site);
+}
+
+static void reply_actor(struct resp_out *o, const struct event *e)
+{
+	kv(o, "principal", e->actor_role == ROLE_LOCAL ? "local" : e->actor);
+	kv(o, "role", acl_role_name((enum acl_role)e->actor_role));
+}
+
+static void reply_step(struct resp_out *o, const struct trace_step *s,
+		       const struct principal *viewer)
 {
 	const struct event *e = &s->e;
+	bool actor = shows_actor(e, viewer);
 	char time[32];
 	args_format_time(e->time_ms, time);
 	if (e->kind >= EV_RECALL) {	/* recall, lift, withdraw, lock, unlock */
-		resp_map(o, 4 + (e->ref_len > 0) + (e->kind == EV_RECALL));
+		resp_map(o, 4 + (e->ref_len > 0) + (e->kind == EV_RECALL) + 2 * actor);
 		resp_cstr(o, "seq");
 		resp_int(o, (int64_t)e->seq);
 		kv(o, "time", time);
@@ -31,13 +53,15 @@ static void reply_step(struct resp_out *o, const struct trace_step *s)
 		}
 		if (e->ref_len)
 			kv(o, "reason", e->ref);
+		if (actor)
+			reply_actor(o, e);
 		return;
 	}
 	bool moves = e->kind == EV_SHIP || e->kind == EV_RETURN;
 	bool sale = e->kind == EV_DISPENSE || e->kind == EV_UNDO;
 	size_t n = 4 + (moves ? 1 : 0) + (e->kind == EV_RECEIVE && e->other) +
 		   (e->ref_len > 0) + (sale ? 1 : 0) + s->has_container + s->has_via +
-		   (e->kind == EV_RECEIVE) + (e->kind == EV_COMMISSION);
+		   (e->kind == EV_RECEIVE) + (e->kind == EV_COMMISSION) + 2 * actor;
 	resp_map(o, n);
 	resp_cstr(o, "seq");
 	resp_int(o, (int64_t)e->seq);
@@ -69,9 +93,12 @@ static void reply_step(struct resp_out *o, const struct trace_step *s)
 		kv(o, "container", s->container);
 	if (s->has_via)
 		kv(o, "via", s->via);
+	if (actor)
+		reply_actor(o, e);
 }
 
-static void reply_trace(struct resp_out *o, const struct trace_outcome *to)
+static void reply_trace(struct resp_out *o, const struct trace_outcome *to,
+			const struct principal *viewer)
 {
 	const struct judgement *j = &to->j;
 	resp_map(o, 8 + j->has_product * 2 + j->has_lot * 2);
@@ -84,7 +111,7 @@ static void reply_trace(struct resp_out *o, const struct trace_outcome *to)
 	resp_cstr(o, "events");
 	resp_array(o, to->nstep);
 	for (size_t i = 0; i < to->nstep; i++)
-		reply_step(o, &to->step[i]);
+		reply_step(o, &to->step[i], viewer);
 	resp_cstr(o, "alerts");
 	resp_array(o, to->nalert);
 	for (uint32_t i = 0; i < to->nalert; i++)
@@ -104,7 +131,7 @@ enum cmd_status cmd_trace(struct cmd_ctx *ctx)
 		resp_error(ctx->out, "NOTFOUND", "TRACE: no record of %s", to.code);
 		st = CMD_REFUSED;
 	} else if (st == CMD_DONE) {
-		reply_trace(ctx->out, &to);
+		reply_trace(ctx->out, &to, ctx->cmd->who);
 	}
 	trace_free(&to);
 	return st;

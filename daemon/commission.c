@@ -241,6 +241,7 @@ static int record(struct store_txn *t, const struct config *cfg, const struct cm
 		return rc;
 	struct event e = { .kind = EV_COMMISSION, .time_ms = c->when_ms, .site = site,
 			   .unit = first, .count = (uint32_t)n };
+	cmd_actor(c, &e);
 	if ((rc = events_add(t, &e, 0)) != 0)
 		return rc;
 	for (size_t i = 0; i < n && rc == 0; i++) {

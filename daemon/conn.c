@@ -96,6 +96,7 @@ struct conn {
 	int proto;
 
 	struct principal who;		/* who sends the requests */
+	char *cert_refused;		/* why its certificate did not sign in */
 	struct throttle_addr peer;	/* the client's address, for limits */
 	/* Its principal's request rate (before sign-in, its address's, shared
 	 * by all the address's connections); NULL: none. */
@@ -208,6 +209,7 @@ static void unlink_free(struct conn *c)
 	resp_parser_free(&c->parser);
 	buf_free(&c->in);
 	buf_free(&c->out.b);
+	free(c->cert_refused);
 	free(c);
 }
 
@@ -568,6 +570,7 @@ static enum admission admit_here(struct conn *c, struct cmd_ctx *ctx, int64_t no
 		.who = c->who.role == ROLE_LOCAL ? NULL : &c->who,
 		.rate = c->rate,
 		.rate_name = c->who.role == ROLE_NONE ? "this address" : c->who.name,
+		.cert_refused = c->cert_refused,
 	};
 	return admit(&client, ctx, now_ms, argc, argv, specp, cmd, &c->refusal);
 }
@@ -800,6 +803,7 @@ static void on_handshake(struct conn *c)
 		metrics_auth_failure();
 		log_info("conn %llu %s: client certificate not signed in: %s",
 			 (unsigned long long)c->id, c->addr, err);
+		c->cert_refused = xstrdup(err);	/* its NOAUTH replies say it */
 	} else {
 		log_warn("conn %llu %s: client certificate: store: %s", (unsigned long long)c->id,
 			 c->addr, store_strerror(rc));

@@ -1,19 +1,17 @@
 /*
  * conn_session — a connection as the commands see it (session.h).
  *
- * AUTH's checks live here, beside the connection they sign in: the token is
- * hashed (SHA-256) and compared with every token of the ACL file in
- * constant time (acl_file.c).  Failures count against the client's address:
- * after auth_max_failures within auth_lockout, the address may not try
- * again for auth_lockout — on any connection, with any token — so a guesser
- * gets a handful of tries a minute.  A success forgives nothing: the
- * failures were someone's guesses, and a valid token in between (the
- * guesser's own, or a colleague's at the same address) says nothing about
- * them.
+ * AUTH signs the connection in here, beside the connection it signs in,
+ * by the sign-in every protocol shares (admit_token): the token is hashed
+ * (SHA-256) and compared with every token of the ACL file in constant time
+ * (acl_file.c), and wrong tokens count against the client's address
+ * (throttle.h: a lockout refuses tokens the address has not signed in with
+ * before, so a guesser gets a handful of tries a minute and the other tills
+ * behind its NAT keep theirs).
  */
 #include "conn_session.h"
 #include "acl.h"
-#include "auth.h"
+#include "admit.h"
 #include "conn.h"
 #include "log.h"
 #include "metrics.h"
@@ -54,36 +52,35 @@ static int s_sign_in(void *self, const struct resp_arg *token, int64_t now_ms,
 {
 	struct conn *c = self;
 	struct server *srv = conn_server(c);
-	const struct throttle_addr *peer = conn_peer(c);
-	time_t now = (time_t)(now_ms / 1000);
-	uint64_t wait = throttle_auth_wait(srv->throttle, peer, now);
-	if (wait) {
-		*how = SESSION_WRONGPASS;
-		snprintf(err, errlen, "too many failed AUTH attempts from your address; try "
-			 "again in %llu s", (unsigned long long)wait);
-		return 0;
-	}
 	struct principal p;
+	enum admit_token_result res;
 	char why[256];
-	int rc = auth_token(srv->auth, t, token->ptr, token->len, &p, why, sizeof why);
-	if (rc == -1) {
-		throttle_auth_failed(srv->throttle, peer, now);
+	int rc = admit_token(srv->throttle, srv->auth, t, conn_peer(c), token->ptr, token->len,
+			     now_ms / 1000, &p, &res, why, sizeof why);
+	if (rc)
+		return rc;
+	switch (res) {
+	case ADMIT_TOKEN_OK:
+		break;
+	case ADMIT_TOKEN_LOCKED:
+		*how = SESSION_WRONGPASS;
+		snprintf(err, errlen, "AUTH: %s", why);
+		return 0;
+	case ADMIT_TOKEN_WRONG:
 		metrics_auth_failure();
 		log_info("conn %llu %s: AUTH failed: %s", (unsigned long long)conn_id(c),
 			 conn_addr(c), why);
 		*how = SESSION_WRONGPASS;
 		snprintf(err, errlen, "AUTH: %s", why);
 		return 0;
-	}
-	if (rc == -2) {
+	case ADMIT_TOKEN_MISCONFIGURED:
+	default:
 		log_warn("conn %llu %s: AUTH: %s (fix acl_file)", (unsigned long long)conn_id(c),
 			 conn_addr(c), why);
 		*how = SESSION_MISCONFIGURED;
 		snprintf(err, errlen, "AUTH: %s", why);
 		return 0;
 	}
-	if (rc)
-		return rc;
 	conn_set_principal(c, &p);
 	*how = SESSION_SIGNED_IN;
 	return 0;

@@ -46,7 +46,7 @@ void entry_encode(struct buf *out, const struct entry_stamp *s, int argc,
 		  const struct resp_arg *argv)
 {
 	uint8_t h[HEADER_BYTES];
-	h[0] = ENTRY_VERSION;
+	h[0] = (uint8_t)(s->version ? s->version : ENTRY_VERSION);
 	h[1] = (uint8_t)s->cmd;
 	/* The clock never reads before 1970 or past 10889. */
 	code_put_be(h + 2, (uint64_t)s->time_ms & TIME_MAX, 6);
@@ -173,9 +173,10 @@ int entry_decode(const void *p, size_t n, struct entry *e, char *err, size_t err
 	if (n < 1)
 		return bad(&in, "empty");
 	e->version = b[0];
-	if (e->version != ENTRY_VERSION)
-		return bad(&in, "unknown version %u (this yimad reads version %d)", b[0],
-			   ENTRY_VERSION);
+	if (e->version < ENTRY_VERSION_MIN || e->version > ENTRY_VERSION)
+		return bad(&in, "unknown version %u (this yimad reads versions %d to %d)", b[0],
+			   ENTRY_VERSION_MIN, ENTRY_VERSION);
+	e->stamp.version = e->version;
 	if (n < HEADER_BYTES)
 		return bad(&in, "truncated: %zu bytes, the header alone is %d", n, HEADER_BYTES);
 	const struct command_spec *spec = b[1] < CMD__COUNT ? command_by_id(b[1]) : NULL;

@@ -30,7 +30,13 @@
 #include "command.h"
 #include "resp.h"
 
-#define ENTRY_VERSION 1
+/* The version new entries are written in.  Version 2 (issue 20) has the
+ * layout of version 1 and says how the rules apply it: its acting site's
+ * kind must allow the command (site_kinds.h) and its events record who
+ * sent it (eventlog.h).  An entry of version 1 is applied as it was when
+ * written, so a log replays alike across the change. */
+#define ENTRY_VERSION 2
+#define ENTRY_VERSION_MIN 1
 /* The longest principal name or site id an entry holds (acl_file.h). */
 #define ENTRY_NAME_MAX 64
 
@@ -47,6 +53,7 @@ struct entry_principal {
 
 /* What the accepting node adds to the words. */
 struct entry_stamp {
+	unsigned version;		/* ENTRY_VERSION_MIN..ENTRY_VERSION; 0: ENTRY_VERSION */
 	enum cmd_id cmd;
 	int64_t time_ms;		/* Unix ms when the request was read, ≥ 0 */
 	uint64_t request_id;		/* entry_new_request_id() */

@@ -15,12 +15,15 @@
 #include <string.h>
 
 /* Event record (stored after its chain link, audit.h): u8 kind, u8 flags, u48 time (ms), u32 site, u32 other,
- * u40 unit, u32 count, u40 parent, u32 qty, u8 ref length, ref. */
+ * u40 unit, u32 count, u40 parent, u32 qty, u8 ref length, ref; then, when
+ * it records who made it (actor_role not 0), u8 role, u8 name length,
+ * name.  A record without them is one from before (version 1 entries). */
 #define EVENT_FIXED (2 + 6 + 4 + 4 + ID_BYTES + 4 + ID_BYTES + 4 + 1)
 
 int events_add(struct store_txn *t, struct event *e, uint64_t about)
 {
-	uint8_t k[SEQ_BYTES], v[EVENT_FIXED + EVENT_REF_MAX], link[AUDIT_HASH_LEN];
+	uint8_t k[SEQ_BYTES], v[EVENT_FIXED + EVENT_REF_MAX + 2 + EVENT_ACTOR_MAX];
+	uint8_t link[AUDIT_HASH_LEN];
 	void *room;
 	int rc = store_next_ids64(t, "event", 1, &e->seq);
 	if (rc)
@@ -38,9 +41,16 @@ int events_add(struct store_txn *t, struct event *e, uint64_t about)
 	size_t rl = e->ref_len > EVENT_REF_MAX ? EVENT_REF_MAX : e->ref_len;
 	p[34] = (uint8_t)rl;
 	memcpy(p + EVENT_FIXED, e->ref, rl);
+	size_t n = EVENT_FIXED + rl;
+	if (e->actor_role) {
+		size_t al = e->actor_len > EVENT_ACTOR_MAX ? EVENT_ACTOR_MAX : e->actor_len;
+		p[n] = e->actor_role;
+		p[n + 1] = (uint8_t)al;
+		memcpy(p + n + 2, e->actor, al);
+		n += 2 + al;
+	}
 	code_put_be(k, e->seq, SEQ_BYTES);
 	/* Stored as its chain link and the record (audit.h). */
-	size_t n = EVENT_FIXED + rl;
 	if ((rc = audit_next_link(t, e->seq, v, n, link)) != 0 ||
 	    (rc = store_append_room(t, DB_EVENTS, k, sizeof k, AUDIT_HASH_LEN + n, &room)) != 0)
 		return rc;
@@ -82,6 +92,16 @@ static int decode(const uint8_t k[SEQ_BYTES], uint64_t seq, const void *v, size_
 	e->ref_len = p[34];
 	memcpy(e->ref, p + EVENT_FIXED, e->ref_len);
 	e->ref[e->ref_len] = '\0';
+	const uint8_t *a = p + EVENT_FIXED + e->ref_len;
+	size_t left = n - EVENT_FIXED - e->ref_len;
+	if (left == 0)
+		return 0;	/* no actor: from a version 1 entry */
+	if (left < 2 || a[0] == 0 || a[1] > EVENT_ACTOR_MAX || left != 2u + a[1])
+		return store_corrupt(DB_EVENTS, k, SEQ_BYTES, "not an event record");
+	e->actor_role = a[0];
+	e->actor_len = a[1];
+	memcpy(e->actor, a + 2, e->actor_len);
+	e->actor[e->actor_len] = '\0';
 	return 0;
 }
 

@@ -38,6 +38,7 @@ enum event_kind {
 };
 
 #define EVENT_REF_MAX 200	/* delivery note, sale id, reason (bytes) */
+#define EVENT_ACTOR_MAX 64	/* a principal's name (acl_file.h) */
 
 struct event {
 	uint64_t seq;
@@ -53,6 +54,13 @@ struct event {
 	uint32_t qty;		/* dispense/undo: sub-units */
 	size_t   ref_len;
 	char     ref[EVENT_REF_MAX + 1];	/* delivery note, sale id */
+	/* Who sent the request that made it (cmd_actor): an enum acl_role
+	 * (ROLE_LOCAL: the trusted local principal, no name) and the token
+	 * or certificate name.  0: not recorded (the event came from a log
+	 * entry of version 1, before events recorded it). */
+	uint8_t  actor_role;
+	size_t   actor_len;
+	char     actor[EVENT_ACTOR_MAX + 1];
 };
 
 #define EVENT_F_DIVERTED 0x01	/* receive: not the shipment's destination */

@@ -85,6 +85,7 @@ struct hconn {
 	bool trusted;			/* plaintext from loopback, local_trust */
 	bool has_cert;			/* signed in by its client certificate */
 	struct principal cert;
+	char *cert_refused;		/* why its certificate did not sign in */
 	struct hreq *waiting;		/* requests whose job is out */
 };
 
@@ -203,6 +204,7 @@ static void on_close(struct evhttp_connection *evcon, void *arg)
 	*pp = hc->next;
 	if (hc->counted)
 		server_conn_gone(hw->srv, hc->per_addr ? &hc->peer : NULL);
+	free(hc->cert_refused);
 	free(hc);
 }
 
@@ -227,6 +229,7 @@ static void sign_in_by_certificate(struct http_worker *hw, struct hconn *hc)
 	} else {
 		log_info("http %llu %s: certificate not signed in: %s", (unsigned long long)hc->id,
 			 hc->addr, why);
+		hc->cert_refused = xstrdup(why);	/* its NOAUTH answers say it */
 	}
 }
 
@@ -594,36 +597,29 @@ static int principal_of(struct http_worker *hw, struct hconn *hc, struct evhttp_
 				   head, false);
 			return -1;
 		}
-		time_t now = time(NULL);
-		uint64_t wait = throttle_auth_wait(srv->throttle, &hc->peer, now);
-		if (wait) {
-			char msg[160];
-			snprintf(msg, sizeof msg, "too many failed sign-ins from your address; "
-				 "try again in %llu s", (unsigned long long)wait);
-			send_error(req, 401, "WRONGPASS", msg, head, false);
-			return -1;
-		}
 		const char *token = auth + 7;
 		while (*token == ' ')
 			token++;
 		struct store_txn *t;
+		enum admit_token_result res = ADMIT_TOKEN_WRONG;
 		char why[256];
 		int rc = store_read_begin(hw->w->reader, &t);
 		if (rc == 0) {
-			rc = auth_token(srv->auth, t, token, strlen(token), p, why, sizeof why);
+			rc = admit_token(srv->throttle, srv->auth, t, &hc->peer, token,
+					 strlen(token), clock_now_ms() / 1000, p, &res, why,
+					 sizeof why);
 			store_read_end(hw->w->reader);
-		} else {
-			snprintf(why, sizeof why, "read failed: %s", store_strerror(rc));
 		}
-		if (rc != 0) {
-			if (rc == -1) {
-				throttle_auth_failed(srv->throttle, &hc->peer, now);
+		if (rc)
+			snprintf(why, sizeof why, "read failed: %s", store_strerror(rc));
+		if (rc || res != ADMIT_TOKEN_OK) {
+			if (rc == 0 && res == ADMIT_TOKEN_WRONG)
 				metrics_auth_failure();
-			}
-			log_info("http %llu %s: sign-in failed: %s", (unsigned long long)hc->id,
-				 hc->addr, why);
-			send_error(req, rc == -1 || rc == -2 ? 401 : 503,
-				   rc == -1 || rc == -2 ? "WRONGPASS" : "STORE", why, head, false);
+			if (rc || res != ADMIT_TOKEN_LOCKED)
+				log_info("http %llu %s: sign-in failed: %s",
+					 (unsigned long long)hc->id, hc->addr, why);
+			send_error(req, rc ? 503 : 401, rc ? "STORE" : "WRONGPASS", why, head,
+				   false);
 			return -1;
 		}
 		*who = p;
@@ -711,6 +707,7 @@ static enum admission admit_request(struct http_worker *hw, struct hconn *hc,
 	struct admit_client client = {
 		.cfg = cfg, .who = who, .rate = rate_of(hw, hc, who),
 		.rate_name = who && who->role == ROLE_NONE ? "this address" : who ? who->name : "",
+		.cert_refused = hc->cert_refused,
 	};
 	struct refusal refusal;
 	enum admission r = admit(&client, &a->ctx, now_ms, argc, argv, &a->spec, &a->cmd,
@@ -724,6 +721,7 @@ static enum admission admit_request(struct http_worker *hw, struct hconn *hc,
 		snprintf(refusal.msg, sizeof refusal.msg, "%s needs authentication: send "
 			 "\"Authorization: Bearer <token>\", or use HTTPS with a client certificate",
 			 name);
+		admit_note_certificate(&refusal, hc->cert_refused);
 	}
 	if (r == ADMIT_REFUSED) {
 		send_error(req, http_status_of(refusal.code, strlen(refusal.code)), refusal.code,

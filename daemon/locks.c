@@ -36,6 +36,7 @@ static enum cmd_status set_lock(struct store_txn *t, const struct cmd *c, bool o
 		e.ref_len = reason->len;
 		memcpy(e.ref, reason->ptr, e.ref_len);
 	}
+	cmd_actor(c, &e);
 	if ((rc = events_add(t, &e, u.id)) != 0)
 		return outcome_failed(&lo->o, rc);
 	u.flags = (uint8_t)(on ? u.flags | UNIT_F_LOCKED : u.flags & ~UNIT_F_LOCKED);

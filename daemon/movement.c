@@ -27,6 +27,7 @@ static struct event event_of(const struct cmd *c, uint8_t kind, uint32_t site,
 		e.ref_len = ref->len;
 		memcpy(e.ref, ref->ptr, e.ref_len);
 	}
+	cmd_actor(c, &e);
 	return e;
 }
 

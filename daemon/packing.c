@@ -160,6 +160,7 @@ static int pack(struct store_txn *t, const struct cmd *c, struct packing *p,
 		memcpy(p->box.key, box->cr_key, box->cr_key_len);
 	}
 	e.unit = p->box.id;
+	cmd_actor(c, &e);
 	if ((rc = events_add(t, &e, p->box.id)) != 0 ||
 	    (rc = events_members_put(t, e.seq, kids, n)) != 0)
 		return rc;
@@ -275,6 +276,7 @@ static int unpack(struct store_txn *t, const struct cmd *c, uint32_t site,
 		return rc;
 	struct event e = { .kind = EV_UNPACK, .time_ms = c->when_ms, .site = site,
 			   .unit = box->id, .count = (uint32_t)n };
+	cmd_actor(c, &e);
 	if ((rc = events_add(t, &e, box->id)) != 0 ||
 	    (rc = events_members_put(t, e.seq, kids, n)) != 0)
 		return rc;

@@ -7,7 +7,10 @@
  * of text".
  */
 #include "parse.h"
+#include "acl.h"
 #include "args.h"
+#include "entry.h"
+#include "eventlog.h"
 #include "xmem.h"
 
 #include <limits.h>
@@ -475,6 +478,7 @@ void cmd_stamp(struct cmd *c, const struct command_spec *spec, int argc,
 	c->time_ms = time_ms;
 	c->when_ms = time_ms;
 	c->who = who;
+	c->entry_version = ENTRY_VERSION;
 	c->codes = &c->one;
 	c->first_word = spec && spec->sub ? 2 : 1;
 	c->first_option = argc;
@@ -600,6 +604,28 @@ void cmd_rebase(struct cmd *c, const struct resp_arg *argv)
 		if (c->opt[k].arg)
 			c->opt[k].arg = argv + (c->opt[k].arg - c->argv);
 	c->argv = argv;
+}
+
+void cmd_set_entry_version(struct cmd *c, unsigned version)
+{
+	c->entry_version = (uint8_t)version;
+	for (size_t i = 0; c->records && i < c->records->n; i++)
+		if (c->records->rec[i].cmd)
+			c->records->rec[i].cmd->entry_version = (uint8_t)version;
+	for (size_t i = 0; c->records && i < c->records->ngroups; i++)
+		c->records->group[i].cmd.entry_version = (uint8_t)version;
+}
+
+void cmd_actor(const struct cmd *c, struct event *e)
+{
+	if (!cmd_v2(c))
+		return;
+	e->actor_role = c->who ? c->who->role : ROLE_LOCAL;
+	e->actor_len = c->who ? strlen(c->who->name) : 0;
+	if (e->actor_len > EVENT_ACTOR_MAX)
+		e->actor_len = EVENT_ACTOR_MAX;
+	memcpy(e->actor, c->who ? c->who->name : "", e->actor_len);
+	e->actor[e->actor_len] = '\0';
 }
 
 void cmd_move(struct cmd *to, struct cmd *c, const struct resp_arg *argv,

@@ -58,6 +58,8 @@ struct cmd {
 	const struct principal *who;	/* who sent it; NULL: trusted */
 	uint64_t request_id;		/* a write's, from its log entry or given
 					 * when it becomes a job (entry.h) */
+	uint8_t entry_version;		/* its log entry's (ENTRY_VERSION for a
+					 * request): how the rules apply it */
 
 	/* Fixed words: word(c, 0) .. word(c, nwords - 1). */
 	int first_word;			/* argv index of the first */
@@ -153,6 +155,23 @@ static inline bool cmd_has(const struct cmd *c, enum opt_id id)
 {
 	return c->opt[id].arg != NULL;
 }
+
+/* The log entry version c was stored as (a replayed or replicated
+ * entry's), for c and its records. */
+void cmd_set_entry_version(struct cmd *c, unsigned version);
+
+/* Does c's log entry version record its events' actor and obey site
+ * kinds (entry.h)? */
+static inline bool cmd_v2(const struct cmd *c)
+{
+	return c->entry_version >= 2;
+}
+
+/* Stamp event e with who sent c, as an entry of version 2 has its events
+ * record (the local principal: ROLE_LOCAL, no name); nothing for an
+ * older entry. */
+struct event;
+void cmd_actor(const struct cmd *c, struct event *e);
 
 /* Point c's words at argv instead (same words, moved: a write job copies
  * them into its own memory).  Its records do not move: their words are

@@ -26,6 +26,7 @@ static struct event event_of(const struct cmd *c, uint8_t kind)
 		e.ref_len = reason->len;
 		memcpy(e.ref, reason->ptr, e.ref_len);
 	}
+	cmd_actor(c, &e);
 	return e;
 }
 
@@ -145,6 +146,7 @@ enum cmd_status recalls_ack(struct store_txn *t, const struct config *cfg, const
 	if (!ro->repeated) {
 		struct event e = { .kind = EV_RECALL_ACK, .time_ms = c->when_ms, .site = site,
 				   .parent = l.num, .count = 1 };
+		cmd_actor(c, &e);
 		if ((rc = events_add(t, &e, 0)) != 0)
 			return outcome_failed(&ro->o, rc);
 		r.ack_seq = e.seq;

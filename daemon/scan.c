@@ -101,6 +101,7 @@ static int sell(struct store_txn *t, const struct cmd *c, uint32_t site, uint32_
 	struct tally_load ld;
 	tally_place_of(u, &j->place, &was);
 	tally_self(u, &ld);
+	cmd_actor(c, &e);
 	int rc = events_add(t, &e, 0);
 	if (rc)
 		return rc;
@@ -215,6 +216,7 @@ static int give_back(struct store_txn *t, const struct cmd *c, uint32_t site, st
 			   .unit = a->unit.id, .count = 1, .qty = s->qty, .parent = s->seq,
 			   .ref_len = tx->len };
 	memcpy(e.ref, tx->ptr, e.ref_len);
+	cmd_actor(c, &e);
 	int rc = events_add(t, &e, 0);
 	if (rc)
 		return rc;

@@ -512,6 +512,9 @@ static int upgrade(struct store *s, MDB_txn *txn, uint32_t from, char *err, size
 		if (rc == 0 && st.ms_entries)
 			rc = mdb_put(txn, s->dbi[DB_META], &uk, &uv, 0);
 	}
+	/* 9: nothing to convert.  Entries of version 2 (entry.h) come in
+	 * from now on, whose events record who made them; a yimad of version
+	 * 8 cannot read them, and refuses the store. */
 	uint32_t now = STORE_SCHEMA_VERSION;
 	MDB_val k = { sizeof key - 1, (void *)(uintptr_t)key }, nv = { sizeof now, &now };
 	if (rc == 0)

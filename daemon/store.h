@@ -26,7 +26,7 @@
 
 /* The schema this build reads and writes.  Bump it on any incompatible
  * change of a database's keys or values. */
-#define STORE_SCHEMA_VERSION 8
+#define STORE_SCHEMA_VERSION 9
 
 /* DB_META key present in a store upgraded from before the log (schema
  * 4 or older) that held anything: u64, the last event seq then.  The log

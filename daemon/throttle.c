@@ -21,13 +21,22 @@
 #define ADDR_BUCKETS 4096
 #define RATE_BUCKETS 1024
 
+#define KNOWN_KEEP 86400		/* s a token that signed in stays known */
+#define TRIED_MAX 64			/* wrong tokens told apart per address */
+
 struct addr_entry {
 	struct addr_entry *next;
 	struct throttle_addr addr;
 	uint32_t conns;
-	uint32_t failures;		/* failed AUTH since first_failure */
+	uint32_t failures;		/* distinct wrong tokens since first_failure */
 	time_t   first_failure;
-	time_t   blocked_until;
+	time_t   blocked_until;		/* locked out until (0: not) */
+	bool     sealed;		/* every token refused until blocked_until */
+	uint8_t  ntried, nknown, known_next;
+	time_t   known_until;		/* the known tokens are forgotten then */
+	uint64_t *tried;		/* the wrong tokens counted (TRIED_MAX);
+					 * made at the first failure */
+	uint64_t known[AUTH_KNOWN_MAX];	/* tokens that signed in from it */
 	struct throttle_rate rate;	/* its unauthenticated connections' */
 };
 
@@ -63,6 +72,7 @@ void throttle_free(struct throttle *l)
 	for (size_t i = 0; i < ADDR_BUCKETS; i++)
 		for (struct addr_entry *e = l->addrs[i], *next; e; e = next) {
 			next = e->next;
+			free(e->tried);
 			free(e);
 		}
 	for (size_t i = 0; i < RATE_BUCKETS; i++)
@@ -146,28 +156,96 @@ void throttle_conn_close(struct throttle *l, const struct throttle_addr *a)
 	pthread_mutex_unlock(&l->lock);
 }
 
-uint64_t throttle_auth_wait(struct throttle *l, const struct throttle_addr *a, time_t now)
+uint64_t throttle_token_fp(const uint8_t digest[32])
+{
+	uint64_t fp;
+	memcpy(&fp, digest, sizeof fp);
+	return fp;
+}
+
+static bool holds(const uint64_t *list, size_t n, uint64_t fp)
+{
+	for (size_t i = 0; i < n; i++)
+		if (list[i] == fp)
+			return true;
+	return false;
+}
+
+/* Start afresh once a lockout, or the window of failures, is over.
+ * Caller holds the lock. */
+static void do_expire(struct throttle *l, struct addr_entry *e, time_t now)
+{
+	bool over = e->blocked_until ? e->blocked_until <= now :
+		    e->failures && now - e->first_failure > (time_t)l->auth_lockout;
+	if (over) {
+		e->failures = 0;
+		e->ntried = 0;
+		e->blocked_until = 0;
+		e->sealed = false;
+	}
+}
+
+/* Count wrong token fp against e, once however often it comes.  Caller
+ * holds the lock. */
+static void do_count(struct throttle *l, struct addr_entry *e, uint64_t fp, time_t now)
+{
+	if (holds(e->tried, e->ntried, fp))
+		return;
+	if (e->tried == NULL)
+		e->tried = xcalloc(TRIED_MAX, sizeof *e->tried);
+	if (e->ntried < TRIED_MAX)	/* beyond: counted, not told apart */
+		e->tried[e->ntried++] = fp;
+	if (e->failures++ == 0)
+		e->first_failure = now;
+	uint64_t seal = (uint64_t)l->auth_failures * AUTH_SEAL_FACTOR;
+	if (e->failures == l->auth_failures)
+		e->blocked_until = now + (time_t)l->auth_lockout;
+	if (e->failures >= seal)
+		e->sealed = true;	/* until the lockout ends, as it was */
+}
+
+uint64_t throttle_auth_wait(struct throttle *l, const struct throttle_addr *a, uint64_t fp,
+			    time_t now)
 {
 	pthread_mutex_lock(&l->lock);
 	struct addr_entry *e = do_addr_find(l, a, false);
-	uint64_t wait = e && e->blocked_until > now ? (uint64_t)(e->blocked_until - now) : 0;
+	uint64_t wait = 0;
+	if (e) {
+		do_expire(l, e, now);
+		bool known = e->known_until > now && holds(e->known, e->nknown, fp);
+		if (e->blocked_until > now && (e->sealed || !known)) {
+			wait = (uint64_t)(e->blocked_until - now);
+			do_count(l, e, fp, now);	/* a guess all the same */
+		}
+	}
 	pthread_mutex_unlock(&l->lock);
 	return wait;
 }
 
-void throttle_auth_failed(struct throttle *l, const struct throttle_addr *a, time_t now)
+void throttle_auth_failed(struct throttle *l, const struct throttle_addr *a, uint64_t fp,
+			  time_t now)
 {
 	pthread_mutex_lock(&l->lock);
 	struct addr_entry *e = do_addr_find(l, a, true);
-	/* Failures count within one lockout period; older ones are forgiven. */
-	if (e->failures == 0 || now - e->first_failure > (time_t)l->auth_lockout) {
-		e->failures = 0;
-		e->first_failure = now;
+	do_expire(l, e, now);
+	do_count(l, e, fp, now);
+	pthread_mutex_unlock(&l->lock);
+}
+
+void throttle_auth_passed(struct throttle *l, const struct throttle_addr *a, uint64_t fp,
+			  time_t now)
+{
+	pthread_mutex_lock(&l->lock);
+	struct addr_entry *e = do_addr_find(l, a, true);
+	if (e->known_until <= now)
+		e->nknown = e->known_next = 0;
+	if (!holds(e->known, e->nknown, fp)) {	/* the oldest makes room */
+		e->known[e->known_next] = fp;
+		e->known_next = (uint8_t)((e->known_next + 1) % AUTH_KNOWN_MAX);
+		if (e->nknown < AUTH_KNOWN_MAX)
+			e->nknown++;
 	}
-	if (++e->failures >= l->auth_failures) {
-		e->blocked_until = now + (time_t)l->auth_lockout;
-		e->failures = 0;
-	}
+	e->known_until = now + KNOWN_KEEP;
 	pthread_mutex_unlock(&l->lock);
 }
 
@@ -186,8 +264,8 @@ void throttle_sweep(struct throttle *l, time_t now)
 		struct addr_entry **p = &l->addrs[i];
 		while (*p) {
 			struct addr_entry *e = *p;
-			bool forgotten = e->failures == 0 ||
-					 now - e->first_failure > (time_t)l->auth_lockout;
+			do_expire(l, e, now);
+			bool forgotten = e->failures == 0 && e->known_until <= now;
 			/* Nobody else touches the rate of an address with no
 			 * connection: a plain read. */
 			bool rate_paid = atomic_load_explicit(&e->rate.tat_us,
@@ -195,6 +273,7 @@ void throttle_sweep(struct throttle *l, time_t now)
 					 (int64_t)now * 1000000;
 			if (e->conns == 0 && e->blocked_until <= now && forgotten && rate_paid) {
 				*p = e->next;
+				free(e->tried);
 				free(e);
 			} else {
 				p = &e->next;

@@ -44,16 +44,43 @@ bool throttle_addr_loopback(const struct throttle_addr *a);
 bool throttle_conn_open(struct throttle *l, const struct throttle_addr *a);
 void throttle_conn_close(struct throttle *l, const struct throttle_addr *a);
 
-/* AUTH from a: seconds it must still wait (0: it may try now). */
-uint64_t throttle_auth_wait(struct throttle *l, const struct throttle_addr *a, time_t now);
-/* A failed AUTH; after auth_max_failures within auth_lockout (counted from
- * the first of them), a waits auth_lockout seconds.  A successful AUTH
- * forgives none of them: there is deliberately no throttle_auth_ok, or
- * anyone with one valid token could interleave it with guesses at others
- * and never be locked out. */
-void throttle_auth_failed(struct throttle *l, const struct throttle_addr *a, time_t now);
+/*
+ * Failed sign-ins (AUTH, HTTP bearer tokens).  A wrong token names no
+ * principal, so what is counted is the address's wrong tokens, each
+ * distinct one once (a till retrying its one stale token is one mistake,
+ * not a guess a second): after auth_max_failures of them within
+ * auth_lockout (counted from the first), the address is locked for
+ * auth_lockout.  A lockout refuses, without looking at them, the tokens
+ * the address has not signed in with before; a token that has signed in
+ * from the address (the last AUTH_KNOWN_MAX, for a day) is still tried, so
+ * one till's bad token does not lock out the others behind the same NAT.
+ * The tokens a lockout refuses count on: at AUTH_SEAL_FACTOR times
+ * auth_max_failures the address is sealed, every token refused, until the
+ * lockout ends.  A guesser thus gets auth_max_failures tries at every
+ * token, and at most AUTH_SEAL_FACTOR times as many at the few that have
+ * signed in from its own address, per auth_lockout.  Success forgives
+ * nothing: a valid token in between says nothing about the guesses.
+ *
+ * fp is a token's fingerprint (throttle_token_fp): a collision can only
+ * make one wrong token count as another, or let a token be tried in a
+ * lockout and fail, never sign anything in.
+ */
+#define AUTH_KNOWN_MAX 16
+#define AUTH_SEAL_FACTOR 4
+uint64_t throttle_token_fp(const uint8_t digest[32]);
+/* May a token be tried from a now?  0: yes; else the seconds a must still
+ * wait (a lockout refusing this token, counted toward the seal). */
+uint64_t throttle_auth_wait(struct throttle *l, const struct throttle_addr *a, uint64_t fp,
+			    time_t now);
+/* The token was tried and is wrong. */
+void throttle_auth_failed(struct throttle *l, const struct throttle_addr *a, uint64_t fp,
+			  time_t now);
+/* The token signed in: remember it for a's lockouts. */
+void throttle_auth_passed(struct throttle *l, const struct throttle_addr *a, uint64_t fp,
+			  time_t now);
 /* Forget addresses with no connection and nothing held against them
- * (failures, a lockout, a request rate still in debt).  now: seconds of
+ * (failures, a lockout, a request rate still in debt) or for them (a
+ * token that signed in within a day).  now: seconds of
  * yimad's clock, as for the rest. */
 void throttle_sweep(struct throttle *l, time_t now);
 

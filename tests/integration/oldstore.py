@@ -3,6 +3,7 @@ version with lmdb_poke (a test helper): before schema 7 each event's chain
 link lived in a database of its own (event_hashes), and before schema 6
 each log entry's (log_hashes); this version keeps a link in front of the
 value it covers."""
+import hashlib
 import os
 import subprocess
 import sys
@@ -45,3 +46,27 @@ def schema_version(data):
     out = subprocess.run([POKE, data, "meta", b"schema_version".hex(), "get"],
                          capture_output=True, text=True, timeout=30)
     return int.from_bytes(bytes.fromhex(out.stdout.strip()), sys.byteorder)
+
+
+def _relinked(rows, change):
+    """The rows of a chained database (each value its link, then its
+    record) with each record changed by change(bytes) and the chain
+    computed again: link = SHA-256(previous link, u48 seq, record)."""
+    prev, out = bytes(32), []
+    for key, value in rows:
+        record = change(bytes.fromhex(value)[32:])
+        link = hashlib.sha256(prev + int(key, 16).to_bytes(6, "big") + record).digest()
+        out.append((key, (link + record).hex()))
+        prev = link
+    return out
+
+
+def as_schema_8(data):
+    """A stopped store as a yimad of schema 8 would have written it: its
+    log entries of version 1, its events without who made them (the two
+    fields after the ref, daemon/STORE.md), both chains linked again."""
+    for db, change in (("log", lambda e: b"\x01" + e[1:]),
+                       ("events", lambda r: r[:35 + r[34]])):
+        for key, value in _relinked(dump(data, db), change):
+            poke(data, db, key, "put", value)
+    set_schema(data, 8)

@@ -245,6 +245,42 @@ def test_pharmacy_sees_its_own_alerts_and_part_of_the_chain():
         d.close()
 
 
+def test_trace_shows_who_made_each_event():
+    """Issue 20 item 10: TRACE names the principal behind each event (its
+    token or certificate name and role, or the local principal), stored
+    with the event; a pharmacy sees it for its own site's events only."""
+    d, secret = daemon()
+    try:
+        local = setup_sites(d)
+        code = "83012340000000000041"
+        ok(local.call("COMMISSION", code, "SITE", "MFR", "LOT", "L1", "EXPIRY", EXPIRY))
+        mfr = signed_in(d, secret, "manufacturer")
+        ok(mfr.call("SHIP", code, "FROM", "MFR", "TO", "PH1", "REF", "DN-9"))
+        ph1 = signed_in(d, secret, "pharmacy")
+        ok(ph1.call("RECEIVE", code, "SITE", "PH1"))
+        ok(ph1.call("DISPENSE", code, "SITE", "PH1", "TX", "T1"))
+
+        def who(conn):
+            conn.call("HELLO", "3")
+            return [(e[b"event"].decode(), e.get(b"principal", b"").decode(),
+                     e.get(b"role", b"").decode()) for e in ok(conn.call("TRACE", code))[b"events"]]
+        eq(who(signed_in(d, secret, "regulator")),
+           [("commission", "local", "local"), ("ship", "t-manufacturer", "manufacturer"),
+            ("receive", "t-pharmacy", "pharmacy"), ("dispense", "t-pharmacy", "pharmacy")],
+           "the regulator sees who made each event")
+        eq(who(signed_in(d, secret, "pharmacy")),
+           [("commission", "", ""), ("ship", "", ""), ("receive", "t-pharmacy", "pharmacy"),
+            ("dispense", "t-pharmacy", "pharmacy")], "PH1 sees its own site's staff only")
+        rc, out, err = d.yima("trace", code)
+        eq(rc, 0, err)
+        lines = [ln for ln in out.split("\n") if ln[:4].isdigit()]
+        check(lines[0].endswith("by local"), out)
+        check("ref DN-9  by manufacturer t-manufacturer" in lines[1], out)
+        check(lines[3].endswith("by pharmacy t-pharmacy"), out)
+    finally:
+        d.close()
+
+
 def test_unauthenticated_clients_and_public_verify():
     d, _ = daemon("--local-trust", "no")
     try:

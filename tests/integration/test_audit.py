@@ -160,7 +160,7 @@ def test_store_of_schema_6_keeps_its_event_links():
         eq(oldstore.schema_version(spare), 6, "still version 6")
 
         d.start()
-        check("schema version 6 upgraded to 8" in d.output(), d.output()[-500:])
+        check("schema version 6 upgraded to 9" in d.output(), d.output()[-500:])
         eq(oldstore.dump(d.data, "events"), before, "every event with its link again")
         got = subprocess.run([oldstore.POKE, d.data, "event_hashes", "-", "dump"],
                              capture_output=True, text=True, timeout=30)

@@ -383,6 +383,32 @@ def test_who_asks_bearer_tokens_roles_and_sites():
         d.close()
 
 
+def test_bearer_lockout_spares_tokens_that_signed_in():
+    """Issue 20 item 9 over HTTP: wrong bearer tokens lock out the address
+    for tokens that have not signed in from it, not for one that has, and
+    not for a client certificate."""
+    tokens = [("till-1", "pharmacy", "PH1", "t-1"), ("till-2", "pharmacy", "PH1", "t-2")]
+    d = acl_yimad(tokens, "--auth-max-failures", "5")
+    try:
+        stock(d)
+        path = f"/v1/verify?code={cn(1)}&site=PH1"
+        eq(call(d, "GET", path, token="t-1", tls=True)[0], 200, "till 1 signs in")
+        for i in range(5):
+            st, body, _ = call(d, "GET", path, token=f"guess-{i}", tls=True)
+            eq((st, "invalid token" in body["error"]), (401, True), f"guess {i}: {body}")
+        st, body, _ = call(d, "GET", path, token="guess-5", tls=True)
+        check(st == 401 and "too many failed sign-ins" in body["error"], f"locked: {body}")
+        st, body, _ = call(d, "GET", path, token="t-1", tls=True)
+        eq(st, 200, f"till 1 after five wrong tokens from its address: {body}")
+        st, body, _ = call(d, "GET", path, token="t-2", tls=True)
+        check(st == 401 and "too many failed sign-ins" in body["error"],
+              f"a token new to the address waits: {body}")
+        st, body, _ = call(d, "GET", path, tls=True, cert=certs()["PH1"])
+        eq(st, 200, f"a client certificate is let through: {body}")
+    finally:
+        d.close()
+
+
 def test_rate_limit_and_body_limit():
     d = acl_yimad([("till", "pharmacy", "PH1", "t-ph1")], "--rate-limit", "5",
                   "--rate-burst", "5", "--unauth-max-request", "256")
@@ -410,6 +436,13 @@ def test_https_with_a_client_certificate():
         st, body, _ = call(d, "POST", "/v1/dispense", {"code": cn(3), "site": "PH1",
                                                        "tx": "tls-2"}, tls=True)
         eq((st, body["code"]), (401, "NOAUTH"), "no certificate, no token: not signed in")
+        check("did not sign you in" not in body["error"], body)
+        st, body, _ = call(d, "POST", "/v1/dispense", {"code": cn(3), "site": "PH1",
+                                                       "tx": "tls-3"}, tls=True,
+                           cert=certs()["ops"])
+        eq((st, body["code"]), (401, "NOAUTH"), f"a certificate named after no site: {body}")
+        check("your client certificate did not sign you in: no ACL entry or site for "
+              "certificate name 'ops'" in body["error"], body)
     finally:
         d.close()
 

@@ -8,7 +8,7 @@ import tempfile
 import time
 
 from harness import ConnectionClosed, Error, Yimad, check, encode, eq
-from secutil import refused, tls_flags, token_line
+from secutil import certs, refused, setup_sites, tls_flags, token_line
 
 
 def with_acl(*flags):
@@ -16,6 +16,8 @@ def with_acl(*flags):
     path = os.path.join(tmp, "acl")
     with open(path, "w") as f:
         f.write(token_line("reg", "regulator", "-", "right-token"))
+        for i in range(1, 4):
+            f.write(token_line(f"till-{i}", "regulator", "-", f"till-token-{i}"))
     return Yimad("--acl-file", path, *flags)
 
 
@@ -38,7 +40,7 @@ def test_auth_brute_force_throttled():
         # Locked out: even the right token, on a new connection too.
         for conn in (c, d.connect()):
             r = refused(conn.call("AUTH", "right-token"), "WRONGPASS", "locked out")
-            check("too many failed AUTH attempts" in r, r)
+            check("too many failed sign-ins" in r, r)
             wait = lockout_wait(r)
             check(50 <= wait <= 60, f"lockout of 60 s, {wait} s left: {r}")
         # Half of it later, still locked, with half as long to wait.
@@ -52,17 +54,67 @@ def test_auth_brute_force_throttled():
     finally:
         d.close()
     # A success forgives no failure: the third wrong token after a good
-    # one still locks the address out.
+    # one still locks the address out, for every token that has not
+    # signed in from it.
     d = with_acl("--auth-max-failures", "3")
     try:
         c = d.connect()
-        for _ in range(2):
-            refused(c.call("AUTH", "guess"), "WRONGPASS", "guess")
+        for i in range(2):
+            refused(c.call("AUTH", f"guess-{i}"), "WRONGPASS", "guess")
         eq(c.call("AUTH", "right-token"), "OK", "right token")
-        r = refused(c.call("AUTH", "guess"), "WRONGPASS", "third guess")
+        r = refused(c.call("AUTH", "guess-2"), "WRONGPASS", "third guess")
         check("invalid token" in r, r)
-        r = refused(c.call("AUTH", "right-token"), "WRONGPASS", "locked out after three")
-        check("too many failed AUTH attempts" in r, r)
+        r = refused(c.call("AUTH", "till-token-1"), "WRONGPASS", "locked out after three")
+        check("too many failed sign-ins" in r, r)
+    finally:
+        d.close()
+
+
+def test_lockout_spares_the_other_tills_behind_one_address():
+    """Issue 20 item 9: every till of a pharmacy chain comes from one NAT
+    address.  One till's bad tokens lock out only tokens that have not
+    signed in from that address; a till that has keeps signing in.  A
+    stale token retried is one mistake, not one per retry.  Guessing
+    stays bounded: five new tokens a lockout, and at twenty the address is
+    sealed, good tokens and all, until the lockout ends."""
+    d = with_acl("--auth-max-failures", "5", "--auth-lockout", "60s", *tls_flags("optional"))
+    try:
+        setup_sites(d)
+        for i in (1, 2):
+            eq(d.connect().call("AUTH", f"till-token-{i}"), "OK", f"till {i} signs in")
+        # Till 3's stale token, retried all morning: one failure.
+        stale = d.connect()
+        for _ in range(10):
+            r = refused(stale.call("AUTH", "stale-token"), "WRONGPASS", "stale token")
+            check("invalid token" in r, f"a retried token is tried, not locked out: {r}")
+        # Four more wrong tokens: five, the address is locked out.
+        guesser = d.connect()
+        for i in range(4):
+            r = refused(guesser.call("AUTH", f"guess-{i}"), "WRONGPASS", f"guess {i}")
+            check("invalid token" in r, r)
+        r = refused(guesser.call("AUTH", "guess-4"), "WRONGPASS", "sixth wrong token")
+        check("too many failed sign-ins" in r, f"locked out after five: {r}")
+        # Tills 1 and 2 still get in, on new connections; a token that has
+        # never signed in from here waits, right or not.
+        for i in (1, 2):
+            eq(d.connect().call("AUTH", f"till-token-{i}"), "OK", f"till {i} after the lockout")
+        r = refused(d.connect().call("AUTH", "till-token-3"), "WRONGPASS", "new till")
+        check("too many failed sign-ins" in r and lockout_wait(r) > 0, r)
+        # Guessing stays bounded: at twenty wrong tokens (the two refused
+        # above count) the address is sealed, even till 1 refused, until
+        # the lockout ends.  A client certificate is no guess: it gets in.
+        for i in range(5, 17):
+            refused(guesser.call("AUTH", f"guess-{i}"), "WRONGPASS", f"guess {i}")
+        eq(d.connect().call("AUTH", "till-token-1"), "OK", "till 1 after nineteen")
+        refused(guesser.call("AUTH", "guess-17"), "WRONGPASS", "guess 17")
+        r = refused(d.connect().call("AUTH", "till-token-1"), "WRONGPASS", "sealed")
+        check("too many failed sign-ins" in r, f"sealed after twenty guesses: {r}")
+        cert = d.connect_tls(certs()["ca"], *certs()["PH1"])
+        r = cert.call("VERIFY", "83012340000000000001", "SITE", "PH1")
+        check(isinstance(r, list) and b"verdict" in r, f"PH1's certificate: {r!r}")
+        d.advance("61s")
+        for tok in ("till-token-1", "till-token-3"):
+            eq(d.connect().call("AUTH", tok), "OK", f"{tok} once the lockout is over")
     finally:
         d.close()
 

@@ -341,7 +341,7 @@ def test_store_from_before_the_log_is_not_taken_for_damage():
         oldstore.set_schema(d.data, 4)
         d.start()
         out = d.output()
-        check("schema version 4 upgraded to 8" in out and "after event 2" in out, out)
+        check("schema version 4 upgraded to 9" in out and "after event 2" in out, out)
         r = connect(d).call("AUDIT", "VERIFY", "STATE")
         check(isinstance(r, Error) and "the log does not cover events 1..2" in r, r)
         eq(connect(d).call("AUDIT", "VERIFY")[b"ok"], True, "the event chain holds")
@@ -402,7 +402,7 @@ def test_store_of_schema_5_keeps_its_log_and_links():
         eq(out.stdout.strip(), (5).to_bytes(4, sys.byteorder).hex(), "still version 5")
 
         d.start()
-        check("schema version 5 upgraded to 8" in d.output(), d.output())
+        check("schema version 5 upgraded to 9" in d.output(), d.output())
         eq(dump(d.data, "log"), before, "every entry with its link again")
         eq(dump(d.data, "events"), events, "every event with its link again")
         got = subprocess.run([POKE, d.data, "log_hashes", "-", "dump"], capture_output=True,
@@ -415,6 +415,37 @@ def test_store_of_schema_5_keeps_its_log_and_links():
         ok(connect(d).call("RECEIVE", cn(1), "SITE", "PH1"), "a write after the upgrade")
         eq(info(d, "audit")[b"log_head_seq"], head[b"log_head_seq"] + 1, "logged")
         check(audit_state(d)["ok"] is True, "and holds")
+    finally:
+        d.close()
+
+
+def test_store_of_schema_8_keeps_its_version_1_log():
+    """Issue 20: a version 8 store (log entries of version 1, events that
+    do not say who made them) is upgraded by recording version 9 alone.
+    Its log still replays to its state (the old entries applied as version
+    1: no principal on their events), TRACE shows no principal on the old
+    events, and the events of new requests say who made them."""
+    d = acl_yimad()
+    try:
+        workload(d)
+        eq(d.stop(), 0, "yimad stopped")
+        oldstore.as_schema_8(d.data)
+        d.start()
+        check("schema version 8 upgraded to 9" in d.output(), d.output()[-800:])
+        c = connect(d)
+        r = c.call("AUDIT", "VERIFY")
+        eq(r[b"ok"], True, f"both chains hold: {r}")
+        eq(audit_state(d)["ok"], True, "the old log replays to the store")
+        ok(c.call("COMMISSION", cn(900), "SITE", "MFR", "LOT", "NEW", "EXPIRY", day(400)),
+           "COMMISSION")
+        ok(c.call("LOCK", cn(1), "REASON", "after the upgrade"), "LOCK")
+        events = c.call("TRACE", cn(1))[b"events"]
+        check(len(events) >= 2, events)
+        eq([b"principal" in e for e in events], [False] * (len(events) - 1) + [True],
+           f"only the new event says who made it: {events}")
+        eq(events[-1][b"principal"], b"local", "the local principal")
+        eq(c.call("TRACE", cn(900))[b"events"][0][b"principal"], b"local", "a new COMMISSION")
+        eq(audit_state(d)["ok"], True, "old and new entries replay alike")
     finally:
         d.close()
 
@@ -436,7 +467,7 @@ def test_store_of_schema_7_gets_the_units_of_its_events():
         eq(dump(d.data, "event_units"), "", "emptied")
         d.start()
         out = d.output()
-        check("schema version 7 upgraded to 8" in out, out[-800:])
+        check("schema version 7 upgraded to 9" in out, out[-800:])
         check(f"listed the units of {lists.count(chr(10))} events" in out, out[-800:])
         eq(dump(d.data, "event_units"), lists, "the same lists again")
         eq(audit_state(d)["ok"], True, "the state holds against the log")

@@ -55,6 +55,27 @@ def test_good_client_certificate_signs_in_as_its_site():
         d.close()
 
 
+def test_certificate_that_names_no_site_says_why():
+    """Issue 20 item 10: a verified certificate whose name is no site and
+    no ACL entry does not sign in, and the client is told why on the
+    first command that needs signing in, not only the server's log."""
+    c = certs()
+    d = Yimad(*tls_flags("optional"))
+    try:
+        setup_sites(d)
+        conn = d.connect_tls(c["ca"], *c["ops"])
+        eq(conn.call("PING"), "PONG", "PING needs no sign-in")
+        r = refused(conn.call("VERIFY", CODE, "SITE", "PH1"), "NOAUTH", "VERIFY as 'ops'")
+        check("your client certificate did not sign you in: no ACL entry or site for "
+              "certificate name 'ops'" in r, r)
+        # A connection without a certificate is told only how to sign in.
+        r = refused(d.connect_tls(c["ca"]).call("VERIFY", CODE, "SITE", "PH1"), "NOAUTH",
+                    "no certificate")
+        check("certificate did not sign you in" not in r, r)
+    finally:
+        d.close()
+
+
 def test_expired_client_certificate_refused():
     c = certs()
     d = Yimad(*tls_flags("required"))

@@ -290,13 +290,20 @@ def test_every_reason():
         eq(verdict(r), ("red", ["duplicate"]), "resold pack")
         eq((r[b"first_sale"][b"site"], r[b"first_sale"][b"tx"]), (b"PH1", b"S1"), "first sale")
         eq(verdict(c.call("VERIFY", cn(1))), ("red", ["duplicate"]), "verify after sale")
-        # a case at the counter
-        ok(c.call("PACK", "(00)069012340000000030", cn(2), "SITE", "PH1"))
-        eq(verdict(c.call("DISPENSE", "(00)069012340000000030", "SITE", "PH1")),
+        # a case at the counter (packed by the distributor: a pharmacy
+        # does not PACK)
+        case = "(00)069012340000000030"
+        ok(c.call("COMMISSION", cn(20), "SITE", "MFR", "LOT", "L1"))
+        ok(c.call("SHIP", cn(20), "FROM", "MFR", "TO", "DIST"))
+        ok(c.call("RECEIVE", cn(20), "SITE", "DIST"))
+        ok(c.call("PACK", case, cn(20), "SITE", "DIST"))
+        ok(c.call("SHIP", case, "FROM", "DIST", "TO", "PH1"))
+        ok(c.call("RECEIVE", case, "SITE", "PH1"))
+        eq(verdict(c.call("DISPENSE", case, "SITE", "PH1")),
            ("red", ["not_a_sales_unit"]), "case at POS")
         # a unit dispensed out of its case leaves it
-        eq(verdict(c.call("DISPENSE", cn(2), "SITE", "PH1")), ("green", []), "out of case")
-        check(b"parent" not in c.call("VERIFY", cn(2)), "no longer in the case")
+        eq(verdict(c.call("DISPENSE", cn(20), "SITE", "PH1")), ("green", []), "out of case")
+        check(b"parent" not in c.call("VERIFY", cn(20)), "no longer in the case")
         # recall, lift, lock, withdraw
         ok(c.call("RECALL", PRODUCT, "L1", "LEVEL", "2", "REASON", "dissolution failure"))
         eq(verdict(c.call("VERIFY", cn(3), "SITE", "PH1")), ("red", ["recalled"]), "recalled")
@@ -829,17 +836,21 @@ def test_devices_serial_and_lot_level():
         yy = yymmdd(FAR_DAYS)        # two-digit years: read against the clock's year
         ok(c.call("COMMISSION", f"(01){gtin}(17){yy}(10)B7(21)D1", "SITE", "MFR"))
         eq(c.call("VERIFY", f"(01){gtin}(21)D1")[b"expiry"], FAR.encode(), "expiry from (17)")
-        eq(verdict(c.call("DISPENSE", f"https://udi.example/01/{gtin}/21/D1", "SITE", "MFR",
+        ok(c.call("SHIP", f"(01){gtin}(21)D1", "FROM", "MFR", "TO", "HOSP"))
+        ok(c.call("RECEIVE", f"(01){gtin}(21)D1", "SITE", "HOSP"))
+        eq(verdict(c.call("DISPENSE", f"https://udi.example/01/{gtin}/21/D1", "SITE", "HOSP",
                           "TX", "op-1")), ("green", []), "implant used")
-        eq(verdict(c.call("DISPENSE", f"(01){gtin}(21)D1", "SITE", "HOSP")),
+        eq(verdict(c.call("DISPENSE", f"(01){gtin}(21)D1", "SITE", "PH1")),
            ("red", ["duplicate"]), "used twice")
         # a lot-level UDI: (DI, lot) with a use count capped by QTY
         ok(c.call("COMMISSION", f"(01){gtin}(10)LOT9", "SITE", "MFR", "EXPIRY", FAR,
                   "QTY", "3"))
+        ok(c.call("SHIP", f"(01){gtin}(10)LOT9", "FROM", "MFR", "TO", "HOSP"))
+        ok(c.call("RECEIVE", f"(01){gtin}(10)LOT9", "SITE", "HOSP"))
         for i in range(3):
-            r = c.call("DISPENSE", f"(01){gtin}(17){yy}(10)LOT9", "SITE", "MFR")
+            r = c.call("DISPENSE", f"(01){gtin}(17){yy}(10)LOT9", "SITE", "HOSP")
             eq((verdict(r), r[b"dispensed"]), (("green", []), i + 1), f"use {i + 1} of 3")
-        eq(verdict(c.call("DISPENSE", f"(01){gtin}(10)LOT9", "SITE", "MFR")),
+        eq(verdict(c.call("DISPENSE", f"(01){gtin}(10)LOT9", "SITE", "HOSP")),
            ("red", ["duplicate"]), "beyond the lot's quantity")
         ok(c.call("RECALL", gtin, "LOT9", "LEVEL", "1", "REASON", "sterility"))
         eq(verdict(c.call("VERIFY", f"(01){gtin}(10)LOT9")), ("red", ["duplicate", "recalled"]),

@@ -48,7 +48,7 @@ def test_pipelined_events_batches_apply_in_order_sent():
         a += [" ".join(["COMMISSION"] + [cn(200 + i) for i in range(150)] +
                        ["SITE", "MFR", "LOT", "L1", "EXPIRY", day(400)])]
         b = [f"SHIP {cn(1)} FROM MFR TO PH1 REF DN-1"]
-        b += [f"DISPENSE {cn(200 + i)} SITE MFR TX TILL-0001-SALE-{i:06d}" for i in range(150)]
+        b += [f"DISPENSE {cn(200 + i)} SITE PH1 TX TILL-0001-SALE-{i:06d}" for i in range(150)]
         req_a = encode("EVENTS", "BATCH", "A", *a)
         req_b = encode("EVENTS", "BATCH", "B", *b)
         check(len(req_a) < 8192 < len(req_b),
@@ -264,7 +264,7 @@ def test_store_of_schema_3_gets_alert_times_indexed():
         oldstore.set_schema(d.data, 3)
         d.start()
         out = d.output()
-        check("schema version 3 upgraded to 8" in out, out)
+        check("schema version 3 upgraded to 9" in out, out)
         check("indexed 5 alerts by site and unit" in out, out)
         c = d.connect()
         c.call("HELLO", "3")

@@ -40,6 +40,23 @@ UNDO_WINDOW_MIN = 10 * 1440
 RECALL_DEADLINE_DAYS = {1: 1, 2: 3, 3: 7}
 DAY_MIN = 1440
 
+# P "Site kinds": the kinds of site that may be each command's acting site
+# (SITE; FROM for SHIP and RETURN).  A site without a kind is not
+# restricted; neither are reads nor commands without an acting site.
+HOLDERS = {"manufacturer", "distributor", "pharmacy", "hospital"}
+SITE_KINDS = {
+    "COMMISSION": {"manufacturer"},
+    "PACK": {"manufacturer", "distributor"},
+    "UNPACK": HOLDERS,
+    "SHIP": {"manufacturer", "distributor"},
+    "RETURN": {"distributor", "pharmacy", "hospital"},
+    "RECEIVE": HOLDERS,
+    "DESTROY": HOLDERS,
+    "RECALL.ACK": HOLDERS,
+    "DISPENSE": {"pharmacy", "hospital"},
+    "UNDO": {"pharmacy", "hospital"},
+}
+
 DISTRIBUTION = ("COMMISSION", "PACK", "UNPACK", "SHIP", "RECEIVE", "RETURN", "DESTROY",
                 "DISPENSE")
 
@@ -143,6 +160,7 @@ class Model:
         self.today0 = today
         self.minute = 0                 # minutes the clock was advanced
         self.sites = []                 # in creation order (IMPACT orders by it)
+        self.site_kind = {}             # site -> its kind, when it has one
         self.products = {}              # id -> {"upp", "name", "withdrawn", "withdraw_seq"}
         self.lots = {}                  # (product, name) -> Lot
         self.units = {}                 # canonical code -> Unit
@@ -169,6 +187,16 @@ class Model:
         if name not in self.sites:
             raise err(f"{what}: unknown site '{name}'")
         return name
+
+    def acting(self, command, name, what="SITE"):
+        """The acting site of a write, which its kind must allow to do
+        the command (P "Site kinds"), checked before anything else the
+        command checks about its codes."""
+        site = self.site_arg(name, what)
+        kind = self.site_kind.get(site)
+        if kind is not None and kind not in SITE_KINDS[command]:
+            raise err(f"site '{site}' is a {kind}, and a {kind} may not {command}")
+        return site
 
     def unit_of(self, text):
         s = parse_code(text, self.today())
@@ -396,6 +424,8 @@ class Model:
         fields = dict(zip(args[3::2], args[4::2]))
         if args[2] not in self.sites:
             self.sites.append(args[2])
+        if "kind" in fields:
+            self.site_kind[args[2]] = fields["kind"]
         return "OK"
 
     def cmd_product(self, args):
@@ -418,7 +448,7 @@ class Model:
                                           "QTY", "TIME"))
         if not codes:
             raise err("no codes given")
-        site = self.site_arg(o.get("SITE"))
+        site = self.acting("COMMISSION", o.get("SITE"))
         level = int(o["LEVEL"]) if "LEVEL" in o else None
         if level is not None and not 1 <= level <= 4:
             raise err("LEVEL is 1 to 4")
@@ -489,7 +519,7 @@ class Model:
         codes, o = self.options(args, 1, ("SITE", "TIME"))
         if len(codes) < 2:
             raise err("give the container, then the codes packed into it")
-        site = self.site_arg(o.get("SITE"))
+        site = self.acting("PACK", o.get("SITE"))
         cs = parse_code(codes[0], self.today())
         if cs is None:
             raise err("container: not a code")
@@ -546,7 +576,7 @@ class Model:
         codes, o = self.options(args, 1, ("SITE", "TIME"))
         if not codes:
             raise err("give the container's code")
-        site = self.site_arg(o.get("SITE"))
+        site = self.acting("UNPACK", o.get("SITE"))
         p = self.load_units(codes[:1])[0]
         why = self.not_movable(p, site)
         if why:
@@ -582,7 +612,7 @@ class Model:
             raise err("no codes given")
         if "REF" in o and not 1 <= len(o["REF"]) <= 200:
             raise err("REF must be 1 to 200 bytes")
-        frm = self.site_arg(o.get("FROM"), "FROM")
+        frm = self.acting(kind.upper(), o.get("FROM"), "FROM")
         to = self.site_arg(o.get("TO"), "TO")
         if frm == to:
             raise err("FROM and TO are the same site")
@@ -621,7 +651,7 @@ class Model:
             raise err("no codes given")
         if "REF" in o and not 1 <= len(o["REF"]) <= 200:
             raise err("REF must be 1 to 200 bytes")
-        site = self.site_arg(o.get("SITE"))
+        site = self.acting("RECEIVE", o.get("SITE"))
         frm = self.site_arg(o["FROM"], "FROM") if "FROM" in o else None
         us = self.load_units(codes)
         for u in us:
@@ -655,7 +685,7 @@ class Model:
             raise err("no codes given")
         if "REF" in o and not 1 <= len(o["REF"]) <= 200:
             raise err("REF must be 1 to 200 bytes")
-        site = self.site_arg(o.get("SITE"))
+        site = self.acting("DESTROY", o.get("SITE"))
         us = self.load_units(codes)
         for u in us:
             why = self.not_movable(u, site)
@@ -689,7 +719,7 @@ class Model:
         it raised is not raised again for that TX.  QTY beyond what the
         pack still holds is refused as an error, with no alert (I item 3)."""
         codes, o = self.options(args, 1, ("SITE", "TX", "QTY", "TIME"))
-        site = self.site_arg(o.get("SITE"))
+        site = self.acting("DISPENSE", o.get("SITE"))
         qty = int(o.get("QTY", "1"))
         if not 1 <= qty <= 1000000:
             raise err("QTY is 1 to 1000000")
@@ -758,7 +788,7 @@ class Model:
         tx = o["TX"]
         if not 1 <= len(tx) <= 64:
             raise err("TX must be 1 to 64 bytes")
-        site = self.site_arg(o["SITE"])
+        site = self.acting("UNDO", o["SITE"])
         j = self.judge(codes[0], site)
         u = j["unit"]
         if u is None:
@@ -965,8 +995,10 @@ class Model:
         return out
 
     def trace_event(self, e, u, via):
+        """P "TRACE": each event with who made it, `principal` and `role`
+        (the difference test sends everything as the local principal)."""
         kind = e["event"]
-        out = dict(seq=e["seq"], event=kind)
+        out = dict(seq=e["seq"], event=kind, principal="local", role="local")
         if kind in ("recall", "lift", "withdraw", "lock", "unlock"):
             out["scope"] = e["scope"]
             if kind == "recall":

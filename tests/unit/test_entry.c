@@ -57,6 +57,24 @@ static void refused(const void *p, size_t n, const char *why)
 	expect(strstr(err, why) != NULL, "error '%s' does not say '%s'", err, why);
 }
 
+/* What decodes encodes back to the same bytes (b: what e was decoded from). */
+static void assert_reencodes(const struct entry *e, const struct buf *b)
+{
+	struct resp_arg argv[16];
+	const uint8_t *at = e->words;
+	assert_true(e->argc <= 16);
+	for (uint32_t i = 0; i < e->argc; i++) {
+		const char *p;
+		entry_word(&at, &p, &argv[i].len);
+		argv[i].ptr = (char *)(uintptr_t)p;
+	}
+	struct buf again = BUF_INIT;
+	entry_encode(&again, &e->stamp, (int)e->argc, argv);
+	assert_int_equal(again.len, b->len);
+	assert_memory_equal(again.data, b->data, b->len);
+	buf_free(&again);
+}
+
 static void test_round_trip(void **state)
 {
 	(void)state;
@@ -77,22 +95,15 @@ static void test_round_trip(void **state)
 	assert_int_equal(e.argc, 6);
 	const char *want[] = { "DISPENSE", "83012340000000000001", "SITE", "PH1", "TX", "T1" };
 	const uint8_t *at = e.words;
-	struct resp_arg argv[6];
 	for (int i = 0; i < 6; i++) {
 		const char *p;
 		size_t len;
 		entry_word(&at, &p, &len);
 		assert_int_equal(len, strlen(want[i]));
 		assert_memory_equal(p, want[i], len);
-		argv[i] = (struct resp_arg){ (char *)(uintptr_t)p, len };
 	}
 	assert_ptr_equal(at, e.end);
-	/* What decodes encodes back to the same bytes. */
-	struct buf again = BUF_INIT;
-	entry_encode(&again, &e.stamp, (int)e.argc, argv);
-	assert_int_equal(again.len, b.len);
-	assert_memory_equal(again.data, b.data, b.len);
-	buf_free(&again);
+	assert_reencodes(&e, &b);
 	buf_free(&b);
 }
 
@@ -103,7 +114,7 @@ static void test_layout(void **state)
 	encode_dispense(&b);
 	const uint8_t *p = (const uint8_t *)b.data;
 	static const uint8_t head[] = {
-		1,					/* version */
+		2,					/* version */
 		CMD_DISPENSE,				/* command id */
 		0x01, 0xa4, 0x42, 0x31, 0x6e, 0x7b,	/* time, u48 BE */
 		0x11, 0x22, 0x33, 0x44, 0, 0, 0, 7,	/* request id, u64 BE */
@@ -118,6 +129,25 @@ static void test_layout(void **state)
 	assert_memory_equal(p, head, sizeof head);
 	/* header 17, principal 13, argc 1, words 45 (lengths and bytes) */
 	assert_int_equal(b.len, 17 + 13 + 1 + 45);
+	buf_free(&b);
+}
+
+/* An entry of version 1, as yimad wrote them before version 2 (issue 20),
+ * still decodes, and encodes back as version 1: a replayed log keeps its
+ * bytes, and its commands are applied as version 1 (no site-kind rule, no
+ * actor on their events). */
+static void test_version_1_still_read(void **state)
+{
+	(void)state;
+	struct buf b = BUF_INIT;
+	encode_dispense(&b);
+	((uint8_t *)b.data)[0] = 1;
+	struct entry e;
+	char err[200];
+	assert_int_equal(entry_decode(b.data, b.len, &e, err, sizeof err), 0);
+	assert_int_equal(e.version, 1);
+	assert_int_equal(e.stamp.version, 1);
+	assert_reencodes(&e, &b);
 	buf_free(&b);
 }
 
@@ -165,8 +195,8 @@ static void test_malformed(void **state)
 	refused(good, n - 1, "runs past the end");
 
 	memcpy(x, good, n);
-	x[0] = 2;
-	refused(x, n, "unknown version 2");
+	x[0] = 3;
+	refused(x, n, "unknown version 3");
 	x[0] = 0;
 	refused(x, n, "unknown version 0");
 
@@ -248,6 +278,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_layout),
+		cmocka_unit_test(test_version_1_still_read),
 		cmocka_unit_test(test_local_principal_and_long_word),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_request_ids_differ),

@@ -13,13 +13,13 @@
 #define CODE "83012340000000000011"
 #define OTHER "83012340000000000012"
 
-/* Site PH1; CODE and OTHER commissioned there. */
+/* Site MFR; CODE and OTHER commissioned there. */
 static void scene(struct fx *f)
 {
 	fx_open(f);
-	fx_site(f, "PH1", "pharmacy");
+	fx_site(f, "MFR", "manufacturer");
 	fx_product(f, PRODUCT, "1");
-	fx_do(f, FX_T0 - FX_DAY_MS, "COMMISSION", CODE, OTHER, "SITE", "PH1", "PRODUCT", PRODUCT,
+	fx_do(f, FX_T0 - FX_DAY_MS, "COMMISSION", CODE, OTHER, "SITE", "MFR", "PRODUCT", PRODUCT,
 	      "LOT", "L1", "EXPIRY", "2030-01-01", NULL);
 }
 
@@ -59,7 +59,7 @@ static enum verdict verdict_of(struct fx *f, const char *code, uint32_t *reasons
 {
 	struct fx_cmd c;
 	struct scan_outcome so = { 0 };
-	fx_parse(&c, FX_T0, "VERIFY", code, "SITE", "PH1", NULL);
+	fx_parse(&c, FX_T0, "VERIFY", code, "SITE", "MFR", NULL);
 	struct store_txn *t = fx_begin(f);
 	assert_int_equal(scan_verify(t, &f->cfg, &c.cmd, false, &so), CMD_DONE);
 	fx_abort(f);

@@ -192,7 +192,7 @@ static void test_every_reason_a_verify_can_give(void **state)
 	apply(&f, FX_T0, &so, "VERIFY", "(01)18301234000001(17)300101(10)L2(21)1", NULL);
 	assert_true(so.j.reasons & (bit(R_UNKNOWN) | bit(R_NOT_A_TRACE_CODE)));
 
-	fx_do(&f, FX_T0, "SHIP", CODE(3), "FROM", "PH1", "TO", "PH2", NULL);
+	fx_do(&f, FX_T0, "RETURN", CODE(3), "FROM", "PH1", "TO", "PH2", NULL);
 	apply(&f, FX_T0, &so, "VERIFY", CODE(3), "SITE", "PH2", NULL);
 	assert_int_equal(so.j.reasons, bit(R_IN_TRANSIT));
 	assert_string_equal(so.j.view.judged_dest, "PH2");

@@ -6,6 +6,8 @@
  */
 #include "rules_fixture.h"
 
+#include "entry.h"
+
 #include "acl.h"
 #include "alert_list.h"
 #include "trace.h"
@@ -133,15 +135,22 @@ static void test_trace_of_no_record(void **state)
 	fx_close(&f);
 }
 
+/* A command at FX_T0, sent by who. */
+static void parse_as(struct fx_cmd *c, const struct principal *who, const char *first,
+		     va_list ap)
+{
+	fx_vparse(c, FX_T0, first, ap);
+	c->cmd.who = who;
+}
+
 static enum cmd_status alerts(struct fx *f, const struct principal *who,
 			      struct alert_list_outcome *lo, const char *first, ...)
 {
 	struct fx_cmd c;
 	va_list ap;
 	va_start(ap, first);
-	fx_vparse(&c, FX_T0, first, ap);
+	parse_as(&c, who, first, ap);
 	va_end(ap);
-	c.cmd.who = who;
 	memset(lo, 0, sizeof *lo);
 	enum cmd_status st = alert_list_recent(fx_begin(f), &f->cfg, &c.cmd, lo);
 	fx_abort(f);
@@ -191,9 +200,60 @@ static void test_alerts_newest_first_by_site(void **state)
 	fx_close(&f);
 }
 
+/* Run a command as the writer does, sent by who, its entry of `version`. */
+static void do_as(struct fx *f, const struct principal *who, unsigned version,
+		  const char *first, ...)
+{
+	struct fx_cmd c;
+	va_list ap;
+	va_start(ap, first);
+	parse_as(&c, who, first, ap);
+	va_end(ap);
+	cmd_set_entry_version(&c.cmd, version);
+	struct resp_out out = { BUF_INIT, 2 };
+	struct cmd_ctx ctx = { .cmd = &c.cmd, .cfg = &f->cfg, .out = &out, .txn = fx_begin(f) };
+	if (cmd_run(&ctx) != CMD_DONE)
+		fail_msg("%s: %.*s", first, (int)out.b.len, out.b.data);
+	fx_commit(f);
+	buf_free(&out.b);
+	fx_cmd_free(&c);
+}
+
+/* Issue 20 item 10: each event records who made it (the principal of its
+ * request), from entries of version 2 on; one applied from a version 1
+ * entry records nobody, as it did. */
+static void test_events_record_who_made_them(void **state)
+{
+	(void)state;
+	struct fx f;
+	struct trace_outcome to;
+	scene(&f);		/* by the local principal */
+	struct principal nmpa = { .role = ROLE_REGULATOR, .name = "nmpa-review" };
+	do_as(&f, &nmpa, ENTRY_VERSION, "LOCK", CODE, "REASON", "stolen", NULL);
+	do_as(&f, NULL, 1, "UNLOCK", CODE, NULL);
+	assert_int_equal(trace(&f, NULL, &to, CODE), CMD_DONE);
+	assert_int_equal(to.step[0].e.actor_role, ROLE_LOCAL);		/* COMMISSION */
+	assert_int_equal(to.step[0].e.actor_len, 0);
+	const struct event *lock = NULL, *unlock = NULL;
+	for (size_t i = 0; i < to.nstep; i++) {
+		if (to.step[i].e.kind == EV_LOCK)
+			lock = &to.step[i].e;
+		if (to.step[i].e.kind == EV_UNLOCK)
+			unlock = &to.step[i].e;
+	}
+	assert_non_null(lock);
+	assert_non_null(unlock);
+	assert_int_equal(lock->actor_role, ROLE_REGULATOR);
+	assert_string_equal(lock->actor, "nmpa-review");
+	assert_int_equal(unlock->actor_role, 0);			/* version 1 */
+	trace_free(&to);
+	fx_close(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_events_record_who_made_them),
 		cmocka_unit_test(test_trace_in_time_order_with_moves_in_a_container),
 		cmocka_unit_test(test_trace_as_one_site_sees_its_own_part),
 		cmocka_unit_test(test_trace_of_no_record),
