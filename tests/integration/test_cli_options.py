@@ -142,7 +142,7 @@ def test_prompt_runs_subcommands():
         rc, out, err = run("-p", str(d.port), input="\n".join(lines).encode() + b"\n")
         check("subcommands" in out and "  verify CODE [--site S]" in out, "help:\n" + out)
         check(re.search(r"^GREEN  ok — Amoxicillin, lot L1", out, re.M), out)
-        check(re.search(r"  receive     PH1  from MFR$", out, re.M), "human trace:\n" + out)
+        check(re.search(r"  receive     PH1  from MFR  by local$", out, re.M), "human trace:\n" + out)
         check(re.search(r'^\{"verdict": "green"', out, re.M), "--json in the prompt:\n" + out)
         check("PONG" in out, out)
         check("'verfy' is not a subcommand; did you mean 'verify'?" in err, err)

@@ -455,27 +455,26 @@ def test_scan_receive_mode():
     an error."""
     d = setup()
     try:
-        d.yima("SHIP", AT_MFR, "FROM", "MFR", "TO", "PH2", "REF", "DN-3", check_rc=0)
-        d.yima("UNPACK", CASE, IN_CASE, "SITE", "PH1", check_rc=0)
-        d.yima("PACK", CASE, IN_CASE, "SITE", "PH1", check_rc=0)
-        d.yima("SHIP", CASE, "FROM", "PH1", "TO", "PH2", "REF", "DN-4", check_rc=0)
+        d.yima("SITE", "SET", "DIS", "name", "Site DIS", "kind", "distributor", check_rc=0)
+        d.yima("SHIP", AT_MFR, "FROM", "MFR", "TO", "DIS", "REF", "DN-3", check_rc=0)
+        d.yima("RETURN", CASE, "FROM", "PH1", "TO", "DIS", "REF", "RT-4", check_rc=0)
         stdin = "\n".join([AT_MFR, CASE, RECEIVED[6]]) + "\n"
-        rc, out, err = d.yima("scan", "--site", "PH2", "--receive", input=stdin.encode())
+        rc, out, err = d.yima("scan", "--site", "DIS", "--receive", input=stdin.encode())
         eq(rc, 1, f"an error reply for the code not in transit: {err}")
         lines = out.rstrip("\n").split("\n")
         eq(lines[0], f"GREEN  {AT_MFR}  received, 1 code", out)
         eq(lines[1], f"GREEN  {CASE}  received, 1 code", "a case, with what it holds")
         check(lines[2].startswith(f"ERROR  {RECEIVED[6]}  ") and "not in transit" in lines[2],
               lines[2])
-        eq(jsonof(d, "verify", IN_CASE, "--site", "PH2", rc=0)["holder"], "PH2", "received")
-        # Shipped to PH1, received at PH2: recorded, and AMBER for a look.
-        d.yima("SHIP", RECEIVED[8], "FROM", "PH1", "TO", "MFR", check_rc=0)
-        rc, out, _ = d.yima("scan", "--site", "PH2", "--receive",
+        eq(jsonof(d, "verify", IN_CASE, "--site", "DIS", rc=0)["holder"], "DIS", "received")
+        # Sent back to MFR, received at DIS: recorded, and AMBER for a look.
+        d.yima("RETURN", RECEIVED[8], "FROM", "PH1", "TO", "MFR", check_rc=0)
+        rc, out, _ = d.yima("scan", "--site", "DIS", "--receive",
                             input=(RECEIVED[8] + "\n").encode())
         eq(rc, 0)
         check(out.startswith(f"AMBER  {RECEIVED[8]}  received, 1 code; diverted: 1 was "
                              "shipped elsewhere"), out)
-        eq(d.yima("scan", "--site", "PH2", "--receive", "--verify-only", input=b"")[0], 2,
+        eq(d.yima("scan", "--site", "DIS", "--receive", "--verify-only", input=b"")[0], 2,
            "one mode")
     finally:
         d.close()
