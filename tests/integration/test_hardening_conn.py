@@ -267,31 +267,34 @@ def with_acl(*flags, admin=False):
 
 def test_auth_success_does_not_forgive_failures():
     """25 cycles of 4 wrong tokens and the right one, from one address:
-    the 5th wrong token within auth_lockout locks the address out (before
-    the fix every success cleared the count and 100 wrong tokens were
-    tried).  Failures older than auth_lockout no longer count."""
+    the 5th wrong token within auth_lockout locks the address out for new
+    tokens, and the 20th seals it, the right token too (before the fix
+    every success cleared the count and 100 wrong tokens were tried).
+    Failures older than auth_lockout no longer count."""
     d = with_acl("--auth-max-failures", "5", "--auth-lockout", "60s")
     try:
         c = d.connect()
         wrong = 0
-        locked = None
+        locked = sealed = None
         for cycle in range(25):
             for i in range(4):
                 r = refused(c.call("AUTH", f"guess-{cycle}-{i}"), "WRONGPASS",
                             f"cycle {cycle} guess {i}")
-                if "too many failed AUTH attempts" in r:
-                    locked = (cycle, i, r)
-                    break
+                if "too many failed sign-ins" in r:
+                    locked = locked or (cycle, i, wrong)
                 wrong += 1
-            if locked:
+            r = c.call("AUTH", "right-token")
+            if r != "OK":
+                sealed = (cycle, wrong, r)
                 break
-            eq(c.call("AUTH", "right-token"), "OK", f"cycle {cycle}: right token")
         check(locked is not None, f"{wrong} wrong tokens tried and no lockout")
-        eq(wrong, 5, f"wrong tokens tried before the lockout ({locked})")
-        # Locked out: the right token too, on any connection.
+        eq(locked[2], 5, f"wrong tokens checked before the lockout ({locked})")
+        check(sealed is not None, f"{wrong} wrong tokens tried and the right one still in")
+        eq(sealed[1], 20, f"wrong tokens tried before the address was sealed ({sealed})")
+        # Sealed: the right token too, on any connection.
         for conn in (c, d.connect()):
-            r = refused(conn.call("AUTH", "right-token"), "WRONGPASS", "locked out")
-            check("too many failed AUTH attempts" in r, r)
+            r = refused(conn.call("AUTH", "right-token"), "WRONGPASS", "sealed")
+            check("too many failed sign-ins" in r, r)
         # After the lockout the count starts over.
         d.advance("61s")
         c = d.connect()
@@ -309,8 +312,9 @@ def test_auth_success_does_not_forgive_failures():
         eq(c.call("AUTH", "right-token"), "OK", "old failures are forgotten")
         r = refused(c.call("AUTH", "one-more"), "WRONGPASS", "5th within 60 s")
         check("invalid token" in r, r)
-        r = refused(c.call("AUTH", "right-token"), "WRONGPASS", "locked out again")
-        check("too many failed AUTH attempts" in r, r)
+        r = refused(c.call("AUTH", "new-guess"), "WRONGPASS", "locked out again")
+        check("too many failed sign-ins" in r, r)
+        eq(c.call("AUTH", "right-token"), "OK", "a token that signed in here before")
     finally:
         d.close()
 
