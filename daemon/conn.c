@@ -46,6 +46,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "server.h"
+#include "session.h"
 #include "slow.h"
 #include "store.h"
 #include "tls.h"
@@ -92,7 +93,9 @@ struct conn {
 	struct event *rd;
 	uint64_t id;
 	char addr[64];
-	char name[64];
+	char name[SESSION_NAME_MAX];
+	char lib_name[SESSION_NAME_MAX], lib_ver[SESSION_NAME_MAX];	/* CLIENT SETINFO */
+	int64_t born_ms;		/* monotonic: CLIENT INFO's age */
 	int proto;
 
 	struct principal who;		/* who sends the requests */
@@ -169,6 +172,26 @@ void conn_set_proto(struct conn *c, int proto)
 void conn_set_name(struct conn *c, const char *name)
 {
 	snprintf(c->name, sizeof c->name, "%s", name);
+}
+
+void conn_set_lib(struct conn *c, bool version, const char *value)
+{
+	if (version)
+		snprintf(c->lib_ver, sizeof c->lib_ver, "%s", value);
+	else
+		snprintf(c->lib_name, sizeof c->lib_name, "%s", value);
+}
+
+static int64_t mono_ms(void);
+
+void conn_client(const struct conn *c, struct session_client *out)
+{
+	*out = (struct session_client){
+		.id = c->id, .addr = c->addr, .name = c->name, .lib_name = c->lib_name,
+		.lib_ver = c->lib_ver, .proto = c->proto,
+		.user = c->who.role == ROLE_NONE ? "" : c->who.name,
+		.age_seconds = (mono_ms() - c->born_ms) / 1000,
+	};
 }
 
 void conn_close_after_reply(struct conn *c)
@@ -355,6 +378,7 @@ void conn_new(struct worker *w, int fd, const struct sockaddr *sa, socklen_t sal
 	c->bev = bev;
 	c->id = atomic_fetch_add(&srv->next_conn_id, 1) + 1;
 	c->proto = 2;
+	c->born_ms = mono_ms();
 	c->out.proto = 2;
 	c->peer = peer;
 	c->tls = ssl != NULL;

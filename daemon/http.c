@@ -544,6 +544,20 @@ static void s_set_name(void *self, const char *name)
 	(void)name;
 }
 
+static void s_set_lib(void *self, bool version, const char *value)
+{
+	(void)self;
+	(void)version;
+	(void)value;
+}
+
+static void s_client(void *self, struct session_client *out)
+{
+	const struct hconn *hc = ((struct http_session *)self)->hc;
+	*out = (struct session_client){ .id = hc->id, .addr = hc->addr, .name = "",
+					.lib_name = "", .lib_ver = "", .user = "", .proto = 3 };
+}
+
 static void s_close_after_reply(void *self)
 {
 	(void)self;
@@ -568,10 +582,13 @@ static void s_figures(void *self, struct session_figures *f)
 }
 
 static const struct session_ops http_session_ops = {
+	.structured = true,
 	.id = s_id,
 	.proto = s_proto,
 	.set_proto = s_set_proto,
 	.set_name = s_set_name,
+	.set_lib = s_set_lib,
+	.client = s_client,
 	.close_after_reply = s_close_after_reply,
 	.sign_in = s_sign_in,
 	.figures = s_figures,

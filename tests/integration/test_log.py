@@ -16,6 +16,7 @@ import threading
 
 import oldstore
 from harness import YIMAD, Error, Yimad, check, day, eq, encode
+from harness import info as harness_info
 from secutil import token_line
 
 TOOLS = os.environ.get("YIMA_TEST_TOOLS", os.path.join(
@@ -152,7 +153,7 @@ def basics(d):
 
 def info(d, section):
     c = connect(d)
-    r = c.call("INFO", section)[section.encode()]
+    r = harness_info(c, section)
     c.close()
     return r
 
