@@ -14,7 +14,7 @@
 /* The usage text cut into words, brackets and bars. */
 #define WORDS_MAX 64
 struct words {
-	char w[WORDS_MAX][40];
+	char w[WORDS_MAX][64];
 	int n, at;
 };
 

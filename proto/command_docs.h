@@ -22,7 +22,7 @@
 
 /* One argument, in Redis's terms. */
 struct doc_arg {
-	char name[40];
+	char name[64];
 	const char *type;	/* "string", "integer", "pure-token", "block", "oneof" */
 	char token[24];		/* the word typed before the value ("" none) */
 	bool optional, multiple;
