@@ -25,6 +25,8 @@ struct config {
 	uint32_t threads;		/* 0 = number of cores */
 	uint32_t log_level;		/* enum log_level */
 	char     log_file[CONFIG_STR_MAX];
+	uint32_t log_format;		/* enum log_format */
+	char     access_log[CONFIG_STR_MAX];	/* "": no access log */
 	uint64_t map_size;
 	uint32_t max_clients;
 	uint32_t timeout;		/* idle seconds, 0 = never */
