@@ -216,6 +216,20 @@ int config_parse_duration(const char *s, uint64_t *seconds)
 	return parse_duration(s, seconds) ? 0 : -1;
 }
 
+const char *config_format_duration(uint64_t seconds, char *buf, size_t n)
+{
+	static const struct { uint64_t secs; char unit; } units[] = {
+		{ 86400, 'd' }, { 3600, 'h' }, { 60, 'm' },
+	};
+	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+		if (seconds && seconds % units[i].secs == 0) {
+			snprintf(buf, n, "%" PRIu64 "%c", seconds / units[i].secs, units[i].unit);
+			return buf;
+		}
+	snprintf(buf, n, "%" PRIu64 "s", seconds);
+	return buf;
+}
+
 static bool parse_duration(const char *s, uint64_t *out)
 {
 	if (*s < '0' || *s > '9')
@@ -652,7 +666,7 @@ int config_get(const struct config *c, const char *key, char *out, size_t outlen
 		snprintf(out, outlen, "%s", *(const uint32_t *)field == CONFIG_RED ? "red" : "amber");
 		break;
 	case OPT_DURATION:
-		snprintf(out, outlen, "%" PRIu64 "s", *(const uint64_t *)field);
+		config_format_duration(*(const uint64_t *)field, out, outlen);
 		break;
 	case OPT_LOGLEVEL:
 		snprintf(out, outlen, "%s",

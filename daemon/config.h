@@ -117,6 +117,9 @@ int config_option(int i, const char **name, const char **def, const char **help)
 /* A duration as options take it ("90", "90s", "15m", "2h", "10d") in
  * seconds.  Returns 0, or -1 when s is not one. */
 int config_parse_duration(const char *s, uint64_t *seconds);
+/* A duration as an operator writes it, in its largest whole unit: 864000
+ * is "10d", 5400 "90m", 45 "45s".  Returns buf. */
+const char *config_format_duration(uint64_t seconds, char *buf, size_t n);
 
 /* Format option `key` of c as text (for INFO and tests). Returns 0 or -1. */
 int config_get(const struct config *c, const char *key, char *out, size_t outlen);
