@@ -113,9 +113,8 @@ void output_error(FILE *f, const struct resp_value *v)
 	fputc('\n', f);
 }
 
-int output_json(FILE *f, const struct resp_value *v)
+static int print_json(FILE *f, json_t *j)
 {
-	json_t *j = resp_to_json(v);
 	if (j == NULL)
 		return -1;
 	char *s = resp_json_text(j);
@@ -125,5 +124,20 @@ int output_json(FILE *f, const struct resp_value *v)
 	fputs(s, f);
 	fputc('\n', f);
 	free(s);
+	return 0;
+}
+
+int output_json(FILE *f, const struct resp_value *v)
+{
+	return print_json(f, resp_to_json(v));
+}
+
+int output_info(FILE *f, bool json, const char *text, size_t len)
+{
+	if (json)
+		return print_json(f, resp_info_json(text, len));
+	for (size_t i = 0; i < len; i++)
+		if (text[i] != '\r')
+			fputc(text[i], f);
 	return 0;
 }

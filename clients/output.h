@@ -4,6 +4,7 @@
 #ifndef YIMA_OUTPUT_H
 #define YIMA_OUTPUT_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "resp.h"
@@ -27,5 +28,8 @@ void output_error(FILE *f, const struct resp_value *v);
  * U+FFFD; controls and bidirectional controls are written as \uXXXX
  * escapes, never raw.  Returns 0, or -1 if the reply cannot be converted. */
 int output_json(FILE *f, const struct resp_value *v);
+/* INFO's text reply: its lines (CR dropped), or with json its sections
+ * as JSON (resp_info_json). */
+int output_info(FILE *f, bool json, const char *text, size_t len);
 
 #endif

@@ -175,7 +175,11 @@ static int run_raw(struct cli_conn *cc, const struct cli_opts *o, int argc,
 	struct resp_value v;
 	if (cli_conn_call(cc, argc, argv, lens, cli_safe_to_repeat(argc, argv, lens), &v) != 0)
 		return EXIT_USAGE;	/* said */
-	print_reply(o, &v);
+	/* INFO answers Redis's text: as it is, or as JSON sections. */
+	if (v.type == RESP_T_BULK && argc > 0 && strcasecmp(argv[0], "INFO") == 0)
+		output_info(stdout, o->json, v.str, v.len);
+	else
+		print_reply(o, &v);
 	/* A check that found something wrong (AUDIT VERIFY: ok false) fails
 	 * like an error, so that a script notices. */
 	int rc = show_is_error(&v) || show_false(&v, "ok") ? EXIT_REPLY_ERROR : EXIT_OK;

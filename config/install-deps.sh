@@ -37,6 +37,10 @@ python3 -c 'import jsonschema' 2>/dev/null || missing="$missing python3-jsonsche
 # Debian's package (found in the system's dist-packages by any python3).
 /usr/bin/python3 -c 'import prometheus_client' 2>/dev/null ||
 	missing="$missing python3-prometheus-client"
+# The Redis-compatibility tests talk to yimad with Redis's own clients:
+# redis-cli (redis-tools, above) and Python's redis package (Debian's, in
+# the system's dist-packages).
+/usr/bin/python3 -c 'import redis' 2>/dev/null || missing="$missing python3-redis"
 # The web page tests drive headless Chromium through Selenium (Debian's
 # packages; chromium-driver is the chromedriver Selenium talks to).
 need_cmd chromium chromium

@@ -15,7 +15,9 @@
  *                            CLOCK, BACKUP
  *   local                    a loopback client of the plaintext port when
  *                            local_trust is on: everything
- *   none                     not authenticated: PING, HELLO, QUIT, AUTH, and
+ *   none                     not authenticated: PING, HELLO, QUIT, AUTH, a
+ *                            client library's greeting (CLIENT SETNAME, GETNAME,
+ *                            ID, INFO, SETINFO; SELECT 0; COMMAND), and
  *                            VERIFY without SITE when public_verify is on
  *
  * EVENTS lets a principal send many records in one request; each record is
@@ -105,6 +107,16 @@ static const struct acl_rule matrix[CMD__COUNT] = {
 	[CMD_IMPACT]      = { RE | LO },
 	[CMD_CODES]       = { RE | LO },
 	[CMD_EPCIS_QUERY] = { COUNTER | SUPPLY | RE | LO },
+	/* A Redis client library's greeting, before or after AUTH: each
+	 * touches only its own connection, and COMMAND tells what the
+	 * documentation does. */
+	[CMD_CLIENT_SETNAME] = { ANYONE },
+	[CMD_CLIENT_GETNAME] = { ANYONE },
+	[CMD_CLIENT_ID]   = { ANYONE },
+	[CMD_CLIENT_INFO] = { ANYONE },
+	[CMD_CLIENT_SETINFO] = { ANYONE },
+	[CMD_SELECT]      = { ANYONE },
+	[CMD_COMMAND]     = { ANYONE },
 };
 
 bool acl_role_may(enum acl_role role, enum cmd_id id, bool public_verify)

@@ -5,6 +5,7 @@
 #include "metrics.h"
 #include "code_util.h"
 #include "log.h"
+#include "mcache.h"
 #include "store.h"
 
 #include <stdio.h>
@@ -43,6 +44,56 @@ static int index_alert(struct store_txn *t, const struct alert *a)
 	return rc;
 }
 
+/*
+ * The log's line for each alert stored, written once its transaction
+ * commits (a group that fails and runs again logs nothing twice): kept
+ * here, on the writer's thread, between alerts_log_begin and
+ * alerts_log_end.  Outside them (replay, tools) nothing is logged.
+ */
+#define ALERT_LINES 32
+static _Thread_local struct {
+	bool open;
+	int n, more;
+	char line[ALERT_LINES][200];
+} pending_log;
+
+void alerts_log_begin(void)
+{
+	pending_log.open = true;
+	pending_log.n = pending_log.more = 0;
+}
+
+void alerts_log_end(bool committed)
+{
+	for (int i = 0; committed && i < pending_log.n; i++)
+		log_info("alert: %s", pending_log.line[i]);
+	if (committed && pending_log.more)
+		log_info("alert: and %d more in the same transaction", pending_log.more);
+	pending_log.open = false;
+	pending_log.n = pending_log.more = 0;
+}
+
+static void note_alert(struct store_txn *t, const struct alert *a)
+{
+	if (!pending_log.open)
+		return;
+	if (pending_log.n == ALERT_LINES) {
+		pending_log.more++;
+		return;
+	}
+	char code[96] = "?", site[16];
+	const char *id = NULL;
+	code_key_format(a->key, a->key_len, code, sizeof code);
+	if (mcache_site(t, a->site, &id) != 0 || id == NULL) {
+		snprintf(site, sizeof site, "#%u", a->site);
+		id = site;
+	}
+	snprintf(pending_log.line[pending_log.n++], sizeof pending_log.line[0],
+		 "%s #%llu at site %.32s: code %s%s%.*s", alert_kind_name(a->kind),
+		 (unsigned long long)a->seq, id, code, a->tx_len ? " tx " : "", (int)a->tx_len,
+		 a->tx);
+}
+
 int alerts_add(struct store_txn *t, struct alert *a)
 {
 	uint8_t k[6], v[FIXED + 2 + CODE_KEY_MAX + EVENT_REF_MAX];
@@ -65,8 +116,10 @@ int alerts_add(struct store_txn *t, struct alert *a)
 	p += tl;
 	code_put_be(k, a->seq, 6);
 	rc = store_append(t, DB_ALERTS, k, sizeof k, v, (size_t)(p - v));
-	if (rc == 0 && (rc = index_alert(t, a)) == 0)
+	if (rc == 0 && (rc = index_alert(t, a)) == 0) {
 		metrics_alert(a->kind);	/* counted when the transaction commits */
+		note_alert(t, a);	/* logged then too */
+	}
 	return rc;
 }
 

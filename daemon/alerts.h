@@ -9,6 +9,7 @@
 #ifndef YIMA_ALERTS_H
 #define YIMA_ALERTS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,6 +35,10 @@ struct alert {
 };
 
 const char *alert_kind_name(uint8_t kind);
+/* The writer's transaction began (on the live store), or ended: each
+ * alert stored between is logged when it ends committed. */
+void alerts_log_begin(void);
+void alerts_log_end(bool committed);
 /* Store an alert (assigns a->seq). */
 int alerts_add(struct store_txn *t, struct alert *a);
 /* Newest first: calls fn for each alert with seq <= before (0: from the

@@ -56,6 +56,13 @@ static const cmd_handler handlers[CMD__COUNT] = {
 	[CMD_CLOCK] = cmd_clock,
 	[CMD_BACKUP] = cmd_backup,
 	[CMD_EPCIS_QUERY] = cmd_epcis_query,
+	[CMD_CLIENT_SETNAME] = cmd_client_setname,
+	[CMD_CLIENT_GETNAME] = cmd_client_getname,
+	[CMD_CLIENT_ID] = cmd_client_id,
+	[CMD_CLIENT_INFO] = cmd_client_info,
+	[CMD_CLIENT_SETINFO] = cmd_client_setinfo,
+	[CMD_SELECT] = cmd_select,
+	[CMD_COMMAND] = cmd_command,
 };
 
 int cmd_read_txn(struct cmd_ctx *ctx, struct store_txn **txn)

@@ -140,6 +140,17 @@ enum cmd_status cmd_echo(struct cmd_ctx *ctx);
 enum cmd_status cmd_hello(struct cmd_ctx *ctx);
 enum cmd_status cmd_info(struct cmd_ctx *ctx);
 enum cmd_status cmd_quit(struct cmd_ctx *ctx);
+enum cmd_status cmd_client_setname(struct cmd_ctx *ctx);
+enum cmd_status cmd_client_getname(struct cmd_ctx *ctx);
+enum cmd_status cmd_client_id(struct cmd_ctx *ctx);
+enum cmd_status cmd_client_info(struct cmd_ctx *ctx);
+enum cmd_status cmd_client_setinfo(struct cmd_ctx *ctx);
+enum cmd_status cmd_select(struct cmd_ctx *ctx);
+enum cmd_status cmd_command(struct cmd_ctx *ctx);
+/* A connection's name (or its library's) as given: 0, or -1 after
+ * refusing it (spaces, control characters, too long), `what` saying for
+ * which command. */
+int cmd_check_client_name(struct cmd_ctx *ctx, const char *what, const struct resp_arg *name);
 enum cmd_status cmd_site_set(struct cmd_ctx *ctx);
 enum cmd_status cmd_site_get(struct cmd_ctx *ctx);
 enum cmd_status cmd_product_set(struct cmd_ctx *ctx);

@@ -65,13 +65,8 @@ enum cmd_status cmd_hello(struct cmd_ctx *ctx)
 				  "usage: HELLO [protover [SETNAME name]]");
 	if (c->argc == 4) {
 		const struct resp_arg *name = &c->argv[3];
-		for (size_t i = 0; i < name->len; i++)
-			if (name->ptr[i] <= ' ' || name->ptr[i] == 0x7f) {
-				resp_error(ctx->out, "ERR",
-					   "HELLO SETNAME: the name cannot have spaces "
-					   "or control characters");
-				return CMD_REFUSED;
-			}
+		if (cmd_check_client_name(ctx, "SETNAME", name) != 0)
+			return CMD_REFUSED;
 		ss->ops->set_name(ss->self, name->ptr);
 	}
 	ss->ops->set_proto(ss->self, proto);
@@ -104,16 +99,118 @@ enum cmd_status cmd_quit(struct cmd_ctx *ctx)
 	return CMD_DONE;
 }
 
-static void kv_int(struct resp_out *o, const char *k, long long v)
+/*
+ * INFO's figures, written once and rendered two ways: as Redis's text
+ * ("# Section" lines, then "key:value" lines, CRLF, in one bulk string)
+ * for Redis clients under either protocol, and as a map of sections, each
+ * a map of typed figures, where the session wants structure (HTTP's JSON).
+ * A map inside a section ("entries") is Redis's keyspace form in text,
+ * "entries:codes=1,events=2", which redis-py reads as a dict too.
+ */
+struct figures {
+	struct resp_out *out;	/* structured: the reply */
+	struct buf *text;	/* text: the bulk string's body; NULL structured */
+	int inner;		/* text: figures written in the open inner map; -1 none */
+};
+
+static void fig_section(struct figures *f, const char *name, size_t nkeys)
 {
-	resp_cstr(o, k);
-	resp_int(o, v);
+	if (f->text == NULL) {
+		resp_cstr(f->out, name);
+		resp_map(f->out, nkeys);
+		return;
+	}
+	buf_printf(f->text, "%s# %c%s\r\n", f->text->len ? "\r\n" : "",
+		   name[0] - 'a' + 'A', name + 1);
 }
 
-static void kv_str(struct resp_out *o, const char *k, const char *v)
+/* The key, and in text the separator before the value. */
+static void fig_key(struct figures *f, const char *k)
 {
-	resp_cstr(o, k);
-	resp_cstr(o, v);
+	if (f->text == NULL)
+		resp_cstr(f->out, k);
+	else if (f->inner >= 0)
+		buf_printf(f->text, "%s%s=", f->inner++ ? "," : "", k);
+	else
+		buf_printf(f->text, "%s:", k);
+}
+
+static void fig_end(struct figures *f)
+{
+	if (f->text && f->inner < 0)
+		buf_puts(f->text, "\r\n");
+}
+
+static void fig_int(struct figures *f, const char *k, long long v)
+{
+	fig_key(f, k);
+	if (f->text)
+		buf_printf(f->text, "%lld", v);
+	else
+		resp_int(f->out, v);
+	fig_end(f);
+}
+
+/* Text values stay on their line: CR and LF become spaces. */
+static void fig_str(struct figures *f, const char *k, const char *v)
+{
+	fig_key(f, k);
+	if (f->text == NULL) {
+		resp_cstr(f->out, v);
+	} else {
+		size_t at = f->text->len;
+		buf_puts(f->text, v);
+		for (size_t i = at; i < f->text->len; i++)
+			if (f->text->data[i] == '\r' || f->text->data[i] == '\n')
+				f->text->data[i] = ' ';
+	}
+	fig_end(f);
+}
+
+/* In text always with a decimal point and no exponent, so that a reader
+ * takes a double; to 15 significant digits. */
+static void fig_double(struct figures *f, const char *k, double v)
+{
+	fig_key(f, k);
+	if (f->text) {
+		char num[64];
+		snprintf(num, sizeof num, "%.15g", v);
+		if (strchr(num, 'e'))
+			snprintf(num, sizeof num, "%.15f", v);
+		else if (!strchr(num, '.'))
+			strcat(num, ".0");
+		buf_puts(f->text, num);
+	} else {
+		resp_double(f->out, v);
+	}
+	fig_end(f);
+}
+
+static void fig_bool(struct figures *f, const char *k, bool v)
+{
+	fig_key(f, k);
+	if (f->text)
+		buf_puts(f->text, v ? "1" : "0");
+	else
+		resp_bool(f->out, v);
+	fig_end(f);
+}
+
+static void fig_inner_begin(struct figures *f, const char *k, size_t n)
+{
+	fig_key(f, k);
+	if (f->text)
+		f->inner = 0;
+	else
+		resp_map(f->out, n);
+}
+
+static void fig_inner_end(struct figures *f)
+{
+	if (f->text) {
+		f->inner = -1;
+		fig_end(f);
+	}
 }
 
 /* Resident set size, from /proc (0 if unavailable). */
@@ -131,43 +228,42 @@ static long long rss_bytes(void)
 
 /* The clock as INFO and CLOCK show it: its time, whether it was shifted
  * (and from which day it started), and by how much. */
-static void put_clock(struct resp_out *o, int64_t now_ms, const char *today)
+static void put_clock(struct figures *f, int64_t now_ms, const char *today)
 {
 	char when[32];
 	args_format_time(now_ms, when);
-	kv_str(o, "time", when);
-	kv_str(o, "clock", clock_is_shifted() ? today : "system");
-	kv_int(o, "clock_offset_seconds", (long long)clock_offset_seconds());
+	fig_str(f, "time", when);
+	fig_str(f, "clock", clock_is_shifted() ? today : "system");
+	fig_int(f, "clock_offset_seconds", (long long)clock_offset_seconds());
 }
 
-static void info_server(struct cmd_ctx *ctx, const struct session_figures *f)
+static void info_server(struct cmd_ctx *ctx, struct figures *g, const struct session_figures *f)
 {
 	const struct config *cfg = ctx->cfg;
-	resp_cstr(ctx->out, "server");
-	resp_map(ctx->out, 11);
-	kv_str(ctx->out, "version", YIMA_VERSION);
-	kv_int(ctx->out, "pid", (long long)getpid());
-	kv_int(ctx->out, "uptime_seconds", (long long)f->uptime_seconds);
-	put_clock(ctx->out, ctx->cmd->time_ms, cfg->clock_today);
-	kv_int(ctx->out, "threads", f->threads);
-	kv_str(ctx->out, "bind", cfg->bind);
-	kv_int(ctx->out, "port", f->port);
-	kv_int(ctx->out, "tls_port", f->tls_port);
-	kv_str(ctx->out, "data", cfg->data);
+	fig_section(g, "server", 11);
+	fig_str(g, "version", YIMA_VERSION);
+	fig_int(g, "pid", (long long)getpid());
+	fig_int(g, "uptime_seconds", (long long)f->uptime_seconds);
+	put_clock(g, ctx->cmd->time_ms, cfg->clock_today);
+	fig_int(g, "threads", f->threads);
+	fig_str(g, "bind", cfg->bind);
+	fig_int(g, "port", f->port);
+	fig_int(g, "tls_port", f->tls_port);
+	fig_str(g, "data", cfg->data);
 }
 
-static void info_clients(struct cmd_ctx *ctx, const struct session_figures *f)
+/* Redis's names where Redis has the figure (connected_clients). */
+static void info_clients(struct cmd_ctx *ctx, struct figures *g, const struct session_figures *f)
 {
-	resp_cstr(ctx->out, "clients");
-	resp_map(ctx->out, 5);
-	kv_int(ctx->out, "connected", (long long)f->connected);
-	kv_int(ctx->out, "max_clients", ctx->cfg->max_clients);
-	kv_int(ctx->out, "accepted", (long long)f->accepted);
-	kv_int(ctx->out, "rejected", (long long)f->rejected);
-	kv_int(ctx->out, "commands", (long long)f->commands);
+	fig_section(g, "clients", 5);
+	fig_int(g, "connected_clients", (long long)f->connected);
+	fig_int(g, "max_clients", ctx->cfg->max_clients);
+	fig_int(g, "accepted", (long long)f->accepted);
+	fig_int(g, "rejected", (long long)f->rejected);
+	fig_int(g, "commands", (long long)f->commands);
 }
 
-static int info_store(struct cmd_ctx *ctx, const struct session_figures *f)
+static int info_store(struct cmd_ctx *ctx, struct figures *g, const struct session_figures *f)
 {
 	struct store_txn *txn;
 	struct store_stats st;
@@ -176,44 +272,39 @@ static int info_store(struct cmd_ctx *ctx, const struct session_figures *f)
 		rc = store_stat(txn, &st);
 	if (rc)
 		return rc;
-	resp_cstr(ctx->out, "store");
-	resp_map(ctx->out, 12);
-	resp_cstr(ctx->out, "disk_full");
-	resp_bool(ctx->out, store_disk_full(f->store));
-	kv_int(ctx->out, "disk_free", (long long)store_disk_free(f->store));
-	kv_int(ctx->out, "schema_version", STORE_SCHEMA_VERSION);
-	kv_int(ctx->out, "map_size", (long long)st.map_size);
-	kv_int(ctx->out, "map_used", (long long)st.map_used);
-	kv_int(ctx->out, "map_free", (long long)st.map_free);
-	kv_int(ctx->out, "page_size", (long long)st.page_size);
-	kv_int(ctx->out, "map_grows", (long long)st.grows);
-	kv_int(ctx->out, "last_txn", (long long)st.last_txn);
-	kv_int(ctx->out, "readers", st.readers_used);
-	kv_int(ctx->out, "readers_max", st.readers_max);
-	resp_cstr(ctx->out, "entries");
-	resp_map(ctx->out, DB__COUNT);
+	fig_section(g, "store", 12);
+	fig_bool(g, "disk_full", store_disk_full(f->store));
+	fig_int(g, "disk_free", (long long)store_disk_free(f->store));
+	fig_int(g, "schema_version", STORE_SCHEMA_VERSION);
+	fig_int(g, "map_size", (long long)st.map_size);
+	fig_int(g, "map_used", (long long)st.map_used);
+	fig_int(g, "map_free", (long long)st.map_free);
+	fig_int(g, "page_size", (long long)st.page_size);
+	fig_int(g, "map_grows", (long long)st.grows);
+	fig_int(g, "last_txn", (long long)st.last_txn);
+	fig_int(g, "readers", st.readers_used);
+	fig_int(g, "readers_max", st.readers_max);
+	fig_inner_begin(g, "entries", DB__COUNT);
 	for (int i = 0; i < DB__COUNT; i++)
-		kv_int(ctx->out, store_db_name((enum store_db)i), (long long)st.entries[i]);
+		fig_int(g, store_db_name((enum store_db)i), (long long)st.entries[i]);
+	fig_inner_end(g);
 	return 0;
 }
 
-static void info_writer(struct cmd_ctx *ctx, const struct session_figures *f)
+static void info_writer(struct figures *g, const struct session_figures *f)
 {
 	struct writer_stats ws;
 	writer_stats(f->writer, &ws);
-	resp_cstr(ctx->out, "writer");
-	resp_map(ctx->out, 7);
-	kv_int(ctx->out, "queue_depth", (long long)ws.queue_depth);
-	kv_int(ctx->out, "commits", (long long)ws.commits);
-	kv_int(ctx->out, "writes", (long long)ws.jobs);
-	resp_cstr(ctx->out, "mean_group_size");
-	resp_double(ctx->out, ws.commits ? (double)ws.jobs / (double)ws.commits : 0.0);
-	kv_int(ctx->out, "max_group_size", (long long)ws.max_group);
-	kv_int(ctx->out, "failed_transactions", (long long)ws.failures);
+	fig_section(g, "writer", 7);
+	fig_int(g, "queue_depth", (long long)ws.queue_depth);
+	fig_int(g, "commits", (long long)ws.commits);
+	fig_int(g, "writes", (long long)ws.jobs);
+	fig_double(g, "mean_group_size", ws.commits ? (double)ws.jobs / (double)ws.commits : 0.0);
+	fig_int(g, "max_group_size", (long long)ws.max_group);
+	fig_int(g, "failed_transactions", (long long)ws.failures);
 	/* What a write costs the one thread all writes go through: with
 	 * `writes`, the writer's CPU per request (tests/bench/compare.py). */
-	resp_cstr(ctx->out, "cpu_seconds");
-	resp_double(ctx->out, (double)ws.cpu_ns / 1e9);
+	fig_double(g, "cpu_seconds", (double)ws.cpu_ns / 1e9);
 }
 
 /* The heads of the event chain and of the log's chain, for an operator
@@ -236,16 +327,16 @@ static int read_heads(struct store_txn *txn, struct heads *h)
 	return 0;
 }
 
-/* Four entries of a map. */
-static void put_heads(struct resp_out *out, const struct heads *h)
+/* Four figures of a section. */
+static void put_heads(struct figures *g, const struct heads *h)
 {
-	kv_int(out, "head_seq", (long long)h->seq);
-	kv_str(out, "head_hash", h->hex);
-	kv_int(out, "log_head_seq", (long long)h->log_seq);
-	kv_str(out, "log_head_hash", h->log_hex);
+	fig_int(g, "head_seq", (long long)h->seq);
+	fig_str(g, "head_hash", h->hex);
+	fig_int(g, "log_head_seq", (long long)h->log_seq);
+	fig_str(g, "log_head_hash", h->log_hex);
 }
 
-static int info_audit(struct cmd_ctx *ctx)
+static int info_audit(struct cmd_ctx *ctx, struct figures *g)
 {
 	struct store_txn *txn;
 	struct heads h;
@@ -254,21 +345,20 @@ static int info_audit(struct cmd_ctx *ctx)
 		rc = read_heads(txn, &h);
 	if (rc)
 		return rc;
-	resp_cstr(ctx->out, "audit");
-	resp_map(ctx->out, 4);
-	put_heads(ctx->out, &h);
+	fig_section(g, "audit", 4);
+	put_heads(g, &h);
 	return 0;
 }
 
 /* Where this node stands in the replicated log (cluster.h), read in one
  * transaction with the heads of its chains: two nodes at the same applied
  * sequence must show the same heads. */
-static int info_replication(struct cmd_ctx *ctx, const struct session_figures *f)
+static int info_replication(struct cmd_ctx *ctx, struct figures *g,
+			    const struct session_figures *f)
 {
 	if (f->cluster == NULL) {
-		resp_cstr(ctx->out, "replication");
-		resp_map(ctx->out, 1);
-		kv_str(ctx->out, "role", "single");
+		fig_section(g, "replication", 1);
+		fig_str(g, "role", "single");
 		return 0;
 	}
 	struct store_txn *txn;
@@ -283,70 +373,87 @@ static int info_replication(struct cmd_ctx *ctx, const struct session_figures *f
 	char last[32] = "";
 	if (st.last_apply_ms)
 		args_format_time(st.last_apply_ms, last);
-	resp_cstr(ctx->out, "replication");
-	resp_map(ctx->out, 22);
-	kv_str(ctx->out, "role", "cluster");
-	kv_str(ctx->out, "node", st.node);
-	kv_str(ctx->out, "stream", st.stream);
-	kv_str(ctx->out, "server", st.server);
-	kv_int(ctx->out, "connected", st.connected);
-	kv_int(ctx->out, "applied_seq", (long long)st.applied_seq);
-	kv_int(ctx->out, "applied_index", st.applied_index);
-	kv_int(ctx->out, "stream_last_seq", (long long)st.stream_last_seq);
-	kv_int(ctx->out, "lag", st.stream_last_seq > st.applied_seq ?
-	       (long long)(st.stream_last_seq - st.applied_seq) : 0);
-	kv_int(ctx->out, "delivered_seq", (long long)st.delivered_seq);
-	kv_str(ctx->out, "last_apply", last);
-	kv_int(ctx->out, "waiting_writes", (long long)st.waiting);
-	kv_int(ctx->out, "published", (long long)st.published);
-	kv_int(ctx->out, "republished", (long long)st.republished);
-	kv_int(ctx->out, "unavailable", (long long)st.unavailable);
-	kv_int(ctx->out, "reconnects", (long long)st.reconnects);
-	kv_int(ctx->out, "halted", st.halted);
-	kv_str(ctx->out, "halted_why", st.halted_why);
-	put_heads(ctx->out, &h);
+	fig_section(g, "replication", 22);
+	fig_str(g, "role", "cluster");
+	fig_str(g, "node", st.node);
+	fig_str(g, "stream", st.stream);
+	fig_str(g, "server", st.server);
+	fig_int(g, "connected", st.connected);
+	fig_int(g, "applied_seq", (long long)st.applied_seq);
+	fig_int(g, "applied_index", st.applied_index);
+	fig_int(g, "stream_last_seq", (long long)st.stream_last_seq);
+	fig_int(g, "lag", st.stream_last_seq > st.applied_seq ?
+		(long long)(st.stream_last_seq - st.applied_seq) : 0);
+	fig_int(g, "delivered_seq", (long long)st.delivered_seq);
+	fig_str(g, "last_apply", last);
+	fig_int(g, "waiting_writes", (long long)st.waiting);
+	fig_int(g, "published", (long long)st.published);
+	fig_int(g, "republished", (long long)st.republished);
+	fig_int(g, "unavailable", (long long)st.unavailable);
+	fig_int(g, "reconnects", (long long)st.reconnects);
+	fig_int(g, "halted", st.halted);
+	fig_str(g, "halted_why", st.halted_why);
+	put_heads(g, &h);
 	return 0;
 }
 
-static void info_memory(struct cmd_ctx *ctx)
+static void info_memory(struct figures *g)
 {
-	resp_cstr(ctx->out, "memory");
-	resp_map(ctx->out, 1);
-	kv_int(ctx->out, "rss_bytes", rss_bytes());
+	fig_section(g, "memory", 1);
+	fig_int(g, "rss_bytes", rss_bytes());
 }
 
-/* INFO [section]: a map of sections, each a map of figures. */
+static const char *const info_sections[] = { "server", "clients", "store", "writer",
+					     "memory", "audit", "replication" };
+enum { INFO_SECTIONS = 7 };
+
+/* INFO [section ...]: every section (none named, or all, everything,
+ * default), or those named, in the table's order. */
 enum cmd_status cmd_info(struct cmd_ctx *ctx)
 {
-	static const char *const sections[] = { "server", "clients", "store", "writer",
-						"memory", "audit", "replication" };
-	enum { NSECTIONS = 7 };
 	const struct cmd *c = ctx->cmd;
-	int only = -1, rc = 0;
-	if (c->argc == 2) {
-		for (int i = 0; i < NSECTIONS; i++)
-			if (arg_is(&c->argv[1], sections[i]))
-				only = i;
-		if (only < 0)
+	unsigned want = 0;
+	int rc = 0;
+	for (int a = 1; a < c->argc; a++) {
+		const struct resp_arg *w = &c->argv[a];
+		int found = arg_is(w, "all") || arg_is(w, "everything") || arg_is(w, "default");
+		if (found)
+			want |= (1u << INFO_SECTIONS) - 1;
+		for (int i = 0; i < INFO_SECTIONS; i++)
+			if (arg_is(w, info_sections[i])) {
+				want |= 1u << i;
+				found = 1;
+			}
+		if (!found)
 			return cmd_refuse(ctx, "unknown section '%.40s'; sections are server, "
-					  "clients, store, writer, memory, audit, replication", c->argv[1].ptr);
+					  "clients, store, writer, memory, audit, replication "
+					  "(or all)", w->ptr);
 	}
+	if (want == 0)
+		want = (1u << INFO_SECTIONS) - 1;
 	struct session_figures f;
 	ctx->session->ops->figures(ctx->session->self, &f);
-	resp_map(ctx->out, only < 0 ? NSECTIONS : 1);
-	for (int i = 0; rc == 0 && i < NSECTIONS; i++) {
-		if (only >= 0 && i != only)
+	struct buf text = BUF_INIT;
+	struct figures g = { .out = ctx->out, .inner = -1,
+			     .text = ctx->session->ops->structured ? NULL : &text };
+	if (g.text == NULL)
+		resp_map(ctx->out, (size_t)__builtin_popcount(want));
+	for (int i = 0; rc == 0 && i < INFO_SECTIONS; i++) {
+		if (!(want & (1u << i)))
 			continue;
 		switch (i) {
-		case 0: info_server(ctx, &f); break;
-		case 1: info_clients(ctx, &f); break;
-		case 2: rc = info_store(ctx, &f); break;
-		case 3: info_writer(ctx, &f); break;
-		case 4: info_memory(ctx); break;
-		case 5: rc = info_audit(ctx); break;
-		case 6: rc = info_replication(ctx, &f); break;
+		case 0: info_server(ctx, &g, &f); break;
+		case 1: info_clients(ctx, &g, &f); break;
+		case 2: rc = info_store(ctx, &g, &f); break;
+		case 3: info_writer(&g, &f); break;
+		case 4: info_memory(&g); break;
+		case 5: rc = info_audit(ctx, &g); break;
+		case 6: rc = info_replication(ctx, &g, &f); break;
 		}
 	}
+	if (rc == 0 && g.text)
+		resp_bulk(ctx->out, text.data ? text.data : "", text.len);
+	buf_free(&text);
 	return rc ? cmd_failed(ctx, rc) : CMD_DONE;
 }
 
@@ -376,7 +483,8 @@ enum cmd_status cmd_clock(struct cmd_ctx *ctx)
 		}
 		now += (int64_t)secs * 1000;	/* the request's time, moved with the clock */
 	}
+	struct figures g = { .out = ctx->out, .inner = -1 };
 	resp_map(ctx->out, 3);
-	put_clock(ctx->out, now, ctx->cfg->clock_today);
+	put_clock(&g, now, ctx->cfg->clock_today);
 	return CMD_DONE;
 }

@@ -19,7 +19,7 @@
 #include <string.h>
 #include <strings.h>
 
-enum opt_type { OPT_STR, OPT_U32, OPT_SIZE, OPT_LOGLEVEL, OPT_SEVERITY, OPT_DURATION,
+enum opt_type { OPT_STR, OPT_U32, OPT_SIZE, OPT_LOGLEVEL, OPT_LOGFORMAT, OPT_SEVERITY, OPT_DURATION,
 		OPT_TIMEZONE, OPT_BOOL, OPT_VERIFY, OPT_DAY, OPT_NATS_URLS, OPT_NAME,
 		OPT_SUBJECT };
 
@@ -55,6 +55,12 @@ static const struct option_spec options[] = {
 	  "error, warn, info or debug" },
 	{ "log_file", OPT_STR, O(log_file), 0, 0, "",
 	  "append log lines to this file (empty: standard error)" },
+	{ "log_format", OPT_LOGFORMAT, O(log_format), 0, 0, "text",
+	  "log lines as text (TIME [level] message) or json (one object a line), "
+	  "the access log's too" },
+	{ "access_log", OPT_STR, O(access_log), 0, 0, "",
+	  "append a line per request here, RESP and HTTP: time, address, principal, "
+	  "site, command, code, outcome, latency (empty: no access log; SIGHUP reopens it)" },
 	{ "map_size", OPT_SIZE, O(map_size), 1 * MiB, 64 * TiB, "1GiB",
 	  "initial LMDB map size; doubled automatically when full" },
 	{ "max_clients", OPT_U32, O(max_clients), 1, 1000000, "10000",
@@ -208,6 +214,20 @@ static bool parse_duration(const char *s, uint64_t *out);
 int config_parse_duration(const char *s, uint64_t *seconds)
 {
 	return parse_duration(s, seconds) ? 0 : -1;
+}
+
+const char *config_format_duration(uint64_t seconds, char *buf, size_t n)
+{
+	static const struct { uint64_t secs; char unit; } units[] = {
+		{ 86400, 'd' }, { 3600, 'h' }, { 60, 'm' },
+	};
+	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+		if (seconds && seconds % units[i].secs == 0) {
+			snprintf(buf, n, "%" PRIu64 "%c", seconds / units[i].secs, units[i].unit);
+			return buf;
+		}
+	snprintf(buf, n, "%" PRIu64 "s", seconds);
+	return buf;
 }
 
 static bool parse_duration(const char *s, uint64_t *out)
@@ -465,6 +485,14 @@ int config_set(struct config *c, const char *key, const char *value,
 			}
 		snprintf(err, errlen, "%s: '%s' is not none, optional or required", key, value);
 		return -1;
+	case OPT_LOGFORMAT:
+		level = log_format_parse(value);
+		if (level < 0) {
+			snprintf(err, errlen, "%s: '%s' is not text or json", key, value);
+			return -1;
+		}
+		*(uint32_t *)field = (uint32_t)level;
+		return 0;
 	case OPT_LOGLEVEL:
 		level = log_level_parse(value);
 		if (level < 0) {
@@ -638,11 +666,15 @@ int config_get(const struct config *c, const char *key, char *out, size_t outlen
 		snprintf(out, outlen, "%s", *(const uint32_t *)field == CONFIG_RED ? "red" : "amber");
 		break;
 	case OPT_DURATION:
-		snprintf(out, outlen, "%" PRIu64 "s", *(const uint64_t *)field);
+		config_format_duration(*(const uint64_t *)field, out, outlen);
 		break;
 	case OPT_LOGLEVEL:
 		snprintf(out, outlen, "%s",
 			 log_level_name((enum log_level) * (const uint32_t *)field));
+		break;
+	case OPT_LOGFORMAT:
+		snprintf(out, outlen, "%s",
+			 log_format_name((enum log_format) * (const uint32_t *)field));
 		break;
 	case OPT_U32:
 		snprintf(out, outlen, "%" PRIu32, *(const uint32_t *)field);

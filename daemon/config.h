@@ -25,6 +25,8 @@ struct config {
 	uint32_t threads;		/* 0 = number of cores */
 	uint32_t log_level;		/* enum log_level */
 	char     log_file[CONFIG_STR_MAX];
+	uint32_t log_format;		/* enum log_format */
+	char     access_log[CONFIG_STR_MAX];	/* "": no access log */
 	uint64_t map_size;
 	uint32_t max_clients;
 	uint32_t timeout;		/* idle seconds, 0 = never */
@@ -115,6 +117,9 @@ int config_option(int i, const char **name, const char **def, const char **help)
 /* A duration as options take it ("90", "90s", "15m", "2h", "10d") in
  * seconds.  Returns 0, or -1 when s is not one. */
 int config_parse_duration(const char *s, uint64_t *seconds);
+/* A duration as an operator writes it, in its largest whole unit: 864000
+ * is "10d", 5400 "90m", 45 "45s".  Returns buf. */
+const char *config_format_duration(uint64_t seconds, char *buf, size_t n);
 
 /* Format option `key` of c as text (for INFO and tests). Returns 0 or -1. */
 int config_get(const struct config *c, const char *key, char *out, size_t outlen);

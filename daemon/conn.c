@@ -34,6 +34,7 @@
  * client dribbling bytes is cut off.
  */
 #include "conn.h"
+#include "access_log.h"
 #include "admit.h"
 #include "cluster.h"
 #include "conn_session.h"
@@ -46,6 +47,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "server.h"
+#include "session.h"
 #include "slow.h"
 #include "store.h"
 #include "tls.h"
@@ -92,7 +94,9 @@ struct conn {
 	struct event *rd;
 	uint64_t id;
 	char addr[64];
-	char name[64];
+	char name[SESSION_NAME_MAX];
+	char lib_name[SESSION_NAME_MAX], lib_ver[SESSION_NAME_MAX];	/* CLIENT SETINFO */
+	int64_t born_ms;		/* monotonic: CLIENT INFO's age */
 	int proto;
 
 	struct principal who;		/* who sends the requests */
@@ -170,6 +174,26 @@ void conn_set_proto(struct conn *c, int proto)
 void conn_set_name(struct conn *c, const char *name)
 {
 	snprintf(c->name, sizeof c->name, "%s", name);
+}
+
+void conn_set_lib(struct conn *c, bool version, const char *value)
+{
+	if (version)
+		snprintf(c->lib_ver, sizeof c->lib_ver, "%s", value);
+	else
+		snprintf(c->lib_name, sizeof c->lib_name, "%s", value);
+}
+
+static int64_t mono_ms(void);
+
+void conn_client(const struct conn *c, struct session_client *out)
+{
+	*out = (struct session_client){
+		.id = c->id, .addr = c->addr, .name = c->name, .lib_name = c->lib_name,
+		.lib_ver = c->lib_ver, .proto = c->proto,
+		.user = c->who.role == ROLE_NONE ? "" : c->who.name,
+		.age_seconds = (mono_ms() - c->born_ms) / 1000,
+	};
 }
 
 void conn_close_after_reply(struct conn *c)
@@ -357,6 +381,7 @@ void conn_new(struct worker *w, int fd, const struct sockaddr *sa, socklen_t sal
 	c->bev = bev;
 	c->id = atomic_fetch_add(&srv->next_conn_id, 1) + 1;
 	c->proto = 2;
+	c->born_ms = mono_ms();
 	c->out.proto = 2;
 	c->peer = peer;
 	c->tls = ssl != NULL;
@@ -523,12 +548,33 @@ static void start_fresh(struct conn *c, struct cmd *cmd, int64_t t0)
 	cluster_fresh(srv->cluster, job);
 }
 
-/* Count a request answered here (metrics.h): its reply is what the output
- * holds past mark. */
-static void answered(struct conn *c, const struct command_spec *spec, int64_t t0, size_t mark)
+static bool access_on(void)
 {
-	metrics_request(c->w->metrics, spec ? (int)spec->id : -1, metrics_now_ns() - t0,
-			c->out.b.data + mark, c->out.b.len - mark);
+	return atomic_load_explicit(&access_log_on, memory_order_relaxed);
+}
+
+/* The access log's line for a request of c (access_log.h). */
+static void access_line(const struct conn *c, int cmd, const struct access_note *note,
+			int64_t ns, const char *reply, size_t len)
+{
+	access_log(c->tls ? "resps" : "resp", c->id, c->addr,
+		   c->who.role == ROLE_LOCAL ? NULL : &c->who, cmd, note, ns, reply, len);
+}
+
+/* Count a request answered here (metrics.h), and log it when the access
+ * log is on: its reply is what the output holds past mark; cmd, the
+ * request as admitted. */
+static void answered(struct conn *c, const struct cmd *cmd, const struct command_spec *spec,
+		     int64_t t0, size_t mark)
+{
+	int64_t ns = metrics_now_ns() - t0;
+	int id = spec ? (int)spec->id : -1;
+	metrics_request(c->w->metrics, id, ns, c->out.b.data + mark, c->out.b.len - mark);
+	if (access_on()) {
+		struct access_note note;
+		access_note_of(cmd, &note);
+		access_line(c, id, &note, ns, c->out.b.data + mark, c->out.b.len - mark);
+	}
 }
 
 /* Run a request admitted as a read: here, a slow one on its own thread,
@@ -548,7 +594,7 @@ static void run_read(struct conn *c, struct cmd_ctx *ctx, const struct command_s
 	} else {
 		execute(c, ctx, spec, argc, argv, cmd);
 	}
-	answered(c, spec, t0, mark);
+	answered(c, cmd, spec, t0, mark);
 }
 
 static void protocol_error(struct conn *c)
@@ -577,6 +623,9 @@ static enum admission admit_here(struct conn *c, struct cmd_ctx *ctx, int64_t no
 
 static void reply_refusal(struct conn *c)
 {
+	if (strcmp(c->refusal.code, "NOPERM") == 0)
+		log_info("conn %llu %s: NOPERM: %s", (unsigned long long)c->id, c->addr,
+			 c->refusal.msg);
 	resp_error(&c->out, c->refusal.code, "%s", c->refusal.msg);
 }
 
@@ -601,7 +650,7 @@ static void process(struct conn *c)
 		if (c->held && c->refused) {
 			size_t mark = c->out.b.len;
 			reply_refusal(c);
-			answered(c, c->held_spec, c->held_t0, mark);
+			answered(c, &c->held_cmd, c->held_spec, c->held_t0, mark);
 		} else if (c->held) {
 			run_read(c, &ctx, c->held_spec, c->held_argc, c->held_argv, &c->held_cmd,
 				 c->held_t0);
@@ -650,14 +699,19 @@ static void process(struct conn *c)
 			continue;
 		const struct command_spec *spec;
 		struct cmd cmd;
+		struct access_note note;	/* the access log's, for a write */
+		note.code[0] = note.site[0] = '\0';
 		int64_t t0 = metrics_now_ns();
 		enum admission a = admit_here(c, &ctx, now_ms, argc, argv, &spec, &cmd);
 		if (a == ADMIT_WRITE) {
 			/* The job takes the command's codes with its words. */
+			if (access_on())	/* before the job takes the words */
+				access_note_of(&cmd, &note);
 			struct write_job *job = cmd_write_job(&srv->cfg, &cmd, c->proto,
 							      worker_job_done, c, c->w);
 			job->finish = conn_job_done;
 			job->t0_ns = t0;
+			job->note = note;
 			/* The writer takes its two queues in its own order, so a
 			 * connection's writes keep the order sent only if they all
 			 * wait in one queue: behind its own bulk jobs a small job
@@ -688,7 +742,7 @@ static void process(struct conn *c)
 		if (a == ADMIT_REFUSED) {
 			size_t mark = c->out.b.len;
 			reply_refusal(c);
-			answered(c, spec, t0, mark);
+			answered(c, &cmd, spec, t0, mark);
 		} else {
 			run_read(c, &ctx, spec, argc, argv, &cmd, t0);
 		}
@@ -894,8 +948,10 @@ void conn_job_done(struct write_job *job)
 	c->pending--;
 	c->pending_bulk -= job->bulk;
 	c->slow = false;	/* a slow job is pending alone: this was it */
-	metrics_request(c->w->metrics, job->cmd, metrics_now_ns() - job->t0_ns, job->reply.b.data,
-			job->reply.b.len);
+	int64_t ns = metrics_now_ns() - job->t0_ns;
+	metrics_request(c->w->metrics, job->cmd, ns, job->reply.b.data, job->reply.b.len);
+	if (access_on())
+		access_line(c, job->cmd, &job->note, ns, job->reply.b.data, job->reply.b.len);
 	if (c->dead) {
 		cmd_write_job_free(job);
 		if (c->pending == 0)

@@ -55,6 +55,9 @@ int conn_proto(const struct conn *c);
 void conn_set_proto(struct conn *c, int proto);
 void conn_set_name(struct conn *c, const char *name);
 const char *conn_name(const struct conn *c);
+void conn_set_lib(struct conn *c, bool version, const char *value);
+struct session_client;
+void conn_client(const struct conn *c, struct session_client *out);
 /* Who sends this connection's requests, and from where. */
 const struct principal *conn_principal(const struct conn *c);
 const struct throttle_addr *conn_peer(const struct conn *c);

@@ -42,6 +42,16 @@ static void s_set_name(void *self, const char *name)
 	conn_set_name(self, name);
 }
 
+static void s_set_lib(void *self, bool version, const char *value)
+{
+	conn_set_lib(self, version, value);
+}
+
+static void s_client(void *self, struct session_client *out)
+{
+	conn_client(self, out);
+}
+
 static void s_close_after_reply(void *self)
 {
 	conn_close_after_reply(self);
@@ -96,6 +106,8 @@ static const struct session_ops conn_ops = {
 	.proto = s_proto,
 	.set_proto = s_set_proto,
 	.set_name = s_set_name,
+	.set_lib = s_set_lib,
+	.client = s_client,
 	.close_after_reply = s_close_after_reply,
 	.sign_in = s_sign_in,
 	.figures = s_figures,

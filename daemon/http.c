@@ -16,6 +16,7 @@
  * there: its job comes back, finds no request, and is freed.
  */
 #include "http.h"
+#include "access_log.h"
 #include "acl.h"
 #include "admit.h"
 #include "args.h"
@@ -92,6 +93,9 @@ struct hconn {
 /* A request whose command went to the writer (or a slow thread). */
 struct hreq {
 	struct hreq *next;		/* in hc->waiting */
+	/* For the access log, when it is on: who asked, from where, and what
+	 * (the connection may be gone when the answer comes back). */
+	struct asker *asker;
 	struct evhttp_request *req;	/* NULL once the connection is gone */
 	struct hconn *hc;
 	struct http_worker *hw;
@@ -369,19 +373,61 @@ static void send_page(struct evhttp_request *req, const char *uri, const struct 
 	send_json(req, status, body, head, false);
 }
 
-/* Count a request answered (metrics.h), its reply a RESP reply. */
-static void count(struct http_worker *hw, int cmd, int64_t t0, const char *reply, size_t len)
+/* Who asked, as the access log shows it (access_log.h). */
+struct asker {
+	uint64_t conn;
+	char addr[INET6_ADDRSTRLEN + 8];
+	bool local;			/* the trusted local client */
+	struct principal who;
+	struct access_note note;
+};
+
+/* An asker of hc: who (NULL: local), what (c; NULL: no command yet). */
+static void asker_of(struct asker *a, const struct hconn *hc, const struct principal *who,
+		     const struct cmd *c)
 {
-	metrics_request(hw->w->metrics, cmd, metrics_now_ns() - t0, reply, len);
+	a->conn = hc->id;
+	snprintf(a->addr, sizeof a->addr, "%s", hc->addr);
+	a->local = who == NULL;
+	if (who)
+		a->who = *who;
+	if (c)
+		access_note_of(c, &a->note);
+	else
+		a->note.code[0] = a->note.site[0] = '\0';
+}
+
+static bool access_on(void)
+{
+	return atomic_load_explicit(&access_log_on, memory_order_relaxed);
+}
+
+/* Count a request answered (metrics.h), its reply a RESP reply, and with
+ * the access log on, log it: `a` says who asked (NULL: when the log is
+ * off, or nobody could be told). */
+static void count(struct http_worker *hw, const struct asker *a, int cmd, int64_t t0,
+		  const char *reply, size_t len)
+{
+	int64_t ns = metrics_now_ns() - t0;
+	metrics_request(hw->w->metrics, cmd, ns, reply, len);
+	if (a && access_on())
+		access_log("http", a->conn, a->addr, a->local ? NULL : &a->who, cmd, &a->note, ns,
+			   reply, len);
 }
 
 /* The same for an answer of our own: an error code, or none. */
-static void count_code(struct http_worker *hw, int cmd, int64_t t0, const char *code)
+static void count_code(struct http_worker *hw, const struct asker *a, int cmd, int64_t t0,
+		       const char *code)
 {
 	char reply[24];
 	int n = code ? snprintf(reply, sizeof reply, "-%s ", code) : 0;
-	count(hw, cmd, t0, reply, (size_t)n);
+	count(hw, a, cmd, t0, reply, (size_t)n);
 }
+
+/* For the access log: who asked, on the stack (NULL when it is off). */
+#define ASKER(name, hc, who, c) \
+	struct asker name##_s, *name = access_on() ? (asker_of(&name##_s, (hc), (who), (c)), \
+						      &name##_s) : NULL
 
 /* A request whose job came back: off its connection's waiting list.
  * False when its connection is gone (nothing to answer). */
@@ -402,12 +448,13 @@ static void on_job_done(struct write_job *job)
 	struct hreq *r = job->owner;
 	struct http_worker *hw = r->hw;
 	hw->pending--;
-	count(hw, job->cmd, job->t0_ns, job->reply.b.data, job->reply.b.len);
+	count(hw, r->asker, job->cmd, job->t0_ns, job->reply.b.data, job->reply.b.len);
 	if (unwait(r) && r->uri)
 		send_page(r->req, r->uri, &job->reply.b, r->head);
 	else if (r->req)
 		send_reply(r->req, &job->reply.b, r->head, job->conflict);
 	cmd_write_job_free(job);
+	free(r->asker);
 	free(r->uri);
 	free(r);
 }
@@ -547,6 +594,20 @@ static void s_set_name(void *self, const char *name)
 	(void)name;
 }
 
+static void s_set_lib(void *self, bool version, const char *value)
+{
+	(void)self;
+	(void)version;
+	(void)value;
+}
+
+static void s_client(void *self, struct session_client *out)
+{
+	const struct hconn *hc = ((struct http_session *)self)->hc;
+	*out = (struct session_client){ .id = hc->id, .addr = hc->addr, .name = "",
+					.lib_name = "", .lib_ver = "", .user = "", .proto = 3 };
+}
+
 static void s_close_after_reply(void *self)
 {
 	(void)self;
@@ -571,10 +632,13 @@ static void s_figures(void *self, struct session_figures *f)
 }
 
 static const struct session_ops http_session_ops = {
+	.structured = true,
 	.id = s_id,
 	.proto = s_proto,
 	.set_proto = s_set_proto,
 	.set_name = s_set_name,
+	.set_lib = s_set_lib,
+	.client = s_client,
 	.close_after_reply = s_close_after_reply,
 	.sign_in = s_sign_in,
 	.figures = s_figures,
@@ -726,7 +790,11 @@ static enum admission admit_request(struct http_worker *hw, struct hconn *hc,
 	if (r == ADMIT_REFUSED) {
 		send_error(req, http_status_of(refusal.code, strlen(refusal.code)), refusal.code,
 			   refusal.msg, head, false);
-		count_code(hw, a->cmd_id, t0, refusal.code);
+		if (strcmp(refusal.code, "NOPERM") == 0)
+			log_info("http %llu %s: NOPERM: %s", (unsigned long long)hc->id, hc->addr,
+				 refusal.msg);
+		ASKER(asker, hc, who, &a->cmd);
+		count_code(hw, asker, a->cmd_id, t0, refusal.code);
 	}
 	return r;
 }
@@ -750,11 +818,14 @@ static void run_command(struct http_worker *hw, struct hconn *hc, struct evhttp_
 	const char *body;
 	size_t body_len;
 	if (principal_of(hw, hc, req, &p, &who, head) != 0) {
-		count_code(hw, (int)route->cmd, t0, "WRONGPASS");
+		static const struct principal nobody = { .role = ROLE_NONE, .name = "-" };
+		ASKER(asker, hc, &nobody, NULL);
+		count_code(hw, asker, (int)route->cmd, t0, "WRONGPASS");
 		return;
 	}
+	ASKER(asker, hc, who, NULL);
 	if (body_of(cfg, req, who, head, &body, &body_len) != 0) {
-		count_code(hw, (int)route->cmd, t0, "ERR");
+		count_code(hw, asker, (int)route->cmd, t0, "ERR");
 		return;
 	}
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
@@ -764,7 +835,7 @@ static void run_command(struct http_worker *hw, struct hconn *hc, struct evhttp_
 	if (http_words(route, id[0] ? id : NULL, query, body, body_len, &words, err,
 		       sizeof err) != 0) {
 		send_error(req, 400, "ERR", err, head, false);
-		count_code(hw, (int)route->cmd, t0, "ERR");
+		count_code(hw, asker, (int)route->cmd, t0, "ERR");
 		return;
 	}
 
@@ -773,6 +844,8 @@ static void run_command(struct http_worker *hw, struct hconn *hc, struct evhttp_
 					 t0, head, &ad);
 	const struct command_spec *spec = ad.spec;
 	int cmd_id = ad.cmd_id;
+	if (asker)
+		access_note_of(&ad.cmd, &asker->note);
 	if (a == ADMIT_REFUSED) {
 		/* answered */
 	} else if (a == ADMIT_WRITE || (spec && (spec->flags & CMD_F_SLOW)) ||
@@ -784,6 +857,10 @@ static void run_command(struct http_worker *hw, struct hconn *hc, struct evhttp_
 		r->head = head;
 		r->route = route;
 		r->uri = route->kind == ROUTE_EPCIS_EVENTS ? page_uri(uri) : NULL;
+		if (asker) {
+			r->asker = xmalloc(sizeof *asker);
+			*r->asker = *asker;
+		}
 		struct write_job *job;
 		if (a == ADMIT_WRITE)
 			job = cmd_write_job(cfg, &ad.cmd, 3, worker_job_done, r, hw->w);
@@ -796,8 +873,9 @@ static void run_command(struct http_worker *hw, struct hconn *hc, struct evhttp_
 		if (a != ADMIT_WRITE && (spec->flags & CMD_F_SLOW) &&
 		    slow_start(job, err, sizeof err) != 0) {
 			send_error(req, 503, "ERR", err, head, false);
-			count_code(hw, cmd_id, t0, "ERR");
+			count_code(hw, asker, cmd_id, t0, "ERR");
 			cmd_write_job_free(job);
+			free(r->asker);
 			free(r->uri);
 			free(r);
 		} else {
@@ -816,7 +894,7 @@ static void run_command(struct http_worker *hw, struct hconn *hc, struct evhttp_
 			cmd_lookup(words.argc, words.argv, &ad.out);
 		else
 			cmd_execute(&ad.ctx, &ad.cmd);
-		count(hw, cmd_id, t0, ad.out.b.data, ad.out.b.len);
+		count(hw, asker, cmd_id, t0, ad.out.b.data, ad.out.b.len);
 		if (route->kind == ROUTE_EPCIS_EVENTS) {
 			char *at = page_uri(uri);
 			send_page(req, at, &ad.out.b, head);
@@ -1004,7 +1082,7 @@ static void capture(struct http_worker *hw, struct hconn *hc, struct evhttp_requ
 	int64_t t0 = metrics_now_ns();
 	const char *code = capture_document(hw, hc, req, t0, head);
 	if (code == NULL || code[0])
-		count_code(hw, CMD_EVENTS, t0, code);
+		count_code(hw, NULL, CMD_EVENTS, t0, code);
 }
 
 /* GET /epcis/capture/{id}: a job of the principal's. */

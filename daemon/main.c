@@ -7,6 +7,7 @@
  * With --replay SRC it starts no server: it applies the log of the store
  * in SRC to the store in --data and compares the two (replay_main.h).
  */
+#include "access_log.h"
 #include "check_config.h"
 #include "clock.h"
 #include "config.h"
@@ -15,6 +16,7 @@
 #include "server.h"
 #include "version.h"
 
+#include <errno.h>
 #include <event2/thread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -151,6 +153,12 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	log_set_level((enum log_level)cfg.log_level);
+	log_set_format((enum log_format)cfg.log_format);
+	if (access_log_open(cfg.access_log) != 0) {
+		fprintf(stderr, "yimad: access_log %s: cannot open: %s\n", cfg.access_log,
+			strerror(errno));
+		return 2;
+	}
 
 	/* Expiry dates are judged in the configured zone (verdict_today); a
 	 * zone name goes through the C library, set once before any thread. */

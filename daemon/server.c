@@ -10,6 +10,7 @@
  *   4. workers send those replies (bounded grace period) and exit;
  *   5. the store is closed.
  */
+#include "access_log.h"
 #include "server.h"
 #include "http.h"
 #include "session.h"
@@ -56,8 +57,9 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	event_base_loopbreak(srv->base);
 }
 
-/* SIGHUP: read the certificate, key, CA and ACL files again.  A file that
- * fails leaves the previous one in use; connections stay as they are. */
+/* SIGHUP: read the certificate, key, CA and ACL files again, and reopen
+ * the access log (rotated away).  A file that fails leaves the previous
+ * one in use; connections stay as they are. */
 static void on_sighup(evutil_socket_t sig, short what, void *arg)
 {
 	(void)sig;
@@ -72,6 +74,9 @@ static void on_sighup(evutil_socket_t sig, short what, void *arg)
 		log_error("SIGHUP: ACL file not reloaded, the old one stays: %s", err);
 	else
 		log_info("SIGHUP: ACL file reloaded: %zu entries", auth_entries(srv->auth));
+	if (srv->cfg.access_log[0] && access_log_open(srv->cfg.access_log) != 0)
+		log_error("SIGHUP: access log %s not reopened, the old file stays: %s",
+			  srv->cfg.access_log, strerror(errno));
 }
 
 static void on_sweep(evutil_socket_t fd, short what, void *arg)

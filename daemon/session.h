@@ -9,6 +9,7 @@
 #ifndef YIMA_SESSION_H
 #define YIMA_SESSION_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,11 +38,32 @@ enum session_auth {
 	SESSION_MISCONFIGURED,	/* the ACL file is wrong: an operator's problem */
 };
 
+/* A connection's name (CLIENT SETNAME, HELLO SETNAME) and its library's
+ * (CLIENT SETINFO): at most this many bytes less one. */
+#define SESSION_NAME_MAX 64
+
+/* What CLIENT INFO shows of the connection, as Redis's CLIENT LIST does. */
+struct session_client {
+	uint64_t id;
+	const char *addr;		/* "ip:port" */
+	const char *name;		/* "" none */
+	const char *lib_name, *lib_ver;
+	const char *user;		/* the principal's name; "" not signed in */
+	int proto;
+	int64_t age_seconds;
+};
+
 struct session_ops {
+	/* Replies go to a renderer that wants their structure (HTTP's JSON),
+	 * not to a Redis client: INFO answers a map, not Redis's text. */
+	bool structured;
 	uint64_t (*id)(void *self);
 	int (*proto)(void *self);
 	void (*set_proto)(void *self, int proto);
 	void (*set_name)(void *self, const char *name);
+	/* CLIENT SETINFO: the library's name (or, with version, its version). */
+	void (*set_lib)(void *self, bool version, const char *value);
+	void (*client)(void *self, struct session_client *out);
 	void (*close_after_reply)(void *self);
 	/* Sign in with token at now_ms, reading the ACL's sites through t:
 	 * 0 with *how (and, unless signed in, the reason in err), or a store

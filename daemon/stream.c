@@ -685,8 +685,9 @@ static int check_stream(const struct stream_config *c, const jsStreamConfig *hav
 		snprintf(got, sizeof got, "other");
 	} else if (have->MaxAge != (int64_t)c->max_age_s * 1000000000) {
 		what = "max age";
-		snprintf(want, sizeof want, "%" PRIu64 " s", c->max_age_s);
-		snprintf(got, sizeof got, "%" PRId64 " s", have->MaxAge / 1000000000);
+		config_format_duration(c->max_age_s, want, sizeof want);
+		config_format_duration(have->MaxAge > 0 ? (uint64_t)(have->MaxAge / 1000000000) : 0,
+				       got, sizeof got);
 	} else if (have->MaxBytes != (int64_t)c->max_bytes) {
 		what = "max bytes";
 		snprintf(want, sizeof want, "%" PRIu64, c->max_bytes);

@@ -329,14 +329,26 @@ static void explain(const struct judgement *j, const struct config *cfg, int64_t
 		switch ((enum reason)r) {
 		case R_NOT_A_TRACE_CODE: SAY("%s", j->scan.cr_msg); break;
 		case R_UNKNOWN: SAY("no record of this code: suspected counterfeit"); break;
-		case R_DUPLICATE:
+		case R_DUPLICATE: {
 			if (j->has_first_sale && !j->public_view) {
 				args_format_time(j->first_sale.time_ms, d);
 				SAY("already dispensed at %s on %s", j->view.first_sale_site, d);
 			} else {
 				SAY("already dispensed");
 			}
+			/* A split pack: how much of it is left, not only that it
+			 * was sold from. */
+			uint32_t limit = j->unit.quantity ? j->unit.quantity : j->units_per_pack;
+			uint32_t sold = j->unit.dispensed < limit ? j->unit.dispensed : limit;
+			if (limit > 1 && sold > 0 && !j->public_view) {
+				if (sold == limit)
+					SAY(" (all %u units of this pack sold, none remain)", limit);
+				else
+					SAY(" (%u of this pack's %u units sold there, %u remain)", sold,
+					    limit, limit - sold);
+			}
 			break;
+		}
 		case R_RECALLED:
 			SAY("lot %s is recalled (level %u)", j->lot.name, j->lot.recall_level);
 			break;
@@ -368,15 +380,18 @@ static void explain(const struct judgement *j, const struct config *cfg, int64_t
 			SAY("the scan says lot %s, the record lot %s", j->scan.cr_lot, j->lot.name);
 			break;
 		case R_EXPIRY_MISMATCH:
+			args_format_date(code_ymd(&j->scan.cr_expiry), d);
 			args_format_date(j->lot.expiry, a);
-			SAY("the scan's expiry differs from the record's %s", a);
+			SAY("the scan says expiry %s, the record %s", d, a);
 			break;
 		case R_NOT_A_SALES_UNIT:
 			SAY("a level-%u code (middle pack, case or pallet): scan each sales unit",
 			    j->unit.level);
 			break;
-		case R_UNDO_WINDOW: SAY("the undo window (%llu s) has passed",
-					(unsigned long long)cfg->undo_window); break;
+		case R_UNDO_WINDOW:
+			SAY("the undo window (%s) has passed",
+			    config_format_duration(cfg->undo_window, d, sizeof d));
+			break;
 		case R_NOT_DISPENSED: SAY("no such sale at this site to undo"); break;
 		case R__COUNT: break;
 		}

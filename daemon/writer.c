@@ -16,6 +16,7 @@
  * within a queue, groups are applied in queue order, and replies are handed
  * back in that order, which lets a connection pipeline writes.
  */
+#include "alerts.h"
 #include "writer.h"
 #include "metrics.h"
 #include "log.h"
@@ -100,11 +101,14 @@ static int apply(struct writer *w, struct write_job **jobs, size_t n, size_t *un
 	if (rc)
 		return rc;
 	metrics_txn_begin(w->metrics);
+	if (w->metrics)		/* the live store's: its alerts are logged */
+		alerts_log_begin();
 	for (size_t i = 0; i < n; i++) {
 		buf_reset(&jobs[i]->reply.b);
 		if (jobs[i]->stream_pos && atomic_load(&w->halted)) {
 			store_write_abort(txn);
 			metrics_txn_end(false);
+			alerts_log_end(false);
 			*undo = i;
 			return WRITE_HALTED;
 		}
@@ -112,6 +116,7 @@ static int apply(struct writer *w, struct write_job **jobs, size_t n, size_t *un
 		if (rc) {
 			store_write_abort(txn);
 			metrics_txn_end(false);
+			alerts_log_end(false);
 			*undo = i;
 			return rc;
 		}
@@ -119,6 +124,7 @@ static int apply(struct writer *w, struct write_job **jobs, size_t n, size_t *un
 	int64_t t0 = w->metrics ? metrics_now_ns() : 0;
 	rc = store_write_commit(txn);
 	metrics_txn_end(rc == 0);
+	alerts_log_end(rc == 0);
 	if (rc == 0 && w->metrics)
 		metrics_commit(n, metrics_now_ns() - t0);
 	return rc;

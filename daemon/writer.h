@@ -28,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "access_log.h"
 #include "resp.h"
 
 struct store;
@@ -73,6 +74,9 @@ struct write_job {
 	 * ns). */
 	int cmd;
 	int64_t t0_ns;
+	/* For the access log, set by the submitter when it is on: what the
+	 * request named (access_log.h). */
+	struct access_note note;
 	/* Set by run: a refusal for what the store holds, not for the
 	 * request's words (cmd.h, cmd_ctx.conflict). */
 	bool conflict;

@@ -5,6 +5,7 @@
 #include "buf.h"
 #include "text.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,4 +108,66 @@ char *resp_json_text(const json_t *j)
 	buf_append(&b, "", 1);
 	free(s);
 	return b.data;
+}
+
+/* An INFO value: an integer, a number with a point, "k=v,k=v" as an
+ * object, else text. */
+static json_t *info_value(const char *s, size_t n)
+{
+	char text[512];
+	snprintf(text, sizeof text, "%.*s", (int)(n < sizeof text - 1 ? n : sizeof text - 1), s);
+	char *end;
+	const char *digits = text + (text[0] == '-');
+	if (*digits && strspn(digits, "0123456789") == strlen(digits))
+		return json_integer(strtoll(text, NULL, 10));
+	if (strchr(text, '.') && strspn(text, "-0123456789.") == strlen(text)) {
+		double d = strtod(text, &end);
+		if (*end == '\0')
+			return json_real(d);
+	}
+	if (strchr(text, '=') && strspn(text, "abcdefghijklmnopqrstuvwxyz_0123456789=,") ==
+	    strlen(text)) {
+		json_t *o = json_object();
+		for (char *item = strtok(text, ","); o && item; item = strtok(NULL, ",")) {
+			char *eq = strchr(item, '=');
+			if (eq == NULL)
+				continue;
+			*eq = '\0';
+			json_object_set_new(o, item, info_value(eq + 1, strlen(eq + 1)));
+		}
+		return o;
+	}
+	return json_stringn(s, n);
+}
+
+json_t *resp_info_json(const char *text, size_t len)
+{
+	json_t *doc = json_object(), *section = NULL;
+	const char *p = text, *end = text + len;
+	while (doc && p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *eol = nl ? nl : end;
+		size_t n = (size_t)(eol - p);
+		if (n && p[n - 1] == '\r')
+			n--;
+		if (n > 2 && p[0] == '#' && p[1] == ' ') {
+			char name[64];
+			size_t k = n - 2 < sizeof name - 1 ? n - 2 : sizeof name - 1;
+			for (size_t i = 0; i < k; i++)
+				name[i] = (char)(p[2 + i] >= 'A' && p[2 + i] <= 'Z' ? p[2 + i] + 32 : p[2 + i]);
+			name[k] = '\0';
+			section = json_object();
+			json_object_set_new(doc, name, section);
+		} else if (n && section) {
+			const char *colon = memchr(p, ':', n);
+			if (colon) {
+				char key[128];
+				snprintf(key, sizeof key, "%.*s", (int)(colon - p), p);
+				json_object_set_new(section, key,
+						    info_value(colon + 1, n - (size_t)(colon - p) - 1));
+			}
+		}
+		p = eol + 1;
+	}
+	return doc;
 }

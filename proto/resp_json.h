@@ -15,6 +15,11 @@
 /* A new reference, or NULL when out of memory. */
 json_t *resp_to_json(const struct resp_value *v);
 
+/* INFO's reply, Redis's text ("# Section", then "key:value" lines), as
+ * {"section": {"key": value}}: numbers as numbers, "k=v,k=v" as an
+ * object.  A new reference, or NULL when out of memory. */
+json_t *resp_info_json(const char *text, size_t len);
+
 /* The document as text, with the characters text.h refuses written as
  * \uXXXX escapes: malloc'd, NULL when out of memory. */
 char *resp_json_text(const json_t *j);

@@ -52,7 +52,7 @@ def check_ok(r):
 def info_replication(d):
     c = d.connect(timeout=30)
     c.call("HELLO", "3")
-    r = c.call("INFO", "replication")[b"replication"]
+    r = harness.info(c, "replication")
     c.close()
     return {k.decode(): v.decode() if isinstance(v, bytes) else v for k, v in r.items()}
 

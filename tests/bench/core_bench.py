@@ -70,8 +70,7 @@ def main():
             harness.check(isinstance(r, list), r)
             inflight -= 1
         load = time.monotonic() - t0
-        info = c.call("INFO", "store")
-        store = dict(zip(info[1][::2], info[1][1::2]))
+        store = harness.info(c, "store")
         data = os.path.join(d.data, "data.mdb")
         st = os.stat(data)
         print(f"units: {n:,}   commissioned in {load:.1f} s ({n / load:,.0f} units/s, "
@@ -87,8 +86,7 @@ def main():
         ):
             rps, p50, p99 = bench(d.port, reqs, 50, pipe, *cmd)
             print(f"{label:<34} {rps:>10,.0f} {p50:>8.3f} {p99:>8.3f}")
-        w = c.call("INFO", "writer")
-        writer = dict(zip(w[1][::2], w[1][1::2]))
+        writer = harness.info(c, "writer")
         print(f"writer: {writer[b'commits']:,} commits, mean group {float(writer[b'mean_group_size']):.1f}")
     finally:
         d.close()

@@ -48,9 +48,8 @@ def main():
             harness.eq(c.reply(), "PONG", "PING")
         took = time.monotonic() - t0
         held = rss_kib(pid)
-        info = conns[0].call("INFO", "clients")
-        clients = dict(zip(info[1][::2], info[1][1::2]))
-        print(f"connections held:      {clients[b'connected']}")
+        clients = harness.info(conns[0], "clients")
+        print(f"connections held:      {clients[b'connected_clients']}")
         print(f"opened and pinged in:  {took:.2f} s")
         print(f"yimad RSS at start:    {base / 1024:.1f} MiB")
         print(f"yimad RSS with {n}:  {held / 1024:.1f} MiB")

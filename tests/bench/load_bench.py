@@ -114,8 +114,7 @@ def main():
         took = time.monotonic() - t0
         t.join()
         after = os.stat(os.path.join(d.data, "data.mdb")).st_blocks * 512
-        info = c.call("INFO", "store")
-        store = dict(zip(info[1][::2], info[1][1::2]))
+        store = harness.info(c, "store")
         live = store[b"map_used"] - store[b"map_free"]
         print(out.strip())
         print(f"load: {rows:,} rows ({n:,} units) in {took:.1f} s = {rows / took:,.0f} records/s "

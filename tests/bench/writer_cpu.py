@@ -25,6 +25,8 @@ wchan, fails the check rather than giving another thread's time.
 import os
 import time
 
+import harness
+
 WRITER_NAME = "yimad-writer"
 
 
@@ -116,7 +118,10 @@ class WriterMeter:
             w = c.call("INFO", "writer")
         finally:
             c.close()
-        # RESP2: ["writer", [field, value, ...]]; doubles come as bulk strings.
+        # Redis's INFO text; a yimad before it: RESP2 ["writer", [field,
+        # value, ...]], doubles as bulk strings.
+        if isinstance(w, bytes):
+            w = [b"writer", [x for kv in harness.parse_info(w)[b"writer"].items() for x in kv]]
         return {k.decode(): (v.decode() if isinstance(v, bytes) else v)
                 for k, v in zip(w[1][::2], w[1][1::2])}
 

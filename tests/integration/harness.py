@@ -15,6 +15,7 @@ DEFAULT_TODAY.  A test that needs time to pass moves the clock
 """
 import datetime
 import os
+import re
 import shutil
 import signal
 import socket
@@ -301,6 +302,45 @@ def encode(*args):
             a = str(a).encode()
         out.append(b"$%d\r\n%s\r\n" % (len(a), a))
     return b"".join(out)
+
+
+def info_value(text):
+    """One INFO value: an int, a float (it has a point), a map of
+    "k=v,k=v" (Redis's keyspace form), else the bytes."""
+    if re.fullmatch(rb"-?[0-9]+", text):
+        return int(text)
+    if re.fullmatch(rb"-?[0-9]+\.[0-9]+", text):
+        return float(text)
+    parts = text.split(b",")
+    if b"=" in text and all(re.fullmatch(rb"[a-z_0-9]+=[^=]*", p) for p in parts):
+        return {k: info_value(v) for k, _, v in (p.partition(b"=") for p in parts)}
+    return text
+
+
+def parse_info(text):
+    """INFO's reply, Redis's text ("# Section" lines, then "key:value"
+    lines), as {section: {key: value}} with bytes keys: b"store"."""
+    if isinstance(text, Error):
+        raise TestFailure(f"INFO: {text}")
+    if not isinstance(text, bytes):
+        raise TestFailure(f"INFO is not a bulk string: {text!r}")
+    sections, cur = {}, None
+    for line in text.split(b"\r\n"):
+        if line.startswith(b"# "):
+            cur = sections.setdefault(line[2:].lower(), {})
+        elif line:
+            key, sep, value = line.partition(b":")
+            if cur is None or not sep:
+                raise TestFailure(f"INFO: line {line!r} is not key:value in a section")
+            cur[key] = info_value(value)
+    return sections
+
+
+def info(conn, section=None):
+    """INFO [section] on conn, parsed (parse_info); with a section, that
+    section's figures."""
+    r = parse_info(conn.call("INFO", section) if section else conn.call("INFO"))
+    return r[section.encode()] if section else r
 
 
 def parse_reply(buf, pos=0):

@@ -36,6 +36,8 @@ MATRIX = {
     "RECALL.ACK": COUNTER | SUPPLY,
     "IMPACT": {"regulator"}, "CODES": {"regulator"},
     "EPCIS.QUERY": COUNTER | SUPPLY | {"regulator"},
+    "CLIENT SETNAME": ALL, "CLIENT GETNAME": ALL, "CLIENT ID": ALL, "CLIENT INFO": ALL,
+    "CLIENT SETINFO": ALL, "SELECT": ALL, "COMMAND": ALL,
 }
 
 CODE = "83012340000000000001"
@@ -73,6 +75,10 @@ def request(command, site):
         "RECALL.ACK": ["RECALL.ACK", PRODUCT, "NOLOT", "SITE", site],
         "IMPACT": ["IMPACT", PRODUCT, "NOLOT"], "CODES": ["CODES", PRODUCT, "NOLOT"],
         "EPCIS.QUERY": ["EPCIS.QUERY", "COUNT", "1"],
+        "CLIENT SETNAME": ["CLIENT", "SETNAME", "till-1"], "CLIENT GETNAME": ["CLIENT", "GETNAME"],
+        "CLIENT ID": ["CLIENT", "ID"], "CLIENT INFO": ["CLIENT", "INFO"],
+        "CLIENT SETINFO": ["CLIENT", "SETINFO", "LIB-NAME", "redis-py"],
+        "SELECT": ["SELECT", "0"], "COMMAND": ["COMMAND", "COUNT"],
     }[command]
 
 

@@ -5,7 +5,7 @@ import os
 import subprocess
 
 import oldstore
-from harness import YIMAD, Yimad, check, day, eq
+from harness import YIMAD, Yimad, check, day, eq, info
 from secutil import ok, refused, setup_sites
 
 CODES = [f"830123400000000001{i:02d}" for i in range(10)]
@@ -52,10 +52,10 @@ def test_intact_log_verifies_and_info_shows_the_head():
            (True, 1, 12, 12, None), "whole log")
         c = d.connect()
         c.call("HELLO", "3")
-        info = c.call("INFO", "audit")[b"audit"]
-        eq(info[b"head_seq"], 12, "head seq")
-        eq(info[b"head_hash"].decode(), r["head_hash"], "INFO and AUDIT VERIFY agree")
-        eq(len(info[b"head_hash"]), 64, "hex SHA-256")
+        head = info(c, "audit")
+        eq(head[b"head_seq"], 12, "head seq")
+        eq(head[b"head_hash"].decode(), r["head_hash"], "INFO and AUDIT VERIFY agree")
+        eq(len(head[b"head_hash"]), 64, "hex SHA-256")
         part = audit(d, "FROM", "3", "TO", "5")
         eq((part["ok"], part["from"], part["to"], part["checked"]), (True, 3, 5, 3), "a range")
         e = refused(audit(d, "FROM", "0"), "ERR", "FROM 0")

@@ -10,7 +10,7 @@ import select
 import threading
 import time
 
-from harness import Error, Yimad, check, day, eq
+from harness import Error, Yimad, check, day, eq, info
 from secutil import ok, refused, setup_sites, token_line, write_acl
 
 EXPIRY = day(700)
@@ -112,14 +112,14 @@ def test_backup_while_selling_opens_as_the_same_store():
         check(r["bytes"] > 50 << 20, f"a store of a useful size: {r['bytes']}")
         live = d.connect()
         live.call("HELLO", "3")
-        live_head = text_map(live.call("INFO", "audit")["audit".encode()])
+        live_head = text_map(info(live, "audit"))
         eq(d.stop(), 0, "yimad stopped")
 
         copy = Yimad(data=r["path"])
         # AUDIT VERIFY STATE replays the whole log: minutes under TSan.
         cc = copy.connect(timeout=LOAD_TIMEOUT)
         cc.call("HELLO", "3")
-        head = text_map(cc.call("INFO", "audit")[b"audit"])
+        head = text_map(info(cc, "audit"))
         eq(head["log_head_seq"], r["journal_last"], "the copy's log ends at journal_last")
         check(head["log_head_seq"] < live_head["log_head_seq"],
               "the live log went on after the copy")

@@ -11,7 +11,7 @@ import socket
 import subprocess
 import time
 
-from harness import YIMA, Yimad, at, check, day, eq, yymmdd
+from harness import YIMA, Yimad, at, check, day, eq, info, yymmdd
 from test_hardening_acl import FakeServer
 
 GS = "\x1d"
@@ -385,7 +385,7 @@ def test_scan_reconnects_after_idle_close():
             watch = d.connect()
             try:
                 watch.call("HELLO", "3")
-                connected = lambda: watch.call("INFO", "clients")[b"clients"][b"connected"]
+                connected = lambda: info(watch, "clients")[b"connected_clients"]
                 eq(connected(), 2, "the session's connection and this one")
                 deadline = time.monotonic() + 15
                 while connected() > 1:

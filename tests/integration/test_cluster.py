@@ -12,7 +12,7 @@ import threading
 import time
 
 import seeded
-from harness import YIMA, ConnectionClosed, Error, Yimad, check, day, eq
+from harness import YIMA, ConnectionClosed, Error, Yimad, check, day, eq, info
 from natsctl import NatsCluster
 
 PRODUCT = "8301234"
@@ -54,7 +54,7 @@ def conn(d, timeout=60.0):
 
 def replication(d):
     c = conn(d)
-    r = c.call("INFO", "replication")[b"replication"]
+    r = info(c, "replication")
     c.close()
     return {k.decode(): v.decode() if isinstance(v, bytes) else v for k, v in r.items()}
 
@@ -246,7 +246,7 @@ def test_bulk_load_through_one_node_verifies_on_the_others():
         for i, d in enumerate(nodes):
             c = conn(d)
             got = [c.call("VERIFY", code) for code in sample]
-            store = c.call("INFO", "store")[b"store"][b"entries"]
+            store = info(c, "store")[b"entries"]
             c.close()
             if i == 0:
                 want = (got, store)

@@ -4,7 +4,7 @@ import os
 import subprocess
 import tempfile
 
-from harness import Error, Yimad, check, day, eq
+from harness import Error, Yimad, check, day, eq, info
 from test_verdicts import chain, cn, verdict
 
 
@@ -58,7 +58,7 @@ def test_disk_full_is_said_so():
         check(refused is not None, "the disk never filled")
         check(refused.startswith("STORE write failed: the disk holding "
                                  f"{mnt}/data/data.mdb is full"), refused)
-        eq(c.call("INFO", "store")[b"store"][b"disk_full"], True, "INFO store disk_full")
+        eq(info(c, "store")[b"disk_full"], True, "INFO store disk_full")
         for i in range(3):      # the same again: refused, and not logged again
             r2 = c.call("COMMISSION", *[cn(2_000_000 + i * 500 + k) for k in range(500)],
                         "SITE", "MFR", "LOT", "L1", "EXPIRY", day(400))

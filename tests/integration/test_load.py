@@ -15,7 +15,7 @@ import subprocess
 import tempfile
 import time
 
-from harness import TODAY, YIMA, Yimad, at, check, day, eq
+from harness import TODAY, YIMA, Yimad, at, check, day, eq, info
 from seeded import rng
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -80,10 +80,8 @@ def state(d, c=None):
     request applied: a rerun sends more of them than a clean load."""
     if c is None:
         c = d.connect()
-    info = c.call("INFO", "store")
-    store = dict(zip(info[1][::2], info[1][1::2]))
-    ent = store[b"entries"]
-    return {db: n for db, n in zip(ent[::2], ent[1::2]) if db != b"log"}
+    ent = info(c, "store")[b"entries"]
+    return {db: n for db, n in ent.items() if db != b"log"}
 
 
 def load_counts(out):

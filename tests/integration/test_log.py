@@ -9,13 +9,17 @@ yimad (lmdb_poke, a test helper) makes VERIFY answer GREEN and AUDIT
 VERIFY hold, but not AUDIT VERIFY STATE; an entry changed without its
 link shows too.  A store upgraded from before the log says its log does
 not cover it."""
+import http.client
+import json
 import os
+import re
 import subprocess
 import sys
 import threading
 
 import oldstore
-from harness import YIMAD, Error, Yimad, check, day, eq, encode
+from harness import YIMAD, Error, Yimad, check, day, eq, encode, free_port
+from harness import info as harness_info
 from secutil import token_line
 
 TOOLS = os.environ.get("YIMA_TEST_TOOLS", os.path.join(
@@ -152,7 +156,7 @@ def basics(d):
 
 def info(d, section):
     c = connect(d)
-    r = c.call("INFO", section)[section.encode()]
+    r = harness_info(c, section)
     c.close()
     return r
 
@@ -473,5 +477,108 @@ def test_store_of_schema_7_gets_the_units_of_its_events():
         eq(audit_state(d)["ok"], True, "the state holds against the log")
         d.restart()
         check("listed the units" not in d.output(), "built once")
+    finally:
+        d.close()
+
+
+# -- the operator's logs (access_log, log_format) ---------------------------
+
+def logged_yimad(fmt):
+    """A yimad with the tokens of acl_yimad, an access log, HTTP, and
+    log_format fmt; returns (daemon, the access log's path)."""
+    d = Yimad()
+    path = os.path.join(d.tmp, "acl")
+    with open(path, "w") as f:
+        for name, (role, site) in TOKENS.items():
+            f.write(token_line(name, role, site, f"secret-{name}"))
+    access = os.path.join(d.tmp, "access.log")
+    d.flags += ["--acl-file", path, "--access-log", access, "--log-format", fmt,
+                "--http-port", str(free_port())]
+    d.restart()
+    return d, access
+
+
+def operator_session(d):
+    """A sale, a refusal, a failed sign-in, an alert, and a read over HTTP
+    (of the sold pack: red)."""
+    c = connect(d)
+    for args in (("SITE", "SET", "PH1", "name", "P1", "kind", "pharmacy"),
+                 ("SITE", "SET", "MFR", "name", "M", "kind", "manufacturer"),
+                 ("PRODUCT", "SET", PRODUCT, "name", "Amoxicillin", "units_per_pack", "1"),
+                 ("COMMISSION", cn(1), "SITE", "MFR", "LOT", "L1", "EXPIRY", day(700)),
+                 ("SHIP", cn(1), "FROM", "MFR", "TO", "PH1"),
+                 ("RECEIVE", cn(1), "SITE", "PH1")):
+        ok(c.call(*args), args[0])
+    ph = connect(d, "ph1")
+    eq(ph.call("DISPENSE", cn(1), "SITE", "PH1", "TX", "T1")[b"verdict"], b"green", "sale")
+    refused(ph.call("RECALL", PRODUCT, "L1", "LEVEL", "1", "REASON", "r"), "NOPERM")
+    eq(ph.call("DISPENSE", cn(2), "SITE", "PH1", "TX", "T2")[b"verdict"], b"red",
+       "an unknown code: an alert")
+    bad = d.connect()
+    refused(bad.call("AUTH", "not-a-token"), "a wrong token")
+    h = http.client.HTTPConnection("127.0.0.1", d.http_port, timeout=30)
+    h.request("GET", f"/v1/verify?code={cn(1)}&site=PH1")
+    eq(h.getresponse().status, 200, "GET /v1/verify")
+    for x in (c, ph, bad, h):
+        x.close()
+
+
+def test_access_log_text_a_line_per_request_and_operator_events():
+    d, access = logged_yimad("text")
+    try:
+        operator_session(d)
+        d.stop()
+        with open(access) as f:
+            lines = f.read().splitlines()
+        fields = [{k: v.strip('"') for k, v in re.findall(r'(\w+)=("[^"]*"|\S+)', line)}
+                  for line in lines]
+        by = {(f["command"], f["code"], f["outcome"]): f for f in fields}
+        sale = by.get(("DISPENSE", cn(1), "green"))
+        check(sale is not None, f"no line for the sale in:\n" + "\n".join(lines))
+        eq((sale["principal"], sale["role"], sale["site"]), ("ph1", "pharmacy", "PH1"), "who")
+        check(sale["addr"].startswith("127.0.0.1:") and float(sale["latency_ms"]) >= 0, sale)
+        check(("RECALL", "-", "NOPERM") in by, "the refusal has its line")
+        check(("DISPENSE", cn(2), "red") in by, "the unknown code's sale")
+        check(("AUTH", "-", "WRONGPASS") in by, "the failed AUTH")
+        check(any(ln.split()[1] == "http" and f"code={cn(1)}" in ln and "outcome=red" in ln
+                  for ln in lines), "the HTTP read has its line")
+        check(all(ln.split()[1] in ("resp", "http") for ln in lines), lines)
+        log = d.output()
+        check(re.search(r"conn \d+ 127\.0\.0\.1:\d+: NOPERM: pharmacy 'ph1' may not run RECALL",
+                        log), log)
+        check(re.search(r"conn \d+ 127\.0\.0\.1:\d+: AUTH failed", log), log)
+        check(re.search(rf"alert: unknown #\d+ at site PH1: code {cn(2)} tx T2", log), log)
+    finally:
+        d.close()
+
+
+def test_json_log_format_and_access_log():
+    d, access = logged_yimad("json")
+    try:
+        operator_session(d)
+        d.stop()
+        with open(access) as f:
+            lines = [json.loads(line) for line in f]
+        keys = {"time", "proto", "conn", "addr", "principal", "role", "site", "command",
+                "code", "outcome", "latency_ms"}
+        check(all(set(line) == keys for line in lines), lines[:3])
+        sale = [x for x in lines if x["command"] == "DISPENSE" and x["code"] == cn(1)]
+        eq([(x["principal"], x["site"], x["outcome"]) for x in sale], [("ph1", "PH1", "green")],
+           "the sale")
+        check(isinstance(sale[0]["latency_ms"], float), sale)
+        log = [json.loads(line) for line in d.output().splitlines() if line.strip()]
+        check(all(set(x) == {"time", "level", "msg"} for x in log), log[:3])
+        check(any(x["msg"].startswith("alert: unknown") for x in log), log)
+        check(any("NOPERM" in x["msg"] and "'ph1'" in x["msg"] for x in log), log)
+    finally:
+        d.close()
+
+
+def test_no_access_log_unless_configured():
+    d = Yimad()
+    try:
+        ok(d.connect().call("PING"), "PING")
+        d.stop()
+        eq([n for n in os.listdir(d.tmp) if "access" in n], [], "no access log")
     finally:
         d.close()

@@ -6,7 +6,7 @@ import subprocess
 import threading
 import time
 
-from harness import YIMAD, ConnectionClosed, TestFailure, Yimad, check, encode, eq
+from harness import YIMAD, ConnectionClosed, TestFailure, Yimad, check, encode, eq, info
 
 
 def product_get(d, pid):
@@ -147,8 +147,7 @@ def test_map_grows_when_full():
         c.send(b"".join(encode("SITE", "SET", f"g{i}", "name", f"{big}{i}") for i in range(n)))
         for i in range(n):
             eq(c.reply(), "OK", f"set {i}")
-        info = c.call("INFO", "store")
-        store = dict(zip(info[1][::2], info[1][1::2]))
+        store = info(c, "store")
         check(store[b"map_grows"] >= 1, f"map_grows {store[b'map_grows']}")
         check(store[b"map_size"] > 1 << 20, f"map_size {store[b'map_size']}")
         d.restart()
@@ -172,10 +171,7 @@ def test_second_daemon_on_same_data_is_refused():
 
 def info_sections(conn):
     """INFO (every section) over a RESP2 connection: {section: {key: value}}."""
-    r = conn.call("INFO")
-    check(isinstance(r, list), f"INFO: {r!r}")
-    return {r[i].decode(): dict(zip(r[i + 1][::2], r[i + 1][1::2]))
-            for i in range(0, len(r), 2)}
+    return {k.decode(): v for k, v in info(conn).items()}
 
 
 def test_sigterm_drains_queued_writes():

@@ -11,7 +11,7 @@ import time
 
 from seeded import rng
 import oldstore
-from harness import TODAY, ConnectionClosed, Error, Yimad, at, check, day, encode, eq, yymmdd
+from harness import TODAY, ConnectionClosed, Error, Yimad, at, check, day, encode, eq, info, yymmdd
 
 PRODUCT = "8301234"            # CN 7-digit product prefix
 TOOLS = os.environ.get("YIMA_TEST_TOOLS", os.path.join(
@@ -95,14 +95,14 @@ def test_commission_errors_change_nothing():
         for args, msg in bad:
             r = c.call(*args)
             check(isinstance(r, Error) and msg in r, f"{args}: {r!r}")
-        info = c.call("INFO", "store")[b"store"][b"entries"]
-        eq((info[b"codes"], info[b"events"], info[b"lots"]), (0, 0, 0), "nothing written")
+        ent = info(c, "store")[b"entries"]
+        eq((ent[b"codes"], ent[b"events"], ent[b"lots"]), (0, 0, 0), "nothing written")
         ok(c.call("COMMISSION", cn(1), "SITE", "MFR", "LOT", "L1", "EXPIRY", FAR))
         r = c.call("COMMISSION", cn(1), cn(2), "SITE", "MFR", "LOT", "L1", "EXPIRY", FAR)
         check(isinstance(r, Error) and "already commissioned" in r, r)
         r = c.call("COMMISSION", cn(2), "SITE", "MFR", "LOT", "L1", "EXPIRY", day(FAR_DAYS + 1))
         check(isinstance(r, Error) and f"expires on {FAR}, not {day(FAR_DAYS + 1)}" in r, r)
-        eq(c.call("INFO", "store")[b"store"][b"entries"][b"codes"], 1, "one code")
+        eq(info(c, "store")[b"entries"][b"codes"], 1, "one code")
     finally:
         d.close()
 
@@ -213,7 +213,7 @@ def test_alerts_found_through_site_and_unit_indexes():
             eq(c.call("ALERTS", "LIMIT", "1")[0][b"code"], cn(100000 + n - 1).encode(),
                f"{when}: newest alert of all")
         check_found("indexed as written")
-        schema = c.call("INFO", "store")[b"store"][b"schema_version"]
+        schema = info(c, "store")[b"schema_version"]
 
         eq(d.stop(), 0, "yimad stopped")
         poke = os.path.join(TOOLS, "lmdb_poke")
@@ -242,12 +242,12 @@ def test_shipping_a_case_of_10000_writes_one_record():
         ok(c.call("COMMISSION", *codes, "SITE", "MFR", "LOT", "L1", "EXPIRY", FAR))
         case = "(00)069012340000000016"
         ok(c.call("PACK", case, *codes, "SITE", "MFR"))
-        before = c.call("INFO", "store")[b"store"]
+        before = info(c, "store")
         t0 = time.monotonic()
         ok(c.call("SHIP", case, "FROM", "MFR", "TO", "PH1"))
         ok(c.call("RECEIVE", case, "SITE", "PH1"))
         took = time.monotonic() - t0
-        after = c.call("INFO", "store")[b"store"]
+        after = info(c, "store")
         # The case's newest event (RECEIVE) stays in its record until the
         # next one; the SHIP before it went into the index.
         eq(after[b"entries"][b"unit_events"] - before[b"entries"][b"unit_events"], 1,
@@ -465,7 +465,7 @@ def test_refused_batches_amid_sales_leave_no_trace():
     d = Yimad()
     try:
         c = setup(d, [cn(i) for i in range(n)])
-        events_before = c.call("INFO", "store")[b"store"][b"entries"][b"events"]
+        events_before = info(c, "store")[b"entries"][b"events"]
         sold, refused = {}, []
         go = threading.Barrier(3)
 
@@ -503,7 +503,7 @@ def test_refused_batches_amid_sales_leave_no_trace():
         for i, r in sold.items():
             check(isinstance(r, list) and r[1] == b"green", f"sale {i}: {r}")
             eq(c.call("VERIFY", cn(i))[b"status"], b"dispensed", f"sale {i} recorded")
-        eq(c.call("INFO", "store")[b"store"][b"entries"][b"events"], events_before + n,
+        eq(info(c, "store")[b"entries"][b"events"], events_before + n,
            "one event per sale, none from refused batches")
     finally:
         d.close()
@@ -727,7 +727,7 @@ def test_events_one_code_records_run_together_as_if_one_by_one():
     d = Yimad()
     try:
         c = setup(d)
-        events = lambda: c.call("INFO", "store")[b"store"][b"entries"][b"events"]
+        events = lambda: info(c, "store")[b"entries"][b"events"]
         opts = f"SITE MFR LOT L7 EXPIRY {FAR} TIME {at(-70, '08:00:00')}"
         ok(c.call("COMMISSION", cn(1), "SITE", "MFR", "LOT", "L7", "EXPIRY", FAR))
         ok(c.call("COMMISSION", cn(2), "LEVEL", "2", "SITE", "MFR", "LOT", "L7"))
@@ -791,7 +791,7 @@ def test_events_batch_is_all_or_nothing():
         r = c.call("EVENTS", *bad)
         check(isinstance(r, Error) and "record 4" in r and "shipped by MFR" in r
               and "nothing was applied" in r, r)
-        eq(c.call("INFO", "store")[b"store"][b"entries"][b"events"], 0, "nothing applied")
+        eq(info(c, "store")[b"entries"][b"events"], 0, "nothing applied")
         r = c.call("EVENTS", *good[:4], f"DISPENSE {cn(9)} SITE PH1")
         check(isinstance(r, Error) and "record 5" in r and "red" in r, r)
         r = c.call("EVENTS", "VERIFY x")

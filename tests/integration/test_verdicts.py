@@ -146,8 +146,10 @@ def test_qty_beyond_what_remains_is_refused_without_alert():
         r = c.call("DISPENSE", code, "SITE", "PH1", "TX", "C", "QTY", "4")
         eq((verdict(r), r[b"dispensed"], r[b"status"]), (("green", []), 24, b"dispensed"),
            "the last 4")
-        eq(verdict(c.call("DISPENSE", code, "SITE", "PH1", "TX", "D", "QTY", "1")),
-           ("red", ["duplicate"]), "a sold-out pack again")
+        r = c.call("DISPENSE", code, "SITE", "PH1", "TX", "D", "QTY", "1")
+        eq(verdict(r), ("red", ["duplicate"]), "a sold-out pack again")
+        check(r[b"message"].endswith(b"(all 24 units of this pack sold, none remain)"),
+              f"a sold-out split pack says none remain: {r[b'message']!r}")
         eq(len(c.call("ALERTS")), 1, "one alert: the real duplicate")
         r = c.call("DISPENSE", cn(7), "SITE", "PH1", "TX", "E", "QTY", "2")
         check(isinstance(r, Error) or verdict(r)[0] == "red", r)
@@ -624,5 +626,35 @@ def test_undo_of_a_sale_stamped_later_than_now_is_within_the_window():
         ok(c.call("DISPENSE", cn(1), "SITE", "PH1", "TX", "F1", "TIME", at(0, "23:00:00")))
         eq(verdict(c.call("UNDO", cn(1), "SITE", "PH1", "TX", "F1")), ("green", []),
            "undo of a sale stamped later today")
+    finally:
+        d.close()
+
+
+def test_messages_name_both_sides_and_durations_as_configured():
+    """expiry_mismatch names the scan's expiry and the record's; a split
+    pack sold from at one site and scanned at another says how many of its
+    units remain; the undo window is shown as configured (36h), not in
+    seconds."""
+    d = Yimad("--undo-window", "36h")
+    try:
+        gtin = "06901234567892"
+        c = chain(d, product=gtin, upp=10)
+        ok(c.call("COMMISSION", f"(01){gtin}(21)S1", "SITE", "MFR", "LOT", "A1",
+                  "EXPIRY", day(400)))
+        ok(c.call("SHIP", f"(01){gtin}(21)S1", "FROM", "MFR", "TO", "PH1"))
+        ok(c.call("RECEIVE", f"(01){gtin}(21)S1", "SITE", "PH1"))
+        r = c.call("VERIFY", f"(01){gtin}(17){yymmdd(500)}(10)A1(21)S1", "SITE", "PH1")
+        eq(verdict(r), ("amber", ["expiry_mismatch"]), "expiry differs")
+        eq(r[b"message"].decode(), f"the scan says expiry {day(500)}, the record {day(400)}",
+           "both expiries")
+        ok(c.call("DISPENSE", f"(01){gtin}(21)S1", "SITE", "PH1", "TX", "T1", "QTY", "4"))
+        r = c.call("DISPENSE", f"(01){gtin}(21)S1", "SITE", "PH2", "TX", "T2")
+        eq(verdict(r), ("red", ["duplicate"]), "an opened pack sold again elsewhere")
+        check(r[b"message"].endswith(b"(4 of this pack's 10 units sold there, 6 remain)"),
+              r[b"message"])
+        d.advance("2d")
+        r = c.call("UNDO", f"(01){gtin}(21)S1", "SITE", "PH1", "TX", "T1")
+        eq((verdict(r), r[b"message"]), (("red", ["undo_window"]),
+                                         b"the undo window (36h) has passed"), "undo too late")
     finally:
         d.close()
