@@ -75,7 +75,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		} else {
 			check(rec.kind == LOAD_UNPACK && rec.f[LOAD_F_PARENT] != NULL);
 		}
-		if (rec.kind == LOAD_SHIP || rec.kind == LOAD_RETURN)
+		if (rec.kind == LOAD_SHIP)
+			check(rec.f[LOAD_F_FROM] != NULL);
+		else if (rec.kind == LOAD_RETURN)
 			check(rec.f[LOAD_F_FROM] != NULL && rec.f[LOAD_F_TO] != NULL);
 		else if (rec.kind == LOAD_RECEIVE)
 			check(rec.f[LOAD_F_TO] != NULL);
