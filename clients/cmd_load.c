@@ -611,6 +611,18 @@ static FILE *spool(FILE *from, const char *name)
 	return to;
 }
 
+/* Does the input start (after blanks and a byte order mark) with '{' or
+ * '[', as JSON does and CSV does not?  The file is left at its start. */
+static bool looks_like_json(FILE *f)
+{
+	int c;
+	while ((c = getc(f)) == ' ' || c == '\t' || c == '\r' || c == '\n' || c == 0xef ||
+	       c == 0xbb || c == 0xbf)
+		;
+	rewind(f);
+	return c == '{' || c == '[';
+}
+
 /* Open input `path` ("-": standard input).  0, or -1 after saying why. */
 static int open_input(struct input *in, const char *path, const char *format)
 {
@@ -633,6 +645,8 @@ static int open_input(struct input *in, const char *path, const char *format)
 	in->f = spool(f, in->name);
 	if (f != stdin)
 		fclose(f);
+	if (in->f && format == NULL)
+		in->epcis = looks_like_json(in->f);	/* no name to go by */
 	return in->f ? 0 : -1;
 }
 
