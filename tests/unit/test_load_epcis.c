@@ -123,6 +123,11 @@ static void expect(const char *name, const char *got, const char *want)
 #define T0 "\"eventTime\":\"2026-03-01T02:00:00Z\",\"eventTimeZoneOffset\":\"+08:00\""
 #define T0L "2026-03-01T10:00:00+08:00"
 
+/* An event's members after its "{": a destroying at DST. */
+#define BODY "\"type\":\"ObjectEvent\"," T0 ",\"action\":\"OBSERVE\"," \
+	"\"bizStep\":\"destroying\",\"epcList\":[\"" SG2 "\"]," \
+	"\"bizLocation\":{\"id\":\"" DST "\"}}"
+
 struct ep_case {
 	const char *name;
 	const char *in;
@@ -427,9 +432,6 @@ static void test_cases(void **state)
  * one event's, not the document's. */
 static void test_oversized(void **state)
 {
-#define BODY "\"type\":\"ObjectEvent\"," T0 ",\"action\":\"OBSERVE\"," \
-	"\"bizStep\":\"destroying\",\"epcList\":[\"" SG2 "\"]," \
-	"\"bizLocation\":{\"id\":\"" DST "\"}}"
 #define SMALL "{" BODY
 	static const char doc[] = DOC(SMALL ",{\"pad\":\""
 		"0123456789012345678901234567890123456789012345678901234567890123456789"
@@ -467,7 +469,53 @@ static void test_oversized(void **state)
 	buf_free(&out);
 	buf_free(&want);
 #undef SMALL
-#undef BODY
+}
+
+/* A document many times larger than the limit streams through, one event
+ * at a time (the limit is one event's); a corrective event that comes
+ * before the declaration naming it is still skipped (a file that seeks is
+ * read for declarations first). */
+static void test_streaming(void **state)
+{
+	enum { EVENTS = 3000 };
+	struct buf doc = BUF_INIT, out = BUF_INIT;
+	struct load_opts o = { 0 };
+	char err[LOAD_MSG_MAX];
+	struct load_rec rec;
+	unsigned long records = 0;
+	FILE *fp = tmpfile();
+	int e;
+
+	(void)state;
+	buf_puts(&doc, "{\"type\":\"EPCISDocument\",\"epcisBody\":{\"eventList\":[\n"
+	         "{\"eventID\":\"urn:uuid:fix\"," BODY ",\n"
+	         "{\"type\":\"ObjectEvent\"," T0 ",\"action\":\"OBSERVE\","
+	         "\"bizStep\":\"receiving\",\"epcList\":[\"" SG1 "\"],"
+	         "\"bizLocation\":{\"id\":\"" DST "\"},\"errorDeclaration\":{"
+	         "\"declarationTime\":\"2026-03-02T00:00:00Z\","
+	         "\"correctiveEventIDs\":[\"urn:uuid:fix\"]}}");
+	for (int i = 0; i < EVENTS; i++)
+		buf_printf(&doc, ",\n{\"pad\":\"%d\"," BODY, i);
+	buf_puts(&doc, "],\"trailer\":{\"a\":[1,2,{\"b\":\"]}\"}]}}}\n");
+	assert_non_null(fp);
+	fwrite(doc.data, 1, doc.len, fp);
+	rewind(fp);
+	struct load_epcis *r = load_epcis_open(fp, "s.json", 1024, &o, err);
+	assert_non_null(r);
+	while ((e = load_epcis_next(r, &rec)) != LOAD_END) {
+		assert_int_equal(e, LOAD_OK);
+		records++;
+	}
+	assert_int_equal(records, EVENTS);
+	assert_int_equal(load_epcis_stats(r)->es_events, EVENTS + 2);
+	assert_int_equal(load_epcis_stats(r)->es_skipped[LOAD_SKIP_CORRECTIVE], 1);
+	assert_int_equal(load_epcis_stats(r)->es_skipped[LOAD_SKIP_ERROR_DECL], 1);
+	assert_true(load_epcis_offset(r) == doc.len);
+	assert_true(doc.len > 500 * 1024);
+	load_epcis_close(r);
+	fclose(fp);
+	buf_free(&doc);
+	buf_free(&out);
 }
 
 /* ---- the project's own documents, tests/data/epcis/ ---- */
@@ -734,6 +782,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cases),
 		cmocka_unit_test(test_oversized),
+		cmocka_unit_test(test_streaming),
 		{ "test_doc_chain", test_doc, NULL, NULL, doc_chain },
 		{ "test_doc_query", test_doc, NULL, NULL, doc_query },
 		{ "test_doc_skipped", test_doc, NULL, NULL, doc_skipped },
