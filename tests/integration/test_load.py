@@ -363,6 +363,37 @@ def test_load_corrected_file_rerun_after_skip_bad():
     corrected_rerun(True)
 
 
+def test_load_refused_rows_go_in_once_what_they_lacked_is_there():
+    """With --skip-bad a row naming a site not yet known is refused and the
+    rest of its batch applied; once the site is added, the same file run
+    again sends that row again (its batch is found applied) and it goes in:
+    exit 0, nothing refused."""
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = HEADER + "".join(f"commission,{at(-60)},{cn(i)},,,L1,{day(700)},1,MFR,,,\n"
+                                for i in range(20)) + \
+            f"ship,{at(-59)},{cn(3)},,,,,,MFR,PH9,DN-3,\n" + \
+            f"ship,{at(-59)},{cn(4)},,,,,,MFR,DIST,DN-4,\n"
+        path = write(tmp, "events.csv", rows)
+        d = Yimad()
+        try:
+            eq(load(d, write(tmp, "sites.csv", SITES), write(tmp, "products.csv", PRODUCTS))[0],
+               0, "master data")
+            rc, out, err = load(d, "--skip-bad", path)
+            eq(rc, 1, f"PH9 unknown: {out}{err}")
+            eq(load_counts(out)[1:5], (21, 0, 1, 0), out)
+            c = d.connect()
+            eq(c.call("SITE", "SET", "PH9", "name", "Nine", "kind", "pharmacy"), "OK", "PH9")
+            rc, out, err = load(d, "--skip-bad", path)
+            eq(rc, 0, f"the refused row goes in now: {out}{err}")
+            eq(load_counts(out)[1:5], (1, 21, 0, 0), out)
+            c.call("HELLO", "3")
+            eq(c.call("VERIFY", cn(3))[b"in_transit_to"], b"PH9", "shipped to PH9")
+            rc, out, err = load(d, "--skip-bad", path)
+            eq((rc, load_counts(out)[1:5]), (0, (0, 22, 0, 0)), f"and only once: {out}")
+        finally:
+            d.close()
+
+
 def test_load_shipment_without_destination():
     """An EPCIS shipping event without destinationList (as GS1's Example
     9.6.1) is a shipment to a destination not known: loaded, the codes in
