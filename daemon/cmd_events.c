@@ -329,7 +329,7 @@ enum cmd_status cmd_events(struct cmd_ctx *ctx)
 	const struct resp_arg *batch = rs->batch.len ? &rs->batch : NULL;
 	uint8_t key[BATCH_KEY_MAX];
 	size_t kl = batch ? batches_key(ctx->cmd->who, batch->ptr, batch->len, key) : 0;
-	struct result res = { .errors = BUF_INIT, .ran = xcalloc(rs->n, 1) };
+	struct result res = { .errors = BUF_INIT };
 	enum cmd_status st;
 	int rc;
 
@@ -345,6 +345,7 @@ enum cmd_status cmd_events(struct cmd_ctx *ctx)
 			return cmd_failed(ctx, rc);
 	}
 
+	res.ran = xcalloc(rs->n, 1);
 	st = apply(ctx, rs, &res);
 	if (st == CMD_FAILED)
 		goto out;
