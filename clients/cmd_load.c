@@ -1,35 +1,48 @@
 /*
  * cmd_load — `yima load FILE... [--format csv|epcis] [--batch N] [--skip-bad]`:
- * bulk loading of sites, products and distribution records.
+ * bulk loading of sites, products and distribution records (CLI.md, "yima
+ * load"; FORMATS.md for the files).
  *
- * Sites and products files become SITE SET / PRODUCT SET commands.  Event
- * records become command lines grouped into EVENTS batches of about N rows
+ * Every record becomes a command line (SITE SET, PRODUCT SET, COMMISSION,
+ * SHIP, ...) and the lines go in EVENTS batches of about N rows
  * (consecutive rows that differ only in their code are merged into one
  * command: one COMMISSION of 1,000 codes, not 1,000 COMMISSIONs).  Several
  * batches are in flight at once on one connection; the server applies them
- * in order.
+ * in order, several in one transaction.  "-" is standard input.
  *
  * Without --skip-bad the files are read through first and nothing is sent
  * if any record cannot be read (a syntax error); the server still refuses
- * a batch whole when one of its records breaks a rule, and the summary
- * counts what was applied.  With --skip-bad the readable records load and
- * the others are reported and counted as errors.
+ * a batch whole when one of its records breaks a rule.  With --skip-bad the
+ * readable records load and the server skips the records it refuses.
+ * Either way a refused row is an error: it is named (file:line, or file:
+ * event N), counted, and the exit status says the load is not complete.
  *
- * Resuming: every batch carries an id, SHA-256 over the file's identity (its
- * size and first and last 64 KiB) and the rows the batch covers, so running
- * the same command again after Ctrl-C, a kill or a lost connection sends the
- * same batches with the same ids: those already applied are answered from
- * the server's record of them and change nothing, the rest are applied —
- * no duplicate, no gap.  (The same --batch size is needed for that.)
+ * Batch ids, and what a second run does: a batch's id is a digest of the
+ * command lines it carries, and batches are cut where a row's own digest
+ * says (not every N rows), so the same rows always make the same batches
+ * with the same ids, whatever file they come from and whatever changed
+ * elsewhere in it.  The server answers a batch id it has applied from its
+ * record of it and applies nothing again.  So:
+ *   - a killed or disconnected load, run again, finds the batches it had
+ *     applied and applies the rest (also from a pipe: the same bytes make
+ *     the same batches; nothing needs to seek);
+ *   - a corrected file, run again, finds every batch whose rows did not
+ *     change and applies the batches holding the corrected rows;
+ *   - rows an earlier run had refused in a batch it applied (--skip-bad)
+ *     are sent again on their own, so that rows refused for what the store
+ *     lacked (an unknown site, since added) go in once it is there.
  */
 #include "buf.h"
 #include "cli.h"
 #include "load.h"
 #include "load_cmd.h"
+#include "resp_json.h"
 #include "xmem.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <openssl/evp.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,26 +54,51 @@
 #define WINDOW 32		/* batches in flight: enough for the server to
 				 * apply several in one transaction */
 #define MERGE_MAX 1000		/* codes merged into one command */
-#define ERRORS_SHOWN 20
-#define EPCIS_MAX ((size_t)1 << 30)
+#define ERRORS_SHOWN 20		/* messages on stderr */
+#define PLACES_SHOWN 20		/* refused rows named in the summary */
+#define EPCIS_EVENT_MAX ((size_t)64 << 20)	/* the largest single event */
+#define RETRY_DEPTH 16		/* "again" ids chained onto one batch */
+#define ID_LEN 32		/* hex digits of a batch id (128 bits) */
+
+/* Exit statuses (CLI.md): */
+#define LOAD_COMPLETE EXIT_OK		/* every row applied, now or before */
+#define LOAD_REFUSED EXIT_REPLY_ERROR	/* finished; some rows refused */
+#define LOAD_FAILED EXIT_USAGE		/* not finished, or nothing sent */
+
+/* One input: a file, or standard input spooled to a temporary file. */
+struct input {
+	const char *path;	/* as given */
+	const char *name;	/* in messages: the path, or "(stdin)" */
+	FILE *f;
+	bool epcis;
+	bool sized;		/* a regular file given by name: its size is
+				 * the progress meter's 100% */
+	unsigned long long size;
+};
+
+/* Command lines, NUL-separated, with where each came from. */
+struct lines {
+	struct buf text;
+	size_t *off;		/* each line's start in text */
+	unsigned long *where;	/* the source place of its first row */
+	size_t *rows_of;	/* rows merged into it */
+	size_t n, cap;
+	size_t rows;
+};
 
 /* A batch sent and not yet answered. */
 struct batch {
-	char id[65];
-	size_t rows;
-	size_t ncmds;
-	unsigned long *where;	/* source place of each command's first row */
-	size_t *rows_of;	/* rows merged into each command */
+	char id[ID_LEN + 1];
+	struct lines l;		/* owned */
+	int depth;		/* 0; n: the n-th "again" of a batch */
 };
 
 struct loader {
 	struct cli_conn *cc;
-	const char *file;
-	bool epcis;
+	const struct input *in;	/* the one being loaded */
 	bool skipbad;
 	bool tty;
 	size_t batch_rows;
-	uint8_t identity[32];
 
 	/* the command being merged */
 	enum load_kind kind;
@@ -71,25 +109,27 @@ struct loader {
 	size_t ncodes;
 	unsigned long cmd_where;
 
-	/* the batch being built */
-	struct buf lines;	/* command lines, NUL-separated */
-	size_t *line_off;
-	size_t nlines, cap_lines;
-	unsigned long *where;
-	size_t *rows_of;
-	size_t rows;
-	unsigned long first_where, last_where;
+	struct lines cur;	/* the batch being built */
 
 	struct batch inflight[WINDOW];
 	size_t head_i, count;
 
-	/* totals */
-	unsigned long long records, applied, skipped, errors, batches, replayed;
-	unsigned long long bytes_done, bytes_total;
+	/* ids used in this run: a second batch of the same lines gets an id
+	 * of its own (open addressing on the id's first 64 bits) */
+	uint64_t *ids;
+	size_t nids, cap_ids;
+
+	/* totals, in rows */
+	unsigned long long records, applied, earlier, refused, held, batches, replayed;
+	struct buf places;	/* the first PLACES_SHOWN refused rows' places,
+				 * each NUL-terminated */
+	int nplaces;
+	unsigned long long bytes_done;
 	int shown;
 	double started, last_progress;
 	unsigned progress_calls;	/* the clock is read every 1,024 */
 	bool failed;		/* connection lost or protocol trouble */
+	bool incomplete;	/* an input could not be read to its end */
 };
 
 static double now_s(void)
@@ -99,12 +139,11 @@ static double now_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void report_error(struct loader *l, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+/* A message on stderr (the first ERRORS_SHOWN of them). */
+static void say(struct loader *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-static void report_error(struct loader *l, const char *fmt, ...)
+static void say(struct loader *l, const char *fmt, ...)
 {
-	l->errors++;
 	if (l->shown++ >= ERRORS_SHOWN)
 		return;
 	va_list ap;
@@ -118,50 +157,115 @@ static void report_error(struct loader *l, const char *fmt, ...)
 
 static void where_text(const struct loader *l, unsigned long w, char *out, size_t n)
 {
-	snprintf(out, n, l->epcis ? "%s: event %lu" : "%s:%lu", l->file, w);
+	snprintf(out, n, l->in->epcis ? "%s: event %lu" : "%s:%lu", l->in->name, w);
 }
 
-/* Identity of a file: SHA-256 of its size and first and last 64 KiB. */
-static int file_identity(FILE *f, uint8_t out[32])
+/* rows refused at place w: counted, and named in the summary. */
+static void refused_at(struct loader *l, unsigned long w, size_t rows)
 {
-	struct stat st;
-	if (fstat(fileno(f), &st) != 0)
-		return -1;
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
-	unsigned long long size = (unsigned long long)st.st_size;
-	EVP_DigestUpdate(md, &size, sizeof size);
-	char *buf = xmalloc(65536);
-	size_t n = fread(buf, 1, 65536, f);
-	EVP_DigestUpdate(md, buf, n);
-	if (S_ISREG(st.st_mode) && st.st_size > 65536 &&
-	    fseeko(f, st.st_size - 65536, SEEK_SET) == 0) {
-		n = fread(buf, 1, 65536, f);
-		EVP_DigestUpdate(md, buf, n);
+	l->refused += rows;
+	if (l->nplaces++ >= PLACES_SHOWN)
+		return;
+	char place[300];
+	where_text(l, w, place, sizeof place);
+	buf_append(&l->places, place, strlen(place) + 1);	/* NUL-separated */
+}
+
+/* ---------------------------------------------------------- command lines */
+
+static void lines_add(struct lines *s, const char *line, size_t len, unsigned long where,
+		      size_t rows)
+{
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 256;
+		s->off = xrealloc(s->off, s->cap * sizeof *s->off);
+		s->where = xrealloc(s->where, s->cap * sizeof *s->where);
+		s->rows_of = xrealloc(s->rows_of, s->cap * sizeof *s->rows_of);
 	}
-	free(buf);
-	unsigned int len = 32;
-	EVP_DigestFinal_ex(md, out, &len);
-	EVP_MD_CTX_free(md);
-	return fseeko(f, 0, SEEK_SET);
+	s->off[s->n] = s->text.len;
+	s->where[s->n] = where;
+	s->rows_of[s->n] = rows;
+	s->n++;
+	s->rows += rows;
+	buf_append(&s->text, line, len);
+	buf_putc(&s->text, '\0');
 }
 
-static void batch_id(const struct loader *l, char out[65])
+static void lines_free(struct lines *s)
 {
+	buf_free(&s->text);
+	free(s->off);
+	free(s->where);
+	free(s->rows_of);
+	memset(s, 0, sizeof *s);
+}
+
+/* ------------------------------------------------------------- batch ids */
+
+static void hex_id(const uint8_t h[32], char out[ID_LEN + 1])
+{
+	for (int i = 0; i < ID_LEN / 2; i++)
+		snprintf(out + 2 * i, 3, "%02x", h[i]);
+}
+
+/* Has this run used an id starting with these 64 bits?  Marks it used. */
+static bool id_seen(struct loader *l, uint64_t k)
+{
+	if (k == 0)
+		k = 1;		/* 0 marks an empty slot */
+	if (2 * (l->nids + 1) > l->cap_ids) {
+		size_t cap = l->cap_ids ? 2 * l->cap_ids : 1024;
+		uint64_t *t = xcalloc(cap, sizeof *t);
+		for (size_t i = 0; i < l->cap_ids; i++)
+			if (l->ids[i])
+				for (size_t j = l->ids[i] & (cap - 1);; j = (j + 1) & (cap - 1))
+					if (t[j] == 0) {
+						t[j] = l->ids[i];
+						break;
+					}
+		free(l->ids);
+		l->ids = t;
+		l->cap_ids = cap;
+	}
+	for (size_t j = k & (l->cap_ids - 1);; j = (j + 1) & (l->cap_ids - 1)) {
+		if (l->ids[j] == k)
+			return true;
+		if (l->ids[j] == 0) {
+			l->ids[j] = k;
+			l->nids++;
+			return false;
+		}
+	}
+}
+
+/*
+ * The id of a batch of these lines: SHA-256 over the lines (and `again`,
+ * the id of the batch whose refused rows they are, if any), and, for the
+ * second and later batch of the same lines in this run, its ordinal.
+ */
+static void batch_id(struct loader *l, const struct lines *s, const char *again,
+		     char out[ID_LEN + 1])
+{
+	static const char tag[] = "yima load batch 2";
 	uint8_t h[32];
-	char text[96];
-	int n = snprintf(text, sizeof text, "%lu-%lu-%zu", l->first_where, l->last_where,
-			 l->batch_rows);
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
-	EVP_DigestUpdate(md, l->identity, sizeof l->identity);
-	EVP_DigestUpdate(md, text, (size_t)n);
-	unsigned int len = 32;
-	EVP_DigestFinal_ex(md, h, &len);
-	EVP_MD_CTX_free(md);
-	for (int i = 0; i < 32; i++)	/* 128 bits are plenty for an id */
-		snprintf(out + 2 * (i % 16), 3, "%02x", h[i] ^ h[(i + 16) % 32]);
-	out[32] = '\0';
+	for (unsigned long nth = 0;; nth++) {
+		unsigned int len = sizeof h;
+		EVP_MD_CTX *md = EVP_MD_CTX_new();
+		EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+		EVP_DigestUpdate(md, tag, sizeof tag);
+		if (again)
+			EVP_DigestUpdate(md, again, strlen(again) + 1);
+		EVP_DigestUpdate(md, s->text.data, s->text.len);
+		if (nth)
+			EVP_DigestUpdate(md, &nth, sizeof nth);
+		EVP_DigestFinal_ex(md, h, &len);
+		EVP_MD_CTX_free(md);
+		uint64_t k;
+		memcpy(&k, h, sizeof k);
+		if (!id_seen(l, k))
+			break;
+	}
+	hex_id(h, out);
 }
 
 /* ------------------------------------------------------------- replies */
@@ -190,133 +294,143 @@ static const struct resp_value *value_of(const struct resp_value *m, const char 
 	return NULL;
 }
 
-/* Which row a record index of a batch stands for. */
+/* The place of command `rec` (from 1) of batch b, for a message. */
 static void record_place(const struct loader *l, const struct batch *b, long long rec,
 			 char *out, size_t n)
 {
-	if (rec >= 1 && (size_t)rec <= b->ncmds) {
-		where_text(l, b->where[rec - 1], out, n);
-		if (b->rows_of[rec - 1] > 1) {
+	if (rec >= 1 && (size_t)rec <= b->l.n) {
+		where_text(l, b->l.where[rec - 1], out, n);
+		if (b->l.rows_of[rec - 1] > 1) {
 			size_t used = strlen(out);
-			snprintf(out + used, n - used, " (+%zu merged rows)", b->rows_of[rec - 1] - 1);
+			snprintf(out + used, n - used, " (+%zu merged rows)", b->l.rows_of[rec - 1] - 1);
 		}
 	} else {
-		snprintf(out, n, "%s", l->file);
+		snprintf(out, n, "%s", l->in->name);
 	}
 }
 
+static int send_lines(struct loader *l, struct lines *s, const char *again, int depth);
+
+/*
+ * A batch the server had applied in an earlier run, with records it
+ * refused then: those records again, as a batch of their own (its id
+ * chained from b's), so that what they lacked then may be there now.
+ * Their rows are counted by that batch's answer.
+ */
+static void send_again(struct loader *l, struct batch *b, const struct resp_value *errs)
+{
+	struct lines again = { .text = BUF_INIT };
+	for (size_t i = 0; i < errs->n; i++) {
+		long long rec = 0;
+		value_int(&errs->elem[i], "record", &rec);
+		if (rec < 1 || (size_t)rec > b->l.n)
+			continue;
+		const char *line = b->l.text.data + b->l.off[rec - 1];
+		lines_add(&again, line, strlen(line), b->l.where[rec - 1], b->l.rows_of[rec - 1]);
+	}
+	if (again.n)
+		send_lines(l, &again, b->id, b->depth + 1);
+	lines_free(&again);
+}
+
+/* The answer to the oldest batch in flight. */
 static int read_reply(struct loader *l)
 {
-	struct batch *b = &l->inflight[l->head_i];
+	struct batch b = l->inflight[l->head_i];
 	struct resp_value v;
 	char place[600];
+	l->head_i = (l->head_i + 1) % WINDOW;
+	l->count--;
 	if (client_read(&l->cc->cc_client, &v) != 0) {
 		fprintf(stderr, "%syima: load: %s\n", l->tty ? "\r\033[K" : "",
 			l->cc->cc_client.err);
 		l->failed = true;
+		lines_free(&b.l);
 		return -1;
 	}
-	long long applied = 0, skipped = 0, replayed = 0;
+	long long replayed = 0;
 	if (v.type == RESP_T_ERROR) {
-		/* "ERR EVENTS: record N: ...; nothing was applied" */
+		/* "ERR EVENTS: record N: ...; nothing was applied": that record
+		 * refused, the rest of the batch held back with it */
 		const char *p = strstr(v.str, "record ");
 		long long rec = p ? atoll(p + 7) : 0;
-		record_place(l, b, rec, place, sizeof place);
+		record_place(l, &b, rec, place, sizeof place);
 		const char *msg = p ? strchr(p, ':') : NULL;
-		report_error(l, "%s: %s (batch of %zu rows not applied)", place,
-			     msg ? msg + 2 : v.str, b->rows);
-	} else if (value_int(&v, "applied", &applied) == 0) {
-		value_int(&v, "skipped", &skipped);
+		size_t rows = rec >= 1 && (size_t)rec <= b.l.n ? b.l.rows_of[rec - 1] : b.l.rows;
+		say(l, "%s: %s (batch of %zu rows not applied)", place, msg ? msg + 2 : v.str,
+		    b.l.rows);
+		refused_at(l, rec >= 1 && (size_t)rec <= b.l.n ? b.l.where[rec - 1] : b.l.where[0],
+			   rows);
+		l->held += b.l.rows - rows;
+	} else if (value_of(&v, "applied")) {
 		value_int(&v, "replayed", &replayed);
 		const struct resp_value *errs = value_of(&v, "errors");
-		for (size_t i = 0; errs && errs->type == RESP_T_ARRAY && i < errs->n; i++) {
+		if (errs && errs->type != RESP_T_ARRAY)
+			errs = NULL;
+		size_t rows_refused = 0;
+		for (size_t i = 0; errs && i < errs->n; i++) {
 			long long rec = 0;
-			const struct resp_value *e = value_of(&errs->elem[i], "error");
 			value_int(&errs->elem[i], "record", &rec);
-			record_place(l, b, rec, place, sizeof place);
-			report_error(l, "%s: %s (skipped)", place, e && e->str ? e->str : "?");
-			l->errors--;	/* counted as skipped, not as an error */
+			if (rec >= 1 && (size_t)rec <= b.l.n)
+				rows_refused += b.l.rows_of[rec - 1];
+			if (replayed)
+				continue;	/* sent again, below */
+			const struct resp_value *e = value_of(&errs->elem[i], "error");
+			record_place(l, &b, rec, place, sizeof place);
+			say(l, "%s: %s (refused)", place, e && e->str ? e->str : "?");
+			refused_at(l, rec >= 1 && (size_t)rec <= b.l.n ? b.l.where[rec - 1] :
+				   b.l.where[0], rec >= 1 && (size_t)rec <= b.l.n ?
+				   b.l.rows_of[rec - 1] : 0);
 		}
-		/* applied/skipped count commands; rows are what the user knows */
-		size_t rows_skipped = 0;
-		if (skipped) {
-			for (size_t i = 0; errs && errs->type == RESP_T_ARRAY && i < errs->n; i++) {
-				long long rec = 0;
-				value_int(&errs->elem[i], "record", &rec);
-				if (rec >= 1 && (size_t)rec <= b->ncmds)
-					rows_skipped += b->rows_of[rec - 1];
-			}
+		if (replayed) {
+			l->replayed++;
+			l->earlier += b.l.rows - rows_refused;
+			if (errs && errs->n && b.depth < RETRY_DEPTH)
+				send_again(l, &b, errs);
+			else if (rows_refused)
+				refused_at(l, b.l.where[0], rows_refused);
+		} else {
+			l->applied += b.l.rows - rows_refused;
 		}
-		l->skipped += rows_skipped;
-		l->applied += b->rows - rows_skipped;
-		l->replayed += replayed != 0;
 	} else {
-		report_error(l, "%s: unexpected reply to EVENTS", l->file);
+		say(l, "%s: unexpected reply to EVENTS", l->in->name);
+		l->failed = true;
 	}
 	resp_value_free(&v);
-	free(b->where);
-	free(b->rows_of);
-	l->head_i = (l->head_i + 1) % WINDOW;
-	l->count--;
-	return 0;
+	lines_free(&b.l);
+	return l->failed ? -1 : 0;
 }
 
 /* ------------------------------------------------------------- batching */
 
-static void end_command(struct loader *l)
+/* Send lines s as one EVENTS batch (s is copied); again: the id of the
+ * batch whose refused records these are, or NULL. */
+static int send_lines(struct loader *l, struct lines *s, const char *again, int depth)
 {
-	if (l->ncodes == 0 && l->head.len == 0)
-		return;
-	if (l->nlines == l->cap_lines) {
-		l->cap_lines = l->cap_lines ? l->cap_lines * 2 : 256;
-		l->line_off = xrealloc(l->line_off, l->cap_lines * sizeof *l->line_off);
-		l->where = xrealloc(l->where, l->cap_lines * sizeof *l->where);
-		l->rows_of = xrealloc(l->rows_of, l->cap_lines * sizeof *l->rows_of);
-	}
-	l->line_off[l->nlines] = l->lines.len;
-	l->where[l->nlines] = l->cmd_where;
-	l->rows_of[l->nlines] = l->ncodes ? l->ncodes : 1;
-	l->nlines++;
-	buf_append(&l->lines, l->head.data, l->head.len);
-	buf_append(&l->lines, l->codes.data ? l->codes.data : "", l->codes.len);
-	buf_append(&l->lines, l->tail.data ? l->tail.data : "", l->tail.len);
-	buf_putc(&l->lines, '\0');
-	buf_reset(&l->head);
-	buf_reset(&l->codes);
-	buf_reset(&l->tail);
-	l->ncodes = 0;
-}
-
-static int send_batch(struct loader *l)
-{
-	end_command(l);
-	if (l->nlines == 0)
-		return 0;
 	while (l->count == WINDOW)
 		if (read_reply(l) != 0)
 			return -1;
 	struct batch *b = &l->inflight[(l->head_i + l->count) % WINDOW];
-	batch_id(l, b->id);
-	b->rows = l->rows;
-	b->ncmds = l->nlines;
-	b->where = l->where;
-	b->rows_of = l->rows_of;
-	l->where = NULL;
-	l->rows_of = NULL;
+	batch_id(l, s, again, b->id);
+	b->depth = depth;
+	b->l = (struct lines){ .text = BUF_INIT };
+	for (size_t i = 0; i < s->n; i++)
+		lines_add(&b->l, s->text.data + s->off[i], strlen(s->text.data + s->off[i]),
+			  s->where[i], s->rows_of[i]);
 
-	size_t argc = l->nlines + (l->skipbad ? 4 : 3);
+	size_t argc = s->n + (l->skipbad ? 4 : 3);
 	const char **argv = xmalloc(argc * sizeof *argv);
 	size_t *lens = xmalloc(argc * sizeof *lens);
 	size_t k = 0;
 	argv[k] = "EVENTS"; lens[k++] = 6;
 	argv[k] = "BATCH"; lens[k++] = 5;
-	argv[k] = b->id; lens[k++] = strlen(b->id);
+	argv[k] = b->id; lens[k++] = ID_LEN;
 	if (l->skipbad) {
 		argv[k] = "SKIPBAD";
 		lens[k++] = 7;
 	}
-	for (size_t i = 0; i < l->nlines; i++) {
-		argv[k] = l->lines.data + l->line_off[i];
+	for (size_t i = 0; i < s->n; i++) {
+		argv[k] = b->l.text.data + b->l.off[i];
 		lens[k] = strlen(argv[k]);
 		k++;
 	}
@@ -326,22 +440,66 @@ static int send_batch(struct loader *l)
 	buf_free(&req);
 	free(argv);
 	free(lens);
-	buf_reset(&l->lines);
-	l->nlines = 0;
-	l->cap_lines = 0;
-	free(l->line_off);
-	l->line_off = NULL;
-	l->rows = 0;
 	l->batches++;
 	if (rc != 0) {
 		fprintf(stderr, "yima: load: %s\n", l->cc->cc_client.err);
-		free(b->where);
-		free(b->rows_of);
+		lines_free(&b->l);
 		l->failed = true;
 		return -1;
 	}
 	l->count++;
 	return 0;
+}
+
+/* The command being merged, onto the batch being built. */
+static void end_command(struct loader *l)
+{
+	if (l->ncodes == 0 && l->head.len == 0)
+		return;
+	buf_append(&l->head, l->codes.data ? l->codes.data : "", l->codes.len);
+	buf_append(&l->head, l->tail.data ? l->tail.data : "", l->tail.len);
+	lines_add(&l->cur, l->head.data, l->head.len, l->cmd_where, l->ncodes ? l->ncodes : 1);
+	buf_reset(&l->head);
+	buf_reset(&l->codes);
+	buf_reset(&l->tail);
+	l->ncodes = 0;
+}
+
+static int send_batch(struct loader *l)
+{
+	end_command(l);
+	if (l->cur.n == 0)
+		return 0;
+	int rc = send_lines(l, &l->cur, NULL, 0);
+	lines_free(&l->cur);
+	l->cur.text = (struct buf)BUF_INIT;
+	return rc;
+}
+
+/* FNV-1a over a record's kind and fields: where batches are cut. */
+static uint64_t record_digest(const struct load_rec *r)
+{
+	uint64_t h = 14695981039346656037ull;
+	h = (h ^ (uint64_t)r->kind) * 1099511628211ull;
+	for (int f = 0; f < LOAD_F__COUNT; f++) {
+		for (size_t i = 0; r->f[f] && i < r->len[f]; i++)
+			h = (h ^ (uint8_t)r->f[f][i]) * 1099511628211ull;
+		h = (h ^ 0xff) * 1099511628211ull;
+	}
+	return h ^ (h >> 29);
+}
+
+/*
+ * Does the batch end after this row?  At a row whose digest is 0 modulo
+ * 3/4 of the batch size, once the batch has a quarter of it: about N rows
+ * a batch, and the cuts depend on the rows themselves, so an edit moves
+ * no cut but its own row's.  At twice N at the latest.
+ */
+static bool cut_after(const struct loader *l, uint64_t digest)
+{
+	size_t n = l->batch_rows, least = n / 4 ? n / 4 : 1, every = n - n / 4;
+	size_t rows = l->cur.rows + (l->ncodes ? l->ncodes : l->head.len ? 1 : 0);
+	return rows >= 2 * n || (rows >= least && digest % (every ? every : 1) == 0);
 }
 
 static bool buf_same(const struct buf *a, const struct buf *b)
@@ -355,12 +513,14 @@ static int add_record(struct loader *l, const struct load_rec *r)
 	struct buf *head = &l->rec_head, *tail = &l->rec_tail;	/* scratch */
 	buf_reset(head);
 	buf_reset(tail);
-	const char *code = r->f[LOAD_F_CODE];
-	size_t code_len = r->len[LOAD_F_CODE];
-	if (load_cmd_words(r, head, tail) != 0) {
-		report_error(l, "%s:%lu: a %s record in an events file", l->file, r->where,
-			     load_kind_name(r->kind));
-		return 0;
+	const char *code = NULL;
+	size_t code_len = 0;
+	if (r->kind == LOAD_SITE || r->kind == LOAD_PRODUCT) {
+		load_cmd_master(r, head);
+	} else {
+		code = r->f[LOAD_F_CODE];
+		code_len = r->len[LOAD_F_CODE];
+		load_cmd_words(r, head, tail);
 	}
 
 	/* Same command as the one being built, but for the code?  Merge. */
@@ -368,11 +528,7 @@ static int add_record(struct loader *l, const struct load_rec *r)
 		    r->kind != LOAD_DISPENSE && code != NULL &&
 		    buf_same(head, &l->head) && buf_same(tail, &l->tail);
 	if (!same) {
-		if (l->rows >= l->batch_rows && send_batch(l) != 0)
-			return -1;
 		end_command(l);
-		if (l->nlines == 0)
-			l->first_where = r->where;
 		l->kind = r->kind;
 		buf_append(&l->head, head->data, head->len);
 		buf_append(&l->tail, tail->data ? tail->data : "", tail->len);
@@ -382,53 +538,14 @@ static int add_record(struct loader *l, const struct load_rec *r)
 		load_put_word(&l->codes, code, code_len);
 		l->ncodes++;
 	}
-	l->rows++;
-	l->last_where = r->where;
-	return 0;
-}
-
-/* ------------------------------------------------------ sites, products */
-
-static int master_record(struct loader *l, const struct load_rec *r, struct resp_value *v)
-{
-	const char *argv[24];
-	size_t lens[24];
-	int n = 0;
-	static const struct { enum load_field f; const char *name; } site_fields[] = {
-		{ LOAD_F_NAME, "name" }, { LOAD_F_KIND, "kind" }, { LOAD_F_GLN, "gln" },
-	}, product_fields[] = {
-		{ LOAD_F_NAME, "name" }, { LOAD_F_UNITS_PER_PACK, "units_per_pack" },
-		{ LOAD_F_FORM, "form" }, { LOAD_F_STRENGTH, "strength" },
-		{ LOAD_F_HOLDER, "holder" }, { LOAD_F_KIND, "kind" },
-		{ LOAD_F_NHSA_CODE, "nhsa_code" },
-	};
-	bool site = r->kind == LOAD_SITE;
-	argv[n] = site ? "SITE" : "PRODUCT";
-	lens[n++] = strlen(argv[0]);
-	argv[n] = "SET";
-	lens[n++] = 3;
-	enum load_field id = site ? LOAD_F_SITE : LOAD_F_PRODUCT;
-	argv[n] = r->f[id];
-	lens[n++] = r->len[id];
-	size_t nf = site ? 3 : 7;
-	for (size_t i = 0; i < nf; i++) {
-		enum load_field f = site ? site_fields[i].f : product_fields[i].f;
-		if (r->f[f] == NULL)
-			continue;
-		argv[n] = site ? site_fields[i].name : product_fields[i].name;
-		lens[n] = strlen(argv[n]);
-		n++;
-		argv[n] = r->f[f];
-		lens[n++] = r->len[f];
-	}
-	return client_call(&l->cc->cc_client, n, argv, lens, v);
+	return cut_after(l, record_digest(r)) ? send_batch(l) : 0;
 }
 
 /* ------------------------------------------------------------- progress */
 
 static void progress(struct loader *l, bool final)
 {
-	if (l->file == NULL)
+	if (l->in == NULL)
 		return;		/* nothing was read to load */
 	if (!final && ++l->progress_calls % 1024 != 0)
 		return;
@@ -438,18 +555,20 @@ static void progress(struct loader *l, bool final)
 	l->last_progress = t;
 	double el = t - l->started;
 	double rate = el > 0 ? (double)l->records / el : 0;
-	double frac = l->bytes_total ? (double)l->bytes_done / (double)l->bytes_total : 0;
-	double eta = frac > 0.001 ? el / frac - el : 0;
-	if (l->tty)
-		fprintf(stderr, "\r\033[K%s %3.0f%%  %llu records  %.0f records/s  ETA %.0f s",
-			l->file, frac * 100, l->records, rate, eta);
-	else
-		fprintf(stderr, "%s: %.0f%%, %llu records, %.0f records/s, ETA %.0f s\n",
-			l->file, frac * 100, l->records, rate, eta);
+	const char *cr = l->tty ? "\r\033[K" : "", *nl = l->tty ? "" : "\n";
+	if (!l->in->sized || l->in->size == 0) {
+		fprintf(stderr, "%s%s: %llu records, %.0f records/s%s", cr, l->in->name,
+			l->records, rate, nl);
+	} else {
+		double frac = (double)l->bytes_done / (double)l->in->size;
+		double eta = frac > 0.001 ? el / frac - el : 0;
+		fprintf(stderr, "%s%s: %.0f%%, %llu records, %.0f records/s, ETA %.0f s%s", cr,
+			l->in->name, frac * 100, l->records, rate, eta, nl);
+	}
 	fflush(stderr);
 }
 
-/* ------------------------------------------------------------- a file */
+/* ------------------------------------------------------------- inputs */
 
 static void warn(void *arg, const char *msg)
 {
@@ -465,84 +584,139 @@ static bool is_epcis(const char *path, const char *format)
 		dot && (strcmp(dot, ".json") == 0 || strcmp(dot, ".jsonld") == 0);
 }
 
-/* Open the reader of one file, CSV or EPCIS (the other stays NULL).
- * Returns 0, or -1 after reporting why and closing f. */
-static int open_reader(struct loader *l, FILE *f, const char *path, bool epcis,
-		       const struct load_opts *lo, struct load_csv **csv, struct load_epcis **ep)
+/*
+ * Copy a stream that cannot seek (standard input, a pipe) into an unlinked
+ * temporary file ($TMPDIR), so that it can be read twice (checked, then
+ * loaded) in bounded memory.  Returns the copy, or NULL after saying why.
+ */
+static FILE *spool(FILE *from, const char *name)
+{
+	FILE *to = tmpfile();
+	if (to == NULL) {
+		fprintf(stderr, "yima: load: %s: cannot make a temporary copy: %s\n", name,
+			strerror(errno));
+		return NULL;
+	}
+	char *chunk = xmalloc(1 << 20);
+	size_t n;
+	while ((n = fread(chunk, 1, 1 << 20, from)) > 0)
+		if (fwrite(chunk, 1, n, to) != n)
+			break;
+	free(chunk);
+	if (ferror(from) || ferror(to) || fflush(to) != 0) {
+		fprintf(stderr, "yima: load: %s: %s\n", name,
+			ferror(from) ? "read error" : "cannot write its temporary copy");
+		fclose(to);
+		return NULL;
+	}
+	rewind(to);
+	return to;
+}
+
+/* Does the input start (after blanks and a byte order mark) with '{' or
+ * '[', as JSON does and CSV does not?  The file is left at its start. */
+static bool looks_like_json(FILE *f)
+{
+	int c;
+	while ((c = getc(f)) == ' ' || c == '\t' || c == '\r' || c == '\n' || c == 0xef ||
+	       c == 0xbb || c == 0xbf)
+		;
+	rewind(f);
+	return c == '{' || c == '[';
+}
+
+/* Open input `path` ("-": standard input).  0, or -1 after saying why. */
+static int open_input(struct input *in, const char *path, const char *format)
+{
+	struct stat st;
+	bool std = strcmp(path, "-") == 0;
+	in->path = path;
+	in->name = std ? "(stdin)" : path;
+	in->epcis = is_epcis(path, format);
+	FILE *f = std ? stdin : fopen(path, "rb");
+	if (f == NULL) {
+		fprintf(stderr, "yima: load: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && !std) {
+		in->f = f;
+		in->sized = true;
+		in->size = (unsigned long long)st.st_size;
+		return 0;
+	}
+	in->f = spool(f, in->name);
+	if (f != stdin)
+		fclose(f);
+	if (in->f && format == NULL)
+		in->epcis = looks_like_json(in->f);	/* no name to go by */
+	return in->f ? 0 : -1;
+}
+
+/* The reader of an input, CSV or EPCIS (the other stays NULL), from its
+ * start.  0, or -1 after saying why. */
+static int open_reader(struct loader *l, const struct input *in, const struct load_opts *lo,
+		       struct load_csv **csv, struct load_epcis **ep)
 {
 	char err[LOAD_MSG_MAX];
 	*csv = NULL;
 	*ep = NULL;
-	if (epcis)
-		*ep = load_epcis_open(f, path, EPCIS_MAX, lo, err);
+	rewind(in->f);
+	if (in->epcis)
+		*ep = load_epcis_open(in->f, in->name, EPCIS_EVENT_MAX, lo, err);
 	else
-		*csv = load_csv_open(f, path, lo, err);
+		*csv = load_csv_open(in->f, in->name, lo, err);
 	if (*csv == NULL && *ep == NULL) {
-		report_error(l, "%s", err);
-		fclose(f);
+		say(l, "%s", err);
 		return -1;
 	}
 	return 0;
 }
 
 /*
- * Read a file through without sending anything and report every record
- * the reader refuses.  Without --skip-bad the files of one command load
+ * Read an input through without sending anything and report every record
+ * the reader refuses.  Without --skip-bad the inputs of one command load
  * only if they all read clean, so a syntax error on row 40,000 does not
  * leave the 39,999 rows before it applied.  Returns the errors found.
  */
-static unsigned long check_file(struct loader *l, const char *path, const char *format)
+static unsigned long check_input(struct loader *l, const struct input *in)
 {
-	unsigned long before = (unsigned long)l->errors;
-	FILE *f = fopen(path, "rb");
-	if (f == NULL) {
-		report_error(l, "%s: %s", path, strerror(errno));
-		return 1;
-	}
 	struct load_opts lo = { 0 };	/* warnings come once, in the load */
 	struct load_csv *csv;
 	struct load_epcis *ep;
-	if (open_reader(l, f, path, is_epcis(path, format), &lo, &csv, &ep) != 0)
+	l->in = in;
+	if (open_reader(l, in, &lo, &csv, &ep) != 0)
 		return 1;
+	unsigned long bad = 0;
 	struct load_rec r;
 	for (;;) {
 		int got = csv ? load_csv_next(csv, &r) : load_epcis_next(ep, &r);
 		if (got == LOAD_END)
 			break;
-		if (got == LOAD_BAD || got == LOAD_FATAL)
-			report_error(l, "%s", csv ? load_csv_error(csv) : load_epcis_error(ep));
+		if (got == LOAD_BAD || got == LOAD_FATAL) {
+			say(l, "%s", csv ? load_csv_error(csv) : load_epcis_error(ep));
+			bad++;
+		}
+		if (got == LOAD_BAD)
+			refused_at(l, r.where, 1);
 		if (got == LOAD_FATAL)
 			break;
 	}
 	load_csv_close(csv);
 	load_epcis_close(ep);
-	fclose(f);
-	return (unsigned long)l->errors - before;
+	return bad;
 }
 
-static int load_file(struct loader *l, const char *path, const char *format)
+static int load_input(struct loader *l, const struct input *in)
 {
-	FILE *f = fopen(path, "rb");
-	if (f == NULL) {
-		report_error(l, "%s: %s", path, strerror(errno));
-		return 0;
-	}
-	l->file = path;
-	l->epcis = is_epcis(path, format);
-	struct stat st;
-	l->bytes_total = fstat(fileno(f), &st) == 0 ? (unsigned long long)st.st_size : 0;
+	l->in = in;
 	l->bytes_done = 0;
-	if (file_identity(f, l->identity) != 0) {
-		report_error(l, "%s: %s", path, strerror(errno));
-		fclose(f);
-		return 0;
-	}
 	struct load_opts lo = { .lo_warn = warn, .lo_warn_arg = l };
 	struct load_csv *csv;
 	struct load_epcis *ep;
-	if (open_reader(l, f, path, l->epcis, &lo, &csv, &ep) != 0)
+	if (open_reader(l, in, &lo, &csv, &ep) != 0) {
+		l->incomplete = true;
 		return 0;
-	bool master = csv && load_csv_file(csv) != LOAD_FILE_EVENTS;
+	}
 	struct load_rec r;
 	int rc = 0;
 	for (;;) {
@@ -550,39 +724,21 @@ static int load_file(struct loader *l, const char *path, const char *format)
 		if (got == LOAD_END)
 			break;
 		if (got == LOAD_FATAL) {
-			report_error(l, "%s", csv ? load_csv_error(csv) : load_epcis_error(ep));
+			say(l, "%s", csv ? load_csv_error(csv) : load_epcis_error(ep));
+			l->incomplete = true;
 			break;
 		}
 		l->records++;
 		if (got == LOAD_BAD) {
-			report_error(l, "%s", csv ? load_csv_error(csv) : load_epcis_error(ep));
+			say(l, "%s", csv ? load_csv_error(csv) : load_epcis_error(ep));
+			refused_at(l, r.where, 1);
 			continue;
 		}
-		if (master) {
-			struct resp_value v;
-			if (master_record(l, &r, &v) != 0) {
-				fprintf(stderr, "yima: load: %s\n", l->cc->cc_client.err);
-				l->failed = true;
-				rc = -1;
-				break;
-			}
-			if (v.type == RESP_T_ERROR) {
-				char place[300];
-				where_text(l, r.where, place, sizeof place);
-				report_error(l, "%s: %s", place, v.str);
-			} else {
-				l->applied++;
-			}
-			resp_value_free(&v);
-		} else if (add_record(l, &r) != 0) {
+		if (add_record(l, &r) != 0) {
 			rc = -1;
 			break;
 		}
-		if (csv)
-			l->bytes_done = load_csv_offset(csv);
-		else if (load_epcis_stats(ep)->es_events)
-			l->bytes_done = l->bytes_total * load_epcis_stats(ep)->es_done /
-					load_epcis_stats(ep)->es_events;
+		l->bytes_done = csv ? load_csv_offset(csv) : load_epcis_offset(ep);
 		progress(l, false);
 	}
 	if (rc == 0 && send_batch(l) != 0)
@@ -595,13 +751,67 @@ static int load_file(struct loader *l, const char *path, const char *format)
 		for (int k = 0; k < LOAD_SKIP__COUNT; k++)
 			if (es->es_skipped[k])
 				fprintf(stderr, "%s%s: %lu event(s) skipped: %s\n",
-					l->tty ? "\r\033[K" : "", path, es->es_skipped[k],
+					l->tty ? "\r\033[K" : "", in->name, es->es_skipped[k],
 					load_skip_name((enum load_skip)k));
 	}
 	load_csv_close(csv);
 	load_epcis_close(ep);
-	fclose(f);
 	return rc;
+}
+
+/* ------------------------------------------------------------- summary */
+
+static const char *status_word(int status)
+{
+	return status == LOAD_COMPLETE ? "complete" : status == LOAD_REFUSED ? "refused" :
+	       "failed";
+}
+
+static void summary(const struct loader *l, int status, bool json, double el)
+{
+	double rate = el > 0 ? (double)l->records / el : 0.0;
+	if (json) {
+		json_t *places = json_array();
+		for (size_t at = 0; at < l->places.len; at += strlen(l->places.data + at) + 1)
+			json_array_append_new(places, json_string(l->places.data + at));
+		json_t *j = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:f, s:f}",
+				      "status", status_word(status),
+				      "records", (json_int_t)l->records,
+				      "applied", (json_int_t)l->applied,
+				      "already_applied", (json_int_t)l->earlier,
+				      "refused", (json_int_t)l->refused,
+				      "held_back", (json_int_t)l->held,
+				      "batches", (json_int_t)l->batches,
+				      "batches_already_applied", (json_int_t)l->replayed,
+				      "refused_at", places,
+				      "elapsed_s", el, "records_per_s", rate);
+		char *text = j ? resp_json_text(j) : NULL;
+		json_decref(j);
+		if (text)
+			puts(text);
+		free(text);
+		return;
+	}
+	printf("records: %llu, applied: %llu, already applied: %llu, refused: %llu, "
+	       "held back: %llu, batches: %llu (%llu already applied), elapsed: %.1f s, "
+	       "rate: %.0f records/s\n", l->records, l->applied, l->earlier, l->refused, l->held,
+	       l->batches, l->replayed, el, rate);
+	if (l->refused) {
+		fputs("refused at:", stdout);
+		for (size_t at = 0; at < l->places.len; at += strlen(l->places.data + at) + 1)
+			printf("%s %s", at ? "," : "", l->places.data + at);
+		puts(l->nplaces > PLACES_SHOWN ? ", ..." : "");
+	}
+	if (l->shown > ERRORS_SHOWN)
+		printf("(%d more messages not shown)\n", l->shown - ERRORS_SHOWN);
+	if (status == LOAD_REFUSED)
+		printf("not complete: %llu row%s refused%s; correct %s and run the same command "
+		       "again: what was applied is recognised, the rest is applied\n",
+		       l->refused, l->refused == 1 ? "" : "s",
+		       l->held ? ", with the rows held back in their batches" : "",
+		       l->refused == 1 ? "it" : "them");
+	else if (status == LOAD_FAILED && (l->batches || l->records))
+		printf("not finished: run the same command again to resume\n");
 }
 
 int cli_load(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv)
@@ -626,7 +836,7 @@ int cli_load(const struct cli_opts *o, struct cli_conn *cc, int argc, char **arg
 		return EXIT_USAGE;
 	}
 	struct loader l = { .cc = cc, .batch_rows = 1000, .skipbad = opts[2].co_value != NULL,
-			    .tty = isatty(2) };
+			    .tty = isatty(2), .places = BUF_INIT };
 	if (opts[1].co_value) {
 		char *end;
 		long v = strtol(opts[1].co_value, &end, 10);
@@ -637,48 +847,46 @@ int cli_load(const struct cli_opts *o, struct cli_conn *cc, int argc, char **arg
 		}
 		l.batch_rows = (size_t)v;
 	}
-	if (cli_conn_open(cc) != 0) {
-		free(files);
-		return EXIT_USAGE;
-	}
+	struct input *in = xcalloc((size_t)n, sizeof *in);
+	int opened = 0, status = LOAD_FAILED;
+	for (; opened < n; opened++)
+		if (open_input(&in[opened], files[opened], format) != 0)
+			goto out;
+	if (cli_conn_open(cc) != 0)
+		goto out;
 	l.started = now_s();
-	int rc = 0;
 	unsigned long bad = 0;
 	for (int i = 0; i < n && !l.skipbad; i++)
-		bad += check_file(&l, files[i], format);
-	if (bad)
+		bad += check_input(&l, &in[i]);
+	if (bad) {
 		fprintf(stderr, "yima load: nothing was loaded: %lu record%s the files cannot be "
 			"read as (above); fix %s, or give --skip-bad to load the rest\n", bad,
 			bad == 1 ? "" : "s", bad == 1 ? "it" : "them");
-	for (int i = 0; i < n && rc == 0 && !bad; i++)
-		rc = load_file(&l, files[i], format);
+		summary(&l, status, o->json, now_s() - l.started);
+		goto out;
+	}
+	int rc = 0;
+	for (int i = 0; i < n && rc == 0; i++)
+		rc = load_input(&l, &in[i]);
 	progress(&l, true);
-	double el = now_s() - l.started;
-	fprintf(stderr, "%s", l.tty ? "\n" : "");
-	if (o->json)	/* the same figures for a program, one object */
-		printf("{\"records\": %llu, \"applied\": %llu, \"skipped\": %llu, "
-		       "\"errors\": %llu, \"batches\": %llu, \"already_applied\": %llu, "
-		       "\"elapsed_s\": %.3f, \"rate\": %.0f}\n",
-		       l.records, l.applied, l.skipped, l.errors, l.batches, l.replayed, el,
-		       el > 0 ? (double)l.records / el : 0.0);
-	else
-		printf("records: %llu, applied: %llu, skipped: %llu, errors: %llu, batches: %llu "
-		       "(%llu already applied), elapsed: %.1f s, rate: %.0f records/s\n",
-		       l.records, l.applied, l.skipped, l.errors, l.batches, l.replayed, el,
-		       el > 0 ? (double)l.records / el : 0.0);
-	if (!o->json && l.shown > ERRORS_SHOWN)
-		printf("(%d more errors not shown)\n", l.shown - ERRORS_SHOWN);
+	if (l.tty)
+		fputc('\n', stderr);
+	status = l.failed || l.incomplete ? LOAD_FAILED :
+		 l.refused || l.held ? LOAD_REFUSED : LOAD_COMPLETE;
+	summary(&l, status, o->json, now_s() - l.started);
+out:
+	for (int i = 0; i < opened; i++)
+		if (in[i].f != stdin)
+			fclose(in[i].f);
+	free(in);
 	buf_free(&l.head);
 	buf_free(&l.codes);
 	buf_free(&l.tail);
 	buf_free(&l.rec_head);
 	buf_free(&l.rec_tail);
-	buf_free(&l.lines);
-	free(l.line_off);
-	free(l.where);
-	free(l.rows_of);
+	buf_free(&l.places);
+	lines_free(&l.cur);
+	free(l.ids);
 	free(files);
-	if (l.failed)
-		return EXIT_USAGE;
-	return l.errors ? EXIT_REPLY_ERROR : EXIT_OK;
+	return status;
 }

@@ -11,8 +11,8 @@
  *                            site (SHIP, RETURN: the sender, FROM)
  *   regulator                every read (IMPACT, CODES too), RECALL, LIFT,
  *                            WITHDRAW, LOCK, UNLOCK, AUDIT VERIFY
- *   admin                    master data (SITE, PRODUCT), INFO, AUDIT VERIFY,
- *                            CLOCK, BACKUP
+ *   admin                    master data (SITE, PRODUCT; in EVENTS batches
+ *                            too), INFO, AUDIT VERIFY, CLOCK, BACKUP
  *   local                    a loopback client of the plaintext port when
  *                            local_trust is on: everything
  *   none                     not authenticated: PING, HELLO, QUIT, AUTH, a
@@ -99,7 +99,7 @@ static const struct acl_rule matrix[CMD__COUNT] = {
 	[CMD_WITHDRAW]    = { RE | LO },
 	[CMD_LOCK]        = { RE | LO },
 	[CMD_UNLOCK]      = { RE | LO },
-	[CMD_EVENTS]      = { COUNTER | SUPPLY | LO },
+	[CMD_EVENTS]      = { COUNTER | SUPPLY | AD | LO },
 	[CMD_AUDIT_VERIFY] = { RE | AD | LO },
 	[CMD_CLOCK]       = { AD | LO },
 	[CMD_BACKUP]      = { AD | LO },

@@ -43,6 +43,16 @@
  * principal may not send.
  *
  * The results kept for BATCH, and their keys: batches.h.
+ *
+ * A batch applied with SKIPBAD while it refused some records leaves a mark
+ * for each record it applied that names its own TIME (a digest of the
+ * record's text, kept with the batches, under the id "R:" and 32 hex
+ * digits).  When the same principal's next batch of an id not seen before
+ * holds such a record again — the loader's corrected file: a refused row
+ * fixed changes its batch, and so its id — the record is counted applied
+ * and not run again, and its mark is spent.  Only timed records are
+ * marked: the same text with the same time is the same event, where an
+ * untimed record sent twice may be two.
  */
 #include "acl.h"
 #include "batches.h"
@@ -50,9 +60,13 @@
 #include "parse.h"
 #include "store.h"
 #include "verdict.h"
+#include "xmem.h"
 
+#include <openssl/evp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define ERRORS_KEPT 100		/* errors listed in a reply; the count is exact */
 #define ERROR_SHOWN 400		/* bytes of a record's error kept in the list */
@@ -60,6 +74,7 @@
 
 struct result {
 	uint32_t records, applied, skipped;
+	uint8_t *ran;			/* per record: applied in this batch */
 	struct buf errors;		/* the stored error list */
 	uint16_t nerrors;
 	size_t failed;			/* the record that failed the batch, from
@@ -123,6 +138,62 @@ static enum cmd_status replay(struct cmd_ctx *ctx, const struct cmd_records *rs,
 	}
 	reply_result(ctx->out, prev, &rs->batch, true);
 	return CMD_DONE;
+}
+
+/* ------------------------------------------------------------- marks */
+
+/* Does record r name its own TIME? */
+static bool timed(const struct cmd_record *r)
+{
+	for (int k = 1; k < r->argc; k++)
+		if (r->argv[k].len == 4 && strncasecmp(r->argv[k].ptr, "TIME", 4) == 0)
+			return true;
+	return false;
+}
+
+/* The key of the mark of record i (its text as sent) into k. */
+static size_t mark_key(const struct cmd_ctx *ctx, const struct cmd_records *rs, size_t i,
+		       uint8_t k[BATCH_KEY_MAX])
+{
+	const struct resp_arg *text = &ctx->cmd->argv[(size_t)ctx->cmd->argc - rs->n + i];
+	uint8_t h[32];
+	unsigned int n = sizeof h;
+	char id[2 + 32] = "R:";
+	EVP_Digest(text->ptr, text->len, h, &n, EVP_sha256(), NULL);
+	for (int j = 0; j < 16; j++) {
+		id[2 + 2 * j] = "0123456789abcdef"[h[j] >> 4];
+		id[3 + 2 * j] = "0123456789abcdef"[h[j] & 15];
+	}
+	return batches_key(ctx->cmd->who, id, sizeof id, k);
+}
+
+/* Was record i applied by an earlier batch that refused others?  *was
+ * says (and its mark is spent); 0 or a store error. */
+static int spend_mark(struct cmd_ctx *ctx, const struct cmd_records *rs, size_t i, bool *was)
+{
+	uint8_t k[BATCH_KEY_MAX];
+	struct batch_result r;
+	*was = false;
+	if (!timed(&rs->rec[i]))
+		return 0;
+	size_t kl = mark_key(ctx, rs, i, k);
+	int rc = batches_get(ctx->txn, k, kl, &r);
+	if (rc == STORE_NOTFOUND)
+		return 0;
+	*was = rc == 0;
+	return rc ? rc : store_del(ctx->txn, DB_BATCHES, k, kl);
+}
+
+/* Mark the timed records this batch applied. */
+static int leave_marks(struct cmd_ctx *ctx, const struct cmd_records *rs, const uint8_t *ran)
+{
+	static const struct batch_result applied = { 1, 1, 0, 0, NULL, 0 };
+	uint8_t k[BATCH_KEY_MAX];
+	int rc = 0;
+	for (size_t i = 0; i < rs->n && rc == 0; i++)
+		if (ran[i] && timed(&rs->rec[i]))
+			rc = batches_put(ctx->txn, k, mark_key(ctx, rs, i, k), &applied);
+	return rc;
 }
 
 /*
@@ -202,6 +273,7 @@ static enum cmd_status apply(struct cmd_ctx *ctx, const struct cmd_records *rs,
 				if (st == CMD_DONE) {
 					res->records += (uint32_t)grp->n;
 					res->applied += (uint32_t)grp->n;
+					memset(res->ran + i, 1, grp->n);
 					i += grp->n;
 					continue;
 				}
@@ -217,11 +289,24 @@ static enum cmd_status apply(struct cmd_ctx *ctx, const struct cmd_records *rs,
 			grp = NULL;
 		}
 		res->records++;
+		bool marked = false;
+		int rc = rs->batch.len ? spend_mark(ctx, rs, i, &marked) : 0;
+		if (rc) {
+			st = cmd_failed(ctx, rc);
+			break;
+		}
+		if (marked) {		/* applied by an earlier batch */
+			res->applied++;
+			i++;
+			continue;
+		}
+		res->ran[i] = 1;
 		st = run_record(ctx, rs, i++, grp, &scratch, res->why, sizeof res->why);
 		if (st == CMD_DONE) {
 			res->applied++;
 			continue;
 		}
+		res->ran[i - 1] = 0;
 		if (st == CMD_FAILED)
 			break;
 		if (st == CMD_REFUSED && rs->skipbad) {
@@ -260,6 +345,7 @@ enum cmd_status cmd_events(struct cmd_ctx *ctx)
 			return cmd_failed(ctx, rc);
 	}
 
+	res.ran = xcalloc(rs->n, 1);
 	st = apply(ctx, rs, &res);
 	if (st == CMD_FAILED)
 		goto out;
@@ -270,12 +356,14 @@ enum cmd_status cmd_events(struct cmd_ctx *ctx)
 	}
 	struct batch_result done = { res.records, res.applied, res.skipped, res.nerrors,
 				     (const uint8_t *)res.errors.data, res.errors.len };
-	if (batch && (rc = batches_put(ctx->txn, key, kl, &done)) != 0) {
+	if (batch && ((rc = batches_put(ctx->txn, key, kl, &done)) != 0 ||
+		      (res.skipped && (rc = leave_marks(ctx, rs, res.ran)) != 0))) {
 		st = cmd_failed(ctx, rc);
 		goto out;
 	}
 	reply_result(ctx->out, &done, batch, false);
 out:
 	buf_free(&res.errors);
+	free(res.ran);
 	return st;
 }

@@ -1,7 +1,9 @@
 /*
  * cmd_master — SITE SET/GET and PRODUCT SET/GET.  Their words are field and
  * value pairs, which master.c's field table reads and checks (the grammar
- * is raw).
+ * is raw).  SITE SET and PRODUCT SET are also records of EVENTS batches
+ * (`yima load` of sites and products: thousands in one write job), run by
+ * the same handlers.
  */
 #include "cmd.h"
 #include "master.h"
@@ -23,8 +25,10 @@ static enum cmd_status refuse(struct cmd_ctx *ctx, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	resp_error(ctx->out, "ERR", "%s: %s",
-		   command_full_name(ctx->cmd->spec, name, sizeof name), msg);
+	command_full_name(ctx->cmd->spec, name, sizeof name);
+	resp_error(ctx->out, "ERR", "%s: %s", name, msg);
+	if (ctx->refusal)	/* a record of an EVENTS batch: its error line */
+		snprintf(ctx->refusal, ctx->refusal_len, "ERR %s: %s", name, msg);
 	return CMD_REFUSED;
 }
 

@@ -59,7 +59,7 @@ static void reply_step(struct resp_out *o, const struct trace_step *s,
 	}
 	bool moves = e->kind == EV_SHIP || e->kind == EV_RETURN;
 	bool sale = e->kind == EV_DISPENSE || e->kind == EV_UNDO;
-	size_t n = 4 + (moves ? 1 : 0) + (e->kind == EV_RECEIVE && e->other) +
+	size_t n = 4 + (moves && e->other) + (e->kind == EV_RECEIVE && e->other) +
 		   (e->ref_len > 0) + (sale ? 1 : 0) + s->has_container + s->has_via +
 		   (e->kind == EV_RECEIVE) + (e->kind == EV_COMMISSION) + 2 * actor;
 	resp_map(o, n);
@@ -69,7 +69,8 @@ static void reply_step(struct resp_out *o, const struct trace_step *s,
 	kv(o, "event", event_kind_name(e->kind));
 	if (moves) {
 		kv(o, "from", s->site);
-		kv(o, "to", s->other);
+		if (e->other)	/* a shipment's destination may not be known */
+			kv(o, "to", s->other);
 	} else {
 		kv(o, "site", s->site);
 	}

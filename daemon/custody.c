@@ -147,7 +147,8 @@ int custody_unmovable(struct store_txn *t, const struct unit *u, uint32_t site, 
 		if ((rc = custody_site_name(t, p.holder, s1)) != 0 ||
 		    (rc = custody_site_name(t, p.dest, s2)) != 0)
 			return rc;
-		snprintf(why, n, "is in transit from %s to %s", s1, s2);
+		snprintf(why, n, "is in transit from %s to %s", s1,
+			 p.dest ? s2 : "a destination not known");
 	} else if (p.holder != site) {
 		if ((rc = custody_site_name(t, p.holder, s1)) != 0)
 			return rc;

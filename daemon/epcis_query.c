@@ -608,8 +608,8 @@ static int gather(struct gathering *g, const struct shown *s)
 	if (rc == 0 && s->biz_location)
 		rc = site_uri(g, s->biz_location, &ev->biz_location);
 	if (rc == 0 && s->k->places == EPCIS_DEPARTING) {
-		if ((rc = site_uri(g, e->site, &ev->source)) == 0)
-			rc = site_uri(g, e->other, &ev->destination);
+		if ((rc = site_uri(g, e->site, &ev->source)) == 0 && e->other)
+			rc = site_uri(g, e->other, &ev->destination);	/* 0: not known */
 	} else if (rc == 0 && s->k->places == EPCIS_ARRIVING) {
 		if (e->other)
 			rc = site_uri(g, e->other, &ev->source);

@@ -108,6 +108,8 @@ static enum cmd_status ship(struct store_txn *t, const struct config *cfg, const
 	if ((st = custody_site(t, c, OPT_FROM, o, &from)) != CMD_DONE ||
 	    (st = custody_site(t, c, OPT_TO, o, &to)) != CMD_DONE)
 		return st;
+	if (to == 0 && kind == EV_RETURN)	/* the grammar requires it */
+		return outcome_refuse(o, "TO is required");
 	if (from == to)
 		return outcome_refuse(o, "FROM and TO are the same site");
 	if ((st = held(t, c, from, true, &u, o)) != CMD_DONE)
@@ -171,8 +173,9 @@ static int arrive(struct store_txn *t, const struct config *cfg, const struct cm
 		  uint32_t site, uint32_t sender, struct unit *u, struct custody_outcome *co)
 {
 	size_t n = c->ncodes;
+	/* dest 0: shipped to a destination not known; received anywhere */
 	for (size_t i = 0; i < n; i++)
-		co->diverted += u[i].dest != site;
+		co->diverted += u[i].dest != 0 && u[i].dest != site;
 	struct event e = event_of(c, EV_RECEIVE, site, u, n);
 	e.other = sender;
 	e.flags = co->diverted ? EVENT_F_DIVERTED : 0;
@@ -182,7 +185,7 @@ static int arrive(struct store_txn *t, const struct config *cfg, const struct cm
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		struct tally_load ld;
 		bool returned = u[i].flags & UNIT_F_RETURNING;
-		if (u[i].dest != site) {
+		if (u[i].dest != 0 && u[i].dest != site) {
 			if ((rc = diverted(t, &u[i], site, c->when_ms, e.seq)) != 0)
 				break;
 			u[i].flags |= UNIT_F_DIVERTED;

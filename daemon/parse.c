@@ -175,10 +175,14 @@ const struct command_spec *cmd_find(int argc, const struct resp_arg *argv, char 
  * the line a record's error reply said. */
 #define RECORD_ERR_MAX 600
 
-/* What an EVENTS record may be: the distribution records. */
+/* What an EVENTS record may be: the distribution records, and master data
+ * (SITE SET, PRODUCT SET: `yima load` sends sites and products in batches
+ * too, each record answering to the role matrix as if sent alone). */
 static bool is_record_command(enum cmd_id id)
 {
 	switch (id) {
+	case CMD_SITE_SET:
+	case CMD_PRODUCT_SET:
 	case CMD_COMMISSION:
 	case CMD_PACK:
 	case CMD_UNPACK:
@@ -262,8 +266,8 @@ static const struct command_spec *record_command(struct cmd_record *r, const cha
 	else if ((spec = cmd_find(r->argc, r->argv, err, sizeof err)) == NULL)
 		r->err = record_error("ERR %s", err);
 	else if (!is_record_command(spec->id))
-		r->err = record_error("%.*s is not a distribution record", (int)r->argv[0].len,
-				      r->argv[0].ptr);
+		r->err = record_error("%.*s is not a distribution record or master data",
+				      (int)r->argv[0].len, r->argv[0].ptr);
 	return r->err ? NULL : spec;
 }
 

@@ -372,7 +372,8 @@ static void explain(const struct judgement *j, const struct config *cfg, int64_t
 				break;
 			}
 			SAY("in transit from %s to %s: receive it first", j->view.judged_holder,
-			    j->view.judged_dest);
+			    j->view.judged_dest[0] ? j->view.judged_dest :
+			    "a destination not known");
 			break;
 		case R_DESTROYED: SAY("recorded as destroyed"); break;
 		case R_LOCKED: SAY("locked (stolen or under investigation)"); break;

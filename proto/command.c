@@ -13,6 +13,7 @@
 #define O_FROM		{ "FROM", OPT_FROM, OPT_K_SITE, true, 0, 0 }
 #define O_FROM_OPT	{ "FROM", OPT_FROM, OPT_K_SITE, false, 0, 0 }
 #define O_TO		{ "TO", OPT_TO, OPT_K_SITE, true, 0, 0 }
+#define O_TO_OPT	{ "TO", OPT_TO, OPT_K_SITE, false, 0, 0 }
 #define O_TIME		{ "TIME", OPT_TIME, OPT_K_TIME, false, 0, 0 }
 #define O_REF		{ "REF", OPT_REF, OPT_K_TEXT, false, 1, CMD_REF_MAX }
 #define O_REASON	{ "REASON", OPT_REASON, OPT_K_TEXT, true, 1, CMD_REF_MAX }
@@ -79,10 +80,12 @@ static const struct command_spec commands[CMD__COUNT] = {
 		"container [code ...] SITE s [TIME t]",
 		"take codes (default: all) out of a container",
 		G_CODES(OPT_SITE, O_SITE, O_TIME) },
-	[CMD_SHIP] = { CMD_SHIP, "SHIP", NULL, 6, -1, CMD_F_WRITE,
-		"code [code ...] FROM s TO s [REF r] [TIME t]",
+	/* TO may be unknown (an EPCIS shipping event without destinationList):
+	 * the codes are in transit, and received anywhere without a diversion. */
+	[CMD_SHIP] = { CMD_SHIP, "SHIP", NULL, 4, -1, CMD_F_WRITE,
+		"code [code ...] FROM s [TO s] [REF r] [TIME t]",
 		"ship codes, and everything packed in them",
-		G_CODES(OPT_FROM, O_FROM, O_TO, O_REF, O_TIME) },
+		G_CODES(OPT_FROM, O_FROM, O_TO_OPT, O_REF, O_TIME) },
 	[CMD_RECEIVE] = { CMD_RECEIVE, "RECEIVE", NULL, 4, -1, CMD_F_WRITE,
 		"code [code ...] SITE s [FROM s] [REF r] [TIME t]",
 		"receive shipped codes at a site",

@@ -90,6 +90,11 @@ int epcis_capture_read(const char *doc, size_t len, size_t max, const struct cod
 			 "object)");
 		return -1;
 	}
+	if (len > max) {	/* the reader streams: its limit is one event's */
+		snprintf(c->err, sizeof c->err, "document: document larger than the limit of "
+			 "%zu bytes; refused", max);
+		return -1;
+	}
 	FILE *f = fmemopen((void *)(uintptr_t)doc, len, "r");
 	if (f == NULL) {
 		snprintf(c->err, sizeof c->err, "document: cannot be read");
@@ -114,28 +119,34 @@ int epcis_capture_read(const char *doc, size_t len, size_t max, const struct cod
 			add_record(c, &b, &rec);
 			continue;
 		}
+		if (got == LOAD_FATAL)	/* the document breaks after its start */
+			break;
 		if (c->nbad < EPCIS_CAPTURE_BAD_KEPT) {
 			struct epcis_capture_bad *x = &c->bad[c->nbad];
 			x->event = load_epcis_stats(r)->es_done;
 			snprintf(x->msg, sizeof x->msg, "%s", load_epcis_error(r));
 		}
 		c->nbad++;
-		if (got == LOAD_FATAL)	/* never once open; not to loop on it */
-			break;
 	}
 	end_command(c, &b);
 	c->stats = *load_epcis_stats(r);
+	/* a document broken after its start is refused whole, as one broken
+	 * at its start is */
+	if (got == LOAD_FATAL)
+		snprintf(c->err, sizeof c->err, "%s", load_epcis_error(r));
 	load_epcis_close(r);
 	fclose(f);
 
-	c->argc = 3 + (int)c->ncommands;
-	c->argv = xmalloc((size_t)c->argc * sizeof *c->argv);
-	char *fixed[3] = { c->text.data, c->text.data + 7, c->text.data + 13 };
-	for (int i = 0; i < 3; i++)
-		c->argv[i] = (struct resp_arg){ fixed[i], strlen(fixed[i]) };
-	for (size_t i = 0; i < c->ncommands; i++) {
-		char *line = c->text.data + b.off[i];
-		c->argv[3 + i] = (struct resp_arg){ line, strlen(line) };
+	if (got != LOAD_FATAL) {
+		c->argc = 3 + (int)c->ncommands;
+		c->argv = xmalloc((size_t)c->argc * sizeof *c->argv);
+		char *fixed[3] = { c->text.data, c->text.data + 7, c->text.data + 13 };
+		for (int i = 0; i < 3; i++)
+			c->argv[i] = (struct resp_arg){ fixed[i], strlen(fixed[i]) };
+		for (size_t i = 0; i < c->ncommands; i++) {
+			char *line = c->text.data + b.off[i];
+			c->argv[3 + i] = (struct resp_arg){ line, strlen(line) };
+		}
 	}
 	free(b.off);
 	buf_free(&b.head);
@@ -143,6 +154,10 @@ int epcis_capture_read(const char *doc, size_t len, size_t max, const struct cod
 	buf_free(&b.codes);
 	buf_free(&b.rec_head);
 	buf_free(&b.rec_tail);
+	if (got == LOAD_FATAL) {
+		epcis_capture_free(c);
+		return -1;
+	}
 	return 0;
 }
 

@@ -67,7 +67,8 @@ unsigned load_required(enum load_kind kind)
 	case LOAD_COMMISSION: return B(LOAD_F_CODE) | B(LOAD_F_FROM);
 	case LOAD_PACK:
 	case LOAD_UNPACK:     return B(LOAD_F_CODE) | B(LOAD_F_PARENT) | B(LOAD_F_FROM);
-	case LOAD_SHIP:
+	case LOAD_SHIP:       /* to: may be unknown (EPCIS without destinationList) */
+	                      return B(LOAD_F_CODE) | B(LOAD_F_FROM);
 	case LOAD_RETURN:     return B(LOAD_F_CODE) | B(LOAD_F_FROM) | B(LOAD_F_TO);
 	case LOAD_RECEIVE:    return B(LOAD_F_CODE) | B(LOAD_F_TO);
 	case LOAD_DESTROY:
@@ -84,7 +85,7 @@ unsigned load_allowed(enum load_kind kind)
 	case LOAD_COMMISSION:
 		return t | B(LOAD_F_PRODUCT) | B(LOAD_F_LOT) | B(LOAD_F_EXPIRY) |
 		       B(LOAD_F_LEVEL) | B(LOAD_F_QTY);
-	case LOAD_SHIP:
+	case LOAD_SHIP:       return t | B(LOAD_F_TO) | B(LOAD_F_REF);
 	case LOAD_RETURN:
 	case LOAD_DESTROY:    return t | B(LOAD_F_REF);
 	case LOAD_RECEIVE:    return t | B(LOAD_F_FROM) | B(LOAD_F_REF);

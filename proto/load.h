@@ -14,8 +14,8 @@
  *
  * Trust boundary: the input is untrusted (any bytes, any size).  The CSV
  * reader works in constant memory (one buffer of LOAD_CSV_BUF bytes plus
- * the longest record allowed); the EPCIS reader holds one parsed document,
- * refused before parsing when larger than its max_bytes.
+ * the longest record allowed); the EPCIS reader streams the document and
+ * holds one event at a time, refused when larger than its max_bytes.
  *
  * Error convention: *_open() returns NULL and writes a one-line message into
  * err (LOAD_MSG_MAX bytes); *_next() returns enum load_ret and, for
@@ -73,7 +73,8 @@ struct load_rec {
 enum load_ret {
 	LOAD_END   = 0,  /* no more records */
 	LOAD_OK    = 1,  /* *rec filled */
-	LOAD_BAD   = -1, /* this record (CSV row, EPCIS event) is bad; *_error()
+	LOAD_BAD   = -1, /* this record (CSV row, EPCIS event; its place in
+	                    rec->where) is bad; *_error()
 	                    says why; the next call goes on with the next one */
 	LOAD_FATAL = -2, /* the file cannot be read further (I/O error); every
 	                    later call returns LOAD_FATAL again */
@@ -161,7 +162,8 @@ enum load_skip {
 const char *load_skip_name(enum load_skip why);
 
 struct load_epcis_stats {
-	unsigned long es_events;  /* events in the document */
+	unsigned long es_events;  /* events in the document (so far: it is
+	                             streamed) */
 	unsigned long es_done;    /* events looked at so far */
 	unsigned long es_mapped;  /* events that gave records */
 	unsigned long es_records; /* records returned */
@@ -172,13 +174,13 @@ struct load_epcis_stats {
 struct load_epcis;
 
 /*
- * Read a whole EPCIS document from fp (not closed by the reader): an
+ * Start reading an EPCIS document from fp (not closed by the reader): an
  * EPCISDocument (epcisBody.eventList), an EPCISQueryDocument
  * (epcisBody.queryResults.resultsBody.eventList), a bare array of events or
- * a single event.  A document larger than max_bytes is refused before it is
- * parsed (regular files: by size; pipes: as soon as more is read).
- * Returns NULL with err set: too large, invalid JSON ("FILE:LINE:COL: ..."),
- * not an EPCIS document, an I/O error.
+ * a single event.  The document is streamed (load_scan.h): max_bytes is
+ * the largest one event may be.  Returns NULL with err set: invalid JSON
+ * before the event list ("FILE:LINE:COL: ..."), not an EPCIS document,
+ * eventList not an array, an I/O error.
  */
 struct load_epcis *load_epcis_open(FILE *fp, const char *name,
                                    size_t max_bytes,
@@ -187,11 +189,15 @@ struct load_epcis *load_epcis_open(FILE *fp, const char *name,
 /*
  * The next record.  An event gives its records one by one (one per EPC,
  * child or quantity entry), all sharing rec->where; an event is checked
- * whole before its first record is returned, so a bad event (LOAD_BAD)
- * gives none.  Skipped events are counted, reported through lo_warn and
- * passed over.  Never LOAD_FATAL once open.
+ * whole before its first record is returned, so a bad event (LOAD_BAD:
+ * also one that is no valid JSON, or larger than max_bytes) gives none.
+ * Skipped events are counted, reported through lo_warn and passed over.
+ * LOAD_FATAL when the document's structure breaks or reading fails: the
+ * events before were handed out already.
  */
 int load_epcis_next(struct load_epcis *r, struct load_rec *rec);
+/* Bytes of the document read so far (progress). */
+unsigned long long load_epcis_offset(const struct load_epcis *r);
 const char *load_epcis_error(const struct load_epcis *r);
 const struct load_epcis_stats *load_epcis_stats(const struct load_epcis *r);
 void load_epcis_close(struct load_epcis *r);

@@ -3,6 +3,8 @@
  */
 #include "load_cmd.h"
 
+#include <stdbool.h>
+
 void load_put_word(struct buf *b, const char *s, size_t n)
 {
 	int plain = n > 0;
@@ -85,5 +87,40 @@ int load_cmd_words(const struct load_rec *r, struct buf *head, struct buf *tail)
 		return -1;
 	}
 	opt(tail, "TIME", r, LOAD_F_TIME);
+	return 0;
+}
+
+/* The fields of sites and products, by their names in SITE SET and
+ * PRODUCT SET (daemon/master.c's field table). */
+static const struct master_field {
+	enum load_field f;
+	const char *name;
+} site_fields[] = {
+	{ LOAD_F_NAME, "name" }, { LOAD_F_KIND, "kind" }, { LOAD_F_GLN, "gln" },
+}, product_fields[] = {
+	{ LOAD_F_NAME, "name" }, { LOAD_F_UNITS_PER_PACK, "units_per_pack" },
+	{ LOAD_F_FORM, "form" }, { LOAD_F_STRENGTH, "strength" },
+	{ LOAD_F_HOLDER, "holder" }, { LOAD_F_KIND, "kind" },
+	{ LOAD_F_NHSA_CODE, "nhsa_code" },
+};
+
+int load_cmd_master(const struct load_rec *r, struct buf *line)
+{
+	bool site = r->kind == LOAD_SITE;
+	if (!site && r->kind != LOAD_PRODUCT)
+		return -1;
+	const struct master_field *fields = site ? site_fields : product_fields;
+	size_t n = site ? sizeof site_fields / sizeof *site_fields :
+			  sizeof product_fields / sizeof *product_fields;
+	enum load_field id = site ? LOAD_F_SITE : LOAD_F_PRODUCT;
+	buf_puts(line, site ? "SITE SET" : "PRODUCT SET");
+	load_put_word(line, r->f[id], r->len[id]);
+	for (size_t i = 0; i < n; i++) {
+		if (r->f[fields[i].f] == NULL)
+			continue;
+		buf_putc(line, ' ');
+		buf_puts(line, fields[i].name);
+		load_put_word(line, r->f[fields[i].f], r->len[fields[i].f]);
+	}
 	return 0;
 }

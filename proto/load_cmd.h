@@ -1,8 +1,8 @@
 /*
- * load_cmd.h — a distribution record (load.h) as the server command it
- * becomes, in inline syntax (blank-separated words, "quoted" where a word
- * needs it): what `yima load` sends in EVENTS batches and what yimad's
- * EPCIS capture applies (epcis_capture.h).  FORMATS.md's table says which
+ * load_cmd.h — a record (load.h) as the server command it becomes, in
+ * inline syntax (blank-separated words, "quoted" where a word needs it):
+ * what `yima load` sends in EVENTS batches, sites and products too, and
+ * what yimad's EPCIS capture applies (epcis_capture.h).  FORMATS.md's table says which
  * record gives which command.
  */
 #ifndef YIMA_LOAD_CMD_H
@@ -25,5 +25,13 @@ void load_put_word(struct buf *b, const char *s, size_t n);
  * event (a site, a product).
  */
 int load_cmd_words(const struct load_rec *r, struct buf *head, struct buf *tail);
+
+/*
+ * A site or product record as its SITE SET / PRODUCT SET line, appended
+ * to line ("SITE SET id name \"A B\" kind pharmacy"): the fields the record
+ * has, by their names in the master-data table.  0, or -1 for a record
+ * that is neither.
+ */
+int load_cmd_master(const struct load_rec *r, struct buf *line);
 
 #endif

@@ -731,6 +731,7 @@ again:
 	if (e < 0)
 		return LOAD_FATAL;
 	line = r->line;
+	rec->where = line;	/* a bad row's place too */
 	switch ((enum scan)e) {
 	case SCAN_OK:
 		break;

@@ -4,10 +4,16 @@
  * the mapping table).
  *
  * DESIGN
- * The document is parsed whole with jansson, after its size is checked
- * against the caller's limit (before parsing for regular files, while
- * reading for pipes), so a huge upload is refused rather than swapped in.
- * Records then point into jansson's strings: no copies.
+ * The document is streamed: load_scan.c finds its event list and hands out
+ * one event's bytes at a time, which jansson parses; records then point
+ * into jansson's strings (no copies) until the next event.  Memory is one
+ * event, whatever the document's size (an event larger than the caller's
+ * limit is refused by its size, and the next one read).  A document that
+ * is no list of events (a single event) is read whole, up to that limit.
+ * The structure outside the events is checked as it streams by, so a
+ * document broken after its thousandth event gives its events first and
+ * then a fatal error: callers that must not act on a broken document read
+ * it through before acting on it (`yima load` does, without --skip-bad).
  *
  * Events are taken one at a time.  Each is first judged whole — skipped
  * (and counted by reason), refused (LOAD_BAD), or turned into a list of
@@ -22,6 +28,10 @@
  * Error declarations, and the corrective events they point to, are skipped:
  * an erroneous event may already have been loaded and yima cannot take it
  * back automatically, so applying the correction would be a second truth.
+ * The corrective event may come before the declaration naming it, so a
+ * file that seeks is read through once for the declarations first (only
+ * events mentioning errorDeclaration are parsed); from a stream that
+ * cannot seek, only declarations already read are known.
  */
 #include "load_int.h"
 
@@ -35,6 +45,7 @@
 
 #include "cbv.h"
 #include "command.h"
+#include "load_scan.h"
 #include "xmem.h"
 
 struct item {
@@ -46,9 +57,12 @@ struct item {
 struct load_epcis {
 	char            *name;
 	struct load_opts opts;
-	json_t          *doc;
-	json_t          *events;     /* borrowed from doc, or owned (wrap) */
-	bool             own_events;
+	struct load_scan *scan;      /* NULL: a single event, in one */
+	size_t           max;        /* the largest event, bytes */
+	struct buf       text;       /* the event being read, as JSON */
+	json_t          *ev;         /* ... parsed: records point into it */
+	json_t          *one;        /* a document that is a single event */
+	bool             fatal;
 	json_t          *corrective; /* eventIDs named by error declarations */
 	size_t           next;       /* index of the next event to judge */
 	/* the event being handed out */
@@ -81,54 +95,6 @@ const char *load_skip_name(enum load_skip why)
 
 /* ---- reading the document ---- */
 
-struct feed {
-	FILE  *fp;
-	size_t total, max;
-	bool   too_big, ioerr;
-	int    err;
-};
-
-static size_t feed_read(void *buf, size_t len, void *arg)
-{
-	struct feed *f = arg;
-	size_t n;
-
-	if (f->total > f->max) {
-		f->too_big = true;
-		return (size_t)-1;
-	}
-	/* never read more than one byte past the limit */
-	if (len > f->max + 1 - f->total)
-		len = f->max + 1 - f->total;
-	n = fread(buf, 1, len, f->fp);
-	f->total += n;
-	if (f->total > f->max) {
-		f->too_big = true;
-		return (size_t)-1;
-	}
-	if (n == 0 && ferror(f->fp)) {
-		f->ioerr = true;
-		f->err = errno ? errno : EIO;
-		return (size_t)-1;
-	}
-	return n;
-}
-
-/* "epcisBody"."eventList", or the query form, or NULL. */
-static json_t *body_events(json_t *doc)
-{
-	json_t *body = json_object_get(doc, "epcisBody"), *l;
-
-	if (!json_is_object(body))
-		return NULL;
-	l = json_object_get(body, "eventList");
-	if (l != NULL)
-		return l;
-	l = json_object_get(body, "queryResults");
-	l = json_object_get(json_object_get(l, "resultsBody"), "eventList");
-	return l;
-}
-
 static bool is_event_type(const char *t)
 {
 	static const char *const types[] = { "ObjectEvent", "AggregationEvent",
@@ -140,24 +106,48 @@ static bool is_event_type(const char *t)
 	return false;
 }
 
-/* Collect every eventID an errorDeclaration names as its correction. */
+/* The correctiveEventIDs of an error declaration in event ev, into the
+ * set r->corrective. */
+static void add_corrective(struct load_epcis *r, json_t *ev)
+{
+	json_t *ids = json_object_get(json_object_get(ev, "errorDeclaration"),
+	                              "correctiveEventIDs");
+	size_t j;
+	json_t *id;
+
+	json_array_foreach(ids, j, id)
+		if (json_is_string(id))
+			json_object_set_new(r->corrective, json_string_value(id), json_true());
+}
+
+/* A first pass over the list for error declarations, when the file seeks;
+ * the scanner is then back where it was. */
 static void find_corrective(struct load_epcis *r)
 {
-	size_t i;
-	json_t *ev;
+	struct load_scan_mark m;
+	struct load_scan_pos at;
+	unsigned long long size;
+	char why[LOAD_SCAN_ERR];
 
-	r->corrective = json_object();
-	json_array_foreach(r->events, i, ev) {
-		json_t *ids = json_object_get(json_object_get(ev, "errorDeclaration"),
-		                              "correctiveEventIDs");
-		size_t j;
-		json_t *id;
+	if (load_scan_tell(r->scan, &m) != 0 || load_scan_seek(r->scan, &m) != 0)
+		return; /* a stream: declarations count from where they are */
+	while (load_scan_next(r->scan, r->max, &r->text, &at, &size, why) == 1) {
+		json_t *ev;
 
-		json_array_foreach(ids, j, id)
-			if (json_is_string(id))
-				json_object_set_new(r->corrective, json_string_value(id),
-				                    json_true());
+		if (memmem(r->text.data, r->text.len, "errorDeclaration", 16) == NULL)
+			continue;
+		ev = json_loadb(r->text.data, r->text.len, JSON_DECODE_ANY, NULL);
+		add_corrective(r, ev);
+		json_decref(ev);
 	}
+	if (load_scan_seek(r->scan, &m) != 0)
+		r->fatal = true; /* reported by the first next() */
+}
+
+/* A scanner's message after the file name: "FILE:L:C: ..." or "FILE: ...". */
+static void scan_msg(char *out, const char *name, const char *why)
+{
+	load_msgf(out, "%s%s%s", name, why[0] >= '0' && why[0] <= '9' ? ":" : ": ", why);
 }
 
 struct load_epcis *load_epcis_open(FILE *fp, const char *name,
@@ -165,87 +155,63 @@ struct load_epcis *load_epcis_open(FILE *fp, const char *name,
                                    const struct load_opts *opts,
                                    char err[LOAD_MSG_MAX])
 {
-	struct load_epcis *r;
-	struct feed feed = { .fp = fp, .max = max_bytes };
-	struct stat sb;
-	json_error_t je;
-	json_t *doc, *events;
+	struct load_epcis *r = xcalloc(1, sizeof(*r));
+	char why[LOAD_SCAN_ERR];
+	bool cut;
 
-	name = name != NULL ? name : "-";
-	if (feed.max > SIZE_MAX - 1)
-		feed.max = SIZE_MAX - 1;
-	if (fstat(fileno(fp), &sb) == 0 && S_ISREG(sb.st_mode)) {
-		long at = ftell(fp);
-		unsigned long long left = (unsigned long long)sb.st_size -
-		                          (at > 0 ? (unsigned long long)at : 0);
-
-		if (left > max_bytes) {
-			load_msgf(err, "%s: document is %llu bytes, larger than the "
-			          "limit of %zu bytes; refused before parsing", name,
-			          left, max_bytes);
-			return NULL;
-		}
-	}
-	doc = json_load_callback(feed_read, &feed, JSON_REJECT_DUPLICATES, &je);
-	if (feed.too_big) {
-		json_decref(doc);
-		load_msgf(err, "%s: document larger than the limit of %zu bytes; "
-		          "refused", name, max_bytes);
-		return NULL;
-	}
-	if (feed.ioerr) {
-		json_decref(doc);
-		load_msgf(err, "%s: read error: %s", name, strerror(feed.err));
-		return NULL;
-	}
-	if (doc == NULL) {
-		load_msgf(err, "%s:%d:%d: invalid JSON (byte %d): %s", name, je.line,
-		          je.column, je.position, je.text);
-		return NULL;
-	}
-	r = xcalloc(1, sizeof(*r));
-	r->name = xstrdup(name);
+	r->name = xstrdup(name != NULL ? name : "-");
 	if (opts != NULL)
 		r->opts = *opts;
-	r->doc = doc;
-	if (json_is_array(doc)) {
-		events = doc;
-	} else if (json_is_object(doc) &&
-	           is_event_type(json_string_value(json_object_get(doc, "type")))) {
-		events = json_array();
-		json_array_append(events, doc);
-		r->own_events = true;
-	} else {
-		events = body_events(doc);
-		if (events == NULL) {
+	r->max = max_bytes;
+	buf_init(&r->text);
+	r->corrective = json_object();
+	r->scan = load_scan_new(fp);
+	switch (load_scan_open(r->scan, max_bytes, &r->text, &cut, why)) {
+	case LOAD_SCAN_LIST:
+		find_corrective(r);
+		return r;
+	case LOAD_SCAN_OBJECT:
+		load_scan_free(r->scan);
+		r->scan = NULL;
+		if (!cut)
+			r->one = json_loadb(r->text.data, r->text.len, JSON_REJECT_DUPLICATES, NULL);
+		if (r->one == NULL && cut) {
+			load_msgf(err, "%s: a document without an event list, larger than the "
+			          "limit of %zu bytes for one event", r->name, max_bytes);
+		} else if (!is_event_type(json_string_value(json_object_get(r->one, "type")))) {
 			load_msgf(err, "%s: not an EPCIS document (no epcisBody.eventList, "
-			          "not an array of events)", name);
-			load_epcis_close(r);
-			return NULL;
+			          "not an array of events)", r->name);
+		} else {
+			add_corrective(r, r->one);
+			r->text.len = 0;
+			return r;
 		}
-		if (!json_is_array(events)) {
-			load_msgf(err, "%s: eventList is not an array", name);
-			load_epcis_close(r);
-			return NULL;
-		}
+		break;
+	default:
+		scan_msg(err, r->name, why);
+		break;
 	}
-	r->events = events;
-	r->st.es_events = json_array_size(events);
-	find_corrective(r);
-	return r;
+	load_epcis_close(r);
+	return NULL;
 }
 
 void load_epcis_close(struct load_epcis *r)
 {
 	if (r == NULL)
 		return;
-	if (r->own_events)
-		json_decref(r->events);
+	load_scan_free(r->scan);
+	json_decref(r->ev);
+	json_decref(r->one);
 	json_decref(r->corrective);
-	json_decref(r->doc);
+	buf_free(&r->text);
 	free(r->items);
 	free(r->name);
 	free(r);
+}
+
+unsigned long long load_epcis_offset(const struct load_epcis *r)
+{
+	return r->scan ? load_scan_offset(r->scan) : 0;
 }
 
 const char *load_epcis_error(const struct load_epcis *r)
@@ -750,9 +716,12 @@ static int judge(struct load_epcis *r, json_t *ev, size_t idx)
 				           "readPoint or bizLocation)", step);
 			if ((e = set_field(r, idx, LOAD_F_TO, dst, "destinationList")) < 0)
 				return LOAD_BAD;
-			if (e == 0)
-				return bad(r, idx, "%s event without a destination "
-				           "(destinationList)", step);
+			/* A shipment without destinationList (GS1's own Example
+			 * 9.6.1) goes to a place not known: SHIP without TO.  A
+			 * return must say whom it goes back to. */
+			if (e == 0 && kind == LOAD_RETURN)
+				return bad(r, idx, "return (shipping, returned) event without a "
+				           "destination (destinationList)");
 			break;
 		case LOAD_RECEIVE:
 			if ((e = site_from(r, idx, LOAD_F_TO, recv, recv_p, 3)) < 0)
@@ -846,17 +815,67 @@ wrong_action:
 	return LOAD_END;
 }
 
+/*
+ * The next event into r->ev (r->next its index, counted): LOAD_OK; LOAD_BAD
+ * for an event that is no JSON or too large (counted as refused);
+ * LOAD_END; LOAD_FATAL when the document cannot be read further.
+ */
+static int next_event(struct load_epcis *r)
+{
+	struct load_scan_pos at;
+	unsigned long long size;
+	char why[LOAD_SCAN_ERR];
+	json_error_t je;
+	int got;
+
+	json_decref(r->ev);
+	r->ev = NULL;
+	if (r->fatal)
+		return LOAD_FATAL;
+	if (r->scan == NULL) { /* a single event */
+		if (r->next > 0)
+			return LOAD_END;
+		r->ev = json_incref(r->one);
+		got = 1;
+	} else {
+		got = load_scan_next(r->scan, r->max, &r->text, &at, &size, why);
+		if (got < 0) {
+			scan_msg(r->err, r->name, why);
+			r->fatal = true;
+			return LOAD_FATAL;
+		}
+		if (got == 0)
+			return LOAD_END;
+	}
+	r->next++;
+	r->st.es_events++;
+	r->st.es_done++;
+	if (got == 2)
+		return bad(r, r->next, "%llu bytes, larger than the limit of %zu bytes for "
+		           "one event", size, r->max);
+	if (r->ev == NULL)
+		r->ev = json_loadb(r->text.data, r->text.len,
+		                   JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
+	if (r->ev == NULL)
+		return bad(r, r->next, "invalid JSON at %lu:%lu (byte %llu): %s",
+		           at.line + (unsigned long)je.line - 1,
+		           je.line == 1 ? at.col + (unsigned long)je.column - 1 :
+		                          (unsigned long)je.column,
+		           at.byte + (unsigned long long)je.position, je.text);
+	return LOAD_OK;
+}
+
 int load_epcis_next(struct load_epcis *r, struct load_rec *rec)
 {
 	while (r->iitem >= r->nitems) {
 		size_t idx;
-		int e;
+		int e = next_event(r);
 
-		if (r->next >= json_array_size(r->events))
-			return LOAD_END;
-		idx = r->next++;
-		r->st.es_done++;
-		e = judge(r, json_array_get(r->events, idx), idx + 1);
+		rec->where = r->next; /* a bad event's place too */
+		if (e != LOAD_OK)
+			return e;
+		idx = r->next;
+		e = judge(r, r->ev, idx);
 		if (e == LOAD_BAD) {
 			r->nitems = 0;
 			return LOAD_BAD;

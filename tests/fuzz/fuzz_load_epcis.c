@@ -1,10 +1,11 @@
 /*
  * fuzz_load_epcis — libFuzzer target for the EPCIS 2.0 JSON reader.
  *
- * The input is a whole document, read through fmemopen (the streaming size
- * check) with a limit of 64 KiB.  Invariants:
+ * The input is a whole document, read through fmemopen (streamed, as any
+ * document is) with a limit of 64 KiB for one event.  Invariants:
  *   - open fails with a message naming the file, or every call returns
- *     LOAD_OK, LOAD_BAD or LOAD_END until LOAD_END;
+ *     LOAD_OK, LOAD_BAD or LOAD_END until LOAD_END, or until LOAD_FATAL
+ *     (the document broken after its start: named, and said again);
  *   - a record's fields are NUL-terminated, len[] long and NUL-free; its
  *     code parses (code_parse), except an UNPACK's absent code; it has
  *     what its kind requires;
@@ -53,6 +54,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	while ((e = load_epcis_next(r, &rec)) != LOAD_END) {
+		if (e == LOAD_FATAL) {
+			check(strncmp(load_epcis_error(r), "f.json", 6) == 0);
+			check(load_epcis_next(r, &rec) == LOAD_FATAL);
+			break;
+		}
 		if (e == LOAD_BAD) {
 			check(strncmp(load_epcis_error(r), "f.json: event ", 14) == 0);
 			bad++;
@@ -75,7 +81,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		} else {
 			check(rec.kind == LOAD_UNPACK && rec.f[LOAD_F_PARENT] != NULL);
 		}
-		if (rec.kind == LOAD_SHIP || rec.kind == LOAD_RETURN)
+		if (rec.kind == LOAD_SHIP)
+			check(rec.f[LOAD_F_FROM] != NULL);
+		else if (rec.kind == LOAD_RETURN)
 			check(rec.f[LOAD_F_FROM] != NULL && rec.f[LOAD_F_TO] != NULL);
 		else if (rec.kind == LOAD_RECEIVE)
 			check(rec.f[LOAD_F_TO] != NULL);

@@ -31,7 +31,7 @@ MATRIX = {
     "ALERTS": COUNTER | SUPPLY | {"regulator"},
     "RECALL": {"regulator"}, "LIFT": {"regulator"}, "WITHDRAW": {"regulator"},
     "LOCK": {"regulator"}, "UNLOCK": {"regulator"},
-    "EVENTS": COUNTER | SUPPLY,
+    "EVENTS": COUNTER | SUPPLY | {"admin"},   # each record: its own row
     "AUDIT VERIFY": {"regulator", "admin"},
     "RECALL.ACK": COUNTER | SUPPLY,
     "IMPACT": {"regulator"}, "CODES": {"regulator"},

@@ -99,7 +99,8 @@ def test_json_load_summary():
             rc, out, err = run("-p", str(d.port), *args)
             eq(rc, 0, err)
             summary = json.loads(out)
-            eq((summary["records"], summary["applied"], summary["errors"]), (2, 2, 0),
+            eq((summary["status"], summary["records"], summary["applied"], summary["refused"]),
+               ("complete", 2, 2, 0),
                f"yima {' '.join(args)}: {out}")
         rc, out, _ = run("-p", str(d.port), "load", path)
         check(out.startswith("records: 2, applied: 2"), "text without --json: " + out)

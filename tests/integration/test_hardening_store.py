@@ -23,15 +23,15 @@ def test_load_with_a_syntax_error_loads_nothing():
             f.write(f'commission,8301234000"0000000003,MFR,L1,{day(400)}\n')
             f.write(f"commission,{cn(4)},MFR,L1,{day(400)}\n")
         rc, out, err = d.yima("load", path)
-        eq(rc, 1, f"exit status\n{out}{err}")
+        eq(rc, 2, f"exit status: nothing loaded\n{out}{err}")
         check("events.csv:4: quote inside an unquoted field" in err, err)
         check("nothing was loaded" in err, err)
-        check("applied: 0," in out and "errors: 1," in out, out)
+        check("applied: 0," in out and "refused: 1," in out, out)
         for i in (1, 2, 4):
             eq(verdict(c.call("VERIFY", cn(i))), ("red", ["unknown"]), f"row of {cn(i)} not loaded")
         rc, out, err = d.yima("load", path, "--skip-bad")
         eq(rc, 1, f"--skip-bad exit status (an error was reported)\n{out}{err}")
-        check("applied: 3," in out and "errors: 1," in out, out)
+        check("applied: 3," in out and "refused: 1," in out, out)
         for i in (1, 2, 4):
             eq(verdict(c.call("VERIFY", cn(i)))[0], "green", f"{cn(i)} loaded with --skip-bad")
     finally:

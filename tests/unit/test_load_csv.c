@@ -147,9 +147,9 @@ static const struct csv_case cases[] = {
 	/* ---- quoting ---- */
 	{ "quoted fields, doubled quotes, commas, empty quotes",
 	  "event,code,from,to,ref\n"
-	  "\"ship\",\"" CN1 "\",\"M,1\",\"\",\"say \"\"hi\"\"\"\n",
+	  "\"return\",\"" CN1 "\",\"M,1\",\"\",\"say \"\"hi\"\"\"\n",
 	  0, 0,
-	  "! t.csv:2: column 'to': empty (ship needs it)\n" },
+	  "! t.csv:2: column 'to': empty (return needs it)\n" },
 	{ "quoted newlines count toward line numbers",
 	  "event,code,from,to,ref\n"
 	  "ship," CN1 ",M,D,\"note\non\nthree lines\"\n"
@@ -289,7 +289,7 @@ static const struct csv_case cases[] = {
 	{ "required and unused columns per event", HDR
 	  "commission,," CN1 ",,,,,,,,,\n"
 	  "pack,," CN1 ",,,,,,M,,,\n"
-	  "ship,," CN1 ",,,,,,M,,,\n"
+	  "return,," CN1 ",,,,,,M,,,\n"
 	  "receive,," CN1 ",,,,,,M,,,\n"
 	  "dispense,,,,,,,,P,,,\n"
 	  "ship,," CN1 "," PK ",,,,,M,D,,\n"
@@ -299,7 +299,7 @@ static const struct csv_case cases[] = {
 	  0, 0,
 	  "! t.csv:2: column 'from': empty (commission needs it)\n"
 	  "! t.csv:3: column 'parent': empty (pack needs it)\n"
-	  "! t.csv:4: column 'to': empty (ship needs it)\n"
+	  "! t.csv:4: column 'to': empty (return needs it)\n"
 	  "! t.csv:5: column 'to': empty (receive needs it)\n"
 	  "! t.csv:6: column 'code': empty (dispense needs it)\n"
 	  "! t.csv:7: column 'parent': not used by ship events (leave it empty)\n"

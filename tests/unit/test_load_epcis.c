@@ -55,7 +55,12 @@ static void run_file(FILE *fp, const char *name, size_t max, bool warns,
 		return;
 	}
 	while ((e = load_epcis_next(r, &rec)) != LOAD_END) {
-		assert_true(e == LOAD_OK || e == LOAD_BAD);
+		assert_true(e == LOAD_OK || e == LOAD_BAD || e == LOAD_FATAL);
+		if (e == LOAD_FATAL) {
+			buf_printf(out, "fatal: %s\n", load_epcis_error(r));
+			assert_int_equal(load_epcis_next(r, &rec), LOAD_FATAL);
+			break;
+		}
 		if (e == LOAD_BAD) {
 			buf_printf(out, "! %s\n", load_epcis_error(r));
 			continue;
@@ -79,7 +84,8 @@ static void run_file(FILE *fp, const char *name, size_t max, bool warns,
 			buf_printf(out, " %s=%lu", load_skip_name((enum load_skip)k),
 			           st->es_skipped[k]);
 	buf_putc(out, '\n');
-	assert_int_equal(load_epcis_next(r, &rec), LOAD_END);
+	if (e != LOAD_FATAL)
+		assert_int_equal(load_epcis_next(r, &rec), LOAD_END);
 	load_epcis_close(r);
 }
 
@@ -116,6 +122,11 @@ static void expect(const char *name, const char *got, const char *want)
 #define DST "urn:epc:id:sgln:6901234.00002.0"
 #define T0 "\"eventTime\":\"2026-03-01T02:00:00Z\",\"eventTimeZoneOffset\":\"+08:00\""
 #define T0L "2026-03-01T10:00:00+08:00"
+
+/* An event's members after its "{": a destroying at DST. */
+#define BODY "\"type\":\"ObjectEvent\"," T0 ",\"action\":\"OBSERVE\"," \
+	"\"bizStep\":\"destroying\",\"epcList\":[\"" SG2 "\"]," \
+	"\"bizLocation\":{\"id\":\"" DST "\"}}"
 
 struct ep_case {
 	const char *name;
@@ -313,7 +324,8 @@ static const struct ep_case cases[] = {
 	  "warn: t.json: event 9: skipped (corrective): urn:uuid:2\n"
 	  "= events 9 mapped 0 records 0 bad 0 skipped error-declaration=1 "
 	  "corrective=1 type=2 no-bizstep=1 bizstep=1 action=2 no-objects=1\n" },
-	{ "bad events: the whole event refused, the next one read",
+	{ "bad events: the whole event refused, the next one read (a shipment "
+	  "without destinationList is none: its destination is not known)",
 	  DOC("{\"type\":\"ObjectEvent\"," T0 ",\"action\":\"OBSERVE\","
 	      "\"bizStep\":\"receiving\",\"bizLocation\":{\"id\":\"" DST "\"},"
 	      "\"epcList\":[\"" SG1 "\",\"urn:epc:id:sgtin:6901234.056789\",\"" SG2 "\"]},"
@@ -369,8 +381,7 @@ static const struct ep_case cases[] = {
 	  "! t.json: event 6: ilmd itemExpirationDate: '2028-02-30' is not a date "
 	  "(YYYY-MM-DD)\n"
 	  "! t.json: event 7: AggregationEvent without parentID\n"
-	  "! t.json: event 8: shipping event without a destination "
-	  "(destinationList)\n"
+	  "8 ship time=" T0L " code=" SG1 " from=" MFR "\n"
 	  "! t.json: event 9: dispensing event without a place (bizLocation or "
 	  "readPoint)\n"
 	  "! t.json: event 10: bizLocation.id is not a string\n"
@@ -380,7 +391,7 @@ static const struct ep_case cases[] = {
 	  "13 receive time=" T0L " code=" SG2 " to=" DST "\n"
 	  "! t.json: event 14: quantityList[0]: quantity 100000001 is more than "
 	  "100000000, the most one record may count\n"
-	  "= events 14 mapped 1 records 1 bad 13 skipped\n" },
+	  "= events 14 mapped 2 records 2 bad 12 skipped\n" },
 	{ "not an EPCIS document",
 	  "{\"hello\":\"world\"}",
 	  "open: t.json: not an EPCIS document (no epcisBody.eventList, not an "
@@ -390,13 +401,15 @@ static const struct ep_case cases[] = {
 	  "open: t.json: eventList is not an array\n" },
 	{ "invalid JSON: line, column and byte",
 	  "{\"epcisBody\":\n  {\"eventList\": [,]}}",
-	  "open: t.json:2:18: invalid JSON (byte 32): unexpected token near ','\n" },
+	  "fatal: t.json:2:18: invalid JSON (byte 32): a value expected, not ','\n"
+	  "= events 0 mapped 0 records 0 bad 0 skipped\n" },
 	{ "duplicate keys are refused",
 	  "[{\"type\":\"ObjectEvent\",\"type\":\"AggregationEvent\"}]",
-	  "open: t.json:1:29: invalid JSON (byte 29): duplicate object key near "
-	  "'\"type\"'\n" },
+	  "! t.json: event 1: invalid JSON at 1:29 (byte 29): duplicate object key "
+	  "near '\"type\"'\n"
+	  "= events 1 mapped 0 records 0 bad 1 skipped\n" },
 	{ "empty input", "",
-	  "open: t.json:1:0: invalid JSON (byte 0): '[' or '{' expected near end "
+	  "open: t.json:1:0: invalid JSON (byte 0): '[' or '{' expected, not end "
 	  "of file\n" },
 	{ "an empty eventList", DOC(""),
 	  "= events 0 mapped 0 records 0 bad 0 skipped\n" },
@@ -414,49 +427,95 @@ static void test_cases(void **state)
 	}
 }
 
-/* A document over the limit: a regular file is refused by its size before
- * a byte is parsed; a stream as soon as it passes the limit. */
+/* An event over the limit is refused by its size, without being held, and
+ * the next one is read: from a file and from a stream alike.  The limit is
+ * one event's, not the document's. */
 static void test_oversized(void **state)
 {
-	static const char doc[] = DOC("{\"type\":\"ObjectEvent\"," T0 ","
-		"\"action\":\"OBSERVE\",\"bizStep\":\"destroying\","
-		"\"epcList\":[\"" SG2 "\"],\"bizLocation\":{\"id\":\"" DST "\"}}");
-	size_t n = sizeof(doc) - 1;
+#define SMALL "{" BODY
+	static const char doc[] = DOC(SMALL ",{\"pad\":\""
+		"0123456789012345678901234567890123456789012345678901234567890123456789"
+		"\"," BODY "," SMALL);
+	size_t small = sizeof(SMALL) - 1, big = small + 79;
 	struct buf out = BUF_INIT, want = BUF_INIT;
 	FILE *fp = tmpfile();
 
 	(void)state;
 	assert_non_null(fp);
 	fputs(doc, fp);
+	buf_printf(&want, "1 destroy time=" T0L " code=" SG2 " from=" DST "\n"
+	           "! big.json: event 2: %zu bytes, larger than the limit of %zu bytes "
+	           "for one event\n"
+	           "3 destroy time=" T0L " code=" SG2 " from=" DST "\n"
+	           "= events 3 mapped 2 records 2 bad 1 skipped\n", big, big - 1);
 	rewind(fp);
-	run_file(fp, "big.json", n - 1, false, &out);
-	buf_printf(&want, "open: big.json: document is %zu bytes, larger than "
-	           "the limit of %zu bytes; refused before parsing\n", n, n - 1);
+	run_file(fp, "big.json", big - 1, false, &out);
 	expect("regular file", out.data, want.data);
 	buf_reset(&out);
 	rewind(fp);
-	run_file(fp, "big.json", n, false, &out);
+	run_file(fp, "big.json", big, false, &out);
 	expect("regular file at the limit", out.data,
 	       "1 destroy time=" T0L " code=" SG2 " from=" DST "\n"
-	       "= events 1 mapped 1 records 1 bad 0 skipped\n");
+	       "2 destroy time=" T0L " code=" SG2 " from=" DST "\n"
+	       "3 destroy time=" T0L " code=" SG2 " from=" DST "\n"
+	       "= events 3 mapped 3 records 3 bad 0 skipped\n");
 	fclose(fp);
 
 	buf_reset(&out);
-	buf_reset(&want);
-	fp = fmemopen((void *)(uintptr_t)doc, n, "rb");
-	run_file(fp, "-", 100, false, &out);
-	expect("stream", out.data, "open: -: document larger than the limit of "
-	       "100 bytes; refused\n");
-	fclose(fp);
-	buf_reset(&out);
-	fp = fmemopen((void *)(uintptr_t)doc, n, "rb");
-	run_file(fp, "-", n, false, &out);
-	expect("stream at the limit", out.data,
-	       "1 destroy time=" T0L " code=" SG2 " from=" DST "\n"
-	       "= events 1 mapped 1 records 1 bad 0 skipped\n");
+	fp = fmemopen((void *)(uintptr_t)doc, sizeof(doc) - 1, "rb");
+	run_file(fp, "big.json", big - 1, false, &out);
+	expect("stream", out.data, want.data);
 	fclose(fp);
 	buf_free(&out);
 	buf_free(&want);
+#undef SMALL
+}
+
+/* A document many times larger than the limit streams through, one event
+ * at a time (the limit is one event's); a corrective event that comes
+ * before the declaration naming it is still skipped (a file that seeks is
+ * read for declarations first). */
+static void test_streaming(void **state)
+{
+	enum { EVENTS = 3000 };
+	struct buf doc = BUF_INIT, out = BUF_INIT;
+	struct load_opts o = { 0 };
+	char err[LOAD_MSG_MAX];
+	struct load_rec rec;
+	unsigned long records = 0;
+	FILE *fp = tmpfile();
+	int e;
+
+	(void)state;
+	buf_puts(&doc, "{\"type\":\"EPCISDocument\",\"epcisBody\":{\"eventList\":[\n"
+	         "{\"eventID\":\"urn:uuid:fix\"," BODY ",\n"
+	         "{\"type\":\"ObjectEvent\"," T0 ",\"action\":\"OBSERVE\","
+	         "\"bizStep\":\"receiving\",\"epcList\":[\"" SG1 "\"],"
+	         "\"bizLocation\":{\"id\":\"" DST "\"},\"errorDeclaration\":{"
+	         "\"declarationTime\":\"2026-03-02T00:00:00Z\","
+	         "\"correctiveEventIDs\":[\"urn:uuid:fix\"]}}");
+	for (int i = 0; i < EVENTS; i++)
+		buf_printf(&doc, ",\n{\"pad\":\"%d\"," BODY, i);
+	buf_puts(&doc, "],\"trailer\":{\"a\":[1,2,{\"b\":\"]}\"}]}}}\n");
+	assert_non_null(fp);
+	fwrite(doc.data, 1, doc.len, fp);
+	rewind(fp);
+	struct load_epcis *r = load_epcis_open(fp, "s.json", 1024, &o, err);
+	assert_non_null(r);
+	while ((e = load_epcis_next(r, &rec)) != LOAD_END) {
+		assert_int_equal(e, LOAD_OK);
+		records++;
+	}
+	assert_int_equal(records, EVENTS);
+	assert_int_equal(load_epcis_stats(r)->es_events, EVENTS + 2);
+	assert_int_equal(load_epcis_stats(r)->es_skipped[LOAD_SKIP_CORRECTIVE], 1);
+	assert_int_equal(load_epcis_stats(r)->es_skipped[LOAD_SKIP_ERROR_DECL], 1);
+	assert_true(load_epcis_offset(r) == doc.len);
+	assert_true(doc.len > 500 * 1024);
+	load_epcis_close(r);
+	fclose(fp);
+	buf_free(&doc);
+	buf_free(&out);
 }
 
 /* ---- the project's own documents, tests/data/epcis/ ---- */
@@ -609,16 +668,16 @@ static void test_ref_transaction_events(void **state)
 	check_ref(&c);
 }
 
-/* Shipping (2 EPCs) with only a readPoint: no destination, refused;
- * receiving (1 EPC) at its bizLocation. */
+/* Shipping (2 EPCs) with only a readPoint: a shipment to a destination
+ * not known (no to); receiving (1 EPC) at its bizLocation. */
 static void test_ref_object_event(void **state)
 {
 	static const struct ref_case c = {
-		"Example_9.6.1-ObjectEvent.jsonld", 2, 1, 1, 1, { 0 },
-		"2 receive time=2005-04-04T20:33:31.116-06:00 "
-		"code=urn:epc:id:sgtin:0614141.107346.2018 "
-		"to=urn:epc:id:sgln:0012345.11111.0 "
-		"ref=urn:epcglobal:cbv:bt:0614141073467:1152" };
+		"Example_9.6.1-ObjectEvent.jsonld", 2, 2, 3, 0, { 0 },
+		"1 ship time=2005-04-03T20:33:31.116000-06:00 "
+		"code=urn:epc:id:sgtin:0614141.107346.2017 "
+		"from=urn:epc:id:sgln:0614141.07346.1234 "
+		"ref=http://transaction.acme.com/po/12345678" };
 	(void)state;
 	check_ref(&c);
 }
@@ -626,11 +685,8 @@ static void test_ref_object_event(void **state)
 static void test_ref_object_event_dl(void **state)
 {
 	static const struct ref_case c = {
-		"Example_9.6.1-ObjectEventWithDigitalLink.jsonld", 2, 1, 1, 1, { 0 },
-		"2 receive time=2005-04-04T20:33:31.116-06:00 "
-		"code=https://id.gs1.org/01/70614141123451/21/2018 "
-		"to=urn:epc:id:sgln:0012345.11111.0 "
-		"ref=urn:epcglobal:cbv:bt:0614141073467:1152" };
+		"Example_9.6.1-ObjectEventWithDigitalLink.jsonld", 2, 2, 3, 0, { 0 },
+		NULL };
 	(void)state;
 	check_ref(&c);
 }
@@ -726,6 +782,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cases),
 		cmocka_unit_test(test_oversized),
+		cmocka_unit_test(test_streaming),
 		{ "test_doc_chain", test_doc, NULL, NULL, doc_chain },
 		{ "test_doc_query", test_doc, NULL, NULL, doc_query },
 		{ "test_doc_skipped", test_doc, NULL, NULL, doc_skipped },

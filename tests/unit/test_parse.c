@@ -185,7 +185,8 @@ static void test_required(void **state)
 	struct req r;
 	assert_error(&r, "SITE is required", "PACK", C(9), C(1), "TIME",
 		     "2027-03-01T00:00:00Z");
-	assert_error(&r, "FROM and TO are required", "SHIP", C(1), C(2), C(3), C(4));
+	assert_error(&r, "FROM and TO are required", "RETURN", C(1), C(2), C(3), C(4));
+	assert_error(&r, "FROM is required", "SHIP", C(1), C(2), C(3), C(4));
 	assert_error(&r, "LEVEL is required (1, 2 or 3)", "RECALL", "8301234", "L1", "REASON",
 		     "why");
 	assert_error(&r, "LEVEL and REASON are required", "RECALL", "8301234", "L1");
@@ -340,10 +341,10 @@ static void test_events_errors_per_record(void **state)
 		{ "SITE", "ERR 'SITE' needs a subcommand: SET, GET", false },
 		{ "PACK " C(9), "ERR wrong number of arguments for 'PACK'; usage: PACK container "
 		  "code [code ...] SITE s [TIME t]", false },
-		{ "verify " C(1), "verify is not a distribution record", false },
-		{ "RECALL 8301234 L1 LEVEL 1 REASON x", "RECALL is not a distribution record",
+		{ "verify " C(1), "verify is not a distribution record or master data", false },
+		{ "RECALL 8301234 L1 LEVEL 1 REASON x", "RECALL is not a distribution record or master data",
 		  false },
-		{ "EVENTS \"PACK a b SITE s\"", "EVENTS is not a distribution record", false },
+		{ "EVENTS \"PACK a b SITE s\"", "EVENTS is not a distribution record or master data", false },
 		{ "pack " C(9) " " C(1) " TIME 2027-03-01T00:00:00Z", "ERR pack: SITE is required",
 		  true },
 		{ "COMMISSION " C(1) " SITE M1 QTY 0",
