@@ -6,6 +6,7 @@
 #include "auth.h"
 #include "cmd.h"
 #include "config.h"
+#include "log.h"
 #include "parse.h"
 #include "store.h"
 #include "throttle.h"
@@ -31,6 +32,15 @@ static enum admission refused(struct refusal *r, const char *code)
 {
 	snprintf(r->code, sizeof r->code, "%s", code);
 	return ADMIT_REFUSED;
+}
+
+void admit_log_noperm(const char *proto, unsigned long long id, const char *addr,
+		      const struct principal *who, const struct refusal *r)
+{
+	bool local = who == NULL || who->role == ROLE_LOCAL;
+	log_info("%s %llu %s: NOPERM for %s '%s': %s", proto, id, addr,
+		 local ? "local" : acl_role_name((enum acl_role)who->role),
+		 local ? "local" : who->name, r->msg);
 }
 
 void admit_note_certificate(struct refusal *r, const char *cert_refused)

@@ -46,6 +46,12 @@ struct admit_client {
 	const char *cert_refused;
 };
 
+/* Log a NOPERM refusal with who was refused and from where: what an
+ * operator needs to tell a misconfigured till from a probe.  proto is
+ * "conn" or "http"; who NULL is the local principal. */
+void admit_log_noperm(const char *proto, unsigned long long id, const char *addr,
+		      const struct principal *who, const struct refusal *r);
+
 /* Add why a client certificate did not sign in (NULL: nothing) to a
  * NOAUTH refusal's message. */
 void admit_note_certificate(struct refusal *r, const char *cert_refused);

@@ -184,6 +184,26 @@ static int spend_mark(struct cmd_ctx *ctx, const struct cmd_records *rs, size_t 
 	return rc ? rc : store_del(ctx->txn, DB_BATCHES, k, kl);
 }
 
+/* Has the batch's principal marks left?  One seek a batch, so that the
+ * batches of a load that refused nothing digest no record. */
+static int any_marks(struct cmd_ctx *ctx, bool *any)
+{
+	uint8_t k[BATCH_KEY_MAX];
+	size_t kl = batches_key(ctx->cmd->who, "R:", 2, k);
+	struct store_cursor *c;
+	const void *fk, *v;
+	size_t fkl, vl;
+	*any = false;
+	int rc = store_cursor_open(ctx->txn, DB_BATCHES, &c);
+	if (rc)
+		return rc;
+	rc = store_cursor_seek(c, k, kl, &fk, &fkl, &v, &vl);
+	if (rc == 0)
+		*any = fkl >= kl && memcmp(fk, k, kl) == 0;
+	store_cursor_close(c);
+	return rc == STORE_NOTFOUND ? 0 : rc;
+}
+
 /* Mark the timed records this batch applied. */
 static int leave_marks(struct cmd_ctx *ctx, const struct cmd_records *rs, const uint8_t *ran)
 {
@@ -264,6 +284,12 @@ static enum cmd_status apply(struct cmd_ctx *ctx, const struct cmd_records *rs,
 	enum cmd_status st = CMD_DONE;
 	const struct cmd_group *grp = NULL;	/* the group of record i, if any */
 	size_t g = 0;
+	bool marks = false;
+	if (rs->batch.len) {
+		int rc = any_marks(ctx, &marks);
+		if (rc)
+			return cmd_failed(ctx, rc);
+	}
 	for (size_t i = 0; i < rs->n;) {
 		if (g < rs->ngroups && rs->group[g].first == i) {
 			grp = &rs->group[g++];
@@ -290,7 +316,7 @@ static enum cmd_status apply(struct cmd_ctx *ctx, const struct cmd_records *rs,
 		}
 		res->records++;
 		bool marked = false;
-		int rc = rs->batch.len ? spend_mark(ctx, rs, i, &marked) : 0;
+		int rc = marks ? spend_mark(ctx, rs, i, &marked) : 0;
 		if (rc) {
 			st = cmd_failed(ctx, rc);
 			break;

@@ -624,8 +624,7 @@ static enum admission admit_here(struct conn *c, struct cmd_ctx *ctx, int64_t no
 static void reply_refusal(struct conn *c)
 {
 	if (strcmp(c->refusal.code, "NOPERM") == 0)
-		log_info("conn %llu %s: NOPERM: %s", (unsigned long long)c->id, c->addr,
-			 c->refusal.msg);
+		admit_log_noperm("conn", (unsigned long long)c->id, c->addr, &c->who, &c->refusal);
 	resp_error(&c->out, c->refusal.code, "%s", c->refusal.msg);
 }
 

@@ -791,8 +791,7 @@ static enum admission admit_request(struct http_worker *hw, struct hconn *hc,
 		send_error(req, http_status_of(refusal.code, strlen(refusal.code)), refusal.code,
 			   refusal.msg, head, false);
 		if (strcmp(refusal.code, "NOPERM") == 0)
-			log_info("http %llu %s: NOPERM: %s", (unsigned long long)hc->id, hc->addr,
-				 refusal.msg);
+			admit_log_noperm("http", (unsigned long long)hc->id, hc->addr, who, &refusal);
 		ASKER(asker, hc, who, &a->cmd);
 		count_code(hw, asker, a->cmd_id, t0, refusal.code);
 	}

@@ -95,15 +95,17 @@ def test_json_load_summary():
         path = os.path.join(tmp, "sites.csv")
         with open(path, "w") as f:
             f.write("site,name,kind\nPH2,Pharmacy Two,pharmacy\nPH3,Pharmacy Three,pharmacy\n")
-        for args in (("--json", "load", path), ("load", path, "--json")):
+        # The second load of the same file finds its batch applied.
+        for args, applied in ((("--json", "load", path), 2), (("load", path, "--json"), 0)):
             rc, out, err = run("-p", str(d.port), *args)
             eq(rc, 0, err)
             summary = json.loads(out)
-            eq((summary["status"], summary["records"], summary["applied"], summary["refused"]),
-               ("complete", 2, 2, 0),
-               f"yima {' '.join(args)}: {out}")
+            eq((summary["status"], summary["records"], summary["applied"],
+                summary["already_applied"], summary["refused"]),
+               ("complete", 2, applied, 2 - applied, 0), f"yima {' '.join(args)}: {out}")
         rc, out, _ = run("-p", str(d.port), "load", path)
-        check(out.startswith("records: 2, applied: 2"), "text without --json: " + out)
+        check(out.startswith("records: 2, applied: 0, already applied: 2"),
+              "text without --json: " + out)
     finally:
         d.close()
         for name in os.listdir(tmp):

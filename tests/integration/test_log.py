@@ -544,8 +544,8 @@ def test_access_log_text_a_line_per_request_and_operator_events():
                   for ln in lines), "the HTTP read has its line")
         check(all(ln.split()[1] in ("resp", "http") for ln in lines), lines)
         log = d.output()
-        check(re.search(r"conn \d+ 127\.0\.0\.1:\d+: NOPERM: pharmacy 'ph1' may not run RECALL",
-                        log), log)
+        check(re.search(r"conn \d+ 127\.0\.0\.1:\d+: NOPERM for pharmacy 'ph1': "
+                        r"pharmacy 'ph1' may not run RECALL", log), log)
         check(re.search(r"conn \d+ 127\.0\.0\.1:\d+: AUTH failed", log), log)
         check(re.search(rf"alert: unknown #\d+ at site PH1: code {cn(2)} tx T2", log), log)
     finally:

@@ -2,7 +2,6 @@
 Python's redis package (Debian's python3-redis) and redis-cli (redis-tools).
 INFO as Redis's text, a client name, db 0, pipelines, RESP3 maps, and
 redis-cli's hints, which it builds from COMMAND DOCS."""
-import inspect
 import os
 import pty
 import select
@@ -84,16 +83,8 @@ def test_redis_py_info_client_name_db_and_pipeline():
         eq(pong, True, "PING in a pipeline")
         check(verdict[:2] == [b"verdict", b"green"], verdict)
         check(isinstance(cid, int) and "connected_clients" in clients, (cid, clients))
-
-        if "protocol" in inspect.signature(redis.Redis.__init__).parameters:
-            r3 = redis.Redis(port=d.port, protocol=3, client_name="till-3")
-            eq(r3.info("clients")["max_clients"], 10000, "RESP3 info()")
-            v = r3.execute_command("VERIFY", "83012340000000000001", "SITE", "PH1")
-            eq(v[b"verdict"], b"green", "RESP3 map")
-            eq(r3.client_getname(), "till-3", "RESP3 client name")
-        else:
-            print(f"    redis-py {redis.__version__} has no RESP3 (protocol=3 came in 5.0): "
-                  "RESP3 checked with HELLO 3 below")
+        # RESP3: Debian 12's redis-py (4.3) speaks RESP2 only; RESP3 maps are
+        # checked with HELLO 3 and redis-cli -3 below.
     finally:
         d.close()
 
