@@ -92,7 +92,11 @@ static void reply_flows(struct resp_out *o, const char *what, const struct impac
 	for (size_t i = 0; i < n; i++) {
 		resp_map(o, transit ? 7 : 4);
 		put_str(o, "from", f[i].from_id);
-		put_str(o, "to", f[i].to_id);
+		resp_cstr(o, "to");
+		if (f[i].to)
+			resp_cstr(o, f[i].to_id);
+		else
+			resp_null(o);	/* shipped to a destination not known */
 		put_int(o, "units", f[i].count[0]);
 		if (transit) {
 			put_containers(o, f[i].count);
@@ -176,8 +180,13 @@ static void reply_codes(struct resp_out *o, const struct lot_codes_outcome *lo)
 		put_int(o, "level", c->level);
 		put_str(o, "status", lot_codes_status_name(c->bucket));
 		put_str(o, "site", c->site);
-		if (transit)
-			put_str(o, "to", c->to);
+		if (transit) {
+			resp_cstr(o, "to");
+			if (c->to[0])
+				resp_cstr(o, c->to);
+			else
+				resp_null(o);	/* shipped to a destination not known */
+		}
 	}
 	resp_cstr(o, "next");
 	if (lo->more) {

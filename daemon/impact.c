@@ -95,12 +95,15 @@ static int cmp_site(const void *a, const void *b)
 	return x->site < y->site ? -1 : x->site > y->site;
 }
 
-/* Sites units are on their way to are part of the chain too. */
+/* Sites units are on their way to are part of the chain too (a shipment
+ * to a destination not known, to 0, names none). */
 static void add_destinations(struct impact_outcome *io)
 {
 	size_t known = io->nsite;
 	for (size_t i = 0; i < io->ntransit; i++) {
 		const struct impact_flow *f = &io->transit[i];
+		if (f->to == 0)
+			continue;
 		struct impact_site key = { .site = f->to }, *s;
 		s = known ? bsearch(&key, io->site, known, sizeof *io->site, cmp_site) : NULL;
 		for (size_t k = known; s == NULL && k < io->nsite; k++)

@@ -205,7 +205,10 @@ class Generator:
         if rng.random() < 0.08:
             frm = self.pick(s for s, _ in SITES)
         to = UPSTREAM[frm] if kind == "RETURN" else self.pick(DOWNSTREAM[frm])
-        words = [kind] + [x.code for x in codes] + ["FROM", frm, "TO", to]
+        words = [kind] + [x.code for x in codes] + ["FROM", frm]
+        # A shipment may name no destination (EPCIS without destinationList).
+        if kind == "RETURN" or rng.random() >= 0.05:
+            words += ["TO", to]
         if rng.random() < 0.3:
             words += ["REF", f"DN-{self.next_serial()}"]
         return words
@@ -216,7 +219,7 @@ class Generator:
             return None
         u = self.pick(moving)
         codes = [u] + [x for x in moving if x is not u and x.dest == u.dest][:1]
-        site = u.dest if self.rng.random() < 0.85 else self.pick(s for s, _ in SITES)
+        site = u.dest if self.rng.random() < 0.85 and u.dest else self.pick(s for s, _ in SITES)
         words = ["RECEIVE"] + [x.code for x in codes] + ["SITE", site]
         if self.rng.random() < 0.3:
             words += ["FROM", u.holder if self.rng.random() < 0.8 else "MFR"]

@@ -613,7 +613,8 @@ class Model:
         if "REF" in o and not 1 <= len(o["REF"]) <= 200:
             raise err("REF must be 1 to 200 bytes")
         frm = self.acting(kind.upper(), o.get("FROM"), "FROM")
-        to = self.site_arg(o.get("TO"), "TO")
+        # A SHIP may name no destination: received anywhere, never diverted.
+        to = self.site_arg(o.get("TO"), "TO") if "TO" in o or kind == "return" else None
         if frm == to:
             raise err("FROM and TO are the same site")
         us = self.load_units(codes)
@@ -662,12 +663,12 @@ class Model:
             if frm and u.holder != frm:
                 raise err(f"{u.code} was shipped by {u.holder}")
         senders = {u.holder for u in us}
-        diverted = sum(u.dest != site for u in us)
+        diverted = sum(u.dest is not None and u.dest != site for u in us)
         e = self.event("receive", site=site, sender=senders.pop() if len(senders) == 1
                        else None, ref=o.get("REF"), diverted=diverted > 0)
         warnings = []
         for u in us:
-            if u.dest != site:
+            if u.dest is not None and u.dest != site:
                 self.add_alert("diversion", site, u.code, unit=u)
             if not u.returning:
                 self.warn(self.lot_units(u).items(), site, "received", warnings)
@@ -1007,7 +1008,9 @@ class Model:
                 out["reason"] = e["reason"]
             return out
         if kind in ("ship", "return"):
-            out.update({"from": e["from"], "to": e["to"]})
+            out["from"] = e["from"]
+            if e["to"] is not None:
+                out["to"] = e["to"]
         else:
             out["site"] = e["site"]
         if kind == "receive":
@@ -1089,7 +1092,8 @@ class Model:
                 s = site(b[1])
                 if b[0] == "transit":
                     s["in_transit"] += 1
-                    site(b[2])["incoming"] += 1
+                    if b[2] is not None:  # a destination not known has no row
+                        site(b[2])["incoming"] += 1
                     f = transit.setdefault((b[1], b[2]), dict(units=0, middle_packs=0, cases=0,
                                                               pallets=0))
                     f["units"] += 1
@@ -1101,7 +1105,8 @@ class Model:
                     site(b[1])[levels[u.level]] += 1
                 elif b[0] == "transit":
                     site(b[1])
-                    site(b[2])
+                    if b[2] is not None:
+                        site(b[2])
                     f = transit.setdefault((b[1], b[2]), dict(units=0, middle_packs=0, cases=0,
                                                               pallets=0))
                     f[levels[u.level]] += 1
@@ -1145,7 +1150,7 @@ class Model:
                     level=lot.recall_level, totals=totals, sites=out_sites,
                     transit=[dict({"from": a, "to": b}, **f) for (a, b), f in
                              sorted(transit.items(), key=lambda x: (order[x[0][0]],
-                                                                    order[x[0][1]]))],
+                                                                    order.get(x[0][1], -1)))],
                     edges=[{"from": a, "to": b, "units": n, "kind": k} for (a, b, k), n in
                            sorted(edges.items(), key=lambda x: (order[x[0][0]],
                                                                 order[x[0][1]],
