@@ -86,6 +86,8 @@ const yimaTree = (() => {
 				into.add(e.to);
 			}
 		for (const e of impact.transit) {
+			if (e.to === null)	/* shipped to a destination not known */
+				continue;
 			link(e.from, e.to);
 			into.add(e.to);
 		}
