@@ -987,9 +987,11 @@ static const char *capture_events(struct http_worker *hw, struct hconn *hc,
 /* POST /epcis/capture: the document becomes one EVENTS request, admitted
  * as any request is, and a job that runs while the answer says where to
  * look for it.  The error code answered, for the metrics ("" when counted
- * already, NULL for none). */
+ * already, NULL for none).  asker (NULL: the access log is off) learns
+ * who sent it once that is known. */
 static const char *capture_document(struct http_worker *hw, struct hconn *hc,
-				    struct evhttp_request *req, int64_t t0, bool head)
+				    struct evhttp_request *req, int64_t t0, bool head,
+				    struct asker *asker)
 {
 	struct server *srv = hw->srv;
 	const struct config *cfg = &srv->cfg;
@@ -999,6 +1001,8 @@ static const char *capture_document(struct http_worker *hw, struct hconn *hc,
 	size_t len;
 	if (principal_of(hw, hc, req, &p, &who, head) != 0)
 		return "WRONGPASS";
+	if (asker)
+		asker_of(asker, hc, who, NULL);
 	if (body_of(cfg, req, who, head, &body, &len) != 0)
 		return "ERR";
 	if (!json_body(req)) {
@@ -1078,10 +1082,16 @@ static const char *capture_events(struct http_worker *hw, struct hconn *hc,
 static void capture(struct http_worker *hw, struct hconn *hc, struct evhttp_request *req,
 		    bool head)
 {
+	static const struct principal nobody = { .role = ROLE_NONE };
+	static const char accepted[] = "+accepted\r\n";
 	int64_t t0 = metrics_now_ns();
-	const char *code = capture_document(hw, hc, req, t0, head);
-	if (code == NULL || code[0])
-		count_code(hw, NULL, CMD_EVENTS, t0, code);
+	/* Not signed in until capture_document says who it is. */
+	struct asker as, *asker = access_on() ? (asker_of(&as, hc, &nobody, NULL), &as) : NULL;
+	const char *code = capture_document(hw, hc, req, t0, head, asker);
+	if (code == NULL)	/* 202: the job runs on (GET its place for the result) */
+		count(hw, asker, CMD_EVENTS, t0, accepted, sizeof accepted - 1);
+	else if (code[0])
+		count_code(hw, asker, CMD_EVENTS, t0, code);
 }
 
 /* GET /epcis/capture/{id}: a job of the principal's. */

@@ -518,7 +518,21 @@ def operator_session(d):
     refused(bad.call("AUTH", "not-a-token"), "a wrong token")
     h = http.client.HTTPConnection("127.0.0.1", d.http_port, timeout=30)
     h.request("GET", f"/v1/verify?code={cn(1)}&site=PH1")
-    eq(h.getresponse().status, 200, "GET /v1/verify")
+    r = h.getresponse()
+    r.read()
+    eq(r.status, 200, "GET /v1/verify")
+    # Two EPCIS captures by the manufacturer: one with no events (accepted,
+    # its job done at once), one that is no EPCIS document.
+    empty = json.dumps({"@context": ["https://ref.gs1.org/standards/epcis/epcis-context.jsonld"],
+                        "type": "EPCISDocument", "schemaVersion": "2.0",
+                        "creationDate": "2027-03-15T00:00:00Z",
+                        "epcisBody": {"eventList": []}})
+    for body, status in ((empty, 202), ('{"type": "EPCISQueryDocument"', 400)):
+        h.request("POST", "/epcis/capture", body=body,
+                  headers={"Authorization": "Bearer secret-mfr",
+                           "Content-Type": "application/ld+json"})
+        r = h.getresponse()
+        eq(r.status, status, f"capture: {r.read()!r}")
     for x in (c, ph, bad, h):
         x.close()
 
@@ -543,6 +557,8 @@ def test_access_log_text_a_line_per_request_and_operator_events():
         check(any(ln.split()[1] == "http" and f"code={cn(1)}" in ln and "outcome=red" in ln
                   for ln in lines), "the HTTP read has its line")
         check(all(ln.split()[1] in ("resp", "http") for ln in lines), lines)
+        captures = [(f["principal"], f["outcome"]) for f in fields if f["command"] == "EVENTS"]
+        eq(captures, [("mfr", "accepted"), ("mfr", "ERR")], "the captures' lines")
         log = d.output()
         check(re.search(r"conn \d+ 127\.0\.0\.1:\d+: NOPERM for pharmacy 'ph1': "
                         r"pharmacy 'ph1' may not run RECALL", log), log)
