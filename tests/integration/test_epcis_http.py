@@ -418,8 +418,10 @@ if GS1_REFERENCE:
     EXAMPLES = {
         "ErrorDeclarationAndCorrectiveEvent.jsonld": (202, 0, 2),
         "Example-TransactionEvents-2020_07_03y.jsonld": (202, 0, 2),
-        "Example_9.6.1-ObjectEvent.jsonld": (400, 0, 0),
-        "Example_9.6.1-ObjectEventWithDigitalLink.jsonld": (400, 0, 0),
+        # A shipping event without destinationList: a shipment to a
+        # destination not known, read, and refused by the job (its places).
+        "Example_9.6.1-ObjectEvent.jsonld": (202, 0, 0),
+        "Example_9.6.1-ObjectEventWithDigitalLink.jsonld": (202, 0, 0),
         "Example_9.6.2-ObjectEvent.jsonld": (202, 0, 0),
         "Example_9.6.3-AggregationEvent.jsonld": (202, 0, 1),
         "Example_9.6.3-AggregationEventWithDigitalLink.jsonld": (202, 0, 1),
