@@ -3,8 +3,9 @@
 # BEFORE_COMMIT in a temporary git worktree (build/before-COMMIT, removed
 # at the end), then runs the yima-only comparison (tests/bench/compare.py
 # --peers none) against that yimad and against this checkout's, back to
-# back, with the same options and the same clients (this checkout's), and
-# prints them side by side: each workload before, after and the change,
+# back, with the same options and the same workload client (this
+# checkout's yima-bench; each build loads with its own yima, since how rows
+# are batched is the client's), and prints them side by side: each workload before, after and the change,
 # and the writer thread's CPU per loaded unit and per DISPENSE.
 #
 #   tests/bench/before_after.sh BEFORE_COMMIT [--rounds N] [--size N]

@@ -200,7 +200,7 @@ def run_yima(gen, n, a, units=None, curve=False):
         meter = WriterMeter(d)     # at rest: it may have to find the thread
         w0 = meter.read()
         t0 = time.monotonic()
-        p = subprocess.run([os.path.join(BIN, "yima"), "-p", str(d.port), "load",
+        p = subprocess.run([a.loader, "-p", str(d.port), "load",
                             *(os.path.join(gen, f) for f in ("sites.csv", "products.csv",
                                                              "events.csv"))],
                            capture_output=True, text=True, timeout=7200)
@@ -713,6 +713,12 @@ def main():
             sys.exit(f"compare.py: --yimad {a.yimad} is not an executable file")
         a.yimad = os.path.abspath(a.yimad)
         harness.YIMAD = a.yimad
+    # A load is its client and its server together (how rows are batched
+    # is the client's): with --yimad, the yima beside it loads, when there
+    # is one.  The workloads' client (yima-bench) stays this checkout's.
+    a.loader = os.path.join(BIN, "yima")
+    if a.yimad and os.access(os.path.join(os.path.dirname(a.yimad), "yima"), os.X_OK):
+        a.loader = os.path.join(os.path.dirname(a.yimad), "yima")
     m = machine()
     m["yimad"] = yimad_build(harness.YIMAD)
     shutil.rmtree(a.work, ignore_errors=True)
