@@ -107,6 +107,9 @@ static const struct acl_rule matrix[CMD__COUNT] = {
 	[CMD_IMPACT]      = { RE | LO },
 	[CMD_CODES]       = { RE | LO },
 	[CMD_EPCIS_QUERY] = { COUNTER | SUPPLY | RE | LO },
+	[CMD_DECOMMISSION] = { COUNTER | SUPPLY | LO },
+	[CMD_REACTIVATE]  = { COUNTER | SUPPLY | LO },
+	[CMD_UNWITHDRAW]  = { RE | LO },
 	/* A Redis client library's greeting, before or after AUTH: each
 	 * touches only its own connection, and COMMAND tells what the
 	 * documentation does. */

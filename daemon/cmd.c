@@ -63,6 +63,9 @@ static const cmd_handler handlers[CMD__COUNT] = {
 	[CMD_CLIENT_SETINFO] = cmd_client_setinfo,
 	[CMD_SELECT] = cmd_select,
 	[CMD_COMMAND] = cmd_command,
+	[CMD_DECOMMISSION] = cmd_decommission,
+	[CMD_REACTIVATE] = cmd_reactivate,
+	[CMD_UNWITHDRAW] = cmd_unwithdraw,
 };
 
 int cmd_read_txn(struct cmd_ctx *ctx, struct store_txn **txn)

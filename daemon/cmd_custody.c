@@ -7,6 +7,7 @@
 #include "cmd.h"
 #include "commission.h"
 #include "custody.h"
+#include "decommission.h"
 #include "movement.h"
 #include "packing.h"
 #include "parse.h"
@@ -115,4 +116,16 @@ enum cmd_status cmd_receive(struct cmd_ctx *ctx)
 enum cmd_status cmd_destroy(struct cmd_ctx *ctx)
 {
 	return apply(ctx, movement_destroy);
+}
+
+/* DECOMMISSION code [code ...] SITE s STATE st [REF r] [TIME t] */
+enum cmd_status cmd_decommission(struct cmd_ctx *ctx)
+{
+	return apply(ctx, decommission_apply);
+}
+
+/* REACTIVATE code [code ...] SITE s [REF r] [TIME t] */
+enum cmd_status cmd_reactivate(struct cmd_ctx *ctx)
+{
+	return apply(ctx, decommission_reactivate);
 }

@@ -8,6 +8,7 @@
 #include "impact.h"
 #include "lot_codes.h"
 #include "tally.h"
+#include "verdict.h"
 #include "view.h"
 
 #include <stdio.h>
@@ -55,13 +56,20 @@ static void put_after_recall(struct resp_out *o, const struct tally_recall *r)
 	put_int(o, "received", r->received);
 }
 
+/* Units decommissioned, by end state. */
+static void put_ended(struct resp_out *o, const uint32_t ended[IMPACT_ENDS])
+{
+	for (int e = 0; e < IMPACT_ENDS; e++)
+		put_int(o, unit_status_name((uint8_t)(UNIT_SAMPLE + e)), ended[e]);
+}
+
 static void reply_sites(struct resp_out *o, const struct impact_outcome *io)
 {
 	resp_cstr(o, "sites");
 	resp_array(o, io->nsite);
 	for (size_t i = 0; i < io->nsite; i++) {
 		const struct impact_site *s = &io->site[i];
-		resp_map(o, 20);
+		resp_map(o, 20 + IMPACT_ENDS);
 		put_str(o, "site", s->id);
 		put_str(o, "name", s->name);
 		put_str(o, "kind", s->kind);
@@ -74,6 +82,7 @@ static void reply_sites(struct resp_out *o, const struct impact_outcome *io)
 		put_time(o, "first_dispensed", s->dispensed ? s->first_sale : 0);
 		put_time(o, "last_dispensed", s->dispensed ? s->last_sale : 0);
 		put_int(o, "destroyed", s->destroyed);
+		put_ended(o, s->ended);
 		put_int(o, "received", s->received);
 		put_containers(o, s->stock);
 		put_time(o, "acknowledged", s->recall.ack_ms);
@@ -133,12 +142,20 @@ static void reply_impact(struct resp_out *o, const struct impact_outcome *io)
 		resp_null(o);
 	}
 	resp_cstr(o, "totals");
-	resp_map(o, 12);
-	put_int(o, "units", (int64_t)(tot->stock + tot->transit + tot->dispensed + tot->destroyed));
+	resp_map(o, 12 + IMPACT_ENDS);
+	uint64_t ended = 0;
+	uint32_t each[IMPACT_ENDS];
+	for (int e = 0; e < IMPACT_ENDS; e++) {
+		ended += tot->ended[e];
+		each[e] = (uint32_t)tot->ended[e];
+	}
+	put_int(o, "units", (int64_t)(tot->stock + tot->transit + tot->dispensed + tot->destroyed +
+				      ended));
 	put_int(o, "in_stock", (int64_t)tot->stock);
 	put_int(o, "in_transit", (int64_t)tot->transit);
 	put_int(o, "dispensed", (int64_t)tot->dispensed);
 	put_int(o, "destroyed", (int64_t)tot->destroyed);
+	put_ended(o, each);
 	put_containers(o, tot->containers);
 	put_int(o, "sites", (int64_t)io->nsite);
 	put_int(o, "acknowledged", (int64_t)tot->acknowledged);

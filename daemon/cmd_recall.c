@@ -44,6 +44,14 @@ enum cmd_status cmd_withdraw(struct cmd_ctx *ctx)
 	return reply_event(ctx, cmd_outcome(ctx, st, &ro.o), ro.event);
 }
 
+/* UNWITHDRAW product REASON text */
+enum cmd_status cmd_unwithdraw(struct cmd_ctx *ctx)
+{
+	struct recall_outcome ro = { 0 };
+	enum cmd_status st = recalls_unwithdraw(ctx->txn, ctx->cfg, ctx->cmd, &ro);
+	return reply_event(ctx, cmd_outcome(ctx, st, &ro.o), ro.event);
+}
+
 /* RECALL.ACK product lot SITE s [TIME t] */
 enum cmd_status cmd_recall_ack(struct cmd_ctx *ctx)
 {

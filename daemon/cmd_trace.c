@@ -39,13 +39,13 @@ static void reply_step(struct resp_out *o, const struct trace_step *s,
 	bool actor = shows_actor(e, viewer);
 	char time[32];
 	args_format_time(e->time_ms, time);
-	if (e->kind >= EV_RECALL) {	/* recall, lift, withdraw, lock, unlock */
+	if (event_kind_siteless(e->kind)) {
 		resp_map(o, 4 + (e->ref_len > 0) + (e->kind == EV_RECALL) + 2 * actor);
 		resp_cstr(o, "seq");
 		resp_int(o, (int64_t)e->seq);
 		kv(o, "time", time);
 		kv(o, "event", event_kind_name(e->kind));
-		kv(o, "scope", e->kind == EV_WITHDRAW ? "product" :
+		kv(o, "scope", e->kind == EV_WITHDRAW || e->kind == EV_UNWITHDRAW ? "product" :
 			       e->kind == EV_RECALL || e->kind == EV_LIFT ? "lot" : "code");
 		if (e->kind == EV_RECALL) {
 			resp_cstr(o, "level");
@@ -61,7 +61,8 @@ static void reply_step(struct resp_out *o, const struct trace_step *s,
 	bool sale = e->kind == EV_DISPENSE || e->kind == EV_UNDO;
 	size_t n = 4 + (moves && e->other) + (e->kind == EV_RECEIVE && e->other) +
 		   (e->ref_len > 0) + (sale ? 1 : 0) + s->has_container + s->has_via +
-		   (e->kind == EV_RECEIVE) + (e->kind == EV_COMMISSION) + 2 * actor;
+		   (e->kind == EV_RECEIVE) + (e->kind == EV_COMMISSION) + 2 * actor +
+		   (e->kind == EV_DECOMMISSION || e->kind == EV_REACTIVATE);
 	resp_map(o, n);
 	resp_cstr(o, "seq");
 	resp_int(o, (int64_t)e->seq);
@@ -84,6 +85,9 @@ static void reply_step(struct resp_out *o, const struct trace_step *s,
 		resp_cstr(o, "codes");
 		resp_int(o, e->count);
 	}
+	/* The end state reached, or (reactivate) left. */
+	if (e->kind == EV_DECOMMISSION || e->kind == EV_REACTIVATE)
+		kv(o, "state", unit_status_name((uint8_t)e->qty));
 	if (e->ref_len)
 		kv(o, sale ? "tx" : "ref", e->ref);
 	if (sale) {

@@ -10,6 +10,7 @@
 #include "store.h"
 #include "tally.h"
 #include "units.h"
+#include "verdict.h"
 #include "xmem.h"
 
 #include <stdio.h>
@@ -143,6 +144,8 @@ int custody_unmovable(struct store_txn *t, const struct unit *u, uint32_t site, 
 		snprintf(why, n, "is dispensed");
 	} else if (p.status == UNIT_DESTROYED) {
 		snprintf(why, n, "is destroyed");
+	} else if (p.status >= UNIT_SAMPLE && p.status <= UNIT_CHECKED_OUT) {
+		snprintf(why, n, "is decommissioned (%s)", unit_status_name(p.status));
 	} else if (p.status == UNIT_IN_TRANSIT) {
 		if ((rc = custody_site_name(t, p.holder, s1)) != 0 ||
 		    (rc = custody_site_name(t, p.dest, s2)) != 0)
@@ -155,6 +158,47 @@ int custody_unmovable(struct store_txn *t, const struct unit *u, uint32_t site, 
 		snprintf(why, n, "is held by %s", s1);
 	}
 	return 0;
+}
+
+struct event custody_event(const struct cmd *c, uint8_t kind, uint32_t site,
+			   const struct unit *u, size_t n)
+{
+	const struct resp_arg *ref = c->opt[OPT_REF].arg;
+	struct event e = { .kind = kind, .time_ms = c->when_ms, .site = site,
+			   .unit = n == 1 ? u[0].id : 0, .count = (uint32_t)n };
+	if (ref) {
+		e.ref_len = ref->len;
+		memcpy(e.ref, ref->ptr, e.ref_len);
+	}
+	cmd_actor(c, &e);
+	return e;
+}
+
+int custody_end(struct store_txn *t, const struct cmd *c, struct event *e, uint32_t site,
+		struct unit *u, size_t n, uint8_t status)
+{
+	int rc = events_add(t, e, 0);
+	if (rc == 0 && e->unit == 0)
+		rc = events_members_put(t, e->seq, u, n);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct tally_place was;
+		struct tally_load ld;
+		if ((rc = custody_bucket(t, &u[i], &was)) != 0)
+			break;
+		if (u[i].parent) {	/* it leaves its container, as a sold pack does */
+			if ((rc = tally_carried(t, &u[i], &ld)) != 0 ||
+			    (rc = tally_pack(t, u[i].parent, &ld, -1, c->when_ms)) != 0 ||
+			    (rc = units_unlink(t, u[i].parent, u[i].id)) != 0)
+				break;
+			u[i].parent = 0;
+		}
+		u[i].status = status;
+		u[i].holder = site;
+		u[i].dest = 0;
+		if ((rc = custody_record(t, &u[i], e->seq)) == 0)
+			rc = custody_moved(t, &u[i], &was, NULL, c->when_ms, &ld);
+	}
+	return rc;
 }
 
 int custody_record(struct store_txn *t, struct unit *u, uint64_t seq)

@@ -73,6 +73,15 @@ int custody_site_name(struct store_txn *t, uint32_t num, char *out);
 int custody_parent_text(struct store_txn *t, const struct unit *u, char buf[CODE_TEXT_MAX]);
 
 /* Unit u, changed by event `seq`: store it and index the event under it. */
+/* An event about c's n codes (u: their units) at `site`, with c's REF
+ * and actor (one unit: named in the event; more: its members). */
+struct event custody_event(const struct cmd *c, uint8_t kind, uint32_t site,
+			   const struct unit *u, size_t n);
+/* Record event e (custody_event) and put units u (n, held by `site`) in
+ * `status` there: each leaves its container; the counters follow.
+ * DESTROY, DECOMMISSION and REACTIVATE. */
+int custody_end(struct store_txn *t, const struct cmd *c, struct event *e, uint32_t site,
+		struct unit *u, size_t n, uint8_t status);
 int custody_record(struct store_txn *t, struct unit *u, uint64_t seq);
 
 /* The lot-counter bucket unit u is in now (following its containers). */

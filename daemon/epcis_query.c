@@ -54,6 +54,13 @@ static const struct epcis_kind kinds[] = {
 	[EV_UNLOCK] = { EPCIS_OBJECT_EVENT, EPCIS_NOWHERE, "OBSERVE", "holding",
 			"sellable_accessible" },
 	[EV_RECALL_ACK] = { EPCIS_OBJECT_EVENT, EPCIS_AT_SITE, "OBSERVE", "holding", "recalled" },
+	/* CBV 2.0 has no step nor disposition per end state: TRACE names it. */
+	[EV_DECOMMISSION] = { EPCIS_OBJECT_EVENT, EPCIS_AT_SITE, "DELETE", "decommissioning",
+			      "inactive" },
+	[EV_REACTIVATE] = { EPCIS_OBJECT_EVENT, EPCIS_AT_SITE, "OBSERVE", "holding",
+			    "sellable_accessible" },
+	[EV_UNWITHDRAW] = { EPCIS_OBJECT_EVENT, EPCIS_NOWHERE, "OBSERVE", "holding",
+			    "active" },
 };
 
 const struct epcis_kind *epcis_kind_of(uint8_t kind)
@@ -66,7 +73,7 @@ const struct epcis_kind *epcis_kind_of(uint8_t kind)
 /* The business steps the table shows, for BIZSTEP: bit i is steps[i]. */
 static const char *const steps[] = {
 	"commissioning", "packing", "unpacking", "shipping", "receiving", "destroying",
-	"dispensing", "holding",
+	"dispensing", "holding", "decommissioning",
 };
 
 static uint32_t step_bit(const char *step)
@@ -322,7 +329,7 @@ static bool visible(const struct query *q, const struct event *x)
 	if (!acl_sees_own_site_only(q->who))
 		return true;
 	return x->site == q->who->site || x->other == q->who->site || x->kind == EV_RECALL ||
-	       x->kind == EV_LIFT || x->kind == EV_WITHDRAW;
+	       x->kind == EV_LIFT || x->kind == EV_WITHDRAW || x->kind == EV_UNWITHDRAW;
 }
 
 static bool wanted(const struct query *q, const struct shown *s)
@@ -510,7 +517,7 @@ static int add_unit(void *arg, uint64_t id)
 static int class_uri(struct gathering *g, const struct event *e, struct epcis_text *out)
 {
 	char product[MASTER_ID_MAX + 1], lot[CODE_SERIAL_MAX] = "";
-	bool of_lot = e->kind != EV_WITHDRAW;
+	bool of_lot = e->kind != EV_WITHDRAW && e->kind != EV_UNWITHDRAW;
 	int rc;
 	if (of_lot) {
 		const struct mcache_lot *l;
@@ -518,7 +525,8 @@ static int class_uri(struct gathering *g, const struct event *e, struct epcis_te
 			return rc;
 		snprintf(product, sizeof product, "%s", l->product_id);
 		snprintf(lot, sizeof lot, "%.*s", (int)l->lot.name_len, l->lot.name);
-	} else if ((rc = master_num_id(g->t, &master_product, (uint32_t)e->parent, product)) != 0) {
+	} else if ((rc = master_num_id(g->t, &master_product, (uint32_t)(e->kind == EV_UNWITHDRAW ?
+					e->other : e->parent), product)) != 0) {
 		return rc;
 	}
 	bool gtin = strlen(product) == 14 && strspn(product, "0123456789") == 14;
@@ -627,7 +635,7 @@ static int gather(struct gathering *g, const struct shown *s)
 	if (rc == 0)
 		rc = events_units(g->t, e, add_unit, g);
 	if (rc == 0 && (e->kind == EV_RECALL || e->kind == EV_LIFT || e->kind == EV_WITHDRAW ||
-			e->kind == EV_RECALL_ACK))
+			e->kind == EV_UNWITHDRAW || e->kind == EV_RECALL_ACK))
 		rc = class_uri(g, e, &ev->klass);
 	if (rc)
 		return rc;
@@ -636,6 +644,8 @@ static int gather(struct gathering *g, const struct shown *s)
 	case EV_RETURN:
 	case EV_RECEIVE:
 	case EV_DESTROY:
+	case EV_DECOMMISSION:
+	case EV_REACTIVATE:
 		ev->ref_desadv = true;
 		/* fall through */
 	case EV_DISPENSE:
@@ -648,6 +658,7 @@ static int gather(struct gathering *g, const struct shown *s)
 		/* fall through */
 	case EV_LIFT:
 	case EV_WITHDRAW:
+	case EV_UNWITHDRAW:
 	case EV_LOCK:
 	case EV_UNLOCK:
 		if (e->ref_len)

@@ -205,6 +205,8 @@ const char *event_kind_name(uint8_t kind)
 		[EV_DESTROY] = "destroy", [EV_DISPENSE] = "dispense", [EV_UNDO] = "undo",
 		[EV_RECALL] = "recall", [EV_LIFT] = "lift", [EV_WITHDRAW] = "withdraw",
 		[EV_LOCK] = "lock", [EV_UNLOCK] = "unlock", [EV_RECALL_ACK] = "recall_ack",
+		[EV_DECOMMISSION] = "decommission", [EV_REACTIVATE] = "reactivate",
+		[EV_UNWITHDRAW] = "unwithdraw",
 	};
 	return kind < sizeof names / sizeof names[0] && names[kind] ? names[kind] : "?";
 }
@@ -297,6 +299,8 @@ int events_units(struct store_txn *t, const struct event *e,
 	case EV_RETURN:
 	case EV_RECEIVE:
 	case EV_DESTROY:
+	case EV_DECOMMISSION:
+	case EV_REACTIVATE:
 		return e->unit ? fn(arg, e->unit) : members_of(t, e->seq, fn, arg);
 	case EV_DISPENSE:
 	case EV_UNDO:
@@ -366,7 +370,8 @@ static int note_member(void *arg, uint64_t seq)
 		return rc;
 	bool member = ((e.kind == EV_PACK || e.kind == EV_UNPACK) && e.unit != b->unit) ||
 		      ((e.kind == EV_SHIP || e.kind == EV_RETURN || e.kind == EV_RECEIVE ||
-			e.kind == EV_DESTROY) && e.unit == 0);
+			e.kind == EV_DESTROY || e.kind == EV_DECOMMISSION ||
+			e.kind == EV_REACTIVATE) && e.unit == 0);
 	if (!member)
 		return 0;
 	if (b->n == b->cap) {

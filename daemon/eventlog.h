@@ -35,6 +35,11 @@ enum event_kind {
 	EV_LOCK = 13,		/* unit; ref: reason */
 	EV_UNLOCK = 14,		/* unit; ref: reason */
 	EV_RECALL_ACK = 15,	/* site; parent: lot number; other: 0 */
+	/* Numbered apart from the kinds above, leaving room for others. */
+	EV_DECOMMISSION = 20,	/* as EV_DESTROY; qty: the end state (enum unit_status) */
+	EV_REACTIVATE = 21,	/* as EV_DESTROY; qty: the end state left */
+	EV_UNWITHDRAW = 22,	/* other: product number; parent: the WITHDRAW's seq;
+				 * ref: reason */
 };
 
 #define EVENT_REF_MAX 200	/* delivery note, sale id, reason (bytes) */
@@ -94,6 +99,12 @@ int events_walk(struct store_txn *t, uint64_t from,
 int events_of(struct store_txn *t, const struct unit *u,
 	      int (*fn)(void *arg, uint64_t seq), void *arg);
 const char *event_kind_name(uint8_t kind);
+/* Is an event of this kind about a lot, a product or a code's lock, at no
+ * site (recall, lift, withdraw, unwithdraw, lock, unlock)? */
+static inline int event_kind_siteless(uint8_t kind)
+{
+	return (kind >= EV_RECALL && kind <= EV_RECALL_ACK) || kind == EV_UNWITHDRAW;
+}
 
 /*
  * The units an event names beside its own unit (e->unit): the children a

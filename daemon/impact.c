@@ -72,6 +72,12 @@ static int collect_row(void *arg, const struct tally_row *r, const struct tally_
 	case TALLY_DESTROYED:
 		s->destroyed = r->count[0];
 		break;
+	case TALLY_SAMPLE:
+	case TALLY_EXPORTED:
+	case TALLY_STOLEN:
+	case TALLY_CHECKED_OUT:
+		s->ended[r->bucket - TALLY_SAMPLE] = r->count[0];
+		break;
 	case TALLY_RECEIVED:
 	case TALLY_RETURNED:
 		if (r->bucket == TALLY_RECEIVED)
@@ -213,6 +219,8 @@ static void add_up(struct impact_outcome *io, int64_t now)
 		tot->transit += s->sent[0];
 		tot->dispensed += s->dispensed;
 		tot->destroyed += s->destroyed;
+		for (int e = 0; e < IMPACT_ENDS; e++)
+			tot->ended[e] += s->ended[e];
 		for (int lv = 1; lv < TALLY_LEVELS; lv++)
 			tot->containers[lv] += s->stock[lv] + s->sent[lv];
 		tot->acknowledged += s->recall.ack_seq != 0;

@@ -26,6 +26,8 @@ struct cmd;
 struct config;
 struct store_txn;
 
+#define IMPACT_ENDS 4	/* end states: UNIT_SAMPLE .. UNIT_CHECKED_OUT */
+
 struct impact_site {
 	uint32_t site;
 	char id[MASTER_ID_MAX + 1];
@@ -36,6 +38,8 @@ struct impact_site {
 	uint32_t sent[TALLY_LEVELS];	/* in transit from here */
 	uint32_t incoming;		/* units in transit to here */
 	uint32_t commissioned, dispensed, destroyed, received;
+	/* decommissioned: sample, exported, stolen, checked_out */
+	uint32_t ended[IMPACT_ENDS];
 	int64_t first_sale, last_sale;
 	struct tally_recall recall;	/* of the current recall, or zeroes */
 	bool past_deadline;		/* recalled, not acknowledged, too late */
@@ -57,7 +61,7 @@ struct impact_outcome {
 	struct event recall;		/* the RECALL, while recalled */
 	int64_t deadline;		/* for acknowledging it; 0 none */
 	struct impact_totals {
-		uint64_t stock, transit, dispensed, destroyed;
+		uint64_t stock, transit, dispensed, destroyed, ended[IMPACT_ENDS];
 		uint32_t containers[TALLY_LEVELS];	/* in stock or in transit */
 		uint64_t acknowledged, past_deadline;
 		struct tally_recall after;	/* moved on after the recall */

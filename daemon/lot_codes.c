@@ -17,11 +17,14 @@
 static const char *const status_names[] = {
 	[TALLY_STOCK] = "in_stock", [TALLY_TRANSIT] = "in_transit",
 	[TALLY_DISPENSED] = "dispensed", [TALLY_DESTROYED] = "destroyed",
+	[TALLY_SAMPLE] = "sample", [TALLY_EXPORTED] = "exported", [TALLY_STOLEN] = "stolen",
+	[TALLY_CHECKED_OUT] = "checked_out",
 };
 
 const char *lot_codes_status_name(uint8_t bucket)
 {
-	return bucket >= TALLY_STOCK && bucket <= TALLY_DESTROYED ? status_names[bucket] : "?";
+	return bucket < sizeof status_names / sizeof status_names[0] && status_names[bucket] ?
+	       status_names[bucket] : "?";
 }
 
 struct walk {
@@ -80,13 +83,13 @@ static enum cmd_status page_of(struct store_txn *t, const struct cmd *c, struct 
 	}
 	const struct resp_arg *status = c->opt[OPT_STATUS].arg;
 	if (status) {
-		for (uint8_t b = TALLY_STOCK; b <= TALLY_DESTROYED; b++)
-			if (status->len == strlen(status_names[b]) &&
+		for (uint8_t b = TALLY_STOCK; b < sizeof status_names / sizeof status_names[0]; b++)
+			if (status_names[b] && status->len == strlen(status_names[b]) &&
 			    memcmp(status->ptr, status_names[b], status->len) == 0)
 				w->status = b;
 		if (!w->status)
-			return outcome_refuse(o, "STATUS must be in_stock, in_transit, dispensed or "
-					      "destroyed");
+			return outcome_refuse(o, "STATUS must be in_stock, in_transit, dispensed, "
+					      "destroyed, sample, exported, stolen or checked_out");
 	}
 	/* A cursor is what an earlier reply gave: a unit id, in digits. */
 	const struct resp_arg *a = c->opt[OPT_AFTER].arg;

@@ -16,20 +16,6 @@
 
 _Static_assert(CMD_REF_MAX <= EVENT_REF_MAX, "the grammar's REF fits an event");
 
-/* An event about c's n codes (u: their units) at `site`, with c's REF. */
-static struct event event_of(const struct cmd *c, uint8_t kind, uint32_t site,
-			     const struct unit *u, size_t n)
-{
-	const struct resp_arg *ref = c->opt[OPT_REF].arg;
-	struct event e = { .kind = kind, .time_ms = c->when_ms, .site = site,
-			   .unit = n == 1 ? u[0].id : 0, .count = (uint32_t)n };
-	if (ref) {
-		e.ref_len = ref->len;
-		memcpy(e.ref, ref->ptr, e.ref_len);
-	}
-	cmd_actor(c, &e);
-	return e;
-}
 
 /* The units of all of c's codes, which `site` must hold: *u, the caller
  * frees it.  `whole`: codes packed in a container are refused (a
@@ -68,7 +54,7 @@ static int depart(struct store_txn *t, const struct config *cfg, const struct cm
 		struct custody_outcome *co)
 {
 	size_t n = c->ncodes;
-	struct event e = event_of(c, kind, from, u, n);
+	struct event e = custody_event(c, kind, from, u, n);
 	e.other = to;
 	int rc = events_add(t, &e, 0);
 	if (rc == 0 && e.unit == 0)	/* several codes: listed (eventlog.h) */
@@ -176,7 +162,7 @@ static int arrive(struct store_txn *t, const struct config *cfg, const struct cm
 	/* dest 0: shipped to a destination not known; received anywhere */
 	for (size_t i = 0; i < n; i++)
 		co->diverted += u[i].dest != 0 && u[i].dest != site;
-	struct event e = event_of(c, EV_RECEIVE, site, u, n);
+	struct event e = custody_event(c, EV_RECEIVE, site, u, n);
 	e.other = sender;
 	e.flags = co->diverted ? EVENT_F_DIVERTED : 0;
 	int rc = events_add(t, &e, 0);
@@ -236,28 +222,8 @@ static int destroy(struct store_txn *t, const struct cmd *c, uint32_t site, stru
 		   struct custody_outcome *co)
 {
 	size_t n = c->ncodes;
-	struct event e = event_of(c, EV_DESTROY, site, u, n);
-	int rc = events_add(t, &e, 0);
-	if (rc == 0 && e.unit == 0)
-		rc = events_members_put(t, e.seq, u, n);
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		struct tally_place was;
-		struct tally_load ld;
-		if ((rc = custody_bucket(t, &u[i], &was)) != 0)
-			break;
-		if (u[i].parent) {	/* it leaves its container, as a sold pack does */
-			if ((rc = tally_carried(t, &u[i], &ld)) != 0 ||
-			    (rc = tally_pack(t, u[i].parent, &ld, -1, c->when_ms)) != 0 ||
-			    (rc = units_unlink(t, u[i].parent, u[i].id)) != 0)
-				break;
-			u[i].parent = 0;
-		}
-		u[i].status = UNIT_DESTROYED;
-		u[i].holder = site;
-		u[i].dest = 0;
-		if ((rc = custody_record(t, &u[i], e.seq)) == 0)
-			rc = custody_moved(t, &u[i], &was, NULL, c->when_ms, &ld);
-	}
+	struct event e = custody_event(c, EV_DESTROY, site, u, n);
+	int rc = custody_end(t, c, &e, site, u, n, UNIT_DESTROYED);
 	co->seq = e.seq;
 	co->codes = n;
 	return rc;

@@ -34,9 +34,14 @@ int products_withdrawn(struct store_txn *t, uint32_t product, bool *withdrawn,
 
 int products_set_withdrawn(struct store_txn *t, uint32_t product, uint64_t seq)
 {
+	return products_set_state(t, product, true, seq);
+}
+
+int products_set_state(struct store_txn *t, uint32_t product, bool withdrawn, uint64_t seq)
+{
 	uint8_t k[4], v[STATE_VALUE];
 	code_put_be(k, product, 4);
-	v[0] = 1;
+	v[0] = withdrawn ? 1 : 0;
 	code_put_be(v + 1, seq, SEQ_BYTES);
 	return store_put(t, DB_PRODUCT_STATE, k, sizeof k, v, sizeof v);
 }

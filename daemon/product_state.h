@@ -19,5 +19,7 @@ struct store_txn;
 int products_withdrawn(struct store_txn *t, uint32_t product, bool *withdrawn,
 		       uint64_t *seq);
 int products_set_withdrawn(struct store_txn *t, uint32_t product, uint64_t seq);
+/* Withdrawn or not, by event seq (UNWITHDRAW: not, by its seq). */
+int products_set_state(struct store_txn *t, uint32_t product, bool withdrawn, uint64_t seq);
 
 #endif

@@ -100,10 +100,11 @@ enum cmd_status recalls_lift(struct store_txn *t, const struct config *cfg, cons
 	return CMD_DONE;
 }
 
-enum cmd_status recalls_withdraw(struct store_txn *t, const struct config *cfg,
-				 const struct cmd *c, struct recall_outcome *ro)
+/* WITHDRAW (withdraw) or UNWITHDRAW the product c names.  An UNWITHDRAW
+ * names the WITHDRAW it ends (TRACE shows both). */
+static enum cmd_status set_withdrawn(struct store_txn *t, const struct cmd *c, bool withdraw,
+				     struct recall_outcome *ro)
 {
-	(void)cfg;
 	char pid[MASTER_ID_MAX + 1];
 	uint32_t product;
 	enum cmd_status st = named_product(t, cmd_word(c, 0), &product, pid, &ro->o);
@@ -114,14 +115,35 @@ enum cmd_status recalls_withdraw(struct store_txn *t, const struct config *cfg,
 	int rc = products_withdrawn(t, product, &withdrawn, &seq);
 	if (rc)
 		return outcome_failed(&ro->o, rc);
-	if (withdrawn)
-		return outcome_conflict(&ro->o, "product %s is already withdrawn", pid);
-	struct event e = event_of(c, EV_WITHDRAW);
-	e.parent = product;
-	if ((rc = events_add(t, &e, 0)) != 0 || (rc = products_set_withdrawn(t, product, e.seq)) != 0)
+	if (withdrawn == withdraw)
+		return outcome_conflict(&ro->o, "product %s is %s withdrawn", pid,
+					withdraw ? "already" : "not");
+	struct event e = event_of(c, withdraw ? EV_WITHDRAW : EV_UNWITHDRAW);
+	if (withdraw) {
+		e.parent = product;
+	} else {
+		e.other = product;
+		e.parent = seq;
+	}
+	if ((rc = events_add(t, &e, 0)) != 0 ||
+	    (rc = products_set_state(t, product, withdraw, e.seq)) != 0)
 		return outcome_failed(&ro->o, rc);
 	ro->event = e.seq;
 	return CMD_DONE;
+}
+
+enum cmd_status recalls_withdraw(struct store_txn *t, const struct config *cfg,
+				 const struct cmd *c, struct recall_outcome *ro)
+{
+	(void)cfg;
+	return set_withdrawn(t, c, true, ro);
+}
+
+enum cmd_status recalls_unwithdraw(struct store_txn *t, const struct config *cfg,
+				   const struct cmd *c, struct recall_outcome *ro)
+{
+	(void)cfg;
+	return set_withdrawn(t, c, false, ro);
 }
 
 enum cmd_status recalls_ack(struct store_txn *t, const struct config *cfg, const struct cmd *c,

@@ -44,6 +44,10 @@ enum cmd_status recalls_lift(struct store_txn *t, const struct config *cfg, cons
 			     struct recall_outcome *ro);
 
 /* WITHDRAW product REASON text: every lot of the product answers RED. */
+/* UNWITHDRAW product REASON text: a withdrawal made in error ends; its
+ * lots answer as they did before it. */
+enum cmd_status recalls_unwithdraw(struct store_txn *t, const struct config *cfg,
+				   const struct cmd *c, struct recall_outcome *ro);
 enum cmd_status recalls_withdraw(struct store_txn *t, const struct config *cfg,
 				 const struct cmd *c, struct recall_outcome *ro);
 

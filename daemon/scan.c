@@ -115,7 +115,9 @@ static int sell(struct store_txn *t, const struct cmd *c, uint32_t site, uint32_
 	u->dest = 0;
 	u->holder = site;
 	u->dispensed += qty;
-	u->status = limit && u->dispensed >= limit ? UNIT_DISPENSED : UNIT_ACTIVE;
+	/* A split pack checked out to a ward stays there until used up. */
+	u->status = limit && u->dispensed >= limit ? UNIT_DISPENSED :
+		    u->status == UNIT_CHECKED_OUT ? UNIT_CHECKED_OUT : UNIT_ACTIVE;
 	if ((rc = units_event(t, u, e.seq)) != 0 || (rc = units_put(t, u)) != 0)
 		return rc;
 	*seq = e.seq;

@@ -14,6 +14,8 @@
  */
 #include "site_kinds.h"
 #include "args.h"
+#include "decommission.h"
+#include "units.h"
 #include "master.h"
 #include "parse.h"
 #include "store.h"
@@ -40,7 +42,25 @@ static const unsigned table[CMD__COUNT] = {
 	[CMD_RECALL_ACK] = HOLDERS,
 	[CMD_DISPENSE]   = PH | HO,
 	[CMD_UNDO]       = PH | HO,
+	[CMD_DECOMMISSION] = HOLDERS,	/* by STATE: kinds_of */
+	[CMD_REACTIVATE] = HOLDERS,
 };
+
+/* DECOMMISSION by its STATE: any holder takes a sample or reports a theft;
+ * only manufacturers and distributors export (an export licence); only a
+ * hospital checks packs out to its wards. */
+static unsigned kinds_of(const struct cmd *c)
+{
+	enum cmd_id id = c->spec->id;
+	const struct resp_arg *s = c->opt[OPT_STATE].arg;
+	if (id != CMD_DECOMMISSION || s == NULL)
+		return table[id];
+	switch (decommission_state_parse(s->ptr, s->len)) {
+	case UNIT_EXPORTED: return MA | DI;
+	case UNIT_CHECKED_OUT: return HO;
+	default: return table[id];
+	}
+}
 
 static const char *const names[SITE_KIND__COUNT] = {
 	[SITE_KIND_NONE] = "none",
@@ -108,14 +128,20 @@ int site_kinds_check(struct store_txn *t, const struct cmd *c, char *err, size_t
 	int f = master_field_index(&master_site, "kind");
 	enum site_kind k = f >= 0 && rec.val[f] ? site_kind_parse(rec.val[f], rec.len[f]) :
 			   SITE_KIND_NONE;
-	if (site_kind_may(k, id))
+	unsigned bits = kinds_of(c);
+	if (k == SITE_KIND_NONE || (bits & BIT(k)))
 		return 0;
-	char name[64], may[120], sid[MASTER_ID_MAX + 1];
+	char name[96], may[120], sid[MASTER_ID_MAX + 1];
 	command_full_name(c->spec, name, sizeof name);
+	if (id == CMD_DECOMMISSION) {
+		size_t w = strlen(name);
+		snprintf(name + w, sizeof name - w, " STATE %.*s",
+			 (int)c->opt[OPT_STATE].arg->len, c->opt[OPT_STATE].arg->ptr);
+	}
 	if (master_num_id(t, &master_site, rec.num, sid) != 0)
 		snprintf(sid, sizeof sid, "%.*s", (int)c->opt[acting].arg->len,
 			 c->opt[acting].arg->ptr);
-	who_may(table[id], may, sizeof may);
+	who_may(bits, may, sizeof may);
 	snprintf(err, errlen, "site '%s' is a %s, and a %s may not %s (%s may)", sid,
 		 site_kind_name(k), site_kind_name(k), name, may);
 	return -1;

@@ -58,6 +58,18 @@ void tally_place_of(const struct unit *u, const struct unit_place *p, struct tal
 	case UNIT_DESTROYED:
 		tp->bucket = TALLY_DESTROYED;
 		break;
+	case UNIT_SAMPLE:
+		tp->bucket = TALLY_SAMPLE;
+		break;
+	case UNIT_EXPORTED:
+		tp->bucket = TALLY_EXPORTED;
+		break;
+	case UNIT_STOLEN:
+		tp->bucket = TALLY_STOLEN;
+		break;
+	case UNIT_CHECKED_OUT:
+		tp->bucket = TALLY_CHECKED_OUT;
+		break;
 	default:
 		tp->bucket = TALLY_STOCK;
 		break;

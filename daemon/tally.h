@@ -42,6 +42,11 @@ enum tally_bucket {
 	TALLY_RETURNED = 6,	/* cumulative receipts of returns, the same way */
 	TALLY_RECALL = 7,	/* a site's part in the current recall */
 	TALLY_COMMISSIONED = 8,	/* cumulative: units commissioned at the site */
+	/* Decommissioned at the site (site: the holder), one per end state. */
+	TALLY_SAMPLE = 9,
+	TALLY_EXPORTED = 10,
+	TALLY_STOLEN = 11,
+	TALLY_CHECKED_OUT = 12,
 };
 
 #define TALLY_LEVELS 4

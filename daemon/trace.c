@@ -59,7 +59,7 @@ static int push_seq(void *arg, uint64_t seq)
 static bool leaves(const struct event *x, uint64_t p)
 {
 	return (x->kind == EV_UNPACK && x->unit == p) || (x->kind == EV_DISPENSE && x->parent == p) ||
-	       x->kind == EV_DESTROY;
+	       x->kind == EV_DESTROY || x->kind == EV_DECOMMISSION;
 }
 
 /* The last seq the unit is in container p, from own[from..): the seq
@@ -122,7 +122,8 @@ static int collect(struct store_txn *t, uint64_t unit, uint64_t after, uint64_t 
 			break;
 		bool packed_into = e.kind == EV_PACK && e.unit != unit;
 		if (via && !packed_into && e.kind != EV_SHIP && e.kind != EV_RECEIVE &&
-		    e.kind != EV_RETURN && e.kind != EV_DESTROY)
+		    e.kind != EV_RETURN && e.kind != EV_DESTROY && e.kind != EV_DECOMMISSION &&
+		    e.kind != EV_REACTIVATE)
 			continue;	/* a container's other business */
 		add_step(out, seq, via);
 		if (!packed_into || depth >= MAX_DEPTH)
@@ -151,8 +152,14 @@ static int chain(struct store_txn *t, const struct judgement *j, struct steps *s
 		add_step(st, lot.v[i], 0);
 	free(lot.v);
 	if (rc == 0 && j->has_lot &&
-	    (rc = products_withdrawn(t, j->lot.product, &withdrawn, &wseq)) == 0 && withdrawn)
+	    (rc = products_withdrawn(t, j->lot.product, &withdrawn, &wseq)) == 0 && wseq) {
 		add_step(st, wseq, 0);
+		/* Not withdrawn, by an event: an UNWITHDRAW, and the WITHDRAW it
+		 * ended (earlier pairs are in the log, not here). */
+		struct event e;
+		if (!withdrawn && (rc = events_get(t, wseq, &e)) == 0 && e.kind == EV_UNWITHDRAW)
+			add_step(st, e.parent, 0);
+	}
 	return rc;
 }
 
@@ -188,7 +195,7 @@ static int step_view(struct store_txn *t, uint64_t self, uint64_t via, struct tr
 	int rc;
 	s->site[0] = s->other[0] = '\0';
 	s->has_container = s->has_via = false;
-	if (e->kind >= EV_RECALL)	/* recall, lift, withdraw, lock, unlock */
+	if (event_kind_siteless(e->kind))
 		return 0;
 	if ((rc = view_site(t, e->site, s->site)) != 0 || (rc = view_site(t, e->other, s->other)))
 		return rc;

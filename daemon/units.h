@@ -30,6 +30,12 @@ enum unit_status {
 	UNIT_IN_TRANSIT = 2,	/* shipped by holder to dest, not yet received */
 	UNIT_DISPENSED = 3,	/* sold or used up (split packs: fully) */
 	UNIT_DESTROYED = 4,
+	/* Decommissioned by DECOMMISSION (decommission.h), at its holder;
+	 * REACTIVATE brings a unit back within the undo window. */
+	UNIT_SAMPLE = 5,	/* taken as a sample (by or for the authority) */
+	UNIT_EXPORTED = 6,	/* left the country's market */
+	UNIT_STOLEN = 7,	/* reported stolen */
+	UNIT_CHECKED_OUT = 8,	/* issued to a ward of the holding hospital */
 };
 
 enum unit_flag {

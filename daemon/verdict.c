@@ -29,7 +29,12 @@ static const char *const reason_names[R__COUNT] = {
 	[R_NOT_A_SALES_UNIT] = "not_a_sales_unit",
 	[R_UNDO_WINDOW] = "undo_window",
 	[R_NOT_DISPENSED] = "not_dispensed",
+	[R_SAMPLE] = "sample",
+	[R_EXPORTED] = "exported",
+	[R_STOLEN] = "stolen",
+	[R_CHECKED_OUT] = "checked_out",
 };
+_Static_assert(R__COUNT <= 32, "reasons are bits of a u32");
 
 const char *reason_name(enum reason r)
 {
@@ -48,6 +53,10 @@ const char *unit_status_name(uint8_t status)
 	case UNIT_IN_TRANSIT: return "in_transit";
 	case UNIT_DISPENSED: return "dispensed";
 	case UNIT_DESTROYED: return "destroyed";
+	case UNIT_SAMPLE: return "sample";
+	case UNIT_EXPORTED: return "exported";
+	case UNIT_STOLEN: return "stolen";
+	case UNIT_CHECKED_OUT: return "checked_out";
 	}
 	return "?";
 }
@@ -64,6 +73,7 @@ static enum verdict severity(const struct config *cfg, enum reason r)
 		return cfg->not_received == CONFIG_RED ? VERDICT_RED : VERDICT_AMBER;
 	case R_NEAR_EXPIRY:
 	case R_IN_TRANSIT:
+	case R_CHECKED_OUT:	/* at its hospital; RED elsewhere (verdict_judge) */
 		return VERDICT_AMBER;
 	default:
 		return VERDICT_RED;
@@ -217,6 +227,19 @@ int verdict_judge(struct store_txn *t, const struct config *cfg, int64_t now_ms,
 
 	if (j->place.status == UNIT_DESTROYED)
 		verdict_add(j, cfg, R_DESTROYED);
+	if (j->place.status == UNIT_SAMPLE)
+		verdict_add(j, cfg, R_SAMPLE);
+	if (j->place.status == UNIT_EXPORTED)
+		verdict_add(j, cfg, R_EXPORTED);
+	if (j->place.status == UNIT_STOLEN)
+		verdict_add(j, cfg, R_STOLEN);
+	if (j->place.status == UNIT_CHECKED_OUT) {
+		/* On a ward of the hospital that checked it out: it may still
+		 * be given there; anywhere else it left its chain. */
+		verdict_add(j, cfg, R_CHECKED_OUT);
+		if (site != j->place.holder)
+			j->verdict = VERDICT_RED;
+	}
 	if (j->unit.flags & UNIT_F_LOCKED)
 		verdict_add(j, cfg, R_LOCKED);
 	if (j->has_lot && j->lot.status == LOT_RECALLED)
@@ -394,6 +417,15 @@ static void explain(const struct judgement *j, const struct config *cfg, int64_t
 			    config_format_duration(cfg->undo_window, d, sizeof d));
 			break;
 		case R_NOT_DISPENSED: SAY("no such sale at this site to undo"); break;
+		case R_SAMPLE: SAY("decommissioned as a sample"); break;
+		case R_EXPORTED: SAY("decommissioned as exported: not for this market"); break;
+		case R_STOLEN: SAY("reported stolen"); break;
+		case R_CHECKED_OUT:
+			if (j->public_view)
+				SAY("checked out to a hospital ward");
+			else
+				SAY("checked out to a ward of %s", j->view.judged_holder);
+			break;
 		case R__COUNT: break;
 		}
 	}
@@ -437,7 +469,8 @@ int verdict_gather(struct store_txn *t, struct judgement *j)
 	int rc = 0;
 	if (j->has_first_sale && (rc = site_text(t, j->first_sale.site, v->first_sale_site)))
 		return rc;
-	if (j->reasons & ((1u << R_NOT_RECEIVED_HERE) | (1u << R_IN_TRANSIT)) &&
+	if (j->reasons & ((1u << R_NOT_RECEIVED_HERE) | (1u << R_IN_TRANSIT) |
+			  (1u << R_CHECKED_OUT)) &&
 	    ((rc = site_text(t, j->judged_place.holder, v->judged_holder)) ||
 	     (rc = site_text(t, j->judged_place.dest, v->judged_dest))))
 		return rc;

@@ -45,6 +45,11 @@ enum reason {
 	R_NOT_A_SALES_UNIT,	/* a middle pack, case or pallet at a sale */
 	R_UNDO_WINDOW,		/* undo after the window */
 	R_NOT_DISPENSED,	/* undo of a sale that did not happen here */
+	/* Decommissioned (DECOMMISSION STATE ...): */
+	R_SAMPLE,
+	R_EXPORTED,
+	R_STOLEN,
+	R_CHECKED_OUT,		/* AMBER at its hospital, RED elsewhere */
 	R__COUNT
 };
 

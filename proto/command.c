@@ -210,6 +210,21 @@ static const struct command_spec commands[CMD__COUNT] = {
 		"[COUNT | DOCS [name ...] | INFO [name ...] | LIST]",
 		"the command table, as Redis describes its own (redis-cli's hints come from DOCS)",
 		G_RAW },
+	/* The EU system's end states besides sale and destruction, and their
+	 * undo (daemon/decommission.h). */
+	[CMD_DECOMMISSION] = { CMD_DECOMMISSION, "DECOMMISSION", NULL, 6, -1, CMD_F_WRITE,
+		"code [code ...] SITE s STATE sample|exported|stolen|checked_out [REF r] [TIME t]",
+		"record codes as leaving the chain: a sample, exported, stolen, "
+		"checked out to a hospital ward",
+		G_CODES(OPT_SITE, O_SITE, { "STATE", OPT_STATE, OPT_K_WORD, true, 0, 0 },
+			O_REF, O_TIME) },
+	[CMD_REACTIVATE] = { CMD_REACTIVATE, "REACTIVATE", NULL, 4, -1, CMD_F_WRITE,
+		"code [code ...] SITE s [REF r] [TIME t]",
+		"undo a DECOMMISSION of the same site within the undo window",
+		G_CODES(OPT_SITE, O_SITE, O_REF, O_TIME) },
+	[CMD_UNWITHDRAW] = { CMD_UNWITHDRAW, "UNWITHDRAW", NULL, 4, 4, CMD_F_WRITE,
+		"product REASON text", "end a withdrawal made in error: its lots answer as before",
+		G_WORDS(1, 0, -1, O_REASON) },
 };
 
 static int eq(const char *s, size_t n, const char *name)

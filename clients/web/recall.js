@@ -42,6 +42,10 @@ yima.strings({
 		"t.in_transit": "在途",
 		"t.dispensed": "已售出/使用",
 		"t.destroyed": "已销毁",
+		"t.sample": "抽样",
+		"t.exported": "出口",
+		"t.stolen": "被盗",
+		"t.checked_out": "科室领用",
 		"t.sites": "站点",
 		"t.acknowledged": "已确认",
 		"t.past_deadline": "逾期未确认",
@@ -165,6 +169,10 @@ yima.strings({
 		"t.in_transit": "In transit",
 		"t.dispensed": "Dispensed",
 		"t.destroyed": "Destroyed",
+		"t.sample": "Sample",
+		"t.exported": "Exported",
+		"t.stolen": "Stolen",
+		"t.checked_out": "Checked out",
 		"t.sites": "Sites",
 		"t.acknowledged": "Acknowledged",
 		"t.past_deadline": "Late",
@@ -265,7 +273,8 @@ yima.strings({
 	},
 });
 
-const TOTALS = ["units", "in_stock", "in_transit", "dispensed", "destroyed", "sites",
+const TOTALS = ["units", "in_stock", "in_transit", "dispensed", "destroyed", "sample",
+		"exported", "stolen", "checked_out", "sites",
 		"acknowledged", "past_deadline", "middle_packs", "cases", "pallets",
 		"after_recall.commissioned", "after_recall.shipped", "after_recall.received"];
 /* The table's number columns: IMPACT's keys of a site. */

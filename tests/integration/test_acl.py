@@ -38,6 +38,8 @@ MATRIX = {
     "EPCIS.QUERY": COUNTER | SUPPLY | {"regulator"},
     "CLIENT SETNAME": ALL, "CLIENT GETNAME": ALL, "CLIENT ID": ALL, "CLIENT INFO": ALL,
     "CLIENT SETINFO": ALL, "SELECT": ALL, "COMMAND": ALL,
+    "DECOMMISSION": COUNTER | SUPPLY, "REACTIVATE": COUNTER | SUPPLY,
+    "UNWITHDRAW": {"regulator"},
 }
 
 CODE = "83012340000000000001"
@@ -79,6 +81,10 @@ def request(command, site):
         "CLIENT ID": ["CLIENT", "ID"], "CLIENT INFO": ["CLIENT", "INFO"],
         "CLIENT SETINFO": ["CLIENT", "SETINFO", "LIB-NAME", "redis-py"],
         "SELECT": ["SELECT", "0"], "COMMAND": ["COMMAND", "COUNT"],
+        "DECOMMISSION": ["DECOMMISSION", "83012340000000000093", "SITE", site, "STATE",
+                         "sample"],
+        "REACTIVATE": ["REACTIVATE", "83012340000000000093", "SITE", site],
+        "UNWITHDRAW": ["UNWITHDRAW", "8309998", "REASON", "r"],
     }[command]
 
 
