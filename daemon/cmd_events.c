@@ -6,7 +6,8 @@
  *
  * Each record is one argument holding a command line in inline syntax
  * (blank-separated words, "double quotes" for words with blanks), one of
- * COMMISSION, PACK, UNPACK, SHIP, RECEIVE, RETURN, DESTROY, DISPENSE, with
+ * COMMISSION, PACK, UNPACK, SHIP, RECEIVE, RETURN, DESTROY, DISPENSE,
+ * DECOMMISSION, REACTIVATE, with
  * the same arguments as the command itself; TIME gives a loaded record its
  * own time.
  *

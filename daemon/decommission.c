@@ -33,6 +33,26 @@ static bool decommissioned(uint8_t status)
 	return status >= UNIT_SAMPLE && status <= UNIT_CHECKED_OUT;
 }
 
+/* Why unit u's stock must not be used at c's time, in *bad ("its lot is
+ * recalled", "its product is withdrawn", "it is expired"; NULL if it may):
+ * 0 or a store error. */
+static int unusable(struct store_txn *t, const struct config *cfg, const struct cmd *c,
+		    const struct unit *u, const char **bad)
+{
+	*bad = NULL;
+	const struct mcache_lot *ml;
+	int rc = u->lot ? mcache_lot(t, u->lot, &ml) : STORE_NOTFOUND;
+	if (rc == STORE_NOTFOUND)
+		return 0;
+	if (rc)
+		return rc;
+	*bad = ml->lot.status == LOT_RECALLED ? "its lot is recalled" :
+	       ml->withdrawn ? "its product is withdrawn" :
+	       ml->lot.expiry && verdict_today(cfg, c->when_ms) > ml->lot.expiry ?
+	       "it is expired" : NULL;
+	return 0;
+}
+
 /* Why unit u (code i) may not go to `state`, as a refusal; CMD_DONE if it
  * may.  Stock that must not be used (recalled, withdrawn, expired) may be
  * sampled or reported stolen, not exported nor given to a ward. */
@@ -56,16 +76,9 @@ static enum cmd_status may_end(struct store_txn *t, const struct config *cfg,
 					u->dispensed);
 	if (state != UNIT_EXPORTED && state != UNIT_CHECKED_OUT)
 		return CMD_DONE;
-	const struct mcache_lot *ml;
-	rc = u->lot ? mcache_lot(t, u->lot, &ml) : STORE_NOTFOUND;
-	if (rc == STORE_NOTFOUND)
-		return CMD_DONE;
-	if (rc)
+	const char *bad;
+	if ((rc = unusable(t, cfg, c, u, &bad)) != 0)
 		return outcome_failed(o, rc);
-	const char *bad = ml->lot.status == LOT_RECALLED ? "its lot is recalled" :
-			  ml->withdrawn ? "its product is withdrawn" :
-			  ml->lot.expiry && verdict_today(cfg, c->when_ms) > ml->lot.expiry ?
-			  "it is expired" : NULL;
 	if (bad)
 		return outcome_conflict(o, "code %zu (%s): %s, so it may not be %s (destroy or "
 					"return it)", i + 1, text, bad, unit_status_name(state));
@@ -170,6 +183,14 @@ static enum cmd_status may_return(struct store_txn *t, const struct config *cfg,
 					"than the undo window (%s) ago: it cannot return to stock",
 					i + 1, text, unit_status_name(u->status), when,
 					config_format_duration(cfg->undo_window, d, sizeof d));
+	/* As the EU system (Delegated Regulation 2016/161, Art. 13): a pack
+	 * recalled, withdrawn or expired since it left stays out of it. */
+	const char *bad;
+	if ((rc = unusable(t, cfg, c, u, &bad)) != 0)
+		return outcome_failed(o, rc);
+	if (bad)
+		return outcome_conflict(o, "code %zu (%s): %s, so it cannot return to stock "
+					"(destroy it)", i + 1, text, bad);
 	return CMD_DONE;
 }
 

@@ -14,7 +14,9 @@
  * a ward.  REACTIVATE puts decommissioned units back in stock, at the
  * site that decommissioned them and only within the undo window
  * (`undo_window`) of their decommissioning; after it, never: the unit
- * keeps its end state (DESTROY it, or a regulator LOCKs it).
+ * keeps its end state (DESTROY it, or a regulator LOCKs it).  Nor a unit
+ * whose lot is recalled, whose product is withdrawn, or that has expired
+ * (the EU system's Art. 13 of Delegated Regulation 2016/161).
  *
  * Which site kinds may reach which state: site_kinds.c.
  */

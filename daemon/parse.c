@@ -191,6 +191,8 @@ static bool is_record_command(enum cmd_id id)
 	case CMD_RETURN:
 	case CMD_DESTROY:
 	case CMD_DISPENSE:
+	case CMD_DECOMMISSION:
+	case CMD_REACTIVATE:
 		return true;
 	default:
 		return false;

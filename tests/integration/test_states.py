@@ -116,3 +116,50 @@ def test_unwithdraw():
         c.close()
     finally:
         d.close()
+
+
+def test_reactivate_refused_once_recalled_or_withdrawn():
+    """EU Art. 13: a pack recalled or withdrawn since it was decommissioned
+    stays out of stock; once the recall is lifted it may return."""
+    d = Yimad()
+    try:
+        c = chain(d, [cn(1), cn(2)], to="PH1")
+        ok(c.call("DECOMMISSION", cn(1), cn(2), "SITE", "PH1", "STATE", "sample"))
+        ok(c.call("RECALL", "8301234", "L1", "LEVEL", "1", "REASON", "contamination"))
+        r = c.call("REACTIVATE", cn(1), "SITE", "PH1")
+        check(isinstance(r, Error) and "its lot is recalled, so it cannot return to stock" in r,
+              f"recalled: {r}")
+        eq(verdict(c.call("VERIFY", cn(1), "SITE", "PH1"))[1], ["recalled", "sample"],
+           "still a sample")
+        ok(c.call("LIFT", "8301234", "L1", "REASON", "cleared"))
+        ok(c.call("WITHDRAW", "8301234", "REASON", "licence"))
+        r = c.call("REACTIVATE", cn(1), "SITE", "PH1")
+        check(isinstance(r, Error) and "its product is withdrawn" in r, f"withdrawn: {r}")
+        ok(c.call("UNWITHDRAW", "8301234", "REASON", "in error"))
+        ok(c.call("REACTIVATE", cn(1), "SITE", "PH1"))
+        eq(verdict(c.call("VERIFY", cn(1), "SITE", "PH1")), ("green", []), "back")
+        c.close()
+    finally:
+        d.close()
+
+
+def test_decommission_as_events_records():
+    """DECOMMISSION and REACTIVATE are EVENTS records (a bulk load): all or
+    nothing, each record answering as the command alone."""
+    d = Yimad()
+    try:
+        c = chain(d, [cn(i) for i in range(1, 4)], to="PH1")
+        r = c.call("EVENTS", f"DECOMMISSION {cn(1)} SITE PH1 STATE stolen REF PR-1",
+                   f"DECOMMISSION {cn(2)} SITE PH1 STATE exported")
+        check(isinstance(r, Error) and "record 2" in r and "pharmacy" in r and
+              "nothing was applied" in r, f"a pharmacy exports nothing: {r}")
+        eq(verdict(c.call("VERIFY", cn(1), "SITE", "PH1")), ("green", []), "nothing applied")
+        r = ok(c.call("EVENTS", f"DECOMMISSION {cn(1)} SITE PH1 STATE stolen REF PR-1",
+                      f"DECOMMISSION {cn(2)} SITE PH1 STATE sample",
+                      f"REACTIVATE {cn(2)} SITE PH1"))
+        eq((r[b"records"], r[b"applied"]), (3, 3), "applied")
+        eq(verdict(c.call("VERIFY", cn(1), "SITE", "PH1")), ("red", ["stolen"]), "stolen")
+        eq(verdict(c.call("VERIFY", cn(2), "SITE", "PH1")), ("green", []), "reactivated")
+        c.close()
+    finally:
+        d.close()

@@ -231,6 +231,51 @@ class Generator:
             return None
         return ["DESTROY", u.code, "SITE", self.model.place(u)[1], "REF", "expired-stock"]
 
+    def decommission(self):
+        """DECOMMISSION of sales units mostly where they are held, in a
+        state the site's kind may reach, sometimes not."""
+        rng = self.rng
+        held = [u for u in self.units(lambda u: u.level == 1)
+                if self.model.place(u)[0] == "active"]
+        ward = [u for u in held if self.model.place(u)[1] == "HOSP"]
+        u = self.pick(ward) if ward and rng.random() < 0.5 else \
+            self.pick(held) if held and rng.random() < 0.9 else \
+            self.pick(self.model.units.values())
+        if u is None:
+            return None
+        site = self.model.place(u)[1]
+        if site is None or rng.random() < 0.08:
+            site = self.pick(s for s, _ in SITES)
+        kind = dict(SITES)[site]
+        states = {"manufacturer": ["sample", "stolen", "exported"],
+                  "distributor": ["sample", "stolen", "exported"],
+                  "hospital": ["sample", "stolen", "checked_out", "checked_out"]}.get(
+                      kind, ["sample", "stolen"])
+        state = self.pick(states) if rng.random() < 0.92 else \
+            self.pick(["exported", "checked_out", "lost"])
+        codes = [u] + [x for x in held if x is not u and self.model.place(x)[1] == site][
+            :rng.choice([0, 0, 1])]
+        words = ["DECOMMISSION"] + [x.code for x in codes] + ["SITE", site, "STATE", state]
+        if rng.random() < 0.3:
+            words += ["REF", f"R-{self.next_serial()}"]
+        return words
+
+    def reactivate(self):
+        ended = self.units(lambda u: u.status in ("sample", "exported", "stolen",
+                                                  "checked_out"))
+        u = self.pick(ended) if ended and self.rng.random() < 0.9 else \
+            self.pick(self.model.units.values())
+        if u is None:
+            return None
+        site = u.holder if u.holder and self.rng.random() < 0.9 else \
+            self.pick(s for s, _ in SITES)
+        return ["REACTIVATE", u.code, "SITE", site]
+
+    def unwithdraw(self):
+        out = [p for p in UNIT_PRODUCTS if self.model.products[p]["withdrawn"]]
+        p = self.pick(out) if out and self.rng.random() < 0.9 else self.pick(UNIT_PRODUCTS)
+        return ["UNWITHDRAW", p, "REASON", "withdrawn in error"]
+
     def verify(self):
         words = ["VERIFY", self.scan_form(self.any_code())]
         if self.rng.random() < 0.7:
@@ -314,7 +359,8 @@ class Generator:
                     run = self.pack_run()
                 else:
                     w = self.pick([self.ship, self.receive, self.dispense, self.commission,
-                                   self.pack, self.unpack, self.destroy])()
+                                   self.pack, self.unpack, self.destroy, self.decommission,
+                                   self.reactivate])()
                     run = [w] if w else []
                 for w in run:
                     self.model.apply(w)
@@ -361,8 +407,9 @@ class Generator:
 
     WEIGHTS = [("commission", 12), ("pack", 7), ("unpack", 3), ("ship", 10), ("receive", 9),
                ("ret", 2), ("destroy", 1.5), ("verify", 10), ("dispense", 14), ("undo", 5),
-               ("recall", 1.5), ("lift", 1.5), ("withdraw", 0.25), ("lock", 1.5),
-               ("unlock", 1), ("events", 5), ("advance", 1.5)]
+               ("recall", 1.5), ("lift", 1.5), ("withdraw", 0.75), ("lock", 1.5),
+               ("unlock", 1), ("events", 5), ("advance", 1.5), ("decommission", 2.5),
+               ("reactivate", 1.5), ("unwithdraw", 0.75)]
 
     def ret(self):
         return self.ship("RETURN")

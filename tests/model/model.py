@@ -32,9 +32,14 @@ import shlex
 REASONS = ["unknown", "duplicate", "recalled", "withdrawn", "expired", "near_expiry",
            "not_received_here", "in_transit", "destroyed", "locked", "lot_mismatch",
            "expiry_mismatch", "not_a_trace_code", "not_a_sales_unit", "undo_window",
-           "not_dispensed"]
+           "not_dispensed", "sample", "exported", "stolen", "checked_out"]
+# checked_out is amber at the hospital that checked it out; elsewhere the
+# judgement adds ELSEWHERE too, a mark no reply shows, which makes it red.
 AMBER_REASONS = {"near_expiry", "not_received_here", "in_transit", "lot_mismatch",
-                 "expiry_mismatch"}   # defaults: mismatch = amber, not_received = amber
+                 "expiry_mismatch", "checked_out"}   # defaults: mismatch, not_received = amber
+ELSEWHERE = "_checked_out_elsewhere"
+# P "DECOMMISSION": the end states besides sale and destruction.
+END_STATES = ("sample", "exported", "stolen", "checked_out")
 NEAR_EXPIRY_DAYS = 30
 UNDO_WINDOW_MIN = 10 * 1440
 RECALL_DEADLINE_DAYS = {1: 1, 2: 3, 3: 7}
@@ -55,10 +60,14 @@ SITE_KINDS = {
     "RECALL.ACK": HOLDERS,
     "DISPENSE": {"pharmacy", "hospital"},
     "UNDO": {"pharmacy", "hospital"},
+    "DECOMMISSION": HOLDERS,
+    "DECOMMISSION exported": {"manufacturer", "distributor"},
+    "DECOMMISSION checked_out": {"hospital"},
+    "REACTIVATE": HOLDERS,
 }
 
 DISTRIBUTION = ("COMMISSION", "PACK", "UNPACK", "SHIP", "RECEIVE", "RETURN", "DESTROY",
-                "DISPENSE")
+                "DISPENSE", "DECOMMISSION", "REACTIVATE")
 
 
 class Err(Exception):
@@ -309,6 +318,10 @@ class Model:
         r = j["reasons"]
         if status == "destroyed":
             r.add("destroyed")
+        if status in END_STATES:
+            r.add(status)
+            if status == "checked_out" and site != holder:
+                r.add(ELSEWHERE)
         if u.locked:
             r.add("locked")
         if lot and lot.recall_level:
@@ -678,14 +691,20 @@ class Model:
             self.step(u, e, via_kids=True)
         return self.moved(dict(event=e["seq"], codes=len(us), diverted=diverted), warnings)
 
-    def cmd_destroy(self, args, as_records=False):
-        """P "DESTROY": codes held by the site are destroyed with what is
-        packed inside; a destroyed code leaves its container."""
-        codes, o = self.options(args, 1, ("SITE", "REF", "TIME"))
+    def codes_ref(self, args, names):
+        """The codes and options of a custody command with a REF: at least
+        one code, REF 1 to 200 bytes."""
+        codes, o = self.options(args, 1, names)
         if not codes:
             raise err("no codes given")
         if "REF" in o and not 1 <= len(o["REF"]) <= 200:
             raise err("REF must be 1 to 200 bytes")
+        return codes, o
+
+    def cmd_destroy(self, args, as_records=False):
+        """P "DESTROY": codes held by the site are destroyed with what is
+        packed inside; a destroyed code leaves its container."""
+        codes, o = self.codes_ref(args, ("SITE", "REF", "TIME"))
         site = self.acting("DESTROY", o.get("SITE"))
         us = self.load_units(codes)
         for u in us:
@@ -698,6 +717,80 @@ class Model:
             u.status, u.holder, u.dest = "destroyed", site, None
             u.last_seq = e["seq"]
             self.step(u, e, via_kids=True)
+        return dict(event=e["seq"], codes=len(us))
+
+    def unusable(self, u):
+        """Why u's stock must not be used (recalled, withdrawn, expired), or
+        None."""
+        lot = self.lots.get(u.lot) if u.lot else None
+        if lot is None:
+            return None
+        if lot.recall_level:
+            return "its lot is recalled"
+        if self.products[lot.product]["withdrawn"]:
+            return "its product is withdrawn"
+        if self.today() > lot.expiry:
+            return "it is expired"
+        return None
+
+    def cmd_decommission(self, args, as_records=False):
+        """P "DECOMMISSION": sales units held by the site leave the chain
+        in an end state (a packed one leaves its container); not a
+        container, nor a split pack sold from; a recalled, withdrawn or
+        expired pack may be a sample or stolen, not exported or checked
+        out.  Site kinds by state (P "Site kinds")."""
+        codes, o = self.codes_ref(args, ("SITE", "STATE", "REF", "TIME"))
+        if "STATE" not in o:
+            raise err("STATE is required")
+        state = o["STATE"]
+        kinds = f"DECOMMISSION {state}"
+        site = self.acting(kinds if kinds in SITE_KINDS else "DECOMMISSION", o.get("SITE"))
+        if state not in END_STATES:
+            raise err(f"STATE '{state}' is not an end state")
+        us = self.load_units(codes)
+        for u in us:
+            if u.level > 1:
+                raise err(f"{u.code} is a container")
+            why = self.not_movable(u, site)
+            if why:
+                raise err(f"{u.code} {why}")
+            if u.dispensed > 0:
+                raise err(f"{u.code} is a split pack already sold from")
+            bad = self.unusable(u) if state in ("exported", "checked_out") else None
+            if bad:
+                raise err(f"{u.code}: {bad}, so it may not be {state}")
+        e = self.event("decommission", site=site, ref=o.get("REF"), state=state)
+        for u in us:
+            self.unlink(u)
+            u.status, u.holder, u.dest = state, site, None
+            u.last_seq = e["seq"]
+            u.steps.append((e["seq"], None))
+        return dict(event=e["seq"], codes=len(us))
+
+    def cmd_reactivate(self, args, as_records=False):
+        """P "REACTIVATE": decommissioned codes return to stock, by the
+        site that decommissioned them, within the undo window, unless
+        recalled, withdrawn or expired since (EU Art. 13)."""
+        codes, o = self.codes_ref(args, ("SITE", "REF", "TIME"))
+        site = self.acting("REACTIVATE", o.get("SITE"))
+        us = self.load_units(codes)
+        for u in us:
+            if u.status not in END_STATES:
+                raise err(f"{u.code} is not decommissioned")
+            if u.holder != site:
+                raise err(f"{u.code}: only {u.holder} may reactivate it")
+            ended = max(seq for seq, _ in u.steps
+                        if self.events[seq]["event"] == "decommission")
+            if self.minute - self.events[ended]["minute"] >= UNDO_WINDOW_MIN:
+                raise err(f"{u.code}: past the undo window")
+            bad = self.unusable(u)
+            if bad:
+                raise err(f"{u.code}: {bad}, so it cannot return to stock")
+        e = self.event("reactivate", site=site, ref=o.get("REF"), state=us[0].status)
+        for u in us:
+            u.status, u.holder, u.dest = "active", site, None
+            u.last_seq = e["seq"]
+            u.steps.append((e["seq"], None))
         return dict(event=e["seq"], codes=len(us))
 
     def cmd_verify(self, args):
@@ -767,7 +860,9 @@ class Model:
                 self.add_alert("diversion", site, sc.key, unit=u, tx=tx)
             u.dest, u.holder = None, site
             u.dispensed += qty
-            u.status = "dispensed" if u.dispensed >= upp else "active"
+            # A split pack checked out to a ward stays there until used up.
+            u.status = "dispensed" if u.dispensed >= upp else \
+                "checked_out" if u.status == "checked_out" else "active"
             u.last_seq = e["seq"]
             u.steps.append((e["seq"], None))
         if key:
@@ -868,6 +963,22 @@ class Model:
             raise err("already withdrawn")
         e = self.event("withdraw", scope="product", reason=o["REASON"])
         p["withdrawn"], p["withdraw_seq"] = True, e["seq"]
+        p["unwithdraw_seq"] = None
+        return dict(event=e["seq"])
+
+    def cmd_unwithdraw(self, args):
+        """P "UNWITHDRAW": a withdrawal made in error ends; the lots answer
+        as before it.  TRACE shows the UNWITHDRAW and the WITHDRAW it
+        ended."""
+        _, o = self.options(args, 2, ("REASON",))
+        self.reason(o)
+        if args[1] not in self.products:
+            raise err(f"unknown product '{args[1]}'")
+        p = self.products[args[1]]
+        if not p["withdrawn"]:
+            raise err("not withdrawn")
+        e = self.event("unwithdraw", scope="product", reason=o["REASON"])
+        p["withdrawn"], p["unwithdraw_seq"] = False, e["seq"]
         return dict(event=e["seq"])
 
     def cmd_lock(self, args, on=True):
@@ -984,6 +1095,9 @@ class Model:
             p = self.products[lot.product]
             if p["withdrawn"]:
                 steps.setdefault(p["withdraw_seq"], None)
+            elif p.get("unwithdraw_seq"):
+                steps.setdefault(p["unwithdraw_seq"], None)
+                steps.setdefault(p["withdraw_seq"], None)
         j = self.judge(args[1], None)
         rec = self.verdict_reply(j)
         out = {k: rec[k] for k in ("code", "type", "product", "product_name", "lot",
@@ -1000,7 +1114,7 @@ class Model:
         (the difference test sends everything as the local principal)."""
         kind = e["event"]
         out = dict(seq=e["seq"], event=kind, principal="local", role="local")
-        if kind in ("recall", "lift", "withdraw", "lock", "unlock"):
+        if kind in ("recall", "lift", "withdraw", "unwithdraw", "lock", "unlock"):
             out["scope"] = e["scope"]
             if kind == "recall":
                 out["level"] = e["level"]
@@ -1019,6 +1133,8 @@ class Model:
             out["diverted"] = e["diverted"]
         if kind == "commission":
             out["codes"] = e["codes"]
+        if kind in ("decommission", "reactivate"):
+            out["state"] = e["state"]
         if kind in ("dispense", "undo"):
             if e.get("tx"):
                 out["tx"] = e["tx"]
@@ -1081,6 +1197,7 @@ class Model:
         def site(s):
             return sites.setdefault(s, dict(site=s, commissioned=0, in_stock=0, in_transit=0,
                                             incoming=0, dispensed=0, destroyed=0, received=0,
+                                            sample=0, exported=0, stolen=0, checked_out=0,
                                             middle_packs=0, cases=0, pallets=0, returned=0,
                                             after_recall=dict(commissioned=0, shipped=0,
                                                               received=0),
@@ -1132,16 +1249,17 @@ class Model:
         order = {s: i for i, s in enumerate(self.sites)}
         out_sites = sorted(sites.values(), key=lambda s: order[s["site"]])
         totals = dict(units=0, in_stock=0, in_transit=0, dispensed=0, destroyed=0,
-                      middle_packs=0, cases=0, pallets=0, sites=len(out_sites))
+                      middle_packs=0, cases=0, pallets=0, sites=len(out_sites),
+                      **{k: 0 for k in END_STATES})
         for s in out_sites:
             for k in ("in_stock", "in_transit", "dispensed", "destroyed", "middle_packs",
-                      "cases", "pallets"):
+                      "cases", "pallets") + END_STATES:
                 totals[k] += s[k]
         for f in transit.values():
             for k in ("middle_packs", "cases", "pallets"):
                 totals[k] += f[k]
         totals["units"] = sum(totals[k] for k in ("in_stock", "in_transit", "dispensed",
-                                                  "destroyed"))
+                                                  "destroyed") + END_STATES)
         totals["past_deadline"] = sum(s["past_deadline"] for s in out_sites)
         totals["after_recall"] = {k: sum(s["after_recall"][k] for s in out_sites)
                                   for k in ("commissioned", "shipped", "received")}

@@ -32,6 +32,7 @@
 
 #include "cmd.h"
 #include "config.h"
+#include "eventlog.h"
 #include "log.h"
 #include "master.h"
 #include "parse.h"
@@ -240,6 +241,45 @@ FX_FN void fx_do(struct fx *f, int64_t ms, const char *first, ...)
 	cmd_free(&c.cmd);
 }
 
+/* A rule applied directly (not through its handler), at time `ms`: parse
+ * the words into c and begin its transaction ... */
+FX_FN struct store_txn *fx_rule_begin(struct fx *f, struct fx_cmd *c, int64_t ms,
+				      const char *first, va_list ap)
+{
+	fx_vparse(c, ms, first, ap);
+	return fx_begin(f);
+}
+
+/* ... then end it: the test fails on a store error; anything else is
+ * committed (a refusal must have written nothing). */
+FX_FN enum cmd_status fx_rule_end(struct fx *f, struct fx_cmd *c, enum cmd_status st,
+				  const struct outcome *o)
+{
+	if (st == CMD_FAILED)
+		fail_msg("%s: store %s", c->argv[0].ptr, store_strerror(o->store_rc));
+	fx_commit(f);
+	fx_cmd_free(c);
+	return st;
+}
+
+/* Refused, with `msg` in the reason (o: a struct outcome). */
+#define fx_assert_refused(st, o, msg)                                                \
+	do {                                                                         \
+		assert_int_equal((st), CMD_REFUSED);                                 \
+		if (strstr((o).why, (msg)) == NULL)                                  \
+			fail_msg("refused with \"%s\", not \"%s\"", (o).why, (msg));    \
+	} while (0)
+
+/* The number of site `id`, which must exist. */
+FX_FN uint32_t fx_site_num(struct fx *f, const char *id)
+{
+	struct master_rec rec;
+	struct store_txn *t = fx_begin(f);
+	assert_int_equal(master_load(t, &master_site, id, &rec), 0);
+	fx_abort(f);
+	return rec.num;
+}
+
 /* The next id of a counter ("event", "alert"): what the store has
  * assigned so far. */
 FX_FN uint64_t fx_next(struct fx *f, const char *counter)
@@ -249,6 +289,16 @@ FX_FN uint64_t fx_next(struct fx *f, const char *counter)
 	assert_int_equal(store_peek_id64(t, counter, &n), 0);
 	fx_abort(f);
 	return n;
+}
+
+/* Event seq, which must exist. */
+FX_FN struct event fx_event(struct fx *f, uint64_t seq)
+{
+	struct event e;
+	struct store_txn *t = fx_begin(f);
+	assert_int_equal(events_get(t, seq, &e), 0);
+	fx_abort(f);
+	return e;
 }
 
 /* The unit a code names: 0 or STORE_NOTFOUND. */

@@ -50,12 +50,8 @@ static enum cmd_status apply_as(struct fx *f, bool as_records, int64_t ms,
 				struct custody_outcome *co, const char *first, va_list ap)
 {
 	struct fx_cmd c;
-	int argc = fx_words(&c, first, ap);
-	if (cmd_parse(&c.cmd, fx_spec(&c, argc), argc, c.argv, ms, NULL, c.err,
-		      sizeof c.err) != 0)
-		fail_msg("%s does not parse: %s", first, c.err);
+	struct store_txn *t = fx_rule_begin(f, &c, ms, first, ap);
 	memset(co, 0, sizeof *co);
-	struct store_txn *t = fx_begin(f);
 	const struct config *cfg = &f->cfg;
 	enum cmd_status st = CMD_FAILED;
 	switch (c.cmd.spec->id) {
@@ -68,11 +64,7 @@ static enum cmd_status apply_as(struct fx *f, bool as_records, int64_t ms,
 	case CMD_DESTROY: st = movement_destroy(t, cfg, &c.cmd, co); break;
 	default: fail_msg("%s is not a distribution command", first);
 	}
-	if (st == CMD_FAILED)
-		fail_msg("%s: store %s", first, store_strerror(co->o.store_rc));
-	fx_commit(f);
-	cmd_free(&c.cmd);
-	return st;
+	return fx_rule_end(f, &c, st, &co->o);
 }
 
 static enum cmd_status apply(struct fx *f, int64_t ms, struct custody_outcome *co,
@@ -95,13 +87,7 @@ static enum cmd_status apply_records(struct fx *f, int64_t ms, struct custody_ou
 	return st;
 }
 
-/* Refused, with `msg` in the reason. */
-#define assert_refused(st, co, msg)                                                  \
-	do {                                                                         \
-		assert_int_equal((st), CMD_REFUSED);                                 \
-		if (strstr((co).o.why, (msg)) == NULL)                               \
-			fail_msg("refused with \"%s\", not \"%s\"", (co).o.why, (msg)); \
-	} while (0)
+#define assert_refused(st, co, msg) fx_assert_refused(st, (co).o, msg)
 
 static bool commissioned(struct fx *f, const char *code)
 {
@@ -109,15 +95,6 @@ static bool commissioned(struct fx *f, const char *code)
 	int rc = fx_find_unit(f, code, &u);
 	assert_true(rc == 0 || rc == STORE_NOTFOUND);
 	return rc == 0;
-}
-
-static uint32_t site_num(struct fx *f, const char *id)
-{
-	struct master_rec rec;
-	struct store_txn *t = fx_begin(f);
-	assert_int_equal(master_load(t, &master_site, id, &rec), 0);
-	fx_abort(f);
-	return rec.num;
 }
 
 static struct lot lot_of(struct fx *f, uint32_t num)
@@ -129,19 +106,10 @@ static struct lot lot_of(struct fx *f, uint32_t num)
 	return l;
 }
 
-static struct event event_of(struct fx *f, uint64_t seq)
-{
-	struct event e;
-	struct store_txn *t = fx_begin(f);
-	assert_int_equal(events_get(t, seq, &e), 0);
-	fx_abort(f);
-	return e;
-}
-
 static struct tally_recall recall_row(struct fx *f, uint32_t lot, const char *site)
 {
 	struct tally_recall r;
-	uint32_t num = site_num(f, site);
+	uint32_t num = fx_site_num(f, site);
 	struct store_txn *t = fx_begin(f);
 	assert_int_equal(tally_recall_get(t, lot, num, &r), 0);
 	fx_abort(f);
@@ -180,10 +148,10 @@ static void test_commission_makes_consecutive_units_of_a_new_lot(void **state)
 	assert_int_equal(co.codes, 3);
 	assert_int_equal(co.level, 1);
 	assert_int_equal(co.warnings.n, 0);
-	struct event e = event_of(&f, co.seq);
+	struct event e = fx_event(&f, co.seq);
 	assert_int_equal(e.kind, EV_COMMISSION);
 	assert_int_equal(e.time_ms, FX_T0);
-	assert_int_equal(e.site, site_num(&f, "MFR"));
+	assert_int_equal(e.site, fx_site_num(&f, "MFR"));
 	assert_int_equal(e.unit, first);
 	assert_int_equal(e.count, 3);
 	const char *codes[] = { CODE(1), CODE(2), CODE(3) };
@@ -193,7 +161,7 @@ static void test_commission_makes_consecutive_units_of_a_new_lot(void **state)
 		assert_int_equal(u.id, first + (uint64_t)i);
 		assert_int_equal(u.level, 1);
 		assert_int_equal(u.status, UNIT_ACTIVE);
-		assert_int_equal(u.holder, site_num(&f, "MFR"));
+		assert_int_equal(u.holder, fx_site_num(&f, "MFR"));
 		assert_int_equal(u.commission_seq, co.seq);
 		assert_int_equal(u.lot, u0.lot);
 	}
@@ -299,12 +267,12 @@ static void test_pack_into_a_new_container(void **state)
 	assert_int_equal(box.id, id);
 	assert_int_equal(box.level, 2);		/* one above what it holds */
 	assert_int_equal(box.lot, u1.lot);	/* theirs: they share one */
-	assert_int_equal(box.holder, site_num(&f, "MFR"));
+	assert_int_equal(box.holder, fx_site_num(&f, "MFR"));
 	assert_int_equal(box.commission_seq, co.seq);
 	assert_int_equal(u1.parent, box.id);
 	assert_int_equal(fx_unit(&f, CODE(2)).parent, box.id);
 	assert_int_equal(fx_unit(&f, CODE(3)).parent, 0);
-	struct event e = event_of(&f, co.seq);
+	struct event e = fx_event(&f, co.seq);
 	assert_int_equal(e.kind, EV_PACK);
 	assert_int_equal(e.unit, box.id);
 	assert_int_equal(e.count, 2);
@@ -397,10 +365,10 @@ static void test_unpack_some_then_all(void **state)
 	assert_int_equal(co.codes, 1);
 	struct unit u2 = fx_unit(&f, CODE(2));
 	assert_int_equal(u2.parent, 0);
-	assert_int_equal(u2.holder, site_num(&f, "DIST"));	/* out where the box is */
+	assert_int_equal(u2.holder, fx_site_num(&f, "DIST"));	/* out where the box is */
 	assert_int_equal(u2.status, UNIT_ACTIVE);
 	assert_int_equal(fx_unit(&f, CODE(1)).parent, box);
-	struct event e = event_of(&f, co.seq);
+	struct event e = fx_event(&f, co.seq);
 	assert_int_equal(e.kind, EV_UNPACK);
 	assert_int_equal(e.unit, box);
 
@@ -413,7 +381,7 @@ static void test_unpack_some_then_all(void **state)
 	assert_int_equal(apply(&f, FX_T0, &co, "UNPACK", SSCC1, "SITE", "DIST", NULL), CMD_DONE);
 	assert_int_equal(co.codes, 2);
 	assert_int_equal(fx_unit(&f, CODE(1)).parent, 0);
-	assert_int_equal(fx_unit(&f, CODE(3)).holder, site_num(&f, "DIST"));
+	assert_int_equal(fx_unit(&f, CODE(3)).holder, fx_site_num(&f, "DIST"));
 	was = counters(&f);
 	assert_refused(apply(&f, FX_T0, &co, "UNPACK", SSCC1, "SITE", "DIST", NULL), co,
 		       SSCC1 " holds nothing");
@@ -436,17 +404,17 @@ static void test_ship_puts_codes_in_transit(void **state)
 	assert_int_equal(co.warnings.n, 0);
 	struct unit box = fx_unit(&f, SSCC1), u3 = fx_unit(&f, CODE(3));
 	assert_int_equal(box.status, UNIT_IN_TRANSIT);
-	assert_int_equal(box.holder, site_num(&f, "MFR"));
-	assert_int_equal(box.dest, site_num(&f, "DIST"));
+	assert_int_equal(box.holder, fx_site_num(&f, "MFR"));
+	assert_int_equal(box.dest, fx_site_num(&f, "DIST"));
 	assert_int_equal(u3.status, UNIT_IN_TRANSIT);
 	assert_int_equal(u3.last_seq, co.seq);
 	/* What the case holds moves with it, untouched. */
 	assert_int_equal(fx_unit(&f, CODE(1)).status, UNIT_ACTIVE);
-	struct event e = event_of(&f, co.seq);
+	struct event e = fx_event(&f, co.seq);
 	assert_int_equal(e.kind, EV_SHIP);
 	assert_int_equal(e.time_ms, FX_T0 + 1000);
-	assert_int_equal(e.site, site_num(&f, "MFR"));
-	assert_int_equal(e.other, site_num(&f, "DIST"));
+	assert_int_equal(e.site, fx_site_num(&f, "MFR"));
+	assert_int_equal(e.other, fx_site_num(&f, "DIST"));
 	assert_int_equal(e.count, 2);
 	assert_int_equal(e.ref_len, 4);
 	assert_memory_equal(e.ref, "DN-1", 4);
@@ -466,11 +434,11 @@ static void test_receive_at_the_destination_or_diverted(void **state)
 	assert_int_equal(co.diverted, 0);
 	struct unit u1 = fx_unit(&f, CODE(1));
 	assert_int_equal(u1.status, UNIT_ACTIVE);
-	assert_int_equal(u1.holder, site_num(&f, "DIST"));
+	assert_int_equal(u1.holder, fx_site_num(&f, "DIST"));
 	assert_int_equal(u1.dest, 0);
 	assert_false(u1.flags & UNIT_F_DIVERTED);
-	struct event e = event_of(&f, co.seq);
-	assert_int_equal(e.other, site_num(&f, "MFR"));
+	struct event e = fx_event(&f, co.seq);
+	assert_int_equal(e.other, fx_site_num(&f, "MFR"));
 	assert_false(e.flags & EVENT_F_DIVERTED);
 	assert_int_equal(fx_next(&f, "alert"), alerts);
 
@@ -479,9 +447,9 @@ static void test_receive_at_the_destination_or_diverted(void **state)
 			 CMD_DONE);
 	assert_int_equal(co.diverted, 1);
 	struct unit u2 = fx_unit(&f, CODE(2));
-	assert_int_equal(u2.holder, site_num(&f, "PH1"));
+	assert_int_equal(u2.holder, fx_site_num(&f, "PH1"));
 	assert_true(u2.flags & UNIT_F_DIVERTED);
-	assert_true(event_of(&f, co.seq).flags & EVENT_F_DIVERTED);
+	assert_true(fx_event(&f, co.seq).flags & EVENT_F_DIVERTED);
 	assert_int_equal(fx_next(&f, "alert"), alerts + 1);
 	fx_close(&f);
 }
@@ -519,11 +487,11 @@ static void test_return_is_received_as_a_return(void **state)
 	struct unit u = fx_unit(&f, CODE(1));
 	assert_int_equal(u.status, UNIT_IN_TRANSIT);
 	assert_true(u.flags & UNIT_F_RETURNING);
-	assert_int_equal(event_of(&f, co.seq).kind, EV_RETURN);
+	assert_int_equal(fx_event(&f, co.seq).kind, EV_RETURN);
 	assert_int_equal(apply(&f, FX_T0, &co, "RECEIVE", CODE(1), "SITE", "MFR", NULL),
 			 CMD_DONE);
 	u = fx_unit(&f, CODE(1));
-	assert_int_equal(u.holder, site_num(&f, "MFR"));
+	assert_int_equal(u.holder, fx_site_num(&f, "MFR"));
 	assert_false(u.flags & UNIT_F_RETURNING);
 	assert_int_equal(co.diverted, 0);
 	fx_close(&f);
@@ -544,7 +512,7 @@ static void test_destroy_takes_a_packed_unit_out_of_its_case(void **state)
 	assert_int_equal(u1.parent, 0);
 	assert_int_equal(fx_unit(&f, CODE(3)).status, UNIT_DESTROYED);
 	assert_int_equal(fx_unit(&f, CODE(2)).parent, fx_unit(&f, SSCC1).id);
-	struct event e = event_of(&f, co.seq);
+	struct event e = fx_event(&f, co.seq);
 	assert_int_equal(e.kind, EV_DESTROY);
 	assert_memory_equal(e.ref, "damaged", 7);
 	struct counters was = counters(&f);
@@ -691,7 +659,7 @@ static int collect_id(void *arg, uint64_t id)
 static void units_named(struct fx *f, uint64_t seq, const char *want)
 {
 	struct ids x = { .n = 0 };
-	struct event e = event_of(f, seq);
+	struct event e = fx_event(f, seq);
 	struct store_txn *t = fx_begin(f);
 	int rc = events_units(t, &e, collect_id, &x);
 	fx_abort(f);
@@ -787,7 +755,7 @@ static void test_events_name_their_units(void **state)
 	assert_int_equal(store_put(t, DB_META, mark, sizeof mark - 1, "\1", 1), 0);
 	fx_commit(&f);
 	struct ids none = { .n = 0 };
-	struct event e = event_of(&f, pack);
+	struct event e = fx_event(&f, pack);
 	t = fx_begin(&f);
 	assert_int_equal(events_units(t, &e, collect_id, &none), STORE_CORRUPT);
 	fx_abort(&f);

@@ -33,31 +33,27 @@ static void scene(struct fx *f)
 	fx_do(f, t, "RECEIVE", CODE(1), CODE(2), CODE(3), "SITE", "PH1", NULL);
 }
 
-/* Apply a RECALL, LIFT, WITHDRAW or RECALL.ACK at time ms in its own
- * transaction, committed whatever it answered. */
+/* Apply a RECALL, LIFT, WITHDRAW, UNWITHDRAW or RECALL.ACK at time ms in its
+ * own transaction. */
 static enum cmd_status apply(struct fx *f, int64_t ms, struct recall_outcome *ro,
 			     const char *first, ...)
 {
 	struct fx_cmd c;
 	va_list ap;
 	va_start(ap, first);
-	fx_vparse(&c, ms, first, ap);
+	struct store_txn *t = fx_rule_begin(f, &c, ms, first, ap);
 	va_end(ap);
 	memset(ro, 0, sizeof *ro);
-	struct store_txn *t = fx_begin(f);
 	enum cmd_status st = CMD_FAILED;
 	switch (c.cmd.spec->id) {
 	case CMD_RECALL: st = recalls_recall(t, &f->cfg, &c.cmd, ro); break;
 	case CMD_LIFT: st = recalls_lift(t, &f->cfg, &c.cmd, ro); break;
 	case CMD_WITHDRAW: st = recalls_withdraw(t, &f->cfg, &c.cmd, ro); break;
+	case CMD_UNWITHDRAW: st = recalls_unwithdraw(t, &f->cfg, &c.cmd, ro); break;
 	case CMD_RECALL_ACK: st = recalls_ack(t, &f->cfg, &c.cmd, ro); break;
 	default: fail_msg("%s is not a recall command", first);
 	}
-	if (st == CMD_FAILED)
-		fail_msg("%s: store %s", first, store_strerror(ro->o.store_rc));
-	fx_commit(f);
-	fx_cmd_free(&c);
-	return st;
+	return fx_rule_end(f, &c, st, &ro->o);
 }
 
 static struct lot lot_named(struct fx *f, const char *name)
@@ -69,15 +65,6 @@ static struct lot lot_named(struct fx *f, const char *name)
 	assert_int_equal(lots_find(t, rec.num, name, strlen(name), &l), 0);
 	fx_abort(f);
 	return l;
-}
-
-static struct event event_of(struct fx *f, uint64_t seq)
-{
-	struct event e;
-	struct store_txn *t = fx_begin(f);
-	assert_int_equal(events_get(t, seq, &e), 0);
-	fx_abort(f);
-	return e;
 }
 
 /* The reasons VERIFY gives for a code at PH1. */
@@ -114,7 +101,7 @@ static void test_recall_at_each_level_once(void **state)
 		assert_int_equal(l.status, LOT_RECALLED);
 		assert_int_equal(l.recall_level, level);
 		assert_int_equal(l.recall_seq, ro.event);
-		struct event e = event_of(&f, ro.event);
+		struct event e = fx_event(&f, ro.event);
 		assert_int_equal(e.kind, EV_RECALL);
 		assert_int_equal(e.qty, level);
 		assert_int_equal(e.parent, l.num);
@@ -174,7 +161,7 @@ static void test_lift_ends_the_recall(void **state)
 	assert_int_equal(l.status, LOT_NORMAL);
 	assert_int_equal(l.recall_level, 0);
 	assert_int_equal(l.recall_seq, 0);
-	struct event e = event_of(&f, ro.event);
+	struct event e = fx_event(&f, ro.event);
 	assert_int_equal(e.kind, EV_LIFT);
 	assert_int_equal(e.parent, l.num);
 	assert_string_equal(e.ref, "false alarm");
@@ -193,7 +180,7 @@ static void test_withdraw_makes_every_lot_red(void **state)
 	scene(&f);
 	assert_int_equal(apply(&f, FX_T0, &ro, "WITHDRAW", PRODUCT, "REASON", "licence revoked",
 			       NULL), CMD_DONE);
-	struct event e = event_of(&f, ro.event);
+	struct event e = fx_event(&f, ro.event);
 	assert_int_equal(e.kind, EV_WITHDRAW);
 	assert_string_equal(e.ref, "licence revoked");
 	const char *codes[] = { CODE(1), CODE(2), CODE(3), L2CODE };
@@ -207,6 +194,52 @@ static void test_withdraw_makes_every_lot_red(void **state)
 	assert_int_equal(apply(&f, FX_T0, &ro, "WITHDRAW", "8309999", "REASON", "x", NULL),
 			 CMD_REFUSED);
 	assert_string_equal(ro.o.why, "unknown product '8309999'");
+	fx_close(&f);
+}
+
+/* A withdrawal made in error ends: the lots answer as before it (a lot's
+ * recall stays), and the event names the WITHDRAW it ends. */
+static void test_unwithdraw_ends_a_withdrawal(void **state)
+{
+	(void)state;
+	struct fx f;
+	struct recall_outcome ro;
+	scene(&f);
+	uint64_t events = fx_next(&f, "event");
+	assert_int_equal(apply(&f, FX_T0, &ro, "UNWITHDRAW", PRODUCT, "REASON", "x", NULL),
+			 CMD_REFUSED);
+	assert_string_equal(ro.o.why, "product " PRODUCT " is not withdrawn");
+	assert_int_equal(apply(&f, FX_T0, &ro, "UNWITHDRAW", "8309999", "REASON", "x", NULL),
+			 CMD_REFUSED);
+	assert_string_equal(ro.o.why, "unknown product '8309999'");
+	assert_int_equal(fx_next(&f, "event"), events);
+	apply(&f, FX_T0, &ro, "RECALL", PRODUCT, "L2", "LEVEL", "1", "REASON", "x", NULL);
+	apply(&f, FX_T0, &ro, "WITHDRAW", PRODUCT, "REASON", "wrong product", NULL);
+	uint64_t withdrawal = ro.event;
+	assert_true(reasons(&f, CODE(1)) & bit(R_WITHDRAWN));
+	assert_int_equal(apply(&f, FX_T0 + 1000, &ro, "UNWITHDRAW", PRODUCT, "REASON",
+			       "withdrawn in error", NULL), CMD_DONE);
+	struct event e = fx_event(&f, ro.event);
+	assert_int_equal(e.kind, EV_UNWITHDRAW);
+	assert_int_equal(e.parent, withdrawal);
+	struct master_rec rec;
+	struct store_txn *t = fx_begin(&f);
+	assert_int_equal(master_load(t, &master_product, PRODUCT, &rec), 0);
+	fx_abort(&f);
+	assert_int_equal(e.other, rec.num);
+	assert_int_equal(e.time_ms, FX_T0 + 1000);
+	assert_string_equal(e.ref, "withdrawn in error");
+	assert_int_equal(reasons(&f, CODE(1)), 0);
+	assert_int_equal(reasons(&f, L2CODE) & bit(R_WITHDRAWN), 0);
+	assert_true(reasons(&f, L2CODE) & bit(R_RECALLED));
+	/* Once ended, there is none to end; a new withdrawal takes. */
+	events = fx_next(&f, "event");
+	assert_int_equal(apply(&f, FX_T0 + 2000, &ro, "UNWITHDRAW", PRODUCT, "REASON", "x", NULL),
+			 CMD_REFUSED);
+	assert_int_equal(fx_next(&f, "event"), events);
+	assert_int_equal(apply(&f, FX_T0 + 3000, &ro, "WITHDRAW", PRODUCT, "REASON", "x", NULL),
+			 CMD_DONE);
+	assert_true(reasons(&f, CODE(1)) & bit(R_WITHDRAWN));
 	fx_close(&f);
 }
 
@@ -241,7 +274,7 @@ static void test_ack_by_a_site_that_holds_or_held_the_lot(void **state)
 	assert_false(ro.repeated);
 	assert_int_equal(ro.acknowledged_ms, when);
 	uint64_t first = ro.event;
-	struct event e = event_of(&f, first);
+	struct event e = fx_event(&f, first);
 	assert_int_equal(e.kind, EV_RECALL_ACK);
 	assert_int_equal(e.time_ms, when);
 	struct tally_recall r = recall_row(&f, "PH1");
@@ -285,6 +318,7 @@ int main(void)
 		cmocka_unit_test(test_recall_names_a_lot_that_exists),
 		cmocka_unit_test(test_lift_ends_the_recall),
 		cmocka_unit_test(test_withdraw_makes_every_lot_red),
+		cmocka_unit_test(test_unwithdraw_ends_a_withdrawal),
 		cmocka_unit_test(test_ack_by_a_site_that_holds_or_held_the_lot),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
