@@ -163,6 +163,10 @@ int cli_recall(const struct cli_opts *o, struct cli_conn *cc, int argc, char **a
 int cli_lift(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv);
 int cli_withdraw(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv);
 int cli_impact(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv);
+/* yima decommission / reactivate / unwithdraw: clients/cmd_states.c. */
+int cli_decommission(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv);
+int cli_reactivate(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv);
+int cli_unwithdraw(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv);
 /* yima backup [NAME]: clients/cmd_backup.c. */
 int cli_backup(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv);
 

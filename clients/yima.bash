@@ -15,7 +15,7 @@ _yima()
 		cword=$COMP_CWORD
 	fi
 
-	local subcommands="verify dispense undo trace alerts scan load recall lift withdraw impact backup parse"
+	local subcommands="verify dispense undo trace alerts scan load recall lift withdraw impact decommission reactivate unwithdraw backup parse"
 	local globals="-h -p -a --tls --cacert --cert --key --json --timeout --help --version"
 
 	# The value of an option: files where it is one, nothing to offer otherwise.
@@ -64,7 +64,11 @@ _yima()
 	load) opts="--format --batch --skip-bad"
 	      [[ $cur != -* ]] && COMPREPLY=($(compgen -f -- "$cur"));;
 	recall) opts="--level --reason";;
-	lift|withdraw) opts="--reason";;
+	lift|withdraw|unwithdraw) opts="--reason";;
+	decommission) opts="--site --state --ref"
+	      [[ $prev == --state ]] &&
+		COMPREPLY=($(compgen -W "sample exported stolen checked_out" -- "$cur"));;
+	reactivate) opts="--site --ref";;
 	impact) opts="--csv --dot --svg --all-sites --codes --site --status";;
 	backup) opts="";;
 	parse) opts="--ref-year";;

@@ -163,3 +163,47 @@ def test_decommission_as_events_records():
         c.close()
     finally:
         d.close()
+
+
+def test_cli_decommission_reactivate_unwithdraw():
+    """yima decommission / reactivate / unwithdraw: options anywhere (global
+    ones too), the codes through the codecs, usage errors sending nothing."""
+    d = Yimad()
+    try:
+        c = chain(d, [cn(1), cn(2), cn(3)], to="PH1")
+        # Global --json after the subcommand's words; the codes in any form.
+        full_width = "".join(chr(ord(x) + 0xFEE0) for x in cn(2))
+        rc, out, err = d.yima("decommission", cn(1), "--site", "PH1", full_width,
+                              "--state=stolen", "--json", "--ref", "PR 9")
+        eq(rc, 0, f"decommission: {err}")
+        check('"codes": 2' in out or '"codes":2' in out, f"--json reply: {out}")
+        eq(verdict(c.call("VERIFY", cn(2), "SITE", "PH1")), ("red", ["stolen"]), "stolen")
+        tr = ok(c.call("TRACE", cn(1)))
+        eq(tr[b"events"][-1][b"ref"], b"PR 9", "REF sent")
+        # Usage errors: exit 2, nothing sent.
+        for args, want in ((("decommission", cn(3), "--site", "PH1"), "--state is required"),
+                           (("decommission", "--site", "PH1", "--state", "sample"),
+                            "no CODE given"),
+                           (("decommission", "6901234567892", "--site", "PH1", "--state",
+                             "sample"), "CODE 1: EAN-13"),
+                           (("reactivate", cn(1)), "--site is required"),
+                           (("unwithdraw", "8301234"), "--reason is required"),
+                           (("decommission", cn(3), "--site", "PH1", "--state", "sample",
+                             "--bogus", "x"), "unknown option '--bogus'")):
+            rc, out, err = d.yima(*args)
+            check(rc == 2 and want in err, f"{args}: exit {rc}, {err!r}")
+        eq(verdict(c.call("VERIFY", cn(3), "SITE", "PH1")), ("green", []), "nothing sent")
+        # A refusal by the server: exit 1 with its message.
+        rc, out, err = d.yima("decommission", cn(3), "--site", "PH1", "--state", "lost")
+        check(rc == 1 and "STATE 'lost' is not an end state" in err, f"server: {rc} {err!r}")
+        d.yima("reactivate", cn(1), cn(2), "--site", "PH1", check_rc=0)
+        eq(verdict(c.call("VERIFY", cn(2), "SITE", "PH1")), ("green", []), "reactivated")
+        ok(c.call("WITHDRAW", "8301234", "REASON", "x"))
+        d.yima("unwithdraw", "8301234", "--reason", "in error", check_rc=0)
+        eq(verdict(c.call("VERIFY", cn(1), "SITE", "PH1")), ("green", []), "unwithdrawn")
+        rc, out, err = d.yima("--help")
+        check(all(w in out for w in ("decommission CODE...", "reactivate CODE...",
+                                    "unwithdraw PRODUCT")), f"--help lists them: {out}")
+        c.close()
+    finally:
+        d.close()
