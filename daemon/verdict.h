@@ -45,6 +45,7 @@ enum reason {
 	R_NOT_A_SALES_UNIT,	/* a middle pack, case or pallet at a sale */
 	R_UNDO_WINDOW,		/* undo after the window */
 	R_NOT_DISPENSED,	/* undo of a sale that did not happen here */
+	R_LICENCE_EXPIRED,	/* the scanning site's licence has passed */
 	R__COUNT
 };
 
@@ -66,6 +67,10 @@ struct judgement {
 	char product_id[MASTER_ID_MAX + 1];
 	char product_name[201];
 	uint32_t units_per_pack;
+	uint8_t category;		/* enum category of the product */
+	uint32_t by_category;		/* reasons whose severity the category's
+					 * policy raised (bit per reason) */
+	uint32_t licence_until;		/* the scanning site's, for its reason */
 	/* first sale, for DUPLICATE */
 	bool has_first_sale;
 	struct event first_sale;
