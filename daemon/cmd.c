@@ -63,6 +63,7 @@ static const cmd_handler handlers[CMD__COUNT] = {
 	[CMD_CLIENT_SETINFO] = cmd_client_setinfo,
 	[CMD_SELECT] = cmd_select,
 	[CMD_COMMAND] = cmd_command,
+	[CMD_COLDCHAIN_RELEASE] = cmd_coldchain_release,
 };
 
 int cmd_read_txn(struct cmd_ctx *ctx, struct store_txn **txn)

@@ -171,6 +171,8 @@ enum cmd_status cmd_recall(struct cmd_ctx *ctx);
 enum cmd_status cmd_lift(struct cmd_ctx *ctx);
 enum cmd_status cmd_withdraw(struct cmd_ctx *ctx);
 enum cmd_status cmd_lock(struct cmd_ctx *ctx);
+/* COLDCHAIN RELEASE code [code ...] REASON text (cmd_coldchain.c) */
+enum cmd_status cmd_coldchain_release(struct cmd_ctx *ctx);
 enum cmd_status cmd_unlock(struct cmd_ctx *ctx);
 enum cmd_status cmd_events(struct cmd_ctx *ctx);
 enum cmd_status cmd_recall_ack(struct cmd_ctx *ctx);

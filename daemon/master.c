@@ -270,8 +270,7 @@ static int check_date(const char *v, size_t n, char *err, size_t errlen)
 	return args_date(&a, &ymd, err, errlen);
 }
 
-/* Degrees Celsius as text ("2", "-20", "2.5") into tenths.  0 or -1. */
-static int celsius_tenths(const char *v, size_t n, int32_t *out)
+int master_celsius_tenths(const char *v, size_t n, int32_t *out)
 {
 	size_t i = 0;
 	bool neg = n > 0 && v[0] == '-';
@@ -297,7 +296,7 @@ static int celsius_tenths(const char *v, size_t n, int32_t *out)
 static int check_celsius(const char *v, size_t n, char *err, size_t errlen)
 {
 	int32_t dc;
-	if (celsius_tenths(v, n, &dc) != 0 || dc < -2000 || dc > 1000) {
+	if (master_celsius_tenths(v, n, &dc) != 0 || dc < -2000 || dc > 1000) {
 		snprintf(err, errlen, "'%.*s' is not a temperature in °C from -200 to 100 (at most "
 			 "one decimal, e.g. 2, -20, 2.5)", (int)(n > 40 ? 40 : n), v);
 		return -1;
@@ -610,8 +609,8 @@ bool master_storage(const struct master_rec *rec, int32_t *min_dc, bool *has_min
 	size_t n, m;
 	const char *lo = field_of(&master_product, rec, "storage_min_c", &n);
 	const char *hi = field_of(&master_product, rec, "storage_max_c", &m);
-	*has_min = lo && celsius_tenths(lo, n, min_dc) == 0;
-	*has_max = hi && celsius_tenths(hi, m, max_dc) == 0;
+	*has_min = lo && master_celsius_tenths(lo, n, min_dc) == 0;
+	*has_max = hi && master_celsius_tenths(hi, m, max_dc) == 0;
 	return *has_min || *has_max;
 }
 

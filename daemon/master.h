@@ -70,6 +70,9 @@ int master_num_id(struct store_txn *t, const struct master_kind *k, uint32_t num
 int master_category(const struct master_rec *rec);
 /* A site's licence_valid_until as YYYYMMDD (0 when not set). */
 uint32_t master_licence_until(const struct master_rec *rec);
+/* Degrees Celsius as text ("2", "-20", "2.5": at most one decimal) into
+ * tenths.  0, or -1 when it is not such a number. */
+int master_celsius_tenths(const char *v, size_t n, int32_t *out);
 /* A product's storage range in tenths of a degree Celsius; false for a
  * bound not set. */
 bool master_storage(const struct master_rec *rec, int32_t *min_dc, bool *has_min,

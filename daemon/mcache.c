@@ -93,6 +93,7 @@ int mcache_lot(struct store_txn *t, uint32_t num, const struct mcache_lot **out)
 		v.has_product = true;
 		v.units_per_pack = master_units_per_pack(&prod);
 		v.category = (uint8_t)master_category(&prod);
+		master_storage(&prod, &v.min_dc, &v.has_min_c, &v.max_dc, &v.has_max_c);
 		size_t n = prod.val[0] ? prod.len[0] : 0;
 		if (n > MCACHE_NAME_MAX)
 			n = MCACHE_NAME_MAX;

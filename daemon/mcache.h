@@ -38,6 +38,8 @@ struct mcache_lot {
 	bool withdrawn;			/* the product is withdrawn */
 	uint32_t units_per_pack;	/* 1 when not set */
 	uint8_t category;		/* enum category; CAT_NONE when not set */
+	bool has_min_c, has_max_c;	/* the product's storage range, tenths of °C */
+	int32_t min_dc, max_dc;
 	char product_id[MASTER_ID_MAX + 1];
 	char product_name[MCACHE_NAME_MAX + 1];	/* "" when not set */
 };

@@ -31,6 +31,7 @@ static const char *const reason_names[R__COUNT] = {
 	[R_UNDO_WINDOW] = "undo_window",
 	[R_NOT_DISPENSED] = "not_dispensed",
 	[R_LICENCE_EXPIRED] = "licence_expired",
+	[R_COLD_CHAIN_BREAK] = "cold_chain_break",
 };
 
 const char *reason_name(enum reason r)
@@ -58,6 +59,23 @@ const char *unit_status_name(uint8_t status)
 static uint32_t by_policy(uint32_t category_setting, uint32_t global)
 {
 	return category_setting != POLICY_INHERIT ? category_setting : global;
+}
+
+/* The unit's cold-chain break, if it has one (open or released), and the
+ * id of the site it is counted at, for the message and TRACE. */
+static int judge_cold_chain(struct store_txn *t, struct judgement *j)
+{
+	const char *id;
+	int rc = coldchain_get(t, j->unit.id, &j->cold);
+	if (rc == STORE_NOTFOUND)
+		return 0;
+	if (rc == 0)
+		rc = mcache_site(t, j->cold.site, &id);
+	if (rc)
+		return rc;
+	j->has_cold_break = true;
+	snprintf(j->cold_site, sizeof j->cold_site, "%s", id);
+	return 0;
 }
 
 static enum verdict severity(const struct config *cfg, uint8_t category, enum reason r)
@@ -242,6 +260,10 @@ int verdict_judge(struct store_txn *t, const struct config *cfg, int64_t now_ms,
 		verdict_add(j, cfg, R_DESTROYED);
 	if (j->unit.flags & UNIT_F_LOCKED)
 		verdict_add(j, cfg, R_LOCKED);
+	if ((rc = judge_cold_chain(t, j)) != 0)
+		return rc;
+	if (j->has_cold_break && j->cold.released_ms == 0)
+		verdict_add(j, cfg, R_COLD_CHAIN_BREAK);
 	if (j->has_lot && j->lot.status == LOT_RECALLED)
 		verdict_add(j, cfg, R_RECALLED);
 	if (j->has_lot && ml->withdrawn)
@@ -405,6 +427,21 @@ static void explain(const struct judgement *j, const struct config *cfg, int64_t
 			break;
 		case R_DESTROYED: SAY("recorded as destroyed"); break;
 		case R_LOCKED: SAY("locked (stolen or under investigation)"); break;
+		case R_COLD_CHAIN_BREAK: {
+			char reading[48], range[64];
+			if (j->public_view) {
+				SAY("kept outside its storage temperature in transport");
+				break;
+			}
+			coldchain_format(&j->cold.reading, reading, sizeof reading);
+			coldchain_format_range(j->cold.has_lo, j->cold.lo_dc, j->cold.has_hi,
+					       j->cold.hi_dc, range, sizeof range);
+			args_format_time(j->cold.time_ms, a);
+			SAY("cold chain break: %s recorded at %s with the shipment to %s (storage "
+			    "%s); quarantined until a regulator releases it", reading, a,
+			    j->cold_site, range);
+			break;
+		}
 		case R_LOT_MISMATCH:
 			SAY("the scan says lot %s, the record lot %s", j->scan.cr_lot, j->lot.name);
 			break;

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "code.h"
+#include "coldchain.h"
 #include "eventlog.h"
 #include "lots.h"
 #include "master.h"
@@ -46,6 +47,8 @@ enum reason {
 	R_UNDO_WINDOW,		/* undo after the window */
 	R_NOT_DISPENSED,	/* undo of a sale that did not happen here */
 	R_LICENCE_EXPIRED,	/* the scanning site's licence has passed */
+	R_COLD_CHAIN_BREAK,	/* a shipment's reading left its storage range,
+				 * not released (coldchain.h) */
 	R__COUNT
 };
 
@@ -71,6 +74,10 @@ struct judgement {
 	uint32_t by_category;		/* reasons whose severity the category's
 					 * policy raised (bit per reason) */
 	uint32_t licence_until;		/* the scanning site's, for its reason */
+	/* its cold-chain break, open or released, and where it is counted */
+	bool has_cold_break;
+	struct cold_break cold;
+	char cold_site[MASTER_ID_MAX + 1];
 	/* first sale, for DUPLICATE */
 	bool has_first_sale;
 	struct event first_sale;

@@ -38,6 +38,7 @@ MATRIX = {
     "EPCIS.QUERY": COUNTER | SUPPLY | {"regulator"},
     "CLIENT SETNAME": ALL, "CLIENT GETNAME": ALL, "CLIENT ID": ALL, "CLIENT INFO": ALL,
     "CLIENT SETINFO": ALL, "SELECT": ALL, "COMMAND": ALL,
+    "COLDCHAIN RELEASE": {"regulator"},
 }
 
 CODE = "83012340000000000001"
@@ -79,6 +80,7 @@ def request(command, site):
         "CLIENT ID": ["CLIENT", "ID"], "CLIENT INFO": ["CLIENT", "INFO"],
         "CLIENT SETINFO": ["CLIENT", "SETINFO", "LIB-NAME", "redis-py"],
         "SELECT": ["SELECT", "0"], "COMMAND": ["COMMAND", "COUNT"],
+        "COLDCHAIN RELEASE": ["COLDCHAIN", "RELEASE", CODE, "REASON", "assessed"],
     }[command]
 
 
