@@ -53,6 +53,9 @@ enum load_field {
 	LOAD_F_REGION, LOAD_F_LICENCE, LOAD_F_LICENCE_VALID_FROM, LOAD_F_LICENCE_VALID_UNTIL,
 	LOAD_F_ADDRESS, LOAD_F_CONTACT, LOAD_F_CATEGORY, LOAD_F_APPROVAL_NUMBER,
 	LOAD_F_STORAGE_MIN_C, LOAD_F_STORAGE_MAX_C,
+	/* a shipment's or receipt's temperature reading, "min[:max]" in °C
+	 * (TEMP; daemon/coldchain.h) */
+	LOAD_F_TEMP,
 	LOAD_F__COUNT
 };
 

@@ -65,12 +65,14 @@ int load_cmd_words(const struct load_rec *r, struct buf *head, struct buf *tail)
 		opt(tail, "FROM", r, LOAD_F_FROM);
 		opt(tail, "TO", r, LOAD_F_TO);
 		opt(tail, "REF", r, LOAD_F_REF);
+		opt(tail, "TEMP", r, LOAD_F_TEMP);
 		break;
 	case LOAD_RECEIVE:
 		buf_puts(head, "RECEIVE");
 		opt(tail, "SITE", r, LOAD_F_TO);
 		opt(tail, "FROM", r, LOAD_F_FROM);
 		opt(tail, "REF", r, LOAD_F_REF);
+		opt(tail, "TEMP", r, LOAD_F_TEMP);
 		break;
 	case LOAD_DESTROY:
 		buf_puts(head, "DESTROY");

@@ -378,7 +378,7 @@ static const struct colname event_cols[] = {
 	{ "parent", LOAD_F_PARENT }, { "product", LOAD_F_PRODUCT },
 	{ "lot", LOAD_F_LOT }, { "expiry", LOAD_F_EXPIRY },
 	{ "level", LOAD_F_LEVEL }, { "from", LOAD_F_FROM }, { "to", LOAD_F_TO },
-	{ "ref", LOAD_F_REF }, { "qty", LOAD_F_QTY },
+	{ "ref", LOAD_F_REF }, { "qty", LOAD_F_QTY }, { "temp", LOAD_F_TEMP },
 };
 
 static const char *const file_names[] = {
