@@ -231,6 +231,15 @@ static const char *const cities[] = {
 	"Shenyang", "Kunming", "Harbin",
 };
 
+/* By city: its district's region code (GB/T 2260) and the province's
+ * abbreviation, which opens licence numbers (--archives). */
+static const struct { const char *region, *prov, *tel; } city_archive[] = {
+	{ "110105", "京", "010" }, { "310104", "沪", "021" }, { "440106", "粤", "020" },
+	{ "510104", "川", "028" }, { "420102", "鄂", "027" }, { "610102", "陕", "029" },
+	{ "330102", "浙", "0571" }, { "210102", "辽", "024" }, { "530102", "云", "0871" },
+	{ "230102", "黑", "0451" },
+};
+
 /* Where a case or a middle pack is at the end of its lot's story. */
 struct place {
 	uint32_t pl_site;      /* holder; for in_transit, the sender */
@@ -279,6 +288,7 @@ struct gen {
 	int64_t t0;                   /* the first lot's start, ms */
 	const char *dir;
 	bool epcis;
+	bool archives;                /* --archives: the archive columns */
 	struct rng rng;
 	uint64_t key;                 /* derived from the seed: code hashing */
 
@@ -1028,11 +1038,37 @@ static void make_sites(struct gen *g, const uint32_t cnt[SK_N])
 	}
 }
 
+/* A site's archive columns (--archives): region, licence and its validity
+ * (five years; every 50th pharmacy's passed ten days before --today, the
+ * planted expired licences), address, contact.  From the site's number
+ * alone: the random streams, and so every other file, stay as they are. */
+static void site_archive(struct gen *g, struct gen_out *o, uint32_t n, uint32_t i)
+{
+	static const char *const letters[SK_N] = { "20", "AA", "CB", "YL" };
+	const struct site *s = &g->sites[n];
+	size_t c = (n * 7 + 3) % (sizeof city_archive / sizeof *city_archive);
+	char buf[160], from[11], until[11];
+	bool expired = s->s_kind == SK_PHARMACY && i % 50 == 7;
+	format_day(g->day_ref - 1500, from);
+	format_day(expired ? g->day_ref - 10 : g->day_ref + 326, until);
+	gen_out_ch(o, ',');
+	gen_out_str(o, city_archive[c].region);
+	snprintf(buf, sizeof buf, ",%s%s%07" PRIu32 ",%s,%s,", city_archive[c].prov,
+		 letters[s->s_kind], n + 1, from, until);
+	gen_out_str(o, buf);
+	snprintf(buf, sizeof buf, "%s, %s Road No. %" PRIu32, cities[c], cities[(c + 3) % 10],
+		 i);
+	gen_out_csv(o, buf);
+	snprintf(buf, sizeof buf, ",Tel %s-8%07" PRIu32, city_archive[c].tel, n + 1);
+	gen_out_str(o, buf);
+}
+
 static void write_sites(struct gen *g)
 {
 	struct gen_out *o = &g->sample_out;	/* borrowed before its own use */
 	char name[256];
-	gen_out_str(o, "site,name,kind,gln\n");
+	gen_out_str(o, g->archives ? "site,name,kind,gln,region,licence,licence_valid_from,"
+		    "licence_valid_until,address,contact\n" : "site,name,kind,gln\n");
 	for (uint32_t n = 0; n < g->nsites; n++) {
 		const struct site *s = &g->sites[n];
 		uint32_t i = n - g->first[s->s_kind] + 1;
@@ -1062,6 +1098,8 @@ static void write_sites(struct gen *g)
 		gen_out_str(o, site_kind_name[s->s_kind]);
 		gen_out_ch(o, ',');
 		gen_out_str(o, s->s_gln);
+		if (g->archives)
+			site_archive(g, o, n, i);
 		gen_out_ch(o, '\n');
 	}
 }
@@ -1110,7 +1148,7 @@ static void make_products(struct gen *g, uint32_t count)
 
 static void product_row(struct gen_out *o, const char *id, const char *name, uint32_t upp,
 			const struct drug *d, const char *holder, const char *kind,
-			const char *nhsa)
+			const char *nhsa, const char *archive)
 {
 	gen_out_room(o);
 	gen_out_str(o, id);
@@ -1128,17 +1166,49 @@ static void product_row(struct gen_out *o, const char *id, const char *name, uin
 	gen_out_str(o, kind);
 	gen_out_ch(o, ',');
 	gen_out_str(o, nhsa);
+	if (archive)
+		gen_out_str(o, archive);
 	gen_out_ch(o, '\n');
+}
+
+/* A product family's archive columns (--archives): category (family i mod
+ * 10 = 2 a vaccine at 2-8 °C, i mod 40 = 5 a narcotic; other drugs
+ * ordinary, devices none), approval number, storage range. */
+static void product_archive(uint32_t i, bool dev, char *out, size_t n)
+{
+	if (dev) {
+		snprintf(out, n, ",,国械注准%04" PRIu32 "346%04" PRIu32 ",,", 2015 + i % 10,
+			 i % 10000);
+		return;
+	}
+	bool vaccine = i % 10 == 2, narcotic = i % 40 == 5;
+	snprintf(out, n, ",%s,国药准字%s%04" PRIu32 "%04" PRIu32 ",%s,%s",
+		 vaccine ? "vaccine" : narcotic ? "narcotic" : "ordinary", vaccine ? "S" : "H",
+		 2015 + i % 10, i % 10000, vaccine ? "2" : "", vaccine ? "8" : "25");
 }
 
 static void write_products(struct gen *g, struct gen_out *o)
 {
 	char name[256], mid[300], holder[128];
-	gen_out_str(o, "product,name,units_per_pack,form,strength,holder,kind,nhsa_code\n");
+	char archive[160];
+	gen_out_str(o, g->archives ? "product,name,units_per_pack,form,strength,holder,kind,"
+		    "nhsa_code,category,approval_number,storage_min_c,storage_max_c\n" :
+		    "product,name,units_per_pack,form,strength,holder,kind,nhsa_code\n");
 	for (uint32_t i = 0; i < g->nprods; i++) {
 		const struct product *p = &g->prods[i];
 		bool dev = p->p_kind == PK_DEVICE;
 		const struct drug *d = dev ? &devices[p->p_table] : &drugs[p->p_table];
+		/* --archives: a vaccine or narcotic family is named as one, with
+		 * the box size of its table entry (units per pack unchanged). */
+		struct drug special;
+		if (g->archives && !dev && (i % 10 == 2 || i % 40 == 5)) {
+			special = i % 10 == 2 ?
+				(struct drug){ "重组乙型肝炎疫苗", "Hepatitis B vaccine (recombinant)",
+					       "injection", "10 µg/0.5 ml", d->d_count } :
+				(struct drug){ "盐酸吗啡注射液", "Morphine hydrochloride injection",
+					       "injection", "10 mg/1 ml", d->d_count };
+			d = &special;
+		}
 		uint32_t m = p->p_mfr - g->first[SK_MFR];
 		snprintf(holder, sizeof holder, "%s",
 			 makers[m % (sizeof makers / sizeof *makers)]);
@@ -1149,8 +1219,10 @@ static void write_products(struct gen *g, struct gen_out *o)
 				 d->d_strength, d->d_count);
 		snprintf(mid, sizeof mid, "%s ×%u middle pack", name, PER_MIDDLE);
 		const char *kind = dev ? "device" : "drug";
-		product_row(o, p->p_id, name, p->p_upp, d, holder, kind, p->p_nhsa);
-		product_row(o, p->p_mid, mid, 1, d, holder, kind, p->p_nhsa);
+		product_archive(i, dev, archive, sizeof archive);
+		const char *arch = g->archives ? archive : NULL;
+		product_row(o, p->p_id, name, p->p_upp, d, holder, kind, p->p_nhsa, arch);
+		product_row(o, p->p_mid, mid, 1, d, holder, kind, p->p_nhsa, arch);
 	}
 }
 
@@ -1234,7 +1306,7 @@ static void write_sample(struct gen *g)
 static void usage(FILE *f)
 {
 	fputs("usage: yima-gen --units N [--seed S] [--today YYYY-MM-DD] [--out DIR] [--epcis]\n"
-	      "                [--products P] [--sites M,D,P,H]\n"
+	      "                [--products P] [--sites M,D,P,H] [--archives]\n"
 	      "\n"
 	      "Write a synthetic supply chain of N units (1,000 to 100,000,000) into DIR\n"
 	      "(default ./gen): sites.csv, products.csv, events.csv, scans.csv,\n"
@@ -1245,7 +1317,11 @@ static void usage(FILE *f)
 	      "                   UTC+08:00; " TODAY_MIN " to " TODAY_MAX ")\n"
 	      "  --products P     product families (default: N/50,000, 10 to 2,000)\n"
 	      "  --sites M,D,P,H  manufacturers, distributors, pharmacies, hospitals\n"
-	      "                   (default: scaled with N; see clients/GEN.md)\n", f);
+	      "                   (default: scaled with N; see clients/GEN.md)\n"
+	      "  --archives       sites.csv and products.csv carry the archive columns:\n"
+	      "                   region, licence and its validity (some expired),\n"
+	      "                   address, contact; category (some vaccines, narcotics),\n"
+	      "                   approval number, storage range\n", f);
 }
 
 static bool parse_u64(const char *s, uint64_t *v)
@@ -1323,7 +1399,7 @@ struct args {
 	uint64_t units, seed, products;
 	int64_t today;                /* days since 1970-01-01 */
 	const char *out;
-	bool epcis, have_units, have_today;
+	bool epcis, archives, have_units, have_today;
 	uint32_t sites[SK_N];
 	bool have_sites;
 };
@@ -1343,12 +1419,12 @@ static int parse_args(int argc, char **argv, struct args *a)
 		}
 		if (!strcmp(arg, "-h") || !strcmp(arg, "--help"))
 			return 1;
-		if (!strcmp(arg, "--epcis")) {
+		if (!strcmp(arg, "--epcis") || !strcmp(arg, "--archives")) {
 			if (val) {
-				fprintf(stderr, "yima-gen: --epcis takes no value\n");
+				fprintf(stderr, "yima-gen: %s takes no value\n", arg);
 				return -1;
 			}
-			a->epcis = true;
+			*(arg[2] == 'e' ? &a->epcis : &a->archives) = true;
 			continue;
 		}
 		bool known = !strcmp(arg, "--units") || !strcmp(arg, "--seed") ||
@@ -1471,6 +1547,7 @@ int main(int argc, char **argv)
 	g->seed = a.seed;
 	g->dir = a.out;
 	g->epcis = a.epcis;
+	g->archives = a.archives;
 	g->cached_sec = -1;
 	g->day_ref = a.today;
 	/* The first lot starts at 08:00 in Beijing, LEAD_DAYS before today. */

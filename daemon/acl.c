@@ -120,6 +120,7 @@ static const struct acl_rule matrix[CMD__COUNT] = {
 	[CMD_CLIENT_SETINFO] = { ANYONE },
 	[CMD_SELECT]      = { ANYONE },
 	[CMD_COMMAND]     = { ANYONE },
+	[CMD_COLDCHAIN_RELEASE] = { RE | LO },
 };
 
 bool acl_role_may(enum acl_role role, enum cmd_id id, bool public_verify)

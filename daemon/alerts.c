@@ -19,6 +19,7 @@ const char *alert_kind_name(uint8_t kind)
 	case ALERT_DUPLICATE: return "duplicate";
 	case ALERT_UNKNOWN: return "unknown";
 	case ALERT_DIVERSION: return "diversion";
+	case ALERT_COLD_CHAIN: return "cold_chain_break";
 	}
 	return "?";
 }

@@ -1,5 +1,6 @@
 /*
- * alerts — stored alerts: duplicates, unknown codes, diversions.
+ * alerts — stored alerts: duplicates, unknown codes, diversions, cold-chain
+ * breaks.
  *
  * Record (DB_ALERTS, key: alert seq u48 BE):
  *   u8 kind, u48 time (ms), u32 site, u40 unit (0: unknown code),
@@ -19,7 +20,12 @@
 struct store;
 struct store_txn;
 
-enum alert_kind { ALERT_DUPLICATE = 1, ALERT_UNKNOWN = 2, ALERT_DIVERSION = 3 };
+enum alert_kind {
+	ALERT_DUPLICATE = 1, ALERT_UNKNOWN = 2, ALERT_DIVERSION = 3,
+	ALERT_COLD_CHAIN = 4,	/* a shipment's reading left its products' range
+				 * (coldchain.h): unit is the code shipped,
+				 * related the SHIP or RECEIVE */
+};
 
 struct alert {
 	uint64_t seq;

@@ -66,6 +66,7 @@ static const cmd_handler handlers[CMD__COUNT] = {
 	[CMD_DECOMMISSION] = cmd_decommission,
 	[CMD_REACTIVATE] = cmd_reactivate,
 	[CMD_UNWITHDRAW] = cmd_unwithdraw,
+	[CMD_COLDCHAIN_RELEASE] = cmd_coldchain_release,
 };
 
 int cmd_read_txn(struct cmd_ctx *ctx, struct store_txn **txn)

@@ -174,6 +174,8 @@ enum cmd_status cmd_unwithdraw(struct cmd_ctx *ctx);
 enum cmd_status cmd_decommission(struct cmd_ctx *ctx);
 enum cmd_status cmd_reactivate(struct cmd_ctx *ctx);
 enum cmd_status cmd_lock(struct cmd_ctx *ctx);
+/* COLDCHAIN RELEASE code [code ...] REASON text (cmd_coldchain.c) */
+enum cmd_status cmd_coldchain_release(struct cmd_ctx *ctx);
 enum cmd_status cmd_unlock(struct cmd_ctx *ctx);
 enum cmd_status cmd_events(struct cmd_ctx *ctx);
 enum cmd_status cmd_recall_ack(struct cmd_ctx *ctx);

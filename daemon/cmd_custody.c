@@ -15,14 +15,14 @@
 #include <string.h>
 #include <strings.h>
 
-/* {event, codes[, level][, diverted][, warnings: [{reason, product, lot,
+/* {event, codes[, level][, diverted][, cold_chain_breaks][, warnings: [{reason, product, lot,
  * units}]]}: level for COMMISSION, diverted for RECEIVE, warnings when
- * there are any. */
+ * there are any; cold_chain_breaks when a TEMP reading was given. */
 static void render(struct resp_out *out, enum cmd_id id, const struct custody_outcome *co)
 {
 	const struct badstock *w = &co->warnings;
 	bool level = id == CMD_COMMISSION, diverted = id == CMD_RECEIVE;
-	resp_map(out, 2 + level + diverted + (w->n > 0));
+	resp_map(out, 2 + level + diverted + co->has_reading + (w->n > 0));
 	resp_cstr(out, "event");
 	resp_int(out, (int64_t)co->seq);
 	resp_cstr(out, "codes");
@@ -34,6 +34,10 @@ static void render(struct resp_out *out, enum cmd_id id, const struct custody_ou
 	if (diverted) {
 		resp_cstr(out, "diverted");
 		resp_int(out, (int64_t)co->diverted);
+	}
+	if (co->has_reading) {
+		resp_cstr(out, "cold_chain_breaks");
+		resp_int(out, (int64_t)co->cold_breaks);
 	}
 	if (w->n == 0)
 		return;

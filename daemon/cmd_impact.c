@@ -69,7 +69,7 @@ static void reply_sites(struct resp_out *o, const struct impact_outcome *io)
 	resp_array(o, io->nsite);
 	for (size_t i = 0; i < io->nsite; i++) {
 		const struct impact_site *s = &io->site[i];
-		resp_map(o, 20 + IMPACT_ENDS);
+		resp_map(o, 21 + IMPACT_ENDS);
 		put_str(o, "site", s->id);
 		put_str(o, "name", s->name);
 		put_str(o, "kind", s->kind);
@@ -90,6 +90,7 @@ static void reply_sites(struct resp_out *o, const struct impact_outcome *io)
 		put_after_recall(o, &s->recall);
 		resp_cstr(o, "past_deadline");
 		resp_bool(o, s->past_deadline);
+		put_int(o, "cold_chain_breaks", s->cold_breaks);
 	}
 }
 
@@ -142,7 +143,7 @@ static void reply_impact(struct resp_out *o, const struct impact_outcome *io)
 		resp_null(o);
 	}
 	resp_cstr(o, "totals");
-	resp_map(o, 12 + IMPACT_ENDS);
+	resp_map(o, 13 + IMPACT_ENDS);
 	uint64_t ended = 0;
 	uint32_t each[IMPACT_ENDS];
 	for (int e = 0; e < IMPACT_ENDS; e++) {
@@ -161,6 +162,7 @@ static void reply_impact(struct resp_out *o, const struct impact_outcome *io)
 	put_int(o, "acknowledged", (int64_t)tot->acknowledged);
 	put_int(o, "past_deadline", (int64_t)tot->past_deadline);
 	put_after_recall(o, &tot->after);
+	put_int(o, "cold_chain_breaks", (int64_t)tot->cold_breaks);
 	reply_sites(o, io);
 	reply_flows(o, "transit", io->transit, io->ntransit, true);
 	reply_flows(o, "edges", io->edge, io->nedge, false);

@@ -93,6 +93,8 @@ static enum cmd_status master_set(struct cmd_ctx *ctx, const struct master_kind 
 			rec.val[f] = given.val[f];
 			rec.len[f] = given.len[f];
 		}
+	if (master_check_record(k, &rec, err, sizeof err) != 0)
+		return refuse(ctx, "%s", err);
 	if ((rc = master_store(ctx->txn, k, id, &rec)) != 0 ||
 	    (new_gln && (rc = move_gln(ctx->txn, old_gln, given.val[gln], id)) != 0))
 		return cmd_failed(ctx, rc);

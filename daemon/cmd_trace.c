@@ -62,7 +62,7 @@ static void reply_step(struct resp_out *o, const struct trace_step *s,
 	size_t n = 4 + (moves && e->other) + (e->kind == EV_RECEIVE && e->other) +
 		   (e->ref_len > 0) + (sale ? 1 : 0) + s->has_container + s->has_via +
 		   (e->kind == EV_RECEIVE) + (e->kind == EV_COMMISSION) + 2 * actor +
-		   (e->kind == EV_DECOMMISSION || e->kind == EV_REACTIVATE);
+		   (e->kind == EV_DECOMMISSION || e->kind == EV_REACTIVATE) + s->has_reading;
 	resp_map(o, n);
 	resp_cstr(o, "seq");
 	resp_int(o, (int64_t)e->seq);
@@ -98,21 +98,55 @@ static void reply_step(struct resp_out *o, const struct trace_step *s,
 		kv(o, "container", s->container);
 	if (s->has_via)
 		kv(o, "via", s->via);
+	if (s->has_reading) {
+		char temp[48];
+		coldchain_format(&s->reading, temp, sizeof temp);
+		kv(o, "temp", temp);
+	}
 	if (actor)
 		reply_actor(o, e);
+}
+
+/* The unit's cold-chain break: {status break|released, reading, time,
+ * site, storage, event[, released, release_reason]}. */
+static void reply_cold_chain(struct resp_out *o, const struct judgement *j)
+{
+	const struct cold_break *b = &j->cold;
+	char text[64], time[32];
+	bool released = b->released_ms != 0;
+	resp_map(o, 6 + 2 * released);
+	kv(o, "status", released ? "released" : "break");
+	coldchain_format(&b->reading, text, sizeof text);
+	kv(o, "reading", text);
+	args_format_time(b->time_ms, time);
+	kv(o, "time", time);
+	kv(o, "site", j->cold_site);
+	coldchain_format_range(b->has_lo, b->lo_dc, b->has_hi, b->hi_dc, text, sizeof text);
+	kv(o, "storage", text);
+	resp_cstr(o, "event");
+	resp_int(o, (int64_t)b->event);
+	if (released) {
+		args_format_time(b->released_ms, time);
+		kv(o, "released", time);
+		kv(o, "release_reason", b->reason);
+	}
 }
 
 static void reply_trace(struct resp_out *o, const struct trace_outcome *to,
 			const struct principal *viewer)
 {
 	const struct judgement *j = &to->j;
-	resp_map(o, 8 + j->has_product * 2 + j->has_lot * 2);
+	resp_map(o, 8 + j->has_product * 2 + j->has_lot * 2 + j->has_cold_break);
 	kv(o, "code", to->code);
 	kv(o, "type", code_type_family(j->scan.cr_type));
 	verdict_reply_record(o, j);
 	kv(o, "holder", to->holder);
 	resp_cstr(o, "recalled");
 	resp_bool(o, j->has_lot && j->lot.status == LOT_RECALLED);
+	if (j->has_cold_break) {
+		resp_cstr(o, "cold_chain");
+		reply_cold_chain(o, j);
+	}
 	resp_cstr(o, "events");
 	resp_array(o, to->nstep);
 	for (size_t i = 0; i < to->nstep; i++)

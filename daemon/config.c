@@ -21,7 +21,7 @@
 
 enum opt_type { OPT_STR, OPT_U32, OPT_SIZE, OPT_LOGLEVEL, OPT_LOGFORMAT, OPT_SEVERITY, OPT_DURATION,
 		OPT_TIMEZONE, OPT_BOOL, OPT_VERIFY, OPT_DAY, OPT_NATS_URLS, OPT_NAME,
-		OPT_SUBJECT };
+		OPT_SUBJECT, OPT_POLICY, OPT_SEVERITY_OFF };
 
 struct option_spec {
 	const char   *name;
@@ -93,6 +93,30 @@ static const struct option_spec options[] = {
 	  "AMBER NEAR_EXPIRY when a unit expires within this many days" },
 	{ "undo_window", OPT_DURATION, O(undo_window), 0, 3650ull * 86400, "10d",
 	  "how long after a dispense the same site may UNDO it (s, m, h or d)" },
+	{ "policy_ordinary", OPT_POLICY, O(policy[CAT_ORDINARY]), 0, 0, "",
+	  "policy for ordinary drugs (普通药品): not_received, in_transit (amber|red), split_sale (refuse|allow), near_expiry_days; unset: the global setting" },
+	{ "policy_vaccine", OPT_POLICY, O(policy[CAT_VACCINE]), 0, 0, "not_received=red in_transit=red split_sale=refuse",
+	  "policy for vaccines (疫苗): not_received, in_transit (amber|red), split_sale (refuse|allow), near_expiry_days; unset: the global setting" },
+	{ "policy_blood_product", OPT_POLICY, O(policy[CAT_BLOOD_PRODUCT]), 0, 0, "not_received=red in_transit=red split_sale=refuse",
+	  "policy for blood products (血液制品): not_received, in_transit (amber|red), split_sale (refuse|allow), near_expiry_days; unset: the global setting" },
+	{ "policy_narcotic", OPT_POLICY, O(policy[CAT_NARCOTIC]), 0, 0, "not_received=red in_transit=red split_sale=refuse",
+	  "policy for narcotic drugs (麻醉药品): not_received, in_transit (amber|red), split_sale (refuse|allow), near_expiry_days; unset: the global setting" },
+	{ "policy_psychotropic", OPT_POLICY, O(policy[CAT_PSYCHOTROPIC]), 0, 0, "not_received=red in_transit=red split_sale=refuse",
+	  "policy for psychotropic drugs, class not stated (精神药品): not_received, in_transit (amber|red), split_sale (refuse|allow), near_expiry_days; unset: the global setting" },
+	{ "policy_psychotropic_1", OPT_POLICY, O(policy[CAT_PSYCHOTROPIC_1]), 0, 0, "not_received=red in_transit=red split_sale=refuse",
+	  "policy for class I psychotropic drugs (第一类精神药品): not_received, in_transit (amber|red), split_sale (refuse|allow), near_expiry_days; unset: the global setting" },
+	{ "policy_psychotropic_2", OPT_POLICY, O(policy[CAT_PSYCHOTROPIC_2]), 0, 0, "not_received=red in_transit=red split_sale=refuse",
+	  "policy for class II psychotropic drugs (第二类精神药品): not_received, in_transit (amber|red), split_sale (refuse|allow), near_expiry_days; unset: the global setting" },
+	{ "policy_toxic", OPT_POLICY, O(policy[CAT_TOXIC]), 0, 0, "not_received=red in_transit=red split_sale=refuse",
+	  "policy for toxic drugs for medical use (医疗用毒性药品): not_received, in_transit (amber|red), split_sale (refuse|allow), near_expiry_days; unset: the global setting" },
+	{ "policy_radioactive", OPT_POLICY, O(policy[CAT_RADIOACTIVE]), 0, 0, "not_received=red in_transit=red split_sale=refuse",
+	  "policy for radioactive drugs (放射性药品): not_received, in_transit (amber|red), split_sale (refuse|allow), near_expiry_days; unset: the global setting" },
+	{ "policy_precursor", OPT_POLICY, O(policy[CAT_PRECURSOR]), 0, 0, "not_received=red in_transit=red split_sale=refuse",
+	  "policy for precursor chemicals (药品类易制毒化学品): not_received, in_transit (amber|red), split_sale (refuse|allow), near_expiry_days; unset: the global setting" },
+	{ "policy_botulinum", OPT_POLICY, O(policy[CAT_BOTULINUM]), 0, 0, "not_received=red in_transit=red split_sale=refuse",
+	  "policy for botulinum toxin type A for injection (注射用A型肉毒毒素): not_received, in_transit (amber|red), split_sale (refuse|allow), near_expiry_days; unset: the global setting" },
+	{ "licence_expired", OPT_SEVERITY_OFF, O(licence_expired), 0, 0, "amber",
+	  "verdict for a scan at a site whose licence (licence_valid_until) has passed: amber, red or off" },
 	{ "timezone", OPT_TIMEZONE, O(timezone), 0, 0, "Asia/Shanghai",
 	  "time zone in which expiry dates are judged (a zoneinfo name or +HH:MM)" },
 	{ "clock_today", OPT_DAY, O(clock_today), 0, 0, "",
@@ -445,6 +469,25 @@ int config_set(struct config *c, const char *key, const char *value,
 		}
 		snprintf(err, errlen, "%s: '%s' is not red or amber", key, value);
 		return -1;
+	case OPT_SEVERITY_OFF:
+		if (strcmp(value, "off") == 0) {
+			*(uint32_t *)field = CONFIG_OFF;
+			return 0;
+		}
+		if (strcmp(value, "red") == 0 || strcmp(value, "amber") == 0) {
+			*(uint32_t *)field = value[0] == 'r' ? CONFIG_RED : CONFIG_AMBER;
+			return 0;
+		}
+		snprintf(err, errlen, "%s: '%s' is not red, amber or off", key, value);
+		return -1;
+	case OPT_POLICY: {
+		char why[200];
+		if (category_policy_parse(value, (struct category_policy *)field, why,
+					  sizeof why) == 0)
+			return 0;
+		snprintf(err, errlen, "%s: %s", key, why);
+		return -1;
+	}
 	case OPT_TIMEZONE:
 		if (strlen(value) >= CONFIG_STR_MAX || !valid_timezone(value)) {
 			snprintf(err, errlen, "%s: '%s' is not a time zone (a zoneinfo name "
@@ -537,6 +580,9 @@ void config_defaults(struct config *c)
 	for (int i = 0; i < NOPTIONS; i++)
 		if (config_set(c, options[i].name, options[i].def, err, sizeof err) != 0)
 			abort();	/* the table itself is wrong */
+	/* A product without a category: every setting the global one. */
+	if (category_policy_parse("", &c->policy[CAT_NONE], err, sizeof err) != 0)
+		abort();
 }
 
 struct load_state {
@@ -664,6 +710,15 @@ int config_get(const struct config *c, const char *key, char *out, size_t outlen
 		break;
 	case OPT_SEVERITY:
 		snprintf(out, outlen, "%s", *(const uint32_t *)field == CONFIG_RED ? "red" : "amber");
+		break;
+	case OPT_SEVERITY_OFF: {
+		uint32_t v = *(const uint32_t *)field;
+		snprintf(out, outlen, "%s", v == CONFIG_RED ? "red" : v == CONFIG_OFF ? "off" :
+			 "amber");
+		break;
+	}
+	case OPT_POLICY:
+		category_policy_format((const struct category_policy *)field, out, outlen);
 		break;
 	case OPT_DURATION:
 		config_format_duration(*(const uint64_t *)field, out, outlen);

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "category.h"
+
 #define CONFIG_STR_MAX 1024
 #define CONFIG_NAME_MAX 64		/* node_name, cluster_stream */
 #define CONFIG_SUBJECT_MAX 128		/* cluster_subject */
@@ -44,6 +46,9 @@ struct config {
 	uint32_t not_received;		/* enum config_severity */
 	uint32_t near_expiry_days;
 	uint64_t undo_window;		/* seconds */
+	/* per product category (category.h): policy_<category> lines */
+	struct category_policy policy[CAT__COUNT];
+	uint32_t licence_expired;	/* enum config_severity, or CONFIG_OFF */
 	char     timezone[CONFIG_STR_MAX];
 	char     clock_today[CONFIG_STR_MAX];	/* "" or YYYY-MM-DD: clock.h */
 	/* recalls: how long sites have to acknowledge, per level (seconds) */
@@ -81,7 +86,7 @@ struct config {
 	uint64_t cluster_max_bytes;
 };
 
-enum config_severity { CONFIG_AMBER = 0, CONFIG_RED = 1 };
+enum config_severity { CONFIG_AMBER = 0, CONFIG_RED = 1, CONFIG_OFF = 2 };
 enum config_verify { CONFIG_VERIFY_NONE = 0, CONFIG_VERIFY_OPTIONAL = 1,
 		     CONFIG_VERIFY_REQUIRED = 2 };
 

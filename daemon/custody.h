@@ -42,6 +42,8 @@ struct custody_outcome {
 	uint32_t level;		/* COMMISSION: the level taken, given or implied
 				 * by the codes, so a surprise shows at once */
 	size_t diverted;	/* RECEIVE: codes received where they were not sent */
+	bool has_reading;	/* SHIP, RETURN, RECEIVE with TEMP */
+	uint64_t cold_breaks;	/* units its reading marked (coldchain.h) */
 	struct badstock warnings;	/* COMMISSION, SHIP, RECEIVE */
 };
 

@@ -2,6 +2,7 @@
  * impact — gathering a lot's recall chain from its counters (see impact.h).
  */
 #include "impact.h"
+#include "coldchain.h"
 #include "config.h"
 #include "named.h"
 #include "parse.h"
@@ -103,6 +104,25 @@ static int cmp_site(const void *a, const void *b)
 
 /* Sites units are on their way to are part of the chain too (a shipment
  * to a destination not known, to 0, names none). */
+/* The lot's open cold-chain breaks at `site` (coldchain_counts), on its
+ * row; sites are sorted by then (add_destinations). */
+static int add_cold(void *arg, uint32_t site, uint32_t broken, uint32_t released)
+{
+	struct impact_outcome *io = arg;
+	if (broken <= released)
+		return 0;
+	struct impact_site key = { .site = site }, *s;
+	s = io->nsite ? bsearch(&key, io->site, io->nsite, sizeof *io->site, cmp_site) : NULL;
+	if (s == NULL) {	/* no units there now: a row of its own, kept sorted */
+		add_site(io, site);
+		if (io->nsite > 1)
+			qsort(io->site, io->nsite, sizeof *io->site, cmp_site);
+		s = bsearch(&key, io->site, io->nsite, sizeof *io->site, cmp_site);
+	}
+	s->cold_breaks = broken - released;
+	return 0;
+}
+
 static void add_destinations(struct impact_outcome *io)
 {
 	size_t known = io->nsite;
@@ -229,6 +249,7 @@ static void add_up(struct impact_outcome *io, int64_t now)
 		tot->after.received += s->recall.received;
 		s->past_deadline = io->recalled && s->recall.ack_seq == 0 && now > io->deadline;
 		tot->past_deadline += s->past_deadline;
+		tot->cold_breaks += s->cold_breaks;
 	}
 }
 
@@ -252,6 +273,8 @@ enum cmd_status impact_gather(struct store_txn *t, const struct config *cfg, con
 	if ((rc = tally_each(t, l->num, collect_row, io)) != 0)
 		return outcome_failed(&io->o, rc);
 	add_destinations(io);
+	if ((rc = coldchain_counts(t, l->num, add_cold, io)) != 0)
+		return outcome_failed(&io->o, rc);
 	if (io->ntransit > 1)	/* (qsort of no array is undefined) */
 		qsort(io->transit, io->ntransit, sizeof *io->transit, cmp_flow);
 	if (io->nedge > 1)

@@ -43,6 +43,8 @@ struct impact_site {
 	int64_t first_sale, last_sale;
 	struct tally_recall recall;	/* of the current recall, or zeroes */
 	bool past_deadline;		/* recalled, not acknowledged, too late */
+	uint32_t cold_breaks;		/* units with an open cold-chain break
+					 * counted here (coldchain.h) */
 };
 
 struct impact_flow {
@@ -64,6 +66,7 @@ struct impact_outcome {
 		uint64_t stock, transit, dispensed, destroyed, ended[IMPACT_ENDS];
 		uint32_t containers[TALLY_LEVELS];	/* in stock or in transit */
 		uint64_t acknowledged, past_deadline;
+		uint64_t cold_breaks;		/* open, at every site */
 		struct tally_recall after;	/* moved on after the recall */
 	} totals;
 	/* By site number; flows by (from, to, kind).  impact_free frees. */

@@ -3,6 +3,8 @@
  * and the sites' GLN index.
  */
 #include "master.h"
+#include "args.h"
+#include "category.h"
 #include "code_util.h"
 #include "command.h"
 #include "store.h"
@@ -140,6 +142,168 @@ static int check_nhsa(const char *v, size_t n, char *err, size_t errlen)
 	return 0;
 }
 
+
+static int check_category(const char *v, size_t n, char *err, size_t errlen)
+{
+	if (category_of(v, n) != CAT_NONE)
+		return 0;
+	int w = snprintf(err, errlen, "'%.*s' is not one of ", (int)(n > 40 ? 40 : n), v);
+	for (int c = CAT_ORDINARY; c < CAT__COUNT && w > 0 && (size_t)w < errlen; c++)
+		w += snprintf(err + w, errlen - (size_t)w, "%s%s", c > CAT_ORDINARY ? ", " : "",
+			      category_name((enum category)c));
+	return -1;
+}
+
+/* Province-level abbreviations (简称) that open provincial numbers: licences
+ * and provincial device registrations and filings. */
+static const char *const province_abbrevs[] = {
+	"京", "津", "冀", "晋", "蒙", "辽", "吉", "黑", "沪", "苏", "浙", "皖", "闽", "赣",
+	"鲁", "豫", "鄂", "湘", "粤", "桂", "琼", "渝", "川", "蜀", "贵", "黔", "云", "滇",
+	"藏", "陕", "秦", "甘", "陇", "青", "宁", "新", "兵", NULL
+};
+
+/* The length of the province abbreviation v starts with, or 0. */
+static size_t province_prefix(const char *v, size_t n)
+{
+	for (int i = 0; province_abbrevs[i]; i++) {
+		size_t k = strlen(province_abbrevs[i]);
+		if (n >= k && memcmp(v, province_abbrevs[i], k) == 0)
+			return k;
+	}
+	return 0;
+}
+
+static bool starts(const char *v, size_t n, const char *prefix)
+{
+	size_t k = strlen(prefix);
+	return n >= k && memcmp(v, prefix, k) == 0;
+}
+
+/* A registration number's digits: 4-digit year, class 1 to 3, 2-digit
+ * category, 4-digit serial. */
+static bool device_digits(const char *d, size_t n)
+{
+	return n == 11 && all_digits(d, n) && (d[0] == '1' || d[0] == '2') &&
+	       d[4] >= '1' && d[4] <= '3';
+}
+
+/* 批准文号 / 注册证号 / 备案号 (DOMAIN.md §11): 国药准字 + H, Z, S, J, B, T
+ * or F (or HJ, SJ, ZJ, HC, SC, ZC) + 8 digits; 国械注准/进/许 or X械注准 +
+ * year, class, category, serial (11 digits); X械备 + year and serial (8). */
+static int check_approval(const char *v, size_t n, char *err, size_t errlen)
+{
+	static const char *const drug_letters[] = { "HJ", "SJ", "ZJ", "HC", "SC", "ZC", "H", "Z",
+						    "S", "J", "B", "T", "F", NULL };
+	const char *what = "an approval number (国药准字H20203456, 国械注准20153460001, "
+			   "京械注准20152010001 or 京械备20150001)";
+	if (starts(v, n, "国药准字")) {
+		size_t p = strlen("国药准字");
+		for (int i = 0; drug_letters[i]; i++) {
+			size_t k = strlen(drug_letters[i]);
+			if (n == p + k + 8 && memcmp(v + p, drug_letters[i], k) == 0 &&
+			    all_digits(v + p + k, 8))
+				return 0;
+		}
+		snprintf(err, errlen, "'%.*s': 国药准字 takes a letter (H, Z, S, J, B, T, F; "
+			 "HJ, SJ, ZJ, HC, SC, ZC imported) and 8 digits", (int)(n > 60 ? 60 : n), v);
+		return -1;
+	}
+	if (starts(v, n, "国械注准") || starts(v, n, "国械注进") || starts(v, n, "国械注许")) {
+		size_t p = strlen("国械注准");
+		if (device_digits(v + p, n - p))
+			return 0;
+		snprintf(err, errlen, "'%.*s': a device registration takes 11 digits (year, class "
+			 "1-3, category, serial)", (int)(n > 60 ? 60 : n), v);
+		return -1;
+	}
+	size_t prov = province_prefix(v, n);
+	if (prov && starts(v + prov, n - prov, "械注准")) {
+		size_t p = prov + strlen("械注准");
+		if (device_digits(v + p, n - p))
+			return 0;
+		snprintf(err, errlen, "'%.*s': a provincial device registration takes 11 digits "
+			 "(year, class, category, serial)", (int)(n > 60 ? 60 : n), v);
+		return -1;
+	}
+	if (prov && starts(v + prov, n - prov, "械备")) {
+		size_t p = prov + strlen("械备");
+		if (n - p == 8 && all_digits(v + p, 8) && (v[p] == '1' || v[p] == '2'))
+			return 0;
+		snprintf(err, errlen, "'%.*s': a class I device filing takes 8 digits (year, "
+			 "serial)", (int)(n > 60 ? 60 : n), v);
+		return -1;
+	}
+	snprintf(err, errlen, "'%.*s' is not %s", (int)(n > 60 ? 60 : n), v, what);
+	return -1;
+}
+
+/* 药品生产/经营许可证号: formats vary by province; the known part is the
+ * province abbreviation that opens it, then letters and digits. */
+static int check_licence(const char *v, size_t n, char *err, size_t errlen)
+{
+	size_t prov = province_prefix(v, n);
+	if (prov == 0) {
+		snprintf(err, errlen, "'%.*s' does not open with a province abbreviation "
+			 "(京, 沪, 粤, ...)", (int)(n > 60 ? 60 : n), v);
+		return -1;
+	}
+	for (size_t i = prov; i < n; i++)
+		if (!isalnum((unsigned char)v[i])) {
+			snprintf(err, errlen, "'%.*s': after the province, letters and digits only",
+				 (int)(n > 60 ? 60 : n), v);
+			return -1;
+		}
+	if (n == prov) {
+		snprintf(err, errlen, "'%.*s' has no number after the province", (int)n, v);
+		return -1;
+	}
+	return 0;
+}
+
+static int check_date(const char *v, size_t n, char *err, size_t errlen)
+{
+	char buf[16];	/* args_date takes a request's word, which is writable */
+	struct resp_arg a = { .ptr = buf, .len = n < sizeof buf ? n : sizeof buf - 1 };
+	memcpy(buf, v, a.len);
+	buf[a.len] = '\0';
+	uint32_t ymd;
+	return args_date(&a, &ymd, err, errlen);
+}
+
+int master_celsius_tenths(const char *v, size_t n, int32_t *out)
+{
+	size_t i = 0;
+	bool neg = n > 0 && v[0] == '-';
+	i += neg;
+	int32_t whole = 0, tenth = 0;
+	size_t start = i;
+	for (; i < n && v[i] >= '0' && v[i] <= '9' && i - start < 4; i++)
+		whole = whole * 10 + (v[i] - '0');
+	if (i == start)
+		return -1;
+	if (i < n && v[i] == '.') {
+		if (i + 2 != n || v[i + 1] < '0' || v[i + 1] > '9')
+			return -1;
+		tenth = v[i + 1] - '0';
+		i += 2;
+	}
+	if (i != n)
+		return -1;
+	*out = (neg ? -1 : 1) * (whole * 10 + tenth);
+	return 0;
+}
+
+static int check_celsius(const char *v, size_t n, char *err, size_t errlen)
+{
+	int32_t dc;
+	if (master_celsius_tenths(v, n, &dc) != 0 || dc < -2000 || dc > 1000) {
+		snprintf(err, errlen, "'%.*s' is not a temperature in °C from -200 to 100 (at most "
+			 "one decimal, e.g. 2, -20, 2.5)", (int)(n > 40 ? 40 : n), v);
+		return -1;
+	}
+	return 0;
+}
+
 /* ------------------------------------------------------------------- ids */
 
 static int site_id(const char *in, size_t n, char *out, char *err, size_t errlen)
@@ -226,7 +390,13 @@ static const struct field site_fields[] = {
 	{ "name", check_text, 200 },
 	{ "kind", check_site_kind, 0 },
 	{ "gln", check_gln, 0 },
-	{ "region", check_region, 0 },	/* added last: older records lack it */
+	{ "region", check_region, 0 },	/* added later: older records lack it */
+	/* the archive (一企一档): licence (药品生产/经营许可证) and contact */
+	{ "licence", check_licence, 64 },
+	{ "licence_valid_from", check_date, 0 },
+	{ "licence_valid_until", check_date, 0 },
+	{ "address", check_text, 200 },
+	{ "contact", check_text, 100 },
 };
 
 static const struct field product_fields[] = {
@@ -237,6 +407,12 @@ static const struct field product_fields[] = {
 	{ "holder", check_text, 200 },
 	{ "kind", check_product_kind, 0 },
 	{ "nhsa_code", check_nhsa, 0 },
+	/* the archive (一品一档), categories and storage: appended, older
+	 * records lack them */
+	{ "category", check_category, 0 },
+	{ "approval_number", check_approval, 64 },
+	{ "storage_min_c", check_celsius, 0 },
+	{ "storage_max_c", check_celsius, 0 },
 };
 
 const struct master_kind master_site = {
@@ -390,6 +566,81 @@ int master_load_num(struct store_txn *t, const struct master_kind *k, uint32_t n
 {
 	int rc = master_num_id(t, k, num, id_out);
 	return rc ? rc : master_load(t, k, id_out, rec);
+}
+
+/* A field of rec by name (kind k), or NULL with *n 0. */
+static const char *field_of(const struct master_kind *k, const struct master_rec *rec,
+			    const char *name, size_t *n)
+{
+	int f = master_field_index(k, name);
+	*n = f >= 0 && rec->val[f] ? rec->len[f] : 0;
+	return f >= 0 ? rec->val[f] : NULL;
+}
+
+int master_category(const struct master_rec *rec)
+{
+	size_t n;
+	const char *v = field_of(&master_product, rec, "category", &n);
+	return v ? category_of(v, n) : CAT_NONE;
+}
+
+static uint32_t ymd_of(const char *v, size_t n)
+{
+	char err[80];
+	if (v == NULL || check_date(v, n, err, sizeof err) != 0)
+		return 0;
+	uint32_t ymd = 0;	/* YYYY-MM-DD, checked: the digits in order */
+	for (size_t i = 0; i < 10; i++)
+		if (v[i] != '-')
+			ymd = ymd * 10 + (uint32_t)(v[i] - '0');
+	return ymd;
+}
+
+uint32_t master_licence_until(const struct master_rec *rec)
+{
+	size_t n;
+	const char *v = field_of(&master_site, rec, "licence_valid_until", &n);
+	return ymd_of(v, n);
+}
+
+bool master_storage(const struct master_rec *rec, int32_t *min_dc, bool *has_min,
+		    int32_t *max_dc, bool *has_max)
+{
+	size_t n, m;
+	const char *lo = field_of(&master_product, rec, "storage_min_c", &n);
+	const char *hi = field_of(&master_product, rec, "storage_max_c", &m);
+	*has_min = lo && master_celsius_tenths(lo, n, min_dc) == 0;
+	*has_max = hi && master_celsius_tenths(hi, m, max_dc) == 0;
+	return *has_min || *has_max;
+}
+
+int master_check_record(const struct master_kind *k, const struct master_rec *rec, char *err,
+			size_t errlen)
+{
+	if (k == &master_site) {
+		size_t n, m;
+		const char *a = field_of(k, rec, "licence_valid_from", &n);
+		const char *b = field_of(k, rec, "licence_valid_until", &m);
+		uint32_t from = ymd_of(a, n), until = ymd_of(b, m);
+		if (from && until && from > until) {
+			snprintf(err, errlen, "licence_valid_from %.*s is after licence_valid_until "
+				 "%.*s", (int)n, a, (int)m, b);
+			return -1;
+		}
+		return 0;
+	}
+	int32_t lo, hi;
+	bool has_lo, has_hi;
+	master_storage(rec, &lo, &has_lo, &hi, &has_hi);
+	if (has_lo && has_hi && lo > hi) {
+		size_t n, m;
+		const char *a = field_of(k, rec, "storage_min_c", &n);
+		const char *b = field_of(k, rec, "storage_max_c", &m);
+		snprintf(err, errlen, "storage_min_c %.*s is above storage_max_c %.*s", (int)n, a,
+			 (int)m, b);
+		return -1;
+	}
+	return 0;
 }
 
 uint32_t master_units_per_pack(const struct master_rec *rec)

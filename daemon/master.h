@@ -14,6 +14,7 @@
 #ifndef YIMA_MASTER_H
 #define YIMA_MASTER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,7 +27,7 @@ extern const struct master_kind master_site;
 extern const struct master_kind master_product;
 
 #define MASTER_ID_MAX 64
-#define MASTER_FIELDS_MAX 8
+#define MASTER_FIELDS_MAX 16
 
 struct master_rec {
 	uint32_t num;			/* 0: not stored yet */
@@ -64,6 +65,24 @@ int master_load_num(struct store_txn *t, const struct master_kind *k, uint32_t n
  * STORE_CORRUPT or an error. */
 int master_num_id(struct store_txn *t, const struct master_kind *k, uint32_t num,
 		  char id_out[MASTER_ID_MAX + 1]);
+
+/* A product's category (category.h; CAT_NONE when not set). */
+int master_category(const struct master_rec *rec);
+/* A site's licence_valid_until as YYYYMMDD (0 when not set). */
+uint32_t master_licence_until(const struct master_rec *rec);
+/* Degrees Celsius as text ("2", "-20", "2.5": at most one decimal) into
+ * tenths.  0, or -1 when it is not such a number. */
+int master_celsius_tenths(const char *v, size_t n, int32_t *out);
+/* A product's storage range in tenths of a degree Celsius; false for a
+ * bound not set. */
+bool master_storage(const struct master_rec *rec, int32_t *min_dc, bool *has_min,
+		    int32_t *max_dc, bool *has_max);
+
+/* What no single field can say, checked on the merged record before it is
+ * stored: licence_valid_from not after licence_valid_until, storage_min_c
+ * not above storage_max_c.  0, or -1 with a message in err. */
+int master_check_record(const struct master_kind *k, const struct master_rec *rec, char *err,
+			size_t errlen);
 
 /* A product's units per pack (1 when not set). */
 uint32_t master_units_per_pack(const struct master_rec *rec);

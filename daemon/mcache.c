@@ -24,6 +24,7 @@
 struct site_slot {
 	uint64_t tag;
 	uint32_t num;		/* 0: empty */
+	uint32_t licence_until;	/* YYYYMMDD, 0: not set */
 	char id[MASTER_ID_MAX + 1];
 };
 
@@ -91,6 +92,8 @@ int mcache_lot(struct store_txn *t, uint32_t num, const struct mcache_lot **out)
 	if (rc == 0) {
 		v.has_product = true;
 		v.units_per_pack = master_units_per_pack(&prod);
+		v.category = (uint8_t)master_category(&prod);
+		master_storage(&prod, &v.min_dc, &v.has_min_c, &v.max_dc, &v.has_max_c);
 		size_t n = prod.val[0] ? prod.len[0] : 0;
 		if (n > MCACHE_NAME_MAX)
 			n = MCACHE_NAME_MAX;
@@ -107,27 +110,63 @@ int mcache_lot(struct store_txn *t, uint32_t num, const struct mcache_lot **out)
 	return 0;
 }
 
-int mcache_site(struct store_txn *t, uint32_t num, const char **id)
+/* Site `num`'s slot, filled from the store when it is not this
+ * transaction's. */
+static int site_slot(struct store_txn *t, uint32_t num, const struct site_slot **out)
 {
-	*id = "";
-	if (num == 0)
-		return 0;
 	struct mcache *m = tables();
 	uint64_t tag = store_txn_tag(t);
 	struct site_slot *s = &m->sites[num % SITE_SLOTS];
 	if (s->num == num && s->tag == tag) {
 		m->hits++;
-		*id = s->id;
+		*out = s;
 		return 0;
 	}
 	m->misses++;
-	int rc = master_num_id(t, &master_site, num, s->id);
+	struct master_rec rec;
+	char id[MASTER_ID_MAX + 1];
+	int rc = master_num_id(t, &master_site, num, id);
 	if (rc)
 		return rc;
+	/* The number names the site; its record, when there is one, its
+	 * licence. */
+	rc = master_load(t, &master_site, id, &rec);
+	if (rc && rc != STORE_NOTFOUND)
+		return rc;
+	memcpy(s->id, id, sizeof s->id);
+	s->licence_until = rc == 0 ? master_licence_until(&rec) : 0;
 	s->num = num;
 	s->tag = tag;
-	*id = s->id;
+	*out = s;
 	return 0;
+}
+
+/* Site `num`'s id and licence (0: none, id ""). */
+static int site_of(struct store_txn *t, uint32_t num, const char **id, uint32_t *until)
+{
+	*id = "";
+	*until = 0;
+	if (num == 0)
+		return 0;
+	const struct site_slot *s;
+	int rc = site_slot(t, num, &s);
+	if (rc == 0) {
+		*id = s->id;
+		*until = s->licence_until;
+	}
+	return rc;
+}
+
+int mcache_site(struct store_txn *t, uint32_t num, const char **id)
+{
+	uint32_t until;
+	return site_of(t, num, id, &until);
+}
+
+int mcache_site_licence(struct store_txn *t, uint32_t num, uint32_t *until)
+{
+	const char *id;
+	return site_of(t, num, &id, until);
 }
 
 int mcache_event(struct store_txn *t, uint64_t seq, struct mcache_event *out)

@@ -37,6 +37,9 @@ struct mcache_lot {
 	bool has_product;		/* the lot's product record exists */
 	bool withdrawn;			/* the product is withdrawn */
 	uint32_t units_per_pack;	/* 1 when not set */
+	uint8_t category;		/* enum category; CAT_NONE when not set */
+	bool has_min_c, has_max_c;	/* the product's storage range, tenths of °C */
+	int32_t min_dc, max_dc;
 	char product_id[MASTER_ID_MAX + 1];
 	char product_name[MCACHE_NAME_MAX + 1];	/* "" when not set */
 };
@@ -48,6 +51,10 @@ int mcache_lot(struct store_txn *t, uint32_t num, const struct mcache_lot **out)
 /* The id of site `num`: 0 (*id "" for 0), STORE_NOTFOUND, or a store
  * error.  *id is valid until this thread's next mcache call. */
 int mcache_site(struct store_txn *t, uint32_t num, const char **id);
+
+/* The licence_valid_until of site `num` as YYYYMMDD (0: not set), read
+ * with its id: 0, STORE_NOTFOUND, or a store error. */
+int mcache_site_licence(struct store_txn *t, uint32_t num, uint32_t *until);
 
 /* What a verdict shows of an event. */
 struct mcache_event {

@@ -296,7 +296,7 @@ static void render_rules(struct evbuffer *out)
 		evbuffer_add_printf(out, "yima_verdict_reasons_total{reason=\"%s\"} %" PRIu64 "\n",
 				    reason_name((enum reason)r), get(&g.reasons[r]));
 	head(out, "yima_alerts_total", "counter", "Alerts stored since start, by kind.");
-	for (int k = ALERT_DUPLICATE; k <= ALERT_DIVERSION; k++)
+	for (int k = ALERT_DUPLICATE; k <= ALERT_COLD_CHAIN; k++)
 		evbuffer_add_printf(out, "yima_alerts_total{kind=\"%s\"} %" PRIu64 "\n",
 				    alert_kind_name((uint8_t)k), get(&g.alerts[k]));
 	head(out, "yima_tls_handshakes_total", "counter", "TLS handshakes, by result.");

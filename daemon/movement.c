@@ -4,6 +4,7 @@
  */
 #include "movement.h"
 #include "alerts.h"
+#include "coldchain.h"
 #include "eventlog.h"
 #include "parse.h"
 #include "store.h"
@@ -16,6 +17,31 @@
 
 _Static_assert(CMD_REF_MAX <= EVENT_REF_MAX, "the grammar's REF fits an event");
 
+
+/* c's TEMP, when given, into *r (co->has_reading).  Refused when it is not
+ * a reading: checked before anything is written. */
+static enum cmd_status reading_of(const struct cmd *c, struct cold_reading *r,
+				  struct custody_outcome *co)
+{
+	const struct resp_arg *temp = c->opt[OPT_TEMP].arg;
+	char err[160];
+	if (temp == NULL)
+		return CMD_DONE;
+	if (coldchain_parse(temp->ptr, temp->len, r, err, sizeof err) != 0)
+		return outcome_refuse(&co->o, "%s", err);
+	co->has_reading = true;
+	return CMD_DONE;
+}
+
+/* Everything recorded: the shipment's reading, if it has one, and the
+ * breaks it reveals, counted at `site`. */
+static int record_reading(struct store_txn *t, const struct cmd *c, const struct cold_reading *r,
+			  uint32_t site, const struct unit *u, struct custody_outcome *co)
+{
+	if (!co->has_reading)
+		return 0;
+	return coldchain_record(t, r, co->seq, c->when_ms, site, u, c->ncodes, &co->cold_breaks);
+}
 
 /* The units of all of c's codes, which `site` must hold: *u, the caller
  * frees it.  `whole`: codes packed in a container are refused (a
@@ -98,9 +124,13 @@ static enum cmd_status ship(struct store_txn *t, const struct config *cfg, const
 		return outcome_refuse(o, "TO is required");
 	if (from == to)
 		return outcome_refuse(o, "FROM and TO are the same site");
-	if ((st = held(t, c, from, true, &u, o)) != CMD_DONE)
+	struct cold_reading r;
+	if ((st = reading_of(c, &r, co)) != CMD_DONE ||
+	    (st = held(t, c, from, true, &u, o)) != CMD_DONE)
 		return st;
 	int rc = depart(t, cfg, c, kind, from, to, u, co);
+	if (rc == 0)	/* counted where the shipment is going */
+		rc = record_reading(t, c, &r, to ? to : from, u, co);
 	free(u);
 	return rc ? outcome_failed(o, rc) : CMD_DONE;
 }
@@ -204,12 +234,16 @@ enum cmd_status movement_receive(struct store_txn *t, const struct config *cfg,
 	enum cmd_status st;
 	if (c->ncodes == 0)
 		return outcome_refuse(o, "no codes given");
+	struct cold_reading r;
 	if ((st = custody_site(t, c, OPT_SITE, o, &site)) != CMD_DONE ||
 	    (st = custody_site(t, c, OPT_FROM, o, &from)) != CMD_DONE ||
+	    (st = reading_of(c, &r, co)) != CMD_DONE ||
 	    (st = custody_units(t, c, 0, c->ncodes, &u, o)) != CMD_DONE)
 		return st;
 	if ((st = check_arrival(t, u, c->ncodes, from, &sender, o)) == CMD_DONE) {
 		int rc = arrive(t, cfg, c, site, sender, u, co);
+		if (rc == 0)
+			rc = record_reading(t, c, &r, site, u, co);
 		if (rc)
 			st = outcome_failed(o, rc);
 	}

@@ -3,6 +3,7 @@
  */
 #include "scan.h"
 #include "alerts.h"
+#include "category.h"
 #include "args.h"
 #include "config.h"
 #include "parse.h"
@@ -171,6 +172,16 @@ enum cmd_status scan_dispense(struct store_txn *t, const struct config *cfg,
 		j->reasons &= ~(1u << R_NOT_RECEIVED_HERE);
 		verdict_add(j, cfg, R_DUPLICATE);
 	}
+	/* A category whose packs are sold whole (split_sale=refuse): part of
+	 * a pack is refused before anything is recorded. */
+	const struct category_policy *pol = &cfg->policy[j->category];
+	if (j->found && pol->split_sale == 1 && limit > 1 && qty < limit &&
+	    !(j->reasons & (1u << R_DUPLICATE)))
+		return outcome_refuse(&so->o, "QTY %u: %s (%s) packs are sold whole, %u units "
+				      "(policy_%s split_sale=refuse)", qty,
+				      category_name((enum category)j->category),
+				      category_name_zh((enum category)j->category), limit,
+				      category_name((enum category)j->category));
 	/* More than the pack still holds is a wrong QTY, not a second sale:
 	 * refused, nothing recorded, no alert. */
 	if (j->found && !(j->reasons & (1u << R_DUPLICATE)) && limit &&

@@ -65,6 +65,9 @@ static const char *const db_names[DB__COUNT] = {
 	[DB_REQUESTS] = "requests",
 	[DB_REQUEST_TIMES] = "request_times",
 	[DB_EVENT_UNITS] = "event_units",
+	[DB_READINGS] = "readings",
+	[DB_COLD_BREAKS] = "cold_breaks",
+	[DB_COLD_COUNTS] = "cold_counts",
 };
 
 /* Index databases hold fixed-size ids as sorted duplicates: LMDB then
@@ -622,7 +625,7 @@ int store_open(struct store **out, const struct store_options *o,
 	pthread_rwlockattr_destroy(&attr);
 
 	if ((rc = mdb_env_create(&s->env)) != 0 ||
-	    (rc = mdb_env_set_maxdbs(s->env, 32)) != 0 ||
+	    (rc = mdb_env_set_maxdbs(s->env, 48)) != 0 ||
 	    (rc = mdb_env_set_maxreaders(s->env, o->max_readers + 8)) != 0) {
 		snprintf(err, errlen, "lmdb: %s", mdb_strerror(rc));
 		goto fail;

@@ -69,6 +69,10 @@ enum store_db {
 	DB_REQUESTS,		/* cluster: request id (u64 BE) → stream position (u64 BE) */
 	DB_REQUEST_TIMES,	/* cluster: entry time (u48 BE) ‖ request id → nothing */
 	DB_EVENT_UNITS,		/* event seq (u48 BE) → the units it names, as runs of ids */
+	/* Cold chain (coldchain.h); created empty by the open, no schema step. */
+	DB_READINGS,		/* event seq (u48 BE) → the temperature it recorded */
+	DB_COLD_BREAKS,		/* unit id (u40 BE) → its cold-chain break, and release */
+	DB_COLD_COUNTS,		/* lot + site (u32 BE each) → breaks, releases */
 	DB__COUNT
 };
 

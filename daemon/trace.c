@@ -234,6 +234,11 @@ static int steps_shown(struct store_txn *t, const struct principal *who, struct 
 		if ((rc = events_get(t, st.s[i].seq, &s->e)) != 0 ||
 		    (rc = step_view(t, to->j.unit.id, st.s[i].via, s)) != 0)
 			goto out;
+		rc = coldchain_reading(t, s->e.seq, &s->reading);
+		s->has_reading = rc == 0;
+		if (rc && rc != STORE_NOTFOUND)
+			goto out;
+		rc = 0;
 		to->nstep++;
 	}
 out:

@@ -29,6 +29,7 @@
 #include "eventlog.h"
 #include "master.h"
 #include "outcome.h"
+#include "coldchain.h"
 #include "verdict.h"
 
 struct cmd;
@@ -45,6 +46,8 @@ struct trace_step {
 	char container[CODE_TEXT_MAX];
 	bool has_via;			/* moved in a container: which */
 	char via[CODE_TEXT_MAX];
+	bool has_reading;		/* SHIP, RETURN, RECEIVE with TEMP */
+	struct cold_reading reading;
 };
 
 struct trace_outcome {

@@ -3,6 +3,7 @@
  */
 #include "verdict.h"
 #include "args.h"
+#include "category.h"
 #include "config.h"
 #include "mcache.h"
 #include "store.h"
@@ -33,6 +34,8 @@ static const char *const reason_names[R__COUNT] = {
 	[R_EXPORTED] = "exported",
 	[R_STOLEN] = "stolen",
 	[R_CHECKED_OUT] = "checked_out",
+	[R_LICENCE_EXPIRED] = "licence_expired",
+	[R_COLD_CHAIN_BREAK] = "cold_chain_break",
 };
 _Static_assert(R__COUNT <= 32, "reasons are bits of a u32");
 
@@ -61,8 +64,32 @@ const char *unit_status_name(uint8_t status)
 	return "?";
 }
 
-static enum verdict severity(const struct config *cfg, enum reason r)
+/* A category's setting where its policy gives one, else the global one. */
+static uint32_t by_policy(uint32_t category_setting, uint32_t global)
 {
+	return category_setting != POLICY_INHERIT ? category_setting : global;
+}
+
+/* The unit's cold-chain break, if it has one (open or released), and the
+ * id of the site it is counted at, for the message and TRACE. */
+static int judge_cold_chain(struct store_txn *t, struct judgement *j)
+{
+	const char *id;
+	int rc = coldchain_get(t, j->unit.id, &j->cold);
+	if (rc == STORE_NOTFOUND)
+		return 0;
+	if (rc == 0)
+		rc = mcache_site(t, j->cold.site, &id);
+	if (rc)
+		return rc;
+	j->has_cold_break = true;
+	snprintf(j->cold_site, sizeof j->cold_site, "%s", id);
+	return 0;
+}
+
+static enum verdict severity(const struct config *cfg, uint8_t category, enum reason r)
+{
+	const struct category_policy *p = &cfg->policy[category < CAT__COUNT ? category : 0];
 	switch (r) {
 	case R_UNKNOWN:
 		return cfg->unknown_code == CONFIG_RED ? VERDICT_RED : VERDICT_AMBER;
@@ -70,10 +97,15 @@ static enum verdict severity(const struct config *cfg, enum reason r)
 	case R_EXPIRY_MISMATCH:
 		return cfg->mismatch == CONFIG_RED ? VERDICT_RED : VERDICT_AMBER;
 	case R_NOT_RECEIVED_HERE:
-		return cfg->not_received == CONFIG_RED ? VERDICT_RED : VERDICT_AMBER;
-	case R_NEAR_EXPIRY:
+		return by_policy(p->not_received, cfg->not_received) == CONFIG_RED ?
+		       VERDICT_RED : VERDICT_AMBER;
 	case R_IN_TRANSIT:
+		return by_policy(p->in_transit, CONFIG_AMBER) == CONFIG_RED ? VERDICT_RED :
+		       VERDICT_AMBER;
+	case R_LICENCE_EXPIRED:
+		return cfg->licence_expired == CONFIG_RED ? VERDICT_RED : VERDICT_AMBER;
 	case R_CHECKED_OUT:	/* at its hospital; RED elsewhere (verdict_judge) */
+	case R_NEAR_EXPIRY:
 		return VERDICT_AMBER;
 	default:
 		return VERDICT_RED;
@@ -83,7 +115,9 @@ static enum verdict severity(const struct config *cfg, enum reason r)
 void verdict_add(struct judgement *j, const struct config *cfg, enum reason r)
 {
 	j->reasons |= 1u << r;
-	enum verdict v = severity(cfg, r);
+	enum verdict v = severity(cfg, j->category, r);
+	if (j->category != CAT_NONE && v > severity(cfg, CAT_NONE, r))
+		j->by_category |= 1u << r;
 	if (v > j->verdict)
 		j->verdict = v;
 }
@@ -222,7 +256,14 @@ int verdict_judge(struct store_txn *t, const struct config *cfg, int64_t now_ms,
 			j->units_per_pack = ml->units_per_pack;
 			memcpy(j->product_id, ml->product_id, sizeof j->product_id);
 			memcpy(j->product_name, ml->product_name, sizeof j->product_name);
+			j->category = ml->category;
 		}
+	}
+	if (site && cfg->licence_expired != CONFIG_OFF) {
+		if ((rc = mcache_site_licence(t, site, &j->licence_until)) != 0)
+			return rc;
+		if (j->licence_until && verdict_today(cfg, now_ms) > j->licence_until)
+			verdict_add(j, cfg, R_LICENCE_EXPIRED);
 	}
 
 	if (j->place.status == UNIT_DESTROYED)
@@ -242,6 +283,10 @@ int verdict_judge(struct store_txn *t, const struct config *cfg, int64_t now_ms,
 	}
 	if (j->unit.flags & UNIT_F_LOCKED)
 		verdict_add(j, cfg, R_LOCKED);
+	if ((rc = judge_cold_chain(t, j)) != 0)
+		return rc;
+	if (j->has_cold_break && j->cold.released_ms == 0)
+		verdict_add(j, cfg, R_COLD_CHAIN_BREAK);
 	if (j->has_lot && j->lot.status == LOT_RECALLED)
 		verdict_add(j, cfg, R_RECALLED);
 	if (j->has_lot && ml->withdrawn)
@@ -250,8 +295,13 @@ int verdict_judge(struct store_txn *t, const struct config *cfg, int64_t now_ms,
 		uint32_t today = verdict_today(cfg, now_ms);
 		if (today > j->lot.expiry)
 			verdict_add(j, cfg, R_EXPIRED);
-		else if (args_days(j->lot.expiry) - args_days(today) <= cfg->near_expiry_days)
+		else if (args_days(j->lot.expiry) - args_days(today) <=
+			 by_policy(cfg->policy[j->category].near_expiry_days,
+				   cfg->near_expiry_days)) {
 			verdict_add(j, cfg, R_NEAR_EXPIRY);
+			if (args_days(j->lot.expiry) - args_days(today) > cfg->near_expiry_days)
+				j->by_category |= 1u << R_NEAR_EXPIRY;	/* its days, not ours */
+		}
 	}
 	if (j->place.status == UNIT_DISPENSED)
 		verdict_add(j, cfg, R_DUPLICATE);
@@ -400,6 +450,21 @@ static void explain(const struct judgement *j, const struct config *cfg, int64_t
 			break;
 		case R_DESTROYED: SAY("recorded as destroyed"); break;
 		case R_LOCKED: SAY("locked (stolen or under investigation)"); break;
+		case R_COLD_CHAIN_BREAK: {
+			char reading[48], range[64];
+			if (j->public_view) {
+				SAY("kept outside its storage temperature in transport");
+				break;
+			}
+			coldchain_format(&j->cold.reading, reading, sizeof reading);
+			coldchain_format_range(j->cold.has_lo, j->cold.lo_dc, j->cold.has_hi,
+					       j->cold.hi_dc, range, sizeof range);
+			args_format_time(j->cold.time_ms, a);
+			SAY("cold chain break: %s recorded at %s with the shipment to %s (storage "
+			    "%s); quarantined until a regulator releases it", reading, a,
+			    j->cold_site, range);
+			break;
+		}
 		case R_LOT_MISMATCH:
 			SAY("the scan says lot %s, the record lot %s", j->scan.cr_lot, j->lot.name);
 			break;
@@ -426,8 +491,18 @@ static void explain(const struct judgement *j, const struct config *cfg, int64_t
 			else
 				SAY("checked out to a ward of %s", j->view.judged_holder);
 			break;
+		case R_LICENCE_EXPIRED:
+			args_format_date(j->licence_until, a);
+			SAY("this site's licence expired on %s", a);
+			break;
 		case R__COUNT: break;
 		}
+		if (j->by_category & (1u << r))
+			SAY(" (%s by the %s %s policy: policy_%s)",
+			    verdict_name(severity(cfg, j->category, (enum reason)r)),
+			    category_name((enum category)j->category),
+			    category_name_zh((enum category)j->category),
+			    category_name((enum category)j->category));
 	}
 #undef SAY
 }
@@ -536,7 +611,7 @@ void verdict_reply(struct resp_out *out, const struct judgement *j, const struct
 	size_t pairs = 3 + (parsed ? 2 : 0) +
 		       (j->found ? (pub ? 3 : 7 + (j->unit.parent != 0) + (j->place.dest != 0)) +
 				   j->has_lot * 2 + j->has_product * 2 : 0) +
-		       (j->has_first_sale && !pub);
+		       (j->has_first_sale && !pub) + (j->found && j->category != CAT_NONE);
 	explain(j, cfg, now_ms, msg, sizeof msg);
 
 	resp_map(out, pairs);
@@ -555,6 +630,8 @@ void verdict_reply(struct resp_out *out, const struct judgement *j, const struct
 	if (!j->found)
 		return;
 	verdict_reply_record(out, j);
+	if (j->category != CAT_NONE)
+		kv(out, "category", category_name((enum category)j->category));
 	if (pub) {
 		resp_cstr(out, "units_per_pack");
 		resp_int(out, j->unit.quantity ? j->unit.quantity : j->units_per_pack);

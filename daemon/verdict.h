@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "code.h"
+#include "coldchain.h"
 #include "eventlog.h"
 #include "lots.h"
 #include "master.h"
@@ -50,6 +51,9 @@ enum reason {
 	R_EXPORTED,
 	R_STOLEN,
 	R_CHECKED_OUT,		/* AMBER at its hospital, RED elsewhere */
+	R_LICENCE_EXPIRED,	/* the scanning site's licence has passed */
+	R_COLD_CHAIN_BREAK,	/* a shipment's reading left its storage range,
+				 * not released (coldchain.h) */
 	R__COUNT
 };
 
@@ -71,6 +75,14 @@ struct judgement {
 	char product_id[MASTER_ID_MAX + 1];
 	char product_name[201];
 	uint32_t units_per_pack;
+	uint8_t category;		/* enum category of the product */
+	uint32_t by_category;		/* reasons whose severity the category's
+					 * policy raised (bit per reason) */
+	uint32_t licence_until;		/* the scanning site's, for its reason */
+	/* its cold-chain break, open or released, and where it is counted */
+	bool has_cold_break;
+	struct cold_break cold;
+	char cold_site[MASTER_ID_MAX + 1];
 	/* first sale, for DUPLICATE */
 	bool has_first_sale;
 	struct event first_sale;

@@ -20,6 +20,8 @@
 #define O_REASON_OPT	{ "REASON", OPT_REASON, OPT_K_TEXT, false, 1, CMD_REF_MAX }
 /* Cluster mode: read only once this node has applied every entry the
  * stream held when the request came (daemon/CLUSTER.md); one node: always. */
+/* A temperature reading taken with a shipment (daemon/coldchain.h). */
+#define O_TEMP		{ "TEMP", OPT_TEMP, OPT_K_TEXT, false, 1, CMD_TEMP_MAX }
 #define O_FRESH		{ "FRESH", OPT_FRESH, OPT_K_FLAG, false, 0, 0 }
 
 /* Grammars: G_CODES(acting, options...) for commands naming a list of
@@ -83,17 +85,17 @@ static const struct command_spec commands[CMD__COUNT] = {
 	/* TO may be unknown (an EPCIS shipping event without destinationList):
 	 * the codes are in transit, and received anywhere without a diversion. */
 	[CMD_SHIP] = { CMD_SHIP, "SHIP", NULL, 4, -1, CMD_F_WRITE,
-		"code [code ...] FROM s [TO s] [REF r] [TIME t]",
+		"code [code ...] FROM s [TO s] [REF r] [TIME t] [TEMP min[:max]]",
 		"ship codes, and everything packed in them",
-		G_CODES(OPT_FROM, O_FROM, O_TO_OPT, O_REF, O_TIME) },
+		G_CODES(OPT_FROM, O_FROM, O_TO_OPT, O_REF, O_TIME, O_TEMP) },
 	[CMD_RECEIVE] = { CMD_RECEIVE, "RECEIVE", NULL, 4, -1, CMD_F_WRITE,
-		"code [code ...] SITE s [FROM s] [REF r] [TIME t]",
+		"code [code ...] SITE s [FROM s] [REF r] [TIME t] [TEMP min[:max]]",
 		"receive shipped codes at a site",
-		G_CODES(OPT_SITE, O_SITE, O_FROM_OPT, O_REF, O_TIME) },
+		G_CODES(OPT_SITE, O_SITE, O_FROM_OPT, O_REF, O_TIME, O_TEMP) },
 	[CMD_RETURN] = { CMD_RETURN, "RETURN", NULL, 6, -1, CMD_F_WRITE,
-		"code [code ...] FROM s TO s [REF r] [TIME t]",
+		"code [code ...] FROM s TO s [REF r] [TIME t] [TEMP min[:max]]",
 		"send codes back to a supplier",
-		G_CODES(OPT_FROM, O_FROM, O_TO, O_REF, O_TIME) },
+		G_CODES(OPT_FROM, O_FROM, O_TO, O_REF, O_TIME, O_TEMP) },
 	[CMD_DESTROY] = { CMD_DESTROY, "DESTROY", NULL, 4, -1, CMD_F_WRITE,
 		"code [code ...] SITE s [REF r] [TIME t]", "record codes as destroyed",
 		G_CODES(OPT_SITE, O_SITE, O_REF, O_TIME) },
@@ -225,6 +227,10 @@ static const struct command_spec commands[CMD__COUNT] = {
 	[CMD_UNWITHDRAW] = { CMD_UNWITHDRAW, "UNWITHDRAW", NULL, 4, 4, CMD_F_WRITE,
 		"product REASON text", "end a withdrawal made in error: its lots answer as before",
 		G_WORDS(1, 0, -1, O_REASON) },
+	[CMD_COLDCHAIN_RELEASE] = { CMD_COLDCHAIN_RELEASE, "COLDCHAIN", "RELEASE", 5, -1,
+		CMD_F_WRITE, "code [code ...] REASON text",
+		"release units from a cold-chain break after assessment",
+		G_CODES(-1, O_REASON) },
 };
 
 static int eq(const char *s, size_t n, const char *name)

@@ -60,6 +60,7 @@ enum cmd_id {
 	CMD_DECOMMISSION,
 	CMD_REACTIVATE,
 	CMD_UNWITHDRAW,
+	CMD_COLDCHAIN_RELEASE,
 	CMD__COUNT
 };
 
@@ -80,6 +81,7 @@ enum opt_id {
 	OPT_PRODUCT, OPT_LOT, OPT_EXPIRY, OPT_LEVEL, OPT_REASON,
 	OPT_SINCE, OPT_LIMIT, OPT_STATUS, OPT_AFTER, OPT_COUNT, OPT_STATE,
 	OPT_FRESH, OPT_BIZSTEP, OPT_EPC, OPT_ANYEPC, OPT_BEFORE, OPT_LOCATION, OPT_READPOINT,
+	OPT_TEMP,
 	OPT__COUNT
 };
 
@@ -118,6 +120,8 @@ struct option_spec {
 #define CMD_CODES_MAX		10000
 /* An EVENTS batch's id (BATCH): text, kept with the batch's result. */
 #define CMD_BATCH_ID_MAX	64
+/* A temperature reading (TEMP min[:max]), as text: the rule reads it. */
+#define CMD_TEMP_MAX	16
 /* EPCIS.QUERY: events a page (COUNT), and the values an option may list
  * ("a|b|c": EPC, ANYEPC, BIZSTEP, LOCATION, READPOINT). */
 #define CMD_EPCIS_PAGE_MAX	1000

@@ -33,6 +33,13 @@ static const char *const field_names[LOAD_F__COUNT] = {
 	[LOAD_F_EXPIRY] = "expiry",     [LOAD_F_LEVEL] = "level",
 	[LOAD_F_FROM] = "from",         [LOAD_F_TO] = "to",
 	[LOAD_F_REF] = "ref",           [LOAD_F_QTY] = "qty",
+	[LOAD_F_REGION] = "region",     [LOAD_F_LICENCE] = "licence",
+	[LOAD_F_LICENCE_VALID_FROM] = "licence_valid_from",
+	[LOAD_F_LICENCE_VALID_UNTIL] = "licence_valid_until",
+	[LOAD_F_ADDRESS] = "address",   [LOAD_F_CONTACT] = "contact",
+	[LOAD_F_CATEGORY] = "category", [LOAD_F_APPROVAL_NUMBER] = "approval_number",
+	[LOAD_F_STORAGE_MIN_C] = "storage_min_c", [LOAD_F_STORAGE_MAX_C] = "storage_max_c",
+	[LOAD_F_TEMP] = "temp",
 };
 
 const char *load_kind_name(enum load_kind kind)
@@ -85,10 +92,10 @@ unsigned load_allowed(enum load_kind kind)
 	case LOAD_COMMISSION:
 		return t | B(LOAD_F_PRODUCT) | B(LOAD_F_LOT) | B(LOAD_F_EXPIRY) |
 		       B(LOAD_F_LEVEL) | B(LOAD_F_QTY);
-	case LOAD_SHIP:       return t | B(LOAD_F_TO) | B(LOAD_F_REF);
-	case LOAD_RETURN:
+	case LOAD_SHIP:       return t | B(LOAD_F_TO) | B(LOAD_F_REF) | B(LOAD_F_TEMP);
+	case LOAD_RETURN:     return t | B(LOAD_F_REF) | B(LOAD_F_TEMP);
 	case LOAD_DESTROY:    return t | B(LOAD_F_REF);
-	case LOAD_RECEIVE:    return t | B(LOAD_F_FROM) | B(LOAD_F_REF);
+	case LOAD_RECEIVE:    return t | B(LOAD_F_FROM) | B(LOAD_F_REF) | B(LOAD_F_TEMP);
 	case LOAD_DISPENSE:   return t | B(LOAD_F_REF) | B(LOAD_F_QTY);
 	default:              return t;
 	}

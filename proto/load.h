@@ -47,7 +47,16 @@ enum load_field {
 	LOAD_F_UNITS_PER_PACK, LOAD_F_FORM, LOAD_F_STRENGTH, LOAD_F_HOLDER,
 	LOAD_F_NHSA_CODE, LOAD_F_TIME, LOAD_F_CODE, LOAD_F_PARENT, LOAD_F_LOT,
 	LOAD_F_EXPIRY, LOAD_F_LEVEL, LOAD_F_FROM, LOAD_F_TO, LOAD_F_REF,
-	LOAD_F_QTY, LOAD_F__COUNT
+	LOAD_F_QTY,
+	/* archives and categories (issue 21): optional columns of sites.csv
+	 * and products.csv, passed to SITE SET / PRODUCT SET as they are */
+	LOAD_F_REGION, LOAD_F_LICENCE, LOAD_F_LICENCE_VALID_FROM, LOAD_F_LICENCE_VALID_UNTIL,
+	LOAD_F_ADDRESS, LOAD_F_CONTACT, LOAD_F_CATEGORY, LOAD_F_APPROVAL_NUMBER,
+	LOAD_F_STORAGE_MIN_C, LOAD_F_STORAGE_MAX_C,
+	/* a shipment's or receipt's temperature reading, "min[:max]" in °C
+	 * (TEMP; daemon/coldchain.h) */
+	LOAD_F_TEMP,
+	LOAD_F__COUNT
 };
 
 /*

@@ -65,12 +65,14 @@ int load_cmd_words(const struct load_rec *r, struct buf *head, struct buf *tail)
 		opt(tail, "FROM", r, LOAD_F_FROM);
 		opt(tail, "TO", r, LOAD_F_TO);
 		opt(tail, "REF", r, LOAD_F_REF);
+		opt(tail, "TEMP", r, LOAD_F_TEMP);
 		break;
 	case LOAD_RECEIVE:
 		buf_puts(head, "RECEIVE");
 		opt(tail, "SITE", r, LOAD_F_TO);
 		opt(tail, "FROM", r, LOAD_F_FROM);
 		opt(tail, "REF", r, LOAD_F_REF);
+		opt(tail, "TEMP", r, LOAD_F_TEMP);
 		break;
 	case LOAD_DESTROY:
 		buf_puts(head, "DESTROY");
@@ -97,11 +99,17 @@ static const struct master_field {
 	const char *name;
 } site_fields[] = {
 	{ LOAD_F_NAME, "name" }, { LOAD_F_KIND, "kind" }, { LOAD_F_GLN, "gln" },
+	{ LOAD_F_REGION, "region" }, { LOAD_F_LICENCE, "licence" },
+	{ LOAD_F_LICENCE_VALID_FROM, "licence_valid_from" },
+	{ LOAD_F_LICENCE_VALID_UNTIL, "licence_valid_until" },
+	{ LOAD_F_ADDRESS, "address" }, { LOAD_F_CONTACT, "contact" },
 }, product_fields[] = {
 	{ LOAD_F_NAME, "name" }, { LOAD_F_UNITS_PER_PACK, "units_per_pack" },
 	{ LOAD_F_FORM, "form" }, { LOAD_F_STRENGTH, "strength" },
 	{ LOAD_F_HOLDER, "holder" }, { LOAD_F_KIND, "kind" },
-	{ LOAD_F_NHSA_CODE, "nhsa_code" },
+	{ LOAD_F_NHSA_CODE, "nhsa_code" }, { LOAD_F_CATEGORY, "category" },
+	{ LOAD_F_APPROVAL_NUMBER, "approval_number" },
+	{ LOAD_F_STORAGE_MIN_C, "storage_min_c" }, { LOAD_F_STORAGE_MAX_C, "storage_max_c" },
 };
 
 int load_cmd_master(const struct load_rec *r, struct buf *line)

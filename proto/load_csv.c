@@ -360,19 +360,25 @@ struct colname {
 static const struct colname site_cols[] = {
 	{ "site", LOAD_F_SITE }, { "name", LOAD_F_NAME },
 	{ "kind", LOAD_F_KIND }, { "gln", LOAD_F_GLN },
+	{ "region", LOAD_F_REGION }, { "licence", LOAD_F_LICENCE },
+	{ "licence_valid_from", LOAD_F_LICENCE_VALID_FROM },
+	{ "licence_valid_until", LOAD_F_LICENCE_VALID_UNTIL },
+	{ "address", LOAD_F_ADDRESS }, { "contact", LOAD_F_CONTACT },
 };
 static const struct colname product_cols[] = {
 	{ "product", LOAD_F_PRODUCT }, { "name", LOAD_F_NAME },
 	{ "units_per_pack", LOAD_F_UNITS_PER_PACK }, { "form", LOAD_F_FORM },
 	{ "strength", LOAD_F_STRENGTH }, { "holder", LOAD_F_HOLDER },
 	{ "kind", LOAD_F_KIND }, { "nhsa_code", LOAD_F_NHSA_CODE },
+	{ "category", LOAD_F_CATEGORY }, { "approval_number", LOAD_F_APPROVAL_NUMBER },
+	{ "storage_min_c", LOAD_F_STORAGE_MIN_C }, { "storage_max_c", LOAD_F_STORAGE_MAX_C },
 };
 static const struct colname event_cols[] = {
 	{ "event", COL_EVENT }, { "time", LOAD_F_TIME }, { "code", LOAD_F_CODE },
 	{ "parent", LOAD_F_PARENT }, { "product", LOAD_F_PRODUCT },
 	{ "lot", LOAD_F_LOT }, { "expiry", LOAD_F_EXPIRY },
 	{ "level", LOAD_F_LEVEL }, { "from", LOAD_F_FROM }, { "to", LOAD_F_TO },
-	{ "ref", LOAD_F_REF }, { "qty", LOAD_F_QTY },
+	{ "ref", LOAD_F_REF }, { "qty", LOAD_F_QTY }, { "temp", LOAD_F_TEMP },
 };
 
 static const char *const file_names[] = {

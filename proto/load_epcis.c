@@ -38,6 +38,8 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -72,6 +74,7 @@ struct load_epcis {
 	char             time[64];
 	char             qty[24];
 	char             ext_level[24], ext_qty[24];	/* yima: extensions */
+	char             temp[40];   /* the sensor readings, as TEMP min:max */
 	struct load_epcis_stats st;
 	char             err[LOAD_MSG_MAX];
 };
@@ -605,6 +608,91 @@ static int event_ref(struct load_epcis *r, size_t idx, json_t *ev)
 	return set_field(r, idx, LOAD_F_REF, pick, "bizTransactionList") < 0 ? -1 : 0;
 }
 
+/* A temperature in °C from a sensorReport value in `uom` (CEL, FAH, KEL):
+ * 0, or -1 when the unit is not a temperature's. */
+static int celsius(double v, const char *uom, double *c)
+{
+	if (uom == NULL || strcmp(uom, "CEL") == 0)
+		*c = v;
+	else if (strcmp(uom, "FAH") == 0)
+		*c = (v - 32.0) * 5.0 / 9.0;
+	else if (strcmp(uom, "KEL") == 0)
+		*c = v - 273.15;
+	else
+		return -1;
+	return 0;
+}
+
+/* Is a sensorReport type gs1:Temperature (as a CURIE, a bare term or the
+ * GS1 Web Vocabulary's URI)? */
+static bool is_temperature(const char *type)
+{
+	return type != NULL && (strcmp(type, "gs1:Temperature") == 0 ||
+	                        strcmp(type, "Temperature") == 0 ||
+	                        strcmp(type, "https://gs1.org/voc/Temperature") == 0);
+}
+
+/*
+ * The temperature readings of an event (EPCIS 2.0 sensorElementList: each
+ * element's sensorReport entries of type gs1:Temperature, with value or
+ * minValue/maxValue), as one TEMP: the lowest and highest of them all.
+ * Other sensor types are left alone.  0 (no reading: no field), or
+ * LOAD_BAD with a message naming the report.
+ */
+static int event_temp(struct load_epcis *r, size_t idx, json_t *ev)
+{
+	json_t *list = json_object_get(ev, "sensorElementList"), *el, *rep;
+	size_t i, j;
+	double lo = 0, hi = 0;
+	bool any = false;
+
+	if (list == NULL)
+		return 0;
+	if (!json_is_array(list))
+		return bad(r, idx, "sensorElementList is not an array");
+	json_array_foreach(list, i, el) {
+		json_t *reports = json_object_get(el, "sensorReport");
+		if (reports != NULL && !json_is_array(reports))
+			return bad(r, idx, "sensorElementList[%zu].sensorReport is not an array", i);
+		json_array_foreach(reports, j, rep) {
+			const char *uom = json_string_value(json_object_get(rep, "uom"));
+			const char *keys[] = { "value", "minValue", "maxValue" };
+			if (!is_temperature(json_string_value(json_object_get(rep, "type"))))
+				continue;
+			for (size_t k = 0; k < 3; k++) {
+				json_t *v = json_object_get(rep, keys[k]);
+				double c;
+				if (v == NULL)
+					continue;
+				if (!json_is_number(v))
+					return bad(r, idx, "sensorElementList[%zu].sensorReport[%zu]."
+					           "%s is not a number", i, j, keys[k]);
+				if (celsius(json_number_value(v), uom, &c) < 0)
+					return bad(r, idx, "sensorElementList[%zu].sensorReport[%zu]: "
+					           "uom '%s' is not a temperature's (CEL, FAH or KEL)",
+					           i, j, uom);
+				if (c < -200.0 || c > 100.0)
+					return bad(r, idx, "sensorElementList[%zu].sensorReport[%zu]."
+					           "%s: %g °C is out of -200 to 100", i, j, keys[k], c);
+				lo = any && lo < c ? lo : c;
+				hi = any && hi > c ? hi : c;
+				any = true;
+			}
+		}
+	}
+	if (!any)
+		return 0;
+	/* Tenths, rounded outwards: a reading is never made milder. */
+	long l = (long)(lo * 10.0), h = (long)(hi * 10.0);	/* toward zero, then out */
+	l -= (double)l > lo * 10.0 + 1e-9;
+	h += (double)h < hi * 10.0 - 1e-9;
+	int n = snprintf(r->temp, sizeof r->temp, "%s%ld.%ld:%s%ld.%ld", l < 0 ? "-" : "",
+	                 labs(l) / 10, labs(l) % 10, h < 0 ? "-" : "", labs(h) / 10, labs(h) % 10);
+	r->base.f[LOAD_F_TEMP] = r->temp;
+	r->base.len[LOAD_F_TEMP] = (size_t)n;
+	return 0;
+}
+
 /*
  * Judge event idx (1-based).  Returns LOAD_OK with r->base and r->items
  * ready, LOAD_END when skipped (counted), or LOAD_BAD.
@@ -742,6 +830,8 @@ static int judge(struct load_epcis *r, json_t *ev, size_t idx)
 		}
 	}
 	if ((load_allowed(kind) & LOAD_BIT(LOAD_F_REF)) && event_ref(r, idx, ev) < 0)
+		return LOAD_BAD;
+	if ((load_allowed(kind) & LOAD_BIT(LOAD_F_TEMP)) && event_temp(r, idx, ev) < 0)
 		return LOAD_BAD;
 
 	/* lot and expiry */

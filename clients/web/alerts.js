@@ -32,6 +32,7 @@ yima.strings({
 		"ak.duplicate": "重复售出",
 		"ak.unknown": "未知码",
 		"ak.diversion": "窜货",
+		"ak.cold_chain_break": "冷链中断",
 	},
 	en: {
 		"alerts.title": "Alerts",
@@ -54,6 +55,7 @@ yima.strings({
 		"ak.duplicate": "duplicate sale",
 		"ak.unknown": "unknown code",
 		"ak.diversion": "diversion",
+		"ak.cold_chain_break": "cold-chain break",
 	},
 });
 

@@ -49,6 +49,7 @@ yima.strings({
 		"t.sites": "站点",
 		"t.acknowledged": "已确认",
 		"t.past_deadline": "逾期未确认",
+		"t.cold_chain_breaks": "冷链中断",
 		"t.middle_packs": "中包装",
 		"t.cases": "箱",
 		"t.pallets": "托盘",
@@ -143,6 +144,7 @@ yima.strings({
 		"ak.duplicate": "重复售出",
 		"ak.unknown": "未知码",
 		"ak.diversion": "窜货",
+		"ak.cold_chain_break": "冷链中断",
 	},
 	en: {
 		"recall.title": "A lot's recall impact",
@@ -176,6 +178,7 @@ yima.strings({
 		"t.sites": "Sites",
 		"t.acknowledged": "Acknowledged",
 		"t.past_deadline": "Late",
+		"t.cold_chain_breaks": "Cold-chain breaks",
 		"t.middle_packs": "Middle packs",
 		"t.cases": "Cases",
 		"t.pallets": "Pallets",
@@ -270,12 +273,13 @@ yima.strings({
 		"ak.duplicate": "duplicate sale",
 		"ak.unknown": "unknown code",
 		"ak.diversion": "diversion",
+		"ak.cold_chain_break": "cold-chain break",
 	},
 });
 
 const TOTALS = ["units", "in_stock", "in_transit", "dispensed", "destroyed", "sample",
 		"exported", "stolen", "checked_out", "sites",
-		"acknowledged", "past_deadline", "middle_packs", "cases", "pallets",
+		"acknowledged", "past_deadline", "middle_packs", "cases", "pallets", "cold_chain_breaks",
 		"after_recall.commissioned", "after_recall.shipped", "after_recall.received"];
 /* The table's number columns: IMPACT's keys of a site. */
 const COUNTS = ["commissioned", "received", "in_stock", "in_transit", "incoming", "dispensed",
@@ -317,7 +321,8 @@ function drawTotals(imp) {
 	const box = document.getElementById("totals");
 	box.replaceChildren(...TOTALS.map((k) => {
 		const v = value(imp.totals, k);
-		const bad = (k === "past_deadline" || k.startsWith("after_recall")) && v > 0;
+		const bad = (k === "past_deadline" || k === "cold_chain_breaks" ||
+			     k.startsWith("after_recall")) && v > 0;
 		return el("div", { class: `card${bad ? " bad" : ""}`, dataset: { k } },
 			  el("div", { class: "n", text: num(v) }), el("div", { class: "k", text: t(`t.${k}`) }));
 	}));

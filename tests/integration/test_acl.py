@@ -40,6 +40,7 @@ MATRIX = {
     "CLIENT SETINFO": ALL, "SELECT": ALL, "COMMAND": ALL,
     "DECOMMISSION": COUNTER | SUPPLY, "REACTIVATE": COUNTER | SUPPLY,
     "UNWITHDRAW": {"regulator"},
+    "COLDCHAIN RELEASE": {"regulator"},
 }
 
 CODE = "83012340000000000001"
@@ -85,6 +86,7 @@ def request(command, site):
                          "sample"],
         "REACTIVATE": ["REACTIVATE", "83012340000000000093", "SITE", site],
         "UNWITHDRAW": ["UNWITHDRAW", "8309998", "REASON", "r"],
+        "COLDCHAIN RELEASE": ["COLDCHAIN", "RELEASE", CODE, "REASON", "assessed"],
     }[command]
 
 

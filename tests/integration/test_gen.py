@@ -729,3 +729,56 @@ if GS1_REFERENCE:
             pass
         else:
             raise TestFailure("the schema took an event with action MOVE")
+
+
+def test_gen_archives_add_columns_and_change_nothing_else():
+    """--archives: sites.csv and products.csv gain the archive columns (some
+    licences expired, some vaccines at 2-8 °C), every other file and the
+    existing columns stay byte for byte; the files load, and yimad applies
+    the archive: a vaccine away from its holder is RED naming its category,
+    a pharmacy whose licence passed sells AMBER."""
+    plain, _ = gen(3000, seed=7)
+    arch, _ = gen(3000, "--archives", seed=7)
+    try:
+        for f in ("events.csv", "scans.csv", "expected.csv", "sample-codes.txt"):
+            with open(os.path.join(plain, f), "rb") as a, open(os.path.join(arch, f), "rb") as b:
+                check(a.read() == b.read(), f"--archives changed {f}")
+        sites, psites = rows(os.path.join(arch, "sites.csv")), rows(os.path.join(plain, "sites.csv"))
+        for s, p in zip(sites, psites):
+            eq({k: s[k] for k in p}, p, "the plain columns of sites.csv")
+        expired = [s for s in sites if s["licence_valid_until"] < day()]
+        check(expired and all(s["kind"] == "pharmacy" for s in expired),
+              f"some pharmacies' licences expired: {len(expired)}")
+        products = rows(os.path.join(arch, "products.csv"))
+        vaccines = [p for p in products if p["category"] == "vaccine"]
+        check(vaccines and all(p["storage_min_c"] == "2" and p["storage_max_c"] == "8" and
+                               p["approval_number"].startswith("国药准字S") for p in vaccines),
+              f"vaccines at 2-8 °C: {vaccines[:1]}")
+        y = Yimad()
+        try:
+            p = subprocess.run([YIMA, "-p", str(y.port), "load",
+                                *[os.path.join(arch, f) for f in
+                                  ("sites.csv", "products.csv", "events.csv")]],
+                               capture_output=True, timeout=300)
+            check(p.returncode == 0, f"yima load: {p.stderr.decode()[-400:]}")
+            c = y.connect()
+            c.call("HELLO", "3")
+            eq(c.call("SITE", "GET", expired[0]["site"])[b"licence"].decode(),
+               expired[0]["licence"], "the licence loaded")
+            vac = {p["product"] for p in vaccines}
+            seen = False
+            for r in rows(os.path.join(arch, "events.csv")):
+                if r["event"] != "commission" or r["product"] not in vac or r["level"] != "1":
+                    continue
+                v = c.call("VERIFY", r["code"], "SITE", sites[-1]["site"])
+                if v[b"status"] == b"active" and v[b"holder"].decode() != sites[-1]["site"]:
+                    eq(v[b"category"], b"vaccine", f"{v}")
+                    eq(v[b"verdict"], b"red", f"a vaccine away from its holder: {v}")
+                    seen = True
+                    break
+            check(seen, "a vaccine unit held somewhere")
+        finally:
+            y.stop()
+    finally:
+        shutil.rmtree(plain, ignore_errors=True)
+        shutil.rmtree(arch, ignore_errors=True)

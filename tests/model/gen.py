@@ -333,6 +333,12 @@ class Generator:
     def withdraw(self):
         return ["WITHDRAW", self.pick(UNIT_PRODUCTS), "REASON", "licence revoked"]
 
+    def category(self):
+        """A product's category changes: a special one makes diversion and
+        sales before receipt red and refuses split sales (policy_<category>)."""
+        return ["PRODUCT", "SET", self.pick(UNIT_PRODUCTS), "category",
+                self.pick(["vaccine", "ordinary", "narcotic"])]
+
     def lock(self, on=True):
         if on:
             u = self.pick(self.model.units)
@@ -409,7 +415,7 @@ class Generator:
                ("ret", 2), ("destroy", 1.5), ("verify", 10), ("dispense", 14), ("undo", 5),
                ("recall", 1.5), ("lift", 1.5), ("withdraw", 0.75), ("lock", 1.5),
                ("unlock", 1), ("events", 5), ("advance", 1.5), ("decommission", 2.5),
-               ("reactivate", 1.5), ("unwithdraw", 0.75)]
+               ("reactivate", 1.5), ("unwithdraw", 0.75), ("category", 0.4)]
 
     def ret(self):
         return self.ship("RETURN")

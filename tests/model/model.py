@@ -32,9 +32,18 @@ import shlex
 REASONS = ["unknown", "duplicate", "recalled", "withdrawn", "expired", "near_expiry",
            "not_received_here", "in_transit", "destroyed", "locked", "lot_mismatch",
            "expiry_mismatch", "not_a_trace_code", "not_a_sales_unit", "undo_window",
-           "not_dispensed", "sample", "exported", "stolen", "checked_out"]
+           "not_dispensed", "sample", "exported", "stolen", "checked_out", "licence_expired",
+           "cold_chain_break"]
 # checked_out is amber at the hospital that checked it out; elsewhere the
 # judgement adds ELSEWHERE too, a mark no reply shows, which makes it red.
+# Categories whose default policy_<category> line is "not_received=red
+# in_transit=red split_sale=refuse" (config.c); ordinary: the global settings.
+SPECIAL_CATEGORIES = {"vaccine", "blood_product", "narcotic", "psychotropic", "psychotropic_1",
+                      "psychotropic_2", "toxic", "radioactive", "precursor", "botulinum"}
+ZH = {"vaccine": "疫苗", "blood_product": "血液制品", "narcotic": "麻醉药品",
+      "psychotropic": "精神药品", "psychotropic_1": "第一类精神药品",
+      "psychotropic_2": "第二类精神药品", "toxic": "医疗用毒性药品", "radioactive": "放射性药品",
+      "precursor": "药品类易制毒化学品", "botulinum": "注射用A型肉毒毒素"}
 AMBER_REASONS = {"near_expiry", "not_received_here", "in_transit", "lot_mismatch",
                  "expiry_mismatch", "checked_out"}   # defaults: mismatch, not_received = amber
 ELSEWHERE = "_checked_out_elsewhere"
@@ -347,9 +356,16 @@ class Model:
             r.add("expiry_mismatch")
         return j
 
+    def category(self, j):
+        lot = j.get("lot")
+        return self.products[lot.product].get("category") if lot else None
+
     @staticmethod
-    def verdict(reasons):
-        if any(x not in AMBER_REASONS for x in reasons):
+    def verdict(reasons, category=None):
+        amber = AMBER_REASONS
+        if category in SPECIAL_CATEGORIES:
+            amber = amber - {"not_received_here", "in_transit"}
+        if any(x not in amber for x in reasons):
             return "red"
         return "amber" if reasons else "green"
 
@@ -364,7 +380,7 @@ class Model:
     def verdict_reply(self, j, reasons=None, verdict=None, first_sale=False):
         """P "VERIFY": the reply map every scan command shares."""
         reasons = j["reasons"] if reasons is None else reasons
-        out = dict(verdict=verdict or self.verdict(reasons),
+        out = dict(verdict=verdict or self.verdict(reasons, self.category(j)),
                    reasons=[x for x in REASONS if x in reasons])
         sc, u, lot = j["scan"], j["unit"], j["lot"]
         if sc is None:
@@ -383,6 +399,8 @@ class Model:
             out["parent"] = u.parent
         out["dispensed"] = u.dispensed
         out["units_per_pack"] = self.products[lot.product]["upp"] if lot else 1
+        if self.category(j):
+            out["category"] = self.category(j)
         le = self.events[u.last_seq]
         out["last_event"] = dict(event=le["event"], site=le.get("site") or le.get("from"))
         out["commissioned"] = True
@@ -449,6 +467,8 @@ class Model:
             p["upp"] = int(fields["units_per_pack"])
         if "name" in fields:
             p["name"] = fields["name"]
+        if "category" in fields:
+            p["category"] = fields["category"]
         return "OK"
 
     def cmd_commission(self, args, as_records=False):
@@ -835,9 +855,13 @@ class Model:
                 "duplicate" not in r:
             r.discard("not_received_here")
             r.add("duplicate")
+        cat = self.category(j)
+        if u is not None and cat in SPECIAL_CATEGORIES and upp > 1 and qty < upp and \
+                "duplicate" not in r:
+            raise err(f"QTY {qty}: {cat} ({ZH[cat]}) packs are sold whole, {upp} units")
         if u is not None and "duplicate" not in r and u.dispensed + qty > upp:
             raise err(f"QTY {qty} is more than the {upp - u.dispensed} that remain")
-        verdict = self.verdict(r)
+        verdict = self.verdict(r, cat)
         if as_records and verdict == "red":
             # PROTOCOL.md, EVENTS: the record fails, and a failed record
             # changes nothing (no alert, no answer kept for its TX).

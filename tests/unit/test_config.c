@@ -141,7 +141,7 @@ static void test_option_table(void **state)
 		for (int j = 0; j < i && config_option(j, &other, &d2, &h2); j++)
 			expect(strcmp(name, other) != 0, "option %s listed twice", name);
 	}
-	assert_int_equal(n, 59);
+	assert_int_equal(n, 71);
 	const char *x;
 	assert_int_equal(config_option(n, &name, &x, &x), 0);
 	assert_int_equal(config_option(-1, &name, &x, &x), 0);
@@ -761,11 +761,61 @@ static void test_shipped_config(void **state)
 	       SHIPPED, missing);
 }
 
+/* Category policy lines (issue 21): each setting overrides the global one
+ * for its category only; a bad line names the option and the setting. */
+static void test_category_policy_lines(void **state)
+{
+	(void)state;
+	struct config c;
+	char err[256], out[256];
+	config_defaults(&c);
+	assert_int_equal(c.policy[CAT_VACCINE].not_received, CONFIG_RED);
+	assert_int_equal(c.policy[CAT_VACCINE].in_transit, CONFIG_RED);
+	assert_int_equal(c.policy[CAT_VACCINE].split_sale, 1);
+	assert_int_equal(c.policy[CAT_VACCINE].near_expiry_days, POLICY_INHERIT);
+	assert_int_equal(c.policy[CAT_ORDINARY].not_received, POLICY_INHERIT);
+	assert_int_equal(c.policy[CAT_NONE].near_expiry_days, POLICY_INHERIT);
+	assert_int_equal(config_set(&c, "policy_vaccine", "near_expiry_days=60, not_received=amber",
+				    err, sizeof err), 0);
+	assert_int_equal(c.policy[CAT_VACCINE].near_expiry_days, 60);
+	assert_int_equal(config_set(&c, "policy_toxic", "split_sale=allow", err, sizeof err), 0);
+	assert_int_equal(c.policy[CAT_TOXIC].split_sale, 0);
+	assert_int_equal(c.policy[CAT_VACCINE].in_transit, POLICY_INHERIT);
+	assert_int_equal(config_get(&c, "policy_vaccine", out, sizeof out), 0);
+	assert_string_equal(out, "not_received=amber near_expiry_days=60");
+	static const struct { const char *key, *value, *err; } bad[] = {
+		{ "policy_narcotic", "not_received=purple",
+		  "policy_narcotic: not_received=purple: not red or amber" },
+		{ "policy_toxic", "split_sale=maybe", "policy_toxic: split_sale=maybe: not refuse or allow" },
+		{ "policy_vaccine", "near_expiry_days=-1", "not a number of days from 0 to 3650" },
+		{ "policy_vaccine", "near_expiry_days=3651", "not a number of days from 0 to 3650" },
+		{ "policy_vaccine", "diversion=red", "unknown setting 'diversion'; settings are "
+		  "not_received, in_transit, split_sale, near_expiry_days" },
+		{ "policy_vaccine", "red", "policy_vaccine: 'red' is not name=value" },
+		{ "policy_cheese", "", "unknown option 'policy_cheese'" },
+		{ "licence_expired", "yellow", "licence_expired: 'yellow' is not red, amber or off" },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct config before = c;
+		err[0] = '\0';
+		expect(config_set(&c, bad[i].key, bad[i].value, err, sizeof err) == -1,
+		       "%s = %s accepted", bad[i].key, bad[i].value);
+		expect(strstr(err, bad[i].err) != NULL, "%s = %s: '%s', want '%s'", bad[i].key,
+		       bad[i].value, err, bad[i].err);
+		expect(memcmp(&before, &c, sizeof c) == 0, "%s changed the config", bad[i].key);
+	}
+	assert_int_equal(config_set(&c, "licence_expired", "off", err, sizeof err), 0);
+	assert_int_equal(c.licence_expired, CONFIG_OFF);
+	assert_int_equal(config_get(&c, "licence_expired", out, sizeof out), 0);
+	assert_string_equal(out, "off");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_option_table),
+		cmocka_unit_test(test_category_policy_lines),
 		cmocka_unit_test(test_set_table),
 		cmocka_unit_test(test_set_size_suffix_any_case),
 		cmocka_unit_test(test_set_failure_keeps_value),

@@ -413,6 +413,27 @@ static const struct ep_case cases[] = {
 	  "of file\n" },
 	{ "an empty eventList", DOC(""),
 	  "= events 0 mapped 0 records 0 bad 0 skipped\n" },
+	{ "temperature readings: gs1:Temperature in CEL, FAH and KEL; other types "
+	  "left alone; a bad uom refused",
+	  DOC("{\"type\":\"ObjectEvent\"," T0 ",\"action\":\"OBSERVE\"," \
+	  "\"bizStep\":\"shipping\",\"epcList\":[\"" SG1 "\"]," \
+	  "\"readPoint\":{\"id\":\"" MFR "\"},\"sensorElementList\":[{\"sensorReport\":[" \
+	      "{\"type\":\"gs1:Temperature\",\"value\":14.5,\"uom\":\"CEL\"}," \
+	      "{\"type\":\"gs1:Temperature\",\"minValue\":3.04,\"maxValue\":7,\"uom\":\"CEL\"}," \
+	      "{\"type\":\"gs1:RelativeHumidity\",\"value\":99,\"uom\":\"A93\"}]}]}," \
+	      "{\"type\":\"ObjectEvent\"," T0 ",\"action\":\"OBSERVE\"," \
+	  "\"bizStep\":\"shipping\",\"epcList\":[\"" SG1 "\"]," \
+	  "\"readPoint\":{\"id\":\"" MFR "\"},\"sensorElementList\":[{\"sensorReport\":[" \
+	      "{\"type\":\"gs1:Temperature\",\"value\":46.4,\"uom\":\"FAH\"}]}]}," \
+	      "{\"type\":\"ObjectEvent\"," T0 ",\"action\":\"OBSERVE\"," \
+	  "\"bizStep\":\"shipping\",\"epcList\":[\"" SG1 "\"]," \
+	  "\"readPoint\":{\"id\":\"" MFR "\"},\"sensorElementList\":[{\"sensorReport\":[" \
+	      "{\"type\":\"gs1:Temperature\",\"value\":5,\"uom\":\"MTR\"}]}]}"),
+	  "1 ship time=" T0L " code=" SG1 " from=" MFR " temp=3.0:14.5\n"
+	  "2 ship time=" T0L " code=" SG1 " from=" MFR " temp=8.0:8.0\n"
+	  "! t.json: event 3: sensorElementList[0].sensorReport[0]: uom 'MTR' is not "
+	  "a temperature's (CEL, FAH or KEL)\n"
+	  "= events 3 mapped 2 records 2 bad 1 skipped\n" },
 };
 
 static void test_cases(void **state)

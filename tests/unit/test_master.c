@@ -13,10 +13,12 @@
 #include <cmocka.h>
 
 #include <ftw.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "category.h"
 #include "log.h"
 #include "master.h"
 #include "store.h"
@@ -151,16 +153,65 @@ static void test_kind_tables(void **state)
 	(void)state;
 	assert_string_equal(master_what(SITE), "site");
 	assert_string_equal(master_what(PROD), "product");
-	static const char *const site_fields[] = { "name", "kind", "gln", "region" };
+	/* Appended only: a field's index is what stored records carry. */
+	static const char *const site_fields[] = { "name", "kind", "gln", "region", "licence",
+						   "licence_valid_from", "licence_valid_until",
+						   "address", "contact" };
 	static const char *const prod_fields[] = { "name", "form", "strength", "units_per_pack",
-						   "holder", "kind", "nhsa_code" };
-	assert_int_equal(master_nfields(SITE), 4);
-	for (int i = 0; i < 4; i++)
+						   "holder", "kind", "nhsa_code", "category",
+						   "approval_number", "storage_min_c",
+						   "storage_max_c" };
+	assert_int_equal(master_nfields(SITE), 9);
+	for (int i = 0; i < 9; i++)
 		assert_string_equal(master_field_name(SITE, i), site_fields[i]);
-	assert_int_equal(master_nfields(PROD), 7);
-	for (int i = 0; i < 7; i++)
+	assert_int_equal(master_nfields(PROD), 11);
+	for (int i = 0; i < 11; i++)
 		assert_string_equal(master_field_name(PROD, i), prod_fields[i]);
 	assert_true(master_nfields(PROD) <= MASTER_FIELDS_MAX);
+}
+
+/* Field `name` of rec (kind k) set to the text v. */
+static void put_field(const struct master_kind *k, struct master_rec *rec, const char *name,
+		      const char *v)
+{
+	int f = master_field_index(k, name);
+	assert_true(f >= 0);
+	rec->val[f] = v;
+	rec->len[f] = strlen(v);
+}
+
+/* What only the whole record can say: the licence's dates in order, the
+ * storage range not upside down. */
+static void test_record_checks(void **state)
+{
+	(void)state;
+	struct master_rec rec;
+	char err[256];
+	memset(&rec, 0, sizeof rec);
+	put_field(SITE, &rec, "licence_valid_from", "2024-01-01");
+	put_field(SITE, &rec, "licence_valid_until", "2029-01-01");
+	assert_int_equal(master_check_record(SITE, &rec, err, sizeof err), 0);
+	assert_int_equal(master_licence_until(&rec), 20290101);
+	put_field(SITE, &rec, "licence_valid_until", "2023-12-31");
+	assert_int_equal(master_check_record(SITE, &rec, err, sizeof err), -1);
+	assert_string_equal(err, "licence_valid_from 2024-01-01 is after licence_valid_until "
+			    "2023-12-31");
+
+	memset(&rec, 0, sizeof rec);
+	put_field(PROD, &rec, "storage_min_c", "8");
+	put_field(PROD, &rec, "storage_max_c", "2");
+	assert_int_equal(master_check_record(PROD, &rec, err, sizeof err), -1);
+	assert_string_equal(err, "storage_min_c 8 is above storage_max_c 2");
+	put_field(PROD, &rec, "storage_min_c", "-2.5");
+	assert_int_equal(master_check_record(PROD, &rec, err, sizeof err), 0);
+	int32_t lo, hi;
+	bool has_lo, has_hi;
+	assert_true(master_storage(&rec, &lo, &has_lo, &hi, &has_hi));
+	assert_true(has_lo && has_hi);
+	assert_int_equal(lo, -25);
+	assert_int_equal(hi, 20);
+	put_field(PROD, &rec, "category", "blood_product");
+	assert_int_equal(master_category(&rec), CAT_BLOOD_PRODUCT);
 }
 
 /* ---------------------------------------------------------------- fields */
@@ -291,9 +342,56 @@ static const struct field_case field_cases[] = {
 	{ PROD, "form", "\xc3\x28", 0, "is not UTF-8 at byte 1" },		/* bad continuation */
 	{ PROD, "form", "ab\x80", 0, "is not UTF-8 at byte 3 (0x80)" },	/* lone continuation */
 	{ PROD, "strength", "\xf5\x80\x80\x80", 0, "strength is not UTF-8 at byte 1 (0xF5)" },
+	/* archives (一企一档、一品一档), categories, storage (issue 21) */
+	{ PROD, "category", "vaccine", 0, NULL },
+	{ PROD, "category", "psychotropic_2", 0, NULL },
+	{ PROD, "category", "botulinum", 0, NULL },
+	{ PROD, "category", "Vaccine", 0, "'Vaccine' is not one of ordinary, vaccine, "
+	  "blood_product, narcotic" },
+	{ PROD, "category", "", 0, "is not one of" },
+	{ PROD, "approval_number", "国药准字H20203456", 0, NULL },
+	{ PROD, "approval_number", "国药准字S10980001", 0, NULL },
+	{ PROD, "approval_number", "国药准字HJ20170001", 0, NULL },
+	{ PROD, "approval_number", "国药准字ZC20200012", 0, NULL },
+	{ PROD, "approval_number", "国药准字H2020345", 0, "国药准字 takes a letter" },
+	{ PROD, "approval_number", "国药准字X20203456", 0, "国药准字 takes a letter" },
+	{ PROD, "approval_number", "国药准字H202034567", 0, "and 8 digits" },
+	{ PROD, "approval_number", "国药准字h20203456", 0, "国药准字 takes a letter" },
+	{ PROD, "approval_number", "国械注准20153460001", 0, NULL },
+	{ PROD, "approval_number", "国械注进20172060123", 0, NULL },
+	{ PROD, "approval_number", "国械注许20163210002", 0, NULL },
+	{ PROD, "approval_number", "国械注准20154460001", 0, "class 1-3" },
+	{ PROD, "approval_number", "国械注准2015346000", 0, "takes 11 digits" },
+	{ PROD, "approval_number", "京械注准20152010001", 0, NULL },
+	{ PROD, "approval_number", "粤械注准2015201000", 0, "provincial device registration" },
+	{ PROD, "approval_number", "京械备20150001", 0, NULL },
+	{ PROD, "approval_number", "京械备2015001", 0, "class I device filing takes 8 digits" },
+	{ PROD, "approval_number", "美械注准20152010001", 0, "is not an approval number" },
+	{ PROD, "approval_number", "H20203456", 0, "is not an approval number" },
+	{ PROD, "storage_min_c", "2", 0, NULL },
+	{ PROD, "storage_max_c", "8", 0, NULL },
+	{ PROD, "storage_min_c", "-20", 0, NULL },
+	{ PROD, "storage_max_c", "2.5", 0, NULL },
+	{ PROD, "storage_max_c", "2.55", 0, "is not a temperature in °C" },
+	{ PROD, "storage_max_c", "8C", 0, "is not a temperature in °C" },
+	{ PROD, "storage_min_c", "-300", 0, "from -200 to 100" },
+	{ PROD, "storage_min_c", "-", 0, "is not a temperature" },
+	{ SITE, "licence", "粤AA0200001", 0, NULL },
+	{ SITE, "licence", "京20160001", 0, NULL },
+	{ SITE, "licence", "AA0200001", 0, "does not open with a province abbreviation" },
+	{ SITE, "licence", "粤", 0, "has no number after the province" },
+	{ SITE, "licence", "粤AA-02", 0, "letters and digits only" },
+	{ SITE, "licence_valid_from", "2024-01-01", 0, NULL },
+	{ SITE, "licence_valid_until", "2029-02-30", 0, "is not a date (YYYY-MM-DD)" },
+	{ SITE, "licence_valid_until", "20290101", 0, "is not a date (YYYY-MM-DD)" },
+	{ SITE, "address", "北京市朝阳区建国路1号", 0, NULL },
+	{ SITE, "contact", "张三 010-12345678", 0, NULL },
+	{ SITE, "contact", "", 0, "contact is empty" },
 	/* unknown fields and name matching */
 	{ SITE, "color", "red", 0,
 	  "unknown site field 'color'; fields are name, kind, gln" },
+	{ SITE, "licence_until", "2029-01-01", 0, "fields are name, kind, gln, region, licence, "
+	  "licence_valid_from, licence_valid_until, address, contact" },
 	{ PROD, "colour", "red", 0, "unknown product field 'colour'; fields are name, form, "
 	  "strength, units_per_pack, holder, kind, nhsa_code" },
 	{ SITE, "NAME", "Upper case field names match", 0, NULL },
@@ -850,6 +948,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_normalize_ids),
 		cmocka_unit_test(test_normalize_idempotent),
+		cmocka_unit_test(test_record_checks),
 		cmocka_unit_test(test_kind_tables),
 		cmocka_unit_test(test_field_checks),
 		cmocka_unit_test(test_field_text_strict_utf8),

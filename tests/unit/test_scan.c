@@ -291,6 +291,128 @@ static void test_same_commands_same_answers(void **state)
 	buf_free(&replies[1]);
 }
 
+static void set_fields(struct fx *f, const struct master_kind *k, const char *id,
+		       const char *name, const char *value)
+{
+	const char *pairs[] = { name, value };
+	fx_master(f, k, id, pairs, 2);
+}
+
+/* The reply as text, for what it names. */
+static void reply_text(struct scan_outcome *so, struct fx *f, char *out, size_t n)
+{
+	struct resp_out o = { BUF_INIT, 3 };
+	verdict_reply(&o, &so->j, &f->cfg, FX_T0);
+	size_t len = o.b.len < n - 1 ? o.b.len : n - 1;
+	memcpy(out, o.b.data, len);
+	out[len] = '\0';
+	for (size_t i = 0; i < len; i++)
+		if (out[i] == '\0')
+			out[i] = ' ';
+	buf_free(&o.b);
+}
+
+static void test_a_vaccines_policy_makes_diversion_and_unreceived_sales_red(void **state)
+{
+	(void)state;
+	struct fx f;
+	struct scan_outcome so;
+	char text[4096];
+	scene(&f, "10", FAR);
+	/* Without a category: the global policy, AMBER. */
+	apply(&f, FX_T0, &so, "VERIFY", CODE(1), "SITE", "PH2", NULL);
+	assert_int_equal(so.j.verdict, VERDICT_AMBER);
+	assert_int_equal(so.j.by_category, 0);
+	set_fields(&f, &master_product, PRODUCT, "category", "vaccine");
+	apply(&f, FX_T0, &so, "VERIFY", CODE(1), "SITE", "PH2", NULL);
+	assert_int_equal(so.j.verdict, VERDICT_RED);
+	assert_int_equal(so.j.reasons, bit(R_NOT_RECEIVED_HERE));
+	assert_int_equal(so.j.by_category, bit(R_NOT_RECEIVED_HERE));
+	reply_text(&so, &f, text, sizeof text);
+	assert_non_null(strstr(text, "category"));
+	assert_non_null(strstr(text, "vaccine"));
+	assert_non_null(strstr(text, "red by the vaccine 疫苗 policy: policy_vaccine"));
+	/* Shipped on, not received: a sale before receipt is RED too. */
+	fx_do(&f, FX_T0, "COMMISSION", CODE(7), "SITE", "MFR", "PRODUCT", PRODUCT, "LOT", "L1",
+	      "EXPIRY", FAR, NULL);
+	fx_do(&f, FX_T0, "SHIP", CODE(7), "FROM", "MFR", "TO", "PH2", NULL);
+	apply(&f, FX_T0, &so, "DISPENSE", CODE(7), "SITE", "PH2", "TX", "A", "QTY", "10", NULL);
+	assert_int_equal(so.j.verdict, VERDICT_RED);
+	assert_true(so.j.by_category & bit(R_IN_TRANSIT));
+	/* Categories the config leaves to the global policy change nothing. */
+	set_fields(&f, &master_product, PRODUCT, "category", "ordinary");
+	apply(&f, FX_T0, &so, "VERIFY", CODE(1), "SITE", "PH2", NULL);
+	assert_int_equal(so.j.verdict, VERDICT_AMBER);
+	assert_int_equal(so.j.by_category, 0);
+	fx_close(&f);
+}
+
+static void test_a_vaccine_pack_is_sold_whole(void **state)
+{
+	(void)state;
+	struct fx f;
+	struct scan_outcome so;
+	scene(&f, "10", FAR);
+	set_fields(&f, &master_product, PRODUCT, "category", "vaccine");
+	uint64_t events = fx_next(&f, "event");
+	assert_int_equal(apply(&f, FX_T0, &so, "DISPENSE", CODE(1), "SITE", "PH1", "TX", "A",
+			       "QTY", "4", NULL), CMD_REFUSED);
+	assert_non_null(strstr(so.o.why, "QTY 4: vaccine (疫苗) packs are sold whole, 10 units "
+			       "(policy_vaccine split_sale=refuse)"));
+	assert_int_equal(fx_next(&f, "event"), events);
+	assert_int_equal(fx_unit(&f, CODE(1)).dispensed, 0);
+	assert_int_equal(apply(&f, FX_T0, &so, "DISPENSE", CODE(1), "SITE", "PH1", "TX", "A",
+			       "QTY", "10", NULL), CMD_DONE);
+	assert_int_equal(so.j.verdict, VERDICT_GREEN);
+	/* A policy that allows it: split as any pack. */
+	f.cfg.policy[CAT_VACCINE].split_sale = 0;
+	assert_int_equal(apply(&f, FX_T0, &so, "DISPENSE", CODE(2), "SITE", "PH1", "TX", "B",
+			       "QTY", "4", NULL), CMD_DONE);
+	fx_close(&f);
+}
+
+static void test_a_categorys_near_expiry_days(void **state)
+{
+	(void)state;
+	struct fx f;
+	struct scan_outcome so;
+	scene(&f, "1", "2027-05-01");	/* 47 days after FX_T0: beyond the global 30 */
+	set_fields(&f, &master_product, PRODUCT, "category", "vaccine");
+	apply(&f, FX_T0, &so, "VERIFY", CODE(1), "SITE", "PH1", NULL);
+	assert_int_equal(so.j.verdict, VERDICT_GREEN);
+	f.cfg.policy[CAT_VACCINE].near_expiry_days = 60;
+	apply(&f, FX_T0, &so, "VERIFY", CODE(1), "SITE", "PH1", NULL);
+	assert_int_equal(so.j.verdict, VERDICT_AMBER);
+	assert_int_equal(so.j.reasons, bit(R_NEAR_EXPIRY));
+	assert_int_equal(so.j.by_category, bit(R_NEAR_EXPIRY));
+	fx_close(&f);
+}
+
+static void test_an_expired_licence_makes_the_sites_sales_amber(void **state)
+{
+	(void)state;
+	struct fx f;
+	struct scan_outcome so;
+	char text[4096];
+	scene(&f, "1", FAR);
+	set_fields(&f, &master_site, "PH1", "licence_valid_until", "2027-12-31");
+	apply(&f, FX_T0, &so, "VERIFY", CODE(1), "SITE", "PH1", NULL);
+	assert_int_equal(so.j.verdict, VERDICT_GREEN);
+	set_fields(&f, &master_site, "PH1", "licence_valid_until", "2027-03-01");
+	apply(&f, FX_T0, &so, "DISPENSE", CODE(1), "SITE", "PH1", "TX", "A", NULL);
+	assert_int_equal(so.j.verdict, VERDICT_AMBER);
+	assert_int_equal(so.j.reasons, bit(R_LICENCE_EXPIRED));
+	reply_text(&so, &f, text, sizeof text);
+	assert_non_null(strstr(text, "this site's licence expired on 2027-03-01"));
+	f.cfg.licence_expired = CONFIG_RED;
+	apply(&f, FX_T0, &so, "VERIFY", CODE(2), "SITE", "PH1", NULL);
+	assert_int_equal(so.j.verdict, VERDICT_RED);
+	f.cfg.licence_expired = CONFIG_OFF;
+	apply(&f, FX_T0, &so, "VERIFY", CODE(2), "SITE", "PH1", NULL);
+	assert_int_equal(so.j.verdict, VERDICT_GREEN);
+	fx_close(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -302,6 +424,10 @@ int main(void)
 		cmocka_unit_test(test_undo_within_its_window_and_site),
 		cmocka_unit_test(test_a_record_answered_red_changes_nothing),
 		cmocka_unit_test(test_same_commands_same_answers),
+		cmocka_unit_test(test_a_vaccines_policy_makes_diversion_and_unreceived_sales_red),
+		cmocka_unit_test(test_a_vaccine_pack_is_sold_whole),
+		cmocka_unit_test(test_a_categorys_near_expiry_days),
+		cmocka_unit_test(test_an_expired_licence_makes_the_sites_sales_amber),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

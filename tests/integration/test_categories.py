@@ -1,0 +1,138 @@
+"""Product categories and their policy, and the archives of sites and
+products (issue 21 items 1 and 3), against the real yimad: a vaccine sold
+away from its holder is RED and the reply names the category; a vaccine
+pack is sold whole; a site whose licence has passed sells AMBER; archive
+fields in bad formats are refused, naming the field, and change nothing."""
+from harness import Yimad, check, day, eq, Error
+
+
+def cn(i):
+    return "8305555%013d" % i
+
+
+def scene(c, n=4):
+    """MFR, PH1 and PH2; vaccine 8305555 (10 doses a pack, 2-8 °C); n packs
+    of lot V1 received at PH1."""
+    for args in (("SITE", "SET", "MFR", "name", "Maker", "kind", "manufacturer"),
+                 ("SITE", "SET", "PH1", "name", "Pharmacy 1", "kind", "pharmacy"),
+                 ("SITE", "SET", "PH2", "name", "Pharmacy 2", "kind", "pharmacy"),
+                 ("PRODUCT", "SET", "8305555", "name", "Hepatitis B vaccine",
+                  "units_per_pack", "10", "kind", "drug")):
+        r = c.call(*args)
+        check(not isinstance(r, Error), f"{args}: {r}")
+    codes = [cn(i) for i in range(1, n + 1)]
+    for cmd in (["COMMISSION", *codes, "SITE", "MFR", "PRODUCT", "8305555", "LOT", "V1",
+                 "EXPIRY", day(400)],
+                ["SHIP", *codes, "FROM", "MFR", "TO", "PH1"],
+                ["RECEIVE", *codes, "SITE", "PH1"]):
+        r = c.call(*cmd)
+        check(not isinstance(r, Error), f"{cmd[0]}: {r}")
+
+
+def text(v):
+    return v.decode() if isinstance(v, bytes) else v
+
+
+def test_a_vaccines_policy_is_applied_and_named():
+    d = Yimad()
+    try:
+        c = d.connect()
+        c.call("HELLO", "3")
+        scene(c)
+        before = c.call("VERIFY", cn(1), "SITE", "PH2")
+        eq(text(before[b"verdict"]), "amber", f"before a category: {before}")
+        check(b"category" not in before, f"no category yet: {before}")
+        eq(c.call("PRODUCT", "SET", "8305555", "category", "vaccine",
+                  "approval_number", "国药准字S20203456", "storage_min_c", "2",
+                  "storage_max_c", "8"), "OK", "PRODUCT SET category")
+        after = c.call("VERIFY", cn(1), "SITE", "PH2")
+        eq(text(after[b"verdict"]), "red", f"a diverted vaccine: {after}")
+        eq(text(after[b"category"]), "vaccine", f"{after}")
+        check("red by the vaccine 疫苗 policy: policy_vaccine" in text(after[b"message"]),
+              f"the message names the policy: {after}")
+        # A split sale of a vaccine pack: refused, nothing sold.
+        r = c.call("DISPENSE", cn(2), "SITE", "PH1", "TX", "T1", "QTY", "3")
+        check(isinstance(r, Error) and "vaccine (疫苗) packs are sold whole" in str(r),
+              f"split sale: {r}")
+        eq(c.call("VERIFY", cn(2), "SITE", "PH1")[b"dispensed"], 0, "nothing sold")
+        r = c.call("DISPENSE", cn(2), "SITE", "PH1", "TX", "T1", "QTY", "10")
+        eq(text(r[b"verdict"]), "green", f"a whole pack: {r}")
+        # The policy is the config's: not_received=amber turns it back.
+        d.stop()
+        d.flags += ["--policy-vaccine", "not_received=amber split_sale=allow"]
+        d.start()
+        c = d.connect()
+        c.call("HELLO", "3")
+        r = c.call("VERIFY", cn(1), "SITE", "PH2")
+        eq(text(r[b"verdict"]), "amber", f"policy_vaccine not_received=amber: {r}")
+        eq(text(r[b"category"]), "vaccine", f"{r}")
+    finally:
+        d.stop()
+
+
+def test_a_bad_policy_line_stops_the_daemon_naming_it():
+    d = Yimad()
+    try:
+        d.stop()
+        d.flags += ["--policy-narcotic", "not_received=purple"]
+        try:
+            d.start()
+        except Exception:
+            pass
+        log = open(d.log_path, encoding="utf-8", errors="replace").read()
+        check("policy_narcotic: not_received=purple: not red or amber" in log,
+              f"the error names the option and setting: {log[-500:]}")
+    finally:
+        d.stop()
+
+
+def test_an_expired_licence_makes_sales_amber():
+    d = Yimad()
+    try:
+        c = d.connect()
+        c.call("HELLO", "3")
+        scene(c)
+        eq(c.call("SITE", "SET", "PH1", "licence", "粤AA0200001", "licence_valid_from",
+                  day(-2000), "licence_valid_until", day(-1), "address", "广州市天河区1号",
+                  "contact", "李四 020-1234567", "region", "440106"), "OK", "SITE SET licence")
+        r = c.call("DISPENSE", cn(3), "SITE", "PH1", "TX", "T9", "QTY", "10")
+        eq(text(r[b"verdict"]), "amber", f"a sale at a site whose licence passed: {r}")
+        eq([text(x) for x in r[b"reasons"]], ["licence_expired"], f"{r}")
+        check(f"this site's licence expired on {day(-1)}" in text(r[b"message"]), f"{r}")
+        got = c.call("SITE", "GET", "PH1")
+        eq(text(got[b"licence"]), "粤AA0200001", f"{got}")
+        eq(c.call("SITE", "SET", "PH1", "licence_valid_until", day(1000)), "OK", "renewed")
+        r = c.call("VERIFY", cn(4), "SITE", "PH1")
+        eq(text(r[b"verdict"]), "green", f"renewed: {r}")
+    finally:
+        d.stop()
+
+
+def test_bad_archive_fields_are_refused_and_change_nothing():
+    d = Yimad()
+    try:
+        c = d.connect()
+        c.call("HELLO", "3")
+        scene(c, 1)
+        cases = [
+            (("PRODUCT", "SET", "8305555", "category", "vacine"),
+             "category 'vacine' is not one of ordinary, vaccine"),
+            (("PRODUCT", "SET", "8305555", "approval_number", "国药准字Q20203456"),
+             "approval_number '国药准字Q20203456': 国药准字 takes a letter"),
+            (("PRODUCT", "SET", "8305555", "storage_min_c", "8", "storage_max_c", "2"),
+             "storage_min_c 8 is above storage_max_c 2"),
+            (("SITE", "SET", "PH1", "licence", "AA0200001"),
+             "licence 'AA0200001' does not open with a province abbreviation"),
+            (("SITE", "SET", "PH1", "licence_valid_from", day(10), "licence_valid_until",
+              day(1)), f"licence_valid_from {day(10)} is after licence_valid_until {day(1)}"),
+            (("SITE", "SET", "PH1", "name", "Renamed", "licence_valid_until", "2029-02-30"),
+             "licence_valid_until '2029-02-30' is not a date"),
+        ]
+        for args, want in cases:
+            r = c.call(*args)
+            check(isinstance(r, Error) and want in str(r), f"{args}: {r!r}, want {want!r}")
+        eq(text(c.call("SITE", "GET", "PH1")[b"name"]), "Pharmacy 1", "nothing changed")
+        prod = c.call("PRODUCT", "GET", "8305555")
+        check(b"category" not in prod and b"storage_min_c" not in prod, f"{prod}")
+    finally:
+        d.stop()
