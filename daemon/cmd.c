@@ -63,6 +63,13 @@ static const cmd_handler handlers[CMD__COUNT] = {
 	[CMD_CLIENT_SETINFO] = cmd_client_setinfo,
 	[CMD_SELECT] = cmd_select,
 	[CMD_COMMAND] = cmd_command,
+	[CMD_ALERT_SET] = cmd_alert_set,
+	[CMD_STOCK] = cmd_stock,
+	[CMD_PRODUCT_LIST] = cmd_product_list,
+	[CMD_SITE_LIST] = cmd_site_list,
+	[CMD_LOTS] = cmd_lots,
+	[CMD_CONTENTS] = cmd_contents,
+	[CMD_RISK] = cmd_risk,
 };
 
 int cmd_read_txn(struct cmd_ctx *ctx, struct store_txn **txn)

@@ -65,6 +65,7 @@ static const char *const db_names[DB__COUNT] = {
 	[DB_REQUESTS] = "requests",
 	[DB_REQUEST_TIMES] = "request_times",
 	[DB_EVENT_UNITS] = "event_units",
+	[DB_ALERT_STATUS] = "alert_status",
 };
 
 /* Index databases hold fixed-size ids as sorted duplicates: LMDB then

@@ -69,6 +69,7 @@ enum store_db {
 	DB_REQUESTS,		/* cluster: request id (u64 BE) → stream position (u64 BE) */
 	DB_REQUEST_TIMES,	/* cluster: entry time (u48 BE) ‖ request id → nothing */
 	DB_EVENT_UNITS,		/* event seq (u48 BE) → the units it names, as runs of ids */
+	DB_ALERT_STATUS,	/* alert seq (u48 BE) → its handling (alert_status.h) */
 	DB__COUNT
 };
 

@@ -57,6 +57,13 @@ enum cmd_id {
 	CMD_CLIENT_SETINFO,
 	CMD_SELECT,
 	CMD_COMMAND,
+	CMD_ALERT_SET,
+	CMD_STOCK,
+	CMD_PRODUCT_LIST,
+	CMD_SITE_LIST,
+	CMD_LOTS,
+	CMD_CONTENTS,
+	CMD_RISK,
 	CMD__COUNT
 };
 
@@ -77,6 +84,7 @@ enum opt_id {
 	OPT_PRODUCT, OPT_LOT, OPT_EXPIRY, OPT_LEVEL, OPT_REASON,
 	OPT_SINCE, OPT_LIMIT, OPT_STATUS, OPT_AFTER, OPT_COUNT, OPT_STATE,
 	OPT_FRESH, OPT_BIZSTEP, OPT_EPC, OPT_ANYEPC, OPT_BEFORE, OPT_LOCATION, OPT_READPOINT,
+	OPT_KIND, OPT_CLASS, OPT_NOTE, OPT_REGION,
 	OPT__COUNT
 };
 
@@ -113,6 +121,11 @@ struct option_spec {
 /* Replies that list: alerts (ALERTS LIMIT) and codes (CODES COUNT). */
 #define CMD_ALERTS_MAX		10000
 #define CMD_CODES_MAX		10000
+/* A page of a listing (STOCK, PRODUCT LIST, SITE LIST, LOTS, CONTENTS:
+ * COUNT) and the sites RISK ranks (LIMIT). */
+#define CMD_LIST_MAX		10000
+/* An alert's note (ALERT SET NOTE). */
+#define CMD_NOTE_MAX		500
 /* An EVENTS batch's id (BATCH): text, kept with the batch's result. */
 #define CMD_BATCH_ID_MAX	64
 /* EPCIS.QUERY: events a page (COUNT), and the values an option may list
