@@ -444,6 +444,7 @@ enum cmd_status cmd_contents(struct cmd_ctx *ctx)
 		free(w.id), free(w.parent), free(w.depth);
 		return cmd_failed(ctx, w.rc ? w.rc : rc);
 	}
+	rc = 0;		/* 1: the walk stopped at a full page */
 	struct resp_out *o = ctx->out;
 	char text[CODE_TEXT_MAX];
 	resp_map(o, 4);
@@ -473,8 +474,9 @@ enum cmd_status cmd_contents(struct cmd_ctx *ctx)
 /* RISK [SINCE t] [REGION r] [LIMIT n]: per site, its alerts by kind, its
  * attempted sales of recalled or expired packs and its late recall
  * acknowledgements, per 1,000 sales; sites ranked by that rate, then by
- * the count.  Reads every alert since t, every sale record and the recall
- * rows of recalled lots: its cost follows the store's alerts and sales. */
+ * the count.  Reads every alert since t, every sale record, every event
+ * of the log (sales are counted from the DISPENSE events) and the recall
+ * rows of recalled lots: its cost follows the size of the event log. */
 enum risk_count { RK_DUP, RK_UNKNOWN, RK_DIVERSION, RK_COLD, RK_BADSALE, RK_LATE, RK__N };
 static const char *const risk_names[RK__N] = {
 	"duplicates", "unknown_codes", "diversions", "cold_chain_breaks",
@@ -490,6 +492,7 @@ struct risk_site {
 struct risk {
 	struct risk_site *s;
 	size_t n;		/* indexed by site number */
+	int64_t since;		/* SINCE, or 0 */
 };
 
 static struct risk_site *risk_at(struct risk *r, uint32_t site)
@@ -515,7 +518,9 @@ static int risk_alert(void *arg, const struct alert *a)
 	return 0;
 }
 
-static int risk_sales(struct store_txn *t, struct risk *r, int64_t since)
+/* Attempted sales of recalled or expired packs, from the sale records
+ * (kept for a DISPENSE with TX, refused ones too). */
+static int risk_bad_sales(struct store_txn *t, struct risk *r, int64_t since)
 {
 	struct store_cursor *cur;
 	const void *k, *v;
@@ -528,17 +533,31 @@ static int risk_sales(struct store_txn *t, struct risk *r, int64_t since)
 		struct sale s;
 		if (kl < 5 || sales_get(t, k, kl, &s) != 0)
 			continue;
+		if (!(s.reasons & (1u << R_RECALLED | 1u << R_EXPIRED)))
+			continue;
 		if (since) {	/* dated by the sale's event; a refused one has none */
 			struct event e;
 			if (s.seq == 0 || events_get(t, s.seq, &e) != 0 || e.time_ms < since)
 				continue;
 		}
-		struct risk_site *rs = risk_at(r, (uint32_t)code_get_be(k, 4));
-		rs->sales += s.seq != 0 && s.undo_seq == 0;
-		rs->count[RK_BADSALE] += (s.reasons & (1u << R_RECALLED | 1u << R_EXPIRED)) != 0;
+		risk_at(r, (uint32_t)code_get_be(k, 4))->count[RK_BADSALE]++;
 	}
 	store_cursor_close(cur);
 	return rc == STORE_NOTFOUND ? 0 : rc;
+}
+
+/* Sales, the rate's denominator: every DISPENSE since t, less those
+ * undone (with or without TX: a sale record is kept only with one). */
+static int risk_count_sale(void *arg, const struct event *e, const uint8_t *link)
+{
+	(void)link;
+	struct risk *r = arg;
+	if (e->time_ms >= r->since && e->site && e->kind == EV_DISPENSE)
+		risk_at(r, e->site)->sales++;
+	else if (e->time_ms >= r->since && e->site && e->kind == EV_UNDO &&
+		 risk_at(r, e->site)->sales > 0)
+		risk_at(r, e->site)->sales--;
+	return 0;
 }
 
 struct late_walk { struct risk *r; uint64_t recall_seq; int64_t deadline, now; };
@@ -597,7 +616,7 @@ enum cmd_status cmd_risk(struct cmd_ctx *ctx)
 	int64_t since = cmd_has(c, OPT_SINCE) ? c->opt[OPT_SINCE].v.ms : 0;
 	uint32_t limit = cmd_has(c, OPT_LIMIT) ? c->opt[OPT_LIMIT].v.n : RISK_DEFAULT;
 	struct store_txn *t;
-	struct risk r = { 0 };
+	struct risk r = { .since = since };
 	if (region && (region->len < 2 || region->len > 6 ||
 		       strspn(region->ptr, "0123456789") < region->len))
 		return cmd_refuse(ctx, "REGION must be 2 to 6 digits of a region code (GB/T 2260: "
@@ -607,7 +626,9 @@ enum cmd_status cmd_risk(struct cmd_ctx *ctx)
 	if (rc == 0)
 		rc = alerts_walk_recent(t, 0, since, risk_alert, &r);
 	if (rc == 0)
-		rc = risk_sales(t, &r, since);
+		rc = risk_bad_sales(t, &r, since);
+	if (rc == 0)
+		rc = events_walk(t, 1, risk_count_sale, &r);
 	if (rc == 0)
 		rc = risk_late(t, ctx->cfg, &r, c->when_ms);
 	/* Keep the sites with something to inspect (and in the region). */

@@ -38,6 +38,9 @@ MATRIX = {
     "EPCIS.QUERY": COUNTER | SUPPLY | {"regulator"},
     "CLIENT SETNAME": ALL, "CLIENT GETNAME": ALL, "CLIENT ID": ALL, "CLIENT INFO": ALL,
     "CLIENT SETINFO": ALL, "SELECT": ALL, "COMMAND": ALL,
+    "ALERT SET": {"regulator"}, "STOCK": COUNTER | SUPPLY | {"regulator"},
+    "PRODUCT LIST": SIGNED, "SITE LIST": SIGNED,
+    "LOTS": {"regulator"}, "CONTENTS": {"regulator"}, "RISK": {"regulator"},
 }
 
 CODE = "83012340000000000001"
@@ -79,6 +82,10 @@ def request(command, site):
         "CLIENT ID": ["CLIENT", "ID"], "CLIENT INFO": ["CLIENT", "INFO"],
         "CLIENT SETINFO": ["CLIENT", "SETINFO", "LIB-NAME", "redis-py"],
         "SELECT": ["SELECT", "0"], "COMMAND": ["COMMAND", "COUNT"],
+        "ALERT SET": ["ALERT", "SET", "1", "STATUS", "investigating"],
+        "STOCK": ["STOCK", "SITE", site], "PRODUCT LIST": ["PRODUCT", "LIST"],
+        "SITE LIST": ["SITE", "LIST"], "LOTS": ["LOTS", "PRODUCT", PRODUCT],
+        "CONTENTS": ["CONTENTS", CODE], "RISK": ["RISK"],
     }[command]
 
 
