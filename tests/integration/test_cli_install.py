@@ -14,7 +14,8 @@ from secutil import certs, token_line
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 SUBCOMMANDS = ("verify", "dispense", "undo", "trace", "alerts", "scan", "load", "recall",
-               "lift", "withdraw", "impact", "backup", "parse")
+               "lift", "withdraw", "impact", "alert", "stock", "lots", "sites", "products",
+               "contents", "risk", "backup", "parse")
 
 
 def make_install(**variables):
