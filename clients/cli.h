@@ -152,7 +152,7 @@ int cli_dispense(const struct cli_opts *o, struct cli_conn *cc, int argc, char *
 int cli_undo(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv);
 /* yima trace CODE */
 int cli_trace(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv);
-/* yima alerts [--since T] [--site S] [--limit N] */
+/* yima alerts [--since T] [--site S] [--kind K] [--status S] [--limit N] */
 int cli_alerts(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv);
 /* yima load FILE... [--format csv|epcis] [--batch N] [--skip-bad] */
 int cli_load(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv);
@@ -167,6 +167,15 @@ int cli_impact(const struct cli_opts *o, struct cli_conn *cc, int argc, char **a
 int cli_decommission(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv);
 int cli_reactivate(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv);
 int cli_unwithdraw(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv);
+/* yima stock / lots / sites / products / contents / risk / alert set:
+ * clients/cmd_lists.c. */
+int cli_stock(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv);
+int cli_lots(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv);
+int cli_sites(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv);
+int cli_products(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv);
+int cli_contents(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv);
+int cli_risk(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv);
+int cli_alert(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv);
 /* yima backup [NAME]: clients/cmd_backup.c. */
 int cli_backup(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv);
 

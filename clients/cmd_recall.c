@@ -7,6 +7,7 @@
  *   yima impact PRODUCT LOT [--json|--csv|--dot] [--svg FILE] [--codes]
  *                           [--site S] [--status ST]
  *   yima impact CODE ...    (the lot of that code)
+ *   yima impact PRODUCT [--region R] ...   (every lot of it: IMPACT PRODUCT)
  *
  * impact prints the recall chain the server's IMPACT reply describes: a
  * table per site by default; --json the reply itself; --csv one row per
@@ -33,8 +34,8 @@
 #define RECALL_USAGE   "yima recall PRODUCT LOT --level N --reason TEXT"
 #define LIFT_USAGE     "yima lift PRODUCT LOT --reason TEXT"
 #define WITHDRAW_USAGE "yima withdraw PRODUCT --reason TEXT"
-#define IMPACT_USAGE   "yima impact PRODUCT LOT|CODE [--json|--csv|--dot] [--svg FILE] " \
-		       "[--all-sites] [--codes [--site S] [--status ST]]"
+#define IMPACT_USAGE   "yima impact PRODUCT [LOT]|CODE [--region R] [--json|--csv|--dot] " \
+		       "[--svg FILE] [--all-sites] [--codes [--site S] [--status ST]]"
 #define PAGE "5000"	/* codes per CODES request */
 
 /* Positional arguments and the required options of recall/lift/withdraw;
@@ -126,14 +127,34 @@ static void human(FILE *f, const struct resp_value *v)
 {
 	const struct resp_value *recall = resp_get(v, "recall");
 	const struct resp_value *totals = resp_get(v, "totals");
-	fprintf(f, "product %s lot %s, expires %s: ", str(v, "product"), str(v, "lot"),
-		str(v, "expiry"));
-	if (recall && recall->type == RESP_T_MAP)
-		fprintf(f, "RECALLED at level %lld on %s (%s); acknowledgements due by %s\n",
-			num(v, "level"), when(recall, "time"), str(recall, "reason"),
-			when(recall, "deadline"));
-	else
-		fprintf(f, "not recalled\n");
+	const struct resp_value *lots = resp_get_list(v, "lots");
+	if (lots) {
+		/* IMPACT PRODUCT: every lot, then the sites added up over them. */
+		fprintf(f, "product %s, %zu lots:\n", str(v, "product"), lots->n);
+		fprintf(f, "  %-14s %-10s %-9s %5s %9s %9s %9s %10s %9s\n", "LOT", "EXPIRY",
+			"STATUS", "LEVEL", "UNITS", "IN_STOCK", "TRANSIT", "DISPENSED",
+			"DESTROYED");
+		for (size_t i = 0; i < lots->n; i++) {
+			const struct resp_value *l = &lots->elem[i];
+			long long level = num(l, "level");
+			char lv[24] = "-";
+			if (level > 0)
+				snprintf(lv, sizeof lv, "%lld", level);
+			fprintf(f, "  %-14s %-10s %-9s %5s %9lld %9lld %9lld %10lld %9lld\n",
+				str(l, "lot"), str(l, "expiry"), str(l, "status"), lv,
+				num(l, "units"), num(l, "in_stock"), num(l, "in_transit"),
+				num(l, "dispensed"), num(l, "destroyed"));
+		}
+	} else {
+		fprintf(f, "product %s lot %s, expires %s: ", str(v, "product"), str(v, "lot"),
+			str(v, "expiry"));
+		if (recall && recall->type == RESP_T_MAP)
+			fprintf(f, "RECALLED at level %lld on %s (%s); acknowledgements due "
+				"by %s\n", num(v, "level"), when(recall, "time"),
+				str(recall, "reason"), when(recall, "deadline"));
+		else
+			fprintf(f, "not recalled\n");
+	}
 	fprintf(f, "\n%-16s %-12s %9s %9s %10s %9s %9s %7s %6s %8s %-29s %8s\n", "SITE", "KIND",
 		"IN_STOCK", "TRANSIT", "DISPENSED", "DESTROYED", "M.PACKS", "CASES", "PALLETS",
 		"RETURNED", "ACKNOWLEDGED", "LATE");
@@ -254,7 +275,7 @@ static int svg(const struct resp_value *v, const struct impact_tree_opts *to, co
 	return 0;
 }
 
-enum { I_JSON, I_CSV, I_DOT, I_SVG, I_ALL, I_CODES, I_SITE, I_STATUS, I_N };
+enum { I_JSON, I_CSV, I_DOT, I_SVG, I_ALL, I_CODES, I_SITE, I_STATUS, I_REGION, I_N };
 
 /* --codes: every page of CODES, printed as it arrives. */
 static int codes(const struct cli_opts *o, struct cli_conn *cc, char **pos,
@@ -322,7 +343,7 @@ int cli_impact(const struct cli_opts *o, struct cli_conn *cc, int argc, char **a
 		[I_DOT] = { "--dot", false, NULL }, [I_SVG] = { "--svg", true, NULL },
 		[I_ALL] = { "--all-sites", false, NULL },
 		[I_CODES] = { "--codes", false, NULL }, [I_SITE] = { "--site", true, NULL },
-		[I_STATUS] = { "--status", true, NULL },
+		[I_STATUS] = { "--status", true, NULL }, [I_REGION] = { "--region", true, NULL },
 	};
 	char *pos[2];
 	int npos = cli_getopt("impact", argc, argv, opts, I_N, pos, 2);
@@ -358,21 +379,31 @@ int cli_impact(const struct cli_opts *o, struct cli_conn *cc, int argc, char **a
 	}
 	if (want_codes)
 		return codes(&mine, cc, pos, opts, opts[I_CSV].co_value != NULL);
-	/* One argument is a code of the lot; a product alone names no lot
-	 * (`yima impact 8305555`): say what is needed, not why it is no
-	 * code. */
+	/* One argument is a code of the lot, or a product alone
+	 * (`yima impact 8305555`): the chain of every lot of it, IMPACT
+	 * PRODUCT, which alone takes a region. */
 	struct cli_code one;
-	if (npos == 1 && cli_code(pos[0], strlen(pos[0]), &one) != 0) {
-		fprintf(stderr, "yima impact: a recall chain is a lot's: give the lot too "
-			"(yima impact %s LOT), or a code of the lot; '%s' is no code: %s\n",
-			show_safe(pos[0]), show_safe(pos[0]), one.cc_r.cr_msg);
+	bool product = npos == 1 && cli_code(pos[0], strlen(pos[0]), &one) != 0;
+	if (opts[I_REGION].co_value && !product) {
+		fprintf(stderr, "yima impact: --region goes with a product alone "
+			"(yima impact PRODUCT --region R)\n");
 		return cli_usage_error(IMPACT_USAGE);
 	}
-
-	const char *args[] = { "IMPACT", pos[0], npos == 2 ? pos[1] : NULL };
+	const char *args[5] = { "IMPACT", pos[0], npos == 2 ? pos[1] : NULL };
+	int nargs = 1 + npos;
+	if (product) {
+		args[1] = "PRODUCT";
+		args[2] = pos[0];
+		nargs = 3;
+		if (opts[I_REGION].co_value) {
+			args[3] = "REGION";
+			args[4] = opts[I_REGION].co_value;
+			nargs = 5;
+		}
+	}
 	if (opts[I_SVG].co_value || opts[I_DOT].co_value) {
 		struct resp_value v, alerts;
-		if (cli_conn_call(cc, 1 + npos, args, NULL, true, &v) != 0)
+		if (cli_conn_call(cc, nargs, args, NULL, true, &v) != 0)
 			return EXIT_USAGE;
 		int rc = EXIT_OK;
 		if (show_is_error(&v)) {
@@ -397,5 +428,5 @@ int cli_impact(const struct cli_opts *o, struct cli_conn *cc, int argc, char **a
 		if (rc || opts[I_DOT].co_value || formats == 0)
 			return rc;
 	}
-	return cli_query(&mine, cc, 1 + npos, args, NULL, opts[I_CSV].co_value ? impact_csv : human);
+	return cli_query(&mine, cc, nargs, args, NULL, opts[I_CSV].co_value ? impact_csv : human);
 }

@@ -13,7 +13,8 @@
 #include <string.h>
 
 #define TRACE_USAGE  "yima trace CODE"
-#define ALERTS_USAGE "yima alerts [--since ISO-TIME] [--site S] [--limit N]"
+#define ALERTS_USAGE "yima alerts [--since ISO-TIME] [--site S] [--kind K] " \
+		     "[--status open|investigating|closed] [--limit N]"
 
 int cli_trace(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv)
 {
@@ -36,10 +37,11 @@ int cli_trace(const struct cli_opts *o, struct cli_conn *cc, int argc, char **ar
 
 int cli_alerts(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv)
 {
-	static const char *const names[] = { "SINCE", "SITE", "LIMIT" };
+	static const char *const names[] = { "SINCE", "SITE", "LIMIT", "KIND", "STATUS" };
 	struct cli_opt opts[] = { { "--since", true, NULL }, { "--site", true, NULL },
-				  { "--limit", true, NULL } };
-	int npos = cli_getopt("alerts", argc, argv, opts, 3, NULL, 0);
+				  { "--limit", true, NULL }, { "--kind", true, NULL },
+				  { "--status", true, NULL } };
+	int npos = cli_getopt("alerts", argc, argv, opts, 5, NULL, 0);
 	if (npos == CLI_GETOPT_HELP) {
 		printf("usage: %s\n", ALERTS_USAGE);
 		return EXIT_OK;
@@ -48,9 +50,9 @@ int cli_alerts(const struct cli_opts *o, struct cli_conn *cc, int argc, char **a
 		return cli_usage_error(ALERTS_USAGE);
 	/* The server checks the values (time with offset, known site, range)
 	 * and says what is wrong with them. */
-	const char *args[7] = { "ALERTS" };
+	const char *args[11] = { "ALERTS" };
 	int n = 1;
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 5; i++) {
 		if (opts[i].co_value == NULL)
 			continue;
 		args[n++] = names[i];

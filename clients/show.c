@@ -358,6 +358,15 @@ static void alert_line(FILE *f, const struct resp_value *a)
 		if ((t = resp_get_str(a, "first_sale_time")) != NULL)
 			fprintf(f, " on %s", show_safe(zone_time(t)));
 	}
+	/* Its handling (ALERT SET), when the server keeps one. */
+	if ((s = resp_get_str(a, "status")) != NULL) {
+		fprintf(f, "  [%s", show_safe(s));
+		if ((t = resp_get_str(a, "class")) != NULL)
+			fprintf(f, " %s", show_safe(t));
+		if ((t = resp_get_str(a, "note")) != NULL)
+			fprintf(f, ": %s", show_safe(t));
+		fputc(']', f);
+	}
 	fputc('\n', f);
 }
 

@@ -15,8 +15,21 @@ _yima()
 		cword=$COMP_CWORD
 	fi
 
-	local subcommands="verify dispense undo trace alerts scan load recall lift withdraw impact decommission reactivate unwithdraw backup parse"
+	local subcommands="verify dispense undo trace alerts scan load recall lift withdraw impact
+		decommission reactivate unwithdraw alert stock lots sites products contents risk
+		backup parse"
 	local globals="-h -p -a --tls --cacert --cert --key --json --timeout --help --version"
+
+	# The subcommand: the first word that is not an option or its value.
+	local i sub=""
+	for ((i = 1; i < cword; i++)); do
+		case ${words[i]} in
+		-h|-p|-a|--cacert|--cert|--key|--timeout) ((i++));;
+		--) break;;
+		-*) ;;
+		*) sub=${words[i]}; break;;
+		esac
+	done
 
 	# The value of an option: files where it is one, nothing to offer otherwise.
 	case $prev in
@@ -30,22 +43,25 @@ _yima()
 		COMPREPLY=($(compgen -W "1 2 3" -- "$cur"))
 		return;;
 	--status)
-		COMPREPLY=($(compgen -W "in_stock in_transit dispensed destroyed" -- "$cur"))
+		if [[ $sub == alert* ]]; then
+			COMPREPLY=($(compgen -W "open investigating closed" -- "$cur"))
+		else
+			COMPREPLY=($(compgen -W "in_stock in_transit dispensed destroyed" -- "$cur"))
+		fi
 		return;;
-	-h|-p|-a|--timeout|--site|--tx|--qty|--since|--limit|--reason|--batch|--tx-prefix|--ref-year)
+	--kind)
+		if [[ $sub == alerts ]]; then
+			COMPREPLY=($(compgen -W "duplicate unknown diversion" -- "$cur"))
+		else
+			COMPREPLY=($(compgen -W "manufacturer distributor pharmacy hospital regulator" -- "$cur"))
+		fi
+		return;;
+	--class)
+		COMPREPLY=($(compgen -W "confirmed_counterfeit resale user_error system_error other" -- "$cur"))
+		return;;
+	-h|-p|-a|--timeout|--site|--tx|--qty|--since|--limit|--reason|--batch|--tx-prefix|--ref-year|--product|--region|--note)
 		return;;
 	esac
-
-	# The subcommand: the first word that is not an option or its value.
-	local i sub=""
-	for ((i = 1; i < cword; i++)); do
-		case ${words[i]} in
-		-h|-p|-a|--cacert|--cert|--key|--timeout) ((i++));;
-		--) break;;
-		-*) ;;
-		*) sub=${words[i]}; break;;
-		esac
-	done
 
 	local opts=""
 	case $sub in
@@ -59,7 +75,13 @@ _yima()
 	dispense) opts="--site --tx --qty";;
 	undo) opts="--site --tx";;
 	trace) opts="";;
-	alerts) opts="--since --site --limit";;
+	alerts) opts="--since --site --kind --status --limit";;
+	alert) opts="--status --class --note"
+	       [[ $cur != -* && $cword -eq $((i + 1)) ]] && COMPREPLY=($(compgen -W "set" -- "$cur"));;
+	stock) opts="--site --product --csv --limit";;
+	lots|products|contents) opts="--csv --limit";;
+	sites) opts="--kind --region --csv --limit";;
+	risk) opts="--since --region --limit --csv";;
 	scan) opts="--site --verify-only --receive --tx-prefix --bell --no-bell";;
 	load) opts="--format --batch --skip-bad"
 	      [[ $cur != -* ]] && COMPREPLY=($(compgen -f -- "$cur"));;
@@ -69,7 +91,7 @@ _yima()
 	      [[ $prev == --state ]] &&
 		COMPREPLY=($(compgen -W "sample exported stolen checked_out" -- "$cur"));;
 	reactivate) opts="--site --ref";;
-	impact) opts="--csv --dot --svg --all-sites --codes --site --status";;
+	impact) opts="--region --csv --dot --svg --all-sites --codes --site --status";;
 	backup) opts="";;
 	parse) opts="--ref-year";;
 	*) return;;	# a server command: its words are the server's

@@ -121,6 +121,17 @@ static const struct acl_rule matrix[CMD__COUNT] = {
 	[CMD_SELECT]      = { ANYONE },
 	[CMD_COMMAND]     = { ANYONE },
 	[CMD_COLDCHAIN_RELEASE] = { RE | LO },
+	/* Issue 21.  A counter or a supplier sees its own stock (STOCK's
+	 * SITE is its acting site); the listings of master data are
+	 * everyone's; lots, contents, the risk list and alert handling are
+	 * the regulators'. */
+	[CMD_ALERT_SET]   = { RE | LO },
+	[CMD_STOCK]       = { COUNTER | SUPPLY | RE | LO },
+	[CMD_PRODUCT_LIST] = { SIGNED },
+	[CMD_SITE_LIST]   = { SIGNED },
+	[CMD_LOTS]        = { RE | LO },
+	[CMD_CONTENTS]    = { RE | LO },
+	[CMD_RISK]        = { RE | LO },
 };
 
 bool acl_role_may(enum acl_role role, enum cmd_id id, bool public_verify)

@@ -20,6 +20,8 @@ static int alert_row(struct store_txn *t, const struct alert *a, struct alert_ro
 	memset(row, 0, sizeof *row);
 	row->a = *a;
 	int rc = view_site(t, a->site, row->site);
+	if (rc == 0)
+		rc = alert_status_get(t, a->seq, &row->handling);
 	if (rc || a->kind != ALERT_DUPLICATE || a->related == 0)
 		return rc;
 	struct event first;
@@ -41,7 +43,10 @@ void alert_list_reply_row(struct resp_out *o, const struct alert_row *row)
 {
 	const struct alert *a = &row->a;
 	char time[32], text[CODE_TEXT_MAX];
-	resp_map(o, 5 + (a->tx_len > 0) + (row->has_first_sale ? 2 : 0));
+	const struct alert_status *h = &row->handling;
+	const char *klass = alert_class_name(h->klass);
+	resp_map(o, 6 + (a->tx_len > 0) + (row->has_first_sale ? 2 : 0) + (klass != NULL) +
+		 (h->note[0] != '\0') + (h->time_ms ? 2 : 0));
 	resp_cstr(o, "id");
 	resp_int(o, (int64_t)a->seq);
 	args_format_time(a->time_ms, time);
@@ -57,12 +62,23 @@ void alert_list_reply_row(struct resp_out *o, const struct alert_row *row)
 		args_format_time(row->first_sale_ms, time);
 		kv(o, "first_sale_time", time);
 	}
+	kv(o, "status", alert_state_name(h->status));
+	if (klass)
+		kv(o, "class", klass);
+	if (h->note[0])
+		kv(o, "note", h->note);
+	if (h->time_ms) {	/* the last ALERT SET: when, by whom */
+		args_format_time(h->time_ms, time);
+		kv(o, "handled_time", time);
+		kv(o, "handled_by", h->by);
+	}
 }
 
 /* Rows from a walk of the alerts, newest first. */
 struct rows {
 	struct store_txn *t;
 	uint32_t site;		/* only this site's alerts; 0: all */
+	int kind, status;	/* only alerts of this kind, status; -1: any */
 	struct alert_row *row;
 	uint32_t n, max;
 	int rc;
@@ -71,17 +87,19 @@ struct rows {
 static int add_row(void *arg, const struct alert *a)
 {
 	struct rows *r = arg;
-	if (r->site && a->site != r->site)
+	if ((r->site && a->site != r->site) || (r->kind >= 0 && a->kind != r->kind))
 		return 0;
 	if ((r->rc = alert_row(r->t, a, &r->row[r->n])) != 0)
 		return 1;
+	if (r->status >= 0 && r->row[r->n].handling.status != r->status)
+		return 0;
 	return ++r->n >= r->max;
 }
 
 int alert_list_unit(struct store_txn *t, uint64_t unit, uint32_t site, struct alert_row *row,
 		    uint32_t max, uint32_t *n)
 {
-	struct rows r = { .t = t, .site = site, .row = row, .max = max };
+	struct rows r = { .t = t, .site = site, .kind = -1, .status = -1, .row = row, .max = max };
 	int rc = alerts_walk_unit(t, unit, add_row, &r);
 	*n = r.n;
 	return rc ? rc : r.rc;
@@ -104,8 +122,22 @@ enum cmd_status alert_list_recent(struct store_txn *t, const struct config *cfg,
 	}
 	if (acl_sees_own_site_only(c->who))
 		site = c->who->site;
-	/* The walk is of the site's own index: no filter. */
-	struct rows r = { .t = t, .row = xmalloc(limit * sizeof *lo->row), .max = limit };
+	int kind = -1, status = -1;
+	const struct resp_arg *k = c->opt[OPT_KIND].arg, *s = c->opt[OPT_STATUS].arg;
+	for (int i = 1; k && kind < 0 && i < 256; i++)
+		if (strcmp(alert_kind_name((uint8_t)i), "?") != 0 &&
+		    strlen(alert_kind_name((uint8_t)i)) == k->len &&
+		    memcmp(alert_kind_name((uint8_t)i), k->ptr, k->len) == 0)
+			kind = i;
+	if (k && kind < 0)
+		return outcome_refuse(&lo->o, "KIND must be an alert kind (duplicate, unknown, "
+				      "diversion, ...), not '%.40s'", k->ptr);
+	if (s && (status = alert_state_parse(s->ptr, s->len)) < 0)
+		return outcome_refuse(&lo->o, "STATUS must be open, investigating or closed, not "
+				      "'%.40s'", s->ptr);
+	/* The walk is of the site's own index: no site filter. */
+	struct rows r = { .t = t, .kind = kind, .status = status,
+			  .row = xmalloc(limit * sizeof *lo->row), .max = limit };
 	int rc = alerts_walk_recent(t, site, since, add_row, &r);
 	lo->row = r.row;
 	lo->n = r.n;

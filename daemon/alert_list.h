@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "alert_status.h"
 #include "alerts.h"
 #include "master.h"
 #include "outcome.h"
@@ -27,6 +28,7 @@ struct alert_row {
 	bool has_first_sale;		/* a duplicate: the sale it repeated */
 	char first_sale_site[MASTER_ID_MAX + 1];
 	int64_t first_sale_ms;
+	struct alert_status handling;	/* ALERT SET's: status, class, note */
 };
 
 /* The newest alerts of a unit, of site `site` only (0: of every site):
@@ -43,7 +45,7 @@ struct alert_list_outcome {
 	uint32_t n;
 };
 
-/* ALERTS [SINCE t] [SITE s] [LIMIT n]: at most LIMIT (100) of the newest,
+/* ALERTS [SINCE t] [SITE s] [KIND k] [STATUS st] [LIMIT n]: at most LIMIT (100) of the newest,
  * by the alert's time.  A principal that acts for one site gets that
  * site's only (the ACL refused it SITE of another). */
 enum cmd_status alert_list_recent(struct store_txn *t, const struct config *cfg,

@@ -150,6 +150,19 @@ static int decode(const void *key, const void *val, size_t n, struct alert *a)
 	return 0;
 }
 
+int alerts_get(struct store_txn *t, uint64_t seq, struct alert *a)
+{
+	uint8_t k[6];
+	const void *v;
+	size_t n;
+	code_put_be(k, seq, 6);
+	int rc = store_get(t, DB_ALERTS, k, sizeof k, &v, &n);
+	if (rc)
+		return rc;
+	return decode(k, v, n, a) ? store_corrupt(DB_ALERTS, k, sizeof k, "not an alert record")
+				  : 0;
+}
+
 int alerts_walk(struct store_txn *t, uint64_t before,
 		int (*fn)(void *arg, const struct alert *a), void *arg)
 {

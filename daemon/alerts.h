@@ -47,6 +47,8 @@ void alerts_log_begin(void);
 void alerts_log_end(bool committed);
 /* Store an alert (assigns a->seq). */
 int alerts_add(struct store_txn *t, struct alert *a);
+/* One alert by its seq: 0, STORE_NOTFOUND or a store error. */
+int alerts_get(struct store_txn *t, uint64_t seq, struct alert *a);
 /* Newest first: calls fn for each alert with seq <= before (0: from the
  * newest); stops when fn returns nonzero. */
 int alerts_walk(struct store_txn *t, uint64_t before,

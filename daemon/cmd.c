@@ -67,6 +67,13 @@ static const cmd_handler handlers[CMD__COUNT] = {
 	[CMD_REACTIVATE] = cmd_reactivate,
 	[CMD_UNWITHDRAW] = cmd_unwithdraw,
 	[CMD_COLDCHAIN_RELEASE] = cmd_coldchain_release,
+	[CMD_ALERT_SET] = cmd_alert_set,
+	[CMD_STOCK] = cmd_stock,
+	[CMD_PRODUCT_LIST] = cmd_product_list,
+	[CMD_SITE_LIST] = cmd_site_list,
+	[CMD_LOTS] = cmd_lots,
+	[CMD_CONTENTS] = cmd_contents,
+	[CMD_RISK] = cmd_risk,
 };
 
 int cmd_read_txn(struct cmd_ctx *ctx, struct store_txn **txn)

@@ -117,31 +117,70 @@ static void reply_flows(struct resp_out *o, const char *what, const struct impac
 	}
 }
 
+/* IMPACT PRODUCT: "lots", each lot's status and where its units are. */
+static void reply_lots(struct resp_out *o, const struct impact_outcome *io)
+{
+	char date[11];
+	resp_cstr(o, "lots");
+	resp_array(o, io->nlots);
+	for (size_t i = 0; i < io->nlots; i++) {
+		const struct impact_lot *l = &io->lots[i];
+		bool recalled = l->lot.status == LOT_RECALLED;
+		resp_map(o, 9);
+		put_str(o, "lot", l->lot.name);
+		args_format_date(l->lot.expiry, date);
+		put_str(o, "expiry", date);
+		put_str(o, "status", recalled ? "recalled" : "active");
+		resp_cstr(o, "level");
+		if (recalled)
+			resp_int(o, l->lot.recall_level);
+		else
+			resp_null(o);
+		put_int(o, "units", (int64_t)(l->stock + l->transit + l->dispensed + l->destroyed));
+		put_int(o, "in_stock", (int64_t)l->stock);
+		put_int(o, "in_transit", (int64_t)l->transit);
+		put_int(o, "dispensed", (int64_t)l->dispensed);
+		put_int(o, "destroyed", (int64_t)l->destroyed);
+	}
+}
+
 static void reply_impact(struct resp_out *o, const struct impact_outcome *io)
 {
 	const struct impact_totals *tot = &io->totals;
 	char date[11];
-	resp_map(o, 10);
+	bool one_lot = !io->by_product;
+	resp_map(o, 10 + io->by_product);
 	put_str(o, "product", io->product);
-	put_str(o, "lot", io->lot.name);
-	args_format_date(io->lot.expiry, date);
-	put_str(o, "expiry", date);
+	resp_cstr(o, "lot");
+	if (one_lot)
+		resp_cstr(o, io->lot.name);
+	else
+		resp_null(o);
+	resp_cstr(o, "expiry");
+	if (one_lot) {
+		args_format_date(io->lot.expiry, date);
+		resp_cstr(o, date);
+	} else {
+		resp_null(o);
+	}
 	put_str(o, "status", io->recalled ? "recalled" : "active");
 	resp_cstr(o, "level");
-	if (io->recalled)
+	if (io->recalled && one_lot)
 		resp_int(o, io->lot.recall_level);
 	else
 		resp_null(o);
 	resp_cstr(o, "recall");
-	if (io->recalled) {
+	if (io->recalled && one_lot) {
 		resp_map(o, 4);
 		put_int(o, "event", (int64_t)io->lot.recall_seq);
 		put_time(o, "time", io->recall.time_ms);
 		put_str(o, "reason", io->recall.ref);
 		put_time(o, "deadline", io->deadline);
 	} else {
-		resp_null(o);
+		resp_null(o);	/* a product's: each lot's in "lots" */
 	}
+	if (io->by_product)
+		reply_lots(o, io);
 	resp_cstr(o, "totals");
 	resp_map(o, 13 + IMPACT_ENDS);
 	uint64_t ended = 0;

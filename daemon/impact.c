@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* Room for one more element of an array that grows by doubling. */
 static void *grow(void *p, size_t n, size_t *cap, size_t size)
@@ -229,10 +230,20 @@ static enum cmd_status lot_of_code(struct store_txn *t, const struct code_result
 	return CMD_DONE;
 }
 
-/* Add up the sites; mark the ones past the deadline at `now`. */
-static void add_up(struct impact_outcome *io, int64_t now)
+/* Mark the sites past the deadline at `now`. */
+static void mark_deadline(struct impact_outcome *io, int64_t now)
+{
+	for (size_t i = 0; i < io->nsite; i++) {
+		struct impact_site *s = &io->site[i];
+		s->past_deadline = io->recalled && s->recall.ack_seq == 0 && now > io->deadline;
+	}
+}
+
+/* Add up the sites. */
+static void add_up(struct impact_outcome *io)
 {
 	struct impact_totals *tot = &io->totals;
+	memset(tot, 0, sizeof *tot);
 	for (size_t i = 0; i < io->nsite; i++) {
 		struct impact_site *s = &io->site[i];
 		tot->stock += s->stock[0];
@@ -247,42 +258,195 @@ static void add_up(struct impact_outcome *io, int64_t now)
 		tot->after.commissioned += s->recall.commissioned;
 		tot->after.shipped += s->recall.shipped;
 		tot->after.received += s->recall.received;
-		s->past_deadline = io->recalled && s->recall.ack_seq == 0 && now > io->deadline;
 		tot->past_deadline += s->past_deadline;
 		tot->cold_breaks += s->cold_breaks;
+	}
+}
+
+/* One lot's chain into io (io->lot set): its rows, the recall, the
+ * sites past the deadline; sites and flows sorted. */
+static int gather_lot(struct store_txn *t, const struct config *cfg, int64_t now,
+		      struct impact_outcome *io)
+{
+	int rc;
+	const struct lot *l = &io->lot;
+	io->recalled = l->status == LOT_RECALLED;
+	if (io->recalled && (rc = events_get(t, l->recall_seq, &io->recall)) != 0)
+		return rc;
+	if (io->recalled && l->recall_level >= 1 && l->recall_level <= 3)
+		io->deadline = io->recall.time_ms +
+			       (int64_t)cfg->recall_deadline[l->recall_level - 1] * 1000;
+	if ((rc = tally_each(t, l->num, collect_row, io)) != 0)
+		return rc;
+	add_destinations(io);
+	if ((rc = coldchain_counts(t, l->num, add_cold, io)) != 0)
+		return rc;
+	if (io->ntransit > 1)	/* (qsort of no array is undefined) */
+		qsort(io->transit, io->ntransit, sizeof *io->transit, cmp_flow);
+	if (io->nedge > 1)
+		qsort(io->edge, io->nedge, sizeof *io->edge, cmp_flow);
+	mark_deadline(io, now);
+	return 0;
+}
+
+static void add_counts(uint32_t *a, const uint32_t *b)
+{
+	for (int l = 0; l < TALLY_LEVELS; l++)
+		a[l] += b[l];
+}
+
+/* Add one lot's sites (sorted) into the product's (sorted). */
+static void merge_sites(struct impact_outcome *into, const struct impact_outcome *one)
+{
+	size_t known = into->nsite;
+	for (size_t i = 0; i < one->nsite; i++) {
+		const struct impact_site *x = &one->site[i];
+		struct impact_site key = { .site = x->site }, *s;
+		s = known ? bsearch(&key, into->site, known, sizeof *into->site, cmp_site) : NULL;
+		if (s == NULL) {
+			*add_site(into, x->site) = *x;
+			continue;
+		}
+		add_counts(s->stock, x->stock);
+		add_counts(s->sent, x->sent);
+		s->incoming += x->incoming;
+		s->commissioned += x->commissioned;
+		s->destroyed += x->destroyed;
+		s->received += x->received;
+		if (x->dispensed && (s->dispensed == 0 || x->first_sale < s->first_sale))
+			s->first_sale = x->first_sale;
+		if (x->dispensed && x->last_sale > s->last_sale)
+			s->last_sale = x->last_sale;
+		s->dispensed += x->dispensed;
+		if (x->recall.ack_ms > s->recall.ack_ms)	/* the latest acknowledgement */
+			s->recall.ack_ms = x->recall.ack_ms, s->recall.ack_seq = x->recall.ack_seq;
+		s->recall.returned += x->recall.returned;
+		s->recall.commissioned += x->recall.commissioned;
+		s->recall.shipped += x->recall.shipped;
+		s->recall.received += x->recall.received;
+		s->past_deadline |= x->past_deadline;
+		for (int e = 0; e < IMPACT_ENDS; e++)
+			s->ended[e] += x->ended[e];
+		s->cold_breaks += x->cold_breaks;
+	}
+	if (into->nsite > 1)
+		qsort(into->site, into->nsite, sizeof *into->site, cmp_site);
+}
+
+static void merge_flows(struct impact_flow **v, size_t *n, size_t *cap,
+			const struct impact_flow *add, size_t nadd)
+{
+	size_t known = *n;
+	for (size_t i = 0; i < nadd; i++) {
+		struct impact_flow *f = known ? bsearch(&add[i], *v, known, sizeof **v, cmp_flow)
+					      : NULL;
+		if (f) {
+			add_counts(f->count, add[i].count);
+			if (add[i].since < f->since)
+				f->since = add[i].since;
+			continue;
+		}
+		*v = grow(*v, *n, cap, sizeof **v);
+		(*v)[(*n)++] = add[i];
+	}
+	if (*n > 1)
+		qsort(*v, *n, sizeof **v, cmp_flow);
+}
+
+/* IMPACT PRODUCT p: each lot gathered alone, then added in. */
+static enum cmd_status gather_product(struct store_txn *t, const struct config *cfg,
+				      const struct cmd *c, struct impact_outcome *io)
+{
+	uint32_t pnum;
+	enum cmd_status st = named_product(t, cmd_word(c, 1), &pnum, io->product, &io->o);
+	if (st != CMD_DONE)
+		return st;
+	io->by_product = true;
+	uint32_t *nums = NULL;
+	size_t n = 0;
+	int rc = lots_of_product(t, pnum, &nums, &n);
+	io->lots = n ? xcalloc(n, sizeof *io->lots) : NULL;
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		struct impact_outcome one = { 0 };
+		struct impact_lot *il = &io->lots[io->nlots++];
+		if ((rc = lots_get(t, nums[i], &one.lot)) == 0 &&
+		    (rc = gather_lot(t, cfg, c->when_ms, &one)) == 0) {
+			il->lot = one.lot;
+			add_up(&one);
+			il->stock = one.totals.stock;
+			il->transit = one.totals.transit;
+			il->dispensed = one.totals.dispensed;
+			il->destroyed = one.totals.destroyed;
+			io->recalled |= one.recalled;
+			merge_sites(io, &one);
+			merge_flows(&io->transit, &io->ntransit, &io->captransit, one.transit,
+				    one.ntransit);
+			merge_flows(&io->edge, &io->nedge, &io->capedge, one.edge, one.nedge);
+		}
+		impact_free(&one);
+	}
+	free(nums);
+	return rc ? outcome_failed(&io->o, rc) : CMD_DONE;
+}
+
+static bool in_region(const struct impact_site *s, const char *r, size_t rl)
+{
+	return strncmp(s->region, r, rl) == 0;
+}
+
+/* REGION r: keep its sites and the flows that touch one of them. */
+static void keep_region(struct impact_outcome *io, const char *r, size_t rl)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < io->nsite; i++)
+		if (in_region(&io->site[i], r, rl))
+			io->site[k++] = io->site[i];
+	io->nsite = k;
+	struct impact_site key;
+	struct impact_flow *fl[2] = { io->transit, io->edge };
+	size_t *nf[2] = { &io->ntransit, &io->nedge };
+	for (int w = 0; w < 2; w++) {
+		size_t kept = 0;
+		for (size_t i = 0; i < *nf[w]; i++) {
+			key.site = fl[w][i].from;
+			bool in = k && bsearch(&key, io->site, k, sizeof key, cmp_site);
+			key.site = fl[w][i].to;
+			in = in || (k && bsearch(&key, io->site, k, sizeof key, cmp_site));
+			if (in)
+				fl[w][kept++] = fl[w][i];
+		}
+		*nf[w] = kept;
 	}
 }
 
 enum cmd_status impact_gather(struct store_txn *t, const struct config *cfg, const struct cmd *c,
 			      struct impact_outcome *io)
 {
-	enum cmd_status st = c->nwords == 0 ?
-		lot_of_code(t, &c->codes[0], io) :
-		named_lot(t, cmd_word(c, 0), cmd_word(c, 1), &io->lot, io->product, &io->o);
+	const struct resp_arg *w0 = cmd_word(c, 0), *region = c->opt[OPT_REGION].arg;
+	enum cmd_status st;
+	if (region && (region->len < 2 || region->len > 6 ||
+		       strspn(region->ptr, "0123456789") < region->len))
+		return outcome_refuse(&io->o, "REGION must be 2 to 6 digits of a region code "
+				      "(GB/T 2260: 11 a province, 1101 a city, 110105 a county), "
+				      "not '%.40s'", region->ptr);
+	if (c->nwords == 2 && w0->len == 7 && strncasecmp(w0->ptr, "PRODUCT", 7) == 0)
+		st = gather_product(t, cfg, c, io);
+	else if (c->nwords == 0)
+		st = lot_of_code(t, &c->codes[0], io);
+	else
+		st = named_lot(t, w0, cmd_word(c, 1), &io->lot, io->product, &io->o);
 	if (st != CMD_DONE)
 		return st;
 	int rc;
-	const struct lot *l = &io->lot;
-	io->recalled = l->status == LOT_RECALLED;
-	if (io->recalled && (rc = events_get(t, l->recall_seq, &io->recall)) != 0)
+	if (!io->by_product && (rc = gather_lot(t, cfg, c->when_ms, io)) != 0)
 		return outcome_failed(&io->o, rc);
-	if (io->recalled && l->recall_level >= 1 && l->recall_level <= 3)
-		io->deadline = io->recall.time_ms +
-			       (int64_t)cfg->recall_deadline[l->recall_level - 1] * 1000;
-
-	if ((rc = tally_each(t, l->num, collect_row, io)) != 0)
-		return outcome_failed(&io->o, rc);
-	add_destinations(io);
-	if ((rc = coldchain_counts(t, l->num, add_cold, io)) != 0)
-		return outcome_failed(&io->o, rc);
-	if (io->ntransit > 1)	/* (qsort of no array is undefined) */
-		qsort(io->transit, io->ntransit, sizeof *io->transit, cmp_flow);
-	if (io->nedge > 1)
-		qsort(io->edge, io->nedge, sizeof *io->edge, cmp_flow);
-	add_up(io, c->when_ms);
 	for (size_t i = 0; i < io->nsite; i++)
 		if ((rc = site_fields(t, &io->site[i])) != 0)
 			return outcome_failed(&io->o, rc);
+	if (region) {	/* regions are read with the sites' fields */
+		keep_region(io, region->ptr, region->len);
+	}
+	add_up(io);
 	if ((rc = flow_ids(t, io->transit, io->ntransit)) != 0 ||
 	    (rc = flow_ids(t, io->edge, io->nedge)) != 0)
 		return outcome_failed(&io->o, rc);
@@ -294,6 +458,9 @@ void impact_free(struct impact_outcome *io)
 	free(io->site);
 	free(io->transit);
 	free(io->edge);
+	free(io->lots);
+	io->lots = NULL;
+	io->nlots = 0;
 	io->site = NULL;
 	io->transit = io->edge = NULL;
 	io->nsite = io->ntransit = io->nedge = 0;

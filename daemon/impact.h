@@ -55,10 +55,19 @@ struct impact_flow {
 	bool is_return;
 };
 
+/* IMPACT PRODUCT: one lot of the product, as its row shows it. */
+struct impact_lot {
+	struct lot lot;
+	uint64_t stock, transit, dispensed, destroyed;
+};
+
 struct impact_outcome {
 	struct outcome o;
 	char product[MASTER_ID_MAX + 1];
-	struct lot lot;
+	struct lot lot;			/* IMPACT PRODUCT: zeroes */
+	bool by_product;		/* IMPACT PRODUCT p: across its lots */
+	struct impact_lot *lots;	/* then: each lot, in lot-key order */
+	size_t nlots;
 	bool recalled;
 	struct event recall;		/* the RECALL, while recalled */
 	int64_t deadline;		/* for acknowledging it; 0 none */
@@ -77,7 +86,10 @@ struct impact_outcome {
 };
 
 /* IMPACT product lot | IMPACT code (the lot of its units: a container
- * must hold units of one lot), at the command's time. */
+ * must hold units of one lot) | IMPACT PRODUCT product (every lot of it,
+ * each site's rows added up over the lots), at the command's time;
+ * REGION r keeps the sites whose region code starts with r (a province's
+ * code keeps its cities), the flows that touch them, and totals of them. */
 enum cmd_status impact_gather(struct store_txn *t, const struct config *cfg, const struct cmd *c,
 			      struct impact_outcome *io);
 /* Free what impact_gather allocated (after any status). */

@@ -5,7 +5,9 @@
 #include "code_util.h"
 #include "idlist.h"
 #include "store.h"
+#include "xmem.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define LOT_FORMAT 1
@@ -103,4 +105,41 @@ int lots_events(struct store_txn *t, uint32_t lot, int (*fn)(void *arg, uint64_t
 	uint8_t k[4];
 	code_put_be(k, lot, 4);
 	return idlist_each(t, DB_LOT_EVENTS, k, sizeof k, SEQ_BYTES, 0, fn, arg);
+}
+
+int lots_of_product(struct store_txn *t, uint32_t product, uint32_t **nums, size_t *n)
+{
+	struct store_cursor *c;
+	const uint8_t *k, *v;
+	size_t kl, vl, cap = 0;
+	uint8_t start[4];
+	*nums = NULL;
+	*n = 0;
+	code_put_be(start, product, 4);
+	int rc = store_cursor_open(t, DB_LOTS, &c);
+	if (rc)
+		return rc;
+	rc = store_cursor_seek(c, start, sizeof start, (const void **)&k, &kl, (const void **)&v,
+			       &vl);
+	for (; rc == 0 && kl > 4 && memcmp(k, start, 4) == 0;
+	     rc = store_cursor_next(c, (const void **)&k, &kl, (const void **)&v, &vl)) {
+		if (vl != LOT_VALUE || v[0] != LOT_FORMAT) {
+			rc = store_corrupt(DB_LOTS, k, kl, "not a lot record");
+			break;
+		}
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			*nums = xrealloc(*nums, cap * sizeof **nums);
+		}
+		(*nums)[(*n)++] = (uint32_t)code_get_be(v + 1, 4);
+	}
+	store_cursor_close(c);
+	if (rc == STORE_NOTFOUND)
+		rc = 0;
+	if (rc) {
+		free(*nums);
+		*nums = NULL;
+		*n = 0;
+	}
+	return rc;
 }

@@ -39,6 +39,10 @@ int lots_get(struct store_txn *t, uint32_t num, struct lot *l);
 /* Create (l->num == 0: a number is assigned) or update. */
 int lots_put(struct store_txn *t, struct lot *l);
 
+/* The numbers of a product's lots, in lot-name order, into *nums (the
+ * caller frees), how many in *n. */
+int lots_of_product(struct store_txn *t, uint32_t product, uint32_t **nums, size_t *n);
+
 /* Lot history (recalls, lifts): index event `seq` under the lot, and walk
  * the lot's events in order, calling fn for each; the walk stops early if
  * fn returns nonzero (and returns that). */

@@ -68,6 +68,7 @@ static const char *const db_names[DB__COUNT] = {
 	[DB_READINGS] = "readings",
 	[DB_COLD_BREAKS] = "cold_breaks",
 	[DB_COLD_COUNTS] = "cold_counts",
+	[DB_ALERT_STATUS] = "alert_status",
 };
 
 /* Index databases hold fixed-size ids as sorted duplicates: LMDB then

@@ -73,6 +73,7 @@ enum store_db {
 	DB_READINGS,		/* event seq (u48 BE) → the temperature it recorded */
 	DB_COLD_BREAKS,		/* unit id (u40 BE) → its cold-chain break, and release */
 	DB_COLD_COUNTS,		/* lot + site (u32 BE each) → breaks, releases */
+	DB_ALERT_STATUS,	/* alert seq (u48 BE) → its handling (alert_status.h) */
 	DB__COUNT
 };
 

@@ -444,3 +444,16 @@ int tally_each(struct store_txn *t, uint32_t lot,
 	store_cursor_close(c);
 	return rc == STORE_NOTFOUND ? 0 : rc;
 }
+
+int tally_get(struct store_txn *t, uint32_t lot, const struct tally_place *p,
+	      struct tally_row *row)
+{
+	uint8_t k[KEY_LEN];
+	const void *v;
+	size_t vl;
+	row_key(k, lot, p);
+	int rc = store_get(t, DB_TALLY, k, sizeof k, &v, &vl);
+	if (rc == 0)
+		decode_row(k, v, vl, row);
+	return rc;
+}

@@ -122,6 +122,10 @@ int tally_pack_fits(struct store_txn *t, uint64_t parent, const struct tally_loa
 int tally_recall_get(struct store_txn *t, uint32_t lot, uint32_t site, struct tally_recall *r);
 int tally_recall_put(struct store_txn *t, uint32_t lot, uint32_t site, const struct tally_recall *r);
 
+/* One row of a lot (STOCK: what a site holds): 0 or STORE_NOTFOUND. */
+int tally_get(struct store_txn *t, uint32_t lot, const struct tally_place *p,
+	      struct tally_row *row);
+
 /* Every row of a lot, in (site, bucket, other) order; fn as units_children;
  * TALLY_RECALL rows come with their recall part decoded in *rc. */
 int tally_each(struct store_txn *t, uint32_t lot,

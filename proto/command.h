@@ -61,6 +61,13 @@ enum cmd_id {
 	CMD_REACTIVATE,
 	CMD_UNWITHDRAW,
 	CMD_COLDCHAIN_RELEASE,
+	CMD_ALERT_SET,
+	CMD_STOCK,
+	CMD_PRODUCT_LIST,
+	CMD_SITE_LIST,
+	CMD_LOTS,
+	CMD_CONTENTS,
+	CMD_RISK,
 	CMD__COUNT
 };
 
@@ -82,6 +89,7 @@ enum opt_id {
 	OPT_SINCE, OPT_LIMIT, OPT_STATUS, OPT_AFTER, OPT_COUNT, OPT_STATE,
 	OPT_FRESH, OPT_BIZSTEP, OPT_EPC, OPT_ANYEPC, OPT_BEFORE, OPT_LOCATION, OPT_READPOINT,
 	OPT_TEMP,
+	OPT_KIND, OPT_CLASS, OPT_NOTE, OPT_REGION,
 	OPT__COUNT
 };
 
@@ -118,6 +126,11 @@ struct option_spec {
 /* Replies that list: alerts (ALERTS LIMIT) and codes (CODES COUNT). */
 #define CMD_ALERTS_MAX		10000
 #define CMD_CODES_MAX		10000
+/* A page of a listing (STOCK, PRODUCT LIST, SITE LIST, LOTS, CONTENTS:
+ * COUNT) and the sites RISK ranks (LIMIT). */
+#define CMD_LIST_MAX		10000
+/* An alert's note (ALERT SET NOTE). */
+#define CMD_NOTE_MAX		500
 /* An EVENTS batch's id (BATCH): text, kept with the batch's result. */
 #define CMD_BATCH_ID_MAX	64
 /* A temperature reading (TEMP min[:max]), as text: the rule reads it. */

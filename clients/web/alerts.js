@@ -1,9 +1,10 @@
 /*
  * alerts.js — the alerts page: GET /v1/alerts with its filters (site,
- * since, limit: ALERTS [SITE s] [SINCE t] [LIMIT n]) as a table sorted by
- * any column (newest first, as ALERTS answers, until a header is clicked).
- * The keys are ALERTS's: id, time, kind, site, code, tx, first_sale_site,
- * first_sale_time.
+ * since, kind, status, limit: ALERTS [SITE s] [SINCE t] [KIND k] [STATUS st]
+ * [LIMIT n]) as a table sorted by any column (newest first, as ALERTS
+ * answers, until a header is clicked).  The keys are ALERTS's: id, time,
+ * kind, site, code, tx, first_sale_site, first_sale_time, and the handling
+ * a regulator gave (ALERT SET): status, class, note.
  *
  * "since" takes a day (YYYY-MM-DD: from midnight in the reader's time zone)
  * or an ISO 8601 time with its offset, as ALERTS does.
@@ -17,6 +18,9 @@ yima.strings({
 		"alerts.site.any": "全部站点",
 		"alerts.since": "起始时间",
 		"alerts.limit": "条数上限",
+		"alerts.kind": "类型",
+		"alerts.status": "处理状态",
+		"alerts.any": "全部",
 		"alerts.show": "查询",
 		"alerts.count": "共 {n} 条警报（最新在前）",
 		"alerts.sorted": "共 {n} 条警报",
@@ -33,6 +37,16 @@ yima.strings({
 		"ak.unknown": "未知码",
 		"ak.diversion": "窜货",
 		"ak.cold_chain_break": "冷链中断",
+		"a.status": "处理状态",
+		"a.class": "定性",
+		"as.open": "待处理",
+		"as.investigating": "调查中",
+		"as.closed": "已结案",
+		"ac.confirmed_counterfeit": "确认假药",
+		"ac.resale": "倒卖",
+		"ac.user_error": "操作失误",
+		"ac.system_error": "系统错误",
+		"ac.other": "其他",
 	},
 	en: {
 		"alerts.title": "Alerts",
@@ -40,6 +54,9 @@ yima.strings({
 		"alerts.site.any": "every site",
 		"alerts.since": "Since",
 		"alerts.limit": "At most",
+		"alerts.kind": "Kind",
+		"alerts.status": "Status",
+		"alerts.any": "any",
 		"alerts.show": "Show",
 		"alerts.count": "{n} alerts (newest first)",
 		"alerts.sorted": "{n} alerts",
@@ -56,11 +73,23 @@ yima.strings({
 		"ak.unknown": "unknown code",
 		"ak.diversion": "diversion",
 		"ak.cold_chain_break": "cold-chain break",
+		"a.status": "Status",
+		"a.class": "Class",
+		"as.open": "open",
+		"as.investigating": "investigating",
+		"as.closed": "closed",
+		"ac.confirmed_counterfeit": "confirmed counterfeit",
+		"ac.resale": "resale",
+		"ac.user_error": "user error",
+		"ac.system_error": "system error",
+		"ac.other": "other",
 	},
 });
 
-const COLUMNS = ["id", "time", "kind", "site", "code", "tx", "first_sale_site", "first_sale_time"];
+const COLUMNS = ["id", "time", "kind", "site", "code", "tx", "first_sale_site", "first_sale_time",
+		 "status", "class"];
 const KIND_COLOUR = { duplicate: "red", unknown: "red", diversion: "amber" };
+const STATUS_COLOUR = { open: "red", investigating: "amber", closed: "green" };
 
 let rows = null;		/* as ALERTS answered */
 let failure = null;
@@ -126,7 +155,13 @@ function draw() {
 		el("td", { dataset: { k: "tx" }, text: a.tx || "" }),
 		el("td", { dataset: { k: "first_sale_site" }, text: a.first_sale_site || "" }),
 		el("td", { dataset: { k: "first_sale_time" }, title: a.first_sale_time || null,
-			   text: a.first_sale_time ? time(a.first_sale_time) : "" }))));
+			   text: a.first_sale_time ? time(a.first_sale_time) : "" }),
+		el("td", { dataset: { k: "status", status: a.status || "" } },
+		   a.status ? el("span", { class: `badge ${STATUS_COLOUR[a.status] || ""}`,
+					   text: t(`as.${a.status}`) }) : ""),
+		/* The class, and the note as its tooltip. */
+		el("td", { dataset: { k: "class", class: a.class || "" }, title: a.note || null,
+			   text: a.class ? t(`ac.${a.class}`) : "" }))));
 	table.replaceChildren(el("thead", {}, head), body);
 }
 
@@ -134,9 +169,12 @@ async function load() {
 	const site = document.getElementById("site").value.trim();
 	const since = document.getElementById("since").value.trim();
 	const limit = document.getElementById("limit").value.trim();
+	const kind = document.getElementById("kind").value;
+	const status = document.getElementById("status").value;
 	document.getElementById("alerts").dataset.ready = "false";
 	document.getElementById("alerts-summary").textContent = yima.t("loading");
-	const r = await yima.api("alerts", { site, since: since ? sinceParam(since) : "", limit });
+	const r = await yima.api("alerts", { site, since: since ? sinceParam(since) : "", kind,
+					     status, limit });
 	rows = r.ok ? r.body : null;
 	failure = r.ok ? null : r.message;
 	sortKey = null;

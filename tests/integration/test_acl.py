@@ -41,6 +41,9 @@ MATRIX = {
     "DECOMMISSION": COUNTER | SUPPLY, "REACTIVATE": COUNTER | SUPPLY,
     "UNWITHDRAW": {"regulator"},
     "COLDCHAIN RELEASE": {"regulator"},
+    "ALERT SET": {"regulator"}, "STOCK": COUNTER | SUPPLY | {"regulator"},
+    "PRODUCT LIST": SIGNED, "SITE LIST": SIGNED,
+    "LOTS": {"regulator"}, "CONTENTS": {"regulator"}, "RISK": {"regulator"},
 }
 
 CODE = "83012340000000000001"
@@ -87,6 +90,10 @@ def request(command, site):
         "REACTIVATE": ["REACTIVATE", "83012340000000000093", "SITE", site],
         "UNWITHDRAW": ["UNWITHDRAW", "8309998", "REASON", "r"],
         "COLDCHAIN RELEASE": ["COLDCHAIN", "RELEASE", CODE, "REASON", "assessed"],
+        "ALERT SET": ["ALERT", "SET", "1", "STATUS", "investigating"],
+        "STOCK": ["STOCK", "SITE", site], "PRODUCT LIST": ["PRODUCT", "LIST"],
+        "SITE LIST": ["SITE", "LIST"], "LOTS": ["LOTS", "PRODUCT", PRODUCT],
+        "CONTENTS": ["CONTENTS", CODE], "RISK": ["RISK"],
     }[command]
 
 

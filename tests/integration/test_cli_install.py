@@ -14,7 +14,8 @@ from secutil import certs, token_line
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 SUBCOMMANDS = ("verify", "dispense", "undo", "trace", "alerts", "scan", "load", "recall",
-               "lift", "withdraw", "impact", "decommission", "reactivate", "unwithdraw", "backup",
+               "lift", "withdraw", "impact", "decommission", "reactivate", "unwithdraw",
+               "alert", "stock", "lots", "sites", "products", "contents", "risk", "backup",
                "parse")
 
 

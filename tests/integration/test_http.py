@@ -286,6 +286,55 @@ def test_impact_as_json_csv_dot_and_svg():
         d.close()
 
 
+def test_listings_risk_and_impact_product():
+    """The reads of issue 21 over HTTP answer what the RESP commands do:
+    /v1/stock, /v1/products, /v1/sites, /v1/lots, /v1/contents, /v1/risk,
+    /v1/impact/product (JSON and CSV) and /v1/alerts' kind and status; a
+    bad value is the command's refusal, an unknown key a 400."""
+    d = http_yimad()
+    try:
+        c = stock(d)
+        ok(c.call("COMMISSION", cn(5), cn(6), "SITE", "MFR", "LOT", "L2", "EXPIRY", EXPIRY))
+        ok(c.call("PACK", cn(90), cn(5), cn(6), "SITE", "MFR"))
+        ok(c.call("DISPENSE", cn(1), "SITE", "PH1"))
+        ok(c.call("DISPENSE", cn(1), "SITE", "PH1"))
+        for path, words in (
+                ("/v1/stock?site=PH1", ("STOCK", "SITE", "PH1")),
+                (f"/v1/stock?site=MFR&product={PRODUCT}&count=1",
+                 ("STOCK", "SITE", "MFR", "PRODUCT", PRODUCT, "COUNT", "1")),
+                ("/v1/products", ("PRODUCT", "LIST")),
+                ("/v1/sites?kind=pharmacy&count=1", ("SITE", "LIST", "KIND", "pharmacy",
+                                                     "COUNT", "1")),
+                (f"/v1/lots?product={PRODUCT}", ("LOTS", "PRODUCT", PRODUCT)),
+                (f"/v1/contents?code={cn(90)}", ("CONTENTS", cn(90))),
+                ("/v1/risk?limit=5", ("RISK", "LIMIT", "5")),
+                (f"/v1/impact/product?product={PRODUCT}", ("IMPACT", "PRODUCT", PRODUCT)),
+                ("/v1/alerts?kind=duplicate&status=open", ("ALERTS", "KIND", "duplicate",
+                                                            "STATUS", "open"))):
+            st, body, _ = call(d, "GET", path)
+            eq((st, body), (200, resp_json(d, *words)), f"GET {path} as {' '.join(words)}")
+        body = call(d, "GET", "/v1/stock?site=PH1")[1]
+        eq([(r["lot"], r["units"]) for r in body["stock"]], [("L1", 3)], "PH1 holds L1, one sold")
+        eq(call(d, "GET", "/v1/risk")[1][0]["site"], "PH1", "PH1 ranked first")
+        eq(call(d, "GET", "/v1/alerts?kind=unknown")[1], [], "no unknown-code alerts")
+        imp = call(d, "GET", f"/v1/impact/product?product={PRODUCT}")[1]
+        eq((imp["lot"], [x["lot"] for x in imp["lots"]]), (None, ["L1", "L2"]), "every lot")
+        st, text, hdrs = call(d, "GET", f"/v1/impact/product?product={PRODUCT}&format=csv")
+        check(st == 200 and hdrs["Content-Type"].startswith("text/csv") and
+              text.startswith("site,"), f"{st} {text[:200]}")
+        for path in ("/v1/sites?kind=shop", "/v1/risk?region=x", "/v1/lots?product=9999999",
+                     f"/v1/impact/product?product={PRODUCT}&region=1",
+                     "/v1/alerts?status=shut"):
+            st, body, _ = call(d, "GET", path)
+            check(400 <= st < 500 and body["error"], f"GET {path}: {st} {body}")
+        st, body, _ = call(d, "GET", "/v1/stock?site=PH1&colour=red")
+        eq(st, 400, f"an unknown key: {body}")
+        st, body, _ = call(d, "GET", "/v1/stock")
+        check(400 <= st < 500, f"STOCK without a site: {st} {body}")
+    finally:
+        d.close()
+
+
 def test_conflicts_with_the_store_are_409():
     """A request well formed but refused for what the store holds is 409
     (over RESP the same -ERR): a code commissioned twice, a lot recalled

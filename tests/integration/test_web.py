@@ -526,6 +526,32 @@ def test_alerts_page_lists_the_alerts():
         b.find("#alerts-go").click()
         b.wait(lambda b: b.find("#alerts").get_attribute("data-ready") == "true" and
                not b.all("#alerts tbody tr"), "no alert since tomorrow")
+        # Each alert's handling (ALERT SET), and the kind and status filters.
+        dup = next(a for a in alerts if a["kind"] == "duplicate")
+        c = d.connect()
+        ok(c.call("ALERT", "SET", str(dup["id"]), "STATUS", "closed", "CLASS", "user_error",
+                  "NOTE", "scanned twice"))
+        c.close()
+        b.type("#since", "")
+        b.type("#site", "")
+        b.drv.execute_script("document.getElementById('status').value = 'closed'")
+        b.find("#alerts-go").click()
+        b.wait(lambda b: b.find("#alerts").get_attribute("data-ready") == "true" and
+               [int(r.get_attribute("data-id")) for r in b.all("#alerts tbody tr")] ==
+               [dup["id"]], "the closed alert alone")
+        row = f"#alerts tr[data-id='{dup['id']}']"
+        eq((b.find(row + " td[data-k=status]").get_attribute("data-status"),
+            b.find(row + " td[data-k=class]").get_attribute("data-class"),
+            b.find(row + " td[data-k=class]").get_attribute("title")),
+           ("closed", "user_error", "scanned twice"), "its status, class and note")
+        b.drv.execute_script("document.getElementById('status').value = 'open';"
+                             "document.getElementById('kind').value = 'diversion'")
+        b.find("#alerts-go").click()
+        want = [a["id"] for a in alerts if a["kind"] == "diversion"]
+        b.wait(lambda b: b.find("#alerts").get_attribute("data-ready") == "true" and
+               [int(r.get_attribute("data-id")) for r in b.all("#alerts tbody tr")] == want and
+               b.find(f"#alerts tr[data-id='{want[0]}'] td[data-k=status]")
+               .get_attribute("data-status") == "open", "the open diversion")
 
 
 # -------------------------------------------------------------- http_static

@@ -415,7 +415,34 @@ class Generator:
                ("ret", 2), ("destroy", 1.5), ("verify", 10), ("dispense", 14), ("undo", 5),
                ("recall", 1.5), ("lift", 1.5), ("withdraw", 0.75), ("lock", 1.5),
                ("unlock", 1), ("events", 5), ("advance", 1.5), ("decommission", 2.5),
-               ("reactivate", 1.5), ("unwithdraw", 0.75), ("category", 0.4)]
+               ("reactivate", 1.5), ("unwithdraw", 0.75), ("category", 0.4),
+               ("alert_set", 2), ("alerts", 1)]
+
+    def alert_set(self):
+        """ALERT SET on a stored alert (now and then one past the last, a
+        bad status or class, or closing without a class)."""
+        rng, n = self.rng, len(self.model.alerts)
+        words = ["ALERT", "SET", str(rng.randint(1, n + 1) if rng.random() < 0.9 or n == 0
+                                     else n + 1)]
+        status = rng.choice(["open", "investigating", "closed", "closed", "shut", None])
+        klass = rng.choice(["confirmed_counterfeit", "resale", "user_error", "system_error",
+                            "other", "fraud", None, None])
+        if status:
+            words += ["STATUS", status]
+        if klass:
+            words += ["CLASS", klass]
+        if rng.random() < 0.5:
+            words += ["NOTE", rng.choice(["called the pharmacy", "till scanned twice"])]
+        return words
+
+    def alerts(self):
+        """ALERTS of a kind or status (a bad one now and then)."""
+        rng, words = self.rng, ["ALERTS", "LIMIT", "10000"]
+        if rng.random() < 0.6:
+            words += ["KIND", rng.choice(["duplicate", "unknown", "diversion", "theft"])]
+        if rng.random() < 0.6:
+            words += ["STATUS", rng.choice(["open", "investigating", "closed", "done"])]
+        return words
 
     def ret(self):
         return self.ship("RETURN")

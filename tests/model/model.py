@@ -276,7 +276,8 @@ class Model:
 
     def add_alert(self, kind, site, code, unit=None, tx=None, first_sale=None):
         a = dict(id=len(self.alerts) + 1, kind=kind, site=site, code=code, tx=tx,
-                 first_sale_site=first_sale["site"] if first_sale else None)
+                 first_sale_site=first_sale["site"] if first_sale else None,
+                 status="open", klass=None, note="")
         self.alerts.append(a)
         if unit is not None:
             unit.alerts.append(a["id"])
@@ -1178,11 +1179,53 @@ class Model:
             out["tx"] = a["tx"]
         if a["first_sale_site"]:
             out["first_sale_site"] = a["first_sale_site"]
+        out["status"] = a["status"]
+        if a["klass"]:
+            out["class"] = a["klass"]
+        if a["note"]:
+            out["note"] = a["note"]
         return out
 
+    ALERT_KINDS = ("duplicate", "unknown", "diversion")
+    ALERT_STATES = ("open", "investigating", "closed")
+    ALERT_CLASSES = ("confirmed_counterfeit", "resale", "user_error", "system_error", "other")
+
     def cmd_alerts(self, args):
-        """P "ALERTS": stored alerts, newest first."""
-        return [self.alert_reply(a) for a in reversed(self.alerts)]
+        """P "ALERTS": stored alerts, newest first; KIND and STATUS keep
+        those of that kind and status."""
+        _, o = self.options(args, 1, ("SINCE", "SITE", "KIND", "STATUS", "LIMIT"))
+        if "KIND" in o and o["KIND"] not in self.ALERT_KINDS:
+            raise err(f"KIND must be an alert kind, not {o['KIND']!r}")
+        if "STATUS" in o and o["STATUS"] not in self.ALERT_STATES:
+            raise err(f"STATUS must be open, investigating or closed, not {o['STATUS']!r}")
+        return [self.alert_reply(a) for a in reversed(self.alerts)
+                if o.get("KIND", a["kind"]) == a["kind"] and
+                o.get("STATUS", a["status"]) == a["status"]]
+
+    def cmd_alert(self, args):
+        """P "ALERT SET": a regulator's handling of an alert.  Refused:
+        an id that is no alert, none of STATUS, CLASS, NOTE, an unknown
+        status or class, a closed alert without a class."""
+        if len(args) < 3 or args[1].upper() != "SET":
+            raise err("ALERT needs SET")
+        _, o = self.options(args, 3, ("STATUS", "CLASS", "NOTE"))
+        ident = args[2]
+        if not ident.isdigit() or int(ident) == 0:
+            raise err(f"alert id must be a number ALERTS shows, not {ident!r}")
+        if not o:
+            raise err("say what changes: STATUS, CLASS or NOTE")
+        if "STATUS" in o and o["STATUS"] not in self.ALERT_STATES:
+            raise err(f"STATUS must be open, investigating or closed, not {o['STATUS']!r}")
+        if "CLASS" in o and o["CLASS"] not in self.ALERT_CLASSES:
+            raise err(f"CLASS must be one of {self.ALERT_CLASSES}, not {o['CLASS']!r}")
+        if int(ident) > len(self.alerts):
+            raise err(f"no alert {ident}")
+        a = self.alerts[int(ident) - 1]
+        status, klass = o.get("STATUS", a["status"]), o.get("CLASS", a["klass"])
+        if status == "closed" and klass is None:
+            raise err("a closed alert needs a CLASS")
+        a.update(status=status, klass=klass, note=o.get("NOTE", a["note"]))
+        return {"id": a["id"], "status": status, "class": klass, "note": a["note"]}
 
     # -- IMPACT (P "IMPACT"), computed from where every unit is ----------
     def lot_units(self, u):

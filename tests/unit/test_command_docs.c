@@ -44,7 +44,7 @@ static const struct {
 	{ CMD_VERIFY, "code [SITE s] [FRESH]" },
 	{ CMD_HELLO, "[protover [SETNAME name]]" },
 	{ CMD_SITE_SET, "id field value [field value ...]" },
-	{ CMD_IMPACT, "product lot|code" },
+	{ CMD_IMPACT, "product lot|code|PRODUCT product [REGION r]" },
 	{ CMD_RECALL, "product lot LEVEL 1|2|3 REASON text" },
 	{ CMD_AUDIT_VERIFY, "[FROM seq] [TO seq]|STATE" },
 	{ CMD_CLIENT_SETINFO, "LIB-NAME|LIB-VER value" },

@@ -338,7 +338,7 @@ static void test_events_errors_per_record(void **state)
 		{ "PACK \"" C(9), "unbalanced quotes", false },
 		{ "PACK 'a'b", "closing quote must be followed by a blank", false },
 		{ "FROB " C(1), "ERR unknown command 'FROB'", false },
-		{ "SITE", "ERR 'SITE' needs a subcommand: SET, GET", false },
+		{ "SITE", "ERR 'SITE' needs a subcommand: SET, GET, LIST", false },
 		{ "PACK " C(9), "ERR wrong number of arguments for 'PACK'; usage: PACK container "
 		  "code [code ...] SITE s [TIME t]", false },
 		{ "verify " C(1), "verify is not a distribution record or master data", false },
