@@ -62,6 +62,7 @@
 #define SAMPLE_MAX     1000000u
 #define SAMPLE_SLOT    32u     /* bytes per sampled code text (longest: 30) */
 #define SITES_MAX      99999u  /* 5-digit GLN location references */
+#define COLD_READING   "14.5"  /* the planted cold-chain break's reading, °C */
 
 /* Simulated clock: ms since the Unix epoch, UTC; every time is written
  * in Beijing time (+08:00, Asia/Shanghai: no daylight saving time). */
@@ -247,6 +248,7 @@ struct place {
 	uint8_t  pl_unpacked;  /* cases: opened at a distributor */
 	uint8_t  pl_retail;    /* middle packs: received at a pharmacy/hospital */
 	uint8_t  pl_diverted;  /* received somewhere other than its destination */
+	uint8_t  pl_cold;      /* shipped with the planted out-of-range reading */
 	uint32_t pl_sold;      /* middle packs: units dispensed (fully or partly) */
 };
 
@@ -279,6 +281,7 @@ struct group {
 	const char *g_ref;
 	uint32_t g_qty;         /* 0: none */
 	bool g_partial;         /* a split pack sold in part */
+	const char *g_temp;     /* SHIP: the logger's reading, or NULL */
 	size_t g_n;
 };
 
@@ -289,6 +292,9 @@ struct gen {
 	const char *dir;
 	bool epcis;
 	bool archives;                /* --archives: the archive columns */
+	uint32_t nbad;                /* --bad-pharmacies: the last nbad pharmacies */
+	bool temp_col;                /* events.csv has the temp column */
+	bool cold_done;               /* the planted cold-chain break is written */
 	struct rng rng;
 	uint64_t key;                 /* derived from the seed: code hashing */
 
@@ -326,6 +332,8 @@ struct gen {
 	struct reservoir green, dup;
 	uint64_t planted;             /* scans per kind */
 	uint64_t diverted, in_transit, near_lots, expired_lots;
+	uint64_t *site_sales;         /* --bad-pharmacies: DISPENSE events per site */
+	uint64_t *site_alerts;        /* ... and diversions received per site */
 };
 
 /* ---------------------------------------------------------- identifiers */
@@ -523,6 +531,12 @@ static void epcis_event(struct gen *g, const struct group *gr)
 		epcis_sources(g, "sourceList", "source", (uint32_t)gr->g_from);
 		if (ship)
 			epcis_sources(g, "destinationList", "destination", (uint32_t)gr->g_to);
+		if (gr->g_temp) {
+			gen_out_str(o, ",\"sensorElementList\":[{\"sensorReport\":[{\"type\":"
+				       "\"gs1:Temperature\",\"value\":");
+			gen_out_str(o, gr->g_temp);
+			gen_out_str(o, ",\"uom\":\"CEL\"}]}]");
+		}
 		break;
 	}
 	case EV_DISPENSE:
@@ -589,6 +603,11 @@ static void emit(struct gen *g, const struct group *gr)
 		gen_out_ch(o, ',');
 		if (gr->g_qty)
 			gen_out_u64(o, gr->g_qty);
+		if (g->temp_col) {
+			gen_out_ch(o, ',');
+			if (gr->g_temp)
+				gen_out_str(o, gr->g_temp);
+		}
 		gen_out_ch(o, '\n');
 	}
 	g->rows += gr->g_n;
@@ -639,6 +658,37 @@ static uint32_t pick_site(struct gen *g, enum site_kind kind, uint32_t not)
 		if (s != not)
 			return s;
 	}
+}
+
+/* --bad-pharmacies: the planted bad pharmacies are the last nbad ones. */
+static bool is_bad(const struct gen *g, uint32_t s)
+{
+	uint32_t end = g->first[SK_PHARMACY] + g->count[SK_PHARMACY];
+	return g->nbad && s < end && s >= end - g->nbad;
+}
+
+/* The k-th bad pharmacy (cycling), never `not`; UINT32_MAX when the only
+ * one is `not`.  Draws nothing: the stream stays what it would have been. */
+static uint32_t bad_site(const struct gen *g, uint64_t k, uint32_t not)
+{
+	uint32_t first = g->first[SK_PHARMACY] + g->count[SK_PHARMACY] - g->nbad;
+	uint32_t s = first + (uint32_t)(k % g->nbad);
+	if (s == not)
+		s = g->nbad > 1 ? first + (uint32_t)((k + 1) % g->nbad) : UINT32_MAX;
+	return s;
+}
+
+/* Where a diverted shipment is received: with --bad-pharmacies, a bad
+ * pharmacy (a case too: it stays there unopened), else any other site of
+ * the kind. */
+static uint32_t divert_site(struct gen *g, enum site_kind kind, uint32_t dest)
+{
+	uint32_t at = g->nbad ? bad_site(g, g->diverted, dest) : UINT32_MAX;
+	if (at == UINT32_MAX)
+		at = pick_site(g, kind, dest);
+	if (g->nbad)
+		g->site_alerts[at]++;
+	return at;
 }
 
 /* ----------------------------------------------------------------- lots */
@@ -772,7 +822,7 @@ static void lot_ship_cases(struct gen *g, struct lot *l)
 			emit(g, &gr);
 			uint32_t at = dest;
 			if (f == F_DIVERT)
-				at = pick_site(g, SK_DIST, dest);
+				at = divert_site(g, SK_DIST, dest);
 			if (f != F_TRANSIT) {
 				gr.g_ev = EV_RECEIVE;
 				gr.g_to = at;
@@ -822,6 +872,15 @@ static void lot_distribute(struct gen *g, struct lot *l)
 				k = nm - m;
 			enum fate f = shipment_fate(g, g->mp_shipments++, 2, 5, 100);
 			uint32_t dest = pick_site(g, SK_PHARMACY, UINT32_MAX);
+			/* --bad-pharmacies with --archives: the first shipment
+			 * of a vaccine lot far from expiry goes to a bad
+			 * pharmacy with a warm logger reading. */
+			bool cold = g->temp_col && !g->cold_done && f == F_NORMAL && l->l_far &&
+				    (size_t)(p - g->prods) % 10 == 2;
+			if (cold) {
+				dest = bad_site(g, 0, UINT32_MAX);
+				g->cold_done = true;
+			}
 			if (f != F_STAY) {
 				snprintf(ref, sizeof ref, "DN%08" PRIu64,
 					 ++g->shipments);
@@ -829,11 +888,13 @@ static void lot_distribute(struct gen *g, struct lot *l)
 					code_text(g, p, true, l->l_m0 + m_first + m + i,
 						  g->codes[i], g->epcis ? g->urns[i] : NULL);
 				struct group gr = { .g_ev = EV_SHIP, .g_from = dist,
-						    .g_to = dest, .g_ref = ref, .g_n = k };
+						    .g_to = dest, .g_ref = ref, .g_n = k,
+						    .g_temp = cold ? COLD_READING : NULL };
 				emit(g, &gr);
+				gr.g_temp = NULL;
 				uint32_t at = dest;
 				if (f == F_DIVERT)
-					at = pick_site(g, SK_PHARMACY, dest);
+					at = divert_site(g, SK_PHARMACY, dest);
 				if (f != F_TRANSIT) {
 					gr.g_ev = EV_RECEIVE;
 					gr.g_to = at;
@@ -845,6 +906,7 @@ static void lot_distribute(struct gen *g, struct lot *l)
 					pl->pl_site = f == F_TRANSIT ? dist : at;
 					pl->pl_retail = f != F_TRANSIT;
 					pl->pl_diverted = f == F_DIVERT;
+					pl->pl_cold = cold;
 				}
 				g->diverted += f == F_DIVERT;
 				g->in_transit += f == F_TRANSIT;
@@ -861,8 +923,8 @@ static void lot_dispense(struct gen *g, struct lot *l)
 	char ref[24];
 	for (uint64_t m = 0; m < l->l_mids; m++) {
 		struct place *pl = &g->mids_at[m];
-		if (!pl->pl_retail)
-			continue;
+		if (!pl->pl_retail || pl->pl_cold)
+			continue;	/* a broken pack is not sold (nor offered) */
 		uint64_t nu = mid_units(l, m);
 		for (uint64_t i = 0; i < nu; i++) {
 			uint64_t k = l->l_u0 + m * PER_MIDDLE + i;
@@ -901,6 +963,8 @@ static void lot_dispense(struct gen *g, struct lot *l)
 				snprintf(ref, sizeof ref, "TX%010" PRIu64, ++g->sales);
 				gr.g_partial = p->p_upp > 1 && gr.g_qty + sold < p->p_upp;
 				emit(g, &gr);
+				if (g->nbad)
+					g->site_sales[pl->pl_site]++;
 				sold += gr.g_qty ? gr.g_qty : 1;
 			}
 			pl->pl_sold++;
@@ -953,7 +1017,11 @@ static void lot_expected(struct gen *g, struct lot *l)
 static void gen_lot(struct gen *g, uint64_t index, uint64_t units, uint64_t done)
 {
 	struct lot l = { .l_units = units };
-	struct product *p = &g->prods[index < g->nprods ? index :
+	/* --bad-pharmacies with --archives: the fourth lot is of the first
+	 * vaccine family (2), far from expiry, for the planted cold-chain
+	 * break. */
+	bool cold = g->temp_col && index == 3 && g->nprods > 2;
+	struct product *p = &g->prods[cold ? 2 : index < g->nprods ? index :
 				       rng_below(&g->rng, g->nprods)];
 	l.l_p = p;
 
@@ -970,6 +1038,8 @@ static void gen_lot(struct gen *g, uint64_t index, uint64_t units, uint64_t done
 
 	int64_t made = (g->clock + TZ_MS) / DAY_MS;	/* the lot's first day */
 	uint64_t kind = index == 1 ? 1 : index == 2 ? 2 : rng_below(&g->rng, 100);
+	if (cold)
+		kind = 99;
 	if (kind == 1 || (kind >= 3 && kind < 10)) {
 		/* Near expiry: 1 to 29 days after --today. */
 		l.l_expiry_days = g->day_ref + 1 + (int64_t)rng_below(&g->rng, 29);
@@ -1234,6 +1304,65 @@ struct scan {
 	char sc_code[GEN_CODE_MAX];
 };
 
+/* --bad-pharmacies: enough duplicates and unknown codes at each bad
+ * pharmacy that its rate per sale is more than twice the highest of any
+ * other site (sales: its DISPENSE events and green scans; alerts: the
+ * duplicates, unknown codes and diversions it got).  sc holds the n
+ * scans planted so far; returns the array grown by the new ones. */
+static struct scan *bad_scans(struct gen *g, struct scan *sc, size_t *n)
+{
+	uint64_t *sales = g->site_sales, *alerts = g->site_alerts;
+	for (size_t i = 0; i < *n; i++) {
+		if (!strcmp(sc[i].sc_expect, "green"))
+			sales[sc[i].sc_site]++;
+		else
+			alerts[sc[i].sc_site]++;
+	}
+	/* The highest other rate, as a fraction top / under. */
+	uint64_t top = 0, under = 1;
+	for (uint32_t s = 0; s < g->nsites; s++) {
+		uint64_t d = sales[s] ? sales[s] : 1;
+		if (!is_bad(g, s) && alerts[s] * under > top * d) {
+			top = alerts[s];
+			under = d;
+		}
+	}
+	uint64_t more = 0, *want = xcalloc(g->nbad, sizeof *want);
+	for (uint32_t b = 0; b < g->nbad; b++) {
+		uint32_t s = bad_site(g, b, UINT32_MAX);
+		uint64_t d = sales[s] ? sales[s] : 1;
+		want[b] = 2 * (top * d / under + 1) + 4;
+		more += want[b];
+	}
+	sc = xrealloc(sc, (*n + more) * sizeof *sc);
+	size_t k = *n, d = 0;
+	uint64_t unknown = g->planted;	/* serials past those write_scans used */
+	for (uint32_t b = 0; b < g->nbad; b++) {
+		uint32_t s = bad_site(g, b, UINT32_MAX);
+		for (uint64_t i = 0; i < want[b]; i++, k++) {
+			struct scan *x = &sc[k];
+			x->sc_site = s;
+			x->sc_expect = "red";
+			/* Half duplicates (units sold elsewhere), half unknown. */
+			size_t tries = 0;
+			while (i % 2 == 0 && tries < g->dup.r_len &&
+			       g->dup.r_items[d % g->dup.r_len].c_site == s)
+				d++, tries++;
+			if (i % 2 == 0 && tries < g->dup.r_len) {
+				memcpy(x->sc_code, g->dup.r_items[d++ % g->dup.r_len].c_code,
+				       GEN_CODE_MAX);
+			} else {
+				struct product *p = &g->prods[rng_below(&g->rng, g->nprods)];
+				code_text(g, p, false, p->p_units + 1000 + unknown++, x->sc_code,
+					  NULL);
+			}
+		}
+	}
+	free(want);
+	*n = k;
+	return sc;
+}
+
 /* scans.csv: the planted live scans, shuffled. */
 static void write_scans(struct gen *g)
 {
@@ -1259,6 +1388,8 @@ static void write_scans(struct gen *g)
 		sc[k].sc_site = pick_site(g, SK_PHARMACY, UINT32_MAX);
 		sc[k].sc_expect = "red";
 	}
+	if (g->nbad)
+		sc = bad_scans(g, sc, &n);
 	for (size_t i = n; i > 1; i--) {
 		size_t j = rng_below(&g->rng, i);
 		struct scan t = sc[i - 1];
@@ -1307,6 +1438,7 @@ static void usage(FILE *f)
 {
 	fputs("usage: yima-gen --units N [--seed S] [--today YYYY-MM-DD] [--out DIR] [--epcis]\n"
 	      "                [--products P] [--sites M,D,P,H] [--archives]\n"
+	      "                [--bad-pharmacies B]\n"
 	      "\n"
 	      "Write a synthetic supply chain of N units (1,000 to 100,000,000) into DIR\n"
 	      "(default ./gen): sites.csv, products.csv, events.csv, scans.csv,\n"
@@ -1321,7 +1453,12 @@ static void usage(FILE *f)
 	      "  --archives       sites.csv and products.csv carry the archive columns:\n"
 	      "                   region, licence and its validity (some expired),\n"
 	      "                   address, contact; category (some vaccines, narcotics),\n"
-	      "                   approval number, storage range\n", f);
+	      "                   approval number, storage range\n"
+	      "  --bad-pharmacies B  the last B pharmacies get far more duplicates,\n"
+	      "                   unknown codes and diversions than any other site\n"
+	      "                   (yima risk ranks them first); with --archives, a\n"
+	      "                   vaccine shipment to one of them reads " COLD_READING " °C\n"
+	      "                   (events.csv's temp column): a cold-chain break\n", f);
 }
 
 static bool parse_u64(const char *s, uint64_t *v)
@@ -1400,6 +1537,7 @@ struct args {
 	int64_t today;                /* days since 1970-01-01 */
 	const char *out;
 	bool epcis, archives, have_units, have_today;
+	uint64_t bad;                 /* --bad-pharmacies */
 	uint32_t sites[SK_N];
 	bool have_sites;
 };
@@ -1429,7 +1567,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 		}
 		bool known = !strcmp(arg, "--units") || !strcmp(arg, "--seed") ||
 			     !strcmp(arg, "--out") || !strcmp(arg, "--products") ||
-			     !strcmp(arg, "--sites") || !strcmp(arg, "--today");
+			     !strcmp(arg, "--sites") || !strcmp(arg, "--today") ||
+			     !strcmp(arg, "--bad-pharmacies");
 		if (!known) {
 			fprintf(stderr, "yima-gen: unknown argument '%s' (see --help)\n", argv[i]);
 			return -1;
@@ -1471,6 +1610,12 @@ static int parse_args(int argc, char **argv, struct args *a)
 				return -1;
 			}
 			a->have_today = true;
+		} else if (!strcmp(arg, "--bad-pharmacies")) {
+			if (!parse_u64(val, &a->bad) || a->bad > SITES_MAX) {
+				fprintf(stderr, "yima-gen: --bad-pharmacies must be a whole number "
+					"from 0 to the number of pharmacies, not '%s'\n", val);
+				return -1;
+			}
 		} else if (!strcmp(arg, "--products")) {
 			if (!parse_u64(val, &a->products) || a->products < 1 ||
 			    a->products > 20000) {
@@ -1537,6 +1682,11 @@ int main(int argc, char **argv)
 	}
 	if (!a.products)
 		a.products = clamp(n / 50000, 10, 2000);
+	if (a.bad > a.sites[SK_PHARMACY]) {
+		fprintf(stderr, "yima-gen: --bad-pharmacies %" PRIu64 " is more than the %" PRIu32
+			" pharmacies\n", a.bad, a.sites[SK_PHARMACY]);
+		return 2;
+	}
 	if (make_dir(a.out) != 0) {
 		fprintf(stderr, "yima-gen: %s: %s\n", a.out, strerror(errno));
 		return 2;
@@ -1548,6 +1698,8 @@ int main(int argc, char **argv)
 	g->dir = a.out;
 	g->epcis = a.epcis;
 	g->archives = a.archives;
+	g->nbad = (uint32_t)a.bad;
+	g->temp_col = g->nbad && a.archives;
 	g->cached_sec = -1;
 	g->day_ref = a.today;
 	/* The first lot starts at 08:00 in Beijing, LEAD_DAYS before today. */
@@ -1570,6 +1722,10 @@ int main(int argc, char **argv)
 
 	make_sites(g, a.sites);
 	make_products(g, (uint32_t)a.products);
+	if (g->nbad) {
+		g->site_sales = xcalloc(g->nsites, sizeof *g->site_sales);
+		g->site_alerts = xcalloc(g->nsites, sizeof *g->site_alerts);
+	}
 
 	int bad = 0;
 	bad |= gen_out_open(&g->sample_out, a.out, "sites.csv");
@@ -1587,8 +1743,9 @@ int main(int argc, char **argv)
 	if (!bad && a.epcis)
 		bad |= gen_out_open(&g->ep_out, a.out, "events.jsonld");
 	if (!bad) {
-		gen_out_str(&g->ev_out, "event,time,code,parent,product,lot,expiry,level,"
-					"from,to,ref,qty\n");
+		gen_out_str(&g->ev_out, g->temp_col ?
+			    "event,time,code,parent,product,lot,expiry,level,from,to,ref,qty,temp\n" :
+			    "event,time,code,parent,product,lot,expiry,level,from,to,ref,qty\n");
 		gen_out_str(&g->exp_out, "product,lot,site,in_stock,in_transit,dispensed\n");
 		if (a.epcis) {
 			char day[11];
@@ -1651,6 +1808,8 @@ int main(int argc, char **argv)
 	free(g->sample);
 	free(g->green.r_items);
 	free(g->dup.r_items);
+	free(g->site_sales);
+	free(g->site_alerts);
 	free(g->cases_at);
 	free(g->mids_at);
 	free(g->sites);

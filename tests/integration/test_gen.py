@@ -108,6 +108,9 @@ def test_gen_refuses_bad_arguments():
                       (["--units", "1000", "--bogus"], "unknown argument"),
                       (["--units", "1000", "--sites", "1,1,5,5"], "--sites"),
                       (["--units", "1000", "--products", "0"], "--products"),
+                      (["--units", "1000", "--bad-pharmacies", "x"], "--bad-pharmacies must be"),
+                      (["--units", "1000", "--bad-pharmacies", "11"],
+                       "--bad-pharmacies 11 is more than the 10 pharmacies"),
                       (["--units", "1000", "--today"], "--today needs a value"),
                       *((["--units", "1000", "--today", t], f"{bad_today}, not '{t}'")
                         for t in ("", "2027-02-29", "2028-02-30", "2027-13-01", "2027-00-10",
@@ -731,6 +734,18 @@ if GS1_REFERENCE:
             raise TestFailure("the schema took an event with action MOVE")
 
 
+def load_files(y, d):
+    """yima load the generated sites, products and events of d into the
+    yimad y; returns a RESP3 connection to it."""
+    p = subprocess.run([YIMA, "-p", str(y.port), "load",
+                        *[os.path.join(d, f) for f in ("sites.csv", "products.csv", "events.csv")]],
+                       capture_output=True, timeout=300)
+    check(p.returncode == 0, f"yima load: {p.stderr.decode()[-400:]}")
+    c = y.connect()
+    c.call("HELLO", "3")
+    return c
+
+
 def test_gen_archives_add_columns_and_change_nothing_else():
     """--archives: sites.csv and products.csv gain the archive columns (some
     licences expired, some vaccines at 2-8 °C), every other file and the
@@ -756,13 +771,7 @@ def test_gen_archives_add_columns_and_change_nothing_else():
               f"vaccines at 2-8 °C: {vaccines[:1]}")
         y = Yimad()
         try:
-            p = subprocess.run([YIMA, "-p", str(y.port), "load",
-                                *[os.path.join(arch, f) for f in
-                                  ("sites.csv", "products.csv", "events.csv")]],
-                               capture_output=True, timeout=300)
-            check(p.returncode == 0, f"yima load: {p.stderr.decode()[-400:]}")
-            c = y.connect()
-            c.call("HELLO", "3")
+            c = load_files(y, arch)
             eq(c.call("SITE", "GET", expired[0]["site"])[b"licence"].decode(),
                expired[0]["licence"], "the licence loaded")
             vac = {p["product"] for p in vaccines}
@@ -782,3 +791,55 @@ def test_gen_archives_add_columns_and_change_nothing_else():
     finally:
         shutil.rmtree(plain, ignore_errors=True)
         shutil.rmtree(arch, ignore_errors=True)
+
+
+def test_gen_bad_pharmacies_rank_first_and_break_the_cold_chain():
+    """--bad-pharmacies 2 --archives: the last two pharmacies get the
+    diversions and far more duplicates and unknown codes than any other
+    site, so once the files are loaded and scans.csv sent, RISK ranks them
+    first; a vaccine shipment to one of them carries a 14.5 °C reading
+    (events.csv's temp column) and its units VERIFY RED cold_chain_break.
+    Without the option the files are what they were."""
+    plain, _ = gen(3000, "--archives", seed=7)
+    bad, _ = gen(3000, "--archives", "--bad-pharmacies", "2", seed=7)
+    try:
+        with open(os.path.join(plain, "sites.csv"), "rb") as a, \
+                open(os.path.join(bad, "sites.csv"), "rb") as b:
+            check(a.read() == b.read(), "--bad-pharmacies changed sites.csv")
+        with open(os.path.join(bad, "events.csv"), encoding="utf-8") as f:
+            eq(f.readline().strip(), HEADERS["events.csv"] + ",temp", "the temp column")
+        sites = rows(os.path.join(bad, "sites.csv"))
+        planted = [s["site"] for s in sites if s["kind"] == "pharmacy"][-2:]
+        events = rows(os.path.join(bad, "events.csv"))
+        warm = [r for r in events if r["temp"]]
+        eq(len(warm), 1, f"one warm shipment: {warm}")
+        eq((warm[0]["event"], warm[0]["temp"]), ("ship", "14.5"), f"{warm[0]}")
+        check(warm[0]["to"] in planted, f"to a planted pharmacy: {warm[0]}")
+        units = [r["code"] for r in events if r["event"] == "pack" and r["parent"] == warm[0]["code"]]
+        check(units, f"the warm middle pack holds units: {warm[0]['code']}")
+        y = Yimad()
+        try:
+            c = load_files(y, bad)
+            scans = rows(os.path.join(bad, "scans.csv"))
+            for s in scans:
+                v = c.call("DISPENSE", s["code"], "SITE", s["site"], "TX", s["tx"])
+                if v[b"reasons"] == [b"licence_expired"]:	# the planted expired licences
+                    v[b"verdict"] = b"green"
+                eq(v[b"verdict"].decode(), s["expect"], f"scan {s}: {v}")
+            ranked = c.call("RISK", "LIMIT", "5")
+            top = [r[b"site"].decode() for r in ranked[:2]]
+            eq(sorted(top), sorted(planted), f"RISK names the planted pharmacies first: {ranked}")
+            for r in ranked[:2]:
+                check(r[b"duplicates"] > 0 and r[b"unknown_codes"] > 0, f"{r}")
+            if len(ranked) > 2:
+                check(ranked[1][b"per_1000_sales"] >= 2 * ranked[2][b"per_1000_sales"],
+                      f"clearly higher rates: {ranked}")
+            v = c.call("VERIFY", units[0], "SITE", warm[0]["to"])
+            eq(v[b"verdict"], b"red", f"a unit of the warm shipment: {v}")
+            check(b"cold_chain_break" in v[b"reasons"], f"{v}")
+            check("14.5 °C" in v[b"message"].decode(), f"{v}")
+        finally:
+            y.stop()
+    finally:
+        shutil.rmtree(plain, ignore_errors=True)
+        shutil.rmtree(bad, ignore_errors=True)
