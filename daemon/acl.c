@@ -110,6 +110,7 @@ static const struct acl_rule matrix[CMD__COUNT] = {
 	[CMD_DECOMMISSION] = { COUNTER | SUPPLY | LO },
 	[CMD_REACTIVATE]  = { COUNTER | SUPPLY | LO },
 	[CMD_UNWITHDRAW]  = { RE | LO },
+	[CMD_TRANSFORM]   = { SUPPLY | LO },
 	/* A Redis client library's greeting, before or after AUTH: each
 	 * touches only its own connection, and COMMAND tells what the
 	 * documentation does. */

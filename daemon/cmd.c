@@ -64,6 +64,7 @@ static const cmd_handler handlers[CMD__COUNT] = {
 	[CMD_SELECT] = cmd_select,
 	[CMD_COMMAND] = cmd_command,
 	[CMD_DECOMMISSION] = cmd_decommission,
+	[CMD_TRANSFORM] = cmd_transform,
 	[CMD_REACTIVATE] = cmd_reactivate,
 	[CMD_UNWITHDRAW] = cmd_unwithdraw,
 	[CMD_COLDCHAIN_RELEASE] = cmd_coldchain_release,

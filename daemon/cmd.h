@@ -179,6 +179,7 @@ enum cmd_status cmd_lift(struct cmd_ctx *ctx);
 enum cmd_status cmd_withdraw(struct cmd_ctx *ctx);
 enum cmd_status cmd_unwithdraw(struct cmd_ctx *ctx);
 enum cmd_status cmd_decommission(struct cmd_ctx *ctx);
+enum cmd_status cmd_transform(struct cmd_ctx *ctx);
 enum cmd_status cmd_reactivate(struct cmd_ctx *ctx);
 enum cmd_status cmd_lock(struct cmd_ctx *ctx);
 /* COLDCHAIN RELEASE code [code ...] REASON text (cmd_coldchain.c) */

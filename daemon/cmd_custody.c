@@ -10,23 +10,29 @@
 #include "decommission.h"
 #include "movement.h"
 #include "packing.h"
+#include "transform.h"
 #include "parse.h"
 
 #include <string.h>
 #include <strings.h>
 
-/* {event, codes[, level][, diverted][, cold_chain_breaks][, warnings: [{reason, product, lot,
+/* {event, codes[, outputs][, level][, diverted][, cold_chain_breaks][, warnings: [{reason, product, lot,
  * units}]]}: level for COMMISSION, diverted for RECEIVE, warnings when
  * there are any; cold_chain_breaks when a TEMP reading was given. */
 static void render(struct resp_out *out, enum cmd_id id, const struct custody_outcome *co)
 {
 	const struct badstock *w = &co->warnings;
-	bool level = id == CMD_COMMISSION, diverted = id == CMD_RECEIVE;
-	resp_map(out, 2 + level + diverted + co->has_reading + (w->n > 0));
+	bool level = id == CMD_COMMISSION || id == CMD_TRANSFORM, diverted = id == CMD_RECEIVE,
+	     outputs = id == CMD_TRANSFORM;
+	resp_map(out, 2 + level + outputs + diverted + co->has_reading + (w->n > 0));
 	resp_cstr(out, "event");
 	resp_int(out, (int64_t)co->seq);
 	resp_cstr(out, "codes");
 	resp_int(out, (int64_t)co->codes);
+	if (outputs) {
+		resp_cstr(out, "outputs");
+		resp_int(out, (int64_t)co->outputs);
+	}
 	if (level) {
 		resp_cstr(out, "level");
 		resp_int(out, co->level);
@@ -132,4 +138,11 @@ enum cmd_status cmd_decommission(struct cmd_ctx *ctx)
 enum cmd_status cmd_reactivate(struct cmd_ctx *ctx)
 {
 	return apply(ctx, decommission_reactivate);
+}
+
+/* TRANSFORM INPUTS code ... OUTPUTS code ... SITE s LOT l EXPIRY d [PRODUCT p]
+ *           [REF r] [TIME t] */
+enum cmd_status cmd_transform(struct cmd_ctx *ctx)
+{
+	return apply(ctx, transform_apply);
 }

@@ -131,6 +131,45 @@ int custody_parent_text(struct store_txn *t, const struct unit *u, char buf[CODE
 	return 0;
 }
 
+enum cmd_status custody_may_end(struct store_txn *t, const struct unit *u, size_t i,
+				uint32_t site, const char *part, const char *verb,
+				const char *done, struct outcome *o)
+{
+	char text[CODE_TEXT_MAX], why[160];
+	custody_unit_text(u, text);
+	if (u->level > 1)
+		return outcome_refuse(o, "%scode %zu (%s) is a container (level %u): %s the "
+				      "packs in it (UNPACK it first)", part, i + 1, text, u->level,
+				      verb);
+	int rc = custody_unmovable(t, u, site, why, sizeof why);
+	if (rc)
+		return outcome_failed(o, rc);
+	if (why[0])
+		return outcome_conflict(o, "%scode %zu (%s) %s", part, i + 1, text, why);
+	if (u->dispensed > 0)
+		return outcome_conflict(o, "%scode %zu (%s) is a split pack already sold from "
+					"(%u units): it cannot be %s", part, i + 1, text,
+					u->dispensed, done);
+	return CMD_DONE;
+}
+
+int custody_unusable(struct store_txn *t, const struct config *cfg, int64_t when,
+		     const struct unit *u, const char **bad)
+{
+	*bad = NULL;
+	const struct mcache_lot *ml;
+	int rc = u->lot ? mcache_lot(t, u->lot, &ml) : STORE_NOTFOUND;
+	if (rc == STORE_NOTFOUND)
+		return 0;
+	if (rc)
+		return rc;
+	*bad = ml->lot.status == LOT_RECALLED ? "its lot is recalled" :
+	       ml->withdrawn ? "its product is withdrawn" :
+	       ml->lot.expiry && verdict_today(cfg, when) > ml->lot.expiry ?
+	       "it is expired" : NULL;
+	return 0;
+}
+
 int custody_unmovable(struct store_txn *t, const struct unit *u, uint32_t site, char *why,
 		      size_t n)
 {
@@ -146,6 +185,8 @@ int custody_unmovable(struct store_txn *t, const struct unit *u, uint32_t site, 
 		snprintf(why, n, "is destroyed");
 	} else if (p.status >= UNIT_SAMPLE && p.status <= UNIT_CHECKED_OUT) {
 		snprintf(why, n, "is decommissioned (%s)", unit_status_name(p.status));
+	} else if (p.status == UNIT_TRANSFORMED) {
+		snprintf(why, n, "is repackaged (transformed): its outputs carry it on");
 	} else if (p.status == UNIT_IN_TRANSIT) {
 		if ((rc = custody_site_name(t, p.holder, s1)) != 0 ||
 		    (rc = custody_site_name(t, p.dest, s2)) != 0)

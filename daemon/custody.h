@@ -39,6 +39,7 @@ struct custody_outcome {
 	struct outcome o;
 	uint64_t seq;		/* the event recorded */
 	size_t codes;		/* how many codes it moved, packed, created */
+	size_t outputs;		/* TRANSFORM: the codes it commissioned */
 	uint32_t level;		/* COMMISSION: the level taken, given or implied
 				 * by the codes, so a surprise shows at once */
 	size_t diverted;	/* RECEIVE: codes received where they were not sent */
@@ -67,6 +68,23 @@ enum cmd_status custody_units(struct store_txn *t, const struct cmd *c, size_t f
  * into why (n bytes), or "" if it can.  0 or a store error. */
 int custody_unmovable(struct store_txn *t, const struct unit *u, uint32_t site, char *why,
 		      size_t n);
+
+/* May `site` take sales unit u, code i of the command (`part`: "" or
+ * "INPUTS "), out of its stock for good?  Refused for a container (`verb`
+ * the packs in it: UNPACK it first), a unit not in stock at `site`, a
+ * split pack already sold from (it cannot be `done`).  CMD_DONE if it
+ * may.  DECOMMISSION, TRANSFORM. */
+enum cmd_status custody_may_end(struct store_txn *t, const struct unit *u, size_t i,
+				uint32_t site, const char *part, const char *verb,
+				const char *done, struct outcome *o);
+
+/* Why unit u's stock must not be used at time `when` (ms), into *bad
+ * ("its lot is recalled", "its product is withdrawn", "it is expired";
+ * NULL if it may): 0 or a store error.  DECOMMISSION, REACTIVATE,
+ * TRANSFORM. */
+struct config;
+int custody_unusable(struct store_txn *t, const struct config *cfg, int64_t when,
+		     const struct unit *u, const char **bad);
 
 /* The id of site `num` into out (MASTER_ID_MAX + 1 bytes), "?" for no such
  * site / the code of unit u's container into buf, "?" if it has none.

@@ -33,26 +33,6 @@ static bool decommissioned(uint8_t status)
 	return status >= UNIT_SAMPLE && status <= UNIT_CHECKED_OUT;
 }
 
-/* Why unit u's stock must not be used at c's time, in *bad ("its lot is
- * recalled", "its product is withdrawn", "it is expired"; NULL if it may):
- * 0 or a store error. */
-static int unusable(struct store_txn *t, const struct config *cfg, const struct cmd *c,
-		    const struct unit *u, const char **bad)
-{
-	*bad = NULL;
-	const struct mcache_lot *ml;
-	int rc = u->lot ? mcache_lot(t, u->lot, &ml) : STORE_NOTFOUND;
-	if (rc == STORE_NOTFOUND)
-		return 0;
-	if (rc)
-		return rc;
-	*bad = ml->lot.status == LOT_RECALLED ? "its lot is recalled" :
-	       ml->withdrawn ? "its product is withdrawn" :
-	       ml->lot.expiry && verdict_today(cfg, c->when_ms) > ml->lot.expiry ?
-	       "it is expired" : NULL;
-	return 0;
-}
-
 /* Why unit u (code i) may not go to `state`, as a refusal; CMD_DONE if it
  * may.  Stock that must not be used (recalled, withdrawn, expired) may be
  * sampled or reported stolen, not exported nor given to a ward. */
@@ -60,24 +40,15 @@ static enum cmd_status may_end(struct store_txn *t, const struct config *cfg,
 			       const struct cmd *c, size_t i, const struct unit *u,
 			       uint32_t site, uint8_t state, struct outcome *o)
 {
-	char text[CODE_TEXT_MAX], why[160];
+	char text[CODE_TEXT_MAX];
+	enum cmd_status st = custody_may_end(t, u, i, site, "", "decommission",
+					     "decommissioned", o);
+	if (st != CMD_DONE || (state != UNIT_EXPORTED && state != UNIT_CHECKED_OUT))
+		return st;
 	custody_unit_text(u, text);
-	if (u->level > 1)
-		return outcome_refuse(o, "code %zu (%s) is a container (level %u): decommission "
-				      "the packs in it (UNPACK it first)", i + 1, text, u->level);
-	int rc = custody_unmovable(t, u, site, why, sizeof why);
-	if (rc)
-		return outcome_failed(o, rc);
-	if (why[0])
-		return outcome_conflict(o, "code %zu (%s) %s", i + 1, text, why);
-	if (u->dispensed > 0)
-		return outcome_conflict(o, "code %zu (%s) is a split pack already sold from "
-					"(%u units): it cannot be decommissioned", i + 1, text,
-					u->dispensed);
-	if (state != UNIT_EXPORTED && state != UNIT_CHECKED_OUT)
-		return CMD_DONE;
 	const char *bad;
-	if ((rc = unusable(t, cfg, c, u, &bad)) != 0)
+	int rc;
+	if ((rc = custody_unusable(t, cfg, c->when_ms, u, &bad)) != 0)
 		return outcome_failed(o, rc);
 	if (bad)
 		return outcome_conflict(o, "code %zu (%s): %s, so it may not be %s (destroy or "
@@ -186,7 +157,7 @@ static enum cmd_status may_return(struct store_txn *t, const struct config *cfg,
 	/* As the EU system (Delegated Regulation 2016/161, Art. 13): a pack
 	 * recalled, withdrawn or expired since it left stays out of it. */
 	const char *bad;
-	if ((rc = unusable(t, cfg, c, u, &bad)) != 0)
+	if ((rc = custody_unusable(t, cfg, c->when_ms, u, &bad)) != 0)
 		return outcome_failed(o, rc);
 	if (bad)
 		return outcome_conflict(o, "code %zu (%s): %s, so it cannot return to stock "

@@ -206,7 +206,7 @@ const char *event_kind_name(uint8_t kind)
 		[EV_RECALL] = "recall", [EV_LIFT] = "lift", [EV_WITHDRAW] = "withdraw",
 		[EV_LOCK] = "lock", [EV_UNLOCK] = "unlock", [EV_RECALL_ACK] = "recall_ack",
 		[EV_DECOMMISSION] = "decommission", [EV_REACTIVATE] = "reactivate",
-		[EV_UNWITHDRAW] = "unwithdraw",
+		[EV_UNWITHDRAW] = "unwithdraw", [EV_TRANSFORM] = "transform",
 	};
 	return kind < sizeof names / sizeof names[0] && names[kind] ? names[kind] : "?";
 }
@@ -301,6 +301,7 @@ int events_units(struct store_txn *t, const struct event *e,
 	case EV_DESTROY:
 	case EV_DECOMMISSION:
 	case EV_REACTIVATE:
+	case EV_TRANSFORM:	/* its inputs (its outputs: ids parent .. + qty) */
 		return e->unit ? fn(arg, e->unit) : members_of(t, e->seq, fn, arg);
 	case EV_DISPENSE:
 	case EV_UNDO:

@@ -40,6 +40,10 @@ enum event_kind {
 	EV_REACTIVATE = 21,	/* as EV_DESTROY; qty: the end state left */
 	EV_UNWITHDRAW = 22,	/* other: product number; parent: the WITHDRAW's seq;
 				 * ref: reason */
+	EV_TRANSFORM = 23,	/* repackaging: unit/count the inputs consumed (as
+				 * EV_DESTROY); parent: the first output unit,
+				 * qty: how many (consecutive ids, commissioned
+				 * by the event before it) */
 };
 
 #define EVENT_REF_MAX 200	/* delivery note, sale id, reason (bytes) */

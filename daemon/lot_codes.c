@@ -18,7 +18,7 @@ static const char *const status_names[] = {
 	[TALLY_STOCK] = "in_stock", [TALLY_TRANSIT] = "in_transit",
 	[TALLY_DISPENSED] = "dispensed", [TALLY_DESTROYED] = "destroyed",
 	[TALLY_SAMPLE] = "sample", [TALLY_EXPORTED] = "exported", [TALLY_STOLEN] = "stolen",
-	[TALLY_CHECKED_OUT] = "checked_out",
+	[TALLY_CHECKED_OUT] = "checked_out", [TALLY_TRANSFORMED] = "transformed",
 };
 
 const char *lot_codes_status_name(uint8_t bucket)

@@ -193,6 +193,7 @@ static bool is_record_command(enum cmd_id id)
 	case CMD_DISPENSE:
 	case CMD_DECOMMISSION:
 	case CMD_REACTIVATE:
+	case CMD_TRANSFORM:
 		return true;
 	default:
 		return false;
@@ -514,11 +515,35 @@ int cmd_parse(struct cmd *c, const struct command_spec *spec, int argc,
 		return -1;
 	}
 	i += c->nwords + (int)c->ncodes;
+	int split_at = 0;
 	if (g->codes) {
+		if (g->lead && (i >= argc || !is_word(&argv[i], g->lead))) {
+			snprintf(err, errlen, "%s must come first: %s code [code ...] %s code "
+				 "[code ...]", g->lead, g->lead, g->split);
+			return -1;
+		}
+		i += g->lead != NULL;
 		c->first_code = i;
-		while (i < argc && option_named(g, &argv[i]) == NULL)
-			i++;
-		c->ncodes = (size_t)(i - c->first_code);
+		for (; i < argc && option_named(g, &argv[i]) == NULL; i++) {
+			if (!g->split || !is_word(&argv[i], g->split))
+				continue;
+			if (split_at) {
+				snprintf(err, errlen, "%s given twice", g->split);
+				return -1;
+			}
+			split_at = i;
+		}
+		c->ncodes = (size_t)(i - c->first_code - (split_at != 0));
+		c->nsplit = split_at ? (size_t)(split_at - c->first_code) : 0;
+		if (g->split && (!split_at || c->nsplit == 0 || c->nsplit == c->ncodes)) {
+			if (!split_at)
+				snprintf(err, errlen, "%s is required after the %s codes", g->split,
+					 g->lead);
+			else
+				snprintf(err, errlen, "%s needs at least one code",
+					 c->nsplit == 0 ? g->lead : g->split);
+			return -1;
+		}
 	} else if (g->code && c->nwords) {
 		c->first_code = c->first_word + g->code - 1;
 		c->ncodes = 1;
@@ -567,7 +592,8 @@ int cmd_parse(struct cmd *c, const struct command_spec *spec, int argc,
 	struct code_opts opts;
 	args_code_opts(c->when_ms, &opts);
 	for (size_t k = 0; k < c->ncodes; k++) {
-		const struct resp_arg *a = &argv[c->first_code + (int)k];
+		const struct resp_arg *a = &argv[c->first_code + (int)k +
+						 (split_at && k >= c->nsplit)];
 		code_parse(a->ptr, a->len, &opts, &c->codes[k]);
 	}
 	return 0;

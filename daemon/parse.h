@@ -72,6 +72,10 @@ struct cmd {
 	size_t ncodes;
 	struct code_result *codes;	/* ncodes entries */
 	struct code_result one;		/* codes when ncodes <= 1 */
+	/* A grammar of two lists (TRANSFORM: INPUTS ... OUTPUTS ...): codes
+	 * [0, nsplit) are the first, [nsplit, ncodes) the second, and the
+	 * split word lies between them in argv.  0 for other grammars. */
+	size_t nsplit;
 
 	int first_option;		/* argv index of the first option word */
 	struct cmd_opt opt[OPT__COUNT];

@@ -44,6 +44,10 @@ static const unsigned table[CMD__COUNT] = {
 	[CMD_UNDO]       = PH | HO,
 	[CMD_DECOMMISSION] = HOLDERS,	/* by STATE: kinds_of */
 	[CMD_REACTIVATE] = HOLDERS,
+	/* Repackaging (分装, relabelling) is licensed work: manufacturers and
+	 * distributors.  A pharmacy or hospital splitting a pack sells its
+	 * parts (DISPENSE QTY), it gives them no new codes. */
+	[CMD_TRANSFORM]  = MA | DI,
 };
 
 /* DECOMMISSION by its STATE: any holder takes a sample or reports a theft;

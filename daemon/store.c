@@ -69,6 +69,8 @@ static const char *const db_names[DB__COUNT] = {
 	[DB_COLD_BREAKS] = "cold_breaks",
 	[DB_COLD_COUNTS] = "cold_counts",
 	[DB_ALERT_STATUS] = "alert_status",
+	[DB_LOT_SOURCES] = "lot_sources",
+	[DB_LOT_OUTPUTS] = "lot_outputs",
 };
 
 /* Index databases hold fixed-size ids as sorted duplicates: LMDB then
@@ -80,6 +82,8 @@ static const unsigned db_flags[DB__COUNT] = {
 	[DB_LOT_EVENTS] = MDB_DUPSORT | MDB_DUPFIXED,
 	[DB_SITE_ALERTS] = MDB_DUPSORT | MDB_DUPFIXED,
 	[DB_UNIT_ALERTS] = MDB_DUPSORT | MDB_DUPFIXED,
+	[DB_LOT_SOURCES] = MDB_DUPSORT | MDB_DUPFIXED,
+	[DB_LOT_OUTPUTS] = MDB_DUPSORT | MDB_DUPFIXED,
 };
 
 /*

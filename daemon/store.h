@@ -74,6 +74,8 @@ enum store_db {
 	DB_COLD_BREAKS,		/* unit id (u40 BE) → its cold-chain break, and release */
 	DB_COLD_COUNTS,		/* lot + site (u32 BE each) → breaks, releases */
 	DB_ALERT_STATUS,	/* alert seq (u48 BE) → its handling (alert_status.h) */
+	DB_LOT_SOURCES,		/* dup: lot number → the lots it was repackaged from */
+	DB_LOT_OUTPUTS,		/* dup: lot number → the lots repackaged from it */
 	DB__COUNT
 };
 

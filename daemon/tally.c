@@ -70,6 +70,9 @@ void tally_place_of(const struct unit *u, const struct unit_place *p, struct tal
 	case UNIT_CHECKED_OUT:
 		tp->bucket = TALLY_CHECKED_OUT;
 		break;
+	case UNIT_TRANSFORMED:
+		tp->bucket = TALLY_TRANSFORMED;
+		break;
 	default:
 		tp->bucket = TALLY_STOCK;
 		break;

@@ -47,6 +47,7 @@ enum tally_bucket {
 	TALLY_EXPORTED = 10,
 	TALLY_STOLEN = 11,
 	TALLY_CHECKED_OUT = 12,
+	TALLY_TRANSFORMED = 13,	/* site: where repackaged (TRANSFORM's inputs) */
 };
 
 #define TALLY_LEVELS 4

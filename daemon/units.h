@@ -36,6 +36,9 @@ enum unit_status {
 	UNIT_EXPORTED = 6,	/* left the country's market */
 	UNIT_STOLEN = 7,	/* reported stolen */
 	UNIT_CHECKED_OUT = 8,	/* issued to a ward of the holding hospital */
+	/* Consumed by a repackaging (TRANSFORM, transform.h): its contents
+	 * live on in the outputs made from it. */
+	UNIT_TRANSFORMED = 9,
 };
 
 enum unit_flag {

@@ -5,6 +5,7 @@
 #include "args.h"
 #include "category.h"
 #include "config.h"
+#include "lot_links.h"
 #include "mcache.h"
 #include "store.h"
 
@@ -36,6 +37,7 @@ static const char *const reason_names[R__COUNT] = {
 	[R_CHECKED_OUT] = "checked_out",
 	[R_LICENCE_EXPIRED] = "licence_expired",
 	[R_COLD_CHAIN_BREAK] = "cold_chain_break",
+	[R_TRANSFORMED] = "transformed",
 };
 _Static_assert(R__COUNT <= 32, "reasons are bits of a u32");
 
@@ -60,6 +62,7 @@ const char *unit_status_name(uint8_t status)
 	case UNIT_EXPORTED: return "exported";
 	case UNIT_STOLEN: return "stolen";
 	case UNIT_CHECKED_OUT: return "checked_out";
+	case UNIT_TRANSFORMED: return "transformed";
 	}
 	return "?";
 }
@@ -182,6 +185,24 @@ static int judge_place(struct store_txn *t, struct judgement *j)
 	return 0;
 }
 
+/* A lot the unit's lot was repackaged from, recalled (its own is not):
+ * the unit is recalled with it. */
+static int judge_sources(struct store_txn *t, const struct config *cfg, struct judgement *j)
+{
+	bool found;
+	const struct mcache_lot *ml;
+	int rc = lot_links_recalled_source(t, j->unit.lot, &j->source, &found);
+	if (rc || !found)
+		return rc;
+	if ((rc = mcache_lot(t, j->source.num, &ml)) != 0)
+		return rc;
+	j->source_recalled = true;
+	snprintf(j->source_product, sizeof j->source_product, "%s",
+		 ml->has_product ? ml->product_id : "?");
+	verdict_add(j, cfg, R_RECALLED);
+	return 0;
+}
+
 /* Is the product of a lot-level GTIN scan a known drug (kind drug, or no
  * kind: a GTIN's product is a drug unless said to be a device; HIBC and MA
  * codes are devices' only)?  0 or a store error. */
@@ -289,6 +310,10 @@ int verdict_judge(struct store_txn *t, const struct config *cfg, int64_t now_ms,
 		verdict_add(j, cfg, R_COLD_CHAIN_BREAK);
 	if (j->has_lot && j->lot.status == LOT_RECALLED)
 		verdict_add(j, cfg, R_RECALLED);
+	else if (j->has_lot && (rc = judge_sources(t, cfg, j)) != 0)
+		return rc;
+	if (j->place.status == UNIT_TRANSFORMED)
+		verdict_add(j, cfg, R_TRANSFORMED);
 	if (j->has_lot && ml->withdrawn)
 		verdict_add(j, cfg, R_WITHDRAWN);
 	if (j->has_lot && j->lot.expiry) {
@@ -423,7 +448,13 @@ static void explain(const struct judgement *j, const struct config *cfg, int64_t
 			break;
 		}
 		case R_RECALLED:
-			SAY("lot %s is recalled (level %u)", j->lot.name, j->lot.recall_level);
+			if (j->source_recalled)
+				SAY("repackaged from lot %.*s of product %s, which is recalled "
+				    "(level %u)", (int)j->source.name_len, j->source.name,
+				    j->source_product, j->source.recall_level);
+			else
+				SAY("lot %s is recalled (level %u)", j->lot.name,
+				    j->lot.recall_level);
 			break;
 		case R_WITHDRAWN: SAY("the product is withdrawn"); break;
 		case R_EXPIRED:
@@ -485,6 +516,10 @@ static void explain(const struct judgement *j, const struct config *cfg, int64_t
 		case R_SAMPLE: SAY("decommissioned as a sample"); break;
 		case R_EXPORTED: SAY("decommissioned as exported: not for this market"); break;
 		case R_STOLEN: SAY("reported stolen"); break;
+		case R_TRANSFORMED:
+			SAY("repackaged into other codes: this code is no longer in the chain, "
+			    "its contents are the new packs'");
+			break;
 		case R_CHECKED_OUT:
 			if (j->public_view)
 				SAY("checked out to a hospital ward");

@@ -54,6 +54,7 @@ enum reason {
 	R_LICENCE_EXPIRED,	/* the scanning site's licence has passed */
 	R_COLD_CHAIN_BREAK,	/* a shipment's reading left its storage range,
 				 * not released (coldchain.h) */
+	R_TRANSFORMED,		/* consumed by a repackaging (transform.h) */
 	R__COUNT
 };
 
@@ -71,6 +72,11 @@ struct judgement {
 	uint8_t parent_key[CODE_KEY_MAX];
 	bool has_lot;
 	struct lot lot;
+	/* R_RECALLED for a lot it was repackaged from (lot_links.h), when
+	 * its own lot is not recalled: that lot and its product */
+	bool source_recalled;
+	struct lot source;
+	char source_product[MASTER_ID_MAX + 1];
 	bool has_product;
 	char product_id[MASTER_ID_MAX + 1];
 	char product_name[201];

@@ -278,6 +278,17 @@ static const struct command_spec commands[CMD__COUNT] = {
 		{ .acting = -1, .opts = { { "SINCE", OPT_SINCE, OPT_K_TIME, false, 0, 0 },
 		  { "REGION", OPT_REGION, OPT_K_WORD, false, 0, 0 },
 		  { "LIMIT", OPT_LIMIT, OPT_K_UINT, false, 1, CMD_LIST_MAX } } } },
+	/* Repackaging (daemon/transform.h): inputs consumed, outputs
+	 * commissioned, the chain kept between them. */
+	[CMD_TRANSFORM] = { CMD_TRANSFORM, "TRANSFORM", NULL, 11, -1, CMD_F_WRITE,
+		"INPUTS code [code ...] OUTPUTS code [code ...] SITE s LOT l EXPIRY YYYY-MM-DD "
+		"[PRODUCT p] [REF r] [TIME t]",
+		"repackage: consume input codes, commission output codes made from them",
+		{ .codes = true, .lead = "INPUTS", .split = "OUTPUTS", .acting = OPT_SITE,
+		  .opts = { O_SITE,
+		  { "LOT", OPT_LOT, OPT_K_TEXT, true, 1, CMD_LOT_MAX },
+		  { "EXPIRY", OPT_EXPIRY, OPT_K_DATE, true, 0, 0 },
+		  { "PRODUCT", OPT_PRODUCT, OPT_K_WORD, false, 0, 0 }, O_REF, O_TIME } } },
 };
 
 static int eq(const char *s, size_t n, const char *name)

@@ -68,6 +68,7 @@ enum cmd_id {
 	CMD_LOTS,
 	CMD_CONTENTS,
 	CMD_RISK,
+	CMD_TRANSFORM,
 	CMD__COUNT
 };
 
@@ -156,6 +157,10 @@ struct option_spec {
  * Commands with `raw` set read their words themselves (PING, HELLO, master
  * data's field lists ...).  `records` is EVENTS': [BATCH id] [SKIPBAD],
  * then records, each a command line read by its own command's grammar.
+ *
+ * With `lead` and `split` (TRANSFORM), the list of codes comes in two parts:
+ * the word `lead` first, then codes, the word `split`, more codes (the
+ * typed command's nsplit says where the second part starts).
  */
 struct command_grammar {
 	bool raw;
@@ -166,6 +171,7 @@ struct command_grammar {
 	bool code_alone;
 	int8_t acting;
 	bool acting_optional;	/* the acting site may be left out (VERIFY) */
+	const char *lead, *split;	/* two lists of codes: INPUTS ... OUTPUTS ... */
 	struct option_spec opts[GRAMMAR_OPTS_MAX];
 };
 

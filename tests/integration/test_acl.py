@@ -44,6 +44,7 @@ MATRIX = {
     "ALERT SET": {"regulator"}, "STOCK": COUNTER | SUPPLY | {"regulator"},
     "PRODUCT LIST": SIGNED, "SITE LIST": SIGNED,
     "LOTS": {"regulator"}, "CONTENTS": {"regulator"}, "RISK": {"regulator"},
+    "TRANSFORM": SUPPLY,
 }
 
 CODE = "83012340000000000001"
@@ -94,6 +95,8 @@ def request(command, site):
         "STOCK": ["STOCK", "SITE", site], "PRODUCT LIST": ["PRODUCT", "LIST"],
         "SITE LIST": ["SITE", "LIST"], "LOTS": ["LOTS", "PRODUCT", PRODUCT],
         "CONTENTS": ["CONTENTS", CODE], "RISK": ["RISK"],
+        "TRANSFORM": ["TRANSFORM", "INPUTS", "83012340000000000094", "OUTPUTS",
+                      "83012340000000000095", "SITE", site, "LOT", "R1", "EXPIRY", EXPIRY],
     }[command]
 
 
