@@ -175,8 +175,10 @@ void stream_get_stats(struct stream *s, struct stream_stats *st);
  * Stop consuming (no deliver call runs after this returns), wait up to
  * ack_wait_ms for the acks of publishes in flight, report the rest to
  * on_ack as STREAM_UNKNOWN, close the connection and free the handle.
- * NULL is fine.  libnats' global state stays: a program calls nats_Close()
- * once at its end, after its last handle is closed.
+ * NULL is fine.  libnats' global state stays: a program that tears it down
+ * calls nats_CloseAndWait() once at its end, after its last handle is
+ * closed (nats_Close() returns while libnats' threads may still free
+ * messages, and those are lost).
  */
 void stream_close(struct stream *s);
 
