@@ -220,8 +220,13 @@ void show_record(FILE *f, const struct resp_value *v)
 		fprintf(f, "%s\n", show_safe(s));
 	}
 	if (show_true(v, "recalled")) {
+		const struct resp_value *src = resp_get(v, "recalled_source");
 		label(f, "recalled:");
-		fputs("yes\n", f);
+		if (src && (s = resp_get_str(src, "lot")) && (t = resp_get_str(src, "product")))
+			fprintf(f, "yes, through lot %s of product %s (repackaged from it)\n",
+				show_safe(s), show_safe(t));
+		else
+			fputs("yes\n", f);
 	}
 	if (resp_get_int(v, "level", &n) && n != 1) {
 		label(f, "level:");
@@ -290,6 +295,30 @@ static void event_by(FILE *f, const struct resp_value *e)
 		fprintf(f, "  by %s", show_safe(who));
 }
 
+/* A repackaging's side, under its event line:
+ *     made from 2 codes: C1 (8301234 lot B1), C2 (8301234 lot B1) */
+static void xform_side(FILE *f, const struct resp_value *e, const char *key, const char *count,
+		       const char *what)
+{
+	const struct resp_value *l = resp_get(e, key);
+	long long n = 0;
+	if (!is_list(l))
+		return;
+	resp_get_int(e, count, &n);
+	fprintf(f, "    %s %lld code%s:", what, n, n == 1 ? "" : "s");
+	for (size_t i = 0; i < l->n; i++) {
+		const char *c = resp_get_str(&l->elem[i], "code"),
+			   *p = resp_get_str(&l->elem[i], "product"),
+			   *lot = resp_get_str(&l->elem[i], "lot");
+		fprintf(f, "%s %s", i ? "," : "", show_safe(c ? c : "?"));
+		if (p && *p && lot)
+			fprintf(f, " (%s lot %s)", show_safe(p), show_safe(lot));
+	}
+	if ((long long)l->n < n)
+		fprintf(f, ", ... (%lld more)", n - (long long)l->n);
+	fputc('\n', f);
+}
+
 /* 2026-11-22T11:42:05.123Z  ship        MFR → DIST  ref DN-1  (in (00)0690...)  by local */
 static void event_line(FILE *f, const struct resp_value *e)
 {
@@ -334,8 +363,15 @@ static void event_line(FILE *f, const struct resp_value *e)
 		fprintf(f, "  (one of %lld codes)", n);
 	if ((s = resp_get_str(e, "via")) != NULL)
 		fprintf(f, "  (in %s)", show_safe(s));
+	if ((s = resp_get_str(e, "side")) != NULL)	/* transform */
+		fputs(strcmp(s, "output") == 0 ? "  (made here from other codes)" :
+		      "  (repackaged here into other codes)", f);
 	event_by(f, e);
 	fputc('\n', f);
+	if (s != NULL) {
+		xform_side(f, e, "inputs", "input_count", "made from");
+		xform_side(f, e, "outputs", "output_count", "into");
+	}
 }
 
 /* #3  2026-11-22T11:42:51.082Z  duplicate  PH2  8301...  tx T9  first sale at PH1 on ... */

@@ -8,6 +8,8 @@
 #include "parse.h"
 #include "trace.h"
 
+#include <stdio.h>
+
 static void kv(struct resp_out *o, const char *k, const char *v)
 {
 	resp_cstr(o, k);
@@ -30,6 +32,34 @@ static void reply_actor(struct resp_out *o, const struct event *e)
 {
 	kv(o, "principal", e->actor_role == ROLE_LOCAL ? "local" : e->actor);
 	kv(o, "role", acl_role_name((enum acl_role)e->actor_role));
+}
+
+/* A repackaging's side: [{code, product, lot}, ...]. */
+static void reply_xcodes(struct resp_out *o, const char *key, const struct trace_xcode *x,
+			 uint32_t n)
+{
+	resp_cstr(o, key);
+	resp_array(o, n);
+	for (uint32_t i = 0; i < n; i++) {
+		resp_map(o, 3);
+		kv(o, "code", x[i].code);
+		kv(o, "product", x[i].product);
+		kv(o, "lot", x[i].lot);
+	}
+}
+
+/* TRANSFORM: which side the code is on, and both sides (the first
+ * TRACE_XFORM_CODES codes of each, and how many there are). */
+#define XFORM_KEYS 5
+static void reply_xform(struct resp_out *o, const struct trace_xform *x)
+{
+	kv(o, "side", x->is_output ? "output" : "input");
+	reply_xcodes(o, "inputs", x->in, x->nin);
+	resp_cstr(o, "input_count");
+	resp_int(o, x->ninputs);
+	reply_xcodes(o, "outputs", x->out, x->nout);
+	resp_cstr(o, "output_count");
+	resp_int(o, x->noutputs);
 }
 
 static void reply_step(struct resp_out *o, const struct trace_step *s,
@@ -62,7 +92,8 @@ static void reply_step(struct resp_out *o, const struct trace_step *s,
 	size_t n = 4 + (moves && e->other) + (e->kind == EV_RECEIVE && e->other) +
 		   (e->ref_len > 0) + (sale ? 1 : 0) + s->has_container + s->has_via +
 		   (e->kind == EV_RECEIVE) + (e->kind == EV_COMMISSION) + 2 * actor +
-		   (e->kind == EV_DECOMMISSION || e->kind == EV_REACTIVATE) + s->has_reading;
+		   (e->kind == EV_DECOMMISSION || e->kind == EV_REACTIVATE) + s->has_reading +
+		   (s->xform ? XFORM_KEYS : 0);
 	resp_map(o, n);
 	resp_cstr(o, "seq");
 	resp_int(o, (int64_t)e->seq);
@@ -103,6 +134,8 @@ static void reply_step(struct resp_out *o, const struct trace_step *s,
 		coldchain_format(&s->reading, temp, sizeof temp);
 		kv(o, "temp", temp);
 	}
+	if (s->xform)
+		reply_xform(o, s->xform);
 	if (actor)
 		reply_actor(o, e);
 }
@@ -136,13 +169,24 @@ static void reply_trace(struct resp_out *o, const struct trace_outcome *to,
 			const struct principal *viewer)
 {
 	const struct judgement *j = &to->j;
-	resp_map(o, 8 + j->has_product * 2 + j->has_lot * 2 + j->has_cold_break);
+	resp_map(o, 8 + j->has_product * 2 + j->has_lot * 2 + j->has_cold_break +
+		    j->source_recalled);
 	kv(o, "code", to->code);
 	kv(o, "type", code_type_family(j->scan.cr_type));
 	verdict_reply_record(o, j);
 	kv(o, "holder", to->holder);
 	resp_cstr(o, "recalled");
-	resp_bool(o, j->has_lot && j->lot.status == LOT_RECALLED);
+	resp_bool(o, (j->has_lot && j->lot.status == LOT_RECALLED) || j->source_recalled);
+	if (j->source_recalled) {	/* a lot it was repackaged from is */
+		char lot[CODE_SERIAL_MAX];
+		snprintf(lot, sizeof lot, "%.*s", (int)j->source.name_len, j->source.name);
+		resp_cstr(o, "recalled_source");
+		resp_map(o, 3);
+		kv(o, "product", j->source_product);
+		kv(o, "lot", lot);
+		resp_cstr(o, "level");
+		resp_int(o, j->source.recall_level);
+	}
 	if (j->has_cold_break) {
 		resp_cstr(o, "cold_chain");
 		reply_cold_chain(o, j);

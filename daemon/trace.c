@@ -4,6 +4,7 @@
 #include "trace.h"
 #include "acl.h"
 #include "lots.h"
+#include "mcache.h"
 #include "parse.h"
 #include "product_state.h"
 #include "store.h"
@@ -11,6 +12,7 @@
 #include "view.h"
 #include "xmem.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,7 +61,7 @@ static int push_seq(void *arg, uint64_t seq)
 static bool leaves(const struct event *x, uint64_t p)
 {
 	return (x->kind == EV_UNPACK && x->unit == p) || (x->kind == EV_DISPENSE && x->parent == p) ||
-	       x->kind == EV_DESTROY || x->kind == EV_DECOMMISSION;
+	       x->kind == EV_DESTROY || x->kind == EV_DECOMMISSION || x->kind == EV_TRANSFORM;
 }
 
 /* The last seq the unit is in container p, from own[from..): the seq
@@ -206,6 +208,70 @@ static int step_view(struct store_txn *t, uint64_t self, uint64_t via, struct tr
 	return s->has_via ? view_unit_code(t, via, s->via) : 0;
 }
 
+/* Unit id as a code of a repackaging's side, with its lot. */
+static int xcode(struct store_txn *t, uint64_t id, struct trace_xcode *x)
+{
+	struct unit u;
+	const struct mcache_lot *ml;
+	int rc = units_get(t, id, &u);
+	if (rc == STORE_NOTFOUND) {
+		uint8_t k[5];
+		for (int i = 0; i < 5; i++)
+			k[i] = (uint8_t)(id >> (8 * (4 - i)));
+		return store_corrupt(DB_UNITS, k, sizeof k, "a unit a transform event names is "
+				     "missing");
+	}
+	if (rc)
+		return rc;
+	view_code(u.key, u.key_len, x->code);
+	x->product[0] = x->lot[0] = '\0';
+	if (u.lot == 0)
+		return 0;
+	if ((rc = mcache_lot(t, u.lot, &ml)) != 0)
+		return rc;
+	snprintf(x->product, sizeof x->product, "%s", ml->has_product ? ml->product_id : "?");
+	snprintf(x->lot, sizeof x->lot, "%.*s", (int)ml->lot.name_len, ml->lot.name);
+	return 0;
+}
+
+struct xinputs {
+	struct store_txn *t;
+	struct trace_xform *x;
+};
+
+/* An input of the event: shown while there is room (1 stops the walk). */
+static int add_input(void *arg, uint64_t id)
+{
+	struct xinputs *xi = arg;
+	if (xi->x->nin == TRACE_XFORM_CODES)
+		return 1;
+	return xcode(xi->t, id, &xi->x->in[xi->x->nin++]);
+}
+
+/* Both sides of TRANSFORM event e, seen from unit `self`, into *out
+ * (allocated; NULL on error). */
+static int xform_sides(struct store_txn *t, const struct event *e, uint64_t self,
+		       struct trace_xform **out)
+{
+	struct trace_xform *x = xcalloc(1, sizeof *x);
+	struct xinputs xi = { t, x };
+	x->is_output = self >= e->parent && self - e->parent < e->qty;
+	x->ninputs = e->count;
+	x->noutputs = e->qty;
+	int rc = events_units(t, e, add_input, &xi);
+	if (rc == 1)
+		rc = 0;
+	for (uint32_t k = 0; rc == 0 && k < e->qty && k < TRACE_XFORM_CODES; k++)
+		if ((rc = xcode(t, e->parent + k, &x->out[x->nout])) == 0)
+			x->nout++;
+	if (rc) {
+		free(x);
+		x = NULL;
+	}
+	*out = x;
+	return rc;
+}
+
 /* The chain's steps in time order, those the principal may see. */
 static int steps_shown(struct store_txn *t, const struct principal *who, struct trace_outcome *to)
 {
@@ -231,6 +297,7 @@ static int steps_shown(struct store_txn *t, const struct principal *who, struct 
 	to->step = xmalloc((kept ? kept : 1) * sizeof *to->step);
 	for (size_t i = 0; i < kept; i++) {
 		struct trace_step *s = &to->step[i];
+		s->xform = NULL;
 		if ((rc = events_get(t, st.s[i].seq, &s->e)) != 0 ||
 		    (rc = step_view(t, to->j.unit.id, st.s[i].via, s)) != 0)
 			goto out;
@@ -239,6 +306,9 @@ static int steps_shown(struct store_txn *t, const struct principal *who, struct 
 		if (rc && rc != STORE_NOTFOUND)
 			goto out;
 		rc = 0;
+		if (s->e.kind == EV_TRANSFORM &&
+		    (rc = xform_sides(t, &s->e, to->j.unit.id, &s->xform)) != 0)
+			goto out;
 		to->nstep++;
 	}
 out:
@@ -269,6 +339,8 @@ enum cmd_status trace_gather(struct store_txn *t, const struct config *cfg, cons
 
 void trace_free(struct trace_outcome *to)
 {
+	for (size_t i = 0; i < to->nstep; i++)
+		free(to->step[i].xform);
 	free(to->step);
 	to->step = NULL;
 	to->nstep = 0;

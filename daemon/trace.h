@@ -14,6 +14,10 @@
  * events at or with its own site, and its own site's alerts; where else
  * the code went is not its business.
  *
+ * A repackaging (TRANSFORM) is a step of both sides' chains: TRACE of an
+ * output shows the input codes it was made from and their lots, TRACE of
+ * an input the output codes it became and their lot (struct trace_xform).
+ *
  * trace_gather reads everything the reply shows and reports store errors;
  * rendering (cmd_trace.c) reads nothing.
  */
@@ -37,6 +41,25 @@ struct config;
 struct store_txn;
 
 #define TRACE_ALERTS 32		/* the newest alerts a trace shows */
+#define TRACE_XFORM_CODES 32	/* codes of each side a repackaging shows */
+
+/* A code on one side of a repackaging (TRANSFORM), with its lot. */
+struct trace_xcode {
+	char code[CODE_TEXT_MAX];
+	char product[MASTER_ID_MAX + 1];	/* "" when it has no lot */
+	char lot[CODE_SERIAL_MAX];
+};
+
+/* A TRANSFORM step's two sides: what the code was made from (the code is
+ * an output) or what it became (an input), and the rest of that side.
+ * The first TRACE_XFORM_CODES codes of each side, in id order; the counts
+ * say how many there are. */
+struct trace_xform {
+	bool is_output;			/* the code traced is one of the outputs */
+	uint32_t ninputs, noutputs;	/* every code of each side */
+	uint32_t nin, nout;		/* those shown */
+	struct trace_xcode in[TRACE_XFORM_CODES], out[TRACE_XFORM_CODES];
+};
 
 struct trace_step {
 	struct event e;
@@ -48,6 +71,7 @@ struct trace_step {
 	char via[CODE_TEXT_MAX];
 	bool has_reading;		/* SHIP, RETURN, RECEIVE with TEMP */
 	struct cold_reading reading;
+	struct trace_xform *xform;	/* TRANSFORM: both sides; else NULL */
 };
 
 struct trace_outcome {

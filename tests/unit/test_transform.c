@@ -11,6 +11,7 @@
 #include "lot_links.h"
 #include "scan.h"
 #include "site_kinds.h"
+#include "trace.h"
 #include "transform.h"
 #include "verdict.h"
 
@@ -197,6 +198,77 @@ static void test_repackaged_twice_is_followed(void **state)
 	fx_close(&f);
 }
 
+/* TRACE code as the local principal; the caller trace_frees. */
+static void trace(struct fx *f, struct trace_outcome *to, const char *code)
+{
+	struct fx_cmd c;
+	fx_parse(&c, FX_T0, "TRACE", code, NULL);
+	memset(to, 0, sizeof *to);
+	assert_int_equal(trace_gather(fx_begin(f), &f->cfg, &c.cmd, to), CMD_DONE);
+	fx_abort(f);
+	fx_cmd_free(&c);
+	assert_true(to->j.found);
+}
+
+/* The TRANSFORM step of a trace (there is one). */
+static const struct trace_xform *xform_step(const struct trace_outcome *to)
+{
+	for (size_t i = 0; i < to->nstep; i++)
+		if (to->step[i].e.kind == EV_TRANSFORM) {
+			assert_non_null(to->step[i].xform);
+			assert_string_equal(to->step[i].site, "DIST");
+			return to->step[i].xform;
+		}
+	fail_msg("no transform step");
+	return NULL;
+}
+
+static void test_trace_both_ways(void **state)
+{
+	(void)state;
+	struct fx f;
+	struct custody_outcome co;
+	struct trace_outcome to;
+	scene(&f);
+	assert_int_equal(apply(&f, FX_T0, &co, "TRANSFORM", "INPUTS", IN(1), IN(2), "OUTPUTS",
+			       OUT(1), OUT(2), OUT(3), "SITE", "DIST", "LOT", "S1", "EXPIRY",
+			       FAR, NULL), CMD_DONE);
+	/* An output (the first: the boundary of the outputs' ids): where it
+	 * came from, the inputs and their lot. */
+	trace(&f, &to, OUT(1));
+	const struct trace_xform *x = xform_step(&to);
+	assert_true(x->is_output);
+	assert_int_equal(x->ninputs, 2);
+	assert_int_equal(x->nin, 2);
+	assert_string_equal(x->in[0].code, IN(1));
+	assert_string_equal(x->in[1].code, IN(2));
+	assert_string_equal(x->in[1].product, BULK);
+	assert_string_equal(x->in[1].lot, "B1");
+	assert_int_equal(x->noutputs, 3);
+	assert_string_equal(x->out[2].code, OUT(3));
+	assert_string_equal(x->out[2].lot, "S1");
+	/* It comes after the output's commissioning. */
+	assert_int_equal(to.step[0].e.kind, EV_COMMISSION);
+	trace_free(&to);
+	/* An input: what it became, and its own chain before. */
+	trace(&f, &to, IN(1));
+	x = xform_step(&to);
+	assert_false(x->is_output);
+	assert_int_equal(x->nout, 3);
+	assert_string_equal(x->out[0].code, OUT(1));
+	assert_string_equal(x->out[0].product, SPLIT);
+	assert_string_equal(x->out[0].lot, "S1");
+	assert_int_equal(to.step[to.nstep - 1].e.kind, EV_TRANSFORM);
+	assert_int_equal(to.step[to.nstep - 2].e.kind, EV_RECEIVE);
+	trace_free(&to);
+	/* Another input's trace shows the same step; an untouched code none. */
+	trace(&f, &to, IN(3));
+	for (size_t i = 0; i < to.nstep; i++)
+		assert_int_not_equal(to.step[i].e.kind, EV_TRANSFORM);
+	trace_free(&to);
+	fx_close(&f);
+}
+
 /* Nothing written since: no event, the input as it was, no output. */
 static void assert_unchanged(struct fx *f, uint64_t events, const char *in, struct unit was)
 {
@@ -294,6 +366,7 @@ int main(void)
 		cmocka_unit_test(test_grammar),
 		cmocka_unit_test(test_inputs_consumed_outputs_commissioned),
 		cmocka_unit_test(test_repackaged_twice_is_followed),
+		cmocka_unit_test(test_trace_both_ways),
 		cmocka_unit_test(test_refusals_change_nothing),
 		cmocka_unit_test(test_site_kinds),
 	};
