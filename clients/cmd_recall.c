@@ -184,6 +184,23 @@ static void human(FILE *f, const struct resp_value *v)
 			num(totals, "units"), num(totals, "in_stock"), num(totals, "in_transit"),
 			num(totals, "dispensed"), num(totals, "destroyed"), num(totals, "sites"),
 			num(totals, "acknowledged"), num(totals, "past_deadline"));
+	/* Lots repackaged from it: a recall reaches their packs too. */
+	const struct resp_value *derived = resp_get_list(v, "derived");
+	if (derived && derived->n) {
+		fprintf(f, "\nrepackaged into %zu lot%s (%lld units; %lld units of this lot "
+			"transformed):\n", derived->n, derived->n == 1 ? "" : "s",
+			totals ? num(totals, "derived_units") : 0,
+			totals ? num(totals, "transformed") : 0);
+		fprintf(f, "  %-14s %-14s %-14s %9s %9s %9s %10s %9s\n", "PRODUCT", "LOT",
+			"FROM LOT", "UNITS", "IN_STOCK", "TRANSIT", "DISPENSED", "DESTROYED");
+		for (size_t i = 0; i < derived->n; i++) {
+			const struct resp_value *d = &derived->elem[i];
+			fprintf(f, "  %-14s %-14s %-14s %9lld %9lld %9lld %10lld %9lld\n",
+				str(d, "product"), str(d, "lot"), str(d, "from_lot"), num(d, "units"),
+				num(d, "in_stock"), num(d, "in_transit"), num(d, "dispensed"),
+				num(d, "destroyed"));
+		}
+	}
 }
 
 /* A CSV field: quoted when it needs to be (RFC 4180). */

@@ -69,7 +69,7 @@ static void reply_sites(struct resp_out *o, const struct impact_outcome *io)
 	resp_array(o, io->nsite);
 	for (size_t i = 0; i < io->nsite; i++) {
 		const struct impact_site *s = &io->site[i];
-		resp_map(o, 21 + IMPACT_ENDS);
+		resp_map(o, 22 + IMPACT_ENDS);
 		put_str(o, "site", s->id);
 		put_str(o, "name", s->name);
 		put_str(o, "kind", s->kind);
@@ -91,6 +91,7 @@ static void reply_sites(struct resp_out *o, const struct impact_outcome *io)
 		resp_cstr(o, "past_deadline");
 		resp_bool(o, s->past_deadline);
 		put_int(o, "cold_chain_breaks", s->cold_breaks);
+		put_int(o, "transformed", s->transformed);
 	}
 }
 
@@ -117,30 +118,59 @@ static void reply_flows(struct resp_out *o, const char *what, const struct impac
 	}
 }
 
+/* A lot's row: lot, expiry, status, level (null unless recalled), then
+ * its units: all, in stock, in transit, dispensed, destroyed. */
+static void put_lot_row(struct resp_out *o, const struct lot *l, uint64_t units, uint64_t stock,
+			uint64_t transit, uint64_t dispensed, uint64_t destroyed)
+{
+	char date[11];
+	bool recalled = l->status == LOT_RECALLED;
+	put_str(o, "lot", l->name);
+	args_format_date(l->expiry, date);
+	put_str(o, "expiry", date);
+	put_str(o, "status", recalled ? "recalled" : "active");
+	resp_cstr(o, "level");
+	if (recalled)
+		resp_int(o, l->recall_level);
+	else
+		resp_null(o);
+	put_int(o, "units", (int64_t)units);
+	put_int(o, "in_stock", (int64_t)stock);
+	put_int(o, "in_transit", (int64_t)transit);
+	put_int(o, "dispensed", (int64_t)dispensed);
+	put_int(o, "destroyed", (int64_t)destroyed);
+}
+
 /* IMPACT PRODUCT: "lots", each lot's status and where its units are. */
 static void reply_lots(struct resp_out *o, const struct impact_outcome *io)
 {
-	char date[11];
 	resp_cstr(o, "lots");
 	resp_array(o, io->nlots);
 	for (size_t i = 0; i < io->nlots; i++) {
 		const struct impact_lot *l = &io->lots[i];
-		bool recalled = l->lot.status == LOT_RECALLED;
 		resp_map(o, 9);
-		put_str(o, "lot", l->lot.name);
-		args_format_date(l->lot.expiry, date);
-		put_str(o, "expiry", date);
-		put_str(o, "status", recalled ? "recalled" : "active");
-		resp_cstr(o, "level");
-		if (recalled)
-			resp_int(o, l->lot.recall_level);
-		else
-			resp_null(o);
-		put_int(o, "units", (int64_t)(l->stock + l->transit + l->dispensed + l->destroyed));
-		put_int(o, "in_stock", (int64_t)l->stock);
-		put_int(o, "in_transit", (int64_t)l->transit);
-		put_int(o, "dispensed", (int64_t)l->dispensed);
-		put_int(o, "destroyed", (int64_t)l->destroyed);
+		put_lot_row(o, &l->lot, l->stock + l->transit + l->dispensed + l->destroyed,
+			    l->stock, l->transit, l->dispensed, l->destroyed);
+	}
+}
+
+/* "derived": the lots repackaged from it, each with its units by status
+ * and the lot it was made from. */
+static void reply_derived(struct resp_out *o, const struct impact_outcome *io)
+{
+	resp_cstr(o, "derived");
+	resp_array(o, io->nderived);
+	for (size_t i = 0; i < io->nderived; i++) {
+		const struct impact_derived *d = &io->derived[i];
+		resp_map(o, 14);
+		put_str(o, "product", d->product);
+		put_lot_row(o, &d->lot, d->stock + d->transit + d->dispensed + d->destroyed +
+			    d->ended + d->transformed, d->stock, d->transit, d->dispensed,
+			    d->destroyed);
+		put_int(o, "decommissioned", (int64_t)d->ended);
+		put_int(o, "transformed", (int64_t)d->transformed);
+		put_str(o, "from_product", d->from_product);
+		put_str(o, "from_lot", d->from_lot);
 	}
 }
 
@@ -149,7 +179,7 @@ static void reply_impact(struct resp_out *o, const struct impact_outcome *io)
 	const struct impact_totals *tot = &io->totals;
 	char date[11];
 	bool one_lot = !io->by_product;
-	resp_map(o, 10 + io->by_product);
+	resp_map(o, 11 + io->by_product);
 	put_str(o, "product", io->product);
 	resp_cstr(o, "lot");
 	if (one_lot)
@@ -182,7 +212,7 @@ static void reply_impact(struct resp_out *o, const struct impact_outcome *io)
 	if (io->by_product)
 		reply_lots(o, io);
 	resp_cstr(o, "totals");
-	resp_map(o, 13 + IMPACT_ENDS);
+	resp_map(o, 15 + IMPACT_ENDS);
 	uint64_t ended = 0;
 	uint32_t each[IMPACT_ENDS];
 	for (int e = 0; e < IMPACT_ENDS; e++) {
@@ -190,7 +220,7 @@ static void reply_impact(struct resp_out *o, const struct impact_outcome *io)
 		each[e] = (uint32_t)tot->ended[e];
 	}
 	put_int(o, "units", (int64_t)(tot->stock + tot->transit + tot->dispensed + tot->destroyed +
-				      ended));
+				      ended + tot->transformed));
 	put_int(o, "in_stock", (int64_t)tot->stock);
 	put_int(o, "in_transit", (int64_t)tot->transit);
 	put_int(o, "dispensed", (int64_t)tot->dispensed);
@@ -202,7 +232,10 @@ static void reply_impact(struct resp_out *o, const struct impact_outcome *io)
 	put_int(o, "past_deadline", (int64_t)tot->past_deadline);
 	put_after_recall(o, &tot->after);
 	put_int(o, "cold_chain_breaks", (int64_t)tot->cold_breaks);
+	put_int(o, "transformed", (int64_t)tot->transformed);
+	put_int(o, "derived_units", (int64_t)tot->derived);
 	reply_sites(o, io);
+	reply_derived(o, io);
 	reply_flows(o, "transit", io->transit, io->ntransit, true);
 	reply_flows(o, "edges", io->edge, io->nedge, false);
 }

@@ -4,6 +4,7 @@
 #include "impact.h"
 #include "coldchain.h"
 #include "config.h"
+#include "lot_links.h"
 #include "named.h"
 #include "parse.h"
 #include "store.h"
@@ -92,6 +93,9 @@ static int collect_row(void *arg, const struct tally_row *r, const struct tally_
 		break;
 	case TALLY_COMMISSIONED:
 		s->commissioned = r->count[0];
+		break;
+	case TALLY_TRANSFORMED:
+		s->transformed = r->count[0];
 		break;
 	}
 	return 0;
@@ -260,6 +264,12 @@ static void add_up(struct impact_outcome *io)
 		tot->after.received += s->recall.received;
 		tot->past_deadline += s->past_deadline;
 		tot->cold_breaks += s->cold_breaks;
+		tot->transformed += s->transformed;
+	}
+	for (size_t i = 0; i < io->nderived; i++) {
+		const struct impact_derived *d = &io->derived[i];
+		tot->derived += d->stock + d->transit + d->dispensed + d->destroyed + d->ended +
+				d->transformed;
 	}
 }
 
@@ -328,6 +338,7 @@ static void merge_sites(struct impact_outcome *into, const struct impact_outcome
 		for (int e = 0; e < IMPACT_ENDS; e++)
 			s->ended[e] += x->ended[e];
 		s->cold_breaks += x->cold_breaks;
+		s->transformed += x->transformed;
 	}
 	if (into->nsite > 1)
 		qsort(into->site, into->nsite, sizeof *into->site, cmp_site);
@@ -351,6 +362,59 @@ static void merge_flows(struct impact_flow **v, size_t *n, size_t *cap,
 	}
 	if (*n > 1)
 		qsort(*v, *n, sizeof **v, cmp_flow);
+}
+
+/* Is lot `num` among the derived already? */
+static bool derived_known(const struct impact_outcome *io, uint32_t num)
+{
+	for (size_t i = 0; i < io->nderived; i++)
+		if (io->derived[i].lot.num == num)
+			return true;
+	return false;
+}
+
+/* The lots repackaged from lot `from` (at any depth), each once, added to
+ * io->derived with its units by status; lots of product `skip` (IMPACT
+ * PRODUCT's own, counted already) left out. */
+static int add_derived(struct store_txn *t, const struct config *cfg, int64_t now,
+		       const struct lot *from, uint32_t skip, struct impact_outcome *io)
+{
+	uint32_t nums[LOT_LINKS_MAX];
+	size_t n;
+	char from_product[MASTER_ID_MAX + 1];
+	int rc = lot_links_outputs(t, from->num, nums, &n);
+	if (rc == 0 && n)
+		rc = master_num_id(t, &master_product, from->product, from_product);
+	for (size_t i = 0; rc == 0 && i < n && io->nderived < LOT_LINKS_MAX; i++) {
+		if (derived_known(io, nums[i]))
+			continue;
+		struct impact_outcome one = { 0 };
+		if ((rc = lots_get(t, nums[i], &one.lot)) != 0)
+			break;
+		if (skip && one.lot.product == skip)
+			continue;
+		if ((rc = gather_lot(t, cfg, now, &one)) == 0) {
+			io->derived = grow(io->derived, io->nderived, &io->capderived,
+					   sizeof *io->derived);
+			struct impact_derived *d = &io->derived[io->nderived++];
+			memset(d, 0, sizeof *d);
+			add_up(&one);
+			d->lot = one.lot;
+			d->stock = one.totals.stock;
+			d->transit = one.totals.transit;
+			d->dispensed = one.totals.dispensed;
+			d->destroyed = one.totals.destroyed;
+			for (int e = 0; e < IMPACT_ENDS; e++)
+				d->ended += one.totals.ended[e];
+			d->transformed = one.totals.transformed;
+			snprintf(d->from_product, sizeof d->from_product, "%s", from_product);
+			snprintf(d->from_lot, sizeof d->from_lot, "%.*s", (int)from->name_len,
+				 from->name);
+			rc = master_num_id(t, &master_product, one.lot.product, d->product);
+		}
+		impact_free(&one);
+	}
+	return rc;
 }
 
 /* IMPACT PRODUCT p: each lot gathered alone, then added in. */
@@ -385,6 +449,8 @@ static enum cmd_status gather_product(struct store_txn *t, const struct config *
 		}
 		impact_free(&one);
 	}
+	for (size_t i = 0; rc == 0 && i < io->nlots; i++)
+		rc = add_derived(t, cfg, c->when_ms, &io->lots[i].lot, pnum, io);
 	free(nums);
 	return rc ? outcome_failed(&io->o, rc) : CMD_DONE;
 }
@@ -438,7 +504,8 @@ enum cmd_status impact_gather(struct store_txn *t, const struct config *cfg, con
 	if (st != CMD_DONE)
 		return st;
 	int rc;
-	if (!io->by_product && (rc = gather_lot(t, cfg, c->when_ms, io)) != 0)
+	if (!io->by_product && ((rc = gather_lot(t, cfg, c->when_ms, io)) != 0 ||
+				(rc = add_derived(t, cfg, c->when_ms, &io->lot, 0, io)) != 0))
 		return outcome_failed(&io->o, rc);
 	for (size_t i = 0; i < io->nsite; i++)
 		if ((rc = site_fields(t, &io->site[i])) != 0)
@@ -459,6 +526,9 @@ void impact_free(struct impact_outcome *io)
 	free(io->transit);
 	free(io->edge);
 	free(io->lots);
+	free(io->derived);
+	io->derived = NULL;
+	io->nderived = io->capderived = 0;
 	io->lots = NULL;
 	io->nlots = 0;
 	io->site = NULL;

@@ -8,6 +8,11 @@
  * up to date by every event — so its cost follows the number of sites, not
  * the number of units.  impact_gather reads everything the reply shows and
  * reports store errors; rendering (cmd_impact.c) reads nothing.
+ *
+ * A lot repackaged into others (TRANSFORM) reaches them: IMPACT lists the
+ * derived lots (lot_links.h) with their units by status, and totals'
+ * `derived` adds them up, so a recall's reach includes the repackaged
+ * packs; each derived lot costs its own counters.
  */
 #ifndef YIMA_IMPACT_H
 #define YIMA_IMPACT_H
@@ -45,6 +50,7 @@ struct impact_site {
 	bool past_deadline;		/* recalled, not acknowledged, too late */
 	uint32_t cold_breaks;		/* units with an open cold-chain break
 					 * counted here (coldchain.h) */
+	uint32_t transformed;		/* inputs repackaged here (TRANSFORM) */
 };
 
 struct impact_flow {
@@ -53,6 +59,17 @@ struct impact_flow {
 	uint32_t count[TALLY_LEVELS];
 	int64_t since;			/* transit: first shipment still under way */
 	bool is_return;
+};
+
+/* A lot repackaged (TRANSFORM) from the lot asked about, or from one of
+ * the product's lots, at any depth (lot_links.h): its units are part of
+ * a recall's reach. */
+struct impact_derived {
+	struct lot lot;
+	char product[MASTER_ID_MAX + 1];
+	char from_product[MASTER_ID_MAX + 1];	/* the lot it was made from, */
+	char from_lot[CODE_SERIAL_MAX];		/* the nearest one asked about */
+	uint64_t stock, transit, dispensed, destroyed, ended, transformed;
 };
 
 /* IMPACT PRODUCT: one lot of the product, as its row shows it. */
@@ -76,8 +93,14 @@ struct impact_outcome {
 		uint32_t containers[TALLY_LEVELS];	/* in stock or in transit */
 		uint64_t acknowledged, past_deadline;
 		uint64_t cold_breaks;		/* open, at every site */
+		uint64_t transformed;		/* repackaged into other lots */
+		uint64_t derived;		/* units of the derived lots */
 		struct tally_recall after;	/* moved on after the recall */
 	} totals;
+	/* The lots repackaged from it (at every site, whatever REGION says),
+	 * nearest first, at most LOT_LINKS_MAX. */
+	struct impact_derived *derived;
+	size_t nderived, capderived;
 	/* By site number; flows by (from, to, kind).  impact_free frees. */
 	struct impact_site *site;
 	size_t nsite, capsite;

@@ -50,6 +50,8 @@ yima.strings({
 		"t.acknowledged": "已确认",
 		"t.past_deadline": "逾期未确认",
 		"t.cold_chain_breaks": "冷链中断",
+		"t.transformed": "已分装",
+		"t.derived_units": "分装产品",
 		"t.middle_packs": "中包装",
 		"t.cases": "箱",
 		"t.pallets": "托盘",
@@ -179,6 +181,8 @@ yima.strings({
 		"t.acknowledged": "Acknowledged",
 		"t.past_deadline": "Late",
 		"t.cold_chain_breaks": "Cold-chain breaks",
+		"t.transformed": "Repackaged",
+		"t.derived_units": "Repackaged products",
 		"t.middle_packs": "Middle packs",
 		"t.cases": "Cases",
 		"t.pallets": "Pallets",
@@ -280,7 +284,7 @@ yima.strings({
 const TOTALS = ["units", "in_stock", "in_transit", "dispensed", "destroyed", "sample",
 		"exported", "stolen", "checked_out", "sites",
 		"acknowledged", "past_deadline", "middle_packs", "cases", "pallets", "cold_chain_breaks",
-		"after_recall.commissioned", "after_recall.shipped", "after_recall.received"];
+		"transformed", "derived_units", "after_recall.commissioned", "after_recall.shipped", "after_recall.received"];
 /* The table's number columns: IMPACT's keys of a site. */
 const COUNTS = ["commissioned", "received", "in_stock", "in_transit", "incoming", "dispensed",
 		"destroyed", "middle_packs", "cases", "pallets", "returned", "after_recall"];

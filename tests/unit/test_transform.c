@@ -8,6 +8,7 @@
  */
 #include "rules_fixture.h"
 
+#include "impact.h"
 #include "lot_links.h"
 #include "scan.h"
 #include "site_kinds.h"
@@ -223,16 +224,23 @@ static const struct trace_xform *xform_step(const struct trace_outcome *to)
 	return NULL;
 }
 
+/* The scene, then inputs 1 and 2 (lot B1) repackaged at DIST into
+ * outputs 1-3 of SPLIT lot S1. */
+static void split_b1(struct fx *f)
+{
+	struct custody_outcome co;
+	scene(f);
+	assert_int_equal(apply(f, FX_T0, &co, "TRANSFORM", "INPUTS", IN(1), IN(2), "OUTPUTS",
+			       OUT(1), OUT(2), OUT(3), "SITE", "DIST", "LOT", "S1", "EXPIRY",
+			       FAR, NULL), CMD_DONE);
+}
+
 static void test_trace_both_ways(void **state)
 {
 	(void)state;
 	struct fx f;
-	struct custody_outcome co;
 	struct trace_outcome to;
-	scene(&f);
-	assert_int_equal(apply(&f, FX_T0, &co, "TRANSFORM", "INPUTS", IN(1), IN(2), "OUTPUTS",
-			       OUT(1), OUT(2), OUT(3), "SITE", "DIST", "LOT", "S1", "EXPIRY",
-			       FAR, NULL), CMD_DONE);
+	split_b1(&f);
 	/* An output (the first: the boundary of the outputs' ids): where it
 	 * came from, the inputs and their lot. */
 	trace(&f, &to, OUT(1));
@@ -266,6 +274,65 @@ static void test_trace_both_ways(void **state)
 	for (size_t i = 0; i < to.nstep; i++)
 		assert_int_not_equal(to.step[i].e.kind, EV_TRANSFORM);
 	trace_free(&to);
+	fx_close(&f);
+}
+
+static void impact(struct fx *f, struct impact_outcome *io, const char *first, ...)
+{
+	struct fx_cmd c;
+	va_list ap;
+	va_start(ap, first);
+	fx_vparse(&c, FX_T0, first, ap);
+	va_end(ap);
+	memset(io, 0, sizeof *io);
+	assert_int_equal(impact_gather(fx_begin(f), &f->cfg, &c.cmd, io), CMD_DONE);
+	fx_abort(f);
+	fx_cmd_free(&c);
+}
+
+static void test_impact_reaches_derived_lots(void **state)
+{
+	(void)state;
+	struct fx f;
+	struct custody_outcome co;
+	struct impact_outcome io;
+	split_b1(&f);
+	/* S1 repackaged again into S2 (a second step is followed), one of
+	 * S2's packs sold on. */
+	assert_int_equal(apply(&f, FX_T0, &co, "TRANSFORM", "INPUTS", OUT(1), "OUTPUTS", OUT(5),
+			       OUT(6), "SITE", "DIST", "LOT", "S2", "EXPIRY", FAR, NULL), CMD_DONE);
+	fx_do(&f, FX_T0, "SHIP", OUT(6), "FROM", "DIST", "TO", "PH1", NULL);
+	fx_do(&f, FX_T0, "RECALL", BULK, "B1", "LEVEL", "1", "REASON", "impurity", NULL);
+	impact(&f, &io, "IMPACT", BULK, "B1", NULL);
+	assert_true(io.recalled);
+	assert_int_equal(io.totals.transformed, 2);
+	assert_int_equal(io.nderived, 2);
+	const struct impact_derived *s1 = &io.derived[0], *s2 = &io.derived[1];
+	assert_string_equal(s1->lot.name, "S1");
+	assert_string_equal(s1->product, SPLIT);
+	assert_string_equal(s1->from_product, BULK);
+	assert_string_equal(s1->from_lot, "B1");
+	assert_int_equal(s1->stock, 2);		/* OUT(2), OUT(3) */
+	assert_int_equal(s1->transformed, 1);	/* OUT(1) into S2 */
+	assert_string_equal(s2->lot.name, "S2");
+	assert_int_equal(s2->stock, 1);
+	assert_int_equal(s2->transit, 1);
+	assert_int_equal(io.totals.derived, 3 + 2);
+	impact_free(&io);
+	/* The output lot reaches nothing further down than S2. */
+	impact(&f, &io, "IMPACT", SPLIT, "S2", NULL);
+	assert_int_equal(io.nderived, 0);
+	assert_int_equal(io.totals.derived, 0);
+	impact_free(&io);
+	/* IMPACT PRODUCT of the bulk product reaches them too. */
+	impact(&f, &io, "IMPACT", "PRODUCT", BULK, NULL);
+	assert_int_equal(io.nderived, 2);
+	assert_int_equal(io.totals.derived, 5);
+	impact_free(&io);
+	/* ... but a product's own lots are not derived from it again. */
+	impact(&f, &io, "IMPACT", "PRODUCT", SPLIT, NULL);
+	assert_int_equal(io.nderived, 0);
+	impact_free(&io);
 	fx_close(&f);
 }
 
@@ -367,6 +434,7 @@ int main(void)
 		cmocka_unit_test(test_inputs_consumed_outputs_commissioned),
 		cmocka_unit_test(test_repackaged_twice_is_followed),
 		cmocka_unit_test(test_trace_both_ways),
+		cmocka_unit_test(test_impact_reaches_derived_lots),
 		cmocka_unit_test(test_refusals_change_nothing),
 		cmocka_unit_test(test_site_kinds),
 	};
