@@ -184,6 +184,19 @@ int cli_getopt(const char *cmd, int argc, char **argv, struct cli_opt *opts,
 	return npos;
 }
 
+void cli_opt_words(const struct cli_opt *opts, const char *const *words, size_t from, size_t to,
+		   const char **args, size_t *lens, int *n)
+{
+	for (size_t i = from; i < to; i++) {
+		if (opts[i].co_value == NULL)
+			continue;
+		args[*n] = words[i];
+		lens[(*n)++] = strlen(words[i]);
+		args[*n] = opts[i].co_value;
+		lens[(*n)++] = strlen(opts[i].co_value);
+	}
+}
+
 int cli_usage_error(const char *usage)
 {
 	fprintf(stderr, "usage: %s\n", usage);

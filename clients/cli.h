@@ -115,6 +115,11 @@ int cli_query(const struct cli_opts *o, struct cli_conn *cc, int argc, const cha
 /* Print "usage: USAGE" on stderr; returns EXIT_USAGE. */
 int cli_usage_error(const char *usage);
 
+/* The options opts[from..to) given (co_value set) as server words: each
+ * its words[i], then its value, appended to args/lens at *n. */
+void cli_opt_words(const struct cli_opt *opts, const char *const *words, size_t from, size_t to,
+		   const char **args, size_t *lens, int *n);
+
 /* Check cli_getopt's result for a subcommand taking exactly one positional
  * argument (a CODE): true to go on, false with the exit status to return
  * now in *rc (after printing the usage on --help or a wrong count). */
@@ -167,6 +172,8 @@ int cli_impact(const struct cli_opts *o, struct cli_conn *cc, int argc, char **a
 int cli_decommission(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv);
 int cli_reactivate(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv);
 int cli_unwithdraw(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv);
+/* yima transform: clients/cmd_transform.c. */
+int cli_transform(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv);
 /* yima stock / lots / sites / products / contents / risk / alert set:
  * clients/cmd_lists.c. */
 int cli_stock(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv);

@@ -77,14 +77,7 @@ static int send_codes(const struct cli_opts *o, struct cli_conn *cc, const char 
 	}
 	static const char *const words[] = { [OPT_SITE] = "SITE", [OPT_REF] = "REF",
 					      [OPT_STATE] = "STATE" };
-	for (size_t i = 0; i < nopts; i++) {
-		if (opts[i].co_value == NULL)
-			continue;
-		args[n] = words[i];
-		lens[n++] = strlen(words[i]);
-		args[n] = opts[i].co_value;
-		lens[n++] = strlen(opts[i].co_value);
-	}
+	cli_opt_words(opts, words, 0, nopts, args, lens, &n);
 	rc = cli_query(o, cc, n, args, lens, output_text);
 done:
 	free(codes);

@@ -65,6 +65,9 @@ static const struct subcommand {
 	  "undo a decommission (same site, within the undo window)" },
 	{ "unwithdraw", true, cli_unwithdraw, "PRODUCT --reason TEXT",
 	  "end a withdrawal made in error" },
+	{ "transform", true, cli_transform, "--inputs C1,C2 --outputs O1,O2 --site S --lot L "
+	  "--expiry YYYY-MM-DD [--product P] [--ref R] [--time T]",
+	  "repackage: input codes consumed, output codes made from them" },
 	{ "impact", true, cli_impact, "PRODUCT [LOT]|CODE [--region R] [--csv|--dot] "
 	  "[--svg FILE] [--codes]", "the recall chain: every site, what it holds" },
 	{ "alert", true, cli_alert, "set ID [--status S] [--class C] [--note TEXT]",
