@@ -51,11 +51,69 @@ static void time_kv(struct resp_out *o, const char *k, int64_t ms)
 	kv(o, k, t);
 }
 
+/* ilmd: a commissioning's (a repackaging's outputs') lot and expiry, when
+ * the event has them. */
+static void put_ilmd(struct resp_out *o, const struct epcis_page *p, const struct epcis_event *ev)
+{
+	if (ev->lot.len == 0 && ev->expiry.len == 0)
+		return;
+	resp_cstr(o, "ilmd");
+	resp_map(o, (ev->lot.len > 0) + (ev->expiry.len > 0));
+	if (ev->lot.len)
+		kt(o, p, "cbvmda:lotNumber", ev->lot);
+	if (ev->expiry.len)
+		kt(o, p, "cbvmda:itemExpirationDate", ev->expiry);
+}
+
+static void epc_list(struct resp_out *o, const struct epcis_page *p, const char *k,
+		     uint32_t first, uint32_t n)
+{
+	resp_cstr(o, k);
+	resp_array(o, n);
+	for (uint32_t i = first; i < first + n; i++)
+		resp_bulk(o, epcis_text_ptr(p, p->codes[i].uri), p->codes[i].uri.len);
+}
+
+/* A repackaging (TRANSFORM): type, eventID, eventTime,
+ * eventTimeZoneOffset, bizStep, disposition, inputEPCList, outputEPCList,
+ * readPoint, bizLocation; bizTransactionList and ilmd when it has them.
+ * A TransformationEvent has no action. */
+static void reply_transformation(struct resp_out *o, const struct epcis_page *p,
+				 const struct epcis_event *ev)
+{
+	bool ilmd = ev->lot.len > 0 || ev->expiry.len > 0;
+	resp_map(o, 8 + (ev->read_point.len > 0) + (ev->biz_location.len > 0) +
+		    (ev->ref.len > 0) + ilmd);
+	kv(o, "type", "TransformationEvent");
+	kv(o, "eventID", ev->id);
+	time_kv(o, "eventTime", ev->time_ms);
+	kv(o, "eventTimeZoneOffset", ev->tz);
+	kv(o, "bizStep", ev->k->step);
+	kv(o, "disposition", ev->k->disposition);
+	epc_list(o, p, "inputEPCList", ev->first_code, ev->ncodes);
+	epc_list(o, p, "outputEPCList", ev->first_output, ev->noutputs);
+	if (ev->read_point.len)
+		place(o, p, "readPoint", ev->read_point);
+	if (ev->biz_location.len)
+		place(o, p, "bizLocation", ev->biz_location);
+	if (ev->ref.len) {
+		resp_cstr(o, "bizTransactionList");
+		resp_array(o, 1);
+		resp_map(o, 1);
+		kt(o, p, "bizTransaction", ev->ref);
+	}
+	put_ilmd(o, p, ev);
+}
+
 static void reply_event(struct resp_out *o, const struct epcis_page *p,
 			const struct epcis_event *ev)
 {
 	const struct epcis_kind *k = ev->k;
 	bool agg = k->type == EPCIS_AGGREGATION_EVENT;
+	if (k->type == EPCIS_TRANSFORMATION_EVENT) {
+		reply_transformation(o, p, ev);
+		return;
+	}
 	const struct epcis_code *codes = p->codes + ev->first_code;
 	size_t items = 0, classes = ev->klass.len > 0;
 	for (uint32_t i = 0; i < ev->ncodes; i++) {
@@ -125,14 +183,7 @@ static void reply_event(struct resp_out *o, const struct epcis_page *p,
 			kv(o, "type", "desadv");
 		kt(o, p, "bizTransaction", ev->ref);
 	}
-	if (ev->lot.len || ev->expiry.len) {
-		resp_cstr(o, "ilmd");
-		resp_map(o, (ev->lot.len > 0) + (ev->expiry.len > 0));
-		if (ev->lot.len)
-			kt(o, p, "cbvmda:lotNumber", ev->lot);
-		if (ev->expiry.len)
-			kt(o, p, "cbvmda:itemExpirationDate", ev->expiry);
-	}
+	put_ilmd(o, p, ev);
 	if (ev->level) {
 		resp_cstr(o, "yima:level");
 		resp_int(o, ev->level);

@@ -61,6 +61,8 @@ static const struct epcis_kind kinds[] = {
 			    "sellable_accessible" },
 	[EV_UNWITHDRAW] = { EPCIS_OBJECT_EVENT, EPCIS_NOWHERE, "OBSERVE", "holding",
 			    "active" },
+	[EV_TRANSFORM] = { EPCIS_TRANSFORMATION_EVENT, EPCIS_AT_SITE, NULL, "repackaging",
+			   "active" },
 };
 
 const struct epcis_kind *epcis_kind_of(uint8_t kind)
@@ -73,7 +75,7 @@ const struct epcis_kind *epcis_kind_of(uint8_t kind)
 /* The business steps the table shows, for BIZSTEP: bit i is steps[i]. */
 static const char *const steps[] = {
 	"commissioning", "packing", "unpacking", "shipping", "receiving", "destroying",
-	"dispensing", "holding", "decommissioning",
+	"dispensing", "holding", "decommissioning", "repackaging",
 };
 
 static uint32_t step_bit(const char *step)
@@ -593,6 +595,25 @@ static void event_id(const uint8_t link[32], char out[48])
 		 b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
 }
 
+/* A TRANSFORM's outputs (consecutive ids from e->parent) after its inputs,
+ * and the ilmd of their lot. */
+static int transform_outputs(struct gathering *g, const struct event *e)
+{
+	struct epcis_event *ev = g->ev;
+	ev->first_output = (uint32_t)g->p->ncodes;
+	for (uint32_t k = 0; k < e->qty; k++) {
+		struct unit u;
+		int rc = unit_named(g->t, e->parent + k, &u);
+		if (rc == 0 && k == 0)
+			rc = commissioned(g, &u);
+		if (rc)
+			return rc;
+		add_code(g->p, code_uri(g->p, &u), false, 0);
+		ev->noutputs++;
+	}
+	return 0;
+}
+
 /* Event s, whole, as the page's next. */
 static int gather(struct gathering *g, const struct shown *s)
 {
@@ -634,6 +655,8 @@ static int gather(struct gathering *g, const struct shown *s)
 	g->first_unit = true;
 	if (rc == 0)
 		rc = events_units(g->t, e, add_unit, g);
+	if (rc == 0 && e->kind == EV_TRANSFORM)
+		rc = transform_outputs(g, e);
 	if (rc == 0 && (e->kind == EV_RECALL || e->kind == EV_LIFT || e->kind == EV_WITHDRAW ||
 			e->kind == EV_UNWITHDRAW || e->kind == EV_RECALL_ACK))
 		rc = class_uri(g, e, &ev->klass);
@@ -649,6 +672,7 @@ static int gather(struct gathering *g, const struct shown *s)
 		ev->ref_desadv = true;
 		/* fall through */
 	case EV_DISPENSE:
+	case EV_TRANSFORM:
 		if (e->ref_len)
 			ev->ref = ref_uri(p, e);
 		ev->qty = e->kind == EV_DISPENSE ? e->qty : 0;

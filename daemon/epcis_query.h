@@ -19,6 +19,9 @@
  *   dispense     ObjectEvent OBSERVE dispensing/dispensed, the sale's TX
  *   undo         the dispense it undoes again, with an errorDeclaration
  *                (when it was undone): EPCIS's way of taking an event back
+ *   transform    TransformationEvent repackaging/active (no action):
+ *                inputEPCList the codes consumed, outputEPCList those
+ *                made, ilmd: the outputs' lot and expiry
  *   recall, lift, withdraw, recall_ack, lock, unlock
  *                ObjectEvent OBSERVE holding, disposition recalled,
  *                active, recalled, recalled, non_sellable_other,
@@ -71,7 +74,7 @@ struct store_txn;
 /* Events a page looks at: EPCIS_SCAN_MAX, lowered by tests only. */
 extern size_t epcis_scan_max;
 
-enum epcis_type { EPCIS_OBJECT_EVENT, EPCIS_AGGREGATION_EVENT };
+enum epcis_type { EPCIS_OBJECT_EVENT, EPCIS_AGGREGATION_EVENT, EPCIS_TRANSFORMATION_EVENT };
 
 /* Where an event happened, as EPCIS says it. */
 enum epcis_places {
@@ -86,7 +89,8 @@ enum epcis_places {
 struct epcis_kind {
 	uint8_t type;		/* enum epcis_type */
 	uint8_t places;		/* enum epcis_places */
-	const char *action;	/* ADD, OBSERVE, DELETE */
+	const char *action;	/* ADD, OBSERVE, DELETE; NULL: none (a
+				 * TransformationEvent has no action) */
 	const char *step;	/* CBV business step, bare */
 	const char *disposition;	/* CBV disposition, bare */
 };
@@ -117,6 +121,8 @@ struct epcis_event {
 	struct epcis_text read_point, biz_location, source, destination;
 	struct epcis_text parent;	/* AggregationEvent's parentID */
 	uint32_t first_code, ncodes;	/* page->codes[first_code ...] */
+	uint32_t first_output, noutputs;	/* a TransformationEvent's outputs
+						 * (its inputs: the codes above) */
 	struct epcis_text klass;	/* a lot's or product's class (recalls) */
 	struct epcis_text ref;	/* bizTransaction */
 	bool ref_desadv;	/* of type desadv (movements); else no type (a sale) */

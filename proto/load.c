@@ -20,6 +20,7 @@ static const char *const kind_names[] = {
 	[LOAD_UNPACK] = "unpack",       [LOAD_SHIP] = "ship",
 	[LOAD_RECEIVE] = "receive",     [LOAD_RETURN] = "return",
 	[LOAD_DESTROY] = "destroy",     [LOAD_DISPENSE] = "dispense",
+	[LOAD_TRANSFORM] = "transform",
 };
 
 static const char *const field_names[LOAD_F__COUNT] = {
@@ -40,6 +41,7 @@ static const char *const field_names[LOAD_F__COUNT] = {
 	[LOAD_F_CATEGORY] = "category", [LOAD_F_APPROVAL_NUMBER] = "approval_number",
 	[LOAD_F_STORAGE_MIN_C] = "storage_min_c", [LOAD_F_STORAGE_MAX_C] = "storage_max_c",
 	[LOAD_F_TEMP] = "temp",
+	[LOAD_F_INPUTS] = "inputs",     [LOAD_F_OUTPUTS] = "outputs",
 };
 
 const char *load_kind_name(enum load_kind kind)
@@ -68,7 +70,7 @@ int load_event_kind(const char *s, size_t n)
 /* What each event kind needs; the server's commands take the rest as
  * options (PROTOCOL.md).  Sites and products are checked by the CSV
  * reader itself. */
-unsigned load_required(enum load_kind kind)
+uint64_t load_required(enum load_kind kind)
 {
 	switch (kind) {
 	case LOAD_COMMISSION: return B(LOAD_F_CODE) | B(LOAD_F_FROM);
@@ -80,13 +82,15 @@ unsigned load_required(enum load_kind kind)
 	case LOAD_RECEIVE:    return B(LOAD_F_CODE) | B(LOAD_F_TO);
 	case LOAD_DESTROY:
 	case LOAD_DISPENSE:   return B(LOAD_F_CODE) | B(LOAD_F_FROM);
+	case LOAD_TRANSFORM:  return B(LOAD_F_INPUTS) | B(LOAD_F_OUTPUTS) | B(LOAD_F_FROM) |
+	                             B(LOAD_F_LOT) | B(LOAD_F_EXPIRY);
 	default:              return 0;
 	}
 }
 
-unsigned load_allowed(enum load_kind kind)
+uint64_t load_allowed(enum load_kind kind)
 {
-	unsigned t = B(LOAD_F_TIME) | load_required(kind);
+	uint64_t t = B(LOAD_F_TIME) | load_required(kind);
 
 	switch (kind) {
 	case LOAD_COMMISSION:
@@ -97,6 +101,7 @@ unsigned load_allowed(enum load_kind kind)
 	case LOAD_DESTROY:    return t | B(LOAD_F_REF);
 	case LOAD_RECEIVE:    return t | B(LOAD_F_FROM) | B(LOAD_F_REF) | B(LOAD_F_TEMP);
 	case LOAD_DISPENSE:   return t | B(LOAD_F_REF) | B(LOAD_F_QTY);
+	case LOAD_TRANSFORM:  return t | B(LOAD_F_PRODUCT) | B(LOAD_F_REF);
 	default:              return t;
 	}
 }

@@ -39,6 +39,8 @@
 enum load_kind {
 	LOAD_SITE, LOAD_PRODUCT, LOAD_COMMISSION, LOAD_PACK, LOAD_UNPACK,
 	LOAD_SHIP, LOAD_RECEIVE, LOAD_RETURN, LOAD_DESTROY, LOAD_DISPENSE,
+	/* EPCIS only (TransformationEvent): no CSV event names it */
+	LOAD_TRANSFORM,
 };
 
 /* The fields of a record; their names are the CSV column names. */
@@ -56,6 +58,9 @@ enum load_field {
 	/* a shipment's or receipt's temperature reading, "min[:max]" in °C
 	 * (TEMP; daemon/coldchain.h) */
 	LOAD_F_TEMP,
+	/* a repackaging's codes (TRANSFORM): each list its codes one a line,
+	 * '\n' between them (a code holds none) */
+	LOAD_F_INPUTS, LOAD_F_OUTPUTS,
 	LOAD_F__COUNT
 };
 
@@ -68,7 +73,8 @@ enum load_field {
  * Which fields a kind uses is in FORMATS.md; a reader never returns a field
  * a kind does not use, and always returns the ones it requires.  One
  * exception: an EPCIS unpacking event without childEPCs gives an UNPACK
- * record with code NULL, meaning "everything in parent".
+ * record with code NULL, meaning "everything in parent"; and a TRANSFORM
+ * record has no code: its codes are its inputs and outputs fields.
  */
 struct load_rec {
 	enum load_kind kind;
@@ -157,8 +163,8 @@ void load_csv_close(struct load_csv *r);
 enum load_skip {
 	LOAD_SKIP_ERROR_DECL, /* carries an errorDeclaration */
 	LOAD_SKIP_CORRECTIVE, /* named in another event's correctiveEventIDs */
-	LOAD_SKIP_TYPE,       /* TransformationEvent, AssociationEvent,
-	                         TransactionEvent or an unknown type */
+	LOAD_SKIP_TYPE,       /* AssociationEvent, TransactionEvent or an
+	                         unknown type */
 	LOAD_SKIP_NO_BIZSTEP, /* no bizStep where yima needs one */
 	LOAD_SKIP_BIZSTEP,    /* a bizStep yima does not use for this type */
 	LOAD_SKIP_ACTION,     /* bizStep used, but not with this action */

@@ -4,6 +4,7 @@
 #include "load_cmd.h"
 
 #include <stdbool.h>
+#include <string.h>
 
 void load_put_word(struct buf *b, const char *s, size_t n)
 {
@@ -39,6 +40,21 @@ static void opt(struct buf *b, const char *name, const struct load_rec *r, enum 
 	buf_putc(b, ' ');
 	buf_puts(b, name);
 	load_put_word(b, r->f[f], r->len[f]);
+}
+
+/* " NAME code code ...": field f's codes, one a line. */
+static void code_list(struct buf *b, const char *name, const struct load_rec *r,
+		      enum load_field f)
+{
+	buf_putc(b, ' ');
+	buf_puts(b, name);
+	const char *p = r->f[f], *end = p + r->len[f];
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		load_put_word(b, p, n);
+		p += n + 1;
+	}
 }
 
 int load_cmd_words(const struct load_rec *r, struct buf *head, struct buf *tail)
@@ -84,6 +100,16 @@ int load_cmd_words(const struct load_rec *r, struct buf *head, struct buf *tail)
 		opt(tail, "SITE", r, LOAD_F_FROM);
 		opt(tail, "TX", r, LOAD_F_REF);
 		opt(tail, "QTY", r, LOAD_F_QTY);
+		break;
+	case LOAD_TRANSFORM:	/* its codes are its own: no code of the record */
+		buf_puts(head, "TRANSFORM");
+		code_list(head, "INPUTS", r, LOAD_F_INPUTS);
+		code_list(head, "OUTPUTS", r, LOAD_F_OUTPUTS);
+		opt(tail, "SITE", r, LOAD_F_FROM);
+		opt(tail, "LOT", r, LOAD_F_LOT);
+		opt(tail, "EXPIRY", r, LOAD_F_EXPIRY);
+		opt(tail, "PRODUCT", r, LOAD_F_PRODUCT);
+		opt(tail, "REF", r, LOAD_F_REF);
 		break;
 	default:
 		return -1;

@@ -658,7 +658,7 @@ static int check_event(struct load_csv *r, struct load_rec *rec,
                        const char *ev, size_t evlen)
 {
 	char q[64], why[LOAD_MSG_MAX];
-	unsigned need, allow;
+	uint64_t need, allow;
 	int k;
 
 	if (ev == NULL) {

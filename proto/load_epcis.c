@@ -75,6 +75,7 @@ struct load_epcis {
 	char             qty[24];
 	char             ext_level[24], ext_qty[24];	/* yima: extensions */
 	char             temp[40];   /* the sensor readings, as TEMP min:max */
+	struct buf       inputs, outputs;	/* a TransformationEvent's codes */
 	struct load_epcis_stats st;
 	char             err[LOAD_MSG_MAX];
 };
@@ -167,6 +168,8 @@ struct load_epcis *load_epcis_open(FILE *fp, const char *name,
 		r->opts = *opts;
 	r->max = max_bytes;
 	buf_init(&r->text);
+	buf_init(&r->inputs);
+	buf_init(&r->outputs);
 	r->corrective = json_object();
 	r->scan = load_scan_new(fp);
 	switch (load_scan_open(r->scan, max_bytes, &r->text, &cut, why)) {
@@ -207,6 +210,8 @@ void load_epcis_close(struct load_epcis *r)
 	json_decref(r->one);
 	json_decref(r->corrective);
 	buf_free(&r->text);
+	buf_free(&r->inputs);
+	buf_free(&r->outputs);
 	free(r->items);
 	free(r->name);
 	free(r);
@@ -693,6 +698,96 @@ static int event_temp(struct load_epcis *r, size_t idx, json_t *ev)
 	return 0;
 }
 
+/* A TransformationEvent's list `key` (inputEPCList, outputEPCList) into
+ * b, its codes one a line, as record field f: 0, or -1 (LOAD_BAD said). */
+static int transform_codes(struct load_epcis *r, size_t idx, json_t *ev, const char *key,
+                           const char *what, struct buf *b, enum load_field f)
+{
+	char path[64], why[LOAD_MSG_MAX];
+	json_t *list = json_object_get(ev, key), *v;
+	size_t i;
+
+	if (list == NULL || json_array_size(list) == 0)
+		return bad(r, idx, "TransformationEvent without %s (%s)", key, what), -1;
+	if (!json_is_array(list))
+		return bad(r, idx, "%s is not an array", key), -1;
+	buf_reset(b);
+	json_array_foreach(list, i, v) {
+		const char *s;
+		size_t n;
+		int e;
+
+		snprintf(path, sizeof(path), "%s[%zu]", key, i);
+		if ((e = str_of(r, idx, v, path, &s, &n)) < 0)
+			return -1;
+		if (e == 0)
+			return bad(r, idx, "%s is empty", path), -1;
+		if (memchr(s, '\n', n) != NULL)
+			return bad(r, idx, "%s holds a line break", path), -1;
+		if (load_check_code(s, n, r->opts.lo_code, why) < 0)
+			return bad(r, idx, "%s: %s", path, why), -1;
+		if (i > 0)
+			buf_putc(b, '\n');
+		buf_append(b, s, n);
+	}
+	buf_putc(b, '\0');	/* a field is NUL-terminated */
+	r->base.f[f] = b->data;
+	r->base.len[f] = b->len - 1;
+	return 0;
+}
+
+/*
+ * A TransformationEvent (judge's part): a repackaging, TRANSFORM, whatever
+ * its bizStep.  inputEPCList are the codes consumed, outputEPCList those
+ * commissioned at its bizLocation (or readPoint) in the ilmd's lotNumber,
+ * expiring its itemExpirationDate.  Lot quantities (inputQuantityList,
+ * outputQuantityList) are refused: yima repackages serialised codes.
+ */
+static int judge_transformation(struct load_epcis *r, json_t *ev, size_t idx)
+{
+	static const char *const qty_lists[] = { "inputQuantityList", "outputQuantityList" };
+	json_t *here[] = { loc_id(ev, "bizLocation"), loc_id(ev, "readPoint") };
+	const char *here_p[] = { "bizLocation.id", "readPoint.id" };
+	json_t *ilmd = json_object_get(ev, "ilmd");
+	char why[LOAD_MSG_MAX];
+	int e;
+
+	r->base.kind = LOAD_TRANSFORM;
+	for (size_t i = 0; i < 2; i++)
+		if (json_array_size(json_object_get(ev, qty_lists[i])) > 0)
+			return bad(r, idx, "%s: lot quantities cannot be repackaged (yima "
+			           "repackages serialised codes: inputEPCList, outputEPCList)",
+			           qty_lists[i]);
+	if (event_time(r, idx, ev) < 0)
+		return LOAD_BAD;
+	if ((e = site_from(r, idx, LOAD_F_FROM, here, here_p, 2)) < 0)
+		return LOAD_BAD;
+	if (e == 0)
+		return bad(r, idx, "TransformationEvent without a place (bizLocation or "
+		           "readPoint)");
+	if (event_ref(r, idx, ev) < 0 ||
+	    set_field(r, idx, LOAD_F_LOT, ilmd_get(ilmd, "lotNumber"), "ilmd lotNumber") < 0 ||
+	    set_field(r, idx, LOAD_F_EXPIRY, ilmd_get(ilmd, "itemExpirationDate"),
+	              "ilmd itemExpirationDate") < 0)
+		return LOAD_BAD;
+	if (r->base.f[LOAD_F_LOT] == NULL)
+		return bad(r, idx, "TransformationEvent without ilmd lotNumber (the outputs' "
+		           "lot)");
+	if (r->base.f[LOAD_F_EXPIRY] == NULL)
+		return bad(r, idx, "TransformationEvent without ilmd itemExpirationDate (the "
+		           "outputs' expiry)");
+	if (load_check_date(r->base.f[LOAD_F_EXPIRY], r->base.len[LOAD_F_EXPIRY], why) < 0)
+		return bad(r, idx, "ilmd itemExpirationDate: %s", why);
+	if (transform_codes(r, idx, ev, "inputEPCList", "the codes consumed", &r->inputs,
+	                    LOAD_F_INPUTS) < 0 ||
+	    transform_codes(r, idx, ev, "outputEPCList", "the codes made", &r->outputs,
+	                    LOAD_F_OUTPUTS) < 0)
+		return LOAD_BAD;
+	add_item(r, NULL, 0, 0);	/* one record, its codes in its fields */
+	r->st.es_mapped++;
+	return LOAD_OK;
+}
+
 /*
  * Judge event idx (1-based).  Returns LOAD_OK with r->base and r->items
  * ready, LOAD_END when skipped (counted), or LOAD_BAD.
@@ -720,6 +815,8 @@ static int judge(struct load_epcis *r, json_t *ev, size_t idx)
 		skip(r, idx, LOAD_SKIP_CORRECTIVE, id);
 		return LOAD_END;
 	}
+	if (type != NULL && strcmp(type, "TransformationEvent") == 0)
+		return judge_transformation(r, ev, idx);
 	if (type == NULL || (strcmp(type, "ObjectEvent") != 0 &&
 	                     strcmp(type, "AggregationEvent") != 0)) {
 		skip(r, idx, LOAD_SKIP_TYPE, type ? type : "no type");

@@ -6,6 +6,7 @@
 #define YIMA_LOAD_INT_H
 
 #include <stdarg.h>
+#include <stdint.h>
 
 #include "load.h"
 
@@ -24,9 +25,9 @@ int load_event_kind(const char *s, size_t n);
 
 /* The fields each kind of event requires and allows, as bit masks of
  * (1u << LOAD_F_*). */
-unsigned load_required(enum load_kind kind);
-unsigned load_allowed(enum load_kind kind);
+uint64_t load_required(enum load_kind kind);
+uint64_t load_allowed(enum load_kind kind);
 
-#define LOAD_BIT(f) (1u << (f))
+#define LOAD_BIT(f) ((uint64_t)1 << (f))	/* LOAD_F__COUNT is past 32 */
 
 #endif

@@ -291,8 +291,43 @@ static const struct ep_case cases[] = {
 	  "\"bizLocation\":{\"id\":\"" DST "\"}}]}}}}",
 	  "1 destroy time=" T0L " code=" SG2 " from=" DST "\n"
 	  "= events 1 mapped 1 records 1 bad 0 skipped\n" },
+	{ "a TransformationEvent: one transform record, its codes a line each, the "
+	  "outputs' lot and expiry from ilmd, whatever its bizStep",
+	  DOC("{\"type\":\"TransformationEvent\"," T0 ",\"bizStep\":\"repackaging\","
+	      "\"inputEPCList\":[\"" SG1 "\",\"" SG2 "\"],\"outputEPCList\":[\"" DL3 "\"],"
+	      "\"bizLocation\":{\"id\":\"" DST "\"},\"bizTransactionList\":[{"
+	      "\"bizTransaction\":\"urn:x:rp7\"}],\"ilmd\":{\"cbvmda:lotNumber\":\"S1\","
+	      "\"cbvmda:itemExpirationDate\":\"2029-06-30\"}}"),
+	  "1 transform time=" T0L " lot=S1 expiry=2029-06-30 from=" DST " ref=urn:x:rp7 "
+	  "inputs=" SG1 "\n" SG2 " outputs=" DL3 "\n"
+	  "= events 1 mapped 1 records 1 bad 0 skipped\n" },
+	{ "bad TransformationEvents: each refused whole, saying why",
+	  DOC("{\"type\":\"TransformationEvent\"," T0 ",\"outputEPCList\":[\"" DL3 "\"],"
+	      "\"bizLocation\":{\"id\":\"" DST "\"},\"ilmd\":{\"lotNumber\":\"S1\","
+	      "\"itemExpirationDate\":\"2029-06-30\"}},"
+	      "{\"type\":\"TransformationEvent\"," T0 ",\"inputEPCList\":[\"" SG1 "\"],"
+	      "\"outputEPCList\":[\"" DL3 "\"],\"bizLocation\":{\"id\":\"" DST "\"},"
+	      "\"ilmd\":{\"lotNumber\":\"S1\"}},"
+	      "{\"type\":\"TransformationEvent\"," T0 ",\"inputEPCList\":[\"" SG1 "\"],"
+	      "\"outputEPCList\":[\"" DL3 "\"],\"ilmd\":{\"lotNumber\":\"S1\","
+	      "\"itemExpirationDate\":\"2029-06-30\"}},"
+	      "{\"type\":\"TransformationEvent\"," T0 ",\"inputEPCList\":[\"" SG1 "\"],"
+	      "\"outputQuantityList\":[{\"epcClass\":\"urn:epc:class:lgtin:6901234.056789.L\","
+	      "\"quantity\":5}],\"bizLocation\":{\"id\":\"" DST "\"}},"
+	      "{\"type\":\"TransformationEvent\"," T0 ",\"inputEPCList\":[\"" SG1 "\"],"
+	      "\"outputEPCList\":[\"nonsense\"],\"bizLocation\":{\"id\":\"" DST "\"},"
+	      "\"ilmd\":{\"lotNumber\":\"S1\",\"itemExpirationDate\":\"2029-13-30\"}}"),
+	  "! t.json: event 1: TransformationEvent without inputEPCList (the codes consumed)\n"
+	  "! t.json: event 2: TransformationEvent without ilmd itemExpirationDate (the "
+	  "outputs' expiry)\n"
+	  "! t.json: event 3: TransformationEvent without a place (bizLocation or readPoint)\n"
+	  "! t.json: event 4: outputQuantityList: lot quantities cannot be repackaged (yima "
+	  "repackages serialised codes: inputEPCList, outputEPCList)\n"
+	  "! t.json: event 5: ilmd itemExpirationDate: '2029-13-30' is not a date "
+	  "(YYYY-MM-DD)\n"
+	  "= events 5 mapped 0 records 0 bad 5 skipped\n" },
 	{ "skipped events, by reason",
-	  DOC("{\"type\":\"TransformationEvent\"," T0 ",\"bizStep\":\"commissioning\"},"
+	  DOC("{\"type\":\"TransactionEvent\"," T0 ",\"action\":\"ADD\"},"
 	      "{\"type\":\"AssociationEvent\"," T0 ",\"action\":\"ADD\"},"
 	      "{\"type\":\"ObjectEvent\"," T0 ",\"action\":\"OBSERVE\","
 	      "\"epcList\":[\"" SG1 "\"]},"
@@ -313,7 +348,7 @@ static const struct ep_case cases[] = {
 	      "{\"eventID\":\"urn:uuid:2\",\"type\":\"ObjectEvent\"," T0 ","
 	      "\"action\":\"OBSERVE\",\"bizStep\":\"receiving\","
 	      "\"epcList\":[\"" SG1 "\"],\"bizLocation\":{\"id\":\"" DST "\"}}"),
-	  "warn: t.json: event 1: skipped (type): TransformationEvent\n"
+	  "warn: t.json: event 1: skipped (type): TransactionEvent\n"
 	  "warn: t.json: event 2: skipped (type): AssociationEvent\n"
 	  "warn: t.json: event 3: skipped (no-bizstep): ObjectEvent\n"
 	  "warn: t.json: event 4: skipped (bizstep): inspecting\n"
