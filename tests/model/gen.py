@@ -271,6 +271,43 @@ class Generator:
             self.pick(s for s, _ in SITES)
         return ["REACTIVATE", u.code, "SITE", site]
 
+    def transform(self):
+        """TRANSFORM: sales units held at a manufacturer or distributor
+        repackaged into fresh codes of a unit product, into a new lot or
+        an existing one; now and then an input held elsewhere, an output
+        commissioned before, a pharmacy, a bad EXPIRY."""
+        rng = self.rng
+        usable = [u for u in self.units(lambda u: u.level == 1 and not u.dispensed)
+                  if self.model.place(u)[0] == "active" and not self.model.unusable(u) and
+                  self.model.place(u)[1] in ("MFR", "DIST")]
+        site = self.model.place(self.pick(usable))[1] if usable and rng.random() < 0.85 else \
+            self.pick(["MFR", "DIST", "PH1"])
+        held = [u for u in usable if self.model.place(u)[1] == site]
+        if not held or rng.random() < 0.05:
+            held = [u for u in self.units(lambda u: u.level == 1)]
+        if not held:
+            return None
+        rng.shuffle(held)
+        inputs = [u.code for u in held[:rng.choice([1, 1, 2, 3])]]
+        product = self.pick(UNIT_PRODUCTS)
+        outputs = [self.fresh(product) for _ in range(rng.choice([1, 2, 3]))]
+        if rng.random() < 0.04:
+            outputs[-1] = self.pick(self.model.units)           # commissioned before
+        r = rng.random()
+        if r < 0.6:
+            lot, expiry = f"R{self.next_serial()}", \
+                (self.today + datetime.timedelta(days=rng.choice([200, 20, -3]))).isoformat()
+        else:
+            lot = self.lot_of(product)
+            expiry = self.lots[product][lot]
+        if rng.random() < 0.03:
+            expiry = "2030-02-30"
+        words = ["TRANSFORM", "INPUTS"] + inputs + ["OUTPUTS"] + outputs + \
+            ["SITE", site, "LOT", lot, "EXPIRY", expiry]
+        if rng.random() < 0.3:
+            words += ["REF", f"RP-{self.next_serial()}"]
+        return words
+
     def unwithdraw(self):
         out = [p for p in UNIT_PRODUCTS if self.model.products[p]["withdrawn"]]
         p = self.pick(out) if out and self.rng.random() < 0.9 else self.pick(UNIT_PRODUCTS)
@@ -321,7 +358,10 @@ class Generator:
         return p, self.pick(self.lots[p])
 
     def recall(self):
-        p, lot = self.some_lot()
+        # Often a lot repackaged into another: its recall reaches the outputs.
+        sources = [k for lot in self.model.lots.values() for k in lot.sources]
+        p, lot = self.pick(sources) if sources and self.rng.random() < 0.5 else \
+            self.some_lot()
         return ["RECALL", p, lot, "LEVEL", self.pick("123"), "REASON", "contamination"]
 
     def lift(self):
@@ -416,6 +456,7 @@ class Generator:
                ("recall", 1.5), ("lift", 1.5), ("withdraw", 0.75), ("lock", 1.5),
                ("unlock", 1), ("events", 5), ("advance", 1.5), ("decommission", 2.5),
                ("reactivate", 1.5), ("unwithdraw", 0.75), ("category", 0.4),
+               ("transform", 2),
                ("alert_set", 2), ("alerts", 1)]
 
     def alert_set(self):

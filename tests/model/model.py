@@ -33,7 +33,7 @@ REASONS = ["unknown", "duplicate", "recalled", "withdrawn", "expired", "near_exp
            "not_received_here", "in_transit", "destroyed", "locked", "lot_mismatch",
            "expiry_mismatch", "not_a_trace_code", "not_a_sales_unit", "undo_window",
            "not_dispensed", "sample", "exported", "stolen", "checked_out", "licence_expired",
-           "cold_chain_break"]
+           "cold_chain_break", "transformed"]
 # checked_out is amber at the hospital that checked it out; elsewhere the
 # judgement adds ELSEWHERE too, a mark no reply shows, which makes it red.
 # Categories whose default policy_<category> line is "not_received=red
@@ -73,10 +73,13 @@ SITE_KINDS = {
     "DECOMMISSION exported": {"manufacturer", "distributor"},
     "DECOMMISSION checked_out": {"hospital"},
     "REACTIVATE": HOLDERS,
+    "TRANSFORM": {"manufacturer", "distributor"},
 }
+# P "TRANSFORM": repackagings followed from a lot to the lots it was made of.
+LOT_LINKS_DEPTH = 8
 
 DISTRIBUTION = ("COMMISSION", "PACK", "UNPACK", "SHIP", "RECEIVE", "RETURN", "DESTROY",
-                "DISPENSE", "DECOMMISSION", "REACTIVATE")
+                "DISPENSE", "DECOMMISSION", "REACTIVATE", "TRANSFORM")
 
 
 class Err(Exception):
@@ -171,6 +174,7 @@ class Lot:
         self.returned = {}              # site -> units RETURNed since the recall
         self.edges = {}                 # (sender, receiver, kind) -> units received
         self.after = {}                 # site -> units moved since the recall, by kind
+        self.sources = []               # lot keys it was repackaged from (TRANSFORM)
 
 
 class Model:
@@ -336,6 +340,10 @@ class Model:
             r.add("locked")
         if lot and lot.recall_level:
             r.add("recalled")
+        elif lot and self.recalled_source(lot):
+            r.add("recalled")
+        if status == "transformed":
+            r.add("transformed")
         if lot and self.products[lot.product]["withdrawn"]:
             r.add("withdrawn")
         if lot:
@@ -356,6 +364,23 @@ class Model:
         if lot and sc.expiry and sc.expiry != lot.expiry:
             r.add("expiry_mismatch")
         return j
+
+    def recalled_source(self, lot):
+        """P "TRANSFORM": the first lot `lot` was repackaged from (at any
+        depth up to LOT_LINKS_DEPTH, nearest first, each depth in the
+        order lots were made) that is recalled, or None."""
+        order = {k: i for i, k in enumerate(self.lots)}
+        seen, level = [], sorted(lot.sources, key=order.get)
+        for _ in range(LOT_LINKS_DEPTH):
+            level = [k for k in level if k not in seen]
+            seen += level
+            nxt = []
+            for k in level:
+                nxt += [s for s in sorted(self.lots[k].sources, key=order.get) if s not in nxt]
+            if not nxt:
+                break
+            level = nxt
+        return next((self.lots[k] for k in seen if self.lots[k].recall_level), None)
 
     def category(self, j):
         lot = j.get("lot")
@@ -472,7 +497,7 @@ class Model:
             p["category"] = fields["category"]
         return "OK"
 
-    def cmd_commission(self, args, as_records=False):
+    def cmd_commission(self, args, as_records=False, acting="COMMISSION"):
         """P "COMMISSION": create codes at a site; the product is the one
         the codes carry; LOT required for units; a new lot needs EXPIRY; a
         lot's expiry agrees everywhere; without LEVEL an SSCC is a case, a
@@ -482,7 +507,7 @@ class Model:
                                           "QTY", "TIME"))
         if not codes:
             raise err("no codes given")
-        site = self.acting("COMMISSION", o.get("SITE"))
+        site = self.acting(acting, o.get("SITE"))
         level = int(o["LEVEL"]) if "LEVEL" in o else None
         if level is not None and not 1 <= level <= 4:
             raise err("LEVEL is 1 to 4")
@@ -814,6 +839,71 @@ class Model:
             u.steps.append((e["seq"], None))
         return dict(event=e["seq"], codes=len(us))
 
+    def cmd_transform(self, args, as_records=False):
+        """P "TRANSFORM": INPUTS codes OUTPUTS codes SITE s LOT l EXPIRY d:
+        the inputs, sales units held at s (not a container, not a split
+        pack sold from, not recalled, withdrawn or expired), end
+        transformed; the outputs are commissioned at s as COMMISSION would
+        (a `commission` event, then the `transform` one); every input lot
+        but the output lot becomes a source of the output lot."""
+        if len(args) < 11:
+            raise err("wrong number of arguments")
+        if args[1].upper() != "INPUTS":
+            raise err("INPUTS must come first")
+        names = ("SITE", "LOT", "EXPIRY", "PRODUCT", "REF", "TIME")
+        words, o = self.options(args, 2, names)
+        split = [i for i, w in enumerate(words) if w.upper() == "OUTPUTS"]
+        if len(split) != 1:
+            raise err("OUTPUTS is required after the INPUTS codes, once")
+        inputs, outputs = words[:split[0]], words[split[0] + 1:]
+        if not inputs or not outputs:
+            raise err("INPUTS and OUTPUTS need at least one code each")
+        for k in ("LOT", "EXPIRY"):
+            if k not in o:
+                raise err(f"{k} is required")
+        try:
+            datetime.date.fromisoformat(o["EXPIRY"])
+        except ValueError:
+            raise err("EXPIRY is not a date")
+        if not 1 <= len(o["LOT"]) <= 20:
+            raise err("LOT must be 1 to 20 characters")
+        if "REF" in o and not 1 <= len(o["REF"]) <= 200:
+            raise err("REF must be 1 to 200 bytes")
+        site = self.acting("TRANSFORM", o.get("SITE"))
+        us = self.load_units(inputs)
+        for u in us:
+            if u.level > 1:
+                raise err(f"{u.code} is a container")
+            why = self.not_movable(u, site)
+            if why:
+                raise err(f"{u.code} {why}")
+            if u.dispensed > 0:
+                raise err(f"{u.code} is a split pack already sold from")
+            bad = self.unusable(u)
+            if bad:
+                raise err(f"{u.code}: {bad}, so it may not be repackaged")
+        made = self.cmd_commission(
+            ["COMMISSION"] + outputs + ["SITE", site, "LOT", o["LOT"], "EXPIRY", o["EXPIRY"]] +
+            (["PRODUCT", o["PRODUCT"]] if "PRODUCT" in o else []), acting="TRANSFORM")
+        outs = [self.units[parse_code(t, self.today()).key] for t in outputs]
+        order = {c: i for i, c in enumerate(self.units)}
+        e = self.event("transform", site=site, ref=o.get("REF"),
+                       inputs=sorted((u.code for u in us), key=order.get),
+                       outputs=[u.code for u in outs])
+        for u in us:
+            self.unlink(u)
+            u.status, u.holder, u.dest = "transformed", site, None
+            u.last_seq = e["seq"]
+            u.steps.append((e["seq"], None))
+        out_lot = self.lots[outs[0].lot]
+        for u in us:
+            if u.lot and u.lot != outs[0].lot and u.lot not in out_lot.sources:
+                out_lot.sources.append(u.lot)
+        for u in outs:      # the event is indexed under them; their record
+            u.steps.append((e["seq"], None))    # keeps the commissioning
+        reply = dict(event=e["seq"], codes=len(us), outputs=len(outs), level=made["level"])
+        return self.moved(reply, made.get("warnings"))
+
     def cmd_verify(self, args):
         codes, o = self.options(args, 1, ("SITE",))
         site = self.site_arg(o["SITE"]) if "SITE" in o else None
@@ -1127,7 +1217,12 @@ class Model:
         rec = self.verdict_reply(j)
         out = {k: rec[k] for k in ("code", "type", "product", "product_name", "lot",
                                    "expiry", "level", "status", "holder") if k in rec}
-        out["recalled"] = bool(u.lot and self.lots[u.lot].recall_level)
+        lot = self.lots[u.lot] if u.lot else None
+        src = lot and not lot.recall_level and self.recalled_source(lot)
+        out["recalled"] = bool(lot and lot.recall_level) or bool(src)
+        if src:
+            out["recalled_source"] = dict(product=src.product, lot=src.name,
+                                          level=src.recall_level)
         out["events"] = [self.trace_event(self.events[seq], u, steps[seq])
                          for seq in sorted(steps)]
         by_id = {a["id"]: a for a in self.alerts}
@@ -1160,6 +1255,11 @@ class Model:
             out["codes"] = e["codes"]
         if kind in ("decommission", "reactivate"):
             out["state"] = e["state"]
+        if kind == "transform":     # both sides, the first 32 of each
+            out["side"] = "output" if u.code in e["outputs"] else "input"
+            for side in ("inputs", "outputs"):
+                out[side] = [self.xcode(c) for c in e[side][:32]]
+                out[side[:-1] + "_count"] = len(e[side])
         if kind in ("dispense", "undo"):
             if e.get("tx"):
                 out["tx"] = e["tx"]
@@ -1171,6 +1271,11 @@ class Model:
         if via:
             out["via"] = via
         return out
+
+    def xcode(self, code):
+        """A code of a repackaging's side, with its lot (P "TRACE")."""
+        lot = self.units[code].lot
+        return dict(code=code, product=lot[0] if lot else "", lot=lot[1] if lot else "")
 
     @staticmethod
     def alert_reply(a):
@@ -1265,7 +1370,7 @@ class Model:
             return sites.setdefault(s, dict(site=s, commissioned=0, in_stock=0, in_transit=0,
                                             incoming=0, dispensed=0, destroyed=0, received=0,
                                             sample=0, exported=0, stolen=0, checked_out=0,
-                                            middle_packs=0, cases=0, pallets=0, returned=0,
+                                            transformed=0, middle_packs=0, cases=0, pallets=0, returned=0,
                                             after_recall=dict(commissioned=0, shipped=0,
                                                               received=0),
                                             past_deadline=False))
@@ -1316,17 +1421,17 @@ class Model:
         order = {s: i for i, s in enumerate(self.sites)}
         out_sites = sorted(sites.values(), key=lambda s: order[s["site"]])
         totals = dict(units=0, in_stock=0, in_transit=0, dispensed=0, destroyed=0,
-                      middle_packs=0, cases=0, pallets=0, sites=len(out_sites),
+                      middle_packs=0, cases=0, pallets=0, sites=len(out_sites), transformed=0,
                       **{k: 0 for k in END_STATES})
         for s in out_sites:
             for k in ("in_stock", "in_transit", "dispensed", "destroyed", "middle_packs",
-                      "cases", "pallets") + END_STATES:
+                      "cases", "pallets", "transformed") + END_STATES:
                 totals[k] += s[k]
         for f in transit.values():
             for k in ("middle_packs", "cases", "pallets"):
                 totals[k] += f[k]
         totals["units"] = sum(totals[k] for k in ("in_stock", "in_transit", "dispensed",
-                                                  "destroyed") + END_STATES)
+                                                  "destroyed", "transformed") + END_STATES)
         totals["past_deadline"] = sum(s["past_deadline"] for s in out_sites)
         totals["after_recall"] = {k: sum(s["after_recall"][k] for s in out_sites)
                                   for k in ("commissioned", "shipped", "received")}
