@@ -779,6 +779,21 @@ class Model:
             return "it is expired"
         return None
 
+    def ending(self, codes, site):
+        """The units of codes, each a sales unit `site` holds that may leave
+        its stock for good: not a container, not a split pack sold from
+        (DECOMMISSION, TRANSFORM)."""
+        us = self.load_units(codes)
+        for u in us:
+            if u.level > 1:
+                raise err(f"{u.code} is a container")
+            why = self.not_movable(u, site)
+            if why:
+                raise err(f"{u.code} {why}")
+            if u.dispensed > 0:
+                raise err(f"{u.code} is a split pack already sold from")
+        return us
+
     def cmd_decommission(self, args, as_records=False):
         """P "DECOMMISSION": sales units held by the site leave the chain
         in an end state (a packed one leaves its container); not a
@@ -793,15 +808,8 @@ class Model:
         site = self.acting(kinds if kinds in SITE_KINDS else "DECOMMISSION", o.get("SITE"))
         if state not in END_STATES:
             raise err(f"STATE '{state}' is not an end state")
-        us = self.load_units(codes)
+        us = self.ending(codes, site)
         for u in us:
-            if u.level > 1:
-                raise err(f"{u.code} is a container")
-            why = self.not_movable(u, site)
-            if why:
-                raise err(f"{u.code} {why}")
-            if u.dispensed > 0:
-                raise err(f"{u.code} is a split pack already sold from")
             bad = self.unusable(u) if state in ("exported", "checked_out") else None
             if bad:
                 raise err(f"{u.code}: {bad}, so it may not be {state}")
@@ -870,15 +878,8 @@ class Model:
         if "REF" in o and not 1 <= len(o["REF"]) <= 200:
             raise err("REF must be 1 to 200 bytes")
         site = self.acting("TRANSFORM", o.get("SITE"))
-        us = self.load_units(inputs)
+        us = self.ending(inputs, site)
         for u in us:
-            if u.level > 1:
-                raise err(f"{u.code} is a container")
-            why = self.not_movable(u, site)
-            if why:
-                raise err(f"{u.code} {why}")
-            if u.dispensed > 0:
-                raise err(f"{u.code} is a split pack already sold from")
             bad = self.unusable(u)
             if bad:
                 raise err(f"{u.code}: {bad}, so it may not be repackaged")
