@@ -31,6 +31,7 @@ need_cmd openssl openssl	# test certificates (config/gen-dev-certs.sh)
 # nats-server processes (tests/integration/natsctl.py), never the packaged
 # service.
 need_cmd nats-server nats-server
+need_cmd mdb_dump lmdb-utils	# test_cluster: a log difference is printed
 # The integration tests validate yima-gen's EPCIS output against GS1's schema.
 python3 -c 'import jsonschema' 2>/dev/null || missing="$missing python3-jsonschema"
 # The HTTP tests parse /metrics with Prometheus's own exposition parser,

@@ -135,7 +135,7 @@ static void queue(struct cluster *c, struct waiting *w)
 /* Answer a write that will not be applied here in time. */
 static void unavailable(struct cluster *c, struct write_job *job, const char *why)
 {
-	buf_reset(&job->reply.b);
+	write_job_reset_reply(job);
 	resp_error(&job->reply, "UNAVAILABLE", "%s; it may yet be applied: a DISPENSE sent "
 		   "again with the same TX is recognised", why);
 	atomic_fetch_add(&c->unavailable, 1);

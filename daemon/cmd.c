@@ -9,6 +9,7 @@
 #include "log.h"
 #include "site_kinds.h"
 #include "store.h"
+#include "verdict.h"
 #include "writer.h"
 #include "xmem.h"
 
@@ -190,6 +191,9 @@ struct cmd_write {
 	/* A log entry whose words no longer parse (replay.h): refused with
 	 * this, never applied. */
 	char *unparsed;
+	/* A CMD_F_VERDICT command's judgement, kept by run_write for
+	 * render_verdict; allocated with the job, off the writer. */
+	struct judgement *judged;
 };
 
 /* The command as a log entry: its words and its stamp — time, principal,
@@ -237,6 +241,13 @@ static int replicated_once(struct store_txn *txn, struct cmd_write *w)
 	return rc;
 }
 
+/* The origin's thread: the reply of a verdict the writer kept. */
+static void render_verdict(struct write_job *job)
+{
+	struct cmd_write *w = (struct cmd_write *)job;
+	verdict_reply(&job->reply, w->judged, w->cfg, w->cmd.when_ms);
+}
+
 /* Apply a command and, when it applied, store it as the log's next entry:
  * a refused request changed nothing and leaves none, and a rolled back
  * one is discarded with everything it wrote. */
@@ -248,6 +259,7 @@ static int run_write(struct store_txn *txn, struct write_job *job)
 		.cfg = w->cfg,
 		.out = &job->reply,
 		.txn = txn,
+		.keep = w->judged,
 	};
 	if (job->stream_pos) {
 		int rc = replicated_once(txn, w);
@@ -262,6 +274,8 @@ static int run_write(struct store_txn *txn, struct write_job *job)
 	job->conflict = ctx.conflict;
 	switch (st) {
 	case CMD_DONE:	/* the log's next entry, with its effects */
+		if (ctx.kept)
+			job->render = render_verdict;
 		return journal_append(txn, w->entry.data, w->entry.len, NULL);
 	case CMD_REFUSED:
 		return 0;
@@ -306,6 +320,8 @@ struct write_job *cmd_write_job(const struct config *cfg, struct cmd *cmd, int p
 	w->job.owner = owner;
 	w->job.origin = origin;
 	w->job.cmd = w->cmd.spec ? (int)w->cmd.spec->id : -1;
+	if (w->cmd.spec && (w->cmd.spec->flags & CMD_F_VERDICT))
+		w->judged = xmalloc(sizeof *w->judged);
 	/* Room for a verdict's reply, taken here on the network thread: grown
 	 * from nothing, it took four reallocations on the writer. */
 	buf_init(&w->job.reply.b);
@@ -437,6 +453,7 @@ void cmd_write_job_free(struct write_job *job)
 	cmd_free(&w->cmd);
 	buf_free(&w->entry);
 	free(w->unparsed);
+	free(w->judged);
 	buf_free(&job->reply.b);
 	free(job);
 }

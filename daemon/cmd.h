@@ -32,6 +32,7 @@ struct store_txn;
 struct store_reader;
 struct write_job;
 struct principal;
+struct judgement;
 
 struct cmd;
 
@@ -57,6 +58,12 @@ struct cmd_ctx {
 					 * command: refuse what one record at a
 					 * time would do otherwise, and EVENTS
 					 * runs them one by one */
+	/* On the writer, for a CMD_F_VERDICT command: where its answer leaves
+	 * the judgement (kept set), rendered later on the request's thread so
+	 * that the single writer does not spend its time writing replies.
+	 * NULL: the answer is rendered into out at once. */
+	struct judgement *keep;
+	bool kept;
 	char *refusal;			/* EVENTS records: cmd_refuse also puts
 					 * its line here ("ERR PACK: ..."), as
 					 * the reply says it; NULL: nowhere */

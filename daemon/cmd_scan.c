@@ -18,8 +18,14 @@ static enum cmd_status answer(struct cmd_ctx *ctx, enum cmd_status st,
 		return st;
 	ctx->verdict = so->j.verdict;
 	metrics_verdict(so->j.verdict, so->j.reasons);
-	if (!ctx->quiet)
+	if (ctx->quiet)
+		return st;
+	if (ctx->keep) {	/* rendered on the request's thread (cmd.c) */
+		*ctx->keep = so->j;
+		ctx->kept = true;
+	} else {
 		verdict_reply(ctx->out, &so->j, ctx->cfg, ctx->cmd->when_ms);
+	}
 	return st;
 }
 

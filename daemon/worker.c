@@ -71,6 +71,17 @@ static void on_drain_check(evutil_socket_t fd, short what, void *arg)
 
 /* Everything other threads left for us: new sockets, finished writes,
  * shutdown steps. */
+/* A job the writer is done with, back on this thread: render what its run
+ * left to render here, then send and free it. */
+static void finish_job(struct write_job *j)
+{
+	if (j->render) {
+		j->render(j);
+		j->render = NULL;
+	}
+	j->finish(j);
+}
+
 static void on_wake(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
@@ -98,7 +109,7 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
 	while (done) {
 		struct write_job *j = done;
 		done = j->next;
-		j->finish(j);
+		finish_job(j);
 	}
 	if (stop_reading && !w->reading_stopped) {
 		for (struct conn *c = w->conns; c; c = conn_next(c))
@@ -230,7 +241,7 @@ void worker_join_free(struct worker *w)
 	/* Replies that came back after the loop ended: nobody to send to. */
 	for (struct write_job *j = w->done_head; j;) {
 		struct write_job *next = j->next;
-		j->finish(j);
+		finish_job(j);
 		j = next;
 	}
 	w->done_head = w->done_tail = NULL;

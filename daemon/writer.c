@@ -71,13 +71,13 @@ static void fail_job(struct writer *w, struct write_job *j, int rc)
 			  (unsigned long long)(j->stream_pos >> 16), (unsigned)(j->stream_pos & 0xffff),
 			  store_strerror(rc));
 	if (rc == WRITE_HALTED) {
-		buf_reset(&j->reply.b);
+		write_job_reset_reply(j);
 		resp_error(&j->reply, "STORE", "not applied: an entry of the replicated log "
 			   "before it failed to apply on this node");
 		return;
 	}
 	store_error_text(w->store, rc, why, sizeof why);
-	buf_reset(&j->reply.b);
+	write_job_reset_reply(j);
 	resp_error(&j->reply, "STORE", "write failed: %s", why);
 }
 
@@ -104,7 +104,7 @@ static int apply(struct writer *w, struct write_job **jobs, size_t n, size_t *un
 	if (w->metrics)		/* the live store's: its alerts are logged */
 		alerts_log_begin();
 	for (size_t i = 0; i < n; i++) {
-		buf_reset(&jobs[i]->reply.b);
+		write_job_reset_reply(jobs[i]);
 		if (jobs[i]->stream_pos && atomic_load(&w->halted)) {
 			store_write_abort(txn);
 			metrics_txn_end(false);

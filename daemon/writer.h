@@ -55,6 +55,11 @@ struct write_job {
 	write_done_fn finish;
 	void *arg;			/* for run: what to do */
 	struct resp_out reply;		/* run writes it; owner sends it */
+	/* Set by run when it leaves the reply to be rendered on the origin's
+	 * thread, from what it kept (a verdict reads no store: cmd.c); the
+	 * origin calls it before finish (worker.c).  Whoever resets the reply
+	 * clears it (write_job_reset_reply). */
+	void (*render)(struct write_job *job);
 	int64_t now_ms;			/* set by the submitter: Unix ms when the
 					 * request was accepted (clock.h) */
 	size_t bytes;			/* request size: bounds a group's work */
@@ -81,6 +86,13 @@ struct write_job {
 	 * request's words (cmd.h, cmd_ctx.conflict). */
 	bool conflict;
 };
+
+/* Empty the reply, and forget a rendering run left for the origin. */
+static inline void write_job_reset_reply(struct write_job *job)
+{
+	buf_reset(&job->reply.b);
+	job->render = NULL;
+}
 
 /* A replicated job not run because one before it failed. */
 #define WRITE_HALTED (-31001)

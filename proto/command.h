@@ -77,6 +77,9 @@ enum cmd_flags {
 	CMD_F_READ  = 1 << 1,	/* reads the store */
 	CMD_F_SLOW  = 1 << 2,	/* runs for minutes (BACKUP): on a thread of
 				 * its own, not the network thread (daemon/slow.h) */
+	CMD_F_VERDICT = 1 << 3,	/* a write answered with a verdict (DISPENSE,
+				 * UNDO): the writer keeps the judgement and
+				 * the request's thread renders it (cmd.c) */
 };
 
 /*

@@ -74,12 +74,51 @@ def converge(nodes, what="the nodes"):
                                  f"{[(r['node'], r['applied_seq'], r['stream_last_seq']) for r in reps]}")
         time.sleep(0.1)
     for r in reps[1:]:
+        same = lambda x: (x["applied_seq"], x["applied_index"], x["head_seq"], x["head_hash"],
+                          x["log_head_seq"], x["log_head_hash"])
+        if same(r) != same(reps[0]):
+            print_log_difference(nodes, reps)
         eq((r["applied_seq"], r["applied_index"], r["head_seq"], r["head_hash"],
             r["log_head_seq"], r["log_head_hash"]),
            (reps[0]["applied_seq"], reps[0]["applied_index"], reps[0]["head_seq"],
             reps[0]["head_hash"], reps[0]["log_head_seq"], reps[0]["log_head_hash"]),
            f"{r['node']}'s heads against {reps[0]['node']}'s")
     return reps[0]
+
+
+def log_entries(d):
+    """The node's log entries (DB "log": 8-byte sequence, then the link and
+    the entry), read with mdb_dump while it runs; LMDB readers do not block
+    the writer."""
+    out = subprocess.run(["mdb_dump", "-s", "log", d.data], capture_output=True,
+                         timeout=60, text=True)
+    if out.returncode != 0:
+        return None, out.stderr.strip()
+    lines = [ln.strip() for ln in out.stdout.split("HEADER=END", 1)[-1].splitlines()
+             if ln.startswith(" ")]
+    # Key and value lines alternate; the value's first 32 bytes are the link.
+    return [bytes.fromhex(v)[32:] for v in lines[1::2]], None
+
+
+def print_log_difference(nodes, reps):
+    """Diagnostics for heads that differ after the nodes converged: which
+    entries one node's log holds that another's does not, and where."""
+    logs = {}
+    for d, r in zip(nodes, reps):
+        entries, err = log_entries(d)
+        logs[r["node"]] = entries
+        print(f"    {r['node']}: {len(entries) if entries is not None else err} log entries, "
+              f"applied {r['applied_seq']}.{r['applied_index']}")
+    names = [n for n in logs if logs[n] is not None]
+    for a in names:
+        for b in names:
+            if a == b:
+                continue
+            theirs = set(logs[b])
+            for i, e in enumerate(logs[a]):
+                if e not in theirs:
+                    print(f"    entry {i + 1} of {a} is not in {b}'s log: {e[:160]!r}")
+                    break
 
 
 def ok(r, what):
