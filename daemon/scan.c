@@ -210,6 +210,12 @@ enum cmd_status scan_dispense(struct store_txn *t, const struct config *cfg,
 	} else if (j->reasons & (1u << R_UNKNOWN)) {	/* red, or amber by unknown_code */
 		if (!(alerted & (1u << R_UNKNOWN)))
 			rc = store_alert(t, c, ALERT_UNKNOWN, site, j);
+	} else if (j->verdict == VERDICT_RED && (j->reasons & (1u << R_NOT_RECEIVED_HERE))) {
+		/* A sale away from the holder that a category's policy refuses
+		 * (a vaccine) is a diversion all the same: alerted as a sale
+		 * made is (sell), once per (site, TX, code). */
+		if (!(prev.reasons & (1u << R_NOT_RECEIVED_HERE)))
+			rc = store_alert(t, c, ALERT_DIVERSION, site, j);
 	}
 	if (rc == 0 && j->verdict != VERDICT_RED && j->found)
 		rc = sell(t, c, site, qty, limit, j, &s.seq);

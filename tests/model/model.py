@@ -963,8 +963,14 @@ class Model:
         if verdict == "red" and "duplicate" in r:
             if "duplicate" not in alerted:
                 self.add_alert("duplicate", site, sc.key, unit=u, tx=tx, first_sale=fs)
-        elif "unknown" in r and "unknown" not in alerted:
-            self.add_alert("unknown", site, sc.key, tx=tx)
+        elif "unknown" in r:
+            if "unknown" not in alerted:
+                self.add_alert("unknown", site, sc.key, tx=tx)
+        elif verdict == "red" and "not_received_here" in r:
+            # A category's policy refused a sale away from the holder: a
+            # diversion, alerted as a sale made would be.
+            if "not_received_here" not in alerted:
+                self.add_alert("diversion", site, sc.key, unit=u, tx=tx)
         sold = None
         if verdict != "red" and u is not None:
             _, holder, _ = self.place(u)

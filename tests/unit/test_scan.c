@@ -347,6 +347,29 @@ static void test_a_vaccines_policy_makes_diversion_and_unreceived_sales_red(void
 	fx_close(&f);
 }
 
+/* A vaccine sold away from its holder is refused, and still a diversion:
+ * one alert per (site, TX, code), as a sale made there raises. */
+static void test_a_refused_vaccine_diversion_is_alerted_once(void **state)
+{
+	(void)state;
+	struct fx f;
+	struct scan_outcome so;
+	scene(&f, "10", FAR);
+	set_fields(&f, &master_product, PRODUCT, "category", "vaccine");
+	uint64_t alerts = fx_next(&f, "alert");
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(apply(&f, FX_T0, &so, "DISPENSE", CODE(1), "SITE", "PH2", "TX",
+				       "D1", "QTY", "10", NULL), CMD_DONE);
+		assert_int_equal(so.j.verdict, VERDICT_RED);
+		assert_int_equal(so.j.reasons, bit(R_NOT_RECEIVED_HERE));
+	}
+	assert_int_equal(fx_next(&f, "alert"), alerts + 1);
+	/* Nothing sold: the holder still sells it. */
+	apply(&f, FX_T0, &so, "DISPENSE", CODE(1), "SITE", "PH1", "TX", "S1", "QTY", "10", NULL);
+	assert_int_equal(so.j.verdict, VERDICT_GREEN);
+	fx_close(&f);
+}
+
 static void test_a_vaccine_pack_is_sold_whole(void **state)
 {
 	(void)state;
@@ -425,6 +448,7 @@ int main(void)
 		cmocka_unit_test(test_a_record_answered_red_changes_nothing),
 		cmocka_unit_test(test_same_commands_same_answers),
 		cmocka_unit_test(test_a_vaccines_policy_makes_diversion_and_unreceived_sales_red),
+		cmocka_unit_test(test_a_refused_vaccine_diversion_is_alerted_once),
 		cmocka_unit_test(test_a_vaccine_pack_is_sold_whole),
 		cmocka_unit_test(test_a_categorys_near_expiry_days),
 		cmocka_unit_test(test_an_expired_licence_makes_the_sites_sales_amber),
