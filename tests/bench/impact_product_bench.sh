@@ -1,11 +1,17 @@
 #!/bin/sh
 # IMPACT PRODUCT on a large store: yima-gen's chain of N units (default
-# 10,000,000) loaded with `yima load` into a yimad of this build, then the
-# time IMPACT PRODUCT takes for the product with the most lots, and for one
-# region of it, each RUNS times (request to the reply's last byte, as the
-# client sees it), with the reply's size.
+# 10,000,000, with --archives: sites carry their regions) loaded with `yima
+# load` into a yimad of this build, then the time IMPACT PRODUCT takes for
+# the product with the most lots, and for one region of it, each RUNS times
+# (request to the reply's last byte, as the client sees it), with the
+# reply's size.
 #
-#   tests/bench/impact_product_bench.sh [UNITS] [RUNS]
+#   [PRODUCTS=P] tests/bench/impact_product_bench.sh [UNITS] [RUNS]
+#
+# PRODUCTS (yima-gen --products) sets how many product families share the
+# lots: at 10 M units yima-gen makes about 200 lots, so its default (one
+# family per 50,000 units) gives one lot per product and PRODUCTS=10 about
+# twenty.
 #
 # Data goes under build/bench-impact-product/ and is kept (KEEP=0 removes
 # it): a second run with the same UNITS reuses the loaded store.  Every
@@ -16,14 +22,16 @@ UNITS=${1:-10000000}
 RUNS=${2:-5}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BIN=${YIMA_BIN:-$ROOT/bin}
-WORK=$ROOT/build/bench-impact-product/$UNITS
+PRODUCTS=${PRODUCTS:-}
+WORK=$ROOT/build/bench-impact-product/$UNITS${PRODUCTS:+-p$PRODUCTS}
 TODAY=2026-11-22
 PORT=${PORT:-17791}
 mkdir -p "$WORK"
 cd "$WORK"
 
 if [ ! -f gen/events.csv ]; then
-	timeout 600 "$BIN/yima-gen" --units "$UNITS" --seed 1 --today $TODAY --out gen
+	timeout 600 "$BIN/yima-gen" --units "$UNITS" --seed 1 --today $TODAY --archives \
+		${PRODUCTS:+--products "$PRODUCTS"} --out gen
 fi
 "$BIN/yimad" --port $PORT --data data --clock-today $TODAY --log-level warn \
 	--map-size 64g >yimad.log 2>&1 &
@@ -44,7 +52,8 @@ fi
 # The product with the most lots (expected.csv: product,lot,... per lot and site).
 PRODUCT=$(tail -n +2 gen/expected.csv | cut -d, -f1,2 | sort -u | cut -d, -f1 | uniq -c |
 	sort -rn | head -1 | awk '{print $2}')
-echo "units $UNITS, product $PRODUCT"
+LOTS=$(tail -n +2 gen/expected.csv | cut -d, -f1,2 | sort -u | grep -c "^$PRODUCT,")
+echo "units $UNITS, product $PRODUCT with $LOTS lots"
 bench() {
 	label=$1; shift
 	n=0
@@ -56,6 +65,8 @@ bench() {
 		n=$((n + 1))
 	done
 }
+LOT=$(tail -n +2 gen/expected.csv | grep "^$PRODUCT," | cut -d, -f2 | sort -u | head -1)
+bench "IMPACT $PRODUCT $LOT (one lot)" IMPACT "$PRODUCT" "$LOT"
 bench "IMPACT PRODUCT $PRODUCT" IMPACT PRODUCT "$PRODUCT"
 bench "IMPACT PRODUCT $PRODUCT REGION 11" IMPACT PRODUCT "$PRODUCT" REGION 11
 if [ "${KEEP:-1}" = 0 ]; then
