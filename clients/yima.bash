@@ -17,7 +17,7 @@ _yima()
 
 	local subcommands="verify dispense undo trace alerts scan load recall lift withdraw impact
 		decommission reactivate unwithdraw alert stock lots sites products contents risk
-		backup parse"
+		backup parse coldchain"
 	local globals="-h -p -a --tls --cacert --cert --key --json --timeout --help --version"
 
 	# The subcommand: the first word that is not an option or its value.
@@ -91,6 +91,8 @@ _yima()
 	      [[ $prev == --state ]] &&
 		COMPREPLY=($(compgen -W "sample exported stolen checked_out" -- "$cur"));;
 	reactivate) opts="--site --ref";;
+	coldchain) opts="--reason"
+	       [[ $cur != -* && $cword -eq $((i + 1)) ]] && COMPREPLY=($(compgen -W "release" -- "$cur"));;
 	impact) opts="--region --csv --dot --svg --all-sites --codes --site --status";;
 	backup) opts="";;
 	parse) opts="--ref-year";;

@@ -65,6 +65,8 @@ static const struct subcommand {
 	  "undo a decommission (same site, within the undo window)" },
 	{ "unwithdraw", true, cli_unwithdraw, "PRODUCT --reason TEXT",
 	  "end a withdrawal made in error" },
+	{ "coldchain", true, cli_coldchain, "release CODE... --reason TEXT",
+	  "release units from a cold-chain break after assessment (regulator)" },
 	{ "impact", true, cli_impact, "PRODUCT [LOT]|CODE [--region R] [--csv|--dot] "
 	  "[--svg FILE] [--codes]", "the recall chain: every site, what it holds" },
 	{ "alert", true, cli_alert, "set ID [--status S] [--class C] [--note TEXT]",
