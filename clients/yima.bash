@@ -80,7 +80,7 @@ _yima()
 	       [[ $cur != -* && $cword -eq $((i + 1)) ]] && COMPREPLY=($(compgen -W "set" -- "$cur"));;
 	stock) opts="--site --product --csv --limit";;
 	lots|products|contents) opts="--csv --limit";;
-	sites) opts="--kind --region --csv --limit";;
+	sites) opts="--kind --region --expired --csv --limit";;
 	risk) opts="--since --region --limit --csv";;
 	scan) opts="--site --verify-only --receive --tx-prefix --bell --no-bell";;
 	load) opts="--format --batch --skip-bad"

@@ -75,7 +75,8 @@ static const struct subcommand {
 	  "what a site holds, by product and lot" },
 	{ "lots", true, cli_lots, "PRODUCT [--json|--csv] [--limit N]",
 	  "a product's lots, their status and counts" },
-	{ "sites", true, cli_sites, "[--kind K] [--region R] [--json|--csv] [--limit N]",
+	{ "sites", true, cli_sites, "[--kind K] [--region R] [--expired] [--json|--csv] "
+	  "[--limit N]",
 	  "the sites" },
 	{ "products", true, cli_products, "[--json|--csv] [--limit N]", "the products" },
 	{ "contents", true, cli_contents, "CODE [--json|--csv] [--limit N]",

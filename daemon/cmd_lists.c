@@ -104,10 +104,20 @@ static bool field_is(const struct master_rec *rec, int f, const struct resp_arg 
 		      : rec->len[f] == want->len && memcmp(rec->val[f], want->ptr, want->len) == 0;
 }
 
-/* PRODUCT LIST / SITE LIST [KIND k] [REGION r]: in id order; the cursor is
- * the last id shown. */
+/* Does a site record pass SITE LIST's filters: KIND, REGION, and (today
+ * not 0) a licence that expired before today, as licence_expired judges? */
+static bool site_passes(const struct master_rec *rec, int fk, const struct resp_arg *kind,
+			int fr, const struct resp_arg *region, uint32_t today)
+{
+	uint32_t until = today ? master_licence_until(rec) : 0;
+	return field_is(rec, fk, kind, false) && field_is(rec, fr, region, true) &&
+	       (today == 0 || (until != 0 && today > until));
+}
+
+/* PRODUCT LIST / SITE LIST [KIND k] [REGION r] [EXPIRED]: in id order; the
+ * cursor is the last id shown.  today: EXPIRED's date (0: no such filter). */
 static enum cmd_status master_list(struct cmd_ctx *ctx, const struct master_kind *k,
-				   enum store_db db)
+				   enum store_db db, uint32_t today)
 {
 	const struct cmd *c = ctx->cmd;
 	const struct resp_arg *after = c->opt[OPT_AFTER].arg;
@@ -140,9 +150,9 @@ static enum cmd_status master_list(struct cmd_ctx *ctx, const struct master_kind
 			continue;
 		memcpy(id, key, kl);
 		id[kl] = '\0';
-		if ((kind || region) && ((rc = master_load(t, k, id, &rec)) != 0 ||
-					 !field_is(&rec, fk, kind, false) ||
-					 !field_is(&rec, fr, region, true))) {
+		if ((kind || region || today) &&
+		    ((rc = master_load(t, k, id, &rec)) != 0 ||
+		     !site_passes(&rec, fk, kind, fr, region, today))) {
 			if (rc)
 				break;
 			continue;
@@ -179,7 +189,7 @@ static enum cmd_status master_list(struct cmd_ctx *ctx, const struct master_kind
 
 enum cmd_status cmd_product_list(struct cmd_ctx *ctx)
 {
-	return master_list(ctx, &master_product, DB_PRODUCTS);
+	return master_list(ctx, &master_product, DB_PRODUCTS, 0);
 }
 
 enum cmd_status cmd_site_list(struct cmd_ctx *ctx)
@@ -197,7 +207,9 @@ enum cmd_status cmd_site_list(struct cmd_ctx *ctx)
 	if (!known)
 		return cmd_refuse(ctx, "KIND must be manufacturer, distributor, pharmacy, hospital "
 				  "or regulator, not '%.40s'", k->ptr);
-	return master_list(ctx, &master_site, DB_SITES);
+	uint32_t today = ctx->cmd->opt[OPT_EXPIRED].arg != NULL ?
+			 verdict_today(ctx->cfg, ctx->cmd->when_ms) : 0;
+	return master_list(ctx, &master_site, DB_SITES, today);
 }
 
 /* A lot's row of counts: where its units are, summed over its sites. */

@@ -3,7 +3,10 @@ products (issue 21 items 1 and 3), against the real yimad: a vaccine sold
 away from its holder is RED and the reply names the category; a vaccine
 pack is sold whole; a site whose licence has passed sells AMBER; archive
 fields in bad formats are refused, naming the field, and change nothing."""
-from harness import Yimad, check, day, eq, Error
+import json
+
+from harness import Yimad, check, day, eq, Error, free_port
+from test_http import call
 
 
 def cn(i):
@@ -134,5 +137,50 @@ def test_bad_archive_fields_are_refused_and_change_nothing():
         eq(text(c.call("SITE", "GET", "PH1")[b"name"]), "Pharmacy 1", "nothing changed")
         prod = c.call("PRODUCT", "GET", "8305555")
         check(b"category" not in prod and b"storage_min_c" not in prod, f"{prod}")
+    finally:
+        d.stop()
+
+
+def test_expired_licences_are_listed():
+    """SITE LIST EXPIRED: the sites whose licence_valid_until has passed
+    (not one valid until today, nor one without a validity), alone or with
+    KIND and REGION; the same in `yima sites --expired` and GET
+    /v1/sites?expired=true; a value after EXPIRED is refused."""
+    d = Yimad("--http-port", str(free_port()))
+    try:
+        c = d.connect()
+        c.call("HELLO", "3")
+        scene(c, n=1)
+        for site, until, region in (("PH1", day(-1), "440106"), ("PH2", day(0), "440106"),
+                                    ("MFR", day(-30), "320102")):
+            eq(c.call("SITE", "SET", site, "licence", "粤AA0200001", "licence_valid_from",
+                      day(-2000), "licence_valid_until", until, "region", region), "OK", site)
+        eq(c.call("SITE", "SET", "HOSP", "name", "No licence given", "kind", "hospital"), "OK",
+           "HOSP")
+
+        def ids(r):
+            check(not isinstance(r, Error), f"{r}")
+            return [text(s[b"id"]) for s in r[b"sites"]]
+        eq(ids(c.call("SITE", "LIST", "EXPIRED")), ["MFR", "PH1"], "expired")
+        eq(ids(c.call("SITE", "LIST", "KIND", "pharmacy", "EXPIRED")), ["PH1"], "with KIND")
+        eq(ids(c.call("SITE", "LIST", "EXPIRED", "REGION", "32")), ["MFR"], "with REGION")
+        eq(ids(c.call("SITE", "LIST", "EXPIRED", "COUNT", "1")), ["MFR"], "a page")
+        eq(ids(c.call("SITE", "LIST", "EXPIRED", "AFTER", "MFR")), ["PH1"], "the next page")
+        eq(ids(c.call("SITE", "LIST")), ["HOSP", "MFR", "PH1", "PH2"], "all")
+        r = c.call("SITE", "LIST", "EXPIRED", "yes")
+        check(isinstance(r, Error), f"EXPIRED takes no value: {r}")
+
+        rc, out, err = d.yima("--json", "sites", "--expired", "--kind", "pharmacy")
+        eq(rc, 0, err)
+        eq([s["id"] for s in json.loads(out)], ["PH1"], f"yima sites --expired: {out}")
+        eq(json.loads(out)[0]["licence_valid_until"], day(-1), out)
+        rc, out, err = d.yima("sites", "--expired")
+        check(rc == 0 and "PH1" in out and "MFR" in out and "PH2" not in out, out)
+        status, r, _ = call(d, "GET", "/v1/sites?expired=true&region=44")
+        eq((status, [s["id"] for s in r["sites"]]), (200, ["PH1"]), f"HTTP: {r}")
+        status, r, _ = call(d, "GET", "/v1/sites?expired=false")
+        eq(len(r["sites"]), 4, f"expired=false: no filter: {r}")
+        status, r, _ = call(d, "GET", "/v1/sites?expired=soon")
+        eq(status, 400, f"a bad flag: {r}")
     finally:
         d.stop()

@@ -256,6 +256,23 @@ static void test_product_and_site_lists(void **state)
 
 	refused(&f, "'shop'", "SITE", "LIST", "KIND", "shop", NULL);
 	refused(&f, "REGION must be", "SITE", "LIST", "REGION", "1x", NULL);
+
+	/* EXPIRED: a licence valid until yesterday has passed (FX_T0 is
+	 * 2027-03-15 at +08:00); one valid until today, or none, has not. */
+	const char *ph1[] = { "name", "PH1", "kind", "pharmacy", "region", "110105",
+			      "licence_valid_until", "2027-03-14" };
+	const char *ph2[] = { "name", "PH2", "kind", "pharmacy", "region", "310101",
+			      "licence_valid_until", "2027-03-15" };
+	fx_master(&f, &master_site, "PH1", ph1, 8);
+	fx_master(&f, &master_site, "PH2", ph2, 8);
+	assert_int_equal(run(&f, &r, "SITE", "LIST", "EXPIRED", NULL), CMD_DONE);
+	rows = json_object_get(r, "sites");
+	assert_int_equal(json_array_size(rows), 1);
+	assert_string_equal(str(json_array_get(rows, 0), "id"), "PH1");
+	json_decref(r);
+	assert_int_equal(run(&f, &r, "SITE", "LIST", "REGION", "31", "EXPIRED", NULL), CMD_DONE);
+	assert_int_equal(json_array_size(json_object_get(r, "sites")), 0);
+	json_decref(r);
 	fx_close(&f);
 }
 
