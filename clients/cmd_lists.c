@@ -254,8 +254,8 @@ static void put_given(const char **args, int *n, const struct cli_opt *opts, siz
 
 static const struct list_col stock_cols[] = {
 	{ "product", "PRODUCT", -16 }, { "lot", "LOT", -14 }, { "expiry", "EXPIRY", -10 },
-	{ "status", "STATUS", -9 }, { "units", "UNITS", 9 }, { "middle_packs", "M.PACKS", 8 },
-	{ "cases", "CASES", 6 }, { "pallets", "PALLETS", 7 },
+	{ "status", "STATUS", -9 }, { "units", "UNITS", 9 }, { "opened", "OPENED", 6 },
+	{ "middle_packs", "M.PACKS", 8 }, { "cases", "CASES", 6 }, { "pallets", "PALLETS", 7 },
 };
 
 int cli_stock(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv)
