@@ -174,6 +174,8 @@ int cli_reactivate(const struct cli_opts *o, struct cli_conn *cc, int argc, char
 int cli_unwithdraw(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv);
 /* yima transform: clients/cmd_transform.c. */
 int cli_transform(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv);
+/* yima coldchain release: clients/cmd_states.c too. */
+int cli_coldchain(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv);
 /* yima stock / lots / sites / products / contents / risk / alert set:
  * clients/cmd_lists.c. */
 int cli_stock(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv);

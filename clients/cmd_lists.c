@@ -254,8 +254,8 @@ static void put_given(const char **args, int *n, const struct cli_opt *opts, siz
 
 static const struct list_col stock_cols[] = {
 	{ "product", "PRODUCT", -16 }, { "lot", "LOT", -14 }, { "expiry", "EXPIRY", -10 },
-	{ "status", "STATUS", -9 }, { "units", "UNITS", 9 }, { "middle_packs", "M.PACKS", 8 },
-	{ "cases", "CASES", 6 }, { "pallets", "PALLETS", 7 },
+	{ "status", "STATUS", -9 }, { "units", "UNITS", 9 }, { "opened", "OPENED", 6 },
+	{ "middle_packs", "M.PACKS", 8 }, { "cases", "CASES", 6 }, { "pallets", "PALLETS", 7 },
 };
 
 int cli_stock(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv)
@@ -306,7 +306,7 @@ int cli_lots(const struct cli_opts *o, struct cli_conn *cc, int argc, char **arg
 
 /* ----------------------------------------------------- sites and products */
 
-#define SITES_USAGE "yima sites [--kind K] [--region R] [--json|--csv] [--limit N]"
+#define SITES_USAGE "yima sites [--kind K] [--region R] [--expired] [--json|--csv] [--limit N]"
 #define PRODUCTS_USAGE "yima products [--json|--csv] [--limit N]"
 
 /* The fields most asked for; --json has every field a record sets. */
@@ -321,8 +321,9 @@ static const struct list_col products_cols[] = {
 
 int cli_sites(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv)
 {
-	enum { KIND = LO_OWN, REGION, N };
-	struct cli_opt opts[N] = { LIST_OPTS, { "--kind", true, NULL }, { "--region", true, NULL } };
+	enum { KIND = LO_OWN, REGION, EXPIRED, N };
+	struct cli_opt opts[N] = { LIST_OPTS, { "--kind", true, NULL }, { "--region", true, NULL },
+				   { "--expired", false, NULL } };
 	enum list_format fmt;
 	unsigned long limit;
 	int rc = list_args("sites", SITES_USAGE, o, argc, argv, opts, N, NULL, 0, NULL, &fmt,
@@ -331,7 +332,9 @@ int cli_sites(const struct cli_opts *o, struct cli_conn *cc, int argc, char **ar
 		return rc;
 	const char *args[12] = { "SITE", "LIST" };
 	int n = 2;
-	put_given(args, &n, opts, KIND, N, (const char *const[]){ "KIND", "REGION" });
+	put_given(args, &n, opts, KIND, EXPIRED, (const char *const[]){ "KIND", "REGION" });
+	if (opts[EXPIRED].co_value)	/* the sites whose licence has expired */
+		args[n++] = "EXPIRED";
 	static const struct list_spec ls = { "sites", "sites", true, false, sites_cols,
 					     NCOLS(sites_cols) };
 	return list_run(&ls, cc, args, n, fmt, limit);

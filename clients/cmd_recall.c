@@ -169,6 +169,18 @@ static void human(FILE *f, const struct resp_value *v)
 			num(s, "cases"), num(s, "pallets"), num(s, "returned"), ack ? ack : "-",
 			flag(s, "past_deadline") ? "LATE" : "");
 	}
+	const struct resp_value *pa = resp_get(v, "product_archive");
+	if (pa && pa->type == RESP_T_MAP) {
+		fputs("\nproduct archive: ", f);
+		show_product_archive(f, pa);
+	}
+	if (sites && sites->n)
+		fputs("\nlicences:\n", f);
+	for (size_t i = 0; sites && i < sites->n; i++) {
+		const struct resp_value *s = &sites->elem[i];
+		fprintf(f, "  %-16s ", str(s, "site"));
+		show_site_archive(f, resp_get(s, "archive"));
+	}
 	const struct resp_value *transit = resp_get_list(v, "transit");
 	if (transit && transit->n) {
 		fprintf(f, "\nin transit:\n");

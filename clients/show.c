@@ -406,6 +406,45 @@ static void alert_line(FILE *f, const struct resp_value *a)
 	fputc('\n', f);
 }
 
+void show_product_archive(FILE *f, const struct resp_value *a)
+{
+	static const char *const shown[][2] = {
+		{ "approval_number", "approval" }, { "holder", "holder" }, { "form", "form" },
+		{ "strength", "strength" }, { "nhsa_code", "NHSA" }, { "category", "category" },
+	};
+	const char *sep = "";
+	for (size_t i = 0; i < sizeof shown / sizeof shown[0]; i++) {
+		const char *s = resp_get_str(a, shown[i][0]);
+		if (s) {
+			fprintf(f, "%s%s %s", sep, shown[i][1], show_safe(s));
+			sep = ", ";
+		}
+	}
+	const char *lo = resp_get_str(a, "storage_min_c"), *hi = resp_get_str(a, "storage_max_c");
+	if (lo || hi) {
+		fprintf(f, "%sstorage %s–%s °C", sep, lo ? show_safe(lo) : "", hi ? show_safe(hi) : "");
+		sep = ", ";
+	}
+	fputs(*sep ? "\n" : "(no archive)\n", f);
+}
+
+void show_site_archive(FILE *f, const struct resp_value *a)
+{
+	const char *lic = resp_get_str(a, "licence"), *from = resp_get_str(a, "licence_valid_from");
+	const char *until = resp_get_str(a, "licence_valid_until"), *region = resp_get_str(a, "region");
+	if (lic)
+		fprintf(f, "licence %s", show_safe(lic));
+	else
+		fputs("no licence on file", f);
+	if (from || until)
+		fprintf(f, " valid %s..%s", from ? show_safe(from) : "", until ? show_safe(until) : "");
+	if (show_true(a, "licence_expired"))
+		fputs(" EXPIRED", f);
+	if (region)
+		fprintf(f, ", region %s", show_safe(region));
+	fputc('\n', f);
+}
+
 void show_trace(FILE *f, const struct resp_value *v)
 {
 	show_record(f, v);
@@ -420,6 +459,23 @@ void show_trace(FILE *f, const struct resp_value *v)
 		fputs("\nalerts:\n", f);
 		for (size_t i = 0; i < al->n; i++)
 			alert_line(f, &al->elem[i]);
+	}
+	const struct resp_value *pa = resp_get(v, "product_archive");
+	if (pa && pa->type == RESP_T_MAP) {
+		fputc('\n', f);
+		label(f, "product:");
+		show_product_archive(f, pa);
+	}
+	const struct resp_value *sites = resp_get(v, "sites");
+	if (is_list(sites) && sites->n) {
+		fputs("\nsites:\n", f);
+		for (size_t i = 0; i < sites->n; i++) {
+			const struct resp_value *s = &sites->elem[i];
+			const char *id = resp_get_str(s, "site"), *kind = resp_get_str(s, "kind");
+			fprintf(f, "  %-16s %-12s ", show_safe(id ? id : "?"),
+				show_safe(kind && kind[0] ? kind : "-"));
+			show_site_archive(f, resp_get(s, "archive"));
+		}
 	}
 }
 

@@ -60,9 +60,18 @@ void show_invalid(FILE *f, bool colour, const struct code_result *r);
 /* The record a verdict carries, one "field: value" line each. */
 void show_record(FILE *f, const struct resp_value *v);
 
-/* A TRACE reply: the record, then one line per event in order, then the
- * alerts on the code. */
+/* A TRACE reply: the record, then one line per event in order, the alerts
+ * on the code, the product's archive and a line per site of the chain. */
 void show_trace(FILE *f, const struct resp_value *v);
+
+/* A product's archive (TRACE's and IMPACT's `product_archive`) on one
+ * line: "approval 国药准字H20203456, holder ..., storage 2–8 °C, ..."; the
+ * fields not set are left out, "(no archive)" when none is. */
+void show_product_archive(FILE *f, const struct resp_value *a);
+
+/* A site's archive in a few words, for a line per site: "licence X valid
+ * FROM..UNTIL EXPIRED, region R"; "no licence on file" without one. */
+void show_site_archive(FILE *f, const struct resp_value *a);
 
 /* An ALERTS reply: one line per alert, or "(no alerts)". */
 void show_alerts(FILE *f, const struct resp_value *v);

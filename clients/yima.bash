@@ -17,7 +17,7 @@ _yima()
 
 	local subcommands="verify dispense undo trace alerts scan load recall lift withdraw impact
 		decommission reactivate unwithdraw alert stock lots sites products contents risk
-		backup parse transform"
+		backup parse transform coldchain"
 	local globals="-h -p -a --tls --cacert --cert --key --json --timeout --help --version"
 
 	# The subcommand: the first word that is not an option or its value.
@@ -80,7 +80,7 @@ _yima()
 	       [[ $cur != -* && $cword -eq $((i + 1)) ]] && COMPREPLY=($(compgen -W "set" -- "$cur"));;
 	stock) opts="--site --product --csv --limit";;
 	lots|products|contents) opts="--csv --limit";;
-	sites) opts="--kind --region --csv --limit";;
+	sites) opts="--kind --region --expired --csv --limit";;
 	risk) opts="--since --region --limit --csv";;
 	scan) opts="--site --verify-only --receive --tx-prefix --bell --no-bell";;
 	load) opts="--format --batch --skip-bad"
@@ -92,6 +92,8 @@ _yima()
 		COMPREPLY=($(compgen -W "sample exported stolen checked_out" -- "$cur"));;
 	reactivate) opts="--site --ref";;
 	transform) opts="--inputs --outputs --site --lot --expiry --product --ref --time";;
+	coldchain) opts="--reason"
+	       [[ $cur != -* && $cword -eq $((i + 1)) ]] && COMPREPLY=($(compgen -W "release" -- "$cur"));;
 	impact) opts="--region --csv --dot --svg --all-sites --codes --site --status";;
 	backup) opts="";;
 	parse) opts="--ref-year";;

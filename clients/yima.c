@@ -68,6 +68,8 @@ static const struct subcommand {
 	{ "transform", true, cli_transform, "--inputs C1,C2 --outputs O1,O2 --site S --lot L "
 	  "--expiry YYYY-MM-DD [--product P] [--ref R] [--time T]",
 	  "repackage: input codes consumed, output codes made from them" },
+	{ "coldchain", true, cli_coldchain, "release CODE... --reason TEXT",
+	  "release units from a cold-chain break after assessment (regulator)" },
 	{ "impact", true, cli_impact, "PRODUCT [LOT]|CODE [--region R] [--csv|--dot] "
 	  "[--svg FILE] [--codes]", "the recall chain: every site, what it holds" },
 	{ "alert", true, cli_alert, "set ID [--status S] [--class C] [--note TEXT]",
@@ -76,7 +78,8 @@ static const struct subcommand {
 	  "what a site holds, by product and lot" },
 	{ "lots", true, cli_lots, "PRODUCT [--json|--csv] [--limit N]",
 	  "a product's lots, their status and counts" },
-	{ "sites", true, cli_sites, "[--kind K] [--region R] [--json|--csv] [--limit N]",
+	{ "sites", true, cli_sites, "[--kind K] [--region R] [--expired] [--json|--csv] "
+	  "[--limit N]",
 	  "the sites" },
 	{ "products", true, cli_products, "[--json|--csv] [--limit N]", "the products" },
 	{ "contents", true, cli_contents, "CODE [--json|--csv] [--limit N]",

@@ -69,7 +69,7 @@ static void reply_sites(struct resp_out *o, const struct impact_outcome *io)
 	resp_array(o, io->nsite);
 	for (size_t i = 0; i < io->nsite; i++) {
 		const struct impact_site *s = &io->site[i];
-		resp_map(o, 22 + IMPACT_ENDS);
+		resp_map(o, 23 + IMPACT_ENDS);
 		put_str(o, "site", s->id);
 		put_str(o, "name", s->name);
 		put_str(o, "kind", s->kind);
@@ -92,6 +92,8 @@ static void reply_sites(struct resp_out *o, const struct impact_outcome *io)
 		resp_bool(o, s->past_deadline);
 		put_int(o, "cold_chain_breaks", s->cold_breaks);
 		put_int(o, "transformed", s->transformed);
+		resp_cstr(o, "archive");
+		archive_reply(o, &io->archive[i], io->today);
 	}
 }
 
@@ -179,8 +181,10 @@ static void reply_impact(struct resp_out *o, const struct impact_outcome *io)
 	const struct impact_totals *tot = &io->totals;
 	char date[11];
 	bool one_lot = !io->by_product;
-	resp_map(o, 11 + io->by_product);
+	resp_map(o, 12 + io->by_product);
 	put_str(o, "product", io->product);
+	resp_cstr(o, "product_archive");
+	archive_reply(o, &io->product_archive, io->today);
 	resp_cstr(o, "lot");
 	if (one_lot)
 		resp_cstr(o, io->lot.name);

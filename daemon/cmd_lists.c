@@ -104,10 +104,20 @@ static bool field_is(const struct master_rec *rec, int f, const struct resp_arg 
 		      : rec->len[f] == want->len && memcmp(rec->val[f], want->ptr, want->len) == 0;
 }
 
-/* PRODUCT LIST / SITE LIST [KIND k] [REGION r]: in id order; the cursor is
- * the last id shown. */
+/* Does a site record pass SITE LIST's filters: KIND, REGION, and (today
+ * not 0) a licence that expired before today, as licence_expired judges? */
+static bool site_passes(const struct master_rec *rec, int fk, const struct resp_arg *kind,
+			int fr, const struct resp_arg *region, uint32_t today)
+{
+	uint32_t until = today ? master_licence_until(rec) : 0;
+	return field_is(rec, fk, kind, false) && field_is(rec, fr, region, true) &&
+	       (today == 0 || (until != 0 && today > until));
+}
+
+/* PRODUCT LIST / SITE LIST [KIND k] [REGION r] [EXPIRED]: in id order; the
+ * cursor is the last id shown.  today: EXPIRED's date (0: no such filter). */
 static enum cmd_status master_list(struct cmd_ctx *ctx, const struct master_kind *k,
-				   enum store_db db)
+				   enum store_db db, uint32_t today)
 {
 	const struct cmd *c = ctx->cmd;
 	const struct resp_arg *after = c->opt[OPT_AFTER].arg;
@@ -140,9 +150,9 @@ static enum cmd_status master_list(struct cmd_ctx *ctx, const struct master_kind
 			continue;
 		memcpy(id, key, kl);
 		id[kl] = '\0';
-		if ((kind || region) && ((rc = master_load(t, k, id, &rec)) != 0 ||
-					 !field_is(&rec, fk, kind, false) ||
-					 !field_is(&rec, fr, region, true))) {
+		if ((kind || region || today) &&
+		    ((rc = master_load(t, k, id, &rec)) != 0 ||
+		     !site_passes(&rec, fk, kind, fr, region, today))) {
 			if (rc)
 				break;
 			continue;
@@ -179,7 +189,7 @@ static enum cmd_status master_list(struct cmd_ctx *ctx, const struct master_kind
 
 enum cmd_status cmd_product_list(struct cmd_ctx *ctx)
 {
-	return master_list(ctx, &master_product, DB_PRODUCTS);
+	return master_list(ctx, &master_product, DB_PRODUCTS, 0);
 }
 
 enum cmd_status cmd_site_list(struct cmd_ctx *ctx)
@@ -197,7 +207,9 @@ enum cmd_status cmd_site_list(struct cmd_ctx *ctx)
 	if (!known)
 		return cmd_refuse(ctx, "KIND must be manufacturer, distributor, pharmacy, hospital "
 				  "or regulator, not '%.40s'", k->ptr);
-	return master_list(ctx, &master_site, DB_SITES);
+	uint32_t today = ctx->cmd->opt[OPT_EXPIRED].arg != NULL ?
+			 verdict_today(ctx->cfg, ctx->cmd->when_ms) : 0;
+	return master_list(ctx, &master_site, DB_SITES, today);
 }
 
 /* A lot's row of counts: where its units are, summed over its sites. */
@@ -278,10 +290,77 @@ enum cmd_status cmd_lots(struct cmd_ctx *ctx)
 	return CMD_DONE;
 }
 
+/*
+ * Packs opened at a site (STOCK's `opened`), counted on read: level-1
+ * units of the lot the site holds partly sold — some but not all of their
+ * units (units_per_pack, or a lot-level record's quantity) dispensed; sold
+ * out, they are no longer held.  Only a product selling split packs
+ * (units_per_pack above 1) can have one, and only at a site that has sold
+ * from the lot (an opened pack counts as dispensed there, tally.h): then
+ * the lot's units are read, one unit record each.  Otherwise it costs
+ * nothing but the product's record (read once per product on a page) and
+ * one counter.
+ */
+struct opened_walk {
+	struct store_txn *t;
+	uint32_t site, upp, n;
+};
+
+static int opened_unit(void *arg, uint64_t id)
+{
+	struct opened_walk *w = arg;
+	struct unit u;
+	int rc = units_get(w->t, id, &u);
+	if (rc)
+		return rc;
+	uint32_t limit = u.quantity ? u.quantity : w->upp;
+	w->n += u.level == 1 && u.status == UNIT_ACTIVE && u.holder == w->site &&
+		u.dispensed > 0 && u.dispensed < limit;
+	return 0;
+}
+
+/* A product's units per pack, the last one read kept. */
+struct upp_cache {
+	uint32_t product, upp;
+};
+
+static int units_per_pack(struct store_txn *t, uint32_t product, struct upp_cache *c)
+{
+	if (c->product == product && c->upp)
+		return 0;
+	char id[MASTER_ID_MAX + 1];
+	struct master_rec rec;
+	int rc = master_load_num(t, &master_product, product, id, &rec);
+	if (rc && rc != STORE_NOTFOUND)
+		return rc;
+	c->product = product;
+	c->upp = rc == 0 ? master_units_per_pack(&rec) : 1;
+	return 0;
+}
+
+/* The packs of lot l opened at site, into *opened (see above). */
+static int stock_opened(struct store_txn *t, const struct lot *l, uint32_t site,
+			struct upp_cache *c, uint32_t *opened)
+{
+	*opened = 0;
+	int rc = units_per_pack(t, l->product, c);
+	if (rc || c->upp <= 1)
+		return rc;
+	struct tally_place sold = { .bucket = TALLY_DISPENSED, .site = site };
+	struct tally_row r;
+	if ((rc = tally_get(t, l->num, &sold, &r)) != 0)
+		return rc == STORE_NOTFOUND ? 0 : rc;
+	struct opened_walk w = { .t = t, .site = site, .upp = c->upp };
+	if ((rc = units_of_lot(t, l->num, 0, opened_unit, &w)) == 0)
+		*opened = w.n;
+	return rc;
+}
+
 /* STOCK SITE s [PRODUCT p] [AFTER cursor] [COUNT n]: the lots the site
- * holds units or containers of, in lot-number order; the cursor is the
- * last lot number shown.  One counter row read per lot of the store (or
- * of the product). */
+ * holds units, containers or opened packs of, in lot-number order; the
+ * cursor is the last lot number shown.  One counter row read per lot of
+ * the store (or of the product), a second where the site holds none of a
+ * split-pack product's lot, and the opened packs (stock_opened). */
 enum cmd_status cmd_stock(struct cmd_ctx *ctx)
 {
 	const struct cmd *c = ctx->cmd;
@@ -305,9 +384,10 @@ enum cmd_status cmd_stock(struct cmd_ctx *ctx)
 		if ((st = cmd_outcome(ctx, st, &out)) != CMD_DONE)
 			return st;
 	}
-	struct row { struct lot l; struct tally_row r; } *rows;
+	struct row { struct lot l; struct tally_row r; uint32_t opened; } *rows;
 	uint32_t want = page_count(c), n = 0;
 	bool more = false;
+	struct upp_cache upp = { 0 };
 	rows = xmalloc((size_t)want * sizeof *rows);
 	struct store_cursor *cur;
 	const void *k, *v;
@@ -326,18 +406,32 @@ enum cmd_status cmd_stock(struct cmd_ctx *ctx)
 		uint32_t lot = (uint32_t)code_get_be(k, 4);
 		if (pnum && (uint32_t)code_get_be(v, 4) != pnum)
 			continue;
-		struct tally_row r;
-		if ((rc = tally_get(t, lot, &at, &r)) == STORE_NOTFOUND)
-			continue;
-		if (rc)
+		struct tally_row r = { 0 };
+		bool held = (rc = tally_get(t, lot, &at, &r)) == 0;
+		if (rc && rc != STORE_NOTFOUND)
 			break;
+		if (!held)
+			memset(&r, 0, sizeof r);
+		rc = 0;
+		if (held && n == want) {
+			more = true;
+			break;
+		}
+		struct lot l;
+		if ((rc = lots_get(t, lot, &l)) != 0)
+			break;
+		uint32_t opened;
+		if ((rc = stock_opened(t, &l, site, &upp, &opened)) != 0)
+			break;
+		if (!held && opened == 0)
+			continue;	/* none of it here */
 		if (n == want) {
 			more = true;
 			break;
 		}
-		rows[n].r = r;
-		if ((rc = lots_get(t, lot, &rows[n].l)) != 0)
-			break;
+		rows[n].r = r;	/* zeroes when only opened packs are here */
+		rows[n].l = l;
+		rows[n].opened = opened;
 		n++;
 	}
 	store_cursor_close(cur);
@@ -360,7 +454,7 @@ enum cmd_status cmd_stock(struct cmd_ctx *ctx)
 		const struct tally_row *r = &rows[i].r;
 		if (master_num_id(t, &master_product, l->product, pid) != 0)
 			pid[0] = '\0';
-		resp_map(o, 8);
+		resp_map(o, 9);
 		put_str(o, "product", pid, strlen(pid));
 		put_str(o, "lot", l->name, l->name_len);
 		args_format_date(l->expiry, date);
@@ -368,6 +462,7 @@ enum cmd_status cmd_stock(struct cmd_ctx *ctx)
 		put_str(o, "status", l->status == LOT_RECALLED ? "recalled" : "active",
 			l->status == LOT_RECALLED ? 8 : 6);
 		put_int(o, "units", r->count[0]);
+		put_int(o, "opened", rows[i].opened);
 		put_int(o, "middle_packs", r->count[1]);
 		put_int(o, "cases", r->count[2]);
 		put_int(o, "pallets", r->count[3]);

@@ -1,6 +1,7 @@
 /*
  * cmd_trace — TRACE code: the code's record and its chain of custody, in
- * time order, with its newest alerts (gathered by trace.c).  Read only.
+ * time order, with its newest alerts, the product's archive and each
+ * site's the chain passes through (gathered by trace.c).  Read only.
  */
 #include "acl.h"
 #include "args.h"
@@ -165,11 +166,27 @@ static void reply_cold_chain(struct resp_out *o, const struct judgement *j)
 	}
 }
 
+/* "sites": each site the shown chain names, with its archive. */
+static void reply_sites(struct resp_out *o, const struct trace_outcome *to)
+{
+	resp_cstr(o, "sites");
+	resp_array(o, to->nsite);
+	for (size_t i = 0; i < to->nsite; i++) {
+		const struct trace_site *s = &to->site[i];
+		resp_map(o, 4);
+		kv(o, "site", s->id);
+		kv(o, "name", s->name);
+		kv(o, "kind", s->kind);
+		resp_cstr(o, "archive");
+		archive_reply(o, &s->archive, to->today);
+	}
+}
+
 static void reply_trace(struct resp_out *o, const struct trace_outcome *to,
 			const struct principal *viewer)
 {
 	const struct judgement *j = &to->j;
-	resp_map(o, 8 + j->has_product * 2 + j->has_lot * 2 + j->has_cold_break +
+	resp_map(o, 10 + j->has_product * 2 + j->has_lot * 2 + j->has_cold_break +
 		    j->source_recalled);
 	kv(o, "code", to->code);
 	kv(o, "type", code_type_family(j->scan.cr_type));
@@ -199,6 +216,9 @@ static void reply_trace(struct resp_out *o, const struct trace_outcome *to,
 	resp_array(o, to->nalert);
 	for (uint32_t i = 0; i < to->nalert; i++)
 		alert_list_reply_row(o, &to->alert[i]);
+	resp_cstr(o, "product_archive");
+	archive_reply(o, &to->product_archive, to->today);
+	reply_sites(o, to);
 }
 
 /* TRACE code */

@@ -9,6 +9,7 @@
 #include "parse.h"
 #include "store.h"
 #include "units.h"
+#include "verdict.h"
 #include "view.h"
 #include "xmem.h"
 
@@ -158,8 +159,8 @@ static int cmp_flow(const void *a, const void *b)
 	return x->is_return - y->is_return;
 }
 
-/* A site's id, name and kind. */
-static int site_fields(struct store_txn *t, struct impact_site *s)
+/* A site's id, name, kind, region and archive: one record read. */
+static int site_fields(struct store_txn *t, struct impact_site *s, struct archive *a)
 {
 	struct master_rec rec;
 	int rc = view_site(t, s->site, s->id);
@@ -180,6 +181,7 @@ static int site_fields(struct store_txn *t, struct impact_site *s)
 		snprintf(s->kind, sizeof s->kind, "%.*s", (int)rec.len[kind], rec.val[kind]);
 	if (rec.val[region])
 		snprintf(s->region, sizeof s->region, "%.*s", (int)rec.len[region], rec.val[region]);
+	archive_of(&master_site, &rec, a);
 	return 0;
 }
 
@@ -465,8 +467,10 @@ static void keep_region(struct impact_outcome *io, const char *r, size_t rl)
 {
 	size_t k = 0;
 	for (size_t i = 0; i < io->nsite; i++)
-		if (in_region(&io->site[i], r, rl))
+		if (in_region(&io->site[i], r, rl)) {
+			io->archive[k] = io->archive[i];
 			io->site[k++] = io->site[i];
+		}
 	io->nsite = k;
 	struct impact_site key;
 	struct impact_flow *fl[2] = { io->transit, io->edge };
@@ -507,8 +511,16 @@ enum cmd_status impact_gather(struct store_txn *t, const struct config *cfg, con
 	if (!io->by_product && ((rc = gather_lot(t, cfg, c->when_ms, io)) != 0 ||
 				(rc = add_derived(t, cfg, c->when_ms, &io->lot, 0, io)) != 0))
 		return outcome_failed(&io->o, rc);
+	struct master_rec prod;
+	rc = master_load(t, &master_product, io->product, &prod);
+	if (rc == 0)
+		archive_of(&master_product, &prod, &io->product_archive);
+	else if (rc != STORE_NOTFOUND)
+		return outcome_failed(&io->o, rc);
+	io->today = verdict_today(cfg, c->when_ms);
+	io->archive = io->nsite ? xcalloc(io->nsite, sizeof *io->archive) : NULL;
 	for (size_t i = 0; i < io->nsite; i++)
-		if ((rc = site_fields(t, &io->site[i])) != 0)
+		if ((rc = site_fields(t, &io->site[i], &io->archive[i])) != 0)
 			return outcome_failed(&io->o, rc);
 	if (region) {	/* regions are read with the sites' fields */
 		keep_region(io, region->ptr, region->len);
@@ -529,6 +541,8 @@ void impact_free(struct impact_outcome *io)
 	free(io->derived);
 	io->derived = NULL;
 	io->nderived = io->capderived = 0;
+	free(io->archive);
+	io->archive = NULL;
 	io->lots = NULL;
 	io->nlots = 0;
 	io->site = NULL;

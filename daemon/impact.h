@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "archive.h"
 #include "eventlog.h"
 #include "lots.h"
 #include "master.h"
@@ -106,6 +107,12 @@ struct impact_outcome {
 	size_t nsite, capsite;
 	struct impact_flow *transit, *edge;
 	size_t ntransit, captransit, nedge, capedge;
+	/* The archives (archive.h): the product's, and site[i]'s in
+	 * archive[i] (kept apart: IMPACT PRODUCT adds sites up lot by lot, and
+	 * only the sites listed get one); licences judged on `today`. */
+	struct archive product_archive;
+	struct archive *archive;
+	uint32_t today;
 };
 
 /* IMPACT product lot | IMPACT code (the lot of its units: a container

@@ -73,6 +73,15 @@ static const char *const db_names[DB__COUNT] = {
 	[DB_LOT_OUTPUTS] = "lot_outputs",
 };
 
+/* Databases added with no schema step: a yimad that may write creates them
+ * empty at open, but a read-only open (yimad --replay's source, a backup's
+ * check) of a store an older yimad left finds none of them, and reads each
+ * as empty rather than failing. */
+static const bool db_made_at_open[DB__COUNT] = {
+	[DB_READINGS] = true, [DB_COLD_BREAKS] = true, [DB_COLD_COUNTS] = true,
+	[DB_ALERT_STATUS] = true, [DB_LOT_SOURCES] = true, [DB_LOT_OUTPUTS] = true,
+};
+
 /* Index databases hold fixed-size ids as sorted duplicates: LMDB then
  * packs them without per-value headers (MDB_DUPFIXED). */
 static const unsigned db_flags[DB__COUNT] = {
@@ -130,6 +139,7 @@ static const bool db_versioned[DB__COUNT] = {
 struct store {
 	MDB_env *env;
 	MDB_dbi dbi[DB__COUNT];
+	bool absent[DB__COUNT];		/* read only: not in this (older) store */
 	int lock_fd;
 	pthread_rwlock_t resize_lock;
 	struct store_txn wtxn;		/* the writer's transaction */
@@ -589,6 +599,10 @@ static int open_dbs(struct store *s, MDB_txn *txn, bool read_only, bool meta_onl
 			continue;
 		unsigned flags = db_flags[i] | (read_only ? 0 : MDB_CREATE);
 		int rc = mdb_dbi_open(txn, db_names[i], flags, &s->dbi[i]);
+		if (rc == MDB_NOTFOUND && read_only && db_made_at_open[i]) {
+			s->absent[i] = true;
+			continue;
+		}
 		if (rc) {
 			snprintf(err, errlen, "cannot open database %s: %s", db_names[i],
 				 mdb_strerror(rc));
@@ -875,6 +889,8 @@ int store_get(struct store_txn *t, enum store_db db, const void *key, size_t kle
 	      const void **val, size_t *vlen)
 {
 	MDB_val k = { klen, (void *)(uintptr_t)key }, v;
+	if (t->s->absent[db])
+		return STORE_NOTFOUND;
 	MDB_cursor *c = kept_cursor(t, db);
 	int rc = c ? mdb_cursor_get(c, &k, &v, MDB_SET) : mdb_get(t->txn, t->s->dbi[db], &k, &v);
 	if (rc == 0 && !readable(t, &v))
@@ -1035,6 +1051,8 @@ int store_last(struct store_txn *t, enum store_db db, const void **kp, size_t *k
 	       const void **vp, size_t *vl)
 {
 	MDB_val k, v;
+	if (t->s->absent[db])
+		return STORE_NOTFOUND;
 	MDB_cursor *c = kept_cursor(t, db), *own = NULL;
 	int rc = 0;
 	if (c == NULL && (rc = mdb_cursor_open(t->txn, t->s->dbi[db], &own)) != 0)
@@ -1061,8 +1079,8 @@ struct store_cursor {
 
 int store_cursor_open(struct store_txn *t, enum store_db db, struct store_cursor **c)
 {
-	MDB_cursor *cur;
-	int rc = mdb_cursor_open(t->txn, t->s->dbi[db], &cur);
+	MDB_cursor *cur = NULL;	/* none on a database absent: nothing found */
+	int rc = t->s->absent[db] ? 0 : mdb_cursor_open(t->txn, t->s->dbi[db], &cur);
 	if (rc)
 		return rc;
 	*c = xmalloc(sizeof **c);
@@ -1076,14 +1094,15 @@ void store_cursor_close(struct store_cursor *c)
 {
 	if (c == NULL)
 		return;
-	mdb_cursor_close(c->cur);
+	if (c->cur)
+		mdb_cursor_close(c->cur);
 	free(c);
 }
 
 static int cursor_get(struct store_cursor *c, MDB_val *k, MDB_val *v, MDB_cursor_op op,
 		      const void **kp, size_t *kl, const void **vp, size_t *vl)
 {
-	int rc = mdb_cursor_get(c->cur, k, v, op);
+	int rc = c->cur ? mdb_cursor_get(c->cur, k, v, op) : STORE_NOTFOUND;
 	if (rc == 0)
 		rc = check_found(c->t, c->db, k, v);
 	if (rc == 0) {
@@ -1164,7 +1183,7 @@ int store_cursor_prev_dup(struct store_cursor *c, const void **v, size_t *vl)
 int store_cursor_count(struct store_cursor *c, size_t *n)
 {
 	size_t count = 0;
-	int rc = mdb_cursor_count(c->cur, &count);
+	int rc = c->cur ? mdb_cursor_count(c->cur, &count) : 0;
 	*n = (size_t)count;
 	return rc;
 }
@@ -1196,8 +1215,8 @@ int store_stat(struct store_txn *t, struct store_stats *st)
 		st->map_free = pages * est.ms_psize;
 	}
 	for (int i = 0; i < DB__COUNT; i++) {
-		MDB_stat ds;
-		int rc = mdb_stat(t->txn, t->s->dbi[i], &ds);
+		MDB_stat ds = { 0 };
+		int rc = t->s->absent[i] ? 0 : mdb_stat(t->txn, t->s->dbi[i], &ds);
 		if (rc)
 			return rc;
 		st->entries[i] = ds.ms_entries;

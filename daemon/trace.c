@@ -316,6 +316,73 @@ out:
 	return rc;
 }
 
+/* Copy a record's text field `name` into out (size n), "" when unset. */
+static void field_text(const struct master_kind *k, const struct master_rec *rec,
+		       const char *name, char *out, size_t n)
+{
+	int f = master_field_index(k, name);
+	size_t len = f >= 0 && rec->val[f] ? rec->len[f] : 0;
+	if (len >= n)
+		len = n - 1;
+	memcpy(out, len ? rec->val[f] : "", len);
+	out[len] = '\0';
+}
+
+/* Add site `num` to the trace's sites unless it is there already (chains
+ * name a handful of sites: a linear search). */
+static int add_site(struct store_txn *t, struct trace_outcome *to, size_t *cap, uint32_t num)
+{
+	if (num == 0)
+		return 0;
+	for (size_t i = 0; i < to->nsite; i++)
+		if (to->site[i].num == num)
+			return 0;
+	if (to->nsite == *cap) {
+		*cap = *cap ? *cap * 2 : 8;
+		to->site = xrealloc(to->site, *cap * sizeof *to->site);
+	}
+	struct trace_site *s = &to->site[to->nsite];
+	struct master_rec rec;
+	memset(s, 0, sizeof *s);
+	s->num = num;
+	int rc = master_load_num(t, &master_site, num, s->id, &rec);
+	if (rc == STORE_NOTFOUND && s->id[0])
+		memset(&rec, 0, sizeof rec);	/* numbered, never SITE SET: no fields */
+	else if (rc)
+		return rc;
+	field_text(&master_site, &rec, "name", s->name, sizeof s->name);
+	field_text(&master_site, &rec, "kind", s->kind, sizeof s->kind);
+	archive_of(&master_site, &rec, &s->archive);
+	to->nsite++;
+	return 0;
+}
+
+/* The archives the reply shows: the product's, and each site's the shown
+ * steps name, one record read per distinct site. */
+static int archives(struct store_txn *t, struct trace_outcome *to)
+{
+	const struct judgement *j = &to->j;
+	struct master_rec rec;
+	size_t cap = 0;
+	int rc = 0;
+	if (j->has_product) {
+		rc = master_load(t, &master_product, j->product_id, &rec);
+		if (rc == 0)
+			archive_of(&master_product, &rec, &to->product_archive);
+		else if (rc != STORE_NOTFOUND)
+			return rc;
+		rc = 0;
+	}
+	for (size_t i = 0; rc == 0 && i < to->nstep; i++) {
+		const struct event *e = &to->step[i].e;
+		if (event_kind_siteless(e->kind))
+			continue;
+		if ((rc = add_site(t, to, &cap, e->site)) == 0)
+			rc = add_site(t, to, &cap, e->other);
+	}
+	return rc;
+}
+
 enum cmd_status trace_gather(struct store_txn *t, const struct config *cfg, const struct cmd *c,
 			     struct trace_outcome *to)
 {
@@ -332,8 +399,10 @@ enum cmd_status trace_gather(struct store_txn *t, const struct config *cfg, cons
 	uint32_t own = acl_sees_own_site_only(c->who) ? c->who->site : 0;
 	if ((rc = view_site(t, j->place.holder, to->holder)) != 0 ||
 	    (rc = steps_shown(t, c->who, to)) != 0 ||
-	    (rc = alert_list_unit(t, j->unit.id, own, to->alert, TRACE_ALERTS, &to->nalert)) != 0)
+	    (rc = alert_list_unit(t, j->unit.id, own, to->alert, TRACE_ALERTS, &to->nalert)) != 0 ||
+	    (rc = archives(t, to)) != 0)
 		return outcome_failed(&to->o, rc);
+	to->today = verdict_today(cfg, c->when_ms);
 	return CMD_DONE;
 }
 
@@ -344,4 +413,7 @@ void trace_free(struct trace_outcome *to)
 	free(to->step);
 	to->step = NULL;
 	to->nstep = 0;
+	free(to->site);
+	to->site = NULL;
+	to->nsite = 0;
 }

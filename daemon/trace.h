@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 #include "alert_list.h"
+#include "archive.h"
 #include "code.h"
 #include "eventlog.h"
 #include "master.h"
@@ -74,6 +75,16 @@ struct trace_step {
 	struct trace_xform *xform;	/* TRANSFORM: both sides; else NULL */
 };
 
+/* A site the chain passes through (a visible step's site or other side),
+ * with its archive. */
+struct trace_site {
+	uint32_t num;
+	char id[MASTER_ID_MAX + 1];
+	char name[201];			/* "" when unset */
+	char kind[40];
+	struct archive archive;
+};
+
 struct trace_outcome {
 	struct outcome o;
 	char code[CODE_TEXT_MAX];	/* the code asked about, as text */
@@ -85,6 +96,13 @@ struct trace_outcome {
 	size_t nstep;
 	struct alert_row alert[TRACE_ALERTS];	/* newest first */
 	uint32_t nalert;
+	/* The archives (archive.h): the product's (kind NULL: no product
+	 * record), and each site's in the order the chain first names it;
+	 * licences judged on `today`. */
+	struct archive product_archive;
+	struct trace_site *site;	/* trace_free frees */
+	size_t nsite;
+	uint32_t today;
 };
 
 /* TRACE code, at the command's time, as its principal (c->who) may see it. */

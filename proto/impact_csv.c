@@ -29,6 +29,9 @@ static const char *const csv_columns[] = {
 	"site", "name", "kind", "commissioned", "in_stock", "in_transit", "incoming", "dispensed",
 	"first_dispensed", "last_dispensed", "destroyed", "received", "middle_packs", "cases",
 	"pallets", "acknowledged", "returned", "past_deadline",
+	/* from the row's archive map: the licence, the short part of it (the
+	 * address and contact stay in the JSON: long free text) */
+	"region", "licence", "licence_valid_until", "licence_expired",
 };
 #define NCOLUMNS (sizeof csv_columns / sizeof csv_columns[0])
 
@@ -40,7 +43,10 @@ void impact_csv(FILE *f, const struct resp_value *v)
 	const struct resp_value *sites = resp_get_list(v, "sites");
 	for (size_t i = 0; sites && i < sites->n; i++) {
 		for (size_t c = 0; c < NCOLUMNS; c++) {
-			const struct resp_value *x = resp_get(&sites->elem[i], csv_columns[c]);
+			const struct resp_value *row = &sites->elem[i];
+			if (strncmp(csv_columns[c], "licence", 7) == 0)
+				row = resp_get(row, "archive");	/* licence* */
+			const struct resp_value *x = resp_get(row, csv_columns[c]);
 			char buf[32];
 			const char *text = "";
 			if (x && x->type == RESP_T_INT) {

@@ -7,6 +7,8 @@
  *                                         not there: an older schema's database)
  *   lmdb_poke DIR DB KEYHEX get           print the value: VALUEHEX
  *   lmdb_poke DIR DB - drop               empty the database
+ *   lmdb_poke DIR DB - remove             delete the database itself: a store
+ *                                         from before it was added
  *   lmdb_poke DIR DB - dump               every record (every value of a dup
  *                                         key), one per line: KEYHEX VALUEHEX
  *   lmdb_poke DIR DB - list               every key of a database without
@@ -153,8 +155,8 @@ int main(int argc, char **argv)
 		mdb_env_close(env);
 		return rc ? fail("stat", rc) : 0;
 	}
-	if (strcmp(argv[4], "drop") == 0) {
-		rc = mdb_drop(txn, dbi, 0);
+	if (strcmp(argv[4], "drop") == 0 || strcmp(argv[4], "remove") == 0) {
+		rc = mdb_drop(txn, dbi, argv[4][0] == 'r');
 	} else if (strcmp(argv[4], "unlink") == 0 && argc == 6) {
 		MDB_dbi to = 0;
 		MDB_cursor *cur = NULL;

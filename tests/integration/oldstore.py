@@ -37,6 +37,19 @@ def links_apart(data, db, links_db, keep_links=True):
     return rows
 
 
+# Databases added with no schema step (daemon/store.c, db_made_at_open):
+# a store from before them has none, at the same schema version.
+MADE_AT_OPEN = ("readings", "cold_breaks", "cold_counts", "alert_status", "lot_sources",
+                "lot_outputs")
+
+
+def without_new_databases(data):
+    """Turn a stopped store into what a yimad before the cold chain, alert
+    handling and repackaging left: none of MADE_AT_OPEN."""
+    for db in MADE_AT_OPEN:
+        poke(data, db, "-", "remove")
+
+
 def set_schema(data, version):
     poke(data, "meta", b"schema_version".hex(), "put",
          version.to_bytes(4, sys.byteorder).hex())

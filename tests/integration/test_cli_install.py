@@ -16,7 +16,7 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 SUBCOMMANDS = ("verify", "dispense", "undo", "trace", "alerts", "scan", "load", "recall",
                "lift", "withdraw", "impact", "decommission", "reactivate", "unwithdraw",
                "alert", "stock", "lots", "sites", "products", "contents", "risk", "backup",
-               "parse", "transform")
+               "parse", "transform", "coldchain")
 
 
 def make_install(**variables):

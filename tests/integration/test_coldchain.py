@@ -134,3 +134,48 @@ def test_a_warm_shipment_is_caught_at_the_counter_and_released_by_a_regulator():
         eq(imp[b"totals"][b"cold_chain_breaks"], 2, f"open breaks after: {imp[b'totals']}")
     finally:
         d.stop()
+
+
+def test_cli_coldchain_release():
+    """yima coldchain release CODE... --reason TEXT: options anywhere, the
+    codes through the codecs (full-width digits too), usage errors sending
+    nothing, the server's refusal exit 1 with its message."""
+    d = Yimad()
+    try:
+        c = d.connect()
+        c.call("HELLO", "3")
+        scene(c)
+        r = ok(c.call("SHIP", CASE, cn(4), "FROM", "DIST", "TO", "PH1", "TEMP", "14.5"), "SHIP")
+        eq(r[b"cold_chain_breaks"], 4, f"{r}")
+        ok(c.call("RECEIVE", CASE, cn(4), "SITE", "PH1"), "RECEIVE")
+        full_width = "".join(chr(ord(x) + 0xFEE0) for x in cn(2))
+        for args, want in ((("coldchain", "release", cn(1)), "--reason is required"),
+                           (("coldchain", "release", cn(1), "--reason", ""),
+                            "--reason needs a value"),
+                           (("coldchain", "release", "--reason", "x"), "no CODE given"),
+                           (("coldchain", cn(1), "--reason", "x"), "say what to do: release"),
+                           (("coldchain", "--reason", "x"), "say what to do: release"),
+                           (("coldchain", "release", cn(1), "6901234567892", "--reason", "x"),
+                            "CODE 2: EAN-13"),
+                           (("coldchain", "release", cn(1), "--reason", "x", "--site", "PH1"),
+                            "unknown option '--site'")):
+            rc, out, err = d.yima(*args)
+            check(rc == 2 and want in err, f"{args}: exit {rc}, {err!r}")
+        eq(text(c.call("VERIFY", cn(1), "SITE", "PH1")[b"verdict"]), "red", "nothing sent")
+        rc, out, err = d.yima("--json", "coldchain", "--reason", "stability data ok", "release",
+                              cn(1), full_width)
+        eq(rc, 0, f"release: {err}")
+        check('"released": 2' in out or '"released":2' in out, f"--json reply: {out}")
+        eq(text(c.call("VERIFY", cn(2), "SITE", "PH1")[b"verdict"]), "green", "released")
+        cold = c.call("TRACE", cn(1))[b"cold_chain"]
+        eq(text(cold[b"release_reason"]), "stability data ok", f"REASON sent: {cold}")
+        eq(text(c.call("VERIFY", cn(3), "SITE", "PH1")[b"verdict"]), "red", "cn(3) not named")
+        rc, out, err = d.yima("coldchain", "release", cn(1), "--reason", "again")
+        check(rc == 1 and "has no cold-chain break to release" in err, f"server: {rc} {err!r}")
+        rc, out, err = d.yima("--help")
+        check("coldchain release CODE..." in out, f"--help lists it: {out}")
+        rc, out, err = d.yima("coldchain", "--help")
+        check(rc == 0 and "yima coldchain release CODE... --reason TEXT" in out, f"{out!r}")
+        c.close()
+    finally:
+        d.close()

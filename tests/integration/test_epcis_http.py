@@ -462,3 +462,73 @@ if GS1_REFERENCE:
             eq(state(d), before, "GS1's examples changed nothing here")
         finally:
             d.close()
+
+
+def test_capture_of_a_warm_shipment_breaks_the_cold_chain():
+    """A shipping ObjectEvent whose sensorElementList has a gs1:Temperature
+    reading outside the product's 2-8 °C: its units answer RED
+    cold_chain_break, an alert is stored, TRACE shows the reading and the
+    break; one inside the range marks nothing; a malformed
+    sensorElementList is refused at once (400, naming the report) and
+    changes nothing."""
+    d = epcis_yimad()
+    try:
+        c = d.connect()
+        c.call("HELLO", "3")
+        eq(c.call("PRODUCT", "SET", "06901234567892", "storage_min_c", "2", "storage_max_c",
+                  "8"), "OK", "storage range")
+        when = f"{TODAY.isoformat()}T09:00:00+08:00"
+        mfr, dist = "urn:epc:id:sgln:6901234.00001.0", "urn:epc:id:sgln:6901234.00002.0"
+
+        def event(step, codes, **extra):
+            e = {"type": "ObjectEvent", "eventTime": when, "eventTimeZoneOffset": "+08:00",
+                 "action": "ADD" if step == "commissioning" else "OBSERVE", "bizStep": step,
+                 "epcList": [S + x for x in codes]}
+            if step == "commissioning":
+                e.update(bizLocation={"id": mfr}, ilmd={
+                    "cbvmda:lotNumber": "V1", "cbvmda:itemExpirationDate":
+                    TODAY.replace(year=TODAY.year + 2).isoformat()})
+            else:
+                e.update(readPoint={"id": mfr}, sourceList=[{"type": "location", "source": mfr}],
+                         destinationList=[{"type": "location", "destination": dist}])
+            e.update(extra)
+            return e
+
+        def temperature(**report):
+            return [{"sensorMetadata": {"time": when},
+                     "sensorReport": [dict({"type": "gs1:Temperature", "uom": "CEL"}, **report)]}]
+
+        job = captured(d, [event("commissioning", ["W1", "W2", "C1"]),
+                           event("shipping", ["W1", "W2"],
+                                 sensorElementList=temperature(minValue=3.5, maxValue=14.5)),
+                           event("shipping", ["C1"], sensorElementList=temperature(value=5))])
+        eq((job["success"], job["applied"]), (True, 3), f"the job: {job}")
+        w1, c1 = key(S + "W1"), key(S + "C1")
+        v = c.call("VERIFY", w1)
+        eq((v[b"verdict"], v[b"reasons"]), (b"red", [b"in_transit", b"cold_chain_break"]),
+           f"warm: {v}")
+        check("3.5–14.5 °C".encode() in v[b"message"] and b"to DIST" in v[b"message"],
+              f"the message names the reading and the place: {v[b'message']}")
+        v = c.call("VERIFY", c1)
+        eq((v[b"verdict"], v[b"reasons"]), (b"amber", [b"in_transit"]), f"in range: {v}")
+        alerts = [a for a in c.call("ALERTS") if a[b"kind"] == b"cold_chain_break"]
+        eq(sorted(a[b"code"] for a in alerts), sorted([w1.encode(), key(S + "W2").encode()]),
+           f"one alert per code shipped warm: {alerts}")
+        t = c.call("TRACE", w1)
+        eq((t[b"cold_chain"][b"status"], t[b"cold_chain"][b"reading"]),
+           (b"break", "3.5–14.5 °C".encode()), f"TRACE: {t[b'cold_chain']}")
+        eq(t[b"events"][-1][b"temp"], "3.5–14.5 °C".encode(), f"TRACE's shipment: {t}")
+        check(b"cold_chain" not in c.call("TRACE", c1), "no break in range")
+
+        before = state(d)
+        for report, says in (({"value": 30, "uom": "MTR"}, "uom 'MTR' is not a temperature"),
+                             ({"value": "warm"}, "sensorReport[0]")):
+            status, r, _ = post(d, [event("receiving", ["C1"], bizLocation={"id": dist},
+                                          sensorElementList=temperature(**report))])
+            eq(status, 400, f"{report}: {r}")
+            check(says in json.dumps(r) and "sensorElementList[0]" in json.dumps(r),
+                  f"{report}: names the report: {r}")
+        eq(state(d), before, "nothing changed")
+        eq(c.call("VERIFY", c1, "SITE", "DIST")[b"reasons"], [b"in_transit"], "still shipped")
+    finally:
+        d.close()

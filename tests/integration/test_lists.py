@@ -186,3 +186,53 @@ def test_alert_set_filters_and_the_audit_chain():
            "after a restart")
     finally:
         d.close()
+
+
+def test_stock_counts_opened_packs():
+    """STOCK's `opened`: a split pack partly sold at a site counts 1 there
+    (no longer among `units`), 0 once sold out; a lot the site holds only
+    opened packs of is listed with units 0; a product sold in whole packs
+    has none; `yima stock` shows the column in the table and --csv."""
+    d = daemon()
+    try:
+        c = scene(d)
+        split = "8306666"
+
+        def sc(n):
+            return f"{split}{n:013d}"
+        ok(c.call("PRODUCT", "SET", split, "name", "Insulin pen", "units_per_pack", "10"))
+        ok(c.call("COMMISSION", sc(1), sc(2), sc(3), "SITE", "MFR", "LOT", "S1", "EXPIRY",
+                  EXPIRY))
+        ok(c.call("COMMISSION", sc(4), "SITE", "MFR", "LOT", "S2", "EXPIRY", EXPIRY))
+        ok(c.call("SHIP", sc(1), sc(2), sc(3), sc(4), "FROM", "MFR", "TO", "PH1"))
+        ok(c.call("RECEIVE", sc(1), sc(2), sc(3), sc(4), "SITE", "PH1"))
+
+        def stock(site="PH1", *more):
+            r = call(c, "STOCK", "SITE", site, "PRODUCT", split, *more)
+            return [(x["lot"], x["units"], x["opened"]) for x in r["stock"]], r["next"]
+        eq(stock(), ([("S1", 3, 0), ("S2", 1, 0)], None), "nothing sold yet")
+        eq(text(c.call("DISPENSE", sc(1), "SITE", "PH1", "TX", "T1", "QTY", "4"))["verdict"],
+           "green", "4 of 10")
+        eq(stock(), ([("S1", 2, 1), ("S2", 1, 0)], None), "one pack of S1 opened")
+        ok(c.call("DISPENSE", sc(4), "SITE", "PH1", "TX", "T2", "QTY", "3"))
+        eq(stock(), ([("S1", 2, 1), ("S2", 0, 1)], None), "S2: only an opened pack left")
+        eq(stock("PH1", "COUNT", "1"), ([("S1", 2, 1)], stock("PH1", "COUNT", "1")[1]),
+           "a page")
+        nxt = stock("PH1", "COUNT", "1")[1]
+        eq(stock("PH1", "AFTER", nxt), ([("S2", 0, 1)], None), "the next page")
+        ok(c.call("DISPENSE", sc(1), "SITE", "PH1", "TX", "T3", "QTY", "6"))
+        eq(stock(), ([("S1", 2, 0), ("S2", 0, 1)], None), "sold out: no longer opened")
+        eq(stock("MFR"), ([], None), "MFR holds none of it")
+        eq([(x["lot"], x["opened"]) for x in call(c, "STOCK", "SITE", "PH1",
+                                                  "PRODUCT", PRODUCT)["stock"]],
+           [("L1", 0)], "whole packs: none opened")
+
+        rc, out, err = d.yima("stock", "--site", "PH1", "--product", split, "--csv")
+        eq(rc, 0, err)
+        rows = [ln.split(",") for ln in out.strip().split("\n")]
+        eq(rows[0][4:6], ["units", "opened"], out)
+        eq([r[1] + ":" + r[5] for r in rows[1:]], ["S1:0", "S2:1"], out)
+        rc, out, err = d.yima("stock", "--site", "PH1", "--product", split)
+        eq(out.split("\n")[0].split()[4:6], ["UNITS", "OPENED"], out)
+    finally:
+        d.stop()

@@ -598,3 +598,41 @@ def test_no_access_log_unless_configured():
         eq([n for n in os.listdir(d.tmp) if "access" in n], [], "no access log")
     finally:
         d.close()
+
+
+def test_store_from_before_the_new_databases():
+    """A store an older yimad left, without the databases added since with
+    no schema step (readings, cold_breaks, cold_counts, alert_status,
+    lot_sources, lot_outputs): `yimad --replay` opens it read only and
+    reads each as empty (state identical to its replay); a yimad started on
+    it creates them and goes on, cold chain included."""
+    d = Yimad()
+    dst = os.path.join(d.tmp, "replayed")
+    try:
+        c = basics(d)
+        ok(c.call("COMMISSION", cn(1), cn(2), "SITE", "MFR", "LOT", "L1", "EXPIRY", day(400)), "")
+        ok(c.call("SHIP", cn(1), cn(2), "FROM", "MFR", "TO", "PH1"), "SHIP")
+        ok(c.call("RECEIVE", cn(1), cn(2), "SITE", "PH1"), "RECEIVE")
+        ok(c.call("DISPENSE", cn(1), "SITE", "PH1", "TX", "T1"), "DISPENSE")
+        eq(d.stop(), 0, "yimad stopped")
+        oldstore.without_new_databases(d.data)
+        for db in oldstore.MADE_AT_OPEN:
+            r = subprocess.run([POKE, d.data, db, "-", "dump"], capture_output=True, text=True,
+                               timeout=60)
+            check(r.returncode != 0, f"{db} still there: {r.stdout}")
+
+        r = replay(d.data, dst)
+        eq(r.returncode, 0, f"yimad --replay of an older store\n{r.stdout}{r.stderr}")
+        check("state: identical" in r.stdout, r.stdout)
+
+        d.start()
+        c = connect(d)
+        entries = info(d, "store")[b"entries"]
+        check(all(entries.get(db.encode()) == 0 for db in oldstore.MADE_AT_OPEN),
+              f"created empty: {entries}")
+        eq(c.call("VERIFY", cn(1), "SITE", "PH1")[b"reasons"], [b"duplicate"], "sold before")
+        ok(c.call("PRODUCT", "SET", PRODUCT, "storage_max_c", "25"), "a storage range")
+        r = ok(c.call("RETURN", cn(2), "FROM", "PH1", "TO", "MFR", "TEMP", "30"), "a warm return")
+        eq(r[b"cold_chain_breaks"], 1, f"the cold chain on the older store: {r}")
+    finally:
+        d.close()

@@ -49,7 +49,7 @@ SCAN_KEYS = {"verdict", "reasons", "code", "type", "product", "product_name", "l
              "units_per_pack", "last_event", "commissioned", "first_sale"}
 SCAN_COMMANDS = {"VERIFY", "DISPENSE", "UNDO"}
 # The same for the reply of a write.
-WRITE_KEYS = {"event", "codes", "diverted", "level", "warnings"}
+WRITE_KEYS = {"event", "codes", "diverted", "level", "warnings", "cold_chain_breaks"}
 # What the compared replies said, over a run: "DISPENSE amber", "UNDO -ERR",
 # "reason near_expiry"...
 SEEN = collections.Counter()

@@ -35,6 +35,13 @@ PRODUCTS = {"8301234": ("Amoxicillin 250mg", 1, "cn"),
             GTIN: ("Insulin pen", 1, "gs1"),
             "8309999": ("Amoxicillin case code", 1, "cn")}
 UNIT_PRODUCTS = ("8301234", "8305678", GTIN)
+# Storage ranges (P "SHIP", TEMP): the insulin pens at 2-8 °C, the split
+# ibuprofen at most 25 °C; the others have none (never broken).
+STORAGE = {GTIN: ["storage_min_c", "2", "storage_max_c", "8"],
+           "8305678": ["storage_max_c", "25"]}
+# Readings a shipment's logger may give: in range, out of it, and not readings.
+TEMPS = ["5", "4.5", "2:8", "3.5:7.5", "14.5", "1.5:14.5", "-3", "30", "0:26", "-0.5",
+         "warm", "9:3", "8.25", "101", "5:"]
 CASE_PRODUCT = "8309999"
 
 
@@ -54,7 +61,7 @@ def setup_commands(today):
     cmds = [["SITE", "SET", s, "name", f"Site {s}", "kind", k] for s, k in SITES]
     for p, (name, upp, _) in PRODUCTS.items():
         cmds.append(["PRODUCT", "SET", p, "name", name, "units_per_pack", str(upp),
-                     "kind", "drug"])
+                     "kind", "drug"] + STORAGE.get(p, []))
     return cmds
 
 
@@ -211,6 +218,12 @@ class Generator:
             words += ["TO", to]
         if rng.random() < 0.3:
             words += ["REF", f"DN-{self.next_serial()}"]
+        return self.temp(words)
+
+    def temp(self, words):
+        """A shipment's reading, now and then (a bad one among them)."""
+        if self.rng.random() < 0.3:
+            words += ["TEMP", self.pick(TEMPS)]
         return words
 
     def receive(self):
@@ -223,7 +236,7 @@ class Generator:
         words = ["RECEIVE"] + [x.code for x in codes] + ["SITE", site]
         if self.rng.random() < 0.3:
             words += ["FROM", u.holder if self.rng.random() < 0.8 else "MFR"]
-        return words
+        return self.temp(words)
 
     def destroy(self):
         u = self.pick(self.active_at(loose=False))
@@ -379,6 +392,31 @@ class Generator:
         return ["PRODUCT", "SET", self.pick(UNIT_PRODUCTS), "category",
                 self.pick(["vaccine", "ordinary", "narcotic"])]
 
+    def storage(self):
+        """A product's storage range changes (now and then a bad one: not a
+        temperature, or its lowest above its highest)."""
+        p = self.pick(UNIT_PRODUCTS)
+        words = ["PRODUCT", "SET", p]
+        if self.rng.random() < 0.6:
+            words += ["storage_min_c", self.pick(["2", "-20", "15", "8.5", "cold"])]
+        if len(words) == 3 or self.rng.random() < 0.6:
+            words += ["storage_max_c", self.pick(["8", "25", "30", "1", "8.55"])]
+        return words
+
+    def release(self):
+        """COLDCHAIN RELEASE of codes with an open break, or of the
+        container they are in; now and then of a code without one."""
+        broken = self.units(lambda u: u.cold and not u.cold["released"])
+        if broken and self.rng.random() < 0.85:
+            u = self.pick(broken)
+            if u.parent and self.rng.random() < 0.4:
+                u = self.model.outer(u)
+            codes = [u.code] + [x.code for x in broken if x is not u and
+                                x.parent is None][:self.rng.choice([0, 0, 1])]
+        else:
+            codes = [self.any_code()]
+        return ["COLDCHAIN", "RELEASE"] + codes + ["REASON", "stability data reviewed"]
+
     def lock(self, on=True):
         if on:
             u = self.pick(self.model.units)
@@ -457,7 +495,7 @@ class Generator:
                ("unlock", 1), ("events", 5), ("advance", 1.5), ("decommission", 2.5),
                ("reactivate", 1.5), ("unwithdraw", 0.75), ("category", 0.4),
                ("transform", 2),
-               ("alert_set", 2), ("alerts", 1)]
+               ("alert_set", 2), ("alerts", 1), ("storage", 0.4), ("release", 1.5)]
 
     def alert_set(self):
         """ALERT SET on a stored alert (now and then one past the last, a
@@ -480,7 +518,8 @@ class Generator:
         """ALERTS of a kind or status (a bad one now and then)."""
         rng, words = self.rng, ["ALERTS", "LIMIT", "10000"]
         if rng.random() < 0.6:
-            words += ["KIND", rng.choice(["duplicate", "unknown", "diversion", "theft"])]
+            words += ["KIND", rng.choice(["duplicate", "unknown", "diversion", "theft",
+                                          "cold_chain_break"])]
         if rng.random() < 0.6:
             words += ["STATUS", rng.choice(["open", "investigating", "closed", "done"])]
         return words

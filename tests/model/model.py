@@ -78,6 +78,10 @@ SITE_KINDS = {
 # P "TRANSFORM": repackagings followed from a lot to the lots it was made of.
 LOT_LINKS_DEPTH = 8
 
+# P "SHIP" (TEMP) and PRODUCT's storage_min_c/storage_max_c: °C with at most
+# one decimal, -200 to 100, kept in tenths.
+CELSIUS_RE = re.compile(r"-?\d{1,4}(\.\d)?")
+
 DISTRIBUTION = ("COMMISSION", "PACK", "UNPACK", "SHIP", "RECEIVE", "RETURN", "DESTROY",
                 "DISPENSE", "DECOMMISSION", "REACTIVATE", "TRANSFORM")
 
@@ -97,6 +101,44 @@ class Err(Exception):
 
 def err(why):
     return Err("ERR", why)
+
+
+def celsius(text):
+    """A temperature in tenths of °C (P "SHIP": TEMP), or None when the
+    text is none."""
+    if not CELSIUS_RE.fullmatch(text):
+        return None
+    whole, _, tenth = text.lstrip("-").partition(".")
+    dc = int(whole) * 10 + int(tenth or 0)
+    dc = -dc if text.startswith("-") else dc
+    return dc if -2000 <= dc <= 1000 else None
+
+
+def reading_of(text):
+    """TEMP min[:max] as (min, max) in tenths of °C; Err when it is not one."""
+    lo, colon, hi = text.partition(":")
+    r = (celsius(lo), celsius(hi) if colon else celsius(lo))
+    if None in r:
+        raise err(f"TEMP: '{text}' is not a temperature in °C from -200 to 100")
+    if r[0] > r[1]:
+        raise err(f"TEMP {text}: the lowest reading is above the highest")
+    return r
+
+
+def fmt_dc(dc):
+    return f"{'-' if dc < 0 else ''}{abs(dc) // 10}.{abs(dc) % 10}"
+
+
+def fmt_reading(r):
+    """P "TRACE": "14.5 °C", or "1.5–14.5 °C" for a lowest and highest."""
+    return f"{fmt_dc(r[0])} °C" if r[0] == r[1] else f"{fmt_dc(r[0])}–{fmt_dc(r[1])} °C"
+
+
+def fmt_range(lo, hi):
+    """A storage range as TRACE's cold_chain shows it; a bound not set is open."""
+    if lo is not None and hi is not None:
+        return f"{fmt_dc(lo)}–{fmt_dc(hi)} °C"
+    return f"at most {fmt_dc(hi)} °C" if hi is not None else f"at least {fmt_dc(lo)} °C"
 
 
 # ---------------------------------------------------------------- codes
@@ -162,6 +204,7 @@ class Unit:
         self.commission_seq = self.last_seq = seq
         self.steps = [(seq, None)]      # TRACE: (event seq, via container)
         self.alerts = []                # alert ids about it
+        self.cold = None                # its cold-chain break (P "SHIP", TEMP)
 
 
 class Lot:
@@ -338,6 +381,8 @@ class Model:
                 r.add(ELSEWHERE)
         if u.locked:
             r.add("locked")
+        if u.cold and not u.cold["released"]:
+            r.add("cold_chain_break")
         if lot and lot.recall_level:
             r.add("recalled")
         elif lot and self.recalled_source(lot):
@@ -487,8 +532,18 @@ class Model:
 
     def cmd_product(self, args):
         fields = dict(zip(args[3::2], args[4::2]))
+        old = self.products.get(args[2], {})
+        lo, hi = old.get("lo"), old.get("hi")
+        for k in ("storage_min_c", "storage_max_c"):
+            if k in fields and celsius(fields[k]) is None:
+                raise err(f"{k}: '{fields[k]}' is not a temperature in °C from -200 to 100")
+        lo = celsius(fields["storage_min_c"]) if "storage_min_c" in fields else lo
+        hi = celsius(fields["storage_max_c"]) if "storage_max_c" in fields else hi
+        if lo is not None and hi is not None and lo > hi:
+            raise err("storage_min_c is above storage_max_c")
         p = self.products.setdefault(args[2], dict(upp=1, name="", withdrawn=False,
                                                    withdraw_seq=None))
+        p["lo"], p["hi"] = lo, hi
         if "units_per_pack" in fields:
             p["upp"] = int(fields["units_per_pack"])
         if "name" in fields:
@@ -666,7 +721,7 @@ class Model:
         else, are in transit to TO until received; what is packed inside
         moves with them.  A RETURN of a recalled lot's units counts as
         returned for the recall (P "IMPACT", recall progress)."""
-        codes, o = self.options(args, 1, ("FROM", "TO", "REF", "TIME"))
+        codes, o = self.options(args, 1, ("FROM", "TO", "REF", "TIME", "TEMP"))
         if not codes:
             raise err("no codes given")
         if "REF" in o and not 1 <= len(o["REF"]) <= 200:
@@ -676,6 +731,7 @@ class Model:
         to = self.site_arg(o.get("TO"), "TO") if "TO" in o or kind == "return" else None
         if frm == to:
             raise err("FROM and TO are the same site")
+        reading = reading_of(o["TEMP"]) if "TEMP" in o else None
         us = self.load_units(codes)
         for u in us:
             if u.parent:
@@ -683,7 +739,7 @@ class Model:
             why = self.not_movable(u, frm)
             if why:
                 raise err(f"{u.code} {why}")
-        e = self.event(kind, **{"from": frm, "to": to}, ref=o.get("REF"))
+        e = self.event(kind, **{"from": frm, "to": to}, ref=o.get("REF"), temp=reading)
         warnings = []
         for u in us:
             u.status, u.holder, u.dest = "in_transit", frm, to
@@ -697,7 +753,9 @@ class Model:
                         lot.returned[frm] = lot.returned.get(frm, 0) + n
             else:
                 self.warn(self.lot_units(u).items(), frm, "shipped", warnings)
-        return self.moved(dict(event=e["seq"], codes=len(us)), warnings)
+        # Counted where the shipment is going (its FROM when TO is not known).
+        return self.moved(self.cold_reading(dict(event=e["seq"], codes=len(us)), e, us,
+                                            to or frm), warnings)
 
     def cmd_return(self, args, as_records=False):
         return self.cmd_ship(args, kind="return")
@@ -706,13 +764,14 @@ class Model:
         """P "RECEIVE": codes in transit are received at SITE; FROM, if
         given, must be the sender; a site other than the destination is
         recorded, flagged `diverted` and alerted."""
-        codes, o = self.options(args, 1, ("SITE", "FROM", "REF", "TIME"))
+        codes, o = self.options(args, 1, ("SITE", "FROM", "REF", "TIME", "TEMP"))
         if not codes:
             raise err("no codes given")
         if "REF" in o and not 1 <= len(o["REF"]) <= 200:
             raise err("REF must be 1 to 200 bytes")
         site = self.acting("RECEIVE", o.get("SITE"))
         frm = self.site_arg(o["FROM"], "FROM") if "FROM" in o else None
+        reading = reading_of(o["TEMP"]) if "TEMP" in o else None
         us = self.load_units(codes)
         for u in us:
             if u.parent:
@@ -724,7 +783,7 @@ class Model:
         senders = {u.holder for u in us}
         diverted = sum(u.dest is not None and u.dest != site for u in us)
         e = self.event("receive", site=site, sender=senders.pop() if len(senders) == 1
-                       else None, ref=o.get("REF"), diverted=diverted > 0)
+                       else None, ref=o.get("REF"), diverted=diverted > 0, temp=reading)
         warnings = []
         for u in us:
             if u.dest is not None and u.dest != site:
@@ -735,7 +794,36 @@ class Model:
             u.status, u.holder, u.dest, u.returning = "active", site, None, False
             u.last_seq = e["seq"]
             self.step(u, e, via_kids=True)
-        return self.moved(dict(event=e["seq"], codes=len(us), diverted=diverted), warnings)
+        return self.moved(self.cold_reading(dict(event=e["seq"], codes=len(us),
+                                                 diverted=diverted), e, us, site), warnings)
+
+    def cold_reading(self, reply, e, us, site):
+        """P "SHIP" (TEMP): a reading outside a unit's product's storage
+        range marks it (each unit shipped, its containers' contents
+        included, by its own product) with a break counted at `site`; a
+        unit keeps its first open break; each code named that holds a
+        newly broken unit raises an alert.  The reply's cold_chain_breaks:
+        the units newly marked."""
+        r = e["temp"]
+        if r is None:
+            return reply
+        broken = 0
+        for u in us:
+            here = 0
+            for x in [u] + self.descendants(u):
+                if x.lot is None or (x.cold and not x.cold["released"]):
+                    continue
+                p = self.products[x.lot[0]]
+                lo, hi = p.get("lo"), p.get("hi")
+                if (lo is not None and r[0] < lo) or (hi is not None and r[1] > hi):
+                    x.cold = dict(event=e["seq"], site=site, reading=r, lo=lo, hi=hi,
+                                  released=False, reason=None)
+                    here += 1
+            if here:
+                self.add_alert("cold_chain_break", site, u.code, unit=u)
+            broken += here
+        reply["cold_chain_breaks"] = broken
+        return reply
 
     def codes_ref(self, args, names):
         """The codes and options of a custody command with a REF: at least
@@ -1230,6 +1318,13 @@ class Model:
         if src:
             out["recalled_source"] = dict(product=src.product, lot=src.name,
                                           level=src.recall_level)
+        if u.cold:
+            c = u.cold
+            out["cold_chain"] = dict(status="released" if c["released"] else "break",
+                                     reading=fmt_reading(c["reading"]), site=c["site"],
+                                     storage=fmt_range(c["lo"], c["hi"]), event=c["event"])
+            if c["released"]:
+                out["cold_chain"]["release_reason"] = c["reason"]
         out["events"] = [self.trace_event(self.events[seq], u, steps[seq])
                          for seq in sorted(steps)]
         by_id = {a["id"]: a for a in self.alerts}
@@ -1277,6 +1372,8 @@ class Model:
             out["container"] = e["container"]
         if via:
             out["via"] = via
+        if e.get("temp"):
+            out["temp"] = fmt_reading(e["temp"])
         return out
 
     def xcode(self, code):
@@ -1298,7 +1395,7 @@ class Model:
             out["note"] = a["note"]
         return out
 
-    ALERT_KINDS = ("duplicate", "unknown", "diversion")
+    ALERT_KINDS = ("duplicate", "unknown", "diversion", "cold_chain_break")
     ALERT_STATES = ("open", "investigating", "closed")
     ALERT_CLASSES = ("confirmed_counterfeit", "resale", "user_error", "system_error", "other")
 
@@ -1338,6 +1435,31 @@ class Model:
             raise err("a closed alert needs a CLASS")
         a.update(status=status, klass=klass, note=o.get("NOTE", a["note"]))
         return {"id": a["id"], "status": status, "class": klass, "note": a["note"]}
+
+    def cmd_coldchain(self, args):
+        """P "COLDCHAIN RELEASE": every open break among the codes and what
+        is packed in them is released; refused when a code is not
+        commissioned or neither it nor anything in it has an open break.
+        Reply {released: units}."""
+        if len(args) < 2 or args[1].upper() != "RELEASE":
+            raise err("COLDCHAIN needs RELEASE")
+        codes, o = self.options(args, 2, ("REASON",))
+        if not codes:
+            raise err("no codes given")
+        if not 1 <= len(o.get("REASON", "")) <= 200:
+            raise err("REASON is required, 1 to 200 bytes")
+        us = self.load_units(codes)
+        trees = [[u] + self.descendants(u) for u in us]
+        for u, tree in zip(us, trees):
+            if not any(x.cold and not x.cold["released"] for x in tree):
+                raise err(f"{u.code} has no cold-chain break to release")
+        released = 0
+        for tree in trees:
+            for x in tree:
+                if x.cold and not x.cold["released"]:
+                    x.cold.update(released=True, reason=o["REASON"])
+                    released += 1
+        return dict(released=released)
 
     # -- IMPACT (P "IMPACT"), computed from where every unit is ----------
     def lot_units(self, u):
@@ -1380,7 +1502,7 @@ class Model:
                                             transformed=0, middle_packs=0, cases=0, pallets=0, returned=0,
                                             after_recall=dict(commissioned=0, shipped=0,
                                                               received=0),
-                                            past_deadline=False))
+                                            past_deadline=False, cold_chain_breaks=0))
         transit, levels = {}, {2: "middle_packs", 3: "cases", 4: "pallets"}
         for u in self.units.values():
             if u.level == 1 and u.lot == key:
@@ -1420,6 +1542,9 @@ class Model:
             site(s)["returned"] = n
         for s, a in lot.after.items():
             site(s)["after_recall"] = dict(a)
+        for u in self.units.values():     # open breaks, at the site each is counted at
+            if u.lot == key and u.cold and not u.cold["released"]:
+                site(u.cold["site"])["cold_chain_breaks"] += 1
         if lot.recall_level:
             late = self.minute - lot.recall_minute >= RECALL_DEADLINE_DAYS[
                 lot.recall_level] * DAY_MIN
@@ -1440,6 +1565,7 @@ class Model:
         totals["units"] = sum(totals[k] for k in ("in_stock", "in_transit", "dispensed",
                                                   "destroyed", "transformed") + END_STATES)
         totals["past_deadline"] = sum(s["past_deadline"] for s in out_sites)
+        totals["cold_chain_breaks"] = sum(s["cold_chain_breaks"] for s in out_sites)
         totals["after_recall"] = {k: sum(s["after_recall"][k] for s in out_sites)
                                   for k in ("commissioned", "shipped", "received")}
         return dict(product=lot.product, lot=lot.name, expiry=lot.expiry.isoformat(),

@@ -190,6 +190,58 @@ static void test_stock_by_lot(void **state)
 	fx_close(&f);
 }
 
+/* The opened packs of each lot at a site: S's packs (10 units) S1 at PH1
+ * and S2 at PH2, each pharmacy selling part of one; PH1 counts its own
+ * alone, not PH2's of the same lot; sold out, a pack is no longer opened;
+ * a lot PH1 holds only an opened pack of is listed with no units. */
+#define S "8307777"
+#define SCODE(n) "8307777000000000000" #n
+static void test_stock_opened_packs(void **state)
+{
+	(void)state;
+	struct fx f;
+	json_t *r;
+	scene(&f);
+	fx_product(&f, S, "10");
+	int64_t t = FX_T0 - 5 * FX_DAY_MS;
+	fx_do(&f, t, "COMMISSION", SCODE(1), SCODE(2), SCODE(3), "SITE", "MFR", "PRODUCT", S,
+	      "LOT", "S1", "EXPIRY", "2030-01-01", NULL);
+	fx_do(&f, t, "COMMISSION", SCODE(4), "SITE", "MFR", "PRODUCT", S, "LOT", "S2", "EXPIRY",
+	      "2030-01-01", NULL);
+	fx_do(&f, t, "SHIP", SCODE(1), SCODE(2), SCODE(4), "FROM", "MFR", "TO", "PH1", NULL);
+	fx_do(&f, t, "RECEIVE", SCODE(1), SCODE(2), SCODE(4), "SITE", "PH1", NULL);
+	fx_do(&f, t, "SHIP", SCODE(3), "FROM", "MFR", "TO", "PH2", NULL);
+	fx_do(&f, t, "RECEIVE", SCODE(3), "SITE", "PH2", NULL);
+	fx_do(&f, t + 1000, "DISPENSE", SCODE(1), "SITE", "PH1", "TX", "A", "QTY", "4", NULL);
+	fx_do(&f, t + 1000, "DISPENSE", SCODE(3), "SITE", "PH2", "TX", "B", "QTY", "2", NULL);
+	fx_do(&f, t + 1000, "DISPENSE", SCODE(4), "SITE", "PH1", "TX", "C", "QTY", "9", NULL);
+
+	struct want { const char *lot; json_int_t units, opened; };
+	static const struct want before[] = { { "S1", 1, 1 }, { "S2", 0, 1 } },
+				 after[] = { { "S1", 1, 0 }, { "S2", 0, 1 } };
+	for (int pass = 0; pass < 2; pass++) {
+		assert_int_equal(run(&f, &r, "STOCK", "SITE", "PH1", "PRODUCT", S, NULL), CMD_DONE);
+		json_t *rows = json_object_get(r, "stock");
+		assert_int_equal(json_array_size(rows), 2);
+		for (size_t i = 0; i < 2; i++) {
+			json_t *row = json_array_get(rows, i);
+			const struct want *w = pass ? &after[i] : &before[i];
+			assert_string_equal(str(row, "lot"), w->lot);
+			assert_int_equal(num(row, "units"), w->units);
+			assert_int_equal(num(row, "opened"), w->opened);
+		}
+		json_decref(r);
+		if (pass == 0)	/* the rest of S1's opened pack */
+			fx_do(&f, t + 2000, "DISPENSE", SCODE(1), "SITE", "PH1", "TX", "D", "QTY",
+			      "6", NULL);
+	}
+	/* Whole packs: none opened. */
+	assert_int_equal(run(&f, &r, "STOCK", "SITE", "MFR", "PRODUCT", P, NULL), CMD_DONE);
+	assert_int_equal(num(json_array_get(json_object_get(r, "stock"), 0), "opened"), 0);
+	json_decref(r);
+	fx_close(&f);
+}
+
 static void test_stock_a_page_at_a_time(void **state)
 {
 	(void)state;
@@ -256,6 +308,23 @@ static void test_product_and_site_lists(void **state)
 
 	refused(&f, "'shop'", "SITE", "LIST", "KIND", "shop", NULL);
 	refused(&f, "REGION must be", "SITE", "LIST", "REGION", "1x", NULL);
+
+	/* EXPIRED: a licence valid until yesterday has passed (FX_T0 is
+	 * 2027-03-15 at +08:00); one valid until today, or none, has not. */
+	const char *ph1[] = { "name", "PH1", "kind", "pharmacy", "region", "110105",
+			      "licence_valid_until", "2027-03-14" };
+	const char *ph2[] = { "name", "PH2", "kind", "pharmacy", "region", "310101",
+			      "licence_valid_until", "2027-03-15" };
+	fx_master(&f, &master_site, "PH1", ph1, 8);
+	fx_master(&f, &master_site, "PH2", ph2, 8);
+	assert_int_equal(run(&f, &r, "SITE", "LIST", "EXPIRED", NULL), CMD_DONE);
+	rows = json_object_get(r, "sites");
+	assert_int_equal(json_array_size(rows), 1);
+	assert_string_equal(str(json_array_get(rows, 0), "id"), "PH1");
+	json_decref(r);
+	assert_int_equal(run(&f, &r, "SITE", "LIST", "REGION", "31", "EXPIRED", NULL), CMD_DONE);
+	assert_int_equal(json_array_size(json_object_get(r, "sites")), 0);
+	json_decref(r);
 	fx_close(&f);
 }
 
@@ -486,6 +555,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stock_by_lot),
 		cmocka_unit_test(test_stock_a_page_at_a_time),
+		cmocka_unit_test(test_stock_opened_packs),
 		cmocka_unit_test(test_product_and_site_lists),
 		cmocka_unit_test(test_lots_with_status_and_counts),
 		cmocka_unit_test(test_contents_at_any_depth),

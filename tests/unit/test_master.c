@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "archive.h"
 #include "category.h"
 #include "log.h"
 #include "master.h"
@@ -942,6 +943,68 @@ static void test_num_id(void **state)
 	store_write_abort(t);
 }
 
+/* ------------------------------------------------------------- archives */
+
+/* Apply "field value" pairs (NULL-ended) to rec; the values must outlive it. */
+static void apply_pairs(const struct master_kind *k, struct master_rec *rec, char **pairs)
+{
+	struct resp_arg a[32];
+	int n = 0;
+	char err[300];
+	for (; pairs[n]; n++)
+		a[n] = (struct resp_arg){ .ptr = pairs[n], .len = strlen(pairs[n]) };
+	expect(master_apply(k, rec, n, a, err, sizeof err) == 0, "%s", err);
+}
+
+/* archive_of copies every archive field, at its longest too, and none of
+ * the others; a site's licence has expired the day after its last valid
+ * day, not on it; a record without archive fields has none set. */
+static void test_archive(void **state)
+{
+	(void)state;
+	char addr[201], contact[101], holder[201], form[65], strength[65], lic[65], nhsa[33];
+	memset(addr, 'a', 200), addr[200] = '\0';
+	memset(contact, 'c', 100), contact[100] = '\0';
+	memset(holder, 'h', 200), holder[200] = '\0';
+	memset(form, 'f', 64), form[64] = '\0';
+	memset(strength, 's', 64), strength[64] = '\0';
+	memcpy(lic, "粤", 3), memset(lic + 3, '9', 61), lic[64] = '\0';
+	memset(nhsa, 'X', 32), nhsa[32] = '\0';
+	struct master_rec rec = { 0 };
+	struct archive a;
+	apply_pairs(SITE, &rec, (char *[]){ "name", "Pharmacy", "licence", lic,
+		    "licence_valid_from", "2020-01-01", "licence_valid_until", "2026-06-30",
+		    "region", "440106", "address", addr, "contact", contact, NULL });
+	archive_of(SITE, &rec, &a);
+	const char *want[] = { lic, "2020-01-01", "2026-06-30", "440106", addr, contact };
+	for (int i = 0; i < 6; i++) {
+		expect(a.set[i] && a.len[i] == strlen(want[i]) &&
+		       memcmp(a.text + a.off[i], want[i], a.len[i]) == 0, "site field %d", i);
+	}
+	expect(!archive_licence_expired(&a, 20260630), "valid on its last day");
+	expect(archive_licence_expired(&a, 20260701), "expired the day after");
+
+	memset(&rec, 0, sizeof rec);
+	apply_pairs(PROD, &rec, (char *[]){ "name", "Vaccine", "units_per_pack", "10",
+		    "approval_number", "国药准字S20203456", "holder", holder, "form", form,
+		    "strength", strength, "storage_min_c", "-20.5", "storage_max_c", "8",
+		    "nhsa_code", nhsa, "category", "vaccine", NULL });
+	archive_of(PROD, &rec, &a);
+	const char *pwant[] = { "国药准字S20203456", holder, form, strength, "-20.5", "8", nhsa,
+				"vaccine" };
+	for (int i = 0; i < 8; i++)
+		expect(a.set[i] && a.len[i] == strlen(pwant[i]) &&
+		       memcmp(a.text + a.off[i], pwant[i], a.len[i]) == 0, "product field %d", i);
+	expect(!archive_licence_expired(&a, 99991231), "a product has no licence");
+
+	memset(&rec, 0, sizeof rec);
+	apply_pairs(SITE, &rec, (char *[]){ "name", "Bare", "kind", "hospital", NULL });
+	archive_of(SITE, &rec, &a);
+	for (int i = 0; i < ARCHIVE_FIELDS; i++)
+		expect(!a.set[i], "no archive field %d", i);
+	expect(!archive_licence_expired(&a, 99991231), "no licence: not expired");
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -954,6 +1017,7 @@ int main(void)
 		cmocka_unit_test(test_field_text_strict_utf8),
 		cmocka_unit_test(test_field_lengths),
 		cmocka_unit_test(test_apply_pairs),
+		cmocka_unit_test(test_archive),
 		T(test_store_load_roundtrip),
 		T(test_number_assigned_once),
 		T(test_load_odd_records),
