@@ -134,7 +134,8 @@ def test_regulators_scenario():
             if not units or made.get(units[0]) not in ordinary:
                 continue
             free = [x for x in units
-                    if c.call("VERIFY", x, "SITE", dst)[b"status"] == b"in_stock"]
+                    if (lambda v: (v[b"status"], v[b"holder"], v[b"verdict"]))(
+                        c.call("VERIFY", x, "SITE", dst)) == (b"active", dst.encode(), b"green")]
             if len(free) >= 2:
                 inputs, site = free[:2], dst
                 lot = next(r["lot"] for r in events
@@ -158,6 +159,7 @@ def test_regulators_scenario():
         report = cli_json(y, "impact", product, lot)
         derived = [x["lot"] for x in report["derived"]]
         check("RP1" in derived, f"the recall's reach includes the repackaged lot: {derived}")
+        print(f"    recall of {product} {lot} at {site}'s repackaging: derived lots {derived}")
 
         # 4. The inspection list.
         got, out, err = y.yima("risk", "--limit", "5", "--csv")
@@ -165,6 +167,8 @@ def test_regulators_scenario():
         ranked = list(csv.DictReader(io.StringIO(out)))
         eq(sorted(r["site"] for r in ranked[:2]), sorted(planted),
            f"yima risk names the planted pharmacies first: {out}")
+        print(f"    yima risk: {', '.join(r['site'] + ' ' + r['per_1000_sales'] for r in ranked[:3])}"
+              f" (per 1,000 sales; planted {', '.join(planted)})")
 
         # 5. The emergency query for the vaccine, across its lots.
         vaccine = made[unit]
