@@ -4,7 +4,8 @@
 # load` into a yimad of this build, then the time IMPACT PRODUCT takes for
 # the product with the most lots, and for one region of it, each RUNS times
 # (request to the reply's last byte, as the client sees it), with the
-# reply's size.
+# reply's size; then RISK, the inspection list, which reads every sale
+# record, alert and event of the store.
 #
 #   [PRODUCTS=P] tests/bench/impact_product_bench.sh [UNITS] [RUNS]
 #
@@ -69,6 +70,7 @@ LOT=$(tail -n +2 gen/expected.csv | grep "^$PRODUCT," | cut -d, -f2 | sort -u | 
 bench "IMPACT $PRODUCT $LOT (one lot)" IMPACT "$PRODUCT" "$LOT"
 bench "IMPACT PRODUCT $PRODUCT" IMPACT PRODUCT "$PRODUCT"
 bench "IMPACT PRODUCT $PRODUCT REGION 11" IMPACT PRODUCT "$PRODUCT" REGION 11
+bench "RISK LIMIT 20" RISK LIMIT 20
 if [ "${KEEP:-1}" = 0 ]; then
 	rm -rf "$WORK"
 fi
