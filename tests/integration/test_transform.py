@@ -147,6 +147,42 @@ def test_bad_transforms_change_nothing():
         d.close()
 
 
+def test_csv_transform_loaded():
+    """A `transform` row of an events file (FORMATS.md): yima load makes it
+    TRANSFORM; a bad row is refused naming its line and column, and the
+    file loads nothing."""
+    d = Yimad()
+    try:
+        c = chain(d, [cn(i) for i in range(1, 5)], to=None)
+        eq(c.call("PRODUCT", "SET", SPLIT, "name", "split", "kind", "drug"), "OK", "PRODUCT")
+        hdr = "event,time,code,lot,expiry,from,ref,product,inputs,outputs\n"
+        with tempfile.TemporaryDirectory() as tmp:
+            bad = os.path.join(tmp, "bad.csv")
+            with open(bad, "w") as f:
+                f.write(hdr + f"transform,,,S1,{day(300)},MFR,,,{cn(1)}|{cn(2)},{out(1)}\n"
+                        f"transform,,,S2,{day(300)},MFR,,,{cn(3)},{out(2)}||{out(3)}\n")
+            before = state(d, c)
+            rc, o, e = load(d, bad)
+            check(rc == 2 and "bad.csv:3: column 'outputs': code 2 is empty" in e
+                  and "nothing was loaded" in e, f"a bad transform row: {rc} {o}{e}")
+            eq(state(d, c), before, "nothing changed by the bad file")
+            good = os.path.join(tmp, "events.csv")
+            with open(good, "w") as f:
+                f.write(hdr + f"transform,{day(-1)}T09:00:00+08:00,,S1,{day(300)},MFR,RP-9,"
+                        f"{SPLIT},{cn(1)}|{cn(2)},\"{out(1)}\n{out(2)}\n{out(3)}\"\n")
+            rc, o, e = load(d, good)
+        eq(rc, 0, f"yima load: {o}{e}")
+        eq(load_counts(o)[:4], (1, 1, 0, 0), f"one record, one TRANSFORM: {o}")
+        eq(verdict(c.call("VERIFY", cn(2))), ("red", ["transformed"]), "an input")
+        s = xform_step(ok(c.call("TRACE", out(3))))
+        eq((s[b"side"], s[b"ref"], s[b"input_count"], s[b"output_count"]),
+           (b"output", b"RP-9", 2, 3), "TRACE of an output")
+        eq(codes(s[b"inputs"]), [(cn(1), "8301234", "L1"), (cn(2), "8301234", "L1")], "inputs")
+        c.close()
+    finally:
+        d.close()
+
+
 S = "urn:epc:id:sgtin:6901234.056789."
 MFR_SGLN = "urn:epc:id:sgln:6901234.00001.0"
 
