@@ -33,9 +33,12 @@ int lot_links_add(struct store_txn *t, uint32_t in, uint32_t out);
 
 /* The lots `lot` was made from (sources) or that were made from it
  * (outputs), at any depth up to LOT_LINKS_DEPTH, nearest first, each
- * once, at most LOT_LINKS_MAX: into lots[], their number in *n. */
+ * once, at most LOT_LINKS_MAX: into lots[], their number in *n.  via
+ * (NULL, or LOT_LINKS_MAX long) gets each output's lot it was made from:
+ * `lot` itself, or an output listed before it. */
 int lot_links_sources(struct store_txn *t, uint32_t lot, uint32_t *lots, size_t *n);
-int lot_links_outputs(struct store_txn *t, uint32_t lot, uint32_t *lots, size_t *n);
+int lot_links_outputs(struct store_txn *t, uint32_t lot, uint32_t *lots, uint32_t *via,
+		      size_t *n);
 
 /* The first of lot's sources (lot_links_sources' order) that is
  * recalled, into *src; *found false if none is. */

@@ -83,7 +83,8 @@ static size_t links(struct fx *f, uint32_t lot, bool outputs, uint32_t *lots)
 {
 	size_t n;
 	struct store_txn *t = fx_begin(f);
-	assert_int_equal((outputs ? lot_links_outputs : lot_links_sources)(t, lot, lots, &n), 0);
+	assert_int_equal(outputs ? lot_links_outputs(t, lot, lots, NULL, &n) :
+			 lot_links_sources(t, lot, lots, &n), 0);
 	fx_abort(f);
 	return n;
 }
@@ -315,6 +316,8 @@ static void test_impact_reaches_derived_lots(void **state)
 	assert_int_equal(s1->stock, 2);		/* OUT(2), OUT(3) */
 	assert_int_equal(s1->transformed, 1);	/* OUT(1) into S2 */
 	assert_string_equal(s2->lot.name, "S2");
+	assert_string_equal(s2->from_product, SPLIT);	/* made from S1, not B1 */
+	assert_string_equal(s2->from_lot, "S1");
 	assert_int_equal(s2->stock, 1);
 	assert_int_equal(s2->transit, 1);
 	assert_int_equal(io.totals.derived, 3 + 2);
