@@ -18,9 +18,11 @@ int lot_links_add(struct store_txn *t, uint32_t in, uint32_t out)
 }
 
 /* A breadth-first walk of one direction's links; via (optional) gets,
- * for each lot collected, the lot whose link reached it first. */
+ * for each lot collected, the lot whose link reached it first.  The lot
+ * the walk starts from is never collected: links can lead back to it. */
 struct walk {
 	uint32_t *lots, *via;
+	uint32_t from;	/* the lot the walk starts from */
 	uint32_t at;	/* the lot whose links are being read */
 	size_t n;
 };
@@ -28,6 +30,8 @@ struct walk {
 static int collect(void *arg, uint64_t id)
 {
 	struct walk *w = arg;
+	if ((uint32_t)id == w->from)
+		return 0;
 	for (size_t i = 0; i < w->n; i++)
 		if (w->lots[i] == (uint32_t)id)
 			return 0;
@@ -42,7 +46,7 @@ static int collect(void *arg, uint64_t id)
 static int walk(struct store_txn *t, enum store_db db, uint32_t lot, uint32_t *lots,
 		uint32_t *via, size_t *n)
 {
-	struct walk w = { lots, via, lot, 0 };
+	struct walk w = { lots, via, lot, lot, 0 };
 	size_t level_start = 0, level_end = 0;
 	uint8_t k[LOT_BYTES];
 	code_put_be(k, lot, LOT_BYTES);

@@ -339,6 +339,31 @@ static void test_impact_reaches_derived_lots(void **state)
 	fx_close(&f);
 }
 
+/* Outputs commissioned into a lot that exists already can close a cycle
+ * (B1 into S1, S1 back into B1): a lot is never its own derived lot, nor
+ * counted twice. */
+static void test_impact_of_a_cycle(void **state)
+{
+	(void)state;
+	struct fx f;
+	struct custody_outcome co;
+	struct impact_outcome io;
+	split_b1(&f);
+	assert_int_equal(apply(&f, FX_T0, &co, "TRANSFORM", "INPUTS", OUT(1), "OUTPUTS", IN(7),
+			       "SITE", "DIST", "LOT", "B1", "EXPIRY", FAR, NULL), CMD_DONE);
+	impact(&f, &io, "IMPACT", BULK, "B1", NULL);
+	assert_int_equal(io.nderived, 1);
+	assert_string_equal(io.derived[0].lot.name, "S1");
+	assert_int_equal(io.totals.derived, 3);
+	impact_free(&io);
+	impact(&f, &io, "IMPACT", SPLIT, "S1", NULL);
+	assert_int_equal(io.nderived, 1);
+	assert_string_equal(io.derived[0].lot.name, "B1");
+	assert_string_equal(io.derived[0].from_lot, "S1");
+	impact_free(&io);
+	fx_close(&f);
+}
+
 /* Nothing written since: no event, the input as it was, no output. */
 static void assert_unchanged(struct fx *f, uint64_t events, const char *in, struct unit was)
 {
@@ -438,6 +463,7 @@ int main(void)
 		cmocka_unit_test(test_repackaged_twice_is_followed),
 		cmocka_unit_test(test_trace_both_ways),
 		cmocka_unit_test(test_impact_reaches_derived_lots),
+		cmocka_unit_test(test_impact_of_a_cycle),
 		cmocka_unit_test(test_refusals_change_nothing),
 		cmocka_unit_test(test_site_kinds),
 	};
