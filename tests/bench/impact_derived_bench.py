@@ -20,6 +20,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 import harness  # noqa: E402
+from impact_bench import raw_round_trips  # noqa: E402
 from load_bench import cn  # noqa: E402
 
 SOURCE, SPLIT = "8301234", "8305555"
@@ -60,29 +61,6 @@ def repackage(c, first, last, m):
         ok(c.call("SHIP", *outs[:m // 2 or 1], "FROM", "MFR", "TO", "DIST"), "SHIP")
 
 
-def time_impact(d, runs):
-    """(reply bytes, sorted seconds): IMPACT SOURCE L1, request to last byte."""
-    s = d.connect(timeout=60)
-    req = harness.encode("IMPACT", SOURCE, "L1")
-    s.send(req)
-    whole, used = b"", 0
-    for _ in range(10_000):
-        whole += s.sock.recv(1 << 20)
-        _, used = harness.parse_reply(whole)
-        if used:
-            break
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        s.send(req)
-        got = 0
-        while got < used:
-            got += len(s.sock.recv(1 << 20))
-        times.append(time.perf_counter() - t0)
-    s.close()
-    return used, sorted(times)
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--units", type=int, default=1000)
@@ -105,7 +83,7 @@ def main():
             r = ok(c.call("IMPACT", SOURCE, "L1"), "IMPACT")
             if len(r[b"derived"]) != k or r[b"totals"][b"derived_units"] != k * m:
                 sys.exit(f"IMPACT lists {len(r[b'derived'])} derived lots, want {k}")
-            size, t = time_impact(d, runs)
+            size, t = raw_round_trips(d, harness.encode("IMPACT", SOURCE, "L1"), runs)
             med = t[len(t) // 2] * 1000
             extra = "" if base is None or k == 0 else \
                 f"; +{(med - base) / k * 1000:.1f} us per derived lot"
