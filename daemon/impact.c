@@ -376,22 +376,24 @@ static bool derived_known(const struct impact_outcome *io, uint32_t num)
 }
 
 /* The lots repackaged from lot `from` (at any depth), each once, added to
- * io->derived with its units by status; lots of product `skip` (IMPACT
- * PRODUCT's own, counted already) left out. */
+ * io->derived with its units by status and the lot it was made from;
+ * lots of product `skip` (IMPACT PRODUCT's own, counted already) left
+ * out. */
 static int add_derived(struct store_txn *t, const struct config *cfg, int64_t now,
 		       const struct lot *from, uint32_t skip, struct impact_outcome *io)
 {
-	uint32_t nums[LOT_LINKS_MAX];
+	uint32_t nums[LOT_LINKS_MAX], via[LOT_LINKS_MAX];
 	size_t n;
 	char from_product[MASTER_ID_MAX + 1];
-	int rc = lot_links_outputs(t, from->num, nums, &n);
-	if (rc == 0 && n)
-		rc = master_num_id(t, &master_product, from->product, from_product);
+	int rc = lot_links_outputs(t, from->num, nums, via, &n);
 	for (size_t i = 0; rc == 0 && i < n && io->nderived < LOT_LINKS_MAX; i++) {
 		if (derived_known(io, nums[i]))
 			continue;
 		struct impact_outcome one = { 0 };
-		if ((rc = lots_get(t, nums[i], &one.lot)) != 0)
+		struct lot parent = *from;
+		if ((rc = lots_get(t, nums[i], &one.lot)) != 0 ||
+		    (via[i] != from->num && (rc = lots_get(t, via[i], &parent)) != 0) ||
+		    (rc = master_num_id(t, &master_product, parent.product, from_product)) != 0)
 			break;
 		if (skip && one.lot.product == skip)
 			continue;
@@ -410,8 +412,8 @@ static int add_derived(struct store_txn *t, const struct config *cfg, int64_t no
 				d->ended += one.totals.ended[e];
 			d->transformed = one.totals.transformed;
 			snprintf(d->from_product, sizeof d->from_product, "%s", from_product);
-			snprintf(d->from_lot, sizeof d->from_lot, "%.*s", (int)from->name_len,
-				 from->name);
+			snprintf(d->from_lot, sizeof d->from_lot, "%.*s", (int)parent.name_len,
+				 parent.name);
 			rc = master_num_id(t, &master_product, one.lot.product, d->product);
 		}
 		impact_free(&one);

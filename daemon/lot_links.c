@@ -17,27 +17,36 @@ int lot_links_add(struct store_txn *t, uint32_t in, uint32_t out)
 	return rc ? rc : idlist_add(t, DB_LOT_OUTPUTS, ki, sizeof ki, LOT_BYTES, out);
 }
 
-/* A breadth-first walk of one direction's links. */
+/* A breadth-first walk of one direction's links; via (optional) gets,
+ * for each lot collected, the lot whose link reached it first.  The lot
+ * the walk starts from is never collected: links can lead back to it. */
 struct walk {
-	uint32_t *lots;
+	uint32_t *lots, *via;
+	uint32_t from;	/* the lot the walk starts from */
+	uint32_t at;	/* the lot whose links are being read */
 	size_t n;
 };
 
 static int collect(void *arg, uint64_t id)
 {
 	struct walk *w = arg;
+	if ((uint32_t)id == w->from)
+		return 0;
 	for (size_t i = 0; i < w->n; i++)
 		if (w->lots[i] == (uint32_t)id)
 			return 0;
 	if (w->n == LOT_LINKS_MAX)
 		return 1;
+	if (w->via)
+		w->via[w->n] = w->at;
 	w->lots[w->n++] = (uint32_t)id;
 	return 0;
 }
 
-static int walk(struct store_txn *t, enum store_db db, uint32_t lot, uint32_t *lots, size_t *n)
+static int walk(struct store_txn *t, enum store_db db, uint32_t lot, uint32_t *lots,
+		uint32_t *via, size_t *n)
 {
-	struct walk w = { lots, 0 };
+	struct walk w = { lots, via, lot, lot, 0 };
 	size_t level_start = 0, level_end = 0;
 	uint8_t k[LOT_BYTES];
 	code_put_be(k, lot, LOT_BYTES);
@@ -47,6 +56,7 @@ static int walk(struct store_txn *t, enum store_db db, uint32_t lot, uint32_t *l
 		level_end = w.n;
 		for (size_t i = level_start; i < level_end && rc == 0; i++) {
 			code_put_be(k, lots[i], LOT_BYTES);
+			w.at = lots[i];
 			rc = idlist_each(t, db, k, sizeof k, LOT_BYTES, 0, collect, &w);
 		}
 		if (w.n == level_end)
@@ -58,12 +68,13 @@ static int walk(struct store_txn *t, enum store_db db, uint32_t lot, uint32_t *l
 
 int lot_links_sources(struct store_txn *t, uint32_t lot, uint32_t *lots, size_t *n)
 {
-	return walk(t, DB_LOT_SOURCES, lot, lots, n);
+	return walk(t, DB_LOT_SOURCES, lot, lots, NULL, n);
 }
 
-int lot_links_outputs(struct store_txn *t, uint32_t lot, uint32_t *lots, size_t *n)
+int lot_links_outputs(struct store_txn *t, uint32_t lot, uint32_t *lots, uint32_t *via,
+		      size_t *n)
 {
-	return walk(t, DB_LOT_OUTPUTS, lot, lots, n);
+	return walk(t, DB_LOT_OUTPUTS, lot, lots, via, n);
 }
 
 int lot_links_recalled_source(struct store_txn *t, uint32_t lot, struct lot *src, bool *found)

@@ -8,9 +8,10 @@
  * lot_outputs (input lot → output lots).  Which units of an output were
  * made from which inputs is the TRANSFORM event's (eventlog.h).
  *
- * A lot repackaged again is followed to LOT_LINKS_DEPTH steps; links
- * cannot form a cycle (an output lot is new codes made after its inputs),
- * but a damaged store could hold one, so every walk is bounded.
+ * A lot repackaged again is followed to LOT_LINKS_DEPTH steps.  Links can
+ * form a cycle: TRANSFORM may commission its outputs into a lot that
+ * exists already (L1 into S1, then S1 into L1), so a walk never lists the
+ * lot it starts from, lists each lot once, and is bounded.
  *
  * Errors: 0, STORE_CORRUPT or a store error code.
  */
@@ -33,9 +34,13 @@ int lot_links_add(struct store_txn *t, uint32_t in, uint32_t out);
 
 /* The lots `lot` was made from (sources) or that were made from it
  * (outputs), at any depth up to LOT_LINKS_DEPTH, nearest first, each
- * once, at most LOT_LINKS_MAX: into lots[], their number in *n. */
+ * once and never `lot` itself, at most LOT_LINKS_MAX: into lots[], their
+ * number in *n.  via
+ * (NULL, or LOT_LINKS_MAX long) gets each output's lot it was made from:
+ * `lot` itself, or an output listed before it. */
 int lot_links_sources(struct store_txn *t, uint32_t lot, uint32_t *lots, size_t *n);
-int lot_links_outputs(struct store_txn *t, uint32_t lot, uint32_t *lots, size_t *n);
+int lot_links_outputs(struct store_txn *t, uint32_t lot, uint32_t *lots, uint32_t *via,
+		      size_t *n);
 
 /* The first of lot's sources (lot_links_sources' order) that is
  * recalled, into *src; *found false if none is. */

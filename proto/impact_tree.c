@@ -5,7 +5,9 @@
  * A node of the graph is a site, or a group's folded rest ("more N": site
  * ids cannot hold a space, so the two never meet).  Edges are IMPACT's
  * edges and transit, from the node of their sender to the node of their
- * receiver, added up when several land on the same pair.
+ * receiver, added up when several land on the same pair.  The lots
+ * repackaged from this one are nodes of their own ("lot PRODUCT LOT"),
+ * linked from the lot each was made from.
  */
 #include "impact_tree.h"
 #include "buf.h"
@@ -176,6 +178,129 @@ static void draw_folded(FILE *f, const struct tgroup *g, size_t gi)
 	fprintf(f, "\", style=\"dashed\"%s];\n", late ? ", color=red" : "");
 }
 
+/* A lot's node name: "lot PRODUCT LOT" (a site id holds no space). */
+static void lot_node(FILE *f, const char *product, const char *lot)
+{
+	fputs("\"lot ", f);
+	dot_text(f, product);
+	fputc(' ', f);
+	dot_text(f, lot);
+	fputc('"', f);
+}
+
+/* The derived lot (product, lot) of the reply, or NULL. */
+static const struct resp_value *find_derived(const struct resp_value *derived,
+					     const char *product, const char *lot)
+{
+	for (size_t i = 0; derived && i < derived->n; i++)
+		if (strcmp(text(&derived->elem[i], "product"), product) == 0 &&
+		    strcmp(text(&derived->elem[i], "lot"), lot) == 0)
+			return &derived->elem[i];
+	return NULL;
+}
+
+/* Is the lot recalled, by its own recall or through the lots it was made
+ * from (VERIFY answers RED recalled either way)?  depth bounds a cycle a
+ * broken reply could hold (a store follows 8 repackagings). */
+static bool lot_recalled(const struct resp_value *v, const char *product, const char *lot,
+			 int depth)
+{
+	const struct resp_value *d = find_derived(resp_get_list(v, "derived"), product, lot);
+	if (d != NULL)
+		return strcmp(text(d, "status"), "recalled") == 0 ||
+		       (depth > 0 && lot_recalled(v, text(d, "from_product"),
+						  text(d, "from_lot"), depth - 1));
+	if (strcmp(product, text(v, "product")) != 0)
+		return false;
+	if (strcmp(lot, text(v, "lot")) == 0)
+		return strcmp(text(v, "status"), "recalled") == 0;
+	const struct resp_value *lots = resp_get_list(v, "lots");
+	for (size_t i = 0; lots && i < lots->n; i++)
+		if (strcmp(text(&lots->elem[i], "lot"), lot) == 0)
+			return strcmp(text(&lots->elem[i], "status"), "recalled") == 0;
+	return false;
+}
+
+/*
+ * The lots repackaged from this one (IMPACT's derived, any depth): each a
+ * node with its units by status, linked from the lot it was made from.  A
+ * source that is no derived lot (this lot; for IMPACT PRODUCT, any of its
+ * lots) is a node of its own, drawn once, with its units when the reply
+ * has them (totals, or the product's lots).
+ */
+static void draw_derived(FILE *f, const struct resp_value *v)
+{
+	const struct resp_value *derived = resp_get_list(v, "derived");
+	const struct resp_value *lots = resp_get_list(v, "lots");
+	if (derived == NULL || derived->n == 0)
+		return;
+	fprintf(f, "  subgraph \"cluster derived\" {\n    label=\"repackaged: %zu lot%s, "
+		"%lld units\";\n    style=rounded;\n    color=steelblue;\n", derived->n,
+		derived->n == 1 ? "" : "s",
+		resp_get_num(resp_get(v, "totals"), "derived_units"));
+	for (size_t i = 0; i < derived->n; i++) {
+		const struct resp_value *d = &derived->elem[i];
+		bool own = strcmp(text(d, "status"), "recalled") == 0;
+		bool recalled = own || lot_recalled(v, text(d, "from_product"),
+						    text(d, "from_lot"), 8);
+		fprintf(f, "    ");
+		lot_node(f, text(d, "product"), text(d, "lot"));
+		fprintf(f, " [label=\"");
+		dot_text(f, text(d, "product"));
+		fprintf(f, " lot ");
+		dot_text(f, text(d, "lot"));
+		fprintf(f, "\\n%lld units: stock %lld, in transit %lld, sold %lld, destroyed %lld",
+			resp_get_num(d, "units"), resp_get_num(d, "in_stock"),
+			resp_get_num(d, "in_transit"), resp_get_num(d, "dispensed"),
+			resp_get_num(d, "destroyed"));
+		if (resp_get_num(d, "decommissioned"))
+			fprintf(f, ", decommissioned %lld", resp_get_num(d, "decommissioned"));
+		if (resp_get_num(d, "transformed"))
+			fprintf(f, ", repackaged %lld", resp_get_num(d, "transformed"));
+		fprintf(f, "%s\", style=\"rounded,filled\", fillcolor=aliceblue%s];\n",
+			own ? "\\nRECALLED" : recalled ? "\\nRECALLED with its source" : "",
+			recalled ? ", color=red, penwidth=2" : "");
+	}
+	fprintf(f, "  }\n");
+	/* the sources that are no derived lot, each once */
+	for (size_t i = 0; i < derived->n; i++) {
+		const char *fp = text(&derived->elem[i], "from_product");
+		const char *fl = text(&derived->elem[i], "from_lot");
+		bool drawn = find_derived(derived, fp, fl) != NULL;
+		for (size_t j = 0; j < i && !drawn; j++)
+			drawn = strcmp(text(&derived->elem[j], "from_product"), fp) == 0 &&
+				strcmp(text(&derived->elem[j], "from_lot"), fl) == 0;
+		if (drawn)
+			continue;
+		long long units = -1;
+		if (strcmp(fp, text(v, "product")) == 0 && strcmp(fl, text(v, "lot")) == 0)
+			units = resp_get_num(resp_get(v, "totals"), "units");
+		for (size_t j = 0; lots && j < lots->n && units < 0; j++)
+			if (strcmp(text(&lots->elem[j], "lot"), fl) == 0)
+				units = resp_get_num(&lots->elem[j], "units");
+		fprintf(f, "  ");
+		lot_node(f, fp, fl);
+		fprintf(f, " [label=\"");
+		dot_text(f, fp);
+		fprintf(f, " lot ");
+		dot_text(f, fl);
+		if (units >= 0)
+			fprintf(f, "\\n%lld units", units);
+		fprintf(f, "%s\", style=\"rounded,bold\"%s];\n",
+			lot_recalled(v, fp, fl, 0) ? "\\nRECALLED" : "",
+			lot_recalled(v, fp, fl, 0) ? ", color=red" : "");
+	}
+	for (size_t i = 0; i < derived->n; i++) {
+		const struct resp_value *d = &derived->elem[i];
+		fprintf(f, "  ");
+		lot_node(f, text(d, "from_product"), text(d, "from_lot"));
+		fprintf(f, " -> ");
+		lot_node(f, text(d, "product"), text(d, "lot"));
+		fprintf(f, " [label=\"repackaged into %lld\", color=steelblue];\n",
+			resp_get_num(d, "units"));
+	}
+}
+
 void impact_tree_dot(FILE *f, const struct resp_value *v, const struct impact_tree_opts *o)
 {
 	const struct resp_value *sites = resp_get_list(v, "sites");
@@ -298,6 +423,7 @@ void impact_tree_dot(FILE *f, const struct resp_value *v, const struct impact_tr
 			fprintf(f, " [label=\"%lld\"%s];\n", fl->units,
 				fl->kind == FLOW_RETURN ? ", style=dashed, color=red" : "");
 	}
+	draw_derived(f, v);
 	fprintf(f, "}\n");
 	for (size_t g = 0; g < ngroup; g++)
 		free(group[g].member);

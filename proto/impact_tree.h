@@ -11,7 +11,9 @@
  * of the group is one box with their counts, and edges to and from the
  * sites in it are added up.  `all_sites` draws every site (as the web
  * page does when the reader opens every group).  The same rules as
- * clients/web/tree.js.
+ * clients/web/tree.js.  The lots repackaged from the lot (IMPACT's
+ * derived) are drawn apart, each a node with its units by status, linked
+ * from the lot it was made from.
  */
 #ifndef YIMA_IMPACT_TREE_H
 #define YIMA_IMPACT_TREE_H

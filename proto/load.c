@@ -60,7 +60,7 @@ const char *load_field_name(enum load_field field)
 
 int load_event_kind(const char *s, size_t n)
 {
-	for (int k = LOAD_COMMISSION; k <= LOAD_DISPENSE; k++)
+	for (int k = LOAD_COMMISSION; k <= LOAD_TRANSFORM; k++)
 		if (strlen(kind_names[k]) == n && memcmp(kind_names[k], s, n) == 0)
 			return k;
 	return -1;

@@ -39,7 +39,7 @@
 enum load_kind {
 	LOAD_SITE, LOAD_PRODUCT, LOAD_COMMISSION, LOAD_PACK, LOAD_UNPACK,
 	LOAD_SHIP, LOAD_RECEIVE, LOAD_RETURN, LOAD_DESTROY, LOAD_DISPENSE,
-	/* EPCIS only (TransformationEvent): no CSV event names it */
+	/* a repackaging: EPCIS TransformationEvent, CSV event 'transform' */
 	LOAD_TRANSFORM,
 };
 
@@ -59,7 +59,8 @@ enum load_field {
 	 * (TEMP; daemon/coldchain.h) */
 	LOAD_F_TEMP,
 	/* a repackaging's codes (TRANSFORM): each list its codes one a line,
-	 * '\n' between them (a code holds none) */
+	 * '\n' between them (a code holds none); CSV columns of events files,
+	 * codes separated by '|' or line breaks there */
 	LOAD_F_INPUTS, LOAD_F_OUTPUTS,
 	LOAD_F__COUNT
 };

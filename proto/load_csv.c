@@ -379,6 +379,7 @@ static const struct colname event_cols[] = {
 	{ "lot", LOAD_F_LOT }, { "expiry", LOAD_F_EXPIRY },
 	{ "level", LOAD_F_LEVEL }, { "from", LOAD_F_FROM }, { "to", LOAD_F_TO },
 	{ "ref", LOAD_F_REF }, { "qty", LOAD_F_QTY }, { "temp", LOAD_F_TEMP },
+	{ "inputs", LOAD_F_INPUTS }, { "outputs", LOAD_F_OUTPUTS },
 };
 
 static const char *const file_names[] = {
@@ -497,6 +498,10 @@ static int read_header(struct load_csv *r, char *err)
 		const int *need = r->file == LOAD_FILE_SITES ? need_sites :
 		                  r->file == LOAD_FILE_PRODUCTS ? need_products : need_events;
 		size_t nneed = r->file == LOAD_FILE_EVENTS ? 2 : 3;
+
+		/* a file of repackagings only names its codes in these two */
+		if (have[LOAD_F_INPUTS + 2] && have[LOAD_F_OUTPUTS + 2])
+			have[LOAD_F_CODE + 2] = true;
 
 		for (size_t k = 0; k < nneed; k++)
 			if (!have[need[k] + 2]) {
@@ -654,6 +659,48 @@ static int check_product(struct load_csv *r, struct load_rec *rec)
 	return LOAD_OK;
 }
 
+/*
+ * A transform row's list of codes (inputs, outputs): codes separated by
+ * '|' or line breaks, each checked as a code column is.  The separators
+ * become the record's '\n' in place (a CR before an LF is dropped, so
+ * the text only shrinks).  An error names the code by its place.
+ */
+static int check_code_list(struct load_csv *r, struct load_rec *rec, int field)
+{
+	char *p = r->buf + (rec->f[field] - r->buf), *out = p; /* ours to change */
+	size_t n = rec->len[field], i = 0;
+	unsigned nth = 0;
+	char why[LOAD_MSG_MAX], msg[LOAD_MSG_MAX];
+
+	while (i <= n) {
+		size_t start = i, len;
+
+		while (i < n && p[i] != '|' && p[i] != '\n')
+			i++;
+		len = i - start;
+		if (i < n && p[i] == '\n' && len > 0 && p[i - 1] == '\r')
+			len--;
+		nth++;
+		if (len == 0) {
+			load_msgf(msg, "code %u is empty (codes are separated by one '|' "
+			          "or a line break)", nth);
+			return bad_col(r, rec->where, field, msg);
+		}
+		if (load_check_code(p + start, len, r->opts.lo_code, why) < 0) {
+			load_msgf(msg, "code %u: %s", nth, why);
+			return bad_col(r, rec->where, field, msg);
+		}
+		if (nth > 1)
+			*out++ = '\n';
+		memmove(out, p + start, len);
+		out += len;
+		i++;	/* past the separator, or past the end */
+	}
+	*out = '\0';
+	rec->len[field] = (size_t)(out - p);
+	return LOAD_OK;
+}
+
 static int check_event(struct load_csv *r, struct load_rec *rec,
                        const char *ev, size_t evlen)
 {
@@ -669,7 +716,7 @@ static int check_event(struct load_csv *r, struct load_rec *rec,
 	k = load_event_kind(ev, evlen);
 	if (k < 0) {
 		load_msgf(r->err, "%s:%lu: unknown event '%s' (commission, pack, "
-		          "unpack, ship, receive, return, destroy or dispense)",
+		          "unpack, ship, receive, return, destroy, dispense or transform)",
 		          r->name, rec->where, load_quote(ev, evlen, q, sizeof(q)));
 		return LOAD_BAD;
 	}
@@ -708,6 +755,9 @@ static int check_event(struct load_csv *r, struct load_rec *rec,
 	                     rec->kind == LOAD_DISPENSE ? CMD_SALE_QTY_MAX : CMD_LOT_QTY_MAX,
 	                     why) < 0)
 		return bad_col(r, rec->where, LOAD_F_QTY, why);
+	if (rec->kind == LOAD_TRANSFORM)	/* no code: two lists of them */
+		return check_code_list(r, rec, LOAD_F_INPUTS) == LOAD_OK ?
+		       check_code_list(r, rec, LOAD_F_OUTPUTS) : LOAD_BAD;
 	if (load_check_code(rec->f[LOAD_F_CODE], rec->len[LOAD_F_CODE],
 	                    r->opts.lo_code, why) < 0)
 		return bad_col(r, rec->where, LOAD_F_CODE, why);

@@ -66,7 +66,9 @@ static void read_all(const uint8_t *data, size_t size, size_t record_max)
 				continue;
 			check(rec.len[f] > 0 && strlen(rec.f[f]) == rec.len[f]);
 		}
-		if (rec.kind >= LOAD_COMMISSION)
+		if (rec.kind == LOAD_TRANSFORM)
+			check(rec.f[LOAD_F_INPUTS] != NULL && rec.f[LOAD_F_OUTPUTS] != NULL);
+		else if (rec.kind >= LOAD_COMMISSION)
 			check(rec.f[LOAD_F_CODE] != NULL);
 	}
 	check(load_csv_next(r, &rec) == LOAD_END);

@@ -7,6 +7,7 @@ lot, over RESP, the CLI and HTTP), an EPCIS TransformationEvent loaded with
 bad input refused with a clear error, changing nothing."""
 import json
 import os
+import re
 import tempfile
 import urllib.parse
 
@@ -89,6 +90,29 @@ def test_transform_trace_recall_impact():
         eq(mfr[b"transformed"], 2, "MFR repackaged two")
         rc, o, e = d.yima("impact", "8301234", "L1")
         check("repackaged into 1 lot (3 units" in o and f"{SPLIT}" in o, f"yima impact: {o}")
+        # The picture: the derived lot a node of its own, with its units,
+        # linked from the recalled lot; the same drawn by Graphviz.
+        rc, o, e = d.yima("impact", "8301234", "L1", "--dot")
+        eq(rc, 0, f"yima impact --dot: {e}")
+        node = re.search(r'^    "lot 8305555 S1" \[label="([^"]*)".*$', o, re.M)
+        check(node, f"the derived lot's node: {o}")
+        eq(node.group(1), "8305555 lot S1\\n3 units: stock 3, in transit 0, sold 0, "
+           "destroyed 0\\nRECALLED with its source", "its label: units by status")
+        check("color=red" in node.group(0), f"drawn recalled: {node.group(0)}")
+        check('label="repackaged: 1 lot, 3 units"' in o, f"the cluster: {o}")
+        check('"lot 8301234 L1" [label="8301234 lot L1\\n4 units\\nRECALLED"' in o,
+              f"the source lot's node: {o}")
+        check('"lot 8301234 L1" -> "lot 8305555 S1" [label="repackaged into 3"' in o,
+              f"linked from the source lot: {o}")
+        svg = os.path.join(d.tmp, "impact.svg")
+        rc, _, e = d.yima("impact", "8301234", "L1", "--svg", svg)
+        eq(rc, 0, f"yima impact --svg: {e}")
+        with open(svg, encoding="utf-8") as f:
+            picture = f.read()
+        check("8305555 lot S1" in picture and "repackaged into 3" in picture,
+              "Graphviz drew the derived lot and its link")
+        st, dot, _ = call(d, "GET", "/v1/impact?product=8301234&lot=L1&format=dot")
+        check(st == 200 and '-> "lot 8305555 S1"' in dot, f"GET /v1/impact?format=dot: {st}")
         # The HTTP side answers the same.
         status, j, _ = call(d, "GET", "/v1/impact?product=8301234&lot=L1")
         eq((status, [(x["lot"], x["units"]) for x in j["derived"]]), (200, [("S1", 3)]),
@@ -142,6 +166,42 @@ def test_bad_transforms_change_nothing():
                           "--lot", "S1", "--expiry", day(300))
         check(rc == 1 and "already commissioned" in e, f"refused by the server: {rc} {e}")
         eq(state(d, c), before, "nothing changed by the CLI")
+        c.close()
+    finally:
+        d.close()
+
+
+def test_csv_transform_loaded():
+    """A `transform` row of an events file (FORMATS.md): yima load makes it
+    TRANSFORM; a bad row is refused naming its line and column, and the
+    file loads nothing."""
+    d = Yimad()
+    try:
+        c = chain(d, [cn(i) for i in range(1, 5)], to=None)
+        eq(c.call("PRODUCT", "SET", SPLIT, "name", "split", "kind", "drug"), "OK", "PRODUCT")
+        hdr = "event,time,code,lot,expiry,from,ref,product,inputs,outputs\n"
+        with tempfile.TemporaryDirectory() as tmp:
+            bad = os.path.join(tmp, "bad.csv")
+            with open(bad, "w") as f:
+                f.write(hdr + f"transform,,,S1,{day(300)},MFR,,,{cn(1)}|{cn(2)},{out(1)}\n"
+                        f"transform,,,S2,{day(300)},MFR,,,{cn(3)},{out(2)}||{out(3)}\n")
+            before = state(d, c)
+            rc, o, e = load(d, bad)
+            check(rc == 2 and "bad.csv:3: column 'outputs': code 2 is empty" in e
+                  and "nothing was loaded" in e, f"a bad transform row: {rc} {o}{e}")
+            eq(state(d, c), before, "nothing changed by the bad file")
+            good = os.path.join(tmp, "events.csv")
+            with open(good, "w") as f:
+                f.write(hdr + f"transform,{day(-1)}T09:00:00+08:00,,S1,{day(300)},MFR,RP-9,"
+                        f"{SPLIT},{cn(1)}|{cn(2)},\"{out(1)}\n{out(2)}\n{out(3)}\"\n")
+            rc, o, e = load(d, good)
+        eq(rc, 0, f"yima load: {o}{e}")
+        eq(load_counts(o)[:4], (1, 1, 0, 0), f"one record, one TRANSFORM: {o}")
+        eq(verdict(c.call("VERIFY", cn(2))), ("red", ["transformed"]), "an input")
+        s = xform_step(ok(c.call("TRACE", out(3))))
+        eq((s[b"side"], s[b"ref"], s[b"input_count"], s[b"output_count"]),
+           (b"output", b"RP-9", 2, 3), "TRACE of an output")
+        eq(codes(s[b"inputs"]), [(cn(1), "8301234", "L1"), (cn(2), "8301234", "L1")], "inputs")
         c.close()
     finally:
         d.close()
@@ -229,6 +289,13 @@ def test_epcis_transformation_loaded_captured_and_queried():
         eq(verdict(c.call("VERIFY", S + "Z1")), ("red", ["recalled"]), "two steps from L7")
         imp = ok(c.call("IMPACT", "06901234567892", "L7"))
         eq([x[b"lot"] for x in imp[b"derived"]], [b"R1", b"R2"], "IMPACT reaches both")
+        rc, o, e = d.yima("impact", "06901234567892", "L7", "--dot")
+        P = "06901234567892"
+        for a, b, n in ((f"lot {P} L7", f"lot {P} R1", 3), (f"lot {P} R1", f"lot {P} R2", 1)):
+            check(f'"{a}" -> "{b}" [label="repackaged into {n}"' in o, f"{a} -> {b}: {o}")
+        check(re.search(rf'^    "lot {P} R1" \[label="{P} lot R1\\n3 units: stock 2, in '
+                        r'transit 0, sold 0, destroyed 0, repackaged 1', o, re.M),
+              f"R1 counts the unit repackaged again: {o}")
         c.close()
     finally:
         d.close()

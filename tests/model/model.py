@@ -77,6 +77,7 @@ SITE_KINDS = {
 }
 # P "TRANSFORM": repackagings followed from a lot to the lots it was made of.
 LOT_LINKS_DEPTH = 8
+LOT_LINKS_MAX = 256     # lots one walk of the links collects (P "IMPACT": derived)
 
 # P "SHIP" (TEMP) and PRODUCT's storage_min_c/storage_max_c: °C with at most
 # one decimal, -200 to 100, kept in tenths.
@@ -415,9 +416,10 @@ class Model:
         depth up to LOT_LINKS_DEPTH, nearest first, each depth in the
         order lots were made) that is recalled, or None."""
         order = {k: i for i, k in enumerate(self.lots)}
+        own = (lot.product, lot.name)   # links can lead back to it: never listed
         seen, level = [], sorted(lot.sources, key=order.get)
         for _ in range(LOT_LINKS_DEPTH):
-            level = [k for k in level if k not in seen]
+            level = [k for k in level if k not in seen and k != own]
             seen += level
             nxt = []
             for k in level:
@@ -1490,7 +1492,43 @@ class Model:
             return ("transit", holder, dest)
         return ({"active": "stock"}.get(status, status), holder)
 
-    def cmd_impact(self, args):
+    def derived_lots(self, key):
+        """P "IMPACT": the lots repackaged from lot `key`, at any depth up
+        to LOT_LINKS_DEPTH, nearest first (each depth in the order lots
+        were made), each once, at most LOT_LINKS_MAX, each with the lot
+        whose link reached it first: [(lot key, made-from key)]."""
+        order = {k: i for i, k in enumerate(self.lots)}
+        outputs = {}
+        for k, lt in self.lots.items():
+            for src in lt.sources:
+                outputs.setdefault(src, []).append(k)
+        found, via, level = [], {}, [key]
+        for _ in range(LOT_LINKS_DEPTH):
+            nxt = []
+            for k in level:
+                for o in sorted(outputs.get(k, []), key=order.get):
+                    if o not in via and o != key and len(found) < LOT_LINKS_MAX:
+                        via[o] = k
+                        found.append(o)
+                        nxt.append(o)
+            if not nxt:
+                break
+            level = nxt
+        return [(k, via[k]) for k in found]
+
+    def derived_row(self, key, source):
+        """A derived lot as IMPACT lists it: its status and units by
+        status, counted at every site, and the lot it was made from."""
+        lot = self.lots[key]
+        t = self.cmd_impact(["IMPACT", lot.product, lot.name], derived=False)["totals"]
+        return dict(product=lot.product, lot=lot.name, expiry=lot.expiry.isoformat(),
+                    status="recalled" if lot.recall_level else "active",
+                    level=lot.recall_level, units=t["units"], in_stock=t["in_stock"],
+                    in_transit=t["in_transit"], dispensed=t["dispensed"],
+                    destroyed=t["destroyed"], decommissioned=sum(t[k] for k in END_STATES),
+                    transformed=t["transformed"], from_product=source[0], from_lot=source[1])
+
+    def cmd_impact(self, args, derived=True):
         lot = self.lot_arg(args[1], args[2])
         key = (lot.product, lot.name)
         sites = {}
@@ -1568,7 +1606,12 @@ class Model:
         totals["cold_chain_breaks"] = sum(s["cold_chain_breaks"] for s in out_sites)
         totals["after_recall"] = {k: sum(s["after_recall"][k] for s in out_sites)
                                   for k in ("commissioned", "shipped", "received")}
-        return dict(product=lot.product, lot=lot.name, expiry=lot.expiry.isoformat(),
+        more = {}
+        if derived:     # P "IMPACT": the rest of a recall's reach
+            rows = [self.derived_row(k, via) for k, via in self.derived_lots(key)]
+            totals["derived_units"] = sum(r["units"] for r in rows)
+            more = dict(derived=rows)
+        return dict(**more, product=lot.product, lot=lot.name, expiry=lot.expiry.isoformat(),
                     status="recalled" if lot.recall_level else "active",
                     level=lot.recall_level, totals=totals, sites=out_sites,
                     transit=[dict({"from": a, "to": b}, **f) for (a, b), f in

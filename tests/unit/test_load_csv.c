@@ -112,6 +112,51 @@ static const struct csv_case cases[] = {
 	  0, 0,
 	  "2 destroy code=" CN1 " from=PH1 ref=D-9\n"
 	  "3 dispense time=" T " code=" CN2 " from=PH1 ref=TX42 qty=2\n" },
+	{ "transform: codes separated by '|' or line breaks, CRLF too",
+	  "event,time,code,lot,expiry,from,ref,product,inputs,outputs\n"
+	  "transform," T ",,B2,2027-06-30,DIST,RP-1,8301234," CN1 "|" CN2 "," PK "\n"
+	  "transform,,,B3,2027-06-30,DIST,,,\"" CN1 "\r\n" CN2 "\","
+	  "\"(01)06901234567892(21)SN1\n(01)06901234567892(21)SN2\"\n",
+	  0, 0,
+	  "2 transform product=8301234 time=" T " lot=B2 expiry=2027-06-30 from=DIST "
+	  "ref=RP-1 inputs=" CN1 "\n" CN2 " outputs=" PK "\n"
+	  "3 transform lot=B3 expiry=2027-06-30 from=DIST inputs=" CN1 "\n" CN2
+	  " outputs=(01)06901234567892(21)SN1\n(01)06901234567892(21)SN2\n" },
+	{ "transform: a file of them needs no code column",
+	  "event,inputs,outputs,from,lot,expiry\n"
+	  "transform," CN1 "," CN2 ",M,B2,2027-06-30\n",
+	  0, 0,
+	  "2 transform lot=B2 expiry=2027-06-30 from=M inputs=" CN1 " outputs=" CN2 "\n" },
+	{ "transform: bad rows name their line, column and code",
+	  "event,code,lot,expiry,from,to,inputs,outputs\n"
+	  "transform,,B2,2027-06-30,M,," CN1 ",\n"
+	  "transform,,,2027-06-30,M,," CN1 "," CN2 "\n"
+	  "transform,,B2,2027-02-30,M,," CN1 "," CN2 "\n"
+	  "transform," CN1 ",B2,2027-06-30,M,," CN1 "," CN2 "\n"
+	  "transform,,B2,2027-06-30,M,D," CN1 "," CN2 "\n"
+	  "transform,,B2,2027-06-30,M,," CN1 "||" CN2 "," PK "\n"
+	  "transform,,B2,2027-06-30,M,," CN1 "|," PK "\n"
+	  "transform,,B2,2027-06-30,M,," CN1 "," PK "|06901234567892\n"
+	  "transform,,B2,2027-06-30,M,,urn:epc:id:sgln:6901234.00001.0," PK "\n"
+	  "ship," CN1 ",,,M,,," PK "\n"
+	  "transform,,B2,2027-06-30,M,," CN1 "," CN2 "\n",
+	  0, 0,
+	  "! t.csv:2: column 'outputs': empty (transform needs it)\n"
+	  "! t.csv:3: column 'lot': empty (transform needs it)\n"
+	  "! t.csv:4: column 'expiry': '2027-02-30' is not a date (YYYY-MM-DD)\n"
+	  "! t.csv:5: column 'code': not used by transform events (leave it empty)\n"
+	  "! t.csv:6: column 'to': not used by transform events (leave it empty)\n"
+	  "! t.csv:7: column 'inputs': code 2 is empty (codes are separated by one "
+	  "'|' or a line break)\n"
+	  "! t.csv:8: column 'inputs': code 2 is empty (codes are separated by one "
+	  "'|' or a line break)\n"
+	  "! t.csv:9: column 'outputs': code 2: GTIN-14 (ITF-14 case barcode) "
+	  "06901234567892: a GTIN identifies a product, not a pack; scan the "
+	  "traceability code (20-digit code or GS1 DataMatrix)\n"
+	  "! t.csv:10: column 'inputs': code 1: 'urn:epc:id:sgln:6901234.00001.0' is a "
+	  "location or party (GLN), not an item\n"
+	  "! t.csv:11: column 'outputs': not used by ship events (leave it empty)\n"
+	  "12 transform lot=B2 expiry=2027-06-30 from=M inputs=" CN1 " outputs=" CN2 "\n" },
 	{ "GS1, EPC and Digital Link codes",
 	  "event,code,parent,from\n"
 	  "pack,(01)06901234567892(21)SN1,urn:epc:id:sscc:6901234.0000000001,M\n"
@@ -159,7 +204,7 @@ static const struct csv_case cases[] = {
 	  "2 ship code=" CN1 " from=M to=D ref=note\non\nthree lines\n"
 	  "5 ship code=" CN2 " from=M to=D\"2 ref=a,b\n"
 	  "! t.csv:6: unknown event 'sell' (commission, pack, unpack, ship, "
-	  "receive, return, destroy or dispense)\n" },
+	  "receive, return, destroy, dispense or transform)\n" },
 	{ "quoted header names",
 	  "\"event\",\"code\",\"from\"\ncommission," CN1 ",M\n", 0, 0,
 	  "2 commission code=" CN1 " from=M\n" },

@@ -83,7 +83,8 @@ static size_t links(struct fx *f, uint32_t lot, bool outputs, uint32_t *lots)
 {
 	size_t n;
 	struct store_txn *t = fx_begin(f);
-	assert_int_equal((outputs ? lot_links_outputs : lot_links_sources)(t, lot, lots, &n), 0);
+	assert_int_equal(outputs ? lot_links_outputs(t, lot, lots, NULL, &n) :
+			 lot_links_sources(t, lot, lots, &n), 0);
 	fx_abort(f);
 	return n;
 }
@@ -315,6 +316,8 @@ static void test_impact_reaches_derived_lots(void **state)
 	assert_int_equal(s1->stock, 2);		/* OUT(2), OUT(3) */
 	assert_int_equal(s1->transformed, 1);	/* OUT(1) into S2 */
 	assert_string_equal(s2->lot.name, "S2");
+	assert_string_equal(s2->from_product, SPLIT);	/* made from S1, not B1 */
+	assert_string_equal(s2->from_lot, "S1");
 	assert_int_equal(s2->stock, 1);
 	assert_int_equal(s2->transit, 1);
 	assert_int_equal(io.totals.derived, 3 + 2);
@@ -332,6 +335,31 @@ static void test_impact_reaches_derived_lots(void **state)
 	/* ... but a product's own lots are not derived from it again. */
 	impact(&f, &io, "IMPACT", "PRODUCT", SPLIT, NULL);
 	assert_int_equal(io.nderived, 0);
+	impact_free(&io);
+	fx_close(&f);
+}
+
+/* Outputs commissioned into a lot that exists already can close a cycle
+ * (B1 into S1, S1 back into B1): a lot is never its own derived lot, nor
+ * counted twice. */
+static void test_impact_of_a_cycle(void **state)
+{
+	(void)state;
+	struct fx f;
+	struct custody_outcome co;
+	struct impact_outcome io;
+	split_b1(&f);
+	assert_int_equal(apply(&f, FX_T0, &co, "TRANSFORM", "INPUTS", OUT(1), "OUTPUTS", IN(7),
+			       "SITE", "DIST", "LOT", "B1", "EXPIRY", FAR, NULL), CMD_DONE);
+	impact(&f, &io, "IMPACT", BULK, "B1", NULL);
+	assert_int_equal(io.nderived, 1);
+	assert_string_equal(io.derived[0].lot.name, "S1");
+	assert_int_equal(io.totals.derived, 3);
+	impact_free(&io);
+	impact(&f, &io, "IMPACT", SPLIT, "S1", NULL);
+	assert_int_equal(io.nderived, 1);
+	assert_string_equal(io.derived[0].lot.name, "B1");
+	assert_string_equal(io.derived[0].from_lot, "S1");
 	impact_free(&io);
 	fx_close(&f);
 }
@@ -435,6 +463,7 @@ int main(void)
 		cmocka_unit_test(test_repackaged_twice_is_followed),
 		cmocka_unit_test(test_trace_both_ways),
 		cmocka_unit_test(test_impact_reaches_derived_lots),
+		cmocka_unit_test(test_impact_of_a_cycle),
 		cmocka_unit_test(test_refusals_change_nothing),
 		cmocka_unit_test(test_site_kinds),
 	};
