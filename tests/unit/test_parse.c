@@ -819,6 +819,51 @@ static void test_replicated_entry_applied_once(void **state)
 	fx_close(&f);
 }
 
+/* A DISPENSE job run by the writer leaves its verdict to be rendered on
+ * the request's thread: an empty reply and a render hook that writes the
+ * verdict from what the run kept; a reply reset forgets the hook. */
+static void test_dispense_verdict_rendered_off_the_writer(void **state)
+{
+	(void)state;
+	struct fx f;
+	fx_open(&f);
+	fx_site(&f, "M1", "manufacturer");
+	fx_site(&f, "P1", "pharmacy");
+	fx_product(&f, "8301234", "1");
+	fx_do(&f, FX_T0, "COMMISSION", C(1), "SITE", "M1", "LOT", "L1", "EXPIRY", "2030-01-01",
+	      NULL);
+	fx_do(&f, FX_T0, "SHIP", C(1), "FROM", "M1", "TO", "P1", NULL);
+	fx_do(&f, FX_T0, "RECEIVE", C(1), "SITE", "P1", NULL);
+	struct req r;
+	assert_int_equal(parse(&r, "DISPENSE", C(1), "SITE", "P1", "TX", "T1"), 0);
+	struct write_job *job = cmd_write_job(&f.cfg, &r.c.cmd, 3, NULL, NULL, NULL);
+	cmd_free(&r.c.cmd);
+	assert_int_equal(job->run(fx_begin(&f), job), 0);
+	fx_commit(&f);
+	assert_int_equal(job->reply.b.len, 0);
+	assert_non_null(job->render);
+	job->render(job);
+	const char *want = "%";	/* a map: verdict, reasons, message, ... */
+	assert_true(job->reply.b.len > 100);
+	assert_memory_equal(job->reply.b.data, want, 1);
+	assert_non_null(memmem(job->reply.b.data, job->reply.b.len, "$5\r\ngreen\r\n", 11));
+	write_job_reset_reply(job);
+	assert_null(job->render);
+	assert_int_equal(job->reply.b.len, 0);
+	cmd_write_job_free(job);
+
+	/* A refusal is an error reply written by the writer at once. */
+	assert_int_equal(parse(&r, "DISPENSE", C(1), "SITE", "NOPE", "TX", "T2"), 0);
+	job = cmd_write_job(&f.cfg, &r.c.cmd, 3, NULL, NULL, NULL);
+	cmd_free(&r.c.cmd);
+	assert_int_equal(job->run(fx_begin(&f), job), 0);
+	fx_commit(&f);
+	assert_null(job->render);
+	assert_true(job->reply.b.len > 0 && job->reply.b.data[0] == '-');
+	cmd_write_job_free(job);
+	fx_close(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -838,6 +883,7 @@ int main(void)
 		cmocka_unit_test(test_events_records_checked_one_by_one),
 		cmocka_unit_test(test_events_job_applies_without_the_request),
 		cmocka_unit_test(test_replicated_entry_applied_once),
+		cmocka_unit_test(test_dispense_verdict_rendered_off_the_writer),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
