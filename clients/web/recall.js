@@ -29,7 +29,14 @@ yima.strings({
 		"recall.expand.all": "全部展开",
 		"recall.collapse.all": "全部收起",
 		"recall.sites": "各站点",
+		"recall.derived": "分装去向",
 		"status.recalled": "已召回",
+		"derived.hint": "由本批次分装、改包装得到的批次（含多级）；源批次召回时，其产品同样按召回处理。",
+		"derived.from": "来源批次",
+		"derived.units": "单位",
+		"derived.recalled": "随源批次召回",
+		"c.product": "产品",
+		"c.lot": "批号",
 		"status.active": "未召回",
 		"status.line": "产品 {product} · 批号 {lot} · 有效期至 {expiry}",
 		"status.recall": "{level} 级召回 · {time} · 原因：{reason} · 确认期限 {deadline}",
@@ -160,7 +167,14 @@ yima.strings({
 		"recall.expand.all": "Expand all",
 		"recall.collapse.all": "Collapse all",
 		"recall.sites": "Sites",
+		"recall.derived": "Repackaged into",
 		"status.recalled": "Recalled",
+		"derived.hint": "Lots repackaged or relabelled from this lot, at any depth; a recall of the source reaches their packs.",
+		"derived.from": "From lot",
+		"derived.units": "Units",
+		"derived.recalled": "recalled with its source",
+		"c.product": "Product",
+		"c.lot": "Lot",
 		"status.active": "Not recalled",
 		"status.line": "Product {product} · lot {lot} · expires {expiry}",
 		"status.recall": "Level {level} recall · {time} · reason: {reason} · acknowledge by {deadline}",
@@ -443,6 +457,32 @@ function drawTable() {
 	table.replaceChildren(el("thead", {}, head), body);
 }
 
+/* The lots repackaged from this one (IMPACT's `derived`), one row each. */
+function drawDerived(imp) {
+	const { el, t, num } = yima;
+	const derived = imp.derived || [];
+	document.getElementById("derived-section").hidden = derived.length === 0;
+	const table = document.getElementById("derived");
+	const cols = ["in_stock", "in_transit", "dispensed", "destroyed"];
+	const head = el("tr", {}, el("th", { text: t("c.product") }), el("th", { text: t("c.lot") }),
+			el("th", { text: t("derived.from") }), el("th", { text: t("c.state") }),
+			el("th", { class: "num", text: t("derived.units") }),
+			cols.map((k) => el("th", { class: "num", text: t(`c.${k}`) })));
+	const recalledSource = imp.status === "recalled";
+	const rows = derived.map((d) => {
+		const red = d.status === "recalled" || recalledSource;
+		return el("tr", { dataset: { lot: d.lot, product: d.product } },
+			el("td", { text: d.product }), el("td", { text: d.lot }),
+			el("td", { text: d.from_lot }),
+			el("td", {}, el("span", { class: `badge ${red ? "red" : "green"}`,
+				text: d.status === "recalled" ? t("status.recalled") :
+				      red ? t("derived.recalled") : t("status.active") })),
+			el("td", { class: "num", dataset: { k: "units" }, text: num(d.units) }),
+			cols.map((k) => el("td", { class: "num", dataset: { k }, text: num(d[k]) })));
+	});
+	table.replaceChildren(el("thead", {}, head), el("tbody", {}, rows));
+}
+
 function drawImpact() {
 	if (!current)
 		return;
@@ -452,6 +492,7 @@ function drawImpact() {
 	drawAck(current.impact);
 	drawTree();
 	drawTable();
+	drawDerived(current.impact);
 	const all = document.getElementById("expand-all");
 	all.textContent = yima.t(treeOpen.size || tableOpen.size ? "recall.collapse.all" :
 				 "recall.expand.all");

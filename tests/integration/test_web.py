@@ -143,8 +143,9 @@ def setup(d):
     L1: codes 1-6 at MFR → DIST → PH1 (1-3, code 2 sold, then sold again:
         a duplicate alert), DIST → PH2 (4-5 on the way), code 6 at DIST.
     L2: codes 11-16 at MFR → DIST → PH1 (11-13), DIST → PH2 (14-15) of which
-        HOSP receives 15 (a diversion alert); recalled at level 1, PH1
-        acknowledges; two days later the others are late.
+        HOSP receives 15 (a diversion alert); DIST repackages 16 into 21-22
+        (lot R2); L2 is recalled at level 1, PH1 acknowledges; two days
+        later the others are late.
     A GS1 pack of GTIN, lot G1, at PH1; an unknown code scanned at PH1."""
     c = rc(d.connect())
     for site, kind, name in SITES:
@@ -167,6 +168,8 @@ def setup(d):
     ok(c.call("COMMISSION", dl, "SITE", "MFR", "LOT", "G1", "EXPIRY", day(400)))
     ok(c.call("SHIP", dl, "FROM", "MFR", "TO", "PH1"))
     ok(c.call("RECEIVE", dl, "SITE", "PH1"))
+    ok(c.call("TRANSFORM", "INPUTS", l2[5], "OUTPUTS", cn(21), cn(22), "SITE", "DIST",
+              "LOT", "R2", "EXPIRY", day(300)))
     ok(c.call("RECALL", PRODUCT, "L2", "LEVEL", "1", "REASON", "溶出度不合格"))
     ok(c.call("RECALL.ACK", PRODUCT, "L2", "SITE", "PH1"))
     c.close()
@@ -369,6 +372,13 @@ def test_recall_page_matches_impact():
         check("late" in nodes["PH2"], f"PH2 is late: {nodes}")
         eq(len(b.all("#tree svg path.edge")), len(imp["edges"]) + len(imp["transit"]),
            "an edge for each flow")
+        # The lot repackaged from L2, recalled with it.
+        eq([x["lot"] for x in imp["derived"]], ["R2"], "IMPACT's derived lots")
+        rows = b.all("#derived tbody tr")
+        eq([r.get_attribute("data-lot") for r in rows], ["R2"], "the derived lots shown")
+        eq(number(rows[0].find_element(b.By.CSS_SELECTOR, "td[data-k=units]").text),
+           imp["derived"][0]["units"], "its units")
+        check("随源批次召回" in rows[0].text, f"recalled with its source: {rows[0].text}")
         # A code's trace.
         tr = resp_json(d, "TRACE", cn(15))
         b.type("#trace-code", cn(15))
