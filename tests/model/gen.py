@@ -403,6 +403,13 @@ class Generator:
             words += ["storage_max_c", self.pick(["8", "25", "30", "1", "8.55"])]
         return words
 
+    def licence(self):
+        """A site's licence runs until a day near today: passed, today (still
+        valid), or ahead."""
+        site = self.pick([s for s, _ in SITES])
+        day = self.model.today() + datetime.timedelta(days=self.pick([-40, -1, 0, 1, 30]))
+        return ["SITE", "SET", site, "licence_valid_until", day.isoformat()]
+
     def release(self):
         """COLDCHAIN RELEASE of codes with an open break, or of the
         container they are in; now and then of a code without one."""
@@ -495,7 +502,8 @@ class Generator:
                ("unlock", 1), ("events", 5), ("advance", 1.5), ("decommission", 2.5),
                ("reactivate", 1.5), ("unwithdraw", 0.75), ("category", 0.4),
                ("transform", 2),
-               ("alert_set", 2), ("alerts", 1), ("storage", 0.4), ("release", 1.5)]
+               ("alert_set", 2), ("alerts", 1), ("storage", 0.4), ("release", 1.5),
+               ("licence", 0.4)]
 
     def alert_set(self):
         """ALERT SET on a stored alert (now and then one past the last, a

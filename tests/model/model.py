@@ -45,7 +45,7 @@ ZH = {"vaccine": "疫苗", "blood_product": "血液制品", "narcotic": "麻醉�
       "psychotropic_2": "第二类精神药品", "toxic": "医疗用毒性药品", "radioactive": "放射性药品",
       "precursor": "药品类易制毒化学品", "botulinum": "注射用A型肉毒毒素"}
 AMBER_REASONS = {"near_expiry", "not_received_here", "in_transit", "lot_mismatch",
-                 "expiry_mismatch", "checked_out"}   # defaults: mismatch, not_received = amber
+                 "expiry_mismatch", "checked_out", "licence_expired"}   # defaults: mismatch, not_received = amber
 ELSEWHERE = "_checked_out_elsewhere"
 # P "DECOMMISSION": the end states besides sale and destruction.
 END_STATES = ("sample", "exported", "stolen", "checked_out")
@@ -227,6 +227,7 @@ class Model:
         self.minute = 0                 # minutes the clock was advanced
         self.sites = []                 # in creation order (IMPACT orders by it)
         self.site_kind = {}             # site -> its kind, when it has one
+        self.site_licence = {}          # site -> the last day its licence is valid
         self.products = {}              # id -> {"upp", "name", "withdrawn", "withdraw_seq"}
         self.lots = {}                  # (product, name) -> Lot
         self.units = {}                 # canonical code -> Unit
@@ -382,6 +383,9 @@ class Model:
                 r.add(ELSEWHERE)
         if u.locked:
             r.add("locked")
+        # P "SITE SET": a scan at a site whose licence has passed.
+        if site and site in self.site_licence and self.today() > self.site_licence[site]:
+            r.add("licence_expired")
         if u.cold and not u.cold["released"]:
             r.add("cold_chain_break")
         if lot and lot.recall_level:
@@ -530,6 +534,8 @@ class Model:
             self.sites.append(args[2])
         if "kind" in fields:
             self.site_kind[args[2]] = fields["kind"]
+        if "licence_valid_until" in fields:
+            self.site_licence[args[2]] = datetime.date.fromisoformat(fields["licence_valid_until"])
         return "OK"
 
     def cmd_product(self, args):
