@@ -5,7 +5,9 @@
 # the product with the most lots, and for one region of it, each RUNS times
 # (request to the reply's last byte, as the client sees it), with the
 # reply's size; then RISK, the inspection list, which reads every sale
-# record, alert and event of the store.
+# record, alert and event of the store, and the listings a regulator pages
+# through: the product's lots (LOTS), the busiest site's stock (STOCK) and
+# the sites selling on an expired licence (SITE LIST EXPIRED).
 #
 #   [PRODUCTS=P] tests/bench/impact_product_bench.sh [UNITS] [RUNS]
 #
@@ -71,6 +73,12 @@ bench "IMPACT $PRODUCT $LOT (one lot)" IMPACT "$PRODUCT" "$LOT"
 bench "IMPACT PRODUCT $PRODUCT" IMPACT PRODUCT "$PRODUCT"
 bench "IMPACT PRODUCT $PRODUCT REGION 11" IMPACT PRODUCT "$PRODUCT" REGION 11
 bench "RISK LIMIT 20" RISK LIMIT 20
+bench "LOTS PRODUCT $PRODUCT" LOTS PRODUCT "$PRODUCT" COUNT 1000
+# The site holding the most units (expected.csv's in_stock, column 4).
+BUSY=$(tail -n +2 gen/expected.csv | awk -F, '{n[$3] += $4} END {for (s in n) print n[s], s}' |
+	sort -rn | head -1 | awk '{print $2}')
+bench "STOCK SITE $BUSY" STOCK SITE "$BUSY" COUNT 1000
+bench "SITE LIST EXPIRED" SITE LIST EXPIRED COUNT 1000
 if [ "${KEEP:-1}" = 0 ]; then
 	rm -rf "$WORK"
 fi
