@@ -419,6 +419,14 @@ int cli_risk(const struct cli_opts *o, struct cli_conn *cc, int argc, char **arg
 	put_given(args, &n, opts, LO_LIMIT, N, (const char *const[]){ "LIMIT", "SINCE", "REGION" });
 	static const struct list_spec ls = { "risk", NULL, false, false, risk_cols,
 					     NCOLS(risk_cols) };
+	/* RISK reads the whole event log: on a large store whose pages are
+	 * not in memory that takes minutes.  Unless --timeout says otherwise,
+	 * once connected, wait for the reply however long it takes. */
+	if (!o->timeout_set) {
+		if (cli_conn_open(cc) != 0)
+			return EXIT_USAGE;
+		cc->cc_client.timeout_ms = 0;
+	}
 	return list_run(&ls, cc, args, n, fmt, 0);
 }
 

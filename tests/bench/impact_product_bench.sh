@@ -62,7 +62,7 @@ bench() {
 	n=0
 	while [ $n -lt "$RUNS" ]; do
 		start=$(date +%s%N)
-		bytes=$(timeout 120 "$BIN/yima" -p $PORT --json "$@" | wc -c)
+		bytes=$(timeout 900 "$BIN/yima" -p $PORT --timeout 0 --json "$@" | wc -c)
 		end=$(date +%s%N)
 		echo "$label run $n: $(( (end - start) / 1000000 )) ms, $bytes bytes"
 		n=$((n + 1))
