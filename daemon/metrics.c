@@ -127,20 +127,23 @@ void metrics_request(struct metrics_thread *m, int cmd, int64_t ns, const char *
 	add(&m->errors[c][i], 1);
 }
 
+/* The reasons' bits that name a reason. */
+#define REASON_BITS ((uint32_t)((1ull << R__COUNT) - 1))
+
 void metrics_verdict(int verdict, uint32_t reasons)
 {
 	if (verdict < 0 || verdict > 2)
 		return;
+	/* One step per reason given (most verdicts give none or one). */
 	if (pending.open) {
 		pending.verdicts[verdict]++;
-		for (int r = 0; r < R__COUNT; r++)
-			pending.reasons[r] += (reasons >> r) & 1;
+		for (uint32_t left = reasons & REASON_BITS; left; left &= left - 1)
+			pending.reasons[__builtin_ctz(left)]++;
 		return;
 	}
 	add(&g.verdicts[verdict], 1);
-	for (int r = 0; r < R__COUNT; r++)
-		if (reasons & (1u << r))
-			add(&g.reasons[r], 1);
+	for (uint32_t left = reasons & REASON_BITS; left; left &= left - 1)
+		add(&g.reasons[__builtin_ctz(left)], 1);
 }
 
 void metrics_alert(int kind)

@@ -127,6 +127,11 @@ struct store_txn {
 	 * each instead of a descent.  LMDB frees them when the transaction
 	 * ends. */
 	MDB_cursor *cur[DB__COUNT];
+	/* Read transactions: the last cursor closed on each database, kept
+	 * for the next open and renewed into the transaction then, so a
+	 * read's cursors cost no allocation.  LMDB lets a read-only cursor
+	 * outlive its transaction; the reader frees them. */
+	struct store_cursor *spare[DB__COUNT];
 };
 
 /* Databases whose changes invalidate cached copies (see above). */
@@ -147,6 +152,7 @@ struct store {
 	_Atomic uint64_t gen;		/* committed versioned changes */
 	uint64_t wgen;			/* writer thread only */
 	_Atomic bool disk_full;		/* the last commit found no room */
+	_Atomic bool held[DB__COUNT];	/* see store_may_hold */
 	size_t page_size;
 	/* Where LMDB mapped data.mdb (found in /proc/self/maps: LMDB tells
 	 * the address only for a fixed map); NULL when unknown, and then
@@ -612,6 +618,18 @@ static int open_dbs(struct store *s, MDB_txn *txn, bool read_only, bool meta_onl
 	return 0;
 }
 
+/* Which databases hold records as the store opens (see store_may_hold);
+ * one whose count cannot be read is taken to hold some. */
+static void note_held(struct store *s, MDB_txn *txn)
+{
+	for (int i = 0; i < DB__COUNT; i++) {
+		MDB_stat st;
+		bool held = !s->absent[i] &&
+			    (mdb_stat(txn, s->dbi[i], &st) != 0 || st.ms_entries > 0);
+		atomic_init(&s->held[i], held);
+	}
+}
+
 /* Stores this process has opened.  Each starts its generations in a range
  * of its own (2^40 apart), so that a thread's cache kept across two stores
  * (unit tests opening one after another; a replay reading one and writing
@@ -690,6 +708,7 @@ int store_open(struct store **out, const struct store_options *o,
 	    check_schema(s, txn, o->read_only, err, errlen) != 0 ||
 	    (o->read_only && open_dbs(s, txn, true, false, err, errlen) != 0))
 		goto fail;
+	note_held(s, txn);
 	rc = mdb_txn_commit(txn);
 	txn = NULL;
 	if (rc) {
@@ -738,12 +757,17 @@ struct store_reader *store_reader_new(struct store *s)
 	return r;
 }
 
+static void cursor_free(struct store_cursor *c);
+
 void store_reader_free(struct store_reader *r)
 {
 	if (r == NULL)
 		return;
 	if (r->active)
 		store_read_end(r);
+	for (int db = 0; db < DB__COUNT; db++)
+		if (r->t.spare[db])
+			cursor_free(r->t.spare[db]);
 	if (r->t.txn)
 		mdb_txn_abort(r->t.txn);
 	free(r);
@@ -816,6 +840,11 @@ void store_write_abort(struct store_txn *t)
 	t->s->wgen++;
 }
 
+bool store_may_hold(const struct store_txn *t, enum store_db db)
+{
+	return atomic_load_explicit(&t->s->held[db], memory_order_acquire);
+}
+
 uint64_t store_txn_tag(const struct store_txn *t)
 {
 	return t->write ? t->s->wgen << 1 | 1 : t->tag;
@@ -824,6 +853,10 @@ uint64_t store_txn_tag(const struct store_txn *t)
 /* Every write goes through here first: a versioned database changes. */
 static void note_write(struct store_txn *t, enum store_db db)
 {
+	/* Before the commit that can make it visible: a reader whose snapshot
+	 * holds the record sees the flag. */
+	if (!atomic_load_explicit(&t->s->held[db], memory_order_relaxed))
+		atomic_store_explicit(&t->s->held[db], true, memory_order_release);
 	if (db_versioned[db]) {
 		t->changed = true;
 		t->s->wgen++;
@@ -1073,12 +1106,28 @@ int store_last(struct store_txn *t, enum store_db db, const void **kp, size_t *k
 
 struct store_cursor {
 	MDB_cursor *cur;
-	const struct store_txn *t;
+	struct store_txn *t;
 	enum store_db db;
 };
 
+static void cursor_free(struct store_cursor *c)
+{
+	if (c->cur)
+		mdb_cursor_close(c->cur);
+	free(c);
+}
+
 int store_cursor_open(struct store_txn *t, enum store_db db, struct store_cursor **c)
 {
+	struct store_cursor *spare = t->write ? NULL : t->spare[db];
+	if (spare) {
+		int rc = spare->cur ? mdb_cursor_renew(t->txn, spare->cur) : 0;
+		if (rc)
+			return rc;
+		t->spare[db] = NULL;
+		*c = spare;
+		return 0;
+	}
 	MDB_cursor *cur = NULL;	/* none on a database absent: nothing found */
 	int rc = t->s->absent[db] ? 0 : mdb_cursor_open(t->txn, t->s->dbi[db], &cur);
 	if (rc)
@@ -1094,9 +1143,10 @@ void store_cursor_close(struct store_cursor *c)
 {
 	if (c == NULL)
 		return;
-	if (c->cur)
-		mdb_cursor_close(c->cur);
-	free(c);
+	if (!c->t->write && c->t->spare[c->db] == NULL)
+		c->t->spare[c->db] = c;
+	else
+		cursor_free(c);
 }
 
 static int cursor_get(struct store_cursor *c, MDB_val *k, MDB_val *v, MDB_cursor_op op,

@@ -165,6 +165,13 @@ void store_write_abort(struct store_txn *txn);
  */
 uint64_t store_txn_tag(const struct store_txn *t);
 
+/* Can db hold records in this transaction?  False only while no record
+ * has ever been put in it since the store opened empty of them: a lookup
+ * there would find nothing, so rules whose records most stores never
+ * hold (cold-chain breaks, repackaged lots' sources) skip it.  Deletions
+ * leave it true. */
+bool store_may_hold(const struct store_txn *t, enum store_db db);
+
 /* Double the map size (waits until no read transaction is open).
  * No write transaction may be open.  Returns 0 or an error code. */
 int store_grow(struct store *s);

@@ -529,6 +529,78 @@ static void test_put_dups(void **state)
 	commit_ok(t);
 }
 
+/* A reader's cursors are kept between reads and renewed into each new
+ * snapshot: a read after a commit sees the commit's values through them,
+ * and two cursors open at once on one database each read their own place. */
+static void test_reader_cursors_follow_snapshots(void **state)
+{
+	struct fix *f = *state;
+	f->s = open_ok(f->dir, 4 * MiB);
+	struct store_txn *t, *w;
+	char got[16];
+	assert_int_equal(store_write_begin(f->s, &w), 0);
+	assert_int_equal(store_put_dups(w, DB_CHILDREN, "k", 1, "12", 1, 2, true), 0);
+	commit_ok(w);
+	struct store_reader *r = store_reader_new(f->s);
+	for (int round = 0; round < 3; round++) {
+		assert_int_equal(store_read_begin(r, &t), 0);
+		assert_int_equal(dups_of(t, "k", got, sizeof got), 2 + round);
+		assert_memory_equal(got, "1234", 2 + (size_t)round);
+		/* a second cursor while the first is open, then both closed */
+		struct store_cursor *a, *b;
+		const void *va, *vb;
+		size_t la, lb;
+		assert_int_equal(store_cursor_open(t, DB_CHILDREN, &a), 0);
+		assert_int_equal(store_cursor_open(t, DB_CHILDREN, &b), 0);
+		assert_int_equal(store_cursor_dups(a, "k", 1, &va, &la), 0);
+		assert_int_equal(store_cursor_dups(b, "k", 1, &vb, &lb), 0);
+		assert_int_equal(store_cursor_next_dup(b, &vb, &lb), 0);
+		assert_int_equal(*(const char *)va, '1');
+		assert_int_equal(*(const char *)vb, '2');
+		store_cursor_close(a);
+		store_cursor_close(b);
+		store_read_end(r);
+		assert_int_equal(store_write_begin(f->s, &w), 0);
+		char next = (char)('3' + round);
+		assert_int_equal(store_put_dups(w, DB_CHILDREN, "k", 1, &next, 1, 1, true), 0);
+		commit_ok(w);
+	}
+	store_reader_free(r);
+}
+
+/* store_may_hold: false for a database nothing was ever put in, true from
+ * the first put on (in the writing transaction, in readers after the
+ * commit, after a reopen, after the record is deleted again). */
+static void test_may_hold(void **state)
+{
+	struct fix *f = *state;
+	f->s = open_ok(f->dir, 4 * MiB);
+	struct store_txn *t;
+	struct store_reader *r = store_reader_new(f->s);
+	assert_int_equal(store_read_begin(r, &t), 0);
+	assert_false(store_may_hold(t, DB_COLD_BREAKS));
+	assert_false(store_may_hold(t, DB_SITES));
+	store_read_end(r);
+	assert_int_equal(store_write_begin(f->s, &t), 0);
+	assert_false(store_may_hold(t, DB_COLD_BREAKS));
+	put_ok(t, DB_COLD_BREAKS, "u1", "break");
+	assert_true(store_may_hold(t, DB_COLD_BREAKS));
+	assert_false(store_may_hold(t, DB_SITES));
+	commit_ok(t);
+	assert_int_equal(store_read_begin(r, &t), 0);
+	assert_true(store_may_hold(t, DB_COLD_BREAKS));
+	store_read_end(r);
+	store_reader_free(r);
+	store_close(f->s);
+	f->s = open_ok(f->dir, 4 * MiB);
+	assert_int_equal(store_write_begin(f->s, &t), 0);
+	assert_true(store_may_hold(t, DB_COLD_BREAKS));
+	assert_false(store_may_hold(t, DB_SITES));
+	assert_int_equal(store_del(t, DB_COLD_BREAKS, "u1", 2), 0);
+	assert_true(store_may_hold(t, DB_COLD_BREAKS));
+	commit_ok(t);
+}
+
 static void test_next_id(void **state)
 {
 	struct fix *f = *state;
@@ -800,6 +872,8 @@ int main(void)
 		T(test_open_bad_dir),
 		T(test_put_get_del),
 		T(test_put_dups),
+		T(test_reader_cursors_follow_snapshots),
+		T(test_may_hold),
 		T(test_last_and_append_room),
 		T(test_next_id),
 		T(test_reader_snapshot),
