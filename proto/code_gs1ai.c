@@ -3,10 +3,12 @@
  * a value must pass.  The facts (lengths, character sets, which AIs need no
  * FNC1 separator, which checks apply) follow GS1's Barcode Syntax
  * Dictionary; the table is ours, in our own layout, sorted by AI so lookups
- * are a binary search.  Content checks that need outside lists (ISO 3166
+ * are a binary search among the entries of the AI's first two digits.  Content checks that need outside lists (ISO 3166
  * country codes, ISO 4217 currencies, IBAN, coupon data) are not applied:
  * those values are checked for length and character set only.
  */
+#include <pthread.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "code_gs1ai.h"
@@ -272,15 +274,43 @@ static int range_cmp(const struct gs1_ai *ai, const char *p, size_t d)
 	return 0;
 }
 
+/* The entries an AI starting with two digits XY can match: those from
+ * prefix_from[XY] up to (not including) prefix_to[XY].  Every element of
+ * every code scanned or loaded is looked up, and these narrow a search of
+ * the whole table (eight steps) to one or two. */
+static uint16_t prefix_from[100], prefix_to[100];
+static pthread_once_t prefix_once = PTHREAD_ONCE_INIT;
+
+static int two_digits(const char *s)
+{
+	return (s[0] - '0') * 10 + (s[1] - '0');
+}
+
+static void index_prefixes(void)
+{
+	size_t from = 0, to = 0;
+	for (int xy = 0; xy < 100; xy++) {
+		/* The table is sorted and its ranges do not overlap. */
+		while (from < AI_COUNT && two_digits(ai_table[from].ga_hi) < xy)
+			from++;
+		while (to < AI_COUNT && two_digits(ai_table[to].ga_lo) <= xy)
+			to++;
+		prefix_from[xy] = (uint16_t)from;
+		prefix_to[xy] = (uint16_t)(to > from ? to : from);
+	}
+}
+
 const struct gs1_ai *gs1_ai_find(const char *p, size_t n, size_t *ai_len)
 {
-	size_t lo = 0, hi = AI_COUNT, digits = 0;
+	size_t digits = 0;
 
 	while (digits < n && digits < 4 && code_is_digit(p[digits]))
 		digits++;
 	*ai_len = digits;
 	if (digits < 2)
 		return NULL;
+	pthread_once(&prefix_once, index_prefixes);
+	size_t lo = prefix_from[two_digits(p)], hi = prefix_to[two_digits(p)];
 	/* AIs are prefix-free, so the set of strings starting with each AI
 	 * is an interval and the intervals are in table order. */
 	while (lo < hi) {

@@ -106,6 +106,40 @@ static void test_table_shape(void **state)
 	each_ai(check_find);
 }
 
+/* gs1_ai_find against a walk of the whole table, for every string of two
+ * to four digits (with more digits after it): the same entry, the same
+ * length. */
+static void test_find_matches_a_table_walk(void **state)
+{
+	(void)state;
+	for (int d = 2; d <= 4; d++) {
+		int count = d == 2 ? 100 : d == 3 ? 1000 : 10000;
+		for (int v = 0; v < count; v++) {
+			char buf[16];
+			snprintf(buf, sizeof(buf), "%0*d", d, v);
+			const struct gs1_ai *want = NULL, *e;
+			size_t want_len = 4;
+			for (size_t i = 0; (e = gs1_ai_at(i)) != NULL && want == NULL; i++) {
+				size_t ad = gs1_ai_digits(e);
+				if (ad <= (size_t)d && memcmp(buf, e->ga_lo, ad) >= 0 &&
+				    memcmp(buf, e->ga_hi, ad) <= 0) {
+					want = e;
+					want_len = ad;
+				}
+			}
+			char full[24];
+			snprintf(full, sizeof(full), "%s%s", buf, d == 4 ? "" : "A");
+			size_t len;
+			const struct gs1_ai *got = gs1_ai_find(full, strlen(full), &len);
+			if (got != want || (want && len != want_len)) {
+				print_error("'%s': found %s, want %s\n", buf,
+					    got ? got->ga_lo : "none", want ? want->ga_lo : "none");
+				fail();
+			}
+		}
+	}
+}
+
 static void test_lookup_misses(void **state)
 {
 	static const char *const misses[] = {
@@ -334,6 +368,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table_shape),
 		cmocka_unit_test(test_lookup_misses),
+		cmocka_unit_test(test_find_matches_a_table_walk),
 		cmocka_unit_test(test_domain_facts),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_csumalpha),
