@@ -588,10 +588,42 @@ void config_defaults(struct config *c)
 struct load_state {
 	struct config *c;
 	FILE *f;
+	const char *path;
 	int line;		/* lines handed to inih so far */
-	int err_line;		/* first line we found wrong; 0 = none */
-	char msg[512];
+	int problems;
+	int first_line;		/* the earliest line found wrong; 0 = none */
+	int reported[32];	/* lines reported (one problem a line) */
+	config_problem_fn *report;
+	void *arg;
 };
+
+/* Line `line` is wrong: one problem a line, each handed to the caller's
+ * report. */
+static void problem(struct load_state *st, int line, const char *what)
+{
+	int n = st->problems < 32 ? st->problems : 32;
+	for (int i = 0; i < n; i++)
+		if (st->reported[i] == line)
+			return;
+	if (st->problems < 32)
+		st->reported[st->problems] = line;
+	st->problems++;
+	if (st->report)
+		st->report(st->arg, st->path, line, what);
+}
+
+/* A line inih takes for neither a comment, a section nor "key = value"
+ * (inih's delimiters are '=' and ':'): it reports only its first such
+ * line, so each is found here. */
+static bool not_an_option_line(const char *p)
+{
+	size_t n = strcspn(p, "\r\n");
+	while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+		n--;
+	if (n == 0 || *p == '#' || *p == ';' || *p == '[')
+		return false;
+	return memchr(p, '=', n) == NULL && memchr(p, ':', n) == NULL;
+}
 
 /* inih reads through this so we know which line each call is about, and so
  * that a line too long for inih's buffer is an error, not two lines. */
@@ -604,13 +636,11 @@ static char *read_line(char *str, int num, void *stream)
 	size_t n = strlen(str);
 	if (n == (size_t)num - 1 && str[n - 1] != '\n' && !feof(st->f)) {
 		int ch;
+		char msg[64];
 		while ((ch = fgetc(st->f)) != EOF && ch != '\n')
 			;
-		if (st->err_line == 0) {
-			st->err_line = st->line;
-			snprintf(st->msg, sizeof st->msg,
-				 "line longer than %d characters", num - 2);
-		}
+		snprintf(msg, sizeof msg, "line longer than %d characters", num - 2);
+		problem(st, st->line, msg);
 		str[0] = '\n';
 		str[1] = '\0';
 	}
@@ -622,55 +652,72 @@ static char *read_line(char *str, int num, void *stream)
 	/* inih does not call back for a [section] line, and not at all for a
 	 * section without keys: catch it here, at its own line. */
 	const char *p = str;
-	if (*p == '[' && strchr(p, ']') != NULL && st->err_line == 0) {
-		st->err_line = st->line;
-		snprintf(st->msg, sizeof st->msg, "sections are not used; '%.*s' found",
+	if (*p == '[' && strchr(p, ']') != NULL) {
+		char msg[600];
+		snprintf(msg, sizeof msg, "sections are not used; '%.*s' found",
 			 (int)strcspn(p, "\r\n"), p);
+		problem(st, st->line, msg);
+	} else if (not_an_option_line(p)) {
+		problem(st, st->line, "expected 'key = value'");
 	}
 	return str;
 }
 
-/* inih calls this per "key = value"; only the first error is kept. */
+/* inih calls this per "key = value". */
 static int on_line(void *user, const char *section, const char *name,
 		   const char *value)
 {
 	struct load_state *st = user;
-	if (st->err_line)
-		return 1;
-	if (section[0] != '\0')
-		return 0;	/* reported by read_line at the section's line */
-	if (config_set(st->c, name, value, st->msg, sizeof st->msg) != 0) {
-		st->err_line = st->line;
+	char msg[512];
+	(void)section;	/* a section line is a problem of its own (read_line);
+			 * the lines after it are still checked */
+	if (config_set(st->c, name, value, msg, sizeof msg) != 0) {
+		problem(st, st->line, msg);
 		return 0;
 	}
 	return 1;
 }
 
-int config_load(struct config *c, const char *path, char *err, size_t errlen)
+int config_load_each(struct config *c, const char *path, config_problem_fn *report, void *arg)
 {
-	struct load_state st = { .c = c };
+	struct load_state st = { .c = c, .path = path, .report = report, .arg = arg };
 	st.f = fopen(path, "r");
 	if (st.f == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
+		problem(&st, 0, strerror(errno));
+		return st.problems;
 	}
 	int line = ini_parse_stream(read_line, &st, on_line, &st);
 	fclose(st.f);
-	if (line < 0) {
-		snprintf(err, errlen, "%s: cannot read the file", path);
-		return -1;
-	}
-	/* inih returns its first error line, ours included; an earlier line
-	 * of its own is a syntax error (no '=', an unclosed '['). */
-	if (line > 0 && (st.err_line == 0 || line < st.err_line)) {
-		snprintf(err, errlen, "%s:%d: expected 'key = value'", path, line);
-		return -1;
-	}
-	if (st.err_line) {
-		snprintf(err, errlen, "%s:%d: %s", path, st.err_line, st.msg);
-		return -1;
-	}
-	return 0;
+	if (line < 0)
+		problem(&st, 0, "cannot read the file");
+	else if (line > 0)	/* inih's first error: one of ours, or a syntax error */
+		problem(&st, line, "expected 'key = value'");
+	return st.problems;
+}
+
+/* config_load's report: the earliest problem, as FILE:LINE: what. */
+struct first_problem {
+	char *err;
+	size_t errlen;
+	int line;	/* -1: none yet */
+};
+
+static void keep_earliest(void *arg, const char *path, int line, const char *what)
+{
+	struct first_problem *fp = arg;
+	if (fp->line >= 0 && line >= fp->line)
+		return;
+	fp->line = line;
+	if (line > 0)
+		snprintf(fp->err, fp->errlen, "%s:%d: %s", path, line, what);
+	else
+		snprintf(fp->err, fp->errlen, "%s: %s", path, what);
+}
+
+int config_load(struct config *c, const char *path, char *err, size_t errlen)
+{
+	struct first_problem fp = { err, errlen, -1 };
+	return config_load_each(c, path, keep_earliest, &fp) ? -1 : 0;
 }
 
 int config_check(const struct config *c, char *err, size_t errlen)

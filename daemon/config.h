@@ -102,11 +102,19 @@ int config_set(struct config *c, const char *key, const char *value,
 
 /*
  * Read an INI-style file of "key = value" lines ('#' or ';' comments).
- * Returns 0, or -1 with err set to "FILE:LINE: message" (FILE alone when
- * it cannot be opened).  Stops at the first error in spirit: c may hold
- * options from lines before it.
+ * Returns 0, or -1 with err set to "FILE:LINE: message" for the earliest
+ * wrong line (FILE alone when it cannot be opened or read).  c may then
+ * hold options from any good line: a config with an error is not used.
  */
 int config_load(struct config *c, const char *path, char *err, size_t errlen);
+
+/*
+ * The same, reporting every wrong line (yimad --check-config): report is
+ * called once per wrong line, in order, with what is wrong (line 0: the
+ * file as a whole).  Returns the number of problems.
+ */
+typedef void config_problem_fn(void *arg, const char *path, int line, const char *what);
+int config_load_each(struct config *c, const char *path, config_problem_fn *report, void *arg);
 
 /*
  * Check what no single option can: node_name is required when

@@ -67,6 +67,15 @@ static const char *option_key(const char *arg, char *key, size_t n, const char *
 	return key;
 }
 
+/* --check-config's report of a wrong line of the config file. */
+static void print_problem(void *arg, const char *path, int line, const char *what)
+{
+	if (line > 0)
+		fprintf(arg, "yimad: %s:%d: %s\n", path, line, what);
+	else
+		fprintf(arg, "yimad: %s: %s\n", path, what);
+}
+
 int main(int argc, char **argv)
 {
 	struct config cfg;
@@ -106,7 +115,11 @@ int main(int argc, char **argv)
 			check_only = true;
 		}
 	}
-	if (config_file && config_load(&cfg, config_file, err, sizeof err) != 0) {
+	int file_problems = 0;
+	if (config_file && check_only) {
+		/* Every wrong line, not the first alone: one run to fix them all. */
+		file_problems = config_load_each(&cfg, config_file, print_problem, stderr);
+	} else if (config_file && config_load(&cfg, config_file, err, sizeof err) != 0) {
 		fprintf(stderr, "yimad: %s\n", err);
 		return 2;
 	}
@@ -141,8 +154,12 @@ int main(int argc, char **argv)
 		}
 	}
 
-	if (check_only)
-		return check_config(&cfg, config_file, stdout, stderr) ? 2 : 0;
+	if (check_only) {
+		int problems = file_problems;
+		if (problems == 0)
+			problems = check_config(&cfg, config_file, stdout, stderr);
+		return problems ? 2 : 0;
+	}
 	if (config_check(&cfg, err, sizeof err) != 0) {
 		fprintf(stderr, "yimad: %s\n", err);
 		return 2;

@@ -229,6 +229,15 @@ def test_check_config():
         rc, out, err = check_config("-c", bad)
         eq((rc, out), (2, ""), "a bad value")
         eq(err, f"yimad: {bad}:3: max_clients: 'lots' is not a whole number\n", "FILE:LINE")
+        # Every wrong line in one run, in order, each with its line.
+        bad3 = write("bad3.conf", "port = 7700\nno equals sign\nthreads = many\n"
+                                  "[section]\nprot = 1\n")
+        rc, out, err = check_config("-c", bad3)
+        eq((rc, out), (2, ""), "three bad lines")
+        eq(err, f"yimad: {bad3}:2: expected 'key = value'\n"
+                f"yimad: {bad3}:3: threads: 'many' is not a whole number\n"
+                f"yimad: {bad3}:4: sections are not used; '[section]' found\n"
+                f"yimad: {bad3}:5: unknown option 'prot'\n", "each problem with FILE:LINE")
         rc, _, err = check_config("-c", write("typo.conf", "prot = 7700\n"))
         check(rc == 2 and "typo.conf:1: unknown option 'prot'" in err, err)
         rc, _, err = check_config("-c", good, "--max-clients", "0")

@@ -519,6 +519,52 @@ static void test_load_errors(void **state)
 		check_load_error(t, load_cases[i].text, load_cases[i].line, load_cases[i].msg);
 }
 
+/* config_load_each: every wrong line, once, in the order of the file,
+ * whoever found it (inih or config.c). */
+struct seen {
+	int n;
+	int line[8];
+	char what[8][128];
+};
+
+static void note_problem(void *arg, const char *path, int line, const char *what)
+{
+	struct seen *s = arg;
+	(void)path;
+	assert_true(s->n < 8);
+	s->line[s->n] = line;
+	snprintf(s->what[s->n], sizeof s->what[0], "%s", what);
+	s->n++;
+}
+
+static void test_load_each_reports_every_line(void **state)
+{
+	struct tmp *t = *state;
+	const char *path = write_text(t, "port = 1\nno equals sign\nthreads = many\n"
+					 "[sec]\n# fine\nnosuch = 2\nport = 99999\nbind = ::1\n");
+	struct config c;
+	struct seen s = { 0 };
+	config_defaults(&c);
+	assert_int_equal(config_load_each(&c, path, note_problem, &s), 5);
+	assert_int_equal(s.n, 5);
+	static const int lines[] = { 2, 3, 4, 6, 7 };
+	static const char *const what[] = {
+		"expected 'key = value'", "threads: 'many' is not a whole number",
+		"sections are not used; '[sec]' found", "unknown option 'nosuch'",
+		"port: 99999 is out of range [0, 65535]",
+	};
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(s.line[i], lines[i]);
+		assert_string_equal(s.what[i], what[i]);
+	}
+	/* config_load says the first of them. */
+	char err[512], want[512];
+	config_defaults(&c);
+	assert_int_equal(config_load(&c, path, err, sizeof err), -1);
+	snprintf(want, sizeof want, "%s:2: expected 'key = value'", path);
+	assert_string_equal(err, want);
+}
+
 /* inih reads a line into a fixed buffer; a longer line is one error, not a
  * line cut in two. */
 static void test_load_long_line(void **state)
@@ -823,6 +869,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_load_good_file, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_load_empty_file, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_load_missing_file, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_load_each_reports_every_line, setup_tmp,
+						teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_load_errors, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_load_long_line, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_load_first_error_wins, setup_tmp, teardown_tmp),
