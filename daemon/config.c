@@ -164,7 +164,7 @@ static const struct option_spec options[] = {
 	  "requests per second one principal may send, over all its connections (0: no limit)" },
 	{ "rate_burst", OPT_U32, O(rate_burst), 1, 100000000, "2000",
 	  "requests a principal may send at once above rate_limit before being refused" },
-	{ "auth_max_failures", OPT_U32, O(auth_max_failures), 1, 1000000, "5",
+	{ "auth_max_failures", OPT_U32, O(auth_max_failures), 1, 1000000, "20",
 	  "distinct wrong tokens from one address before it is locked out" },
 	{ "auth_lockout", OPT_DURATION, O(auth_lockout), 1, 86400, "60s",
 	  "how long an address that failed AUTH too often is refused AUTH (s, m, h or d)" },

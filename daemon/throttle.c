@@ -31,7 +31,6 @@ struct addr_entry {
 	uint32_t failures;		/* distinct wrong tokens since first_failure */
 	time_t   first_failure;
 	time_t   blocked_until;		/* locked out until (0: not) */
-	bool     sealed;		/* every token refused until blocked_until */
 	uint8_t  ntried, nknown, known_next;
 	time_t   known_until;		/* the known tokens are forgotten then */
 	uint64_t *tried;		/* the wrong tokens counted (TRIED_MAX);
@@ -181,7 +180,6 @@ static void do_expire(struct throttle *l, struct addr_entry *e, time_t now)
 		e->failures = 0;
 		e->ntried = 0;
 		e->blocked_until = 0;
-		e->sealed = false;
 	}
 }
 
@@ -197,11 +195,8 @@ static void do_count(struct throttle *l, struct addr_entry *e, uint64_t fp, time
 		e->tried[e->ntried++] = fp;
 	if (e->failures++ == 0)
 		e->first_failure = now;
-	uint64_t seal = (uint64_t)l->auth_failures * AUTH_SEAL_FACTOR;
 	if (e->failures == l->auth_failures)
 		e->blocked_until = now + (time_t)l->auth_lockout;
-	if (e->failures >= seal)
-		e->sealed = true;	/* until the lockout ends, as it was */
 }
 
 uint64_t throttle_auth_wait(struct throttle *l, const struct throttle_addr *a, uint64_t fp,
@@ -213,7 +208,7 @@ uint64_t throttle_auth_wait(struct throttle *l, const struct throttle_addr *a, u
 	if (e) {
 		do_expire(l, e, now);
 		bool known = e->known_until > now && holds(e->known, e->nknown, fp);
-		if (e->blocked_until > now && (e->sealed || !known)) {
+		if (e->blocked_until > now && !known) {
 			wait = (uint64_t)(e->blocked_until - now);
 			do_count(l, e, fp, now);	/* a guess all the same */
 		}

@@ -51,22 +51,22 @@ void throttle_conn_close(struct throttle *l, const struct throttle_addr *a);
  * not a guess a second): after auth_max_failures of them within
  * auth_lockout (counted from the first), the address is locked for
  * auth_lockout.  A lockout refuses, without looking at them, the tokens
- * the address has not signed in with before; a token that has signed in
- * from the address (the last AUTH_KNOWN_MAX, for a day) is still tried, so
- * one till's bad token does not lock out the others behind the same NAT.
- * The tokens a lockout refuses count on: at AUTH_SEAL_FACTOR times
- * auth_max_failures the address is sealed, every token refused, until the
- * lockout ends.  A guesser thus gets auth_max_failures tries at every
- * token, and at most AUTH_SEAL_FACTOR times as many at the few that have
- * signed in from its own address, per auth_lockout.  Success forgives
- * nothing: a valid token in between says nothing about the guesses.
+ * the address has not signed in with before (a guess and a till switched
+ * on during it cannot be told apart); a token that has signed in from the
+ * address (the last AUTH_KNOWN_MAX, for a day) is always tried, so a
+ * lockout never stops the tills at work behind one NAT, whatever the
+ * guesses.  A guesser thus gets auth_max_failures tries at new tokens per
+ * auth_lockout; the default (20) is far more distinct tokens than a
+ * pharmacy's misconfigured tills make in a minute, and tokens are long
+ * random secrets, so it bounds guessing without locking a new till out
+ * after a few typos.  Success forgives nothing: a valid token in between
+ * says nothing about the guesses.
  *
  * fp is a token's fingerprint (throttle_token_fp): a collision can only
  * make one wrong token count as another, or let a token be tried in a
  * lockout and fail, never sign anything in.
  */
 #define AUTH_KNOWN_MAX 16
-#define AUTH_SEAL_FACTOR 4
 uint64_t throttle_token_fp(const uint8_t digest[32]);
 /* May a token be tried from a now?  0: yes; else the seconds a must still
  * wait (a lockout refusing this token, counted toward the seal). */
