@@ -3,8 +3,11 @@
 cases of 100, two shipments with receipts) into a fresh yimad, with durable
 DISPENSE traffic from redis-benchmark running during the load; reports
 records/s, bytes per unit, and DISPENSE p50/p99 during the load and idle.
+With --sparse-ms MS the traffic is instead one till: one DISPENSE every MS
+milliseconds on one connection (a quiet counter, the common case), each
+one's latency measured; reports p50, p99 and the worst.
 
-  python3 tests/bench/load_bench.py [--units 1000000]
+  python3 tests/bench/load_bench.py [--units 1000000] [--sparse-ms MS]
 
 Files and data go under build/bench-load/ (removed at the end); loopback
 only; every loop is bounded by a count.
@@ -69,9 +72,35 @@ def dispense_bench(port, n):
     return float(v["rps"]), float(v["p50_latency_ms"]), float(v["p99_latency_ms"])
 
 
+def sparse_scans(d, every_ms, running, lat):
+    """One DISPENSE every every_ms ms on one connection while running()
+    (at most 100,000), each of a code not sold yet; its latency in ms
+    appended to lat."""
+    c = d.connect(timeout=60)
+    due = time.monotonic()
+    for i in range(100000):
+        if not running():
+            break
+        due += every_ms / 1000
+        t0 = time.monotonic()
+        r = c.call("DISPENSE", f"83019990{50000 + i:012d}", "SITE", "PH1", "TX", f"sp-{i}")
+        lat.append((time.monotonic() - t0) * 1000)
+        if not isinstance(r, list):
+            raise RuntimeError(f"DISPENSE during the load: {r!r}")
+        time.sleep(max(0.0, due - time.monotonic()))
+    c.close()
+
+
+def percentile(xs, q):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(q * len(xs)))]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--units", type=int, default=1000000)
+    ap.add_argument("--sparse-ms", type=float, default=0,
+                    help="one DISPENSE every this many ms instead of redis-benchmark runs")
     a = ap.parse_args()
     n = min(a.units, 20_000_000)
     work = os.path.join(ROOT, "build", "bench-load")
@@ -86,10 +115,17 @@ def main():
             c.call("SITE", "SET", s, "name", s, "kind", kind, "gln", gln)
         c.call("PRODUCT", "SET", "8301234", "name", "Amoxicillin", "units_per_pack", "10")
         c.call("PRODUCT", "SET", "8301999", "name", "Scan target", "units_per_pack", "1000000")
-        # 100,000 units already at PH1 for the DISPENSE traffic
+        # 100,000 units already at PH1 for the DISPENSE traffic (made at
+        # the manufacturer and received: a pharmacy commissions nothing)
         for k in range(0, 100000, 10000):
             codes = [f"83019990{i:012d}" for i in range(k, k + 10000)]
-            c.call("COMMISSION", *codes, "SITE", "PH1", "LOT", "S1", "EXPIRY", "2030-12-31")
+            for cmd in (("COMMISSION", *codes, "SITE", "MFR", "LOT", "S1", "EXPIRY",
+                         "2030-12-31"),
+                        ("SHIP", *codes, "FROM", "MFR", "TO", "PH1"),
+                        ("RECEIVE", *codes, "SITE", "PH1")):
+                r = c.call(*cmd)
+                if not isinstance(r, list):
+                    raise RuntimeError(f"{cmd[0]} of the scan targets: {r!r}")
         idle = dispense_bench(d.port, 20000)
 
         path = os.path.join(work, "events.csv")
@@ -103,9 +139,12 @@ def main():
                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         # DISPENSE traffic for as long as the load runs: runs of 5,000
         # requests back to back (each bounded by its count), at most 2,000.
-        runs = []
+        runs, sparse = [], []
 
         def traffic():
+            if a.sparse_ms:
+                sparse_scans(d, a.sparse_ms, lambda: loader.poll() is None, sparse)
+                return
             while loader.poll() is None and len(runs) < 2000:
                 runs.append(dispense_bench(d.port, 5000))
         t = threading.Thread(target=traffic)
@@ -122,6 +161,12 @@ def main():
         print(f"disk: {(after - before) / n:.1f} bytes per loaded unit (data.mdb growth); "
               f"{live / n:.1f} bytes per unit in live pages ({store[b'map_free']:,} B free "
               f"pages, reused by later writes)")
+        if a.sparse_ms:
+            print(f"DISPENSE every {a.sparse_ms:g} ms on one connection during the load: "
+                  f"{len(sparse)} scans, p50 {percentile(sparse, 0.5):.3f} ms, "
+                  f"p99 {percentile(sparse, 0.99):.3f} ms, worst {max(sparse):.3f} ms")
+            print(f"idle (20 conns, redis-benchmark): p50 {idle[1]:.3f} ms, p99 {idle[2]:.3f} ms")
+            return
         print(f"{'DISPENSE, 20 conns':<28} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
         print(f"{'idle':<28} {idle[0]:>9,.0f} {idle[1]:>8.3f} {idle[2]:>8.3f}")
         p99s = sorted(r[2] for r in runs)
