@@ -134,7 +134,7 @@ enum admission admit(const struct admit_client *client, struct cmd_ctx *ctx, int
 			return refused(r, acl_outcome_code(rc));
 	}
 	char err[400];
-	if (cmd_parse(cmd, spec, argc, argv, now_ms, who, err, sizeof err) != 0)
+	if (cmd_parse_stamped(cmd, err, sizeof err) != 0)	/* stamped above */
 		return refuse(r, "ERR", "%.*s: %s", (int)argv[0].len, argv[0].ptr, err);
 	if (who) {
 		int rc = acl_check_cmd(ctx, cmd, r->msg, sizeof r->msg);

@@ -495,8 +495,16 @@ int cmd_parse(struct cmd *c, const struct command_spec *spec, int argc,
 	      const struct resp_arg *argv, int64_t time_ms, const struct principal *who,
 	      char *err, size_t errlen)
 {
-	const struct command_grammar *g = &spec->g;
 	cmd_stamp(c, spec, argc, argv, time_ms, who);
+	return cmd_parse_stamped(c, err, errlen);
+}
+
+int cmd_parse_stamped(struct cmd *c, char *err, size_t errlen)
+{
+	const struct command_spec *spec = c->spec;
+	const struct command_grammar *g = &spec->g;
+	int argc = c->argc;
+	const struct resp_arg *argv = c->argv;
 	if (g->raw)
 		return 0;
 	if (g->records)

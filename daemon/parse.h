@@ -137,6 +137,10 @@ void cmd_group_record(const struct cmd_group *g, const struct cmd_record *r, siz
 int cmd_parse(struct cmd *c, const struct command_spec *spec, int argc,
 	      const struct resp_arg *argv, int64_t time_ms, const struct principal *who,
 	      char *err, size_t errlen);
+/* The same for a command already stamped by cmd_stamp (with its spec):
+ * admission stamps every request first, and parses only those it lets
+ * through. */
+int cmd_parse_stamped(struct cmd *c, char *err, size_t errlen);
 void cmd_free(struct cmd *c);
 /* Look up the command argv names and check its arity: its spec, or NULL
  * with the reason in err ("unknown command 'X'", "wrong number of

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "buf.h"
 
@@ -112,7 +113,12 @@ void resp_error(struct resp_out *o, const char *code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void resp_int(struct resp_out *o, int64_t v);
 void resp_bulk(struct resp_out *o, const void *p, size_t n);
-void resp_cstr(struct resp_out *o, const char *s);	/* bulk of a C string */
+/* Bulk of a C string; inline, so that a literal's length (every map key
+ * of every reply) is known when compiling, not counted per reply. */
+static inline void resp_cstr(struct resp_out *o, const char *s)
+{
+	resp_bulk(o, s, strlen(s));
+}
 void resp_null(struct resp_out *o);
 void resp_array(struct resp_out *o, size_t n);
 void resp_map(struct resp_out *o, size_t npairs);

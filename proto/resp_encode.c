@@ -85,11 +85,6 @@ void resp_bulk(struct resp_out *o, const void *p, size_t n)
 	o->b.data[o->b.len] = '\0';
 }
 
-void resp_cstr(struct resp_out *o, const char *s)
-{
-	resp_bulk(o, s, strlen(s));
-}
-
 void resp_null(struct resp_out *o)
 {
 	if (o->proto >= 3)
