@@ -419,9 +419,9 @@ static void explain(const struct judgement *j, const struct config *cfg, int64_t
 	out[0] = '\0';
 #define SAY(...) do { if (used < n) { int w_ = snprintf(out + used, n - used, __VA_ARGS__); \
 		if (w_ > 0) used += (size_t)w_; } } while (0)
-	for (int r = 0; r < R__COUNT; r++) {
-		if (!(j->reasons & (1u << r)))
-			continue;
+	/* In the order of enum reason, a step per reason given. */
+	for (uint32_t left = j->reasons; left; left &= left - 1) {
+		int r = __builtin_ctz(left);
 		if (used)
 			SAY("; ");
 		switch ((enum reason)r) {
@@ -638,9 +638,7 @@ void verdict_reply(struct resp_out *out, const struct judgement *j, const struct
 {
 	const struct verdict_view *v = &j->view;
 	char text[CODE_TEXT_MAX], buf[80], msg[600];
-	int nreasons = 0;
-	for (int r = 0; r < R__COUNT; r++)
-		nreasons += (j->reasons >> r) & 1;
+	int nreasons = __builtin_popcount(j->reasons);
 	bool parsed = j->scan.cr_type != CODE_NONE;
 	bool pub = j->public_view;
 	size_t pairs = 3 + (parsed ? 2 : 0) +
@@ -653,9 +651,8 @@ void verdict_reply(struct resp_out *out, const struct judgement *j, const struct
 	kv(out, "verdict", verdict_name(j->verdict));
 	resp_cstr(out, "reasons");
 	resp_array(out, (size_t)nreasons);
-	for (int r = 0; r < R__COUNT; r++)
-		if (j->reasons & (1u << r))
-			resp_cstr(out, reason_name((enum reason)r));
+	for (uint32_t left = j->reasons; left; left &= left - 1)
+		resp_cstr(out, reason_name((enum reason)__builtin_ctz(left)));
 	kv(out, "message", msg);
 	if (parsed) {
 		code_key_format(j->scan.cr_key, j->scan.cr_key_len, text, sizeof text);

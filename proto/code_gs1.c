@@ -410,8 +410,11 @@ static bool dl_plain(unsigned char c)
  * for a Digital Link "/ai/" and the value %-encoded but for the characters
  * a URI path segment takes as they are; false if it does not fit or the
  * value has a character GS1 does not allow. */
-static bool put_elem(char *buf, size_t cap, size_t *o, const char *ai,
-                     const char *v, size_t n, bool dl)
+/* Inlined, like format_key, so that each form gets a copy without the
+ * other's tests: every VERIFY's reply formats one or two codes. */
+static inline __attribute__((always_inline))
+bool put_elem(char *buf, size_t cap, size_t *o, const char *ai,
+              const char *v, size_t n, bool dl)
 {
 	size_t al = strlen(ai), need = al + 2 + n + 1;
 
@@ -451,7 +454,8 @@ static bool put_elem(char *buf, size_t cap, size_t *o, const char *ai,
 }
 
 /* A GS1 key as element strings, or as a Digital Link URI (dl). */
-static int format_key(const uint8_t *key, size_t len, char *buf, size_t cap, bool dl)
+static inline __attribute__((always_inline))
+int format_key(const uint8_t *key, size_t len, char *buf, size_t cap, bool dl)
 {
 	static const struct {
 		uint8_t type;
