@@ -591,7 +591,6 @@ struct load_state {
 	const char *path;
 	int line;		/* lines handed to inih so far */
 	int problems;
-	int first_line;		/* the earliest line found wrong; 0 = none */
 	int reported[32];	/* lines reported (one problem a line) */
 	config_problem_fn *report;
 	void *arg;

@@ -69,7 +69,7 @@ void throttle_conn_close(struct throttle *l, const struct throttle_addr *a);
 #define AUTH_KNOWN_MAX 16
 uint64_t throttle_token_fp(const uint8_t digest[32]);
 /* May a token be tried from a now?  0: yes; else the seconds a must still
- * wait (a lockout refusing this token, counted toward the seal). */
+ * wait (a lockout refusing this token, which counts it as a guess). */
 uint64_t throttle_auth_wait(struct throttle *l, const struct throttle_addr *a, uint64_t fp,
 			    time_t now);
 /* The token was tried and is wrong. */
