@@ -11,6 +11,14 @@
 #   tests/bench/before_after.sh BEFORE_COMMIT [--rounds N] [--size N]
 #                               [--duration S] [--conns C] [--seed N]
 #                               [--half-rate REQ_S] [--results FILE]
+#   tests/bench/before_after.sh BEFORE_COMMIT --paired [--pairs K]
+#                               [--seconds S] [--size N] [--conns C]
+#                               [--seed N] [--results FILE]
+#
+# --paired measures in short interleaved pairs instead of whole runs
+# (tests/bench/paired.py: every figure K times for each build, the two
+# back to back, the change the median of the per-pair ratios), which
+# cancels a shared machine's drift; its options go to paired.py.
 #
 # --rounds N (default 1) runs before and after in turn N times and compares
 # each side's medians: a shared machine's load comes and goes, and one
@@ -26,6 +34,8 @@ set -eu
 usage() {
 	echo "usage: tests/bench/before_after.sh BEFORE_COMMIT [--rounds N] [--size N]" \
 	     "[--duration S] [--conns C] [--seed N] [--results FILE]" >&2
+	echo "       tests/bench/before_after.sh BEFORE_COMMIT --paired [--pairs K]" \
+	     "[--seconds S] [--size N] [--conns C] [--seed N] [--results FILE]" >&2
 	exit 2
 }
 if [ $# -lt 1 ] || [ "${1#-}" != "$1" ]; then
@@ -38,8 +48,10 @@ if ! commit=$(git rev-parse --verify --quiet "$1^{commit}"); then
 	exit 2
 fi
 shift
-# Take --rounds out of the options; the rest go to compare.py.
+# Take --rounds and --paired out of the options; the rest go to
+# compare.py (or paired.py).
 rounds=1
+paired=
 n=$#
 while [ "$n" -gt 0 ]; do
 	arg=$1
@@ -53,6 +65,7 @@ while [ "$n" -gt 0 ]; do
 		n=$((n - 1))
 		;;
 	--rounds=*) rounds=${arg#--rounds=} ;;
+	--paired) paired=yes ;;
 	*) set -- "$@" "$arg" ;;
 	esac
 done
@@ -83,6 +96,13 @@ git worktree prune
 git worktree add --quiet --detach "$tree" "$commit"
 echo "before_after.sh: building $short in $tree" >&2
 make --no-print-directory -C "$tree" build >/dev/null
+
+if [ -n "$paired" ]; then
+	python3 tests/bench/paired.py --before-yimad "$tree/bin/yimad" \
+		--before-yima "$tree/bin/yima" --before-label "before ($short)" \
+		--after-label "after" "$@"
+	exit
+fi
 
 half_rate=
 for arg in "$@"; do

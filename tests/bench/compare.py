@@ -70,8 +70,12 @@ def log(msg):
 def generate(work, n, seed):
     out = os.path.join(work, "gen")
     t0 = time.monotonic()
+    # The chain's "today" is the day yimad's clock starts on (harness.TODAY):
+    # the same seed gives the same run on any date, and no lot has expired
+    # between the chain's end and the daemon's day.
     subprocess.run([os.path.join(BIN, "yima-gen"), "--units", str(n), "--seed", str(seed),
-                    "--out", out], check=True, capture_output=True, timeout=7200)
+                    "--today", harness.TODAY.isoformat(), "--out", out],
+                   check=True, capture_output=True, timeout=7200)
     log(f"yima-gen: {n:,} units in {time.monotonic() - t0:.1f} s")
     return out
 
@@ -194,23 +198,30 @@ def find_sales(port, units, work):
     return sales
 
 
+def load_chain(loader, port, gen):
+    """`yima load` (loader: which yima) of yima-gen's chain into the yimad
+    on port: (seconds, its summary line)."""
+    t0 = time.monotonic()
+    p = subprocess.run([loader, "-p", str(port), "load",
+                        *(os.path.join(gen, f) for f in ("sites.csv", "products.csv",
+                                                         "events.csv"))],
+                       capture_output=True, text=True, timeout=7200)
+    load_s = time.monotonic() - t0
+    if p.returncode != 0:
+        raise RuntimeError(f"{loader} load: exit {p.returncode}: {p.stderr.strip()[-2000:]}")
+    return load_s, p.stdout.strip()
+
+
 def run_yima(gen, n, a, units=None, curve=False):
     d = harness.Yimad("--log-level", "warn")
     try:
         meter = WriterMeter(d)     # at rest: it may have to find the thread
         w0 = meter.read()
-        t0 = time.monotonic()
-        p = subprocess.run([a.loader, "-p", str(d.port), "load",
-                            *(os.path.join(gen, f) for f in ("sites.csv", "products.csv",
-                                                             "events.csv"))],
-                           capture_output=True, text=True, timeout=7200)
-        load_s = time.monotonic() - t0
-        if p.returncode != 0:
-            raise RuntimeError(f"yima load: exit {p.returncode}: {p.stderr.strip()[-2000:]}")
+        load_s, summary = load_chain(a.loader, d.port, gen)
         load_cpu = span(w0, meter.read(), per=n)
         size = yima_store_bytes(d)
-        log(f"yima load: {load_s:.1f} s, {size / n:.1f} B/unit ({p.stdout.strip()})")
-        r = {"load_s": load_s, "bytes": size, "load_out": p.stdout.strip()}
+        log(f"yima load: {load_s:.1f} s, {size / n:.1f} B/unit ({summary})")
+        r = {"load_s": load_s, "bytes": size, "load_out": summary}
         sample = os.path.join(gen, "sample-codes.txt")
         if curve:
             r["verify1"] = bench("yima", d.port, sample, "verify", 1, a.conns, a.duration)
