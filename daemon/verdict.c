@@ -9,6 +9,7 @@
 #include "mcache.h"
 #include "store.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -229,7 +230,7 @@ static int product_is_drug(struct store_txn *t, const struct code_result *scan, 
 int verdict_judge(struct store_txn *t, const struct config *cfg, int64_t now_ms,
 		  const struct code_result *scan, uint32_t site, struct judgement *j)
 {
-	memset(j, 0, sizeof *j);
+	memset(j, 0, offsetof(struct judgement, scan));
 	j->units_per_pack = 1;
 	j->scan = *scan;
 	if (scan->cr_err != CODE_OK) {

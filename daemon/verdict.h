@@ -61,7 +61,6 @@ enum reason {
 struct judgement {
 	enum verdict verdict;
 	uint32_t reasons;		/* bit (1 << enum reason) */
-	struct code_result scan;
 	bool found;			/* unit record exists */
 	struct unit unit;
 	struct unit_place place;	/* where it is (after a sale: now) */
@@ -85,13 +84,8 @@ struct judgement {
 	uint32_t by_category;		/* reasons whose severity the category's
 					 * policy raised (bit per reason) */
 	uint32_t licence_until;		/* the scanning site's, for its reason */
-	/* its cold-chain break, open or released, and where it is counted */
-	bool has_cold_break;
-	struct cold_break cold;
-	char cold_site[MASTER_ID_MAX + 1];
-	/* first sale, for DUPLICATE */
-	bool has_first_sale;
-	struct event first_sale;
+	bool has_cold_break;		/* cold and cold_site hold it */
+	bool has_first_sale;		/* first_sale holds it */
 	/* What the answer shows, read by verdict_gather once the judgement
 	 * (and a sale's change) is final. */
 	struct verdict_view {
@@ -113,6 +107,16 @@ struct judgement {
 	 * it says what a consumer needs — genuine? expired? recalled? sold
 	 * before? — and names no site, sale time or transaction. */
 	bool public_view;
+
+	/* Not cleared by verdict_judge, which clears everything above: a
+	 * VERIFY would spend more on zeroing these 1.1 KB than on judging.
+	 * Each is written before it is read. */
+	struct code_result scan;	/* the scan, copied first */
+	/* its cold-chain break, open or released, and where it is counted
+	 * (has_cold_break) */
+	struct cold_break cold;
+	char cold_site[MASTER_ID_MAX + 1];
+	struct event first_sale;	/* for DUPLICATE (has_first_sale) */
 };
 
 const char *reason_name(enum reason r);		/* "near_expiry" */
