@@ -29,7 +29,7 @@ static enum cmd_status answer(struct cmd_ctx *ctx, enum cmd_status st,
 	return st;
 }
 
-/* VERIFY code [SITE s] */
+/* VERIFY code [SITE s] [FRESH] [BRIEF] */
 enum cmd_status cmd_verify(struct cmd_ctx *ctx)
 {
 	struct store_txn *t;
@@ -42,7 +42,7 @@ enum cmd_status cmd_verify(struct cmd_ctx *ctx)
 	return answer(ctx, scan_verify(t, ctx->cfg, ctx->cmd, public_view, &so), &so);
 }
 
-/* DISPENSE code SITE s [TX t] [QTY n] [TIME t] */
+/* DISPENSE code SITE s [TX t] [QTY n] [TIME t] [BRIEF] */
 enum cmd_status cmd_dispense(struct cmd_ctx *ctx)
 {
 	struct scan_outcome so;
@@ -51,7 +51,7 @@ enum cmd_status cmd_dispense(struct cmd_ctx *ctx)
 	return answer(ctx, st, &so);
 }
 
-/* UNDO code SITE s TX t */
+/* UNDO code SITE s TX t [BRIEF] */
 enum cmd_status cmd_undo(struct cmd_ctx *ctx)
 {
 	struct scan_outcome so;

@@ -28,9 +28,12 @@ static enum cmd_status site_of(struct store_txn *t, const struct cmd *c, struct 
 	return rc ? outcome_failed(o, rc) : CMD_DONE;
 }
 
-/* The answer is final: read what it shows. */
-static enum cmd_status gathered(struct store_txn *t, struct scan_outcome *so)
+/* The answer is final: read what it shows (BRIEF: what its message
+ * names, nothing more). */
+static enum cmd_status gathered(struct store_txn *t, const struct cmd *c,
+				struct scan_outcome *so)
 {
+	so->j.brief = cmd_has(c, OPT_BRIEF);
 	int rc = verdict_gather(t, &so->j);
 	return rc ? outcome_failed(&so->o, rc) : CMD_DONE;
 }
@@ -49,7 +52,7 @@ enum cmd_status scan_verify(struct store_txn *t, const struct config *cfg, const
 	if (rc)
 		return outcome_failed(&so->o, rc);
 	j->public_view = public_view;
-	return gathered(t, so);
+	return gathered(t, c, so);
 }
 
 static int store_alert(struct store_txn *t, const struct cmd *c, uint8_t kind, uint32_t site,
@@ -81,7 +84,7 @@ static enum cmd_status replay(struct store_txn *t, const struct config *cfg, con
 	if ((j->reasons & (1u << R_DUPLICATE)) && j->found && (rc = verdict_first_sale(t, j)))
 		return outcome_failed(&so->o, rc);
 	so->replayed = true;
-	return gathered(t, so);
+	return gathered(t, c, so);
 }
 
 /* Record the sale of qty from unit j->unit at site: the event, the unit
@@ -223,7 +226,7 @@ enum cmd_status scan_dispense(struct store_txn *t, const struct config *cfg,
 		rc = sales_put(t, key, kl, &s);
 	if (rc)
 		return outcome_failed(&so->o, rc);
-	return record ? CMD_DONE : gathered(t, so);
+	return record ? CMD_DONE : gathered(t, c, so);
 }
 
 /* Give back the sale s (the event sale_seq) of unit a->unit at site. */
@@ -273,7 +276,7 @@ enum cmd_status scan_undo(struct store_txn *t, const struct config *cfg, const s
 		return outcome_failed(&so->o, rc);
 	if (j.scan.cr_type == CODE_NONE || !j.found) {
 		so->j = j;
-		return gathered(t, so);
+		return gathered(t, c, so);
 	}
 	uint8_t key[SALES_KEY_MAX];
 	size_t kl = sales_key(site, tx->ptr, tx->len, j.scan.cr_key, j.scan.cr_key_len, key);
@@ -292,10 +295,10 @@ enum cmd_status scan_undo(struct store_txn *t, const struct config *cfg, const s
 		verdict_add(a, cfg, R_NOT_DISPENSED);
 		if (a->unit.status == UNIT_DISPENSED && (rc = verdict_first_sale(t, a)) != 0)
 			return outcome_failed(&so->o, rc);
-		return gathered(t, so);
+		return gathered(t, c, so);
 	}
 	if (s.undo_seq)		/* a retry: reversed already */
-		return gathered(t, so);
+		return gathered(t, c, so);
 	struct event sale_ev;
 	if ((rc = events_get(t, s.seq, &sale_ev)) != 0)
 		return outcome_failed(&so->o, rc);
@@ -309,8 +312,8 @@ enum cmd_status scan_undo(struct store_txn *t, const struct config *cfg, const s
 		if (j.reasons & (1u << blocking[i]))
 			verdict_add(a, cfg, blocking[i]);
 	if (a->verdict == VERDICT_RED)
-		return gathered(t, so);
+		return gathered(t, c, so);
 	if ((rc = give_back(t, c, site, &s, a)) != 0 || (rc = sales_put(t, key, kl, &s)) != 0)
 		return outcome_failed(&so->o, rc);
-	return gathered(t, so);
+	return gathered(t, c, so);
 }

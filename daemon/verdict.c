@@ -576,7 +576,13 @@ static int event_shown(struct store_txn *t, uint64_t seq, bool *has, struct mcac
 int verdict_gather(struct store_txn *t, struct judgement *j)
 {
 	struct verdict_view *v = &j->view;
-	memset(v, 0, sizeof *v);
+	/* A brief answer shows the message alone: the three sites it may
+	 * name, each read under the condition explain() names it by. */
+	if (j->brief) {
+		v->first_sale_site[0] = v->judged_holder[0] = v->judged_dest[0] = '\0';
+	} else {
+		memset(v, 0, sizeof *v);
+	}
 	int rc = 0;
 	if (j->has_first_sale && (rc = site_text(t, j->first_sale.site, v->first_sale_site)))
 		return rc;
@@ -585,7 +591,7 @@ int verdict_gather(struct store_txn *t, struct judgement *j)
 	    ((rc = site_text(t, j->judged_place.holder, v->judged_holder)) ||
 	     (rc = site_text(t, j->judged_place.dest, v->judged_dest))))
 		return rc;
-	if (!j->found)
+	if (!j->found || j->brief)
 		return 0;
 	if ((rc = site_text(t, j->place.holder, v->holder)) ||
 	    (rc = site_text(t, j->place.dest, v->dest)))
@@ -642,7 +648,8 @@ void verdict_reply(struct resp_out *out, const struct judgement *j, const struct
 	int nreasons = __builtin_popcount(j->reasons);
 	bool parsed = j->scan.cr_type != CODE_NONE;
 	bool pub = j->public_view;
-	size_t pairs = 3 + (parsed ? 2 : 0) +
+	size_t pairs = j->brief ? 3 :
+		       3 + (parsed ? 2 : 0) +
 		       (j->found ? (pub ? 3 : 7 + (j->unit.parent != 0) + (j->place.dest != 0)) +
 				   j->has_lot * 2 + j->has_product * 2 : 0) +
 		       (j->has_first_sale && !pub) + (j->found && j->category != CAT_NONE);
@@ -655,6 +662,8 @@ void verdict_reply(struct resp_out *out, const struct judgement *j, const struct
 	for (uint32_t left = j->reasons; left; left &= left - 1)
 		resp_cstr(out, reason_name((enum reason)__builtin_ctz(left)));
 	kv(out, "message", msg);
+	if (j->brief)
+		return;
 	if (parsed) {
 		code_key_format(j->scan.cr_key, j->scan.cr_key_len, text, sizeof text);
 		kv(out, "code", text);

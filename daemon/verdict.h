@@ -107,6 +107,11 @@ struct judgement {
 	 * it says what a consumer needs — genuine? expired? recalled? sold
 	 * before? — and names no site, sale time or transaction. */
 	bool public_view;
+	/* The answer a till acts on (BRIEF): verdict, reasons and message
+	 * alone.  verdict_gather reads only what the message names, and
+	 * verdict_reply renders those three pairs; the verdict and the
+	 * message are the full answer's. */
+	bool brief;
 
 	/* Not cleared by verdict_judge, which clears everything above: a
 	 * VERIFY would spend more on zeroing these 1.1 KB than on judging.
@@ -141,16 +146,17 @@ int verdict_judge(struct store_txn *t, const struct config *cfg, int64_t now_ms,
 /* Find the first dispense of a unit (for DUPLICATE answers). */
 int verdict_first_sale(struct store_txn *t, struct judgement *j);
 
-/* Read what the reply shows into j->view.  0 or a store error (a site or
- * event the records name that cannot be read is corrupt, not "?"). */
+/* Read what the reply shows into j->view (j->brief: only the sites the
+ * message names).  0 or a store error (a site or event the records name
+ * that cannot be read is corrupt, not "?"). */
 int verdict_gather(struct store_txn *t, struct judgement *j);
 
 /* The record's pairs every reply about a unit shows (VERIFY, TRACE):
  * product and product_name, lot and expiry (when known), level, status. */
 void verdict_reply_record(struct resp_out *out, const struct judgement *j);
 
-/* Reply: a map with verdict, reasons, message and the record; reads
- * nothing but j (gathered). */
+/* Reply: a map with verdict, reasons, message and (unless j->brief) the
+ * record; reads nothing but j (gathered). */
 void verdict_reply(struct resp_out *out, const struct judgement *j, const struct config *cfg,
 		   int64_t now_ms);
 

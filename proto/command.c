@@ -23,6 +23,9 @@
 /* A temperature reading taken with a shipment (daemon/coldchain.h). */
 #define O_TEMP		{ "TEMP", OPT_TEMP, OPT_K_TEXT, false, 1, CMD_TEMP_MAX }
 #define O_FRESH		{ "FRESH", OPT_FRESH, OPT_K_FLAG, false, 0, 0 }
+/* A verdict's reply as a till acts on it: verdict, reasons and message
+ * only (daemon/verdict.h); nothing else read or rendered. */
+#define O_BRIEF		{ "BRIEF", OPT_BRIEF, OPT_K_FLAG, false, 0, 0 }
 
 /* Grammars: G_CODES(acting, options...) for commands naming a list of
  * codes; G_WORDS(n, code, acting, options...) for n fixed words. */
@@ -99,19 +102,19 @@ static const struct command_spec commands[CMD__COUNT] = {
 	[CMD_DESTROY] = { CMD_DESTROY, "DESTROY", NULL, 4, -1, CMD_F_WRITE,
 		"code [code ...] SITE s [REF r] [TIME t]", "record codes as destroyed",
 		G_CODES(OPT_SITE, O_SITE, O_REF, O_TIME) },
-	[CMD_VERIFY] = { CMD_VERIFY, "VERIFY", NULL, 2, 5, CMD_F_READ,
-		"code [SITE s] [FRESH]", "verdict on a scan; changes nothing",
+	[CMD_VERIFY] = { CMD_VERIFY, "VERIFY", NULL, 2, 6, CMD_F_READ,
+		"code [SITE s] [FRESH] [BRIEF]", "verdict on a scan; changes nothing",
 		{ .words = 1, .code = 1, .acting = OPT_SITE, .acting_optional = true,
-		  .opts = { O_SITE_OPT, O_FRESH } } },
-	[CMD_DISPENSE] = { CMD_DISPENSE, "DISPENSE", NULL, 4, 10, CMD_F_WRITE | CMD_F_VERDICT,
-		"code SITE s [TX t] [QTY n] [TIME t]", "verdict on a sale, recorded durably",
+		  .opts = { O_SITE_OPT, O_FRESH, O_BRIEF } } },
+	[CMD_DISPENSE] = { CMD_DISPENSE, "DISPENSE", NULL, 4, 11, CMD_F_WRITE | CMD_F_VERDICT,
+		"code SITE s [TX t] [QTY n] [TIME t] [BRIEF]", "verdict on a sale, recorded durably",
 		G_WORDS(1, 1, OPT_SITE, O_SITE,
 		{ "TX", OPT_TX, OPT_K_TEXT, false, 1, CMD_TX_MAX },
-		{ "QTY", OPT_QTY, OPT_K_UINT, false, 1, CMD_SALE_QTY_MAX }, O_TIME) },
-	[CMD_UNDO] = { CMD_UNDO, "UNDO", NULL, 6, 6, CMD_F_WRITE | CMD_F_VERDICT,
-		"code SITE s TX t", "reverse a dispense of the same site and transaction",
+		{ "QTY", OPT_QTY, OPT_K_UINT, false, 1, CMD_SALE_QTY_MAX }, O_TIME, O_BRIEF) },
+	[CMD_UNDO] = { CMD_UNDO, "UNDO", NULL, 6, 7, CMD_F_WRITE | CMD_F_VERDICT,
+		"code SITE s TX t [BRIEF]", "reverse a dispense of the same site and transaction",
 		G_WORDS(1, 1, OPT_SITE, O_SITE,
-		{ "TX", OPT_TX, OPT_K_TEXT, true, 1, CMD_TX_MAX }) },
+		{ "TX", OPT_TX, OPT_K_TEXT, true, 1, CMD_TX_MAX }, O_BRIEF) },
 	[CMD_TRACE] = { CMD_TRACE, "TRACE", NULL, 2, 3, CMD_F_READ,
 		"code [FRESH]", "a code's chain of custody, in time order",
 		G_WORDS(1, 1, -1, O_FRESH) },

@@ -38,10 +38,10 @@ static const struct {
 	enum cmd_id id;
 	const char *hint;
 } hints[] = {
-	{ CMD_DISPENSE, "code SITE s [TX t] [QTY n] [TIME t]" },
+	{ CMD_DISPENSE, "code SITE s [TX t] [QTY n] [TIME t] [BRIEF]" },
 	{ CMD_COMMISSION, "code [code ...] SITE s [PRODUCT p] [LOT l] [EXPIRY YYYY-MM-DD] "
 			  "[LEVEL 1-4] [QTY n] [TIME t]" },
-	{ CMD_VERIFY, "code [SITE s] [FRESH]" },
+	{ CMD_VERIFY, "code [SITE s] [FRESH] [BRIEF]" },
 	{ CMD_HELLO, "[protover [SETNAME name]]" },
 	{ CMD_SITE_SET, "id field value [field value ...]" },
 	{ CMD_IMPACT, "product lot|code|PRODUCT product [REGION r]" },

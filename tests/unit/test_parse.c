@@ -200,7 +200,7 @@ static void test_unknown_and_repeated_options(void **state)
 	struct req r;
 	assert_error(&r, "unexpected argument 'COLOR'; options are SITE, TIME",
 		     "PACK", C(9), C(1), "SITE", "M1", "COLOR", "red");
-	assert_error(&r, "unexpected argument 'COLOR'; options are SITE, TX, QTY, TIME",
+	assert_error(&r, "unexpected argument 'COLOR'; options are SITE, TX, QTY, TIME, BRIEF",
 		     "DISPENSE", C(1), "COLOR", "red");
 	assert_error(&r, "SITE given twice", "PACK", C(9), C(1), "SITE", "M1", "SITE", "M2");
 	assert_error(&r, "TIME needs a value", "PACK", C(9), C(1), "SITE", "M1", "TIME");

@@ -40,6 +40,29 @@ static uint32_t bit(enum reason r)
 	return 1u << r;
 }
 
+/* Apply the argc words c holds, as apply() does. */
+static enum cmd_status apply_words(struct fx *f, int64_t ms, struct scan_outcome *so,
+				   struct fx_cmd *c, int argc)
+{
+	const char *first = c->argv[0].ptr;
+	if (cmd_parse(&c->cmd, fx_spec(c, argc), argc, c->argv, ms, NULL, c->err,
+		      sizeof c->err) != 0)
+		fail_msg("%s does not parse: %s", first, c->err);
+	memset(so, 0, sizeof *so);
+	struct store_txn *t = fx_begin(f);
+	enum cmd_status st;
+	switch (c->cmd.spec->id) {
+	case CMD_DISPENSE: st = scan_dispense(t, &f->cfg, &c->cmd, false, so); break;
+	case CMD_UNDO: st = scan_undo(t, &f->cfg, &c->cmd, so); break;
+	default: st = scan_verify(t, &f->cfg, &c->cmd, false, so); break;
+	}
+	if (st == CMD_FAILED)
+		fail_msg("%s: store %s", first, store_strerror(so->o.store_rc));
+	fx_commit(f);
+	cmd_free(&c->cmd);
+	return st;
+}
+
 /* Apply a DISPENSE (or UNDO, VERIFY) at time ms in its own transaction,
  * committed whatever it answered. */
 static enum cmd_status apply(struct fx *f, int64_t ms, struct scan_outcome *so,
@@ -50,22 +73,7 @@ static enum cmd_status apply(struct fx *f, int64_t ms, struct scan_outcome *so,
 	va_start(ap, first);
 	int argc = fx_words(&c, first, ap);
 	va_end(ap);
-	if (cmd_parse(&c.cmd, fx_spec(&c, argc), argc, c.argv, ms, NULL, c.err,
-		      sizeof c.err) != 0)
-		fail_msg("%s does not parse: %s", first, c.err);
-	memset(so, 0, sizeof *so);
-	struct store_txn *t = fx_begin(f);
-	enum cmd_status st;
-	switch (c.cmd.spec->id) {
-	case CMD_DISPENSE: st = scan_dispense(t, &f->cfg, &c.cmd, false, so); break;
-	case CMD_UNDO: st = scan_undo(t, &f->cfg, &c.cmd, so); break;
-	default: st = scan_verify(t, &f->cfg, &c.cmd, false, so); break;
-	}
-	if (st == CMD_FAILED)
-		fail_msg("%s: store %s", first, store_strerror(so->o.store_rc));
-	fx_commit(f);
-	cmd_free(&c.cmd);
-	return st;
+	return apply_words(f, ms, so, &c, argc);
 }
 
 static void test_sale_is_green_once_and_a_retry_changes_nothing(void **state)
@@ -291,6 +299,71 @@ static void test_same_commands_same_answers(void **state)
 	buf_free(&replies[1]);
 }
 
+/* The same words applied to two stores alike: to full as they are, to
+ * brief with BRIEF after them.  Each answer's verdict must be want, and
+ * the brief reply (RESP 3) must be a map of three pairs, byte for byte
+ * the full reply's first three (verdict, reasons, message) and nothing
+ * more, while the full reply goes on (more pairs than three). */
+static void same_but_brief(struct fx *full, struct fx *brief, enum verdict want,
+			   const char *first, ...)
+{
+	struct fx_cmd c;
+	struct scan_outcome a, b;
+	va_list ap;
+	va_start(ap, first);
+	int argc = fx_words(&c, first, ap);
+	va_end(ap);
+	apply_words(full, FX_T0, &a, &c, argc);
+	c.argv[argc].ptr = "BRIEF";
+	c.argv[argc].len = 5;
+	apply_words(brief, FX_T0, &b, &c, argc + 1);
+	assert_int_equal(a.j.verdict, want);
+	assert_int_equal(b.j.verdict, want);
+	assert_int_equal(b.j.reasons, a.j.reasons);
+
+	struct resp_out fo = { BUF_INIT, 3 }, bo = { BUF_INIT, 3 };
+	verdict_reply(&fo, &a.j, &full->cfg, FX_T0);
+	verdict_reply(&bo, &b.j, &brief->cfg, FX_T0);
+	const char *f = (const char *)fo.b.data, *br = (const char *)bo.b.data;
+	const char *fb = memchr(f, '\n', fo.b.len), *bb = memchr(br, '\n', bo.b.len);
+	assert_non_null(fb);
+	assert_non_null(bb);
+	size_t blen = bo.b.len - (size_t)(bb + 1 - br);
+	if (strncmp(br, "%3\r\n", 4) != 0 || atoi(f + 1) <= 3 ||
+	    fo.b.len - (size_t)(fb + 1 - f) <= blen || memcmp(fb + 1, bb + 1, blen) != 0)
+		fail_msg("%s: the brief reply is not the full one's first three pairs:\n"
+			 "full:  %.*s\nbrief: %.*s", first, (int)fo.b.len, f, (int)bo.b.len, br);
+	buf_free(&fo.b);
+	buf_free(&bo.b);
+}
+
+static void test_a_brief_answer_is_the_full_ones_verdict_reasons_and_message(void **state)
+{
+	(void)state;
+	struct fx full, brief;
+	scene(&full, "1", FAR);
+	scene(&brief, "1", FAR);
+	fx_do(&full, FX_T0, "RETURN", CODE(3), "FROM", "PH1", "TO", "PH2", NULL);
+	fx_do(&brief, FX_T0, "RETURN", CODE(3), "FROM", "PH1", "TO", "PH2", NULL);
+	same_but_brief(&full, &brief, VERDICT_GREEN, "VERIFY", CODE(1), "SITE", "PH1", NULL);
+	/* Amber: the message names the holder, and both ends of a shipment. */
+	same_but_brief(&full, &brief, VERDICT_AMBER, "VERIFY", CODE(1), "SITE", "PH2", NULL);
+	same_but_brief(&full, &brief, VERDICT_AMBER, "VERIFY", CODE(3), "SITE", "PH2", NULL);
+	same_but_brief(&full, &brief, VERDICT_GREEN, "DISPENSE", CODE(2), "SITE", "PH1", "TX",
+		       "T1", NULL);
+	/* Red: a duplicate's message names the first sale's site and time. */
+	same_but_brief(&full, &brief, VERDICT_RED, "DISPENSE", CODE(2), "SITE", "PH2", "TX",
+		       "T2", NULL);
+	same_but_brief(&full, &brief, VERDICT_RED, "VERIFY", CODE(2), NULL);
+	same_but_brief(&full, &brief, VERDICT_RED, "VERIFY", "83012340000000009999", NULL);
+	same_but_brief(&full, &brief, VERDICT_GREEN, "UNDO", CODE(2), "SITE", "PH1", "TX", "T1",
+		       NULL);
+	same_but_brief(&full, &brief, VERDICT_RED, "UNDO", CODE(2), "SITE", "PH1", "TX", "T7",
+		       NULL);
+	fx_close(&full);
+	fx_close(&brief);
+}
+
 static void set_fields(struct fx *f, const struct master_kind *k, const char *id,
 		       const char *name, const char *value)
 {
@@ -452,6 +525,7 @@ int main(void)
 		cmocka_unit_test(test_a_vaccine_pack_is_sold_whole),
 		cmocka_unit_test(test_a_categorys_near_expiry_days),
 		cmocka_unit_test(test_an_expired_licence_makes_the_sites_sales_amber),
+		cmocka_unit_test(test_a_brief_answer_is_the_full_ones_verdict_reasons_and_message),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
