@@ -149,11 +149,11 @@ int cli_code(const char *scan, size_t len, struct cli_code *out);
 
 /* yima parse [SCAN ...]: decode scans offline. */
 int cli_parse(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv);
-/* yima verify CODE [--site S] */
+/* yima verify CODE [--site S] [--brief] */
 int cli_verify(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv);
-/* yima dispense CODE --site S [--tx T] [--qty N] */
+/* yima dispense CODE --site S [--tx T] [--qty N] [--brief] */
 int cli_dispense(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv);
-/* yima undo CODE --site S --tx T */
+/* yima undo CODE --site S --tx T [--brief] */
 int cli_undo(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv);
 /* yima trace CODE */
 int cli_trace(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv);

@@ -15,15 +15,16 @@
 #include <stdio.h>
 #include <string.h>
 
-#define VERIFY_USAGE   "yima verify CODE [--site S]"
-#define DISPENSE_USAGE "yima dispense CODE --site S [--tx T] [--qty N]"
-#define UNDO_USAGE     "yima undo CODE --site S --tx T"
+#define VERIFY_USAGE   "yima verify CODE [--site S] [--brief]"
+#define DISPENSE_USAGE "yima dispense CODE --site S [--tx T] [--qty N] [--brief]"
+#define UNDO_USAGE     "yima undo CODE --site S --tx T [--brief]"
 
-/* Most arguments a scan command sends: verb, code, 3 option pairs. */
-#define SCAN_ARGS_MAX 8
+/* Most arguments a scan command sends: verb, code, 3 option pairs, BRIEF. */
+#define SCAN_ARGS_MAX 9
 
-/* Print a scan reply; returns the exit status it stands for. */
-static int print_verdict(const struct cli_opts *o, const struct resp_value *v)
+/* Print a scan reply (brief: asked with BRIEF); returns the exit status it
+ * stands for. */
+static int print_verdict(const struct cli_opts *o, const struct resp_value *v, bool brief)
 {
 	if (show_is_error(v)) {
 		if (o->json)
@@ -37,7 +38,11 @@ static int print_verdict(const struct cli_opts *o, const struct resp_value *v)
 		output_text(stderr, v);
 		return EXIT_REPLY_ERROR;
 	}
-	if (o->json) {
+	/* A brief reply (--brief) is printed as it came: no record lines,
+	 * and no nulls standing in for keys it was asked to leave out. */
+	if (o->json && brief) {
+		output_json(stdout, v);
+	} else if (o->json) {
 		show_json_verdict(stdout, v);
 	} else {
 		show_light(stdout, show_colour(stdout), v, NULL);
@@ -47,11 +52,13 @@ static int print_verdict(const struct cli_opts *o, const struct resp_value *v)
 }
 
 /*
- * Send VERB CODE [NAME VALUE ...] (pairs whose value is NULL are left out)
- * and print the verdict.  Returns the exit status.
+ * Send VERB CODE [NAME VALUE ...] [BRIEF] (pairs whose value is NULL are
+ * left out; BRIEF when brief is not NULL, the --brief flag given) and
+ * print the verdict.  Returns the exit status.
  */
 static int judge(const struct cli_opts *o, struct cli_conn *cc, const char *cmd,
-		 const char *verb, const char *scan, const char *const *pairs, int npairs)
+		 const char *verb, const char *scan, const char *const *pairs, int npairs,
+		 const char *brief)
 {
 	struct cli_code code;
 	if (cli_code(scan, strlen(scan), &code) != 0) {
@@ -76,13 +83,17 @@ static int judge(const struct cli_opts *o, struct cli_conn *cc, const char *cmd,
 			lens[argc++] = strlen(pairs[2 * i + k]);
 		}
 	}
+	if (brief && argc < SCAN_ARGS_MAX) {
+		argv[argc] = "BRIEF";
+		lens[argc++] = 5;
+	}
 	/* A VERIFY, or a DISPENSE with its TX, goes again to the next server
 	 * when its connection fails: the server answers a sale it recorded as
 	 * the first time.  Without a TX, or an UNDO, it does not. */
 	struct resp_value v;
 	if (cli_conn_call(cc, argc, argv, lens, cli_safe_to_repeat(argc, argv, lens), &v) != 0)
 		return EXIT_USAGE;
-	int rc = print_verdict(o, &v);
+	int rc = print_verdict(o, &v, brief != NULL);
 	resp_value_free(&v);
 	fflush(stdout);
 	return rc;
@@ -90,15 +101,15 @@ static int judge(const struct cli_opts *o, struct cli_conn *cc, const char *cmd,
 
 int cli_verify(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv)
 {
-	struct cli_opt opts[] = { { "--site", true, NULL } };
+	struct cli_opt opts[] = { { "--site", true, NULL }, { "--brief", false, NULL } };
 	char *pos[1];
-	int rc, npos = cli_getopt("verify", argc, argv, opts, 1, pos, 1);
+	int rc, npos = cli_getopt("verify", argc, argv, opts, 2, pos, 1);
 	if (npos == -1)
 		return cli_usage_error(VERIFY_USAGE);
 	if (!cli_one_arg(npos, VERIFY_USAGE, &rc))
 		return rc;
 	const char *pairs[] = { "SITE", opts[0].co_value };
-	return judge(o, cc, "verify", "VERIFY", pos[0], pairs, 1);
+	return judge(o, cc, "verify", "VERIFY", pos[0], pairs, 1, opts[1].co_value);
 }
 
 /* Is s a whole number > 0?  The server checks the range. */
@@ -110,9 +121,9 @@ static bool positive_number(const char *s)
 
 int cli_dispense(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv)
 {
-	enum { O_SITE, O_TX, O_QTY, O_N };
+	enum { O_SITE, O_TX, O_QTY, O_BRIEF, O_N };
 	struct cli_opt opts[O_N] = { { "--site", true, NULL }, { "--tx", true, NULL },
-				     { "--qty", true, NULL } };
+				     { "--qty", true, NULL }, { "--brief", false, NULL } };
 	char *pos[1];
 	int rc, npos = cli_getopt("dispense", argc, argv, opts, O_N, pos, 1);
 	if (npos == -1)
@@ -130,14 +141,15 @@ int cli_dispense(const struct cli_opts *o, struct cli_conn *cc, int argc, char *
 	}
 	const char *pairs[] = { "SITE", opts[O_SITE].co_value, "TX", opts[O_TX].co_value,
 				"QTY", opts[O_QTY].co_value };
-	return judge(o, cc, "dispense", "DISPENSE", pos[0], pairs, 3);
+	return judge(o, cc, "dispense", "DISPENSE", pos[0], pairs, 3, opts[O_BRIEF].co_value);
 }
 
 int cli_undo(const struct cli_opts *o, struct cli_conn *cc, int argc, char **argv)
 {
-	struct cli_opt opts[] = { { "--site", true, NULL }, { "--tx", true, NULL } };
+	struct cli_opt opts[] = { { "--site", true, NULL }, { "--tx", true, NULL },
+				  { "--brief", false, NULL } };
 	char *pos[1];
-	int rc, npos = cli_getopt("undo", argc, argv, opts, 2, pos, 1);
+	int rc, npos = cli_getopt("undo", argc, argv, opts, 3, pos, 1);
 	if (npos == -1)
 		return cli_usage_error(UNDO_USAGE);
 	if (!cli_one_arg(npos, UNDO_USAGE, &rc))
@@ -147,5 +159,5 @@ int cli_undo(const struct cli_opts *o, struct cli_conn *cc, int argc, char **arg
 		return cli_usage_error(UNDO_USAGE);
 	}
 	const char *pairs[] = { "SITE", opts[0].co_value, "TX", opts[1].co_value };
-	return judge(o, cc, "undo", "UNDO", pos[0], pairs, 2);
+	return judge(o, cc, "undo", "UNDO", pos[0], pairs, 2, opts[2].co_value);
 }

@@ -98,6 +98,7 @@ struct opts {
 	double duration, rate, zipf_s;
 	uint64_t requests, seed, sale_offset;
 	bool json;
+	bool brief;	/* VERIFY and DISPENSE ... BRIEF (--brief) */
 };
 
 struct pending {
@@ -270,12 +271,17 @@ static int encode_request(struct conn *c, uint8_t op, uint32_t key, uint64_t tx_
 		snprintf(value, sizeof value, "%s,%s", sale_site(b, s), tx);
 	}
 	switch (b->o.target) {
-	case T_YIMA:
+	case T_YIMA: {
+		/* --brief: the reply a till acts on.  Never for the probe, which
+		 * reads the record's status and holder. */
+		int brief = b->o.brief && op != OP_PROBE;
 		if (s)
-			put_command(&c->c_out, 6, "DISPENSE", code, "SITE", sale_site(b, s), "TX", tx);
+			put_command(&c->c_out, 6 + brief, "DISPENSE", code, "SITE", sale_site(b, s),
+				    "TX", tx, "BRIEF");
 		else
-			put_command(&c->c_out, 2, "VERIFY", code);
+			put_command(&c->c_out, 2 + brief, "VERIFY", code, "BRIEF");
 		return 0;
+	}
 	case T_REDIS:
 		if (s) {
 			/* The sale is its own key; NX makes the first one win. */
@@ -988,6 +994,8 @@ static void print_text(const struct bench *b, double secs)
 		printf(" (%u%% dispense)", o->mix_pct);
 	printf(", %u conns, pipeline %u, %s keys over %u codes", o->conns, o->depth,
 	       o->zipf_s > 0 ? "zipf" : "uniform", b->keys.k_n);
+	if (o->brief)
+		printf(", brief replies");
 	if (o->rate > 0)
 		printf(", rate %.0f/s", o->rate);
 	printf("\n%" PRIu64 " requests in %.2f s: %.0f req/s\n", b->done, secs,
@@ -1023,11 +1031,12 @@ static void print_json(const struct bench *b, double secs)
 	       "\"keys\":\"%s\",\"codes\":%u,\"rate\":%.0f,\"mix_pct\":%u,"
 	       "\"seconds\":%.3f,\"requests\":%" PRIu64 ",\"throughput\":%.1f,"
 	       "\"exhausted\":%s,\"sales_used\":%zu,\"sales_left\":%zu,"
-	       "\"reconnects\":%" PRIu64 ",\"ops\":{",
+	       "\"reconnects\":%" PRIu64 ",\"brief\":%s,\"ops\":{",
 	       target_name[o->target], workload_name[o->workload], o->conns, o->depth,
 	       o->zipf_s > 0 ? "zipf" : "uniform", b->keys.k_n, o->rate, o->mix_pct, secs, b->done,
 	       secs > 0 ? (double)b->done / secs : 0.0, b->exhausted ? "true" : "false",
-	       b->sales_next, b->nsales - b->sales_next, b->reconnects);
+	       b->sales_next, b->nsales - b->sales_next, b->reconnects,
+	       o->brief ? "true" : "false");
 	const char *sep = "";
 	for (unsigned op = OP_VERIFY; op <= OP_DISPENSE; op++) {
 		const struct hist *h = &b->st.st_hist[op];
@@ -1091,6 +1100,8 @@ static void usage(FILE *f)
 	      "  --sale-offset N            skip the first N codes that could be sold\n"
 	      "  --write-sales FILE         probe the sample, write what can be sold, exit\n"
 	      "  --pg-user U, --pg-db D     PostgreSQL role and database (default postgres)\n"
+	      "  --brief                    yima: VERIFY and DISPENSE ... BRIEF (verdict, reasons\n"
+	      "                             and message only)\n"
 	      "  --json                     one JSON document on stdout\n"
 	      "  --help\n", f);
 }
@@ -1120,7 +1131,7 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 {
 	enum { O_TARGET = 256, O_WORKLOAD, O_MIX, O_DURATION, O_KEYS, O_ZIPF, O_RATE, O_SEED,
 	       O_SITE, O_SITES, O_SALES, O_SALES_OUT, O_SALE_OFFSET, O_PG_USER, O_PG_DB,
-	       O_JSON, O_SAMPLE, O_HELP };
+	       O_JSON, O_SAMPLE, O_HELP, O_BRIEF };
 	static const struct option lo[] = {
 		{ "sample", required_argument, NULL, O_SAMPLE },
 		{ "target", required_argument, NULL, O_TARGET },
@@ -1144,6 +1155,7 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 		{ "pg-user", required_argument, NULL, O_PG_USER },
 		{ "pg-db", required_argument, NULL, O_PG_DB },
 		{ "json", no_argument, NULL, O_JSON },
+		{ "brief", no_argument, NULL, O_BRIEF },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1197,6 +1209,7 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 		case O_PG_USER: o->pg_user = optarg; break;
 		case O_PG_DB: o->pg_db = optarg; break;
 		case O_JSON: o->json = true; break;
+		case O_BRIEF: o->brief = true; break;
 		case O_HELP: usage(stdout); exit(0);
 		case ':': die_usage("%s needs a value", argv[optind - 1]);
 		default: die_usage("unknown option '%s'", argv[optind - 1]);
@@ -1206,6 +1219,8 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 		die_usage("unexpected argument '%s'", argv[optind]);
 	if (!o->sample)
 		die_usage("--sample FILE is required (a yima-gen sample-codes.txt)");
+	if (o->brief && o->target != T_YIMA)
+		die_usage("--brief needs --target yima: it asks yimad for brief verdicts");
 	if (!o->port)
 		o->port = o->target == T_REDIS ? "6379" : o->target == T_PG ? "5432" : "7700";
 	char err[300];

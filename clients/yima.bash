@@ -71,9 +71,9 @@ _yima()
 		COMPREPLY=($(compgen -W "$subcommands" -- "$cur"))
 	    fi
 	    return;;
-	verify) opts="--site";;
-	dispense) opts="--site --tx --qty";;
-	undo) opts="--site --tx";;
+	verify) opts="--site --brief";;
+	dispense) opts="--site --tx --qty --brief";;
+	undo) opts="--site --tx --brief";;
 	trace) opts="";;
 	alerts) opts="--since --site --kind --status --limit";;
 	alert) opts="--status --class --note"

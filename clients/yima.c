@@ -42,10 +42,12 @@ static const struct subcommand {
 	const char *args;	/* after the name */
 	const char *summary;
 } subcommands[] = {
-	{ "verify", true, cli_verify, "CODE [--site S]", "the verdict; changes nothing" },
-	{ "dispense", true, cli_dispense, "CODE --site S [--tx T] [--qty N]",
+	{ "verify", true, cli_verify, "CODE [--site S] [--brief]",
+	  "the verdict; changes nothing" },
+	{ "dispense", true, cli_dispense, "CODE --site S [--tx T] [--qty N] [--brief]",
 	  "record a sale (first scan wins)" },
-	{ "undo", true, cli_undo, "CODE --site S --tx T", "reverse that sale" },
+	{ "undo", true, cli_undo, "CODE --site S --tx T [--brief]",
+	  "reverse that sale" },
 	{ "trace", true, cli_trace, "CODE", "chain of custody" },
 	{ "alerts", true, cli_alerts, "[--since TIME] [--site S] [--kind K] [--status S] "
 	  "[--limit N]", "duplicates, unknowns, diversions, with their handling" },

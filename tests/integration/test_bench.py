@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 
 from harness import BIN, TestFailure, Yimad, check, day, encode, eq, parse_reply
 
@@ -170,6 +171,86 @@ def test_bench_smoke():
     finally:
         d.close()
         shutil.rmtree(gen, ignore_errors=True)
+
+
+class RecordingServer:
+    """A loopback RESP server that answers every VERIFY or DISPENSE with a
+    brief green verdict (RESP 2), refuses anything else (HELLO: NOPROTO,
+    so yima-bench goes on in RESP 2), and keeps each request's words."""
+
+    BRIEF_GREEN = b"*6\r\n$7\r\nverdict\r\n$5\r\ngreen\r\n$7\r\nreasons\r\n*0\r\n" \
+                  b"$7\r\nmessage\r\n$0\r\n\r\n"
+
+    def __init__(self):
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.requests = []
+        self.threads = [threading.Thread(target=self._accept, daemon=True)]
+        self.threads[0].start()
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            t = threading.Thread(target=self._serve, args=(conn,), daemon=True)
+            self.threads.append(t)
+            t.start()
+
+    def _serve(self, conn):
+        buf = b""
+        with conn:
+            while True:
+                req, used = parse_reply(buf)
+                if not used:
+                    data = conn.recv(1 << 16)
+                    if not data:
+                        return
+                    buf += data
+                    continue
+                buf = buf[used:]
+                words = [w.decode() for w in req]
+                self.requests.append(words)
+                conn.sendall(self.BRIEF_GREEN if words[0] in ("VERIFY", "DISPENSE")
+                             else b"-NOPROTO this server speaks RESP 2 only\r\n")
+
+    def close(self):
+        self.sock.close()
+        for t in self.threads[1:]:
+            t.join(timeout=10)
+
+
+def test_bench_brief_sends_brief_and_reads_brief_replies():
+    """--brief: every VERIFY and DISPENSE yima-bench sends ends in BRIEF,
+    and the brief reply's verdict is counted."""
+    work = tempfile.mkdtemp(prefix="yima-bench-brief-")
+    srv = RecordingServer()
+    try:
+        sample, sales = os.path.join(work, "sample.txt"), os.path.join(work, "sales.csv")
+        codes = [f"8301234{i:013d}" for i in range(50)]
+        with open(sample, "w") as f:
+            f.write("\n".join(codes) + "\n")
+        with open(sales, "w") as f:
+            f.write("site,code\n" + "".join(f"PH1,{c}\n" for c in codes))
+        r, _ = run_json("-p", str(srv.port), "--sample", sample, "--sales", sales,
+                        "--workload", "mixed", "--mix", "50", "--requests", "40", "-c", "2",
+                        "--brief")
+        eq(r["brief"], True, "the report says brief")
+        ok_run(r, "verify")
+        ok_run(r, "dispense")
+        eq(r["ops"]["verify"]["verdicts"]["green"] + r["ops"]["dispense"]["verdicts"]["green"],
+           40, "every brief reply's verdict counted")
+        scans = [w for w in srv.requests if w[0] in ("VERIFY", "DISPENSE")]
+        eq(len(scans), 40, "requests")
+        eq({w[0] for w in scans}, {"VERIFY", "DISPENSE"}, "both kinds sent")
+        eq([w for w in scans if w[-1] != "BRIEF" or w.count("BRIEF") != 1], [],
+           "each request ends in one BRIEF")
+        p = run("--sample", sample, "--target", "redis", "--brief", rc=2)
+        check("--brief needs --target yima" in p.stderr, p.stderr)
+    finally:
+        srv.close()
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def test_bench_redis_target():

@@ -104,7 +104,8 @@ def test_resp3_info_is_text_and_replies_are_maps():
         docs = c.call("COMMAND", "DOCS", "DISPENSE")
         args = docs[b"dispense"][b"arguments"]
         eq([(a[b"name"], a.get(b"token")) for a in args],
-           [(b"code", None), (b"s", b"SITE"), (b"t", b"TX"), (b"n", b"QTY"), (b"t", b"TIME")],
+           [(b"code", None), (b"s", b"SITE"), (b"t", b"TX"), (b"n", b"QTY"), (b"t", b"TIME"),
+            (b"BRIEF", b"BRIEF")],
            "DISPENSE's arguments, from its usage and grammar")
         eq(args[3][b"type"], b"integer", "QTY is a number (its grammar)")
         eq(args[1].get(b"flags"), None, "SITE is required")
