@@ -8,9 +8,10 @@ Each sequence runs against a fresh yimad (tests/integration/harness.py,
 clock pinned at harness.TODAY): the fixed set-up (sites, products), then
 the generated steps (gen.py), pipelined in bursts over two connections,
 then TRACE of every code, IMPACT of every lot and ALERTS.  Compared:
-verdict, reasons and the state fields of every scan reply, the event
-numbers and counts of every write, errors by their code (ERR, NOTFOUND...),
-and the chains, recall figures and alerts at the end.  Times and messages
+verdict, reasons and the state fields of every scan reply (with BRIEF:
+verdict and reasons, and that the message alone is beside them), the
+event numbers and counts of every write, errors by their code (ERR,
+NOTFOUND...), and the chains, recall figures and alerts at the end.  Times and messages
 are not compared.  Last, AUDIT VERIFY STATE must hold: the sequence's log
 entries, replayed into an empty store, give the daemon's store record for
 record (whatever the model says).
@@ -48,6 +49,8 @@ SCAN_KEYS = {"verdict", "reasons", "code", "type", "product", "product_name", "l
              "level", "status", "holder", "in_transit_to", "parent", "dispensed",
              "units_per_pack", "last_event", "commissioned", "first_sale"}
 SCAN_COMMANDS = {"VERIFY", "DISPENSE", "UNDO"}
+# A scan reply asked with BRIEF: these keys, in this order, and no more.
+BRIEF_KEYS = ["verdict", "reasons", "message"]
 # The same for the reply of a write.
 WRITE_KEYS = {"event", "codes", "diverted", "level", "warnings", "cold_chain_breaks"}
 # What the compared replies said, over a run: "DISPENSE amber", "UNDO -ERR",
@@ -104,6 +107,9 @@ def compare(words, got, want):
         return (f"{name}: error/reply", g, w)
     if name == "CLOCK":
         return None
+    if name in SCAN_COMMANDS and Model.brief(words)[1] and \
+            (not isinstance(got, dict) or list(got) != BRIEF_KEYS):
+        return (f"{name} BRIEF: keys", got, BRIEF_KEYS)
     if name in SCAN_COMMANDS and "code" not in want:
         want = {k: want[k] for k in ("verdict", "reasons")}
         got = project(got, want)
@@ -200,6 +206,7 @@ class Run:
             SEEN[f"{name} -{want.code}"] += 1
         elif name in SCAN_COMMANDS:
             SEEN[f"{name} {want['verdict']}"] += 1
+            SEEN[f"{name} BRIEF"] += Model.brief(words)[1]
             SEEN.update(f"reason {r}" for r in want["reasons"])
         else:
             SEEN[name] += 1

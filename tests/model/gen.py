@@ -552,6 +552,8 @@ class Generator:
                     (steps and steps[-1].words[0] == "CLOCK"):
                 burst, in_burst = burst + 1, 0
                 conn = self.rng.randrange(2)
+            if words[0] in ("VERIFY", "DISPENSE", "UNDO") and self.rng.random() < 0.2:
+                words = words + ["BRIEF"]       # the reply a till acts on
             steps.append(Step(conn, burst, words))
             in_burst += 1
             self.model.apply(words)

@@ -494,9 +494,40 @@ class Model:
         an Err.  A refused command changes nothing (P "Errors")."""
         self.notes = []
         try:    # every command checks its input before it changes anything
-            return getattr(self, "cmd_" + args[0].lower())(args)
+            args, brief = self.brief(args)
+            reply = getattr(self, "cmd_" + args[0].lower())(args)
         except Err as e:
             return e
+        # P "VERIFY", BRIEF: verdict, reasons and message alone (the model
+        # has no message).
+        return {k: reply[k] for k in ("verdict", "reasons")} if brief else reply
+
+    # The options that take a value, of the commands that take BRIEF.
+    BRIEF_VALUED = {"VERIFY": ("SITE",), "DISPENSE": ("SITE", "TX", "QTY", "TIME"),
+                    "UNDO": ("SITE", "TX")}
+
+    @classmethod
+    def brief(cls, args):
+        """P "VERIFY": the words without the BRIEF flag among a scan's
+        options (a value such as TX BRIEF is no flag), and whether it was
+        given."""
+        valued = cls.BRIEF_VALUED.get(args[0].upper() if args else "")
+        if valued is None:
+            return args, False
+        out, given, i = list(args[:2]), False, 2
+        while i < len(args):
+            w = args[i].upper()
+            if w == "BRIEF":
+                if given:
+                    raise err("BRIEF given twice")
+                given = True
+            else:
+                out.append(args[i])
+                if w in valued and i + 1 < len(args):
+                    out.append(args[i + 1])
+                    i += 1
+            i += 1
+        return out, given
 
     def snapshot(self):
         return copy.deepcopy({k: v for k, v in vars(self).items()
