@@ -123,6 +123,41 @@ def test_writer_cpu_seconds_and_thread_names():
         d.close()
 
 
+def test_stop_signals_are_the_event_loops():
+    """SIGTERM, SIGINT and SIGHUP are blocked in every thread yimad makes
+    and taken by the main thread, which runs the event loop that handles
+    them: a thread asleep elsewhere may hold one (a sanitizer defers it)
+    and the daemon would never stop.  And a SIGTERM sent the moment yimad
+    says it is ready stops it cleanly, every time."""
+    wanted = {1: "SIGHUP", 2: "SIGINT", 15: "SIGTERM"}
+
+    def blocked(pid, tid):
+        with open(f"/proc/{pid}/task/{tid}/status") as f:
+            mask = next(int(line.split()[1], 16) for line in f if line.startswith("SigBlk:"))
+        return {name for n, name in wanted.items() if mask >> (n - 1) & 1}
+
+    d = Yimad("--threads", "2")
+    try:
+        pid = d.proc.pid
+        tasks = {}
+        for t in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{t}/comm") as f:
+                tasks[int(t)] = f.read().strip()
+        eq(blocked(pid, pid), set(), "signals the main thread blocks")
+        ours = [t for t, n in tasks.items() if n.startswith("yimad-")]
+        eq(len(ours), 3, f"yimad's own threads: {tasks}")
+        for t in ours:
+            eq(blocked(pid, t), set(wanted.values()), f"signals {tasks[t]} ({t}) blocks")
+    finally:
+        d.close()
+    for i in range(5):
+        d = Yimad()
+        try:
+            eq(d.stop(timeout=30), 0, f"round {i}: exit status after a SIGTERM at once")
+        finally:
+            d.close()
+
+
 def test_cli_output_and_exit_status():
     d = Yimad()
     try:
