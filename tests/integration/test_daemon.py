@@ -77,14 +77,20 @@ def test_info_reports_store_and_writer():
         d.close()
 
 
+def thread_names(pid):
+    """{thread id: its name} of a process."""
+    names = {}
+    for t in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{t}/comm") as f:
+            names[int(t)] = f.read().strip()
+    return names
+
+
 def test_writer_cpu_seconds_and_thread_names():
     d = Yimad("--threads", "3")
     try:
         pid = d.proc.pid
-        names = {}
-        for t in os.listdir(f"/proc/{pid}/task"):
-            with open(f"/proc/{pid}/task/{t}/comm") as f:
-                names[int(t)] = f.read().strip()
+        names = thread_names(pid)
         # (A sanitizer may add a thread of its own: only yimad's are counted.)
         eq(names[pid], "yimad", "the main thread's name")
         eq(sorted(n for n in names.values() if n.startswith("yimad-")),
@@ -139,10 +145,7 @@ def test_stop_signals_are_the_event_loops():
     d = Yimad("--threads", "2")
     try:
         pid = d.proc.pid
-        tasks = {}
-        for t in os.listdir(f"/proc/{pid}/task"):
-            with open(f"/proc/{pid}/task/{t}/comm") as f:
-                tasks[int(t)] = f.read().strip()
+        tasks = thread_names(pid)
         eq(blocked(pid, pid), set(), "signals the main thread blocks")
         ours = [t for t, n in tasks.items() if n.startswith("yimad-")]
         eq(len(ours), 3, f"yimad's own threads: {tasks}")
