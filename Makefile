@@ -31,7 +31,7 @@ BIN      ?= bin
 SANITIZE ?=
 CC       ?= cc
 
-PKGS := libevent libevent_pthreads libevent_openssl lmdb openssl inih jansson
+PKGS := libevent libevent_pthreads libevent_openssl lmdb openssl inih jansson libzstd
 
 # pkg-config runs once, on first use, which is after the deps target ran.
 PKG_CFLAGS = $(eval PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS)))$(PKG_CFLAGS)

@@ -63,10 +63,11 @@ if command -v pkg-config >/dev/null 2>&1; then
 	need_pkg cmocka libcmocka-dev
 	need_pkg inih libinih-dev
 	need_pkg jansson libjansson-dev
+	need_pkg libzstd libzstd-dev	# packed log entries (daemon/entry.c)
 	need_pkg libpq libpq-dev
 	need_pkg libnats libnats-dev	# nats.c, the JetStream client (daemon/stream.c)
 else
-	missing="$missing libevent-dev liblmdb-dev libssl-dev libcmocka-dev libinih-dev libjansson-dev libpq-dev libnats-dev"
+	missing="$missing libevent-dev liblmdb-dev libssl-dev libcmocka-dev libinih-dev libjansson-dev libzstd-dev libpq-dev libnats-dev"
 fi
 
 [ -z "$missing" ] && exit 0

@@ -74,6 +74,7 @@ struct cluster {
 	 * then waiting for the delivery of that sequence. */
 	struct fresh *fresh_asked, *fresh_waiting;
 	size_t remote_inflight;		/* bytes of other nodes' entries queued */
+	struct buf unpacked;		/* on_deliver's: a packed entry, unpacked */
 	bool stopping;
 	char halted_why[200];
 
@@ -223,8 +224,11 @@ static struct write_job *entry_job(struct cluster *c, uint64_t seq, unsigned i,
 {
 	struct entry e;
 	char why[300];
+	const void *plain;
+	size_t plain_len;
 	*remote = true;
-	if (entry_decode(data, len, &e, why, sizeof why) != 0) {
+	if (entry_unpack(data, len, &c->unpacked, &plain, &plain_len, why, sizeof why) != 0 ||
+	    entry_decode(plain, plain_len, &e, why, sizeof why) != 0) {
 		char msg[400];
 		snprintf(msg, sizeof msg, "stream entry %llu.%u does not decode: %s",
 			 (unsigned long long)seq, i, why);
@@ -235,7 +239,7 @@ static struct write_job *entry_job(struct cluster *c, uint64_t seq, unsigned i,
 	struct waiting *w = take(c, e.stamp.request_id);
 	pthread_mutex_unlock(&c->lock);
 	if (w == NULL)
-		return cmd_entry_job(c->cfg, &e, 3, remote_done, c, NULL);
+		return cmd_entry_job(c->cfg, &e, data, len, 3, remote_done, c, NULL);
 	struct write_job *job = w->job;
 	free(w);
 	*remote = false;
@@ -572,6 +576,7 @@ fail:
 	pthread_cond_destroy(&c->room);
 	pthread_cond_destroy(&c->wake);
 	pthread_mutex_destroy(&c->lock);
+	buf_free(&c->unpacked);
 	free(c);
 	return NULL;
 }
@@ -633,5 +638,6 @@ void cluster_free(struct cluster *c)
 	pthread_cond_destroy(&c->room);
 	pthread_cond_destroy(&c->wake);
 	pthread_mutex_destroy(&c->lock);
+	buf_free(&c->unpacked);
 	free(c);
 }

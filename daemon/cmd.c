@@ -287,8 +287,15 @@ static int run_write(struct store_txn *txn, struct write_job *job)
 	}
 }
 
-struct write_job *cmd_write_job(const struct config *cfg, struct cmd *cmd, int proto,
-				write_done_fn done, void *owner, void *origin)
+/* What a new job's log entry is. */
+enum job_entry {
+	ENTRY_NONE,		/* none: a read, or an entry's stored bytes to come */
+	ENTRY_ENCODE,		/* the command's, encoded and packed here */
+};
+
+static struct write_job *new_job(const struct config *cfg, struct cmd *cmd, int proto,
+				 write_done_fn done, void *owner, void *origin,
+				 enum job_entry entry)
 {
 	int argc = cmd->argc;
 	size_t bytes = sizeof(struct cmd_write) + (size_t)argc * sizeof(struct resp_arg);
@@ -312,7 +319,10 @@ struct write_job *cmd_write_job(const struct config *cfg, struct cmd *cmd, int p
 	cmd_move(&w->cmd, cmd, argv, cmd->who ? &w->who : NULL);
 	if (w->cmd.request_id == 0)
 		w->cmd.request_id = entry_new_request_id();
-	encode_entry(&w->entry, &w->cmd);
+	if (entry == ENTRY_ENCODE) {
+		encode_entry(&w->entry, &w->cmd);
+		entry_pack(&w->entry);
+	}
 	w->job.bytes = bytes;
 	w->job.now_ms = cmd->time_ms;
 	w->job.run = run_write;
@@ -330,9 +340,16 @@ struct write_job *cmd_write_job(const struct config *cfg, struct cmd *cmd, int p
 	return &w->job;
 }
 
+struct write_job *cmd_write_job(const struct config *cfg, struct cmd *cmd, int proto,
+				write_done_fn done, void *owner, void *origin)
+{
+	return new_job(cfg, cmd, proto, done, owner, origin, ENTRY_ENCODE);
+}
+
 _Static_assert(ENTRY_NAME_MAX == ACL_NAME_MAX, "an entry's principal fits struct principal");
 
-struct write_job *cmd_entry_job(const struct config *cfg, const struct entry *e, int proto,
+struct write_job *cmd_entry_job(const struct config *cfg, const struct entry *e,
+				const void *stored, size_t stored_len, int proto,
 				write_done_fn done, void *owner, void *origin)
 {
 	const struct entry_principal *ep = &e->stamp.who;
@@ -357,11 +374,12 @@ struct write_job *cmd_entry_job(const struct config *cfg, const struct entry *e,
 	int bad = cmd_parse(&c, spec, (int)e->argc, argv, e->stamp.time_ms, pw, err, sizeof err);
 	c.request_id = e->stamp.request_id;
 	cmd_set_entry_version(&c, e->version);
-	struct write_job *job = cmd_write_job(cfg, &c, proto, done, owner, origin);
-	if (bad) {
-		struct cmd_write *w = (struct cmd_write *)job;
+	struct write_job *job = new_job(cfg, &c, proto, done, owner, origin, ENTRY_NONE);
+	struct cmd_write *w = (struct cmd_write *)job;
+	/* Stored again as it came, packed or not (entry.h). */
+	buf_append(&w->entry, stored, stored_len);
+	if (bad)
 		w->unparsed = xstrdup(err);
-	}
 	cmd_free(&c);
 	free(argv);
 	return job;
@@ -399,7 +417,7 @@ struct write_job *cmd_slow_job(const struct config *cfg, struct store *store,
 			       struct cmd *cmd, int proto, write_done_fn done, void *owner,
 			       void *origin)
 {
-	struct write_job *job = cmd_write_job(cfg, cmd, proto, done, owner, origin);
+	struct write_job *job = new_job(cfg, cmd, proto, done, owner, origin, ENTRY_NONE);
 	struct cmd_write *w = (struct cmd_write *)job;
 	w->store = store;
 	job->run = run_slow;
@@ -416,7 +434,7 @@ static int run_read_job(struct store_txn *txn, struct write_job *job)
 struct write_job *cmd_read_job(const struct config *cfg, struct cmd *cmd, int proto,
 			       write_done_fn done, void *owner, void *origin)
 {
-	struct write_job *job = cmd_write_job(cfg, cmd, proto, done, owner, origin);
+	struct write_job *job = new_job(cfg, cmd, proto, done, owner, origin, ENTRY_NONE);
 	job->run = run_read_job;
 	return job;
 }

@@ -117,11 +117,13 @@ struct write_job *cmd_slow_job(const struct config *cfg, struct store *store,
 			       struct cmd *cmd, int proto, write_done_fn done, void *owner,
 			       void *origin);
 
-/* The same job for a log entry applied again (replay.h): its command,
- * words, principal, time and request id, as the node that accepted it
- * stamped them. */
+/* The same job for a log entry applied again (replay.h) or another
+ * node's (cluster.h): its command, words, principal, time and request
+ * id, as the node that accepted it stamped them, from e, decoded from
+ * the stored bytes, which the job stores as they are when it applies. */
 struct entry;
-struct write_job *cmd_entry_job(const struct config *cfg, const struct entry *e, int proto,
+struct write_job *cmd_entry_job(const struct config *cfg, const struct entry *e,
+				const void *stored, size_t stored_len, int proto,
 				write_done_fn done, void *owner, void *origin);
 
 /* The same job for a read that must follow the writes queued before it

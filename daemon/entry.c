@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <zstd.h>
 
 /* version, command id, time (u48), request id (u64), role */
 #define HEADER_BYTES (1 + 1 + 6 + 8 + 1)
@@ -229,6 +230,80 @@ void entry_word(const uint8_t **at, const char **word, size_t *len)
 	*word = (const char *)p;
 	*len = (size_t)n;
 	*at = p + n;
+}
+
+/* zstd's fastest level: a bulk load's entries pack about sixfold at some
+ * 700 MB/s on the network thread, where higher levels gain a few percent
+ * for twice the time. */
+#define PACK_LEVEL 1
+
+void entry_pack(struct buf *b)
+{
+	if (b->len < ENTRY_PACK_MIN || b->len > ENTRY_PACK_MAX)
+		return;
+	size_t bound = ZSTD_compressBound(b->len);
+	struct buf out = BUF_INIT;
+	buf_reserve(&out, 1 + VARINT_MAX + bound);
+	out.data[out.len++] = (char)ENTRY_PACKED;
+	put_varint(&out, b->len);
+	size_t z = ZSTD_compress(out.data + out.len, bound, b->data, b->len, PACK_LEVEL);
+	if (ZSTD_isError(z) || out.len + z >= b->len) {
+		buf_free(&out);
+		return;
+	}
+	out.len += z;
+	out.data[out.len] = '\0';
+	buf_free(b);
+	*b = out;
+}
+
+int entry_unpack(const void *p, size_t n, struct buf *plain, const void **out, size_t *outlen,
+		 char *err, size_t errlen)
+{
+	const uint8_t *b = p;
+	struct in in = { b, b + n, err, errlen };
+	if (n == 0 || b[0] != ENTRY_PACKED) {
+		*out = p;
+		*outlen = n;
+		return 0;
+	}
+	in.p++;
+	uint64_t len;
+	if (get_varint(&in, "packed entry's length", ENTRY_PACK_MAX, &len) != 0)
+		return -1;
+	const void *frame = in.p;
+	size_t framelen = (size_t)(in.end - in.p);
+	/* A block of at most 128 KiB of one repeated byte takes 4 bytes: no
+	 * frame holds more than 32,768 times its size. */
+	if (len / 32768 > framelen)
+		return bad(&in, "packed entry's length %llu is more than a frame of %zu bytes holds",
+			   (unsigned long long)len, framelen);
+	/* One frame, ending where the bytes do, that says it holds len bytes:
+	 * checked before len bytes are allocated for it. */
+	size_t flen = ZSTD_findFrameCompressedSize(frame, framelen);
+	if (ZSTD_isError(flen))
+		return bad(&in, "packed entry's frame: %s", ZSTD_getErrorName(flen));
+	if (flen != framelen)
+		return bad(&in, "%zu bytes after the packed entry's frame", framelen - flen);
+	unsigned long long size = ZSTD_getFrameContentSize(frame, framelen);
+	if (size != len)
+		return bad(&in, "packed entry's frame holds %s, its length says %llu bytes",
+			   size == ZSTD_CONTENTSIZE_UNKNOWN ? "an unstated size" :
+			   size == ZSTD_CONTENTSIZE_ERROR ? "an unreadable size" : "another size",
+			   (unsigned long long)len);
+	buf_reset(plain);
+	buf_reserve(plain, (size_t)len);
+	size_t got = ZSTD_decompress(plain->data, (size_t)len + 1, frame, framelen);
+	if (ZSTD_isError(got))
+		return bad(&in, "packed entry's frame: %s", ZSTD_getErrorName(got));
+	if (got != len)
+		return bad(&in, "packed entry's frame held %zu bytes, its length says %llu",
+			   got, (unsigned long long)len);
+	plain->len = got;
+	plain->data[got] = '\0';
+	*out = plain->data;
+	*outlen = got;
+	return 0;
 }
 
 static uint64_t id_prefix;

@@ -80,6 +80,38 @@ void entry_encode(struct buf *out, const struct entry_stamp *s, int argc,
  * not fit its arity, bytes after the last word. */
 int entry_decode(const void *p, size_t n, struct entry *e, char *err, size_t errlen);
 
+/*
+ * Packed entries.  An entry of ENTRY_PACK_MIN bytes or more (a bulk
+ * request's: EVENTS, a COMMISSION of many codes) is stored and sent
+ * packed: ENTRY_PACKED, the plain entry's length (a varint), then one
+ * Zstandard frame holding the plain entry (STORE.md, "Packed entries").
+ * A bulk load's entries shrink about sixfold; a sale's stay plain.
+ *
+ * Packing is not part of an entry's meaning: the plain entry is what
+ * entry_decode reads and what "one entry, one encoding" holds for.  The
+ * packed bytes are copied as they are wherever an entry goes (the log,
+ * another node, a replay), never packed again, so a node with another
+ * zstd keeps the same bytes and the same chain of links.
+ */
+#define ENTRY_PACKED 0x80
+#define ENTRY_PACK_MIN 1024
+/* The longest plain entry packed; a longer one stays plain. */
+#define ENTRY_PACK_MAX ((size_t)256 << 20)
+
+/* Replace the plain entry in *b by its packed form when it is of
+ * ENTRY_PACK_MIN to ENTRY_PACK_MAX bytes and packing makes it smaller;
+ * else leave it. */
+void entry_pack(struct buf *b);
+
+/* The plain entry of the n stored bytes at p: p itself when they are
+ * plain, else unpacked into plain.  Returns 0 with the plain bytes in
+ * *out, *outlen (valid while p and plain are), or -1 with why in err: a
+ * packed entry truncated, of a length over ENTRY_PACK_MAX, whose frame
+ * does not hold exactly that many bytes, or with bytes after its frame.
+ * What comes out is not yet checked: entry_decode does that. */
+int entry_unpack(const void *p, size_t n, struct buf *plain, const void **out, size_t *outlen,
+		 char *err, size_t errlen);
+
 /* Walk the words of a decoded entry: *at starts at e->words; each call
  * gives the next word and moves *at past it.  Call it e->argc times. */
 void entry_word(const uint8_t **at, const char **word, size_t *len);

@@ -85,6 +85,7 @@ struct walk {
 	struct replay *rp;
 	size_t read, max_bytes;
 	uint64_t last;			/* last seq submitted */
+	struct buf plain;		/* a packed entry, unpacked */
 	char *err;
 	size_t errlen;
 };
@@ -97,12 +98,15 @@ static int submit(void *arg, uint64_t seq, const void *bytes, size_t len)
 	char why[300];
 	if (w->read > 0 && w->read + len > w->max_bytes)
 		return WALK_STOP;
-	if (entry_decode(bytes, len, &e, why, sizeof why) != 0) {
+	const void *plain;
+	size_t plain_len;
+	if (entry_unpack(bytes, len, &w->plain, &plain, &plain_len, why, sizeof why) != 0 ||
+	    entry_decode(plain, plain_len, &e, why, sizeof why) != 0) {
 		snprintf(w->err, w->errlen, "log entry %llu does not decode: %s",
 			 (unsigned long long)seq, why);
 		return WALK_BAD;
 	}
-	struct write_job *job = cmd_entry_job(&rp->cfg, &e, 3, job_done, rp, NULL);
+	struct write_job *job = cmd_entry_job(&rp->cfg, &e, bytes, len, 3, job_done, rp, NULL);
 	pthread_mutex_lock(&rp->lock);
 	while (rp->inflight > 0 && rp->inflight + job->bytes > INFLIGHT_BYTES &&
 	       rp->refused == 0)
@@ -124,13 +128,18 @@ static int submit(void *arg, uint64_t seq, const void *bytes, size_t len)
 /* "DISPENSE 8301... SITE PH1 ...": what an entry was, for messages. */
 static void describe(struct store_txn *src, uint64_t seq, char *out, size_t n)
 {
-	const void *v;
-	size_t vl;
+	const void *v, *plain;
+	size_t vl, plain_len;
+	struct buf unpacked = BUF_INIT;
 	struct entry e;
 	char why[200];
 	out[0] = '\0';
-	if (journal_get(src, seq, &v, &vl) != 0 || entry_decode(v, vl, &e, why, sizeof why) != 0)
+	if (journal_get(src, seq, &v, &vl) != 0 ||
+	    entry_unpack(v, vl, &unpacked, &plain, &plain_len, why, sizeof why) != 0 ||
+	    entry_decode(plain, plain_len, &e, why, sizeof why) != 0) {
+		buf_free(&unpacked);
 		return;
+	}
 	const uint8_t *at = e.words;
 	size_t used = 0;
 	for (uint32_t i = 0; i < e.argc && used + 4 < n; i++) {
@@ -143,16 +152,18 @@ static void describe(struct store_txn *src, uint64_t seq, char *out, size_t n)
 	}
 	if (used >= n - 1 && n > 4)
 		memcpy(out + n - 4, "...", 4);
+	buf_free(&unpacked);
 }
 
 int replay_apply(struct replay *rp, struct store_txn *src, uint64_t from, uint64_t to,
 		 size_t max_bytes, uint64_t *last, char *err, size_t errlen)
 {
-	struct walk w = { rp, 0, max_bytes, from - 1, err, errlen };
+	struct walk w = { rp, 0, max_bytes, from - 1, BUF_INIT, err, errlen };
 	pthread_mutex_lock(&rp->lock);
 	rp->next_done = from;
 	pthread_mutex_unlock(&rp->lock);
 	int rc = journal_walk(src, from, to, submit, &w);
+	buf_free(&w.plain);
 	/* Everything submitted is applied (or refused) before returning. */
 	pthread_mutex_lock(&rp->lock);
 	while (rp->inflight > 0)

@@ -29,9 +29,10 @@ seeds: $(addprefix seeds-,$(TARGETS))
 # called here) link the store: the daemon's modules, but not its main.
 FUZZ_SRC_parse := $(filter-out daemon/main.c,$(sort $(wildcard daemon/*.c)))
 FUZZ_LIBS_parse = $(shell pkg-config --libs libevent libevent_pthreads libevent_openssl libnats \
-                  lmdb openssl inih) -lm -pthread
+                  lmdb openssl inih libzstd) -lm -pthread
 FUZZ_SRC_acl_file := daemon/acl_file.c
 FUZZ_SRC_entry := daemon/entry.c daemon/log.c
+FUZZ_LIBS_entry = $(shell pkg-config --libs libzstd)
 FUZZ_SRC_http := daemon/http_api.c
 FUZZ_LIBS_http = $(shell pkg-config --libs libevent)
 

@@ -1,12 +1,16 @@
 /*
  * fuzz_entry — libFuzzer target for the log entry decoder (daemon/entry.c).
  *
+ * The input is stored bytes: a plain entry, or a packed one that
+ * entry_unpack opens first (it returns 0 or -1, says why on -1, and hands
+ * a plain input back as it is).
+ *
  * Invariants: entry_decode returns 0 or -1; on -1 it says why; on 0 the
  * entry has a version this build reads (old ones are replayed as they
  * were written), a write command, a known role and at least
- * one word, its words end exactly at the end of the input, and encoding
- * it again gives the input byte for byte (one entry, one encoding).  Any
- * violation aborts.
+ * one word, its words end exactly at the end of the plain bytes, and
+ * encoding it again gives the plain bytes byte for byte (one entry, one
+ * encoding).  Any violation aborts.
  */
 #include "acl_file.h"
 #include "entry.h"
@@ -26,10 +30,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct entry e;
 	char err[300] = "";
-	int rc = entry_decode(data, size, &e, err, sizeof err);
+	struct buf plain = BUF_INIT;
+	const void *p;
+	size_t n;
+	int rc = entry_unpack(data, size, &plain, &p, &n, err, sizeof err);
 	check(rc == 0 || rc == -1);
 	if (rc == -1) {
 		check(err[0] != '\0');
+		buf_free(&plain);
+		return 0;
+	}
+	check(size > 0 && data[0] == ENTRY_PACKED ? p == plain.data && n == plain.len
+						  : p == data && n == size);
+	data = p;
+	size = n;
+	rc = entry_decode(data, size, &e, err, sizeof err);
+	check(rc == 0 || rc == -1);
+	if (rc == -1) {
+		check(err[0] != '\0');
+		buf_free(&plain);
 		return 0;
 	}
 	check(e.version >= ENTRY_VERSION_MIN && e.version <= ENTRY_VERSION);
@@ -51,6 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	entry_encode(&b, &e.stamp, (int)e.argc, argv);
 	check(b.len == size && memcmp(b.data, data, size) == 0);
 	buf_free(&b);
+	buf_free(&plain);
 	free(argv);
 	return 0;
 }

@@ -191,11 +191,23 @@ def test_replay_gives_the_same_store():
     dst = os.path.join(d.tmp, "replayed")
     try:
         applied = workload(d)
+        # A bulk batch: its entry is stored packed (STORE.md, "Packed
+        # entries"), and replays and chains as stored.
+        c = connect(d)
+        ok(c.call("EVENTS", "BATCH", "bulk-1",
+                  *[f"COMMISSION {cn(i)} SITE MFR LOT L3 EXPIRY {day(300)}"
+                    for i in range(100, 160)]), "a bulk batch")
+        c.close()
+        applied += 1
         audit = info(d, "audit")
         eq(audit[b"log_head_seq"], applied, "one entry per write applied")
         dbs = [db.decode() for db in info(d, "store")[b"entries"]]
         check("log" in dbs and "log_hashes" not in dbs, dbs)
         eq(d.stop(), 0, "yimad stopped")
+        entries = [bytes.fromhex(v) for _, v in oldstore.dump(d.data, "log")]
+        packed = [e for e in entries if e[32] == 0x80]
+        eq(len(packed), 1, f"packed entries among {len(entries)}")
+        check(len(packed[0]) < 32 + 1000, f"the batch's entry packed: {len(packed[0])} bytes")
 
         r = replay(d.data, dst)
         eq(r.returncode, 0, f"yimad --replay\n{r.stdout}{r.stderr}")

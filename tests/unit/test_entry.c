@@ -4,7 +4,10 @@
  * every malformed input is refused with its reason: empty, truncated, an
  * unknown version, command id or role, argc 0, a length past the end, a
  * varint longer than it need be or past 64 bits, words that do not name
- * the command or do not fit its arity, bytes after the last word.
+ * the command or do not fit its arity, bytes after the last word.  A bulk
+ * entry packs into far fewer bytes and unpacks to the same plain bytes, a
+ * small or incompressible one stays plain, and a broken packed entry is
+ * refused with its reason.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +21,8 @@
 
 #include "acl_file.h"
 #include "entry.h"
+
+#include <zstd.h>
 
 #define expect(cond, ...) do { if (!(cond)) fail_msg(__VA_ARGS__); } while (0)
 
@@ -60,9 +65,9 @@ static void refused(const void *p, size_t n, const char *why)
 /* What decodes encodes back to the same bytes (b: what e was decoded from). */
 static void assert_reencodes(const struct entry *e, const struct buf *b)
 {
-	struct resp_arg argv[16];
+	struct resp_arg *argv = calloc(e->argc, sizeof *argv);
 	const uint8_t *at = e->words;
-	assert_true(e->argc <= 16);
+	assert_non_null(argv);
 	for (uint32_t i = 0; i < e->argc; i++) {
 		const char *p;
 		entry_word(&at, &p, &argv[i].len);
@@ -73,6 +78,7 @@ static void assert_reencodes(const struct entry *e, const struct buf *b)
 	assert_int_equal(again.len, b->len);
 	assert_memory_equal(again.data, b->data, b->len);
 	buf_free(&again);
+	free(argv);
 }
 
 static void test_round_trip(void **state)
@@ -265,6 +271,217 @@ static void test_malformed(void **state)
 	buf_free(&s);
 }
 
+/* EVENTS of n COMMISSION records, each of 20 codes, sent by the local
+ * principal: what a bulk load's entry is. */
+static void encode_events(struct buf *b, int n)
+{
+	struct entry_stamp s = { .cmd = CMD_EVENTS, .time_ms = 1804996800123,
+				 .request_id = 77, .who = { .role = ROLE_LOCAL } };
+	struct resp_arg *argv = calloc((size_t)n + 1, sizeof *argv);
+	char **rec = calloc((size_t)n, sizeof *rec);
+	assert_non_null(argv);
+	assert_non_null(rec);
+	argv[0] = word("EVENTS");
+	for (int i = 0; i < n; i++) {
+		struct buf r = BUF_INIT;
+		buf_puts(&r, "COMMISSION");
+		for (int k = 0; k < 20; k++)
+			buf_printf(&r, " 8301234%013d", i * 20 + k);
+		buf_puts(&r, " SITE MFR1 LOT B2701 EXPIRY 2029-01-31 PRODUCT 8301234");
+		rec[i] = r.data;
+		argv[i + 1] = word(rec[i]);
+	}
+	entry_encode(b, &s, n + 1, argv);
+	for (int i = 0; i < n; i++)
+		free(rec[i]);
+	free(rec);
+	free(argv);
+}
+
+/* A copy of plain, packed, is want byte for byte. */
+static void assert_packs_to(const struct buf *plain, const struct buf *want)
+{
+	struct buf copy = BUF_INIT;
+	buf_append(&copy, plain->data, plain->len);
+	entry_pack(&copy);
+	assert_int_equal(copy.len, want->len);
+	assert_memory_equal(copy.data, want->data, want->len);
+	buf_free(&copy);
+}
+
+/* Unpacked and decoded; the plain bytes into *plain. */
+static void unpack_ok(const struct buf *packed, struct buf *plain, struct entry *e)
+{
+	const void *p;
+	size_t n;
+	char err[300] = "";
+	expect(entry_unpack(packed->data, packed->len, plain, &p, &n, err, sizeof err) == 0,
+	       "unpack: %s", err);
+	assert_ptr_equal(p, plain->data);
+	assert_int_equal(n, plain->len);
+	decode_ok(p, n, e);
+}
+
+static void unpack_refused(const void *p, size_t n, const char *why)
+{
+	struct buf plain = BUF_INIT;
+	const void *out;
+	size_t outlen;
+	char err[300] = "";
+	expect(entry_unpack(p, n, &plain, &out, &outlen, err, sizeof err) == -1,
+	       "unpacked; want '%s'", why);
+	expect(strstr(err, why) != NULL, "error '%s' does not say '%s'", err, why);
+	buf_free(&plain);
+}
+
+static void test_packed_round_trip(void **state)
+{
+	(void)state;
+	struct buf plain = BUF_INIT, packed = BUF_INIT, out = BUF_INIT;
+	encode_events(&plain, 200);
+	assert_true(plain.len > 40000);
+	buf_append(&packed, plain.data, plain.len);
+	entry_pack(&packed);
+	/* The marker, the plain length as a varint, one frame; far smaller. */
+	assert_int_equal((uint8_t)packed.data[0], ENTRY_PACKED);
+	expect(packed.len * 4 < plain.len, "packed %zu of %zu bytes", packed.len, plain.len);
+	assert_int_equal(ZSTD_getFrameContentSize(packed.data + 4, packed.len - 4), plain.len);
+	struct entry e;
+	unpack_ok(&packed, &out, &e);
+	assert_int_equal(out.len, plain.len);
+	assert_memory_equal(out.data, plain.data, plain.len);
+	assert_int_equal(e.stamp.cmd, CMD_EVENTS);
+	assert_int_equal(e.argc, 201);
+	assert_int_equal(e.stamp.request_id, 77);
+	assert_reencodes(&e, &plain);
+	/* The same bytes pack the same way (within one zstd). */
+	assert_packs_to(&plain, &packed);
+	buf_free(&plain);
+	buf_free(&packed);
+	buf_free(&out);
+}
+
+static void test_small_or_incompressible_stays_plain(void **state)
+{
+	(void)state;
+	struct buf b = BUF_INIT, scratch = BUF_INIT;
+	encode_dispense(&b);
+	assert_true(b.len < ENTRY_PACK_MIN);
+	assert_packs_to(&b, &b);
+	/* A plain entry unpacks to itself, in place. */
+	const void *p;
+	size_t n;
+	char err[300] = "";
+	assert_int_equal(entry_unpack(b.data, b.len, &scratch, &p, &n, err, sizeof err), 0);
+	assert_ptr_equal(p, b.data);
+	assert_int_equal(n, b.len);
+	assert_int_equal(scratch.len, 0);
+
+	/* 2,000 bytes that do not compress (a fixed xorshift sequence, no NUL). */
+	char noise[2001];
+	uint32_t x = 2463534242u;
+	for (int i = 0; i < 2000; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		noise[i] = (char)(1 + x % 255);
+	}
+	noise[2000] = '\0';
+	struct entry_stamp s = { .cmd = CMD_LOCK, .time_ms = 5, .request_id = 9,
+				 .who = { .role = ROLE_LOCAL } };
+	struct resp_arg argv[] = { word("LOCK"), word("83012340000000000001"), word("REASON"),
+				   word(noise) };
+	buf_reset(&b);
+	entry_encode(&b, &s, 4, argv);
+	assert_true(b.len > ENTRY_PACK_MIN);
+	assert_packs_to(&b, &b);
+	buf_free(&b);
+	buf_free(&scratch);
+}
+
+/* The marker and a varint length, then `frame`. */
+static void packed_of(struct buf *out, uint64_t len, const void *frame, size_t n)
+{
+	buf_reset(out);
+	buf_putc(out, (char)ENTRY_PACKED);
+	do {
+		buf_putc(out, (char)((len & 0x7f) | (len > 0x7f ? 0x80 : 0)));
+		len >>= 7;
+	} while (len);
+	buf_append(out, frame, n);
+}
+
+static void test_packed_malformed(void **state)
+{
+	(void)state;
+	struct buf plain = BUF_INIT, packed = BUF_INIT, x = BUF_INIT;
+	encode_events(&plain, 50);
+	buf_append(&packed, plain.data, plain.len);
+	entry_pack(&packed);
+	assert_int_equal((uint8_t)packed.data[0], ENTRY_PACKED);
+	/* plain.len needs three varint bytes: the frame starts at 4. */
+	assert_true(plain.len >= (1u << 14) && plain.len < (1u << 21));
+	const char *frame = packed.data + 4;
+	size_t framelen = packed.len - 4;
+
+	unpack_refused(packed.data, 1, "truncated in packed entry's length");
+	unpack_refused(packed.data, packed.len - 1, "frame");
+	for (size_t cut = 1; cut < packed.len; cut++) {	/* every truncation */
+		struct buf out = BUF_INIT;
+		const void *p;
+		size_t n;
+		char err[300];
+		expect(entry_unpack(packed.data, cut, &out, &p, &n, err, sizeof err) == -1,
+		       "%zu of %zu bytes unpacked", cut, packed.len);
+		buf_free(&out);
+	}
+	packed_of(&x, plain.len + 1, frame, framelen);
+	unpack_refused(x.data, x.len, "its length says");
+	packed_of(&x, plain.len - 1, frame, framelen);
+	unpack_refused(x.data, x.len, "its length says");
+	buf_reset(&x);
+	buf_append(&x, packed.data, packed.len);
+	buf_putc(&x, 0);
+	unpack_refused(x.data, x.len, "1 bytes after the packed entry's frame");
+	buf_append(&x, frame, framelen);	/* a second frame */
+	unpack_refused(x.data, x.len, "after the packed entry's frame");
+	packed_of(&x, (uint64_t)ENTRY_PACK_MAX + 1, frame, framelen);
+	unpack_refused(x.data, x.len, "is more than");
+	packed_of(&x, 200000, "\0\0\0", 3);
+	unpack_refused(x.data, x.len, "more than a frame of 3 bytes holds");
+	packed_of(&x, plain.len, "not a frame", 11);
+	unpack_refused(x.data, x.len, "packed entry's frame");
+
+	/* A frame that does not state its size. */
+	ZSTD_CCtx *cc = ZSTD_createCCtx();
+	assert_non_null(cc);
+	assert_false(ZSTD_isError(ZSTD_CCtx_setParameter(cc, ZSTD_c_contentSizeFlag, 0)));
+	char *z = malloc(ZSTD_compressBound(plain.len));
+	assert_non_null(z);
+	size_t zn = ZSTD_compress2(cc, z, ZSTD_compressBound(plain.len), plain.data, plain.len);
+	assert_false(ZSTD_isError(zn));
+	packed_of(&x, plain.len, z, zn);
+	unpack_refused(x.data, x.len, "an unstated size");
+	ZSTD_freeCCtx(cc);
+
+	/* A packed entry inside a packed entry unpacks, and then is refused
+	 * as an entry of unknown version. */
+	zn = ZSTD_compress(z, ZSTD_compressBound(plain.len), packed.data, packed.len, 1);
+	assert_false(ZSTD_isError(zn));
+	packed_of(&x, packed.len, z, zn);
+	struct buf out = BUF_INIT;
+	const void *p;
+	size_t n;
+	char err[300] = "";
+	assert_int_equal(entry_unpack(x.data, x.len, &out, &p, &n, err, sizeof err), 0);
+	refused(p, n, "unknown version 128");
+	buf_free(&out);
+	free(z);
+	buf_free(&plain);
+	buf_free(&packed);
+	buf_free(&x);
+}
+
 static void test_request_ids_differ(void **state)
 {
 	(void)state;
@@ -281,6 +498,9 @@ int main(void)
 		cmocka_unit_test(test_version_1_still_read),
 		cmocka_unit_test(test_local_principal_and_long_word),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_packed_round_trip),
+		cmocka_unit_test(test_small_or_incompressible_stays_plain),
+		cmocka_unit_test(test_packed_malformed),
 		cmocka_unit_test(test_request_ids_differ),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
