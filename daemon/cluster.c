@@ -218,7 +218,22 @@ static void remote_done(struct write_job *job)
 	cmd_write_job_free(job);
 }
 
-/* One entry of message seq, at index i: the job that applies it. */
+/* Stop applying the stream at entry i of message seq, which this build
+ * cannot apply: what came before it is applied (or queued), nothing from
+ * it on, until yimad starts again on this store. */
+static void halt_at(struct cluster *c, uint64_t seq, unsigned i, const char *why)
+{
+	pthread_mutex_lock(&c->lock);
+	snprintf(c->halted_why, sizeof c->halted_why, "stream entry %llu.%u: %.80s: upgrade "
+		 "this node; it applies nothing from there on until it starts again",
+		 (unsigned long long)seq, i, why);
+	pthread_mutex_unlock(&c->lock);
+	atomic_store(&c->halted, true);
+	log_error("cluster: %s", c->halted_why);
+}
+
+/* One entry of message seq, at index i: the job that applies it; NULL,
+ * having halted, for an entry of a newer yimad. */
 static struct write_job *entry_job(struct cluster *c, uint64_t seq, unsigned i,
 				   const void *data, size_t len, bool *remote)
 {
@@ -227,8 +242,16 @@ static struct write_job *entry_job(struct cluster *c, uint64_t seq, unsigned i,
 	const void *plain;
 	size_t plain_len;
 	*remote = true;
-	if (entry_unpack(data, len, &c->unpacked, &plain, &plain_len, why, sizeof why) != 0 ||
-	    entry_decode(plain, plain_len, &e, why, sizeof why) != 0) {
+	int rc = entry_unpack(data, len, &c->unpacked, &plain, &plain_len, why, sizeof why);
+	if (rc == 0)
+		rc = entry_decode(plain, plain_len, &e, why, sizeof why);
+	if (rc == ENTRY_NEWER) {
+		/* Applied as a refusal it would leave this node without a
+		 * write every newer node has: stop here instead. */
+		halt_at(c, seq, i, why);
+		return NULL;
+	}
+	if (rc != 0) {	/* wrong on every node alike: refused alike */
 		char msg[400];
 		snprintf(msg, sizeof msg, "stream entry %llu.%u does not decode: %s",
 			 (unsigned long long)seq, i, why);
@@ -270,6 +293,8 @@ static void on_deliver(void *arg, uint64_t seq, const void *data, size_t len)
 	struct cluster *c = arg;
 	const uint8_t *p = data, *end = p + len;
 	unsigned i = 0;
+	if (atomic_load(&c->halted))	/* at an entry of a newer yimad, or lost ones */
+		return;
 	for (; p < end && i < CLUSTER_GROUP_MAX; i++) {
 		bool remote;
 		struct write_job *job;
@@ -284,6 +309,8 @@ static void on_deliver(void *arg, uint64_t seq, const void *data, size_t len)
 			remote = true;
 		} else {
 			job = entry_job(c, seq, i, p + 4, n, &remote);
+			if (job == NULL)
+				return;
 			p += 4 + n;
 		}
 		job->stream_pos = CLUSTER_POS(seq, i);

@@ -82,6 +82,9 @@ static int bad(struct in *in, const char *fmt, ...)
 	return -1;
 }
 
+/* Bytes that a newer yimad could have written: ENTRY_NEWER, with why. */
+#define newer(in, ...) (bad(in, __VA_ARGS__), ENTRY_NEWER)
+
 /* An unsigned LEB128 varint of at most `max`, in its shortest form (one
  * value, one encoding: what decodes encodes back to the same bytes). */
 static int get_varint(struct in *in, const char *what, uint64_t max, uint64_t *out)
@@ -130,7 +133,8 @@ static int get_principal(struct in *in, struct entry_principal *who)
 {
 	uint64_t site;
 	if (who->role >= ROLE__COUNT)
-		return bad(in, "unknown role %u", who->role);
+		return newer(in, "role %u, of a newer yimad (this one knows %d)", who->role,
+			     ROLE__COUNT);
 	if (who->role == ROLE_LOCAL)
 		return 0;
 	if (get_varint(in, "site number", UINT32_MAX, &site) != 0 ||
@@ -174,13 +178,19 @@ int entry_decode(const void *p, size_t n, struct entry *e, char *err, size_t err
 	if (n < 1)
 		return bad(&in, "empty");
 	e->version = b[0];
+	if (e->version > ENTRY_VERSION && e->version < ENTRY_PACKED)
+		return newer(&in, "entry version %u, of a newer yimad (this one reads versions "
+			     "%d to %d)", b[0], ENTRY_VERSION_MIN, ENTRY_VERSION);
 	if (e->version < ENTRY_VERSION_MIN || e->version > ENTRY_VERSION)
 		return bad(&in, "unknown version %u (this yimad reads versions %d to %d)", b[0],
 			   ENTRY_VERSION_MIN, ENTRY_VERSION);
 	e->stamp.version = e->version;
 	if (n < HEADER_BYTES)
 		return bad(&in, "truncated: %zu bytes, the header alone is %d", n, HEADER_BYTES);
-	const struct command_spec *spec = b[1] < CMD__COUNT ? command_by_id(b[1]) : NULL;
+	if (b[1] >= CMD__COUNT)
+		return newer(&in, "command id %u, of a newer yimad (this one knows %d)", b[1],
+			     CMD__COUNT);
+	const struct command_spec *spec = command_by_id(b[1]);
 	if (spec == NULL || !(spec->flags & CMD_F_WRITE))
 		return bad(&in, "unknown command id %u", b[1]);
 	e->stamp.cmd = (enum cmd_id)b[1];
@@ -189,8 +199,10 @@ int entry_decode(const void *p, size_t n, struct entry *e, char *err, size_t err
 	e->stamp.who.role = b[16];
 	in.p = b + HEADER_BYTES;
 	uint64_t argc;
-	if (get_principal(&in, &e->stamp.who) != 0 ||
-	    get_varint(&in, "argc", UINT32_MAX, &argc) != 0)
+	int rc = get_principal(&in, &e->stamp.who);
+	if (rc != 0)
+		return rc;
+	if (get_varint(&in, "argc", UINT32_MAX, &argc) != 0)
 		return -1;
 	if (argc == 0)
 		return bad(&in, "argc 0: no command");
@@ -262,11 +274,14 @@ int entry_unpack(const void *p, size_t n, struct buf *plain, const void **out, s
 {
 	const uint8_t *b = p;
 	struct in in = { b, b + n, err, errlen };
-	if (n == 0 || b[0] != ENTRY_PACKED) {
+	if (n == 0 || b[0] < ENTRY_PACKED) {
 		*out = p;
 		*outlen = n;
 		return 0;
 	}
+	if (b[0] != ENTRY_PACKED)
+		return newer(&in, "packing %#x, of a newer yimad (this one knows %#x)", b[0],
+			     ENTRY_PACKED);
 	in.p++;
 	uint64_t len;
 	if (get_varint(&in, "packed entry's length", ENTRY_PACK_MAX, &len) != 0)

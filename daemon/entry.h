@@ -74,10 +74,18 @@ struct entry {
 void entry_encode(struct buf *out, const struct entry_stamp *s, int argc,
 		  const struct resp_arg *argv);
 
-/* Decode n bytes at p.  Returns 0, or -1 with why in err: truncated, an
- * unknown version, command id or role, argc 0, a length past the end, a
- * varint longer than it need be, words that do not name the command or do
- * not fit its arity, bytes after the last word. */
+/* What entry_decode and entry_unpack return for bytes that a newer yimad
+ * could have written, rather than bytes that are wrong: a plain entry's
+ * version above ENTRY_VERSION (up to 0x7f), a first byte above
+ * ENTRY_PACKED (a packing not known here), a command id or role past the
+ * last this build knows.  A node must not apply what follows such an entry
+ * without it: cluster mode stops applying there (CLUSTER.md). */
+#define ENTRY_NEWER (-2)
+
+/* Decode n bytes at p.  Returns 0; ENTRY_NEWER with why in err; or -1
+ * with why in err: truncated, an unknown version or command id, argc 0, a
+ * length past the end, a varint longer than it need be, words that do not
+ * name the command or do not fit its arity, bytes after the last word. */
 int entry_decode(const void *p, size_t n, struct entry *e, char *err, size_t errlen);
 
 /*
@@ -105,9 +113,10 @@ void entry_pack(struct buf *b);
 
 /* The plain entry of the n stored bytes at p: p itself when they are
  * plain, else unpacked into plain.  Returns 0 with the plain bytes in
- * *out, *outlen (valid while p and plain are), or -1 with why in err: a
- * packed entry truncated, of a length over ENTRY_PACK_MAX, whose frame
- * does not hold exactly that many bytes, or with bytes after its frame.
+ * *out, *outlen (valid while p and plain are); ENTRY_NEWER (a first byte
+ * above ENTRY_PACKED); or -1 with why in err: a packed entry truncated,
+ * of a length over ENTRY_PACK_MAX, whose frame does not hold exactly that
+ * many bytes, or with bytes after its frame.
  * What comes out is not yet checked: entry_decode does that. */
 int entry_unpack(const void *p, size_t n, struct buf *plain, const void **out, size_t *outlen,
 		 char *err, size_t errlen);

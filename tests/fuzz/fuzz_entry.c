@@ -2,10 +2,12 @@
  * fuzz_entry — libFuzzer target for the log entry decoder (daemon/entry.c).
  *
  * The input is stored bytes: a plain entry, or a packed one that
- * entry_unpack opens first (it returns 0 or -1, says why on -1, and hands
- * a plain input back as it is).
+ * entry_unpack opens first (it returns 0, -1 or ENTRY_NEWER, the last only
+ * for a first byte above ENTRY_PACKED, says why when not 0, and hands a
+ * plain input back as it is).
  *
- * Invariants: entry_decode returns 0 or -1; on -1 it says why; on 0 the
+ * Invariants: entry_decode returns 0, -1 or ENTRY_NEWER, and says why
+ * when not 0; on 0 the
  * entry has a version this build reads (old ones are replayed as they
  * were written), a write command, a known role and at least
  * one word, its words end exactly at the end of the plain bytes, and
@@ -34,8 +36,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const void *p;
 	size_t n;
 	int rc = entry_unpack(data, size, &plain, &p, &n, err, sizeof err);
-	check(rc == 0 || rc == -1);
-	if (rc == -1) {
+	check(rc == 0 || rc == -1 || rc == ENTRY_NEWER);
+	check(rc != ENTRY_NEWER || data[0] > ENTRY_PACKED);
+	if (rc != 0) {
 		check(err[0] != '\0');
 		buf_free(&plain);
 		return 0;
@@ -45,8 +48,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	data = p;
 	size = n;
 	rc = entry_decode(data, size, &e, err, sizeof err);
-	check(rc == 0 || rc == -1);
-	if (rc == -1) {
+	check(rc == 0 || rc == -1 || rc == ENTRY_NEWER);
+	if (rc != 0) {
 		check(err[0] != '\0');
 		buf_free(&plain);
 		return 0;

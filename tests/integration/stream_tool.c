@@ -19,6 +19,11 @@
  * An entry is its id and its publish time (8 bytes each, CLOCK_REALTIME
  * ns, the same machine), padded to --size: delivery latency is measured
  * from it.
+ *
+ *   stream_tool put --urls U [--stream S] [--subject X] --hex HEX
+ *       publishes the bytes HEX spells as one message (what a yimad of
+ *       another build could have published: tests/integration/test_cluster.py)
+ *       and prints "seq N" once it is acked; exit 1 when it is not.
  */
 #include "config.h"
 #include "stream.h"
@@ -129,12 +134,56 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* put: one message of the bytes hex spells, acked. */
+static int put(struct stream *pub, struct tool *t, const char *hex, int timeout_s)
+{
+	size_t n = hex ? strlen(hex) / 2 : 0;
+	uint8_t *bytes = malloc(n + 1);
+	char err[1024];
+	if (bytes == NULL)
+		abort();
+	for (size_t i = 0; i < n; i++)
+		if (sscanf(hex + 2 * i, "%2hhx", &bytes[i]) != 1) {
+			fprintf(stderr, "stream_tool: --hex: not hex at %zu\n", 2 * i);
+			free(bytes);
+			return 2;
+		}
+	if (hex == NULL || n == 0 || strlen(hex) % 2) {
+		fprintf(stderr, "stream_tool: put needs --hex with an even number of digits\n");
+		free(bytes);
+		return 2;
+	}
+	int rc = 0;
+	if (stream_publish(pub, bytes, n, (void *)(uintptr_t)0, err, sizeof err) != 0) {
+		fprintf(stderr, "stream_tool: %s\n", err);
+		rc = 1;
+	}
+	int64_t deadline = now_ns() + (int64_t)timeout_s * 1000000000;
+	pthread_mutex_lock(&t->mu);
+	while (rc == 0 && t->acks == 0 && t->unknown == 0 && now_ns() < deadline) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 1;
+		pthread_cond_timedwait(&t->cond, &t->mu, &ts);
+	}
+	if (rc == 0 && t->acks == 0) {
+		fprintf(stderr, "stream_tool: put: not acked\n");
+		rc = 1;
+	} else if (rc == 0) {
+		printf("seq %" PRIu64 "\n", t->max_acked_seq);
+	}
+	pthread_mutex_unlock(&t->mu);
+	free(bytes);
+	return rc;
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: stream_tool info --urls U [--stream S]\n"
 		"       stream_tool run --urls U [--stream S] [--subject X] [--replicas R]\n"
 		"                       [--publish N] [--size B] [--consume-from K] [--until SEQ]\n"
-		"                       [--out FILE] [--timeout SEC]\n");
+		"                       [--out FILE] [--timeout SEC]\n"
+		"       stream_tool put --urls U [--stream S] [--subject X] --hex HEX\n");
 	exit(2);
 }
 
@@ -149,7 +198,7 @@ int main(int argc, char **argv)
 	sc.replicas = 3;
 	sc.max_bytes = 1ull << 30;	/* natsctl.py's servers hold 4 GB each */
 	sc.open_wait_ms = 20000;
-	const char *mode = argv[1], *out = NULL;
+	const char *mode = argv[1], *out = NULL, *hex = NULL;
 	uint64_t npub = 0, size = 100, from = 0, until = 0;
 	int timeout_s = 60;
 	for (int i = 2; i < argc; i++) {
@@ -177,6 +226,8 @@ int main(int argc, char **argv)
 			out = v;
 		else if (strcmp(a, "--timeout") == 0)
 			timeout_s = atoi(v);
+		else if (strcmp(a, "--hex") == 0)
+			hex = v;
 		else
 			usage();
 	}
@@ -213,6 +264,10 @@ int main(int argc, char **argv)
 		printf("first_seq %" PRIu64 "\nlast_seq %" PRIu64 "\nmsgs %" PRIu64
 		       "\nleader %s\nreplicas %d\n", st.first_seq, st.last_seq, st.msgs,
 		       st.leader[0] ? st.leader : "-", st.replicas);
+		goto done;
+	}
+	if (strcmp(mode, "put") == 0) {
+		rc = put(pub, &t, hex, timeout_s);
 		goto done;
 	}
 	if (strcmp(mode, "run") != 0)

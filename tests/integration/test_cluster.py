@@ -11,9 +11,11 @@ import tempfile
 import threading
 import time
 
+import oldstore
 import seeded
 from harness import YIMA, ConnectionClosed, Error, Yimad, check, day, eq, info
 from natsctl import NatsCluster
+from test_stream import STREAM_TOOL
 
 PRODUCT = "8301234"
 CONVERGE_S = 60
@@ -317,6 +319,56 @@ def test_new_node_joins_from_a_backup():
             eq(c.call("VERIFY", code)[b"status"], b"dispensed", f"{code} on the new node")
         c.close()
         print(f"    the new node caught up to entry {head['applied_seq']}")
+
+
+def test_entry_of_a_newer_yimad_stops_the_nodes_that_cannot_read_it():
+    """An entry of a newer format (here a sale's entry as stored, its
+    version byte raised to 3) is not applied as a refusal, which would
+    leave these nodes without a write that newer nodes apply: every node
+    stops applying the stream there and says why in INFO replication, what
+    came before it stays applied, a new write is answered UNAVAILABLE, and
+    a node started again stops at the same entry."""
+    with cluster_of() as (nats, nodes):
+        codes = stock(nodes[0], 3)
+        c = conn(nodes[1])
+        ok(c.call("DISPENSE", codes[0], "SITE", "PH1", "TX", "N1"), "a sale")
+        c.close()
+        before = converge(nodes, "before the newer entry")
+        sale = bytes.fromhex(oldstore.dump(nodes[0].data, "log")[-1][1])[32:]
+        eq(sale[0], 2, "the sale's entry version")
+        newer = bytes([3]) + sale[1:]
+        out = subprocess.run([STREAM_TOOL, "put", "--urls", nats.urls(), "--hex",
+                              (len(newer).to_bytes(4, "big") + newer).hex()],
+                             capture_output=True, text=True, timeout=90)
+        eq(out.returncode, 0, f"stream_tool put: {out.stderr}")
+        seq = int(out.stdout.split()[1])
+        check(seq > before["applied_seq"], f"published at {seq}")
+
+        def halted_everywhere():
+            deadline = time.monotonic() + CONVERGE_S
+            while True:
+                reps = [replication(d) for d in nodes]
+                if all(r["halted"] for r in reps):
+                    return reps
+                check(time.monotonic() < deadline, f"not every node halted: {reps}")
+                time.sleep(0.1)
+
+        for r in halted_everywhere():
+            check(f"stream entry {seq}.0: entry version 3, of a newer yimad" in
+                  r["halted_why"], r["halted_why"])
+            eq((r["applied_seq"], r["log_head_seq"], r["log_head_hash"]),
+               (before["applied_seq"], before["log_head_seq"], before["log_head_hash"]),
+               f"{r['node']} applied nothing from the newer entry on")
+        c = conn(nodes[2])
+        r = c.call("DISPENSE", codes[1], "SITE", "PH1", "TX", "N2")
+        check(isinstance(r, Error) and str(r).startswith("UNAVAILABLE"), r)
+        eq(c.call("VERIFY", codes[0])[b"status"], b"dispensed", "the sale before it")
+        c.close()
+        eq(nodes[2].stop(), 0, "y3 stopped")
+        nodes[2].start()
+        r = halted_everywhere()[2]
+        check(f"stream entry {seq}.0" in r["halted_why"], r["halted_why"])
+        eq(r["applied_seq"], before["applied_seq"], "y3 after a restart")
 
 
 def test_client_with_three_servers_keeps_selling():

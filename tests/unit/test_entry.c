@@ -2,12 +2,13 @@
  * test_entry — daemon/entry.c: a log entry encodes and decodes back to
  * the same stamp and words, its bytes are the documented layout, and
  * every malformed input is refused with its reason: empty, truncated, an
- * unknown version, command id or role, argc 0, a length past the end, a
+ * unknown version or command id, argc 0, a length past the end, a
  * varint longer than it need be or past 64 bits, words that do not name
  * the command or do not fit its arity, bytes after the last word.  A bulk
  * entry packs into far fewer bytes and unpacks to the same plain bytes, a
  * small or incompressible one stays plain, and a broken packed entry is
- * refused with its reason.
+ * refused with its reason.  A version, packing, command or role past this
+ * build's is told apart (ENTRY_NEWER) from bytes that are wrong.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -59,6 +60,16 @@ static void refused(const void *p, size_t n, const char *why)
 	struct entry e;
 	char err[300] = "";
 	expect(entry_decode(p, n, &e, err, sizeof err) == -1, "accepted; want '%s'", why);
+	expect(strstr(err, why) != NULL, "error '%s' does not say '%s'", err, why);
+}
+
+/* Refused as what a newer yimad wrote, with a reason that says `why`. */
+static void newer(const void *p, size_t n, const char *why)
+{
+	struct entry e;
+	char err[300] = "";
+	expect(entry_decode(p, n, &e, err, sizeof err) == ENTRY_NEWER, "not newer; want '%s'",
+	       why);
 	expect(strstr(err, why) != NULL, "error '%s' does not say '%s'", err, why);
 }
 
@@ -200,15 +211,23 @@ static void test_malformed(void **state)
 	refused(good, 10, "truncated");
 	refused(good, n - 1, "runs past the end");
 
+	/* A version, command or role past this build's: a newer yimad's. */
 	memcpy(x, good, n);
 	x[0] = 3;
-	refused(x, n, "unknown version 3");
+	newer(x, n, "entry version 3, of a newer yimad");
+	newer(x, 5, "entry version 3, of a newer yimad");	/* before any other check */
+	x[0] = 0x7f;
+	newer(x, n, "entry version 127, of a newer yimad");
 	x[0] = 0;
 	refused(x, n, "unknown version 0");
+	x[0] = ENTRY_PACKED;	/* a packed entry is unpacked first, never decoded */
+	refused(x, n, "unknown version 128");
+	x[0] = 0xff;
+	refused(x, n, "unknown version 255");
 
 	memcpy(x, good, n);
 	x[1] = CMD__COUNT;
-	refused(x, n, "unknown command id");
+	newer(x, n, "of a newer yimad");
 	x[1] = CMD_VERIFY;	/* a read: never logged */
 	refused(x, n, "unknown command id");
 	x[1] = CMD_UNDO;	/* a write, but the words say DISPENSE */
@@ -216,7 +235,7 @@ static void test_malformed(void **state)
 
 	memcpy(x, good, n);
 	x[16] = ROLE__COUNT;
-	refused(x, n, "unknown role");
+	newer(x, n, "of a newer yimad");
 
 	/* argc 0: the principal is 13 bytes after the 17 of the header. */
 	memcpy(x, good, 30);
@@ -425,6 +444,20 @@ static void test_packed_malformed(void **state)
 	size_t framelen = packed.len - 4;
 
 	unpack_refused(packed.data, 1, "truncated in packed entry's length");
+	/* Another packing than 0x80: a newer yimad's. */
+	buf_reset(&x);
+	buf_append(&x, packed.data, packed.len);
+	x.data[0] = (char)0x81;
+	{
+		struct buf out = BUF_INIT;
+		const void *p;
+		size_t n;
+		char err[300] = "";
+		assert_int_equal(entry_unpack(x.data, x.len, &out, &p, &n, err, sizeof err),
+				 ENTRY_NEWER);
+		expect(strstr(err, "packing 0x81, of a newer yimad"), "error '%s'", err);
+		buf_free(&out);
+	}
 	unpack_refused(packed.data, packed.len - 1, "frame");
 	for (size_t cut = 1; cut < packed.len; cut++) {	/* every truncation */
 		struct buf out = BUF_INIT;
