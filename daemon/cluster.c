@@ -24,6 +24,7 @@
 #include "xmem.h"
 
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -218,16 +219,18 @@ static void remote_done(struct write_job *job)
 	cmd_write_job_free(job);
 }
 
-/* Stop applying the stream at entry i of message seq, which this build
- * cannot apply: what came before it is applied (or queued), nothing from
- * it on, until yimad starts again on this store. */
-static void halt_at(struct cluster *c, uint64_t seq, unsigned i, const char *why)
+/* Stop applying the stream, saying why (INFO replication): nothing
+ * delivered from now on is applied until yimad starts again. */
+static void halt(struct cluster *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void halt(struct cluster *c, const char *fmt, ...)
 {
+	va_list ap;
+	va_start(ap, fmt);
 	pthread_mutex_lock(&c->lock);
-	snprintf(c->halted_why, sizeof c->halted_why, "stream entry %llu.%u: %.80s: upgrade "
-		 "this node; it applies nothing from there on until it starts again",
-		 (unsigned long long)seq, i, why);
+	vsnprintf(c->halted_why, sizeof c->halted_why, fmt, ap);
 	pthread_mutex_unlock(&c->lock);
+	va_end(ap);
 	atomic_store(&c->halted, true);
 	log_error("cluster: %s", c->halted_why);
 }
@@ -239,16 +242,13 @@ static struct write_job *entry_job(struct cluster *c, uint64_t seq, unsigned i,
 {
 	struct entry e;
 	char why[300];
-	const void *plain;
-	size_t plain_len;
 	*remote = true;
-	int rc = entry_unpack(data, len, &c->unpacked, &plain, &plain_len, why, sizeof why);
-	if (rc == 0)
-		rc = entry_decode(plain, plain_len, &e, why, sizeof why);
+	int rc = entry_open(data, len, &c->unpacked, &e, why, sizeof why);
 	if (rc == ENTRY_NEWER) {
 		/* Applied as a refusal it would leave this node without a
 		 * write every newer node has: stop here instead. */
-		halt_at(c, seq, i, why);
+		halt(c, "stream entry %llu.%u: %.80s: upgrade this node; it applies nothing "
+		     "from there on until it starts again", (unsigned long long)seq, i, why);
 		return NULL;
 	}
 	if (rc != 0) {	/* wrong on every node alike: refused alike */
@@ -390,14 +390,9 @@ static void fresh_targets(struct cluster *c)
 
 static void on_lost(void *arg, uint64_t from, uint64_t to)
 {
-	struct cluster *c = arg;
-	pthread_mutex_lock(&c->lock);
-	snprintf(c->halted_why, sizeof c->halted_why, "the stream no longer holds entries "
-		 "%llu to %llu, which this node has not applied: start it again from a "
-		 "peer's BACKUP", (unsigned long long)from, (unsigned long long)to);
-	pthread_mutex_unlock(&c->lock);
-	atomic_store(&c->halted, true);
-	log_error("cluster: %s", c->halted_why);
+	halt(arg, "the stream no longer holds entries %llu to %llu, which this node has not "
+	     "applied: start it again from a peer's BACKUP", (unsigned long long)from,
+	     (unsigned long long)to);
 }
 
 /* Under lock: writes waiting too long leave the table (into *late), and

@@ -321,6 +321,15 @@ int entry_unpack(const void *p, size_t n, struct buf *plain, const void **out, s
 	return 0;
 }
 
+int entry_open(const void *p, size_t n, struct buf *plain, struct entry *e, char *err,
+	       size_t errlen)
+{
+	const void *q;
+	size_t m;
+	int rc = entry_unpack(p, n, plain, &q, &m, err, errlen);
+	return rc ? rc : entry_decode(q, m, e, err, errlen);
+}
+
 static uint64_t id_prefix;
 static pthread_once_t id_once = PTHREAD_ONCE_INIT;
 static _Atomic uint64_t id_counter;

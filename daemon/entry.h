@@ -121,6 +121,12 @@ void entry_pack(struct buf *b);
 int entry_unpack(const void *p, size_t n, struct buf *plain, const void **out, size_t *outlen,
 		 char *err, size_t errlen);
 
+/* entry_unpack, then entry_decode of what it gives: the entry stored as
+ * the n bytes at p (plain holds it when packed).  Returns either's
+ * result: 0, ENTRY_NEWER or -1, with why in err. */
+int entry_open(const void *p, size_t n, struct buf *plain, struct entry *e, char *err,
+	       size_t errlen);
+
 /* Walk the words of a decoded entry: *at starts at e->words; each call
  * gives the next word and moves *at past it.  Call it e->argc times. */
 void entry_word(const uint8_t **at, const char **word, size_t *len);

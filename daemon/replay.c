@@ -98,10 +98,7 @@ static int submit(void *arg, uint64_t seq, const void *bytes, size_t len)
 	char why[300];
 	if (w->read > 0 && w->read + len > w->max_bytes)
 		return WALK_STOP;
-	const void *plain;
-	size_t plain_len;
-	if (entry_unpack(bytes, len, &w->plain, &plain, &plain_len, why, sizeof why) != 0 ||
-	    entry_decode(plain, plain_len, &e, why, sizeof why) != 0) {
+	if (entry_open(bytes, len, &w->plain, &e, why, sizeof why) != 0) {
 		snprintf(w->err, w->errlen, "log entry %llu does not decode: %s",
 			 (unsigned long long)seq, why);
 		return WALK_BAD;
@@ -128,15 +125,14 @@ static int submit(void *arg, uint64_t seq, const void *bytes, size_t len)
 /* "DISPENSE 8301... SITE PH1 ...": what an entry was, for messages. */
 static void describe(struct store_txn *src, uint64_t seq, char *out, size_t n)
 {
-	const void *v, *plain;
-	size_t vl, plain_len;
+	const void *v;
+	size_t vl;
 	struct buf unpacked = BUF_INIT;
 	struct entry e;
 	char why[200];
 	out[0] = '\0';
 	if (journal_get(src, seq, &v, &vl) != 0 ||
-	    entry_unpack(v, vl, &unpacked, &plain, &plain_len, why, sizeof why) != 0 ||
-	    entry_decode(plain, plain_len, &e, why, sizeof why) != 0) {
+	    entry_open(v, vl, &unpacked, &e, why, sizeof why) != 0) {
 		buf_free(&unpacked);
 		return;
 	}
