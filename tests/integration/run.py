@@ -11,6 +11,11 @@ seconds (default 300; its daemons are stopped and the suite goes on), when
 an exception escapes a thread it started, or when it leaves a process it
 started running.
 
+Every temporary file and directory the tests make (tempfile's, and the
+daemons' $TMPDIR) goes in one directory of the suite's own, removed when
+the suite ends, so a test that stops its daemon without removing their
+data leaves nothing behind.
+
 Randomness: the suite seed is $YIMA_TEST_SEED, or taken from the time when
 that is not set; it is printed first and left in the environment for the
 tests (seeded.rng(name) gives a test its own generator).  Before each test
@@ -18,6 +23,8 @@ the module-level `random` is seeded from the suite seed and the test's name;
 a failing test's report repeats both.
 """
 import importlib.util
+import shutil
+import tempfile
 import os
 import random
 import signal
@@ -197,6 +204,17 @@ def main(argv):
           "(YIMA_TEST_TIMEOUT)")
     sys.stdout.flush()
 
+    suite_tmp = tempfile.mkdtemp(prefix="yima-integration-")
+    tempfile.tempdir = suite_tmp
+    os.environ["TMPDIR"] = suite_tmp
+    try:
+        return run_tests(wanted, timeout, suite, harness, suite_tmp)
+    finally:
+        shutil.rmtree(suite_tmp, ignore_errors=True)
+
+
+def run_tests(wanted, timeout, suite, harness, suite_tmp):
+    import seeded
     tests = load_tests(wanted)
     passed = failed = 0
     current = None
@@ -205,6 +223,7 @@ def main(argv):
         """A test that outlived its timeout and every interruption: stop
         its processes, report, and end the suite."""
         stop_leftovers(take_children())
+        shutil.rmtree(suite_tmp, ignore_errors=True)
         print(f"FAIL {current}")
         print(indent(why))
         print(f"integration: {passed} passed, {failed + 1} failed "
@@ -257,6 +276,7 @@ def main(argv):
     # Threads a failed test left blocked must not keep the runner alive.
     if any(t.is_alive() and not t.daemon for t in threading.enumerate()
            if t is not threading.main_thread()):
+        shutil.rmtree(suite_tmp, ignore_errors=True)
         os._exit(rc)
     return rc
 
