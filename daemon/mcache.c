@@ -11,11 +11,12 @@
 #include "master.h"
 #include "product_state.h"
 #include "store.h"
-#include "xmem.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #define SITE_SLOTS  4096
 #define LOT_SLOTS   1024
@@ -51,21 +52,39 @@ static _Thread_local struct mcache *mine;
 static pthread_key_t key;
 static pthread_once_t key_once = PTHREAD_ONCE_INIT;
 
+static void release(void *tables)
+{
+	munmap(tables, sizeof(struct mcache));
+}
+
 static void make_key(void)
 {
-	if (pthread_key_create(&key, free) != 0)
+	if (pthread_key_create(&key, release) != 0)
 		abort();
 }
 
-/* This thread's tables; the key's destructor frees them at thread exit. */
+/* This thread's tables; the key's destructor unmaps them at thread exit.
+ * Mapped populated: 3 MB touched page by page would take ~700 page faults
+ * during a thread's first requests. */
 static struct mcache *tables(void)
 {
 	if (mine == NULL) {
 		pthread_once(&key_once, make_key);
-		mine = xcalloc(1, sizeof *mine);
+		void *p = mmap(NULL, sizeof *mine, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+		if (p == MAP_FAILED) {	/* as xmem's allocations do */
+			fprintf(stderr, "out of memory allocating %zu bytes\n", sizeof *mine);
+			abort();
+		}
+		mine = p;
 		pthread_setspecific(key, mine);
 	}
 	return mine;
+}
+
+void mcache_prepare(void)
+{
+	(void)tables();
 }
 
 int mcache_lot(struct store_txn *t, uint32_t num, const struct mcache_lot **out)

@@ -13,8 +13,8 @@
  *
  * Threads: the tables belong to the calling thread (network threads and
  * the writer each have their own); nothing is shared but the store's
- * generation counter.  Memory: allocated on a thread's first call, freed
- * when it exits.
+ * generation counter.  Memory: ~3 MB a thread, mapped on its first call
+ * (or mcache_prepare) and unmapped when it exits.
  *
  * Errors: 0, STORE_NOTFOUND, or a store error code; nothing is cached on
  * an error.
@@ -63,6 +63,10 @@ struct mcache_event {
 	uint8_t kind;		/* enum event_kind */
 };
 int mcache_event(struct store_txn *t, uint64_t seq, struct mcache_event *out);
+
+/* Make this thread's tables now (a network thread, before its first
+ * request) rather than on its first lookup. */
+void mcache_prepare(void);
 
 /* Lookups answered from the tables / read from the store, by this thread
  * (for tests and INFO-style figures). */

@@ -325,6 +325,14 @@ int server_start(struct server *srv, const struct config *cfg)
 		server_stop(srv);
 		return -1;
 	}
+	struct store_warm_stats warm;
+	int warm_rc = store_warm(srv->store, &warm);
+	if (warm_rc)
+		log_warn("the store's map is not warmed (pages are mapped on first use): %s",
+			 strerror(warm_rc));
+	else
+		log_info("mapped %.1f MB of the store's %.1f MB, those in memory, in %.3f s",
+			 warm.mapped_bytes / 1e6, warm.file_bytes / 1e6, warm.seconds);
 	if (alerts_open(srv->store, err, sizeof err) != 0 ||
 	    events_open(srv->store, err, sizeof err) != 0) {
 		log_error("%s", err);

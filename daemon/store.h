@@ -107,6 +107,21 @@ int store_open(struct store **out, const struct store_options *o,
 /* Close; every reader and transaction must be gone. */
 void store_close(struct store *s);
 
+/* What store_warm did. */
+struct store_warm_stats {
+	uint64_t file_bytes;	/* the store's pages in use */
+	uint64_t mapped_bytes;	/* of those, found in memory and mapped */
+	double seconds;
+};
+
+/* Map into this process the store's pages the kernel already holds in
+ * memory, so that the first requests after a start do not each stop on a
+ * page fault (see STORE.md, "Warming the map").  Pages that are not in
+ * memory are left alone: warming never reads the disk and never pushes
+ * other pages out.  0, or an errno when the kernel cannot say which pages
+ * are in memory (nothing is lost: pages are then mapped on first use). */
+int store_warm(struct store *s, struct store_warm_stats *st);
+
 /* Not LMDB's and not an errno: the disk holding the store has no room
  * (LMDB reports a short write as EIO; store_write_commit tells the two
  * apart by the free space it finds). */

@@ -7,6 +7,7 @@
 #include "metrics.h"
 #include "throttle.h"
 #include "log.h"
+#include "mcache.h"
 #include "server.h"
 #include "store.h"
 #include "writer.h"
@@ -160,6 +161,7 @@ struct worker *worker_new(struct server *srv, unsigned index)
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
+	mcache_prepare();
 	event_base_loop(w->base, EVLOOP_NO_EXIT_ON_EMPTY);
 	return NULL;
 }

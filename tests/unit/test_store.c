@@ -1,7 +1,8 @@
 /*
  * test_store — daemon/store.c: opening (fresh, again, twice, wrong schema),
  * the key/value API and counters, read snapshots, statistics, and map
- * growth (MAP_FULL → abort → store_grow → retry; the grown size must stick).
+ * growth (MAP_FULL → abort → store_grow → retry; the grown size must stick),
+ * and warming the map (the pages in memory end up in this process's map).
  *
  * Each test gets a fresh mkdtemp directory under /tmp; the store lives in
  * its "data" subdirectory, which store_open creates.
@@ -13,6 +14,9 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -857,6 +861,69 @@ static void test_map_size_larger_config_wins(void **state)
 	assert_int_equal(st.map_size, 8 * MiB);
 }
 
+/* ---------------------------------------------------------------- warming */
+
+/* Bytes of the data.mdb mapping in this process's page tables (smaps Rss). */
+static uint64_t map_rss(const char *dir)
+{
+	char real[PATH_MAX], want[PATH_MAX + 16], line[PATH_MAX + 128];
+	assert_non_null(realpath(dir, real));
+	snprintf(want, sizeof want, "%s/data.mdb", real);
+	FILE *fp = fopen("/proc/self/smaps", "r");
+	assert_non_null(fp);
+	bool in = false;
+	uint64_t rss = 0, kb;
+	while (fgets(line, sizeof line, fp)) {
+		size_t n = strcspn(line, "\n");
+		line[n] = '\0';
+		uintptr_t lo, hi;
+		if (sscanf(line, "%" SCNxPTR "-%" SCNxPTR " ", &lo, &hi) == 2)	/* a mapping */
+			in = n >= strlen(want) && strcmp(line + n - strlen(want), want) == 0;
+		else if (in && sscanf(line, "Rss: %" SCNu64 " kB", &kb) == 1)
+			rss += kb * 1024;
+	}
+	fclose(fp);
+	return rss;
+}
+
+static void test_warm_maps_the_pages_in_memory(void **state)
+{
+	struct fix *f = *state;
+	f->s = open_ok(f->dir, 16 * MiB);
+	struct store_txn *t;
+	assert_int_equal(store_write_begin(f->s, &t), 0);
+	char k[16], v[400];
+	memset(v, 'v', sizeof v - 1);
+	v[sizeof v - 1] = '\0';
+	for (int i = 0; i < 4000; i++) {
+		snprintf(k, sizeof k, "K%07d", i);
+		put_ok(t, DB_SITES, k, v);
+	}
+	commit_ok(t);
+	store_close(f->s);
+	/* Reopened: the pages are in the page cache (just written), but
+	 * this process has mapped only the few it read to open. */
+	f->s = open_ok(f->dir, 16 * MiB);
+	struct store_stats st;
+	stats(f->s, &st);
+	uint64_t before = map_rss(f->dir);
+	expect(before < st.map_used / 4, "%llu of %llu bytes mapped before warming",
+	       (unsigned long long)before, (unsigned long long)st.map_used);
+
+	struct store_warm_stats w;
+	assert_int_equal(store_warm(f->s, &w), 0);
+	assert_int_equal(w.file_bytes, st.map_used);
+	expect(w.mapped_bytes <= w.file_bytes && w.mapped_bytes >= w.file_bytes / 2,
+	       "mapped %llu of %llu bytes", (unsigned long long)w.mapped_bytes,
+	       (unsigned long long)w.file_bytes);
+	uint64_t after = map_rss(f->dir);
+	expect(after >= before + w.mapped_bytes * 9 / 10,
+	       "the mapping's Rss went from %llu to %llu bytes; warming said %llu",
+	       (unsigned long long)before, (unsigned long long)after,
+	       (unsigned long long)w.mapped_bytes);
+	check_value(f->s, DB_SITES, "K0003999", v);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -882,6 +949,7 @@ int main(void)
 		T(test_map_full_grow_retry),
 		T(test_map_size_kept_after_reopen),
 		T(test_map_size_larger_config_wins),
+		T(test_warm_maps_the_pages_in_memory),
 	};
 #undef T
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
