@@ -159,6 +159,39 @@ static void test_a_version_1_entry_is_applied_as_it_was(void **state)
 	fx_close(&f);
 }
 
+/* The kind is read again after the site changes, even in the transaction
+ * that changed it, and after that transaction is aborted: the writer
+ * remembers the last site it resolved (site_kinds.c), and a load names the
+ * same site row after row. */
+static void test_a_changed_kind_is_seen_at_once(void **state)
+{
+	(void)state;
+	struct fx f;
+	scene(&f);
+	struct fx_cmd c;
+	fx_parse(&c, FX_T0, "COMMISSION", CODE, "SITE", "PH1", "PRODUCT", PRODUCT, "LOT", "L1",
+		 "EXPIRY", "2030-01-01", NULL);
+	char why[300], err[300];
+	struct store_txn *t = fx_begin(&f);
+	assert_int_equal(site_kinds_check(t, &c.cmd, why, sizeof why), -1);
+	assert_int_equal(site_kinds_check(t, &c.cmd, why, sizeof why), -1);
+
+	struct master_rec rec;
+	struct resp_arg kind[2] = { { "kind", 4 }, { "manufacturer", 12 } };
+	assert_int_equal(master_load(t, &master_site, "PH1", &rec), 0);
+	assert_int_equal(master_apply(&master_site, &rec, 2, kind, err, sizeof err), 0);
+	assert_int_equal(master_store(t, &master_site, "PH1", &rec), 0);
+	assert_int_equal(site_kinds_check(t, &c.cmd, why, sizeof why), 0);
+	fx_abort(&f);
+
+	t = fx_begin(&f);	/* the change is gone with the abort */
+	assert_int_equal(site_kinds_check(t, &c.cmd, why, sizeof why), -1);
+	assert_non_null(strstr(why, "site 'PH1' is a pharmacy"));
+	fx_abort(&f);
+	fx_cmd_free(&c);
+	fx_close(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -166,6 +199,7 @@ int main(void)
 		cmocka_unit_test(test_a_pharmacy_may_not_commission_nor_a_maker_dispense),
 		cmocka_unit_test(test_an_events_record_obeys_its_own_site_kind),
 		cmocka_unit_test(test_a_version_1_entry_is_applied_as_it_was),
+		cmocka_unit_test(test_a_changed_kind_is_seen_at_once),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
