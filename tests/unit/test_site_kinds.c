@@ -140,16 +140,22 @@ static void test_an_events_record_obeys_its_own_site_kind(void **state)
 	fx_close(&f);
 }
 
+/* The scene, and a COMMISSION by the pharmacy PH1 (which it may not send). */
+static void pharmacy_commissions(struct fx *f, struct fx_cmd *c)
+{
+	scene(f);
+	fx_parse(c, FX_T0, "COMMISSION", CODE, "SITE", "PH1", "PRODUCT", PRODUCT, "LOT", "L1",
+		 "EXPIRY", "2030-01-01", NULL);
+}
+
 /* A command from a log entry of version 1 was applied before the rule:
  * replayed, it is applied as it was (entry.h). */
 static void test_a_version_1_entry_is_applied_as_it_was(void **state)
 {
 	(void)state;
 	struct fx f;
-	scene(&f);
 	struct fx_cmd c;
-	fx_parse(&c, FX_T0, "COMMISSION", CODE, "SITE", "PH1", "PRODUCT", PRODUCT, "LOT", "L1",
-		 "EXPIRY", "2030-01-01", NULL);
+	pharmacy_commissions(&f, &c);
 	char why[300];
 	assert_int_equal(site_kinds_check(fx_begin(&f), &c.cmd, why, sizeof why), -1);
 	cmd_set_entry_version(&c.cmd, 1);
@@ -167,10 +173,8 @@ static void test_a_changed_kind_is_seen_at_once(void **state)
 {
 	(void)state;
 	struct fx f;
-	scene(&f);
 	struct fx_cmd c;
-	fx_parse(&c, FX_T0, "COMMISSION", CODE, "SITE", "PH1", "PRODUCT", PRODUCT, "LOT", "L1",
-		 "EXPIRY", "2030-01-01", NULL);
+	pharmacy_commissions(&f, &c);
 	char why[300], err[300];
 	struct store_txn *t = fx_begin(&f);
 	assert_int_equal(site_kinds_check(t, &c.cmd, why, sizeof why), -1);
