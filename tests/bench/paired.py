@@ -4,7 +4,8 @@
   python3 tests/bench/paired.py --before-yimad PATH --before-yima PATH
                                 [--after-yimad PATH] [--after-yima PATH]
                                 [--size N] [--pairs K] [--seconds S] [--conns C]
-                                [--seed N] [--results FILE] [--keep]
+                                [--seed N] [--results FILE] [--json FILE] [--keep]
+  python3 tests/bench/paired.py --pool A.json B.json ...
 
 (tests/bench/before_after.sh COMMIT --paired builds the "before" side and
 runs this; the "after" side defaults to this checkout's bin/.)
@@ -181,10 +182,38 @@ def rows(before, after):
     return out
 
 
+def pool(paths):
+    """The table over the pairs of several runs of the same two builds
+    (their --json files, in order): more pairs, a narrower median."""
+    sides = None
+    for path in paths:
+        with open(path, encoding="utf-8") as f:
+            run = json.load(f)
+        labels = list(run)
+        if len(labels) != 2:
+            sys.exit(f"paired: {path}: not a --json file of paired.py (want two builds)")
+        if sides is None:
+            sides = [Side(n, label, None, None, "") for n, label in zip(("before", "after"),
+                                                                       labels)]
+        elif [s.label for s in sides] != labels:
+            sys.exit(f"paired: {path} compares {labels}, not {[s.label for s in sides]}")
+        for side in sides:
+            for m, xs in run[side.label].items():
+                if m in side.figs:
+                    # pairs stay aligned: a run's lists are pair-ordered
+                    side.figs[m] += xs
+    head = ["measure", sides[0].label, sides[1].label, "paired change",
+            f"pairs in {sides[1].label}'s favour", "range", "goal", "met"]
+    print(f"{len(paths)} run{'' if len(paths) == 1 else 's'} pooled: " + ", ".join(paths)
+          + "\n")
+    print(compare.md_table(head, rows(*sides)))
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--before-yimad", required=True)
-    ap.add_argument("--before-yima", required=True)
+    ap.add_argument("--before-yimad")
+    ap.add_argument("--before-yima")
     ap.add_argument("--after-yimad", default=os.path.join(compare.BIN, "yimad"))
     ap.add_argument("--after-yima", default=os.path.join(compare.BIN, "yima"))
     ap.add_argument("--before-label", default="before")
@@ -197,7 +226,13 @@ def main():
     ap.add_argument("--results", default=os.path.join(HERE, "RESULTS.md"))
     ap.add_argument("--json", help="also write every figure here")
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--pool", nargs="+", metavar="JSON",
+                    help="no run: the table over every pair of these --json files")
     a = ap.parse_args()
+    if a.pool:
+        return pool(a.pool)
+    if not a.before_yimad or not a.before_yima:
+        ap.error("--before-yimad and --before-yima are needed (or --pool)")
     if not 1 <= a.pairs <= 50:
         ap.error("--pairs goes from 1 to 50")
     if not 10_000 <= a.size <= compare.SIZE_MAX:
