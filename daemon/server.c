@@ -331,8 +331,9 @@ int server_start(struct server *srv, const struct config *cfg)
 		log_warn("the store's map is not warmed (pages are mapped on first use): %s",
 			 strerror(warm_rc));
 	else
-		log_info("mapped %.1f MB of the store's %.1f MB, those in memory, in %.3f s",
-			 warm.mapped_bytes / 1e6, warm.file_bytes / 1e6, warm.seconds);
+		log_info("store map warmed: %.1f MB of its %.1f MB were in memory and are "
+			 "mapped (%.3f s)", warm.mapped_bytes / 1e6, warm.file_bytes / 1e6,
+			 warm.seconds);
 	if (alerts_open(srv->store, err, sizeof err) != 0 ||
 	    events_open(srv->store, err, sizeof err) != 0) {
 		log_error("%s", err);
