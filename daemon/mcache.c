@@ -11,9 +11,9 @@
 #include "master.h"
 #include "product_state.h"
 #include "store.h"
+#include "xmem.h"
 
 #include <pthread.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -72,10 +72,8 @@ static struct mcache *tables(void)
 		pthread_once(&key_once, make_key);
 		void *p = mmap(NULL, sizeof *mine, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-		if (p == MAP_FAILED) {	/* as xmem's allocations do */
-			fprintf(stderr, "out of memory allocating %zu bytes\n", sizeof *mine);
-			abort();
-		}
+		if (p == MAP_FAILED)
+			xmem_fail(sizeof *mine);
 		mine = p;
 		pthread_setspecific(key, mine);
 	}

@@ -116,8 +116,8 @@ static void who_may(unsigned bits, char *out, size_t n)
 
 /* The kind of the last site this thread resolved, by the words the
  * command named it with: a load's records name the same acting site row
- * after row, and resolving it (normalize, read, decode) was ~4 % of the
- * writer's time in a bulk load.  Valid only under the transaction tag it
+ * after row, and resolving it (normalize, read, decode) was ~2 % of the
+ * writer's samples in a bulk load.  Valid only under the transaction tag it
  * was read in (store.h): any change to the sites moves the tag. */
 static _Thread_local struct {
 	uint64_t tag;		/* 0: empty (no transaction has tag 0) */

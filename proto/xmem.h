@@ -15,5 +15,8 @@ void *xcalloc(size_t nmemb, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
+/* Say that n bytes could not be had, and abort (for memory got otherwise,
+ * e.g. by mmap). */
+_Noreturn void xmem_fail(size_t n);
 
 #endif
