@@ -36,9 +36,18 @@ int graphviz_svg(const char *dot, size_t len, struct buf *svg, char *err, size_t
 	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
 	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
 	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	/* yimad's threads block the signals its event loop reads (server.c);
+	 * dot starts with none blocked, so that it can be stopped. */
+	posix_spawnattr_t attr;
+	posix_spawnattr_init(&attr);
+	sigset_t none;
+	sigemptyset(&none);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
 	char *argv[] = { "dot", "-Tsvg", NULL };
 	pid_t pid;
-	int rc = posix_spawnp(&pid, "dot", &fa, NULL, argv, environ);
+	int rc = posix_spawnp(&pid, "dot", &fa, &attr, argv, environ);
+	posix_spawnattr_destroy(&attr);
 	posix_spawn_file_actions_destroy(&fa);
 	close(in[0]);
 	close(out[1]);

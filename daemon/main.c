@@ -18,8 +18,6 @@
 
 #include <errno.h>
 #include <event2/thread.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -203,23 +201,9 @@ int main(int argc, char **argv)
 		log_error("libevent has no pthread support");
 		return 1;
 	}
-	/* SIGTERM, SIGINT and SIGHUP are for this thread, which runs the
-	 * event loop that handles them.  They stay blocked while server_start
-	 * makes the other threads (which inherit the mask, as do the threads
-	 * those make), so none of them can take one: a signal taken by a
-	 * thread asleep elsewhere may wait there (a sanitizer defers it) and
-	 * never wake the loop.  One sent meanwhile is handled as soon as this
-	 * thread unblocks them. */
-	sigset_t loop_signals;
-	sigemptyset(&loop_signals);
-	sigaddset(&loop_signals, SIGTERM);
-	sigaddset(&loop_signals, SIGINT);
-	sigaddset(&loop_signals, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &loop_signals, NULL);
 	struct server srv;
 	if (server_start(&srv, &cfg) != 0)
 		return 1;
-	pthread_sigmask(SIG_UNBLOCK, &loop_signals, NULL);
 	server_run(&srv);
 	server_stop(&srv);
 	return 0;

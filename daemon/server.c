@@ -34,6 +34,7 @@
 #include <event2/listener.h>
 #include <event2/util.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
@@ -41,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
 #include <unistd.h>
 
 /* When accept fails for want of descriptors, pause it this long rather
@@ -49,22 +51,11 @@
 /* How often addresses with nothing held against them are forgotten. */
 #define SWEEP_SECONDS 30
 
-static void on_signal(evutil_socket_t sig, short what, void *arg)
-{
-	(void)what;
-	struct server *srv = arg;
-	log_info("received %s, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-	event_base_loopbreak(srv->base);
-}
-
 /* SIGHUP: read the certificate, key, CA and ACL files again, and reopen
  * the access log (rotated away).  A file that fails leaves the previous
  * one in use; connections stay as they are. */
-static void on_sighup(evutil_socket_t sig, short what, void *arg)
+static void reload_files(struct server *srv)
 {
-	(void)sig;
-	(void)what;
-	struct server *srv = arg;
 	char err[1200];
 	if (srv->tls && tls_reload(srv->tls, &srv->cfg, err, sizeof err) != 0)
 		log_error("SIGHUP: TLS not reloaded, the old certificate stays: %s", err);
@@ -77,6 +68,43 @@ static void on_sighup(evutil_socket_t sig, short what, void *arg)
 	if (srv->cfg.access_log[0] && access_log_open(srv->cfg.access_log) != 0)
 		log_error("SIGHUP: access log %s not reopened, the old file stays: %s",
 			  srv->cfg.access_log, strerror(errno));
+}
+
+/* The signals yimad acts on are blocked in every thread and read here from
+ * a signalfd, as the event loop reads a socket: no handler runs at an odd
+ * moment on whichever thread the kernel picked.  (A handler's signal taken
+ * while a sanitizer's thread was outside a blocking call was deferred, and
+ * a SIGTERM sent as yimad became ready was sometimes never acted on.) */
+static void on_signals(evutil_socket_t fd, short what, void *arg)
+{
+	(void)what;
+	struct server *srv = arg;
+	struct signalfd_siginfo si;
+	while (read(fd, &si, sizeof si) == (ssize_t)sizeof si) {
+		if (si.ssi_signo == SIGHUP) {
+			reload_files(srv);
+		} else {
+			log_info("received %s, shutting down",
+				 si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
+			event_base_loopbreak(srv->base);
+		}
+	}
+}
+
+/* Block SIGTERM, SIGINT and SIGHUP in this thread before it makes any
+ * other (each inherits the mask), and open the descriptor they are read
+ * from.  One sent before the loop runs waits, queued, until it does. */
+static int block_loop_signals(struct server *srv)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
+		return -1;
+	srv->signal_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	return srv->signal_fd < 0 ? -1 : 0;
 }
 
 static void on_sweep(evutil_socket_t fd, short what, void *arg)
@@ -291,7 +319,7 @@ int server_start(struct server *srv, const struct config *cfg)
 {
 	char err[512];
 	memset(srv, 0, sizeof *srv);
-	srv->http_fd = srv->https_fd = -1;
+	srv->http_fd = srv->https_fd = srv->signal_fd = -1;
 	srv->cfg = *cfg;
 	struct timespec mono;
 	clock_gettime(CLOCK_MONOTONIC, &mono);
@@ -305,6 +333,11 @@ int server_start(struct server *srv, const struct config *cfg)
 		srv->nworkers = 1;
 
 	signal(SIGPIPE, SIG_IGN);
+	if (block_loop_signals(srv) != 0) {
+		log_error("cannot set up signal handling: %s", strerror(errno));
+		server_stop(srv);
+		return -1;
+	}
 	raise_fd_limit(cfg->max_clients);
 
 	srv->throttle = throttle_new(cfg);
@@ -374,14 +407,10 @@ int server_start(struct server *srv, const struct config *cfg)
 		}
 	}
 	srv->accept_retry = evtimer_new(srv->base, on_accept_retry, srv);
-	srv->sigterm = evsignal_new(srv->base, SIGTERM, on_signal, srv);
-	srv->sigint = evsignal_new(srv->base, SIGINT, on_signal, srv);
-	srv->sighup = evsignal_new(srv->base, SIGHUP, on_sighup, srv);
+	srv->signals = event_new(srv->base, srv->signal_fd, EV_READ | EV_PERSIST, on_signals, srv);
 	srv->sweep = event_new(srv->base, -1, EV_PERSIST, on_sweep, srv);
 	struct timeval sweep = { SWEEP_SECONDS, 0 };
-	event_add(srv->sigterm, NULL);
-	event_add(srv->sigint, NULL);
-	event_add(srv->sighup, NULL);
+	event_add(srv->signals, NULL);
 	event_add(srv->sweep, &sweep);
 	if (listen_all(srv) != 0) {
 		server_stop(srv);
@@ -462,12 +491,10 @@ void server_stop(struct server *srv)
 	free(srv->workers);
 	srv->workers = NULL;
 	http_close(srv);
-	if (srv->sigterm)
-		event_free(srv->sigterm);
-	if (srv->sigint)
-		event_free(srv->sigint);
-	if (srv->sighup)
-		event_free(srv->sighup);
+	if (srv->signals)
+		event_free(srv->signals);
+	if (srv->signal_fd >= 0)
+		close(srv->signal_fd);
 	if (srv->sweep)
 		event_free(srv->sweep);
 	if (srv->accept_retry)

@@ -44,7 +44,8 @@ struct server {
 	struct tls *tls;			/* main thread only */
 	struct auth *auth;			/* tokens and certificate names */
 	struct throttle *throttle;		/* per address, per principal */
-	struct event *sigterm, *sigint, *sighup, *accept_retry, *sweep;
+	struct event *signals, *accept_retry, *sweep;
+	int signal_fd;			/* SIGTERM, SIGINT, SIGHUP (on_signals) */
 	struct worker **workers;
 	unsigned nworkers;
 	unsigned next_worker;

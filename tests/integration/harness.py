@@ -136,9 +136,13 @@ class Yimad:
         try:
             rc = self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
+            threads = thread_states(self.proc.pid)
             self.proc.kill()
             self.proc.wait()
-            raise TestFailure("yimad did not stop within %ss" % timeout)
+            self.log.close()
+            tail = "\n".join(self.output().splitlines()[-15:])
+            raise TestFailure(f"yimad did not stop within {timeout}s; its threads then:\n"
+                              f"{threads}\nthe end of its log:\n{tail}")
         self.proc = None
         self.log.close()
         self.check_sanitizers()
@@ -233,6 +237,30 @@ class Yimad:
     def hup(self):
         """SIGHUP: reload certificates and the ACL file."""
         self.proc.send_signal(signal.SIGHUP)
+
+
+def thread_states(pid):
+    """A line a thread: name, where it sleeps, signals pending and blocked
+    (/proc): what a process that does not stop is doing."""
+    lines = []
+    try:
+        tids = sorted(os.listdir(f"/proc/{pid}/task"), key=int)
+    except OSError as e:
+        return f"(no threads to read: {e})"
+    for tid in tids:
+        base = f"/proc/{pid}/task/{tid}"
+        try:
+            with open(base + "/comm") as f:
+                comm = f.read().strip()
+            with open(base + "/wchan") as f:
+                wchan = f.read().strip()
+            with open(base + "/status") as f:
+                sig = " ".join(line.split()[0] + line.split()[1] for line in f
+                               if line.startswith(("SigPnd", "ShdPnd", "SigBlk")))
+        except OSError:
+            continue    # the thread ended meanwhile
+        lines.append(f"  {tid} {comm} in {wchan or '-'} {sig}")
+    return "\n".join(lines)
 
 
 def free_port():

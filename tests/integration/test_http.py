@@ -4,8 +4,10 @@ prints; errors as JSON with a fitting status, changing nothing; who asks
 (bearer token, client certificate, trusted local, nobody) and the limits."""
 import http.client
 import json
+import os
 import ssl
 import sys
+import tempfile
 
 from harness import Error, Yimad, check, day, eq, free_port
 from secutil import PRODUCT, certs, ok, setup_sites, token_line, write_acl
@@ -284,6 +286,37 @@ def test_impact_as_json_csv_dot_and_svg():
               f"an error stays JSON, whatever the format: {st} {body}")
     finally:
         d.close()
+
+
+def test_dot_starts_with_no_signal_blocked():
+    """yimad's threads block the signals its loop reads; the dot it runs
+    for an SVG must not inherit that, or it could not be stopped.  A
+    stand-in dot on PATH writes down the signals it was started with."""
+    with tempfile.TemporaryDirectory() as tmp:
+        record = os.path.join(tmp, "sigblk")
+        with open(os.path.join(tmp, "dot"), "w") as f:
+            # Python, not sh: a shell clears its signal mask as it starts.
+            f.write(f"#!{sys.executable}\n"
+                    "import sys\n"
+                    "blk = [l for l in open('/proc/self/status') if l.startswith('SigBlk:')]\n"
+                    f"open({record!r}, 'w').write(blk[0])\n"
+                    "sys.stdin.read()\n"
+                    "print('<svg>stand-in</svg>')\n")
+        os.chmod(os.path.join(tmp, "dot"), 0o755)
+        path = os.environ["PATH"]
+        os.environ["PATH"] = tmp + ":" + path
+        try:
+            d = http_yimad()
+        finally:
+            os.environ["PATH"] = path
+        try:
+            stock(d)
+            st, svg, _ = call(d, "GET", f"/v1/impact?product={PRODUCT}&lot=L1&format=svg")
+            eq((st, svg.strip()), (200, "<svg>stand-in</svg>"), "the stand-in drew it")
+            with open(record) as f:
+                eq(int(f.read().split()[1], 16), 0, "signals dot started with blocked")
+        finally:
+            d.close()
 
 
 def test_listings_risk_and_impact_product():
