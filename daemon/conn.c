@@ -18,8 +18,9 @@
  * next one whenever one ends (whether or not a read ends on a request
  * boundary: a streaming client's reads rarely do), and stops while flow
  * control keeps the connection unread (a client cannot be blamed for
- * bytes yimad did not take).  A busy connection is never cut off for being
- * busy; a client dribbling one request is.
+ * bytes yimad did not take), and starts over once if yimad itself stalled
+ * (on_deadline).  A busy connection is never cut off for being busy; a
+ * client dribbling one request is.
  *
  * Admission: every parsed request is looked up once, then passes its
  * principal's request rate and the role matrix (acl.h) before it runs or
@@ -81,6 +82,8 @@
  * smaller than this; a client that pipelines many is only paused. */
 #define UNAUTH_OUT_HIGH ((size_t)16 << 10)
 #define UNAUTH_READ     ((size_t)16 << 10)
+/* A request_timeout timer this late says yimad itself was stalled. */
+#define DEADLINE_LATE_MS 250
 #define IN_KEEP  ((size_t)64 << 10)	/* free an empty input buffer above this size */
 
 struct conn {
@@ -113,6 +116,8 @@ struct conn {
 	bool req_ended;			/* a request ended since the count was taken */
 	int64_t req_spent_ms;		/* counted against the head request so far */
 	int64_t deadline_since_ms;	/* monotonic; when the running count began */
+	int64_t deadline_due_ms;	/* monotonic; when the timer is set to fire */
+	bool deadline_stretched;	/* the head request's count started over (stall) */
 	bool tls;
 	bool handshaking;
 	bool trusted;			/* local: not counted per address */
@@ -320,6 +325,7 @@ static void deadline_set(struct conn *c, int64_t now)
 		c->deadline = evtimer_new(c->w->base, on_deadline, c);
 	struct timeval tv = { (time_t)(left / 1000), (suseconds_t)(left % 1000) * 1000 };
 	evtimer_add(c->deadline, &tv);
+	c->deadline_due_ms = now + left;
 	c->deadline_armed = true;
 }
 
@@ -337,8 +343,10 @@ static void update_deadline(struct conn *c)
 	bool begun = c->in.len > c->in_start;
 	bool count = c->handshaking || (c->reading && begun);
 	if (!count && !c->deadline_armed) {
-		if (!begun || c->req_ended)
+		if (!begun || c->req_ended) {
 			c->req_spent_ms = 0;
+			c->deadline_stretched = false;
+		}
 		c->req_ended = false;
 		return;
 	}
@@ -346,6 +354,7 @@ static void update_deadline(struct conn *c)
 	if (c->req_ended) {	/* the head request is a new one: its count starts */
 		c->req_spent_ms = 0;
 		c->deadline_since_ms = now;
+		c->deadline_stretched = false;
 		c->req_ended = false;
 	}
 	if (count && !c->deadline_armed) {
@@ -926,6 +935,18 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
 	 * its own count.  (A few ms early is the timer's rounding: expired.) */
 	int64_t now = mono_ms();
 	if (c->req_spent_ms + (now - c->deadline_since_ms) < (int64_t)secs * 1000 - 5) {
+		deadline_set(c, now);
+		return;
+	}
+	/* Fired late: this thread, or the whole machine, did not run for a
+	 * while, and the client, stopped with it, may not have sent the rest
+	 * yet.  How much of the count was such a stall is not known, so the
+	 * count starts over; once a request, so that a dribbler is still
+	 * ended (after at most twice request_timeout) by a loop always late. */
+	if (now - c->deadline_due_ms > DEADLINE_LATE_MS && !c->deadline_stretched) {
+		c->deadline_stretched = true;
+		c->req_spent_ms = 0;
+		c->deadline_since_ms = now;
 		deadline_set(c, now);
 		return;
 	}

@@ -13,6 +13,7 @@ import os
 import re
 import select
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -196,6 +197,43 @@ def test_ping_in_pieces_longer_than_request_timeout():
         check(cut_off or b"request not complete within 1 s" in data, data)
         check("request not complete within 1 s" in d.output(), d.output()[-500:])
         s.close()
+    finally:
+        d.close()
+
+
+def test_request_timeout_starts_over_after_yimad_stalled():
+    """A stall of yimad's own (here SIGSTOP; on a busy host the whole
+    machine, client included) is not the client's time: a request begun
+    before it gets a new count once yimad runs again, so a client that
+    sends the rest just after is answered.  A dribbler is still cut off,
+    after at most twice request_timeout."""
+    d = Yimad("--request-timeout", "1")
+    try:
+        half = encode("PING")[:7]
+        c = d.connect()
+        c.sock.sendall(half)
+        dribbler = socket.create_connection(("127.0.0.1", d.port))
+        dribbler.sendall(half)
+        time.sleep(0.3)                 # both begun, and counted
+        os.kill(d.proc.pid, signal.SIGSTOP)
+        try:
+            time.sleep(2.5)             # well past the deadline
+        finally:
+            os.kill(d.proc.pid, signal.SIGCONT)
+        time.sleep(0.3)                 # yimad's late timer has fired
+        try:
+            c.sock.sendall(encode("PING")[7:])
+            eq(c.reply(), "PONG", "the request begun before the stall")
+        except (ConnectionClosed, OSError) as e:
+            raise AssertionError(f"cut off for yimad's own stall: {e}; "
+                                 f"yimad: {d.output()[-400:]}")
+        t0 = time.monotonic()
+        closed, data = closed_within(dribbler, 5)
+        waited = time.monotonic() - t0
+        check(closed and b"request not complete within 1 s" in data,
+              f"the dribbler after the stall: closed {closed}, {data!r}")
+        check(waited < 2.5, f"the dribbler was cut off {waited:.1f} s after the stall ended")
+        dribbler.close()
     finally:
         d.close()
 
