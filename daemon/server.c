@@ -359,14 +359,20 @@ int server_start(struct server *srv, const struct config *cfg)
 		return -1;
 	}
 	struct store_warm_stats warm;
-	int warm_rc = store_warm(srv->store, &warm);
+	uint64_t read_limit = store_read_limit();
+	int warm_rc = store_warm(srv->store, read_limit, &warm);
 	if (warm_rc)
 		log_warn("the store's map is not warmed (pages are mapped on first use): %s",
 			 strerror(warm_rc));
+	else if (warm.reading_in || warm.mapped_bytes == warm.file_bytes)
+		log_info("store map warmed: %.1f MB of its %.1f MB were in memory and are "
+			 "mapped (%.3f s)%s", warm.mapped_bytes / 1e6, warm.file_bytes / 1e6,
+			 warm.seconds, warm.reading_in ? "; the rest is being read in" : "");
 	else
 		log_info("store map warmed: %.1f MB of its %.1f MB were in memory and are "
-			 "mapped (%.3f s)", warm.mapped_bytes / 1e6, warm.file_bytes / 1e6,
-			 warm.seconds);
+			 "mapped (%.3f s); the rest is left to be read on use: the store is "
+			 "larger than half the free memory (%.1f MB)", warm.mapped_bytes / 1e6,
+			 warm.file_bytes / 1e6, warm.seconds, read_limit * 2 / 1e6);
 	if (alerts_open(srv->store, err, sizeof err) != 0 ||
 	    events_open(srv->store, err, sizeof err) != 0) {
 		log_error("%s", err);

@@ -161,6 +161,12 @@ struct store {
 	 * values are not bounds-checked.  Changed under resize_lock. */
 	const char *map_lo, *map_end;
 	char dir[4096];
+	/* Reading the store in (store_warm): the thread, and its stop. */
+	pthread_t warm_thread;
+	bool warm_running;
+	_Atomic bool warm_stop;
+	size_t warm_bytes;		/* the store's pages in use when it began */
+	size_t warm_missing;		/* of those, not in memory then */
 };
 
 struct store_reader {
@@ -747,7 +753,132 @@ static void map_range(char *lo, size_t len, size_t page, bool *populate)
 		(void)*(const volatile char *)(lo + at);
 }
 
-int store_warm(struct store *s, struct store_warm_stats *st)
+/* Bytes in a "key value" line of a /proc or /sys file ("MemAvailable:
+ * 123 kB"); UINT64_MAX when the file or the key is not there. */
+static uint64_t read_figure(const char *path, const char *key, uint64_t unit)
+{
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return UINT64_MAX;
+	char line[256];
+	uint64_t v = UINT64_MAX;
+	size_t klen = strlen(key);
+	while (fgets(line, sizeof line, f)) {
+		if (strncmp(line, key, klen) != 0)
+			continue;
+		char *end;
+		unsigned long long n = strtoull(line + klen, &end, 10);
+		if (end != line + klen)		/* "max": no limit */
+			v = (uint64_t)n * unit;
+		break;
+	}
+	fclose(f);
+	return v;
+}
+
+/* Room left in this process's memory cgroup (v2, else v1's memory
+ * controller); UINT64_MAX: no limit, or none found. */
+static uint64_t cgroup_room(void)
+{
+	FILE *f = fopen("/proc/self/cgroup", "r");
+	if (f == NULL)
+		return UINT64_MAX;
+	char line[1024], dir[1200];
+	dir[0] = '\0';
+	while (fgets(line, sizeof line, f)) {
+		line[strcspn(line, "\n")] = '\0';
+		char *names = strchr(line, ':'), *path = names ? strchr(names + 1, ':') : NULL;
+		if (path == NULL)
+			continue;
+		*path++ = '\0';
+		names++;
+		if (strcmp(names, "") == 0 && dir[0] == '\0')
+			snprintf(dir, sizeof dir, "/sys/fs/cgroup%s/memory.", path);
+		else if (strstr(names, "memory"))
+			snprintf(dir, sizeof dir, "/sys/fs/cgroup/memory%s/memory.", path);
+	}
+	fclose(f);
+	if (dir[0] == '\0')
+		return UINT64_MAX;
+	char limit_path[1300], used_path[1300];
+	bool v1 = strstr(dir, "/sys/fs/cgroup/memory/") == dir;
+	snprintf(limit_path, sizeof limit_path, "%s%s", dir, v1 ? "limit_in_bytes" : "max");
+	snprintf(used_path, sizeof used_path, "%s%s", dir, v1 ? "usage_in_bytes" : "current");
+	uint64_t limit = read_figure(limit_path, "", 1), used = read_figure(used_path, "", 1);
+	if (limit == UINT64_MAX || used == UINT64_MAX)
+		return UINT64_MAX;
+	return limit > used ? limit - used : 0;
+}
+
+uint64_t store_read_limit(void)
+{
+	uint64_t avail = read_figure("/proc/meminfo", "MemAvailable:", 1024);
+	uint64_t room = cgroup_room();
+	if (room < avail)
+		avail = room;
+	return avail == UINT64_MAX ? 0 : avail / 2;
+}
+
+/* The rest of the store, from the disk: a chunk is read with plain reads
+ * of the file (large and sequential: the map itself is read page by page,
+ * LMDB having asked for no readahead, and MADV_WILLNEED reads only one
+ * readahead window a call), then mapped, which now finds its pages in
+ * memory.  The map is used as a reader does (resize_lock shared, a chunk
+ * at a time), so a growth of the map waits for a chunk at most (64 MB,
+ * tens of ms). */
+static void *read_in_main(void *arg)
+{
+	struct store *s = arg;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int fd;
+	if (mdb_env_get_fd(s->env, &fd) != 0)
+		return NULL;
+	enum { CHUNK = 64 << 20, READ = 1 << 20 };
+	size_t sys_page = (size_t)sysconf(_SC_PAGESIZE);
+	char *buf = xmalloc(READ);
+	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);	/* a larger readahead window */
+	bool populate = true;
+	size_t off = 0;
+	int err = 0;
+	while (off < s->warm_bytes && !atomic_load(&s->warm_stop) && err == 0) {
+		size_t len = s->warm_bytes - off < CHUNK ? s->warm_bytes - off : CHUNK;
+		pthread_rwlock_rdlock(&s->resize_lock);
+		char *map = (char *)(uintptr_t)s->map_lo;
+		bool mapped = map && off + len <= (size_t)(s->map_end - s->map_lo);
+		for (size_t at = 0; at < len && err == 0;) {
+			size_t want = len - at < READ ? len - at : READ;
+			ssize_t got = pread(fd, buf, want, (off_t)(off + at));
+			if (got > 0)
+				at += (size_t)got;
+			else if (got == 0)
+				err = EIO;
+			else if (errno != EINTR)
+				err = errno;
+		}
+		if (mapped && err == 0)
+			map_range(map + off, len, sys_page, &populate);
+		pthread_rwlock_unlock(&s->resize_lock);
+		if (err == 0)
+			off += len;
+	}
+	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_NORMAL);
+	free(buf);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	if (err)
+		log_warn("store: reading the store in stopped at %.1f MB: %s", off / 1e6,
+			 strerror(err));
+	else if (off < s->warm_bytes)
+		log_info("store: reading the store in stopped at %.1f MB (closing)", off / 1e6);
+	else
+		log_info("store read in: %.1f MB mapped, the %.1f MB not in memory at start "
+			 "read from the disk (%.3f s)", s->warm_bytes / 1e6, s->warm_missing / 1e6,
+			 secs);
+	return NULL;
+}
+
+int store_warm(struct store *s, uint64_t read_limit, struct store_warm_stats *st)
 {
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -789,15 +920,34 @@ int store_warm(struct store *s, struct store_warm_stats *st)
 		}
 	}
 	free(in);
+	if (rc == 0 && st->mapped_bytes < bytes && bytes <= read_limit && !s->warm_running) {
+		s->warm_bytes = bytes;
+		s->warm_missing = bytes - st->mapped_bytes;
+		atomic_store(&s->warm_stop, false);
+		s->warm_running = pthread_create(&s->warm_thread, NULL, read_in_main, s) == 0;
+		if (s->warm_running)
+			(void)pthread_setname_np(s->warm_thread, "yimad-warm");
+		st->reading_in = s->warm_running;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	st->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	return rc;
+}
+
+void store_warm_wait(struct store *s)
+{
+	if (s->warm_running) {
+		pthread_join(s->warm_thread, NULL);
+		s->warm_running = false;
+	}
 }
 
 void store_close(struct store *s)
 {
 	if (s == NULL)
 		return;
+	atomic_store(&s->warm_stop, true);
+	store_warm_wait(s);
 	if (s->env)
 		mdb_env_close(s->env);
 	if (s->lock_fd >= 0)

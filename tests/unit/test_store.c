@@ -21,6 +21,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -911,8 +913,9 @@ static void test_warm_maps_the_pages_in_memory(void **state)
 	       (unsigned long long)before, (unsigned long long)st.map_used);
 
 	struct store_warm_stats w;
-	assert_int_equal(store_warm(f->s, &w), 0);
+	assert_int_equal(store_warm(f->s, 0, &w), 0);	/* 0: never read in whole */
 	assert_int_equal(w.file_bytes, st.map_used);
+	assert_false(w.reading_in);
 	expect(w.mapped_bytes <= w.file_bytes && w.mapped_bytes >= w.file_bytes / 2,
 	       "mapped %llu of %llu bytes", (unsigned long long)w.mapped_bytes,
 	       (unsigned long long)w.file_bytes);
@@ -922,6 +925,91 @@ static void test_warm_maps_the_pages_in_memory(void **state)
 	       (unsigned long long)before, (unsigned long long)after,
 	       (unsigned long long)w.mapped_bytes);
 	check_value(f->s, DB_SITES, "K0003999", v);
+}
+
+/* Bytes of path's pages the page cache does not hold. */
+static uint64_t bytes_not_in_memory(const char *path)
+{
+	int fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	struct stat sb;
+	assert_int_equal(fstat(fd, &sb), 0);
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), pages = ((size_t)sb.st_size + page - 1) / page;
+	void *p = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	assert_true(p != MAP_FAILED);
+	unsigned char *vec = malloc(pages);
+	assert_non_null(vec);
+	assert_int_equal(mincore(p, (size_t)sb.st_size, vec), 0);
+	uint64_t out = 0;
+	for (size_t i = 0; i < pages; i++)
+		out += (vec[i] & 1) ? 0 : page;
+	free(vec);
+	munmap(p, (size_t)sb.st_size);
+	close(fd);
+	return out;
+}
+
+/* A store within the read limit is read in whole: after its pages were
+ * dropped from the page cache, warming reads them back from the disk and
+ * maps every one.  (On a file system that keeps its pages in memory,
+ * tmpfs, nothing is dropped and nothing is read.) */
+static void test_warm_reads_a_store_that_fits_in_whole(void **state)
+{
+	struct fix *f = *state;
+	f->s = open_ok(f->dir, 16 * MiB);
+	struct store_txn *t;
+	assert_int_equal(store_write_begin(f->s, &t), 0);
+	char k[16], v[400];
+	memset(v, 'w', sizeof v - 1);
+	v[sizeof v - 1] = '\0';
+	for (int i = 0; i < 4000; i++) {
+		snprintf(k, sizeof k, "K%07d", i);
+		put_ok(t, DB_SITES, k, v);
+	}
+	commit_ok(t);
+	store_close(f->s);
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s/data.mdb", f->dir);
+	int fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(fdatasync(fd), 0);
+	assert_int_equal(posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED), 0);
+	close(fd);
+
+	f->s = open_ok(f->dir, 16 * MiB);
+	uint64_t missing = bytes_not_in_memory(path), before = map_rss(f->dir);
+	struct store_warm_stats w;
+	assert_int_equal(store_warm(f->s, UINT64_MAX, &w), 0);
+	expect(missing > 0 ? w.reading_in : !w.reading_in,
+	       "%llu bytes not in memory, reading in: %d", (unsigned long long)missing,
+	       w.reading_in);
+	store_warm_wait(f->s);
+	expect(bytes_not_in_memory(path) < 64 * 1024, "%llu bytes still not in memory",
+	       (unsigned long long)bytes_not_in_memory(path));
+	uint64_t after = map_rss(f->dir);
+	expect(after >= before + (w.file_bytes - before) * 9 / 10,
+	       "the mapping's Rss went from %llu to %llu bytes of %llu",
+	       (unsigned long long)before, (unsigned long long)after,
+	       (unsigned long long)w.file_bytes);
+	check_value(f->s, DB_SITES, "K0003999", v);
+}
+
+/* The read limit is half of what memory is available, never more. */
+static void test_read_limit_is_half_the_memory_available(void **state)
+{
+	(void)state;
+	FILE *fp = fopen("/proc/meminfo", "r");
+	assert_non_null(fp);
+	char line[256];
+	unsigned long long kb = 0;
+	while (fgets(line, sizeof line, fp))
+		if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1)
+			break;
+	fclose(fp);
+	assert_true(kb > 0);
+	uint64_t limit = store_read_limit();
+	expect(limit > 0 && limit <= kb * 1024 / 2 + (64 << 20),
+	       "read limit %llu with %llu kB available", (unsigned long long)limit, kb);
 }
 
 int main(void)
@@ -950,6 +1038,8 @@ int main(void)
 		T(test_map_size_kept_after_reopen),
 		T(test_map_size_larger_config_wins),
 		T(test_warm_maps_the_pages_in_memory),
+		T(test_warm_reads_a_store_that_fits_in_whole),
+		cmocka_unit_test(test_read_limit_is_half_the_memory_available),
 	};
 #undef T
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
