@@ -823,9 +823,13 @@ uint64_t store_read_limit(void)
  * of the file (large and sequential: the map itself is read page by page,
  * LMDB having asked for no readahead, and MADV_WILLNEED reads only one
  * readahead window a call), then mapped, which now finds its pages in
- * memory.  The map is used as a reader does (resize_lock shared, a chunk
- * at a time), so a growth of the map waits for a chunk at most (64 MB,
- * tens of ms). */
+ * memory.  The map is used as a reader does (resize_lock shared, while a
+ * chunk already read is mapped), so a growth of the map never waits for
+ * the disk. */
+/* Warming works a chunk at a time: the residency vector of a 100 GB
+ * store would be 25 MB, and each chunk is mapped as soon as it is known. */
+#define CHUNK ((size_t)64 << 20)
+
 static void *read_in_main(void *arg)
 {
 	struct store *s = arg;
@@ -834,18 +838,15 @@ static void *read_in_main(void *arg)
 	int fd;
 	if (mdb_env_get_fd(s->env, &fd) != 0)
 		return NULL;
-	enum { CHUNK = 64 << 20, READ = 1 << 20 };
+	enum { READ = 1 << 20 };
 	size_t sys_page = (size_t)sysconf(_SC_PAGESIZE);
 	char *buf = xmalloc(READ);
 	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);	/* a larger readahead window */
 	bool populate = true;
 	size_t off = 0;
 	int err = 0;
-	while (off < s->warm_bytes && !atomic_load(&s->warm_stop) && err == 0) {
+	while (off < s->warm_bytes && !atomic_load(&s->warm_stop)) {
 		size_t len = s->warm_bytes - off < CHUNK ? s->warm_bytes - off : CHUNK;
-		pthread_rwlock_rdlock(&s->resize_lock);
-		char *map = (char *)(uintptr_t)s->map_lo;
-		bool mapped = map && off + len <= (size_t)(s->map_end - s->map_lo);
 		for (size_t at = 0; at < len && err == 0;) {
 			size_t want = len - at < READ ? len - at : READ;
 			ssize_t got = pread(fd, buf, want, (off_t)(off + at));
@@ -856,11 +857,14 @@ static void *read_in_main(void *arg)
 			else if (errno != EINTR)
 				err = errno;
 		}
-		if (mapped && err == 0)
+		if (err)
+			break;
+		pthread_rwlock_rdlock(&s->resize_lock);
+		char *map = (char *)(uintptr_t)s->map_lo;
+		if (map && off + len <= (size_t)(s->map_end - s->map_lo))
 			map_range(map + off, len, sys_page, &populate);
 		pthread_rwlock_unlock(&s->resize_lock);
-		if (err == 0)
-			off += len;
+		off += len;
 	}
 	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_NORMAL);
 	free(buf);
@@ -892,9 +896,6 @@ int store_warm(struct store *s, uint64_t read_limit, struct store_warm_stats *st
 		return EINVAL;
 	size_t bytes = (size_t)(info.me_last_pgno + 1) * page;
 	st->file_bytes = bytes;
-	/* A chunk at a time: the residency vector of a 100 GB store would be
-	 * 25 MB, and each chunk is mapped as soon as it is known. */
-	enum { CHUNK = 64 << 20 };
 	unsigned char *in = xmalloc(CHUNK / sys_page);
 	bool populate = true;
 	int rc = 0;

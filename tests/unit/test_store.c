@@ -888,21 +888,29 @@ static uint64_t map_rss(const char *dir)
 	return rss;
 }
 
-static void test_warm_maps_the_pages_in_memory(void **state)
+/* 4,000 sites of 400-byte values of fill (v: the value), in a store
+ * then closed: about 2 MB of pages for the warming tests. */
+static void write_sites_and_close(struct fix *f, char fill, char v[400])
 {
-	struct fix *f = *state;
 	f->s = open_ok(f->dir, 16 * MiB);
 	struct store_txn *t;
 	assert_int_equal(store_write_begin(f->s, &t), 0);
-	char k[16], v[400];
-	memset(v, 'v', sizeof v - 1);
-	v[sizeof v - 1] = '\0';
+	char k[16];
+	memset(v, fill, 399);
+	v[399] = '\0';
 	for (int i = 0; i < 4000; i++) {
 		snprintf(k, sizeof k, "K%07d", i);
 		put_ok(t, DB_SITES, k, v);
 	}
 	commit_ok(t);
 	store_close(f->s);
+}
+
+static void test_warm_maps_the_pages_in_memory(void **state)
+{
+	struct fix *f = *state;
+	char v[400];
+	write_sites_and_close(f, 'v', v);
 	/* Reopened: the pages are in the page cache (just written), but
 	 * this process has mapped only the few it read to open. */
 	f->s = open_ok(f->dir, 16 * MiB);
@@ -956,18 +964,8 @@ static uint64_t bytes_not_in_memory(const char *path)
 static void test_warm_reads_a_store_that_fits_in_whole(void **state)
 {
 	struct fix *f = *state;
-	f->s = open_ok(f->dir, 16 * MiB);
-	struct store_txn *t;
-	assert_int_equal(store_write_begin(f->s, &t), 0);
-	char k[16], v[400];
-	memset(v, 'w', sizeof v - 1);
-	v[sizeof v - 1] = '\0';
-	for (int i = 0; i < 4000; i++) {
-		snprintf(k, sizeof k, "K%07d", i);
-		put_ok(t, DB_SITES, k, v);
-	}
-	commit_ok(t);
-	store_close(f->s);
+	char v[400];
+	write_sites_and_close(f, 'w', v);
 	char path[PATH_MAX];
 	snprintf(path, sizeof path, "%s/data.mdb", f->dir);
 	int fd = open(path, O_RDONLY);
