@@ -359,20 +359,27 @@ int server_start(struct server *srv, const struct config *cfg)
 		return -1;
 	}
 	struct store_warm_stats warm;
-	uint64_t read_limit = store_read_limit();
-	int warm_rc = store_warm(srv->store, read_limit, &warm);
+	uint64_t room = store_memory_room();
+	int warm_rc = store_warm(srv->store, room, &warm);
 	if (warm_rc)
 		log_warn("the store's map is not warmed (pages are mapped on first use): %s",
 			 strerror(warm_rc));
-	else if (warm.reading_in || warm.mapped_bytes == warm.file_bytes)
+	else if (warm.mapped_bytes == warm.file_bytes || warm.reading_in == STORE_READ_WHOLE)
 		log_info("store map warmed: %.1f MB of its %.1f MB were in memory and are "
 			 "mapped (%.3f s)%s", warm.mapped_bytes / 1e6, warm.file_bytes / 1e6,
 			 warm.seconds, warm.reading_in ? "; the rest is being read in" : "");
+	else if (warm.reading_in == STORE_READ_SCAN_PATH)
+		log_info("store map warmed: %.1f MB of its %.1f MB were in memory and are "
+			 "mapped (%.3f s); the store is larger than half the free memory "
+			 "(%.1f MB), and the databases a scan reads (%s: %.1f MB) are being "
+			 "read in", warm.mapped_bytes / 1e6, warm.file_bytes / 1e6, warm.seconds,
+			 room / 1e6, warm.databases, warm.read_bytes / 1e6);
 	else
 		log_info("store map warmed: %.1f MB of its %.1f MB were in memory and are "
 			 "mapped (%.3f s); the rest is left to be read on use: the store is "
-			 "larger than half the free memory (%.1f MB)", warm.mapped_bytes / 1e6,
-			 warm.file_bytes / 1e6, warm.seconds, read_limit * 2 / 1e6);
+			 "larger than half the free memory (%.1f MB) and not one of the "
+			 "databases a scan reads fits in three quarters of it",
+			 warm.mapped_bytes / 1e6, warm.file_bytes / 1e6, warm.seconds, room / 1e6);
 	if (alerts_open(srv->store, err, sizeof err) != 0 ||
 	    events_open(srv->store, err, sizeof err) != 0) {
 		log_error("%s", err);

@@ -31,6 +31,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <time.h>
@@ -143,6 +144,10 @@ static const bool db_versioned[DB__COUNT] = {
 	[DB_LOTS] = true, [DB_LOT_NUMS] = true,
 };
 
+/* The threads that walk the scan path's databases in (store_warm), each
+ * with a read transaction of its own, beside the warming thread's. */
+#define WALKERS 8
+
 struct store {
 	MDB_env *env;
 	MDB_dbi dbi[DB__COUNT];
@@ -165,8 +170,9 @@ struct store {
 	pthread_t warm_thread;
 	bool warm_running;
 	_Atomic bool warm_stop;
-	size_t warm_bytes;		/* the store's pages in use when it began */
-	size_t warm_missing;		/* of those, not in memory then */
+	unsigned warm_dbs;		/* scan_path's databases to walk (bits), or 0: the whole store */
+	size_t warm_bytes;		/* the bytes to read in: the store's pages in use, or those databases' */
+	size_t warm_missing;		/* of the store's, not in memory when it began */
 };
 
 struct store_reader {
@@ -671,7 +677,7 @@ int store_open(struct store **out, const struct store_options *o,
 
 	if ((rc = mdb_env_create(&s->env)) != 0 ||
 	    (rc = mdb_env_set_maxdbs(s->env, 48)) != 0 ||
-	    (rc = mdb_env_set_maxreaders(s->env, o->max_readers + 8)) != 0) {
+	    (rc = mdb_env_set_maxreaders(s->env, o->max_readers + 8 + WALKERS + 1)) != 0) {
 		snprintf(err, errlen, "lmdb: %s", mdb_strerror(rc));
 		goto fail;
 	}
@@ -810,34 +816,31 @@ static uint64_t cgroup_room(void)
 	return limit > used ? limit - used : 0;
 }
 
-uint64_t store_read_limit(void)
+uint64_t store_memory_room(void)
 {
 	uint64_t avail = read_figure("/proc/meminfo", "MemAvailable:", 1024);
 	uint64_t room = cgroup_room();
 	if (room < avail)
 		avail = room;
-	return avail == UINT64_MAX ? 0 : avail / 2;
+	return avail == UINT64_MAX ? 0 : avail;
 }
 
-/* The rest of the store, from the disk: a chunk is read with plain reads
- * of the file (large and sequential: the map itself is read page by page,
- * LMDB having asked for no readahead, and MADV_WILLNEED reads only one
- * readahead window a call), then mapped, which now finds its pages in
- * memory.  The map is used as a reader does (resize_lock shared, while a
- * chunk already read is mapped), so a growth of the map never waits for
- * the disk. */
 /* Warming works a chunk at a time: the residency vector of a 100 GB
  * store would be 25 MB, and each chunk is mapped as soon as it is known. */
 #define CHUNK ((size_t)64 << 20)
 
-static void *read_in_main(void *arg)
+/* The whole store, from the disk: a chunk is read with plain reads of the
+ * file (large and sequential: the map itself is read page by page, LMDB
+ * having asked for no readahead, and MADV_WILLNEED reads only one
+ * readahead window a call), then mapped, which now finds its pages in
+ * memory.  The map is used as a reader does (resize_lock shared, while a
+ * chunk already read is mapped), so a growth of the map never waits for
+ * the disk.  0 or an errno; *done: the bytes read in. */
+static int read_in_whole(struct store *s, size_t *done)
 {
-	struct store *s = arg;
-	struct timespec t0, t1;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	int fd;
 	if (mdb_env_get_fd(s->env, &fd) != 0)
-		return NULL;
+		return EBADF;
 	enum { READ = 1 << 20 };
 	size_t sys_page = (size_t)sysconf(_SC_PAGESIZE);
 	char *buf = xmalloc(READ);
@@ -868,21 +871,335 @@ static void *read_in_main(void *arg)
 	}
 	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_NORMAL);
 	free(buf);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	if (err)
-		log_warn("store: reading the store in stopped at %.1f MB: %s", off / 1e6,
-			 strerror(err));
-	else if (off < s->warm_bytes)
-		log_info("store: reading the store in stopped at %.1f MB (closing)", off / 1e6);
-	else
-		log_info("store read in: %.1f MB mapped, the %.1f MB not in memory at start "
-			 "read from the disk (%.3f s)", s->warm_bytes / 1e6, s->warm_missing / 1e6,
-			 secs);
+	*done = off;
+	return err;
+}
+
+/*
+ * The scan path's databases, from the disk, for a store too large to read
+ * in whole.  Their pages lie all over the file, mixed with the others', and
+ * LMDB does not say which are whose: they are found the way a reader finds
+ * them, by walking each database with a cursor, which faults in every leaf
+ * page (4 KiB at a time: the map has no readahead).  One walk would keep
+ * one read in flight; WALKERS threads keep as many, which a disk serves
+ * several times faster (CORE.md: 19.6 k random reads/s at queue depth 1,
+ * 61 k at 16).
+ *
+ * The walkers share a database by key ranges.  A database starts as one
+ * range; a walker that finds another idle splits what is left of its own
+ * range at the middle of the keys' first differing bytes and hands over
+ * the upper half, so the work spreads whatever the keys look like (codes
+ * crowd under a few GTINs).  A walker holds a read transaction, and
+ * resize_lock, for WALK_SLICE entries at a time, so that neither a growth
+ * of the map nor the reuse of freed pages waits for a walk.
+ */
+#define WALK_SLICE 1024
+#define WALK_KEY 512		/* above LMDB's largest key (511 bytes) */
+
+/* What a VERIFY reads, in the order a store too large to read in whole
+ * has it read: every scan the code and the unit; the full reply the
+ * unit's events and, for those not in the cached copies, the events. */
+static const enum store_db scan_path[] = { DB_CODES, DB_UNITS, DB_UNIT_EVENTS, DB_EVENTS };
+
+struct walk_key {
+	size_t len;
+	unsigned char b[WALK_KEY];
+};
+
+struct walk_range {
+	struct walk_key at;	/* the first key not yet walked, or the last walked */
+	bool resume;		/* at was walked: go on after it */
+	bool open;		/* no end: to the end of the database */
+	struct walk_key hi;	/* else the first key past the range */
+};
+
+struct walk_pool {
+	struct store *s;
+	MDB_dbi dbi;
+	struct walk_key last;	/* the database's last key, when the walk began */
+	pthread_mutex_t lock;
+	pthread_cond_t moved;	/* a range was queued, or every walker is idle */
+	struct walk_range queue[WALKERS];
+	int queued, idle;
+	int err;
+	uint64_t entries, pages_read;
+};
+
+static void key_set(struct walk_key *k, const MDB_val *v)
+{
+	k->len = v->mv_size < WALK_KEY ? v->mv_size : WALK_KEY;
+	memcpy(k->b, v->mv_data, k->len);
+}
+
+/* memcmp, then the shorter first: LMDB's order of keys. */
+static int key_cmp(const unsigned char *a, size_t alen, const unsigned char *b, size_t blen)
+{
+	int c = memcmp(a, b, alen < blen ? alen : blen);
+	return c ? c : (alen > blen) - (alen < blen);
+}
+
+/* Eight bytes of k from off, big-endian, zeros past its end. */
+static uint64_t key_window(const struct walk_key *k, size_t off)
+{
+	uint64_t w = 0;
+	for (size_t i = 0; i < 8; i++)
+		w = w << 8 | (off + i < k->len ? k->b[off + i] : 0);
+	return w;
+}
+
+/* A key strictly between lo and hi (lo < hi), near the middle of their
+ * first differing bytes; false when there is none to be had that way. */
+static bool key_middle(const struct walk_key *lo, const struct walk_key *hi, struct walk_key *mid)
+{
+	size_t p = 0;
+	while (p < lo->len && p < hi->len && lo->b[p] == hi->b[p])
+		p++;
+	uint64_t a = key_window(lo, p), b = key_window(hi, p);
+	if (b <= a || b - a < 2 || p + 8 > WALK_KEY)
+		return false;
+	uint64_t m = a + (b - a) / 2;
+	memcpy(mid->b, lo->b, p);
+	for (size_t i = 0; i < 8; i++)
+		mid->b[p + i] = (unsigned char)(m >> (56 - 8 * i));
+	mid->len = p + 8;
+	return true;
+}
+
+/* The next range to walk, waiting while other walkers may still hand one
+ * over; false when the database is done (or the walk is stopping). */
+static bool walk_take(struct walk_pool *p, struct walk_range *r)
+{
+	pthread_mutex_lock(&p->lock);
+	p->idle++;
+	for (;;) {
+		if (atomic_load(&p->s->warm_stop) || p->err)
+			p->queued = 0;
+		if (p->queued > 0) {
+			*r = p->queue[--p->queued];
+			p->idle--;
+			pthread_mutex_unlock(&p->lock);
+			return true;
+		}
+		if (p->idle == WALKERS) {
+			pthread_cond_broadcast(&p->moved);
+			pthread_mutex_unlock(&p->lock);
+			return false;
+		}
+		pthread_cond_wait(&p->moved, &p->lock);
+	}
+}
+
+/* Hand the upper half of r over to an idle walker, if one waits for work
+ * and r can be split. */
+static void walk_share(struct walk_pool *p, struct walk_range *r)
+{
+	pthread_mutex_lock(&p->lock);
+	struct walk_range *up = &p->queue[p->queued];
+	if (p->idle > p->queued && p->queued < WALKERS &&
+	    key_middle(&r->at, r->open ? &p->last : &r->hi, &up->at)) {
+		up->resume = false;
+		up->open = r->open;
+		up->hi = r->hi;
+		r->open = false;
+		r->hi = up->at;
+		p->queued++;
+		pthread_cond_signal(&p->moved);
+	}
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* Up to WALK_SLICE entries of r, in one read transaction; false when r is
+ * done.  txn: this walker's, reset between slices. */
+static bool walk_slice(struct walk_pool *p, MDB_txn **txn, struct walk_range *r,
+		       uint64_t *entries)
+{
+	struct store *s = p->s;
+	bool more = false;
+	pthread_rwlock_rdlock(&s->resize_lock);
+	int rc = *txn ? mdb_txn_renew(*txn) : mdb_txn_begin(s->env, NULL, MDB_RDONLY, txn);
+	MDB_cursor *c = NULL;
+	if (rc == 0)
+		rc = mdb_cursor_open(*txn, p->dbi, &c);
+	if (rc == 0) {
+		MDB_val k = { r->at.len, r->at.b }, v;
+		rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+		/* Resuming: the key walked last is done, with any of its dups
+		 * (a key with more than a slice of dups has the rest skipped). */
+		if (rc == 0 && r->resume && key_cmp(k.mv_data, k.mv_size, r->at.b, r->at.len) == 0)
+			rc = mdb_cursor_get(c, &k, &v, MDB_NEXT_NODUP);
+		int n = 0;
+		while (rc == 0 && n < WALK_SLICE &&
+		       (r->open || key_cmp(k.mv_data, k.mv_size, r->hi.b, r->hi.len) < 0)) {
+			key_set(&r->at, &k);
+			n++;
+			rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+		}
+		*entries += (uint64_t)n;
+		more = rc == 0 && n == WALK_SLICE;
+		r->resume = true;
+		if (rc == MDB_NOTFOUND)
+			rc = 0;
+	}
+	if (c)
+		mdb_cursor_close(c);
+	if (*txn)
+		mdb_txn_reset(*txn);
+	pthread_rwlock_unlock(&s->resize_lock);
+	if (rc) {
+		pthread_mutex_lock(&p->lock);
+		p->err = rc;
+		pthread_mutex_unlock(&p->lock);
+	}
+	return more;
+}
+
+static void *walker_main(void *arg)
+{
+	struct walk_pool *p = arg;
+	struct rusage ru0, ru1;
+	getrusage(RUSAGE_THREAD, &ru0);
+	MDB_txn *txn = NULL;
+	uint64_t entries = 0;
+	struct walk_range r;
+	while (walk_take(p, &r))
+		while (!atomic_load(&p->s->warm_stop) && walk_slice(p, &txn, &r, &entries))
+			walk_share(p, &r);
+	if (txn)
+		mdb_txn_abort(txn);
+	getrusage(RUSAGE_THREAD, &ru1);
+	pthread_mutex_lock(&p->lock);
+	p->entries += entries;
+	p->pages_read += (uint64_t)(ru1.ru_majflt - ru0.ru_majflt);
+	pthread_mutex_unlock(&p->lock);
 	return NULL;
 }
 
-int store_warm(struct store *s, uint64_t read_limit, struct store_warm_stats *st)
+/* Walk one database with WALKERS threads: 0 or an LMDB error.  *read:
+ * the pages the walk read from the disk (major faults). */
+static int walk_database(struct store *s, enum store_db db, uint64_t *read)
+{
+	struct walk_pool p = { .s = s, .dbi = s->dbi[db] };
+	pthread_mutex_init(&p.lock, NULL);
+	pthread_cond_init(&p.moved, NULL);
+	MDB_txn *txn;
+	MDB_cursor *c = NULL;
+	pthread_rwlock_rdlock(&s->resize_lock);
+	int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn);
+	if (rc == 0) {
+		MDB_val k, v;
+		if ((rc = mdb_cursor_open(txn, p.dbi, &c)) == 0 &&
+		    (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST)) == 0) {
+			key_set(&p.queue[0].at, &k);
+			p.queue[0].open = true;
+			p.queued = 1;
+			if ((rc = mdb_cursor_get(c, &k, &v, MDB_LAST)) == 0)
+				key_set(&p.last, &k);
+		}
+		if (c)
+			mdb_cursor_close(c);
+		mdb_txn_abort(txn);
+	}
+	pthread_rwlock_unlock(&s->resize_lock);
+	if (rc == 0) {
+		pthread_t t[WALKERS];
+		int started = 0;
+		for (; started < WALKERS; started++) {
+			if (pthread_create(&t[started], NULL, walker_main, &p) != 0)
+				break;
+			(void)pthread_setname_np(t[started], "yimad-warm");
+		}
+		/* Fewer walkers than planned: the missing ones count as idle
+		 * (but one, this thread, when none started). */
+		pthread_mutex_lock(&p.lock);
+		p.idle += WALKERS - (started ? started : 1);
+		pthread_cond_broadcast(&p.moved);
+		pthread_mutex_unlock(&p.lock);
+		if (started == 0)
+			walker_main(&p);
+		for (int i = 0; i < started; i++)
+			pthread_join(t[i], NULL);
+		rc = p.err;
+	} else if (rc == MDB_NOTFOUND) {
+		rc = 0;		/* an empty database */
+	}
+	*read += p.pages_read;
+	pthread_cond_destroy(&p.moved);
+	pthread_mutex_destroy(&p.lock);
+	return rc;
+}
+
+static void *read_in_main(void *arg)
+{
+	struct store *s = arg;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	size_t done = 0;
+	uint64_t pages_read = 0;
+	int err = 0;
+	const char *what = "the store";
+	if (s->warm_dbs == 0) {
+		err = read_in_whole(s, &done);
+	} else {
+		what = "the scan path";
+		for (size_t i = 0; i < sizeof scan_path / sizeof scan_path[0] && err == 0; i++)
+			if (s->warm_dbs & (1u << i) && !atomic_load(&s->warm_stop))
+				err = walk_database(s, scan_path[i], &pages_read);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	if (err)
+		log_warn("store: reading %s in stopped: %s", what,
+			 s->warm_dbs ? mdb_strerror(err) : strerror(err));
+	else if (atomic_load(&s->warm_stop))
+		log_info("store: reading %s in stopped (closing)", what);
+	else if (s->warm_dbs == 0)
+		log_info("store read in: %.1f MB mapped, the %.1f MB not in memory at start "
+			 "read from the disk (%.3f s)", done / 1e6, s->warm_missing / 1e6, secs);
+	else
+		log_info("store's scan path read in: %.1f MB of databases walked, %.1f MB read "
+			 "from the disk (%.3f s)", s->warm_bytes / 1e6,
+			 (double)pages_read * (double)sysconf(_SC_PAGESIZE) / 1e6, secs);
+	return NULL;
+}
+
+/* Bytes of db's pages. */
+static uint64_t db_bytes(struct store *s, enum store_db db)
+{
+	MDB_txn *txn;
+	MDB_stat st;
+	uint64_t bytes = 0;
+	pthread_rwlock_rdlock(&s->resize_lock);
+	if (mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn) == 0) {
+		if (mdb_stat(txn, s->dbi[db], &st) == 0)
+			bytes = (uint64_t)(st.ms_branch_pages + st.ms_leaf_pages +
+					   st.ms_overflow_pages) * st.ms_psize;
+		mdb_txn_abort(txn);
+	}
+	pthread_rwlock_unlock(&s->resize_lock);
+	return bytes;
+}
+
+/* Which of the scan path's databases to read in, in room bytes: each in
+ * turn that still fits; names them in st. */
+static unsigned choose_scan_path(struct store *s, uint64_t room, struct store_warm_stats *st)
+{
+	unsigned chosen = 0;
+	size_t n = 0;
+	for (size_t i = 0; i < sizeof scan_path / sizeof scan_path[0]; i++) {
+		uint64_t bytes = db_bytes(s, scan_path[i]);
+		if (bytes == 0 || st->read_bytes + bytes > room)
+			continue;
+		chosen |= 1u << i;
+		st->read_bytes += bytes;
+		n += (size_t)snprintf(st->databases + n, sizeof st->databases - n, "%s%s",
+				      n ? ", " : "", db_names[scan_path[i]]);
+		if (n >= sizeof st->databases)
+			n = sizeof st->databases - 1;
+	}
+	return chosen;
+}
+
+int store_warm(struct store *s, uint64_t room, struct store_warm_stats *st)
 {
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -921,14 +1238,28 @@ int store_warm(struct store *s, uint64_t read_limit, struct store_warm_stats *st
 		}
 	}
 	free(in);
-	if (rc == 0 && st->mapped_bytes < bytes && bytes <= read_limit && !s->warm_running) {
-		s->warm_bytes = bytes;
+	if (rc == 0 && st->mapped_bytes < bytes && !s->warm_running) {
+		/* Half the room for the whole store, which then pushes out
+		 * nothing another process would soon need; three quarters for
+		 * the scan path's pages, which VERIFYs would fault in anyway:
+		 * reading them ahead changes when, not what, is in memory. */
+		if (bytes <= room / 2) {
+			st->reading_in = STORE_READ_WHOLE;
+			st->read_bytes = bytes;
+			s->warm_dbs = 0;
+		} else if ((s->warm_dbs = choose_scan_path(s, room / 4 * 3, st)) != 0) {
+			st->reading_in = STORE_READ_SCAN_PATH;
+		}
+	}
+	if (st->reading_in) {
+		s->warm_bytes = st->read_bytes;
 		s->warm_missing = bytes - st->mapped_bytes;
 		atomic_store(&s->warm_stop, false);
 		s->warm_running = pthread_create(&s->warm_thread, NULL, read_in_main, s) == 0;
 		if (s->warm_running)
 			(void)pthread_setname_np(s->warm_thread, "yimad-warm");
-		st->reading_in = s->warm_running;
+		else
+			st->reading_in = STORE_READ_NONE;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	st->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;

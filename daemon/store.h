@@ -111,27 +111,35 @@ void store_close(struct store *s);
 struct store_warm_stats {
 	uint64_t file_bytes;	/* the store's pages in use */
 	uint64_t mapped_bytes;	/* of those, found in memory and mapped */
-	bool reading_in;	/* the rest is being read in, by a thread of its own */
+	enum store_read_in {
+		STORE_READ_NONE,
+		STORE_READ_WHOLE,	/* the store is being read in whole */
+		STORE_READ_SCAN_PATH,	/* the scan path's databases are */
+	} reading_in;		/* by a thread of its own */
+	uint64_t read_bytes;	/* what that reads: the store, or those databases */
+	char databases[64];	/* STORE_READ_SCAN_PATH: their names */
 	double seconds;
 };
 
 /* Map the store's pages into this process before the first request needs
  * them, so that those requests do not each stop on a page fault (see
  * STORE.md, "Warming the map"): the pages the kernel already holds are
- * mapped at once.  A store of at most read_limit bytes has the rest read
- * in, in large sequential reads, by a thread ("yimad-warm") that returns
- * at once; it logs when it is done, and store_close stops it.  A larger
- * store is never read: warming it never pushes other pages out.  0, or an
- * errno when the kernel cannot say which pages are in memory (nothing is
- * lost: pages are then mapped, and read, on first use). */
-int store_warm(struct store *s, uint64_t read_limit, struct store_warm_stats *st);
+ * mapped at once.  When some are not, a thread ("yimad-warm", returning
+ * at once) reads in the store whole if it takes at most half of room (the
+ * bytes of memory this process may still fill), else the databases a
+ * VERIFY reads (codes, units, unit_events, events), each that still fits
+ * in three quarters of room, by walking them.  It logs when it is done,
+ * and store_close stops it.  0, or an errno when the kernel cannot say
+ * which pages are in memory (nothing is lost: pages are then mapped, and
+ * read, on first use). */
+int store_warm(struct store *s, uint64_t room, struct store_warm_stats *st);
 /* Wait for store_warm's reading in, if it runs, to end. */
 void store_warm_wait(struct store *s);
 
-/* Half the memory this process may still fill, the least of the
- * machine's (MemAvailable) and its memory cgroup's room: how large a
- * store yimad reads in whole at start.  0 when neither can be read. */
-uint64_t store_read_limit(void);
+/* The memory this process may still fill: the least of the machine's
+ * (MemAvailable) and its memory cgroup's room.  0 when neither can be
+ * read. */
+uint64_t store_memory_room(void);
 
 /* Not LMDB's and not an errno: the disk holding the store has no room
  * (LMDB reports a short write as EIO; store_write_commit tells the two

@@ -144,7 +144,7 @@ def main():
     try:
         for t in threads:
             drop_page_cache()
-            d = harness.Yimad("--log-level", "warn", "--threads", str(t), data=data)
+            d = harness.Yimad("--log-level", "info", "--threads", str(t), data=data)
             try:
                 for pipeline in (1, 16, 1):
                     f0 = major_faults(d.proc.pid)
@@ -155,6 +155,9 @@ def main():
                     rows.append((t, pipeline, r["throughput"],
                                  r["ops"]["verify"]["latency_ms"]["p99"],
                                  faults / max(done, 1)))
+                for line in d.output().splitlines():
+                    if "store" in line and ("warmed" in line or "read in" in line):
+                        log("yimad: " + line.split("] ", 1)[-1])
             finally:
                 d.close()
     finally:

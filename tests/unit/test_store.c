@@ -23,6 +23,7 @@
 #include <string.h>
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -992,8 +993,95 @@ static void test_warm_reads_a_store_that_fits_in_whole(void **state)
 	check_value(f->s, DB_SITES, "K0003999", v);
 }
 
-/* The read limit is half of what memory is available, never more. */
-static void test_read_limit_is_half_the_memory_available(void **state)
+/* Major page faults this thread took walking the whole of db; *entries:
+ * how many it walked. */
+static long walk_faults(struct store *s, enum store_db db, long *entries)
+{
+	struct store_reader *r = store_reader_new(s);
+	struct store_txn *t;
+	assert_int_equal(store_read_begin(r, &t), 0);
+	struct store_cursor *c;
+	assert_int_equal(store_cursor_open(t, db, &c), 0);
+	struct rusage ru0, ru1;
+	getrusage(RUSAGE_THREAD, &ru0);
+	const void *k, *v;
+	size_t kl, vl;
+	*entries = 0;
+	for (int rc = store_cursor_seek(c, "", 0, &k, &kl, &v, &vl); rc == 0;
+	     rc = store_cursor_next(c, &k, &kl, &v, &vl))
+		++*entries;
+	getrusage(RUSAGE_THREAD, &ru1);
+	store_cursor_close(c);
+	store_read_end(r);
+	store_reader_free(r);
+	return ru1.ru_majflt - ru0.ru_majflt;
+}
+
+/* A store too large to read in whole has the databases a VERIFY reads
+ * walked in, and no other: after the page cache dropped the store, codes
+ * (keys crowded under two GTINs, as real ones are), units and unit_events
+ * are read back, every page of them (a walk of each then reads nothing
+ * from the disk), while sites, outside the scan path, is left on the disk.
+ * The room given fits the scan path in three quarters of it, and not the
+ * whole store in half. */
+static void test_warm_reads_the_scan_path_of_a_larger_store(void **state)
+{
+	struct fix *f = *state;
+	char v[400];
+	write_sites_and_close(f, 'x', v);	/* ~2 MB outside the scan path */
+	f->s = open_ok(f->dir, 16 * MiB);
+	struct store_txn *t;
+	assert_int_equal(store_write_begin(f->s, &t), 0);
+	char k[64], val[40];
+	for (int i = 0; i < 12000; i++) {
+		snprintf(k, sizeof k, "010690123456789%d21SN%08d", i % 2, i * 7919 % 100000);
+		snprintf(val, sizeof val, "%08d", i);
+		put_ok(t, DB_CODES, k, val);
+		snprintf(k, sizeof k, "U%08d", i);
+		put_ok(t, DB_UNITS, k, "a unit's record, of about forty bytes...");
+		uint32_t ev = (uint32_t)i;
+		assert_int_equal(store_put_dup(t, DB_UNIT_EVENTS, k, strlen(k), &ev, sizeof ev), 0);
+	}
+	commit_ok(t);
+	store_close(f->s);
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s/data.mdb", f->dir);
+	int fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(fdatasync(fd), 0);
+	assert_int_equal(posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED), 0);
+	close(fd);
+
+	f->s = open_ok(f->dir, 16 * MiB);
+	uint64_t missing = bytes_not_in_memory(path);
+	struct store_warm_stats w;
+	uint64_t room = 4 * MiB;
+	assert_int_equal(store_warm(f->s, room, &w), 0);
+	expect(w.file_bytes > room / 2, "the store (%llu bytes) fits in half of %llu",
+	       (unsigned long long)w.file_bytes, (unsigned long long)room);
+	if (missing == 0) {	/* tmpfs: nothing was dropped */
+		assert_int_equal(w.reading_in, STORE_READ_NONE);
+		return;
+	}
+	assert_int_equal(w.reading_in, STORE_READ_SCAN_PATH);
+	assert_string_equal(w.databases, "codes, units, unit_events");
+	expect(w.read_bytes > 0 && w.read_bytes <= room / 4 * 3, "reading %llu bytes in %llu",
+	       (unsigned long long)w.read_bytes, (unsigned long long)room);
+	store_warm_wait(f->s);
+	long n, faults;
+	faults = walk_faults(f->s, DB_CODES, &n);
+	expect(n == 12000 && faults == 0, "codes: %ld entries, %ld read from the disk", n, faults);
+	faults = walk_faults(f->s, DB_UNITS, &n);
+	expect(n == 12000 && faults == 0, "units: %ld entries, %ld read from the disk", n, faults);
+	faults = walk_faults(f->s, DB_UNIT_EVENTS, &n);
+	expect(n == 12000 && faults == 0, "unit_events: %ld entries, %ld read from the disk", n,
+	       faults);
+	faults = walk_faults(f->s, DB_SITES, &n);
+	expect(n == 4000 && faults > 100, "sites: %ld entries, %ld read from the disk", n, faults);
+}
+
+/* The room is what memory is available, never more. */
+static void test_memory_room_is_the_memory_available(void **state)
 {
 	(void)state;
 	FILE *fp = fopen("/proc/meminfo", "r");
@@ -1005,9 +1093,9 @@ static void test_read_limit_is_half_the_memory_available(void **state)
 			break;
 	fclose(fp);
 	assert_true(kb > 0);
-	uint64_t limit = store_read_limit();
-	expect(limit > 0 && limit <= kb * 1024 / 2 + (64 << 20),
-	       "read limit %llu with %llu kB available", (unsigned long long)limit, kb);
+	uint64_t room = store_memory_room();
+	expect(room > 0 && room <= kb * 1024 + (64 << 20),
+	       "room %llu with %llu kB available", (unsigned long long)room, kb);
 }
 
 int main(void)
@@ -1037,7 +1125,8 @@ int main(void)
 		T(test_map_size_larger_config_wins),
 		T(test_warm_maps_the_pages_in_memory),
 		T(test_warm_reads_a_store_that_fits_in_whole),
-		cmocka_unit_test(test_read_limit_is_half_the_memory_available),
+		T(test_warm_reads_the_scan_path_of_a_larger_store),
+		cmocka_unit_test(test_memory_room_is_the_memory_available),
 	};
 #undef T
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
