@@ -378,7 +378,7 @@ int server_start(struct server *srv, const struct config *cfg)
 		log_info("store map warmed: %.1f MB of its %.1f MB were in memory and are "
 			 "mapped (%.3f s); the rest is left to be read on use: the store is "
 			 "larger than half the free memory (%.1f MB) and not one of the "
-			 "databases a scan reads fits in three quarters of it",
+			 "databases a scan reads fits in seven eighths of it",
 			 warm.mapped_bytes / 1e6, warm.file_bytes / 1e6, warm.seconds, room / 1e6);
 	if (alerts_open(srv->store, err, sizeof err) != 0 ||
 	    events_open(srv->store, err, sizeof err) != 0) {

@@ -1240,14 +1240,15 @@ int store_warm(struct store *s, uint64_t room, struct store_warm_stats *st)
 	free(in);
 	if (rc == 0 && st->mapped_bytes < bytes && !s->warm_running) {
 		/* Half the room for the whole store, which then pushes out
-		 * nothing another process would soon need; three quarters for
-		 * the scan path's pages, which VERIFYs would fault in anyway:
-		 * reading them ahead changes when, not what, is in memory. */
+		 * nothing another process would soon need.  All but an eighth
+		 * of it for the scan path's pages: VERIFYs fault them in
+		 * anyway, so reading them ahead changes when, not what, is in
+		 * memory; the eighth is for the writer's pages and the rest. */
 		if (bytes <= room / 2) {
 			st->reading_in = STORE_READ_WHOLE;
 			st->read_bytes = bytes;
 			s->warm_dbs = 0;
-		} else if ((s->warm_dbs = choose_scan_path(s, room / 4 * 3, st)) != 0) {
+		} else if ((s->warm_dbs = choose_scan_path(s, room - room / 8, st)) != 0) {
 			st->reading_in = STORE_READ_SCAN_PATH;
 		}
 	}

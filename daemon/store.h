@@ -128,7 +128,7 @@ struct store_warm_stats {
  * at once) reads in the store whole if it takes at most half of room (the
  * bytes of memory this process may still fill), else the databases a
  * VERIFY reads (codes, units, unit_events, events), each that still fits
- * in three quarters of room, by walking them.  It logs when it is done,
+ * in seven eighths of room, by walking them.  It logs when it is done,
  * and store_close stops it.  0, or an errno when the kernel cannot say
  * which pages are in memory (nothing is lost: pages are then mapped, and
  * read, on first use). */

@@ -3,7 +3,7 @@
 
   python3 tests/bench/cache_bench.py [--units 10000000] [--memory 1G]
                                      [--threads 2,16] [--duration 20] [--conns 50]
-                                     [--brief] [--keep] [--work DIR]
+                                     [--brief] [--keep] [--work DIR] [--wait-read-in]
 
 At 100 M units the store (about 27 GB) outgrows this machine's memory and
 each VERIFY waits for pages read from the disk.  This bench shows that case
@@ -13,7 +13,8 @@ the same --units), then for each --threads value in turn the page cache is
 dropped and yimad starts inside a memory cgroup capped at --memory, so that
 it can keep only part of the store in memory.  yima-bench VERIFY over
 yima-gen's sample runs at pipeline 1, then 16, then 1 again (the cache
-warmer by then), --duration each.
+warmer by then), --duration each; with --wait-read-in only once yimad has
+read the store in (daemon/STORE.md, "Warming the map").
 
 Printed per run: req/s, p99, and yimad's major page faults per VERIFY (each
 one a read from the disk).  Needs root: dropping the page cache and making
@@ -28,7 +29,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from compare import BIN, ROOT, bench, generate, harness, load_chain, log  # noqa: E402
+from compare import (BIN, ROOT, bench, generate, harness, load_chain, log,  # noqa: E402
+                     warm_threads)
 
 
 def size_bytes(text):
@@ -114,6 +116,8 @@ def main():
     ap.add_argument("--brief", action="store_true", help="VERIFY ... BRIEF")
     ap.add_argument("--work", default=os.path.join(ROOT, "build", "bench-cache"))
     ap.add_argument("--keep", action="store_true", help="keep the store for the next run")
+    ap.add_argument("--wait-read-in", action="store_true",
+                    help="start the runs once yimad has read the store in")
     a = ap.parse_args()
     if os.geteuid() != 0:
         raise SystemExit("cache_bench: needs root (drop_caches, cgroups)")
@@ -146,6 +150,11 @@ def main():
             drop_page_cache()
             d = harness.Yimad("--log-level", "info", "--threads", str(t), data=data)
             try:
+                if a.wait_read_in:
+                    t0 = time.monotonic()
+                    while warm_threads(d.proc.pid) and time.monotonic() - t0 < 1800:
+                        time.sleep(0.2)
+                    log(f"yimad read the store in for {time.monotonic() - t0:.1f} s")
                 for pipeline in (1, 16, 1):
                     f0 = major_faults(d.proc.pid)
                     r = bench("yima", d.port, sample, "verify", pipeline, a.conns,

@@ -30,7 +30,7 @@ set such files side by side (the median of each side's rounds).
 The cost curve (--curve): for each size, yima alone: generate, load, bytes
 per unit, then yimad started again on the loaded store and, once it has
 read the store in (the seconds that took), VERIFY throughput at pipeline 1
-and 16.  A size is skipped, and
+and 16 and durable DISPENSE of the sample's sellable codes.  A size is skipped, and
 said so, when the disk has not room for it.
 
 Every server is started here on a free loopback port and stopped at the end;
@@ -189,6 +189,13 @@ def find_sales(port, units, work):
             r = line.split(",", 5)
             if r[4] == "1":
                 out.write(r[0] + "\n")
+    sales = write_sales(port, codes, work)
+    os.unlink(codes)
+    return sales
+
+
+def write_sales(port, codes, work):
+    """sales.csv in work: those of codes yimad says may be sold, and where."""
     sales = os.path.join(work, "sales.csv")
     p = subprocess.run([os.path.join(BIN, "yima-bench"), "-p", str(port), "--sample", codes,
                         "--write-sales", sales, "--sites", os.path.join(work, "gen", "sites.csv")],
@@ -196,7 +203,6 @@ def find_sales(port, units, work):
     if p.returncode != 0:
         raise RuntimeError(f"yima-bench --write-sales: {p.stderr.strip()}")
     log(p.stderr.strip())
-    os.unlink(codes)
     return sales
 
 
@@ -229,6 +235,9 @@ def run_yima(gen, n, a, units=None, curve=False):
             r.update(restart_and_read_in(d))
             r["verify1"] = bench("yima", d.port, sample, "verify", 1, a.conns, a.duration)
             r["verify16"] = bench("yima", d.port, sample, "verify", 16, a.conns, a.duration)
+            # The sample's sellable codes (up to a million at any size).
+            r["dispense"] = bench("yima", d.port, sample, "dispense", 1, a.conns, a.duration,
+                                  sales=write_sales(d.port, sample, a.work))
         else:
             r["sales"] = find_sales(d.port, units, a.work)
             r.update(workloads("yima", d.port, sample, a, r["sales"], meter))
@@ -562,7 +571,7 @@ def report_compare(a, n, m, y, rd, pg):
 
 def report_curve(a, m, rows):
     head = ["units", "load s", "units/s", "bytes/unit", "read in s", "VERIFY P1 req/s",
-            "P1 p99 ms", "VERIFY P16 req/s", "P16 p99 ms"]
+            "P1 p99 ms", "VERIFY P16 req/s", "P16 p99 ms", "DISPENSE req/s", "DISPENSE p99 ms"]
     print(md_table(head, rows))
     sizes = ", ".join(f"{r[0]}" for r in rows)
     text = (f"## Cost curve (`tests/bench/run.sh --curve ...`)\n\n{describe(m, a, sizes)}\n\n"
@@ -773,8 +782,7 @@ def main():
             rows = []
             for n in sizes:
                 if not disk_ok(a.work, n, "curve"):
-                    rows.append([f"{n:,}", "skipped: not enough disk", "", "", "", "", "", "",
-                                 ""])
+                    rows.append([f"{n:,}", "skipped: not enough disk"] + [""] * 9)
                     continue
                 gen = generate(a.work, n, a.seed)
                 y = run_yima(gen, n, a, curve=True)
@@ -783,7 +791,11 @@ def main():
                              f"{y['bytes'] / n:.1f}", f"{y['read_in_s']:.1f}",
                              f"{tput(y, 'verify1'):,.0f}",
                              f"{p99(y, 'verify1'):.3f}", f"{tput(y, 'verify16'):,.0f}",
-                             f"{p99(y, 'verify16'):.3f}"])
+                             f"{p99(y, 'verify16'):.3f}",
+                             "no code left to sell" if not y.get("dispense") else
+                             f"{tput(y, 'dispense'):,.0f}",
+                             "" if not y.get("dispense") else
+                             f"{p99(y, 'dispense', 'dispense'):.3f}"])
             report_curve(a, m, rows)
             return
         n = a.size
