@@ -23,8 +23,10 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <linux/ioprio.h>
 #include <lmdb.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +36,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1053,9 +1056,21 @@ static bool walk_slice(struct walk_pool *p, MDB_txn **txn, struct walk_range *r,
 	return more;
 }
 
+/* Reading ahead must not slow the requests it is for: a walker takes a
+ * core only when no other thread wants it, and the disk when no other
+ * read waits (for schedulers that order by class, such as mq-deadline). */
+static void walker_yield_to_requests(void)
+{
+	struct sched_param none = { 0 };
+	(void)pthread_setschedparam(pthread_self(), SCHED_IDLE, &none);
+	(void)syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0,
+		      IOPRIO_PRIO_VALUE(IOPRIO_CLASS_IDLE, 0));
+}
+
 static void *walker_main(void *arg)
 {
 	struct walk_pool *p = arg;
+	walker_yield_to_requests();
 	struct rusage ru0, ru1;
 	getrusage(RUSAGE_THREAD, &ru0);
 	MDB_txn *txn = NULL;
