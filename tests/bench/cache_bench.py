@@ -30,7 +30,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from compare import (BIN, ROOT, bench, generate, harness, load_chain, log,  # noqa: E402
-                     warm_threads)
+                     wait_read_in)
 
 
 def size_bytes(text):
@@ -151,10 +151,7 @@ def main():
             d = harness.Yimad("--log-level", "info", "--threads", str(t), data=data)
             try:
                 if a.wait_read_in:
-                    t0 = time.monotonic()
-                    while warm_threads(d.proc.pid) and time.monotonic() - t0 < 1800:
-                        time.sleep(0.2)
-                    log(f"yimad read the store in for {time.monotonic() - t0:.1f} s")
+                    log(f"yimad read the store in for {wait_read_in(d.proc.pid, 1800):.1f} s")
                 for pipeline in (1, 16, 1):
                     f0 = major_faults(d.proc.pid)
                     r = bench("yima", d.port, sample, "verify", pipeline, a.conns,

@@ -262,6 +262,16 @@ def warm_threads(pid):
     return n
 
 
+def wait_read_in(pid, timeout):
+    """Wait for yimad (pid) to have read the store in; the seconds that took."""
+    t0 = time.monotonic()
+    while warm_threads(pid) and time.monotonic() - t0 < timeout:
+        time.sleep(0.2)
+    if warm_threads(pid):
+        raise RuntimeError(f"yimad still reading the store in after {timeout} s")
+    return time.monotonic() - t0
+
+
 def restart_and_read_in(d, timeout=3600):
     """The cost curve measures VERIFY as a node serves it for days, not in
     the minutes after a load: yimad starts again on the loaded store (what
@@ -269,16 +279,12 @@ def restart_and_read_in(d, timeout=3600):
     it has read the store in (STORE.md, "Warming the map"); how long that
     took is part of the curve."""
     d.restart(["--log-level", "info"])
-    t0 = time.monotonic()
-    while warm_threads(d.proc.pid) and time.monotonic() - t0 < timeout:
-        time.sleep(0.2)
-    if warm_threads(d.proc.pid):
-        raise RuntimeError(f"yimad still reading the store in after {timeout} s")
+    took = wait_read_in(d.proc.pid, timeout)
     said = [line.split("] ", 1)[-1] for line in d.output().splitlines()
             if "store" in line and ("warmed" in line or "read in" in line)]
     for line in said:
         log("yimad: " + line)
-    return {"read_in_s": time.monotonic() - t0, "read_in": said}
+    return {"read_in_s": took, "read_in": said}
 
 
 # --------------------------------------------------------------- peers

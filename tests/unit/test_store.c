@@ -958,6 +958,18 @@ static uint64_t bytes_not_in_memory(const char *path)
 	return out;
 }
 
+/* The store in dir, closed, written to the disk and dropped from the page
+ * cache; path: its data.mdb. */
+static void drop_from_page_cache(const char *dir, char path[PATH_MAX])
+{
+	snprintf(path, PATH_MAX, "%s/data.mdb", dir);
+	int fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(fdatasync(fd), 0);
+	assert_int_equal(posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED), 0);
+	close(fd);
+}
+
 /* A store within the read limit is read in whole: after its pages were
  * dropped from the page cache, warming reads them back from the disk and
  * maps every one.  (On a file system that keeps its pages in memory,
@@ -968,12 +980,7 @@ static void test_warm_reads_a_store_that_fits_in_whole(void **state)
 	char v[400];
 	write_sites_and_close(f, 'w', v);
 	char path[PATH_MAX];
-	snprintf(path, sizeof path, "%s/data.mdb", f->dir);
-	int fd = open(path, O_RDONLY);
-	assert_true(fd >= 0);
-	assert_int_equal(fdatasync(fd), 0);
-	assert_int_equal(posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED), 0);
-	close(fd);
+	drop_from_page_cache(f->dir, path);
 
 	f->s = open_ok(f->dir, 16 * MiB);
 	uint64_t missing = bytes_not_in_memory(path), before = map_rss(f->dir);
@@ -1045,12 +1052,7 @@ static void test_warm_reads_the_scan_path_of_a_larger_store(void **state)
 	commit_ok(t);
 	store_close(f->s);
 	char path[PATH_MAX];
-	snprintf(path, sizeof path, "%s/data.mdb", f->dir);
-	int fd = open(path, O_RDONLY);
-	assert_true(fd >= 0);
-	assert_int_equal(fdatasync(fd), 0);
-	assert_int_equal(posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED), 0);
-	close(fd);
+	drop_from_page_cache(f->dir, path);
 
 	f->s = open_ok(f->dir, 16 * MiB);
 	uint64_t missing = bytes_not_in_memory(path);
